@@ -1,0 +1,1 @@
+"""Emotion cues an agent can act on: detection, evidence, tips, escalation and ranking bias."""

@@ -1,0 +1,225 @@
+"""Load and validate the knowledge base directory; report every bad row as `file:line: what`.
+
+Layout (documented for shop owners in knowledge/README.md):
+
+    shop.yaml            mapping: name, description, timezone, service_hours
+    faq/*.yaml           FAQ entries: id, stage, category, question, variants, answer, tags
+    products.yaml        products: id, name, category, price, specs, selling_points, qa
+    policies.yaml        policies: id, kind, title, text, questions, reply, tags
+    promotions.yaml      promotions: id, title, starts, ends, rules, questions, reply, tags
+    past_replies.jsonl   one past good reply per line: id, customer, reply, context, ...
+
+Nothing is built from a broken source: `load_knowledge` collects every problem it finds and
+raises one `KnowledgeError` listing them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
+from assistant.knowledge.rows import Row, RowReader, yaml_rows
+
+
+class KnowledgeError(Exception):
+    """The knowledge sources are broken; `problems` lists each as `file:line: what is wrong`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """A validated knowledge base: the shop, its entries and a checksum of every source file."""
+
+    shop_name: str
+    entries: tuple[KnowledgeEntry, ...]
+    sources: dict[str, str]
+
+    def counts(self) -> dict[str, int]:
+        """Entries per source kind, in a stable order."""
+        out = {kind.value: 0 for kind in SourceKind}
+        for entry in self.entries:
+            out[entry.kind.value] += 1
+        return out
+
+
+POLICY_KINDS = frozenset(
+    "shipping return exchange refund warranty invoice price_protection compensation privacy other".split()
+)
+
+
+def _faq(row: Row) -> KnowledgeEntry | None:
+    row.allow("id", "stage", "category", "question", "variants", "answer", "tags")
+    entry_id = row.ident()
+    stage = row.choice("stage", {s.value for s in Stage})
+    category = row.text("category")
+    question = row.text("question")
+    variants = row.texts("variants", minimum=1)
+    answer = row.text("answer")
+    tags = row.tags()
+    if row.failed:
+        return None
+    return KnowledgeEntry(
+        id=entry_id, kind=SourceKind.FAQ, questions=(question, *variants), reply=answer,
+        tags=tags, stage=Stage(stage), category=category, origin=row.origin,
+    )  # fmt: skip
+
+
+def _product(row: Row) -> list[KnowledgeEntry]:
+    row.allow("id", "name", "category", "price", "specs", "selling_points", "qa")
+    product_id = row.ident()
+    name = row.text("name")
+    category = row.text("category")
+    price = row.number("price")
+    specs = row.mapping("specs")
+    points = row.texts("selling_points", minimum=0, required=False)
+    qa_rows = row.rows("qa")
+    entries: list[KnowledgeEntry] = []
+    for n, qa in enumerate(qa_rows, start=1):
+        qa.allow("question", "variants", "answer", "tags")
+        question, variants = qa.text("question"), qa.texts("variants", minimum=1)
+        answer, tags = qa.text("answer"), qa.tags()
+        if not qa.failed:
+            entries.append(
+                KnowledgeEntry(
+                    id=f"{product_id}-qa-{n}", kind=SourceKind.PRODUCT,
+                    questions=(question, *variants), reply=answer, tags=tags,
+                    stage=Stage.PRE_SALE, category=category, origin=qa.origin,
+                )
+            )  # fmt: skip
+    if row.failed or any(qa.failed for qa in qa_rows):
+        return []
+    facts = "；".join(f"{k}：{v}" for k, v in specs.items())
+    overview = f"亲，{name}（¥{price:g}）{facts}。" + ("".join(p + "；" for p in points)).rstrip("；")
+    keys = (name, *(f"{name} {k}" for k in specs))
+    entries.insert(
+        0,
+        KnowledgeEntry(
+            id=product_id, kind=SourceKind.PRODUCT, questions=keys, reply=overview.rstrip("。") + "。",
+            tags=frozenset({"material", "size"}), stage=Stage.PRE_SALE, category=category,
+            origin=row.origin,
+        ),
+    )  # fmt: skip
+    return entries
+
+
+def _policy(row: Row) -> KnowledgeEntry | None:
+    row.allow("id", "kind", "title", "text", "questions", "reply", "tags")
+    entry_id, kind = row.ident(), row.choice("kind", POLICY_KINDS)
+    title, _text = row.text("title"), row.text("text")
+    questions, reply, tags = row.texts("questions", minimum=1), row.text("reply"), row.tags()
+    if row.failed:
+        return None
+    return KnowledgeEntry(
+        id=entry_id, kind=SourceKind.POLICY, questions=(title, *questions), reply=reply,
+        tags=tags, category=kind, origin=row.origin,
+    )  # fmt: skip
+
+
+def _promotion(row: Row) -> KnowledgeEntry | None:
+    row.allow("id", "title", "starts", "ends", "rules", "questions", "reply", "tags")
+    entry_id, title = row.ident(), row.text("title")
+    starts, ends = row.date("starts"), row.date("ends")
+    row.text("rules")
+    questions, reply, tags = row.texts("questions", minimum=1), row.text("reply"), row.tags()
+    if starts and ends and ends < starts:
+        row.problem("ends", f"ends ({ends}) is before starts ({starts})")
+    if row.failed:
+        return None
+    return KnowledgeEntry(
+        id=entry_id, kind=SourceKind.PROMOTION, questions=(title, *questions), reply=reply,
+        tags=tags, stage=Stage.PRE_SALE, category="promotion", origin=row.origin,
+    )  # fmt: skip
+
+
+def _past_reply(row: Row) -> KnowledgeEntry | None:
+    row.allow("id", "customer", "reply", "context", "stage", "when", "why", "tags")
+    entry_id, customer, reply = row.ident(), row.text("customer"), row.text("reply")
+    context = row.texts("context", minimum=0, required=False)
+    stage = row.choice("stage", {s.value for s in Stage}, required=False)
+    row.date("when", required=False)
+    row.text("why", required=False)
+    tags = row.tags(minimum=0)
+    if row.failed:
+        return None
+    return KnowledgeEntry(
+        id=entry_id, kind=SourceKind.PAST_REPLY, questions=(customer,), reply=reply, tags=tags,
+        stage=Stage(stage) if stage else None, category="past_reply", origin=row.origin,
+        context=tuple(context),
+    )  # fmt: skip
+
+
+def _jsonl_rows(path: Path, display: str, reader: RowReader) -> list[Row]:
+    rows: list[Row] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            reader.problems.append(f"{display}:{number}: not valid JSON ({exc.msg})")
+            continue
+        rows.append(reader.row(value, display, number, {}))
+    return rows
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Read, validate and flatten the knowledge base in `directory` into entries."""
+    if not directory.is_dir():
+        raise KnowledgeError([f"{directory}: knowledge directory does not exist"])
+    reader = RowReader()
+    entries: list[KnowledgeEntry] = []
+    sources: dict[str, str] = {}
+
+    def rows_of(path: Path) -> list[Row]:
+        display = str(path.relative_to(directory))
+        raw = path.read_bytes()
+        sources[display] = hashlib.sha256(raw).hexdigest()
+        if path.suffix == ".jsonl":
+            return _jsonl_rows(path, display, reader)
+        return yaml_rows(raw.decode("utf-8", errors="replace"), display, reader)
+
+    shop_name = ""
+    shop_path = directory / "shop.yaml"
+    if shop_path.exists():
+        sources["shop.yaml"] = hashlib.sha256(shop_path.read_bytes()).hexdigest()
+        try:
+            shop = yaml.safe_load(shop_path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            reader.problems.append(f"shop.yaml:{line}: not valid YAML")
+            shop = None
+        if isinstance(shop, dict) and isinstance(shop.get("name"), str) and shop["name"].strip():
+            shop_name = shop["name"].strip()
+        elif shop is not None:
+            reader.problems.append("shop.yaml:1: needs a mapping with a non-empty `name`")
+
+    for path in sorted((directory / "faq").glob("*.yaml")) + sorted((directory / "faq").glob("*.yml")):
+        entries.extend(e for e in map(_faq, rows_of(path)) if e)
+    for name, build in (("policies.yaml", _policy), ("promotions.yaml", _promotion)):
+        if (directory / name).exists():
+            entries.extend(e for e in map(build, rows_of(directory / name)) if e)
+    if (directory / "products.yaml").exists():
+        for row in rows_of(directory / "products.yaml"):
+            entries.extend(_product(row))
+    for path in sorted(directory.glob("past_replies*.jsonl")):
+        entries.extend(e for e in map(_past_reply, rows_of(path)) if e)
+
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.id in seen:
+            reader.problems.append(f"{entry.origin}: id {entry.id!r} is already used at {seen[entry.id]}")
+        seen.setdefault(entry.id, entry.origin)
+    if not entries and not reader.problems:
+        reader.problems.append(f"{directory}: no knowledge entries found (see knowledge/README.md)")
+    if reader.problems:
+        raise KnowledgeError(reader.problems)
+    return KnowledgeBase(shop_name=shop_name, entries=tuple(entries), sources=sources)

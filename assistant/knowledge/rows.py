@@ -1,0 +1,217 @@
+"""Field-by-field validation of one source row, remembering the line of every field.
+
+A `Row` wraps one mapping read from YAML or JSONL. Each accessor returns the field's value
+(or a harmless default) and, when the value is wrong, records `file:line: field: what` with the
+line of that very field, so a shop owner can jump straight to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+TAG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class RowReader:
+    """Collects the problems of every row read from every file."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def row(
+        self, value: Any, file: str, line: int, lines: dict[str, int], children: Children | None = None
+    ) -> Row:
+        return Row(self, value, file, line, lines, children or {})
+
+
+# For each field holding a list: the (line, field lines) of each of its items.
+Children = dict[str, list[tuple[int, dict[str, int]]]]
+
+
+class Row:
+    """One mapping from a knowledge file, with the line of each of its fields."""
+
+    def __init__(
+        self,
+        reader: RowReader,
+        value: Any,
+        file: str,
+        line: int,
+        lines: dict[str, int],
+        children: Children,
+    ) -> None:
+        self._reader = reader
+        self._children = children
+        self._file = file
+        self._line = line
+        self._lines = lines
+        self.failed = False
+        if isinstance(value, dict):
+            self._data: dict[str, Any] = value
+        else:
+            self._data = {}
+            self.problem(None, f"expected a mapping of fields, got {type(value).__name__}")
+
+    @property
+    def origin(self) -> str:
+        return f"{self._file}:{self._line}"
+
+    def problem(self, name: str | None, message: str) -> None:
+        line = self._lines.get(name, self._line) if name else self._line
+        where = f"{name}: " if name else ""
+        self._reader.problems.append(f"{self._file}:{line}: {where}{message}")
+        self.failed = True
+
+    def allow(self, *names: str) -> None:
+        for key in self._data:
+            if key not in names:
+                self.problem(str(key), f"unknown field (expected one of: {', '.join(names)})")
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self._data.get(name)
+        if value is None and required:
+            self.problem(None, f"missing required field `{name}`")
+        return value
+
+    def text(self, name: str, required: bool = True) -> str:
+        value = self._get(name, required)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(name, f"must be text, got {type(value).__name__}")
+            return ""
+        text = str(value).strip()
+        if not text and required:
+            self.problem(name, "must not be empty")
+        return text
+
+    def ident(self) -> str:
+        value = self.text("id")
+        if value and not IDENT.match(value):
+            self.problem("id", f"{value!r} is not a valid id (lowercase letters, digits, - and _)")
+        return value
+
+    def texts(self, name: str, minimum: int, required: bool = True) -> list[str]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(name, f"must be a list, got {type(value).__name__}")
+            return []
+        out: list[str] = []
+        for i, item in enumerate(value, start=1):
+            if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
+                self.problem(name, f"item {i} must be non-empty text")
+            else:
+                out.append(str(item).strip())
+        if len(out) < minimum:
+            self.problem(name, f"needs at least {minimum} item(s), has {len(out)}")
+        return out
+
+    def tags(self, minimum: int = 1) -> frozenset[str]:
+        values = self.texts("tags", minimum=minimum, required=minimum > 0)
+        for tag in values:
+            if not TAG.match(tag):
+                self.problem("tags", f"{tag!r} is not a valid tag (lowercase ascii, digits, _)")
+        return frozenset(values)
+
+    def choice(self, name: str, allowed: set[str] | frozenset[str], required: bool = True) -> str:
+        value = self.text(name, required)
+        if value and value not in allowed:
+            self.problem(name, f"{value!r} is not one of: {', '.join(sorted(allowed))}")
+            return ""
+        return value
+
+    def number(self, name: str) -> float:
+        value = self._get(name, True)
+        if value is None:
+            return 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            self.problem(name, f"must be a non-negative number, got {value!r}")
+            return 0.0
+        return float(value)
+
+    def date(self, name: str, required: bool = True) -> dt.date | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(name, f"{value!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def mapping(self, name: str) -> dict[str, str]:
+        value = self._get(name, True)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not value:
+            self.problem(name, "must be a non-empty mapping of name: value")
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
+    def rows(self, name: str) -> list[Row]:
+        """A nested list of mappings (e.g. a product's `qa`), each a `Row` with its own lines."""
+        value = self._get(name, True)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not value:
+            self.problem(name, "must be a non-empty list")
+            return []
+        children = self._children.get(name, [])
+        out = []
+        for i, item in enumerate(value):
+            line, lines = children[i] if i < len(children) else (self._lines.get(name, self._line), {})
+            out.append(self._reader.row(item, self._file, line, lines))
+        return out
+
+
+def _field_lines(node: yaml.Node) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def _child_lines(node: yaml.Node) -> Children:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): [(child.start_mark.line + 1, _field_lines(child)) for child in sub.value]
+        for key, sub in node.value
+        if isinstance(key, yaml.ScalarNode) and isinstance(sub, yaml.SequenceNode)
+    }
+
+
+def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
+    """Rows of a YAML file whose top level is a list of mappings, each with its field lines."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        reader.problems.append(f"{display}:{line}: not valid YAML ({problem})")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        reader.problems.append(f"{display}:1: the top level must be a list of entries")
+        return []
+    rows = []
+    for node, value in zip(root.value, data, strict=True):
+        lines, children = _field_lines(node), _child_lines(node)
+        rows.append(reader.row(value, display, node.start_mark.line + 1, lines, children))
+    return rows
