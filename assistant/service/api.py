@@ -1,0 +1,133 @@
+"""The synchronous API: `POST /v1/suggest`, health, readiness, metrics, OpenAPI.
+
+Handlers are thin: check the body, build an `IncomingMessage`, call the service, answer JSON.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from assistant.retrieval.types import Turn
+from assistant.service import keys
+from assistant.service.core import IncomingMessage, SuggestResult
+from assistant.service.errors import UnsupportedMediaType
+from assistant.service.logging import request_id
+from assistant.service.schemas import (
+    CueOut,
+    EmotionOut,
+    EvidenceOut,
+    SuggestBody,
+    SuggestionOut,
+    SuggestResponse,
+    TimingOut,
+    decode,
+    encode,
+    require_text,
+)
+
+
+async def read_json(request: web.Request) -> bytes:
+    """The raw body of a JSON request (415 for another content type, 413 past the limit)."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType.on(
+            "Content-Type", f"expected application/json, got {request.content_type or 'nothing'}"
+        )
+    return await request.read()
+
+
+def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingMessage:
+    """The normalised message of a `SuggestBody` (text checked: not blank, not too long)."""
+    text = require_text(body.message.text, "message.text", max_chars)
+    turns = None
+    if body.turns is not None:
+        turns = tuple(
+            Turn(t.role, require_text(t.text, f"turns.{i}.text", max_chars))
+            for i, t in enumerate(body.turns)
+        )
+    return IncomingMessage(
+        platform=platform,
+        shop=body.shop,
+        conversation_id=body.conversation_id,
+        message_id=body.message.id,
+        text=text,
+        sender=body.message.sender,
+        sent_at=body.message.time,
+        turns=turns,
+        k=body.k,
+    )
+
+
+def response_of(result: SuggestResult) -> SuggestResponse:
+    m = result.message
+    return SuggestResponse(
+        ok=True,
+        shop=m.shop,
+        conversation_id=m.conversation_id,
+        message_id=m.message_id,
+        recorded=m.sender,
+        suggestions=[
+            SuggestionOut(s.text, s.score, str(s.kind), s.entry_id, list(s.tags), s.matched)
+            for s in result.suggestions
+        ],
+        emotion=EmotionOut(
+            cues=[
+                CueOut(
+                    c.name,
+                    c.score,
+                    c.level,
+                    [EvidenceOut(e.start, e.end, e.text) for e in c.evidence],
+                    c.tip,
+                )  # fmt: skip
+                for c in result.reading.cues
+            ],
+            escalate=result.reading.escalate,
+            escalation_reasons=list(result.reading.escalation_reasons),
+        ),
+        index_version=result.index_version,
+        timing=TimingOut(
+            round(result.total_ms, 2),
+            round(result.encode_ms, 2),
+            round(result.rank_ms, 2),
+            result.cache_hits,
+        ),  # fmt: skip
+        request_id=request_id(),
+    )
+
+
+def json_bytes(payload: object, status: int = 200) -> web.Response:
+    return web.Response(body=encode(payload), status=status, content_type="application/json")
+
+
+async def suggest(request: web.Request) -> web.Response:
+    """Ranked reply suggestions and emotion cues for one customer message."""
+    app = request.app
+    body = decode(await read_json(request), SuggestBody)
+    message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars)
+    result = await app[keys.SERVICE].suggest(message)
+    return json_bytes(response_of(result))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up (says nothing about the index)."""
+    return web.json_response({"ok": True, "status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the index snapshot is loaded; 503 in the error envelope otherwise."""
+    ranker = request.app[keys.INDEX].require()
+    return web.json_response({"ok": True, "status": "ready", "index_version": ranker.version})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this app's registry."""
+    registry = request.app[keys.METRICS]
+    registry.queue_depth.set(request.app[keys.ENCODER].queue_depth)
+    response = web.Response(body=registry.render())
+    response.content_type = "text/plain"
+    response.headers["Content-Type"] = registry.content_type
+    return response
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """This API described in OpenAPI 3.1."""
+    return web.json_response(request.app[keys.OPENAPI])

@@ -1,0 +1,255 @@
+"""`create_app(settings)`: the one pure factory of the suggestion service.
+
+No I/O and no environment reading here: it wires routes, middlewares and one cleanup context
+per resource (model thread, index, ranking thread, store, query encoder, HTTP client,
+background tasks); each context tears down only what it started. Tests and `huashu serve` may
+hand in a model worker or a ranker they already own; those are never closed by the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from assistant import __version__
+from assistant.retrieval.ranker import SuggestionRanker
+from assistant.service import api, keys
+from assistant.service.background import BackgroundTasks
+from assistant.service.batching import ModelWorker, QueryEncoder
+from assistant.service.chatwoot_client import ChatwootClient
+from assistant.service.conversations import ConversationMemory, SeenSet
+from assistant.service.core import EmotionReader, IndexHolder, SuggestionService, load_ranker
+from assistant.service.errors import error_middleware
+from assistant.service.logging import bind_request_id
+from assistant.service.metrics import ServiceMetrics
+from assistant.service.openapi import openapi_document
+from assistant.service.settings import Settings
+from assistant.service.store import Recorder, open_store
+from assistant.service.webhooks.chatwoot import chatwoot_webhook
+from assistant.service.webhooks.generic import generic_webhook
+
+log = logging.getLogger("assistant.service")
+access = logging.getLogger("assistant.service.access")
+
+Context = Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]
+
+
+@web.middleware
+async def request_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Request id in, request id out; one access log line and the request metrics."""
+    rid = bind_request_id(request.headers.get("X-Request-Id"))
+    started = time.perf_counter()
+    response: web.StreamResponse = await handler(request)
+    elapsed = time.perf_counter() - started
+    response.headers["X-Request-Id"] = rid
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    metrics = request.app[keys.METRICS]
+    metrics.requests.labels(route=route, method=request.method, status=str(response.status)).inc()
+    metrics.latency.labels(route=route).observe(elapsed)
+    access.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "ms": round(elapsed * 1000, 2),
+        },
+    )
+    return response
+
+
+def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
+    async def model_ctx(app: web.Application) -> AsyncIterator[None]:
+        if model is not None:  # owned by the caller
+            app[keys.MODEL] = model
+            yield
+            return
+        worker = await asyncio.to_thread(ModelWorker.start, settings.model)
+        app[keys.MODEL] = worker
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(worker.close)
+
+    return contextlib.asynccontextmanager(model_ctx)
+
+
+def _index_context(settings: Settings, ranker: SuggestionRanker | None) -> Context:
+    async def index_ctx(app: web.Application) -> AsyncIterator[None]:
+        holder = IndexHolder(ranker)
+        app[keys.INDEX] = holder
+        metrics = app[keys.METRICS]
+        if ranker is not None:
+            metrics.set_index(ranker.version, ranker.embedder_name)
+            yield
+            return
+
+        async def load() -> None:
+            worker = app[keys.MODEL]
+            try:
+                loaded = await worker.run(load_ranker, settings.index_dir, worker.embedder)
+            except Exception as exc:  # SnapshotError says what is wrong; others are logged
+                holder.problem = str(exc)
+                log.error("index not loaded", extra={"problem": str(exc)})
+                return
+            holder.ranker = loaded
+            metrics.set_index(loaded.version, loaded.embedder_name)
+            log.info("index loaded", extra={"version": loaded.version})
+
+        task = asyncio.get_running_loop().create_task(load(), name="load-index")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return contextlib.asynccontextmanager(index_ctx)
+
+
+@contextlib.asynccontextmanager
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = open_store(app[keys.SETTINGS].database_url)
+    await store.open()
+    recorder = Recorder(store, app[keys.METRICS])
+    app[keys.RECORDER] = recorder
+    task = asyncio.get_running_loop().create_task(recorder.run(), name="recorder")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(recorder.flush(), timeout=5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def _encoder_ctx(app: web.Application) -> AsyncIterator[None]:
+    s = app[keys.SETTINGS]
+    encoder = QueryEncoder(
+        app[keys.MODEL],
+        app[keys.METRICS],
+        max_batch=s.batch_max_size,
+        max_wait_s=s.batch_max_wait_ms / 1000,
+        queue_max=s.queue_max,
+        cache_size=s.embedding_cache_size,
+        retry_after_s=s.retry_after_s,
+        batching=s.batching,
+    )
+    app[keys.ENCODER] = encoder
+    task = asyncio.get_running_loop().create_task(encoder.run(), name="query-batcher")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        encoder.fail_pending()
+
+
+@contextlib.asynccontextmanager
+async def _chatwoot_ctx(app: web.Application) -> AsyncIterator[None]:
+    s = app[keys.SETTINGS]
+    if not (s.chatwoot_url and s.chatwoot_api_token):
+        app[keys.CHATWOOT] = ChatwootClient(None, "", "")
+        yield
+        return
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(timeout=timeout, raise_for_status=False) as session:
+        app[keys.CHATWOOT] = ChatwootClient(session, s.chatwoot_url, s.chatwoot_api_token)
+        yield
+
+
+def _service_context(detector: EmotionReader | None) -> Context:
+    async def service_ctx(app: web.Application) -> AsyncIterator[None]:
+        s = app[keys.SETTINGS]
+        # Ranking (FAISS, BM25, fusion) and emotion reading: a second thread, off the loop,
+        # so the model thread only ever encodes.
+        rank_executor = ThreadPoolExecutor(1, thread_name_prefix="huashu-rank")
+        app[keys.SERVICE] = SuggestionService(
+            s,
+            app[keys.INDEX],
+            app[keys.ENCODER],
+            rank_executor,
+            app[keys.MEMORY],
+            app[keys.RECORDER],
+            app[keys.METRICS],
+            detector if detector is not None else _default_detector(),
+        )
+        try:
+            yield
+        finally:
+            rank_executor.shutdown(wait=True, cancel_futures=True)
+
+    return contextlib.asynccontextmanager(service_ctx)
+
+
+def _default_detector() -> EmotionReader | None:
+    """The emotion detector when it is installed; suggestions come without cues otherwise."""
+    try:
+        from assistant.emotion.detector import EmotionDetector
+    except ImportError:
+        return None
+    reader: EmotionReader = EmotionDetector()
+    return reader
+
+
+@contextlib.asynccontextmanager
+async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
+    tasks = BackgroundTasks()
+    app[keys.BACKGROUND] = tasks
+    try:
+        yield
+    finally:
+        await tasks.cancel_all()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    model: ModelWorker | None = None,
+    ranker: SuggestionRanker | None = None,
+    detector: EmotionReader | None = None,
+) -> web.Application:
+    """The service, ready for `web.run_app` or aiohttp's test client. Pure: no I/O here."""
+    app = web.Application(
+        middlewares=[request_middleware, error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = ServiceMetrics()
+    app[keys.MEMORY] = ConversationMemory(
+        settings.conversations_max, settings.conversation_ttl_s, settings.conversation_turns
+    )
+    app[keys.DELIVERIES] = SeenSet(settings.dedup_size)
+    app[keys.OPENAPI] = openapi_document(__version__)
+    app.cleanup_ctx.extend(
+        [
+            _model_context(settings, model),
+            _index_context(settings, ranker),
+            _store_ctx,
+            _encoder_ctx,
+            _chatwoot_ctx,
+            _service_context(detector),
+            _background_ctx,
+        ]
+    )
+    app.router.add_post("/v1/suggest", api.suggest)
+    app.router.add_post("/v1/webhooks/generic", generic_webhook)
+    app.router.add_post("/v1/webhooks/chatwoot", chatwoot_webhook)
+    app.router.add_get("/healthz", api.healthz, allow_head=False)
+    app.router.add_get("/readyz", api.readyz, allow_head=False)
+    app.router.add_get("/metrics", api.metrics, allow_head=False)
+    app.router.add_get("/openapi.json", api.openapi, allow_head=False)
+    return app

