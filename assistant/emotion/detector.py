@@ -1,0 +1,143 @@
+"""`EmotionDetector`: the cues of one customer message, read with its conversation as context.
+
+Loading happens in the constructor (lexicon, OpenCC table, optional embedding prototypes); `read`
+is pure computation, a fraction of a millisecond for a chat message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.emotion.context import (
+    MEDIUM,
+    EarlierTurn,
+    assess_context,
+    escalation,
+    weight_to_score,
+)
+from assistant.emotion.lexicon import Lexicon
+from assistant.emotion.normalise import TextNormaliser
+from assistant.emotion.prototypes import PrototypeSet
+from assistant.emotion.scoring import MessageScorer, MessageSignals
+from assistant.emotion.types import CUE_NAMES, Cue, CueName, EmotionReading, Evidence, Level
+from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.types import Turn
+
+DETECTION_THRESHOLD = 0.3
+"""A cue is reported (and counted as detected in evaluations) from this score on."""
+MAX_EVIDENCE = 6
+
+
+def level_of(score: float) -> Level:
+    if score >= 0.7:
+        return "high"
+    return "medium" if score >= MEDIUM else "low"
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class EmotionDetector:
+    """Reads emotion cues from customer messages; see docs/emotion.md for how they are computed."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        lexicon_path: Path | None = None,
+        context_turns: int = 6,
+        threshold: float = DETECTION_THRESHOLD,
+    ) -> None:
+        self._lexicon = Lexicon.load(lexicon_path)
+        self._normalise = TextNormaliser()
+        self._scorer = MessageScorer(self._lexicon)
+        self._prototypes = PrototypeSet.build(embedder) if embedder is not None else None
+        self._context_turns = context_turns
+        self._threshold = threshold
+
+    @property
+    def uses_prototypes(self) -> bool:
+        return self._prototypes is not None
+
+    def read(
+        self,
+        text: str,
+        context: Sequence[Turn] = (),
+        query_vector: npt.NDArray[np.float32] | None = None,
+    ) -> EmotionReading:
+        """The cues of `text` (a customer message); `context` is the earlier turns, oldest first.
+
+        `query_vector` is the message's `encode_queries` vector from the same embedder the
+        detector was built with; without it (or without an embedder) only the lexicon is used.
+        """
+        norm = self._normalise(text)
+        signals = self._scorer.score(norm)
+        earlier = [
+            EarlierTurn(t.role, n, self._scorer.score(n) if t.role == "customer" else None)
+            for t in context[-self._context_turns :]
+            for n in (self._normalise(t.text),)
+        ]
+        effect = assess_context(norm, signals, earlier)
+        whole = (0, len(text))
+        for cue, weight in effect.extra.items():
+            signals.add(cue, weight, *whole)
+        if self._prototypes is not None and query_vector is not None and text.strip():
+            for cue, weight in self._prototypes.weights(query_vector).items():
+                signals.add(cue, weight, *whole)
+        scores = {cue: weight_to_score(w) for cue, w in signals.weights.items()}
+        self._carry(scores, signals, effect.carried, effect.codes)
+        escalate, reasons = escalation(scores, effect)
+        cues = tuple(
+            self._cue(name, scores[name], signals, text)
+            for name in CUE_NAMES
+            if scores.get(name, 0.0) >= self._threshold
+        )
+        return EmotionReading(cues=cues, escalate=escalate, escalation_reasons=reasons)
+
+    def message_scores(self, text: str) -> dict[CueName, float]:
+        """Per-cue scores of one message on its own (lexicon only): for evaluations."""
+        signals = self._scorer.score(self._normalise(text))
+        return {cue: weight_to_score(w) for cue, w in signals.weights.items()}
+
+    @staticmethod
+    def _carry(
+        scores: dict[CueName, float],
+        signals: MessageSignals,
+        carried: dict[CueName, float],
+        codes: list[str],
+    ) -> None:
+        if scores.get("satisfaction", 0.0) >= MEDIUM:
+            return
+        for cue, floor in carried.items():
+            if floor < DETECTION_THRESHOLD:
+                continue
+            own = scores.get(cue, 0.0)
+            if own > 0:
+                boosted = weight_to_score(signals.weights[cue] - 0.5 * math.log(1.0 - floor))
+                scores[cue] = boosted
+            else:
+                scores[cue] = floor
+                signals.spans.setdefault(cue, [])
+            if "carried_anger" not in codes:
+                codes.append("carried_anger")
+
+    def _cue(self, name: CueName, score: float, signals: MessageSignals, text: str) -> Cue:
+        whole = (0, len(text))
+        raw = signals.spans.get(name, [])
+        specific = [span for span in raw if span != whole]
+        spans = _merged(specific) if specific else ([whole] if raw and text else [])
+        evidence = tuple(Evidence(s, e, text[s:e]) for s, e in spans[:MAX_EVIDENCE])
+        level = level_of(score)
+        return Cue(name, round(score, 3), level, evidence, self._lexicon.tips[name][level])

@@ -1,0 +1,178 @@
+"""The authored cue lexicon (`lexicon.yaml`): phrases, patterns, modifiers and tips, and a matcher.
+
+Loading is explicit (`Lexicon.load()`), never at import time. The matcher scans left to right and
+takes the longest phrase at each position, so a neutral phrase masks the cue words inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from assistant.emotion.types import CUE_NAMES, CueName, Level
+
+LEVELS: tuple[Level, ...] = ("low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """What one phrase contributes to one cue."""
+
+    cue: CueName
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A regular-expression rule over the normalised text; `code` names it in reasons."""
+
+    cue: CueName
+    weight: float
+    code: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Modifiers:
+    """Negation, intensity, contrast and sarcasm settings."""
+
+    negation_window: int
+    negators: tuple[str, ...]
+    prohibitives: tuple[str, ...]
+    not_negators: tuple[str, ...]
+    intensify_window: int
+    intensifiers: Mapping[str, float]
+    diminishers: Mapping[str, float]
+    contrast: tuple[str, ...]
+    contrast_before: float
+    contrast_after: float
+    sarcasm: frozenset[str]
+    sarcasm_trigger: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch:
+    """A phrase found at `text[start:end]`; `terms` is empty for a neutral (masking) phrase."""
+
+    start: int
+    end: int
+    phrase: str
+    terms: tuple[Term, ...]
+
+
+class PhraseMatcher:
+    """Leftmost-longest, non-overlapping phrase matching through a first-character index."""
+
+    def __init__(self, phrases: Mapping[str, tuple[Term, ...]]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for phrase in phrases:
+            by_first.setdefault(phrase[0], []).append(phrase)
+        self._index = {
+            first: tuple(sorted(group, key=len, reverse=True)) for first, group in by_first.items()
+        }
+        self._terms = dict(phrases)
+
+    def find(self, text: str) -> list[PhraseMatch]:
+        found: list[PhraseMatch] = []
+        index, i, n = self._index, 0, len(text)
+        while i < n:
+            candidates = index.get(text[i])
+            if candidates is not None:
+                for phrase in candidates:
+                    if text.startswith(phrase, i):
+                        end = i + len(phrase)
+                        found.append(PhraseMatch(i, end, phrase, self._terms[phrase]))
+                        i = end
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return found
+
+
+def _strings(values: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise ValueError(f"lexicon: {where} must be a list")
+    return tuple(str(v).lower() for v in values)
+
+
+def _weights(values: Any, where: str) -> dict[str, float]:
+    if not isinstance(values, dict):
+        raise ValueError(f"lexicon: {where} must be a mapping")
+    return {str(k): float(v) for k, v in values.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Everything the detector reads from `lexicon.yaml`."""
+
+    phrases: Mapping[str, tuple[Term, ...]]
+    patterns: tuple[Pattern, ...]
+    tips: Mapping[CueName, Mapping[Level, str]]
+    modifiers: Modifiers
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        """Read the packaged lexicon (or another file of the same shape)."""
+        if path is None:
+            text = resources.files("assistant.emotion").joinpath("lexicon.yaml").read_text("utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        return cls.from_mapping(yaml.safe_load(text))
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> Lexicon:
+        if not isinstance(data, dict):
+            raise ValueError("lexicon: top level must be a mapping")
+        cues = data.get("cues", {})
+        if set(cues) != set(CUE_NAMES):
+            raise ValueError(f"lexicon: cues must be exactly {', '.join(CUE_NAMES)}")
+        phrases: dict[str, list[Term]] = {}
+        tips: dict[CueName, dict[Level, str]] = {}
+        for name in CUE_NAMES:
+            spec = cues[name]
+            tips[name] = {level: str(spec["tips"][level]) for level in LEVELS}
+            for weight, words in spec["terms"].items():
+                for phrase in _strings(words, f"cues.{name}.terms.{weight}"):
+                    phrases.setdefault(phrase, []).append(Term(name, float(weight)))
+        for phrase in _strings(data.get("neutral", []), "neutral"):
+            phrases.setdefault(phrase, [])
+        patterns = tuple(
+            Pattern(
+                cue=cast(CueName, str(p["cue"])),
+                weight=float(p["weight"]),
+                code=str(p["code"]),
+                regex=re.compile(str(p["re"])),
+            )
+            for p in data.get("patterns", [])
+        )
+        for pattern in patterns:
+            if pattern.cue not in CUE_NAMES:
+                raise ValueError(f"lexicon: pattern {pattern.code} names unknown cue {pattern.cue}")
+        m = data["modifiers"]
+        modifiers = Modifiers(
+            negation_window=int(m["negation_window"]),
+            negators=tuple(sorted(_strings(m["negators"], "negators"), key=len, reverse=True)),
+            prohibitives=_strings(m["prohibitives"], "prohibitives"),
+            not_negators=_strings(m["not_negators"], "not_negators"),
+            intensify_window=int(m["intensify_window"]),
+            intensifiers=_weights(m["intensifiers"], "intensifiers"),
+            diminishers=_weights(m["diminishers"], "diminishers"),
+            contrast=_strings(m["contrast"], "contrast"),
+            contrast_before=float(m["contrast_before"]),
+            contrast_after=float(m["contrast_after"]),
+            sarcasm=frozenset(_strings(m["sarcasm"], "sarcasm")),
+            sarcasm_trigger=float(m["sarcasm_trigger"]),
+        )
+        frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
+        return cls(frozen, patterns, tips, modifiers)
+
+    def matcher(self) -> PhraseMatcher:
+        return PhraseMatcher(self.phrases)

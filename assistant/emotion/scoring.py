@@ -1,0 +1,177 @@
+"""One message on its own: phrase and pattern matches, negation, intensity, contrast, punctuation.
+
+The result is a weight and evidence spans per cue (`MessageSignals`); the detector turns weights
+into scores (`1 - exp(-weight)`) and adds what the conversation says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.emotion.lexicon import Lexicon, PhraseMatch
+from assistant.emotion.types import CueName
+
+CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
+NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
+STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
+_QUESTION_RUN = re.compile(r"[？]{2,}")
+_EXCLAIM_RUN = re.compile(r"[！]{2,}")
+_MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
+_REPEAT_CALL = re.compile(r"(在吗|在不在|人呢|有人吗|回复|回话)(?:.{0,2}\1)+")
+
+
+@dataclass(slots=True)
+class MessageSignals:
+    """Cue weights and evidence spans of one message, plus what context analysis needs."""
+
+    weights: dict[CueName, float] = field(default_factory=dict)
+    spans: dict[CueName, list[tuple[int, int]]] = field(default_factory=dict)
+    codes: set[str] = field(default_factory=set)
+    marks: int = 0
+
+    def add(self, cue: CueName, weight: float, start: int, end: int) -> None:
+        if weight <= 0:
+            return
+        self.weights[cue] = self.weights.get(cue, 0.0) + weight
+        self.spans.setdefault(cue, []).append((start, end))
+
+    def negative_weight(self) -> float:
+        return sum(self.weights.get(cue, 0.0) for cue in NEGATIVE_CUES)
+
+
+def _clause_starts(text: str) -> list[int]:
+    starts, current = [], 0
+    for i, char in enumerate(text):
+        starts.append(current)
+        if char in CLAUSE_BREAKS:
+            current = i + 1
+    return starts
+
+
+class MessageScorer:
+    """Scores one normalised message against the lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._matcher = lexicon.matcher()
+        self._mods = lexicon.modifiers
+
+    def score(self, text: str) -> MessageSignals:
+        signals = MessageSignals(marks=text.count("？") + text.count("！"))
+        if not text:
+            return signals
+        matches = self._matcher.find(text)
+        covered = bytearray(len(text))
+        for m in matches:
+            covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+        clause = _clause_starts(text)
+        contrast_at = self._last_contrast(text, covered)
+        mods = self._mods
+        sarcastic: list[tuple[PhraseMatch, float]] = []
+        for m in matches:
+            if not m.terms:
+                continue
+            negation = self._negator_before(text, m.start, clause[m.start], covered)
+            factor = self._intensity(text, m.start, clause[m.start])
+            if contrast_at is not None:
+                factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
+            for term in m.terms:
+                weight = term.weight * factor
+                if negation is not None:
+                    negator, at = negation
+                    prohibitive = negator in mods.prohibitives
+                    if prohibitive and term.cue in STEADFAST_CUES:
+                        signals.add(term.cue, weight, m.start, m.end)
+                    elif term.cue == "satisfaction" and not prohibitive:
+                        signals.add("disappointment", weight * 0.8, at, m.end)
+                    continue
+                if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
+                    sarcastic.append((m, weight))
+                    continue
+                signals.add(term.cue, weight, m.start, m.end)
+        for pattern in self._lexicon.patterns:
+            for found in pattern.regex.finditer(text):
+                if self._negator_before(text, found.start(), clause[found.start()], covered):
+                    continue
+                signals.add(pattern.cue, pattern.weight, found.start(), found.end())
+                signals.codes.add(pattern.code)
+        self._punctuation(text, signals)
+        self._sarcasm(sarcastic, signals)
+        return signals
+
+    def _negator_before(
+        self, text: str, start: int, clause_start: int, covered: bytearray
+    ) -> tuple[str, int] | None:
+        """The negator (and its position) governing a phrase at `start`, if any."""
+        mods = self._mods
+        lowest = max(clause_start, start - mods.negation_window)
+        for j in range(start - 1, lowest - 1, -1):
+            if covered[j]:
+                continue
+            if any(text.startswith(word, j) for word in mods.not_negators):
+                continue
+            for word in mods.negators:
+                if text.startswith(word, j) and j + len(word) <= start:
+                    prohibitive = next(
+                        (p for p in mods.prohibitives if text.startswith(p, j)), None
+                    )
+                    return (prohibitive or word), j
+        return None
+
+    def _intensity(self, text: str, start: int, clause_start: int) -> float:
+        mods = self._mods
+        before = text[max(clause_start, start - mods.intensify_window) : start]
+        if not before:
+            return 1.0
+        factor = 1.0
+        for word, multiplier in mods.intensifiers.items():
+            if word in before:
+                factor = max(factor, multiplier)
+        for word, multiplier in mods.diminishers.items():
+            if word in before:
+                factor = min(factor, multiplier)
+        return factor
+
+    def _last_contrast(self, text: str, covered: bytearray) -> int | None:
+        best: int | None = None
+        for word in self._mods.contrast:
+            at = text.rfind(word)
+            while at > 0 and covered[at]:
+                at = text.rfind(word, 0, at)
+            if at > 0 and (best is None or at > best):
+                best = at
+        return best
+
+    def _punctuation(self, text: str, signals: MessageSignals) -> None:
+        negative = signals.negative_weight() > 0 or "anxiety" in signals.weights
+        for run in _MIXED_RUN.finditer(text):
+            signals.add("anger", 0.6, run.start(), run.end())
+        for run in _QUESTION_RUN.finditer(text):
+            n = run.end() - run.start()
+            signals.add("anxiety", min(0.25 * (n - 1), 0.8), run.start(), run.end())
+            if n >= 3:
+                signals.add("anger", min(0.2 * (n - 1), 0.8), run.start(), run.end())
+        for run in _EXCLAIM_RUN.finditer(text):
+            n = run.end() - run.start()
+            if negative:
+                signals.add("anger", min(0.3 * (n - 1), 0.9), run.start(), run.end())
+            elif "satisfaction" in signals.weights:
+                signals.add("satisfaction", min(0.15 * (n - 1), 0.5), run.start(), run.end())
+        for call in _REPEAT_CALL.finditer(text):
+            signals.add("anxiety", 1.0, call.start(), call.end())
+            signals.codes.add("repeated_call")
+
+    def _sarcasm(
+        self, sarcastic: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals
+    ) -> None:
+        if not sarcastic:
+            return
+        flip = signals.negative_weight() >= self._mods.sarcasm_trigger
+        for m, weight in sarcastic:
+            if flip:
+                signals.add("anger", weight * 0.8, m.start, m.end)
+                signals.codes.add("sarcasm")
+            else:
+                signals.add("satisfaction", weight, m.start, m.end)

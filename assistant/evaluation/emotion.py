@@ -1,0 +1,300 @@
+"""Emotion-cue evaluation: Huashu's detector against cnsenti and snownlp on labelled JSONL.
+
+A row is `{"text": ..., "context": [earlier turns, oldest first], "label": ...}` or
+`{"text": ..., "cues": [cue names]}`. A `label` goes through a label map:
+
+* `smp2020`: angry→anger, sad→disappointment, fear→anxiety, happy→satisfaction,
+  neutral→none, surprise→none. Scored per cue over those four cues.
+* `binary`: positive→satisfied, negative→dissatisfied. Scored as accuracy and macro-F1; a
+  system that cannot decide (no cue, or a tie) counts as wrong.
+* `auto` (default): `binary` when every label is positive/negative, else `smp2020`.
+
+`cues` rows are scored per cue over all seven cues.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.types import CUE_NAMES, CueName, EmotionReading
+from assistant.retrieval.types import Turn
+
+Polarity = Literal["satisfied", "dissatisfied"]
+Task = Literal["cues", "binary"]
+NEGATIVE: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
+SMP2020: dict[str, tuple[CueName, ...]] = {
+    "angry": ("anger",),
+    "sad": ("disappointment",),
+    "fear": ("anxiety",),
+    "happy": ("satisfaction",),
+    "neutral": (),
+    "surprise": (),
+}
+BINARY: dict[str, Polarity] = {"positive": "satisfied", "negative": "dissatisfied"}
+LABEL_MAPS = ("auto", "smp2020", "binary")
+CNSENTI_EMOTIONS: dict[str, CueName] = {
+    "怒": "anger",
+    "恶": "anger",
+    "哀": "disappointment",
+    "惧": "anxiety",
+    "乐": "satisfaction",
+    "好": "satisfaction",
+}
+
+
+class DataError(ValueError):
+    """A bad data file; the message starts with `FILE:LINE:`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    text: str
+    context: tuple[Turn, ...] = ()
+    cues: frozenset[CueName] = frozenset()
+    polarity: Polarity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    cues: frozenset[CueName]
+    polarity: Polarity | None
+
+
+@dataclass(slots=True)
+class DataSet:
+    path: Path
+    task: Task
+    label_map: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def scored_cues(self) -> tuple[CueName, ...]:
+        if self.label_map == "smp2020":
+            return tuple(c for c in CUE_NAMES if any(c in v for v in SMP2020.values()))
+        return CUE_NAMES
+
+
+def _turns(value: Any, where: str) -> tuple[Turn, ...]:
+    """Strings alternate, the last one being the agent's; `{"role", "text"}` objects say so."""
+    problem = f"{where}: `context` must be a list of strings or {{role, text}} objects"
+    if not isinstance(value, list):
+        raise DataError(problem)
+    turns, n = [], len(value)
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            turns.append(Turn("agent" if (n - i) % 2 == 1 else "customer", item))
+        elif (
+            isinstance(item, dict)
+            and item.get("role") in ("customer", "agent")
+            and isinstance(item.get("text"), str)
+        ):
+            turns.append(Turn("customer" if item["role"] == "customer" else "agent", item["text"]))
+        else:
+            raise DataError(problem)
+    return tuple(turns)
+
+
+def load(path: Path, label_map: str = "auto", limit: int | None = None) -> DataSet:
+    """Read and validate a JSONL file; every problem names `FILE:LINE`."""
+    if label_map not in LABEL_MAPS:
+        raise DataError(f"{path}: unknown label map {label_map!r} (one of {', '.join(LABEL_MAPS)})")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text") from exc
+    raw: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+            raise DataError(f"{path}:{number}: each row needs a string `text`")
+        if ("label" in value) == ("cues" in value):
+            raise DataError(f"{path}:{number}: give exactly one of `label` or `cues`")
+        raw.append((number, value))
+        if limit is not None and len(raw) >= limit:
+            break
+    if not raw:
+        raise DataError(f"{path}: no rows")
+    labels = {str(v["label"]) for _, v in raw if "label" in v}
+    chosen = label_map
+    if chosen == "auto":
+        chosen = "binary" if labels and labels <= set(BINARY) else "smp2020"
+    task: Task = "binary" if chosen == "binary" else "cues"
+    data = DataSet(path, task, chosen if labels else "cues")
+    for number, value in raw:
+        where = f"{path}:{number}"
+        context = _turns(value.get("context", []), where)
+        if "cues" in value:
+            cues = value["cues"]
+            if not isinstance(cues, list) or any(c not in CUE_NAMES for c in cues):
+                raise DataError(f"{where}: `cues` must be a list of {', '.join(CUE_NAMES)}")
+            if task == "binary":
+                raise DataError(f"{where}: `cues` rows cannot be mixed with binary labels")
+            data.rows.append(Row(value["text"], context, frozenset(cues)))
+            continue
+        label = str(value["label"])
+        if task == "binary":
+            if label not in BINARY:
+                raise DataError(
+                    f"{where}: label {label!r} is not in the binary map (positive, negative)"
+                )
+            data.rows.append(Row(value["text"], context, polarity=BINARY[label]))
+        else:
+            if label not in SMP2020:
+                raise DataError(
+                    f"{where}: label {label!r} is not in the smp2020 map ({', '.join(SMP2020)})"
+                )
+            data.rows.append(Row(value["text"], context, frozenset(SMP2020[label])))
+    return data
+
+
+def huashu_prediction(reading: EmotionReading) -> Prediction:
+    """Detected cues; dissatisfied when the strongest negative cue beats satisfaction."""
+    negative = max(reading.score(c) for c in NEGATIVE)
+    satisfied = reading.score("satisfaction")
+    polarity: Polarity | None = None
+    if negative > satisfied:
+        polarity = "dissatisfied"
+    elif satisfied > negative:
+        polarity = "satisfied"
+    return Prediction(frozenset(c.name for c in reading.cues), polarity)
+
+
+System = Callable[[Sequence[Row]], list[Prediction]]
+
+
+def huashu_system(detector: EmotionDetector, embedder: Any | None = None) -> System:
+    def run(rows: Sequence[Row]) -> list[Prediction]:
+        vectors = embedder.encode_queries([r.text for r in rows]) if embedder is not None else None
+        return [
+            huashu_prediction(
+                detector.read(r.text, r.context, vectors[i] if vectors is not None else None)
+            )
+            for i, r in enumerate(rows)
+        ]
+
+    return run
+
+
+def cnsenti_system() -> System:
+    from cnsenti import Emotion, Sentiment
+
+    sentiment, emotion = Sentiment(), Emotion()
+
+    def run(rows: Sequence[Row]) -> list[Prediction]:
+        out = []
+        for r in rows:
+            counts = sentiment.sentiment_count(r.text)
+            emotions = emotion.emotion_count(r.text)
+            cues = frozenset(
+                cue for key, cue in CNSENTI_EMOTIONS.items() if emotions.get(key, 0) > 0
+            )
+            pos, neg = counts["pos"], counts["neg"]
+            polarity: Polarity | None = None
+            if pos != neg:
+                polarity = "satisfied" if pos > neg else "dissatisfied"
+            out.append(Prediction(cues, polarity))
+        return out
+
+    return run
+
+
+def snownlp_system() -> System:
+    from snownlp import SnowNLP
+
+    def run(rows: Sequence[Row]) -> list[Prediction]:
+        out = []
+        for r in rows:
+            positive = SnowNLP(r.text).sentiments >= 0.5 if r.text.strip() else True
+            cues: frozenset[CueName] = (
+                frozenset({"satisfaction"}) if positive else frozenset({"anger", "disappointment"})
+            )
+            out.append(Prediction(cues, "satisfied" if positive else "dissatisfied"))
+        return out
+
+    return run
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def score_cues(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, Any]:
+    per_cue: dict[str, dict[str, float]] = {}
+    for cue in data.scored_cues:
+        tp = sum(
+            1
+            for r, p in zip(data.rows, predictions, strict=True)
+            if cue in r.cues and cue in p.cues
+        )
+        fp = sum(
+            1
+            for r, p in zip(data.rows, predictions, strict=True)
+            if cue not in r.cues and cue in p.cues
+        )
+        fn = sum(
+            1
+            for r, p in zip(data.rows, predictions, strict=True)
+            if cue in r.cues and cue not in p.cues
+        )
+        per_cue[cue] = {**_prf(tp, fp, fn), "support": tp + fn}
+    macro = sum(v["f1"] for v in per_cue.values()) / len(per_cue)
+    return {"macro_f1": round(macro, 4), "per_cue": per_cue}
+
+
+def score_binary(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, Any]:
+    pairs = [(r.polarity, p.polarity) for r, p in zip(data.rows, predictions, strict=True)]
+    per_class = {}
+    for label in ("satisfied", "dissatisfied"):
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        per_class[label] = {**_prf(tp, fp, fn), "support": tp + fn}
+    accuracy = sum(1 for g, p in pairs if g == p) / len(pairs)
+    undecided = sum(1 for _, p in pairs if p is None) / len(pairs)
+    macro = sum(v["f1"] for v in per_class.values()) / 2
+    return {
+        "accuracy": round(accuracy, 4),
+        "macro_f1": round(macro, 4),
+        "undecided": round(undecided, 4),
+        "per_class": per_class,
+    }
+
+
+def evaluate(data: DataSet, systems: dict[str, System]) -> dict[str, Any]:
+    """Run every system over one data set; figures per system plus ms per message."""
+    results: dict[str, Any] = {}
+    for name, system in systems.items():
+        started = time.perf_counter()
+        predictions = system(data.rows)
+        elapsed = time.perf_counter() - started
+        scored = (
+            score_binary(data, predictions)
+            if data.task == "binary"
+            else score_cues(data, predictions)
+        )
+        scored["ms_per_message"] = round(1000 * elapsed / len(data.rows), 3)
+        results[name] = scored
+    return {
+        "data": str(data.path),
+        "rows": len(data.rows),
+        "task": data.task,
+        "label_map": data.label_map,
+        "cues": list(data.scored_cues) if data.task == "cues" else None,
+        "systems": results,
+    }
