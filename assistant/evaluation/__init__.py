@@ -1,0 +1,1 @@
+"""Measuring Huashu on public data: retrieval (BEIR, ECD) and emotion cues."""

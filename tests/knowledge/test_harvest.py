@@ -1,0 +1,71 @@
+"""The chat-log harvester keeps real question → answer pairs and drops the chaff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.knowledge.harvest import ChatLogError, HarvestRules, chaff_reason, harvest
+from tests.conftest import shared_data
+
+
+def session(*turns: tuple[str, str]) -> str:
+    return json.dumps({"session": "s", "turns": [{"role": r, "text": t} for r, t in turns]}, ensure_ascii=False)
+
+
+def test_pairs_are_kept_and_chaff_dropped(tmp_path: Path) -> None:
+    log = tmp_path / "chats.jsonl"
+    log.write_text("\n".join([
+        session(("customer", "在吗"), ("agent", "您好，有什么问题我可以帮您处理或解决呢?"),
+                ("customer", "我买的被子"), ("customer", "能不能改地址啊，寄错了"),
+                ("agent", "亲，还没发货的话可以在订单详情里直接修改地址，已发货请告诉我新地址我帮您联系快递"),
+                ("customer", "[订单x]"), ("agent", "好的"), ("customer", "谢谢"), ("agent", "不客气，祝您生活愉快")),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    rows, stats = harvest(log)
+    assert [r["customer"] for r in rows] == ["我买的被子 能不能改地址啊，寄错了"]
+    assert rows[0]["reply"].startswith("亲，还没发货的话")
+    assert rows[0]["context"] == ["在吗", "您好，有什么问题我可以帮您处理或解决呢?"]
+    assert rows[0]["id"].startswith("harvest-") and "chats.jsonl:1" in rows[0]["why"]
+    assert stats.pairs == 4 and stats.kept == 1
+    assert stats.dropped["customer_chaff"] == 2 and stats.dropped["customer_too_short"] == 1
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply", "reason"),
+    [
+        ("您好在吗", "亲，在的呢，请问有什么可以帮您的吗？我们马上为您处理", "customer_chaff"),
+        ("[订单x]", "亲，这个订单已经发货了，预计明天送达哦，请注意查收", "customer_too_short"),
+        ("这个被子能机洗吗", "可以的", "reply_too_short"),
+        ("退款多久到账啊", "请您稍等，正在为您查询", "reply_stock_phrase"),
+        ("退款多久到账啊", "亲，退款审核通过后原路返回，储蓄卡1-3个工作日到账哦", None),
+    ],
+)
+def test_chaff_reasons(customer: str, reply: str, reason: str | None) -> None:
+    assert chaff_reason(customer, reply, HarvestRules()) == reason
+
+
+def test_a_malformed_log_names_file_and_line(tmp_path: Path) -> None:
+    log = tmp_path / "chats.jsonl"
+    log.write_text(session(("customer", "你好")) + "\n{oops\n", encoding="utf-8")
+    with pytest.raises(ChatLogError, match=r"chats\.jsonl:2: not valid JSON"):
+        harvest(log)
+
+
+def test_cli_harvests_the_public_jddc_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    chats = shared_data("jddc") / "sessions.jsonl"
+    out = tmp_path / "candidates.jsonl"
+    assert main(["knowledge", "harvest", str(chats), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert 500 < len(rows) < 6000
+    assert not any(r["customer"].strip() in ("在吗", "你好", "谢谢") for r in rows)
+    assert "sessions" in capsys.readouterr().out
+
+
+def test_cli_reports_a_bad_log_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "chats.jsonl"
+    log.write_text('{"turns": [{"role": "bot", "text": "hi"}]}\n', encoding="utf-8")
+    assert main(["knowledge", "harvest", str(log), "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert "chats.jsonl:1: turn 1 needs role customer|agent and text" in capsys.readouterr().err
