@@ -140,4 +140,4 @@ class EmotionDetector:
         spans = _merged(specific) if specific else ([whole] if raw and text else [])
         evidence = tuple(Evidence(s, e, text[s:e]) for s, e in spans[:MAX_EVIDENCE])
         level = level_of(score)
-        return Cue(name, round(score, 3), level, evidence, self._lexicon.tips[name][level])
+        return Cue(name, score, level, evidence, self._lexicon.tips[name][level])

@@ -16,6 +16,7 @@ from assistant.emotion.types import CueName
 CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
 NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
 STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
+QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")
 _MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
@@ -86,6 +87,10 @@ class MessageScorer:
                         signals.add(term.cue, weight, m.start, m.end)
                     elif term.cue == "satisfaction" and not prohibitive:
                         signals.add("disappointment", weight * 0.8, at, m.end)
+                    continue
+                if term.cue == "satisfaction" and text.startswith(QUESTION_ENDS, m.end):
+                    # 保暖吗 / 好用么: asking about a quality before buying, not praising it.
+                    signals.add("hesitation", weight * 0.5, m.start, m.end + 1)
                     continue
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))

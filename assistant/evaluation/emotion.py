@@ -15,6 +15,7 @@ A row is `{"text": ..., "context": [earlier turns, oldest first], "label": ...}`
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -160,10 +161,15 @@ def load(path: Path, label_map: str = "auto", limit: int | None = None) -> DataS
     return data
 
 
+def _strength(score: float) -> float:
+    """Undo the score's saturation (`1 - exp(-w)`) so that strong cues stay comparable."""
+    return -math.log(max(1.0 - score, 1e-9))
+
+
 def huashu_prediction(reading: EmotionReading) -> Prediction:
     """Detected cues; dissatisfied when the strongest negative cue beats satisfaction."""
-    negative = max(reading.score(c) for c in NEGATIVE)
-    satisfied = reading.score("satisfaction")
+    negative = _strength(max(reading.score(c) for c in NEGATIVE))
+    satisfied = _strength(reading.score("satisfaction"))
     polarity: Polarity | None = None
     if negative > satisfied:
         polarity = "dissatisfied"
