@@ -77,7 +77,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
                     c.level,
                     [EvidenceOut(e.start, e.end, e.text) for e in c.evidence],
                     c.tip,
-                )  # fmt: skip
+                )
                 for c in result.reading.cues
             ],
             escalate=result.reading.escalate,
@@ -89,7 +89,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
             round(result.encode_ms, 2),
             round(result.rank_ms, 2),
             result.cache_hits,
-        ),  # fmt: skip
+        ),
         request_id=request_id(),
     )
 

@@ -100,8 +100,10 @@ def _index_context(settings: Settings, ranker: SuggestionRanker | None) -> Conte
             except Exception as exc:  # SnapshotError says what is wrong; others are logged
                 holder.problem = str(exc)
                 log.error("index not loaded", extra={"problem": str(exc)})
+                holder.settled.set()
                 return
             holder.ranker = loaded
+            holder.settled.set()
             metrics.set_index(loaded.version, loaded.embedder_name)
             log.info("index loaded", extra={"version": loaded.version})
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from assistant.retrieval.embedders import Embedder, Vectors, load_embedder
-from assistant.service.errors import TooManyRequests
+from assistant.service.errors import FieldError, TooManyRequests
 from assistant.service.metrics import ServiceMetrics
 
 T = TypeVar("T")
@@ -184,7 +184,9 @@ class QueryEncoder:
         if len(self._queue) + len(new) > self._queue_max:
             self._metrics.rejected.inc()
             raise TooManyRequests(
-                "the model queue is full; retry shortly", headers={"Retry-After": self._retry_after}
+                "the model queue is full; retry shortly",
+                [FieldError("queue", f"{self._queue_max} texts already wait for the model")],
+                headers={"Retry-After": self._retry_after},
             )
         loop = asyncio.get_running_loop()
         out = []

@@ -82,6 +82,9 @@ class IndexHolder:
     def __init__(self, ranker: SuggestionRanker | None = None) -> None:
         self.ranker = ranker
         self.problem = "the index snapshot is still loading"
+        self.settled = asyncio.Event()  # set once loading succeeded or failed
+        if ranker is not None:
+            self.settled.set()
 
     def require(self) -> SuggestionRanker:
         if self.ranker is None:
@@ -125,9 +128,15 @@ class SuggestionService:
         received = _now()
         sent = message.sent_at.isoformat() if message.sent_at else received
         return MessageRecord(
-            message.platform, message.shop, message.conversation_id, message.message_id,
-            message.sender, message.text, sent, received,
-        )  # fmt: skip
+            message.platform,
+            message.shop,
+            message.conversation_id,
+            message.message_id,
+            message.sender,
+            message.text,
+            sent,
+            received,
+        )
 
     async def suggest(self, message: IncomingMessage) -> SuggestResult:
         """Suggestions for a customer message (an agent's message is only recorded)."""
@@ -161,10 +170,15 @@ class SuggestionService:
         self._record(message, suggestions, ranker.version)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         return SuggestResult(
-            message, tuple(suggestions), reading, ranker.version,
-            total_ms=(done - started) * 1000, encode_ms=(encoded - started) * 1000,
-            rank_ms=(done - encoded) * 1000, cache_hits=hits,
-        )  # fmt: skip
+            message,
+            tuple(suggestions),
+            reading,
+            ranker.version,
+            total_ms=(done - started) * 1000,
+            encode_ms=(encoded - started) * 1000,
+            rank_ms=(done - encoded) * 1000,
+            cache_hits=hits,
+        )
 
     def _rank(
         self, ranker: SuggestionRanker, request: SuggestRequest, vectors: Vectors
@@ -192,7 +206,7 @@ class SuggestionService:
                     str(s.kind),
                     version,
                     shown,
-                )  # fmt: skip
+                )
                 for rank, s in enumerate(suggestions, start=1)
             ),
         )

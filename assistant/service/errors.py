@@ -155,4 +155,4 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return error_response(_from_http_exception(exc))
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
-        return error_response(ServiceError())
+        return error_response(ServiceError.on("server", "internal error"))

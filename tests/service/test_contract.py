@@ -1,0 +1,76 @@
+"""OpenAPI covers every route, metrics expose the named series, settings are documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from assistant.service.settings import Secret, Settings, SettingsError, setting_docs
+
+from .helpers import suggest_body
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "service.md"
+
+
+async def test_openapi_lists_every_route(client: TestClient[Any, Any]) -> None:
+    document = await (await client.get("/openapi.json")).json()
+    assert document["openapi"].startswith("3.")
+    for route in client.app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        assert path in document["paths"], path
+        assert route.method.lower() in document["paths"][path], (route.method, path)
+    for name in ("SuggestBody", "SuggestResponse", "ErrorResponse", "ChatwootEvent"):
+        assert name in document["components"]["schemas"]
+
+
+async def test_metrics_expose_the_named_series(client: TestClient[Any, Any]) -> None:
+    assert (await client.post("/v1/suggest", json=suggest_body("在吗"))).status == 200
+    response = await client.get("/metrics")
+    assert response.status == 200
+    text = await response.text()
+    for series in (
+        'huashu_requests_total{method="POST",route="/v1/suggest",status="200"}',
+        'huashu_request_seconds_bucket{le="0.005",route="/v1/suggest"}',
+        "huashu_batch_size_bucket",
+        "huashu_queue_depth",
+        "huashu_rejected_total",
+        "huashu_embedding_cache_hits_total",
+        "huashu_embedding_cache_misses_total",
+        "huashu_index_loaded 1.0",
+        "huashu_index_version_info{",
+    ):
+        assert series in text, series
+
+
+async def test_health(client: TestClient[Any, Any]) -> None:
+    assert (await (await client.get("/healthz")).json())["ok"] is True
+    ready = await client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["status"] == "ready"
+
+
+def test_settings_from_a_mapping() -> None:
+    settings = Settings.from_env(
+        {"HUASHU_PORT": "9000", "HUASHU_LOG_JSON": "off", "HUASHU_WEBHOOK_SECRET": "s3cret"}
+    )
+    assert settings.port == 9000 and settings.log_json is False
+    assert settings.webhook_secret == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert repr(Secret("x")) == "Secret('**********')"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("HUASHU_LOG_JSON", "maybe"), ("HUASHU_PORT", "eighty"), ("HUASHU_QUEUE_MAX", "0")],
+)
+def test_bad_settings_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_the_doc_lists_every_setting() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    missing = [doc.env for doc in setting_docs() if f"`{doc.env}`" not in text]
+    assert not missing, f"docs/service.md lacks {missing}: paste `settings_table()` again"

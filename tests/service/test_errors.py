@@ -1,0 +1,177 @@
+"""The error contract: every route answers bad input with its status and the one envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from assistant.emotion.types import EmotionReading
+from assistant.retrieval.types import Turn
+from assistant.service import keys
+
+from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
+from .helpers import dumps, signed_headers, suggest_body
+
+ENVELOPE = {"ok", "status", "error", "errors", "request_id"}
+JSON = {"Content-Type": "application/json"}
+
+
+async def assert_envelope(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/json"
+    payload: dict[str, Any] = await response.json()
+    assert set(payload) == ENVELOPE
+    assert payload["ok"] is False and payload["status"] == status
+    assert payload["errors"], payload
+    assert all(set(e) == {"field", "message"} for e in payload["errors"])
+    assert "Traceback" not in await response.text()
+    if field is not None:
+        assert payload["errors"][0]["field"] == field, payload
+    return payload
+
+
+def _signed(body: bytes) -> dict[str, str]:
+    return signed_headers(WEBHOOK_SECRET, body)
+
+
+BAD_BODIES: list[tuple[str, bytes, int, str]] = [
+    ("malformed JSON", b'{"shop": ', 400, "body"),
+    ("not an object", b"[1, 2]", 422, "body"),
+    ("missing text", dumps({"shop": "s", "conversation_id": "c", "message": {"id": "1"}}), 422,
+     "message.text"),
+    ("empty text", dumps(suggest_body("   ")), 422, "message.text"),
+    ("text over the limit", dumps(suggest_body("快" * 1001)), 413, "message.text"),
+    ("wrong type", dumps({**suggest_body(), "k": "five"}), 422, "k"),
+    ("unknown role", dumps(suggest_body(turns=[{"role": "bot", "text": "x"}])), 422,
+     "turns.0.role"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+@pytest.mark.parametrize(
+    ("case", "body", "status", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES]
+)
+async def test_bad_bodies(
+    client: TestClient[Any, Any], route: str, case: str, body: bytes, status: int, field: str
+) -> None:
+    response = await client.post(route, data=body, headers=_signed(body))
+    await assert_envelope(response, status, field)
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic", "/v1/webhooks/chatwoot"])
+async def test_wrong_content_type(client: TestClient[Any, Any], route: str) -> None:
+    body = dumps(suggest_body())
+    headers = {**_signed(body), "Content-Type": "text/plain"}
+    response = await client.post(route, data=body, headers=headers)
+    await assert_envelope(response, 415, "Content-Type")
+
+
+async def test_body_over_the_limit(make_client: ClientFactory) -> None:
+    client = await make_client(make_settings(max_body_bytes=2048))
+    body = dumps(suggest_body("好" * 3000))
+    response = await client.post("/v1/suggest", data=body, headers=JSON)
+    await assert_envelope(response, 413, "body")
+
+
+@pytest.mark.parametrize("route", ["/v1/webhooks/generic", "/v1/webhooks/chatwoot"])
+async def test_unsigned_webhooks(client: TestClient[Any, Any], route: str) -> None:
+    response = await client.post(route, data=dumps(suggest_body()), headers=JSON)
+    payload = await assert_envelope(response, 401)
+    assert payload["errors"][0]["field"].endswith("-Timestamp")
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [
+        ("GET", "/v1/suggest"),
+        ("PUT", "/v1/webhooks/generic"),
+        ("GET", "/v1/webhooks/chatwoot"),
+        ("POST", "/healthz"),
+        ("POST", "/readyz"),
+        ("DELETE", "/metrics"),
+        ("POST", "/openapi.json"),
+    ],
+)
+async def test_wrong_method(client: TestClient[Any, Any], method: str, route: str) -> None:
+    response = await client.request(method, route)
+    await assert_envelope(response, 405, "method")
+    assert response.headers["Allow"]
+
+
+async def test_unknown_route(client: TestClient[Any, Any]) -> None:
+    await assert_envelope(await client.get("/v1/nothing-here"), 404, "path")
+
+
+async def test_index_not_loaded(make_client: ClientFactory, tmp_path: Path) -> None:
+    client = await make_client(make_settings(index_dir=tmp_path / "empty"), with_ranker=False)
+    await client.app[keys.INDEX].settled.wait()
+    payload = await assert_envelope(await client.get("/readyz"), 503, "index")
+    assert "no index snapshot" in payload["error"]
+    await assert_envelope(await client.post("/v1/suggest", json=suggest_body()), 503, "index")
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_index_loaded_from_disk(
+    make_client: ClientFactory, demo_index: tuple[Path, Any]
+) -> None:
+    client = await make_client(make_settings(index_dir=demo_index[0]), with_ranker=False)
+    await client.app[keys.INDEX].settled.wait()
+    response = await client.get("/readyz")
+    assert response.status == 200
+    assert (await response.json())["index_version"] == demo_index[1].version
+
+
+class ExplodingDetector:
+    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading:
+        raise RuntimeError("secret internals /etc/passwd")
+
+
+async def test_unexpected_failure_is_a_500_without_traceback(make_client: ClientFactory) -> None:
+    client = await make_client(detector=ExplodingDetector())
+    response = await client.post("/v1/suggest", json=suggest_body("在吗"))
+    payload = await assert_envelope(response, 500, "server")
+    assert payload["error"] == "internal error"
+    assert "passwd" not in await response.text()
+
+
+async def test_full_queue_answers_429_at_once(
+    make_client: ClientFactory, model_worker: Any
+) -> None:
+    client = await make_client(make_settings(queue_max=2, batch_max_size=1))
+    gate = threading.Event()
+    blocker = model_worker.submit(gate.wait)  # the model thread is busy until the gate opens
+    try:
+        tasks = [
+            asyncio.ensure_future(
+                client.post(
+                    "/v1/suggest",
+                    json=suggest_body(f"第{i}件商品有货吗", conversation_id=f"q{i}"),
+                )
+            )
+            for i in range(6)
+        ]
+        # At most 1 text in the model call and 2 queued: the other 3 are refused at once.
+        done: set[asyncio.Future[Any]] = set()
+        pending = set(tasks)
+        while len(done) < 3:
+            finished, pending = await asyncio.wait(
+                pending, timeout=30, return_when=asyncio.FIRST_COMPLETED
+            )
+            assert finished, "no 429 came back while the model was busy"
+            done |= finished
+        for task in done:
+            response = task.result()
+            await assert_envelope(response, 429)
+            assert response.headers["Retry-After"] == "1"
+    finally:
+        gate.set()
+        blocker.result()
+    statuses = sorted([(await t).status for t in tasks])
+    assert statuses.count(429) >= 3 and statuses.count(200) >= 1
+    assert set(statuses) <= {200, 429}
