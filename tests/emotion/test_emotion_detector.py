@@ -1,0 +1,177 @@
+"""The detector on authored messages: every cue, negation, sarcasm, emoji, traditional characters,
+evidence spans and escalation across turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.types import CUE_NAMES, CueName, EmotionReading
+from assistant.retrieval.types import Turn
+
+
+@pytest.fixture(scope="module")
+def detector() -> EmotionDetector:
+    return EmotionDetector()
+
+
+def names(reading: EmotionReading) -> set[CueName]:
+    return {cue.name for cue in reading.cues}
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("你们什么态度啊，气死我了", "anger"),
+        ("客服一直敷衍我，无语", "anger"),
+        ("都三天了还不发货", "anxiety"),
+        ("这是送我妈的生日礼物，周五之前能到吗", "anxiety"),
+        ("收到货好失望，和图片差太多了", "disappointment"),
+        ("用了两天就坏了，唉", "disappointment"),
+        ("再不处理我就打12315投诉你们", "complaint_risk"),
+        ("等着收差评吧", "complaint_risk"),
+        ("这个满减规则是什么意思，看不懂", "confusion"),
+        ("退货流程在哪里操作？找不到", "confusion"),
+        ("这款值得买吗，有点犹豫", "hesitation"),
+        ("我在纠结买鹅绒被还是蚕丝被", "hesitation"),
+        ("收到了，质量很好，谢谢", "satisfaction"),
+        ("客服很耐心，非常满意", "satisfaction"),
+    ],
+)
+def test_every_cue_is_detected(detector: EmotionDetector, text: str, cue: CueName) -> None:
+    reading = detector.read(text)
+    assert cue in names(reading), reading
+
+
+def test_cue_fields_are_complete(detector: EmotionDetector) -> None:
+    reading = detector.read("我要投诉，客服态度太差了！！！")
+    assert reading.cues
+    for cue in reading.cues:
+        assert cue.name in CUE_NAMES
+        assert 0.0 <= cue.score <= 1.0
+        assert cue.level in ("low", "medium", "high")
+        assert cue.tip and any("\u4e00" <= ch <= "\u9fff" for ch in cue.tip)
+        assert cue.evidence
+    assert reading.score("complaint_risk") >= 0.7
+
+
+def test_neutral_questions_have_no_cue(detector: EmotionDetector) -> None:
+    for text in ("你好，这款有现货吗", "可以开发票吗", "什么快递发货", "出差回来再收货可以吗"):
+        assert not detector.read(text).cues, text
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("我不生气，就是问问", "anger"),
+        ("没有不满意，挺好的", "disappointment"),
+        ("不着急，慢慢来", "anxiety"),
+        ("我没有要投诉的意思", "complaint_risk"),
+    ],
+)
+def test_negation_cancels_the_cue(detector: EmotionDetector, text: str, absent: CueName) -> None:
+    assert absent not in names(detector.read(text))
+
+
+def test_negated_praise_is_disappointment(detector: EmotionDetector) -> None:
+    reading = detector.read("不是很满意，不喜欢这个颜色")
+    assert "disappointment" in names(reading)
+    assert "satisfaction" not in names(reading)
+
+
+def test_prohibitive_keeps_anger(detector: EmotionDetector) -> None:
+    assert "anger" in names(detector.read("别再敷衍我了"))
+
+
+def test_intensifier_raises_the_score(detector: EmotionDetector) -> None:
+    plain = detector.read("有点失望").score("disappointment")
+    strong = detector.read("真的太失望").score("disappointment")
+    assert strong > plain > 0
+
+
+def test_sarcastic_laugh_and_smile_are_anger(detector: EmotionDetector) -> None:
+    reading = detector.read("呵呵，又发错了，你们真棒[微笑]")
+    assert "anger" in names(reading)
+    assert "satisfaction" not in names(reading)
+    assert "satisfaction" in names(detector.read("谢谢，很满意[微笑]"))
+
+
+def test_emoji_and_emoticons(detector: EmotionDetector) -> None:
+    assert "anger" in names(detector.read("说好的今天发呢😡😡"))
+    assert "anger" in names(detector.read("[怒]到现在还没人理"))
+    assert "disappointment" in names(detector.read("杯子碎了😭"))
+    assert "satisfaction" in names(detector.read("好评👍"))
+
+
+def test_traditional_characters_with_original_spans(detector: EmotionDetector) -> None:
+    text = "客服態度太差，我要投訴！"
+    reading = detector.read(text)
+    cue = next(c for c in reading.cues if c.name == "complaint_risk")
+    assert any(e.text == "投訴" or "投訴" in e.text for e in cue.evidence)
+    for c in reading.cues:
+        for e in c.evidence:
+            assert text[e.start : e.end] == e.text
+
+
+def test_evidence_indexes_the_original_text(detector: EmotionDetector) -> None:
+    text = "ＯＫ吧，但是質量太差了!!都三天了"
+    reading = detector.read(text)
+    assert reading.cues
+    for cue in reading.cues:
+        for e in cue.evidence:
+            assert 0 <= e.start < e.end <= len(text)
+            assert text[e.start : e.end] == e.text
+
+
+def test_punctuation_runs_count(detector: EmotionDetector) -> None:
+    calm = detector.read("什么时候发货")
+    pushed = detector.read("什么时候发货？？？")
+    assert pushed.score("anxiety") > calm.score("anxiety")
+    assert "anger" in names(pushed)
+
+
+def test_escalation_when_complaint_is_high(detector: EmotionDetector) -> None:
+    reading = detector.read("再不退款我就去12315投诉你们")
+    assert reading.escalate
+    assert "complaint_high" in reading.escalation_reasons
+    assert not detector.read("请问可以开发票吗").escalate
+
+
+def test_escalation_rises_across_turns(detector: EmotionDetector) -> None:
+    context = [
+        Turn("customer", "什么时候发货？"),
+        Turn("agent", "亲，48小时内发货哦"),
+        Turn("customer", "今天能发货吗？"),
+        Turn("agent", "在催仓库了"),
+    ]
+    message = "到底什么时候发货？？？都三天了！！"
+    alone = detector.read(message)
+    in_context = detector.read(message, context)
+    assert in_context.escalate
+    assert {"repeated_question", "rising_punctuation"} <= set(in_context.escalation_reasons)
+    assert in_context.score("anxiety") >= alone.score("anxiety")
+    assert in_context.score("anger") > alone.score("anger")
+
+
+def test_chasing_without_reply_is_anxiety(detector: EmotionDetector) -> None:
+    context = [Turn("customer", "你好"), Turn("customer", "我的快递到哪了")]
+    reading = detector.read("有人吗", context)
+    assert "anxiety" in names(reading)
+    assert "unanswered_chasing" in reading.escalation_reasons or reading.score("anxiety") > 0.3
+
+
+def test_anger_carries_over_with_decay(detector: EmotionDetector) -> None:
+    context = [Turn("customer", "气死我了，什么破服务！！！"), Turn("agent", "非常抱歉")]
+    follow_up = detector.read("订单号是12345", context)
+    assert 0 < follow_up.score("anger") < detector.read(context[0].text).score("anger")
+    assert detector.read("订单号是12345").score("anger") == 0.0
+
+
+def test_read_is_fast(detector: EmotionDetector) -> None:
+    import time
+
+    message = "都三天了还不发货？？？客服态度太差了，我要投诉"
+    started = time.perf_counter()
+    for _ in range(200):
+        detector.read(message)
+    assert (time.perf_counter() - started) / 200 < 0.005
