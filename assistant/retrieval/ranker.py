@@ -10,8 +10,15 @@ Signals, each a ranking of knowledge entries:
 4. context: when earlier turns are given, the recent customer turns plus the message, as one
    more dense query, so "那呢？" after "运费谁出" still finds the freight answer.
 
-They are fused by `zscore_fusion` (weights in `RankingWeights`), nudged by the emotion reading
-(apologies first for an angry customer) and made diverse by MMR over the replies' vectors.
+Messages are embedded as `normalise` leaves them (no emoticon codes, emoji, runs of
+punctuation, traditional characters); the lexical index cleans them itself.
+
+They are fused by `zscore_fusion` (weights in `RankingWeights`): each signal is standardised
+with the mean and spread of its scores over the whole index for this query (for the dense
+signals these come from the key vectors' first two moments, so they are exact and cost
+O(dim²) whatever the index size), nudged by the emotion reading (apologies first for an angry
+customer) and made diverse by MMR over the replies' vectors. See docs/retrieval.md for what was
+measured.
 """
 
 from __future__ import annotations
@@ -19,15 +26,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.knowledge.model import KnowledgeEntry
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
-from assistant.retrieval.fusion import top_per_item, zscore_fusion
+from assistant.retrieval.fusion import ScoreStats, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
-from assistant.retrieval.types import SuggestRequest, Suggestion
+from assistant.retrieval.text import normalise
+from assistant.retrieval.types import Suggestion, SuggestRequest
 
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
 
@@ -44,6 +55,14 @@ class RankingWeights:
     diversity: float = 0.15
     duplicate_at: float = 0.97
     context_turns: int = 2
+    # What each signal's z-scores are taken against: its scores over the whole index for this
+    # query ("index", shipped) or over its own candidate list only ("candidates", the former).
+    standardise_over: Literal["index", "candidates"] = "index"
+
+
+def _embedding_text(text: str) -> str:
+    """The message as the embedder should see it; a message that is only noise stays as it was."""
+    return normalise(text) or text.strip() or text
 
 
 def _no_bias(reading: EmotionReading, tags: frozenset[str], stage: str | None) -> float:
@@ -65,6 +84,13 @@ class SuggestionRanker:
         self._key_texts = snapshot.key_texts()
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
+        # First two moments of the key vectors: for a query v, the mean of its scores over all
+        # keys is v·μ and their variance vᵀMv − (v·μ)², without scoring every key.
+        keys = np.stack([snapshot.keys.reconstruct(i) for i in range(snapshot.keys.count)]).astype(
+            np.float64
+        )
+        self._key_mean: npt.NDArray[np.float64] = keys.mean(axis=0)
+        self._key_moment: npt.NDArray[np.float64] = keys.T @ keys / max(1, len(keys))
 
     @property
     def version(self) -> str:
@@ -76,53 +102,84 @@ class SuggestionRanker:
 
     def context_text(self, request: SuggestRequest) -> str | None:
         """The recent customer turns and the message as one text, or None without context."""
-        turns = [t.text for t in request.context if t.role == "customer" and t.text.strip()]
-        recent = turns[-self.weights.context_turns :]
-        return "，".join([*recent, request.text]) if recent else None
+        turns = [normalise(t.text) for t in request.context if t.role == "customer"]
+        recent = [t for t in turns if t][-self.weights.context_turns :]
+        return "，".join([*recent, _embedding_text(request.text)]) if recent else None
 
     def query_texts(self, request: SuggestRequest) -> list[str]:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         context = self.context_text(request)
-        return [request.text] if context is None else [request.text, context]
+        message = _embedding_text(request.text)
+        return [message] if context is None else [message, context]
+
+    def dense_stats(self, vector: Vectors) -> ScoreStats:
+        """Mean and spread of a query vector's scores over every key (exact, from the moments)."""
+        v = np.asarray(vector, dtype=np.float64).reshape(-1)
+        mean = float(v @ self._key_mean)
+        return mean, math.sqrt(max(0.0, float(v @ self._key_moment @ v) - mean * mean))
 
     def dense_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
         n = self.weights.candidates * 4
         scores, rows = self.snapshot.keys.search(vector, n)
         pairs = [
-            (int(self.snapshot.key_entry[r]), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0
+            (int(self.snapshot.key_entry[r]), float(s))
+            for s, r in zip(scores[0], rows[0], strict=True)
+            if r >= 0
         ]
         return top_per_item(pairs)[: self.weights.candidates]
 
     def lexical_ranking(self, text: str) -> list[tuple[int, float]]:
+        return self._lexical(text)[0]
+
+    def reply_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
+        return self._reply(vector)[0]
+
+    def _lexical(self, text: str) -> tuple[list[tuple[int, float]], ScoreStats]:
         scores = self.snapshot.lexical.scores(text)
         n = min(len(scores), self.weights.candidates * 4)
         if n == 0 or not scores.any():
-            return []
+            return [], (0.0, 0.0)
         rows = np.argpartition(-scores, n - 1)[:n]
         pairs = [(int(self.snapshot.key_entry[r]), float(scores[r])) for r in rows if scores[r] > 0]
-        return top_per_item(pairs)[: self.weights.candidates]
+        return top_per_item(pairs)[: self.weights.candidates], (
+            float(scores.mean()),
+            float(scores.std()),
+        )
 
-    def reply_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
+    def _reply(self, vector: Vectors) -> tuple[list[tuple[int, float]], ScoreStats]:
         scores = self.snapshot.replies @ vector.reshape(-1)
         n = min(len(scores), self.weights.candidates)
+        if n == 0:
+            return [], (0.0, 0.0)
         rows = np.argpartition(-scores, n - 1)[:n]
-        return sorted(((int(r), float(scores[r])) for r in rows), key=lambda kv: kv[1], reverse=True)
+        ranking = sorted(
+            ((int(r), float(scores[r])) for r in rows), key=lambda kv: kv[1], reverse=True
+        )
+        return ranking, (float(scores.mean()), float(scores.std()))
 
     def fused(self, request: SuggestRequest, vectors: Vectors) -> list[tuple[int, float]]:
         """The fused relevance of candidate entries (entry row, score), best first."""
         w = self.weights
-        rankings = [self.dense_ranking(vectors[0]), self.lexical_ranking(request.text), self.reply_ranking(vectors[0])]
+        lexical, lexical_stats = self._lexical(request.text)
+        reply, reply_stats = self._reply(vectors[0])
+        rankings = [self.dense_ranking(vectors[0]), lexical, reply]
+        stats = [self.dense_stats(vectors[0]), lexical_stats, reply_stats]
         weights = [w.dense, w.lexical, w.reply]
         if len(vectors) > 1:
             rankings.append(self.dense_ranking(vectors[1]))
+            stats.append(self.dense_stats(vectors[1]))
             weights.append(w.context)
-        return zscore_fusion(rankings, weights)
+        if w.standardise_over == "candidates":
+            return zscore_fusion(rankings, weights)
+        return zscore_fusion(rankings, weights, stats)
 
     def rank(
         self, request: SuggestRequest, query_vectors: Vectors, reading: EmotionReading = NO_EMOTION
     ) -> list[Suggestion]:
-        """Top `request.k` suggestions; `query_vectors` are `encode_queries(query_texts(request))`."""
-        vectors = np.asarray(query_vectors, dtype=np.float32).reshape(-1, self.snapshot.replies.shape[1])
+        """Top `request.k` suggestions; `query_vectors` = `encode_queries(query_texts(request))`."""
+        vectors = np.asarray(query_vectors, dtype=np.float32).reshape(
+            -1, self.snapshot.replies.shape[1]
+        )
         fused = self.fused(request, vectors)[: self.weights.candidates]
         if not fused:
             return []
@@ -130,11 +187,10 @@ class SuggestionRanker:
         relevance = [(row, 1.0 / (1.0 + math.exp(-(score - 1.0)))) for row, score in fused]
         entries = self.snapshot.entries
         if reading.cues:
-            adjust = {
-                row: self._tag_bias(reading, entries[row].tags, entries[row].stage.value if entries[row].stage else None)
-                for row, _ in relevance
-            }
-            relevance = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
+            adjust = {row: self._bias(reading, entries[row]) for row, _ in relevance}
+            relevance = sorted(
+                ((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True
+            )
         replies = self.snapshot.replies
         chosen = maximal_marginal_relevance(
             relevance,
@@ -156,6 +212,10 @@ class SuggestionRanker:
             )
             for row, score in chosen
         ]
+
+    def _bias(self, reading: EmotionReading, entry: KnowledgeEntry) -> float:
+        stage = entry.stage
+        return self._tag_bias(reading, entry.tags, stage.value if stage is not None else None)
 
     def _best_keys(self, vector: Vectors, rows: list[int]) -> dict[int, str]:
         """For each chosen entry, the question wording closest to the message."""

@@ -1,9 +1,17 @@
 """Cleaning customer noise and cutting Chinese text into tokens for the lexical index.
 
-Customer messages carry emoticon codes (`/大哭`, `[微笑]`), emoji, stray punctuation, full-width
-characters and traditional characters. Both indexes and every query go through `clean` first,
-so the same wording always looks the same; `tokens` then gives words (jieba) plus character
-uni- and bi-grams, which keeps short and misspelt Chinese queries matchable.
+Customer messages carry emoticon codes (`/大哭`, `[微笑]`, `/:^_^`), emoji, runs of punctuation
+(`？？？`), full-width characters, traditional characters and chat-log placeholders (`[订单x]`).
+Two views of a text are made from one set of rules:
+
+* `normalise` is what the embedder sees: the noise is removed but the sentence, including its
+  punctuation, is kept (punctuation still tells the model a question from a statement);
+* `clean` is what the lexical index sees: `normalise`, lower case, and every character that is
+  not a letter, digit or CJK character becomes a space. `tokens` then gives jieba words plus
+  character uni- and bi-grams, which keeps short and misspelt Chinese queries matchable.
+
+Emoticon codes are recognised from a short authored list of the common chat-app emoticon names
+rather than from any `/` followed by characters, so `29.9元/件` or `2件/套` keep their meaning.
 """
 
 from __future__ import annotations
@@ -13,13 +21,36 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-# `/大哭`, `/:)`-style chat emoticon codes and bracketed ones such as `[微笑]` or `[怒]`.
-_EMOTICON = re.compile(r"/[\u4e00-\u9fff]{1,3}|/:[^\s]{1,4}|\[[\u4e00-\u9fffA-Za-z]{1,4}\]")
+# Names of the emoticons that chat apps insert as text (`/大哭`, `[微笑]`): the stock WeChat/QQ
+# set and the common Weibo/Taobao bracket ones. Authored from the apps' public emoticon panels.
+EMOTICON_NAMES: tuple[str, ...] = tuple(
+    """
+    微笑 撇嘴 色 发呆 得意 流泪 害羞 闭嘴 睡 大哭 尴尬 发怒 调皮 呲牙 惊讶 难过 酷 冷汗 抓狂 吐
+    偷笑 可爱 愉快 白眼 傲慢 饥饿 困 惊恐 流汗 憨笑 大兵 悠闲 奋斗 咒骂 疑问 嘘 晕 疯了 折磨 衰
+    骷髅 敲打 再见 擦汗 抠鼻 鼓掌 糗大了 坏笑 左哼哼 右哼哼 哈欠 鄙视 委屈 快哭了 阴险 亲亲 吓
+    可怜 菜刀 西瓜 啤酒 篮球 乒乓 咖啡 饭 猪头 玫瑰 凋谢 示爱 爱心 心碎 蛋糕 闪电 炸弹 刀 足球
+    瓢虫 便便 月亮 太阳 礼物 拥抱 强 弱 握手 胜利 抱拳 勾引 拳头 差劲 爱你 捂脸 奸笑 机智 皱眉
+    耶 吃瓜 加油 汗 天啊 社会社会 旺柴 好的 打脸 哇 翻白眼 让我看看 叹气 苦涩 裂开 嘿哈
+    哈哈 嘻嘻 泪 怒 哼 心 赞 吃惊 抱抱 允悲 笑哭 笑cry 二哈 跪了 拜拜 思考 失望 悲伤 生病
+    怒骂 太开心 馋嘴 钱 doge 喵喵 good ok 挖鼻 可怜 哭 呵呵 赞啊 威武 围观 给力 萌 微风
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_NAMES = "|".join(sorted({re.escape(n) for n in EMOTICON_NAMES}, key=len, reverse=True))
+# `/大哭`, `[微笑]`, `【微笑】`, and Wangwang/QQ symbol codes such as `/:^_^`, `/:-(` or `/:068`.
+_EMOTICON = re.compile(
+    rf"/(?:{_NAMES})|\[(?:{_NAMES})\]|【(?:{_NAMES})】|/:[^\s\u4e00-\u9fff]{{1,4}}", re.I
+)
 # Anonymisation placeholders in chat logs: `[订单x]`, `[数字x]`, `[地址x]`.
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
-# Anything that is not a letter, digit or CJK character becomes a space.
+# A run of punctuation (`？？？`, `!!!`, `。。。`, `~~`) is kept as its first mark.
+_PUNCT_RUN = re.compile(r"([^\w\s])[^\w\s]+")
+# Anything that is not a letter, digit or CJK character becomes a space (lexical view only).
 _NOISE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 _SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([^\w\s])")
+# Emoji and pictographs: symbol categories plus the joiners and selectors emoji are built with.
+_DROP_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_DROP_CHARS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
 
 
 @lru_cache(maxsize=1)
@@ -43,13 +74,32 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))
 
 
-def clean(text: str) -> str:
-    """Normalise a customer wording: width, case, traditional → simplified, no emoticons/emoji."""
-    text = unicodedata.normalize("NFKC", text).lower()
+def _drop_emoji(text: str) -> str:
+    return "".join(
+        " " if ch in _DROP_CHARS or unicodedata.category(ch) in _DROP_CATEGORIES else ch
+        for ch in text
+    )
+
+
+def normalise(text: str) -> str:
+    """A customer wording without its noise, as the embedder should see it.
+
+    NFKC (full-width → half-width), placeholders, emoticon codes and emoji removed, traditional →
+    simplified, a run of punctuation kept as its first mark, spaces collapsed. Words, case and
+    single punctuation marks are kept. A text that is nothing but noise normalises to "".
+    """
+    text = unicodedata.normalize("NFKC", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _EMOTICON.sub(" ", text)
+    text = _drop_emoji(text)
     text = to_simplified(text)
-    return _SPACES.sub(" ", _NOISE.sub(" ", text)).strip()
+    text = _PUNCT_RUN.sub(r"\1", _SPACE_BEFORE_MARK.sub(r"\1", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean(text: str) -> str:
+    """The lexical view: `normalise`, lower case, and only letters, digits and CJK left."""
+    return _SPACES.sub(" ", _NOISE.sub(" ", normalise(text).lower())).strip()
 
 
 def words(cleaned: str) -> list[str]:

@@ -1,0 +1,48 @@
+"""Cleaning customer noise: what the embedder and the lexical index see of a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.text import char_ngrams, clean, normalise, tokens
+
+
+@pytest.mark.parametrize(
+    ("raw", "embedded"),
+    [
+        (
+            "怎麼退貨/大哭[流泪]😭😭！！！",
+            "怎么退货!",
+        ),  # emoticon codes, emoji, traditional, a run of marks
+        ("[订单x]什么时候发货？？？/:^_^", "什么时候发货?"),  # placeholder, Wangwang symbol code
+        ("【微笑】好的呀", "好的呀"),
+        ("❤️谢谢亲👨\u200d👩\u200d👧", "谢谢亲"),  # emoji built with joiners and selectors
+        ("ＡＢＣ１２３，你好~~~", "ABC123,你好~"),  # full-width → half-width
+        ("被子能机洗吗？", "被子能机洗吗?"),  # a clean question keeps its one question mark
+        ("那运费谁出呢", "那运费谁出呢"),
+    ],
+)
+def test_normalise_removes_noise_and_keeps_the_sentence(raw: str, embedded: str) -> None:
+    assert normalise(raw) == embedded
+
+
+def test_a_slash_that_is_not_an_emoticon_code_keeps_its_meaning() -> None:
+    assert normalise("29.9元/件，2件/套") == "29.9元/件,2件/套"
+    assert clean("29.9元/件") == "29 9元 件"
+
+
+def test_a_message_that_is_only_noise_normalises_to_nothing() -> None:
+    assert normalise("👍👍/微笑") == ""
+    assert clean("？？？") == ""
+
+
+def test_clean_is_the_lexical_view_of_normalise() -> None:
+    assert clean("退貨/大哭 ，運費誰出？？") == "退货 运费谁出"
+    assert clean("Hello亲") == "hello亲"
+
+
+def test_tokens_are_words_plus_prefixed_character_grams() -> None:
+    out = tokens("退貨/大哭")
+    assert "退货" in out and "#退" in out and "#退货" in out
+    assert not any("哭" in t for t in out)
+    assert char_ngrams("ab c", (1, 2)) == ["a", "b", "ab", "c"]
