@@ -1,4 +1,4 @@
-"""The packaged lexicon and prototypes: well formed, no duplicates, loadable without I/O at import."""
+"""The packaged lexicon and prototypes: well formed, no duplicates, loaded on demand."""
 
 from __future__ import annotations
 
