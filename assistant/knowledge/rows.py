@@ -24,9 +24,7 @@ class RowReader:
 
     problems: list[str] = field(default_factory=list)
 
-    def row(
-        self, value: Any, file: str, line: int, lines: dict[str, int], children: Children | None = None
-    ) -> Row:
+    def row(self, value: Any, file: str, line: int, lines: dict[str, int], children: Children | None = None) -> Row:
         return Row(self, value, file, line, lines, children or {})
 
 
@@ -177,11 +175,7 @@ class Row:
 def _field_lines(node: yaml.Node) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {
-        str(key.value): key.start_mark.line + 1
-        for key, _ in node.value
-        if isinstance(key, yaml.ScalarNode)
-    }
+    return {str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
 
 def _child_lines(node: yaml.Node) -> Children:

@@ -127,9 +127,7 @@ class SentenceTransformerEmbedder:
 
         self._model_ref = label or model
         self._st = SentenceTransformer(model, device=device)
-        get_dim = getattr(self._st, "get_embedding_dimension", None) or (
-            self._st.get_sentence_embedding_dimension
-        )
+        get_dim = getattr(self._st, "get_embedding_dimension", None) or (self._st.get_sentence_embedding_dimension)
         dim = get_dim()
         if dim is None:
             raise ValueError(f"model {model!r} does not report an embedding dimension")

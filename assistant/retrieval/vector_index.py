@@ -7,7 +7,7 @@ backend can stand beside this one and pass the same contract tests.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -39,12 +39,11 @@ class FaissIndex:
         self._kind = kind
 
     @classmethod
-    def build(
-        cls, vectors: npt.NDArray[np.float32], hnsw_above: int = 50_000, hnsw_m: int = 32
-    ) -> FaissIndex:
+    def build(cls, vectors: npt.NDArray[np.float32], hnsw_above: int = 50_000, hnsw_m: int = 32) -> FaissIndex:
         """Exact search up to `hnsw_above` rows; HNSW (M=`hnsw_m`) beyond."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]
+        index: faiss.Index
         if len(vectors) > hnsw_above:
             index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
@@ -60,7 +59,8 @@ class FaissIndex:
     def load(cls, path: Path, kind: str) -> FaissIndex:
         index = faiss.read_index(str(path))
         if "hnsw" in kind:
-            faiss.downcast_index(index).hnsw.efSearch = 96
+            hnsw: Any = faiss.downcast_index(index)
+            hnsw.hnsw.efSearch = 96
         return cls(index, kind)
 
     @property

@@ -13,7 +13,9 @@ from assistant.retrieval.snapshot import BuildReport
 CapSys = pytest.CaptureFixture[str]
 
 
-def test_index_build_prints_a_summary_per_source(tmp_path: Path, demo_index: tuple[Path, BuildReport], capsys: CapSys) -> None:
+def test_index_build_prints_a_summary_per_source(
+    tmp_path: Path, demo_index: tuple[Path, BuildReport], capsys: CapSys
+) -> None:
     knowledge = tmp_path / "knowledge"
     (knowledge / "faq").mkdir(parents=True)
     (knowledge / "faq" / "a.yaml").write_text(
@@ -47,7 +49,24 @@ def test_suggest_prints_ranked_suggestions_and_json(demo_index: tuple[Path, Buil
     assert main(["suggest", "快递几天能到？", "--index", index]) == 0
     out = capsys.readouterr().out
     assert out.startswith("1. (") and "faq-ship-eta" in out.splitlines()[0]
-    assert main(["suggest", "那运费谁出", "--context", "我想退货", "--context", "agent:好的亲", "--index", index, "--json", "-k", "3"]) == 0
+    assert (
+        main(
+            [
+                "suggest",
+                "那运费谁出",
+                "--context",
+                "我想退货",
+                "--context",
+                "agent:好的亲",
+                "--index",
+                index,
+                "--json",
+                "-k",
+                "3",
+            ]
+        )
+        == 0
+    )
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["suggestions"]) == 3
     first = payload["suggestions"][0]
@@ -70,7 +89,10 @@ def test_eval_retrieval_on_a_tiny_beir_set(tmp_path: Path, capsys: CapSys) -> No
     corpus = ["怎么退货", "快递几天到", "可以开发票吗", "被子能机洗吗"]
     queries = ["我想退掉这个东西", "多久能送到", "发票怎么开"]
     (tmp_path / "corpus.jsonl").write_text(
-        "".join(json.dumps({"_id": f"d{i}", "title": "", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(corpus)),
+        "".join(
+            json.dumps({"_id": f"d{i}", "title": "", "text": t}, ensure_ascii=False) + "\n"
+            for i, t in enumerate(corpus)
+        ),
         encoding="utf-8",
     )
     (tmp_path / "queries.jsonl").write_text(

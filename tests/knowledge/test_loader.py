@@ -73,7 +73,10 @@ def test_missing_fields_and_duplicate_ids_across_files(tmp_path: Path) -> None:
     root = write(tmp_path, {
         "faq/a.yaml": GOOD_FAQ,
         "faq/b.yaml": GOOD_FAQ.replace("  answer: 亲，48小时内发货，一般2-4天送达哦～\n", ""),
-        "policies.yaml": "- id: faq-ship-eta\n  kind: return\n  title: t\n  text: x\n  questions: [a]\n  reply: r\n  tags: [return]\n",
+        "policies.yaml": (
+            "- id: faq-ship-eta\n  kind: return\n  title: t\n  text: x\n"
+            "  questions: [a]\n  reply: r\n  tags: [return]\n"
+        ),
     })  # fmt: skip
     found = problems(root)
     assert "faq/b.yaml:1: missing required field `answer`" in found

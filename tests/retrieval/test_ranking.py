@@ -74,7 +74,12 @@ def test_the_top_three_are_not_three_wordings_of_one_reply(ranker: SuggestionRan
 
 
 def test_mmr_drops_near_duplicates_and_prefers_variety() -> None:
-    vectors = {"a": np.array([1.0, 0.0]), "a2": np.array([1.0, 0.0]), "b": np.array([0.8, 0.6]), "c": np.array([0.0, 1.0])}
+    vectors = {
+        "a": np.array([1.0, 0.0]),
+        "a2": np.array([1.0, 0.0]),
+        "b": np.array([0.8, 0.6]),
+        "c": np.array([0.0, 1.0]),
+    }
     ranking = [("a", 0.9), ("a2", 0.89), ("b", 0.85), ("c", 0.5)]
     chosen = maximal_marginal_relevance(ranking, lambda x, y: float(vectors[x] @ vectors[y]), k=3, diversity=0.3)
     assert [item for item, _ in chosen] == ["a", "b", "c"]  # a2 is a duplicate of a

