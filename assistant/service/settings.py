@@ -167,7 +167,7 @@ class Settings:
         values: dict[str, Any] = {}
         for name, f in known.items():
             if name in env:
-                values[f.name] = _parse(name, f.type, env[name])
+                values[f.name] = parse_setting(name, _kind(f.type), env[name])
         return cls(**values).validated()
 
     def replace(self, **changes: Any) -> Settings:
@@ -199,8 +199,12 @@ class Settings:
         return self
 
 
-def _parse(name: str, type_: Any, raw: str) -> Any:
-    kind = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+def _kind(type_: Any) -> str:
+    return type_ if isinstance(type_, str) else str(getattr(type_, "__name__", type_))
+
+
+def parse_setting(name: str, kind: str, raw: str) -> Any:
+    """A setting's text (environment variable or flag) as its type; `name` is for the error."""
     try:
         if kind == "bool":
             return parse_bool(name, raw)
@@ -234,7 +238,7 @@ class SettingDoc:
 def setting_docs() -> Iterator[SettingDoc]:
     """Every setting with its variable, type, default and help, in declaration order."""
     for f in fields(Settings):
-        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        kind = _kind(f.type)
         default = f.default
         shown = "" if kind == "Secret" else str(default)
         yield SettingDoc(
