@@ -213,7 +213,7 @@ def paired_bootstrap(
 
 
 def recency_weights(count: int, decay: float) -> np.ndarray:
-    """Weights of `count` turns, oldest first: the newest weighs 1, each earlier one `decay` × less."""
+    """Weights of `count` turns, oldest first: newest 1, then decay, decay², … going back."""
     return np.asarray([decay ** (count - 1 - i) for i in range(count)], dtype=np.float64)
 
 
