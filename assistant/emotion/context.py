@@ -68,9 +68,7 @@ class ContextEffect:
     customer_turns: int = 0
 
 
-def assess_context(
-    text: str, current: MessageSignals, earlier: Sequence[EarlierTurn]
-) -> ContextEffect:
+def assess_context(text: str, current: MessageSignals, earlier: Sequence[EarlierTurn]) -> ContextEffect:
     """Compare the current (normalised) message with the earlier turns, oldest first."""
     effect = ContextEffect()
     if "long_wait" in current.codes:

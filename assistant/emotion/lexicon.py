@@ -73,9 +73,7 @@ class PhraseMatcher:
         by_first: dict[str, list[str]] = {}
         for phrase in phrases:
             by_first.setdefault(phrase[0], []).append(phrase)
-        self._index = {
-            first: tuple(sorted(group, key=len, reverse=True)) for first, group in by_first.items()
-        }
+        self._index = {first: tuple(sorted(group, key=len, reverse=True)) for first, group in by_first.items()}
         self._terms = dict(phrases)
 
     def find(self, text: str) -> list[PhraseMatch]:

@@ -106,9 +106,7 @@ class MessageScorer:
         self._sarcasm(sarcastic, signals)
         return signals
 
-    def _negator_before(
-        self, text: str, start: int, clause_start: int, covered: bytearray
-    ) -> tuple[str, int] | None:
+    def _negator_before(self, text: str, start: int, clause_start: int, covered: bytearray) -> tuple[str, int] | None:
         """The negator (and its position) governing a phrase at `start`, if any."""
         mods = self._mods
         lowest = max(clause_start, start - mods.negation_window)
@@ -119,9 +117,7 @@ class MessageScorer:
                 continue
             for word in mods.negators:
                 if text.startswith(word, j) and j + len(word) <= start:
-                    prohibitive = next(
-                        (p for p in mods.prohibitives if text.startswith(p, j)), None
-                    )
+                    prohibitive = next((p for p in mods.prohibitives if text.startswith(p, j)), None)
                     return (prohibitive or word), j
         return None
 
@@ -168,9 +164,7 @@ class MessageScorer:
             signals.add("anxiety", 1.0, call.start(), call.end())
             signals.codes.add("repeated_call")
 
-    def _sarcasm(
-        self, sarcastic: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals
-    ) -> None:
+    def _sarcasm(self, sarcastic: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals) -> None:
         if not sarcastic:
             return
         flip = signals.negative_weight() >= self._mods.sarcasm_trigger

@@ -90,11 +90,7 @@ def _turns(value: Any, where: str) -> tuple[Turn, ...]:
     for i, item in enumerate(value):
         if isinstance(item, str):
             turns.append(Turn("agent" if (n - i) % 2 == 1 else "customer", item))
-        elif (
-            isinstance(item, dict)
-            and item.get("role") in ("customer", "agent")
-            and isinstance(item.get("text"), str)
-        ):
+        elif isinstance(item, dict) and item.get("role") in ("customer", "agent") and isinstance(item.get("text"), str):
             turns.append(Turn("customer" if item["role"] == "customer" else "agent", item["text"]))
         else:
             raise DataError(problem)
@@ -148,15 +144,11 @@ def load(path: Path, label_map: str = "auto", limit: int | None = None) -> DataS
         label = str(value["label"])
         if task == "binary":
             if label not in BINARY:
-                raise DataError(
-                    f"{where}: label {label!r} is not in the binary map (positive, negative)"
-                )
+                raise DataError(f"{where}: label {label!r} is not in the binary map (positive, negative)")
             data.rows.append(Row(value["text"], context, polarity=BINARY[label]))
         else:
             if label not in SMP2020:
-                raise DataError(
-                    f"{where}: label {label!r} is not in the smp2020 map ({', '.join(SMP2020)})"
-                )
+                raise DataError(f"{where}: label {label!r} is not in the smp2020 map ({', '.join(SMP2020)})")
             data.rows.append(Row(value["text"], context, frozenset(SMP2020[label])))
     return data
 
@@ -185,9 +177,7 @@ def huashu_system(detector: EmotionDetector, embedder: Any | None = None) -> Sys
     def run(rows: Sequence[Row]) -> list[Prediction]:
         vectors = embedder.encode_queries([r.text for r in rows]) if embedder is not None else None
         return [
-            huashu_prediction(
-                detector.read(r.text, r.context, vectors[i] if vectors is not None else None)
-            )
+            huashu_prediction(detector.read(r.text, r.context, vectors[i] if vectors is not None else None))
             for i, r in enumerate(rows)
         ]
 
@@ -204,9 +194,7 @@ def cnsenti_system() -> System:
         for r in rows:
             counts = sentiment.sentiment_count(r.text)
             emotions = emotion.emotion_count(r.text)
-            cues = frozenset(
-                cue for key, cue in CNSENTI_EMOTIONS.items() if emotions.get(key, 0) > 0
-            )
+            cues = frozenset(cue for key, cue in CNSENTI_EMOTIONS.items() if emotions.get(key, 0) > 0)
             pos, neg = counts["pos"], counts["neg"]
             polarity: Polarity | None = None
             if pos != neg:
@@ -243,21 +231,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 def score_cues(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, Any]:
     per_cue: dict[str, dict[str, float]] = {}
     for cue in data.scored_cues:
-        tp = sum(
-            1
-            for r, p in zip(data.rows, predictions, strict=True)
-            if cue in r.cues and cue in p.cues
-        )
-        fp = sum(
-            1
-            for r, p in zip(data.rows, predictions, strict=True)
-            if cue not in r.cues and cue in p.cues
-        )
-        fn = sum(
-            1
-            for r, p in zip(data.rows, predictions, strict=True)
-            if cue in r.cues and cue not in p.cues
-        )
+        tp = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue in r.cues and cue in p.cues)
+        fp = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue not in r.cues and cue in p.cues)
+        fn = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue in r.cues and cue not in p.cues)
         per_cue[cue] = {**_prf(tp, fp, fn), "support": tp + fn}
     macro = sum(v["f1"] for v in per_cue.values()) / len(per_cue)
     return {"macro_f1": round(macro, 4), "per_cue": per_cue}
@@ -289,11 +265,7 @@ def evaluate(data: DataSet, systems: dict[str, System]) -> dict[str, Any]:
         started = time.perf_counter()
         predictions = system(data.rows)
         elapsed = time.perf_counter() - started
-        scored = (
-            score_binary(data, predictions)
-            if data.task == "binary"
-            else score_cues(data, predictions)
-        )
+        scored = score_binary(data, predictions) if data.task == "binary" else score_cues(data, predictions)
         scored["ms_per_message"] = round(1000 * elapsed / len(data.rows), 3)
         results[name] = scored
     return {

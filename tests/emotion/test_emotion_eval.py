@@ -47,9 +47,7 @@ def test_cue_rows_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert huashu["per_cue"]["complaint_risk"]["f1"] == 1.0
 
 
-def test_label_rows_with_both_maps_and_a_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_label_rows_with_both_maps_and_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     emotions = write(
         tmp_path / "weibo.jsonl",
         [

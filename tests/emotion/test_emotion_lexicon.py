@@ -16,9 +16,7 @@ from assistant.retrieval.embedders import Embedder
 
 
 def test_no_phrase_is_listed_twice_for_one_cue() -> None:
-    raw = yaml.safe_load(
-        resources.files("assistant.emotion").joinpath("lexicon.yaml").read_text("utf-8")
-    )
+    raw = yaml.safe_load(resources.files("assistant.emotion").joinpath("lexicon.yaml").read_text("utf-8"))
     for cue in CUE_NAMES:
         counts = Counter(str(p) for words in raw["cues"][cue]["terms"].values() for p in words)
         assert [p for p, n in counts.items() if n > 1] == [], cue

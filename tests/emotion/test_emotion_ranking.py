@@ -41,9 +41,7 @@ def test_furious_and_calm_customers_rank_differently(detector: EmotionDetector) 
 def test_hesitation_lifts_persuasive_replies(detector: EmotionDetector) -> None:
     reading = detector.read("这款值得买吗？有点犹豫，还有优惠吗")
     assert tag_bias(reading, frozenset({"coupon"}), "pre_sale") > 0
-    assert tag_bias(reading, frozenset({"coupon"}), "pre_sale") > tag_bias(
-        reading, frozenset({"coupon"}), "after_sale"
-    )
+    assert tag_bias(reading, frozenset({"coupon"}), "pre_sale") > tag_bias(reading, frozenset({"coupon"}), "after_sale")
 
 
 def test_other_cues_lift_their_tags(detector: EmotionDetector) -> None:
