@@ -73,9 +73,7 @@ def ensure_index(settings: Settings, worker: ModelWorker) -> SuggestionRanker:
         )
         index_dir.mkdir(parents=True, exist_ok=True)
         try:
-            report = worker.submit(
-                build_index, settings.knowledge_dir, index_dir, worker.embedder
-            ).result()
+            report = worker.submit(build_index, settings.knowledge_dir, index_dir, worker.embedder).result()
         except KnowledgeError as exc:
             raise CliError(
                 f"nothing was built: {len(exc.problems)} problem(s) in "

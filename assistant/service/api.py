@@ -41,8 +41,7 @@ def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingM
     turns = None
     if body.turns is not None:
         turns = tuple(
-            Turn(t.role, require_text(t.text, f"turns.{i}.text", max_chars))
-            for i, t in enumerate(body.turns)
+            Turn(t.role, require_text(t.text, f"turns.{i}.text", max_chars)) for i, t in enumerate(body.turns)
         )
     return IncomingMessage(
         platform=platform,
@@ -66,8 +65,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
         message_id=m.message_id,
         recorded=m.sender,
         suggestions=[
-            SuggestionOut(s.text, s.score, str(s.kind), s.entry_id, list(s.tags), s.matched)
-            for s in result.suggestions
+            SuggestionOut(s.text, s.score, str(s.kind), s.entry_id, list(s.tags), s.matched) for s in result.suggestions
         ],
         emotion=EmotionOut(
             cues=[

@@ -46,17 +46,13 @@ class ChatwootClient:
     def enabled(self) -> bool:
         return self._session is not None and bool(self._base and self._token)
 
-    async def post_private_note(
-        self, account_id: int, conversation_id: int, content: str
-    ) -> int | None:
+    async def post_private_note(self, account_id: int, conversation_id: int, content: str) -> int | None:
         """Create the note; its message id, or None when Chatwoot refused (logged)."""
         if self._session is None or not self.enabled:
             return None
         url = f"{self._base}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
         body = {"content": content, "message_type": "outgoing", "private": True}
-        async with self._session.post(
-            url, json=body, headers={"api_access_token": self._token}
-        ) as response:
+        async with self._session.post(url, json=body, headers={"api_access_token": self._token}) as response:
             if response.status >= 300:
                 detail = (await response.text())[:300]
                 log.warning(

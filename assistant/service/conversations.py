@@ -70,9 +70,7 @@ class ConversationMemory:
 class SeenSet:
     """Keys seen recently (webhook deliveries, message ids): bounded, with a time-to-live."""
 
-    def __init__(
-        self, max_items: int, ttl_s: float = 86400.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, max_items: int, ttl_s: float = 86400.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._items: OrderedDict[Hashable, float] = OrderedDict()
         self._max = max_items
         self._ttl = ttl_s

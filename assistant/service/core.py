@@ -33,9 +33,7 @@ Role = Literal["customer", "agent"]
 class EmotionReader(Protocol):
     """What the service needs of the emotion detector."""
 
-    def read(
-        self, text: str, context: Sequence[Turn], query_vector: Any = None
-    ) -> EmotionReading: ...
+    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +186,7 @@ class SuggestionService:
             reading = self._detector.read(request.text, request.context, query_vector=vectors[0])
         return ranker.rank(request, vectors, reading), reading
 
-    def _record(
-        self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str
-    ) -> None:
+    def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
         shown = _now()
         self._recorder.record(
             self._message_record(message),

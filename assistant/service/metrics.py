@@ -39,24 +39,14 @@ class ServiceMetrics:
         self.batch_size = Histogram(
             "huashu_batch_size", "query texts per model call", buckets=_BATCH_BUCKETS, registry=r
         )
-        self.queue_depth = Gauge(
-            "huashu_queue_depth", "query texts waiting for the model", registry=r
-        )
-        self.rejected = Counter(
-            "huashu_rejected_total", "requests answered 429 because the queue was full", registry=r
-        )
-        self.timeouts = Counter(
-            "huashu_timeouts_total", "requests that ran past their deadline", registry=r
-        )
-        self.cache_hits = Counter(
-            "huashu_embedding_cache_hits_total", "query texts served from the cache", registry=r
-        )
+        self.queue_depth = Gauge("huashu_queue_depth", "query texts waiting for the model", registry=r)
+        self.rejected = Counter("huashu_rejected_total", "requests answered 429 because the queue was full", registry=r)
+        self.timeouts = Counter("huashu_timeouts_total", "requests that ran past their deadline", registry=r)
+        self.cache_hits = Counter("huashu_embedding_cache_hits_total", "query texts served from the cache", registry=r)
         self.cache_misses = Counter(
             "huashu_embedding_cache_misses_total", "query texts that needed the model", registry=r
         )
-        self.index_loaded = Gauge(
-            "huashu_index_loaded", "1 when an index snapshot is loaded", registry=r
-        )
+        self.index_loaded = Gauge("huashu_index_loaded", "1 when an index snapshot is loaded", registry=r)
         self.index_version = Gauge(
             "huashu_index_version_info",
             "the loaded index snapshot (value 1, version in the label)",

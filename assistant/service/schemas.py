@@ -61,9 +61,7 @@ class SuggestionOut(msgspec.Struct):
 
     text: str
     score: float
-    source: Annotated[
-        str, msgspec.Meta(description="faq, product, policy, promotion or past_reply")
-    ]
+    source: Annotated[str, msgspec.Meta(description="faq, product, policy, promotion or past_reply")]
     entry_id: str
     tags: list[str]
     matched: Annotated[str, msgspec.Meta(description="the known wording that matched")]
@@ -105,9 +103,7 @@ class SuggestResponse(msgspec.Struct):
     shop: str
     conversation_id: str
     message_id: str
-    recorded: Annotated[
-        Literal["customer", "agent"], msgspec.Meta(description="whose message this was")
-    ]
+    recorded: Annotated[Literal["customer", "agent"], msgspec.Meta(description="whose message this was")]
     suggestions: list[SuggestionOut]
     emotion: EmotionOut
     index_version: str

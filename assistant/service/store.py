@@ -67,8 +67,7 @@ _SCHEMA = (
 )
 _MESSAGE_COLUMNS = "platform, shop, conversation_id, message_id, role, text, sent_at, received_at"
 _SUGGESTION_COLUMNS = (
-    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, "
-    "index_version, shown_at"
+    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, index_version, shown_at"
 )
 
 
@@ -127,16 +126,14 @@ class SQLiteStore:
             )
         if suggestions:
             await self._db.executemany(
-                f"INSERT OR REPLACE INTO suggestions ({_SUGGESTION_COLUMNS}) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT OR REPLACE INTO suggestions ({_SUGGESTION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 suggestions,
             )
         await self._db.commit()
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]:
         async with self._db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=? AND conversation_id=? "
-            "ORDER BY received_at, rowid",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=? AND conversation_id=? ORDER BY received_at, rowid",
             (shop, conversation_id),
         ) as cursor:
             return [MessageRecord(*row) for row in await cursor.fetchall()]
@@ -191,8 +188,7 @@ class PostgresStore:
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]:
         rows = await self._pool.fetch(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=$1 AND conversation_id=$2 "
-            "ORDER BY received_at",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=$1 AND conversation_id=$2 ORDER BY received_at",
             shop,
             conversation_id,
         )
@@ -233,9 +229,7 @@ def open_store(url: str) -> Store:
         return NullStore()
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
-        return SQLiteStore(
-            ":memory:" if path in ("", ":memory:", "/:memory:") else path[1:] or path
-        )
+        return SQLiteStore(":memory:" if path in ("", ":memory:", "/:memory:") else path[1:] or path)
     if url.startswith(("postgres://", "postgresql://")):
         return PostgresStore(url)
     raise ValueError(f"HUASHU_DATABASE_URL: unsupported database URL {url!r}")

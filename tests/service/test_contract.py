@@ -52,9 +52,7 @@ async def test_health(client: TestClient[Any, Any]) -> None:
 
 
 def test_settings_from_a_mapping() -> None:
-    settings = Settings.from_env(
-        {"HUASHU_PORT": "9000", "HUASHU_LOG_JSON": "off", "HUASHU_WEBHOOK_SECRET": "s3cret"}
-    )
+    settings = Settings.from_env({"HUASHU_PORT": "9000", "HUASHU_LOG_JSON": "off", "HUASHU_WEBHOOK_SECRET": "s3cret"})
     assert settings.port == 9000 and settings.log_json is False
     assert settings.webhook_secret == "s3cret"
     assert "s3cret" not in repr(settings)

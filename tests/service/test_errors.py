@@ -54,9 +54,7 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
-@pytest.mark.parametrize(
-    ("case", "body", "status", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES]
-)
+@pytest.mark.parametrize(("case", "body", "status", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
 async def test_bad_bodies(
     client: TestClient[Any, Any], route: str, case: str, body: bytes, status: int, field: str
 ) -> None:
@@ -117,9 +115,7 @@ async def test_index_not_loaded(make_client: ClientFactory, tmp_path: Path) -> N
     assert (await client.get("/healthz")).status == 200
 
 
-async def test_index_loaded_from_disk(
-    make_client: ClientFactory, demo_index: tuple[Path, Any]
-) -> None:
+async def test_index_loaded_from_disk(make_client: ClientFactory, demo_index: tuple[Path, Any]) -> None:
     client = await make_client(make_settings(index_dir=demo_index[0]), with_ranker=False)
     await client.app[keys.INDEX].settled.wait()
     response = await client.get("/readyz")
@@ -140,9 +136,7 @@ async def test_unexpected_failure_is_a_500_without_traceback(make_client: Client
     assert "passwd" not in await response.text()
 
 
-async def test_full_queue_answers_429_at_once(
-    make_client: ClientFactory, model_worker: Any
-) -> None:
+async def test_full_queue_answers_429_at_once(make_client: ClientFactory, model_worker: Any) -> None:
     client = await make_client(make_settings(queue_max=2, batch_max_size=1))
     gate = threading.Event()
     blocker = model_worker.submit(gate.wait)  # the model thread is busy until the gate opens
@@ -160,9 +154,7 @@ async def test_full_queue_answers_429_at_once(
         done: set[asyncio.Future[Any]] = set()
         pending = set(tasks)
         while len(done) < 3:
-            finished, pending = await asyncio.wait(
-                pending, timeout=30, return_when=asyncio.FIRST_COMPLETED
-            )
+            finished, pending = await asyncio.wait(pending, timeout=30, return_when=asyncio.FIRST_COMPLETED)
             assert finished, "no 429 came back while the model was busy"
             done |= finished
         for task in done:

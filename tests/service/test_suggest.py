@@ -43,24 +43,18 @@ async def test_repeated_message_is_served_from_the_cache(client: TestClient[Any,
     again = await (await client.post("/v1/suggest", json=again_body)).json()
     assert first["timing"]["cache_hits"] == 0
     assert again["timing"]["cache_hits"] == 1
-    assert [s["entry_id"] for s in again["suggestions"]] == [
-        s["entry_id"] for s in first["suggestions"]
-    ]
+    assert [s["entry_id"] for s in again["suggestions"]] == [s["entry_id"] for s in first["suggestions"]]
 
 
 async def test_earlier_turns_are_used_as_context(client: TestClient[Any, Any]) -> None:
     """ "那呢" alone is ambiguous; after a question about remote areas it is about shipping."""
-    alone = await (
-        await client.post("/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-0"))
-    ).json()
+    alone = await (await client.post("/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-0"))).json()
     turns = [
         {"role": "customer", "text": "新疆能发货吗，运费多少"},
         {"role": "agent", "text": "亲，新疆可以发的～需要补运费"},
     ]
     with_context = await (
-        await client.post(
-            "/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-1", turns=turns)
-        )
+        await client.post("/v1/suggest", json=suggest_body("那西藏呢", conversation_id="ctx-1", turns=turns))
     ).json()
     assert with_context["timing"]["cache_hits"] + 1 >= 1
     assert "shipping" in with_context["suggestions"][0]["tags"]

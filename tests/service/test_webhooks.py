@@ -36,9 +36,7 @@ def chatwoot_event(**changes: Any) -> dict[str, Any]:
 
 async def test_generic_webhook_with_a_good_signature(client: TestClient[Any, Any]) -> None:
     body = dumps(suggest_body("快递几天能到", conversation_id="gen-1"))
-    response = await client.post(
-        "/v1/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body)
-    )
+    response = await client.post("/v1/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body))
     assert response.status == 200, await response.text()
     assert "shipping" in (await response.json())["suggestions"][0]["tags"]
 
@@ -51,9 +49,7 @@ async def test_generic_webhook_with_a_good_signature(client: TestClient[Any, Any
         (lambda h: h.pop("X-Huashu-Timestamp"), "X-Huashu-Timestamp"),
     ],
 )
-async def test_generic_webhook_rejects_bad_signatures(
-    client: TestClient[Any, Any], mangle: Any, field: str
-) -> None:
+async def test_generic_webhook_rejects_bad_signatures(client: TestClient[Any, Any], mangle: Any, field: str) -> None:
     body = dumps(suggest_body())
     headers = signed_headers(WEBHOOK_SECRET, body)
     mangle(headers)
@@ -67,9 +63,7 @@ async def test_generic_webhook_rejects_a_body_signed_with_another_secret(
     client: TestClient[Any, Any],
 ) -> None:
     body = dumps(suggest_body())
-    response = await client.post(
-        "/v1/webhooks/generic", data=body, headers=signed_headers("not-the-secret", body)
-    )
+    response = await client.post("/v1/webhooks/generic", data=body, headers=signed_headers("not-the-secret", body))
     assert response.status == 401
 
 
@@ -97,9 +91,7 @@ class FakeChatwoot:
         self.received = asyncio.Event()
         self.next_id = 9000
         app = web.Application()
-        app.router.add_post(
-            "/api/v1/accounts/{account}/conversations/{conversation}/messages", self.create
-        )
+        app.router.add_post("/api/v1/accounts/{account}/conversations/{conversation}/messages", self.create)
         self.server = TestServer(app, host="127.0.0.1")
 
     async def create(self, request: web.Request) -> web.Response:
@@ -135,9 +127,7 @@ async def cw_client(make_client: ClientFactory, chatwoot: FakeChatwoot) -> TestC
     return await make_client(make_settings(chatwoot_url=chatwoot.url, chatwoot_api_token=TOKEN))
 
 
-async def deliver(
-    client: TestClient[Any, Any], event: dict[str, Any], delivery: str | None = None
-) -> dict[str, Any]:
+async def deliver(client: TestClient[Any, Any], event: dict[str, Any], delivery: str | None = None) -> dict[str, Any]:
     body = dumps(event)
     headers = signed_headers(CHATWOOT_SECRET, body, prefix="X-Chatwoot")
     if delivery:
@@ -164,9 +154,7 @@ async def test_chatwoot_incoming_message_gets_a_private_note(
     assert shown and "ship" in shown[0].entry_id
 
 
-async def test_chatwoot_echo_of_our_note_is_ignored(
-    cw_client: TestClient[Any, Any], chatwoot: FakeChatwoot
-) -> None:
+async def test_chatwoot_echo_of_our_note_is_ignored(cw_client: TestClient[Any, Any], chatwoot: FakeChatwoot) -> None:
     echo = chatwoot_event(
         id=chatwoot.next_id + 50,
         content=NOTE_MARK + "\n1. 亲，付款后48小时内发货",
@@ -196,9 +184,7 @@ async def test_chatwoot_outgoing_message_is_recorded_as_the_agent_reply(
     recorder = client.app[keys.RECORDER]
     await recorder.flush()
     rows = await recorder.store.messages("chatwoot:1", "77")
-    assert [(r.role, r.message_id, r.text) for r in rows] == [
-        ("agent", "201", "亲，今天下午就给您发出～")
-    ]
+    assert [(r.role, r.message_id, r.text) for r in rows] == [("agent", "201", "亲，今天下午就给您发出～")]
     assert [t.role for t in client.app[keys.MEMORY].turns(("chatwoot:1", "77"))] == ["agent"]
 
 
