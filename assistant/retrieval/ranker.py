@@ -35,7 +35,7 @@ from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import KnowledgeEntry
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
-from assistant.retrieval.fusion import ScoreStats, top_per_item, zscore_fusion
+from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.text import normalise
 from assistant.retrieval.types import Suggestion, SuggestRequest
@@ -86,9 +86,7 @@ class SuggestionRanker:
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
         # keys is v·μ and their variance vᵀMv − (v·μ)², without scoring every key.
-        keys = np.stack([snapshot.keys.reconstruct(i) for i in range(snapshot.keys.count)]).astype(
-            np.float64
-        )
+        keys = np.stack([snapshot.keys.reconstruct(i) for i in range(snapshot.keys.count)]).astype(np.float64)
         self._key_mean: npt.NDArray[np.float64] = keys.mean(axis=0)
         self._key_moment: npt.NDArray[np.float64] = keys.T @ keys / max(1, len(keys))
 
@@ -121,11 +119,7 @@ class SuggestionRanker:
     def dense_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
         n = self.weights.candidates * 4
         scores, rows = self.snapshot.keys.search(vector, n)
-        pairs = [
-            (int(self.snapshot.key_entry[r]), float(s))
-            for s, r in zip(scores[0], rows[0], strict=True)
-            if r >= 0
-        ]
+        pairs = [(int(self.snapshot.key_entry[r]), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
         return top_per_item(pairs)[: self.weights.candidates]
 
     def lexical_ranking(self, text: str) -> list[tuple[int, float]]:
@@ -152,9 +146,7 @@ class SuggestionRanker:
         if n == 0:
             return [], (0.0, 0.0)
         rows = np.argpartition(-scores, n - 1)[:n]
-        ranking = sorted(
-            ((int(r), float(scores[r])) for r in rows), key=lambda kv: kv[1], reverse=True
-        )
+        ranking = sorted(((int(r), float(scores[r])) for r in rows), key=lambda kv: kv[1], reverse=True)
         return ranking, (float(scores.mean()), float(scores.std()))
 
     def fused(self, request: SuggestRequest, vectors: Vectors) -> list[tuple[int, float]]:
@@ -177,20 +169,18 @@ class SuggestionRanker:
         self, request: SuggestRequest, query_vectors: Vectors, reading: EmotionReading = NO_EMOTION
     ) -> list[Suggestion]:
         """Top `request.k` suggestions; `query_vectors` = `encode_queries(query_texts(request))`."""
-        vectors = np.asarray(query_vectors, dtype=np.float32).reshape(
-            -1, self.snapshot.replies.shape[1]
-        )
+        vectors = np.asarray(query_vectors, dtype=np.float32).reshape(-1, self.snapshot.replies.shape[1])
         fused = self.fused(request, vectors)[: self.weights.candidates]
         if not fused:
             return []
-        # Relevance in [0, 1]: how far above the pack a candidate stands (logistic of fused z).
-        relevance = [(row, 1.0 / (1.0 + math.exp(-(score - 1.0)))) for row, score in fused]
+        # Relevance in [0, 1]: how far above the pack a candidate stands, as the logistic of its
+        # fused score standardised over the fused candidates (whatever scale the fusion used).
+        pack, _ = standardise(fused)
+        relevance = [(row, 1.0 / (1.0 + math.exp(-(pack[row] - 1.0)))) for row, _ in fused]
         entries = self.snapshot.entries
         if reading.cues:
             adjust = {row: self._bias(reading, entries[row]) for row, _ in relevance}
-            relevance = sorted(
-                ((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True
-            )
+            relevance = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
         replies = self.snapshot.replies
         chosen = maximal_marginal_relevance(
             relevance,
