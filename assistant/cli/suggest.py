@@ -50,13 +50,13 @@ def run(args: argparse.Namespace) -> int:
     except SnapshotError as exc:
         raise CliError(str(exc)) from exc
     ranker = SuggestionRanker(snapshot, tag_bias=tag_bias)
-    detector = EmotionDetector(embedder=embedder)
+    detector = EmotionDetector()  # lexicon and context rules; prototypes measured within noise (docs/emotion.md)
     request = SuggestRequest(text=args.text, context=tuple(parse_turn(t) for t in args.context), k=args.top)
 
     started = time.perf_counter()
     vectors = embedder.encode_queries(ranker.query_texts(request))
     embedded = time.perf_counter()
-    reading = detector.read(request.text, request.context, query_vector=vectors[0])
+    reading = detector.read(request.text, request.context)
     suggestions = ranker.rank(request, vectors, reading)
     done = time.perf_counter()
 
