@@ -37,7 +37,7 @@ from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
-from assistant.retrieval.text import normalise
+from assistant.retrieval.text import embedding_text, normalise
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
@@ -58,11 +58,6 @@ class RankingWeights:
     # What each signal's z-scores are taken against: its scores over the whole index for this
     # query ("index", shipped) or over its own candidate list only ("candidates", the former).
     standardise_over: Literal["index", "candidates"] = "index"
-
-
-def _embedding_text(text: str) -> str:
-    """The message as the embedder should see it; a message that is only noise stays as it was."""
-    return normalise(text) or text.strip() or text
 
 
 def _no_bias(reading: EmotionReading, tags: frozenset[str], stage: str | None) -> float:
@@ -102,12 +97,12 @@ class SuggestionRanker:
         """The recent customer turns and the message as one text, or None without context."""
         turns = [normalise(t.text) for t in request.context if t.role == "customer"]
         recent = [t for t in turns if t][-self.weights.context_turns :]
-        return "，".join([*recent, _embedding_text(request.text)]) if recent else None
+        return "，".join([*recent, embedding_text(request.text)]) if recent else None
 
     def query_texts(self, request: SuggestRequest) -> list[str]:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         context = self.context_text(request)
-        message = _embedding_text(request.text)
+        message = embedding_text(request.text)
         return [message] if context is None else [message, context]
 
     def dense_stats(self, vector: Vectors) -> ScoreStats:

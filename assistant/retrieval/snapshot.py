@@ -37,6 +37,7 @@ from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.text import embedding_text
 from assistant.retrieval.vector_index import FaissIndex
 
 FORMAT = 1
@@ -143,7 +144,9 @@ def build_snapshot(
     entries = kb.entries
     key_texts = [q for e in entries for q in e.questions]
     key_entry = np.array([i for i, e in enumerate(entries) for _ in e.questions], dtype=np.int32)
-    key_vectors = cache.encode(embedder, key_texts, "query", progress=progress)
+    # Keys are customer wordings too (a harvested past reply keeps its 😭): embed them as
+    # messages are embedded, so both sides of the match see the same cleaned text.
+    key_vectors = cache.encode(embedder, [embedding_text(t) for t in key_texts], "query", progress=progress)
     reply_vectors = cache.encode(embedder, [e.reply for e in entries], "passage", progress=progress)
     keys = FaissIndex.build(key_vectors, hnsw_above=hnsw_above)
 

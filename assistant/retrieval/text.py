@@ -97,6 +97,12 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def embedding_text(text: str) -> str:
+    """A customer wording as the embedder should see it (messages and index keys alike);
+    a text that is only noise stays as it was."""
+    return normalise(text) or text.strip() or text
+
+
 def clean(text: str) -> str:
     """The lexical view: `normalise`, lower case, and only letters, digits and CJK left."""
     return _SPACES.sub(" ", _NOISE.sub(" ", normalise(text).lower())).strip()
