@@ -26,7 +26,13 @@ from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.chatwoot_client import ChatwootClient
 from assistant.service.conversations import ConversationMemory, SeenSet
-from assistant.service.core import EmotionReader, IndexHolder, SuggestionService, load_ranker
+from assistant.service.core import (
+    EmotionReader,
+    IndexHolder,
+    SuggestionService,
+    build_detector,
+    load_ranker,
+)
 from assistant.service.errors import error_middleware
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
@@ -176,6 +182,7 @@ async def _chatwoot_ctx(app: web.Application) -> AsyncIterator[None]:
 def _service_context(detector: EmotionReader | None) -> Context:
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         s = app[keys.SETTINGS]
+        worker = app[keys.MODEL]
         # Ranking (FAISS, BM25, fusion) and emotion reading: a second thread, off the loop,
         # so the model thread only ever encodes.
         rank_executor = ThreadPoolExecutor(1, thread_name_prefix="huashu-rank")
@@ -187,7 +194,7 @@ def _service_context(detector: EmotionReader | None) -> Context:
             app[keys.MEMORY],
             app[keys.RECORDER],
             app[keys.METRICS],
-            detector if detector is not None else _default_detector(),
+            detector if detector is not None else await worker.run(build_detector, worker.embedder),
         )
         try:
             yield
@@ -195,16 +202,6 @@ def _service_context(detector: EmotionReader | None) -> Context:
             rank_executor.shutdown(wait=True, cancel_futures=True)
 
     return contextlib.asynccontextmanager(service_ctx)
-
-
-def _default_detector() -> EmotionReader | None:
-    """The emotion detector when it is installed; suggestions come without cues otherwise."""
-    try:
-        from assistant.emotion.detector import EmotionDetector
-    except ImportError:
-        return None
-    reader: EmotionReader = EmotionDetector()
-    return reader
 
 
 @contextlib.asynccontextmanager

@@ -71,7 +71,23 @@ def load_ranker(index_dir: Path, embedder: Embedder) -> SuggestionRanker:
     if loader is not None:
         ranker: SuggestionRanker = loader(index_dir, embedder)
         return ranker
-    return SuggestionRanker(snapshots.load_snapshot(index_dir, embedder.name, embedder.dim))
+    snapshot = snapshots.load_snapshot(index_dir, embedder.name, embedder.dim)
+    try:  # emotion cues move the suggestions (apologies first for an angry customer)
+        from assistant.emotion.ranking import tag_bias
+    except ImportError:
+        return SuggestionRanker(snapshot)
+    return SuggestionRanker(snapshot, tag_bias=tag_bias)
+
+
+def build_detector(embedder: Embedder) -> EmotionReader | None:
+    """The emotion detector with the service's embedder (call it on the model thread: it
+    embeds its prototypes), or None while the emotion package is not installed."""
+    try:
+        from assistant.emotion.detector import EmotionDetector
+    except ImportError:
+        return None
+    detector: EmotionReader = EmotionDetector(embedder)
+    return detector
 
 
 class IndexHolder:

@@ -19,7 +19,7 @@ from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.snapshot import BuildReport
 from assistant.service.app import create_app
 from assistant.service.batching import ModelWorker
-from assistant.service.core import load_ranker
+from assistant.service.core import EmotionReader, build_detector, load_ranker
 from assistant.service.settings import Settings
 
 WEBHOOK_SECRET = "generic-test-secret"
@@ -49,6 +49,12 @@ def service_ranker(demo_index: tuple[Path, BuildReport], model_worker: ModelWork
     return model_worker.submit(load_ranker, demo_index[0], model_worker.embedder).result()
 
 
+@pytest.fixture(scope="session")
+def service_detector(model_worker: ModelWorker) -> EmotionReader | None:
+    """The real emotion detector, its prototypes embedded once on the model thread."""
+    return model_worker.submit(build_detector, model_worker.embedder).result()
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Test settings: in-memory store, known secrets; any field may be overridden."""
     base = Settings.from_env(
@@ -65,13 +71,16 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def make_client(model_worker: ModelWorker, service_ranker: SuggestionRanker) -> AsyncIterator[ClientFactory]:
+async def make_client(
+    model_worker: ModelWorker, service_ranker: SuggestionRanker, service_detector: EmotionReader | None
+) -> AsyncIterator[ClientFactory]:
     """`await make_client(settings=None, with_ranker=True, **create_app kwargs)`: a started app."""
     clients: list[TestClient[Any, Any]] = []
 
     async def factory(
         settings: Settings | None = None, *, with_ranker: bool = True, **kwargs: Any
     ) -> TestClient[Any, Any]:
+        kwargs.setdefault("detector", service_detector)
         app: web.Application = create_app(
             settings or make_settings(),
             model=model_worker,

@@ -100,3 +100,17 @@ async def test_suggestions_are_recorded(make_client: ClientFactory) -> None:
     shown = await recorder.store.suggestions("demo", "rec")
     assert [m.role for m in messages] == ["customer"]
     assert [s.rank for s in shown] == [1, 2, 3, 4, 5]
+
+
+async def test_an_angry_customer_gets_emotion_cues(client: TestClient[Any, Any]) -> None:
+    text = "等了一个星期还没发货，你们太过分了！再不处理我就投诉给差评"
+    response = await client.post("/v1/suggest", json=suggest_body(text, conversation_id="angry"))
+    assert response.status == 200
+    emotion = (await response.json())["emotion"]
+    names = {cue["name"] for cue in emotion["cues"]}
+    assert names & {"anger", "complaint_risk"}, emotion
+    for cue in emotion["cues"]:
+        assert set(cue) == {"name", "score", "level", "evidence", "tip"}
+        assert cue["level"] in {"low", "medium", "high"}
+        for span in cue["evidence"]:
+            assert text[span["start"] : span["end"]] == span["text"]
