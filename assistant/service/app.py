@@ -182,7 +182,6 @@ async def _chatwoot_ctx(app: web.Application) -> AsyncIterator[None]:
 def _service_context(detector: EmotionReader | None) -> Context:
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         s = app[keys.SETTINGS]
-        worker = app[keys.MODEL]
         # Ranking (FAISS, BM25, fusion) and emotion reading: a second thread, off the loop,
         # so the model thread only ever encodes.
         rank_executor = ThreadPoolExecutor(1, thread_name_prefix="huashu-rank")
@@ -194,7 +193,7 @@ def _service_context(detector: EmotionReader | None) -> Context:
             app[keys.MEMORY],
             app[keys.RECORDER],
             app[keys.METRICS],
-            detector if detector is not None else await worker.run(build_detector, worker.embedder),
+            detector if detector is not None else build_detector(),
         )
         try:
             yield

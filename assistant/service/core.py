@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.retrieval import snapshot as snapshots
 from assistant.retrieval.embedders import Embedder, Vectors
@@ -79,15 +80,11 @@ def load_ranker(index_dir: Path, embedder: Embedder) -> SuggestionRanker:
     return SuggestionRanker(snapshot, tag_bias=tag_bias)
 
 
-def build_detector(embedder: Embedder) -> EmotionReader | None:
-    """The emotion detector with the service's embedder (call it on the model thread: it
-    embeds its prototypes), or None while the emotion package is not installed."""
-    try:
-        from assistant.emotion.detector import EmotionDetector
-    except ImportError:
-        return None
-    detector: EmotionReader = EmotionDetector(embedder)
-    return detector
+def build_detector() -> EmotionReader:
+    """The emotion detector: authored lexicon and context rules. Its optional embedding
+    prototypes measured within noise and raised false cues on plain questions ("快递几天能到"),
+    so the service does not use them (docs/emotion.md)."""
+    return EmotionDetector()
 
 
 class IndexHolder:

@@ -50,9 +50,9 @@ def service_ranker(demo_index: tuple[Path, BuildReport], model_worker: ModelWork
 
 
 @pytest.fixture(scope="session")
-def service_detector(model_worker: ModelWorker) -> EmotionReader | None:
-    """The real emotion detector, its prototypes embedded once on the model thread."""
-    return model_worker.submit(build_detector, model_worker.embedder).result()
+def service_detector() -> EmotionReader:
+    """The real emotion detector, as the service builds it."""
+    return build_detector()
 
 
 def make_settings(**overrides: Any) -> Settings:
