@@ -84,7 +84,7 @@ class Settings:
         metadata=_help("micro-batch concurrent requests (false: one model call per request, no queue)"),
     )
     queue_max: int = field(
-        default=48,
+        default=16,
         metadata=_help("query texts waiting for the model before new requests answer 429"),
     )
     retry_after_s: int = field(default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds"))
