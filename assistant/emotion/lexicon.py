@@ -46,6 +46,7 @@ class Modifiers:
     negators: tuple[str, ...]
     prohibitives: tuple[str, ...]
     not_negators: tuple[str, ...]
+    scope_breakers: tuple[str, ...]
     intensify_window: int
     intensifiers: Mapping[str, float]
     diminishers: Mapping[str, float]
@@ -160,6 +161,7 @@ class Lexicon:
             negators=tuple(sorted(_strings(m["negators"], "negators"), key=len, reverse=True)),
             prohibitives=_strings(m["prohibitives"], "prohibitives"),
             not_negators=_strings(m["not_negators"], "not_negators"),
+            scope_breakers=_strings(m["scope_breakers"], "scope_breakers"),
             intensify_window=int(m["intensify_window"]),
             intensifiers=_weights(m["intensifiers"], "intensifiers"),
             diminishers=_weights(m["diminishers"], "diminishers"),

@@ -113,6 +113,8 @@ class MessageScorer:
         for j in range(start - 1, lowest - 1, -1):
             if covered[j]:
                 continue
+            if any(text.startswith(word, j) for word in mods.scope_breakers):
+                return None
             if any(text.startswith(word, j) for word in mods.not_negators):
                 continue
             for word in mods.negators:

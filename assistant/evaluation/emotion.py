@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -158,15 +158,26 @@ def _strength(score: float) -> float:
     return -math.log(max(1.0 - score, 1e-9))
 
 
-def huashu_prediction(reading: EmotionReading) -> Prediction:
-    """Detected cues; dissatisfied when the strongest negative cue beats satisfaction."""
-    negative = _strength(max(reading.score(c) for c in NEGATIVE))
-    satisfied = _strength(reading.score("satisfaction"))
-    polarity: Polarity | None = None
+def _polarity(scores: Mapping[str, float]) -> Polarity | None:
+    negative = _strength(max(scores.get(c, 0.0) for c in NEGATIVE))
+    satisfied = _strength(scores.get("satisfaction", 0.0))
     if negative > satisfied:
-        polarity = "dissatisfied"
-    elif satisfied > negative:
-        polarity = "satisfied"
+        return "dissatisfied"
+    if satisfied > negative:
+        return "satisfied"
+    return None
+
+
+def huashu_prediction(reading: EmotionReading, raw_scores: Mapping[str, float] | None = None) -> Prediction:
+    """Detected cues; dissatisfied when the strongest negative cue beats satisfaction.
+
+    The binary task forces a choice, so when no cue reaches the reporting threshold the
+    message's weaker lexicon evidence (`raw_scores`, below the threshold) decides; only a
+    message with no evidence at all stays undecided.
+    """
+    polarity = _polarity({c.name: c.score for c in reading.cues})
+    if polarity is None and raw_scores is not None:
+        polarity = _polarity(raw_scores)
     return Prediction(frozenset(c.name for c in reading.cues), polarity)
 
 
@@ -177,7 +188,10 @@ def huashu_system(detector: EmotionDetector, embedder: Any | None = None) -> Sys
     def run(rows: Sequence[Row]) -> list[Prediction]:
         vectors = embedder.encode_queries([r.text for r in rows]) if embedder is not None else None
         return [
-            huashu_prediction(detector.read(r.text, r.context, vectors[i] if vectors is not None else None))
+            huashu_prediction(
+                detector.read(r.text, r.context, vectors[i] if vectors is not None else None),
+                detector.message_scores(r.text),
+            )
             for i, r in enumerate(rows)
         ]
 

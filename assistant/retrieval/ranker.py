@@ -173,12 +173,16 @@ class SuggestionRanker:
         pack, _ = standardise(fused)
         relevance = [(row, 1.0 / (1.0 + math.exp(-(pack[row] - 1.0)))) for row, _ in fused]
         entries = self.snapshot.entries
+        # The order weighs the customer's emotion (apologies first for an angry customer); the
+        # score shown stays the match itself, so a nudged reply does not pose as a perfect match.
+        match = dict(relevance)
+        order = relevance
         if reading.cues:
             adjust = {row: self._bias(reading, entries[row]) for row, _ in relevance}
-            relevance = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
+            order = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
         replies = self.snapshot.replies
         chosen = maximal_marginal_relevance(
-            relevance,
+            order,
             lambda a, b: float(replies[a] @ replies[b]),
             k=request.k,
             diversity=self.weights.diversity,
@@ -189,13 +193,13 @@ class SuggestionRanker:
             Suggestion(
                 entry_id=entries[row].id,
                 text=entries[row].reply,
-                score=round(max(0.0, min(1.0, score)), 4),
+                score=round(match[row], 4),
                 kind=entries[row].kind,
                 tags=tuple(sorted(entries[row].tags)),
                 matched=best_key.get(row, entries[row].questions[0]),
                 origin=entries[row].origin,
             )
-            for row, score in chosen
+            for row, _ in chosen
         ]
 
     def _bias(self, reading: EmotionReading, entry: KnowledgeEntry) -> float:

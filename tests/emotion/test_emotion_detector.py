@@ -56,7 +56,7 @@ def test_cue_fields_are_complete(detector: EmotionDetector) -> None:
 
 
 def test_neutral_questions_have_no_cue(detector: EmotionDetector) -> None:
-    for text in ("你好，这款有现货吗", "可以开发票吗", "什么快递发货", "出差回来再收货可以吗"):
+    for text in ("你好，这款有现货吗", "可以开发票吗", "什么快递发货", "出差回来再收货可以吗", "快递几天能到？", "什么时候发货"):
         assert not detector.read(text).cues, text
 
 
@@ -71,6 +71,13 @@ def test_neutral_questions_have_no_cue(detector: EmotionDetector) -> None:
 )
 def test_negation_cancels_the_cue(detector: EmotionDetector, text: str, absent: CueName) -> None:
     assert absent not in names(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["再不发我就给差评", "都三天了还没发货！！！再不发我就给差评", "不退款的话我就投诉"])
+def test_a_negated_condition_does_not_negate_the_threat(detector: EmotionDetector, text: str) -> None:
+    """In 再不发我就给差评 the 不 belongs to 发; 就 ends its reach, the review threat stands."""
+    reading = detector.read(text)
+    assert "complaint_risk" in names(reading) and reading.escalate
 
 
 def test_negated_praise_is_disappointment(detector: EmotionDetector) -> None:
