@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.cli import eval_emotion, eval_retrieval, index, knowledge, serve, suggest
+from assistant.cli import eval_emotion, eval_retrieval, index, knowledge, suggest
+from assistant.cli import serve as serve_command
 from assistant.cli.errors import CliError
 
 
@@ -18,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"huashu {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    serve.register(commands)
+    serve_command.register(commands)
     index.register(commands)
     suggest.register(commands)
     knowledge.register(commands)

@@ -158,7 +158,7 @@ def _strength(score: float) -> float:
     return -math.log(max(1.0 - score, 1e-9))
 
 
-def _polarity(scores: Mapping[str, float]) -> Polarity | None:
+def _polarity(scores: Mapping[CueName, float]) -> Polarity | None:
     negative = _strength(max(scores.get(c, 0.0) for c in NEGATIVE))
     satisfied = _strength(scores.get("satisfaction", 0.0))
     if negative > satisfied:
@@ -168,7 +168,7 @@ def _polarity(scores: Mapping[str, float]) -> Polarity | None:
     return None
 
 
-def huashu_prediction(reading: EmotionReading, raw_scores: Mapping[str, float] | None = None) -> Prediction:
+def huashu_prediction(reading: EmotionReading, raw_scores: Mapping[CueName, float] | None = None) -> Prediction:
     """Detected cues; dissatisfied when the strongest negative cue beats satisfaction.
 
     The binary task forces a choice, so when no cue reaches the reporting threshold the

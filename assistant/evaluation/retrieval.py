@@ -58,9 +58,7 @@ def metrics_from_hits(hits: Sequence[int]) -> dict[str, float]:
     }
 
 
-def ranking_metrics(
-    ranked_ids: Sequence[Sequence[str]], relevant: Sequence[set[str]]
-) -> dict[str, float]:
+def ranking_metrics(ranked_ids: Sequence[Sequence[str]], relevant: Sequence[set[str]]) -> dict[str, float]:
     """Recall@1/3/10 (any relevant id in the top k) and MRR@10, averaged over queries."""
     return metrics_from_hits(first_hits([ids[:10] for ids in ranked_ids], relevant))
 
@@ -165,13 +163,9 @@ def evaluate_beir(
     systems: dict[str, Callable[[int, str], Ranking]] = {
         "lexical": lambda i, text: ranker.lexical_ranking(text),
         "dense": lambda i, text: ranker.dense_ranking(vectors[i]),
-        "rrf": lambda i, text: reciprocal_rank_fusion(
-            [ranker.dense_ranking(vectors[i]), ranker.lexical_ranking(text)]
-        ),
+        "rrf": lambda i, text: reciprocal_rank_fusion([ranker.dense_ranking(vectors[i]), ranker.lexical_ranking(text)]),
         "hybrid": lambda i, text: ranker.fused(SuggestRequest(text), vectors[i].reshape(1, -1)),
-        "hybrid_candidates_z": lambda i, text: former.fused(
-            SuggestRequest(text), raw_vectors[i].reshape(1, -1)
-        ),
+        "hybrid_candidates_z": lambda i, text: former.fused(SuggestRequest(text), raw_vectors[i].reshape(1, -1)),
     }
     relevant = [data.relevant[q] for q in data.query_ids]
     half_a, half_b = two_fold_split(len(data.query_ids), seed)
@@ -180,10 +174,7 @@ def evaluate_beir(
     hits_by_system: dict[str, list[int]] = {}
     for name, system in systems.items():
         started = time.perf_counter()
-        ranked = [
-            [data.corpus_ids[row] for row, _ in system(i, text)[:10]]
-            for i, text in enumerate(data.query_texts)
-        ]
+        ranked = [[data.corpus_ids[row] for row, _ in system(i, text)[:10]] for i, text in enumerate(data.query_texts)]
         ms = (time.perf_counter() - started) * 1000 / len(ranked)
         hits = first_hits(ranked, relevant)
         hits_by_system[name] = hits
@@ -243,10 +234,7 @@ def _tie_aware_hit(scores: Sequence[float], labels: Sequence[int]) -> float:
 def selection_request(row: SelectionRow) -> SuggestRequest:
     """A row's last turn as the customer's message, the turns before it as alternating context."""
     earlier = row.context[:-1]
-    turns = tuple(
-        Turn("agent" if (len(earlier) - i) % 2 == 1 else "customer", text)
-        for i, text in enumerate(earlier)
-    )
+    turns = tuple(Turn("agent" if (len(earlier) - i) % 2 == 1 else "customer", text) for i, text in enumerate(earlier))
     return SuggestRequest(row.context[-1], context=turns)
 
 
@@ -284,15 +272,10 @@ def evaluate_selection(
         return right / max(1, len(rows))
 
     last = [turn_vectors[r.context[-1]] for r in rows]
-    mixed = [
-        recency_mix(np.stack([turn_vectors[t] for t in r.context[-window:]]), decay) for r in rows
-    ]
+    mixed = [recency_mix(np.stack([turn_vectors[t] for t in r.context[-window:]]), decay) for r in rows]
     with_overlap = sum(
         _tie_aware_hit(
-            [
-                float(passages[c] @ m) + 0.1 * char_overlap(c, r.context[-window:], decay)
-                for c in r.candidates
-            ],
+            [float(passages[c] @ m) + 0.1 * char_overlap(c, r.context[-window:], decay) for c in r.candidates],
             r.labels,
         )
         for r, m in zip(rows, mixed, strict=True)
@@ -335,8 +318,6 @@ def _ranker_selection(
             vectors = cache.encode(embedder, ranker.query_texts(request), "query")
             fused = dict(ranker.fused(request, vectors))
             floor = min(fused.values(), default=0.0) - 1.0
-            right += _tie_aware_hit(
-                [fused.get(row_of[c], floor) for c in row.candidates], row.labels
-            )
+            right += _tie_aware_hit([fused.get(row_of[c], floor) for c in row.candidates], row.labels)
         out.append(right / max(1, len(rows)))
     return out[0], out[1]

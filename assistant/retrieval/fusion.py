@@ -50,9 +50,7 @@ def score_stats(scores: Sequence[float]) -> ScoreStats:
     return mean, math.sqrt(math.fsum((s - mean) ** 2 for s in scores) / len(scores))
 
 
-def standardise(
-    ranking: Ranking[K], stats: ScoreStats | None = None
-) -> tuple[dict[K, float], float]:
+def standardise(ranking: Ranking[K], stats: ScoreStats | None = None) -> tuple[dict[K, float], float]:
     """z-scores of one ranking's candidates, and the z a candidate it lacks is given (its floor).
 
     `stats` is the (mean, std) to standardise with; by default the candidates' own. A signal
@@ -84,10 +82,7 @@ def zscore_fusion(
     for ranking in rankings:
         items.update((item, None) for item, _ in ranking)
     fused = {
-        item: sum(
-            w * z.get(item, floor) for (z, floor), w in zip(standardised, weights, strict=True)
-        )
-        for item in items
+        item: sum(w * z.get(item, floor) for (z, floor), w in zip(standardised, weights, strict=True)) for item in items
     }
     return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
 

@@ -37,9 +37,7 @@ EMOTICON_NAMES: tuple[str, ...] = tuple(
 )
 _NAMES = "|".join(sorted({re.escape(n) for n in EMOTICON_NAMES}, key=len, reverse=True))
 # `/大哭`, `[微笑]`, `【微笑】`, and Wangwang/QQ symbol codes such as `/:^_^`, `/:-(` or `/:068`.
-_EMOTICON = re.compile(
-    rf"/(?:{_NAMES})|\[(?:{_NAMES})\]|【(?:{_NAMES})】|/:[^\s\u4e00-\u9fff]{{1,4}}", re.I
-)
+_EMOTICON = re.compile(rf"/(?:{_NAMES})|\[(?:{_NAMES})\]|【(?:{_NAMES})】|/:[^\s\u4e00-\u9fff]{{1,4}}", re.I)
 # Anonymisation placeholders in chat logs: `[订单x]`, `[数字x]`, `[地址x]`.
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
 # A run of punctuation (`？？？`, `!!!`, `。。。`, `~~`) is kept as its first mark.
@@ -75,10 +73,7 @@ def to_simplified(text: str) -> str:
 
 
 def _drop_emoji(text: str) -> str:
-    return "".join(
-        " " if ch in _DROP_CHARS or unicodedata.category(ch) in _DROP_CATEGORIES else ch
-        for ch in text
-    )
+    return "".join(" " if ch in _DROP_CHARS or unicodedata.category(ch) in _DROP_CATEGORIES else ch for ch in text)
 
 
 def normalise(text: str) -> str:

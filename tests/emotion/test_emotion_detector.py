@@ -56,7 +56,14 @@ def test_cue_fields_are_complete(detector: EmotionDetector) -> None:
 
 
 def test_neutral_questions_have_no_cue(detector: EmotionDetector) -> None:
-    for text in ("你好，这款有现货吗", "可以开发票吗", "什么快递发货", "出差回来再收货可以吗", "快递几天能到？", "什么时候发货"):
+    for text in (
+        "你好，这款有现货吗",
+        "可以开发票吗",
+        "什么快递发货",
+        "出差回来再收货可以吗",
+        "快递几天能到？",
+        "什么时候发货",
+    ):
         assert not detector.read(text).cues, text
 
 
