@@ -61,3 +61,5 @@ def configure_logging(level: str, as_json: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # bm25s sets its own logger to DEBUG at import; hold it to the service's level.
+    logging.getLogger("bm25s").setLevel(level.upper())
