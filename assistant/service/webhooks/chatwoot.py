@@ -20,12 +20,11 @@ import msgspec
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import json_bytes, read_json
+from assistant.service.api import json_bytes, signed_json
 from assistant.service.chatwoot_client import NOTE_MARK, format_note
 from assistant.service.core import IncomingMessage
 from assistant.service.errors import ServiceError
 from assistant.service.schemas import WebhookAccepted, decode, require_text
-from assistant.service.signatures import verify
 
 log = logging.getLogger("assistant.service.chatwoot")
 
@@ -81,12 +80,9 @@ async def chatwoot_webhook(request: web.Request) -> web.Response:
     """Authenticate, parse, deduplicate, answer at once; suggest in the background."""
     app = request.app
     settings = app[keys.SETTINGS]
-    raw = await read_json(request)
-    verify(
+    raw = await signed_json(
+        request,
         secret=settings.chatwoot_webhook_secret,
-        body=raw,
-        signature=request.headers.get(SIGNATURE_HEADER),
-        timestamp=request.headers.get(TIMESTAMP_HEADER),
         signature_header=SIGNATURE_HEADER,
         timestamp_header=TIMESTAMP_HEADER,
         tolerance_s=settings.webhook_tolerance_s,

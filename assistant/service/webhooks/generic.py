@@ -9,9 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import incoming_from, json_bytes, read_json, response_of
+from assistant.service.api import incoming_from, json_bytes, response_of, signed_json
 from assistant.service.schemas import SuggestBody, decode
-from assistant.service.signatures import verify
 
 SIGNATURE_HEADER = "X-Huashu-Signature"
 TIMESTAMP_HEADER = "X-Huashu-Timestamp"
@@ -21,12 +20,9 @@ async def generic_webhook(request: web.Request) -> web.Response:
     """Signed suggestions: verify first, then parse, then suggest."""
     app = request.app
     settings = app[keys.SETTINGS]
-    raw = await read_json(request)
-    verify(
+    raw = await signed_json(
+        request,
         secret=settings.webhook_secret,
-        body=raw,
-        signature=request.headers.get(SIGNATURE_HEADER),
-        timestamp=request.headers.get(TIMESTAMP_HEADER),
         signature_header=SIGNATURE_HEADER,
         timestamp_header=TIMESTAMP_HEADER,
         tolerance_s=settings.webhook_tolerance_s,
