@@ -33,6 +33,13 @@ def register(subparsers: Any) -> None:
     actions = index.add_subparsers(dest="action", metavar="ACTION", required=True)
     build = actions.add_parser("build", help="embed the knowledge base and publish a new snapshot")
     add_location_flags(build)
+    build.add_argument(
+        "--hnsw-above",
+        type=int,
+        default=50_000,
+        metavar="N",
+        help="exact search up to N question keys, approximate (HNSW) above; recorded in the manifest (default 50000)",
+    )
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
     build.set_defaults(handler=run_build)
     info = actions.add_parser("info", help="print the current snapshot's manifest")
@@ -40,7 +47,7 @@ def register(subparsers: Any) -> None:
     info.set_defaults(handler=run_info)
 
 
-def build(knowledge: Path, index: Path, model: str, quiet: bool = False) -> BuildReport:
+def build(knowledge: Path, index: Path, model: str, quiet: bool = False, hnsw_above: int = 50_000) -> BuildReport:
     """Validate the knowledge, then embed and publish; errors become `CliError`s."""
     try:
         kb = load_knowledge(knowledge)
@@ -53,7 +60,7 @@ def build(knowledge: Path, index: Path, model: str, quiet: bool = False) -> Buil
     total = sum(len(e.questions) + 1 for e in kb.entries)
     try:
         with progress_bar(total, "embedding", quiet=quiet) as tick:
-            return build_snapshot(kb, index, embedder, cache, progress=tick)
+            return build_snapshot(kb, index, embedder, cache, progress=tick, hnsw_above=hnsw_above)
     finally:
         cache.close()
 
@@ -71,7 +78,9 @@ def summary(report: BuildReport) -> str:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    report = build(args.knowledge, args.index, args.model, quiet=args.json)
+    if args.hnsw_above < 0:
+        raise CliError("--hnsw-above must be 0 or more")
+    report = build(args.knowledge, args.index, args.model, quiet=args.json, hnsw_above=args.hnsw_above)
     print(json.dumps(report_dict(report), ensure_ascii=False, indent=2) if args.json else summary(report))
     return 0
 

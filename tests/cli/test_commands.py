@@ -31,6 +31,9 @@ def test_index_build_prints_a_summary_per_source(
     assert report["embedded"] == 0 and report["cached"] == 3  # the rebuild came from the cache
     assert main(["index", "info", "--index", str(tmp_path / "index")]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["faq"] == 1
+    index_args = ["index", "build", "--knowledge", str(knowledge), "--index", str(tmp_path / "index")]
+    assert main([*index_args, "--hnsw-above", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["index_kind"].startswith("hnsw")
 
 
 def test_a_broken_knowledge_base_builds_nothing_and_names_file_and_line(tmp_path: Path, capsys: CapSys) -> None:
