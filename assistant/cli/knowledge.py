@@ -42,10 +42,14 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_harvest(args: argparse.Namespace) -> int:
+    if not args.chats.is_file():
+        raise CliError(f"{args.chats}: no such chat log")
     try:
         rows, stats = harvest(args.chats)
-    except (ChatLogError, OSError) as exc:
+    except ChatLogError as exc:
         raise CliError(str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{args.chats}: cannot read ({exc})") from exc
     if args.limit > 0:
         rows = rows[: args.limit]
     args.out.parent.mkdir(parents=True, exist_ok=True)
