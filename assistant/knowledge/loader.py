@@ -169,7 +169,12 @@ def _past_reply(row: Row) -> KnowledgeEntry | None:
 
 def _jsonl_rows(path: Path, display: str, reader: RowReader) -> list[Row]:
     rows: list[Row] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            reader.problems.append(f"{display}:{number}: not valid UTF-8")
+            continue
         if not line.strip():
             continue
         try:
@@ -195,7 +200,13 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         sources[display] = hashlib.sha256(raw).hexdigest()
         if path.suffix == ".jsonl":
             return _jsonl_rows(path, display, reader)
-        return yaml_rows(raw.decode("utf-8", errors="replace"), display, reader)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            reader.problems.append(f"{display}:{line}: not valid UTF-8 (save the file as UTF-8)")
+            return []
+        return yaml_rows(text, display, reader)
 
     shop_name = ""
     shop_path = directory / "shop.yaml"

@@ -134,3 +134,12 @@ def test_the_demo_shop_is_valid_and_large_enough() -> None:
     stages = {e.stage for e in kb.entries if e.kind is SourceKind.FAQ}
     assert stages == set(Stage)
     assert all(len(e.questions) >= 3 for e in kb.entries if e.kind is SourceKind.FAQ)
+
+
+def test_a_file_that_is_not_utf8_is_reported_by_line(tmp_path: Path) -> None:
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yaml").write_bytes(GOOD_FAQ.encode("utf-8") + "- id: x\n  question: 快递\n".encode("gbk"))
+    (tmp_path / "past_replies.jsonl").write_bytes(b'{"id": "pr-1"}\n' + '{"id": "快"}\n'.encode("gbk"))
+    found = problems(tmp_path)
+    assert "faq/a.yaml:11: not valid UTF-8 (save the file as UTF-8)" in found
+    assert "past_replies.jsonl:2: not valid UTF-8" in found
