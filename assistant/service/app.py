@@ -21,7 +21,7 @@ from aiohttp import web
 
 from assistant import __version__
 from assistant.retrieval.ranker import SuggestionRanker
-from assistant.service import api, keys
+from assistant.service import api, keys, shared_state
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.chatwoot_client import ChatwootClient
@@ -143,6 +143,24 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
+async def _shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Conversation memory and delivery dedup: in this process, or in Redis for several workers."""
+    s = app[keys.SETTINGS]
+    if not s.redis_url:
+        app[keys.MEMORY] = ConversationMemory(s.conversations_max, s.conversation_ttl_s, s.conversation_turns)
+        app[keys.DELIVERIES] = SeenSet(s.dedup_size)
+        yield
+        return
+    client = await shared_state.connect(s.redis_url)
+    app[keys.MEMORY] = shared_state.RedisConversations(client, s.conversation_ttl_s, s.conversation_turns)
+    app[keys.DELIVERIES] = shared_state.RedisDeliveries(client)
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+@contextlib.asynccontextmanager
 async def _encoder_ctx(app: web.Application) -> AsyncIterator[None]:
     s = app[keys.SETTINGS]
     encoder = QueryEncoder(
@@ -227,16 +245,13 @@ def create_app(
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = ServiceMetrics()
-    app[keys.MEMORY] = ConversationMemory(
-        settings.conversations_max, settings.conversation_ttl_s, settings.conversation_turns
-    )
-    app[keys.DELIVERIES] = SeenSet(settings.dedup_size)
     app[keys.OPENAPI] = openapi_document(__version__)
     app.cleanup_ctx.extend(
         [
             _model_context(settings, model),
             _index_context(settings, ranker),
             _store_ctx,
+            _shared_state_ctx,
             _encoder_ctx,
             _chatwoot_ctx,
             _service_context(detector),

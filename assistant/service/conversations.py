@@ -1,18 +1,40 @@
 """Bounded memories: the recent turns of each conversation, and the deliveries already seen.
 
-Both are LRU with a time-to-live, bounded in entries, and owned by one app (no globals).
+Two interfaces (`Conversations`, `Deliveries`), each with an in-process implementation here
+(LRU with a time-to-live, bounded in entries, owned by one app: no globals) and a Redis one in
+`shared_state.py` for several workers behind one load balancer.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from assistant.retrieval.types import Turn
 
 ConversationKey = tuple[str, str]  # (shop, conversation id)
+DeliveryKey = tuple[str, ...]
+
+
+class Conversations(Protocol):
+    """The recent turns of each conversation."""
+
+    async def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
+        """The remembered turns, oldest first (empty for an unknown or expired conversation)."""
+        ...
+
+    async def add(self, key: ConversationKey, turn: Turn) -> None: ...
+
+
+class Deliveries(Protocol):
+    """Webhook deliveries and message ids already handled."""
+
+    async def first_time(self, *keys: DeliveryKey) -> bool:
+        """True when none of `keys` was seen (and remember them all); False for a repeat."""
+        ...
 
 
 @dataclass(slots=True)
@@ -50,12 +72,11 @@ class ConversationMemory:
             return None
         return item
 
-    def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
-        """The remembered turns, oldest first (empty for an unknown or expired conversation)."""
+    async def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
         item = self._live(key)
         return tuple(item.turns) if item else ()
 
-    def add(self, key: ConversationKey, turn: Turn) -> None:
+    async def add(self, key: ConversationKey, turn: Turn) -> None:
         item = self._live(key)
         if item is None:
             item = _Conversation(deque(maxlen=self._max_turns))
@@ -71,13 +92,12 @@ class SeenSet:
     """Keys seen recently (webhook deliveries, message ids): bounded, with a time-to-live."""
 
     def __init__(self, max_items: int, ttl_s: float = 86400.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._items: OrderedDict[Hashable, float] = OrderedDict()
+        self._items: OrderedDict[DeliveryKey, float] = OrderedDict()
         self._max = max_items
         self._ttl = ttl_s
         self._clock = clock
 
-    def first_time(self, *keys: Hashable) -> bool:
-        """True when none of `keys` was seen (and remember them all); False for a repeat."""
+    async def first_time(self, *keys: DeliveryKey) -> bool:
         now = self._clock()
         repeat = False
         for key in keys:

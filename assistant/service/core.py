@@ -22,7 +22,7 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.service.batching import QueryEncoder
-from assistant.service.conversations import ConversationMemory
+from assistant.service.conversations import Conversations
 from assistant.service.errors import ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
@@ -116,7 +116,7 @@ class SuggestionService:
         index: IndexHolder,
         encoder: QueryEncoder,
         rank_executor: ThreadPoolExecutor,
-        memory: ConversationMemory,
+        memory: Conversations,
         recorder: Recorder,
         metrics: ServiceMetrics,
         detector: EmotionReader | None = None,
@@ -130,9 +130,9 @@ class SuggestionService:
         self._metrics = metrics
         self._detector = detector
 
-    def record_agent_reply(self, message: IncomingMessage) -> None:
+    async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
-        self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
+        await self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
         self._recorder.record(self._message_record(message))
 
     def _message_record(self, message: IncomingMessage) -> MessageRecord:
@@ -154,10 +154,10 @@ class SuggestionService:
         started = time.perf_counter()
         ranker = self._index.require()
         if message.sender == "agent":
-            self.record_agent_reply(message)
+            await self.record_agent_reply(message)
             return SuggestResult(message, (), NO_EMOTION, ranker.version, 0.0, 0.0, 0.0, 0)
         key = (message.shop, message.conversation_id)
-        context = message.turns if message.turns is not None else self._memory.turns(key)
+        context = message.turns if message.turns is not None else await self._memory.turns(key)
         limit = self._settings.max_context_turns
         context = context[-limit:] if limit else ()
         k = min(message.k or self._settings.suggestions, self._settings.max_suggestions)
@@ -177,7 +177,7 @@ class SuggestionService:
                 f"no suggestions within {self._settings.request_timeout_s:g} s; retry later",
             ) from None
         done = time.perf_counter()
-        self._memory.add(key, Turn("customer", message.text))
+        await self._memory.add(key, Turn("customer", message.text))
         self._record(message, suggestions, ranker.version)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         return SuggestResult(

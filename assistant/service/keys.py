@@ -7,7 +7,7 @@ from aiohttp import web
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.chatwoot_client import ChatwootClient
-from assistant.service.conversations import ConversationMemory, SeenSet
+from assistant.service.conversations import Conversations, Deliveries
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
@@ -18,8 +18,8 @@ METRICS = web.AppKey("metrics", ServiceMetrics)
 MODEL = web.AppKey("model", ModelWorker)
 INDEX = web.AppKey("index", IndexHolder)
 ENCODER = web.AppKey("encoder", QueryEncoder)
-MEMORY = web.AppKey("memory", ConversationMemory)
-DELIVERIES = web.AppKey("deliveries", SeenSet)
+MEMORY = web.AppKey("memory", Conversations)
+DELIVERIES = web.AppKey("deliveries", Deliveries)
 RECORDER = web.AppKey("recorder", Recorder)
 SERVICE = web.AppKey("service", SuggestionService)
 BACKGROUND = web.AppKey("background", BackgroundTasks)

@@ -98,6 +98,13 @@ class Settings:
         default=3600.0, metadata=_help("a conversation silent for this long is forgotten")
     )
     conversation_turns: int = field(default=12, metadata=_help("turns remembered per conversation"))
+    redis_url: str = field(
+        default="",
+        metadata=_help(
+            "Redis for conversation memory and webhook dedup shared by several workers "
+            "(`redis://host:6379/0`); empty keeps both in this process"
+        ),
+    )
     dedup_size: int = field(default=20000, metadata=_help("webhook deliveries remembered to drop retries"))
     webhook_secret: Secret = field(
         default=Secret(""),

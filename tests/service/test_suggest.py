@@ -71,7 +71,7 @@ async def test_remembered_turns_are_used_as_context(make_client: ClientFactory) 
     second = suggest_body("那西藏呢", conversation_id="mem", message_id="2")
     response = await client.post("/v1/suggest", json=second)
     assert response.status == 200
-    assert [t.text for t in memory.turns(("demo", "mem"))] == ["新疆能发货吗，运费多少", "那西藏呢"]
+    assert [t.text for t in await memory.turns(("demo", "mem"))] == ["新疆能发货吗，运费多少", "那西藏呢"]
     # The context text (earlier customer turn + message) was embedded: a second query text.
     assert client.app[keys.ENCODER].cache.hits + client.app[keys.ENCODER].cache.misses >= 3
     del service

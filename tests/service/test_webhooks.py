@@ -165,7 +165,7 @@ async def test_chatwoot_echo_of_our_note_is_ignored(cw_client: TestClient[Any, A
     answer = await deliver(cw_client, echo)
     assert answer["accepted"] is False and answer["reason"] == "private note"
     await cw_client.app[keys.BACKGROUND].drain()
-    assert cw_client.app[keys.MEMORY].turns(("chatwoot:1", "10")) == ()
+    assert await cw_client.app[keys.MEMORY].turns(("chatwoot:1", "10")) == ()
 
 
 async def test_chatwoot_outgoing_message_is_recorded_as_the_agent_reply(
@@ -185,7 +185,7 @@ async def test_chatwoot_outgoing_message_is_recorded_as_the_agent_reply(
     await recorder.flush()
     rows = await recorder.store.messages("chatwoot:1", "77")
     assert [(r.role, r.message_id, r.text) for r in rows] == [("agent", "201", "亲，今天下午就给您发出～")]
-    assert [t.role for t in client.app[keys.MEMORY].turns(("chatwoot:1", "77"))] == ["agent"]
+    assert [t.role for t in await client.app[keys.MEMORY].turns(("chatwoot:1", "77"))] == ["agent"]
 
 
 async def test_chatwoot_retried_delivery_is_ignored(make_client: ClientFactory) -> None:

@@ -96,7 +96,7 @@ async def chatwoot_webhook(request: web.Request) -> web.Response:
     dedup_keys: list[tuple[str, ...]] = [("message", str(event.account.id), str(event.id))]
     if delivery:
         dedup_keys.append(("delivery", delivery))
-    if not app[keys.DELIVERIES].first_time(*dedup_keys):
+    if not await app[keys.DELIVERIES].first_time(*dedup_keys):
         return _answer(app, False, "duplicate delivery")
     text = event.content or ""
     if event.private or text.startswith(NOTE_MARK):
@@ -114,7 +114,7 @@ async def chatwoot_webhook(request: web.Request) -> web.Response:
         sent_at=_sent_at(event.created_at),
     )
     if event.message_type == "outgoing":
-        app[keys.SERVICE].record_agent_reply(message)
+        await app[keys.SERVICE].record_agent_reply(message)
         return _answer(app, True, "agent reply recorded")
     if event.message_type != "incoming":
         return _answer(app, False, f"message_type {event.message_type!r} ignored")
@@ -142,4 +142,4 @@ async def _suggest_and_note(
     note = format_note(result.suggestions, result.reading)
     note_id = await client.post_private_note(account_id, conversation_id, note)
     if note_id is not None:  # its echo arrives as a private message_created: already dropped
-        app[keys.DELIVERIES].first_time(("message", str(account_id), str(note_id)))
+        await app[keys.DELIVERIES].first_time(("message", str(account_id), str(note_id)))

@@ -1,0 +1,83 @@
+"""Conversation memory and delivery dedup in Redis, shared by every worker of the service.
+
+On promotion days one process is not enough: two workers (one model thread each) behind a load
+balancer nearly double throughput, but then a conversation's turns and a retried Chatwoot
+delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
+
+* turns: a list per conversation, `{prefix}turns:{shop}:{conversation}`, capped at the last
+  `max_turns` and expiring after `ttl_s` of silence (one MULTI: RPUSH, LTRIM, EXPIRE);
+* deliveries: one key per delivery id or message id, `SET NX EX`, so exactly one worker
+  handles each.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from assistant.retrieval.types import Turn
+from assistant.service.conversations import ConversationKey, DeliveryKey
+
+
+def _part(value: str) -> str:
+    return value.replace(":", "%3A")
+
+
+class RedisConversations:
+    """`Conversations` in Redis lists; bounded per conversation and in time."""
+
+    def __init__(self, client: Any, ttl_s: float, max_turns: int, prefix: str = "huashu:") -> None:
+        self._redis = client
+        self._ttl = max(1, int(ttl_s))
+        self._max_turns = max_turns
+        self._prefix = prefix
+
+    def _key(self, key: ConversationKey) -> str:
+        shop, conversation = key
+        return f"{self._prefix}turns:{_part(shop)}:{_part(conversation)}"
+
+    async def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
+        raw = await self._redis.lrange(self._key(key), 0, -1)
+        out = []
+        for item in raw:
+            value = json.loads(item)
+            out.append(Turn("agent" if value["role"] == "agent" else "customer", str(value["text"])))
+        return tuple(out)
+
+    async def add(self, key: ConversationKey, turn: Turn) -> None:
+        name = self._key(key)
+        item = json.dumps({"role": turn.role, "text": turn.text}, ensure_ascii=False)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(name, item)
+            pipe.ltrim(name, -self._max_turns, -1)
+            pipe.expire(name, self._ttl)
+            await pipe.execute()
+
+
+class RedisDeliveries:
+    """`Deliveries` as Redis keys set only if absent, each expiring after `ttl_s`."""
+
+    def __init__(self, client: Any, ttl_s: float = 86400.0, prefix: str = "huashu:") -> None:
+        self._redis = client
+        self._ttl = max(1, int(ttl_s))
+        self._prefix = prefix
+
+    async def first_time(self, *keys: DeliveryKey) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.set(self._prefix + "seen:" + ":".join(_part(k) for k in key), 1, nx=True, ex=self._ttl)
+            created = await pipe.execute()
+        return all(bool(c) for c in created)
+
+
+async def connect(url: str) -> Any:
+    """A Redis client for `url`, checked with a PING (raises `ConnectionError` when unreachable)."""
+    import redis.asyncio as redis
+
+    client = redis.from_url(url)
+    try:
+        await client.ping()
+    except Exception:
+        await client.aclose()
+        raise
+    return client

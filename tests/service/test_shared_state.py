@@ -1,0 +1,90 @@
+"""Conversation memory and delivery dedup: one contract for the in-process and Redis versions,
+and two workers sharing one Redis (real server on 127.0.0.1:6379)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from assistant.retrieval.types import Turn
+from assistant.service import keys, shared_state
+from assistant.service.conversations import ConversationMemory, Conversations, Deliveries, SeenSet
+
+from .conftest import ClientFactory, make_settings
+from .helpers import suggest_body
+from .test_webhooks import chatwoot_event, deliver
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def redis_client() -> AsyncIterator[Any]:
+    try:
+        client = await shared_state.connect(REDIS_URL)
+    except Exception as exc:  # no server on this machine: say so
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    yield client
+    await client.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="session", params=["memory", "redis"])
+async def state(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Conversations, Deliveries]]:
+    if request.param == "memory":
+        yield ConversationMemory(100, 3600, 3), SeenSet(100)
+        return
+    try:
+        client = await shared_state.connect(REDIS_URL)
+    except Exception as exc:  # no server on this machine: say so
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    prefix = f"huashu-test-{uuid.uuid4()}:"
+    yield (
+        shared_state.RedisConversations(client, ttl_s=3600, max_turns=3, prefix=prefix),
+        shared_state.RedisDeliveries(client, prefix=prefix),
+    )
+    async for key in client.scan_iter(match=prefix + "*"):
+        await client.delete(key)
+    await client.aclose()
+
+
+async def test_turns_are_kept_in_order_and_capped(state: tuple[Conversations, Deliveries]) -> None:
+    memory, _ = state
+    key = ("demo", "c:1")  # a colon inside an id must not collide with another conversation
+    for i, role in enumerate(["customer", "agent", "customer", "agent"]):
+        await memory.add(key, Turn(role, f"第{i}句"))  # type: ignore[arg-type]
+    assert [t.text for t in await memory.turns(key)] == ["第1句", "第2句", "第3句"]
+    assert (await memory.turns(key))[0].role == "agent"
+    assert await memory.turns(("demo", "c")) == ()
+    assert await memory.turns(("other-shop", "c:1")) == ()
+
+
+async def test_a_delivery_is_handled_once(state: tuple[Conversations, Deliveries]) -> None:
+    _, deliveries = state
+    assert await deliveries.first_time(("delivery", "d1"), ("message", "1", "7"))
+    assert not await deliveries.first_time(("delivery", "d1"))
+    assert not await deliveries.first_time(("delivery", "d2"), ("message", "1", "7"))  # same message, new id
+    assert await deliveries.first_time(("delivery", "d3"))
+
+
+async def test_two_workers_share_conversations_and_deduplicate_together(
+    make_client: ClientFactory, redis_client: Any
+) -> None:
+    """What a load balancer does on a promotion day: turns of one conversation and retries of
+    one Chatwoot delivery land on different workers."""
+    settings = make_settings(redis_url=REDIS_URL)
+    first, second = await make_client(settings), await make_client(settings)
+    conversation = f"shared-{uuid.uuid4()}"
+    body = suggest_body("新疆能发货吗，运费多少", conversation_id=conversation, message_id="1")
+    assert (await first.post("/v1/suggest", json=body)).status == 200
+    body = suggest_body("那西藏呢", conversation_id=conversation, message_id="2")
+    assert (await second.post("/v1/suggest", json=body)).status == 200
+    turns = await second.app[keys.MEMORY].turns(("demo", conversation))
+    assert [t.text for t in turns] == ["新疆能发货吗，运费多少", "那西藏呢"]
+
+    event = chatwoot_event(id=int(uuid.uuid4().int % 10**9), message_type="outgoing", content="亲，马上为您查询～")
+    delivery = str(uuid.uuid4())
+    assert (await deliver(first, event, delivery))["accepted"] is True
+    assert (await deliver(second, event, delivery))["reason"] == "duplicate delivery"
