@@ -151,7 +151,7 @@ def large_index(n: int, n_queries: int) -> dict[str, float]:
         build_snapshot(KnowledgeBase("synthetic", entries, {}), Path(tmp) / "index", embedder, cache)  # type: ignore[arg-type]
         out["build_s"] = time.perf_counter() - started
         snapshot = load_snapshot(Path(tmp) / "index")
-        vectors = np.stack([snapshot.keys.reconstruct(i) for i in range(n)])
+        vectors = snapshot.keys.all_vectors()
         exact = FaissIndex.build(vectors, hnsw_above=n + 1)
         hnsw_started = time.perf_counter()
         hnsw = FaissIndex.build(vectors, hnsw_above=0)

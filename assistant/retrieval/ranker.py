@@ -81,7 +81,7 @@ class SuggestionRanker:
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
         # keys is v·μ and their variance vᵀMv − (v·μ)², without scoring every key.
-        keys = np.stack([snapshot.keys.reconstruct(i) for i in range(snapshot.keys.count)]).astype(np.float64)
+        keys = snapshot.keys.all_vectors().astype(np.float64)
         self._key_mean: npt.NDArray[np.float64] = keys.mean(axis=0)
         self._key_moment: npt.NDArray[np.float64] = keys.T @ keys / max(1, len(keys))
 

@@ -81,6 +81,10 @@ class FaissIndex:
         scores, ids = self._index.search(queries, k)
         return scores, ids
 
+    def all_vectors(self) -> npt.NDArray[np.float32]:
+        """Every stored vector, in row order (one call, not one per row)."""
+        return np.asarray(self._index.reconstruct_n(0, self.count), dtype=np.float32).reshape(self.count, self.dim)
+
     def reconstruct(self, row: int) -> npt.NDArray[np.float32]:
         return np.asarray(self._index.reconstruct(int(row)), dtype=np.float32)
 

@@ -30,6 +30,7 @@ def test_above_the_threshold_hnsw_is_used_and_recalls_the_neighbours(tmp_path: P
     data, queries = unit(rng, 3000), unit(rng, 50)
     index = FaissIndex.build(data, hnsw_above=1000)
     assert index.kind.startswith("hnsw")
+    assert np.allclose(index.all_vectors(), data)
     index.save(tmp_path / "v.faiss")
     loaded = FaissIndex.load(tmp_path / "v.faiss", index.kind)
     _, ids = loaded.search(queries, 10)
