@@ -117,11 +117,16 @@ def _index_context(settings: Settings, ranker: SuggestionRanker | None) -> Conte
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _stop(task)
 
     return contextlib.asynccontextmanager(index_ctx)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel a background task of this app and wait until it has finished."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @contextlib.asynccontextmanager
@@ -136,9 +141,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(recorder.flush(), timeout=5)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await _stop(task)
         await store.close()
 
 
@@ -178,9 +181,7 @@ async def _encoder_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await _stop(task)
         encoder.fail_pending()
 
 
