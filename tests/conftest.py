@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from assistant.retrieval.snapshot import BuildReport, Snapshot, build_index, loa
 REPO = Path(__file__).resolve().parents[1]
 KNOWLEDGE = REPO / "knowledge"
 SHARED_DATA = REPO.parent / "shared" / "data"
+# The real servers the tests talk to (started before each session and in CI); several
+# checkouts on one machine point these at their own database and Redis number.
+POSTGRES_URL = os.environ.get("HUASHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("HUASHU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,10 @@ from typing import Any
 
 from assistant.cli.errors import CliError
 from assistant.knowledge.loader import KnowledgeError
-from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.snapshot import SnapshotError, build_index, current_snapshot_dir
 from assistant.service.batching import ModelWorker
-from assistant.service.core import load_ranker
 from assistant.service.settings import Settings, SettingsError, parse_setting, setting_docs
+from assistant.suggest.pipeline import Suggester, load_suggester
 
 # Short aliases shared with `huashu index build`.
 _ALIASES = {"index_dir": ["--index"], "knowledge_dir": ["--knowledge"]}
@@ -62,7 +61,7 @@ def settings_from(args: argparse.Namespace, env: Any = os.environ) -> Settings:
         raise CliError(str(exc)) from exc
 
 
-def ensure_index(settings: Settings, worker: ModelWorker) -> SuggestionRanker:
+def ensure_index(settings: Settings, worker: ModelWorker) -> Suggester:
     """Load the current snapshot; build one from the knowledge folder first when there is none."""
     index_dir: Path = settings.index_dir
     if current_snapshot_dir(index_dir) is None:
@@ -87,7 +86,7 @@ def ensure_index(settings: Settings, worker: ModelWorker) -> SuggestionRanker:
             flush=True,
         )
     try:
-        return worker.submit(load_ranker, index_dir, worker.embedder).result()
+        return worker.submit(load_suggester, index_dir, worker.embedder).result()
     except SnapshotError as exc:
         raise CliError(f"{exc}") from exc
 
@@ -106,13 +105,13 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         raise CliError(f"cannot load model {settings.model!r}: {exc}") from exc
     try:
-        ranker = ensure_index(settings, worker)
+        suggester = ensure_index(settings, worker)
         print(
-            f"huashu serve: serving index {ranker.version} on "
+            f"huashu serve: serving index {suggester.index_version} on "
             f"http://{settings.host}:{settings.port} (POST /v1/suggest, GET /openapi.json)",
             flush=True,
         )
-        app = create_app(settings, model=worker, ranker=ranker)
+        app = create_app(settings, model=worker, suggester=suggester)
         try:
             web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
         except OSError as exc:

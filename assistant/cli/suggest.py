@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.errors import CliError
-from assistant.emotion.detector import EmotionDetector
-from assistant.emotion.ranking import tag_bias
 from assistant.retrieval.embedders import load_embedder
-from assistant.retrieval.ranker import SuggestionRanker
-from assistant.retrieval.snapshot import SnapshotError, load_snapshot
+from assistant.retrieval.snapshot import SnapshotError
 from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.suggest.pipeline import load_suggester
 
 
 def register(subparsers: Any) -> None:
@@ -46,19 +44,17 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--top must be between 1 and 50")
     embedder = load_embedder(args.model)
     try:
-        snapshot = load_snapshot(args.index, model=embedder.name, dimension=embedder.dim)
+        suggester = load_suggester(args.index, embedder)
     except SnapshotError as exc:
         raise CliError(str(exc)) from exc
-    ranker = SuggestionRanker(snapshot, tag_bias=tag_bias)
-    detector = EmotionDetector()  # lexicon and context rules; prototypes measured within noise (docs/emotion.md)
     request = SuggestRequest(text=args.text, context=tuple(parse_turn(t) for t in args.context), k=args.top)
 
     started = time.perf_counter()
-    vectors = embedder.encode_queries(ranker.query_texts(request))
+    vectors = embedder.encode_queries(suggester.query_texts(request))
     embedded = time.perf_counter()
-    reading = detector.read(request.text, request.context)
-    suggestions = ranker.rank(request, vectors, reading)
+    outcome = suggester.rank(request, vectors)
     done = time.perf_counter()
+    suggestions, reading = outcome.suggestions, outcome.reading
 
     if args.json:
         print(json.dumps({
@@ -66,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
             "cues": [asdict(c) for c in reading.cues],
             "escalate": reading.escalate,
             "escalation_reasons": list(reading.escalation_reasons),
-            "index_version": ranker.version,
+            "answerable": outcome.answerable,
+            "index_version": outcome.index_version,
             "timing_ms": {"embed": round((embedded - started) * 1000, 2), "rank": round((done - embedded) * 1000, 2)},
         }, ensure_ascii=False, indent=2))  # fmt: skip
         return 0
@@ -80,4 +77,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"   matched: {s.matched}  [{s.origin}]")
     if not suggestions:
         print("no suggestion")
+    elif not outcome.answerable:
+        print("(not answerable: no suggestion reaches the confidence threshold)")
     return 0

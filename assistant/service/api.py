@@ -99,6 +99,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
             escalate=result.reading.escalate,
             escalation_reasons=list(result.reading.escalation_reasons),
         ),
+        answerable=result.answerable,
         index_version=result.index_version,
         timing=TimingOut(
             round(result.total_ms, 2),
@@ -130,8 +131,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the index snapshot is loaded; 503 in the error envelope otherwise."""
-    ranker = request.app[keys.INDEX].require()
-    return web.json_response({"ok": True, "status": "ready", "index_version": ranker.version})
+    suggester = request.app[keys.INDEX].require()
+    return web.json_response({"ok": True, "status": "ready", "index_version": suggester.index_version})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -3,7 +3,7 @@
 No I/O and no environment reading here: it wires routes, middlewares and one cleanup context
 per resource (model thread, index, ranking thread, store, query encoder, HTTP client,
 background tasks); each context tears down only what it started. Tests and `huashu serve` may
-hand in a model worker or a ranker they already own; those are never closed by the app.
+hand in a model worker or a suggester they already own; those are never closed by the app.
 """
 
 from __future__ import annotations
@@ -20,19 +20,12 @@ import aiohttp
 from aiohttp import web
 
 from assistant import __version__
-from assistant.retrieval.ranker import SuggestionRanker
 from assistant.service import api, keys, shared_state
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.chatwoot_client import ChatwootClient
 from assistant.service.conversations import ConversationMemory, SeenSet
-from assistant.service.core import (
-    EmotionReader,
-    IndexHolder,
-    SuggestionService,
-    build_detector,
-    load_ranker,
-)
+from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.errors import error_middleware
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
@@ -41,6 +34,7 @@ from assistant.service.settings import Settings
 from assistant.service.store import Recorder, open_store
 from assistant.service.webhooks.chatwoot import chatwoot_webhook
 from assistant.service.webhooks.generic import generic_webhook
+from assistant.suggest.pipeline import EmotionReader, Suggester, load_suggester
 
 log = logging.getLogger("assistant.service")
 access = logging.getLogger("assistant.service.access")
@@ -89,29 +83,29 @@ def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
     return contextlib.asynccontextmanager(model_ctx)
 
 
-def _index_context(settings: Settings, ranker: SuggestionRanker | None) -> Context:
+def _index_context(settings: Settings, suggester: Suggester | None, detector: EmotionReader | None) -> Context:
     async def index_ctx(app: web.Application) -> AsyncIterator[None]:
-        holder = IndexHolder(ranker)
+        holder = IndexHolder(suggester)
         app[keys.INDEX] = holder
         metrics = app[keys.METRICS]
-        if ranker is not None:
-            metrics.set_index(ranker.version, ranker.embedder_name)
+        if suggester is not None:
+            metrics.set_index(suggester.index_version, suggester.ranker.embedder_name)
             yield
             return
 
         async def load() -> None:
             worker = app[keys.MODEL]
             try:
-                loaded = await worker.run(load_ranker, settings.index_dir, worker.embedder)
+                loaded = await worker.run(load_suggester, settings.index_dir, worker.embedder, detector)
             except Exception as exc:  # SnapshotError says what is wrong; others are logged
                 holder.problem = str(exc)
                 log.error("index not loaded", extra={"problem": str(exc)})
                 holder.settled.set()
                 return
-            holder.ranker = loaded
+            holder.suggester = loaded
             holder.settled.set()
-            metrics.set_index(loaded.version, loaded.embedder_name)
-            log.info("index loaded", extra={"version": loaded.version})
+            metrics.set_index(loaded.index_version, loaded.ranker.embedder_name)
+            log.info("index loaded", extra={"version": loaded.index_version})
 
         task = asyncio.get_running_loop().create_task(load(), name="load-index")
         try:
@@ -198,7 +192,7 @@ async def _chatwoot_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def _service_context(detector: EmotionReader | None) -> Context:
+def _service_context() -> Context:
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         s = app[keys.SETTINGS]
         # Ranking (FAISS, BM25, fusion) and emotion reading: a second thread, off the loop,
@@ -212,7 +206,6 @@ def _service_context(detector: EmotionReader | None) -> Context:
             app[keys.MEMORY],
             app[keys.RECORDER],
             app[keys.METRICS],
-            detector if detector is not None else build_detector(),
         )
         try:
             yield
@@ -236,7 +229,7 @@ def create_app(
     settings: Settings,
     *,
     model: ModelWorker | None = None,
-    ranker: SuggestionRanker | None = None,
+    suggester: Suggester | None = None,
     detector: EmotionReader | None = None,
 ) -> web.Application:
     """The service, ready for `web.run_app` or aiohttp's test client. Pure: no I/O here."""
@@ -250,12 +243,12 @@ def create_app(
     app.cleanup_ctx.extend(
         [
             _model_context(settings, model),
-            _index_context(settings, ranker),
+            _index_context(settings, suggester, detector),
             _store_ctx,
             _shared_state_ctx,
             _encoder_ctx,
             _chatwoot_ctx,
-            _service_context(detector),
+            _service_context(),
             _background_ctx,
         ]
     )

@@ -12,14 +12,9 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal
 
-from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.types import NO_EMOTION, EmotionReading
-from assistant.retrieval import snapshot as snapshots
-from assistant.retrieval.embedders import Embedder, Vectors
-from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.service.batching import QueryEncoder
 from assistant.service.conversations import Conversations
@@ -27,14 +22,9 @@ from assistant.service.errors import ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
 from assistant.service.store import MessageRecord, Recorder, SuggestionRecord
+from assistant.suggest.pipeline import Suggester
 
 Role = Literal["customer", "agent"]
-
-
-class EmotionReader(Protocol):
-    """What the service needs of the emotion detector."""
-
-    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +49,7 @@ class SuggestResult:
     message: IncomingMessage
     suggestions: tuple[Suggestion, ...]
     reading: EmotionReading
+    answerable: bool
     index_version: str
     total_ms: float
     encode_ms: float
@@ -66,41 +57,20 @@ class SuggestResult:
     cache_hits: int
 
 
-def load_ranker(index_dir: Path, embedder: Embedder) -> SuggestionRanker:
-    """The current snapshot of `index_dir` for `embedder`; `SnapshotError` says what is wrong."""
-    loader = getattr(snapshots, "load_ranker", None)
-    if loader is not None:
-        ranker: SuggestionRanker = loader(index_dir, embedder)
-        return ranker
-    snapshot = snapshots.load_snapshot(index_dir, embedder.name, embedder.dim)
-    try:  # emotion cues move the suggestions (apologies first for an angry customer)
-        from assistant.emotion.ranking import tag_bias
-    except ImportError:
-        return SuggestionRanker(snapshot)
-    return SuggestionRanker(snapshot, tag_bias=tag_bias)
-
-
-def build_detector() -> EmotionReader:
-    """The emotion detector: authored lexicon and context rules. Its optional embedding
-    prototypes measured within noise and raised false cues on plain questions ("快递几天能到"),
-    so the service does not use them (docs/emotion.md)."""
-    return EmotionDetector()
-
-
 class IndexHolder:
-    """The loaded ranker, or why there is none yet (the service answers 503 meanwhile)."""
+    """The loaded suggester, or why there is none yet (the service answers 503 meanwhile)."""
 
-    def __init__(self, ranker: SuggestionRanker | None = None) -> None:
-        self.ranker = ranker
+    def __init__(self, suggester: Suggester | None = None) -> None:
+        self.suggester = suggester
         self.problem = "the index snapshot is still loading"
         self.settled = asyncio.Event()  # set once loading succeeded or failed
-        if ranker is not None:
+        if suggester is not None:
             self.settled.set()
 
-    def require(self) -> SuggestionRanker:
-        if self.ranker is None:
+    def require(self) -> Suggester:
+        if self.suggester is None:
             raise ServiceUnavailable.on("index", f"index not loaded: {self.problem}")
-        return self.ranker
+        return self.suggester
 
 
 def _now() -> str:
@@ -119,7 +89,6 @@ class SuggestionService:
         memory: Conversations,
         recorder: Recorder,
         metrics: ServiceMetrics,
-        detector: EmotionReader | None = None,
     ) -> None:
         self._settings = settings
         self._index = index
@@ -128,7 +97,6 @@ class SuggestionService:
         self._memory = memory
         self._recorder = recorder
         self._metrics = metrics
-        self._detector = detector
 
     async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
@@ -152,10 +120,10 @@ class SuggestionService:
     async def suggest(self, message: IncomingMessage) -> SuggestResult:
         """Suggestions for a customer message (an agent's message is only recorded)."""
         started = time.perf_counter()
-        ranker = self._index.require()
+        suggester = self._index.require()
         if message.sender == "agent":
             await self.record_agent_reply(message)
-            return SuggestResult(message, (), NO_EMOTION, ranker.version, 0.0, 0.0, 0.0, 0)
+            return SuggestResult(message, (), NO_EMOTION, False, suggester.index_version, 0.0, 0.0, 0.0, 0)
         key = (message.shop, message.conversation_id)
         context = message.turns if message.turns is not None else await self._memory.turns(key)
         limit = self._settings.max_context_turns
@@ -164,12 +132,10 @@ class SuggestionService:
         request = SuggestRequest(message.text, tuple(context), k)
         try:
             async with asyncio.timeout(self._settings.request_timeout_s):
-                vectors, hits = await self._encoder.encode(ranker.query_texts(request))
+                vectors, hits = await self._encoder.encode(suggester.query_texts(request))
                 encoded = time.perf_counter()
                 loop = asyncio.get_running_loop()
-                suggestions, reading = await loop.run_in_executor(
-                    self._rank_executor, self._rank, ranker, request, vectors
-                )
+                outcome = await loop.run_in_executor(self._rank_executor, suggester.rank, request, vectors)
         except TimeoutError:
             self._metrics.timeouts.inc()
             raise Timeout.on(
@@ -178,26 +144,19 @@ class SuggestionService:
             ) from None
         done = time.perf_counter()
         await self._memory.add(key, Turn("customer", message.text))
-        self._record(message, suggestions, ranker.version)
+        self._record(message, outcome.suggestions, outcome.index_version)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         return SuggestResult(
             message,
-            tuple(suggestions),
-            reading,
-            ranker.version,
+            outcome.suggestions,
+            outcome.reading,
+            outcome.answerable,
+            outcome.index_version,
             total_ms=(done - started) * 1000,
             encode_ms=(encoded - started) * 1000,
             rank_ms=(done - encoded) * 1000,
             cache_hits=hits,
         )
-
-    def _rank(
-        self, ranker: SuggestionRanker, request: SuggestRequest, vectors: Vectors
-    ) -> tuple[list[Suggestion], EmotionReading]:
-        reading = NO_EMOTION
-        if self._detector is not None:
-            reading = self._detector.read(request.text, request.context, query_vector=vectors[0])
-        return ranker.rank(request, vectors, reading), reading
 
     def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
         shown = _now()

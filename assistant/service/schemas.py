@@ -106,6 +106,9 @@ class SuggestResponse(msgspec.Struct):
     recorded: Annotated[Literal["customer", "agent"], msgspec.Meta(description="whose message this was")]
     suggestions: list[SuggestionOut]
     emotion: EmotionOut
+    answerable: Annotated[
+        bool, msgspec.Meta(description="whether the best suggestion reaches the shop's confidence threshold")
+    ]
     index_version: str
     timing: TimingOut
     request_id: str

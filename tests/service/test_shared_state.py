@@ -13,12 +13,11 @@ import pytest_asyncio
 from assistant.retrieval.types import Turn
 from assistant.service import keys, shared_state
 from assistant.service.conversations import ConversationMemory, Conversations, Deliveries, SeenSet
+from tests.conftest import REDIS_URL
 
 from .conftest import ClientFactory, make_settings
 from .helpers import suggest_body
 from .test_webhooks import chatwoot_event, deliver
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -26,7 +25,7 @@ async def redis_client() -> AsyncIterator[Any]:
     try:
         client = await shared_state.connect(REDIS_URL)
     except Exception as exc:  # no server on this machine: say so
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+        pytest.fail(f"Redis not reachable (start it; CI needs it) at {REDIS_URL}: {exc}")
     yield client
     await client.aclose()
 
@@ -39,7 +38,7 @@ async def state(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Conversat
     try:
         client = await shared_state.connect(REDIS_URL)
     except Exception as exc:  # no server on this machine: say so
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+        pytest.fail(f"Redis not reachable (start it; CI needs it) at {REDIS_URL}: {exc}")
     prefix = f"huashu-test-{uuid.uuid4()}:"
     yield (
         shared_state.RedisConversations(client, ttl_s=3600, max_turns=3, prefix=prefix),

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.service.store import MessageRecord, Store, SuggestionRecord, open_store
-
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -20,7 +19,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     try:
         await opened.open()
     except OSError as exc:  # no server on this machine: say so instead of failing obscurely
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
+        pytest.fail(f"PostgreSQL not reachable (start it; CI needs it) at {POSTGRES_URL}: {exc}")
     yield opened
     await opened.close()
 

@@ -1,0 +1,98 @@
+"""`Suggester`: encode → rank → read emotion for one shop's snapshot.
+
+The service encodes on its model thread (batched, cached) and calls `rank` on its ranking
+thread; the CLI and the evaluations call `suggest`, which encodes with the embedder it is given.
+Both paths run the same ranking, calibration and emotion reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.ranking import tag_bias
+from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
+from assistant.retrieval.embedders import Embedder, Vectors
+from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
+from assistant.retrieval.snapshot import Snapshot, load_snapshot
+from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+
+
+class EmotionReader(Protocol):
+    """What the pipeline needs of the emotion detector."""
+
+    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading: ...
+
+
+def build_detector() -> EmotionReader:
+    """The emotion detector: authored lexicon and context rules. Its optional embedding
+    prototypes measured within noise and raised false cues on plain questions ("快递几天能到"),
+    so nothing ships them (docs/emotion.md)."""
+    return EmotionDetector()
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestOutcome:
+    """What the pipeline answers for one message."""
+
+    suggestions: tuple[Suggestion, ...]
+    reading: EmotionReading
+    answerable: bool
+    index_version: str
+
+
+class Suggester:
+    """One shop's snapshot with the shipped ranker and emotion reader. Safe to share across calls."""
+
+    def __init__(
+        self,
+        ranker: SuggestionRanker,
+        detector: EmotionReader | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        self.ranker = ranker
+        self.detector = detector if detector is not None else build_detector()
+        self.threshold = threshold
+
+    @classmethod
+    def from_snapshot(
+        cls,
+        snapshot: Snapshot,
+        detector: EmotionReader | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        weights: RankingWeights | None = None,
+    ) -> Suggester:
+        """The shipped ranker over `snapshot`: emotion cues move apologies first for an angry customer."""
+        return cls(SuggestionRanker(snapshot, weights=weights, tag_bias=tag_bias), detector, threshold)
+
+    @property
+    def index_version(self) -> str:
+        return self.ranker.version
+
+    def query_texts(self, request: SuggestRequest) -> list[str]:
+        """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
+        return self.ranker.query_texts(request)
+
+    def rank(self, request: SuggestRequest, query_vectors: Vectors, *, read_emotion: bool = True) -> SuggestOutcome:
+        """Rank with the vectors of `query_texts(request)`; no encoding here (CPU only)."""
+        reading = NO_EMOTION
+        if read_emotion:
+            reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
+        suggestions = tuple(self.ranker.rank(request, query_vectors, reading))
+        return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
+
+    def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:
+        """Encode with `embedder`, then rank: the synchronous path of the CLI and the evaluations."""
+        return self.rank(request, embedder.encode_queries(self.query_texts(request)))
+
+
+def load_suggester(
+    index_dir: Path, embedder: Embedder, detector: EmotionReader | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> Suggester:
+    """The current snapshot of `index_dir` for `embedder`; `SnapshotError` says what is wrong."""
+    snapshot = load_snapshot(index_dir, model=embedder.name, dimension=embedder.dim)
+    return Suggester.from_snapshot(snapshot, detector, threshold)
