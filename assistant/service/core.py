@@ -21,7 +21,8 @@ from assistant.service.conversations import Conversations
 from assistant.service.errors import ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
-from assistant.service.store import MessageRecord, Recorder, SuggestionRecord
+from assistant.service.store import Recorder
+from assistant.storage.records import MessageRecord, SuggestionRecord
 from assistant.suggest.pipeline import Suggester
 
 Role = Literal["customer", "agent"]

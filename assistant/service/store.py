@@ -11,46 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.service.metrics import ServiceMetrics
+from assistant.storage.records import MessageRecord, Record, SuggestionRecord
 
 log = logging.getLogger("assistant.service.store")
 
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    """One message of a conversation: the customer's, or the agent's real reply."""
-
-    platform: str
-    shop: str
-    conversation_id: str
-    message_id: str
-    role: str
-    text: str
-    sent_at: str
-    received_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestionRecord:
-    """One suggestion shown to the agent for a customer message."""
-
-    platform: str
-    shop: str
-    conversation_id: str
-    message_id: str
-    rank: int
-    entry_id: str
-    score: float
-    source: str
-    index_version: str
-    shown_at: str
-
-
-Record = MessageRecord | SuggestionRecord
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS messages (

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.service.store import MessageRecord, Store, SuggestionRecord, open_store
+from assistant.service.store import Store, open_store
+from assistant.storage.records import MessageRecord, SuggestionRecord
 from tests.conftest import POSTGRES_URL
 
 

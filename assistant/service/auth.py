@@ -1,0 +1,61 @@
+"""Who is calling: a shop's admin or agent token, or nobody (the embedded default's open mode).
+
+A token arrives as `Authorization: Bearer <token>`, as the `huashu_token` cookie (the panel), or
+as a `token` query parameter (the Chatwoot Dashboard App iframe cannot send headers). The store
+keeps only token hashes (`TokenStore.verify_token`). Without any token in the store and with
+`open_access` on, requests act for the default shop, so a fresh clone's first curl works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from assistant.service import keys
+from assistant.service.errors import Forbidden, Unauthorized
+from assistant.storage.protocols import Role
+
+COOKIE = "huashu_token"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: which shop it acts for, in which role; `token_id` None in open mode."""
+
+    shop: str
+    role: Role
+    token_id: str | None = None
+
+
+def token_from(request: web.Request) -> str | None:
+    """The token the request carries (header, then cookie, then query), or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE) or request.query.get("token") or None
+
+
+async def authenticate(request: web.Request, *, role: Role, shop: str | None = None) -> Principal:
+    """The caller, allowed `role` (an admin may act as an agent) for `shop` when one is named.
+
+    401 without a valid token (unless open access applies), 403 for another shop's token or an
+    agent token on an admin route.
+    """
+    app = request.app
+    settings = app[keys.SETTINGS]
+    tokens = app.get(keys.TOKENS)
+    secret = token_from(request)
+    if secret is None:
+        if settings.open_access and (tokens is None or not await tokens.has_tokens()):
+            return Principal(shop or settings.default_shop, "admin")
+        raise Unauthorized.on("Authorization", "a token is required: Authorization: Bearer <token>")
+    record = await tokens.verify_token(secret) if tokens is not None else None
+    if record is None:
+        raise Unauthorized.on("Authorization", "unknown or revoked token")
+    if role == "admin" and record.role != "admin":
+        raise Forbidden.on("Authorization", "this route needs an admin token")
+    if shop is not None and record.shop != shop:
+        raise Forbidden.on("shop", f"this token is not for shop {shop!r}")
+    return Principal(record.shop, record.role, record.id)

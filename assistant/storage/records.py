@@ -1,0 +1,69 @@
+"""The records of what happened in conversations: messages (customer and agent), the
+suggestions shown for them, and what agents did with them (feedback). Written by the service,
+read back by the learning loop and the analytics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FeedbackAction = Literal["use", "edit", "send", "dismiss", "cue_wrong"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message of a conversation: the customer's, or the agent's real reply."""
+
+    platform: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    role: str
+    text: str
+    sent_at: str
+    received_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord:
+    """One suggestion shown to the agent for a customer message."""
+
+    platform: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    rank: int
+    entry_id: str
+    score: float
+    source: str
+    index_version: str
+    shown_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """What an agent did with what the panel showed for one customer message.
+
+    `shown` lists what was on screen: `[{"entry_id", "rank", "score"}, ...]`; `entry_id` and
+    `rank` name the suggestion acted on (empty / 0 for a cue); `text` is the (edited) text used
+    or sent; `cue` names the cue marked wrong; `elapsed_ms` is the time from display to action.
+    """
+
+    id: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    action: FeedbackAction
+    index_version: str
+    agent: str = ""
+    entry_id: str = ""
+    rank: int = 0
+    score: float = 0.0
+    text: str = ""
+    cue: str = ""
+    elapsed_ms: float | None = None
+    shown: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    at: str = ""
+
+
+Record = MessageRecord | SuggestionRecord | FeedbackRecord
