@@ -1,0 +1,76 @@
+"""Sample JDDC customer turns for the emotion development set: uniform, and keyword-sampled.
+
+    python benchmarks/sample_emotion_dev.py [--uniform 600] [--keyword 200] [--seed 11] [--show]
+
+Uniform: every customer turn of ../shared/data/jddc/sessions.jsonl is equally likely (fixed
+seed). Keyword: customer turns containing a rare-cue word (anger, complaint, hesitation,
+confusion, disappointment) not already in the uniform part, sampled with the same seed.
+Prints `session turn` pairs (or, with `--show`, the turn with its earlier turns, for labelling).
+Only ids and labels are committed (tests/data/jddc_cues_*.jsonl); the text stays in ../shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()), REPO.parent / "shared" / "data")
+JDDC = SHARED / "jddc" / "sessions.jsonl"
+KEYWORDS = (
+    "投诉", "差评", "12315", "曝光", "举报", "工商", "消协", "说法", "骗", "垃圾", "态度", "无语", "生气",
+    "气死", "什么意思", "不明白", "不懂", "怎么回事", "失望", "太差", "后悔", "纠结", "犹豫", "考虑", "哪个好",
+    "值得", "？？", "！！", "都几天", "好几次", "到底", "凭什么", "为什么",
+)  # fmt: skip
+
+
+def customer_turns(path: Path = JDDC) -> list[tuple[str, int, list[dict[str, str]]]]:
+    out = []
+    for line in path.read_text("utf-8").splitlines():
+        session = json.loads(line)
+        for i, turn in enumerate(session["turns"]):
+            if turn["role"] == "customer":
+                out.append((session["session"], i, session["turns"]))
+    return out
+
+
+def samples(uniform: int, keyword: int, seed: int) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    turns = customer_turns()
+    rng = random.Random(seed)
+    picked = rng.sample(range(len(turns)), uniform)
+    chosen = {(turns[i][0], turns[i][1]) for i in picked}
+    pool = [
+        (s, i)
+        for s, i, all_turns in turns
+        if (s, i) not in chosen and any(k in all_turns[i]["text"] for k in KEYWORDS)
+    ]
+    rng2 = random.Random(seed + 1)
+    extra = rng2.sample(pool, min(keyword, len(pool)))
+    return sorted(chosen), sorted(extra)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uniform", type=int, default=600)
+    parser.add_argument("--keyword", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--part", choices=("uniform", "keyword"), default="uniform")
+    parser.add_argument("--show", action="store_true", help="print each turn with 4 earlier turns")
+    args = parser.parse_args()
+    uniform, keyword = samples(args.uniform, args.keyword, args.seed)
+    sessions = {s: t for s, _, t in customer_turns()}
+    for n, (session, turn) in enumerate(uniform if args.part == "uniform" else keyword):
+        if not args.show:
+            print(session, turn)
+            continue
+        turns = sessions[session]
+        print(f"#{n} {session[:8]} {turn}")
+        for earlier in turns[max(0, turn - 4) : turn]:
+            print(f"    {earlier['role'][0]}: {earlier['text'][:80]}")
+        print(f"  >> {turns[turn]['text'][:200]}")
+
+
+if __name__ == "__main__":
+    main()
