@@ -17,7 +17,9 @@ import random
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = next((p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()), REPO.parent / "shared" / "data")
+SHARED = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()), REPO.parent / "shared" / "data"
+)
 JDDC = SHARED / "jddc" / "sessions.jsonl"
 KEYWORDS = (
     "投诉", "差评", "12315", "曝光", "举报", "工商", "消协", "说法", "骗", "垃圾", "态度", "无语", "生气",
@@ -42,9 +44,7 @@ def samples(uniform: int, keyword: int, seed: int) -> tuple[list[tuple[str, int]
     picked = rng.sample(range(len(turns)), uniform)
     chosen = {(turns[i][0], turns[i][1]) for i in picked}
     pool = [
-        (s, i)
-        for s, i, all_turns in turns
-        if (s, i) not in chosen and any(k in all_turns[i]["text"] for k in KEYWORDS)
+        (s, i) for s, i, all_turns in turns if (s, i) not in chosen and any(k in all_turns[i]["text"] for k in KEYWORDS)
     ]
     rng2 = random.Random(seed + 1)
     extra = rng2.sample(pool, min(keyword, len(pool)))

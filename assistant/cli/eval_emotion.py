@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,26 @@ def register(subparsers: Any) -> None:
         choices=("auto", "smp2020", "binary"),
         help="how `label` rows map onto cues (default: auto)",
     )
+    parser.add_argument(
+        "--min-level",
+        default="low",
+        choices=("low", "medium", "high"),
+        help="score only cues labelled and detected at this level or above (medium: what the panel shows)",
+    )
+    parser.add_argument(
+        "--sessions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JDDC sessions.jsonl for real-chat label sets (default: ../shared/data/jddc/sessions.jsonl)",
+    )
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write a reliability diagram (score vs observed precision) per real-chat set as PNG (needs matplotlib)",
+    )
     parser.add_argument("--peers", action="store_true", help="also run cnsenti and snownlp")
     parser.add_argument(
         "--embedder",
@@ -55,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
     try:
-        sets = [ev.load(path, args.label_map, args.limit) for path in args.data]
+        sets = [ev.load(path, args.label_map, args.limit, args.sessions) for path in args.data]
     except ev.DataError as exc:
         raise CliError(str(exc)) from exc
     detector = EmotionDetector()
@@ -69,7 +90,16 @@ def run(args: argparse.Namespace) -> int:
     if args.peers:
         systems["cnsenti"] = ev.cnsenti_system()
         systems["snownlp"] = ev.snownlp_system()
-    report = {"sets": [ev.evaluate(data, systems) for data in sets]}
+    report = {"sets": [ev.evaluate(data, systems, args.min_level) for data in sets]}
+    if args.figures is not None:
+        from assistant.evaluation.emotion_figures import write_reliability_diagrams
+
+        try:
+            written = write_reliability_diagrams(report, args.figures)
+        except ImportError as exc:
+            raise CliError("--figures needs matplotlib (pip install matplotlib)") from exc
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -82,7 +112,10 @@ def render(report: dict[str, Any]) -> str:
     blocks = []
     for result in report["sets"]:
         names = list(result["systems"])
-        head = f"{result['data']}  ({result['rows']} rows, {result['task']}, map {result['label_map']})"
+        head = (
+            f"{result['data']}  ({result['rows']} rows, {result['task']}, map {result['label_map']}, "
+            f"min level {result.get('min_level', 'low')})"
+        )
         lines = [head, f"{'':<28}" + "".join(f"{n:>20}" for n in names)]
 
         def row(label: str, values: list[float], lines: list[str] = lines) -> None:
@@ -103,6 +136,19 @@ def render(report: dict[str, Any]) -> str:
                     f"{cue + ' P/R/F1':<28}"
                     + "".join(f"{c['precision']:>6.2f}/{c['recall']:.2f}/{c['f1']:.2f}".rjust(20) for c in cells)
                 )
+        if result["task"] == "cues":
+            for cue in (c for c in ("anger", "complaint_risk") if c in result["cues"]):
+                cells = [s["per_cue"][cue] for s in systems]
+                lines.append(
+                    f"{cue + ' P 95% CI':<28}"
+                    + "".join(
+                        f"{c['precision_ci95'][0]:.2f}-{c['precision_ci95'][1]:.2f} (n={c['shown']})".rjust(20)
+                        for c in cells
+                    )
+                )
+            if all("folds" in s for s in systems):
+                for k in (0, 1):
+                    row(f"fold {k} macro-F1", [s["folds"][k]["macro_f1"] for s in systems])
         row("ms per message", [s["ms_per_message"] for s in systems])
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -16,16 +16,23 @@ Escalation reasons are short English codes (documented in docs/emotion.md):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.emotion.scoring import CLAUSE_BREAKS, MessageSignals
-from assistant.emotion.types import CueName
+from assistant.emotion.types import CueName, Level
 
-HIGH = 0.7
-MEDIUM = 0.45
 CARRY_DECAY = 0.6
 REPEAT_SIMILARITY = 0.6
+MIN_REPEAT_CHARS = 4
+REPEAT_ANXIETY = 0.5
+"""Asking the same thing once more is a trace of worry (low); twice more is chasing (medium)."""
+_PLACEHOLDER = re.compile(r"\[[^\[\]]{0,40}\]")
+BOILERPLATE = (
+    "咨询订单号", "订单金额", "下单时间", "订单编号", "商品信息", "顾客通过点击", "信息发送",
+    "订单号", "商品", "你好", "您好", "在吗",
+)  # fmt: skip
 TREND_CODES = ("repeated_question", "unanswered_chasing", "rising_punctuation", "long_wait")
 
 
@@ -33,18 +40,29 @@ def weight_to_score(weight: float) -> float:
     return 1.0 - math.exp(-max(weight, 0.0))
 
 
-def _bigrams(text: str) -> set[str]:
-    core = "".join(c for c in text if c not in CLAUSE_BREAKS and c not in "？！")
-    if len(core) < 2:
-        return {core} if core else set()
+def core_text(text: str) -> str:
+    """What a message says in words: no placeholders ([订单x]), order boilerplate, digits or marks."""
+    previous = None
+    while previous != text:
+        previous, text = text, _PLACEHOLDER.sub("", text)
+    for phrase in BOILERPLATE:
+        text = text.replace(phrase, "")
+    return "".join(c for c in text if c not in CLAUSE_BREAKS and c not in "？！" and not c.isascii())
+
+
+def _bigrams(core: str) -> set[str]:
     return {core[i : i + 2] for i in range(len(core) - 1)}
 
 
 def similarity(a: str, b: str) -> float:
-    """Overlap of character bigrams (punctuation ignored), relative to the shorter message."""
-    left, right = _bigrams(a), _bigrams(b)
-    if len(left) < 3 or len(right) < 3:
+    """Overlap of character bigrams of the core texts, relative to the shorter message.
+
+    Messages of fewer than MIN_REPEAT_CHARS core characters (an order number, 你好) never repeat.
+    """
+    core_a, core_b = core_text(a), core_text(b)
+    if len(core_a) < MIN_REPEAT_CHARS or len(core_b) < MIN_REPEAT_CHARS:
         return 0.0
+    left, right = _bigrams(core_a), _bigrams(core_b)
     return len(left & right) / min(len(left), len(right))
 
 
@@ -81,8 +99,9 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         return effect
     repeats = sum(1 for t in customers if similarity(text, t.text) >= REPEAT_SIMILARITY)
     if repeats:
-        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + 0.8
+        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + REPEAT_ANXIETY
         if repeats >= 2:
+            effect.extra["anxiety"] += REPEAT_ANXIETY
             effect.extra["anger"] = effect.extra.get("anger", 0.0) + 0.4
         effect.codes.append("repeated_question")
     trailing = 0
@@ -113,19 +132,26 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
     return effect
 
 
-def escalation(scores: dict[CueName, float], effect: ContextEffect) -> tuple[bool, tuple[str, ...]]:
-    """Whether to escalate, and why (empty when not escalating)."""
+def escalation(
+    scores: Mapping[CueName, float], levels: Mapping[CueName, Level], effect: ContextEffect
+) -> tuple[bool, tuple[str, ...]]:
+    """Whether to escalate, and why (empty when not escalating). Only shown cues count:
+
+    a high anger or complaint cue escalates; so do trends (repeats, chasing, waiting) when a
+    negative or anxiety cue is shown at medium or high. A low cue alone never escalates.
+    """
     reasons: list[str] = []
-    anger, complaint = scores.get("anger", 0.0), scores.get("complaint_risk", 0.0)
-    if anger >= HIGH:
+    if levels.get("anger") == "high":
         reasons.append("anger_high")
-    if complaint >= HIGH:
+    if levels.get("complaint_risk") == "high":
         reasons.append("complaint_high")
-    negative = max(anger, complaint)
-    if effect.customer_turns and negative >= MEDIUM and negative > effect.previous_peak + 0.15:
+    shown = {cue for cue, level in levels.items() if level != "low"}
+    negative = max((scores.get(cue, 0.0) for cue in ("anger", "complaint_risk") if cue in shown), default=0.0)
+    if effect.customer_turns and negative and negative > effect.previous_peak + 0.15:
         reasons.append("anger_rising")
     trends = [code for code in TREND_CODES if code in effect.codes]
     if "carried_anger" in effect.codes:
         trends.append("carried_anger")
-    escalate = bool(reasons) or len(trends) >= 2 or (bool(trends) and negative >= MEDIUM)
+    pressing = bool(shown & {"anger", "complaint_risk", "anxiety"})
+    escalate = bool(reasons) or (len(trends) >= 2 and pressing) or (bool(trends) and negative > 0)
     return escalate, tuple(reasons + trends) if escalate else ()

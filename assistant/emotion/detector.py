@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.emotion.context import (
-    MEDIUM,
     EarlierTurn,
     assess_context,
     escalation,
@@ -24,19 +23,13 @@ from assistant.emotion.lexicon import Lexicon
 from assistant.emotion.normalise import TextNormaliser
 from assistant.emotion.prototypes import PrototypeSet
 from assistant.emotion.scoring import MessageScorer, MessageSignals
+from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, DETECTION_THRESHOLD, MEDIUM, CueThresholds
 from assistant.emotion.types import CUE_NAMES, Cue, CueName, EmotionReading, Evidence, Level
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.types import Turn
 
-DETECTION_THRESHOLD = 0.3
-"""A cue is reported (and counted as detected in evaluations) from this score on."""
 MAX_EVIDENCE = 6
-
-
-def level_of(score: float) -> Level:
-    if score >= 0.7:
-        return "high"
-    return "medium" if score >= MEDIUM else "low"
+__all__ = ["DETECTION_THRESHOLD", "CueThresholds", "EmotionDetector"]
 
 
 def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -76,11 +69,14 @@ class EmotionDetector:
         text: str,
         context: Sequence[Turn] = (),
         query_vector: npt.NDArray[np.float32] | None = None,
+        *,
+        thresholds: CueThresholds = DEFAULT_THRESHOLDS,
     ) -> EmotionReading:
         """The cues of `text` (a customer message); `context` is the earlier turns, oldest first.
 
         `query_vector` is the message's `encode_queries` vector from the same embedder the
         detector was built with; without it (or without an embedder) only the lexicon is used.
+        `thresholds` places the medium/high cut-offs (a shop's `CueThresholds.for_shop(...)`).
         """
         norm = self._normalise(text)
         signals = self._scorer.score(norm)
@@ -98,12 +94,11 @@ class EmotionDetector:
                 signals.add(cue, weight, *whole)
         scores = {cue: weight_to_score(w) for cue, w in signals.weights.items()}
         self._carry(scores, signals, effect.carried, effect.codes)
-        escalate, reasons = escalation(scores, effect)
-        cues = tuple(
-            self._cue(name, scores[name], signals, text)
-            for name in CUE_NAMES
-            if scores.get(name, 0.0) >= self._threshold
-        )
+        levels = {
+            name: thresholds.level(name, scores[name]) for name in CUE_NAMES if scores.get(name, 0.0) >= self._threshold
+        }
+        escalate, reasons = escalation(scores, levels, effect)
+        cues = tuple(self._cue(name, scores[name], level, signals, text) for name, level in levels.items())
         return EmotionReading(cues=cues, escalate=escalate, escalation_reasons=reasons)
 
     def message_scores(self, text: str) -> dict[CueName, float]:
@@ -133,11 +128,10 @@ class EmotionDetector:
             if "carried_anger" not in codes:
                 codes.append("carried_anger")
 
-    def _cue(self, name: CueName, score: float, signals: MessageSignals, text: str) -> Cue:
+    def _cue(self, name: CueName, score: float, level: Level, signals: MessageSignals, text: str) -> Cue:
         whole = (0, len(text))
         raw = signals.spans.get(name, [])
         specific = [span for span in raw if span != whole]
         spans = _merged(specific) if specific else ([whole] if raw and text else [])
         evidence = tuple(Evidence(s, e, text[s:e]) for s, e in spans[:MAX_EVIDENCE])
-        level = level_of(score)
         return Cue(name, score, level, evidence, self._lexicon.tips[name][level])

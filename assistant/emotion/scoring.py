@@ -17,6 +17,14 @@ CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
 NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
 STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
 QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
+QUESTION_WORDS = (
+    "哪个", "哪款", "哪种", "哪一", "吗", "嘛", "是否", "是不是", "有没有", "会不会", "能不能", "怎么样", "如何",
+    "为什么", "为啥",
+)  # fmt: skip
+HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
+"""A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
+ASKED_QUALITY = 0.25
+"""A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")
 _MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
@@ -88,9 +96,11 @@ class MessageScorer:
                     elif term.cue == "satisfaction" and not prohibitive:
                         signals.add("disappointment", weight * 0.8, at, m.end)
                     continue
-                if term.cue == "satisfaction" and text.startswith(QUESTION_ENDS, m.end):
-                    # 保暖吗 / 好用么: asking about a quality before buying, not praising it.
-                    signals.add("hesitation", weight * 0.5, m.start, m.end + 1)
+                if term.cue == "satisfaction" and self._in_question(text, m, clause[m.start]):
+                    # 保暖吗 / 哪个更暖和: asking about a quality before buying, not praising it.
+                    signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end)
+                    continue
+                if term.cue == "disappointment" and self._hypothetical(text, m, clause[m.start]):
                     continue
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
@@ -105,6 +115,18 @@ class MessageScorer:
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
+
+    @staticmethod
+    def _hypothetical(text: str, m: PhraseMatch, clause_start: int) -> bool:
+        return any(word in text[clause_start : m.start] for word in HYPOTHETICAL)
+
+    @staticmethod
+    def _in_question(text: str, m: PhraseMatch, clause_start: int) -> bool:
+        if text.startswith(QUESTION_ENDS, m.end):
+            return True
+        end = next((i for i in range(m.end, len(text)) if text[i] in CLAUSE_BREAKS), len(text))
+        clause = text[clause_start:end]
+        return (end < len(text) and text[end] == "？") or any(word in clause for word in QUESTION_WORDS)
 
     def _negator_before(self, text: str, start: int, clause_start: int, covered: bytearray) -> tuple[str, int] | None:
         """The negator (and its position) governing a phrase at `start`, if any."""

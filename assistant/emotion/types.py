@@ -24,6 +24,7 @@ CUE_NAMES: tuple[CueName, ...] = (
     "satisfaction",
 )
 Level = Literal["low", "medium", "high"]
+LEVEL_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,11 @@ class EmotionReading:
     def score(self, name: CueName) -> float:
         """The cue's score, 0.0 when it was not detected."""
         return next((cue.score for cue in self.cues if cue.name == name), 0.0)
+
+    def shown(self, min_level: Level = "medium") -> tuple[Cue, ...]:
+        """The cues at `min_level` or above: what the panel shows (medium and high by default)."""
+        floor = LEVEL_ORDER[min_level]
+        return tuple(cue for cue in self.cues if LEVEL_ORDER[cue.level] >= floor)
 
 
 NO_EMOTION = EmotionReading()

@@ -9,7 +9,10 @@ A row is `{"text": ..., "context": [earlier turns, oldest first], "label": ...}`
   system that cannot decide (no cue, or a tie) counts as wrong.
 * `auto` (default): `binary` when every label is positive/negative, else `smp2020`.
 
-`cues` rows are scored per cue over all seven cues.
+`cues` rows are scored per cue over all seven cues. Real-chat label rows
+(`{"session", "turn", "cues": {cue: level}}`, see `emotion_chats`) are joined with the JDDC
+sessions beside the repository and scored over all seven cues; `min_level="medium"` counts only
+cues labelled, and detected, at medium or high (what the panel shows).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.emotion.detector import EmotionDetector
-from assistant.emotion.types import CUE_NAMES, CueName, EmotionReading
+from assistant.emotion.types import CUE_NAMES, CueName, EmotionReading, Level
+from assistant.evaluation import emotion_chats as chats
 from assistant.evaluation.datasets import DatasetError, jsonl
 from assistant.retrieval.types import Turn
 
@@ -58,12 +62,26 @@ class Row:
     context: tuple[Turn, ...] = ()
     cues: frozenset[CueName] = frozenset()
     polarity: Polarity | None = None
+    levels: Mapping[CueName, Level] = field(default_factory=dict)
+    """Labelled level per cue; a cue without one (authored `cues` lists) counts at every level."""
+    session: str = ""
+
+    def gold(self, min_level: Level = "low") -> frozenset[CueName]:
+        rank = chats.level_rank(min_level)
+        return frozenset(c for c in self.cues if chats.level_rank(self.levels.get(c, "high")) >= rank)
 
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
     cues: frozenset[CueName]
     polarity: Polarity | None
+    levels: Mapping[CueName, Level] = field(default_factory=dict)
+    """Detected level per cue; peers have none, so their cues count at every level."""
+    scores: Mapping[CueName, float] = field(default_factory=dict)
+
+    def shown(self, min_level: Level = "low") -> frozenset[CueName]:
+        rank = chats.level_rank(min_level)
+        return frozenset(c for c in self.cues if chats.level_rank(self.levels.get(c, "high")) >= rank)
 
 
 @dataclass(slots=True)
@@ -96,10 +114,36 @@ def _turns(value: Any, where: str) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def load(path: Path, label_map: str = "auto", limit: int | None = None) -> DataSet:
+def load_chats(path: Path, sessions: Path | None = None, limit: int | None = None) -> DataSet:
+    """Real-chat label rows joined with the JDDC sessions (found beside the repo when not given)."""
+    source = sessions or chats.find_sessions(path.parent, Path.cwd(), Path(__file__).parent)
+    if source is None:
+        raise DataError(f"{path}: needs the JDDC sessions (../shared/data/jddc/sessions.jsonl); give --sessions FILE")
+    turns = chats.read_sessions(source)
+    data = DataSet(path, "cues", "levels")
+    for number, value in jsonl(path):
+        text, context, levels, session = chats.joined(path, turns, number, value)
+        data.rows.append(Row(text, context, frozenset(levels), levels=levels, session=session))
+        if limit is not None and len(data.rows) >= limit:
+            break
+    if not data.rows:
+        raise DataError(f"{path}: no rows")
+    return data
+
+
+def is_chat_labels(path: Path) -> bool:
+    """Whether the file's first row is a real-chat label row (`session`, `turn`)."""
+    for _, value in jsonl(path):
+        return "session" in value and "text" not in value
+    return False
+
+
+def load(path: Path, label_map: str = "auto", limit: int | None = None, sessions: Path | None = None) -> DataSet:
     """Read and validate a JSONL file; every problem names `FILE:LINE`."""
     if label_map not in LABEL_MAPS:
         raise DataError(f"{path}: unknown label map {label_map!r} (one of {', '.join(LABEL_MAPS)})")
+    if is_chat_labels(path):
+        return load_chats(path, sessions, limit)
     raw: list[tuple[int, dict[str, Any]]] = []
     for number, value in jsonl(path):
         if not isinstance(value.get("text"), str):
@@ -165,7 +209,12 @@ def huashu_prediction(reading: EmotionReading, raw_scores: Mapping[CueName, floa
     polarity = _polarity({c.name: c.score for c in reading.cues})
     if polarity is None and raw_scores is not None:
         polarity = _polarity(raw_scores)
-    return Prediction(frozenset(c.name for c in reading.cues), polarity)
+    return Prediction(
+        frozenset(c.name for c in reading.cues),
+        polarity,
+        levels={c.name: c.level for c in reading.cues},
+        scores={c.name: c.score for c in reading.cues},
+    )
 
 
 System = Callable[[Sequence[Row]], list[Prediction]]
@@ -229,15 +278,37 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def score_cues(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, Any]:
-    per_cue: dict[str, dict[str, float]] = {}
+def score_cues(
+    data: DataSet, predictions: Sequence[Prediction], min_level: Level = "low", rows: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """Per-cue P/R/F1 (with a 95 % Wilson interval on precision) over `rows` (default: all)."""
+    chosen = range(len(data.rows)) if rows is None else rows
+    pairs = [(data.rows[i].gold(min_level), predictions[i].shown(min_level)) for i in chosen]
+    per_cue: dict[str, dict[str, Any]] = {}
     for cue in data.scored_cues:
-        tp = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue in r.cues and cue in p.cues)
-        fp = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue not in r.cues and cue in p.cues)
-        fn = sum(1 for r, p in zip(data.rows, predictions, strict=True) if cue in r.cues and cue not in p.cues)
-        per_cue[cue] = {**_prf(tp, fp, fn), "support": tp + fn}
+        tp = sum(1 for gold, shown in pairs if cue in gold and cue in shown)
+        fp = sum(1 for gold, shown in pairs if cue not in gold and cue in shown)
+        fn = sum(1 for gold, shown in pairs if cue in gold and cue not in shown)
+        per_cue[cue] = {
+            **_prf(tp, fp, fn),
+            "support": tp + fn,
+            "shown": tp + fp,
+            "precision_ci95": chats.wilson(tp, tp + fp),
+        }
     macro = sum(v["f1"] for v in per_cue.values()) / len(per_cue)
     return {"macro_f1": round(macro, 4), "per_cue": per_cue}
+
+
+RELIABILITY_EDGES = (0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, list[dict[str, float]]]:
+    """Per cue: observed precision of shown cues by score bin (gold at any level counts as right)."""
+    out: dict[str, list[dict[str, float]]] = {}
+    for cue in data.scored_cues:
+        pairs = [(p.scores[cue], cue in r.cues) for r, p in zip(data.rows, predictions, strict=True) if cue in p.scores]
+        out[cue] = chats.reliability(pairs, RELIABILITY_EDGES)
+    return out
 
 
 def score_binary(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, Any]:
@@ -259,14 +330,26 @@ def score_binary(data: DataSet, predictions: Sequence[Prediction]) -> dict[str, 
     }
 
 
-def evaluate(data: DataSet, systems: dict[str, System]) -> dict[str, Any]:
-    """Run every system over one data set; figures per system plus ms per message."""
+def evaluate(data: DataSet, systems: dict[str, System], min_level: Level = "low") -> dict[str, Any]:
+    """Run every system over one data set; figures per system plus ms per message.
+
+    Real-chat sets also get figures per fold (a fixed 2-fold split by session) and, for systems
+    with scores, reliability bins per cue.
+    """
     results: dict[str, Any] = {}
     for name, system in systems.items():
         started = time.perf_counter()
         predictions = system(data.rows)
         elapsed = time.perf_counter() - started
-        scored = score_binary(data, predictions) if data.task == "binary" else score_cues(data, predictions)
+        if data.task == "binary":
+            scored = score_binary(data, predictions)
+        else:
+            scored = score_cues(data, predictions, min_level)
+            if data.label_map == "levels":
+                folds = [[i for i, r in enumerate(data.rows) if chats.fold_of(r.session) == k] for k in (0, 1)]
+                scored["folds"] = [score_cues(data, predictions, min_level, rows) for rows in folds]
+            if any(p.scores for p in predictions):
+                scored["reliability"] = reliability(data, predictions)
         scored["ms_per_message"] = round(1000 * elapsed / len(data.rows), 3)
         results[name] = scored
     return {
@@ -274,6 +357,7 @@ def evaluate(data: DataSet, systems: dict[str, System]) -> dict[str, Any]:
         "rows": len(data.rows),
         "task": data.task,
         "label_map": data.label_map,
+        "min_level": min_level,
         "cues": list(data.scored_cues) if data.task == "cues" else None,
         "systems": results,
     }

@@ -42,7 +42,7 @@ def test_cue_rows_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert result["cues"] == list(CUE_NAMES)
     huashu = result["systems"]["huashu"]
     assert set(huashu["per_cue"]) == set(CUE_NAMES)
-    assert set(huashu["per_cue"]["anger"]) == {"precision", "recall", "f1", "support"}
+    assert {"precision", "recall", "f1", "support", "shown", "precision_ci95"} == set(huashu["per_cue"]["anger"])
     assert 0.0 <= huashu["macro_f1"] <= 1.0 and huashu["ms_per_message"] > 0
     assert huashu["per_cue"]["complaint_risk"]["f1"] == 1.0
 
