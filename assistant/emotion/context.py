@@ -28,6 +28,17 @@ REPEAT_SIMILARITY = 0.6
 MIN_REPEAT_CHARS = 4
 REPEAT_ANXIETY = 0.5
 """Asking the same thing once more is a trace of worry (low); twice more is chasing (medium)."""
+CALLS = ("在吗", "在么", "在不在", "在不", "人呢", "有人吗", "？")
+CHASE_ANXIETY = 0.5
+"""A bare call (在吗, 人呢, ？) after the customer has already asked something: waiting (low)."""
+REFUSALS = ("无法", "不能", "不支持", "不可以", "只能", "没有办法", "没办法", "不行")
+RESIGNED = ("好吧", "算了", "行吧", "那就这样", "晕", "唉", "哎", "无语")
+RESIGNED_MAX_CHARS = 8
+RESIGNED_WEIGHT = 0.6
+"""那好吧 / 算了 right after the agent said no: a let-down (low), not agreement."""
+APOLOGIES = ("抱歉", "不好意思", "对不起", "给您带来不便")
+AFTER_APOLOGY = 0.3
+"""Worry or anger that goes on after the agent has apologised counts a little more."""
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{0,40}\]")
 BOILERPLATE = (
     "咨询订单号", "订单金额", "下单时间", "订单编号", "商品信息", "顾客通过点击", "信息发送",
@@ -113,6 +124,7 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + 0.5
         if "unanswered_chasing" not in effect.codes:
             effect.codes.append("unanswered_chasing")
+    _after_agent(text, earlier, current, customers, effect)
     if customers:
         previous_marks = max(t.signals.marks for t in customers if t.signals is not None)
         if current.marks >= 2 and current.marks > previous_marks:
@@ -130,6 +142,30 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         if "long_wait" in turn.signals.codes and "long_wait" not in effect.codes and still_waiting:
             effect.codes.append("long_wait")
     return effect
+
+
+def _after_agent(
+    text: str,
+    earlier: Sequence[EarlierTurn],
+    current: MessageSignals,
+    customers: Sequence[EarlierTurn],
+    effect: ContextEffect,
+) -> None:
+    """What the agent's last turn changes: resignation after a refusal, a bare chase, an apology that did not help."""
+    core = core_text(text)
+    if customers and not core and any(call in text for call in CALLS):
+        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + CHASE_ANXIETY
+    last = earlier[-1]
+    if last.role != "agent":
+        return
+    resigned = len(core) <= RESIGNED_MAX_CHARS and any(word in core for word in RESIGNED)
+    if resigned and any(word in last.text for word in REFUSALS):
+        effect.extra["disappointment"] = effect.extra.get("disappointment", 0.0) + RESIGNED_WEIGHT
+        effect.codes.append("after_refusal")
+    if any(word in last.text for word in APOLOGIES):
+        for cue in ("anxiety", "anger", "disappointment"):
+            if current.weights.get(cue, 0.0) > 0:
+                effect.extra[cue] = effect.extra.get(cue, 0.0) + AFTER_APOLOGY
 
 
 def escalation(

@@ -28,7 +28,9 @@ ASKED_QUALITY = 0.25
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")
 _MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
-_REPEAT_CALL = re.compile(r"(在吗|在不在|人呢|有人吗|回复|回话)(?:.{0,2}\1)+")
+REPEATED_CALL = 0.6
+"""在吗…在吗 in one message: waiting (low); with waiting time or urgency it adds up."""
+_REPEAT_CALL = re.compile(r"(在吗|在么|在不在|人呢|有人吗|回复|回话)(?:.{0,30}?\1)+")
 
 
 @dataclass(slots=True)
@@ -185,7 +187,7 @@ class MessageScorer:
             elif "satisfaction" in signals.weights:
                 signals.add("satisfaction", min(0.15 * (n - 1), 0.5), run.start(), run.end())
         for call in _REPEAT_CALL.finditer(text):
-            signals.add("anxiety", 1.0, call.start(), call.end())
+            signals.add("anxiety", REPEATED_CALL, call.start(), call.end())
             signals.codes.add("repeated_call")
 
     def _sarcasm(self, sarcastic: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals) -> None:

@@ -25,12 +25,12 @@ TOP = 0.97
 BASE_SHIFTS: Mapping[CueName, float] = MappingProxyType(
     {
         "anger": 0.0,
-        "anxiety": 0.0,
-        "disappointment": 0.0,
+        "anxiety": 0.05,
+        "disappointment": 0.15,
         "complaint_risk": 0.0,
-        "confusion": 0.0,
+        "confusion": 0.1,
         "hesitation": 0.0,
-        "satisfaction": 0.0,
+        "satisfaction": 0.1,
     }
 )
 

@@ -295,8 +295,10 @@ def score_cues(
             "shown": tp + fp,
             "precision_ci95": chats.wilson(tp, tp + fp),
         }
-    macro = sum(v["f1"] for v in per_cue.values()) / len(per_cue)
-    return {"macro_f1": round(macro, 4), "per_cue": per_cue}
+    # A cue neither labelled nor shown has no precision or recall to average (0/0): left out.
+    defined = [v["f1"] for v in per_cue.values() if v["support"] or v["shown"]]
+    macro = sum(defined) / len(defined) if defined else 0.0
+    return {"macro_f1": round(macro, 4), "macro_cues": len(defined), "per_cue": per_cue}
 
 
 RELIABILITY_EDGES = (0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.0)
