@@ -23,7 +23,7 @@ QUESTION_WORDS = (
 )  # fmt: skip
 HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
-ASKED_QUALITY = 0.25
+ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")

@@ -25,8 +25,13 @@ def write_reliability_diagrams(report: dict[str, Any], folder: Path, system: str
         if result.get("label_map") != "levels" or not bins:
             continue
         cues = list(bins)
-        fig, axes = plt.subplots(1, len(cues), figsize=(2.4 * len(cues), 2.8), sharey=True)
-        for ax, cue in zip(axes, cues, strict=True):
+        columns = 4
+        rows = -(-len(cues) // columns)
+        fig, grid = plt.subplots(rows, columns, figsize=(9.6, 2.6 * rows), sharey=True, squeeze=False)
+        axes = [ax for row in grid for ax in row]
+        for ax in axes[len(cues) :]:
+            ax.set_visible(False)
+        for ax, cue in zip(axes, cues, strict=False):
             entries = bins[cue]
             ax.plot([0.3, 1.0], [0.3, 1.0], color="#bbbbbb", linewidth=1, linestyle="--")
             for entry in entries:
@@ -39,7 +44,8 @@ def write_reliability_diagrams(report: dict[str, Any], folder: Path, system: str
             ax.set_ylim(0, 1.1)
             ax.set_xlabel("score", fontsize=8)
             ax.tick_params(labelsize=7)
-        axes[0].set_ylabel("observed precision", fontsize=8)
+        for row in grid:
+            row[0].set_ylabel("observed precision", fontsize=8)
         name = Path(result["data"]).stem
         fig.suptitle(f"{name}: {result['rows']} customer turns (bar labels: cues shown)", fontsize=9)
         fig.tight_layout()
