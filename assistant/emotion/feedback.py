@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
 
 from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, MAX_OFFSET, CueThresholds, bounded, valid_offsets
 from assistant.emotion.types import CUE_NAMES, CueName
@@ -62,7 +61,7 @@ def _target_offset(events: list[tuple[float, bool]], base: float) -> float:
 def cue_offsets(
     shown: Iterable[ShownCue],
     marks: Iterable[FeedbackRecord],
-    current: Mapping[str, float] | None = None,
+    current: Mapping[str, float] | Mapping[CueName, float] | None = None,
     thresholds: CueThresholds = DEFAULT_THRESHOLDS,
 ) -> dict[CueName, float]:
     """New `cue_thresholds` for one shop from a window of shown cues and the agents' marks.
@@ -71,9 +70,7 @@ def cue_offsets(
     shop's present setting. A mark without a matching shown cue counts as shown at its score.
     """
     now = valid_offsets(current or {})
-    wrong = {
-        (m.message_id, cast(CueName, m.cue)): m.score for m in marks if m.action == "cue_wrong" and m.cue in CUE_NAMES
-    }
+    wrong = {(m.message_id, m.cue): m.score for m in marks if m.action == "cue_wrong" and m.cue in CUE_NAMES}
     events: dict[CueName, list[tuple[float, bool]]] = {cue: [] for cue in CUE_NAMES}
     seen: set[tuple[str, CueName]] = set()
     for item in shown:

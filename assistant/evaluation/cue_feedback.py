@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from assistant.emotion.feedback import ShownCue, cue_offsets
-from assistant.emotion.thresholds import DEFAULT_THRESHOLDS
+from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, valid_offsets
 from assistant.emotion.types import CueName
 from assistant.storage.records import FeedbackRecord
 
@@ -55,7 +55,7 @@ def simulate(
     start: Mapping[str, float] | None = None,
 ) -> list[Block]:
     rng = random.Random(seed)
-    offsets: dict[CueName, float] = {c: v for c, v in (start or {}).items() if isinstance(c, str)}  # type: ignore[misc]
+    offsets: dict[CueName, float] = valid_offsets(start or {})
     history: list[tuple[int, ShownCue, bool]] = []
     blocks: list[Block] = []
     block = Block(0, dict(offsets))
