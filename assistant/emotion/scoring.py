@@ -102,8 +102,10 @@ class MessageScorer:
                     # 保暖吗 / 哪个更暖和: asking about a quality before buying, not praising it.
                     signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end)
                     continue
-                if term.cue == "disappointment" and self._hypothetical(text, m, clause[m.start]):
-                    continue
+                if term.cue == "disappointment" and (
+                    self._hypothetical(text, m, clause[m.start]) or text.startswith(QUESTION_ENDS, m.end)
+                ):
+                    continue  # 万一是假的 / 掉色吗: a worry before buying, not a let-down
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
                     continue
