@@ -31,9 +31,12 @@ from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.openapi import openapi_document
 from assistant.service.settings import Settings
-from assistant.service.store import Recorder, open_store
 from assistant.service.webhooks.chatwoot import chatwoot_webhook
 from assistant.service.webhooks.generic import generic_webhook
+from assistant.storage import open_store
+from assistant.storage.protocols import RecordStore, StoreError
+from assistant.storage.record_tables import retention_cutoff
+from assistant.storage.recorder import Recorder
 from assistant.suggest.pipeline import EmotionReader, Suggester, load_suggester
 
 log = logging.getLogger("assistant.service")
@@ -125,18 +128,34 @@ async def _stop(task: asyncio.Task[None]) -> None:
 
 @contextlib.asynccontextmanager
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    store = open_store(app[keys.SETTINGS].database_url)
+    """The store (migrated on open) and the recorder that writes before a request is answered."""
+    s = app[keys.SETTINGS]
+    store = open_store(s.database_url)
     await store.open()
-    recorder = Recorder(store, app[keys.METRICS])
-    app[keys.RECORDER] = recorder
-    task = asyncio.get_running_loop().create_task(recorder.run(), name="recorder")
+    metrics = app[keys.METRICS]
+    app[keys.STORE] = store
+    app[keys.RECORDER] = Recorder(store, budget_s=s.request_timeout_s, dropped=metrics.records_dropped.inc)
+    purging = asyncio.get_running_loop().create_task(_purge_daily(store, s.retention_days), name="purge")
     try:
         yield
     finally:
+        await _stop(purging)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(recorder.flush(), timeout=5)
-        await _stop(task)
+            await asyncio.wait_for(app[keys.RECORDER].flush(), timeout=s.request_timeout_s)
         await store.close()
+
+
+async def _purge_daily(store: RecordStore, retention_days: int) -> None:
+    """Records older than `retention_days` are deleted at start and then once a day."""
+    if retention_days <= 0:
+        return
+    while True:
+        try:
+            purged = await store.purge(retention_cutoff(retention_days))
+            log.info("records purged", extra={"retention_days": retention_days, **purged})
+        except StoreError as exc:
+            log.error("purge failed", extra={"problem": str(exc)})
+        await asyncio.sleep(86400)
 
 
 @contextlib.asynccontextmanager

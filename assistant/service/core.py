@@ -21,8 +21,8 @@ from assistant.service.conversations import Conversations
 from assistant.service.errors import ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
-from assistant.service.store import Recorder
-from assistant.storage.records import MessageRecord, SuggestionRecord
+from assistant.storage.recorder import Recorder, RecordsNotStored
+from assistant.storage.records import MessageRecord, Record, SuggestionRecord
 from assistant.suggest.pipeline import Suggester
 
 Role = Literal["customer", "agent"]
@@ -102,7 +102,16 @@ class SuggestionService:
     async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
         await self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
-        self._recorder.record(self._message_record(message))
+        await self._store(self._message_record(message))
+
+    async def _store(self, *records: Record) -> None:
+        """Write before answering: what the caller sees acknowledged is in the store."""
+        try:
+            await self._recorder.record(*records)
+        except RecordsNotStored as exc:
+            raise ServiceUnavailable.on(
+                "message", "the message could not be stored (database busy); retry later"
+            ) from exc
 
     def _message_record(self, message: IncomingMessage) -> MessageRecord:
         received = _now()
@@ -145,7 +154,7 @@ class SuggestionService:
             ) from None
         done = time.perf_counter()
         await self._memory.add(key, Turn("customer", message.text))
-        self._record(message, outcome.suggestions, outcome.index_version)
+        await self._record(message, outcome.suggestions, outcome.index_version)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         return SuggestResult(
             message,
@@ -159,9 +168,9 @@ class SuggestionService:
             cache_hits=hits,
         )
 
-    def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
+    async def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
         shown = _now()
-        self._recorder.record(
+        await self._store(
             self._message_record(message),
             *(
                 SuggestionRecord(

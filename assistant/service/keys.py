@@ -11,8 +11,8 @@ from assistant.service.conversations import Conversations, Deliveries
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
-from assistant.service.store import Recorder
-from assistant.storage.protocols import TokenStore
+from assistant.storage.protocols import Store, TokenStore
+from assistant.storage.recorder import Recorder
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", ServiceMetrics)
@@ -21,6 +21,7 @@ INDEX = web.AppKey("index", IndexHolder)
 ENCODER = web.AppKey("encoder", QueryEncoder)
 MEMORY = web.AppKey("memory", Conversations)
 DELIVERIES = web.AppKey("deliveries", Deliveries)
+STORE = web.AppKey("store", Store)  # shops, knowledge, tokens, snapshot pointers, jobs, records
 RECORDER = web.AppKey("recorder", Recorder)
 SERVICE = web.AppKey("service", SuggestionService)
 BACKGROUND = web.AppKey("background", BackgroundTasks)

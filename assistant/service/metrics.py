@@ -66,7 +66,9 @@ class ServiceMetrics:
             registry=r,
         )
         self.records_dropped = Counter(
-            "huashu_records_dropped_total", "store records dropped (store too slow)", registry=r
+            "huashu_records_dropped_total",
+            "records not stored (the database stayed busy past the deadline)",
+            registry=r,
         )
 
     def set_index(self, version: str, model: str) -> None:

@@ -72,8 +72,15 @@ class Settings:
     database_url: str = field(
         default="sqlite:///var/huashu.db",
         metadata=_help(
-            "where messages, suggestions and agent replies are recorded "
-            "(`sqlite:///PATH`, `sqlite://:memory:`, `postgresql://...`, or `none`)"
+            "the store: shops, knowledge, tokens, snapshot pointers and the conversation records "
+            "(`sqlite:///PATH`, `postgresql://...`; `sqlite://:memory:` or `none`: a throwaway store)"
+        ),
+    )
+    retention_days: int = field(
+        default=0,
+        metadata=_help(
+            "messages, suggestions and feedback older than this many days are purged at start "
+            "and daily (0 keeps them for ever)"
         ),
     )
     suggestions: int = field(default=5, metadata=_help("suggestions returned per message (default of `k`)"))
@@ -174,7 +181,7 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must be positive")
-        for name in ("batch_max_wait_ms", "embedding_cache_size", "max_context_turns"):
+        for name in ("batch_max_wait_ms", "embedding_cache_size", "max_context_turns", "retention_days"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")
         if self.suggestions > self.max_suggestions:

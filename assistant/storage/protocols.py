@@ -7,8 +7,14 @@ Every backend passes the same contract tests (tests/storage/).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from assistant.storage.records import FeedbackRecord, MessageRecord, Record, SuggestionRecord
 
 Role = Literal["admin", "agent"]
 JobState = Literal["queued", "running", "done", "failed"]
@@ -24,6 +30,18 @@ class ShopExists(StoreError):
 
 class UnknownShop(StoreError):
     """An operation on a shop that does not exist."""
+
+
+class UnknownSnapshot(StoreError):
+    """An operation on a snapshot version the shop does not have."""
+
+
+class UnknownJob(StoreError):
+    """An update of a job that does not exist."""
+
+
+SHOP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+"""A shop id: lowercase ascii letters, digits, `-` and `_`, at most 63 characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +64,16 @@ class KnowledgeRow:
     position: int
     entry_id: str
     data: dict[str, Any]
+
+
+def revision_of(rows: Sequence[KnowledgeRow]) -> str:
+    """The knowledge revision of a set of rows: a hash of their content and order, so the same
+    knowledge always has the same revision (a revert makes an old snapshot current again)."""
+    ordered = sorted(rows, key=lambda r: (r.file, r.position))
+    payload = json.dumps(
+        [[r.file, r.position, r.entry_id, r.data] for r in ordered], ensure_ascii=False, sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +133,10 @@ class KnowledgeStore(Protocol):
         ...
 
     async def put_row(self, shop: str, row: KnowledgeRow) -> str:
-        """Insert or replace the row with `row.entry_id`; returns the new knowledge revision."""
+        """Insert or replace the row with `row.entry_id`; returns the new knowledge revision.
+
+        The row goes to `row.file` at `row.position`; a negative position appends it to the end
+        of that file. A position taken by another entry is a `StoreError`."""
         ...
 
     async def delete_row(self, shop: str, entry_id: str) -> str | None:
@@ -138,9 +169,15 @@ class SnapshotStore(Protocol):
 class JobStore(Protocol):
     async def create_job(self, shop: str, kind: str) -> JobRecord: ...
 
-    async def update_job(self, job_id: str, **changes: Any) -> JobRecord: ...
+    async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
+        """Change `state`, `progress`, `counts`, `version` or `error` (`UnknownJob`, `StoreError`)."""
+        ...
 
     async def job(self, job_id: str) -> JobRecord | None: ...
+
+    async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
+        """A shop's jobs, newest first."""
+        ...
 
 
 class TokenStore(Protocol):
@@ -151,3 +188,43 @@ class TokenStore(Protocol):
     async def verify_token(self, secret: str) -> TokenRecord | None: ...
 
     async def has_tokens(self) -> bool: ...
+
+    async def tokens(self, shop: str) -> list[TokenRecord]:
+        """A shop's tokens (never their secrets), oldest first."""
+        ...
+
+    async def revoke_token(self, shop: str, token_id: str) -> bool:
+        """Forget one of the shop's tokens; False when the shop has no such token."""
+        ...
+
+
+class RecordStore(Protocol):
+    """The conversation records: what `Recorder` writes, what the learning loop reads."""
+
+    async def write(self, records: Sequence[Record], deadline: float | None = None) -> None:
+        """Write in one transaction, retrying a busy database until `deadline` (`time.monotonic()`).
+        A message already recorded is kept as it was; a suggestion re-shown at the same rank
+        replaces the old one; a feedback id already recorded is kept."""
+        ...
+
+    async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]: ...
+
+    async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]: ...
+
+    async def feedback(self, shop: str, conversation_id: str | None = None) -> list[FeedbackRecord]:
+        """A shop's feedback, oldest first (one conversation's, or all)."""
+        ...
+
+    async def purge(self, before: str) -> dict[str, int]:
+        """Delete the records older than `before` (ISO 8601 UTC); the count per table."""
+        ...
+
+
+class Store(ShopStore, KnowledgeStore, SnapshotStore, JobStore, TokenStore, RecordStore, Protocol):
+    """Everything `open_store(url)` returns."""
+
+    async def open(self) -> None:
+        """Connect and bring the schema up to date (migrations)."""
+        ...
+
+    async def close(self) -> None: ...

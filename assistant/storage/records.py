@@ -22,6 +22,9 @@ class MessageRecord:
     text: str
     sent_at: str
     received_at: str
+    sender_kind: str = ""
+    agent_id: str = ""
+    agent_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,370 @@
+"""`SqlStore`: every protocol of `protocols.py` over one `Database` (SQLite or PostgreSQL).
+
+The statements are written once (portable SQL, `?` placeholders). Every write is one
+transaction, retried while the database is busy; every read and write names its shop, so no
+call returns or changes another shop's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from typing import Any, cast
+
+from assistant.storage.database import Database, Row, Transaction, retry_busy
+from assistant.storage.protocols import (
+    SHOP_ID,
+    JobRecord,
+    KnowledgeRow,
+    Role,
+    ShopExists,
+    ShopRecord,
+    SnapshotRecord,
+    StoreError,
+    TokenRecord,
+    UnknownJob,
+    UnknownShop,
+    UnknownSnapshot,
+    revision_of,
+)
+from assistant.storage.record_tables import RecordTables
+
+TOKEN_PREFIX = "huashu_"
+ROLES = ("admin", "agent")
+JOB_STATES = ("queued", "running", "done", "failed")
+_JOB_FIELDS = ("state", "progress", "counts", "version", "error")
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _shop(row: Row) -> ShopRecord:
+    return ShopRecord(row[0], row[1], json.loads(row[2]), row[3])
+
+
+def _snapshot(row: Row) -> SnapshotRecord:
+    return SnapshotRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], bool(row[5]), bool(row[6]))
+
+
+def _job(row: Row) -> JobRecord:
+    state = cast(Any, row[3])
+    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:10])
+
+
+_SHOP = "SELECT shop, name, settings, created_at FROM shops"
+_SNAPSHOT = "SELECT shop, version, built_at, counts, knowledge_revision, active, pinned FROM snapshots"
+_JOB = "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at FROM jobs"
+_ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class SqlStore(RecordTables):
+    """Shops, knowledge, snapshot pointers, jobs, tokens and conversation records in one database."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        return self.database.url
+
+    async def open(self) -> None:
+        await self.database.open()
+
+    async def close(self) -> None:
+        await self.database.close()
+
+    # -- shops ---------------------------------------------------------------------------
+
+    async def create_shop(self, shop: str, name: str, settings: dict[str, Any] | None = None) -> ShopRecord:
+        if not SHOP_ID.match(shop):
+            raise StoreError(f"shop {shop!r} is not a valid id (lowercase letters, digits, - and _; at most 63)")
+        record = ShopRecord(shop, name or shop, dict(settings or {}), now())
+
+        async def work(tx: Transaction) -> None:
+            if await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
+                raise ShopExists(f"shop {shop!r} already exists")
+            await tx.execute(
+                "INSERT INTO shops (shop, name, settings, knowledge_revision, created_at) VALUES (?,?,?,?,?)",
+                (shop, record.name, dumps(record.settings), revision_of([]), record.created_at),
+            )
+
+        await retry_busy(self.database, work)
+        return record
+
+    async def shop(self, shop: str) -> ShopRecord | None:
+        rows = await self.database.fetch(f"{_SHOP} WHERE shop=?", (shop,))
+        return _shop(rows[0]) if rows else None
+
+    async def shops(self) -> list[ShopRecord]:
+        return [_shop(r) for r in await self.database.fetch(f"{_SHOP} ORDER BY shop")]
+
+    async def update_shop_settings(self, shop: str, settings: dict[str, Any]) -> ShopRecord:
+        """Merge `settings` into the shop's; a key set to None is removed."""
+
+        async def work(tx: Transaction) -> ShopRecord:
+            rows = await tx.fetch(f"{_SHOP} WHERE shop=?", (shop,))
+            if not rows:
+                raise UnknownShop(f"no shop {shop!r}")
+            merged = {**_shop(rows[0]).settings, **settings}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            await tx.execute("UPDATE shops SET settings=? WHERE shop=?", (dumps(merged), shop))
+            return ShopRecord(shop, rows[0][1], merged, rows[0][3])
+
+        return await retry_busy(self.database, work)
+
+    async def _require_shop(self, shop: str) -> None:
+        if not await self.database.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
+            raise UnknownShop(f"no shop {shop!r}")
+
+    # -- knowledge -----------------------------------------------------------------------
+
+    async def knowledge_rows(self, shop: str) -> list[KnowledgeRow]:
+        await self._require_shop(shop)
+        return [KnowledgeRow(f, p, e, json.loads(d)) for f, p, e, d in await self.database.fetch(_ROWS, (shop,))]
+
+    async def knowledge_revision(self, shop: str) -> str:
+        rows = await self.database.fetch("SELECT knowledge_revision FROM shops WHERE shop=?", (shop,))
+        if not rows:
+            raise UnknownShop(f"no shop {shop!r}")
+        return str(rows[0][0])
+
+    @staticmethod
+    async def _locked_shop(tx: Transaction, shop: str) -> None:
+        # The UPDATE takes the shop's row lock (PostgreSQL) before its rows are read.
+        if not await tx.execute("UPDATE shops SET knowledge_revision=knowledge_revision WHERE shop=?", (shop,)):
+            raise UnknownShop(f"no shop {shop!r}")
+
+    @staticmethod
+    async def _new_revision(tx: Transaction, shop: str) -> str:
+        rows = [KnowledgeRow(f, p, e, json.loads(d)) for f, p, e, d in await tx.fetch(_ROWS, (shop,))]
+        revision = revision_of(rows)
+        await tx.execute("UPDATE shops SET knowledge_revision=? WHERE shop=?", (revision, shop))
+        return revision
+
+    async def replace_knowledge(self, shop: str, rows: list[KnowledgeRow]) -> str:
+        places = {(r.file, r.position) for r in rows}
+        ids = [r.entry_id for r in rows if r.entry_id]
+        if len(places) != len(rows):
+            raise StoreError("two rows share a file and position")
+        if len(set(ids)) != len(ids):
+            raise StoreError("two rows share an entry id")
+
+        async def work(tx: Transaction) -> str:
+            await self._locked_shop(tx, shop)
+            await tx.execute("DELETE FROM knowledge_rows WHERE shop=?", (shop,))
+            await tx.executemany(
+                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
+                [(shop, r.file, r.position, r.entry_id, dumps(r.data)) for r in rows],
+            )
+            return await self._new_revision(tx, shop)
+
+        return await retry_busy(self.database, work)
+
+    async def put_row(self, shop: str, row: KnowledgeRow) -> str:
+        if not row.entry_id:
+            raise StoreError("a row put by id needs an entry id")
+
+        async def work(tx: Transaction) -> str:
+            await self._locked_shop(tx, shop)
+            await tx.execute("DELETE FROM knowledge_rows WHERE shop=? AND entry_id=?", (shop, row.entry_id))
+            position = row.position
+            if position < 0:
+                last = await tx.fetch(
+                    "SELECT MAX(position) FROM knowledge_rows WHERE shop=? AND file=?", (shop, row.file)
+                )
+                position = 0 if last[0][0] is None else int(last[0][0]) + 1
+            taken = await tx.fetch(
+                "SELECT entry_id FROM knowledge_rows WHERE shop=? AND file=? AND position=?", (shop, row.file, position)
+            )
+            if taken:
+                raise StoreError(f"{row.file} position {position} holds entry {taken[0][0]!r}")
+            await tx.execute(
+                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
+                (shop, row.file, position, row.entry_id, dumps(row.data)),
+            )
+            return await self._new_revision(tx, shop)
+
+        return await retry_busy(self.database, work)
+
+    async def delete_row(self, shop: str, entry_id: str) -> str | None:
+        async def work(tx: Transaction) -> str | None:
+            await self._locked_shop(tx, shop)
+            if not entry_id or not await tx.execute(
+                "DELETE FROM knowledge_rows WHERE shop=? AND entry_id=?", (shop, entry_id)
+            ):
+                return None
+            return await self._new_revision(tx, shop)
+
+        return await retry_busy(self.database, work)
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    async def add_snapshot(self, record: SnapshotRecord) -> None:
+        async def work(tx: Transaction) -> None:
+            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (record.shop,)):
+                raise UnknownShop(f"no shop {record.shop!r}")
+            if await tx.fetch("SELECT 1 FROM snapshots WHERE shop=? AND version=?", (record.shop, record.version)):
+                raise StoreError(f"shop {record.shop!r} already has snapshot {record.version!r}")
+            if record.active:
+                await tx.execute("UPDATE snapshots SET active=0 WHERE shop=? AND active=1", (record.shop,))
+            await tx.execute(
+                "INSERT INTO snapshots (shop, version, built_at, counts, knowledge_revision, active, pinned) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    record.shop,
+                    record.version,
+                    record.built_at,
+                    dumps(record.counts),
+                    record.knowledge_revision,
+                    int(record.active),
+                    int(record.pinned),
+                ),
+            )
+
+        await retry_busy(self.database, work)
+
+    async def snapshots(self, shop: str) -> list[SnapshotRecord]:
+        """A shop's snapshots, newest first."""
+        await self._require_shop(shop)
+        rows = await self.database.fetch(f"{_SNAPSHOT} WHERE shop=? ORDER BY built_at DESC, version DESC", (shop,))
+        return [_snapshot(r) for r in rows]
+
+    async def active_snapshot(self, shop: str) -> SnapshotRecord | None:
+        rows = await self.database.fetch(f"{_SNAPSHOT} WHERE shop=? AND active=1", (shop,))
+        return _snapshot(rows[0]) if rows else None
+
+    @staticmethod
+    async def _snapshot_in(tx: Transaction, shop: str, version: str) -> SnapshotRecord:
+        rows = await tx.fetch(f"{_SNAPSHOT} WHERE shop=? AND version=?", (shop, version))
+        if not rows:
+            raise UnknownSnapshot(f"shop {shop!r} has no snapshot {version!r}")
+        return _snapshot(rows[0])
+
+    async def activate(self, shop: str, version: str) -> SnapshotRecord:
+        async def work(tx: Transaction) -> SnapshotRecord:
+            await self._snapshot_in(tx, shop, version)
+            await tx.execute("UPDATE snapshots SET active=0 WHERE shop=? AND active=1", (shop,))
+            await tx.execute("UPDATE snapshots SET active=1 WHERE shop=? AND version=?", (shop, version))
+            return await self._snapshot_in(tx, shop, version)
+
+        return await retry_busy(self.database, work)
+
+    async def pin(self, shop: str, version: str, pinned: bool = True) -> SnapshotRecord:
+        async def work(tx: Transaction) -> SnapshotRecord:
+            await self._snapshot_in(tx, shop, version)
+            await tx.execute("UPDATE snapshots SET pinned=? WHERE shop=? AND version=?", (int(pinned), shop, version))
+            return await self._snapshot_in(tx, shop, version)
+
+        return await retry_busy(self.database, work)
+
+    async def remove_snapshot(self, shop: str, version: str) -> None:
+        async def work(tx: Transaction) -> None:
+            snapshot = await self._snapshot_in(tx, shop, version)
+            if snapshot.active or snapshot.pinned:
+                why = "active" if snapshot.active else "pinned"
+                raise StoreError(f"snapshot {version!r} of shop {shop!r} is {why}; it is kept")
+            await tx.execute("DELETE FROM snapshots WHERE shop=? AND version=?", (shop, version))
+
+        await retry_busy(self.database, work)
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    async def create_job(self, shop: str, kind: str) -> JobRecord:
+        at = now()
+        record = JobRecord(uuid.uuid4().hex, shop, kind, "queued", created_at=at, updated_at=at)
+
+        async def work(tx: Transaction) -> None:
+            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
+                raise UnknownShop(f"no shop {shop!r}")
+            await tx.execute(
+                "INSERT INTO jobs (id, shop, kind, state, progress, counts, version, error, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (record.id, shop, kind, "queued", 0.0, "{}", None, None, at, at),
+            )
+
+        await retry_busy(self.database, work)
+        return record
+
+    async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
+        unknown = set(changes) - set(_JOB_FIELDS)
+        if unknown:
+            raise StoreError(f"a job has no field(s) {', '.join(sorted(unknown))}")
+        if "state" in changes and changes["state"] not in JOB_STATES:
+            raise StoreError(f"job state {changes['state']!r} is not one of {', '.join(JOB_STATES)}")
+        values = {k: dumps(v) if k == "counts" else float(v) if k == "progress" else v for k, v in changes.items()}
+        assignments = ", ".join(f"{k}=?" for k in values)
+
+        async def work(tx: Transaction) -> JobRecord:
+            changed = await tx.execute(
+                f"UPDATE jobs SET {assignments}{', ' if values else ''}updated_at=? WHERE id=?",
+                (*values.values(), now(), job_id),
+            )
+            if not changed:
+                raise UnknownJob(f"no job {job_id!r}")
+            return _job((await tx.fetch(f"{_JOB} WHERE id=?", (job_id,)))[0])
+
+        return await retry_busy(self.database, work)
+
+    async def job(self, job_id: str) -> JobRecord | None:
+        rows = await self.database.fetch(f"{_JOB} WHERE id=?", (job_id,))
+        return _job(rows[0]) if rows else None
+
+    async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
+        rows = await self.database.fetch(f"{_JOB} WHERE shop=? ORDER BY created_at DESC, id LIMIT ?", (shop, limit))
+        return [_job(r) for r in rows]
+
+    # -- tokens --------------------------------------------------------------------------
+
+    async def create_token(self, shop: str, role: Role) -> tuple[TokenRecord, str]:
+        if role not in ROLES:
+            raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        token_id = secrets.token_hex(6)
+        secret = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+        record = TokenRecord(token_id, shop, role, now())
+
+        async def work(tx: Transaction) -> None:
+            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
+                raise UnknownShop(f"no shop {shop!r}")
+            await tx.execute(
+                "INSERT INTO tokens (id, shop, role, secret_sha256, created_at) VALUES (?,?,?,?,?)",
+                (token_id, shop, role, _secret_hash(secret), record.created_at),
+            )
+
+        await retry_busy(self.database, work)
+        return record, secret
+
+    async def verify_token(self, secret: str) -> TokenRecord | None:
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        rows = await self.database.fetch(
+            "SELECT id, shop, role, created_at FROM tokens WHERE secret_sha256=?", (_secret_hash(secret),)
+        )
+        return TokenRecord(rows[0][0], rows[0][1], rows[0][2], rows[0][3]) if rows else None
+
+    async def has_tokens(self) -> bool:
+        return bool(await self.database.fetch("SELECT 1 FROM tokens LIMIT 1"))
+
+    async def tokens(self, shop: str) -> list[TokenRecord]:
+        rows = await self.database.fetch(
+            "SELECT id, shop, role, created_at FROM tokens WHERE shop=? ORDER BY created_at, id", (shop,)
+        )
+        return [TokenRecord(*r) for r in rows]
+
+    async def revoke_token(self, shop: str, token_id: str) -> bool:
+        async def work(tx: Transaction) -> bool:
+            return await tx.execute("DELETE FROM tokens WHERE shop=? AND id=?", (shop, token_id)) > 0
+
+        return await retry_busy(self.database, work)

@@ -1,0 +1,56 @@
+"""The schema comes from yoyo migrations: applied once, tracked, safe when several start at once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from assistant.storage import open_store
+from assistant.storage.migrate import MIGRATIONS, applied_migrations, redact
+from assistant.storage.protocols import StoreError
+from tests.storage.conftest import backend_url
+
+TABLES = {"shops", "knowledge_rows", "snapshots", "jobs", "tokens", "messages", "suggestions", "feedback"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_every_migration_is_applied_and_tracked(backend: str, tmp_path: Path) -> None:
+    url = backend_url(backend, tmp_path)
+    store = open_store(url)
+    await store.open()
+    try:
+        everything = sorted(p.stem for p in MIGRATIONS.glob("*.sql") if not p.stem.endswith(".rollback"))
+        assert await asyncio.to_thread(applied_migrations, url) == everything
+        if backend == "sqlite":
+            names = await store.database.fetch("SELECT name FROM sqlite_master WHERE type='table'")
+        else:
+            names = await store.database.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        assert {n for (n,) in names} >= TABLES
+    finally:
+        await store.close()
+
+
+async def test_several_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    stores = [open_store(url) for _ in range(4)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        await stores[0].create_shop("one", "one")
+        assert [s.shop for s in await stores[3].shops()] == ["one"]
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_an_unreachable_database_is_one_clear_error() -> None:
+    store = open_store("postgresql://huashu:secret-pw@127.0.0.1:1/nowhere")
+    with pytest.raises(StoreError, match="cannot open the database") as caught:
+        await store.open()
+    assert "secret-pw" not in str(caught.value)
+
+
+def test_a_password_is_never_shown() -> None:
+    assert redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert redact("sqlite:///var/huashu.db") == "sqlite:///var/huashu.db"
