@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.cli import eval_emotion, eval_retrieval, index, knowledge, suggest
+from assistant.cli import eval_emotion, eval_retrieval, index, knowledge, shop, store, suggest, token
 from assistant.cli import serve as serve_command
 from assistant.cli.errors import CliError
 
@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.register(commands)
     suggest.register(commands)
     knowledge.register(commands)
+    shop.register(commands)
+    token.register(commands)
+    store.register(commands)
     evaluate = commands.add_parser("eval", help="measure retrieval or emotion quality on a data set")
     evaluations = evaluate.add_subparsers(dest="evaluation", metavar="WHAT", required=True)
     eval_retrieval.register(evaluations)

@@ -46,9 +46,11 @@ class Database(Protocol):
     """A connection (pool) to one database."""
 
     url: str
+    applied: list[str]
+    """The migrations the last `open()` applied."""
 
     async def open(self) -> None:
-        """Connect; the schema is migrated before (`migrate.py`)."""
+        """Bring the schema up to date (`migrate.py`), then connect."""
         ...
 
     async def close(self) -> None: ...

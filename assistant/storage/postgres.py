@@ -66,9 +66,10 @@ class PostgresDatabase:
         self.url = url
         self._pool_size = pool_size
         self._pool: Any = None
+        self.applied: list[str] = []
 
     async def open(self) -> None:
-        await asyncio.to_thread(migrate, self.url)
+        self.applied = await asyncio.to_thread(migrate, self.url)
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self._pool_size)
 
     async def close(self) -> None:

@@ -46,6 +46,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _row_data(data: dict[str, Any]) -> str:
+    """A knowledge row's data as JSON in its own key order (exported files keep the field order)."""
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
 def _shop(row: Row) -> ShopRecord:
     return ShopRecord(row[0], row[1], json.loads(row[2]), row[3])
 
@@ -94,12 +99,13 @@ class SqlStore(RecordTables):
         record = ShopRecord(shop, name or shop, dict(settings or {}), now())
 
         async def work(tx: Transaction) -> None:
-            if await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
-                raise ShopExists(f"shop {shop!r} already exists")
-            await tx.execute(
-                "INSERT INTO shops (shop, name, settings, knowledge_revision, created_at) VALUES (?,?,?,?,?)",
+            created = await tx.execute(
+                "INSERT INTO shops (shop, name, settings, knowledge_revision, created_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (shop) DO NOTHING",
                 (shop, record.name, dumps(record.settings), revision_of([]), record.created_at),
             )
+            if not created:
+                raise ShopExists(f"shop {shop!r} already exists")
 
         await retry_busy(self.database, work)
         return record
@@ -143,7 +149,8 @@ class SqlStore(RecordTables):
 
     @staticmethod
     async def _locked_shop(tx: Transaction, shop: str) -> None:
-        # The UPDATE takes the shop's row lock (PostgreSQL) before its rows are read.
+        """Take the shop's row lock (PostgreSQL; SQLite's writer is alone anyway) for the rest of
+        the transaction, so changes to one shop's knowledge or snapshots never interleave."""
         if not await tx.execute("UPDATE shops SET knowledge_revision=knowledge_revision WHERE shop=?", (shop,)):
             raise UnknownShop(f"no shop {shop!r}")
 
@@ -167,7 +174,7 @@ class SqlStore(RecordTables):
             await tx.execute("DELETE FROM knowledge_rows WHERE shop=?", (shop,))
             await tx.executemany(
                 "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
-                [(shop, r.file, r.position, r.entry_id, dumps(r.data)) for r in rows],
+                [(shop, r.file, r.position, r.entry_id, _row_data(r.data)) for r in rows],
             )
             return await self._new_revision(tx, shop)
 
@@ -193,7 +200,7 @@ class SqlStore(RecordTables):
                 raise StoreError(f"{row.file} position {position} holds entry {taken[0][0]!r}")
             await tx.execute(
                 "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
-                (shop, row.file, position, row.entry_id, dumps(row.data)),
+                (shop, row.file, position, row.entry_id, _row_data(row.data)),
             )
             return await self._new_revision(tx, shop)
 
@@ -214,8 +221,7 @@ class SqlStore(RecordTables):
 
     async def add_snapshot(self, record: SnapshotRecord) -> None:
         async def work(tx: Transaction) -> None:
-            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (record.shop,)):
-                raise UnknownShop(f"no shop {record.shop!r}")
+            await self._locked_shop(tx, record.shop)  # one snapshot change per shop at a time
             if await tx.fetch("SELECT 1 FROM snapshots WHERE shop=? AND version=?", (record.shop, record.version)):
                 raise StoreError(f"shop {record.shop!r} already has snapshot {record.version!r}")
             if record.active:
@@ -255,6 +261,7 @@ class SqlStore(RecordTables):
 
     async def activate(self, shop: str, version: str) -> SnapshotRecord:
         async def work(tx: Transaction) -> SnapshotRecord:
+            await self._locked_shop(tx, shop)
             await self._snapshot_in(tx, shop, version)
             await tx.execute("UPDATE snapshots SET active=0 WHERE shop=? AND active=1", (shop,))
             await tx.execute("UPDATE snapshots SET active=1 WHERE shop=? AND version=?", (shop, version))

@@ -66,6 +66,7 @@ class SQLiteDatabase:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.applied: list[str] = []
 
     @property
     def path(self) -> Path:
@@ -81,7 +82,7 @@ class SQLiteDatabase:
             self._scratch = tempfile.mkdtemp(prefix="huashu-store-")
         path = self.path.resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(migrate, f"sqlite:///{path}")
+        self.applied = await asyncio.to_thread(migrate, f"sqlite:///{path}")
         self._writer = await self._connect(path)
         self._reader = await self._connect(path)
         await self._reader.execute("PRAGMA query_only=ON")

@@ -1,0 +1,115 @@
+"""A knowledge folder <-> `KnowledgeRow`s: the files of `knowledge/` as the store's import and
+export format.
+
+`read_rows(folder)` validates the whole folder with the loader first (every problem as
+`file:line: field: what`, one `KnowledgeError`) and only then returns its rows, so nothing is
+imported from a folder with any bad file. `write_files(rows, folder)` writes the same formats
+back (YAML lists, JSONL lines, `shop.yaml` a mapping); the files load to the same entries.
+Comments and YAML layout are not kept: the store keeps each row's data, not its text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.knowledge.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from assistant.storage.protocols import KnowledgeRow
+
+SHOP_FILE = "shop.yaml"
+"""The shop's own mapping (name, description, ...): one row at position 0 with no entry id."""
+
+
+def knowledge_files(folder: Path) -> list[Path]:
+    """The files the loader reads in `folder`, in its order (others, like README.md, are not knowledge)."""
+    faq = folder / "faq"
+    found = [folder / SHOP_FILE] if (folder / SHOP_FILE).exists() else []
+    found += sorted(faq.glob("*.yaml")) + sorted(faq.glob("*.yml"))
+    found += [folder / n for n in ("policies.yaml", "promotions.yaml", "products.yaml") if (folder / n).exists()]
+    found += sorted(folder.glob("past_replies*.jsonl"))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """YAML's dates as ISO text, so every row is plain JSON (the loader reads both)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _items(path: Path, display: str) -> Iterator[Any]:
+    if path.suffix == ".jsonl":
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line)
+        return
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if display == SHOP_FILE:
+        yield data
+    else:
+        yield from data or []
+
+
+def read_rows(folder: Path) -> list[KnowledgeRow]:
+    """Every row of the knowledge folder, after the loader found no problem in any file."""
+    load_knowledge(folder)  # raises KnowledgeError listing every problem; nothing is read before
+    rows: list[KnowledgeRow] = []
+    for path in knowledge_files(folder):
+        display = path.relative_to(folder).as_posix()
+        for position, item in enumerate(_items(path, display)):
+            data = _plain(item)
+            entry_id = "" if display == SHOP_FILE else str(data.get("id", ""))
+            rows.append(KnowledgeRow(display, position, entry_id, data))
+    return rows
+
+
+def _yaml(value: Any) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def write_files(rows: Sequence[KnowledgeRow], folder: Path) -> list[Path]:
+    """Write `rows` as knowledge files under `folder` (created; files of other names are left
+    alone); the paths written. A row's `file` must stay inside the folder."""
+    by_file: dict[str, list[KnowledgeRow]] = {}
+    for row in rows:
+        by_file.setdefault(row.file, []).append(row)
+    root = folder.resolve()
+    written: list[Path] = []
+    for name, file_rows in sorted(by_file.items()):
+        path = (folder / name).resolve()
+        if root not in path.parents:
+            raise KnowledgeError([f"{name}: a knowledge file must stay inside the knowledge folder"])
+        ordered = [r.data for r in sorted(file_rows, key=lambda r: r.position)]
+        if path.suffix == ".jsonl":
+            text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ordered)
+        elif name == SHOP_FILE:
+            text = _yaml(ordered[0])
+        else:
+            text = _yaml(ordered)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def materialise(rows: Sequence[KnowledgeRow], folder: Path) -> KnowledgeBase:
+    """Write `rows` into an empty `folder` and load them: the knowledge base a snapshot is built
+    from (raises `KnowledgeError` with every `file:line` problem)."""
+    write_files(rows, folder)
+    return load_knowledge(folder)
+
+
+def check_rows(rows: Sequence[KnowledgeRow]) -> KnowledgeBase:
+    """Validate rows as the loader would, in a scratch folder (an entry edited through the API)."""
+    with tempfile.TemporaryDirectory(prefix="huashu-check-") as scratch:
+        return materialise(rows, Path(scratch))

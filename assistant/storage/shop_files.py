@@ -1,0 +1,60 @@
+"""A shop's knowledge between the store and a folder of knowledge files (the CLI's `huashu shop
+create/import/export`, the demo shop on a fresh start).
+
+Every import validates the whole folder first (`read_rows`) and replaces the shop's rows in one
+transaction, so a bad file changes nothing and a service running on the same store sees either
+the old knowledge or the new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from assistant.knowledge.files import SHOP_FILE, read_rows, write_files
+from assistant.storage.protocols import KnowledgeRow, ShopExists, ShopRecord, Store, UnknownShop
+
+log = logging.getLogger("assistant.storage")
+
+
+def _shop_name(rows: list[KnowledgeRow], fallback: str) -> str:
+    for row in rows:
+        if row.file == SHOP_FILE and isinstance(row.data, dict) and str(row.data.get("name", "")).strip():
+            return str(row.data["name"]).strip()
+    return fallback
+
+
+async def create_shop_from(store: Store, shop: str, folder: Path, name: str | None = None) -> tuple[ShopRecord, str]:
+    """A new shop with the knowledge of `folder` (validated before the shop is created); the
+    shop and its knowledge revision. `ShopExists` when the id is taken."""
+    rows = await asyncio.to_thread(read_rows, folder)
+    record = await store.create_shop(shop, name or _shop_name(rows, shop))
+    return record, await store.replace_knowledge(shop, rows)
+
+
+async def import_knowledge(store: Store, shop: str, folder: Path) -> tuple[int, str]:
+    """Replace an existing shop's knowledge with `folder`'s; (rows imported, new revision)."""
+    if await store.shop(shop) is None:
+        raise UnknownShop(f"no shop {shop!r} (create it with `huashu shop create`)")
+    rows = await asyncio.to_thread(read_rows, folder)
+    return len(rows), await store.replace_knowledge(shop, rows)
+
+
+async def export_knowledge(store: Store, shop: str, folder: Path) -> list[Path]:
+    """Write the shop's knowledge as files under `folder`; the files written."""
+    rows = await store.knowledge_rows(shop)
+    return await asyncio.to_thread(write_files, rows, folder)
+
+
+async def ensure_default_shop(store: Store, shop: str, knowledge_dir: Path) -> ShopRecord | None:
+    """Import `knowledge_dir` as `shop` when the store has no such shop (a fresh clone's demo
+    shop); the shop created, or None when it existed. Two processes racing here create it once."""
+    if await store.shop(shop) is not None:
+        return None
+    try:
+        record, revision = await create_shop_from(store, shop, knowledge_dir)
+    except ShopExists:
+        return None
+    log.info("default shop imported", extra={"shop": shop, "folder": str(knowledge_dir), "revision": revision})
+    return record

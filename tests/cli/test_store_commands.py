@@ -1,0 +1,145 @@
+"""`huashu shop|token|store` on a real store file: import validated first, export, tokens once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.knowledge.files import read_rows
+from assistant.storage import open_store
+from assistant.storage.protocols import revision_of
+from assistant.storage.records import MessageRecord
+from tests.conftest import KNOWLEDGE
+
+CapSys = pytest.CaptureFixture[str]
+
+
+def url_of(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def small_shop(folder: Path, answer: str = "亲，全场包邮哦") -> Path:
+    (folder / "faq").mkdir(parents=True, exist_ok=True)
+    (folder / "shop.yaml").write_text("name: 茶叶小店\n", encoding="utf-8")
+    (folder / "faq" / "a.yaml").write_text(
+        "- id: faq-a\n  stage: pre_sale\n  category: 物流\n  question: 包邮吗\n  variants: [包不包邮]\n"
+        f"  answer: {answer}\n  tags: [shipping]\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_create_import_export_list(tmp_path: Path, capsys: CapSys) -> None:
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    assert "shop tea (茶叶小店) created" in capsys.readouterr().out
+    assert main(["shop", "create", "demo", "--knowledge", str(KNOWLEDGE), "--name", "Demo", *db]) == 0
+    capsys.readouterr()
+    assert main(["shop", "list", *db]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[:2] for line in listed] == [["demo", "Demo"], ["tea", "茶叶小店"]]
+    assert main(["shop", "import", "tea", str(small_shop(tmp_path / "tea2", "亲，满99包邮")), *db]) == 0
+    assert "2 rows" in capsys.readouterr().out  # shop.yaml and the one FAQ
+    assert main(["shop", "export", "tea", str(tmp_path / "out"), *db]) == 0
+    assert "满99包邮" in (tmp_path / "out" / "faq" / "a.yaml").read_text(encoding="utf-8")
+    assert main(["shop", "export", "demo", str(tmp_path / "demo-out"), *db]) == 0
+    assert read_rows(tmp_path / "demo-out") == read_rows(KNOWLEDGE)
+
+
+def test_an_import_with_a_bad_file_changes_nothing(tmp_path: Path, capsys: CapSys) -> None:
+    url = url_of(tmp_path)
+    assert main(["shop", "create", "demo", "--knowledge", str(KNOWLEDGE), "--database-url", url]) == 0
+    bad = tmp_path / "bad"
+    shutil.copytree(KNOWLEDGE, bad)
+    (bad / "faq" / "pre_sale.yaml").write_text("- id: faq-x\n  stage: later\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["shop", "import", "demo", str(bad), "--database-url", url]) == 2
+    err = capsys.readouterr().err
+    assert "nothing changed" in err and "faq/pre_sale.yaml:2: stage: 'later' is not one of" in err
+    assert "Traceback" not in err
+
+    async def revision() -> str:
+        store = open_store(url)
+        await store.open()
+        try:
+            return await store.knowledge_revision("demo")
+        finally:
+            await store.close()
+
+    assert asyncio.run(revision()) == revision_of(read_rows(KNOWLEDGE))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["shop", "import", "nope", "KNOWLEDGE"], "no shop 'nope'"),
+        (["shop", "create", "Bad Id", "--knowledge", "KNOWLEDGE"], "not a valid id"),
+        (["shop", "create", "x", "--knowledge", "missing-folder"], "missing-folder: no such knowledge folder"),
+        (["token", "create", "--shop", "nope", "--role", "agent"], "no shop 'nope'"),
+        (["token", "revoke", "--shop", "nope", "abc"], "shop nope has no token abc"),
+        (["store", "purge"], "nothing to purge"),
+    ],
+)
+def test_mistakes_are_one_line(tmp_path: Path, capsys: CapSys, argv: list[str], message: str) -> None:
+    argv = [str(KNOWLEDGE) if a == "KNOWLEDGE" else a for a in argv]
+    assert main([*argv, "--database-url", url_of(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_an_unreachable_database_is_one_line(capsys: CapSys) -> None:
+    assert main(["shop", "list", "--database-url", "postgresql://huashu:pw@127.0.0.1:1/x"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open the database at postgresql://huashu:***@127.0.0.1:1/x" in err and ":pw@" not in err
+
+
+def test_a_token_is_printed_once_and_verifies(tmp_path: Path, capsys: CapSys) -> None:
+    url = url_of(tmp_path)
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), "--database-url", url]) == 0
+    capsys.readouterr()
+    assert main(["token", "create", "--shop", "tea", "--role", "agent", "--database-url", url]) == 0
+    secret = capsys.readouterr().out.splitlines()[0]
+    assert secret.startswith("huashu_")
+    assert main(["token", "list", "--shop", "tea", "--database-url", url]) == 0
+    listed = capsys.readouterr().out
+    token_id = secret.split("_")[1]
+    assert token_id in listed and "agent" in listed and secret not in listed
+
+    async def verify() -> str | None:
+        store = open_store(url)
+        await store.open()
+        try:
+            record = await store.verify_token(secret)
+            return record.shop if record else None
+        finally:
+            await store.close()
+
+    assert asyncio.run(verify()) == "tea"
+    assert main(["token", "revoke", "--shop", "tea", token_id, "--database-url", url]) == 0
+    assert asyncio.run(verify()) is None
+
+
+def test_store_purge_deletes_old_records(tmp_path: Path, capsys: CapSys) -> None:
+    url = url_of(tmp_path)
+
+    async def seed_and_count(seed: bool) -> int:
+        store = open_store(url)
+        await store.open()
+        try:
+            if seed:
+                old = "2020-01-01T00:00:00.000+00:00"
+                await store.write([MessageRecord("api", "demo", "c1", "m1", "customer", "在吗", old, old)])
+            return len(await store.messages("demo", "c1"))
+        finally:
+            await store.close()
+
+    assert asyncio.run(seed_and_count(True)) == 1
+    assert main(["store", "purge", "--older-than-days", "30", "--database-url", url]) == 0
+    assert "messages 1" in capsys.readouterr().out
+    assert asyncio.run(seed_and_count(False)) == 0
+    assert main(["store", "migrate", "--database-url", url]) == 0
+    assert "up to date" in capsys.readouterr().out

@@ -1,0 +1,65 @@
+"""Knowledge folder <-> rows: validated before anything is read; written back in the same formats."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.knowledge.files import SHOP_FILE, check_rows, read_rows, write_files
+from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.knowledge.model import KnowledgeEntry
+from assistant.storage.protocols import KnowledgeRow
+from tests.conftest import KNOWLEDGE
+
+
+def without_origin(entries: tuple[KnowledgeEntry, ...]) -> list[KnowledgeEntry]:
+    return [dataclasses.replace(e, origin=e.origin.split(":")[0]) for e in entries]
+
+
+def test_the_demo_shop_round_trips_to_the_same_entries(tmp_path: Path) -> None:
+    rows = read_rows(KNOWLEDGE)
+    files = {r.file for r in rows}
+    assert SHOP_FILE in files and "faq/pre_sale.yaml" in files and "past_replies.jsonl" in files
+    assert "README.md" not in files
+    assert all(r.entry_id for r in rows if r.file != SHOP_FILE)
+    write_files(rows, tmp_path)
+    original, exported = load_knowledge(KNOWLEDGE), load_knowledge(tmp_path)
+    assert exported.shop_name == original.shop_name
+    # Same entries, same files; only the line numbers move (comments and layout are not kept).
+    assert without_origin(exported.entries) == without_origin(original.entries)
+    assert read_rows(tmp_path) == rows
+
+
+def test_dates_become_iso_text_that_loads_the_same(tmp_path: Path) -> None:
+    promotions = [r for r in read_rows(KNOWLEDGE) if r.file == "promotions.yaml"]
+    assert promotions and all(isinstance(r.data["starts"], str) for r in promotions)
+    assert check_rows(promotions).counts()["promotion"] == len(promotions)
+
+
+def test_a_folder_with_any_bad_file_gives_every_problem_and_no_rows(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    with (folder / "policies.yaml").open("a", encoding="utf-8") as f:
+        f.write("- id: policy-bad\n  kind: teleport\n")
+    (folder / "past_replies.jsonl").write_text('{"id": "pr-1"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        read_rows(folder)
+    problems = "\n".join(caught.value.problems)
+    assert "policies.yaml:" in problems and "kind: 'teleport' is not one of" in problems
+    assert "past_replies.jsonl:1: not valid JSON" in problems
+
+
+def test_rows_checked_in_a_scratch_folder_report_file_and_line() -> None:
+    bad = KnowledgeRow("faq/a.yaml", 0, "faq-a", {"id": "faq-a", "stage": "pre_sale"})
+    with pytest.raises(KnowledgeError, match=r"faq/a.yaml:1: missing required field `question`"):
+        check_rows([bad])
+
+
+def test_a_row_cannot_write_outside_the_folder(tmp_path: Path) -> None:
+    escape = KnowledgeRow("../escaped.yaml", 0, "x", {"id": "x"})
+    with pytest.raises(KnowledgeError, match="inside the knowledge folder"):
+        write_files([escape], tmp_path / "out")
+    assert not (tmp_path / "escaped.yaml").exists()
