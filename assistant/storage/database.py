@@ -102,8 +102,11 @@ async def retry_busy(
     backoff = Backoff(deadline if deadline is not None else time.monotonic() + DEFAULT_WRITE_BUDGET_S)
     while True:
         try:
-            async with database.attempt() as tx:
+            # A lock that blocks instead of failing (PostgreSQL) must not outlive the deadline either.
+            async with asyncio.timeout(max(backoff.remaining(), 0.001)), database.attempt() as tx:
                 return await work(tx)
+        except TimeoutError as exc:
+            raise StoreBusy(f"database busy past the deadline after {backoff.tries + 1} tries") from exc
         except Exception as exc:
             if not database.is_busy(exc):
                 raise

@@ -118,8 +118,10 @@ class SQLiteDatabase:
             raise RuntimeError("the store is not open")
         writer = self._writer
         async with self._lock:
-            await writer.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a deadline that cancels us while BEGIN waits still queues the
+                # ROLLBACK behind it, so the connection never stays in a transaction.
+                await writer.execute("BEGIN IMMEDIATE")
                 yield _SQLiteTransaction(writer)
                 await writer.execute("COMMIT")
             except BaseException:

@@ -1,0 +1,72 @@
+"""Nothing acknowledged is lost (issue 10, item 1): the service writes a message before it
+answers. With the SQLite file locked by another process while requests arrive, every answered
+message is in the store; past the deadline the request answers 503 and the loss is counted."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from assistant.service import keys
+
+from .conftest import ClientFactory, make_settings
+from .helpers import suggest_body
+
+
+async def send(client: TestClient[Any, Any], conversation: str, n: int) -> tuple[str, int, dict[str, Any]]:
+    message_id = f"m-{n}"
+    response = await client.post(
+        "/v1/suggest", json=suggest_body("快递几天能到", conversation_id=conversation, message_id=message_id)
+    )
+    return message_id, response.status, await response.json()
+
+
+def hold_write_lock(path: Path) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+async def test_a_locked_database_delays_answers_and_loses_nothing(make_client: ClientFactory, tmp_path: Path) -> None:
+    db = tmp_path / "records.db"
+    client = await make_client(make_settings(database_url=f"sqlite:///{db}", request_timeout_s=10.0))
+    holder = hold_write_lock(db)
+    requests = [asyncio.ensure_future(send(client, "locked", n)) for n in range(30)]
+    await asyncio.sleep(3)
+    assert not any(r.done() for r in requests)  # none answered while its record cannot be written
+    holder.execute("COMMIT")
+    holder.close()
+    answers = await asyncio.gather(*requests)
+    answered = {m for m, status, _ in answers if status == 200}
+    assert len(answered) == 30
+    stored = {m.message_id for m in await client.app[keys.STORE].messages("demo", "locked")}
+    assert answered <= stored
+    assert len(await client.app[keys.STORE].suggestions("demo", "locked")) == 30 * 5
+
+
+async def test_past_the_deadline_the_answer_is_503_and_the_loss_is_counted(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    db = tmp_path / "records.db"
+    client = await make_client(make_settings(database_url=f"sqlite:///{db}", request_timeout_s=2.0))
+    _, status, first = await send(client, "late", 0)
+    assert status == 200
+    per_request = 1 + len(first["suggestions"])  # the message and each suggestion shown
+    holder = hold_write_lock(db)
+    try:
+        answers = await asyncio.gather(*(send(client, "late", n) for n in range(1, 9)))
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    statuses = {status for _, status, _ in answers}
+    assert statuses == {503}
+    body = answers[0][2]
+    assert body["ok"] is False and body["errors"][0]["field"] == "message" and "not be stored" in body["error"]
+    metrics = await (await client.get("/metrics")).text()
+    assert f"huashu_records_dropped_total {8 * per_request:.1f}" in metrics
+    stored = [m.message_id for m in await client.app[keys.STORE].messages("demo", "late")]
+    assert stored == ["m-0"]
