@@ -12,6 +12,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from assistant.service import keys
+from assistant.storage import open_store
+from assistant.storage.record_tables import retention_cutoff
+from assistant.storage.records import MessageRecord
 
 from .conftest import ClientFactory, make_settings
 from .helpers import suggest_body
@@ -70,3 +73,23 @@ async def test_past_the_deadline_the_answer_is_503_and_the_loss_is_counted(
     assert f"huashu_records_dropped_total {8 * per_request:.1f}" in metrics
     stored = [m.message_id for m in await client.app[keys.STORE].messages("demo", "late")]
     assert stored == ["m-0"]
+
+
+async def test_records_past_the_retention_are_purged_at_start(make_client: ClientFactory, tmp_path: Path) -> None:
+    db = tmp_path / "records.db"
+    store = open_store(f"sqlite:///{db}")
+    await store.open()
+    old, recent = "2020-01-01T00:00:00.000+00:00", retention_cutoff(0)
+    await store.write(
+        [
+            MessageRecord("api", "demo", "kept", "m-old", "customer", "很久以前", old, old),
+            MessageRecord("api", "demo", "kept", "m-new", "customer", "刚刚", recent, recent),
+        ]
+    )
+    await store.close()
+    client = await make_client(make_settings(database_url=f"sqlite:///{db}", retention_days=30))
+    app_store = client.app[keys.STORE]
+    async with asyncio.timeout(30):
+        while len(await app_store.messages("demo", "kept")) != 1:
+            await asyncio.sleep(0.05)
+    assert [m.message_id for m in await app_store.messages("demo", "kept")] == ["m-new"]
