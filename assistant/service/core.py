@@ -102,9 +102,9 @@ class SuggestionService:
     async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
         await self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
-        await self._store(self._message_record(message))
+        await self.store_records(self._message_record(message))
 
-    async def _store(self, *records: Record) -> None:
+    async def store_records(self, *records: Record) -> None:
         """Write before answering: what the caller sees acknowledged is in the store."""
         try:
             await self._recorder.record(*records)
@@ -170,7 +170,7 @@ class SuggestionService:
 
     async def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
         shown = _now()
-        await self._store(
+        await self.store_records(
             self._message_record(message),
             *(
                 SuggestionRecord(
