@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, database_url, run_on_store
-from assistant.service.settings import Settings
+from assistant.service.settings import Settings, SettingsError
 from assistant.storage.migrate import redact
 from assistant.storage.record_tables import retention_cutoff
 from assistant.storage.sql_store import SqlStore
@@ -40,7 +40,10 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_purge(args: argparse.Namespace) -> int:
     days = args.older_than_days
     if days is None:
-        days = Settings.from_env(os.environ).retention_days
+        try:
+            days = Settings.from_env(os.environ).retention_days
+        except SettingsError as exc:
+            raise CliError(str(exc)) from exc
     if days <= 0:
         raise CliError("nothing to purge: give --older-than-days N (N > 0) or set HUASHU_RETENTION_DAYS")
     cutoff = retention_cutoff(days)

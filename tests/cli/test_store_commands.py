@@ -11,7 +11,7 @@ import pytest
 from assistant.cli import main
 from assistant.knowledge.files import read_rows
 from assistant.storage import open_store
-from assistant.storage.protocols import revision_of
+from assistant.storage.protocols import SnapshotRecord, revision_of
 from assistant.storage.records import MessageRecord
 from tests.conftest import KNOWLEDGE
 
@@ -143,3 +143,34 @@ def test_store_purge_deletes_old_records(tmp_path: Path, capsys: CapSys) -> None
     assert asyncio.run(seed_and_count(False)) == 0
     assert main(["store", "migrate", "--database-url", url]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_the_list_says_when_a_shop_snapshot_is_stale(tmp_path: Path, capsys: CapSys) -> None:
+    url = url_of(tmp_path)
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), "--database-url", url]) == 0
+
+    async def publish() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            revision = await store.knowledge_revision("tea")
+            await store.add_snapshot(SnapshotRecord("tea", "v1", "2026-12-01T08:00:00Z", {"faq": 1}, revision, True))
+        finally:
+            await store.close()
+
+    asyncio.run(publish())
+    capsys.readouterr()
+    assert main(["shop", "list", "--database-url", url]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("snapshot v1")
+    assert (
+        main(["shop", "import", "tea", str(small_shop(tmp_path / "tea2", "亲，满99包邮")), "--database-url", url]) == 0
+    )
+    capsys.readouterr()
+    assert main(["shop", "list", "--database-url", url]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("snapshot v1 (stale)")
+
+
+def test_a_bad_retention_variable_is_one_line(tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUASHU_RETENTION_DAYS", "soon")
+    assert main(["store", "purge", "--database-url", url_of(tmp_path)]) == 2
+    assert "HUASHU_RETENTION_DAYS" in capsys.readouterr().err
