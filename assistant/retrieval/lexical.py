@@ -42,6 +42,11 @@ class LexicalIndex:
     def count(self) -> int:
         return self._count
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every token of the indexed texts."""
+        return self._vocab
+
     def scores(self, text: str) -> npt.NDArray[np.float32]:
         """BM25 score of every indexed text for a raw query text (zeros when nothing matches)."""
         query = [t for t in tokens(text) if t in self._vocab]

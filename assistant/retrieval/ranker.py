@@ -17,8 +17,9 @@ They are fused by `zscore_fusion` (weights in `RankingWeights`): each signal is 
 with the mean and spread of its scores over the whole index for this query (for the dense
 signals these come from the key vectors' first two moments, so they are exact and cost
 O(dim²) whatever the index size), nudged by the emotion reading (apologies first for an angry
-customer) and made diverse by MMR over the replies' vectors. See docs/retrieval.md for what was
-measured.
+customer) and made diverse by MMR over the replies' vectors. The fusion only orders; the score
+shown is the calibrated match confidence of `calibration.py`, read from the raw evidence of each
+suggested entry. See docs/retrieval.md for what was measured.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ import numpy.typing as npt
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import KnowledgeEntry
+from assistant.retrieval.calibration import CONFIDENCE_MODEL, ConfidenceModel, MatchEvidence, share_found
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
-from assistant.retrieval.text import embedding_text, normalise
+from assistant.retrieval.text import embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
@@ -72,11 +74,15 @@ class SuggestionRanker:
         snapshot: Snapshot,
         weights: RankingWeights | None = None,
         tag_bias: TagBias | None = None,
+        confidence_model: ConfidenceModel = CONFIDENCE_MODEL,
     ) -> None:
         self.snapshot = snapshot
         self.weights = weights or RankingWeights()
         self._tag_bias = tag_bias or _no_bias
+        self._confidence = confidence_model
         self._key_texts = snapshot.key_texts()
+        # Lexical tokens of each entry's question keys, filled as entries get suggested.
+        self._entry_tokens: dict[int, frozenset[str]] = {}
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -168,14 +174,14 @@ class SuggestionRanker:
         fused = self.fused(request, vectors)[: self.weights.candidates]
         if not fused:
             return []
-        # Relevance in [0, 1]: how far above the pack a candidate stands, as the logistic of its
-        # fused score standardised over the fused candidates (whatever scale the fusion used).
+        # The order: how far above the pack a candidate stands, as the logistic of its fused
+        # score standardised over the fused candidates (whatever scale the fusion used), so the
+        # emotion nudge (±0.3) keeps one meaning. It orders only; it is not the score shown.
         pack, _ = standardise(fused)
         relevance = [(row, 1.0 / (1.0 + math.exp(-(pack[row] - 1.0)))) for row, _ in fused]
         entries = self.snapshot.entries
         # The order weighs the customer's emotion (apologies first for an angry customer); the
-        # score shown stays the match itself, so a nudged reply does not pose as a perfect match.
-        match = dict(relevance)
+        # score shown is the calibrated match confidence, so a nudged reply does not pose as a match.
         order = relevance
         if reading.cues:
             adjust = {row: self._bias(reading, entries[row]) for row, _ in relevance}
@@ -188,29 +194,52 @@ class SuggestionRanker:
             diversity=self.weights.diversity,
             duplicate_at=self.weights.duplicate_at,
         )
-        best_key = self._best_keys(vectors[0], [row for row, _ in chosen])
+        rows = [row for row, _ in chosen]
+        best_key = self._best_keys(vectors[0], rows)
+        evidence = self._evidence(request.text, best_key)
         return [
             Suggestion(
                 entry_id=entries[row].id,
                 text=entries[row].reply,
-                score=round(match[row], 4),
+                score=round(self._confidence.confidence(evidence[row]), 4),
                 kind=entries[row].kind,
                 tags=tuple(sorted(entries[row].tags)),
-                matched=best_key.get(row, entries[row].questions[0]),
+                matched=self._key_texts[best_key[row][0]],
                 origin=entries[row].origin,
             )
-            for row, _ in chosen
+            for row in rows
         ]
+
+    def match_evidence(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, MatchEvidence]:
+        """The raw evidence that each entry row answers the message `text` (embedded as `vector`)."""
+        return self._evidence(text, self._best_keys(vector, rows))
+
+    def _evidence(self, text: str, best_key: dict[int, tuple[int, float]]) -> dict[int, MatchEvidence]:
+        message = tokens(text)
+        grams = [t for t in message if t.startswith("#")]
+        known = share_found(message, self.snapshot.lexical.vocabulary)
+        return {
+            row: MatchEvidence(dense=cosine, coverage=share_found(grams, self._tokens_of(row)), known=known)
+            for row, (_, cosine) in best_key.items()
+        }
+
+    def _tokens_of(self, row: int) -> frozenset[str]:
+        found = self._entry_tokens.get(row)
+        if found is None:
+            keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
+            found = self._entry_tokens[row] = frozenset(t for key in keys for t in tokens(key))
+        return found
 
     def _bias(self, reading: EmotionReading, entry: KnowledgeEntry) -> float:
         stage = entry.stage
         return self._tag_bias(reading, entry.tags, stage.value if stage is not None else None)
 
-    def _best_keys(self, vector: Vectors, rows: list[int]) -> dict[int, str]:
-        """For each chosen entry, the question wording closest to the message."""
-        best: dict[int, str] = {}
+    def _best_keys(self, vector: Vectors, rows: list[int]) -> dict[int, tuple[int, float]]:
+        """For each entry row, its question key closest to the message: (key row, cosine)."""
+        best: dict[int, tuple[int, float]] = {}
         for row in rows:
             key_rows = range(int(self._key_starts[row]), int(self._key_starts[row + 1]))
             keys = np.stack([self.snapshot.keys.reconstruct(k) for k in key_rows])
-            best[row] = self._key_texts[key_rows[int(np.argmax(keys @ vector.reshape(-1)))]]
+            cosines = keys @ vector.reshape(-1)
+            best[row] = (key_rows[int(np.argmax(cosines))], float(cosines.max()))
         return best

