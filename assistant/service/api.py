@@ -24,7 +24,6 @@ from assistant.service.schemas import (
     encode,
     require_text,
 )
-from assistant.service.signatures import verify
 
 
 async def read_json(request: web.Request) -> bytes:
@@ -34,23 +33,6 @@ async def read_json(request: web.Request) -> bytes:
             "Content-Type", f"expected application/json, got {request.content_type or 'nothing'}"
         )
     return await request.read()
-
-
-async def signed_json(
-    request: web.Request, *, secret: str, signature_header: str, timestamp_header: str, tolerance_s: int
-) -> bytes:
-    """The raw JSON body, once its HMAC signature and timestamp check out (before any parsing)."""
-    raw = await read_json(request)
-    verify(
-        secret=secret,
-        body=raw,
-        signature=request.headers.get(signature_header),
-        timestamp=request.headers.get(timestamp_header),
-        signature_header=signature_header,
-        timestamp_header=timestamp_header,
-        tolerance_s=tolerance_s,
-    )
-    return raw
 
 
 def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingMessage:

@@ -23,16 +23,16 @@ from assistant import __version__
 from assistant.service import api, keys, shared_state
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
-from assistant.service.chatwoot_client import ChatwootClient
 from assistant.service.conversations import ConversationMemory, SeenSet
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.errors import error_middleware
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.openapi import openapi_document
+from assistant.service.platforms.chatwoot.client import ChatwootClient
+from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
+from assistant.service.platforms.generic import generic_webhook
 from assistant.service.settings import Settings
-from assistant.service.webhooks.chatwoot import chatwoot_webhook
-from assistant.service.webhooks.generic import generic_webhook
 from assistant.storage import open_store
 from assistant.storage.protocols import RecordStore, StoreError
 from assistant.storage.record_tables import retention_cutoff

@@ -6,10 +6,10 @@ from aiohttp import web
 
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
-from assistant.service.chatwoot_client import ChatwootClient
 from assistant.service.conversations import Conversations, Deliveries
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
+from assistant.service.platforms.chatwoot.client import ChatwootClient
 from assistant.service.settings import Settings
 from assistant.storage.protocols import Store, TokenStore
 from assistant.storage.recorder import Recorder

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
 from assistant.service.schemas import (
     ErrorResponse,
     Health,
@@ -13,7 +14,6 @@ from assistant.service.schemas import (
     SuggestResponse,
     WebhookAccepted,
 )
-from assistant.service.webhooks.chatwoot import ChatwootEvent
 
 _STRUCTS = (SuggestBody, SuggestResponse, ErrorResponse, WebhookAccepted, Health, ChatwootEvent)
 

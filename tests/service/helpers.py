@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from assistant.service.signatures import sign
+from assistant.service.platforms.signing import sign
 
 
 def suggest_body(

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from assistant.service import keys
-from assistant.service.chatwoot_client import NOTE_MARK
+from assistant.service.platforms.chatwoot.note import NOTE_MARK
 
 from .conftest import CHATWOOT_SECRET, WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body

@@ -1,37 +1,16 @@
-"""Posting suggestions back into Chatwoot as a private note (visible to agents only).
+"""Posting the suggestions back into Chatwoot as a private note (visible to agents only).
 
 `POST {url}/api/v1/accounts/{account}/conversations/{conversation}/messages` with the
 `api_access_token` header and `{"content": ..., "message_type": "outgoing", "private": true}`.
-The note starts with `NOTE_MARK`, so its own `message_created` echo is recognised and ignored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 import aiohttp
 
-from assistant.emotion.types import EmotionReading
-from assistant.retrieval.types import Suggestion
-
 log = logging.getLogger("assistant.service.chatwoot")
-
-NOTE_MARK = "【话术建议】"
-
-
-def format_note(suggestions: Sequence[Suggestion], reading: EmotionReading) -> str:
-    """The note an agent reads: cues first (they change the tone), then numbered replies."""
-    lines = [NOTE_MARK]
-    for cue in reading.cues:
-        lines.append(f"⚠ {cue.name}（{cue.level}）：{cue.tip}")
-    if reading.escalate:
-        lines.append("⚠ 建议升级处理：" + "；".join(reading.escalation_reasons))
-    for i, s in enumerate(suggestions, start=1):
-        lines.append(f"{i}. {s.text}  [{s.kind}·{s.score:.2f}]")
-    if not suggestions:
-        lines.append("（没有合适的建议）")
-    return "\n".join(lines)
 
 
 class ChatwootClient:

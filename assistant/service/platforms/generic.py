@@ -9,7 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import incoming_from, json_bytes, response_of, signed_json
+from assistant.service.api import incoming_from, json_bytes, response_of
+from assistant.service.platforms.signing import signed_json
 from assistant.service.schemas import SuggestBody, decode
 
 SIGNATURE_HEADER = "X-Huashu-Signature"

@@ -20,10 +20,11 @@ import msgspec
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import json_bytes, signed_json
-from assistant.service.chatwoot_client import NOTE_MARK, format_note
+from assistant.service.api import json_bytes
 from assistant.service.core import IncomingMessage
 from assistant.service.errors import ServiceError
+from assistant.service.platforms.chatwoot.note import NOTE_MARK, format_note
+from assistant.service.platforms.signing import signed_json
 from assistant.service.schemas import WebhookAccepted, decode, require_text
 
 log = logging.getLogger("assistant.service.chatwoot")

@@ -11,6 +11,9 @@ import hmac
 import time
 from collections.abc import Callable
 
+from aiohttp import web
+
+from assistant.service.api import read_json
 from assistant.service.errors import FieldError, Unauthorized
 
 
@@ -54,3 +57,20 @@ def verify(
         given = "sha256=" + given
     if not hmac.compare_digest(expected.encode(), given.encode()):
         raise _deny(signature_header, "does not match the body")
+
+
+async def signed_json(
+    request: web.Request, *, secret: str, signature_header: str, timestamp_header: str, tolerance_s: int
+) -> bytes:
+    """The raw JSON body, once its HMAC signature and timestamp check out (before any parsing)."""
+    raw = await read_json(request)
+    verify(
+        secret=secret,
+        body=raw,
+        signature=request.headers.get(signature_header),
+        timestamp=request.headers.get(timestamp_header),
+        signature_header=signature_header,
+        timestamp_header=timestamp_header,
+        tolerance_s=tolerance_s,
+    )
+    return raw
