@@ -30,10 +30,26 @@ class Conversations(Protocol):
 
 
 class Deliveries(Protocol):
-    """Webhook deliveries and message ids already handled."""
+    """Webhook deliveries and message ids already handled.
+
+    A handler `claim`s its keys (held for `lease_s` only), then `settle`s them once the delivery
+    was handled (remembered for the full time-to-live) or `release`s them when it failed, so the
+    sender's retry is handled instead of being dropped as a duplicate."""
 
     async def first_time(self, *keys: DeliveryKey) -> bool:
         """True when none of `keys` was seen (and remember them all); False for a repeat."""
+        ...
+
+    async def claim(self, *keys: DeliveryKey, lease_s: float = 120.0) -> bool:
+        """True when none of `keys` is held or settled (and hold them all); False otherwise."""
+        ...
+
+    async def settle(self, *keys: DeliveryKey) -> None:
+        """The delivery was handled: remember its keys for the full time-to-live."""
+        ...
+
+    async def release(self, *keys: DeliveryKey) -> None:
+        """The delivery failed: forget its keys, so a retry is handled."""
         ...
 
 
@@ -89,24 +105,42 @@ class ConversationMemory:
 
 
 class SeenSet:
-    """Keys seen recently (webhook deliveries, message ids): bounded, with a time-to-live."""
+    """Keys seen recently (webhook deliveries, message ids): bounded, each expiring on its own
+    deadline (a claim's short lease, or the time-to-live once settled)."""
 
     def __init__(self, max_items: int, ttl_s: float = 86400.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._items: OrderedDict[DeliveryKey, float] = OrderedDict()
+        self._items: OrderedDict[DeliveryKey, float] = OrderedDict()  # key -> expires at
         self._max = max_items
         self._ttl = ttl_s
         self._clock = clock
 
-    async def first_time(self, *keys: DeliveryKey) -> bool:
-        now = self._clock()
-        repeat = False
+    def _held(self, key: DeliveryKey, now: float) -> bool:
+        expires = self._items.get(key)
+        return expires is not None and now < expires
+
+    def _hold(self, keys: tuple[DeliveryKey, ...], until: float) -> None:
         for key in keys:
-            seen = self._items.get(key)
-            if seen is not None and now - seen <= self._ttl:
-                repeat = True
-        for key in keys:
-            self._items[key] = now
+            self._items[key] = until
             self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+
+    async def first_time(self, *keys: DeliveryKey) -> bool:
+        now = self._clock()
+        repeat = any(self._held(key, now) for key in keys)
+        self._hold(keys, now + self._ttl)
         return not repeat
+
+    async def claim(self, *keys: DeliveryKey, lease_s: float = 120.0) -> bool:
+        now = self._clock()
+        if any(self._held(key, now) for key in keys):
+            return False
+        self._hold(keys, now + min(lease_s, self._ttl))
+        return True
+
+    async def settle(self, *keys: DeliveryKey) -> None:
+        self._hold(keys, self._clock() + self._ttl)
+
+    async def release(self, *keys: DeliveryKey) -> None:
+        for key in keys:
+            self._items.pop(key, None)

@@ -77,6 +77,11 @@ class MethodNotAllowed(ServiceError):
     default_message = "method not allowed"
 
 
+class Conflict(ServiceError):
+    status = 409
+    default_message = "conflict"
+
+
 class PayloadTooLarge(ServiceError):
     status = 413
     default_message = "payload too large"

@@ -37,11 +37,11 @@ _SIGNED = [
 _CHATWOOT_HEADERS = [
     {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
     for name, required in (
-        ("X-Chatwoot-Timestamp", True),
-        ("X-Chatwoot-Signature", True),
+        ("X-Chatwoot-Timestamp", False),
+        ("X-Chatwoot-Signature", False),
         ("X-Chatwoot-Delivery", False),
     )
-]
+] + [{"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}]
 
 _SUGGEST_ERRORS = _errors(400, 404, 405, 413, 415, 422, 429, 503, 504)
 
@@ -61,18 +61,18 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": _json("SuggestResponse", "suggestions"),
                 **_SUGGEST_ERRORS,
-                **_errors(401),
+                **_errors(401, 409),
             },
         }
     },
     "/v1/webhooks/chatwoot": {
         "post": {
-            "summary": "Chatwoot message_created events; answered at once, handled in background",
+            "summary": "Chatwoot events (signed, or ?token= for versions that do not sign); answered at once",
             "parameters": _CHATWOOT_HEADERS,
             "requestBody": {"required": True, **_json("ChatwootEvent", "Chatwoot's event")},
             "responses": {
                 "200": _json("WebhookAccepted", "received"),
-                **_errors(400, 401, 404, 405, 413, 415, 422),
+                **_errors(400, 401, 403, 404, 405, 413, 415, 422),
             },
         }
     },

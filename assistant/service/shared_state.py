@@ -6,8 +6,9 @@ delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 
 * turns: a list per conversation, `{prefix}turns:{shop}:{conversation}`, capped at the last
   `max_turns` and expiring after `ttl_s` of silence (one MULTI: RPUSH, LTRIM, EXPIRE);
-* deliveries: one key per delivery id or message id, `SET NX EX`, so exactly one worker
-  handles each.
+* deliveries: one key per delivery id or message id, `SET NX EX` with a short lease while it is
+  handled (exactly one worker handles each), then the full time-to-live once handled, or deleted
+  when handling failed so the retry is handled.
 """
 
 from __future__ import annotations
@@ -62,12 +63,38 @@ class RedisDeliveries:
         self._ttl = max(1, int(ttl_s))
         self._prefix = prefix
 
+    def _name(self, key: DeliveryKey) -> str:
+        return self._prefix + "seen:" + ":".join(_part(k) for k in key)
+
     async def first_time(self, *keys: DeliveryKey) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
             for key in keys:
-                pipe.set(self._prefix + "seen:" + ":".join(_part(k) for k in key), 1, nx=True, ex=self._ttl)
+                pipe.set(self._name(key), 1, nx=True, ex=self._ttl)
             created = await pipe.execute()
         return all(bool(c) for c in created)
+
+    async def claim(self, *keys: DeliveryKey, lease_s: float = 120.0) -> bool:
+        lease = max(1, min(int(lease_s), self._ttl))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.set(self._name(key), 1, nx=True, ex=lease)
+            created = await pipe.execute()
+        if all(bool(c) for c in created):
+            return True
+        taken = [self._name(key) for key, c in zip(keys, created, strict=True) if c]
+        if taken:  # give back what this call took: another holder has the rest
+            await self._redis.delete(*taken)
+        return False
+
+    async def settle(self, *keys: DeliveryKey) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.set(self._name(key), 1, ex=self._ttl)
+            await pipe.execute()
+
+    async def release(self, *keys: DeliveryKey) -> None:
+        if keys:
+            await self._redis.delete(*(self._name(key) for key in keys))
 
 
 async def connect(url: str) -> Any:

@@ -2,23 +2,30 @@
 
 Headers: `X-Huashu-Timestamp` (Unix seconds) and
 `X-Huashu-Signature: sha256=HMAC_SHA256(secret, "{timestamp}.{raw body}")`.
+A message id is handled once: a repeat of (shop, conversation, message id) answers 409 while
+the first is handled or once it was; a failed one is forgotten, so its retry is handled.
 """
 
 from __future__ import annotations
+
+import logging
 
 from aiohttp import web
 
 from assistant.service import keys
 from assistant.service.api import incoming_from, json_bytes, response_of
+from assistant.service.errors import Conflict
 from assistant.service.platforms.signing import signed_json
 from assistant.service.schemas import SuggestBody, decode
+
+log = logging.getLogger("assistant.service.generic")
 
 SIGNATURE_HEADER = "X-Huashu-Signature"
 TIMESTAMP_HEADER = "X-Huashu-Timestamp"
 
 
 async def generic_webhook(request: web.Request) -> web.Response:
-    """Signed suggestions: verify first, then parse, then suggest."""
+    """Signed suggestions: verify first, then parse, then suggest (once per message id)."""
     app = request.app
     settings = app[keys.SETTINGS]
     raw = await signed_json(
@@ -29,6 +36,19 @@ async def generic_webhook(request: web.Request) -> web.Response:
         tolerance_s=settings.webhook_tolerance_s,
     )
     message = incoming_from(decode(raw, SuggestBody), "generic", settings.max_text_chars)
-    result = await app[keys.SERVICE].suggest(message)
+    seen = ("generic", message.shop, message.conversation_id, message.message_id)
+    context = {"shop": message.shop, "conversation": message.conversation_id, "message_id": message.message_id}
+    deliveries = app[keys.DELIVERIES]
+    if not await deliveries.claim(seen):
+        app[keys.METRICS].webhook_events.labels(platform="generic", outcome="duplicate delivery").inc()
+        log.info("generic delivery", extra={"accepted": False, "reason": "duplicate delivery", **context})
+        raise Conflict.on("message.id", "this message was already handled (a repeated delivery)")
+    try:
+        result = await app[keys.SERVICE].suggest(message)
+    except BaseException:
+        await deliveries.release(seen)  # a failure is retryable
+        raise
+    await deliveries.settle(seen)
     app[keys.METRICS].webhook_events.labels(platform="generic", outcome="suggested").inc()
+    log.info("generic delivery", extra={"accepted": True, "reason": "suggested", **context})
     return json_bytes(response_of(result))
