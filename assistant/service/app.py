@@ -200,14 +200,10 @@ async def _encoder_ctx(app: web.Application) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _chatwoot_ctx(app: web.Application) -> AsyncIterator[None]:
-    s = app[keys.SETTINGS]
-    if not (s.chatwoot_url and s.chatwoot_api_token):
-        app[keys.CHATWOOT] = ChatwootClient(None, "", "")
-        yield
-        return
+    """One HTTP session for Chatwoot's API (each shop has its own URL and token)."""
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout, raise_for_status=False) as session:
-        app[keys.CHATWOOT] = ChatwootClient(session, s.chatwoot_url, s.chatwoot_api_token)
+        app[keys.CHATWOOT] = ChatwootClient(session)
         yield
 
 

@@ -41,6 +41,14 @@ class IncomingMessage:
     sent_at: dt.datetime | None = None
     turns: tuple[Turn, ...] | None = None
     k: int | None = None
+    sender_kind: str = ""  # as the platform says: contact / agent / bot / automation ("" unknown)
+    agent_id: str = ""
+    agent_name: str = ""
+
+    @property
+    def record_role(self) -> str:
+        """`customer`, `agent` (a human: a label for learning) or `bot` (context only)."""
+        return "bot" if self.sender_kind in ("bot", "automation") else self.sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +109,12 @@ class SuggestionService:
 
     async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
-        await self._memory.add((message.shop, message.conversation_id), Turn("agent", message.text))
+        await self.record_turn(message)
+
+    async def record_turn(self, message: IncomingMessage) -> None:
+        """A turn to remember and record without suggesting for it (an agent's or a bot's reply,
+        a customer's image): context for the next turn, and a record for the learning loop."""
+        await self._memory.add((message.shop, message.conversation_id), Turn(message.sender, message.text))
         await self.store_records(self._message_record(message))
 
     async def store_records(self, *records: Record) -> None:
@@ -121,10 +134,13 @@ class SuggestionService:
             message.shop,
             message.conversation_id,
             message.message_id,
-            message.sender,
+            message.record_role,
             message.text,
             sent,
             received,
+            message.sender_kind,
+            message.agent_id,
+            message.agent_name,
         )
 
     async def suggest(self, message: IncomingMessage) -> SuggestResult:

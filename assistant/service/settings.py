@@ -133,7 +133,10 @@ class Settings:
     )
     chatwoot_webhook_secret: Secret = field(
         default=Secret(""),
-        metadata=_help("the secret Chatwoot shows for the webhook (unset: the route answers 401)"),
+        metadata=_help(
+            "the secret Chatwoot (4.11.2+) shows for the webhook; unset and no `chatwoot_url_token`: the route "
+            "answers 401"
+        ),
     )
     chatwoot_url: str = field(
         default="",
@@ -146,6 +149,17 @@ class Settings:
     chatwoot_notes: bool = field(
         default=True,
         metadata=_help("post suggestions as a private note when `chatwoot_url` and the token are set"),
+    )
+    chatwoot_url_token: Secret = field(
+        default=Secret(""),
+        metadata=_help(
+            "token Chatwoot versions that do not sign webhooks put in the URL (`?token=`); "
+            "ignored while `chatwoot_webhook_secret` is set (the signature is then required)"
+        ),
+    )
+    chatwoot_notes_pending: bool = field(
+        default=False,
+        metadata=_help("also post notes in conversations a bot still handles (status `pending`)"),
     )
     log_level: str = field(default="INFO", metadata=_help("log level (DEBUG, INFO, WARNING, ERROR)"))
     log_json: bool = field(default=True, metadata=_help("structured JSON logs (false: plain text)"))

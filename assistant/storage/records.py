@@ -12,7 +12,13 @@ FeedbackAction = Literal["use", "edit", "send", "dismiss", "cue_wrong"]
 
 @dataclass(frozen=True, slots=True)
 class MessageRecord:
-    """One message of a conversation: the customer's, or the agent's real reply."""
+    """One message of a conversation: the customer's, or the agent's real reply.
+
+    `role` is `customer`, `agent` (a human agent's reply: a label for the learning loop) or
+    `bot` (an agent bot's or an automation's message: context, never a label). `sender_kind`
+    says who sent it as the platform does (`contact`, `agent`, `bot`, `automation`; empty when
+    unknown), `agent_id` / `agent_name` which human agent (for per-agent analytics), and a turn
+    without text (an image, a file) has a placeholder text such as `[图片]`."""
 
     platform: str
     shop: str

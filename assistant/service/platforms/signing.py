@@ -23,8 +23,32 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def _deny(header: str, message: str) -> Unauthorized:
+def deny(header: str, message: str) -> Unauthorized:
+    """The 401 naming the header (or query parameter) at fault."""
     return Unauthorized(f"{header}: {message}", [FieldError(header, message)])
+
+
+def check_timestamp(
+    timestamp: str | None, *, timestamp_header: str, tolerance_s: int, now: Callable[[], float] = time.time
+) -> str:
+    """The stripped timestamp, or `Unauthorized` when it is missing, malformed or stale."""
+    if not timestamp:
+        raise deny(timestamp_header, "missing")
+    try:
+        sent_at = int(timestamp.strip())
+    except ValueError:
+        raise deny(timestamp_header, "not a Unix timestamp in seconds") from None
+    if abs(now() - sent_at) > tolerance_s:
+        raise deny(timestamp_header, f"outside the {tolerance_s} s replay window")
+    return timestamp.strip()
+
+
+def signature_matches(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """Constant-time: does `signature` (`sha256=<hex>` or bare hex) sign this timestamp and body?"""
+    given = signature.strip()
+    if not given.startswith("sha256="):
+        given = "sha256=" + given
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), given.encode())
 
 
 def verify(
@@ -40,23 +64,12 @@ def verify(
 ) -> None:
     """Raise `Unauthorized` naming the header unless the signature is valid and fresh."""
     if not secret:
-        raise _deny(signature_header, "no webhook secret is configured on the server")
-    if not timestamp:
-        raise _deny(timestamp_header, "missing")
-    try:
-        sent_at = int(timestamp.strip())
-    except ValueError:
-        raise _deny(timestamp_header, "not a Unix timestamp in seconds") from None
-    if abs(now() - sent_at) > tolerance_s:
-        raise _deny(timestamp_header, f"outside the {tolerance_s} s replay window")
+        raise deny(signature_header, "no webhook secret is configured on the server")
+    stamp = check_timestamp(timestamp, timestamp_header=timestamp_header, tolerance_s=tolerance_s, now=now)
     if not signature:
-        raise _deny(signature_header, "missing")
-    expected = sign(secret, timestamp.strip(), body)
-    given = signature.strip()
-    if not given.startswith("sha256="):
-        given = "sha256=" + given
-    if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise _deny(signature_header, "does not match the body")
+        raise deny(signature_header, "missing")
+    if not signature_matches(secret, stamp, body, signature):
+        raise deny(signature_header, "does not match the body")
 
 
 async def signed_json(

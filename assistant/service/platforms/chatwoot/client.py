@@ -1,7 +1,10 @@
 """Posting the suggestions back into Chatwoot as a private note (visible to agents only).
 
-`POST {url}/api/v1/accounts/{account}/conversations/{conversation}/messages` with the
-`api_access_token` header and `{"content": ..., "message_type": "outgoing", "private": true}`.
+`POST {api_url}/api/v1/accounts/{account}/conversations/{conversation}/messages` with the
+`api_access_token` header and `{"content": ..., "message_type": "outgoing", "private": true}`
+(Chatwoot's application API, `Api::V1::Accounts::Conversations::MessagesController#create`).
+The answer is the created message; its `id` is remembered so the note's own `message_created`
+echo is dropped as already seen.
 """
 
 from __future__ import annotations
@@ -14,31 +17,33 @@ log = logging.getLogger("assistant.service.chatwoot")
 
 
 class ChatwootClient:
-    """A small client of Chatwoot's application API, on a session the app owns."""
+    """A small client of Chatwoot's application API, on a session the app owns; the base URL
+    and the token are per shop."""
 
-    def __init__(self, session: aiohttp.ClientSession | None, base_url: str, token: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession | None) -> None:
         self._session = session
-        self._base = base_url.rstrip("/")
-        self._token = token
 
-    @property
-    def enabled(self) -> bool:
-        return self._session is not None and bool(self._base and self._token)
-
-    async def post_private_note(self, account_id: int, conversation_id: int, content: str) -> int | None:
-        """Create the note; its message id, or None when Chatwoot refused (logged)."""
-        if self._session is None or not self.enabled:
+    async def post_private_note(
+        self, api_url: str, token: str, account_id: int, conversation_id: int, content: str
+    ) -> int | None:
+        """Create the note; its message id, or None when Chatwoot refused or was unreachable (logged)."""
+        if self._session is None or not (api_url and token):
             return None
-        url = f"{self._base}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
+        base = api_url.rstrip("/")
+        url = f"{base}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
         body = {"content": content, "message_type": "outgoing", "private": True}
-        async with self._session.post(url, json=body, headers={"api_access_token": self._token}) as response:
-            if response.status >= 300:
-                detail = (await response.text())[:300]
-                log.warning(
-                    "chatwoot refused the note",
-                    extra={"status": response.status, "detail": detail, "url": url},
-                )
-                return None
-            payload = await response.json(content_type=None)
+        try:
+            async with self._session.post(url, json=body, headers={"api_access_token": token}) as response:
+                if response.status >= 300:
+                    detail = (await response.text())[:300]
+                    log.warning(
+                        "chatwoot refused the note",
+                        extra={"status": response.status, "detail": detail, "url": url},
+                    )
+                    return None
+                payload = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("chatwoot unreachable for the note", extra={"url": url, "error": repr(exc)})
+            return None
         message_id = payload.get("id") if isinstance(payload, dict) else None
-        return int(message_id) if isinstance(message_id, int) else None
+        return message_id if isinstance(message_id, int) and not isinstance(message_id, bool) else None
