@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
@@ -82,6 +82,14 @@ class IndexHolder:
         return self.suggester
 
 
+class ResultListener(Protocol):
+    """Told of every suggestion and recorded turn (the panel's live bus); must not raise."""
+
+    async def suggested(self, result: SuggestResult, context: Sequence[Turn]) -> None: ...
+
+    async def turn_recorded(self, message: IncomingMessage) -> None: ...
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -98,6 +106,7 @@ class SuggestionService:
         memory: Conversations,
         recorder: Recorder,
         metrics: ServiceMetrics,
+        listeners: Sequence[ResultListener] = (),
     ) -> None:
         self._settings = settings
         self._index = index
@@ -106,6 +115,7 @@ class SuggestionService:
         self._memory = memory
         self._recorder = recorder
         self._metrics = metrics
+        self._listeners = tuple(listeners)
 
     async def record_agent_reply(self, message: IncomingMessage) -> None:
         """The agent's real reply: context for the next turn and a label for the learning loop."""
@@ -116,6 +126,8 @@ class SuggestionService:
         a customer's image): context for the next turn, and a record for the learning loop."""
         await self._memory.add((message.shop, message.conversation_id), Turn(message.sender, message.text))
         await self.store_records(self._message_record(message))
+        for listener in self._listeners:
+            await listener.turn_recorded(message)
 
     async def store_records(self, *records: Record) -> None:
         """Write before answering: what the caller sees acknowledged is in the store."""
@@ -172,7 +184,7 @@ class SuggestionService:
         await self._memory.add(key, Turn("customer", message.text))
         await self._record(message, outcome.suggestions, outcome.index_version)
         self._metrics.suggestions.labels(platform=message.platform).inc()
-        return SuggestResult(
+        result = SuggestResult(
             message,
             outcome.suggestions,
             outcome.reading,
@@ -183,6 +195,9 @@ class SuggestionService:
             rank_ms=(done - encoded) * 1000,
             cache_hits=hits,
         )
+        for listener in self._listeners:
+            await listener.suggested(result, context)
+        return result
 
     async def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
         shown = _now()

@@ -9,6 +9,7 @@ from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import Conversations, Deliveries
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
+from assistant.service.panel.bus import LiveBus
 from assistant.service.platforms.chatwoot.client import ChatwootClient
 from assistant.service.settings import Settings
 from assistant.storage.protocols import Store, TokenStore
@@ -28,3 +29,4 @@ BACKGROUND = web.AppKey("background", BackgroundTasks)
 CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
 OPENAPI = web.AppKey("openapi", dict)
 TOKENS = web.AppKey("tokens", TokenStore)  # absent until a store with tokens is wired
+BUS = web.AppKey("bus", LiveBus)  # the panel's live events

@@ -1,0 +1,190 @@
+"""The live bus: events per (shop, conversation) pushed to the panels watching it.
+
+`LocalBus` keeps everything in this process. `RedisBus` (with `HUASHU_REDIS_URL`) publishes on
+one Redis channel and every replica listens, so a webhook handled by one replica reaches a panel
+connected to another; the latest event of each conversation is also kept in Redis (with a
+time-to-live) so a panel opened later, or reconnecting, starts from it.
+
+Events travel as encoded JSON bytes (encoded once, whatever the number of panels). A panel
+reads its own bounded queue; a panel too slow to keep up loses its oldest events, never
+slows the service. `close()` wakes every panel with `None` so their streams end on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+log = logging.getLogger("assistant.service.panel")
+
+ConversationKey = tuple[str, str]  # (shop, conversation id)
+Queue = asyncio.Queue[bytes | None]
+
+QUEUE_SIZE = 32
+
+
+class LiveBus(Protocol):
+    """Publish an event of a conversation; watch a conversation; read its latest event."""
+
+    async def publish(self, shop: str, conversation: str, event: bytes) -> None: ...
+
+    async def latest(self, shop: str, conversation: str) -> bytes | None: ...
+
+    def watch(self, shop: str, conversation: str) -> contextlib.AbstractAsyncContextManager[Queue]: ...
+
+    @property
+    def watchers(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Fanout:
+    """The panels of this process, by conversation: bounded queues, oldest dropped when full."""
+
+    def __init__(self) -> None:
+        self._queues: dict[ConversationKey, set[Queue]] = {}
+        self.closed = False
+
+    @property
+    def watchers(self) -> int:
+        return sum(len(queues) for queues in self._queues.values())
+
+    @contextlib.asynccontextmanager
+    async def watch(self, shop: str, conversation: str) -> AsyncIterator[Queue]:
+        queue: Queue = asyncio.Queue(QUEUE_SIZE)
+        if self.closed:
+            queue.put_nowait(None)
+        key = (shop, conversation)
+        self._queues.setdefault(key, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            queues = self._queues.get(key)
+            if queues is not None:
+                queues.discard(queue)
+                if not queues:
+                    del self._queues[key]
+
+    def deliver(self, shop: str, conversation: str, event: bytes | None) -> None:
+        for queue in self._queues.get((shop, conversation), ()):
+            _put(queue, event)
+
+    def close(self) -> None:
+        self.closed = True
+        for queues in self._queues.values():
+            for queue in queues:
+                _put(queue, None)
+
+
+def _put(queue: Queue, event: bytes | None) -> None:
+    if queue.full():
+        queue.get_nowait()  # the panel is behind: it loses the oldest event, not the newest
+    queue.put_nowait(event)
+
+
+class LocalBus:
+    """One process: the fan-out plus the latest event of the most recent conversations."""
+
+    def __init__(self, max_conversations: int = 10000) -> None:
+        self._fanout = Fanout()
+        self._latest: OrderedDict[ConversationKey, bytes] = OrderedDict()
+        self._max = max_conversations
+
+    @property
+    def watchers(self) -> int:
+        return self._fanout.watchers
+
+    async def publish(self, shop: str, conversation: str, event: bytes) -> None:
+        key = (shop, conversation)
+        self._latest[key] = event
+        self._latest.move_to_end(key)
+        while len(self._latest) > self._max:
+            self._latest.popitem(last=False)
+        self._fanout.deliver(shop, conversation, event)
+
+    async def latest(self, shop: str, conversation: str) -> bytes | None:
+        return self._latest.get((shop, conversation))
+
+    def watch(self, shop: str, conversation: str) -> contextlib.AbstractAsyncContextManager[Queue]:
+        return self._fanout.watch(shop, conversation)
+
+    def close(self) -> None:
+        self._fanout.close()
+
+
+def _part(value: str) -> str:
+    return value.replace(":", "%3A")
+
+
+class RedisBus:
+    """Several replicas: PUBLISH on one channel, every replica's listener fans out locally."""
+
+    def __init__(self, client: Any, ttl_s: float, prefix: str = "huashu:") -> None:
+        self._redis = client
+        self._ttl = max(1, int(ttl_s))
+        self._channel = prefix + "panel:events"
+        self._prefix = prefix
+        self._fanout = Fanout()
+        self._subscribed = asyncio.Event()
+
+    @property
+    def watchers(self) -> int:
+        return self._fanout.watchers
+
+    def _latest_key(self, shop: str, conversation: str) -> str:
+        return f"{self._prefix}panel:latest:{_part(shop)}:{_part(conversation)}"
+
+    async def publish(self, shop: str, conversation: str, event: bytes) -> None:
+        envelope = json.dumps([shop, conversation], ensure_ascii=False).encode() + b"\n" + event
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._latest_key(shop, conversation), event, ex=self._ttl)
+            pipe.publish(self._channel, envelope)
+            await pipe.execute()
+
+    async def latest(self, shop: str, conversation: str) -> bytes | None:
+        value = await self._redis.get(self._latest_key(shop, conversation))
+        return bytes(value) if value is not None else None
+
+    def watch(self, shop: str, conversation: str) -> contextlib.AbstractAsyncContextManager[Queue]:
+        return self._fanout.watch(shop, conversation)
+
+    def close(self) -> None:
+        self._fanout.close()
+
+    async def wait_subscribed(self) -> None:
+        await self._subscribed.wait()
+
+    async def listen(self) -> None:
+        """Deliver every event published by any replica to this replica's panels (runs until
+        cancelled; a lost Redis connection is retried every second)."""
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._channel)
+                self._subscribed.set()
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._dispatch(bytes(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis went away: panels stay connected, events resume
+                self._subscribed.clear()
+                log.warning("panel bus lost redis; retrying", extra={"error": str(exc)})
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _dispatch(self, envelope: bytes) -> None:
+        head, _, event = envelope.partition(b"\n")
+        try:
+            shop, conversation = json.loads(head)
+        except (ValueError, TypeError):
+            log.warning("panel bus: malformed event ignored")
+            return
+        self._fanout.deliver(str(shop), str(conversation), event)

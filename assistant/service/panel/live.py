@@ -1,0 +1,42 @@
+"""The live bus's lifetime on the app: in this process, or on Redis for several replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from assistant.service import keys, shared_state
+from assistant.service.panel.bus import LocalBus, RedisBus
+
+
+@contextlib.asynccontextmanager
+async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
+    s = app[keys.SETTINGS]
+    if not s.redis_url:
+        app[keys.BUS] = LocalBus(s.conversations_max)
+        yield
+        return
+    client = await shared_state.connect(s.redis_url)
+    bus = RedisBus(client, s.conversation_ttl_s)
+    app[keys.BUS] = bus
+    listener = asyncio.get_running_loop().create_task(bus.listen(), name="panel-bus")
+    try:
+        async with asyncio.timeout(5):
+            await bus.wait_subscribed()
+        yield
+    finally:
+        bus.close()
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await client.aclose()
+
+
+async def close_bus(app: web.Application) -> None:
+    """On shutdown, end every panel's stream (they reconnect to whichever replica is up)."""
+    bus = app.get(keys.BUS)
+    if bus is not None:
+        bus.close()
