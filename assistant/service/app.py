@@ -29,6 +29,9 @@ from assistant.service.errors import error_middleware
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.openapi import openapi_document
+from assistant.service.panel.events import PanelPublisher
+from assistant.service.panel.live import bus_ctx, close_bus
+from assistant.service.panel.routes import add_panel_routes
 from assistant.service.platforms.chatwoot.client import ChatwootClient
 from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
 from assistant.service.platforms.generic import generic_webhook
@@ -221,6 +224,7 @@ def _service_context() -> Context:
             app[keys.MEMORY],
             app[keys.RECORDER],
             app[keys.METRICS],
+            listeners=(PanelPublisher(app[keys.BUS]),),
         )
         try:
             yield
@@ -263,6 +267,7 @@ def create_app(
             _shared_state_ctx,
             _encoder_ctx,
             _chatwoot_ctx,
+            bus_ctx,
             _service_context(),
             _background_ctx,
         ]
@@ -274,4 +279,6 @@ def create_app(
     app.router.add_get("/readyz", api.readyz, allow_head=False)
     app.router.add_get("/metrics", api.metrics, allow_head=False)
     app.router.add_get("/openapi.json", api.openapi, allow_head=False)
+    add_panel_routes(app)
+    app.on_shutdown.append(close_bus)
     return app

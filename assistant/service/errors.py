@@ -102,6 +102,11 @@ class TooManyRequests(ServiceError):
     default_message = "too many requests"
 
 
+class BadGateway(ServiceError):
+    status = 502
+    default_message = "an upstream service refused the request"
+
+
 class ServiceUnavailable(ServiceError):
     status = 503
     default_message = "service unavailable"

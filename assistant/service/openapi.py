@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
 from assistant.service.schemas import (
     ErrorResponse,
@@ -15,7 +16,7 @@ from assistant.service.schemas import (
     WebhookAccepted,
 )
 
-_STRUCTS = (SuggestBody, SuggestResponse, ErrorResponse, WebhookAccepted, Health, ChatwootEvent)
+_STRUCTS = (SuggestBody, SuggestResponse, ErrorResponse, WebhookAccepted, Health, ChatwootEvent, *PANEL_STRUCTS)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -119,6 +120,6 @@ def openapi_document(version: str) -> dict[str, Any]:
             "version": version,
             "description": "Reply suggestions and emotion cues for e-commerce customer service.",
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **PANEL_PATHS},
         "components": {"schemas": components},
     }

@@ -27,23 +27,35 @@ class ChatwootClient:
         self, api_url: str, token: str, account_id: int, conversation_id: int, content: str
     ) -> int | None:
         """Create the note; its message id, or None when Chatwoot refused or was unreachable (logged)."""
+        return await self._create_message(api_url, token, account_id, conversation_id, content, private=True)
+
+    async def post_reply(
+        self, api_url: str, token: str, account_id: int, conversation_id: int, content: str
+    ) -> int | None:
+        """Send the agent's reply to the customer (the panel's "send"); its id, or None (logged)."""
+        return await self._create_message(api_url, token, account_id, conversation_id, content, private=False)
+
+    async def _create_message(
+        self, api_url: str, token: str, account_id: int, conversation_id: int, content: str, *, private: bool
+    ) -> int | None:
         if self._session is None or not (api_url and token):
             return None
+        what = "note" if private else "reply"
         base = api_url.rstrip("/")
         url = f"{base}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
-        body = {"content": content, "message_type": "outgoing", "private": True}
+        body = {"content": content, "message_type": "outgoing", "private": private}
         try:
             async with self._session.post(url, json=body, headers={"api_access_token": token}) as response:
                 if response.status >= 300:
                     detail = (await response.text())[:300]
                     log.warning(
-                        "chatwoot refused the note",
+                        f"chatwoot refused the {what}",
                         extra={"status": response.status, "detail": detail, "url": url},
                     )
                     return None
                 payload = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            log.warning("chatwoot unreachable for the note", extra={"url": url, "error": repr(exc)})
+            log.warning(f"chatwoot unreachable for the {what}", extra={"url": url, "error": repr(exc)})
             return None
         message_id = payload.get("id") if isinstance(payload, dict) else None
         return message_id if isinstance(message_id, int) and not isinstance(message_id, bool) else None

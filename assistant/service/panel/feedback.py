@@ -1,0 +1,168 @@
+"""`POST /v1/feedback` and `POST /panel/send`: what an agent did with what the panel showed.
+
+Every use / edit / send / dismiss of a suggestion, and every cue marked wrong, becomes one
+`FeedbackRecord` (what was shown: index version, entry ids, ranks, scores; what was chosen; the
+edited text; the agent; the time to choose), written through the app's `Recorder`. The shop is
+always the token's: a body cannot name another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from aiohttp import web
+
+from assistant.service import keys
+from assistant.service.api import json_bytes, read_json
+from assistant.service.auth import Principal, authenticate
+from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
+from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
+from assistant.service.schemas import NonEmpty, decode
+from assistant.storage.records import FeedbackRecord
+
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class ShownIn(msgspec.Struct):
+    """One suggestion that was on screen."""
+
+    entry_id: Short
+    rank: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    score: float
+
+
+class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
+    """Body of `POST /v1/feedback` (and of `POST /panel/send`, whose action is always `send`)."""
+
+    conversation_id: NonEmpty
+    message_id: NonEmpty
+    action: Annotated[
+        Literal["use", "edit", "send", "dismiss", "cue_wrong"],
+        msgspec.Meta(description="use, edit (then use), send, dismiss a suggestion; cue_wrong marks a cue"),
+    ]
+    index_version: Short = ""
+    entry_id: Annotated[Short, msgspec.Meta(description="the suggestion acted on (empty for a cue)")] = ""
+    rank: Annotated[int, msgspec.Meta(ge=0, le=100, description="its rank, 1 first (0 for a cue)")] = 0
+    score: float = 0.0
+    text: Annotated[str, msgspec.Meta(max_length=4000, description="the text used or sent, as edited")] = ""
+    cue: Annotated[Short, msgspec.Meta(description="the cue marked wrong")] = ""
+    elapsed_ms: Annotated[float, msgspec.Meta(ge=0, description="from display to this action")] | None = None
+    shown: Annotated[list[ShownIn], msgspec.Meta(max_length=50, description="what was on screen")] = []
+    agent: Annotated[Short, msgspec.Meta(description="the agent, as the Chatwoot appContext names them")] = ""
+
+
+class FeedbackAccepted(msgspec.Struct):
+    ok: bool
+    id: str
+
+
+class SendAccepted(msgspec.Struct):
+    ok: bool
+    id: str
+    chatwoot_message_id: int | None
+
+
+def _check(body: FeedbackBody) -> None:
+    if body.action == "cue_wrong":
+        if not body.cue:
+            raise Unprocessable.on("cue", "name the cue marked wrong")
+        return
+    if not body.entry_id:
+        raise Unprocessable.on("entry_id", f"name the suggestion the agent chose to {body.action}")
+    if body.rank < 1:
+        raise Unprocessable.on("rank", "the rank of the suggestion acted on, 1 first")
+    if body.action in ("edit", "send") and not body.text.strip():
+        raise Unprocessable.on("text", f"the text to {body.action} must not be empty")
+
+
+def feedback_record(body: FeedbackBody, principal: Principal) -> FeedbackRecord:
+    return FeedbackRecord(
+        id=uuid.uuid4().hex,
+        shop=principal.shop,
+        conversation_id=body.conversation_id,
+        message_id=body.message_id,
+        action=body.action,
+        index_version=body.index_version,
+        agent=body.agent or principal.token_id or "",
+        entry_id=body.entry_id,
+        rank=body.rank,
+        score=body.score,
+        text=body.text,
+        cue=body.cue,
+        elapsed_ms=body.elapsed_ms,
+        shown=tuple({"entry_id": s.entry_id, "rank": s.rank, "score": s.score} for s in body.shown),
+        at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+    )
+
+
+async def feedback(request: web.Request) -> web.Response:
+    """Record one agent action on the panel."""
+    principal = await authenticate(request, role="agent")
+    body = decode(await read_json(request), FeedbackBody)
+    _check(body)
+    record = feedback_record(body, principal)
+    request.app[keys.RECORDER].record(record)
+    return json_bytes(FeedbackAccepted(ok=True, id=record.id))
+
+
+class SendBody(FeedbackBody, forbid_unknown_fields=False):
+    """Body of `POST /panel/send`: the feedback fields, plus where the conversation lives."""
+
+    account_id: Annotated[int, msgspec.Meta(ge=1, description="Chatwoot account (from the appContext)")] | None = None
+    inbox_id: Annotated[int, msgspec.Meta(ge=1, description="Chatwoot inbox (from the appContext)")] | None = None
+
+
+async def chatwoot_targets(app: web.Application, shop: str) -> tuple[list[ChatwootShop], list[ChatwootShop]]:
+    """Every shop's Chatwoot settings, and those of `shop` (empty when it takes no deliveries)."""
+    records = await app[keys.SHOPS].shops() if keys.SHOPS in app else []
+    shops = chatwoot_shops(records, app[keys.SETTINGS])
+    return shops, [s for s in shops if s.shop == shop]
+
+
+def can_send(mine: list[ChatwootShop]) -> bool:
+    return any(s.api_url and s.api_token for s in mine)
+
+
+async def _target(app: web.Application, shop: str, body: SendBody) -> tuple[ChatwootShop, int]:
+    """The shop's Chatwoot settings and the account to post into. The account and inbox come
+    from Chatwoot's (unsigned) appContext, so they are checked against the shop's claim: the
+    token's shop must be the one a delivery from that (account, inbox) would go to."""
+    shops, mine = await chatwoot_targets(app, shop)
+    if not mine:
+        raise Unprocessable.on("conversation_id", f"shop {shop!r} takes no Chatwoot conversations")
+    claimed = next((s.account for s in mine if s.account != ANY_ACCOUNT), "")
+    account = str(body.account_id) if body.account_id is not None else claimed
+    if not account.isdigit():
+        raise Unprocessable.on("account_id", "name the Chatwoot account (the Dashboard App's appContext has it)")
+    target = route(shops, account, body.inbox_id)
+    if target is None or target.shop != shop:
+        raise Forbidden.on("account_id", f"this Chatwoot account and inbox are not shop {shop!r}'s")
+    if not (target.api_url and target.api_token):
+        raise ServiceUnavailable.on(
+            "chatwoot",
+            "sending needs the shop's chatwoot_api_url and chatwoot_api_token (or HUASHU_CHATWOOT_URL/_API_TOKEN)",
+        )
+    return target, int(account)
+
+
+async def send(request: web.Request) -> web.Response:
+    """Post the (edited) reply into the Chatwoot conversation, then record it as `send`."""
+    principal = await authenticate(request, role="agent")
+    body = decode(await read_json(request), SendBody)
+    body = msgspec.structs.replace(body, action="send")
+    _check(body)
+    if not body.conversation_id.isdigit():
+        raise Unprocessable.on("conversation_id", "a Chatwoot conversation id is a number")
+    target, account = await _target(request.app, principal.shop, body)
+    client = request.app[keys.CHATWOOT]
+    message_id = await client.post_reply(
+        target.api_url, target.api_token, account, int(body.conversation_id), body.text
+    )
+    if message_id is None:
+        raise BadGateway.on("chatwoot", "Chatwoot refused the message or was unreachable (see the service log)")
+    record = feedback_record(body, principal)
+    request.app[keys.RECORDER].record(record)
+    return json_bytes(SendAccepted(ok=True, id=record.id, chatwoot_message_id=message_id))

@@ -1,0 +1,145 @@
+"""The agent's side panel: its page and assets, the live stream, and the "try it" preview.
+
+Live push is server-sent events on a plain `StreamResponse`: the panel only ever listens (its
+actions are ordinary POSTs with the one error envelope), SSE is plain HTTP through any proxy,
+carries the token as a query parameter inside the Chatwoot iframe, and needs no extra
+dependency. The panel's script reconnects by itself (with back-off) and shows "offline" while
+the service is away; on every (re)connection the stream starts with the conversation's latest
+event, so nothing shown is stale after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+from aiohttp import web
+
+from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.service import keys
+from assistant.service.api import json_bytes, read_json
+from assistant.service.auth import authenticate
+from assistant.service.core import IncomingMessage, SuggestResult
+from assistant.service.errors import Unprocessable
+from assistant.service.panel import feedback
+from assistant.service.panel.events import suggestion_event
+from assistant.service.schemas import decode, require_text
+
+STATIC = Path(__file__).parent / "static"
+HEARTBEAT_S = 15.0
+RETRY_MS = 1000
+
+# The earlier turn /panel/try puts before the typed message.
+EARLIER_TURNS: dict[str, tuple[Turn, ...]] = {
+    "none": (),
+    "calm": (Turn("customer", "你好，想问一下这款什么时候能发货？"), Turn("agent", "亲，一般48小时内发货哦")),
+    "angry": (
+        Turn("customer", "都三天了还没发货，你们到底怎么回事！"),
+        Turn("agent", "亲，非常抱歉，我马上帮您查一下"),
+        Turn("customer", "别再敷衍我了，今天不给说法我就投诉！"),
+    ),
+}
+
+
+class TryBody(msgspec.Struct, forbid_unknown_fields=False):
+    """Body of `POST /panel/try`: a customer message and which earlier turns precede it."""
+
+    text: str
+    earlier: Annotated[
+        Literal["none", "calm", "angry"], msgspec.Meta(description="a calm or an angry earlier exchange")
+    ] = "none"
+
+
+def _conversation(request: web.Request) -> str:
+    value = request.query.get("conversation", "").strip()
+    if not value or len(value) > 200:
+        raise Unprocessable.on("conversation", "the conversation to follow: ?conversation=ID (1-200 characters)")
+    return value
+
+
+def _page(name: str) -> web.FileResponse:
+    response = web.FileResponse(STATIC / name)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+async def panel_page(request: web.Request) -> web.StreamResponse:
+    """The panel (its data comes from the stream, which checks the token)."""
+    return _page("panel.html")
+
+
+async def panel_script(request: web.Request) -> web.StreamResponse:
+    return _page("panel.js")
+
+
+async def panel_style(request: web.Request) -> web.StreamResponse:
+    return _page("panel.css")
+
+
+def _frame(kind: str, data: bytes) -> bytes:
+    return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events of one conversation of the token's shop: `hello`, then the latest
+    event, then every new one (`update`); a comment every 15 s keeps proxies from closing it."""
+    principal = await authenticate(request, role="agent")
+    conversation = _conversation(request)
+    app = request.app
+    bus = app[keys.BUS]
+    _, mine = await feedback.chatwoot_targets(app, principal.shop)
+    hello = {"shop": principal.shop, "conversation_id": conversation, "can_send": feedback.can_send(mine)}
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+    await response.prepare(request)
+    with contextlib.suppress(ConnectionError):
+        async with bus.watch(principal.shop, conversation) as queue:
+            latest = await bus.latest(principal.shop, conversation)
+            opening = f"retry: {RETRY_MS}\n\n".encode() + _frame("hello", json.dumps(hello).encode())
+            if latest is not None:
+                opening += _frame("update", latest)
+            await response.write(opening)
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                except TimeoutError:
+                    await response.write(b": ping\n\n")
+                    continue
+                if event is None:  # the service is shutting down
+                    break
+                await response.write(_frame("update", event))
+    return response
+
+
+async def try_message(request: web.Request) -> web.Response:
+    """What the panel would show for a typed customer message; nothing is recorded or remembered."""
+    principal = await authenticate(request, role="agent")
+    app = request.app
+    body = decode(await read_json(request), TryBody)
+    text = require_text(body.text, "text", app[keys.SETTINGS].max_text_chars)
+    context = EARLIER_TURNS[body.earlier]
+    suggester = app[keys.INDEX].require()
+    request_ = SuggestRequest(text, context, app[keys.SETTINGS].suggestions)
+    vectors, _ = await app[keys.ENCODER].encode(suggester.query_texts(request_))
+    outcome = await asyncio.to_thread(suggester.rank, request_, vectors)
+    message = IncomingMessage("try", principal.shop, "try", "try", text)
+    result = SuggestResult(
+        message, outcome.suggestions, outcome.reading, outcome.answerable, outcome.index_version, 0.0, 0.0, 0.0, 0
+    )
+    return json_bytes(suggestion_event(result, context, preview=True))
+
+
+def add_panel_routes(app: web.Application) -> None:
+    app.router.add_get("/panel", panel_page, allow_head=False)
+    app.router.add_get("/panel/try", panel_page, allow_head=False)
+    app.router.add_get("/panel/panel.js", panel_script, allow_head=False)
+    app.router.add_get("/panel/panel.css", panel_style, allow_head=False)
+    app.router.add_get("/panel/events", events, allow_head=False)
+    app.router.add_post("/panel/try", try_message)
+    app.router.add_post("/panel/send", feedback.send)
+    app.router.add_post("/v1/feedback", feedback.feedback)

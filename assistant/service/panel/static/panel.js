@@ -1,0 +1,435 @@
+// Huashu agent panel: plain script, no build step, no dependency. Everything written by a
+// customer or the knowledge base is put on the page with textContent, never as HTML.
+"use strict";
+
+(function () {
+  const KINDS = { faq: "问答", product: "商品", policy: "规则", promotion: "活动", past_reply: "历史回复" };
+  const CUES = {
+    anger: "愤怒", anxiety: "着急", disappointment: "失望", complaint_risk: "投诉风险",
+    confusion: "困惑", hesitation: "犹豫", satisfaction: "满意",
+  };
+  const LEVELS = { medium: "中", high: "高" };
+  const REASONS = {
+    anger_high: "客户非常生气", complaint_high: "投诉风险高", anger_rising: "情绪在升级",
+    repeated_question: "同一个问题问了又问", unanswered_chasing: "连续追问没人回", rising_punctuation: "语气越来越急",
+    long_wait: "已经等了很久", carried_anger: "之前的怒气还在",
+  };
+  const SHOWN_WHEN_UNANSWERABLE = 3;
+
+  const params = new URLSearchParams(location.search);
+  const state = {
+    token: params.get("token") || "",
+    conversation: params.get("conversation") || "",
+    account: Number(params.get("account")) || null,  // Chatwoot's account and inbox, for "send"
+    inbox: null,
+    agent: "",
+    canSend: false,
+    event: null,      // the suggestions event on screen
+    shownAt: 0,       // performance.now() when it was drawn
+    selected: 0,
+    source: null,
+    retryMs: 500,
+    timer: 0,
+  };
+  // Read by the browser tests and benchmarks/panel_latency.py.
+  const probe = { drawn: {}, lastCopy: null, feedback: [] };
+  window.huashuPanel = probe;
+
+  const $ = (id) => document.getElementById(id);
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function button(label, action, title) {
+    const b = el("button", "act act-" + action, label);
+    b.type = "button";
+    b.dataset.action = action;
+    if (title) b.title = title;
+    return b;
+  }
+
+  function authHeaders() {
+    const h = { "Content-Type": "application/json" };
+    if (state.token) h.Authorization = "Bearer " + state.token;
+    return h;
+  }
+
+  function setStatus(kind, text) {
+    const s = $("status");
+    s.dataset.state = kind;
+    s.textContent = text;
+  }
+
+  let toastTimer = 0;
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 2500);
+  }
+
+  // --- live stream -------------------------------------------------------------------------
+  function connect() {
+    clearTimeout(state.timer);
+    if (state.source) state.source.close();
+    state.source = null;
+    $("conversation-label").textContent = state.conversation ? "会话 #" + state.conversation : "";
+    if (!state.conversation) { setStatus("idle", "未选择会话"); return; }
+    let url = "/panel/events?conversation=" + encodeURIComponent(state.conversation);
+    if (state.token) url += "&token=" + encodeURIComponent(state.token);
+    const source = new EventSource(url);
+    state.source = source;
+    let opened = false;
+    source.addEventListener("hello", (e) => {
+      const hello = JSON.parse(e.data);
+      opened = true;
+      state.canSend = Boolean(hello.can_send);
+      state.retryMs = 500;
+      setStatus("online", "在线");
+    });
+    source.addEventListener("update", (e) => onEvent(JSON.parse(e.data)));
+    source.onerror = async () => {
+      // Service restarting, network gone, or the stream refused: say which, retry with back-off.
+      source.close();
+      if (state.source !== source) return;
+      state.source = null;
+      const refusal = opened ? null : await refused(url);
+      if (refusal) { setStatus("refused", refusal); return; }  // a bad token does not get better
+      setStatus("offline", "离线 · 正在重连…");
+      state.timer = setTimeout(connect, state.retryMs);
+      state.retryMs = Math.min(state.retryMs * 2, 3000);
+    };
+  }
+
+  async function refused(url) {
+    // EventSource hides the status of a refused stream; ask once with fetch to tell a wrong
+    // token (401/403) or conversation (422) from a service that is away.
+    const abort = new AbortController();
+    try {
+      const r = await fetch(url, { signal: abort.signal });
+      if (r.ok) { abort.abort(); return null; }
+      if (![401, 403, 422].includes(r.status)) return null;
+      const body = await r.json().catch(() => ({}));
+      return (r.status === 422 ? "会话无效：" : "无权访问：") + (body.error || r.status);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function follow(conversation) {
+    if (!conversation || conversation === state.conversation) return;
+    state.conversation = conversation;
+    state.event = null;
+    clear();
+    connect();
+  }
+
+  function onEvent(event) {
+    if (event.type === "turn") {
+      addTurn({ role: event.role, text: event.text });
+      return;
+    }
+    if (event.type !== "suggestions") return;
+    if (state.event && state.event.message_id === event.message_id && !event.preview) return;
+    render(event);
+  }
+
+  // --- drawing -----------------------------------------------------------------------------
+  function clear() {
+    for (const id of ["turns", "latest", "cues", "suggestions"]) $(id).replaceChildren();
+    $("escalation").hidden = true;
+    $("unanswerable").hidden = true;
+    $("empty").hidden = false;
+  }
+
+  function addTurn(turn) {
+    const li = el("li", "turn turn-" + turn.role);
+    const who = { agent: "客服", bot: "机器人", customer: "客户" }[turn.role] || turn.role;
+    li.append(el("span", "who", who), el("span", "said", turn.text));
+    $("turns").append(li);
+  }
+
+  function highlighted(text, cues) {
+    // Evidence spans count code points (as Python does), so index an array of them.
+    const chars = Array.from(text);
+    const marks = new Array(chars.length).fill(null);
+    for (const cue of cues) {
+      for (const ev of cue.evidence) {
+        for (let i = Math.max(0, ev.start); i < Math.min(chars.length, ev.end); i++) marks[i] = cue.name;
+      }
+    }
+    const out = [];
+    let i = 0;
+    while (i < chars.length) {
+      let j = i;
+      while (j < chars.length && marks[j] === marks[i]) j++;
+      const part = chars.slice(i, j).join("");
+      if (marks[i]) {
+        const m = el("mark", "evidence cue-" + marks[i], part);
+        m.title = CUES[marks[i]] || marks[i];
+        out.push(m);
+      } else {
+        out.push(document.createTextNode(part));
+      }
+      i = j;
+    }
+    return out;
+  }
+
+  function cueBadge(cue) {
+    const badge = el("div", "cue cue-" + cue.name + " level-" + cue.level);
+    badge.dataset.cue = cue.name;
+    const head = el("span", "cue-name", (CUES[cue.name] || cue.name) + " · " + (LEVELS[cue.level] || cue.level));
+    const wrong = button("不准", "cue_wrong", "这条情绪提示不准确");
+    wrong.addEventListener("click", () => {
+      badge.classList.add("marked");
+      wrong.disabled = true;
+      sendFeedback({ action: "cue_wrong", cue: cue.name });
+      toast("已记录：提示不准");
+    });
+    badge.append(head, el("span", "cue-tip", cue.tip), wrong);
+    return badge;
+  }
+
+  function card(s, index, greyed) {
+    const li = el("li", "suggestion" + (greyed ? " greyed" : ""));
+    li.dataset.rank = String(s.rank);
+    li.dataset.entry = s.entry_id;
+    const meta = el("div", "meta");
+    meta.append(
+      el("span", "num", String(index + 1)),
+      el("span", "kind kind-" + s.kind, KINDS[s.kind] || s.kind),
+      el("span", "score", "置信 " + s.score.toFixed(2)),
+    );
+    const text = el("p", "text", s.text);
+    const matched = el("p", "matched", "匹配：" + s.matched);
+    const actions = el("div", "actions");
+    const use = button("使用", "use", "复制到剪贴板 (" + (index + 1) + ")");
+    const edit = button("编辑", "edit", "编辑后使用 (e)");
+    const dismiss = button("忽略", "dismiss", "忽略 (Esc)");
+    use.addEventListener("click", () => useSuggestion(index));
+    edit.addEventListener("click", () => editSuggestion(index));
+    dismiss.addEventListener("click", () => dismissSuggestion(index));
+    actions.append(use, edit);
+    if (state.canSend) {
+      const send = button("发送", "send", "通过 Chatwoot 发给客户");
+      send.addEventListener("click", () => sendReply(index, s.text));
+      actions.append(send);
+    }
+    actions.append(dismiss);
+    li.append(meta, text, matched, actions);
+    li.addEventListener("click", () => select(index));
+    return li;
+  }
+
+  function render(event) {
+    state.event = event;
+    state.selected = 0;
+    clear();
+    for (const turn of event.turns) addTurn(turn);
+    $("latest").replaceChildren(...highlighted(event.text, event.cues));
+    $("cues").replaceChildren(...event.cues.map(cueBadge));
+    if (event.escalate) {
+      const banner = $("escalation");
+      banner.textContent = "建议升级处理：" + event.escalation_reasons.map((r) => REASONS[r] || r).join("；");
+      banner.hidden = false;
+    }
+    const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
+    $("unanswerable").hidden = event.answerable;
+    $("suggestions").replaceChildren(...shown.map((s, i) => card(s, i, !event.answerable)));
+    $("empty").hidden = shown.length > 0;
+    $("empty").textContent = shown.length ? "" : "没有建议";
+    select(0);
+    const id = event.message_id;
+    requestAnimationFrame(() => {
+      state.shownAt = performance.now();
+      setTimeout(() => { probe.drawn[id] = Date.now(); }, 0);
+    });
+  }
+
+  function cards() { return Array.from($("suggestions").children); }
+
+  function select(index) {
+    const all = cards();
+    if (!all.length) return;
+    state.selected = Math.max(0, Math.min(index, all.length - 1));
+    all.forEach((c, i) => c.classList.toggle("selected", i === state.selected));
+  }
+
+  // --- actions -----------------------------------------------------------------------------
+  function shownList() {
+    return state.event.suggestions.map((s) => ({ entry_id: s.entry_id, rank: s.rank, score: s.score }));
+  }
+
+  function payload(extra) {
+    const e = state.event;
+    return Object.assign({
+      conversation_id: e.conversation_id,
+      message_id: e.message_id,
+      index_version: e.index_version,
+      elapsed_ms: Math.max(0, Math.round(performance.now() - state.shownAt)),
+      shown: shownList(),
+      agent: state.agent,
+    }, extra);
+  }
+
+  function suggestionFields(index) {
+    const s = shown()[index];
+    return { entry_id: s.entry_id, rank: s.rank, score: s.score };
+  }
+
+  function shown() {
+    const e = state.event;
+    return e.answerable ? e.suggestions : e.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
+  }
+
+  async function sendFeedback(extra) {
+    if (!state.event || state.event.preview) return null;  // try-it mode records nothing
+    const body = payload(extra);
+    probe.feedback.push(body);
+    try {
+      const r = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
+      if (!r.ok) toast("反馈未记录（" + r.status + "）");
+      return r;
+    } catch (err) {
+      toast("反馈未记录：离线");
+      return null;
+    }
+  }
+
+  async function copy(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return "clipboard";
+      }
+    } catch (err) { /* blocked inside an iframe without clipboard-write: fall back */ }
+    const box = $("copy-box");
+    const area = $("copy-text");
+    area.value = text;
+    box.hidden = false;
+    area.focus();
+    area.select();
+    let copied = false;
+    try { copied = document.execCommand("copy"); } catch (err) { copied = false; }
+    if (copied) box.hidden = true;
+    return copied ? "execCommand" : "manual";
+  }
+
+  async function useText(index, text, action) {
+    if (!state.event || !shown()[index]) return;
+    select(index);
+    const method = await copy(text);
+    probe.lastCopy = { method, text };
+    toast(method === "manual" ? "请手动复制" : "已复制");
+    cards()[index].classList.add("used");
+    await sendFeedback(Object.assign({ action, text }, suggestionFields(index)));
+  }
+
+  function useSuggestion(index) {
+    const s = shown()[index];
+    if (s) useText(index, s.text, "use");
+  }
+
+  function editSuggestion(index) {
+    const s = shown()[index];
+    if (!s) return;
+    const li = cards()[index];
+    if (li.querySelector("textarea")) { li.querySelector("textarea").focus(); return; }
+    select(index);
+    const area = el("textarea", "editor");
+    area.value = s.text;
+    area.rows = 3;
+    const row = el("div", "actions");
+    const use = button("使用", "edit-use", "复制编辑后的文字");
+    use.addEventListener("click", (e) => { e.stopPropagation(); useText(index, area.value, "edit"); });
+    row.append(use);
+    if (state.canSend) {
+      const send = button("发送", "edit-send", "通过 Chatwoot 发给客户");
+      send.addEventListener("click", (e) => { e.stopPropagation(); sendReply(index, area.value); });
+      row.append(send);
+    }
+    li.querySelector(".text").after(area, row);
+    area.focus();
+  }
+
+  function dismissSuggestion(index) {
+    const s = shown()[index];
+    const li = cards()[index];
+    if (!s || li.classList.contains("dismissed")) return;
+    li.classList.add("dismissed");
+    sendFeedback(Object.assign({ action: "dismiss" }, suggestionFields(index)));
+    const next = cards().findIndex((c) => !c.classList.contains("dismissed"));
+    if (next >= 0) select(next);
+  }
+
+  async function sendReply(index, text) {
+    if (!state.event || state.event.preview) { toast("试用模式不发送"); return; }
+    const where = { account_id: state.account, inbox_id: state.inbox };
+    const body = payload(Object.assign({ action: "send", text }, suggestionFields(index), where));
+    try {
+      const r = await fetch("/panel/send", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
+      const answer = await r.json();
+      if (r.ok) { cards()[index].classList.add("sent"); toast("已发送"); }
+      else toast("发送失败：" + (answer.error || r.status));
+    } catch (err) {
+      toast("发送失败：离线");
+    }
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest && e.target.closest("textarea, input, select")) {
+      if (e.key === "Escape") e.target.blur();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || !state.event) return;
+    if (e.key >= "1" && e.key <= "3") useSuggestion(Number(e.key) - 1);
+    else if (e.key === "e") { e.preventDefault(); editSuggestion(state.selected); }
+    else if (e.key === "Escape") dismissSuggestion(state.selected);
+    else if (e.key === "ArrowDown") select(state.selected + 1);
+    else if (e.key === "ArrowUp") select(state.selected - 1);
+  });
+
+  // --- Chatwoot Dashboard App --------------------------------------------------------------
+  window.addEventListener("message", (e) => {
+    let message = e.data;
+    if (typeof message === "string") {
+      try { message = JSON.parse(message); } catch (err) { return; }
+    }
+    if (!message || message.event !== "appContext" || !message.data) return;
+    const agent = message.data.currentAgent;  // missing on older Chatwoot versions
+    if (agent) state.agent = String(agent.name || agent.id || "").slice(0, 200);
+    const conversation = message.data.conversation;
+    if (!conversation || conversation.id === undefined || conversation.id === null) return;
+    state.account = Number(conversation.account_id) || state.account;
+    state.inbox = Number(conversation.inbox_id) || null;
+    follow(String(conversation.id));
+  });
+
+  // --- try-it mode -------------------------------------------------------------------------
+  async function tryMessage(e) {
+    e.preventDefault();
+    const text = $("try-text").value;
+    const r = await fetch("/panel/try", {
+      method: "POST",
+      headers: authHeaders(),
+      body: JSON.stringify({ text, earlier: $("try-earlier").value }),
+    });
+    const answer = await r.json();
+    if (!r.ok) { toast(answer.error || "出错了"); return; }
+    render(answer);
+  }
+
+  if (location.pathname.replace(/\/$/, "") === "/panel/try") {
+    $("try").hidden = false;
+    $("try").addEventListener("submit", tryMessage);
+    $("empty").textContent = "输入客户消息后点“试一试”";
+    setStatus("idle", "试用模式");
+  } else {
+    connect();
+    if (window.parent !== window) window.parent.postMessage("chatwoot-dashboard-app:fetch-info", "*");
+  }
+})();
