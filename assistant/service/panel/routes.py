@@ -61,9 +61,18 @@ def _conversation(request: web.Request) -> str:
     return value
 
 
+# Defence in depth behind textContent: only the panel's own script and style run. No
+# frame-ancestors: any page may frame the panel (Chatwoot's host is the shop's own).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
 def _page(name: str) -> web.FileResponse:
     response = web.FileResponse(STATIC / name)
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -170,11 +170,13 @@ async def test_try_shows_what_the_panel_would_and_records_nothing(serve: ServeFa
     )
 
 
-async def test_first_load_is_small(serve: ServeFactory, http: ClientSession) -> None:
+async def test_first_load_is_small_and_runs_only_its_own_script(serve: ServeFactory, http: ClientSession) -> None:
     served = await serve()
     total = 0
     for path in ("/panel", "/panel/panel.js", "/panel/panel.css"):
         response = await http.get(served.url(path))
         assert response.status == 200
         total += len(await response.read())
+        if path == "/panel":  # nothing but the panel's own script may run
+            assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert total < 200_000
