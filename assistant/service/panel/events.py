@@ -21,7 +21,6 @@ from assistant.service.panel.bus import LiveBus
 
 log = logging.getLogger("assistant.service.panel")
 
-SHOWN_LEVELS = ("medium", "high")  # precision first: a low cue is not worth an agent's glance
 TURNS_SHOWN = 6
 PUBLISH_TIMEOUT_S = 1.0
 
@@ -65,8 +64,7 @@ def suggestion_event(result: SuggestResult, context: Sequence[Turn], *, preview:
                 "tip": c.tip,
                 "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in c.evidence],
             }
-            for c in reading.cues
-            if c.level in SHOWN_LEVELS
+            for c in reading.shown()  # medium and high: precision first, a low cue is not worth a glance
         ],
         "escalate": reading.escalate,
         "escalation_reasons": list(reading.escalation_reasons),
