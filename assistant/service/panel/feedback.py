@@ -2,7 +2,8 @@
 
 Every use / edit / send / dismiss of a suggestion, and every cue marked wrong, becomes one
 `FeedbackRecord` (what was shown: index version, entry ids, ranks, scores; what was chosen; the
-edited text; the agent; the time to choose), written through the app's `Recorder`. The shop is
+edited text; the agent; the time to choose), written through the app's `Recorder` before the
+answer. The shop is
 always the token's: a body cannot name another.
 """
 
@@ -21,6 +22,7 @@ from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
 from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
 from assistant.service.schemas import NonEmpty, decode
+from assistant.storage.recorder import RecordsNotStored
 from assistant.storage.records import FeedbackRecord
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
@@ -98,13 +100,21 @@ def feedback_record(body: FeedbackBody, principal: Principal) -> FeedbackRecord:
     )
 
 
+async def store_feedback(app: web.Application, record: FeedbackRecord) -> None:
+    """Written before the answer: an acknowledged action is in the store (503 when it is not)."""
+    try:
+        await app[keys.RECORDER].record(record)
+    except RecordsNotStored as exc:
+        raise ServiceUnavailable.on("body", "the feedback could not be stored (database busy); retry") from exc
+
+
 async def feedback(request: web.Request) -> web.Response:
     """Record one agent action on the panel."""
     principal = await authenticate(request, role="agent")
     body = decode(await read_json(request), FeedbackBody)
     _check(body)
     record = feedback_record(body, principal)
-    request.app[keys.RECORDER].record(record)
+    await store_feedback(request.app, record)
     return json_bytes(FeedbackAccepted(ok=True, id=record.id))
 
 
@@ -164,5 +174,5 @@ async def send(request: web.Request) -> web.Response:
     if message_id is None:
         raise BadGateway.on("chatwoot", "Chatwoot refused the message or was unreachable (see the service log)")
     record = feedback_record(body, principal)
-    request.app[keys.RECORDER].record(record)
+    await store_feedback(request.app, record)
     return json_bytes(SendAccepted(ok=True, id=record.id, chatwoot_message_id=message_id))

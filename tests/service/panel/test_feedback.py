@@ -63,6 +63,12 @@ async def test_feedback_is_recorded_for_the_tokens_shop(serve: ServeFactory, htt
     assert use.elapsed_ms == 1234.5 and use.index_version == "v1" and use.at
     assert list(use.shown) == SHOWN
     assert (wrong.action, wrong.cue, wrong.agent, wrong.shop) == ("cue_wrong", "anger", token.id, "shop-a")
+    stored = await served.app[keys.STORE].feedback("shop-a", "fb-1")  # and read back from the store
+    assert sorted(r.id for r in stored) == sorted((use.id, wrong.id))
+    (stored_use,) = [r for r in stored if r.action == "use"]
+    assert (stored_use.entry_id, stored_use.text, stored_use.elapsed_ms) == (use.entry_id, use.text, use.elapsed_ms)
+    assert [dict(s) for s in stored_use.shown] == SHOWN
+    assert await served.app[keys.STORE].feedback("shop-b") == []
 
 
 async def test_feedback_needs_a_token_once_tokens_exist(serve: ServeFactory, http: ClientSession) -> None:

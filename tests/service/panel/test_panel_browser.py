@@ -210,6 +210,8 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
     *_, dismissed = await served.store.wait_feedback(3)
     assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
+    stored = await served.app[keys.STORE].feedback("demo", "10")
+    assert sorted(r.action for r in stored) == ["dismiss", "edit", "send"]
 
 
 PARENT = """<!doctype html><meta charset="utf-8">
