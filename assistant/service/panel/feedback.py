@@ -127,8 +127,7 @@ class SendBody(FeedbackBody, forbid_unknown_fields=False):
 
 async def chatwoot_targets(app: web.Application, shop: str) -> tuple[list[ChatwootShop], list[ChatwootShop]]:
     """Every shop's Chatwoot settings, and those of `shop` (empty when it takes no deliveries)."""
-    records = await app[keys.SHOPS].shops() if keys.SHOPS in app else []
-    shops = chatwoot_shops(records, app[keys.SETTINGS])
+    shops = chatwoot_shops(await app[keys.STORE].shops(), app[keys.SETTINGS])
     return shops, [s for s in shops if s.shop == shop]
 
 

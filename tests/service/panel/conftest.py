@@ -19,7 +19,7 @@ from assistant.service import keys
 from assistant.service.app import create_app
 from assistant.service.batching import ModelWorker
 from assistant.service.settings import Settings
-from assistant.storage.protocols import Role, TokenRecord
+from assistant.storage.protocols import Role, ShopRecord, TokenRecord
 from assistant.storage.records import FeedbackRecord, Record
 from assistant.suggest.pipeline import EmotionReader, Suggester
 
@@ -114,10 +114,10 @@ async def serve(
         port: int = 0,
         threshold: float | None = None,
         suggester: Suggester | None = None,
-        shops: Any = None,
+        shops: Sequence[ShopRecord] = (),
     ) -> Served:
         """`threshold` overrides the answerable cut-off; `suggester` serves another index;
-        `shops` stands in for the store's `ShopStore`."""
+        `shops` are created in the app's store."""
         base = suggester or service_suggester
         cut = base.threshold if threshold is None else threshold
         suggester = Suggester(base.ranker, service_detector, cut)
@@ -126,11 +126,11 @@ async def serve(
         app = create_app(settings, model=model_worker, suggester=suggester, detector=service_detector)
         if tokens is not None:
             app[keys.TOKENS] = tokens
-        if shops is not None:
-            app[keys.SHOPS] = shops
         server = TestServer(app, host="127.0.0.1", port=port)
         await server.start_server()
         servers.append(server)
+        for shop in shops:
+            await app[keys.STORE].create_shop(shop.shop, shop.name, shop.settings)
         recorder = app[keys.RECORDER]
         store = KeepingStore(recorder.store)
         recorder.store = store

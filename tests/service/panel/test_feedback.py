@@ -110,13 +110,6 @@ async def test_feedback_must_be_json(serve: ServeFactory, http: ClientSession) -
     assert (await response.json())["errors"][0]["field"] == "Content-Type"
 
 
-class ClaimedShops:
-    """Shop records (the `ShopStore.shops()` the Chatwoot routing reads): shop-b claims account 5."""
-
-    async def shops(self) -> list[ShopRecord]:
-        return [ShopRecord("shop-b", "B", {"chatwoot_account": "5"})]
-
-
 async def test_send_posts_the_reply_into_chatwoot_and_records_it(
     serve: ServeFactory, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
 ) -> None:
@@ -142,7 +135,7 @@ async def test_send_says_why_it_cannot(
     assert response.status == 503
     assert (await response.json())["errors"][0]["field"] == "chatwoot"
     configured = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
-    served = await serve(configured, shops=ClaimedShops())
+    served = await serve(configured, shops=[ShopRecord("shop-b", "B", {"chatwoot_account": "5"})])
     for changes, status, field in (
         ({"account_id": 5}, 403, "account_id"),  # another shop's account: the appContext is not trusted
         ({}, 422, "account_id"),  # the default shop claims no account of its own: it must be named
