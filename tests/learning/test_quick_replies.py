@@ -1,0 +1,33 @@
+"""Quick replies are learned from a shop's own chats, per slot, diverse, without placeholders."""
+
+from __future__ import annotations
+
+from assistant.learning.quick_replies import OPENING, QuickReplyRules, learn_quick_replies
+
+PAIRS = [
+    *[("好的", "请问还有其他可以帮到您的吗?", False)] * 6,
+    *[("嗯嗯", "请问还有其他还可以帮到您的吗", False)] * 3,  # the same reply, worded a little differently
+    *[("好的", "亲，不客气哦，祝您生活愉快", False)] * 4,
+    *[("好", "您的单号是[订单x]", False)] * 9,  # holds a placeholder: not a stock reply
+    ("好的", "这款被子是新疆长绒棉的，可以机洗，建议不要暴晒，晾干后拍一拍就蓬松了，冬天盖很暖和的哦亲", False),
+    *[("谢谢", "不客气的亲", False)] * 2,
+    ("谢谢", "您太客气了", False),  # sent once: not yet a habit
+    *[("你好我想问下发票", "您好，请问有什么可以帮您?", True)] * 3,
+]
+
+
+def test_the_most_sent_short_replies_per_slot_cover_different_replies() -> None:
+    quick = learn_quick_replies(PAIRS)
+    ack = quick.by_slot["acknowledgement"]
+    assert [q.text for q in ack] == ["请问还有其他可以帮到您的吗?", "亲，不客气哦，祝您生活愉快"]
+    assert ack[0].covers == 9 and ack[0].of == 23  # both wordings, out of every reply to an acknowledgement
+    assert [q.text for q in quick.by_slot["thanks"]] == ["不客气的亲"]
+    assert [q.text for q in quick.by_slot[OPENING]] == ["您好，请问有什么可以帮您?"]
+    assert quick.for_turn("嗯", first_turn=False) == ack
+    assert quick.for_turn("发票怎么开", first_turn=False) == ()
+
+
+def test_rules_bound_length_and_count() -> None:
+    quick = learn_quick_replies(PAIRS, QuickReplyRules(max_chars=8, min_count=5))
+    assert [q.text for q in quick.by_slot.get("acknowledgement", ())] == []
+    assert len(learn_quick_replies(PAIRS, QuickReplyRules(per_slot=1))) == 3

@@ -1,0 +1,52 @@
+"""Authored rules for stock turns, and the character F1 that Smart Reply is scored with."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.learning.quick_replies import OPENING, SUBSTANTIVE, slot_of
+from assistant.learning.similarity import best_f1, char_f1, reply_chars
+from assistant.learning.turns import TurnKind, turn_kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("好的", TurnKind.ACKNOWLEDGEMENT),
+        ("嗯嗯 好吧~", TurnKind.ACKNOWLEDGEMENT),
+        ("OK", TurnKind.ACKNOWLEDGEMENT),
+        ("是的呀", TurnKind.ACKNOWLEDGEMENT),
+        ("好的，谢谢亲", TurnKind.THANKS),
+        ("辛苦了", TurnKind.THANKS),
+        ("没有了 谢谢", TurnKind.CLOSING),
+        ("暂时没了，拜拜", TurnKind.CLOSING),
+        ("在吗？", TurnKind.GREETING),
+        ("转人工", TurnKind.GREETING),
+        ("配送咨询", TurnKind.GREETING),
+        ("[订单x]", TurnKind.ORDER_CARD),
+        ("订单号：1234567 下单时间：2024-05-01", TurnKind.ORDER_CARD),
+        ("好的那我明天再来问发票的事", None),
+        ("不是", None),
+        ("还没收到货", None),
+        ("谢谢你们发错货了吗", None),
+        ("可以开发票吗", None),
+    ],
+)
+def test_turn_kinds(text: str, kind: TurnKind | None) -> None:
+    assert turn_kind(text) == kind
+
+
+def test_slots_put_a_chat_opening_apart() -> None:
+    assert slot_of("我的快递到哪了", first_turn=True) == OPENING
+    assert slot_of("我的快递到哪了", first_turn=False) == SUBSTANTIVE
+    assert slot_of("好的", first_turn=True) == "acknowledgement"
+
+
+def test_char_f1_ignores_spacing_and_marks_and_counts_placeholders_once() -> None:
+    assert char_f1("亲，在的呢!", "亲 在的呢") == 1.0
+    assert reply_chars("单号[订单x]") == "单号\ue000"
+    assert char_f1("好的", "不客气") == 0.0
+    assert char_f1("", "好的") == 0.0
+    # 请问还有其他可以帮到您的吗 vs the same with 还: 13 of 13 and 14 characters shared
+    assert char_f1("请问还有其他可以帮到您的吗?", "请问还有其他还可以帮到您的吗?") == pytest.approx(2 * 13 / 27)
+    assert best_f1("好的呢", ["不是", "好的"]) == pytest.approx(0.8)
