@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.errors import CliError
-from assistant.knowledge.harvest import ChatLogError, harvest
+from assistant.knowledge.harvest import ChatLogError, harvest_chats
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.learning.quick_replies import quick_reply_rows
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +26,10 @@ def register(subparsers: Any) -> None:
     collect.add_argument(
         "--out", type=Path, default=Path("knowledge/candidates/harvested.jsonl"),
         help="where to write candidates (default: knowledge/candidates/harvested.jsonl, not loaded until moved)",
+    )  # fmt: skip
+    collect.add_argument(
+        "--quick-out", type=Path, default=None,
+        help="where to write the learned quick replies (default: quick_replies.jsonl beside --out)",
     )  # fmt: skip
     collect.add_argument("--limit", type=int, default=0, help="keep at most N candidates (0: all)")
     collect.set_defaults(handler=run_harvest)
@@ -45,20 +50,29 @@ def run_harvest(args: argparse.Namespace) -> int:
     if not args.chats.is_file():
         raise CliError(f"{args.chats}: no such chat log")
     try:
-        rows, stats = harvest(args.chats)
+        result = harvest_chats(args.chats)
     except ChatLogError as exc:
         raise CliError(str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"{args.chats}: cannot read ({exc})") from exc
+    rows, stats = result.rows, result.stats
     if args.limit > 0:
         rows = rows[: args.limit]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(args.out)
+    quick_out = args.quick_out or args.out.with_name("quick_replies.jsonl")
+    quick = quick_reply_rows(result.quick)
+    _write_jsonl(args.out, rows)
+    _write_jsonl(quick_out, quick)
     dropped = ", ".join(f"{k} {v}" for k, v in stats.dropped.most_common())
     print(
         f"{stats.sessions} sessions, {stats.pairs} customer→agent pairs: wrote {len(rows)} candidates to {args.out}\n"
-        f"dropped: {dropped or 'none'}"
+        f"not candidates: {dropped or 'none'}\n"
+        f"{len(quick)} quick replies (the short replies and closings agents send most) to {quick_out}"
     )
     return 0
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    tmp.replace(path)

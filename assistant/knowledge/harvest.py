@@ -3,9 +3,13 @@
 Input: JSONL sessions, one per line: `{"session": ..., "turns": [{"role": "customer"|"agent",
 "text": ...}, ...]}` (the format of the JDDC sample). Consecutive turns of one side are joined.
 A pair is kept only when both sides carry content: greetings, "在吗", order-number-only lines,
-the agent's stock openers and closers, and replies too short to help are dropped, as are replies
-so frequent across the log that they are templates, and exact duplicates.
-The candidates go to review (`knowledge/candidates/`), not straight into the library.
+the agent's stock openers and closers, and replies too short to help are not candidates, nor are
+replies so frequent across the log that they are templates, nor exact duplicates (placeholders
+such as `[数字x]` are ignored when comparing). Those short replies and closings are what agents
+send most, so they are not thrown away: `harvest_chats` learns the shop's quick replies from
+every pair (assistant/learning/quick_replies.py).
+The candidates go to review (`knowledge/candidates/`), not straight into the library;
+`entries_from_harvest` groups them by reply into knowledge entries for a replay.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.knowledge.model import KnowledgeEntry, SourceKind
+from assistant.learning.quick_replies import ChatPair, QuickReplies, QuickReplyRules, learn_quick_replies
 from assistant.retrieval.text import clean
 
 # Messages that carry no question: greetings, pings, thanks, acknowledgements.
@@ -54,11 +60,28 @@ class HarvestStats:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class Harvest:
+    """What a chat log yields: candidate past replies, the shop's quick replies, and counts."""
+
+    rows: list[dict[str, Any]]
+    quick: QuickReplies
+    stats: HarvestStats
+
+
 class ChatLogError(Exception):
     """A chat log row is malformed; the message names file and line."""
 
 
-def _sessions(path: Path) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+Session = tuple[int, list[tuple[str, str]]]
+
+
+def read_chat_log(path: Path) -> list[Session]:
+    """(line number, turns as (role, text)) for each session of a JSONL chat log."""
+    return list(_sessions(path))
+
+
+def _sessions(path: Path) -> Iterator[Session]:
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -91,6 +114,11 @@ def _merged(turns: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return merged
 
 
+def reply_key(text: str) -> str:
+    """What two replies are compared on when grouping: placeholders, marks and spaces ignored."""
+    return _content(text)
+
+
 def _content(text: str) -> str:
     return clean(_PLACEHOLDER.sub(" ", text)).replace(" ", "")
 
@@ -116,17 +144,38 @@ def chaff_reason(customer: str, reply: str, rules: HarvestRules) -> str | None:
 
 def harvest(path: Path, rules: HarvestRules | None = None) -> tuple[list[dict[str, Any]], HarvestStats]:
     """Candidate past replies from a chat log, and counts of what was kept and dropped why."""
+    result = harvest_chats(path, rules)
+    return result.rows, result.stats
+
+
+def harvest_chats(path: Path, rules: HarvestRules | None = None, quick_rules: QuickReplyRules | None = None) -> Harvest:
+    """Candidate past replies and quick replies from a chat log file."""
+    return harvest_sessions(_sessions(path), path.name, rules, quick_rules)
+
+
+def harvest_sessions(
+    sessions: Iterable[Session],
+    source: str,
+    rules: HarvestRules | None = None,
+    quick_rules: QuickReplyRules | None = None,
+) -> Harvest:
+    """Candidate past replies and quick replies from sessions read from `source` (a file name)."""
     rules = rules or HarvestRules()
     stats = HarvestStats()
     pairs: list[tuple[int, str, str, list[str]]] = []
-    for number, turns in _sessions(path):
+    chat_pairs: list[ChatPair] = []
+    for number, turns in sessions:
         stats.sessions += 1
         merged = _merged(turns)
+        first = True
         for i in range(len(merged) - 1):
             if merged[i][0] == "customer" and merged[i + 1][0] == "agent":
                 context = [t for _, t in merged[max(0, i - rules.context_turns) : i]]
                 pairs.append((number, merged[i][1], merged[i + 1][1], context))
+                chat_pairs.append((merged[i][1], merged[i + 1][1], first))
+                first = False
     stats.pairs = len(pairs)
+    quick = learn_quick_replies(chat_pairs, quick_rules)
     reply_counts = Counter(_content(reply) for _, _, reply, _ in pairs)
     template_at = max(3, int(rules.template_share * len(pairs)))
     seen: set[tuple[str, str]] = set()
@@ -145,7 +194,30 @@ def harvest(path: Path, rules: HarvestRules | None = None) -> tuple[list[dict[st
         digest = hashlib.sha256(f"{customer}\x00{reply}".encode()).hexdigest()[:10]
         out.append({
             "id": f"harvest-{digest}", "customer": customer, "reply": reply, "context": context,
-            "why": f"harvested from {path.name}:{number}; review before use", "tags": [],
+            "why": f"harvested from {source}:{number}; review before use", "tags": [],
         })  # fmt: skip
     stats.kept = len(out)
-    return out, stats
+    return Harvest(out, quick, stats)
+
+
+def entries_from_harvest(rows: Iterable[dict[str, Any]], max_keys: int = 20) -> tuple[KnowledgeEntry, ...]:
+    """Harvested pairs as knowledge entries: one entry per reply (compared without placeholders,
+    spaces and marks), keyed by every customer wording that got it, in first-seen order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(_content(row["reply"]), []).append(row)
+    entries = []
+    for group in grouped.values():
+        first = group[0]
+        wordings = list(dict.fromkeys(r["customer"] for r in group))[:max_keys]
+        entries.append(
+            KnowledgeEntry(
+                id=first["id"],
+                kind=SourceKind.PAST_REPLY,
+                questions=tuple(wordings),
+                reply=first["reply"],
+                origin=first["why"].split("; ")[0].removeprefix("harvested from "),
+                context=tuple(first["context"]),
+            )
+        )
+    return tuple(entries)

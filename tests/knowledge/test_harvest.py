@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.knowledge.harvest import ChatLogError, HarvestRules, chaff_reason, harvest
+from assistant.knowledge.harvest import (
+    ChatLogError,
+    HarvestRules,
+    chaff_reason,
+    entries_from_harvest,
+    harvest,
+    harvest_chats,
+)
 from tests.conftest import shared_data
 
 
@@ -71,3 +78,53 @@ def test_cli_reports_a_bad_log_without_a_traceback(tmp_path: Path, capsys: pytes
     log.write_text('{"turns": [{"role": "bot", "text": "hi"}]}\n', encoding="utf-8")
     assert main(["knowledge", "harvest", str(log), "--out", str(tmp_path / "o.jsonl")]) == 2
     assert "chats.jsonl:1: turn 1 needs role customer|agent and text" in capsys.readouterr().err
+
+
+def test_short_replies_and_closings_become_quick_replies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    question = ("customer", "被子能机洗吗"), ("agent", "亲，可以机洗的，建议用洗衣袋，水温不超过30度哦")
+    log = tmp_path / "chats.jsonl"
+    log.write_text("\n".join([
+        session(("customer", "在吗"), ("agent", "您好，请问有什么可以帮您?"), *question, ("customer", "好的"),
+                ("agent", "请问还有其他可以帮到您的吗?"), ("customer", "没有了谢谢"), ("agent", "感谢您的支持，再见!")),
+        session(("customer", "你好"), ("agent", "您好，请问有什么可以帮您?"), ("customer", "嗯嗯"),
+                ("agent", "请问还有其他可以帮到您的吗?"), ("customer", "没了"), ("agent", "感谢您的支持，再见~")),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    result = harvest_chats(log)
+    assert [r["customer"] for r in result.rows] == ["被子能机洗吗"]
+    assert [q.text for q in result.quick.by_slot["acknowledgement"]] == ["请问还有其他可以帮到您的吗?"]
+    assert [q.text for q in result.quick.by_slot["closing"]] == ["感谢您的支持，再见!"]  # both forms, one reply
+    assert [q.text for q in result.quick.by_slot["greeting"]] == ["您好，请问有什么可以帮您?"]
+    out = tmp_path / "candidates.jsonl"
+    assert main(["knowledge", "harvest", str(log), "--out", str(out)]) == 0
+    quick = [json.loads(line) for line in (tmp_path / "quick_replies.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {"slot": "closing", "reply": "感谢您的支持，再见!", "covers": 2, "of": 2} in quick
+    assert "3 quick replies" in capsys.readouterr().out
+
+
+def test_entries_group_harvested_pairs_by_reply_ignoring_placeholders() -> None:
+    rows = [
+        {
+            "id": "harvest-1",
+            "customer": "几天到",
+            "reply": "亲，[数字x]天左右到哦",
+            "context": [],
+            "why": "harvested from c:1; r",
+        },
+        {
+            "id": "harvest-2",
+            "customer": "多久能到",
+            "reply": "亲，[数字x] 天左右到哦！",
+            "context": [],
+            "why": "harvested from c:2; r",
+        },
+        {
+            "id": "harvest-3",
+            "customer": "能机洗吗",
+            "reply": "可以机洗的亲，水温别太高",
+            "context": [],
+            "why": "harvested from c:3; r",
+        },
+    ]
+    first, second = entries_from_harvest(rows)
+    assert (first.id, first.questions, first.origin) == ("harvest-1", ("几天到", "多久能到"), "c:1")
+    assert second.questions == ("能机洗吗",)
