@@ -8,13 +8,14 @@ Both paths run the same ranking, calibration and emotion reading.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.learning.reranking import ShopLearning
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -53,10 +54,12 @@ class Suggester:
         ranker: SuggestionRanker,
         detector: EmotionReader | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        learning: ShopLearning | None = None,
     ) -> None:
         self.ranker = ranker
         self.detector = detector if detector is not None else build_detector()
         self.threshold = threshold
+        self.learning = learning
 
     @classmethod
     def from_snapshot(
@@ -65,9 +68,16 @@ class Suggester:
         detector: EmotionReader | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         weights: RankingWeights | None = None,
+        learning: ShopLearning | None = None,
     ) -> Suggester:
-        """The shipped ranker over `snapshot`: emotion cues move apologies first for an angry customer."""
-        return cls(SuggestionRanker(snapshot, weights=weights, tag_bias=tag_bias), detector, threshold)
+        """The shipped ranker over `snapshot`: emotion cues move apologies first for an angry customer;
+        with `learning`, the shop's quick replies and priors (assistant/learning/reranking.py)."""
+        ranker = SuggestionRanker(snapshot, weights=weights, tag_bias=tag_bias)
+        return cls(ranker, detector, threshold, learning)
+
+    def with_learning(self, learning: ShopLearning | None) -> Suggester:
+        """The same snapshot and reader with another shop's learning (or none)."""
+        return Suggester(self.ranker, self.detector, self.threshold, learning)
 
     @property
     def index_version(self) -> str:
@@ -82,8 +92,13 @@ class Suggester:
         reading = NO_EMOTION
         if read_emotion:
             reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
-        suggestions = tuple(self.ranker.rank(request, query_vectors, reading))
-        return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
+        if self.learning is None:
+            suggestions = tuple(self.ranker.rank(request, query_vectors, reading))
+            return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
+        pool = self.ranker.rank(replace(request, k=self.learning.pool_size(request.k)), query_vectors, reading)
+        found = answerable(pool, self.threshold)
+        suggestions = self.learning.apply(request, pool)
+        return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)
 
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:
         """Encode with `embedder`, then rank: the synchronous path of the CLI and the evaluations."""
