@@ -7,7 +7,18 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.cli import eval_emotion, eval_retrieval, index, knowledge, shop, store, suggest, token
+from assistant.cli import (
+    eval_emotion,
+    eval_gaps,
+    eval_replay,
+    eval_retrieval,
+    index,
+    knowledge,
+    shop,
+    store,
+    suggest,
+    token,
+)
 from assistant.cli import serve as serve_command
 from assistant.cli.errors import CliError
 
@@ -30,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluations = evaluate.add_subparsers(dest="evaluation", metavar="WHAT", required=True)
     eval_retrieval.register(evaluations)
     eval_emotion.register(evaluations)
+    eval_replay.register(evaluations)
+    eval_gaps.register(evaluations)
     return parser
 
 

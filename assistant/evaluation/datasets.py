@@ -108,3 +108,41 @@ def read_selection(path: Path) -> list[SelectionRow]:
             raise DatasetError(f"{path}:{number}: `labels` must mark the right candidate(s) with 1")
         rows.append(SelectionRow(context, candidates, [int(x) for x in labels]))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTurn:
+    """One turn of a chat session; an agent turn may list other acceptable replies."""
+
+    role: str
+    text: str
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSession:
+    """A chat session of the JDDC sessions format, with the line it was read from."""
+
+    session: str
+    line: int
+    turns: tuple[ChatTurn, ...]
+
+
+def read_sessions(path: Path) -> list[ChatSession]:
+    """Sessions (`session`, `turns` of `role` customer|agent and `text`, optional `alternatives`)."""
+    out = []
+    for number, row in jsonl(path):
+        turns = row.get("turns")
+        if not isinstance(turns, list):
+            raise DatasetError(f"{path}:{number}: expected an object with a `turns` list")
+        parsed = []
+        for i, turn in enumerate(turns, start=1):
+            if not (isinstance(turn, dict) and turn.get("role") in ("customer", "agent")
+                    and isinstance(turn.get("text"), str)):  # fmt: skip
+                raise DatasetError(f"{path}:{number}: turn {i} needs role customer|agent and text")
+            alternatives = turn.get("alternatives", [])
+            if not (isinstance(alternatives, list) and all(isinstance(a, str) for a in alternatives)):
+                raise DatasetError(f"{path}:{number}: turn {i}: `alternatives` must be a list of strings")
+            parsed.append(ChatTurn(turn["role"], turn["text"], tuple(alternatives)))
+        out.append(ChatSession(str(row.get("session", number)), number, tuple(parsed)))
+    return out

