@@ -21,6 +21,8 @@ from aiohttp import web
 
 from assistant import __version__
 from assistant.service import api, keys, shared_state
+from assistant.service.admin.app import PREFIX as ADMIN_PREFIX
+from assistant.service.admin.app import create_admin_app
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
@@ -137,6 +139,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     metrics = app[keys.METRICS]
     app[keys.STORE] = store
+    app[keys.TOKENS] = store
     app[keys.RECORDER] = Recorder(store, budget_s=s.request_timeout_s, dropped=metrics.records_dropped.inc)
     purging = asyncio.get_running_loop().create_task(_purge_daily(store, s.retention_days), name="purge")
     try:
@@ -280,5 +283,6 @@ def create_app(
     app.router.add_get("/metrics", api.metrics, allow_head=False)
     app.router.add_get("/openapi.json", api.openapi, allow_head=False)
     add_panel_routes(app)
+    app.add_subapp(ADMIN_PREFIX, create_admin_app())
     app.on_shutdown.append(close_bus)
     return app

@@ -40,15 +40,16 @@ def token_from(request: web.Request) -> str | None:
 async def authenticate(request: web.Request, *, role: Role, shop: str | None = None) -> Principal:
     """The caller, allowed `role` (an admin may act as an agent) for `shop` when one is named.
 
-    401 without a valid token (unless open access applies), 403 for another shop's token or an
-    agent token on an admin route.
+    401 without a valid token (open access applies to agent routes only: admin routes always need
+    an admin token), 403 for another shop's token or an agent token on an admin route.
     """
-    app = request.app
-    settings = app[keys.SETTINGS]
-    tokens = app.get(keys.TOKENS)
+    state = request.config_dict  # the root app's state, also from a sub-app (admin, panel)
+    settings = state[keys.SETTINGS]
+    tokens = state.get(keys.TOKENS)
     secret = token_from(request)
     if secret is None:
-        if settings.open_access and (tokens is None or not await tokens.has_tokens()):
+        open_mode = settings.open_access and (tokens is None or not await tokens.has_tokens())
+        if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
         raise Unauthorized.on("Authorization", "a token is required: Authorization: Bearer <token>")
     record = await tokens.verify_token(secret) if tokens is not None else None

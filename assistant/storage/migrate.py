@@ -8,7 +8,10 @@ thread (`asyncio.to_thread(migrate, url)`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.storage.protocols import StoreError
@@ -26,8 +29,33 @@ def yoyo_url(url: str) -> str:
     return url
 
 
+@contextlib.contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    """For SQLite, an exclusive lock on a file beside the database while it migrates.
+
+    yoyo's lock table is itself a table in the file: several processes opening a new file at
+    once race on creating it ("database table is locked"). An OS file lock serialises them first.
+    """
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    lock_path = Path(url.removeprefix("sqlite:///") + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(url: str) -> list[str]:
     """Apply every migration not yet applied to the database at `url`; the ids applied."""
+    with _file_lock(url):
+        return _migrate(url)
+
+
+def _migrate(url: str) -> list[str]:
     from yoyo import get_backend, read_migrations
 
     try:
