@@ -22,8 +22,8 @@ from assistant.service.errors import ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
 from assistant.storage.recorder import Recorder, RecordsNotStored
-from assistant.storage.records import MessageRecord, Record, SuggestionRecord
-from assistant.suggest.pipeline import Suggester
+from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
+from assistant.suggest.pipeline import Suggester, SuggestOutcome
 
 Role = Literal["customer", "agent"]
 
@@ -182,7 +182,7 @@ class SuggestionService:
             ) from None
         done = time.perf_counter()
         await self._memory.add(key, Turn("customer", message.text))
-        await self._record(message, outcome.suggestions, outcome.index_version)
+        await self._record(message, outcome, (done - started) * 1000)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         result = SuggestResult(
             message,
@@ -199,10 +199,25 @@ class SuggestionService:
             await listener.suggested(result, context)
         return result
 
-    async def _record(self, message: IncomingMessage, suggestions: Sequence[Suggestion], version: str) -> None:
+    async def _record(self, message: IncomingMessage, outcome: SuggestOutcome, total_ms: float) -> None:
         shown = _now()
+        suggestions, version, reading = outcome.suggestions, outcome.index_version, outcome.reading
+        answer = AnswerRecord(
+            message.platform,
+            message.shop,
+            message.conversation_id,
+            message.message_id,
+            outcome.answerable,
+            max((s.score for s in suggestions), default=0.0),
+            tuple((cue.name, cue.level) for cue in reading.shown()),
+            reading.escalation_reasons if reading.escalate else (),
+            round(total_ms, 3),
+            version,
+            shown,
+        )
         await self.store_records(
             self._message_record(message),
+            answer,
             *(
                 SuggestionRecord(
                     message.platform,

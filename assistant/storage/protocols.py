@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from assistant.storage.records import FeedbackRecord, MessageRecord, Record, SuggestionRecord
+from assistant.storage.records import FeedbackRecord, MessageRecord, Record, ShopHistory, SuggestionRecord
 
 Role = Literal["admin", "agent"]
 JobState = Literal["queued", "running", "done", "failed"]
@@ -213,6 +213,11 @@ class RecordStore(Protocol):
 
     async def feedback(self, shop: str, conversation_id: str | None = None) -> list[FeedbackRecord]:
         """A shop's feedback, oldest first (one conversation's, or all)."""
+        ...
+
+    async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory:
+        """The shop's messages, suggestions, feedback and answers from `since` up to `until`
+        (ISO 8601 UTC; `until` None: up to now), each oldest first (the analytics read this)."""
         ...
 
     async def purge(self, before: str) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""The conversation records in the store: messages, suggestions shown, agents' feedback.
+"""The conversation records in the store: messages, suggestions shown, agents' feedback, and
+what the service answered (answerable, cues, escalation, time taken).
 
 Written in one transaction per batch (`Recorder` gathers concurrent writers), read back per
 shop and conversation, purged by age (`retention_days`).
@@ -14,7 +15,14 @@ from dataclasses import astuple
 from typing import Any
 
 from assistant.storage.database import Database, Row, Transaction, retry_busy
-from assistant.storage.records import FeedbackRecord, MessageRecord, Record, SuggestionRecord
+from assistant.storage.records import (
+    AnswerRecord,
+    FeedbackRecord,
+    MessageRecord,
+    Record,
+    ShopHistory,
+    SuggestionRecord,
+)
 
 _MESSAGE_COLUMNS = (
     "platform, shop, conversation_id, message_id, role, text, sent_at, received_at, sender_kind, agent_id, agent_name"
@@ -25,6 +33,10 @@ _SUGGESTION_COLUMNS = (
 _FEEDBACK_COLUMNS = (
     "id, shop, conversation_id, message_id, action, index_version, agent, entry_id, rank, score, text, cue, "
     "elapsed_ms, shown, at"
+)
+
+_ANSWER_COLUMNS = (
+    "platform, shop, conversation_id, message_id, answerable, top_score, cues, escalation, total_ms, index_version, at"
 )
 
 
@@ -43,6 +55,14 @@ _INSERT_SUGGESTIONS = (
 )
 _INSERT_FEEDBACK = (
     f"INSERT INTO feedback ({_FEEDBACK_COLUMNS}) VALUES ({_placeholders(_FEEDBACK_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+
+_INSERT_ANSWERS = (
+    f"INSERT INTO answers ({_ANSWER_COLUMNS}) VALUES ({_placeholders(_ANSWER_COLUMNS)}) "
+    "ON CONFLICT (platform, shop, conversation_id, message_id) DO UPDATE SET "
+    "answerable=excluded.answerable, top_score=excluded.top_score, cues=excluded.cues, "
+    "escalation=excluded.escalation, total_ms=excluded.total_ms, index_version=excluded.index_version, "
+    "at=excluded.at"
 )
 
 
@@ -67,6 +87,24 @@ def _feedback(row: Row) -> FeedbackRecord:
     )  # fmt: skip
 
 
+def _answer_row(record: AnswerRecord) -> tuple[Any, ...]:
+    return (
+        record.platform, record.shop, record.conversation_id, record.message_id, int(record.answerable),
+        float(record.top_score), json.dumps([list(c) for c in record.cues], ensure_ascii=False),
+        json.dumps(list(record.escalation), ensure_ascii=False), float(record.total_ms), record.index_version,
+        record.at or _now(),
+    )  # fmt: skip
+
+
+def _answer(row: Row) -> AnswerRecord:
+    (platform, shop, conversation, message, answerable, top, cues, escalation, total_ms, version, at) = row
+    return AnswerRecord(
+        platform, shop, conversation, message, bool(answerable), float(top),
+        tuple((str(name), str(level)) for name, level in json.loads(cues)), tuple(json.loads(escalation)),
+        float(total_ms), version, at,
+    )  # fmt: skip
+
+
 class RecordTables:
     """Messages, suggestions and feedback over one `Database` (a part of `SqlStore`)."""
 
@@ -79,6 +117,7 @@ class RecordTables:
             (*astuple(r)[:6], float(r.score), *astuple(r)[7:]) for r in records if isinstance(r, SuggestionRecord)
         ]
         feedback = [_feedback_row(r) for r in records if isinstance(r, FeedbackRecord)]
+        answers = [_answer_row(r) for r in records if isinstance(r, AnswerRecord)]
 
         async def work(tx: Transaction) -> None:
             if messages:
@@ -87,8 +126,10 @@ class RecordTables:
                 await tx.executemany(_INSERT_SUGGESTIONS, suggestions)
             if feedback:
                 await tx.executemany(_INSERT_FEEDBACK, feedback)
+            if answers:
+                await tx.executemany(_INSERT_ANSWERS, answers)
 
-        if messages or suggestions or feedback:
+        if messages or suggestions or feedback or answers:
             await retry_busy(self._records_db, work, deadline)
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]:
@@ -118,12 +159,42 @@ class RecordTables:
         )
         return [_feedback(row) for row in rows]
 
+    async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory:
+        """The shop's records from `since` up to (not including) `until` (ISO 8601 UTC), oldest first."""
+        until = until or "9999"
+        db = self._records_db
+        messages = await db.fetch(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=? AND received_at >= ? AND received_at < ? "
+            "ORDER BY received_at, sent_at, message_id",
+            (shop, since, until),
+        )
+        suggestions = await db.fetch(
+            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE shop=? AND shown_at >= ? AND shown_at < ? "
+            "ORDER BY shown_at, message_id, rank",
+            (shop, since, until),
+        )
+        feedback = await db.fetch(
+            f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE shop=? AND at >= ? AND at < ? ORDER BY at, id",
+            (shop, since, until),
+        )
+        answers = await db.fetch(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE shop=? AND at >= ? AND at < ? ORDER BY at, message_id",
+            (shop, since, until),
+        )
+        return ShopHistory(
+            [MessageRecord(*row) for row in messages],
+            [SuggestionRecord(*row) for row in suggestions],
+            [_feedback(row) for row in feedback],
+            [_answer(row) for row in answers],
+        )
+
     async def purge(self, before: str) -> dict[str, int]:
         async def work(tx: Transaction) -> dict[str, int]:
             return {
                 "messages": await tx.execute("DELETE FROM messages WHERE received_at < ?", (before,)),
                 "suggestions": await tx.execute("DELETE FROM suggestions WHERE shown_at < ?", (before,)),
                 "feedback": await tx.execute("DELETE FROM feedback WHERE at < ?", (before,)),
+                "answers": await tx.execute("DELETE FROM answers WHERE at < ?", (before,)),
             }
 
         return await retry_busy(self._records_db, work)

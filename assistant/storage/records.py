@@ -1,6 +1,7 @@
 """The records of what happened in conversations: messages (customer and agent), the
 suggestions shown for them, and what agents did with them (feedback). Written by the service,
-read back by the learning loop and the analytics."""
+read back by the learning loop and the analytics; what the service answered (answerable, cues,
+escalation, time taken) for the analytics."""
 
 from __future__ import annotations
 
@@ -75,4 +76,35 @@ class FeedbackRecord:
     at: str = ""
 
 
-Record = MessageRecord | SuggestionRecord | FeedbackRecord
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """What the service answered for one customer message, beside the suggestions it showed.
+
+    `answerable` says whether a suggestion reached the shop's threshold (`top_score` is the best
+    score), `cues` the cues shown as `(name, level)` (medium and high), `escalation` the reasons
+    when the conversation was escalated (empty otherwise), `total_ms` the time to suggest."""
+
+    platform: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    answerable: bool
+    top_score: float
+    cues: tuple[tuple[str, str], ...] = ()
+    escalation: tuple[str, ...] = ()
+    total_ms: float = 0.0
+    index_version: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShopHistory:
+    """A shop's records over a window of time, each list oldest first (what analytics read)."""
+
+    messages: list[MessageRecord] = field(default_factory=list)
+    suggestions: list[SuggestionRecord] = field(default_factory=list)
+    feedback: list[FeedbackRecord] = field(default_factory=list)
+    answers: list[AnswerRecord] = field(default_factory=list)
+
+
+Record = MessageRecord | SuggestionRecord | FeedbackRecord | AnswerRecord

@@ -51,6 +51,19 @@ async def test_a_locked_database_delays_answers_and_loses_nothing(make_client: C
     assert len(await client.app[keys.STORE].suggestions("demo", "locked")) == 30 * 5
 
 
+async def test_what_was_answered_is_recorded_with_cues_escalation_and_time(client: TestClient[Any, Any]) -> None:
+    text = "都三天了还没发货！！！再不发我就给差评"
+    response = await client.post("/v1/suggest", json=suggest_body(text, conversation_id="answered", message_id="a1"))
+    body = await response.json()
+    (answer,) = (await client.app[keys.STORE].history("demo", retention_cutoff(1))).answers
+    assert (answer.conversation_id, answer.message_id, answer.answerable) == ("answered", "a1", body["answerable"])
+    assert answer.top_score == max(s["score"] for s in body["suggestions"])
+    shown = {(c["name"], c["level"]) for c in body["emotion"]["cues"] if c["level"] in ("medium", "high")}
+    assert set(answer.cues) == shown and shown
+    assert answer.escalation and list(answer.escalation) == body["emotion"]["escalation_reasons"]
+    assert answer.total_ms > 0 and answer.index_version == body["index_version"]
+
+
 async def test_past_the_deadline_the_answer_is_503_and_the_loss_is_counted(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
@@ -58,7 +71,7 @@ async def test_past_the_deadline_the_answer_is_503_and_the_loss_is_counted(
     client = await make_client(make_settings(database_url=f"sqlite:///{db}", request_timeout_s=2.0))
     _, status, first = await send(client, "late", 0)
     assert status == 200
-    per_request = 1 + len(first["suggestions"])  # the message and each suggestion shown
+    per_request = 2 + len(first["suggestions"])  # the message, what was answered, each suggestion shown
     holder = hold_write_lock(db)
     try:
         answers = await asyncio.gather(*(send(client, "late", n) for n in range(1, 9)))

@@ -12,7 +12,7 @@ from assistant.storage.migrate import MIGRATIONS, applied_migrations, redact
 from assistant.storage.protocols import StoreError
 from tests.storage.conftest import backend_url
 
-TABLES = {"shops", "knowledge_rows", "snapshots", "jobs", "tokens", "messages", "suggestions", "feedback"}
+TABLES = {"shops", "knowledge_rows", "snapshots", "jobs", "tokens", "messages", "suggestions", "feedback", "answers"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
