@@ -1,0 +1,318 @@
+"""A shop's analytics from its records: acceptance, coverage, cues, escalations, agents, latency.
+
+Pure functions over a `ShopHistory` (what the store returns for a window of time) and the text
+of the shop's entries; the admin API serves them and the admin page draws them.
+
+* Acceptance is measured without clicks: every human agent's reply is matched to the
+  suggestions shown for the customer's latest message before it (`acceptance.match_reply`):
+  *used* as is, *edited* (how much: 1 − character similarity), or *not used*. A reply with
+  nothing shown before it is not counted.
+* Coverage is the share of suggested-for customer messages that were answerable.
+* Cues are the ones the panel showed (medium and high); an escalation is a message for which
+  the service raised one.
+* Per agent: replies and what they did with the suggestions, and the panel's explicit actions.
+* Latency: the service's time to suggest, percentiles overall and per day.
+
+Days are UTC calendar days (`YYYY-MM-DD`, the first ten characters of the stored ISO times).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
+from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
+
+UNKNOWN_AGENT = "(unknown)"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOutcome:
+    """One agent reply and what it did with the suggestions shown before it."""
+
+    conversation_id: str
+    message_id: str
+    at: str
+    agent: str
+    outcome: Outcome
+    entry_id: str | None
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayAcceptance:
+    day: str
+    used: int = 0
+    edited: int = 0
+    not_used: int = 0
+
+    @property
+    def replies(self) -> int:
+        return self.used + self.edited + self.not_used
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceStats:
+    replies: int
+    used: int
+    edited: int
+    not_used: int
+    used_share: float | None  # used or edited, over replies
+    mean_edit: float | None  # mean 1 − similarity of the edited replies
+    by_day: list[DayAcceptance]
+
+
+@dataclass(frozen=True, slots=True)
+class DayCoverage:
+    day: str
+    messages: int
+    answerable: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageStats:
+    messages: int
+    answerable: int
+    share: float | None
+    by_day: list[DayCoverage]
+
+
+@dataclass(frozen=True, slots=True)
+class CueCount:
+    cue: str
+    medium: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionStats:
+    messages: int
+    with_cue: int
+    cues: list[CueCount]
+    escalations: int
+    escalation_reasons: list[ReasonCount]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentUse:
+    agent: str
+    replies: int
+    used: int
+    edited: int
+    not_used: int
+    panel_actions: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DayLatency:
+    day: str
+    count: int
+    p50_ms: float
+    p95_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyStats:
+    count: int
+    mean_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+    by_day: list[DayLatency]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopStats:
+    """Everything `GET /v1/admin/shops/{shop}/stats` answers."""
+
+    shop: str
+    since: str
+    until: str
+    days: list[str]
+    acceptance: AcceptanceStats
+    coverage: CoverageStats
+    emotion: EmotionStats
+    agents: list[AgentUse]
+    latency: LatencyStats
+    feedback: dict[str, int]  # the panel's explicit actions: use, edit, send, dismiss, cue_wrong
+
+
+def day_of(at: str) -> str:
+    return at[:10]
+
+
+def days_between(since: dt.date, until: dt.date) -> list[str]:
+    """Every day from `since` to `until`, both included."""
+    return [(since + dt.timedelta(days=n)).isoformat() for n in range((until - since).days + 1)]
+
+
+def agent_of(message: MessageRecord) -> str:
+    return message.agent_name or message.agent_id or UNKNOWN_AGENT
+
+
+def by_conversation(messages: Iterable[MessageRecord]) -> dict[str, list[MessageRecord]]:
+    """Messages grouped per conversation (platform and id), each in the order they were received."""
+    grouped: dict[str, list[MessageRecord]] = defaultdict(list)
+    for message in messages:
+        grouped[f"{message.platform}\x00{message.conversation_id}"].append(message)
+    return grouped
+
+
+def reply_outcomes(
+    history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None = None
+) -> list[ReplyOutcome]:
+    """Every human agent reply of `history` matched to what was shown for the customer's latest
+    message before it (entries whose text is no longer known are left out)."""
+    shown: dict[tuple[str, str, str], list[SuggestionRecord]] = defaultdict(list)
+    for s in history.suggestions:
+        shown[(s.platform, s.conversation_id, s.message_id)].append(s)
+    outcomes = []
+    for messages in by_conversation(history.messages).values():
+        pending: list[Shown] = []
+        for message in messages:
+            if message.role == "customer":
+                key = (message.platform, message.conversation_id, message.message_id)
+                ranked = sorted(shown.get(key, []), key=lambda s: s.rank)
+                pending = [Shown(s.entry_id, entry_texts[s.entry_id]) for s in ranked if s.entry_id in entry_texts]
+            elif message.role == "agent" and pending:
+                matched = match_reply(message.text, pending, rules)
+                outcomes.append(
+                    ReplyOutcome(
+                        message.conversation_id,
+                        message.message_id,
+                        message.received_at,
+                        agent_of(message),
+                        matched.outcome,
+                        matched.entry_id,
+                        matched.similarity,
+                    )
+                )
+    return sorted(outcomes, key=lambda o: o.at)
+
+
+def acceptance_stats(outcomes: list[ReplyOutcome], days: list[str]) -> AcceptanceStats:
+    per_day: dict[str, Counter[Outcome]] = {day: Counter() for day in days}
+    for o in outcomes:
+        per_day.setdefault(day_of(o.at), Counter())[o.outcome] += 1
+    total: Counter[Outcome] = Counter(o.outcome for o in outcomes)
+    edits = [1.0 - o.similarity for o in outcomes if o.outcome is Outcome.EDITED]
+    by_day = [
+        DayAcceptance(day, c[Outcome.USED], c[Outcome.EDITED], c[Outcome.NOT_USED])
+        for day, c in sorted(per_day.items())
+    ]
+    used, edited = total[Outcome.USED], total[Outcome.EDITED]
+    return AcceptanceStats(
+        len(outcomes), used, edited, total[Outcome.NOT_USED],
+        _share(used + edited, len(outcomes)), round(float(np.mean(edits)), 4) if edits else None, by_day,
+    )  # fmt: skip
+
+
+def coverage_stats(history: ShopHistory, days: list[str]) -> CoverageStats:
+    per_day: dict[str, list[int]] = {day: [0, 0] for day in days}
+    for a in history.answers:
+        counts = per_day.setdefault(day_of(a.at), [0, 0])
+        counts[0] += 1
+        counts[1] += int(a.answerable)
+    answerable = sum(int(a.answerable) for a in history.answers)
+    by_day = [DayCoverage(day, n, ok) for day, (n, ok) in sorted(per_day.items())]
+    return CoverageStats(len(history.answers), answerable, _share(answerable, len(history.answers)), by_day)
+
+
+def emotion_stats(history: ShopHistory) -> EmotionStats:
+    levels: dict[str, Counter[str]] = defaultdict(Counter)
+    reasons: Counter[str] = Counter()
+    for a in history.answers:
+        for cue, level in a.cues:
+            levels[cue][level] += 1
+        reasons.update(a.escalation)
+    cues = [CueCount(cue, c["medium"], c["high"]) for cue, c in levels.items()]
+    cues.sort(key=lambda c: (-(c.medium + c.high), c.cue))
+    return EmotionStats(
+        len(history.answers),
+        sum(1 for a in history.answers if a.cues),
+        cues,
+        sum(1 for a in history.answers if a.escalation),
+        [ReasonCount(reason, n) for reason, n in sorted(reasons.items(), key=lambda t: (-t[1], t[0]))],
+    )
+
+
+def agent_use(history: ShopHistory, outcomes: list[ReplyOutcome]) -> list[AgentUse]:
+    """Per agent: replies (every human reply, matched or not), outcomes, the panel's actions."""
+    replies = Counter(agent_of(m) for m in history.messages if m.role == "agent")
+    results: dict[str, Counter[Outcome]] = defaultdict(Counter)
+    for o in outcomes:
+        results[o.agent][o.outcome] += 1
+    actions: dict[str, Counter[str]] = defaultdict(Counter)
+    for f in history.feedback:
+        actions[f.agent or UNKNOWN_AGENT][f.action] += 1
+    agents = set(replies) | set(actions)
+    rows = [
+        AgentUse(
+            agent,
+            replies[agent],
+            results[agent][Outcome.USED],
+            results[agent][Outcome.EDITED],
+            results[agent][Outcome.NOT_USED],
+            dict(sorted(actions[agent].items())),
+        )
+        for agent in agents
+    ]
+    return sorted(rows, key=lambda a: (-a.replies, -sum(a.panel_actions.values()), a.agent))
+
+
+def latency_stats(history: ShopHistory, days: list[str]) -> LatencyStats:
+    times = np.asarray([a.total_ms for a in history.answers], dtype=np.float64)
+    per_day: dict[str, list[float]] = {day: [] for day in days}
+    for a in history.answers:
+        per_day.setdefault(day_of(a.at), []).append(a.total_ms)
+    by_day = [
+        DayLatency(day, len(ms), _percentile(ms, 50) or 0.0, _percentile(ms, 95) or 0.0)
+        for day, ms in sorted(per_day.items())
+    ]
+    if not len(times):
+        return LatencyStats(0, None, None, None, None, None, by_day)
+    return LatencyStats(
+        len(times), round(float(times.mean()), 2), _percentile(times, 50), _percentile(times, 95),
+        _percentile(times, 99), round(float(times.max()), 2), by_day,
+    )  # fmt: skip
+
+
+def shop_stats(
+    shop: str, history: ShopHistory, entry_texts: Mapping[str, str], since: dt.date, until: dt.date
+) -> ShopStats:
+    """The whole statistics of `history` (the shop's records from `since` to `until`, days included)."""
+    days = days_between(since, until)
+    outcomes = reply_outcomes(history, entry_texts)
+    return ShopStats(
+        shop,
+        since.isoformat(),
+        until.isoformat(),
+        days,
+        acceptance_stats(outcomes, days),
+        coverage_stats(history, days),
+        emotion_stats(history),
+        agent_use(history, outcomes),
+        latency_stats(history, days),
+        dict(sorted(Counter(f.action for f in history.feedback).items())),
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _percentile(values: Iterable[float] | np.ndarray, q: float) -> float | None:
+    array = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=np.float64)
+    return round(float(np.percentile(array, q)), 2) if len(array) else None

@@ -1,0 +1,126 @@
+"""A shop's statistics from its records: acceptance without clicks, coverage, cues, agents, latency."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.learning.acceptance import Outcome
+from assistant.learning.analytics import reply_outcomes, shop_stats
+from assistant.storage.records import AnswerRecord, FeedbackRecord, MessageRecord, ShopHistory, SuggestionRecord
+
+ENTRIES = {
+    "faq-eta": "亲，付款后48小时内从杭州仓发出，一般3天左右到哦",
+    "faq-color": "亲，这款有奶白色和雾蓝色两种颜色哦",
+    "faq-size": "亲，1.8米的床建议选200x230的被套哦",
+}
+DAY1, DAY2 = "2026-11-20", "2026-11-21"
+
+
+def at(day: str, second: int) -> str:
+    return f"{day}T10:00:{second:02d}.000+00:00"
+
+
+def customer(conversation: str, mid: str, text: str, when: str) -> MessageRecord:
+    return MessageRecord("api", "demo", conversation, mid, "customer", text, when, when)
+
+
+def agent(conversation: str, mid: str, text: str, when: str, name: str = "小王") -> MessageRecord:
+    return MessageRecord("api", "demo", conversation, mid, "agent", text, when, when, "agent", name, name)
+
+
+def shown(conversation: str, mid: str, when: str, *entries: str) -> list[SuggestionRecord]:
+    return [
+        SuggestionRecord("api", "demo", conversation, mid, rank, entry, 0.9 - rank / 10, "faq", "v1", when)
+        for rank, entry in enumerate(entries, start=1)
+    ]
+
+
+def answered(
+    conversation: str,
+    mid: str,
+    when: str,
+    ok: bool,
+    ms: float,
+    cues: tuple[tuple[str, str], ...] = (),
+    escalation: tuple[str, ...] = (),
+) -> AnswerRecord:
+    return AnswerRecord("api", "demo", conversation, mid, ok, 0.8 if ok else 0.1, cues, escalation, ms, "v1", when)
+
+
+def history() -> ShopHistory:
+    messages = [
+        customer("c1", "m1", "几天能到", at(DAY1, 0)),
+        agent("c1", "m2", ENTRIES["faq-eta"], at(DAY1, 5)),  # used as is
+        customer("c1", "m3", "有什么颜色", at(DAY1, 10)),
+        agent("c1", "m4", "亲，这款有奶白色、雾蓝色和浅灰色三种哦", at(DAY1, 15), name="小李"),  # edited
+        customer("c2", "m1", "你们老板是谁", at(DAY2, 0)),
+        agent("c2", "m2", "亲，这个不方便透露哦", at(DAY2, 5)),  # not used
+        agent("c2", "m3", "还有别的问题吗", at(DAY2, 6)),  # same shown, not used either
+        agent("c3", "m1", "您好", at(DAY2, 7)),  # nothing shown before it: not counted
+        MessageRecord("api", "demo", "c2", "m4", "bot", "自动回复", at(DAY2, 8), at(DAY2, 8), "bot"),
+    ]
+    suggestions = [
+        *shown("c1", "m1", at(DAY1, 1), "faq-eta", "faq-color"),
+        *shown("c1", "m3", at(DAY1, 11), "faq-color", "faq-size", "faq-removed"),
+        *shown("c2", "m1", at(DAY2, 1), "faq-size"),
+    ]
+    answers = [
+        answered("c1", "m1", at(DAY1, 1), True, 20.0),
+        answered("c1", "m3", at(DAY1, 11), True, 40.0, cues=(("anxiety", "medium"),)),
+        answered("c2", "m1", at(DAY2, 1), False, 100.0, cues=(("anger", "high"), ("anxiety", "high")),
+                 escalation=("anger_high",)),
+    ]  # fmt: skip
+    feedback = [
+        FeedbackRecord("f1", "demo", "c1", "m1", "use", "v1", agent="小王", at=at(DAY1, 4)),
+        FeedbackRecord("f2", "demo", "c2", "m1", "dismiss", "v1", agent="小赵", at=at(DAY2, 4)),
+    ]
+    return ShopHistory(messages, suggestions, feedback, answers)
+
+
+def test_each_agent_reply_is_matched_to_what_was_shown_for_the_latest_customer_message() -> None:
+    outcomes = reply_outcomes(history(), ENTRIES)
+    assert [(o.conversation_id, o.message_id, o.outcome, o.entry_id) for o in outcomes] == [
+        ("c1", "m2", Outcome.USED, "faq-eta"),
+        ("c1", "m4", Outcome.EDITED, "faq-color"),
+        ("c2", "m2", Outcome.NOT_USED, None),
+        ("c2", "m3", Outcome.NOT_USED, None),
+    ]
+    assert outcomes[0].similarity == 1.0 and 0.5 <= outcomes[1].similarity < 0.95
+    assert [o.agent for o in outcomes] == ["小王", "小李", "小王", "小王"]
+
+
+def test_the_stats_of_a_window_count_per_day_and_fill_empty_days() -> None:
+    stats = shop_stats("demo", history(), ENTRIES, dt.date(2026, 11, 19), dt.date(2026, 11, 21))
+    assert stats.days == ["2026-11-19", DAY1, DAY2]
+    a = stats.acceptance
+    assert (a.replies, a.used, a.edited, a.not_used, a.used_share) == (4, 1, 1, 2, 0.5)
+    assert a.mean_edit is not None and 0.05 < a.mean_edit <= 0.5
+    assert [(d.day, d.used, d.edited, d.not_used) for d in a.by_day] == [
+        ("2026-11-19", 0, 0, 0), (DAY1, 1, 1, 0), (DAY2, 0, 0, 2),
+    ]  # fmt: skip
+    c = stats.coverage
+    assert (c.messages, c.answerable, c.share) == (3, 2, 0.6667)
+    assert [(d.day, d.messages, d.answerable) for d in c.by_day][1:] == [(DAY1, 2, 2), (DAY2, 1, 0)]
+    e = stats.emotion
+    assert (e.messages, e.with_cue, e.escalations) == (3, 2, 1)
+    assert [(x.cue, x.medium, x.high) for x in e.cues] == [("anxiety", 1, 1), ("anger", 0, 1)]
+    assert [(r.reason, r.count) for r in e.escalation_reasons] == [("anger_high", 1)]
+    agents = {x.agent: x for x in stats.agents}
+    assert (agents["小王"].replies, agents["小王"].used, agents["小王"].not_used) == (4, 1, 2)
+    assert (agents["小李"].replies, agents["小李"].edited) == (1, 1)
+    assert agents["小王"].panel_actions == {"use": 1} and agents["小赵"].panel_actions == {"dismiss": 1}
+    assert stats.agents[0].agent == "小王"
+    lat = stats.latency
+    assert (lat.count, lat.max_ms, lat.p50_ms) == (3, 100.0, 40.0)
+    assert lat.p95_ms == pytest.approx(94.0)
+    assert [(d.day, d.count) for d in lat.by_day] == [("2026-11-19", 0), (DAY1, 2), (DAY2, 1)]
+    assert stats.feedback == {"dismiss": 1, "use": 1}
+
+
+def test_an_empty_history_has_no_shares_and_no_percentiles() -> None:
+    stats = shop_stats("demo", ShopHistory(), ENTRIES, dt.date(2026, 11, 21), dt.date(2026, 11, 21))
+    assert stats.acceptance.used_share is None and stats.coverage.share is None
+    assert stats.latency.p95_ms is None and stats.agents == [] and stats.emotion.cues == []
+    assert [d.replies for d in stats.acceptance.by_day] == [0]

