@@ -23,6 +23,7 @@ from assistant import __version__
 from assistant.service import api, keys, shared_state
 from assistant.service.admin.app import PREFIX as ADMIN_PREFIX
 from assistant.service.admin.app import create_admin_app
+from assistant.service.admin.page import add_admin_page
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
@@ -284,6 +285,7 @@ def create_app(
     app.router.add_get("/metrics", api.metrics, allow_head=False)
     app.router.add_get("/openapi.json", api.openapi, allow_head=False)
     add_panel_routes(app)
+    add_admin_page(app)
     app.add_subapp(ADMIN_PREFIX, create_admin_app())
     app.on_shutdown.append(close_bus)
     return app

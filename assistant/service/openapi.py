@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from assistant.service.admin.analytics_openapi import ANALYTICS_PATHS, ANALYTICS_STRUCTS
 from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
 from assistant.service.schemas import (
@@ -16,7 +17,16 @@ from assistant.service.schemas import (
     WebhookAccepted,
 )
 
-_STRUCTS = (SuggestBody, SuggestResponse, ErrorResponse, WebhookAccepted, Health, ChatwootEvent, *PANEL_STRUCTS)
+_STRUCTS = (
+    SuggestBody,
+    SuggestResponse,
+    ErrorResponse,
+    WebhookAccepted,
+    Health,
+    ChatwootEvent,
+    *PANEL_STRUCTS,
+    *ANALYTICS_STRUCTS,
+)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -120,6 +130,6 @@ def openapi_document(version: str) -> dict[str, Any]:
             "version": version,
             "description": "Reply suggestions and emotion cues for e-commerce customer service.",
         },
-        "paths": {**PATHS, **PANEL_PATHS},
+        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS},
         "components": {"schemas": components},
     }

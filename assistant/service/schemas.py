@@ -148,6 +148,7 @@ T = TypeVar("T")
 
 _PATH_SUFFIX = re.compile(r"\s*-\s*at `\$([^`]*)`$")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`")
 
 
 def _field_of(message: str) -> tuple[str, str]:
@@ -162,6 +163,10 @@ def _field_of(message: str) -> tuple[str, str]:
     if missing:
         path = f"{path}.{missing.group(1)}" if path else missing.group(1)
         message = "required"
+    unknown = _UNKNOWN.match(message)
+    if unknown:
+        path = f"{path}.{unknown.group(1)}" if path else unknown.group(1)
+        message = "unknown field"
     return path or "body", message
 
 

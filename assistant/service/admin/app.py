@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from assistant.service.admin import analytics
+
 PREFIX = "/v1/admin"
 
 
 def create_admin_app() -> web.Application:
     admin = web.Application()
+    analytics.add_routes(admin)
     return admin

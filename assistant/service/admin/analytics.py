@@ -1,0 +1,241 @@
+"""Analytics routes of the admin API: a shop's statistics, its knowledge gaps, closing a gap.
+
+    GET  /v1/admin/shops/{shop}/stats?days=14       acceptance, coverage, cues, agents, latency
+    GET  /v1/admin/shops/{shop}/gaps?days=30&limit=20
+    POST /v1/admin/shops/{shop}/gaps/{gap}/close    a FAQ entry from the gap, into the knowledge
+    GET  /v1/admin/me                               the shop and role of the caller's token
+
+Every route needs an admin token of the shop it names. The data are computed by the pure
+functions of `assistant.learning.analytics` and `assistant.learning.shop_gaps` from the shop's
+records (`RecordStore.history`); encoding the unanswered messages runs on the model thread in
+small batches (live requests interleave), clustering on a worker thread, and the last gaps of
+each shop are kept on the admin app until its records change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+import numpy as np
+from aiohttp import web
+
+from assistant.knowledge.files import check_rows
+from assistant.knowledge.loader import KnowledgeError
+from assistant.learning.analytics import ShopStats, shop_stats
+from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
+from assistant.learning.reranking import quick_suggestion
+from assistant.learning.shop_gaps import GAPS_FILE, GapFaq, gap_faq_row, gap_id, iso, unanswered_messages
+from assistant.retrieval.types import SuggestRequest
+from assistant.service import keys
+from assistant.service.api import json_bytes, read_json
+from assistant.service.auth import authenticate
+from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
+from assistant.service.schemas import decode
+from assistant.storage.protocols import KnowledgeRow
+from assistant.suggest.pipeline import Suggester
+
+ENCODE_BATCH = 64
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class ReplyCount(msgspec.Struct):
+    text: str
+    count: int
+
+
+class GapOut(msgspec.Struct):
+    """One knowledge gap: what customers asked that nothing answered."""
+
+    id: Annotated[str, msgspec.Meta(description="close it with POST .../gaps/{id}/close")]
+    count: Annotated[int, msgspec.Meta(description="how many messages asked it")]
+    examples: Annotated[list[str], msgspec.Meta(description="customers' wordings, the most typical first")]
+    replies: Annotated[list[ReplyCount], msgspec.Meta(description="what agents actually replied, most common first")]
+    suggested_reply: str | None
+    last_seen: str
+
+
+class GapsResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    since: str
+    unanswered: Annotated[int, msgspec.Meta(description="substantive messages nothing answered in the window")]
+    gaps: list[GapOut]
+
+
+class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of `POST .../gaps/{gap}/close` (may be empty): what the new FAQ entry says; every
+    field left out is pre-filled from the gap (answer: the agents' most common reply)."""
+
+    answer: Text | None = None
+    question: Text | None = None
+    variants: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)] | None = None
+    stage: Annotated[str, msgspec.Meta(description="pre_sale, in_sale or after_sale")] = "pre_sale"
+    category: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "知识缺口"
+    tags: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)] = msgspec.field(
+        default_factory=lambda: ["other"]
+    )
+    days: Annotated[int, msgspec.Meta(ge=1, le=365, description="the window the gap was listed from")] = 30
+
+
+class ClosedGap(msgspec.Struct):
+    ok: bool
+    shop: str
+    gap: str
+    entry: dict[str, Any]
+    file: str
+    knowledge_revision: str
+
+
+class StatsResponse(msgspec.Struct):
+    ok: bool
+    stats: ShopStats
+
+
+class Me(msgspec.Struct):
+    ok: bool
+    shop: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    signature: tuple[int, float]
+    unanswered: int
+    gaps: list[Gap]
+
+
+GAP_CACHE = web.AppKey("gap_cache", dict[tuple[str, int], _Found])
+
+
+def _days(request: web.Request, default: int, most: int) -> int:
+    raw = request.query.get("days", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise Unprocessable.on("days", f"a whole number of days from 1 to {most}")
+    return int(raw)
+
+
+def _window(days: int) -> tuple[dt.date, dt.date]:
+    today = dt.datetime.now(dt.UTC).date()
+    return today - dt.timedelta(days=days - 1), today
+
+
+def entry_texts(suggester: Suggester) -> dict[str, str]:
+    """The text of everything `suggester` may suggest: its entries and its quick replies."""
+    texts = {entry.id: entry.reply for entry in suggester.ranker.snapshot.entries}
+    if suggester.learning is not None:
+        for replies in suggester.learning.quick.by_slot.values():
+            for quick in replies:
+                s = quick_suggestion(quick)
+                texts[s.entry_id] = s.text
+    return texts
+
+
+async def stats(request: web.Request) -> web.Response:
+    """The shop's statistics over the last `days` days (today included)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    since, until = _window(_days(request, 14, 365))
+    history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
+    texts = entry_texts(request.config_dict[keys.INDEX].require())
+    result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until)
+    return json_bytes(StatsResponse(True, result))
+
+
+async def _encode(request: web.Request, texts: list[str]) -> np.ndarray:
+    suggester = request.config_dict[keys.INDEX].require()
+    worker = request.config_dict[keys.MODEL]
+    queries = [suggester.query_texts(SuggestRequest(t, (), 1))[0] for t in texts]
+    parts = [await worker.encode_queries(queries[i : i + ENCODE_BATCH]) for i in range(0, len(queries), ENCODE_BATCH)]
+    return np.vstack([np.asarray(p, dtype=np.float32) for p in parts])
+
+
+async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found]:
+    since, _ = _window(days)
+    history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
+    messages: list[UnansweredMessage] = unanswered_messages(history)
+    signature = (len(messages), max((m.at for m in messages), default=0.0))
+    cache = request.app[GAP_CACHE]
+    cached = cache.get((shop, days))
+    if cached is not None and cached.signature == signature:
+        return since.isoformat(), cached
+    found: list[Gap] = []
+    if len(messages) >= 2:
+        vectors = await _encode(request, [m.text for m in messages])
+        found = await asyncio.to_thread(find_gaps, messages, vectors)
+    closed = {row.entry_id for row in await request.config_dict[keys.STORE].knowledge_rows(shop)}
+    open_gaps = [g for g in found if f"faq-gap-{gap_id(g)}" not in closed]
+    cache[(shop, days)] = result = _Found(signature, len(messages), open_gaps)
+    return since.isoformat(), result
+
+
+def _gap_out(gap: Gap) -> GapOut:
+    return GapOut(
+        gap_id(gap),
+        gap.count,
+        list(gap.examples),
+        [ReplyCount(text, n) for text, n in gap.replies],
+        gap.suggested_reply,
+        iso(gap.last_seen),
+    )
+
+
+async def gaps(request: web.Request) -> web.Response:
+    """The shop's knowledge gaps over the last `days` days, the most asked first."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    days = _days(request, 30, 365)
+    raw = request.query.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise Unprocessable.on("limit", "a whole number from 1 to 200")
+    since, found = await _gaps(request, shop, days)
+    listed = [_gap_out(g) for g in found.gaps[: int(raw)]]
+    return json_bytes(GapsResponse(True, shop, since, found.unanswered, listed))
+
+
+async def close_gap(request: web.Request) -> web.Response:
+    """Turn a gap into a FAQ entry of the shop's knowledge (`faq/gaps.yaml`), pre-filled."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    raw = await request.read()
+    body = decode(await read_json(request), CloseGapBody) if raw.strip() else CloseGapBody()
+    wanted = request.match_info["gap"]
+    store = request.config_dict[keys.STORE]
+    _, found = await _gaps(request, shop, body.days)
+    gap = next((g for g in found.gaps if gap_id(g) == wanted), None)
+    if gap is None:
+        raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
+    chosen = GapFaq(body.answer, body.question, body.variants, body.stage, body.category, tuple(body.tags))
+    try:
+        data = gap_faq_row(gap, chosen)
+    except ValueError as exc:
+        raise Unprocessable.on("answer", str(exc)) from None
+    rows = await store.knowledge_rows(shop)
+    if any(r.entry_id == data["id"] for r in rows):
+        raise Conflict.on("gap", f"gap {wanted!r} is already closed by entry {data['id']}")
+    row = KnowledgeRow(GAPS_FILE, -1, str(data["id"]), data)  # -1: appended to the file
+    try:
+        await asyncio.to_thread(check_rows, [*rows, row])
+    except KnowledgeError as exc:
+        problems = [p for p in exc.problems if GAPS_FILE in p] or exc.problems
+        raise Unprocessable(problems[0], [FieldError("body", p) for p in problems]) from None
+    revision = await store.put_row(shop, row)
+    request.app[GAP_CACHE].clear()
+    return json_bytes(ClosedGap(True, shop, wanted, data, GAPS_FILE, revision), status=201)
+
+
+async def me(request: web.Request) -> web.Response:
+    """Which shop the caller's admin token is for (the admin page's login)."""
+    principal = await authenticate(request, role="admin")
+    return json_bytes(Me(True, principal.shop, principal.role))
+
+
+def add_routes(admin: web.Application) -> None:
+    admin[GAP_CACHE] = {}
+    admin.router.add_get("/me", me, allow_head=False)
+    admin.router.add_get("/shops/{shop}/stats", stats, allow_head=False)
+    admin.router.add_get("/shops/{shop}/gaps", gaps, allow_head=False)
+    admin.router.add_post("/shops/{shop}/gaps/{gap}/close", close_gap)

@@ -1,0 +1,81 @@
+"""The analytics routes and the admin page in the OpenAPI document (merged by `service/openapi.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service.admin.analytics import ClosedGap, CloseGapBody, GapsResponse, Me, StatsResponse
+
+ANALYTICS_STRUCTS = (StatsResponse, GapsResponse, CloseGapBody, ClosedGap, Me)
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
+
+
+def _query(name: str, description: str, default: int, most: int) -> dict[str, Any]:
+    schema = {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_SHOP = {"name": "shop", "in": "path", "required": True, "schema": {"type": "string"}}
+_GAP = {"name": "gap", "in": "path", "required": True, "schema": {"type": "string"}}
+_AUTH = _errors(401, 403, 405)
+
+
+def _asset(summary: str, kind: str) -> dict[str, Any]:
+    return {"get": {"summary": summary, "responses": {"200": {"description": summary, "content": {kind: {}}}}}}
+
+
+ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/admin/me": {
+        "get": {
+            "summary": "The shop and role of the caller's admin token",
+            "responses": {"200": _json("Me", "the token's shop"), **_AUTH},
+        }
+    },
+    "/v1/admin/shops/{shop}/stats": {
+        "get": {
+            "summary": "Acceptance over time (used / edited / not used), coverage, cues and escalations, "
+            "per-agent use and suggest latency over the last `days` days",
+            "parameters": [_SHOP, _query("days", "the window, today included", 14, 365)],
+            "responses": {"200": _json("StatsResponse", "the statistics"), **_AUTH, **_errors(422, 503)},
+        }
+    },
+    "/v1/admin/shops/{shop}/gaps": {
+        "get": {
+            "summary": "Knowledge gaps: unanswerable messages clustered by meaning, the most asked first, "
+            "with examples, the agents' actual replies and when last seen",
+            "parameters": [
+                _SHOP,
+                _query("days", "the window, today included", 30, 365),
+                _query("limit", "at most this many gaps", 20, 200),
+            ],
+            "responses": {"200": _json("GapsResponse", "the open gaps"), **_AUTH, **_errors(422, 503)},
+        }
+    },
+    "/v1/admin/shops/{shop}/gaps/{gap}/close": {
+        "post": {
+            "summary": "Close a gap in one step: a FAQ entry (faq/gaps.yaml) pre-filled with the gap's "
+            "wordings and the agents' most common reply",
+            "parameters": [_SHOP, _GAP],
+            "requestBody": {"required": False, **_json("CloseGapBody", "what to change of the pre-filled entry")},
+            "responses": {
+                "201": _json("ClosedGap", "the entry written"),
+                **_AUTH,
+                **_errors(400, 404, 409, 413, 415, 422, 503),
+            },
+        }
+    },
+    "/admin": _asset("The admin page: token login, acceptance, coverage, gaps, cues, agents, latency", "text/html"),
+    "/admin/admin.js": _asset("The admin page's script (no build step, no dependency)", "text/javascript"),
+    "/admin/charts.js": _asset("The admin page's SVG charts", "text/javascript"),
+    "/admin/admin.css": _asset("The admin page's style sheet", "text/css"),
+}

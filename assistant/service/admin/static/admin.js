@@ -1,0 +1,266 @@
+// The admin page: token login, then the shop's statistics and knowledge gaps from the admin API.
+// Everything customer- or agent-written goes on the page with textContent, never as markup.
+import { emptyChart, hbars, lines, stackedBars } from "/admin/charts.js";
+
+const KEY = "huashu-admin-token";
+const $ = (id) => document.getElementById(id);
+const CUES = {
+  anger: "生气", anxiety: "着急", disappointment: "失望", complaint_risk: "投诉风险",
+  confusion: "困惑", hesitation: "犹豫", satisfaction: "满意",
+};
+const STAGES = [["pre_sale", "售前"], ["in_sale", "售中"], ["after_sale", "售后"]];
+const OUTCOMES = [
+  { key: "used", name: "原样使用", cls: "s-used" },
+  { key: "edited", name: "修改后使用", cls: "s-edited" },
+  { key: "not_used", name: "未使用", cls: "s-not-used" },
+];
+
+let shop = null;
+
+function node(name, className, text) {
+  const element = document.createElement(name);
+  if (className) element.className = className;
+  if (text !== undefined && text !== null) element.textContent = String(text);
+  return element;
+}
+
+function percent(value) {
+  return value === null || value === undefined ? "–" : `${(100 * value).toFixed(1)}%`;
+}
+
+function toast(text) {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+}
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem(KEY);
+  const headers = { Authorization: `Bearer ${token}`, ...(options.body ? { "Content-Type": "application/json" } : {}) };
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers });
+  } catch (error) {
+    throw new ApiError(0, "服务连接不上，请稍后再试");
+  }
+  let body = null;
+  try { body = await response.json(); } catch (error) { body = null; }
+  if (!response.ok) throw new ApiError(response.status, (body && body.error) || `HTTP ${response.status}`);
+  return body;
+}
+
+function showLogin(message) {
+  sessionStorage.removeItem(KEY);
+  shop = null;
+  $("dashboard").hidden = true;
+  $("logout").hidden = true;
+  $("window-label").hidden = true;
+  $("shop").textContent = "";
+  $("login").hidden = false;
+  $("login-error").hidden = !message;
+  $("login-error").textContent = message || "";
+  $("token").focus();
+}
+
+async function login(event) {
+  event.preventDefault();
+  const token = $("token").value.trim();
+  if (!token) return showLogin("请输入管理员令牌");
+  sessionStorage.setItem(KEY, token);
+  await start();
+}
+
+async function start() {
+  try {
+    const me = await api("/v1/admin/me");
+    shop = me.shop;
+  } catch (error) {
+    return showLogin(error.status === 401 || error.status === 403 ? `登录失败：${error.message}` : error.message);
+  }
+  $("token").value = "";
+  $("login").hidden = true;
+  $("dashboard").hidden = false;
+  $("logout").hidden = false;
+  $("window-label").hidden = false;
+  $("shop").textContent = `店铺 ${shop}`;
+  await load();
+}
+
+async function load() {
+  const days = $("days").value;
+  const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
+  $("load-error").hidden = true;
+  document.body.dataset.loaded = "no";
+  try {
+    const [stats, gaps] = await Promise.all([api(`${base}/stats?days=${days}`), api(`${base}/gaps?days=${days}`)]);
+    renderStats(stats.stats);
+    renderGaps(gaps);
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    $("load-error").textContent = `加载失败：${error.message}`;
+    $("load-error").hidden = false;
+  }
+  document.body.dataset.loaded = "yes";
+}
+
+function renderStats(stats) {
+  const a = stats.acceptance, c = stats.coverage, e = stats.emotion, l = stats.latency;
+  $("tile-acceptance").textContent = percent(a.used_share);
+  $("tile-acceptance-note").textContent = `${a.replies} 条回复：原样 ${a.used} · 修改 ${a.edited} · 未用 ${a.not_used}`;
+  $("tile-coverage").textContent = percent(c.share);
+  $("tile-coverage-note").textContent = `${c.answerable} / ${c.messages} 条消息`;
+  $("tile-escalations").textContent = String(e.escalations);
+  $("tile-escalations-note").textContent = `${e.with_cue} 条消息有情绪提示`;
+  $("tile-latency").textContent = l.p95_ms === null ? "–" : `${Math.round(l.p95_ms)} ms`;
+  $("tile-latency-note").textContent = l.count ? `p50 ${Math.round(l.p50_ms)} · p99 ${Math.round(l.p99_ms)} ms · ${l.count} 次` : "暂无数据";
+
+  const days = a.by_day.map((d) => d.day);
+  if (a.replies) {
+    stackedBars($("chart-acceptance"), {
+      labels: days,
+      series: OUTCOMES.map((o) => ({ ...o, values: a.by_day.map((d) => d[o.key]) })),
+    });
+  } else {
+    emptyChart($("chart-acceptance"), "这段时间还没有客服回复可以比对");
+  }
+  if (c.messages) {
+    lines($("chart-coverage"), {
+      labels: c.by_day.map((d) => d.day),
+      series: [{ name: "覆盖率", cls: "s-coverage", values: c.by_day.map((d) => (d.messages ? d.answerable / d.messages : null)) }],
+      max: 1,
+      format: (v) => `${Math.round(100 * v)}%`,
+    });
+  } else {
+    emptyChart($("chart-coverage"), "这段时间还没有客户消息");
+  }
+  if (l.count) {
+    lines($("chart-latency"), {
+      labels: l.by_day.map((d) => d.day),
+      series: [
+        { name: "p50", cls: "s-p50", values: l.by_day.map((d) => (d.count ? d.p50_ms : null)) },
+        { name: "p95", cls: "s-p95", values: l.by_day.map((d) => (d.count ? d.p95_ms : null)) },
+      ],
+    });
+  } else {
+    emptyChart($("chart-latency"), "暂无数据");
+  }
+  const cueParts = [{ name: "中", cls: "s-medium" }, { name: "高", cls: "s-high" }];
+  if (e.cues.length) {
+    hbars($("chart-cues"), e.cues.map((cue) => ({
+      label: CUES[cue.cue] || cue.cue,
+      parts: [{ ...cueParts[0], value: cue.medium }, { ...cueParts[1], value: cue.high }],
+      note: String(cue.medium + cue.high),
+    })), cueParts);
+  } else {
+    emptyChart($("chart-cues"), "没有情绪提示");
+  }
+  const reasonParts = [{ name: "升级", cls: "s-high" }];
+  if (e.escalation_reasons.length) {
+    hbars($("chart-escalations"), e.escalation_reasons.map((r) => ({
+      label: r.reason, parts: [{ ...reasonParts[0], value: r.count }], note: String(r.count),
+    })), reasonParts);
+  } else {
+    emptyChart($("chart-escalations"), "没有升级");
+  }
+  if (stats.agents.length) {
+    hbars($("chart-agents"), stats.agents.map((agent) => {
+      const actions = Object.entries(agent.panel_actions).map(([k, v]) => `${k} ${v}`).join(" · ");
+      return {
+        label: agent.agent,
+        parts: OUTCOMES.map((o) => ({ ...o, value: agent[o.key] })),
+        note: `回复 ${agent.replies}${actions ? ` · 面板 ${actions}` : ""}`,
+      };
+    }), OUTCOMES);
+  } else {
+    emptyChart($("chart-agents"), "这段时间没有客服回复");
+  }
+}
+
+function renderGaps(data) {
+  const list = $("gaps");
+  list.replaceChildren();
+  $("gaps-note").textContent = `最近 ${$("days").value} 天有 ${data.unanswered} 条实质问题没有合适回复；相近的问题归为一组。`;
+  if (!data.gaps.length) {
+    list.append(node("li", "empty", "没有知识缺口"));
+    return;
+  }
+  const most = Math.max(...data.gaps.map((g) => g.count));
+  for (const gap of data.gaps) list.append(gapItem(gap, most));
+}
+
+function gapItem(gap, most) {
+  const item = node("li", "gap");
+  item.dataset.gap = gap.id;
+  const head = node("div", "gap-head");
+  const meter = node("span", "gap-meter");
+  const fill = node("span", "gap-fill");
+  fill.style.width = `${Math.max(4, (100 * gap.count) / most)}%`;
+  meter.append(fill);
+  head.append(node("span", "gap-count", `${gap.count} 次`), meter,
+    node("span", "gap-seen", `最近 ${gap.last_seen.replace("T", " ").slice(0, 16)}`));
+  const examples = node("ul", "gap-examples");
+  for (const text of gap.examples) examples.append(node("li", "example", text));
+  const replies = node("ul", "gap-replies");
+  for (const reply of gap.replies) {
+    const li = node("li", "reply");
+    li.append(node("span", "reply-count", `×${reply.count}`), node("span", "reply-text", reply.text));
+    replies.append(li);
+  }
+  if (!gap.replies.length) replies.append(node("li", "reply muted", "客服没有回复过"));
+  item.append(head, node("h3", "", "客户问法"), examples, node("h3", "", "客服的实际回复"), replies, closeForm(gap, item));
+  return item;
+}
+
+function closeForm(gap, item) {
+  const form = node("form", "close");
+  const answer = node("textarea", "close-answer");
+  answer.rows = 3;
+  answer.maxLength = 4000;
+  answer.value = gap.suggested_reply || "";
+  answer.placeholder = "写一条标准回复";
+  answer.setAttribute("aria-label", "新 FAQ 的回答");
+  const stage = node("select", "close-stage");
+  stage.setAttribute("aria-label", "阶段");
+  for (const [value, label] of STAGES) {
+    const option = node("option", "", label);
+    option.value = value;
+    stage.append(option);
+  }
+  const button = node("button", "act act-main close-go", "加入知识库");
+  button.type = "submit";
+  const row = node("div", "close-row");
+  row.append(stage, button);
+  form.append(answer, row);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      const body = { stage: stage.value, days: Number($("days").value) };
+      if (answer.value.trim()) body.answer = answer.value.trim();
+      const closed = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/gaps/${encodeURIComponent(gap.id)}/close`,
+        { method: "POST", body: JSON.stringify(body) });
+      item.classList.add("closed");
+      form.replaceWith(node("p", "closed-note", `已加入知识库：${closed.entry.id}（${closed.file}）`));
+      toast(`已加入知识库：${closed.entry.id}`);
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) return showLogin(error.message);
+      button.disabled = false;
+      toast(`没有加入：${error.message}`);
+    }
+  });
+  return form;
+}
+
+$("login").addEventListener("submit", login);
+$("logout").addEventListener("click", () => showLogin(""));
+$("days").addEventListener("change", () => load());
+if (sessionStorage.getItem(KEY)) start(); else showLogin("");

@@ -1,0 +1,131 @@
+// Small SVG charts for the admin page: stacked day bars, day lines, horizontal stacked bars.
+// Every label is set with textContent: nothing given here is ever parsed as markup.
+const NS = "http://www.w3.org/2000/svg";
+
+function svg(name, attrs = {}, text) {
+  const node = document.createElementNS(NS, name);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+function html(name, className, text) {
+  const node = document.createElement(name);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+export function legend(items) {
+  const box = html("div", "legend");
+  for (const { name, cls } of items) {
+    const item = html("span", "legend-item");
+    item.append(html("span", `swatch ${cls}`), html("span", "", name));
+    box.append(item);
+  }
+  return box;
+}
+
+function niceMax(value) {
+  if (!(value > 0)) return 1;
+  const step = 10 ** Math.floor(Math.log10(value));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= value) return m * step;
+  return 10 * step;
+}
+
+function dayLabel(day) {
+  return day.slice(5); // MM-DD
+}
+
+const W = 640, H = 220, LEFT = 44, RIGHT = 10, TOP = 10, BOTTOM = 28;
+
+function frame(labels, max, format) {
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img" });
+  const plotH = H - TOP - BOTTOM;
+  for (let i = 0; i <= 4; i += 1) {
+    const y = TOP + plotH - (plotH * i) / 4;
+    root.append(svg("line", { x1: LEFT, x2: W - RIGHT, y1: y, y2: y, class: "grid" }));
+    root.append(svg("text", { x: LEFT - 6, y: y + 4, class: "axis", "text-anchor": "end" }, format((max * i) / 4)));
+  }
+  const every = Math.max(1, Math.ceil(labels.length / 10));
+  const band = (W - LEFT - RIGHT) / Math.max(1, labels.length);
+  labels.forEach((label, i) => {
+    if (i % every === 0 || i === labels.length - 1) {
+      root.append(svg("text", { x: LEFT + band * (i + 0.5), y: H - 8, class: "axis", "text-anchor": "middle" },
+        dayLabel(label)));
+    }
+  });
+  return { root, plotH, band };
+}
+
+// series: [{name, cls, values}] stacked per label.
+export function stackedBars(container, { labels, series, format = (v) => String(Math.round(v)) }) {
+  container.replaceChildren();
+  const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
+  const max = niceMax(Math.max(0, ...totals));
+  const { root, plotH, band } = frame(labels, max, format);
+  labels.forEach((label, i) => {
+    let base = TOP + plotH;
+    for (const s of series) {
+      const value = s.values[i] || 0;
+      if (!value) continue;
+      const h = (plotH * value) / max;
+      base -= h;
+      const bar = svg("rect", { x: LEFT + band * i + band * 0.15, y: base, width: band * 0.7, height: h, class: `bar ${s.cls}` });
+      bar.append(svg("title", {}, `${label} ${s.name}: ${value}`));
+      root.append(bar);
+    }
+  });
+  container.append(root, legend(series));
+}
+
+// series: [{name, cls, values}] (null = no data that day); max: fixed top or null.
+export function lines(container, { labels, series, max = null, format = (v) => String(Math.round(v)) }) {
+  container.replaceChildren();
+  const seen = series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined));
+  const top = max ?? niceMax(Math.max(0, ...seen));
+  const { root, plotH, band } = frame(labels, top, format);
+  for (const s of series) {
+    let path = "";
+    s.values.forEach((value, i) => {
+      if (value === null || value === undefined) return;
+      const x = LEFT + band * (i + 0.5);
+      const y = TOP + plotH - (plotH * Math.min(value, top)) / top;
+      path += `${path ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
+      const dot = svg("circle", { cx: x, cy: y, r: 3, class: `dot ${s.cls}` });
+      dot.append(svg("title", {}, `${labels[i]} ${s.name}: ${format(value)}`));
+      root.append(dot);
+    });
+    if (path) root.insertBefore(svg("path", { d: path, class: `line ${s.cls}` }), root.firstChild.nextSibling);
+  }
+  container.append(root, legend(series));
+}
+
+// rows: [{label, parts: [{name, cls, value}], note}]; one bar per row, parts stacked.
+export function hbars(container, rows, parts) {
+  container.replaceChildren();
+  const max = Math.max(1, ...rows.map((r) => r.parts.reduce((sum, p) => sum + p.value, 0)));
+  const list = html("div", "hbars");
+  for (const row of rows) {
+    const line = html("div", "hbar-row");
+    const name = html("span", "hbar-label", row.label);
+    name.title = row.label;
+    const track = svg("svg", { viewBox: "0 0 100 10", preserveAspectRatio: "none", class: "hbar-track" });
+    let x = 0;
+    for (const part of row.parts) {
+      if (!part.value) continue;
+      const w = (100 * part.value) / max;
+      const rect = svg("rect", { x, y: 0, width: w, height: 10, class: `bar ${part.cls}` });
+      rect.append(svg("title", {}, `${row.label} ${part.name}: ${part.value}`));
+      track.append(rect);
+      x += w;
+    }
+    line.append(name, track, html("span", "hbar-note", row.note ?? ""));
+    list.append(line);
+  }
+  container.append(list, legend(parts));
+}
+
+export function emptyChart(container, text) {
+  container.replaceChildren(html("p", "empty", text));
+}

@@ -1,0 +1,67 @@
+"""Fixtures of the admin tests: an app with the demo shop in its store and a token book."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from assistant.service import keys
+from assistant.service.app import create_app
+from assistant.service.batching import ModelWorker
+from assistant.storage.shop_files import create_shop_from
+from assistant.suggest.pipeline import EmotionReader, Suggester
+from tests.conftest import KNOWLEDGE
+
+from ..conftest import make_settings
+from ..panel.conftest import TokenBook
+
+
+@dataclass
+class Admin:
+    """A started app, its token book and one token of each kind."""
+
+    client: TestClient[Any, Any]
+    tokens: TokenBook
+    admin: str  # admin token of shop demo
+    agent: str  # agent token of shop demo
+    other_admin: str  # admin token of shop other
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.admin}"}
+
+
+AdminFactory = Callable[..., Awaitable[Admin]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_admin(
+    model_worker: ModelWorker, service_suggester: Suggester, service_detector: EmotionReader
+) -> AsyncIterator[AdminFactory]:
+    """`await make_admin(threshold=None, **settings)`: the service with the demo shop in its store."""
+    clients: list[TestClient[Any, Any]] = []
+
+    async def factory(threshold: float | None = None, **overrides: Any) -> Admin:
+        cut = service_suggester.threshold if threshold is None else threshold
+        suggester = Suggester(service_suggester.ranker, service_detector, cut)
+        settings = make_settings(**overrides).replace(request_timeout_s=60.0)
+        app = create_app(settings, model=model_worker, suggester=suggester, detector=service_detector)
+        tokens = TokenBook()
+        app[keys.TOKENS] = tokens
+        client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        store = app[keys.STORE]
+        await create_shop_from(store, "demo", KNOWLEDGE)
+        await store.create_shop("other", "别家")
+        _, admin = await tokens.create_token("demo", "admin")
+        _, agent = await tokens.create_token("demo", "agent")
+        _, other = await tokens.create_token("other", "admin")
+        return Admin(client, tokens, admin, agent, other)
+
+    yield factory
+    for client in clients:
+        await client.close()

@@ -1,0 +1,148 @@
+"""The analytics routes: a shop's statistics and knowledge gaps from what the service recorded,
+closing a gap in one step, and each route's token and input rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from assistant.service import keys
+from assistant.storage.records import MessageRecord
+
+from ..helpers import suggest_body
+from .conftest import Admin, AdminFactory
+
+GAP_QUESTIONS = ("你们支持数字人民币付款吗", "可以用数字人民币支付吗？", "数字人民币能付款不")
+GAP_REPLY = "亲，暂时还不支持数字人民币哦，可以用支付宝或者微信支付～"
+
+
+async def say(client: TestClient[Any, Any], conversation: str, mid: str, text: str, sender: str = "customer") -> Any:
+    body = suggest_body(text, conversation_id=conversation, message_id=mid)
+    body["message"]["sender"] = sender
+    response = await client.post("/v1/suggest", json=body)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def agent_says(admin: Admin, conversation: str, mid: str, text: str, name: str) -> None:
+    """An agent's reply as a platform that names its agents records it."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    reply = MessageRecord("api", "demo", conversation, mid, "agent", text, now, now, "agent", name, name)
+    await admin.client.app[keys.STORE].write([reply])
+
+
+async def replay(admin: Admin) -> dict[str, Any]:
+    """A day of chats: a reply used as is, one edited, one ignored, an angry customer, a gap."""
+    client = admin.client
+    eta = await say(client, "c1", "m1", "快递几天能到")
+    await agent_says(admin, "c1", "m2", eta["suggestions"][0]["text"], "小王")
+    color = await say(client, "c1", "m3", "四件套有哪些颜色可以选")
+    chosen = color["suggestions"][0]["text"]
+    await agent_says(admin, "c1", "m4", chosen[: len(chosen) * 2 // 3] + "喜欢哪个都可以告诉我", "小李")
+    angry = await say(client, "c2", "m1", "都三天了还没发货！！！再不发我就给差评")
+    await agent_says(admin, "c2", "m2", "稍等", "小王")
+    for n, question in enumerate(GAP_QUESTIONS):
+        answered = await say(client, f"g{n}", "m1", question)
+        assert answered["answerable"] is False, (question, answered["suggestions"][0])
+        await agent_says(admin, f"g{n}", "m2", GAP_REPLY if n < 2 else "不支持的亲", "小王")
+    return {"eta": eta, "color": color, "angry": angry}
+
+
+async def test_stats_count_what_agents_did_with_the_suggestions(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    said = await replay(admin)
+    response = await admin.client.get("/v1/admin/shops/demo/stats?days=7", headers=admin.auth())
+    assert response.status == 200, await response.text()
+    stats = (await response.json())["stats"]
+    a = stats["acceptance"]
+    assert (a["used"], a["edited"], a["replies"]) == (1, 1, 6)
+    assert a["not_used"] == 4 and a["used_share"] == round(2 / 6, 4)
+    assert len(a["by_day"]) == 7 and a["by_day"][-1]["used"] == 1 and sum(d["used"] for d in a["by_day"]) == 1
+    c = stats["coverage"]
+    answerable = sum(said[k]["answerable"] for k in said)
+    assert (c["messages"], c["answerable"]) == (6, answerable) and c["share"] == round(answerable / 6, 4)
+    e = stats["emotion"]
+    assert e["escalations"] == 1
+    assert [r["reason"] for r in e["escalation_reasons"]] == said["angry"]["emotion"]["escalation_reasons"]
+    assert {x["cue"] for x in e["cues"]} >= {"complaint_risk"}
+    agents = {x["agent"]: x for x in stats["agents"]}
+    assert (agents["小王"]["replies"], agents["小王"]["used"]) == (5, 1) and agents["小李"]["edited"] == 1
+    latency = stats["latency"]
+    assert latency["count"] == 6 and 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]
+
+
+async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_entry(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    await replay(admin)
+    response = await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())
+    assert response.status == 200, await response.text()
+    listed = await response.json()
+    assert listed["unanswered"] >= 3
+    (gap,) = [g for g in listed["gaps"] if set(g["examples"]) >= set(GAP_QUESTIONS)]
+    assert gap["count"] == 3 and gap["replies"][0] == {"text": GAP_REPLY, "count": 2}
+    assert gap["suggested_reply"] == GAP_REPLY and gap["last_seen"].startswith(listed["since"][:2])
+
+    close = f"/v1/admin/shops/demo/gaps/{gap['id']}/close"
+    response = await admin.client.post(close, json={"stage": "in_sale"}, headers=admin.auth())
+    assert response.status == 201, await response.text()
+    closed = await response.json()
+    assert closed["entry"]["answer"] == GAP_REPLY and closed["entry"]["stage"] == "in_sale"
+    rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
+    (row,) = [r for r in rows if r.entry_id == closed["entry"]["id"]]
+    assert row.file == "faq/gaps.yaml" and set([row.data["question"], *row.data["variants"]]) == set(GAP_QUESTIONS)
+
+    after = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    assert gap["id"] not in [g["id"] for g in after["gaps"]]
+    again = await admin.client.post(close, headers=admin.auth())
+    assert again.status == 404 and (await again.json())["errors"][0]["field"] == "gap"
+
+
+async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    routes = [
+        ("GET", "/v1/admin/shops/demo/stats"),
+        ("GET", "/v1/admin/shops/demo/gaps"),
+        ("POST", "/v1/admin/shops/demo/gaps/abc/close"),
+    ]
+    for method, path in routes:
+        for headers, status in (({}, 401), (admin.auth(admin.agent), 403), (admin.auth(admin.other_admin), 403)):
+            response = await admin.client.request(method, path, headers=headers)
+            body = await response.json()
+            assert (response.status, body["ok"]) == (status, False), (method, path, headers)
+            assert body["errors"][0]["field"] in ("Authorization", "shop")
+    me = await admin.client.get("/v1/admin/me", headers=admin.auth(admin.other_admin))
+    assert (await me.json())["shop"] == "other"
+    assert (await admin.client.get("/v1/admin/me", headers=admin.auth(admin.agent))).status == 403
+
+
+async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    cases = [
+        ("GET", "/v1/admin/shops/demo/stats?days=0", None, 422, "days"),
+        ("GET", "/v1/admin/shops/demo/stats?days=abc", None, 422, "days"),
+        ("GET", "/v1/admin/shops/demo/gaps?limit=1000", None, 422, "limit"),
+        ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"answer": ""}, 422, "answer"),
+        ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"colour": "red"}, 422, "colour"),
+        ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"stage": "in_sale"}, 404, "gap"),
+    ]
+    for method, path, body, status, field in cases:
+        response = await admin.client.request(method, path, json=body, headers=admin.auth())
+        answer = await response.json()
+        assert (response.status, answer["errors"][0]["field"]) == (status, field), (path, body, answer)
+    bad_json = await admin.client.post(
+        "/v1/admin/shops/demo/gaps/nope/close", data=b"{", headers={**admin.auth(), "Content-Type": "application/json"}
+    )
+    assert bad_json.status == 400 and (await bad_json.json())["errors"][0]["field"] == "body"
+
+
+async def test_the_admin_page_and_its_assets_are_served_with_a_strict_policy(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    for path, kind in (("/admin", "text/html"), ("/admin/admin.js", "javascript"), ("/admin/charts.js", "javascript"),
+                       ("/admin/admin.css", "text/css")):  # fmt: skip
+        response = await admin.client.get(path)
+        assert response.status == 200 and kind in response.headers["Content-Type"], path
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        text = await response.text()
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
