@@ -53,6 +53,8 @@ def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingM
         sent_at=body.message.time,
         turns=turns,
         k=body.k,
+        agent_id=body.message.agent_id,
+        agent_name=body.message.agent_name,
     )
 
 

@@ -31,6 +31,10 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
     text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
     sender: Annotated[Role, msgspec.Meta(description="who wrote it")] = "customer"
     time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
+    agent_id: Annotated[
+        str, msgspec.Meta(max_length=200, description="which human agent wrote it (sender agent; per-agent analytics)")
+    ] = ""
+    agent_name: Annotated[str, msgspec.Meta(max_length=200, description="that agent's display name")] = ""
 
 
 class TurnIn(msgspec.Struct):

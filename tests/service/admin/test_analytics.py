@@ -3,13 +3,11 @@ closing a gap in one step, and each route's token and input rules."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from assistant.service import keys
-from assistant.storage.records import MessageRecord
 
 from ..helpers import suggest_body
 from .conftest import Admin, AdminFactory
@@ -18,19 +16,21 @@ GAP_QUESTIONS = ("你们支持数字人民币付款吗", "可以用数字人民�
 GAP_REPLY = "亲，暂时还不支持数字人民币哦，可以用支付宝或者微信支付～"
 
 
-async def say(client: TestClient[Any, Any], conversation: str, mid: str, text: str, sender: str = "customer") -> Any:
+async def say(
+    client: TestClient[Any, Any], conversation: str, mid: str, text: str, sender: str = "customer", agent: str = ""
+) -> Any:
     body = suggest_body(text, conversation_id=conversation, message_id=mid)
-    body["message"]["sender"] = sender
+    body["message"].update({"sender": sender, "agent_id": agent and f"id-{agent}", "agent_name": agent})
     response = await client.post("/v1/suggest", json=body)
     assert response.status == 200, await response.text()
     return await response.json()
 
 
 async def agent_says(admin: Admin, conversation: str, mid: str, text: str, name: str) -> None:
-    """An agent's reply as a platform that names its agents records it."""
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-    reply = MessageRecord("api", "demo", conversation, mid, "agent", text, now, now, "agent", name, name)
-    await admin.client.app[keys.STORE].write([reply])
+    """An agent's reply, naming the agent (as the generic webhook and Chatwoot do)."""
+    await say(admin.client, conversation, mid, text, sender="agent", agent=name)
+    (recorded,) = [m for m in await admin.client.app[keys.STORE].messages("demo", conversation) if m.message_id == mid]
+    assert (recorded.role, recorded.agent_id, recorded.agent_name) == ("agent", f"id-{name}", name)
 
 
 async def replay(admin: Admin) -> dict[str, Any]:

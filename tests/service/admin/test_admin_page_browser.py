@@ -1,0 +1,96 @@
+"""The admin page in headless Chromium: token login, the charts drawn from the shop's records,
+customer-written markup shown as characters, closing a gap in one step, and the layout."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from assistant.service import keys
+
+from ..panel.conftest import browser  # noqa: F401  (the session's Chromium)
+from .conftest import Admin, AdminFactory
+from .test_analytics import GAP_REPLY, agent_says, say
+
+WAIT_MS = 30_000  # bounds a wait on the shared machine; times nothing
+MARKUP_QUESTION = '<img src=x onerror="window.__pwned=1">你们支持数字人民币付款吗'
+MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
+
+
+async def chats_with_markup(admin: Admin) -> None:
+    eta = await say(admin.client, "b1", "m1", "快递几天能到")
+    await agent_says(admin, "b1", "m2", eta["suggestions"][0]["text"], "小王")
+    for n, question in enumerate((MARKUP_QUESTION, "可以用数字人民币支付吗？", "数字人民币能付款不")):
+        answer = await say(admin.client, f"bg{n}", "m1", question)
+        assert answer["answerable"] is False
+        await agent_says(admin, f"bg{n}", "m2", MARKUP_REPLY, "<b>小李</b>")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Browser) -> AsyncIterator[Page]:  # noqa: F811
+    context: BrowserContext = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield await context.new_page()
+    await context.close()
+
+
+async def login(page: Page, admin: Admin, token: str) -> None:
+    await page.goto(str(admin.client.make_url("/admin")))
+    await expect(page.locator("#login")).to_be_visible()
+    await page.fill("#token", token)
+    await page.click("#login button[type=submit]")
+
+
+async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFactory, page: Page) -> None:
+    admin = await make_admin()
+    await chats_with_markup(admin)
+    await login(page, admin, admin.agent)  # an agent token is refused
+    await expect(page.locator("#login-error")).to_contain_text("admin token", timeout=WAIT_MS)
+    await expect(page.locator("#dashboard")).to_be_hidden()
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#tile-acceptance")).to_have_text("25.0%")  # 1 of 4 replies used
+    await expect(page.locator("#tile-coverage")).to_have_text("25.0%")  # 1 of 4 messages answerable
+    assert await page.locator("#chart-acceptance svg rect.bar").count() >= 2  # used and not-used bars
+    assert await page.locator("#chart-coverage svg circle.dot").count() >= 1
+    assert await page.locator("#chart-latency svg path.line").count() == 2
+    await expect(page.locator("#chart-agents .hbar-label").first).to_have_text("<b>小李</b>")
+
+    gap = page.locator("#gaps .gap").first
+    await expect(gap.locator(".gap-count")).to_have_text("3 次")
+    await expect(gap.locator(".example").filter(has_text="onerror")).to_have_text(MARKUP_QUESTION)
+    await expect(gap.locator(".reply-text").first).to_have_text(MARKUP_REPLY)
+    await expect(gap.locator(".close-answer")).to_have_value(MARKUP_REPLY)
+    assert await page.locator("#gaps img, #gaps script, #chart-agents b").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+
+    await gap.locator(".close-answer").fill(GAP_REPLY)
+    await gap.locator(".close-stage").select_option("in_sale")
+    await gap.locator(".close-go").click()
+    await expect(gap.locator(".closed-note")).to_contain_text("faq-gap-", timeout=WAIT_MS)
+    rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
+    (row,) = [r for r in rows if r.file == "faq/gaps.yaml"]
+    assert (row.data["answer"], row.data["stage"]) == (GAP_REPLY, "in_sale")
+
+    await page.select_option("#days", "7")  # reloads: the closed gap is gone
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .gap")).to_have_count(0)
+    await page.click("#logout")
+    await expect(page.locator("#login")).to_be_visible()
+    assert await page.evaluate("sessionStorage.length") == 0
+
+
+async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin: AdminFactory, page: Page) -> None:
+    admin = await make_admin()
+    await chats_with_markup(admin)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    await page.set_viewport_size({"width": 360, "height": 800})
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 360, width
+    origin = str(admin.client.make_url("/"))
+    assert requested and all(url.startswith(origin) for url in requested), requested
