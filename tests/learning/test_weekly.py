@@ -1,0 +1,101 @@
+"""The weekly 话术 refresh: gaps, most used, never used and often edited replies, with counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.learning.gaps import Gap
+from assistant.learning.shop_gaps import gap_id
+from assistant.learning.weekly import WeeklyRules, weekly_report
+from assistant.learning.weekly_render import render_html, render_markdown
+from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory, SuggestionRecord
+
+ENTRIES = {
+    "faq-eta": "亲，付款后48小时内从杭州仓发出，一般3天左右到哦",
+    "faq-color": "亲，这款有奶白色和雾蓝色两种颜色哦",
+    "faq-size": "亲，1.8米的床建议选200x230的被套哦",
+    "faq-old": "亲，双十一活动已结束",
+}
+DAY = "2026-11-20"
+
+
+def at(second: int) -> str:
+    return f"{DAY}T10:{second // 60:02d}:{second % 60:02d}.000+00:00"
+
+
+def turn(history: ShopHistory, conversation: str, customer: str, shown: list[str], reply: str, ok: bool = True) -> None:
+    """One customer message, the suggestions shown for it, the agent's reply."""
+    n = len(history.messages)
+    cid, aid = f"m{n}", f"m{n + 1}"
+    history.messages.append(MessageRecord("api", "demo", conversation, cid, "customer", customer, at(n), at(n)))
+    history.answers.append(AnswerRecord("api", "demo", conversation, cid, ok, 0.8 if ok else 0.1, at=at(n)))
+    history.suggestions.extend(
+        SuggestionRecord("api", "demo", conversation, cid, rank, e, 0.5, "faq", "v1", at(n))
+        for rank, e in enumerate(shown, start=1)
+    )
+    history.messages.append(
+        MessageRecord("api", "demo", conversation, aid, "agent", reply, at(n + 1), at(n + 1), "agent", "a1", "小王")
+    )
+
+
+def week() -> ShopHistory:
+    h = ShopHistory()
+    for c in ("c1", "c2", "c3"):
+        turn(h, c, "几天能到", ["faq-eta", "faq-size"], ENTRIES["faq-eta"])  # used as is, size passed over
+    turn(h, "c4", "有什么颜色", ["faq-color", "faq-size"], "亲，这款有奶白色、雾蓝色和浅灰色三种哦")
+    turn(h, "c5", "颜色有几种", ["faq-color"], "亲，这款有奶白色和雾蓝色，还有新出的浅灰色")
+    turn(h, "c6", "你们老板是谁", ["faq-size"], "不方便透露哦", ok=False)
+    return h
+
+
+GAP = Gap(2, ("你们老板是谁", "老板叫什么"), (("不方便透露哦", 1),), 1_795_000_000.0)
+OLD_GAP = Gap(3, ("能开专票吗",), (), 1_795_000_100.0)
+
+
+def test_the_weeks_refresh_counts_what_agents_did_with_each_reply() -> None:
+    since = dt.date(2026, 11, 14)
+    until = dt.date(2026, 11, 20)
+    report = weekly_report(
+        "demo", week(), ENTRIES, [OLD_GAP, GAP], since, until, known_gaps=frozenset({gap_id(OLD_GAP)})
+    )
+    assert (report.since, report.until) == ("2026-11-14", "2026-11-20")
+    t = report.totals
+    assert (t.customer_messages, t.answerable, t.agent_replies) == (6, 5, 6)
+    assert (t.used, t.edited, t.not_used) == (3, 2, 1)
+    assert [(r.entry_id, r.used, r.edited, r.shown) for r in report.most_used] == [
+        ("faq-eta", 3, 0, 3),
+        ("faq-color", 0, 2, 2),
+    ]
+    # shown 5 times, never sent: the first to retire; faq-old was never even shown
+    assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5), ("faq-old", 0)]
+    assert report.never_shown == 1
+    (edited,) = report.often_edited
+    assert edited.entry_id == "faq-color" and edited.edited == 2 and edited.used == 0
+    assert edited.mean_similarity is not None and 0.5 <= edited.mean_similarity < 0.95
+    assert edited.latest_edit == "亲，这款有奶白色和雾蓝色，还有新出的浅灰色"
+    # the gap listed before comes after the new one
+    assert [(g.count, g.new) for g in report.new_gaps] == [(2, True), (3, False)]
+    assert report.new_gaps[0].suggested_reply == "不方便透露哦"
+
+
+def test_rules_bound_the_lists() -> None:
+    rules = WeeklyRules(top=1, min_shown=6, min_edits=3)
+    report = weekly_report("demo", week(), ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20), rules=rules)
+    assert [r.entry_id for r in report.most_used] == ["faq-eta"]
+    assert [r.entry_id for r in report.never_used] == ["faq-old"]  # faq-size was shown only 5 times
+    assert report.often_edited == []
+
+
+def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
+    entries = {**ENTRIES, "faq-x": "<script>alert(1)</script> | *粗体*"}
+    empty = weekly_report("demo", ShopHistory(), entries, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert empty.totals.customer_messages == 0 and empty.most_used == []
+    markdown = render_markdown(empty)
+    assert "None this week." in markdown and "5 entries were not shown at all" in markdown
+    assert r"\<script\>alert\(1\)\</script\> \| \*粗体\*" in markdown
+    page = render_html(empty)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; | *粗体*" in page
+    full = render_markdown(weekly_report("demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20)))
+    assert "## Most used replies (2)" in full and "| faq-eta | " in full
+    assert "used as is 3, edited 2, not used 1 (used or edited: 83%)" in full
+    assert "## New knowledge gaps (1)" in full and "你们老板是谁 / 老板叫什么" in full
