@@ -14,6 +14,7 @@ from assistant.cli import (
     eval_retrieval,
     index,
     knowledge,
+    report,
     shop,
     store,
     suggest,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     shop.register(commands)
     token.register(commands)
     store.register(commands)
+    report.register(commands)
     evaluate = commands.add_parser("eval", help="measure retrieval or emotion quality on a data set")
     evaluations = evaluate.add_subparsers(dest="evaluation", metavar="WHAT", required=True)
     eval_retrieval.register(evaluations)
