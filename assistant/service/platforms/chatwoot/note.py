@@ -12,9 +12,9 @@ NOTE_MARK = "【话术建议】"
 
 
 def format_note(suggestions: Sequence[Suggestion], reading: EmotionReading) -> str:
-    """The note's text."""
+    """The note's text: only cues at medium or high, like the panel (a low cue is not worth a glance)."""
     lines = [NOTE_MARK]
-    for cue in reading.cues:
+    for cue in reading.shown():
         lines.append(f"⚠ {cue.name}（{cue.level}）：{cue.tip}")
     if reading.escalate:
         lines.append("⚠ 建议升级处理：" + "；".join(reading.escalation_reasons))
