@@ -44,6 +44,13 @@ BOILERPLATE = (
     "咨询订单号", "订单金额", "下单时间", "订单编号", "商品信息", "顾客通过点击", "信息发送",
     "订单号", "商品", "你好", "您好", "在吗",
 )  # fmt: skip
+STILL_WAITING = (
+    "还", "没", "多久", "多长时间", "什么时候", "几点", "今天", "今晚", "明天", "需要", "要用", "等", "急",
+    "更新", "怎么样了", "到底", "在吗", "人呢", "催",
+)  # fmt: skip
+"""Words of a follow-up that is still about the matter the customer was worried about."""
+ANXIETY_DECAY = 0.75
+"""Worry carries over to a still-waiting follow-up (今天需要发货的 after 急需), decaying per turn."""
 TREND_CODES = ("repeated_question", "unanswered_chasing", "rising_punctuation", "long_wait")
 
 
@@ -139,9 +146,19 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
             if carried > effect.carried.get(cue, 0.0):
                 effect.carried[cue] = carried
         still_waiting = current.weights.get("anxiety", 0.0) > 0 or current.negative_weight() > 0
+        worry = weight_to_score(turn.signals.weights.get("anxiety", 0.0)) * ANXIETY_DECAY**distance
+        if worry > effect.carried.get("anxiety", 0.0) and _follows_up(text, current):
+            effect.carried["anxiety"] = worry
         if "long_wait" in turn.signals.codes and "long_wait" not in effect.codes and still_waiting:
             effect.codes.append("long_wait")
     return effect
+
+
+def _follows_up(text: str, current: MessageSignals) -> bool:
+    """Whether the message is still about waiting (not thanks, not a new topic)."""
+    if current.weights.get("satisfaction", 0.0) > 0:
+        return False
+    return current.weights.get("anxiety", 0.0) > 0 or any(word in text for word in STILL_WAITING)
 
 
 def _after_agent(

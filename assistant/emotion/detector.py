@@ -125,7 +125,7 @@ class EmotionDetector:
             else:
                 scores[cue] = floor
                 signals.spans.setdefault(cue, [])
-            if "carried_anger" not in codes:
+            if cue != "anxiety" and "carried_anger" not in codes:
                 codes.append("carried_anger")
 
     def _cue(self, name: CueName, score: float, level: Level, signals: MessageSignals, text: str) -> Cue:

@@ -21,6 +21,8 @@ QUESTION_WORDS = (
     "哪个", "哪款", "哪种", "哪一", "吗", "嘛", "是否", "是不是", "有没有", "会不会", "能不能", "怎么样", "如何",
     "为什么", "为啥",
 )  # fmt: skip
+CONFIRMING = ("吧？",)
+"""这个是正品吧(？) asks for confirmation: with a quality word it is a product question, not praise."""
 HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
 ASKED_QUALITY = 0.15
@@ -126,7 +128,9 @@ class MessageScorer:
 
     @staticmethod
     def _in_question(text: str, m: PhraseMatch, clause_start: int) -> bool:
-        if text.startswith(QUESTION_ENDS, m.end):
+        if text.startswith(QUESTION_ENDS, m.end) or text.startswith(CONFIRMING, m.end):
+            return True
+        if text.startswith("吧", m.end) and (m.end + 1 == len(text) or text[m.end + 1] in CLAUSE_BREAKS):
             return True
         end = next((i for i in range(m.end, len(text)) if text[i] in CLAUSE_BREAKS), len(text))
         clause = text[clause_start:end]

@@ -13,6 +13,7 @@ from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.types import CUE_NAMES
 from assistant.evaluation.emotion import DataError, evaluate, huashu_system, load
 from assistant.evaluation.emotion_chats import find_sessions, fold_of, wilson
+from assistant.retrieval.types import Turn
 
 REPO = Path(__file__).resolve().parents[2]
 UNIFORM = REPO / "tests" / "data" / "jddc_cues_uniform.jsonl"
@@ -179,3 +180,28 @@ def test_anger_and_complaint_shown_on_real_chats_are_right() -> None:
             right += round(result[cue]["precision"] * result[cue]["shown"])
     assert shown >= 5
     assert right / shown >= 0.8
+
+
+@pytest.mark.parametrize("text", ["这个是正品吧？", "这个是正品吧", "一下子差[数字x]块，能退差价吗"])
+def test_a_confirming_question_or_a_price_difference_is_no_cue(text: str) -> None:
+    """是正品吧 asks for reassurance about a fact; 差 + an amount is a difference, not 质量差."""
+    assert EmotionDetector().read(text).shown() == ()
+
+
+def test_worry_carries_to_a_still_waiting_follow_up_but_not_to_thanks() -> None:
+    detector = EmotionDetector()
+    context = [
+        Turn("customer", "我已经申请过了，就是不知道什么时候能到，急需"),
+        Turn("agent", "审核通过了就会发货了呢"),
+    ]
+    alone = detector.read("要多久审核，今天需要发货的")
+    followed = detector.read("要多久审核，今天需要发货的", context)
+    assert followed.score("anxiety") > alone.score("anxiety")
+    assert "anxiety" in {c.name for c in followed.shown()}
+    assert not followed.escalate  # worry alone is not an escalation
+    assert detector.read("好的，谢谢你", context).score("anxiety") == 0.0
+
+
+def test_cannot_wait_any_longer_is_shown_worry() -> None:
+    reading = EmotionDetector().read("真等不了")
+    assert "anxiety" in {c.name for c in reading.shown()}
