@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from assistant import __version__
 from assistant.cli import (
+    candidates,
     eval_emotion,
     eval_gaps,
     eval_replay,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.register(commands)
     store.register(commands)
     report.register(commands)
+    candidates.register(commands)
     evaluate = commands.add_parser("eval", help="measure retrieval or emotion quality on a data set")
     evaluations = evaluate.add_subparsers(dest="evaluation", metavar="WHAT", required=True)
     eval_retrieval.register(evaluations)

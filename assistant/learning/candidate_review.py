@@ -1,0 +1,120 @@
+"""Reviewing a shop's candidate replies on its store: list, approve (as is or edited), reject,
+and the optional rule that approves a reply sent by N different agents.
+
+Shared by the admin API and `huashu candidates`. Candidates are computed from the shop's records
+of the last `days` days (`shop_candidates`); a decision is kept in the shop's settings
+(`candidate_decisions`: id → approved / rejected), and an approved reply becomes a FAQ row of
+`faq/approved_replies.yaml` in the shop's knowledge, validated with the rest before it is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from assistant.knowledge.files import check_rows
+from assistant.learning.shop_candidates import (
+    APPROVED_FILE,
+    CandidateFaq,
+    ShopCandidate,
+    candidate_faq_row,
+    shop_candidates,
+)
+from assistant.storage.protocols import KnowledgeRow, KnowledgeStore, RecordStore, ShopStore, StoreError, UnknownShop
+
+DECISIONS = "candidate_decisions"  # the shop setting holding the decisions
+
+
+class ReviewStore(ShopStore, KnowledgeStore, RecordStore, Protocol):
+    """What the review needs of the store."""
+
+
+class UnknownCandidate(StoreError):
+    """No candidate with this id in the window."""
+
+
+class AlreadyDecided(StoreError):
+    """The candidate was approved or rejected before."""
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    candidate: ShopCandidate
+    entry: dict[str, Any]
+    file: str
+    knowledge_revision: str
+
+
+def since_days(days: int) -> str:
+    today = dt.datetime.now(dt.UTC).date()
+    start = today - dt.timedelta(days=days - 1)
+    return dt.datetime.combine(start, dt.time(), dt.UTC).isoformat()
+
+
+async def _decisions(store: ReviewStore, shop: str) -> dict[str, str]:
+    record = await store.shop(shop)
+    if record is None:
+        raise UnknownShop(f"no shop {shop!r}")
+    raw = record.settings.get(DECISIONS, {})
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+async def list_candidates(
+    store: ReviewStore, shop: str, days: int, extra_texts: Mapping[str, str] | None = None
+) -> list[ShopCandidate]:
+    """The shop's candidates of the last `days` days, with their status (most sent first).
+    `extra_texts`: texts of suggestions shown that are not knowledge rows (quick replies)."""
+    decisions = await _decisions(store, shop)
+    history = await store.history(shop, since_days(days))
+    texts = {entry.id: entry.reply for entry in check_rows(await store.knowledge_rows(shop)).entries}
+    return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions)
+
+
+async def _pending(store: ReviewStore, shop: str, candidate: str, days: int) -> ShopCandidate:
+    found = next((c for c in await list_candidates(store, shop, days) if c.id == candidate), None)
+    if found is None:
+        raise UnknownCandidate(f"no candidate {candidate!r} in the last {days} days of shop {shop!r}")
+    if found.status != "pending":
+        raise AlreadyDecided(f"candidate {candidate!r} was {found.status} already")
+    return found
+
+
+async def approve(
+    store: ReviewStore, shop: str, candidate: str, days: int = 30, chosen: CandidateFaq | None = None
+) -> Approved:
+    """Publish a candidate (edited by `chosen`) as a FAQ entry; `ValueError` on an empty answer,
+    `KnowledgeError` when the entry would not validate."""
+    found = await _pending(store, shop, candidate, days)
+    return await _publish(store, shop, found, chosen)
+
+
+async def _publish(store: ReviewStore, shop: str, found: ShopCandidate, chosen: CandidateFaq | None) -> Approved:
+    data = candidate_faq_row(found, chosen)
+    rows = await store.knowledge_rows(shop)
+    row = KnowledgeRow(APPROVED_FILE, -1, str(data["id"]), data)  # -1: appended to the file
+    check_rows([*[r for r in rows if r.entry_id != row.entry_id], row])
+    revision = await store.put_row(shop, row)
+    await _decide(store, shop, found.id, "approved")
+    return Approved(found, data, APPROVED_FILE, revision)
+
+
+async def reject(store: ReviewStore, shop: str, candidate: str, days: int = 30) -> ShopCandidate:
+    found = await _pending(store, shop, candidate, days)
+    await _decide(store, shop, found.id, "rejected")
+    return found
+
+
+async def auto_approve(store: ReviewStore, shop: str, agents: int, days: int = 30) -> list[Approved]:
+    """Approve, as they are, the pending candidates sent by at least `agents` different agents."""
+    if agents < 1:
+        raise ValueError("the rule needs at least 1 agent")
+    pending = [c for c in await list_candidates(store, shop, days) if c.status == "pending" and c.meets_rule(agents)]
+    return [await _publish(store, shop, c, None) for c in pending]
+
+
+async def _decide(store: ReviewStore, shop: str, candidate: str, status: str) -> None:
+    decisions = await _decisions(store, shop)
+    decisions[candidate] = status
+    await store.update_shop_settings(shop, {DECISIONS: decisions})

@@ -1,0 +1,159 @@
+"""A shop's candidate replies from its records, and the FAQ entry that publishes one.
+
+Every human agent's first reply after a customer message becomes a `candidates.ReplyEvent`: the
+customer's wording, the reply, the agent, whether the service found the message answerable, and
+how the reply compares with the suggestions shown for it (`acceptance.match_reply`). The events
+feed `candidates.collect_candidates` (replies to unanswerable messages, heavy edits); a candidate
+is named by a short hash of its reply's characters, so it keeps its id while it gathers wordings,
+and is left out once its reply is in the shop's knowledge.
+
+Approving a candidate writes a FAQ entry: the customers' wordings as the question and its
+variants, the reply as the answer (the admin may edit any of them), filed under a category that
+says where it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.learning.acceptance import Shown, match_reply
+from assistant.learning.analytics import agent_of, by_conversation
+from assistant.learning.candidates import Candidate, CandidateRules, ReplyEvent, collect_candidates
+from assistant.learning.similarity import reply_chars
+from assistant.storage.records import ShopHistory, SuggestionRecord
+
+APPROVED_FILE = "faq/approved_replies.yaml"  # where approved candidates are written
+APPROVED_CATEGORY = "客服回复（审核通过）"
+REASONS = {"unanswerable": "agents' reply where nothing answered", "heavy_edit": "agents' heavy edit of a suggestion"}
+
+
+def candidate_id(reply: str) -> str:
+    return hashlib.sha256(reply_chars(reply).encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopCandidate:
+    """A candidate reply of one shop, with where it came from and what was decided."""
+
+    id: str
+    reply: str
+    reason: str
+    wordings: tuple[str, ...]
+    agents: tuple[str, ...]
+    count: int
+    edited_entries: tuple[str, ...]
+    conversations: tuple[str, ...]  # where it was sent (the first few)
+    last_seen: str
+    status: str  # pending, approved or rejected
+
+    def meets_rule(self, agents: int) -> bool:
+        """The optional auto-approval rule: sent by at least `agents` different agents."""
+        return agents > 0 and len(self.agents) >= agents
+
+    @property
+    def source(self) -> str:
+        """Where the reply came from, as the published entry cites it."""
+        return (
+            f"{REASONS.get(self.reason, self.reason)}: sent {self.count}× by {len(self.agents)} agent(s), "
+            f"last {self.last_seen[:10]}"
+        )
+
+
+def reply_events(history: ShopHistory, entry_texts: Mapping[str, str]) -> list[tuple[ReplyEvent, str, str]]:
+    """(event, conversation id, time) for every human agent's first reply after a customer message."""
+    shown: dict[tuple[str, str, str], list[SuggestionRecord]] = {}
+    for s in history.suggestions:
+        shown.setdefault((s.platform, s.conversation_id, s.message_id), []).append(s)
+    answerable = {(a.platform, a.conversation_id, a.message_id): a.answerable for a in history.answers}
+    events = []
+    for messages in by_conversation(history.messages).values():
+        customer = None
+        for message in messages:
+            if message.role == "customer":
+                customer = message
+            elif message.role == "agent" and customer is not None:
+                key = (customer.platform, customer.conversation_id, customer.message_id)
+                ranked = sorted(shown.get(key, []), key=lambda s: s.rank)
+                pending = [Shown(s.entry_id, entry_texts[s.entry_id]) for s in ranked if s.entry_id in entry_texts]
+                acceptance = match_reply(message.text, pending) if pending else None
+                event = ReplyEvent(
+                    customer.text, message.text, agent_of(message), answerable.get(key, True), acceptance
+                )
+                events.append((event, message.conversation_id, message.received_at))
+                customer = None  # only the first reply answers the message
+    return events
+
+
+def shop_candidates(
+    history: ShopHistory,
+    entry_texts: Mapping[str, str],
+    decisions: Mapping[str, str] | None = None,
+    rules: CandidateRules | None = None,
+) -> list[ShopCandidate]:
+    """The shop's candidates (most sent first), without those whose reply is already known;
+    `decisions` maps a candidate id to `approved` or `rejected`."""
+    decisions = decisions or {}
+    events = reply_events(history, entry_texts)
+    seen: dict[str, list[tuple[str, str]]] = {}
+    for event, conversation, at in events:
+        seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
+    known = {reply_chars(text) for text in entry_texts.values()}
+    found: list[Candidate] = collect_candidates(e for e, _, _ in events)
+    out = []
+    for c in found:
+        key = reply_chars(c.reply)
+        cid = candidate_id(c.reply)
+        if key in known and decisions.get(cid) != "approved":
+            continue
+        where = seen.get(key, [])
+        out.append(
+            ShopCandidate(
+                cid,
+                c.reply,
+                c.reason,
+                tuple(c.wordings),
+                tuple(sorted(c.agents)),
+                c.count,
+                tuple(sorted(c.edited_entries)),
+                tuple(dict.fromkeys(conv for conv, _ in where))[:5],
+                max((at for _, at in where), default=""),
+                decisions.get(cid, "pending"),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateFaq:
+    """What the published entry says; every field may be set by the admin, the rest is pre-filled."""
+
+    answer: str | None = None
+    question: str | None = None
+    variants: Sequence[str] | None = None
+    stage: str = "in_sale"
+    category: str = APPROVED_CATEGORY
+    tags: Sequence[str] = ("other",)
+
+
+def candidate_faq_row(candidate: ShopCandidate, chosen: CandidateFaq | None = None) -> dict[str, Any]:
+    """The FAQ row that publishes `candidate` (`faq/*.yaml` fields); `ValueError` on an empty answer."""
+    chosen = chosen or CandidateFaq()
+    answer = (chosen.answer if chosen.answer is not None else candidate.reply).strip()
+    if not answer:
+        raise ValueError("the answer is empty")
+    wordings = [w.strip() for w in candidate.wordings if w.strip()]
+    question = (chosen.question or (wordings[0] if wordings else answer)).strip()
+    variants = [v.strip() for v in (chosen.variants if chosen.variants is not None else wordings) if v.strip()]
+    variants = [v for v in dict.fromkeys(variants) if v != question] or [question]
+    return {
+        "id": f"faq-cand-{candidate.id}",
+        "stage": chosen.stage,
+        "category": chosen.category,
+        "question": question,
+        "variants": variants,
+        "answer": answer,
+        "tags": list(chosen.tags),
+    }
