@@ -200,6 +200,7 @@ def test_worry_carries_to_a_still_waiting_follow_up_but_not_to_thanks() -> None:
     assert "anxiety" in {c.name for c in followed.shown()}
     assert not followed.escalate  # worry alone is not an escalation
     assert detector.read("好的，谢谢你", context).score("anxiety") == 0.0
+    assert detector.read("没有了呢", context).shown() == ()  # a closing answer, not waiting
 
 
 def test_cannot_wait_any_longer_is_shown_worry() -> None:
