@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     from assistant.service.app import create_app
     from assistant.service.logging import configure_logging
+    from assistant.service.redis_link import RedisUnavailable
 
     settings = settings_from(args)
     configure_logging(settings.log_level, settings.log_json)
@@ -114,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(settings, model=worker, suggester=suggester)
         try:
             web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+        except RedisUnavailable as exc:
+            raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc}") from exc
     finally:

@@ -114,9 +114,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the index snapshot is loaded; 503 in the error envelope otherwise."""
+    """Ready when the index snapshot is loaded; 503 in the error envelope otherwise. Still ready
+    but `"status": "degraded"` while Redis is down (answers come from this process's state)."""
     suggester = request.app[keys.INDEX].require()
-    return web.json_response({"ok": True, "status": "ready", "index_version": suggester.index_version})
+    body: dict[str, object] = {"ok": True, "status": "ready", "index_version": suggester.index_version}
+    link = request.app.get(keys.REDIS)
+    if link is not None and not link.up:
+        body["status"] = "degraded"
+        body["degraded"] = {"redis": link.problem}
+    return web.json_response(body)
 
 
 async def metrics(request: web.Request) -> web.Response:

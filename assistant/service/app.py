@@ -29,6 +29,7 @@ from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
 from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.errors import error_middleware
+from assistant.service.fallback_state import FallbackConversations, FallbackDeliveries
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.openapi import openapi_document
@@ -38,6 +39,7 @@ from assistant.service.panel.routes import add_panel_routes
 from assistant.service.platforms.chatwoot.client import ChatwootClient
 from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
 from assistant.service.platforms.generic import generic_webhook
+from assistant.service.redis_link import RedisLink, RedisUnavailable
 from assistant.service.settings import Settings
 from assistant.storage import open_store
 from assistant.storage.protocols import RecordStore, StoreError
@@ -168,20 +170,36 @@ async def _purge_daily(store: RecordStore, retention_days: int) -> None:
 
 @contextlib.asynccontextmanager
 async def _shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Conversation memory and delivery dedup: in this process, or in Redis for several workers."""
+    """Conversation memory and delivery dedup: in this process, or in Redis for several workers
+    (through a `RedisLink`: short timeouts, this process's state while Redis is down)."""
     s = app[keys.SETTINGS]
+    memory = ConversationMemory(s.conversations_max, s.conversation_ttl_s, s.conversation_turns)
+    seen = SeenSet(s.dedup_size)
     if not s.redis_url:
-        app[keys.MEMORY] = ConversationMemory(s.conversations_max, s.conversation_ttl_s, s.conversation_turns)
-        app[keys.DELIVERIES] = SeenSet(s.dedup_size)
+        app[keys.MEMORY] = memory
+        app[keys.DELIVERIES] = seen
         yield
         return
-    client = await shared_state.connect(s.redis_url)
-    app[keys.MEMORY] = shared_state.RedisConversations(client, s.conversation_ttl_s, s.conversation_turns)
-    app[keys.DELIVERIES] = shared_state.RedisDeliveries(client)
+    metrics = app[keys.METRICS]
+    link = RedisLink(s.redis_url, s.redis_timeout_s, s.redis_retry_s, metrics.set_redis, metrics.redis_fallbacks.inc)
     try:
-        yield
+        if not await link.check():
+            if s.redis_required:
+                problem = f"Redis unreachable at {link.where} ({link.problem}); HUASHU_REDIS_REQUIRED is set"
+                raise RedisUnavailable(problem)
+            log.warning("starting degraded: redis unreachable", extra={"problem": link.problem})
+            metrics.set_redis(False)
+        app[keys.REDIS] = link
+        shared_memory = shared_state.RedisConversations(link.client, s.conversation_ttl_s, s.conversation_turns)
+        app[keys.MEMORY] = FallbackConversations(link, shared_memory, memory)
+        app[keys.DELIVERIES] = FallbackDeliveries(link, shared_state.RedisDeliveries(link.client), seen)
+        watcher = asyncio.get_running_loop().create_task(link.watch(), name="redis-watch")
+        try:
+            yield
+        finally:
+            await _stop(watcher)
     finally:
-        await client.aclose()
+        await link.close()
 
 
 @contextlib.asynccontextmanager

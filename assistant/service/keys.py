@@ -11,6 +11,7 @@ from assistant.service.core import IndexHolder, SuggestionService
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.panel.bus import LiveBus
 from assistant.service.platforms.chatwoot.client import ChatwootClient
+from assistant.service.redis_link import RedisLink
 from assistant.service.settings import Settings
 from assistant.storage.protocols import Store, TokenStore
 from assistant.storage.recorder import Recorder
@@ -30,3 +31,4 @@ CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
 OPENAPI = web.AppKey("openapi", dict)
 TOKENS = web.AppKey("tokens", TokenStore)  # absent until a store with tokens is wired
 BUS = web.AppKey("bus", LiveBus)  # the panel's live events
+REDIS = web.AppKey("redis", RedisLink)  # absent without HUASHU_REDIS_URL

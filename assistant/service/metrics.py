@@ -71,6 +71,23 @@ class ServiceMetrics:
             registry=r,
         )
 
+        self.redis_up = Gauge("huashu_redis_up", "1 while Redis answers (0: degraded to this process)", registry=r)
+        self.degraded = Gauge(
+            "huashu_degraded",
+            "1 while a component is degraded (answering from this process's state)",
+            ["component"],
+            registry=r,
+        )
+        self.redis_fallbacks = Counter(
+            "huashu_redis_fallbacks_total",
+            "Redis calls answered from this process's state (Redis down, frozen or slow)",
+            registry=r,
+        )
+
+    def set_redis(self, up: bool) -> None:
+        self.redis_up.set(1 if up else 0)
+        self.degraded.labels(component="redis").set(0 if up else 1)
+
     def set_index(self, version: str, model: str) -> None:
         self.index_version.clear()
         self.index_version.labels(version=version, model=model).set(1)

@@ -122,6 +122,15 @@ class Settings:
             "(`redis://host:6379/0`); empty keeps both in this process"
         ),
     )
+    redis_timeout_s: float = field(
+        default=0.25,
+        metadata=_help("each Redis call's deadline; past it the request answers from this process's state (degraded)"),
+    )
+    redis_retry_s: float = field(default=2.0, metadata=_help("while Redis is down, PING it this often to come back"))
+    redis_required: bool = field(
+        default=False,
+        metadata=_help("refuse to start while Redis is unreachable (false: start degraded and reconnect)"),
+    )
     dedup_size: int = field(default=20000, metadata=_help("webhook deliveries remembered to drop retries"))
     webhook_secret: Secret = field(
         default=Secret(""),
@@ -191,6 +200,8 @@ class Settings:
             "conversations_max",
             "conversation_turns",
             "dedup_size",
+            "redis_timeout_s",
+            "redis_retry_s",
         )
         for name in positive:
             if getattr(self, name) <= 0:

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from assistant.service.redis_link import RedisDown, RedisLink
+
 log = logging.getLogger("assistant.service.panel")
 
 ConversationKey = tuple[str, str]  # (shop, conversation id)
@@ -90,8 +92,8 @@ def _put(queue: Queue, event: bytes | None) -> None:
 class LocalBus:
     """One process: the fan-out plus the latest event of the most recent conversations."""
 
-    def __init__(self, max_conversations: int = 10000) -> None:
-        self._fanout = Fanout()
+    def __init__(self, max_conversations: int = 10000, fanout: Fanout | None = None) -> None:
+        self._fanout = fanout if fanout is not None else Fanout()
         self._latest: OrderedDict[ConversationKey, bytes] = OrderedDict()
         self._max = max_conversations
 
@@ -122,14 +124,19 @@ def _part(value: str) -> str:
 
 
 class RedisBus:
-    """Several replicas: PUBLISH on one channel, every replica's listener fans out locally."""
+    """Several replicas: PUBLISH on one channel, every replica's listener fans out locally.
 
-    def __init__(self, client: Any, ttl_s: float, prefix: str = "huashu:") -> None:
-        self._redis = client
+    Through a `RedisLink`: while Redis is down or frozen, an event reaches this replica's panels
+    directly and the latest event is kept in this process, so a webhook never waits on Redis."""
+
+    def __init__(self, link: RedisLink, ttl_s: float, prefix: str = "huashu:", max_conversations: int = 10000) -> None:
+        self._link = link
+        self._redis = link.client
         self._ttl = max(1, int(ttl_s))
         self._channel = prefix + "panel:events"
         self._prefix = prefix
         self._fanout = Fanout()
+        self._local = LocalBus(max_conversations, self._fanout)
         self._subscribed = asyncio.Event()
 
     @property
@@ -141,14 +148,24 @@ class RedisBus:
 
     async def publish(self, shop: str, conversation: str, event: bytes) -> None:
         envelope = json.dumps([shop, conversation], ensure_ascii=False).encode() + b"\n" + event
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._latest_key(shop, conversation), event, ex=self._ttl)
-            pipe.publish(self._channel, envelope)
-            await pipe.execute()
+
+        async def send() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._latest_key(shop, conversation), event, ex=self._ttl)
+                pipe.publish(self._channel, envelope)
+                await pipe.execute()
+
+        try:
+            await self._link.run(send)
+        except RedisDown:  # this replica's panels still get it
+            await self._local.publish(shop, conversation, event)
 
     async def latest(self, shop: str, conversation: str) -> bytes | None:
-        value = await self._redis.get(self._latest_key(shop, conversation))
-        return bytes(value) if value is not None else None
+        try:
+            value = await self._link.run(lambda: self._redis.get(self._latest_key(shop, conversation)))
+        except RedisDown:
+            return await self._local.latest(shop, conversation)
+        return bytes(value) if value is not None else await self._local.latest(shop, conversation)
 
     def watch(self, shop: str, conversation: str) -> contextlib.AbstractAsyncContextManager[Queue]:
         return self._fanout.watch(shop, conversation)
@@ -161,12 +178,22 @@ class RedisBus:
 
     async def listen(self) -> None:
         """Deliver every event published by any replica to this replica's panels (runs until
-        cancelled; a lost Redis connection is retried every second)."""
+        cancelled; a lost Redis connection is retried every `retry_s` seconds, said once)."""
+        subscriber = self._link.subscriber()  # blocking reads: no read timeout on this one
+        try:
+            await self._listen(subscriber)
+        finally:
+            with contextlib.suppress(Exception):
+                await subscriber.aclose()
+
+    async def _listen(self, subscriber: Any) -> None:
+        said = False
         while True:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self._channel)
                 self._subscribed.set()
+                said = False
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         self._dispatch(bytes(message["data"]))
@@ -174,8 +201,10 @@ class RedisBus:
                 raise
             except Exception as exc:  # Redis went away: panels stay connected, events resume
                 self._subscribed.clear()
-                log.warning("panel bus lost redis; retrying", extra={"error": str(exc)})
-                await asyncio.sleep(1.0)
+                if not said:
+                    log.warning("panel bus lost redis; retrying", extra={"error": str(exc)})
+                    said = True
+                await asyncio.sleep(self._link.retry_s)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()

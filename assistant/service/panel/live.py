@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from assistant.service import keys, shared_state
+from assistant.service import keys
 from assistant.service.panel.bus import LocalBus, RedisBus
 
 
@@ -19,20 +19,21 @@ async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.BUS] = LocalBus(s.conversations_max)
         yield
         return
-    client = await shared_state.connect(s.redis_url)
-    bus = RedisBus(client, s.conversation_ttl_s)
+    link = app[keys.REDIS]
+    bus = RedisBus(link, s.conversation_ttl_s, max_conversations=s.conversations_max)
     app[keys.BUS] = bus
     listener = asyncio.get_running_loop().create_task(bus.listen(), name="panel-bus")
     try:
-        async with asyncio.timeout(5):
-            await bus.wait_subscribed()
+        if link.up:  # a degraded start serves this replica's panels; the listener catches up
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await bus.wait_subscribed()
         yield
     finally:
         bus.close()
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
-        await client.aclose()
 
 
 async def close_bus(app: web.Application) -> None:

@@ -1,0 +1,73 @@
+"""Redis state that degrades to this process's state when Redis is down or frozen.
+
+Every write goes to the in-process memory too (bounded, cheap), so when the `RedisLink` is down
+a request still sees the turns and deliveries this worker handled, and answers within the link's
+short timeout instead of failing. When Redis comes back, reads go to Redis again; what was
+written only locally meanwhile stays local (other workers never saw it): that is the degraded
+mode's price, said in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from assistant.retrieval.types import Turn
+from assistant.service.conversations import ConversationKey, ConversationMemory, DeliveryKey, SeenSet
+from assistant.service.redis_link import RedisDown, RedisLink
+from assistant.service.shared_state import RedisConversations, RedisDeliveries
+
+
+class FallbackConversations:
+    """`Conversations` in Redis, mirrored in this process and read from here while Redis is down."""
+
+    def __init__(self, link: RedisLink, shared: RedisConversations, local: ConversationMemory) -> None:
+        self._link = link
+        self._shared = shared
+        self._local = local
+
+    async def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
+        try:
+            return await self._link.run(lambda: self._shared.turns(key))
+        except RedisDown:
+            return await self._local.turns(key)
+
+    async def add(self, key: ConversationKey, turn: Turn) -> None:
+        await self._local.add(key, turn)
+        with contextlib.suppress(RedisDown):  # kept in this process; the watcher brings Redis back
+            await self._link.run(lambda: self._shared.add(key, turn))
+
+
+class FallbackDeliveries:
+    """`Deliveries` in Redis, mirrored in this process and decided here while Redis is down."""
+
+    def __init__(self, link: RedisLink, shared: RedisDeliveries, local: SeenSet) -> None:
+        self._link = link
+        self._shared = shared
+        self._local = local
+
+    async def first_time(self, *keys: DeliveryKey) -> bool:
+        local = await self._local.first_time(*keys)
+        try:
+            return await self._link.run(lambda: self._shared.first_time(*keys))
+        except RedisDown:
+            return local
+
+    async def claim(self, *keys: DeliveryKey, lease_s: float = 120.0) -> bool:
+        local = await self._local.claim(*keys, lease_s=lease_s)
+        try:
+            shared = await self._link.run(lambda: self._shared.claim(*keys, lease_s=lease_s))
+        except RedisDown:
+            return local
+        if local and not shared:  # another worker holds it: this one must not keep a lease
+            await self._local.release(*keys)
+        return shared
+
+    async def settle(self, *keys: DeliveryKey) -> None:
+        await self._local.settle(*keys)
+        with contextlib.suppress(RedisDown):  # kept in this process; the watcher brings Redis back
+            await self._link.run(lambda: self._shared.settle(*keys))
+
+    async def release(self, *keys: DeliveryKey) -> None:
+        await self._local.release(*keys)
+        with contextlib.suppress(RedisDown):  # kept in this process; the watcher brings Redis back
+            await self._link.run(lambda: self._shared.release(*keys))
