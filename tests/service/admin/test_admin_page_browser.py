@@ -62,6 +62,8 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await expect(gap.locator(".gap-count")).to_have_text("3 次")
     await expect(gap.locator(".example").filter(has_text="onerror")).to_have_text(MARKUP_QUESTION)
     await expect(gap.locator(".reply-text").first).to_have_text(MARKUP_REPLY)
+    await expect(gap.locator(".close")).to_be_hidden()
+    await gap.locator(".close-open").click()
     await expect(gap.locator(".close-answer")).to_have_value(MARKUP_REPLY)
     assert await page.locator("#gaps img, #gaps script, #chart-agents b").count() == 0
     assert await page.evaluate("window.__pwned") is None

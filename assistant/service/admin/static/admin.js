@@ -15,6 +15,7 @@ const OUTCOMES = [
   { key: "not_used", name: "未使用", cls: "s-not-used" },
 ];
 
+const GAPS_SHOWN = 8;
 let shop = null;
 
 function node(name, className, text) {
@@ -101,7 +102,7 @@ async function load() {
   $("load-error").hidden = true;
   document.body.dataset.loaded = "no";
   try {
-    const [stats, gaps] = await Promise.all([api(`${base}/stats?days=${days}`), api(`${base}/gaps?days=${days}`)]);
+    const [stats, gaps] = await Promise.all([api(`${base}/stats?days=${days}`), api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`)]);
     renderStats(stats.stats);
     renderGaps(gaps);
   } catch (error) {
@@ -208,7 +209,7 @@ function gapItem(gap, most) {
   head.append(node("span", "gap-count", `${gap.count} 次`), meter,
     node("span", "gap-seen", `最近 ${gap.last_seen.replace("T", " ").slice(0, 16)}`));
   const examples = node("ul", "gap-examples");
-  for (const text of gap.examples) examples.append(node("li", "example", text));
+  for (const text of gap.examples.slice(0, 3)) examples.append(node("li", "example", text));
   const replies = node("ul", "gap-replies");
   for (const reply of gap.replies) {
     const li = node("li", "reply");
@@ -216,7 +217,16 @@ function gapItem(gap, most) {
     replies.append(li);
   }
   if (!gap.replies.length) replies.append(node("li", "reply muted", "客服没有回复过"));
-  item.append(head, node("h3", "", "客户问法"), examples, node("h3", "", "客服的实际回复"), replies, closeForm(gap, item));
+  const form = closeForm(gap, item);
+  form.hidden = true;
+  const open = node("button", "act close-open", "写成 FAQ…");
+  open.type = "button";
+  open.addEventListener("click", () => {
+    open.hidden = true;
+    form.hidden = false;
+    form.querySelector("textarea").focus();
+  });
+  item.append(head, node("h3", "", "客户问法"), examples, node("h3", "", "客服的实际回复"), replies, open, form);
   return item;
 }
 
