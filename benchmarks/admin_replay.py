@@ -11,7 +11,8 @@ suggests, records the message, the suggestions shown and what it answered), each
 the agent's real reply. JDDC names no agents, so each session is given one of four stand-in
 agents (坐席A-D, by a hash of the session id) to fill the per-agent chart. Then it reads
 `GET /v1/admin/shops/demo/stats` and `.../gaps` with an admin token and prints the figures and
-the top gaps; `--screenshot` logs in to `/admin` in headless Chromium and saves the page.
+the top gaps; `--screenshot PATH` logs in to `/admin` in headless Chromium and saves the whole page there and
+its top 1400 px beside it (`PATH-top.png`, for the README).
 
 The demo shop sells bedding and winter appliances; JD.com's customers ask about orders,
 invoices, returns and delivery, so most of their questions are genuine knowledge gaps here.
@@ -123,8 +124,10 @@ async def screenshot(base: str, token: str, path: Path) -> None:
         await page.wait_for_selector("body[data-loaded=yes]", timeout=120_000)
         path.parent.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(path), full_page=True)
+        top = path.with_name(f"{path.stem}-top{path.suffix}")
+        await page.screenshot(path=str(top), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
         await browser.close()
-    print(f"screenshot: {path}")
+    print(f"screenshots: {path} (the whole page), {top} (its top)")
 
 
 async def run(args: argparse.Namespace) -> None:

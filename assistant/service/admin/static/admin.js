@@ -128,6 +128,7 @@ function renderStats(stats) {
   if (a.replies) {
     stackedBars($("chart-acceptance"), {
       labels: days,
+      width: 1280,
       series: OUTCOMES.map((o) => ({ ...o, values: a.by_day.map((d) => d[o.key]) })),
     });
   } else {

@@ -37,9 +37,9 @@ function dayLabel(day) {
   return day.slice(5); // MM-DD
 }
 
-const W = 640, H = 220, LEFT = 44, RIGHT = 10, TOP = 10, BOTTOM = 28;
+const H = 220, LEFT = 44, RIGHT = 10, TOP = 10, BOTTOM = 28;
 
-function frame(labels, max, format) {
+function frame(labels, max, format, W) {
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img" });
   const plotH = H - TOP - BOTTOM;
   for (let i = 0; i <= 4; i += 1) {
@@ -58,12 +58,13 @@ function frame(labels, max, format) {
   return { root, plotH, band };
 }
 
-// series: [{name, cls, values}] stacked per label.
-export function stackedBars(container, { labels, series, format = (v) => String(Math.round(v)) }) {
+// series: [{name, cls, values}] stacked per label; width: the drawing's width in SVG units
+// (a wider drawing for a wider card keeps the labels at the same size).
+export function stackedBars(container, { labels, series, width = 640, format = (v) => String(Math.round(v)) }) {
   container.replaceChildren();
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
   const max = niceMax(Math.max(0, ...totals));
-  const { root, plotH, band } = frame(labels, max, format);
+  const { root, plotH, band } = frame(labels, max, format, width);
   labels.forEach((label, i) => {
     let base = TOP + plotH;
     for (const s of series) {
@@ -80,11 +81,11 @@ export function stackedBars(container, { labels, series, format = (v) => String(
 }
 
 // series: [{name, cls, values}] (null = no data that day); max: fixed top or null.
-export function lines(container, { labels, series, max = null, format = (v) => String(Math.round(v)) }) {
+export function lines(container, { labels, series, max = null, width = 640, format = (v) => String(Math.round(v)) }) {
   container.replaceChildren();
   const seen = series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined));
   const top = max ?? niceMax(Math.max(0, ...seen));
-  const { root, plotH, band } = frame(labels, top, format);
+  const { root, plotH, band } = frame(labels, top, format, width);
   for (const s of series) {
     let path = "";
     s.values.forEach((value, i) => {
