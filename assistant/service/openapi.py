@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from assistant.service.admin.analytics_openapi import ANALYTICS_PATHS, ANALYTICS_STRUCTS
+from assistant.service.admin.candidates_openapi import CANDIDATE_PATHS, CANDIDATE_STRUCTS
 from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
 from assistant.service.schemas import (
@@ -26,6 +27,7 @@ _STRUCTS = (
     ChatwootEvent,
     *PANEL_STRUCTS,
     *ANALYTICS_STRUCTS,
+    *CANDIDATE_STRUCTS,
 )
 
 
@@ -130,6 +132,6 @@ def openapi_document(version: str) -> dict[str, Any]:
             "version": version,
             "description": "Reply suggestions and emotion cues for e-commerce customer service.",
         },
-        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS},
+        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS, **CANDIDATE_PATHS},
         "components": {"schemas": components},
     }

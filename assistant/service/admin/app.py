@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from assistant.service.admin import analytics
+from assistant.service.admin import analytics, candidates
 
 PREFIX = "/v1/admin"
 
@@ -17,4 +17,5 @@ PREFIX = "/v1/admin"
 def create_admin_app() -> web.Application:
     admin = web.Application()
     analytics.add_routes(admin)
+    candidates.add_routes(admin)
     return admin

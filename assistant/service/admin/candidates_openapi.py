@@ -1,0 +1,78 @@
+"""The candidate-review routes in the OpenAPI document (merged by `service/openapi.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service.admin.analytics_openapi import _AUTH, _SHOP, _errors, _json, _query
+from assistant.service.admin.candidates import (
+    ApproveBody,
+    ApprovedResponse,
+    AutoApproveBody,
+    CandidatesResponse,
+    DecideBody,
+    RejectedResponse,
+)
+
+CANDIDATE_STRUCTS = (CandidatesResponse, ApproveBody, DecideBody, AutoApproveBody, ApprovedResponse, RejectedResponse)
+
+_CANDIDATE = {"name": "candidate", "in": "path", "required": True, "schema": {"type": "string"}}
+_STATUS = {
+    "name": "status",
+    "in": "query",
+    "required": False,
+    "description": "which candidates to list",
+    "schema": {"enum": ["pending", "approved", "rejected", "all"], "default": "pending"},
+}
+_BODY_ERRORS = _errors(400, 413, 415, 422, 503)
+
+CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/admin/shops/{shop}/candidates": {
+        "get": {
+            "summary": "Candidate replies: what agents sent where nothing answered, or heavy edits of a "
+            "suggestion, merged by reply with the customers' wordings, the agents and where they came from",
+            "parameters": [
+                _SHOP,
+                _query("days", "the window, today included", 30, 365),
+                _query("limit", "at most this many candidates", 50, 500),
+                _STATUS,
+            ],
+            "responses": {"200": _json("CandidatesResponse", "the candidates"), **_AUTH, **_errors(422, 503)},
+        }
+    },
+    "/v1/admin/shops/{shop}/candidates/{candidate}/approve": {
+        "post": {
+            "summary": "Approve a candidate, as sent or edited by the body: a FAQ entry in "
+            "faq/approved_replies.yaml, validated with the shop's knowledge",
+            "parameters": [_SHOP, _CANDIDATE],
+            "requestBody": {"required": False, **_json("ApproveBody", "what to change before publishing")},
+            "responses": {
+                "201": _json("ApprovedResponse", "the entry written"),
+                **_AUTH,
+                **_errors(404, 409),
+                **_BODY_ERRORS,
+            },
+        }
+    },
+    "/v1/admin/shops/{shop}/candidates/{candidate}/reject": {
+        "post": {
+            "summary": "Reject a candidate: it is never proposed again",
+            "parameters": [_SHOP, _CANDIDATE],
+            "requestBody": {"required": False, **_json("DecideBody", "the window it was listed from")},
+            "responses": {
+                "200": _json("RejectedResponse", "the candidate rejected"),
+                **_AUTH,
+                **_errors(404, 409),
+                **_BODY_ERRORS,
+            },
+        }
+    },
+    "/v1/admin/shops/{shop}/candidates/auto-approve": {
+        "post": {
+            "summary": "The optional rule: approve, as sent, every pending candidate sent by N different agents",
+            "parameters": [_SHOP],
+            "requestBody": {"required": True, **_json("AutoApproveBody", "the rule's N")},
+            "responses": {"200": _json("ApprovedResponse", "the entries written"), **_AUTH, **_BODY_ERRORS},
+        }
+    },
+}

@@ -1,0 +1,110 @@
+"""Candidate replies in the admin API: what agents sent where nothing answered becomes a pending
+candidate; approve (as sent or edited), reject, the N-agents rule; tokens and input rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service import keys
+
+from .conftest import Admin, AdminFactory
+from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, say
+
+BRAND_Q = "能用比特币付款吗"
+BRAND_REPLY = "亲，比特币是不支持的哦，可以用支付宝或者银行卡"
+
+
+async def chats(admin: Admin) -> None:
+    """Three unanswerable questions: two agents send the same reply, one another; one brand question."""
+    for n, question in enumerate(GAP_QUESTIONS):
+        answered = await say(admin.client, f"g{n}", "m1", question)
+        assert answered["answerable"] is False
+        await agent_says(admin, f"g{n}", "m2", GAP_REPLY, "小王" if n else "小李")
+    assert (await say(admin.client, "b1", "m1", BRAND_Q))["answerable"] is False
+    await agent_says(admin, "b1", "m2", BRAND_REPLY, "小赵")
+
+
+async def listed(admin: Admin, query: str = "") -> dict[str, Any]:
+    response = await admin.client.get(f"/v1/admin/shops/demo/candidates{query}", headers=admin.auth())
+    assert response.status == 200, await response.text()
+    return {c["reply"]: c for c in (await response.json())["candidates"]}
+
+
+async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    await chats(admin)
+    found = await listed(admin)
+    assert set(found) >= {GAP_REPLY, BRAND_REPLY}
+    gap = found[GAP_REPLY]
+    assert (gap["reason"], gap["count"], gap["agents"], gap["status"]) == (
+        "unanswerable",
+        3,
+        ["小李", "小王"],
+        "pending",
+    )
+    assert set(gap["wordings"]) == set(GAP_QUESTIONS) and gap["conversations"] == ["g0", "g1", "g2"]
+    assert gap["source"].startswith("agents' reply where nothing answered: sent 3× by 2 agent(s)")
+
+    # edit before approving
+    edited = "亲，暂时不支持数字人民币，支付宝、微信、银行卡都可以哦～"
+    path = f"/v1/admin/shops/demo/candidates/{gap['id']}/approve"
+    response = await admin.client.post(path, json={"answer": edited, "stage": "pre_sale"}, headers=admin.auth())
+    assert response.status == 201, await response.text()
+    (done,) = (await response.json())["approved"]
+    assert done["file"] == "faq/approved_replies.yaml" and done["entry"]["answer"] == edited
+    rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("demo")}
+    row = rows[f"faq-cand-{gap['id']}"]
+    assert row.file == "faq/approved_replies.yaml" and row.data["stage"] == "pre_sale"
+    assert {row.data["question"], *row.data["variants"]} == set(GAP_QUESTIONS)
+    again = await admin.client.post(path, headers=admin.auth())
+    assert again.status == 409 and (await again.json())["errors"][0]["field"] == "candidate"
+
+    brand = found[BRAND_REPLY]
+    response = await admin.client.post(f"/v1/admin/shops/demo/candidates/{brand['id']}/reject", headers=admin.auth())
+    assert response.status == 200 and (await response.json())["candidate"]["status"] == "pending"
+    assert GAP_REPLY not in await listed(admin) and BRAND_REPLY not in await listed(admin)
+    decided = await listed(admin, "?status=all")
+    assert (decided[GAP_REPLY]["status"], decided[BRAND_REPLY]["status"]) == ("approved", "rejected")
+
+
+async def test_the_rule_approves_replies_sent_by_n_agents(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    await chats(admin)
+    rule = "/v1/admin/shops/demo/candidates/auto-approve"
+    none = await admin.client.post(rule, json={"agents": 3}, headers=admin.auth())
+    assert none.status == 200 and (await none.json())["approved"] == []
+    response = await admin.client.post(rule, json={"agents": 2}, headers=admin.auth())
+    assert response.status == 200, await response.text()
+    (done,) = (await response.json())["approved"]
+    assert done["candidate"]["reply"] == GAP_REPLY and done["entry"]["answer"] == GAP_REPLY
+    assert (await listed(admin))[BRAND_REPLY]["status"] == "pending"
+
+
+async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    routes = [
+        ("GET", "/v1/admin/shops/demo/candidates"),
+        ("POST", "/v1/admin/shops/demo/candidates/abc/approve"),
+        ("POST", "/v1/admin/shops/demo/candidates/abc/reject"),
+        ("POST", "/v1/admin/shops/demo/candidates/auto-approve"),
+    ]
+    for method, path in routes:
+        for headers, status in (({}, 401), (admin.auth(admin.agent), 403), (admin.auth(admin.other_admin), 403)):
+            response = await admin.client.request(method, path, headers=headers)
+            assert response.status == status, (method, path, headers)
+            assert (await response.json())["errors"][0]["field"] in ("Authorization", "shop")
+    cases = [
+        ("GET", "/v1/admin/shops/demo/candidates?days=0", None, 422, "days"),
+        ("GET", "/v1/admin/shops/demo/candidates?status=maybe", None, 422, "status"),
+        ("GET", "/v1/admin/shops/demo/candidates?limit=x", None, 422, "limit"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"answer": ""}, 422, "answer"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"colour": "red"}, 422, "colour"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {}, 404, "candidate"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/reject", {"days": 0}, 422, "days"),
+        ("POST", "/v1/admin/shops/demo/candidates/auto-approve", {"agents": 0}, 422, "agents"),
+        ("POST", "/v1/admin/shops/demo/candidates/auto-approve", {}, 422, "agents"),
+    ]
+    for method, path, body, status, field in cases:
+        response = await admin.client.request(method, path, json=body, headers=admin.auth())
+        answer = await response.json()
+        assert (response.status, answer["errors"][0]["field"]) == (status, field), (path, body, answer)
