@@ -1,0 +1,59 @@
+"""A shop's candidates from its records: first replies only, known replies left out, decisions kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.learning.shop_candidates import CandidateFaq, candidate_faq_row, candidate_id, shop_candidates
+from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory, SuggestionRecord
+
+ENTRIES = {"faq-a": "亲，全场包邮哦"}
+
+
+def at(n: int) -> str:
+    return f"2026-11-20T10:00:{n:02d}.000+00:00"
+
+
+def history() -> ShopHistory:
+    def msg(cid: str, mid: str, role: str, text: str, n: int, agent: str = "") -> MessageRecord:
+        return MessageRecord("api", "demo", cid, mid, role, text, at(n), at(n), role, agent, agent)
+
+    return ShopHistory(
+        messages=[
+            msg("c1", "q1", "customer", "能开专票吗", 0),
+            msg("c1", "r1", "agent", "可以的亲，提供税号就行", 1, "小王"),
+            msg("c1", "r2", "agent", "还有别的问题吗亲", 2, "小王"),  # a second reply: not an answer
+            msg("c2", "q1", "customer", "包邮吗", 3),
+            msg("c2", "r1", "agent", "亲，全场包邮哦", 4, "小李"),  # the known reply: no candidate
+            msg("c3", "q1", "customer", "能开专票吗？", 5),
+            msg("c3", "r1", "agent", "亲，全场包邮哦", 6, "小李"),  # already in the knowledge
+        ],
+        suggestions=[SuggestionRecord("api", "demo", "c2", "q1", 1, "faq-a", 0.9, "faq", "v1", at(3))],
+        answers=[
+            AnswerRecord("api", "demo", "c1", "q1", False, 0.1, at=at(0)),
+            AnswerRecord("api", "demo", "c2", "q1", True, 0.9, at=at(3)),
+            AnswerRecord("api", "demo", "c3", "q1", False, 0.1, at=at(5)),
+        ],
+    )
+
+
+def test_first_replies_to_unanswered_messages_become_candidates_unless_known() -> None:
+    (found,) = shop_candidates(history(), ENTRIES)
+    assert (found.reply, found.reason, found.wordings, found.agents) == (
+        "可以的亲，提供税号就行", "unanswerable", ("能开专票吗",), ("小王",),
+    )  # fmt: skip
+    assert found.id == candidate_id("可以的亲，提供税号就行 ") and found.status == "pending"
+    assert found.conversations == ("c1",) and found.last_seen == at(1)
+    (decided,) = shop_candidates(history(), ENTRIES, {found.id: "rejected"})
+    assert decided.status == "rejected"
+
+
+def test_the_faq_row_keys_the_reply_by_the_customers_wordings() -> None:
+    (found,) = shop_candidates(history(), ENTRIES)
+    row = candidate_faq_row(found)
+    assert row["id"] == f"faq-cand-{found.id}" and row["answer"] == found.reply
+    assert (row["question"], row["variants"]) == ("能开专票吗", ["能开专票吗"])
+    edited = candidate_faq_row(found, CandidateFaq(answer="可以开专票", variants=["专票能开吗"], stage="pre_sale"))
+    assert (edited["answer"], edited["variants"], edited["stage"]) == ("可以开专票", ["专票能开吗"], "pre_sale")
+    with pytest.raises(ValueError, match="empty"):
+        candidate_faq_row(found, CandidateFaq(answer="  "))
