@@ -154,22 +154,23 @@ async def _encode(request: web.Request, texts: list[str]) -> np.ndarray:
 
 
 async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found]:
+    """The shop's open gaps over `days` days: clustered again only when its unanswered messages
+    changed; the ones closed (their `faq-gap-<id>` entry exists) are left out on every read."""
     since, _ = _window(days)
-    history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
-    messages: list[UnansweredMessage] = unanswered_messages(history)
+    store = request.config_dict[keys.STORE]
+    messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()))
     signature = (len(messages), max((m.at for m in messages), default=0.0))
     cache = request.app[GAP_CACHE]
-    cached = cache.get((shop, days))
-    if cached is not None and cached.signature == signature:
-        return since.isoformat(), cached
-    found: list[Gap] = []
-    if len(messages) >= 2:
-        vectors = await _encode(request, [m.text for m in messages])
-        found = await asyncio.to_thread(find_gaps, messages, vectors)
-    closed = {row.entry_id for row in await request.config_dict[keys.STORE].knowledge_rows(shop)}
-    open_gaps = [g for g in found if f"faq-gap-{gap_id(g)}" not in closed]
-    cache[(shop, days)] = result = _Found(signature, len(messages), open_gaps)
-    return since.isoformat(), result
+    found = cache.get((shop, days))
+    if found is None or found.signature != signature:
+        clusters: list[Gap] = []
+        if len(messages) >= 2:
+            vectors = await _encode(request, [m.text for m in messages])
+            clusters = await asyncio.to_thread(find_gaps, messages, vectors)
+        cache[(shop, days)] = found = _Found(signature, len(messages), clusters)
+    closed = {row.entry_id for row in await store.knowledge_rows(shop)}
+    open_gaps = [g for g in found.gaps if f"faq-gap-{gap_id(g)}" not in closed]
+    return since.isoformat(), _Found(signature, found.unanswered, open_gaps)
 
 
 def _gap_out(gap: Gap) -> GapOut:
@@ -223,7 +224,6 @@ async def close_gap(request: web.Request) -> web.Response:
         problems = [p for p in exc.problems if GAPS_FILE in p] or exc.problems
         raise Unprocessable(problems[0], [FieldError("body", p) for p in problems]) from None
     revision = await store.put_row(shop, row)
-    request.app[GAP_CACHE].clear()
     return json_bytes(ClosedGap(True, shop, wanted, data, GAPS_FILE, revision), status=201)
 
 
