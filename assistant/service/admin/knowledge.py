@@ -1,0 +1,294 @@
+"""Knowledge routes of the admin API: a shop's knowledge in the store, changed while it serves.
+
+    POST   /v1/admin/shops/{shop}/knowledge?replace=files|all   upload knowledge files
+    GET    /v1/admin/shops/{shop}/knowledge/entries?file=...     the rows, in file order
+    POST   /v1/admin/shops/{shop}/knowledge/entries              add one entry
+    GET    /v1/admin/shops/{shop}/knowledge/entries/{id}
+    PUT    /v1/admin/shops/{shop}/knowledge/entries/{id}         replace one entry
+    DELETE /v1/admin/shops/{shop}/knowledge/entries/{id}
+
+An upload is `multipart/form-data` (each part's name, else its file name, is the knowledge path,
+`faq/pre_sale.yaml`) or JSON `{"files": {"faq/pre_sale.yaml": "- id: ..."}}`. The uploaded files
+replace the files of the same names (`replace=all`: they are the whole knowledge); every file is
+validated with the shop's others first, and any problem answers 422 listing every
+`file:line: what` with nothing changed. Every change answers the new `knowledge_revision`; the
+serving snapshot goes stale until a rebuild publishes a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import msgspec
+from aiohttp import BodyPartReader, web
+
+from assistant.knowledge.files import SHOP_FILE, check_rows
+from assistant.knowledge.loader import KnowledgeError
+from assistant.knowledge.uploads import merge_uploads, path_problem
+from assistant.service import keys
+from assistant.service.admin.shops import existing_shop
+from assistant.service.api import json_bytes
+from assistant.service.auth import authenticate
+from assistant.service.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from assistant.service.schemas import decode
+from assistant.storage.protocols import KnowledgeRow
+
+UPLOAD_TYPES = ("multipart/form-data", "application/json")
+
+
+class UploadBody(msgspec.Struct, forbid_unknown_fields=True):
+    """JSON form of a knowledge upload: each file's path and its whole text."""
+
+    files: Annotated[
+        dict[str, str],
+        msgspec.Meta(min_length=1, description="knowledge path (`faq/pre_sale.yaml`) -> the file's text"),
+    ]
+
+
+class Uploaded(msgspec.Struct):
+    ok: bool
+    shop: str
+    files: Annotated[list[str], msgspec.Meta(description="the files replaced or added")]
+    rows: Annotated[int, msgspec.Meta(description="rows the shop's knowledge holds now")]
+    knowledge_revision: str
+
+
+class EntryBody(msgspec.Struct, forbid_unknown_fields=True):
+    """One knowledge row as its file has it (a FAQ entry, a policy, a product, a past reply)."""
+
+    entry: Annotated[dict[str, Any], msgspec.Meta(description="the row's fields, `id` included")]
+    file: Annotated[
+        str | None,
+        msgspec.Meta(description="the knowledge file it belongs to (required to add; to move an entry on PUT)"),
+    ] = None
+
+
+class EntryOut(msgspec.Struct):
+    id: str
+    file: str
+    position: int
+    entry: dict[str, Any]
+
+
+class EntryResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    entry: EntryOut
+    knowledge_revision: str
+
+
+class EntriesResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    knowledge_revision: str
+    entries: list[EntryOut]
+
+
+class Deleted(msgspec.Struct):
+    ok: bool
+    shop: str
+    deleted: str
+    knowledge_revision: str
+
+
+def _invalid(problems: list[str], what: str) -> Unprocessable:
+    """422 listing every `file:line: what`, each under the file it concerns."""
+    errors = [FieldError(p.split(":", 1)[0] if ":" in p else "files", p) for p in problems]
+    return Unprocessable(f"{len(problems)} problem(s) in {what}; nothing was changed", errors)
+
+
+async def _read_limited(read: Any, limit: int, field: str) -> bytes:
+    """Read chunks until the end; 413 naming `field` past `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await read():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge.on(field, f"larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _uploads(request: web.Request) -> dict[str, bytes]:
+    """The uploaded files, path -> bytes, from a multipart or a JSON body."""
+    limit = request.config_dict[keys.SETTINGS].max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge.on("body", f"larger than {limit} bytes")
+    if request.content_type not in UPLOAD_TYPES:
+        got = request.content_type or "nothing"
+        raise UnsupportedMediaType.on("Content-Type", f"expected multipart/form-data or application/json, got {got}")
+    if request.content_type == "application/json":
+        raw = await _read_limited(lambda: request.content.read(65536), limit, "body")
+        body = decode(raw, UploadBody)
+        return {name: text.encode("utf-8") for name, text in body.files.items()}
+    files: dict[str, bytes] = {}
+    total = 0
+    async for part in await request.multipart():
+        if not isinstance(part, BodyPartReader):
+            raise Unprocessable.on("body", "nested multipart is not a knowledge file")
+        name = part.name if part.name and path_problem(part.name) is None else part.filename or part.name or ""
+        data = await _read_limited(part.read_chunk, limit - total, name or "body")
+        total += len(data)
+        if name in files:
+            raise Unprocessable.on(name, "uploaded twice")
+        files[name] = data
+    return files
+
+
+async def upload(request: web.Request) -> web.Response:
+    """Replace or add knowledge files, all validated first (422 and nothing changed otherwise)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    replace = request.query.get("replace", "files")
+    if replace not in ("files", "all"):
+        raise Unprocessable.on("replace", "`files` (the uploaded files replace those of the same names) or `all`")
+    uploads = await _uploads(request)
+    store = request.config_dict[keys.STORE]
+    current = await store.knowledge_rows(shop)
+    try:
+        rows = await asyncio.to_thread(merge_uploads, current, uploads, replace_all=replace == "all")
+    except KnowledgeError as exc:
+        raise _invalid(exc.problems, "the uploaded knowledge") from None
+    revision = await store.replace_knowledge(shop, rows)
+    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision))
+
+
+def _out(row: KnowledgeRow) -> EntryOut:
+    return EntryOut(row.entry_id, row.file, row.position, row.data)
+
+
+async def entries(request: web.Request) -> web.Response:
+    """The shop's rows with an id, in file order (`?file=` for one file's)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    store = request.config_dict[keys.STORE]
+    wanted = request.query.get("file")
+    rows = sorted(await store.knowledge_rows(shop), key=lambda r: (r.file, r.position))
+    listed = [_out(r) for r in rows if r.entry_id and (wanted is None or r.file == wanted)]
+    return json_bytes(EntriesResponse(True, shop, await store.knowledge_revision(shop), listed))
+
+
+async def _row(request: web.Request, shop: str, entry_id: str) -> tuple[list[KnowledgeRow], KnowledgeRow]:
+    rows = await request.config_dict[keys.STORE].knowledge_rows(shop)
+    found = next((r for r in rows if r.entry_id and r.entry_id == entry_id), None)
+    if found is None:
+        raise NotFound.on("id", f"shop {shop!r} has no entry {entry_id!r}")
+    return rows, found
+
+
+async def entry(request: web.Request) -> web.Response:
+    """One row of the shop's knowledge."""
+    shop, entry_id = request.match_info["shop"], request.match_info["id"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    _, row = await _row(request, shop, entry_id)
+    revision = await request.config_dict[keys.STORE].knowledge_revision(shop)
+    return json_bytes(EntryResponse(True, shop, _out(row), revision))
+
+
+def _entry_file(name: str | None) -> str:
+    if name is None:
+        raise Unprocessable.on("file", "required: the knowledge file the entry belongs to (`faq/pre_sale.yaml`)")
+    problem = path_problem(name)
+    if problem is not None or name == SHOP_FILE:
+        raise Unprocessable.on("file", problem or "shop.yaml holds the shop, not entries (upload it instead)")
+    return name
+
+
+async def _put(request: web.Request, shop: str, rows: list[KnowledgeRow], row: KnowledgeRow) -> str:
+    """Validate the shop's knowledge with `row` in it, then store it; the new revision."""
+    changed = [r for r in rows if r.entry_id != row.entry_id] + [row]
+    if row.position < 0:  # as the store appends it: after the file's last row
+        last = max((r.position for r in rows if r.file == row.file), default=-1)
+        changed[-1] = KnowledgeRow(row.file, last + 1, row.entry_id, row.data)
+    try:
+        await asyncio.to_thread(check_rows, changed)
+    except KnowledgeError as exc:
+        raise _invalid(exc.problems, f"entry {row.entry_id!r}") from None
+    revision: str = await request.config_dict[keys.STORE].put_row(shop, row)
+    return revision
+
+
+def _entry_id(data: dict[str, Any], wanted: str | None = None) -> str:
+    raw = data.get("id")
+    if wanted is not None and raw is not None and raw != wanted:
+        raise Unprocessable.on("entry.id", f"{raw!r} differs from the id in the path ({wanted!r})")
+    entry_id = wanted if wanted is not None else raw
+    if not isinstance(entry_id, str) or not entry_id:
+        raise Unprocessable.on("entry.id", "required: the entry's id (lowercase letters, digits, - and _)")
+    return entry_id
+
+
+async def add_entry(request: web.Request) -> web.Response:
+    """Add one entry at the end of its file (409 when the id is taken)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    body = decode(await _json(request), EntryBody)
+    file = _entry_file(body.file)
+    entry_id = _entry_id(body.entry)
+    rows = await request.config_dict[keys.STORE].knowledge_rows(shop)
+    if any(r.entry_id == entry_id for r in rows):
+        raise Conflict.on("entry.id", f"shop {shop!r} already has an entry {entry_id!r} (PUT it to replace it)")
+    revision = await _put(request, shop, rows, KnowledgeRow(file, -1, entry_id, body.entry))
+    _, stored = await _row(request, shop, entry_id)
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision), status=201)
+
+
+async def replace_entry(request: web.Request) -> web.Response:
+    """Replace one entry in place (or move it to the end of another file with `file`)."""
+    shop, entry_id = request.match_info["shop"], request.match_info["id"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    body = decode(await _json(request), EntryBody)
+    rows, old = await _row(request, shop, entry_id)
+    data = {"id": entry_id, **body.entry}
+    _entry_id(data, entry_id)
+    file = old.file if body.file in (None, old.file) else _entry_file(body.file)
+    position = old.position if file == old.file else -1
+    revision = await _put(request, shop, rows, KnowledgeRow(file, position, entry_id, data))
+    _, stored = await _row(request, shop, entry_id)
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision))
+
+
+async def delete_entry(request: web.Request) -> web.Response:
+    """Delete one entry (422 when the knowledge would be left without any entry)."""
+    shop, entry_id = request.match_info["shop"], request.match_info["id"]
+    await authenticate(request, role="admin", shop=shop)
+    await existing_shop(request, shop)
+    rows, _ = await _row(request, shop, entry_id)
+    try:
+        await asyncio.to_thread(check_rows, [r for r in rows if r.entry_id != entry_id])
+    except KnowledgeError as exc:
+        raise _invalid(exc.problems, f"the knowledge without {entry_id!r}") from None
+    revision = await request.config_dict[keys.STORE].delete_row(shop, entry_id)
+    if revision is None:  # deleted meanwhile by another admin
+        raise NotFound.on("id", f"shop {shop!r} has no entry {entry_id!r}")
+    return json_bytes(Deleted(True, shop, entry_id, revision))
+
+
+async def _json(request: web.Request) -> bytes:
+    if request.content_type != "application/json":
+        got = request.content_type or "nothing"
+        raise UnsupportedMediaType.on("Content-Type", f"expected application/json, got {got}")
+    return await request.read()
+
+
+def add_routes(admin: web.Application) -> None:
+    base = "/shops/{shop}/knowledge"
+    admin.router.add_post(base, upload)
+    admin.router.add_get(f"{base}/entries", entries, allow_head=False)
+    admin.router.add_post(f"{base}/entries", add_entry)
+    admin.router.add_get(f"{base}/entries/{{id}}", entry, allow_head=False)
+    admin.router.add_put(f"{base}/entries/{{id}}", replace_entry)
+    admin.router.add_delete(f"{base}/entries/{{id}}", delete_entry)

@@ -1,0 +1,155 @@
+"""Shop routes of the admin API.
+
+    POST /v1/admin/shops          create a shop (the operator's token only), optionally with its
+                                  knowledge files; answers its first admin token, shown once
+    GET  /v1/admin/shops/{shop}   the shop, its settings (secrets hidden), its knowledge and
+                                  its active snapshot (stale when the knowledge changed since)
+
+Who may create shops: only the operator, who holds `HUASHU_ADMIN_TOKEN` (a process setting, not a
+shop's token). A shop's admin token is a tenant's: it never creates or sees another shop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Annotated, Any
+
+import msgspec
+from aiohttp import web
+
+from assistant.knowledge.loader import KnowledgeError
+from assistant.knowledge.uploads import merge_uploads
+from assistant.service import keys
+from assistant.service.api import json_bytes, read_json
+from assistant.service.auth import authenticate
+from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from assistant.service.schemas import decode
+from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord
+
+SECRET_HINTS = ("secret", "token", "password", "key")
+
+
+class CreateShopBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of `POST /v1/admin/shops`."""
+
+    shop: Annotated[str, msgspec.Meta(description="shop id: lowercase letters, digits, - and _ (at most 63)")]
+    name: Annotated[
+        str, msgspec.Meta(max_length=200, description="display name (default: shop.yaml's, else the id)")
+    ] = ""
+    settings: Annotated[
+        dict[str, Any], msgspec.Meta(description="the shop's own settings (threshold, Chatwoot account, ...)")
+    ] = msgspec.field(default_factory=dict)
+    files: Annotated[
+        dict[str, str] | None,
+        msgspec.Meta(description="its knowledge: path (`faq/pre_sale.yaml`) -> file text; validated first"),
+    ] = None
+
+
+class KnowledgeOut(msgspec.Struct):
+    revision: str
+    rows: int
+    files: Annotated[dict[str, int], msgspec.Meta(description="rows per knowledge file")]
+
+
+class SnapshotOut(msgspec.Struct):
+    version: str
+    built_at: str
+    counts: dict[str, int]
+    pinned: bool
+    stale: Annotated[bool, msgspec.Meta(description="the knowledge changed after this snapshot was built")]
+
+
+class ShopOut(msgspec.Struct):
+    shop: str
+    name: str
+    created_at: str
+    settings: Annotated[dict[str, Any], msgspec.Meta(description="secrets shown as `***`")]
+    knowledge: KnowledgeOut
+    active_snapshot: SnapshotOut | None
+
+
+class ShopResponse(msgspec.Struct):
+    ok: bool
+    shop: ShopOut
+
+
+class CreatedShop(msgspec.Struct):
+    ok: bool
+    shop: ShopOut
+    admin_token: Annotated[str, msgspec.Meta(description="the new shop's first admin token, shown only once")]
+
+
+async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
+    """The shop, or 404 naming `shop` (ask only after the caller was allowed this shop)."""
+    record: ShopRecord | None = await request.config_dict[keys.STORE].shop(shop)
+    if record is None:
+        raise NotFound.on("shop", f"no shop {shop!r}")
+    return record
+
+
+def _hidden(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("***" if v and any(h in k.lower() for h in SECRET_HINTS) else v) for k, v in settings.items()}
+
+
+async def shop_out(request: web.Request, record: ShopRecord) -> ShopOut:
+    store = request.config_dict[keys.STORE]
+    rows = await store.knowledge_rows(record.shop)
+    revision = await store.knowledge_revision(record.shop)
+    active = await store.active_snapshot(record.shop)
+    snapshot = None
+    if active is not None:
+        stale = active.knowledge_revision != revision
+        snapshot = SnapshotOut(active.version, active.built_at, active.counts, active.pinned, stale)
+    files = dict(sorted(Counter(r.file for r in rows).items()))
+    knowledge = KnowledgeOut(revision, len(rows), files)
+    return ShopOut(record.shop, record.name, record.created_at, _hidden(record.settings), knowledge, snapshot)
+
+
+async def create_shop(request: web.Request) -> web.Response:
+    """A new shop (201) with its knowledge and a first admin token; the operator's token only."""
+    principal = await authenticate(request, role="admin")
+    if not principal.operator:
+        raise Forbidden.on("Authorization", "only the operator's token (HUASHU_ADMIN_TOKEN) creates shops")
+    body = decode(await read_json(request), CreateShopBody)
+    if not SHOP_ID.match(body.shop):
+        raise Unprocessable.on(
+            "shop", "lowercase letters, digits, - and _, starting with a letter or digit (at most 63)"
+        )
+    store = request.config_dict[keys.STORE]
+    if await store.shop(body.shop) is not None:
+        raise Conflict.on("shop", f"shop {body.shop!r} already exists")
+    rows = []
+    if body.files is not None:
+        uploads = {name: text.encode("utf-8") for name, text in body.files.items()}
+        try:
+            rows = await asyncio.to_thread(merge_uploads, [], uploads, replace_all=True)
+        except KnowledgeError as exc:
+            errors = [FieldError(f"files.{p.split(':', 1)[0]}", p) for p in exc.problems]
+            raise Unprocessable(
+                f"{len(exc.problems)} problem(s) in the knowledge; no shop was created", errors
+            ) from None
+    name = body.name or next(
+        (str(r.data["name"]) for r in rows if r.file == "shop.yaml" and r.data.get("name")), body.shop
+    )
+    try:
+        record = await store.create_shop(body.shop, name, body.settings)
+    except ShopExists:
+        raise Conflict.on("shop", f"shop {body.shop!r} already exists") from None
+    if rows:
+        await store.replace_knowledge(body.shop, rows)
+    _, secret = await request.config_dict[keys.TOKENS].create_token(body.shop, "admin")
+    return json_bytes(CreatedShop(True, await shop_out(request, record), secret), status=201)
+
+
+async def show_shop(request: web.Request) -> web.Response:
+    """The shop, its knowledge and its active snapshot."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    record = await existing_shop(request, shop)
+    return json_bytes(ShopResponse(True, await shop_out(request, record)))
+
+
+def add_routes(admin: web.Application) -> None:
+    admin.router.add_post("/shops", create_shop)
+    admin.router.add_get("/shops/{shop}", show_shop, allow_head=False)

@@ -1,0 +1,134 @@
+"""The shop and knowledge routes of the admin API in the OpenAPI document (merged by
+`service/openapi.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service.admin.knowledge import (
+    Deleted,
+    EntriesResponse,
+    EntryBody,
+    EntryResponse,
+    UploadBody,
+    Uploaded,
+)
+from assistant.service.admin.shops import CreatedShop, CreateShopBody, ShopResponse
+
+SHOPS_STRUCTS = (
+    CreateShopBody,
+    CreatedShop,
+    ShopResponse,
+    UploadBody,
+    Uploaded,
+    EntryBody,
+    EntryResponse,
+    EntriesResponse,
+    Deleted,
+)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+_SHOP = _path("shop", "the shop id")
+_ID = _path("id", "the entry's id")
+_AUTH = _errors(401, 403, 404, 405)
+_BODY_ERRORS = _errors(400, 413, 415, 422)
+_UPLOAD_FILES = {
+    "type": "object",
+    "description": "each part is one knowledge file; its name (else its file name) is the knowledge path",
+    "additionalProperties": {"type": "string", "format": "binary"},
+}
+
+SHOPS_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/admin/shops": {
+        "post": {
+            "summary": "Create a shop, optionally with its knowledge files (all validated first); answers its "
+            "first admin token once. Only the operator's token (HUASHU_ADMIN_TOKEN) may create shops",
+            "requestBody": {"required": True, **_json("CreateShopBody", "the new shop")},
+            "responses": {
+                "201": _json("CreatedShop", "the shop and its admin token"),
+                **_errors(401, 403, 405, 409),
+                **_BODY_ERRORS,
+            },
+        }
+    },
+    "/v1/admin/shops/{shop}": {
+        "get": {
+            "summary": "The shop, its settings (secrets hidden), its knowledge and active snapshot (stale or not)",
+            "parameters": [_SHOP],
+            "responses": {"200": _json("ShopResponse", "the shop"), **_AUTH},
+        }
+    },
+    "/v1/admin/shops/{shop}/knowledge": {
+        "post": {
+            "summary": "Upload knowledge files: they replace the files of the same names (`replace=all`: the "
+            "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing",
+            "parameters": [
+                _SHOP,
+                {
+                    "name": "replace",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["files", "all"], "default": "files"},
+                },
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {"schema": _UPLOAD_FILES},
+                    "application/json": {"schema": _ref("UploadBody")},
+                },
+            },
+            "responses": {"200": _json("Uploaded", "stored"), **_AUTH, **_BODY_ERRORS},
+        }
+    },
+    "/v1/admin/shops/{shop}/knowledge/entries": {
+        "get": {
+            "summary": "The shop's knowledge rows that have an id, in file order",
+            "parameters": [
+                _SHOP,
+                {"name": "file", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": _json("EntriesResponse", "the entries"), **_AUTH},
+        },
+        "post": {
+            "summary": "Add one entry at the end of a knowledge file (validated with the rest)",
+            "parameters": [_SHOP],
+            "requestBody": {"required": True, **_json("EntryBody", "the entry and its file")},
+            "responses": {"201": _json("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS, **_errors(409)},
+        },
+    },
+    "/v1/admin/shops/{shop}/knowledge/entries/{id}": {
+        "get": {
+            "summary": "One entry",
+            "parameters": [_SHOP, _ID],
+            "responses": {"200": _json("EntryResponse", "the entry"), **_AUTH},
+        },
+        "put": {
+            "summary": "Replace one entry in place (with `file`: move it to the end of that file)",
+            "parameters": [_SHOP, _ID],
+            "requestBody": {"required": True, **_json("EntryBody", "the entry")},
+            "responses": {"200": _json("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS},
+        },
+        "delete": {
+            "summary": "Delete one entry",
+            "parameters": [_SHOP, _ID],
+            "responses": {"200": _json("Deleted", "deleted"), **_AUTH, **_errors(422)},
+        },
+    },
+}

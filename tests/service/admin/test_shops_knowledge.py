@@ -1,0 +1,199 @@
+"""The shop and knowledge routes: creating a shop, uploading files (all or nothing, every
+`file:line` named), one entry added, replaced and deleted, and what each refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from assistant.knowledge.files import read_rows
+from assistant.service import keys
+from assistant.service.settings import Secret
+from tests.conftest import KNOWLEDGE
+
+from .conftest import Admin, AdminFactory
+
+OPERATOR = "operator-test-token"
+FAQ = "faq/custom.yaml"
+GOOD_FAQ = """\
+- id: faq-custom-gift-wrap
+  stage: pre_sale
+  category: 包装
+  question: 可以礼品包装吗？
+  variants:
+    - 能包装成礼物吗
+  answer: 亲，可以的～下单备注"礼品包装"，免费帮您包好哦。
+  tags: [other]
+"""
+# Two problems in two files: an entry without `answer` (at its line 1), a JSON line that does not parse (2).
+BAD_FAQ = GOOD_FAQ.replace('  answer: 亲，可以的～下单备注"礼品包装"，免费帮您包好哦。\n', "")
+BAD_REPLIES = (
+    '{"id": "pr-9001", "customer": "在吗", "reply": "在的亲", "tags": ["other"]}\n'
+    '{"id": "pr-9002", "customer": "在吗"\n'
+)
+ENTRY = {
+    "id": "faq-custom-invoice-title",
+    "stage": "after_sale",
+    "category": "发票",
+    "question": "发票抬头能改吗？",
+    "variants": ["抬头写错了"],
+    "answer": "亲，可以的～开票前在订单里修改抬头即可。",
+    "tags": ["invoice"],
+}
+
+
+def files_of(folder: Any = KNOWLEDGE) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in read_rows(folder):
+        counts[row.file] = counts.get(row.file, 0) + 1
+    return counts
+
+
+async def revision(admin: Admin) -> str:
+    store = admin.client.app[keys.STORE]
+    value: str = await store.knowledge_revision("demo")
+    return value
+
+
+async def test_operator_creates_a_shop_with_its_knowledge_and_gets_its_admin_token(make_admin: AdminFactory) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    files = {"shop.yaml": "name: 礼品小铺\n", FAQ: GOOD_FAQ}
+    body = {"shop": "gifts", "files": files, "settings": {"threshold": 0.5, "chatwoot_api_token": "hush"}}
+    response = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(OPERATOR))
+    assert response.status == 201, await response.text()
+    created = await response.json()
+    assert created["shop"]["name"] == "礼品小铺"
+    assert created["shop"]["knowledge"]["files"] == {"shop.yaml": 1, FAQ: 1}
+    assert created["shop"]["settings"] == {"threshold": 0.5, "chatwoot_api_token": "***"}
+    token = created["admin_token"]
+    shown = await admin.client.get("/v1/admin/shops/gifts", headers=admin.auth(token))
+    assert shown.status == 200 and (await shown.json())["shop"]["knowledge"]["rows"] == 2
+    assert (await admin.client.get("/v1/admin/shops/demo", headers=admin.auth(token))).status == 403
+    again = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(OPERATOR))
+    assert again.status == 409 and (await again.json())["errors"][0]["field"] == "shop"
+
+
+async def test_only_the_operator_creates_shops_and_a_bad_file_creates_nothing(make_admin: AdminFactory) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    body = {"shop": "gifts", "files": {FAQ: BAD_FAQ}}
+    assert (await admin.client.post("/v1/admin/shops", json=body)).status == 401
+    refused = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(admin.admin))
+    assert refused.status == 403
+    bad = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(OPERATOR))
+    assert bad.status == 422
+    assert [e["message"] for e in (await bad.json())["errors"]] == [f"{FAQ}:1: missing required field `answer`"]
+    assert await admin.client.app[keys.STORE].shop("gifts") is None
+    named = await admin.client.post("/v1/admin/shops", json={"shop": "Bad Name"}, headers=admin.auth(OPERATOR))
+    assert named.status == 422 and (await named.json())["errors"][0]["field"] == "shop"
+
+
+async def test_unknown_shop_is_a_404_naming_shop(make_admin: AdminFactory) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    response = await admin.client.get("/v1/admin/shops/nowhere", headers=admin.auth(OPERATOR))
+    assert response.status == 404 and (await response.json())["errors"][0]["field"] == "shop"
+
+
+async def test_multipart_upload_replaces_those_files_and_keeps_the_others(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    form = aiohttp.FormData()
+    form.add_field(FAQ, GOOD_FAQ.encode(), filename="custom.yaml", content_type="application/yaml")
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", data=form, headers=admin.auth())
+    assert response.status == 200, await response.text()
+    uploaded = await response.json()
+    expected = {**files_of(), FAQ: 1}
+    assert uploaded["files"] == [FAQ] and uploaded["rows"] == sum(expected.values())
+    assert uploaded["knowledge_revision"] == await revision(admin)
+    shown = await (await admin.client.get("/v1/admin/shops/demo", headers=admin.auth())).json()
+    assert shown["shop"]["knowledge"]["files"] == dict(sorted(expected.items()))
+
+
+async def test_a_bad_upload_lists_every_file_line_and_changes_nothing(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    before = await revision(admin)
+    files = {FAQ: BAD_FAQ, "past_replies_extra.jsonl": BAD_REPLIES, "notes.txt": "hello"}
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": files}, headers=admin.auth())
+    assert response.status == 422
+    body = await response.json()
+    assert body["ok"] is False and "nothing was changed" in body["error"]
+    messages = [e["message"] for e in body["errors"]]
+    assert messages[0].startswith("notes.txt: not a knowledge file name")
+    assert len(messages) == 1  # a bad name is refused before any file is read
+    del files["notes.txt"]
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": files}, headers=admin.auth())
+    messages = [e["message"] for e in (await response.json())["errors"]]
+    assert f"{FAQ}:1: missing required field `answer`" in messages
+    assert any(m.startswith("past_replies_extra.jsonl:2: not valid JSON") for m in messages), messages
+    assert {e["field"] for e in (await response.json())["errors"]} == {FAQ, "past_replies_extra.jsonl"}
+    assert await revision(admin) == before
+
+
+async def test_replace_all_makes_the_upload_the_whole_knowledge(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    body = {"files": {FAQ: GOOD_FAQ}}
+    url = "/v1/admin/shops/demo/knowledge?replace=all"
+    response = await admin.client.post(url, json=body, headers=admin.auth())
+    assert response.status == 200 and (await response.json())["rows"] == 1
+    listed = await (await admin.client.get("/v1/admin/shops/demo/knowledge/entries", headers=admin.auth())).json()
+    assert [e["id"] for e in listed["entries"]] == ["faq-custom-gift-wrap"]
+    wrong = await admin.client.post("/v1/admin/shops/demo/knowledge?replace=some", json=body, headers=admin.auth())
+    assert wrong.status == 422 and (await wrong.json())["errors"][0]["field"] == "replace"
+
+
+async def test_an_upload_past_the_limit_is_a_413(make_admin: AdminFactory) -> None:
+    admin = await make_admin(max_upload_bytes=1000)
+    body = {"files": {FAQ: GOOD_FAQ * 10}}
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", json=body, headers=admin.auth())
+    assert response.status == 413 and (await response.json())["errors"][0]["field"] == "body"
+    text = await admin.client.post(
+        "/v1/admin/shops/demo/knowledge", data=b"x", headers={**admin.auth(), "Content-Type": "text/plain"}
+    )
+    assert text.status == 415
+
+
+async def test_one_entry_added_replaced_and_deleted(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    before = await revision(admin)
+    added = await admin.client.post(base, json={"file": "faq/after_sale.yaml", "entry": ENTRY}, headers=admin.auth())
+    assert added.status == 201, await added.text()
+    entry = (await added.json())["entry"]
+    last = max(r.position for r in read_rows(KNOWLEDGE) if r.file == "faq/after_sale.yaml")
+    assert (entry["file"], entry["position"], entry["entry"]) == ("faq/after_sale.yaml", last + 1, ENTRY)
+    assert (await admin.client.post(base, json={"file": FAQ, "entry": ENTRY}, headers=admin.auth())).status == 409
+
+    changed = {**ENTRY, "answer": "亲，开票前可以改抬头，开票后需要红冲重开哦。"}
+    del changed["id"]
+    put = await admin.client.put(f"{base}/{ENTRY['id']}", json={"entry": changed}, headers=admin.auth())
+    assert put.status == 200, await put.text()
+    got = await (await admin.client.get(f"{base}/{ENTRY['id']}", headers=admin.auth())).json()
+    assert got["entry"]["entry"]["answer"].startswith("亲，开票前可以改抬头") and got["entry"]["position"] == last + 1
+
+    deleted = await admin.client.delete(f"{base}/{ENTRY['id']}", headers=admin.auth())
+    assert deleted.status == 200 and (await deleted.json())["knowledge_revision"] == before
+    assert (await admin.client.get(f"{base}/{ENTRY['id']}", headers=admin.auth())).status == 404
+
+
+async def test_a_bad_entry_names_its_problem_and_changes_nothing(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    before = await revision(admin)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"file": "faq/after_sale.yaml", "entry": {**ENTRY, "stage": "someday"}}, "stage"),
+        ({"file": "faq/after_sale.yaml", "entry": {**ENTRY, "id": "faq-return-7day"}}, "entry.id"),
+        ({"file": "../escape.yaml", "entry": ENTRY}, "file"),
+        ({"file": "shop.yaml", "entry": ENTRY}, "file"),
+        ({"entry": ENTRY}, "file"),
+        ({"file": FAQ, "entry": {k: v for k, v in ENTRY.items() if k != "id"}}, "entry.id"),
+        ({"file": FAQ, "entry": ENTRY, "extra": 1}, "extra"),
+    ]
+    for body, field in cases:
+        response = await admin.client.post(base, json=body, headers=admin.auth())
+        assert response.status in (409, 422), (body, response.status)
+        errors = (await response.json())["errors"]
+        assert any(field in e["field"] or field in e["message"] for e in errors), (field, errors)
+    mismatch = await admin.client.put(f"{base}/faq-return-7day", json={"entry": ENTRY}, headers=admin.auth())
+    assert mismatch.status == 422 and (await mismatch.json())["errors"][0]["field"] == "entry.id"
+    missing = await admin.client.put(f"{base}/no-such-entry", json={"entry": ENTRY}, headers=admin.auth())
+    assert missing.status == 404 and (await missing.json())["errors"][0]["field"] == "id"
+    assert await revision(admin) == before
