@@ -9,6 +9,7 @@ from aiohttp import web
 
 from assistant.retrieval.types import Turn
 from assistant.service import keys
+from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult
 from assistant.service.errors import UnsupportedMediaType
 from assistant.service.logging import request_id
@@ -102,7 +103,9 @@ def json_bytes(payload: object, status: int = 200) -> web.Response:
 async def suggest(request: web.Request) -> web.Response:
     """Ranked reply suggestions and emotion cues for one customer message."""
     app = request.app
+    principal = await authenticate(request, role="agent")  # before the body is parsed
     body = decode(await read_json(request), SuggestBody)
+    principal.require_shop(body.shop)  # a shop's token writes only into its own shop
     message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars)
     result = await app[keys.SERVICE].suggest(message)
     return json_bytes(response_of(result))

@@ -3,7 +3,8 @@
 A token arrives as `Authorization: Bearer <token>`, as the `huashu_token` cookie (the panel), or
 as a `token` query parameter (the Chatwoot Dashboard App iframe cannot send headers). The store
 keeps only token hashes (`TokenStore.verify_token`). Without any token in the store and with
-`open_access` on, requests act for the default shop, so a fresh clone's first curl works.
+`open_access` on, requests from this machine (loopback) need no token, so a fresh clone's first
+curl works; a caller on another host always needs one, so binding `0.0.0.0` exposes nothing.
 The operator's token (`HUASHU_ADMIN_TOKEN`, a setting, not in the store) is admin of every shop
 and the only caller that may create shops through the API.
 """
@@ -11,6 +12,7 @@ and the only caller that may create shops through the API.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -32,6 +34,12 @@ class Principal:
     token_id: str | None = None
     operator: bool = False  # the operator's `HUASHU_ADMIN_TOKEN`: admin of every shop, creates shops
 
+    def require_shop(self, shop: str) -> None:
+        """403 naming `shop` when a shop's token acts for another shop (open mode and the
+        operator act for any shop)."""
+        if self.token_id is not None and not self.operator and self.shop != shop:
+            raise Forbidden.on("shop", f"this token is not for shop {shop!r}")
+
 
 def token_from(request: web.Request) -> str | None:
     """The token the request carries (header, then cookie, then query), or None."""
@@ -42,11 +50,21 @@ def token_from(request: web.Request) -> str | None:
     return request.cookies.get(COOKIE) or request.query.get("token") or None
 
 
+def is_loopback(remote: str | None) -> bool:
+    """A caller on this machine: open access never serves another host (bind 0.0.0.0 safely)."""
+    try:
+        return remote is not None and ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
 async def authenticate(request: web.Request, *, role: Role, shop: str | None = None) -> Principal:
     """The caller, allowed `role` (an admin may act as an agent) for `shop` when one is named.
 
-    401 without a valid token (open access applies to agent routes only: admin routes always need
-    an admin token), 403 for another shop's token or an agent token on an admin route.
+    401 without a valid token (open access applies to agent routes only, and to loopback callers
+    only: admin routes always need an admin token), 403 for another shop's token or an agent
+    token on an admin route. A shop's token acts only for its shop: every write it makes (a
+    message, a turn of a conversation, feedback) lands in that shop.
     """
     state = request.config_dict  # the root app's state, also from a sub-app (admin, panel)
     settings = state[keys.SETTINGS]
@@ -56,7 +74,12 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
     if secret is not None and operator and hmac.compare_digest(secret.encode(), operator.encode()):
         return Principal(shop or settings.default_shop, "admin", OPERATOR, operator=True)
     if secret is None:
-        open_mode = settings.open_access and not operator and (tokens is None or not await tokens.has_tokens())
+        open_mode = (
+            settings.open_access
+            and not operator
+            and is_loopback(request.remote)
+            and (tokens is None or not await tokens.has_tokens())
+        )
         if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
         raise Unauthorized.on("Authorization", "a token is required: Authorization: Bearer <token>")
@@ -65,6 +88,7 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
         raise Unauthorized.on("Authorization", "unknown or revoked token")
     if role == "admin" and record.role != "admin":
         raise Forbidden.on("Authorization", "this route needs an admin token")
-    if shop is not None and record.shop != shop:
-        raise Forbidden.on("shop", f"this token is not for shop {shop!r}")
-    return Principal(record.shop, record.role, record.id)
+    principal = Principal(record.shop, record.role, record.id)
+    if shop is not None:
+        principal.require_shop(shop)
+    return principal

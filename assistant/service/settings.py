@@ -64,8 +64,8 @@ class Settings:
     open_access: bool = field(
         default=True,
         metadata=_help(
-            "serve /v1/suggest and the panel without a token while the store holds no token "
-            "(the embedded default; off as soon as any token exists)"
+            "serve /v1/suggest and the panel without a token to callers on this machine (loopback) while "
+            "the store holds no token (the embedded default; off as soon as any token exists)"
         ),
     )
     admin_token: Secret = field(

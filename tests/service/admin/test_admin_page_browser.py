@@ -20,10 +20,10 @@ MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
 
 
 async def chats_with_markup(admin: Admin) -> None:
-    eta = await say(admin.client, "b1", "m1", "快递几天能到")
+    eta = await say(admin, "b1", "m1", "快递几天能到")
     await agent_says(admin, "b1", "m2", eta["suggestions"][0]["text"], "小王")
     for n, question in enumerate((MARKUP_QUESTION, "可以用数字人民币支付吗？", "数字人民币能付款不")):
-        answer = await say(admin.client, f"bg{n}", "m1", question)
+        answer = await say(admin, f"bg{n}", "m1", question)
         assert answer["answerable"] is False
         await agent_says(admin, f"bg{n}", "m2", MARKUP_REPLY, "<b>小李</b>")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
 from assistant.service import keys
 
 from ..helpers import suggest_body
@@ -16,35 +14,33 @@ GAP_QUESTIONS = ("你们支持数字人民币付款吗", "可以用数字人民�
 GAP_REPLY = "亲，暂时还不支持数字人民币哦，可以用支付宝或者微信支付～"
 
 
-async def say(
-    client: TestClient[Any, Any], conversation: str, mid: str, text: str, sender: str = "customer", agent: str = ""
-) -> Any:
+async def say(admin: Admin, conversation: str, mid: str, text: str, sender: str = "customer", agent: str = "") -> Any:
+    """A message of shop demo through /v1/suggest, with demo's agent token."""
     body = suggest_body(text, conversation_id=conversation, message_id=mid)
     body["message"].update({"sender": sender, "agent_id": agent and f"id-{agent}", "agent_name": agent})
-    response = await client.post("/v1/suggest", json=body)
+    response = await admin.client.post("/v1/suggest", json=body, headers=admin.auth(admin.agent))
     assert response.status == 200, await response.text()
     return await response.json()
 
 
 async def agent_says(admin: Admin, conversation: str, mid: str, text: str, name: str) -> None:
     """An agent's reply, naming the agent (as the generic webhook and Chatwoot do)."""
-    await say(admin.client, conversation, mid, text, sender="agent", agent=name)
+    await say(admin, conversation, mid, text, sender="agent", agent=name)
     (recorded,) = [m for m in await admin.client.app[keys.STORE].messages("demo", conversation) if m.message_id == mid]
     assert (recorded.role, recorded.agent_id, recorded.agent_name) == ("agent", f"id-{name}", name)
 
 
 async def replay(admin: Admin) -> dict[str, Any]:
     """A day of chats: a reply used as is, one edited, one ignored, an angry customer, a gap."""
-    client = admin.client
-    eta = await say(client, "c1", "m1", "快递几天能到")
+    eta = await say(admin, "c1", "m1", "快递几天能到")
     await agent_says(admin, "c1", "m2", eta["suggestions"][0]["text"], "小王")
-    color = await say(client, "c1", "m3", "四件套有哪些颜色可以选")
+    color = await say(admin, "c1", "m3", "四件套有哪些颜色可以选")
     chosen = color["suggestions"][0]["text"]
     await agent_says(admin, "c1", "m4", chosen[: len(chosen) * 2 // 3] + "喜欢哪个都可以告诉我", "小李")
-    angry = await say(client, "c2", "m1", "都三天了还没发货！！！再不发我就给差评")
+    angry = await say(admin, "c2", "m1", "都三天了还没发货！！！再不发我就给差评")
     await agent_says(admin, "c2", "m2", "稍等", "小王")
     for n, question in enumerate(GAP_QUESTIONS):
-        answered = await say(client, f"g{n}", "m1", question)
+        answered = await say(admin, f"g{n}", "m1", question)
         assert answered["answerable"] is False, (question, answered["suggestions"][0])
         await agent_says(admin, f"g{n}", "m2", GAP_REPLY if n < 2 else "不支持的亲", "小王")
     return {"eta": eta, "color": color, "angry": angry}

@@ -241,7 +241,9 @@ async def test_dashboard_app_follows_app_context_only_in_its_shop_and_copies_wit
     await expect(frame.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
     await expect(frame.locator("#conversation-label")).to_have_text("会话 #43")
     other = suggest_body("能开发票吗", shop="other", conversation_id="43", message_id="other-43")
-    assert (await http.post(served.url("/v1/suggest"), json=other)).status == 200
+    _, other_secret = await tokens.create_token("other", "agent")
+    other_auth = {"Authorization": f"Bearer {other_secret}"}
+    assert (await http.post(served.url("/v1/suggest"), json=other, headers=other_auth)).status == 200
     answer = await post_generic(http, served, "快递几天能到", "43", "demo-43")
     await expect(frame.locator("#latest")).to_have_text("快递几天能到", timeout=WAIT_MS)
     inner = page.frames[1]
