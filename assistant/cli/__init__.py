@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from assistant import __version__
 from assistant.cli import (
+    admin,
     candidates,
     eval_emotion,
     eval_gaps,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.register(commands)
     report.register(commands)
     candidates.register(commands)
+    admin.register(commands)
     evaluate = commands.add_parser("eval", help="measure retrieval or emotion quality on a data set")
     evaluations = evaluate.add_subparsers(dest="evaluation", metavar="WHAT", required=True)
     eval_retrieval.register(evaluations)

@@ -1,0 +1,295 @@
+"""`huashu admin ...`: the admin API of a running service, from a terminal.
+
+    huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token)
+    huashu admin shops show SHOP
+    huashu admin knowledge upload SHOP PATH... [--replace-all]
+    huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml]
+    huashu admin entry delete SHOP ID
+    huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
+    huashu admin jobs show ID
+    huashu admin snapshots list|activate|pin SHOP [VERSION]
+
+`--url` (default `$HUASHU_URL`, else http://127.0.0.1:8080) and `--token` (default
+`$HUASHU_ADMIN_TOKEN`: the operator's token, or a shop's admin token). An error answer of the
+service is printed as one `huashu:` line per problem (`file:line: what`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from assistant.cli.errors import CliError
+from assistant.cli.progress import progress_bar
+from assistant.knowledge.files import knowledge_files
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+POLL_S = 0.5
+Call = Callable[["AdminClient"], Awaitable[Any]]
+
+
+class AdminClient:
+    """One session against the admin API; an error envelope becomes a `CliError`."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
+        self.session = session
+        self.url = url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 202), **kwargs: Any) -> Any:
+        try:
+            async with self.session.request(method, self.url + path, headers=self.headers, **kwargs) as response:
+                text = await response.text()
+                status = response.status
+        except aiohttp.ClientError as exc:
+            raise CliError(f"cannot reach {self.url} ({exc})") from None
+        try:
+            body = json.loads(text) if text else {}
+        except json.JSONDecodeError:
+            raise CliError(f"{method} {path}: HTTP {status}, not JSON: {text[:200]}") from None
+        if status not in ok:
+            raise CliError(_failure(method, path, status, body), exit_code=1)
+        return body
+
+
+def _failure(method: str, path: str, status: int, body: Any) -> str:
+    """The error envelope as lines: the summary, then every problem (`file:line: what`)."""
+    if not isinstance(body, dict):
+        return f"{method} {path}: HTTP {status}"
+    lines = [f"{method} {path}: HTTP {status}: {body.get('error', '')}"]
+    for error in body.get("errors", []):
+        message = str(error.get("message", ""))
+        if message != body.get("error"):
+            lines.append(f"  {error.get('field', '')}: {message}" if ":" not in message else f"  {message}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace, work: Call) -> Any:
+    token = args.token or os.environ.get("HUASHU_ADMIN_TOKEN", "")
+    if not token:
+        raise CliError("no token: pass --token or set HUASHU_ADMIN_TOKEN (an admin token, or the operator's)")
+
+    async def main() -> Any:
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=120)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            return await work(AdminClient(session, args.url, token))
+
+    return asyncio.run(main())
+
+
+def _print(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _upload_files(paths: list[Path]) -> dict[str, bytes]:
+    """Knowledge path -> bytes: a folder gives every knowledge file in it, a file its own name
+    under the folder it sits in (`faq/x.yaml` when its parent is `faq`)."""
+    files: dict[str, bytes] = {}
+    for path in paths:
+        if path.is_dir():
+            found = knowledge_files(path)
+            if not found:
+                raise CliError(f"{path}: no knowledge files in this folder")
+            files.update({f.relative_to(path).as_posix(): f.read_bytes() for f in found})
+        elif path.is_file():
+            name = f"faq/{path.name}" if path.parent.name == "faq" else path.name
+            files[name] = path.read_bytes()
+        else:
+            raise CliError(f"{path}: no such file or folder")
+    return files
+
+
+def run_shop_create(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"shop": args.shop, "name": args.name or ""}
+    if args.knowledge is not None:
+        files = _upload_files([args.knowledge])
+        try:
+            body["files"] = {name: data.decode("utf-8") for name, data in files.items()}
+        except UnicodeDecodeError:
+            raise CliError(f"{args.knowledge}: a knowledge file is not UTF-8 (save it as UTF-8)") from None
+    created = _run(args, lambda c: c.call("POST", "/v1/admin/shops", json=body))
+    shop = created["shop"]
+    print(created["admin_token"])
+    print(
+        f"shop {shop['shop']} ({shop['name']}) created: {shop['knowledge']['rows']} rows; "
+        "the line above is its admin token, shown once",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_shop_show(args: argparse.Namespace) -> int:
+    _print(_run(args, lambda c: c.call("GET", f"/v1/admin/shops/{args.shop}"))["shop"])
+    return 0
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    files = _upload_files(args.paths)
+    form = aiohttp.FormData()
+    for name, data in sorted(files.items()):
+        form.add_field(name, data, filename=name.rsplit("/", 1)[-1], content_type="application/octet-stream")
+    replace = "all" if args.replace_all else "files"
+    path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}"
+    done = _run(args, lambda c: c.call("POST", path, data=form))
+    print(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
+          f"knowledge revision {done['knowledge_revision']} (rebuild to serve it)")  # fmt: skip
+    return 0
+
+
+def _entry(source: str) -> dict[str, Any]:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CliError(f"{source}:{mark.line + 1 if mark else 1}: not valid YAML or JSON") from None
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if not isinstance(data, dict) or not data.get("id"):
+        raise CliError(f"{source}:1: expected one entry (a mapping with its `id`)")
+    return data
+
+
+def run_entry_put(args: argparse.Namespace) -> int:
+    entry = _entry(args.entry)
+    base = f"/v1/admin/shops/{args.shop}/knowledge/entries"
+
+    async def work(c: AdminClient) -> tuple[str, Any]:
+        body = {"entry": entry, **({"file": args.file} if args.file else {})}
+        put = await c.call("PUT", f"{base}/{entry['id']}", json=body, ok=(200, 404))
+        if put.get("ok"):
+            return "replaced", put
+        if any(e.get("field") == "shop" for e in put.get("errors", [])):
+            raise CliError(_failure("PUT", f"{base}/{entry['id']}", 404, put), exit_code=1)
+        if not args.file:
+            raise CliError(f"no entry {entry['id']!r} in shop {args.shop}: pass --file to add it")
+        return "added", await c.call("POST", base, json=body)
+
+    what, done = _run(args, work)
+    e = done["entry"]
+    print(f"shop {args.shop}: entry {e['id']} {what} in {e['file']}; knowledge revision {done['knowledge_revision']}")
+    return 0
+
+
+def run_entry_delete(args: argparse.Namespace) -> int:
+    path = f"/v1/admin/shops/{args.shop}/knowledge/entries/{args.id}"
+    done = _run(args, lambda c: c.call("DELETE", path))
+    print(f"shop {args.shop}: entry {args.id} deleted; knowledge revision {done['knowledge_revision']}")
+    return 0
+
+
+async def _follow(c: AdminClient, job: dict[str, Any], quiet: bool) -> dict[str, Any]:
+    """Poll the job until it is done or failed, drawing its progress."""
+    with progress_bar(1000, f"rebuild {job.get('id', '')}", quiet) as tick:
+        drawn = 0
+        while job.get("state") not in ("done", "failed"):
+            await asyncio.sleep(POLL_S)
+            job = (await c.call("GET", f"/v1/admin/jobs/{job['id']}"))["job"]
+            now = int(float(job.get("progress", 0.0)) * 1000)
+            if now > drawn:
+                tick(now - drawn)
+                drawn = now
+    return job
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    async def work(c: AdminClient) -> dict[str, Any]:
+        job: dict[str, Any] = (await c.call("POST", f"/v1/admin/shops/{args.shop}/rebuild"))["job"]
+        return job if args.no_wait else await _follow(c, job, args.quiet)
+
+    started = time.monotonic()
+    job = _run(args, work)
+    if job.get("state") == "failed":
+        raise CliError(f"rebuild {job['id']} of shop {args.shop} failed: {job.get('error')}", exit_code=1)
+    took = f" in {time.monotonic() - started:.1f} s" if job.get("state") == "done" else ""
+    print(f"job {job['id']}: {job['state']}{took}" + (f", snapshot {job['version']}" if job.get("version") else ""))
+    return 0
+
+
+def run_job_show(args: argparse.Namespace) -> int:
+    _print(_run(args, lambda c: c.call("GET", f"/v1/admin/jobs/{args.id}"))["job"])
+    return 0
+
+
+def run_snapshots(args: argparse.Namespace) -> int:
+    base = f"/v1/admin/shops/{args.shop}/snapshots"
+    if args.action == "list":
+        for s in _run(args, lambda c: c.call("GET", base))["snapshots"]:
+            marks = [m for m in ("active", "pinned", "stale") if s.get(m)]
+            print(f"{s['version']}\t{s['built_at']}\t{s.get('counts', {})}\t{' '.join(marks)}")
+        return 0
+    if not args.version:
+        raise CliError(f"snapshots {args.action}: which VERSION? (huashu admin snapshots list {args.shop})")
+    _run(args, lambda c: c.call("POST", f"{base}/{args.version}/{args.action}"))
+    print(f"shop {args.shop}: snapshot {args.version} {'activated' if args.action == 'activate' else 'pinned'}")
+    return 0
+
+
+def _connection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--url", default=os.environ.get("HUASHU_URL", DEFAULT_URL), help="the service")
+    parser.add_argument("--token", default=None, help="admin token (default: $HUASHU_ADMIN_TOKEN)")
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    admin = subparsers.add_parser("admin", help="the admin API of a running service (shops, knowledge, rebuilds)")
+    groups = admin.add_subparsers(dest="group", metavar="WHAT", required=True)
+
+    shops = groups.add_parser("shops", help="create or show a shop").add_subparsers(dest="action", required=True)
+    create = _connection(shops.add_parser("create", help="a new shop (the operator's token); prints its admin token"))
+    create.add_argument("shop")
+    create.add_argument("--knowledge", type=Path, default=None, help="its knowledge folder")
+    create.add_argument("--name", default=None)
+    create.set_defaults(handler=run_shop_create)
+    show = _connection(shops.add_parser("show", help="a shop, its knowledge and its active snapshot"))
+    show.add_argument("shop")
+    show.set_defaults(handler=run_shop_show)
+
+    knowledge = groups.add_parser("knowledge", help="upload knowledge files").add_subparsers(
+        dest="action", required=True
+    )
+    upload = _connection(knowledge.add_parser("upload", help="files or a folder; all validated first"))
+    upload.add_argument("shop")
+    upload.add_argument("paths", type=Path, nargs="+", help="knowledge files, or a knowledge folder")
+    upload.add_argument("--replace-all", action="store_true", help="the upload becomes the whole knowledge")
+    upload.set_defaults(handler=run_upload)
+
+    entry = groups.add_parser("entry", help="add, replace or delete one entry").add_subparsers(
+        dest="action", required=True
+    )
+    put = _connection(entry.add_parser("put", help="replace an entry, or add it with --file"))
+    put.add_argument("shop")
+    put.add_argument("entry", help="a YAML or JSON file holding the entry (- for stdin)")
+    put.add_argument("--file", default=None, help="its knowledge file (to add, or to move it)")
+    put.set_defaults(handler=run_entry_put)
+    delete = _connection(entry.add_parser("delete", help="delete an entry"))
+    delete.add_argument("shop")
+    delete.add_argument("id")
+    delete.set_defaults(handler=run_entry_delete)
+
+    rebuild = _connection(groups.add_parser("rebuild", help="rebuild a shop's snapshot (progress bar)"))
+    rebuild.add_argument("shop")
+    rebuild.add_argument("--no-wait", action="store_true", help="print the job and return")
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    rebuild.set_defaults(handler=run_rebuild)
+
+    jobs = groups.add_parser("jobs", help="a background job").add_subparsers(dest="action", required=True)
+    job = _connection(jobs.add_parser("show", help="a job's state, progress and result"))
+    job.add_argument("id")
+    job.set_defaults(handler=run_job_show)
+
+    snapshots = _connection(groups.add_parser("snapshots", help="list, activate (roll back) or pin snapshots"))
+    snapshots.add_argument("action", choices=["list", "activate", "pin"])
+    snapshots.add_argument("shop")
+    snapshots.add_argument("version", nargs="?", default=None)
+    snapshots.set_defaults(handler=run_snapshots)

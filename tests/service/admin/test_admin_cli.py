@@ -1,0 +1,92 @@
+"""`huashu admin ...` against a running service: a shop created from a folder, shown, its
+knowledge uploaded and one entry put and deleted; every refusal is lines, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.service import keys
+from assistant.service.settings import Secret
+
+from .conftest import AdminFactory
+
+OPERATOR = "operator-cli-token"
+CapSys = pytest.CaptureFixture[str]
+FAQ = (
+    "- id: faq-a\n  stage: pre_sale\n  category: 物流\n  question: 包邮吗\n  variants: [包不包邮]\n"
+    "  answer: 亲，全场包邮哦\n  tags: [shipping]\n"
+)
+
+
+def tea_shop(folder: Path) -> Path:
+    (folder / "faq").mkdir(parents=True)
+    (folder / "shop.yaml").write_text("name: 茶叶小店\n", encoding="utf-8")
+    (folder / "faq" / "a.yaml").write_text(FAQ, encoding="utf-8")
+    return folder
+
+
+async def huashu(*argv: str) -> int:
+    return await asyncio.to_thread(main, list(argv))
+
+
+async def test_admin_cli_creates_shows_uploads_and_edits(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    url = str(admin.client.make_url("/"))
+    folder = tea_shop(tmp_path / "tea")
+    assert (
+        await huashu("admin", "shops", "create", "tea", "--knowledge", str(folder), "--url", url, "--token", OPERATOR)
+        == 0
+    )
+    out = capsys.readouterr()
+    token = out.out.strip()
+    assert "shop tea (茶叶小店) created: 2 rows" in out.err and token
+
+    assert await huashu("admin", "shops", "show", "tea", "--url", url, "--token", token) == 0
+    assert '"rows": 2' in capsys.readouterr().out
+
+    (folder / "faq" / "b.yaml").write_text(FAQ.replace("faq-a", "faq-b"), encoding="utf-8")
+    assert (
+        await huashu(
+            "admin", "knowledge", "upload", "tea", str(folder / "faq" / "b.yaml"), "--url", url, "--token", token
+        )
+        == 0
+    )
+    assert "faq/b.yaml stored; 3 rows" in capsys.readouterr().out
+
+    bad = folder / "faq" / "c.yaml"
+    bad.write_text(FAQ.replace("faq-a", "faq-c").replace("stage: pre_sale", "stage: later"), encoding="utf-8")
+    assert await huashu("admin", "knowledge", "upload", "tea", str(bad), "--url", url, "--token", token) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 422" in err and "faq/c.yaml:2: stage:" in err and "Traceback" not in err
+    assert len(await admin.client.app[keys.STORE].knowledge_rows("tea")) == 3
+
+    entry = tmp_path / "entry.yaml"
+    entry.write_text(FAQ.replace("faq-a", "faq-d"), encoding="utf-8")
+    put = ("admin", "entry", "put", "tea", str(entry), "--url", url, "--token", token)
+    assert await huashu(*put) == 2
+    assert "pass --file to add it" in capsys.readouterr().err
+    assert await huashu(*put, "--file", "faq/a.yaml") == 0
+    assert "entry faq-d added in faq/a.yaml" in capsys.readouterr().out
+    entry.write_text(FAQ.replace("faq-a", "faq-d").replace("全场包邮哦", "满99包邮哦"), encoding="utf-8")
+    assert await huashu(*put) == 0
+    assert "entry faq-d replaced" in capsys.readouterr().out
+    rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
+    assert rows["faq-d"].data["answer"] == "亲，满99包邮哦"
+    assert await huashu("admin", "entry", "delete", "tea", "faq-d", "--url", url, "--token", token) == 0
+    assert "faq-d" not in {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
+
+
+async def test_admin_cli_refusals_are_one_line_each(make_admin: AdminFactory, capsys: CapSys) -> None:
+    admin = await make_admin()
+    url = str(admin.client.make_url("/"))
+    assert await huashu("admin", "shops", "show", "demo", "--url", url, "--token", admin.other_admin) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("huashu: GET /v1/admin/shops/demo: HTTP 403") and "Traceback" not in err
+    assert await huashu("admin", "shops", "show", "demo", "--url", "http://127.0.0.1:9", "--token", "x") == 2
+    assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
