@@ -17,10 +17,10 @@ BRAND_REPLY = "亲，比特币是不支持的哦，可以用支付宝或者银�
 async def chats(admin: Admin) -> None:
     """Three unanswerable questions: two agents send the same reply, one another; one brand question."""
     for n, question in enumerate(GAP_QUESTIONS):
-        answered = await say(admin.client, f"g{n}", "m1", question)
+        answered = await say(admin, f"g{n}", "m1", question)
         assert answered["answerable"] is False
         await agent_says(admin, f"g{n}", "m2", GAP_REPLY, "小王" if n else "小李")
-    assert (await say(admin.client, "b1", "m1", BRAND_Q))["answerable"] is False
+    assert (await say(admin, "b1", "m1", BRAND_Q))["answerable"] is False
     await agent_says(admin, "b1", "m2", BRAND_REPLY, "小赵")
 
 

@@ -65,6 +65,34 @@ async def _gap(admin: Admin) -> dict[str, str]:
     return {"gap": gaps[0]["id"]}
 
 
+async def _candidate(admin: Admin, reply: str) -> dict[str, str]:
+    """A pending candidate reply of shop demo: agents answered what nothing answered."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    store = admin.client.app[keys.STORE]
+    tag = str(abs(hash(reply)))
+    for n, text in enumerate(GAP_QUESTIONS):
+        conversation = f"cand-{tag}-{n}"
+        await store.write(
+            [
+                MessageRecord("api", "demo", conversation, "m1", "customer", text, now, now),
+                AnswerRecord("api", "demo", conversation, "m1", False, 0.1),
+                MessageRecord("api", "demo", conversation, "m2", "agent", reply, now, now, "agent", f"a{n}", f"a{n}"),
+            ]
+        )
+    listed = await admin.client.get(f"{ADMIN_PREFIX}/shops/demo/candidates", headers=admin.auth())
+    found = [c["id"] for c in (await listed.json())["candidates"] if c["reply"] == reply]
+    assert found, f"no candidate for {reply!r}"
+    return {"candidate": found[0]}
+
+
+async def _to_approve(admin: Admin) -> dict[str, str]:
+    return await _candidate(admin, "亲，暂时还不支持数字人民币哦，可以用支付宝付款～")
+
+
+async def _to_reject(admin: Admin) -> dict[str, str]:
+    return await _candidate(admin, "不支持的亲")
+
+
 @dataclass(frozen=True)
 class Case:
     """How to call one route as shop demo's admin, and what it answers then."""
@@ -94,6 +122,10 @@ CASES: dict[tuple[str, str], Case] = {
         _entry, json={"entry": {**ENTRY, "answer": "亲，可以免费礼品包装哦。"}}
     ),
     ("DELETE", "/v1/admin/shops/{shop}/knowledge/entries/{id}"): Case(_entry),
+    ("GET", "/v1/admin/shops/{shop}/candidates"): Case(),
+    ("POST", "/v1/admin/shops/{shop}/candidates/auto-approve"): Case(json={"agents": 2}),
+    ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/approve"): Case(_to_approve, json={}, ok=201),
+    ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/reject"): Case(_to_reject, json={}),
 }
 # Creating shops is the operator's alone: every shop token is refused (tested below).
 OPERATOR_ONLY = {("POST", "/v1/admin/shops")}
