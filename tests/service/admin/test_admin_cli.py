@@ -40,20 +40,20 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
     url = str(admin.client.make_url("/"))
     folder = tea_shop(tmp_path / "tea")
     assert (
-        await huashu("admin", "shops", "create", "tea", "--knowledge", str(folder), "--url", url, "--token", OPERATOR)
+        await huashu("admin", "shops", "create", "tea", "--knowledge", str(folder), "--url", url, f"--token={OPERATOR}")
         == 0
     )
     out = capsys.readouterr()
     token = out.out.strip()
     assert "shop tea (茶叶小店) created: 2 rows" in out.err and token
 
-    assert await huashu("admin", "shops", "show", "tea", "--url", url, "--token", token) == 0
+    assert await huashu("admin", "shops", "show", "tea", "--url", url, f"--token={token}") == 0
     assert '"rows": 2' in capsys.readouterr().out
 
     (folder / "faq" / "b.yaml").write_text(FAQ.replace("faq-a", "faq-b"), encoding="utf-8")
     assert (
         await huashu(
-            "admin", "knowledge", "upload", "tea", str(folder / "faq" / "b.yaml"), "--url", url, "--token", token
+            "admin", "knowledge", "upload", "tea", str(folder / "faq" / "b.yaml"), "--url", url, f"--token={token}"
         )
         == 0
     )
@@ -61,14 +61,14 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
 
     bad = folder / "faq" / "c.yaml"
     bad.write_text(FAQ.replace("faq-a", "faq-c").replace("stage: pre_sale", "stage: later"), encoding="utf-8")
-    assert await huashu("admin", "knowledge", "upload", "tea", str(bad), "--url", url, "--token", token) == 1
+    assert await huashu("admin", "knowledge", "upload", "tea", str(bad), "--url", url, f"--token={token}") == 1
     err = capsys.readouterr().err
     assert "HTTP 422" in err and "faq/c.yaml:2: stage:" in err and "Traceback" not in err
     assert len(await admin.client.app[keys.STORE].knowledge_rows("tea")) == 3
 
     entry = tmp_path / "entry.yaml"
     entry.write_text(FAQ.replace("faq-a", "faq-d"), encoding="utf-8")
-    put = ("admin", "entry", "put", "tea", str(entry), "--url", url, "--token", token)
+    put = ("admin", "entry", "put", "tea", str(entry), "--url", url, f"--token={token}")
     assert await huashu(*put) == 2
     assert "pass --file to add it" in capsys.readouterr().err
     assert await huashu(*put, "--file", "faq/a.yaml") == 0
@@ -78,14 +78,14 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
     assert "entry faq-d replaced" in capsys.readouterr().out
     rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
     assert rows["faq-d"].data["answer"] == "亲，满99包邮哦"
-    assert await huashu("admin", "entry", "delete", "tea", "faq-d", "--url", url, "--token", token) == 0
+    assert await huashu("admin", "entry", "delete", "tea", "faq-d", "--url", url, f"--token={token}") == 0
     assert "faq-d" not in {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
 
 
 async def test_admin_cli_refusals_are_one_line_each(make_admin: AdminFactory, capsys: CapSys) -> None:
     admin = await make_admin()
     url = str(admin.client.make_url("/"))
-    assert await huashu("admin", "shops", "show", "demo", "--url", url, "--token", admin.other_admin) == 1
+    assert await huashu("admin", "shops", "show", "demo", "--url", url, f"--token={admin.other_admin}") == 1
     err = capsys.readouterr().err
     assert err.startswith("huashu: GET /v1/admin/shops/demo: HTTP 403") and "Traceback" not in err
     assert await huashu("admin", "shops", "show", "demo", "--url", "http://127.0.0.1:9", "--token", "x") == 2
