@@ -130,15 +130,18 @@ def current_snapshot_dir(index_dir: Path) -> Path | None:
     return index_dir / "snapshots" / pointer.read_text(encoding="utf-8").strip()
 
 
-def build_snapshot(
+def write_snapshot(
     kb: KnowledgeBase,
-    index_dir: Path,
+    snapshots: Path,
     embedder: Embedder,
     cache: EmbeddingCache,
     progress: Callable[[int], None] | None = None,
     hnsw_above: int = 50_000,
+    extra: dict[str, Any] | None = None,
 ) -> BuildReport:
-    """Embed (through the cache), index and publish `kb` as the current snapshot."""
+    """Embed (through the cache) and index `kb` into a new directory `snapshots/<version>`,
+    built under a `.build-*` name and renamed into place whole; `extra` joins the manifest.
+    Nothing is published here (see `build_snapshot`, or the store's active pointer per shop)."""
     started = time.perf_counter()
     hits0, misses0 = cache.hits, cache.misses
     entries = kb.entries
@@ -150,7 +153,6 @@ def build_snapshot(
     reply_vectors = cache.encode(embedder, [e.reply for e in entries], "passage", progress=progress)
     keys = FaissIndex.build(key_vectors, hnsw_above=hnsw_above)
 
-    snapshots = index_dir / "snapshots"
     snapshots.mkdir(parents=True, exist_ok=True)
     built_at = dt.datetime.now(dt.UTC)
     checksum = hashlib.sha256(json.dumps(kb.sources, sort_keys=True).encode()).hexdigest()[:8]
@@ -185,6 +187,7 @@ def build_snapshot(
             "build_seconds": round(seconds, 3),
             "versions": _versions(),
             "files": files,
+            **(extra or {}),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         final = snapshots / version
@@ -192,13 +195,27 @@ def build_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _publish(index_dir, version)
-    _prune(snapshots, keep=KEEP_SNAPSHOTS)
     return BuildReport(
         path=final, version=version, counts=kb.counts(), keys=len(key_texts),
         model=embedder.name, seconds=seconds, embedded=cache.misses - misses0,
         cached=cache.hits - hits0, index_kind=keys.kind,
     )  # fmt: skip
+
+
+def build_snapshot(
+    kb: KnowledgeBase,
+    index_dir: Path,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    progress: Callable[[int], None] | None = None,
+    hnsw_above: int = 50_000,
+) -> BuildReport:
+    """Embed (through the cache), index and publish `kb` as the current snapshot of a
+    knowledge folder's own index (`index/CURRENT`: the CLI's files-only path)."""
+    report = write_snapshot(kb, index_dir / "snapshots", embedder, cache, progress, hnsw_above)
+    _publish(index_dir, report.version)
+    _prune(index_dir / "snapshots", keep=KEEP_SNAPSHOTS)
+    return report
 
 
 def _publish(index_dir: Path, version: str) -> None:
@@ -240,6 +257,11 @@ def load_snapshot(index_dir: Path, model: str | None = None, dimension: int | No
     path = current_snapshot_dir(index_dir)
     if path is None:
         raise SnapshotError(f"no index snapshot in {index_dir}: run `huashu index build` first")
+    return load_snapshot_at(path, model, dimension)
+
+
+def load_snapshot_at(path: Path, model: str | None = None, dimension: int | None = None) -> Snapshot:
+    """Load and verify the snapshot directory `path` (see `load_snapshot`)."""
     manifest_path = path / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

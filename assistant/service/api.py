@@ -10,8 +10,8 @@ from aiohttp import web
 from assistant.retrieval.types import Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
-from assistant.service.core import IncomingMessage, SuggestResult
-from assistant.service.errors import UnsupportedMediaType
+from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
+from assistant.service.errors import ServiceError, ServiceUnavailable, UnsupportedMediaType
 from assistant.service.logging import request_id
 from assistant.service.schemas import (
     CueOut,
@@ -25,6 +25,7 @@ from assistant.service.schemas import (
     encode,
     require_text,
 )
+from assistant.suggest.staleness import latest_job, stale_shops
 
 
 async def read_json(request: web.Request) -> bytes:
@@ -36,8 +37,9 @@ async def read_json(request: web.Request) -> bytes:
     return await request.read()
 
 
-def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingMessage:
-    """The normalised message of a `SuggestBody` (text checked: not blank, not too long)."""
+def incoming_from(body: SuggestBody, platform: str, max_chars: int, default_shop: str) -> IncomingMessage:
+    """The normalised message of a `SuggestBody` (text checked: not blank, not too long; no
+    `shop`: the default shop)."""
     text = require_text(body.message.text, "message.text", max_chars)
     turns = None
     if body.turns is not None:
@@ -46,7 +48,7 @@ def incoming_from(body: SuggestBody, platform: str, max_chars: int) -> IncomingM
         )
     return IncomingMessage(
         platform=platform,
-        shop=body.shop,
+        shop=body.shop or default_shop,
         conversation_id=body.conversation_id,
         message_id=body.message.id,
         text=text,
@@ -105,8 +107,9 @@ async def suggest(request: web.Request) -> web.Response:
     app = request.app
     principal = await authenticate(request, role="agent")  # before the body is parsed
     body = decode(await read_json(request), SuggestBody)
-    principal.require_shop(body.shop)  # a shop's token writes only into its own shop
-    message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars)
+    shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
+    principal.require_shop(shop)  # a shop's token writes only into its own shop
+    message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars, shop)
     result = await app[keys.SERVICE].suggest(message)
     return json_bytes(response_of(result))
 
@@ -117,11 +120,33 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the index snapshot is loaded; 503 in the error envelope otherwise. Still ready
+    """Ready when the default shop's snapshot is loaded (503 in the envelope while its first build
+    runs, with the build's progress); says which loaded shops serve a stale snapshot. Still ready
     but `"status": "degraded"` while Redis is down (answers come from this process's state)."""
-    suggester = request.app[keys.INDEX].require()
-    body: dict[str, object] = {"ok": True, "status": "ready", "index_version": suggester.index_version}
-    link = request.app.get(keys.REDIS)
+    app = request.app
+    shop = app[keys.SETTINGS].default_shop
+    registry = app[keys.INDEX]
+    problem = registry.problems.get(shop)
+    if problem is not None and shop not in registry.loaded():
+        raise ServiceUnavailable.on("index", f"index not loaded: {problem}")
+    try:
+        suggester = await resolve_shop(registry, shop)
+    except ServiceError as exc:
+        job = await latest_job(app[keys.STORE], shop)
+        if job is not None and job.state in ("queued", "running"):
+            raise ServiceUnavailable.on(
+                "index", f"index not loaded: shop {shop!r} is building its first snapshot ({job.progress:.0%})"
+            ) from None
+        raise ServiceUnavailable.on("index", exc.message) from None
+    stale = await stale_shops(app[keys.STORE], registry, app[keys.SETTINGS].index_dir)
+    body: dict[str, object] = {
+        "ok": True,
+        "status": "ready",
+        "index_version": suggester.index_version,
+        "shops_loaded": len(registry.loaded()),
+        "stale": stale,
+    }
+    link = app.get(keys.REDIS)
     if link is not None and not link.up:
         body["status"] = "degraded"
         body["degraded"] = {"redis": link.problem}

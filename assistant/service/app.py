@@ -12,14 +12,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from assistant import __version__
+from assistant.knowledge.loader import KnowledgeError
+from assistant.retrieval.snapshot import load_snapshot_at
 from assistant.service import api, keys, shared_state
 from assistant.service.admin.app import PREFIX as ADMIN_PREFIX
 from assistant.service.admin.app import create_admin_app
@@ -27,7 +30,7 @@ from assistant.service.admin.page import add_admin_page
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
-from assistant.service.core import IndexHolder, SuggestionService
+from assistant.service.core import SuggestionService
 from assistant.service.errors import error_middleware
 from assistant.service.fallback_state import FallbackConversations, FallbackDeliveries
 from assistant.service.logging import bind_request_id
@@ -45,7 +48,11 @@ from assistant.storage import open_store
 from assistant.storage.protocols import RecordStore, StoreError
 from assistant.storage.record_tables import retention_cutoff
 from assistant.storage.recorder import Recorder
-from assistant.suggest.pipeline import EmotionReader, Suggester, load_suggester
+from assistant.storage.shop_files import ensure_default_shop
+from assistant.suggest.pipeline import EmotionReader, Suggester
+from assistant.suggest.rebuild import Rebuilder, RebuildOptions
+from assistant.suggest.registry import ShopNotReady, ShopRegistry
+from assistant.suggest.snapshots import clean_partial
 
 log = logging.getLogger("assistant.service")
 access = logging.getLogger("assistant.service.access")
@@ -94,37 +101,90 @@ def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
     return contextlib.asynccontextmanager(model_ctx)
 
 
-def _index_context(settings: Settings, suggester: Suggester | None, detector: EmotionReader | None) -> Context:
+def _index_context(settings: Settings, suggesters: Mapping[str, Suggester], detector: EmotionReader | None) -> Context:
     async def index_ctx(app: web.Application) -> AsyncIterator[None]:
-        holder = IndexHolder(suggester)
-        app[keys.INDEX] = holder
-        metrics = app[keys.METRICS]
-        if suggester is not None:
-            metrics.set_index(suggester.index_version, suggester.ranker.embedder_name)
-            yield
-            return
+        store = app[keys.STORE]
+        worker = app[keys.MODEL]
+        embedder = worker.embedder
 
-        async def load() -> None:
-            worker = app[keys.MODEL]
-            try:
-                loaded = await worker.run(load_suggester, settings.index_dir, worker.embedder, detector)
-            except Exception as exc:  # SnapshotError says what is wrong; others are logged
-                holder.problem = str(exc)
-                log.error("index not loaded", extra={"problem": str(exc)})
-                holder.settled.set()
-                return
-            holder.suggester = loaded
-            holder.settled.set()
-            metrics.set_index(loaded.index_version, loaded.ranker.embedder_name)
-            log.info("index loaded", extra={"version": loaded.index_version})
+        def load(path: Path, threshold: float) -> Suggester:
+            snapshot = load_snapshot_at(path, model=embedder.name, dimension=embedder.dim)
+            return Suggester.from_snapshot(snapshot, detector, threshold)
 
-        task = asyncio.get_running_loop().create_task(load(), name="load-index")
+        budget = settings.shops_memory_mb * 1024 * 1024
+        registry = ShopRegistry(store, settings.index_dir, load, budget)
+        for shop, suggester in suggesters.items():
+            registry.keep(shop, suggester)
+        app[keys.INDEX] = registry
+        options = RebuildOptions(
+            settings.index_dir,
+            settings.model,
+            mode="inline" if settings.rebuild_mode == "inline" else "process",
+            nice=settings.rebuild_nice,
+            keep=settings.keep_snapshots,
+        )
+        rebuilder = Rebuilder(store, registry, worker, options)
+        app[keys.REBUILDER] = rebuilder
+        if suggesters:
+            version = next(iter(suggesters.values())).index_version
+            app[keys.METRICS].set_index(version, embedder.name)
+        loop = asyncio.get_running_loop()
+        first = loop.create_task(_first_start(app, bool(suggesters)), name="first-start")
+        app[keys.FIRST_START] = first
+        polling = loop.create_task(_follow_activations(registry, settings.index_poll_s), name="index-poll")
         try:
             yield
         finally:
-            await _stop(task)
+            await _stop(polling)
+            await _stop(first)
+            await rebuilder.close()
 
     return contextlib.asynccontextmanager(index_ctx)
+
+
+async def _first_start(app: web.Application, handed_in: bool) -> None:
+    """Clean what a killed build left; on a fresh store import the knowledge folder as the default
+    shop and build its first snapshot (the service listens meanwhile: /readyz says how far);
+    else load the default shop's active snapshot."""
+    s = app[keys.SETTINGS]
+    store, registry, rebuilder = app[keys.STORE], app[keys.INDEX], app[keys.REBUILDER]
+    for removed in await asyncio.to_thread(clean_partial, s.index_dir):
+        log.warning("half-built snapshot removed", extra={"path": str(removed)})
+    if handed_in:
+        return
+    shop = s.default_shop
+    try:
+        if s.knowledge_dir.is_dir():
+            await ensure_default_shop(store, shop, s.knowledge_dir)
+        if await store.shop(shop) is None:
+            registry.problems[shop] = f"no shop {shop!r} and no knowledge folder {s.knowledge_dir}/ to import"
+            return
+        if await store.active_snapshot(shop) is None:
+            log.info("building the first snapshot", extra={"shop": shop})
+            await rebuilder.run(await store.create_job(shop, "rebuild"))
+        suggester = await registry.get(shop)
+    except KnowledgeError as exc:
+        registry.problems[shop] = f"{len(exc.problems)} problem(s) in {s.knowledge_dir}/: " + "; ".join(exc.problems)
+        log.error("default shop not imported", extra={"problem": registry.problems[shop]})
+        return
+    except (ShopNotReady, StoreError) as exc:
+        registry.problems.setdefault(shop, str(exc))
+        log.error("default shop not loaded", extra={"problem": str(exc)})
+        return
+    app[keys.METRICS].set_index(suggester.index_version, suggester.ranker.embedder_name)
+    log.info("index loaded", extra={"shop": shop, "version": suggester.index_version})
+
+
+async def _follow_activations(registry: ShopRegistry, every_s: float) -> None:
+    """Swap in snapshots activated by another replica or the CLI."""
+    if every_s <= 0:
+        return
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await registry.refresh()
+        except StoreError as exc:
+            log.error("snapshot poll failed", extra={"problem": str(exc)})
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
@@ -273,8 +333,16 @@ def create_app(
     model: ModelWorker | None = None,
     suggester: Suggester | None = None,
     detector: EmotionReader | None = None,
+    suggesters: Mapping[str, Suggester] | None = None,
 ) -> web.Application:
-    """The service, ready for `web.run_app` or aiohttp's test client. Pure: no I/O here."""
+    """The service, ready for `web.run_app` or aiohttp's test client. Pure: no I/O here.
+
+    `suggester` serves the default shop and `suggesters` other shops, as handed in (tests): such
+    shops need not exist in the store and are never evicted. Every other shop is loaded from
+    the store's active snapshot on first use."""
+    shops = dict(suggesters or {})
+    if suggester is not None:
+        shops[settings.default_shop] = suggester
     app = web.Application(
         middlewares=[request_middleware, error_middleware],
         client_max_size=settings.max_body_bytes,
@@ -285,8 +353,8 @@ def create_app(
     app.cleanup_ctx.extend(
         [
             _model_context(settings, model),
-            _index_context(settings, suggester, detector),
             _store_ctx,
+            _index_context(settings, shops, detector),
             _shared_state_ctx,
             _encoder_ctx,
             _chatwoot_ctx,

@@ -18,12 +18,14 @@ from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.service.batching import QueryEncoder
 from assistant.service.conversations import Conversations
-from assistant.service.errors import ServiceUnavailable, Timeout
+from assistant.service.errors import NotFound, ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
+from assistant.storage.protocols import UnknownShop
 from assistant.storage.recorder import Recorder, RecordsNotStored
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
 from assistant.suggest.pipeline import Suggester, SuggestOutcome
+from assistant.suggest.registry import ShopNotReady, ShopRegistry
 
 Role = Literal["customer", "agent"]
 
@@ -66,20 +68,15 @@ class SuggestResult:
     cache_hits: int
 
 
-class IndexHolder:
-    """The loaded suggester, or why there is none yet (the service answers 503 meanwhile)."""
-
-    def __init__(self, suggester: Suggester | None = None) -> None:
-        self.suggester = suggester
-        self.problem = "the index snapshot is still loading"
-        self.settled = asyncio.Event()  # set once loading succeeded or failed
-        if suggester is not None:
-            self.settled.set()
-
-    def require(self) -> Suggester:
-        if self.suggester is None:
-            raise ServiceUnavailable.on("index", f"index not loaded: {self.problem}")
-        return self.suggester
+async def resolve_shop(registry: ShopRegistry, shop: str) -> Suggester:
+    """The shop's suggester through the registry: 404 naming `shop` for a shop the store does not
+    know, 503 naming `index` while it has nothing to serve yet."""
+    try:
+        return await registry.get(shop)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    except ShopNotReady as exc:
+        raise ServiceUnavailable.on("index", f"index not loaded: {exc}") from None
 
 
 class ResultListener(Protocol):
@@ -100,7 +97,7 @@ class SuggestionService:
     def __init__(
         self,
         settings: Settings,
-        index: IndexHolder,
+        index: ShopRegistry,
         encoder: QueryEncoder,
         rank_executor: ThreadPoolExecutor,
         memory: Conversations,
@@ -158,7 +155,7 @@ class SuggestionService:
     async def suggest(self, message: IncomingMessage) -> SuggestResult:
         """Suggestions for a customer message (an agent's message is only recorded)."""
         started = time.perf_counter()
-        suggester = self._index.require()
+        suggester = await resolve_shop(self._index, message.shop)
         if message.sender == "agent":
             await self.record_agent_reply(message)
             return SuggestResult(message, (), NO_EMOTION, False, suggester.index_version, 0.0, 0.0, 0.0, 0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import Conversations, Deliveries
-from assistant.service.core import IndexHolder, SuggestionService
+from assistant.service.core import SuggestionService
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.panel.bus import LiveBus
 from assistant.service.platforms.chatwoot.client import ChatwootClient
@@ -15,11 +17,15 @@ from assistant.service.redis_link import RedisLink
 from assistant.service.settings import Settings
 from assistant.storage.protocols import Store, TokenStore
 from assistant.storage.recorder import Recorder
+from assistant.suggest.rebuild import Rebuilder
+from assistant.suggest.registry import ShopRegistry
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", ServiceMetrics)
 MODEL = web.AppKey("model", ModelWorker)
-INDEX = web.AppKey("index", IndexHolder)
+INDEX = web.AppKey("index", ShopRegistry)  # shop → loaded suggester (LRU under a memory budget)
+REBUILDER = web.AppKey("rebuilder", Rebuilder)  # rebuild jobs
+FIRST_START = web.AppKey("first_start", asyncio.Task)  # default shop imported and built, or loaded
 ENCODER = web.AppKey("encoder", QueryEncoder)
 MEMORY = web.AppKey("memory", Conversations)
 DELIVERIES = web.AppKey("deliveries", Deliveries)

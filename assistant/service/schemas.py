@@ -47,9 +47,15 @@ class TurnIn(msgspec.Struct):
 class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
     """Body of `POST /v1/suggest` and `POST /v1/webhooks/generic`."""
 
-    shop: Annotated[NonEmpty, msgspec.Meta(description="shop (tenant) the message belongs to")]
     conversation_id: Annotated[NonEmpty, msgspec.Meta(description="conversation id")]
     message: MessageIn
+    shop: (
+        Annotated[
+            NonEmpty,
+            msgspec.Meta(description="shop (tenant) the message belongs to; absent: the default shop (`demo`)"),
+        ]
+        | None
+    ) = None
     turns: Annotated[
         list[TurnIn] | None,
         msgspec.Meta(

@@ -53,10 +53,32 @@ class Settings:
 
     host: str = field(default="127.0.0.1", metadata=_help("address to listen on"))
     port: int = field(default=8080, metadata=_help("TCP port to listen on"))
-    index_dir: Path = field(default=Path("index"), metadata=_help("directory of the index snapshot to serve"))
+    index_dir: Path = field(
+        default=Path("index"),
+        metadata=_help("directory of the shops' snapshots (`shops/<shop>/snapshots/<version>`), shared by replicas"),
+    )
     knowledge_dir: Path = field(
         default=Path("knowledge"),
-        metadata=_help("knowledge sources to build a snapshot from when none exists"),
+        metadata=_help("knowledge folder imported as the default shop when the store has no such shop"),
+    )
+    shops_memory_mb: int = field(
+        default=1024,
+        metadata=_help("snapshots kept loaded (MB on disk); past it the least recently used shop is evicted"),
+    )
+    rebuild_mode: str = field(
+        default="process",
+        metadata=_help(
+            "where rebuilds embed: `process` (a child process at lower priority) or `inline` (the model "
+            "thread, one small batch at a time); a throwaway store always builds inline"
+        ),
+    )
+    rebuild_nice: int = field(default=10, metadata=_help("CPU niceness added to a rebuild's child process"))
+    keep_snapshots: int = field(
+        default=3, metadata=_help("snapshots kept per shop after a rebuild (the active and pinned ones always are)")
+    )
+    index_poll_s: float = field(
+        default=2.0,
+        metadata=_help("how often a replica checks the store for snapshots activated elsewhere (0: never)"),
     )
     default_shop: str = field(
         default="demo", metadata=_help("the shop a request acts for when it names none (open mode, the README's curl)")
@@ -213,13 +235,24 @@ class Settings:
             "dedup_size",
             "redis_timeout_s",
             "redis_retry_s",
+            "shops_memory_mb",
+            "keep_snapshots",
         )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must be positive")
-        for name in ("batch_max_wait_ms", "embedding_cache_size", "max_context_turns", "retention_days"):
+        for name in (
+            "batch_max_wait_ms",
+            "embedding_cache_size",
+            "max_context_turns",
+            "retention_days",
+            "rebuild_nice",
+            "index_poll_s",
+        ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")
+        if self.rebuild_mode not in ("process", "inline"):
+            raise SettingsError(f"{ENV_PREFIX}REBUILD_MODE: expected `process` or `inline`, got {self.rebuild_mode!r}")
         if self.suggestions > self.max_suggestions:
             raise SettingsError(f"{ENV_PREFIX}SUGGESTIONS: must not exceed max_suggestions")
         return self

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from aiohttp.test_utils import TestClient
 
 from assistant.emotion.types import EmotionReading
 from assistant.retrieval.types import Turn
-from assistant.service import keys
 
 from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body
@@ -104,23 +102,6 @@ async def test_wrong_method(client: TestClient[Any, Any], method: str, route: st
 
 async def test_unknown_route(client: TestClient[Any, Any]) -> None:
     await assert_envelope(await client.get("/v1/nothing-here"), 404, "path")
-
-
-async def test_index_not_loaded(make_client: ClientFactory, tmp_path: Path) -> None:
-    client = await make_client(make_settings(index_dir=tmp_path / "empty"), with_ranker=False)
-    await client.app[keys.INDEX].settled.wait()
-    payload = await assert_envelope(await client.get("/readyz"), 503, "index")
-    assert "no index snapshot" in payload["error"]
-    await assert_envelope(await client.post("/v1/suggest", json=suggest_body()), 503, "index")
-    assert (await client.get("/healthz")).status == 200
-
-
-async def test_index_loaded_from_disk(make_client: ClientFactory, demo_index: tuple[Path, Any]) -> None:
-    client = await make_client(make_settings(index_dir=demo_index[0]), with_ranker=False)
-    await client.app[keys.INDEX].settled.wait()
-    response = await client.get("/readyz")
-    assert response.status == 200
-    assert (await response.json())["index_version"] == demo_index[1].version
 
 
 class ExplodingDetector:

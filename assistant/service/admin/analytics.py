@@ -33,6 +33,7 @@ from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
+from assistant.service.core import resolve_shop
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
 from assistant.storage.protocols import KnowledgeRow
@@ -140,13 +141,13 @@ async def stats(request: web.Request) -> web.Response:
     await authenticate(request, role="admin", shop=shop)
     since, until = _window(_days(request, 14, 365))
     history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
-    texts = entry_texts(request.config_dict[keys.INDEX].require())
+    texts = entry_texts(await resolve_shop(request.config_dict[keys.INDEX], shop))
     result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until)
     return json_bytes(StatsResponse(True, result))
 
 
-async def _encode(request: web.Request, texts: list[str]) -> np.ndarray:
-    suggester = request.config_dict[keys.INDEX].require()
+async def _encode(request: web.Request, shop: str, texts: list[str]) -> np.ndarray:
+    suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
     worker = request.config_dict[keys.MODEL]
     queries = [suggester.query_texts(SuggestRequest(t, (), 1))[0] for t in texts]
     parts = [await worker.encode_queries(queries[i : i + ENCODE_BATCH]) for i in range(0, len(queries), ENCODE_BATCH)]
@@ -165,7 +166,7 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
     if found is None or found.signature != signature:
         clusters: list[Gap] = []
         if len(messages) >= 2:
-            vectors = await _encode(request, [m.text for m in messages])
+            vectors = await _encode(request, shop, [m.text for m in messages])
             clusters = await asyncio.to_thread(find_gaps, messages, vectors)
         cache[(shop, days)] = found = _Found(signature, len(messages), clusters)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}

@@ -23,7 +23,7 @@ from assistant.retrieval.types import SuggestRequest, Turn
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
-from assistant.service.core import IncomingMessage, SuggestResult
+from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
 from assistant.service.errors import Unprocessable
 from assistant.service.panel import feedback
 from assistant.service.panel.events import suggestion_event
@@ -132,7 +132,7 @@ async def try_message(request: web.Request) -> web.Response:
     body = decode(await read_json(request), TryBody)
     text = require_text(body.text, "text", app[keys.SETTINGS].max_text_chars)
     context = EARLIER_TURNS[body.earlier]
-    suggester = app[keys.INDEX].require()
+    suggester = await resolve_shop(app[keys.INDEX], principal.shop)
     request_ = SuggestRequest(text, context, app[keys.SETTINGS].suggestions)
     vectors, _ = await app[keys.ENCODER].encode(suggester.query_texts(request_))
     outcome = await asyncio.to_thread(suggester.rank, request_, vectors)

@@ -123,7 +123,13 @@ async def serve(
         suggester = Suggester(base.ranker, service_detector, cut)
         # a generous deadline: these tests are about the panel, on a machine shared with others
         settings = (settings or make_settings()).replace(request_timeout_s=60.0)
-        app = create_app(settings, model=model_worker, suggester=suggester, detector=service_detector)
+        app = create_app(
+            settings,
+            model=model_worker,
+            suggester=suggester,
+            detector=service_detector,
+            suggesters={"other": suggester},  # a second shop the scope tests post to
+        )
         if tokens is not None:
             app[keys.TOKENS] = tokens
         server = TestServer(app, host="127.0.0.1", port=port)

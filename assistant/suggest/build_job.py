@@ -1,0 +1,71 @@
+"""The builder process of a rebuild job (`python -m assistant.suggest.build_job ...`).
+
+Started by `Rebuilder` in `process` mode: lowers its own CPU priority, asks Linux to kill it
+when its parent dies (a killed service leaves no orphan build, only a `.build-*` directory the
+next start removes), loads the model, reads the shop's rows from a JSON file, writes the
+snapshot directory and prints JSON lines on stdout: `{"progress": p}` while embedding, then
+`{"version", "counts", "revision"}` or `{"error"}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from assistant.knowledge.loader import KnowledgeError
+from assistant.retrieval.embedders import load_embedder
+from assistant.storage.protocols import KnowledgeRow
+from assistant.suggest.snapshots import build_shop_snapshot
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent kills it on its way out
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _say(message: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.suggest.build_job")
+    parser.add_argument("--rows", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--shop", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--nice", type=int, default=10)
+    args = parser.parse_args(argv)
+    _die_with_parent()
+    if args.nice:
+        os.nice(args.nice)
+    rows = [KnowledgeRow(f, p, e, d) for f, p, e, d in json.loads(args.rows.read_text(encoding="utf-8"))]
+    embedder = load_embedder(args.model)
+    said = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal said
+        if time.monotonic() - said >= 0.25:
+            said = time.monotonic()
+            _say({"progress": done / max(total, 1)})
+
+    try:
+        built = build_shop_snapshot(rows, args.index, args.shop, embedder, progress)
+    except KnowledgeError as exc:
+        _say({"error": f"{len(exc.problems)} problem(s) in the knowledge: " + "; ".join(exc.problems[:5])})
+        return 1
+    _say({"version": built.report.version, "counts": built.report.counts, "revision": built.revision})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

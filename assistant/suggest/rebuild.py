@@ -1,0 +1,268 @@
+"""Rebuild jobs: a shop's knowledge rows → a new snapshot → active, while the service answers.
+
+A job lives in the store (`queued` → `running` → `done` | `failed`, with progress, counts, the
+version built and the error), so every replica and `huashu admin` can follow it. The embedding
+never runs on the model thread that serves live queries as one long task:
+
+- `process` (the default): a child process (`python -m assistant.suggest.build_job`) at a
+  lower CPU priority (`nice`) loads its own copy of the model and writes the snapshot
+  directory; it dies with its parent. It reads the rows from a file and needs no store, so
+  it works on any store, a throwaway one included.
+- `inline`: a builder thread hands the model thread one small batch at a time, so live
+  queries queue behind at most one batch (`benchmarks/rebuild_under_load.py` measures both).
+
+Either way only texts missing from the shop's embedding cache are embedded (incremental),
+and the new snapshot is activated through the registry (verified, then a hot swap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from assistant.knowledge.loader import KnowledgeError
+from assistant.retrieval.embedders import Embedder, Vectors
+from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, Store, StoreError
+from assistant.suggest.registry import ShopRegistry
+from assistant.suggest.snapshots import build_shop_snapshot, remove_snapshot_dir, snapshot_path
+
+log = logging.getLogger("assistant.suggest.rebuild")
+
+Mode = Literal["process", "inline"]
+MODES: tuple[Mode, ...] = ("process", "inline")
+
+
+class ModelThread(Protocol):
+    """The process's model thread (`ModelWorker`): `submit(fn)` runs `fn` there."""
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    def submit(self, fn: Callable[[], Vectors]) -> Future[Vectors]: ...
+
+
+class YieldingEmbedder:
+    """The model thread's embedder, called `batch` texts at a time: live queries submitted
+    meanwhile run between two batches instead of after the whole build."""
+
+    def __init__(self, model: ModelThread, batch: int = 8) -> None:
+        self._model = model
+        self._batch = batch
+
+    @property
+    def name(self) -> str:
+        return self._model.embedder.name
+
+    @property
+    def dim(self) -> int:
+        return self._model.embedder.dim
+
+    def _run(self, encode: Callable[[Sequence[str]], Vectors], texts: Sequence[str]) -> Vectors:
+        import numpy as np
+
+        parts = [
+            self._model.submit(functools.partial(encode, list(texts[i : i + self._batch]))).result()
+            for i in range(0, len(texts), self._batch)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._run(self._model.embedder.encode_queries, texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._run(self._model.embedder.encode_passages, texts)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildOptions:
+    index_dir: Path
+    model: str  # the model spec a child process loads
+    mode: Mode = "process"
+    nice: int = 10
+    keep: int = 3  # newest unpinned snapshots kept per shop (the active one always is)
+
+
+class Rebuilder:
+    """Starts and runs rebuild jobs; one build at a time per process (the CPU is shared)."""
+
+    def __init__(self, store: Store, registry: ShopRegistry, model: ModelThread, options: RebuildOptions) -> None:
+        self._store = store
+        self._registry = registry
+        self._model = model
+        self._options = options
+        self._one_at_a_time = asyncio.Semaphore(1)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def start(self, shop: str) -> JobRecord:
+        """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
+        job = await self._store.create_job(shop, "rebuild")
+        task = asyncio.get_running_loop().create_task(self.run(job), name=f"rebuild-{shop}")
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
+        return job
+
+    async def finished(self, job_id: str) -> None:
+        """Wait until this process's job `job_id` has reached its final state."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """Cancel the builds still running (their jobs are marked failed)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run(self, job: JobRecord) -> None:
+        """Run `job` to its final state; never raises (the job records what went wrong)."""
+        try:
+            async with self._one_at_a_time:
+                await self._store.update_job(job.id, state="running")
+                rows = await self._store.knowledge_rows(job.shop)
+                record = await self._build(job, rows)
+                await self._store.add_snapshot(record)
+                await self._registry.activate(job.shop, record.version)
+                await self._store.update_job(
+                    job.id, state="done", progress=1.0, counts=record.counts, version=record.version
+                )
+                log.info("rebuild done", extra={"shop": job.shop, "job": job.id, "version": record.version})
+            await self.prune(job.shop)
+        except asyncio.CancelledError:
+            with contextlib.suppress(StoreError):
+                await asyncio.shield(self._store.update_job(job.id, state="failed", error="cancelled (shutdown)"))
+            raise
+        except Exception as exc:
+            message = _describe(exc)
+            log.error("rebuild failed", extra={"shop": job.shop, "job": job.id, "problem": message})
+            with contextlib.suppress(StoreError):
+                await self._store.update_job(job.id, state="failed", error=message)
+
+    async def _build(self, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
+        progress = _Throttled(self._store, job.id)
+        if self._options.mode == "inline":
+            loop = asyncio.get_running_loop()
+
+            def tick(done: int, total: int) -> None:
+                loop.call_soon_threadsafe(progress.report, done / max(total, 1))
+
+            embedder = YieldingEmbedder(self._model)
+            built = await asyncio.to_thread(
+                build_shop_snapshot, rows, self._options.index_dir, job.shop, embedder, tick
+            )
+            result = _Built(built.report.version, built.report.counts, built.revision)
+        else:
+            result = await self._build_in_process(job, rows, progress)
+        await progress.flush()
+        path = snapshot_path(self._options.index_dir, job.shop, result.version)
+        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        return SnapshotRecord(job.shop, result.version, manifest["built_at"], result.counts, result.revision)
+
+    async def _build_in_process(self, job: JobRecord, rows: list[KnowledgeRow], progress: _Throttled) -> _Built:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as fh:
+            json.dump([[r.file, r.position, r.entry_id, r.data] for r in rows], fh, ensure_ascii=False, default=str)
+            rows_file = Path(fh.name)
+        argv = [
+            sys.executable, "-m", "assistant.suggest.build_job", "--rows", str(rows_file),
+            "--index", str(self._options.index_dir), "--shop", job.shop, "--model", self._options.model,
+            "--nice", str(self._options.nice),
+        ]  # fmt: skip
+        try:
+            child = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
+            assert child.stdout is not None and child.stderr is not None
+            result: dict[str, Any] = {}
+            try:
+                async for line in child.stdout:
+                    message = json.loads(line)
+                    if "progress" in message:
+                        progress.report(float(message["progress"]))
+                    else:
+                        result = message
+                errors = (await child.stderr.read()).decode("utf-8", "replace").strip()
+                code = await child.wait()
+            except BaseException:
+                with contextlib.suppress(ProcessLookupError):
+                    child.kill()
+                await child.wait()
+                raise
+        finally:
+            rows_file.unlink(missing_ok=True)
+        if code != 0 or "version" not in result:
+            raise BuildFailed(result.get("error") or (errors.splitlines() or [f"exit code {code}"])[-1])
+        return _Built(str(result["version"]), {str(k): int(v) for k, v in result["counts"].items()}, result["revision"])
+
+    async def prune(self, shop: str) -> list[str]:
+        """Remove the shop's snapshots past the newest `keep` (never the active or a pinned one)."""
+        removed = []
+        unpinned = [s for s in await self._store.snapshots(shop) if not s.active and not s.pinned]
+        for old in unpinned[max(self._options.keep - 1, 0) :]:
+            try:
+                await self._store.remove_snapshot(shop, old.version)
+            except StoreError:
+                continue
+            self._registry_safe_remove(shop, old.version)
+            removed.append(old.version)
+        return removed
+
+    def _registry_safe_remove(self, shop: str, version: str) -> None:
+        if self._registry.loaded().get(shop) != version:
+            remove_snapshot_dir(self._options.index_dir, shop, version)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    version: str
+    counts: dict[str, int]
+    revision: str
+
+
+class BuildFailed(Exception):
+    """The builder process failed; the message is its last word."""
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KnowledgeError):
+        return f"{len(exc.problems)} problem(s) in the knowledge: " + "; ".join(exc.problems[:5])
+    return str(exc) or type(exc).__name__
+
+
+class _Throttled:
+    """Job progress written to the store at most twice a second."""
+
+    def __init__(self, store: Store, job_id: str) -> None:
+        self._store = store
+        self._job = job_id
+        self._value = 0.0
+        self._written = 0.0
+        self._at = 0.0
+        self._pending: asyncio.Task[None] | None = None
+
+    def report(self, value: float) -> None:
+        self._value = min(max(value, 0.0), 0.99)
+        if time.monotonic() - self._at >= 0.5 and (self._pending is None or self._pending.done()):
+            self._at = time.monotonic()
+            self._pending = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        if self._value != self._written:
+            self._written = self._value
+            with contextlib.suppress(StoreError):
+                await self._store.update_job(self._job, progress=self._written)
+
+    async def flush(self) -> None:
+        if self._pending is not None:
+            await self._pending
+        await self._write()

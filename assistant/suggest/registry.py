@@ -1,0 +1,184 @@
+"""`ShopRegistry`: each shop's loaded `Suggester`, loaded on first use, evicted least recently
+used under a memory budget, swapped when the shop's active snapshot changes.
+
+The store says which snapshot of a shop is active (several replicas agree on it); the files are
+`index/<shop>/snapshots/<version>/`. The model is not here: every shop's suggester ranks with
+query vectors the process's one model thread encodes. A swap replaces the registry's reference
+only: a request that already holds the old suggester finishes on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD
+from assistant.retrieval.snapshot import SnapshotError
+from assistant.storage.protocols import ShopRecord, SnapshotRecord, UnknownShop
+from assistant.suggest.pipeline import Suggester
+from assistant.suggest.snapshots import snapshot_bytes, snapshot_path
+
+log = logging.getLogger("assistant.suggest.registry")
+
+Loader = Callable[[Path, float], Suggester]
+"""Load and verify a snapshot directory with a shop's threshold (blocking; run off the loop)."""
+
+
+class RegistryStore(Protocol):
+    """What the registry reads of the store."""
+
+    async def shop(self, shop: str) -> ShopRecord | None: ...
+
+    async def active_snapshot(self, shop: str) -> SnapshotRecord | None: ...
+
+    async def activate(self, shop: str, version: str) -> SnapshotRecord: ...
+
+
+class ShopNotReady(Exception):
+    """The shop exists but has nothing to serve yet (no active snapshot, or it cannot be read)."""
+
+    def __init__(self, shop: str, reason: str) -> None:
+        super().__init__(f"shop {shop!r}: {reason}")
+        self.shop = shop
+        self.reason = reason
+
+
+def shop_threshold(record: ShopRecord) -> float:
+    """The shop's confidence threshold (its settings' `threshold`, else the default)."""
+    value = record.settings.get("threshold", DEFAULT_THRESHOLD)
+    return float(value) if isinstance(value, int | float) and 0.0 <= value <= 1.0 else DEFAULT_THRESHOLD
+
+
+@dataclass(slots=True)
+class LoadedShop:
+    suggester: Suggester
+    version: str
+    bytes: int
+    kept: bool = False  # handed in by the caller: never evicted, never reloaded
+
+
+class ShopRegistry:
+    """Shop → loaded suggester. Coroutine-safe; one load at a time per shop."""
+
+    def __init__(self, store: RegistryStore, index_dir: Path, loader: Loader, budget_bytes: int) -> None:
+        self._store = store
+        self._index_dir = index_dir
+        self._loader = loader
+        self._budget = budget_bytes
+        self._loaded: OrderedDict[str, LoadedShop] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.loads = 0
+        self.evictions = 0
+        self.problems: dict[str, str] = {}  # why a shop cannot be served (set by the start-up)
+
+    def keep(self, shop: str, suggester: Suggester) -> None:
+        """Serve `shop` with a suggester the caller owns (tests, an embedding program)."""
+        self._loaded[shop] = LoadedShop(suggester, suggester.index_version, 0, kept=True)
+
+    def loaded(self) -> dict[str, str]:
+        """The shops in memory now, least recently used first, with their versions."""
+        return {shop: entry.version for shop, entry in self._loaded.items()}
+
+    def from_store(self) -> list[str]:
+        """The loaded shops that came from the store (not handed in)."""
+        return [shop for shop, entry in self._loaded.items() if not entry.kept]
+
+    @property
+    def loaded_bytes(self) -> int:
+        return sum(entry.bytes for entry in self._loaded.values())
+
+    @property
+    def budget_bytes(self) -> int:
+        return self._budget
+
+    def _lock(self, shop: str) -> asyncio.Lock:
+        return self._locks.setdefault(shop, asyncio.Lock())
+
+    async def get(self, shop: str) -> Suggester:
+        """The shop's suggester, loading its active snapshot on first use.
+
+        `UnknownShop` for a shop the store does not know; `ShopNotReady` when it has no
+        usable active snapshot."""
+        entry = self._loaded.get(shop)
+        if entry is None:
+            async with self._lock(shop):
+                entry = self._loaded.get(shop)
+                if entry is None:
+                    record = await self._require(shop)
+                    active = await self._store.active_snapshot(shop)
+                    if active is None:
+                        raise ShopNotReady(shop, self.problems.get(shop, "no snapshot has been built yet"))
+                    entry = await self._load(record, active.version)
+                    self._install(shop, entry)
+        self._loaded.move_to_end(shop)
+        return entry.suggester
+
+    async def activate(self, shop: str, version: str) -> SnapshotRecord:
+        """Make `version` the shop's active snapshot, here and in the store (rollback is the
+        same call with an older version). The snapshot is loaded and verified first, so a
+        broken one never becomes active; requests in flight finish on the old one."""
+        async with self._lock(shop):
+            record = await self._require(shop)
+            entry = await self._load(record, version)
+            active = await self._store.activate(shop, version)
+            self._install(shop, entry)
+        log.info("snapshot activated", extra={"shop": shop, "version": version})
+        return active
+
+    async def refresh(self) -> list[str]:
+        """Follow activations made elsewhere (another replica, the CLI): every loaded shop whose
+        active snapshot in the store differs is reloaded; the shops swapped."""
+        swapped = []
+        for shop, entry in list(self._loaded.items()):
+            if entry.kept:
+                continue
+            active = await self._store.active_snapshot(shop)
+            if active is None or active.version == entry.version:
+                continue
+            async with self._lock(shop):
+                current = self._loaded.get(shop)
+                if current is None or current.version == active.version:
+                    continue
+                record = await self._require(shop)
+                try:
+                    self._install(shop, await self._load(record, active.version))
+                except ShopNotReady as exc:  # keep serving what we have; say why
+                    log.error("snapshot not swapped", extra={"shop": shop, "problem": str(exc)})
+                    continue
+                swapped.append(shop)
+        return swapped
+
+    def forget(self, shop: str) -> None:
+        """Drop a shop from memory (it is loaded again on next use)."""
+        self._loaded.pop(shop, None)
+
+    async def _require(self, shop: str) -> ShopRecord:
+        record = await self._store.shop(shop)
+        if record is None:
+            raise UnknownShop(f"no shop {shop!r}")
+        return record
+
+    async def _load(self, record: ShopRecord, version: str) -> LoadedShop:
+        path = snapshot_path(self._index_dir, record.shop, version)
+        try:
+            suggester = await asyncio.to_thread(self._loader, path, shop_threshold(record))
+        except SnapshotError as exc:
+            raise ShopNotReady(record.shop, str(exc)) from exc
+        self.loads += 1
+        return LoadedShop(suggester, version, snapshot_bytes(path))
+
+    def _install(self, shop: str, entry: LoadedShop) -> None:
+        self._loaded[shop] = entry
+        self._loaded.move_to_end(shop)
+        while self.loaded_bytes > self._budget:
+            victim = next((s for s, e in self._loaded.items() if not e.kept and s != shop), None)
+            if victim is None:
+                break
+            del self._loaded[victim]
+            self.evictions += 1
+            log.info("shop evicted", extra={"shop": victim})
