@@ -17,6 +17,7 @@ import aiohttp
 from assistant.retrieval.snapshot import BuildReport
 from assistant.storage import open_store
 from tests.conftest import REPO
+from tests.service.test_shops import seeded_index
 
 CLIENTS = 8
 
@@ -63,8 +64,9 @@ async def test_kill_9_under_load_loses_no_answered_message(
     demo_index: tuple[Path, BuildReport], tmp_path: Path
 ) -> None:
     port, db = free_port(), tmp_path / "records.db"
+    index = seeded_index(tmp_path, demo_index)  # the first start builds the demo shop from the cache
     env = {**os.environ, "HUASHU_LOG_LEVEL": "WARNING", "HUASHU_REDIS_URL": ""}
-    argv = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(demo_index[0])]
+    argv = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index)]
     argv += ["--database-url", f"sqlite:///{db}", "--request-timeout-s", "30"]
     server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
