@@ -69,7 +69,7 @@ class Settings:
         default="process",
         metadata=_help(
             "where rebuilds embed: `process` (a child process at lower priority) or `inline` (the model "
-            "thread, one small batch at a time); a throwaway store always builds inline"
+            "thread, one small batch at a time)"
         ),
     )
     rebuild_nice: int = field(default=10, metadata=_help("CPU niceness added to a rebuild's child process"))
