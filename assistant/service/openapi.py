@@ -8,6 +8,7 @@ import msgspec
 
 from assistant.service.admin.analytics_openapi import ANALYTICS_PATHS, ANALYTICS_STRUCTS
 from assistant.service.admin.candidates_openapi import CANDIDATE_PATHS, CANDIDATE_STRUCTS
+from assistant.service.admin.index_openapi import INDEX_PATHS, INDEX_STRUCTS
 from assistant.service.admin.shops_openapi import SHOPS_PATHS, SHOPS_STRUCTS
 from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
@@ -30,6 +31,7 @@ _STRUCTS = (
     *ANALYTICS_STRUCTS,
     *CANDIDATE_STRUCTS,
     *SHOPS_STRUCTS,
+    *INDEX_STRUCTS,
 )
 
 
@@ -134,6 +136,6 @@ def openapi_document(version: str) -> dict[str, Any]:
             "version": version,
             "description": "Reply suggestions and emotion cues for e-commerce customer service.",
         },
-        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS, **CANDIDATE_PATHS, **SHOPS_PATHS},
+        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS, **CANDIDATE_PATHS, **SHOPS_PATHS, **INDEX_PATHS},
         "components": {"schemas": components},
     }

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.retrieval.snapshot import SnapshotError
-from assistant.storage.protocols import ShopRecord, SnapshotRecord, UnknownShop
+from assistant.storage.protocols import ShopRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
 from assistant.suggest.pipeline import Suggester
 from assistant.suggest.snapshots import snapshot_bytes, snapshot_path
 
@@ -37,6 +37,8 @@ class RegistryStore(Protocol):
     async def active_snapshot(self, shop: str) -> SnapshotRecord | None: ...
 
     async def activate(self, shop: str, version: str) -> SnapshotRecord: ...
+
+    async def snapshots(self, shop: str) -> list[SnapshotRecord]: ...
 
 
 class ShopNotReady(Exception):
@@ -124,6 +126,8 @@ class ShopRegistry:
         broken one never becomes active; requests in flight finish on the old one."""
         async with self._lock(shop):
             record = await self._require(shop)
+            if version not in {s.version for s in await self._store.snapshots(shop)}:
+                raise UnknownSnapshot(f"shop {shop!r} has no snapshot {version!r}")
             entry = await self._load(record, version)
             active = await self._store.activate(shop, version)
             self._install(shop, entry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from assistant.service.admin import analytics, candidates, knowledge, shops
+from assistant.service.admin import analytics, candidates, index, knowledge, shops
 
 PREFIX = "/v1/admin"
 
@@ -20,4 +20,5 @@ def create_admin_app() -> web.Application:
     candidates.add_routes(admin)
     shops.add_routes(admin)
     knowledge.add_routes(admin)
+    index.add_routes(admin)
     return admin

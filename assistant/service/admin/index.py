@@ -1,0 +1,173 @@
+"""Admin routes of a shop's index: rebuild jobs, snapshots, rollback and pins.
+
+    POST /v1/admin/shops/{shop}/rebuild                        202 {"job": {...}}
+    GET  /v1/admin/jobs/{id}                                   the job (state, progress, version, error)
+    GET  /v1/admin/shops/{shop}/snapshots                      every kept snapshot, active / pinned / stale
+    POST /v1/admin/shops/{shop}/snapshots/{version}/activate   rollback (or forward) to a kept snapshot
+    POST /v1/admin/shops/{shop}/snapshots/{version}/pin        never pruned
+    POST /v1/admin/shops/{shop}/snapshots/{version}/unpin
+
+Every route needs an admin token of the shop (auth.py: 401 without, 403 for another shop's
+token or an agent token); a job is only shown to its own shop's admins.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from aiohttp import web
+
+from assistant.service import keys
+from assistant.service.api import json_bytes
+from assistant.service.auth import authenticate
+from assistant.service.errors import Conflict, Forbidden, NotFound
+from assistant.storage.protocols import JobRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
+from assistant.suggest.registry import ShopNotReady
+from assistant.suggest.staleness import staleness
+
+
+class JobOut(msgspec.Struct):
+    id: str
+    shop: str
+    kind: str
+    state: Annotated[str, msgspec.Meta(description="queued, running, done or failed")]
+    progress: Annotated[float, msgspec.Meta(ge=0, le=1, description="share of the texts embedded")]
+    counts: Annotated[dict[str, int], msgspec.Meta(description="entries per source kind, once done")]
+    version: Annotated[str | None, msgspec.Meta(description="the snapshot built, once done")]
+    error: Annotated[str | None, msgspec.Meta(description="why it failed")]
+    created_at: str
+    updated_at: str
+
+
+class JobResponse(msgspec.Struct):
+    ok: bool
+    job: JobOut
+
+
+class SnapshotOut(msgspec.Struct):
+    version: str
+    built_at: str
+    counts: dict[str, int]
+    knowledge_revision: str
+    active: bool
+    pinned: bool
+    stale: Annotated[bool, msgspec.Meta(description="the shop's knowledge changed after this snapshot was built")]
+    stale_sources: Annotated[list[str], msgspec.Meta(description="the knowledge files changed since")]
+
+
+class SnapshotsResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    knowledge_revision: str
+    snapshots: list[SnapshotOut]
+
+
+class SnapshotResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    snapshot: SnapshotOut
+
+
+INDEX_STRUCTS = (JobResponse, SnapshotsResponse, SnapshotResponse)
+
+
+def job_out(job: JobRecord) -> JobOut:
+    return JobOut(
+        job.id, job.shop, job.kind, job.state, job.progress, dict(job.counts), job.version, job.error,
+        job.created_at, job.updated_at,
+    )  # fmt: skip
+
+
+async def _snapshot_out(request: web.Request, snapshot: SnapshotRecord, revision: str) -> SnapshotOut:
+    found = await staleness(
+        request.config_dict[keys.STORE], request.config_dict[keys.SETTINGS].index_dir, snapshot, revision
+    )
+    return SnapshotOut(
+        snapshot.version, snapshot.built_at, dict(snapshot.counts), snapshot.knowledge_revision,
+        snapshot.active, snapshot.pinned, found.stale, list(found.sources),
+    )  # fmt: skip
+
+
+async def rebuild(request: web.Request) -> web.Response:
+    """Start a rebuild of the shop's snapshot from its knowledge in the store."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    try:
+        job = await request.config_dict[keys.REBUILDER].start(shop)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    return json_bytes(JobResponse(True, job_out(job)), status=202)
+
+
+async def job(request: web.Request) -> web.Response:
+    """A job's state and progress (only for an admin of the job's shop)."""
+    principal = await authenticate(request, role="admin")
+    found = await request.config_dict[keys.STORE].job(request.match_info["id"])
+    if found is None:
+        raise NotFound.on("id", "no such job")
+    if found.shop != principal.shop:
+        raise Forbidden.on("shop", f"this token is not for shop {found.shop!r}")
+    return json_bytes(JobResponse(True, job_out(found)))
+
+
+async def snapshots(request: web.Request) -> web.Response:
+    """The shop's kept snapshots, newest first, each saying whether it is active, pinned, stale."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    store = request.config_dict[keys.STORE]
+    try:
+        records = await store.snapshots(shop)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    revision = await store.knowledge_revision(shop)
+    out = [await _snapshot_out(request, s, revision) for s in records]
+    return json_bytes(SnapshotsResponse(True, shop, revision, out))
+
+
+async def activate(request: web.Request) -> web.Response:
+    """Serve this kept snapshot (rollback): verified and loaded first, then a hot swap."""
+    shop, version = request.match_info["shop"], request.match_info["version"]
+    await authenticate(request, role="admin", shop=shop)
+    store = request.config_dict[keys.STORE]
+    try:
+        record = await request.config_dict[keys.INDEX].activate(shop, version)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    except UnknownSnapshot:
+        raise NotFound.on("version", f"shop {shop!r} has no snapshot {version!r}") from None
+    except ShopNotReady as exc:
+        raise Conflict.on("version", f"snapshot {version!r} cannot be served: {exc.reason}") from None
+    out = await _snapshot_out(request, record, await store.knowledge_revision(shop))
+    return json_bytes(SnapshotResponse(True, shop, out))
+
+
+async def _pin(request: web.Request, pinned: bool) -> web.Response:
+    shop, version = request.match_info["shop"], request.match_info["version"]
+    await authenticate(request, role="admin", shop=shop)
+    store = request.config_dict[keys.STORE]
+    try:
+        record = await store.pin(shop, version, pinned)
+    except UnknownSnapshot:
+        raise NotFound.on("version", f"shop {shop!r} has no snapshot {version!r}") from None
+    out = await _snapshot_out(request, record, await store.knowledge_revision(shop))
+    return json_bytes(SnapshotResponse(True, shop, out))
+
+
+async def pin(request: web.Request) -> web.Response:
+    """Keep this snapshot for ever (pruning never removes a pinned snapshot)."""
+    return await _pin(request, True)
+
+
+async def unpin(request: web.Request) -> web.Response:
+    """Let pruning remove this snapshot again once it is old."""
+    return await _pin(request, False)
+
+
+def add_routes(admin: web.Application) -> None:
+    admin.router.add_post("/shops/{shop}/rebuild", rebuild)
+    admin.router.add_get("/jobs/{id}", job, allow_head=False)
+    admin.router.add_get("/shops/{shop}/snapshots", snapshots, allow_head=False)
+    admin.router.add_post("/shops/{shop}/snapshots/{version}/activate", activate)
+    admin.router.add_post("/shops/{shop}/snapshots/{version}/pin", pin)
+    admin.router.add_post("/shops/{shop}/snapshots/{version}/unpin", unpin)

@@ -1,0 +1,69 @@
+"""The index routes (rebuild, jobs, snapshots) in the OpenAPI document (merged by `service/openapi.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service.admin.index import INDEX_STRUCTS
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+_AUTH = _errors(401, 403, 404, 405)
+
+
+def _snapshot_action(summary: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [_path("shop"), _path("version")],
+            "responses": {"200": _json("SnapshotResponse", "the snapshot now"), **_AUTH, **_errors(409)},
+        }
+    }
+
+
+INDEX_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/admin/shops/{shop}/rebuild": {
+        "post": {
+            "summary": "Rebuild the shop's snapshot from its knowledge in the store, in the background "
+            "(only new or changed texts are embedded); the new snapshot becomes active when done",
+            "parameters": [_path("shop")],
+            "responses": {"202": _json("JobResponse", "the job, queued"), **_AUTH},
+        }
+    },
+    "/v1/admin/jobs/{id}": {
+        "get": {
+            "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error",
+            "parameters": [_path("id")],
+            "responses": {"200": _json("JobResponse", "the job"), **_AUTH},
+        }
+    },
+    "/v1/admin/shops/{shop}/snapshots": {
+        "get": {
+            "summary": "The shop's kept snapshots, newest first: active, pinned, stale (and which sources)",
+            "parameters": [_path("shop")],
+            "responses": {"200": _json("SnapshotsResponse", "the snapshots"), **_AUTH},
+        }
+    },
+    "/v1/admin/shops/{shop}/snapshots/{version}/activate": _snapshot_action(
+        "Serve this kept snapshot (rollback): verified and loaded, then swapped in; requests in flight "
+        "finish on the old one"
+    ),
+    "/v1/admin/shops/{shop}/snapshots/{version}/pin": _snapshot_action("Pin the snapshot: never pruned"),
+    "/v1/admin/shops/{shop}/snapshots/{version}/unpin": _snapshot_action("Unpin the snapshot"),
+}
+
+__all__ = ["INDEX_PATHS", "INDEX_STRUCTS"]
