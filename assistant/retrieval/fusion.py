@@ -12,7 +12,7 @@ baseline the evaluation compares against.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -85,12 +85,3 @@ def zscore_fusion(
         item: sum(w * z.get(item, floor) for (z, floor), w in zip(standardised, weights, strict=True)) for item in items
     }
     return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
-
-
-def blend(ranking: Ranking[K], adjustments: Mapping[K, float]) -> list[tuple[K, float]]:
-    """Add a per-item adjustment to each score and re-sort."""
-    return sorted(
-        ((item, score + adjustments.get(item, 0.0)) for item, score in ranking),
-        key=lambda kv: kv[1],
-        reverse=True,
-    )

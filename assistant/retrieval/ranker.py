@@ -126,9 +126,6 @@ class SuggestionRanker:
     def lexical_ranking(self, text: str) -> list[tuple[int, float]]:
         return self._lexical(text)[0]
 
-    def reply_ranking(self, vector: Vectors) -> list[tuple[int, float]]:
-        return self._reply(vector)[0]
-
     def _lexical(self, text: str) -> tuple[list[tuple[int, float]], ScoreStats]:
         scores = self.snapshot.lexical.scores(text)
         n = min(len(scores), self.weights.candidates * 4)

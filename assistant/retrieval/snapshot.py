@@ -38,7 +38,7 @@ from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.text import embedding_text
-from assistant.retrieval.vector_index import FaissIndex
+from assistant.retrieval.vector_index import FaissIndex, VectorIndex
 
 FORMAT = 1
 KEEP_SNAPSHOTS = 3
@@ -56,7 +56,7 @@ class Snapshot:
     manifest: dict[str, Any]
     entries: tuple[KnowledgeEntry, ...]
     key_entry: np.ndarray
-    keys: FaissIndex
+    keys: VectorIndex  # FAISS today (vector_index.py); any backend of the protocol
     replies: Vectors
     lexical: LexicalIndex
 

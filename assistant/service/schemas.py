@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from assistant.retrieval.types import Role
 from assistant.service.errors import (
     BadRequest,
     FieldError,
@@ -20,7 +21,6 @@ from assistant.service.errors import (
     Unprocessable,
 )
 
-Role = Literal["customer", "agent"]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
