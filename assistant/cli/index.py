@@ -10,10 +10,14 @@ from typing import Any
 
 from assistant.cli.errors import CliError
 from assistant.cli.progress import progress_bar
+from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.snapshot import BuildReport, SnapshotError, build_snapshot, load_snapshot, report_dict
+from assistant.storage.sql_store import SqlStore
+from assistant.suggest.snapshots import snapshot_path
+from assistant.suggest.staleness import staleness
 
 
 def add_location_flags(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +46,12 @@ def register(subparsers: Any) -> None:
     )
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
     build.set_defaults(handler=run_build)
-    info = actions.add_parser("info", help="print the current snapshot's manifest")
+    info = actions.add_parser(
+        "info", help="print the current snapshot's manifest (with --shop: the shop's active one, and whether stale)"
+    )
     info.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    info.add_argument("--shop", default=None, help="a shop of the store: its active snapshot, stale or not")
+    add_database_flag(info)
     info.set_defaults(handler=run_info)
 
 
@@ -85,7 +93,32 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def shop_info(args: argparse.Namespace) -> dict[str, Any]:
+    """The shop's active snapshot manifest, with `active`, `stale` and `stale_sources`."""
+    shop: str = args.shop
+
+    async def work(store: SqlStore) -> dict[str, Any]:
+        if await store.shop(shop) is None:
+            raise CliError(f"no shop {shop!r} in the store")
+        active = await store.active_snapshot(shop)
+        if active is None:
+            raise CliError(f"shop {shop!r} has no snapshot yet (POST /v1/admin/shops/{shop}/rebuild)")
+        found = await staleness(store, args.index, active, await store.knowledge_revision(shop))
+        try:
+            manifest = json.loads((snapshot_path(args.index, shop, active.version) / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise CliError(f"snapshot {active.version} of shop {shop!r}: unreadable manifest ({exc})") from exc
+        manifest.pop("files", None)
+        return {**manifest, "active": True, "stale": found.stale, "stale_sources": list(found.sources)}
+
+    return run_on_store(args, work)
+
+
 def run_info(args: argparse.Namespace) -> int:
+    if args.shop is not None:
+        json.dump(shop_info(args), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
     try:
         snapshot = load_snapshot(args.index)
     except SnapshotError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -93,3 +94,73 @@ async def test_kill_9_under_load_loses_no_answered_message(
     lost = sorted(set(answered) - stored)
     print(f"kill -9 under {CLIENTS} clients: answered {len(answered)}, stored {len(stored)}, lost {len(lost)}")
     assert len(answered) >= 100 and lost == []
+
+
+def builders_of(index: Path) -> list[int]:
+    """Builder processes (`assistant.suggest.build_job`) working on `index`."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"assistant.suggest.build_job" in cmdline and str(index).encode() in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
+    demo_index: tuple[Path, BuildReport], tmp_path: Path
+) -> None:
+    port, db = free_port(), tmp_path / "store.db"
+    index = seeded_index(tmp_path, demo_index)
+    env = {**os.environ, "HUASHU_LOG_LEVEL": "WARNING", "HUASHU_REDIS_URL": ""}
+    argv = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index)]
+    argv += ["--database-url", f"sqlite:///{db}"]
+    base = f"http://127.0.0.1:{port}"
+    snapshots = index / "shops" / "demo" / "snapshots"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            await wait_ready(session, base, server)
+            first = (await (await session.get(f"{base}/readyz")).json())["index_version"]
+            store = open_store(f"sqlite:///{db}")
+            await store.open()
+            try:
+                _, token = await store.create_token("demo", "admin")
+            finally:
+                await store.close()
+            shutil.rmtree(index / "shops" / "demo" / "cache")  # a cold rebuild: it runs long enough
+            headers = {"Authorization": f"Bearer {token}"}
+            async with session.post(f"{base}/v1/admin/shops/demo/rebuild", headers=headers) as response:
+                assert response.status == 202
+                job = (await response.json())["job"]
+            while job["state"] != "running" or not builders_of(index):
+                assert job["state"] in ("queued", "running"), job
+                await asyncio.sleep(0.2)
+                async with session.get(f"{base}/v1/admin/jobs/{job['id']}", headers=headers) as response:
+                    job = (await response.json())["job"]
+            builders = builders_of(index)
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+        finally:
+            if server.poll() is None:
+                server.kill()
+            server.wait()
+        for _ in range(100):  # the builder dies with its parent (PR_SET_PDEATHSIG)
+            if not any(Path(f"/proc/{pid}").exists() for pid in builders):
+                break
+            await asyncio.sleep(0.1)
+        assert not builders_of(index)
+        (snapshots / ".build-killed").mkdir()  # as a kill while the files are written leaves it
+        server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            await wait_ready(session, base, server)
+            assert (await (await session.get(f"{base}/readyz")).json())["index_version"] == first
+            body = {"conversation_id": "after", "message": {"id": "a1", "text": "快递几天能到"}}
+            async with session.post(f"{base}/v1/suggest", json=body, headers=headers) as response:
+                assert response.status == 200 and (await response.json())["index_version"] == first
+        finally:
+            server.terminate()
+            server.wait()
+    assert sorted(p.name for p in snapshots.iterdir()) == [first]
