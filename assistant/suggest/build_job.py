@@ -19,17 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.knowledge.loader import KnowledgeError
-from assistant.retrieval.embedders import load_embedder
-from assistant.storage.protocols import KnowledgeRow
-from assistant.suggest.snapshots import build_shop_snapshot
-
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL when the parent dies; and if it died before this call, exit now."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent kills it on its way out
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent and os.getppid() != parent:
+        os._exit(3)
 
 
 def _say(message: dict[str, object]) -> None:
@@ -44,16 +42,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shop", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--nice", type=int, default=10)
+    parser.add_argument("--parent", type=int, default=0, help="the service's pid (exit when it is gone)")
     args = parser.parse_args(argv)
-    _die_with_parent()
+    _die_with_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
+    from assistant.knowledge.loader import KnowledgeError  # the heavy imports after the guard
+    from assistant.retrieval.embedders import load_embedder
+    from assistant.storage.protocols import KnowledgeRow
+    from assistant.suggest.snapshots import build_shop_snapshot
+
     rows = [KnowledgeRow(f, p, e, d) for f, p, e, d in json.loads(args.rows.read_text(encoding="utf-8"))]
     embedder = load_embedder(args.model)
     said = 0.0
 
     def progress(done: int, total: int) -> None:
         nonlocal said
+        if args.parent and os.getppid() != args.parent:  # orphaned before the guard could act
+            os._exit(3)
         if time.monotonic() - said >= 0.25:
             said = time.monotonic()
             _say({"progress": done / max(total, 1)})

@@ -22,6 +22,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -176,7 +177,7 @@ class Rebuilder:
         argv = [
             sys.executable, "-m", "assistant.suggest.build_job", "--rows", str(rows_file),
             "--index", str(self._options.index_dir), "--shop", job.shop, "--model", self._options.model,
-            "--nice", str(self._options.nice),
+            "--nice", str(self._options.nice), "--parent", str(os.getpid()),
         ]  # fmt: skip
         try:
             child = await asyncio.create_subprocess_exec(

@@ -135,7 +135,7 @@ async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
             async with session.post(f"{base}/v1/admin/shops/demo/rebuild", headers=headers) as response:
                 assert response.status == 202
                 job = (await response.json())["job"]
-            while job["state"] != "running" or not builders_of(index):
+            while job["state"] != "running" or job["progress"] <= 0 or not builders_of(index):
                 assert job["state"] in ("queued", "running"), job
                 await asyncio.sleep(0.2)
                 async with session.get(f"{base}/v1/admin/jobs/{job['id']}", headers=headers) as response:
