@@ -2,14 +2,16 @@
 for each rebuild mode (`process`: a child process at nice 10; `inline`: small batches on the
 model thread).
 
-A real `huashu serve` (the demo shop, SQLite store) takes closed-loop traffic from `--clients`
-clients (the demo wordings with a counter, so every message is embedded: no query-cache hits).
+A real `huashu serve` (the demo shop, SQLite store) takes traffic from `--clients` clients,
+each pausing `--pause-s` between requests (the demo wordings with a counter, so every message
+is embedded: no query-cache hits).
 Idle is measured for `--idle-s` seconds; then the shop's embedding cache is deleted and
 `POST /v1/admin/shops/demo/rebuild` is called, so the rebuild embeds every text (the worst
 case; a normal rebuild embeds only the changed ones) and the traffic is measured until the job
 is done. Both modes run on the same index folder, one after the other.
 
-    PYTHONPATH=. python benchmarks/rebuild_under_load.py [--clients 4] [--idle-s 20] [--modes process,inline]
+    PYTHONPATH=. python benchmarks/rebuild_under_load.py [--clients 4] [--pause-s 0.2] [--idle-s 20]
+        [--modes process,inline] [--work DIR]
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ async def wait_ready(session: aiohttp.ClientSession, base: str, timeout_s: float
 class Traffic:
     """Closed-loop clients; latencies recorded into the current phase."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str, headers: dict[str, str]) -> None:
-        self.session, self.base, self.headers = session, base, headers
+    def __init__(self, session: aiohttp.ClientSession, base: str, headers: dict[str, str], pause_s: float) -> None:
+        self.session, self.base, self.headers, self.pause_s = session, base, headers, pause_s
         self.phase = "warmup"
         self.latencies: dict[str, list[float]] = {}
         self.failures: dict[str, int] = {}
@@ -92,6 +94,7 @@ class Traffic:
             self.latencies.setdefault(phase, []).append((time.perf_counter() - started) * 1000)
             if not ok:
                 self.failures[phase] = self.failures.get(phase, 0) + 1
+            await asyncio.sleep(self.pause_s)  # a client's think time: live traffic, not a flood
 
 
 def pct(values: list[float], q: float) -> float:
@@ -99,13 +102,13 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: float) -> dict[str, object]:
+async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: float, pause_s: float) -> dict[str, object]:
     port = 18000 + os.getpid() % 1000
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         with serve(work, port, mode) as base:
             await wait_ready(session, base)
-            traffic = Traffic(session, base, headers)
+            traffic = Traffic(session, base, headers, pause_s)
             tasks = [asyncio.create_task(traffic.client(w)) for w in range(clients)]
             await asyncio.sleep(3)
             traffic.phase = "idle"
@@ -125,7 +128,7 @@ async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: floa
             await asyncio.gather(*tasks)
     idle, during = traffic.latencies.get("idle", []), traffic.latencies.get("rebuild", [])
     return {
-        "mode": mode, "job": job["state"], "rebuild_s": round(rebuild_s, 1), "clients": clients,
+        "mode": mode, "job": job["state"], "rebuild_s": round(rebuild_s, 1), "clients": clients, "pause_s": pause_s,
         "idle": {"requests": len(idle), "failures": traffic.failures.get("idle", 0),
                  "p50_ms": pct(idle, 0.5), "p99_ms": pct(idle, 0.99)},
         "during_rebuild": {"requests": len(during), "failures": traffic.failures.get("rebuild", 0),
@@ -139,6 +142,7 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--idle-s", type=float, default=20.0)
     parser.add_argument("--modes", default="process,inline")
+    parser.add_argument("--pause-s", type=float, default=0.2, help="each client's pause between requests")
     parser.add_argument("--work", type=Path, default=None, help="keep the index here (reused between runs)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="huashu-rebuild-"))
@@ -155,7 +159,9 @@ async def main() -> None:
         _, token = await store.create_token("demo", "admin")
     finally:
         await store.close()
-    results = [await run_mode(work, mode, token, args.clients, args.idle_s) for mode in args.modes.split(",")]
+    results = [
+        await run_mode(work, mode, token, args.clients, args.idle_s, args.pause_s) for mode in args.modes.split(",")
+    ]
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 
