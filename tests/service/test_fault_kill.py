@@ -116,7 +116,7 @@ async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
     index = seeded_index(tmp_path, demo_index)
     env = {**os.environ, "HUASHU_LOG_LEVEL": "WARNING", "HUASHU_REDIS_URL": ""}
     argv = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index)]
-    argv += ["--database-url", f"sqlite:///{db}"]
+    argv += ["--database-url", f"sqlite:///{db}", "--request-timeout-s", "60"]
     base = f"http://127.0.0.1:{port}"
     snapshots = index / "shops" / "demo" / "snapshots"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
