@@ -27,6 +27,8 @@ from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
+from assistant.storage.protocols import UnknownShop
+from assistant.suggest.registry import ShopNotReady
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Days = Annotated[int, msgspec.Meta(ge=1, le=365, description="the window the candidate was listed from")]
@@ -115,10 +117,14 @@ async def _body(request: web.Request, type_: type[T], empty: T) -> T:
     return decode(await read_json(request), type_) if raw.strip() else empty
 
 
-def _shown_texts(request: web.Request) -> dict[str, str]:
-    """Texts of what the service may show beside the knowledge (its quick replies)."""
-    suggester = request.config_dict[keys.INDEX].suggester
-    return {} if suggester is None else entry_texts(suggester)
+async def _shown_texts(request: web.Request, shop: str) -> dict[str, str]:
+    """Texts of what the service may show the shop beside the knowledge (its quick replies);
+    none while the shop has no snapshot to serve."""
+    try:
+        suggester = await request.config_dict[keys.INDEX].get(shop)
+    except (UnknownShop, ShopNotReady):
+        return {}
+    return entry_texts(suggester)
 
 
 async def list_candidates(request: web.Request) -> web.Response:
@@ -128,7 +134,7 @@ async def list_candidates(request: web.Request) -> web.Response:
     status = request.query.get("status", "pending")
     if status not in STATUSES:
         raise Unprocessable.on("status", f"one of {', '.join(STATUSES)}")
-    found = await review.list_candidates(request.config_dict[keys.STORE], shop, days, _shown_texts(request))
+    found = await review.list_candidates(request.config_dict[keys.STORE], shop, days, await _shown_texts(request, shop))
     listed = [_out(c) for c in found if status in ("all", c.status)][:limit]
     return json_bytes(CandidatesResponse(True, shop, days, listed))
 
