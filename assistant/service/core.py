@@ -153,10 +153,14 @@ class SuggestionService:
     async def suggest(self, message: IncomingMessage) -> SuggestResult:
         """Suggestions for a customer message (an agent's message is only recorded)."""
         started = time.perf_counter()
-        suggester = await resolve_shop(self._index, message.shop)
-        if message.sender == "agent":
+        if message.sender == "agent":  # recorded for a known shop, also before its first snapshot
+            try:
+                version = (await resolve_shop(self._index, message.shop)).index_version
+            except ServiceUnavailable:
+                version = ""
             await self.record_agent_reply(message)
-            return SuggestResult(message, (), NO_EMOTION, False, suggester.index_version, 0.0, 0.0, 0.0, 0)
+            return SuggestResult(message, (), NO_EMOTION, False, version, 0.0, 0.0, 0.0, 0)
+        suggester = await resolve_shop(self._index, message.shop)
         key = (message.shop, message.conversation_id)
         context = message.turns if message.turns is not None else await self._memory.turns(key)
         limit = self._settings.max_context_turns

@@ -68,11 +68,11 @@ async def test_rebuild_snapshots_rollback_and_pin_through_the_api(make_client: C
         (second, True, False),
         (first, False, True),
     ]
-    assert "冰箱冷藏" in (await top_entry(client, "白茶放冰箱吗", "tea"))["suggestions"][0]["text"]
+    assert "冰箱冷藏" in (await top_entry(client, "白茶放冰箱吗", "tea", bearer(secret)))["suggestions"][0]["text"]
 
     rolled = await client.post(f"/v1/admin/shops/tea/snapshots/{first}/activate", headers=bearer(secret))
     assert rolled.status == 200 and (await rolled.json())["snapshot"]["active"] is True
-    assert (await top_entry(client, "白茶放冰箱吗", "tea"))["index_version"] == first
+    assert (await top_entry(client, "白茶放冰箱吗", "tea", bearer(secret)))["index_version"] == first
     pinned = await client.post(f"/v1/admin/shops/tea/snapshots/{second}/pin", headers=bearer(secret))
     assert (await pinned.json())["snapshot"]["pinned"] is True
     unpinned = await client.post(f"/v1/admin/shops/tea/snapshots/{second}/unpin", headers=bearer(secret))
@@ -93,7 +93,7 @@ async def test_a_failed_build_is_a_failed_job_and_the_active_snapshot_keeps_serv
     response = await client.post("/v1/admin/shops/tea/rebuild", headers=bearer(secret))
     job = await wait_job(client, (await response.json())["job"]["id"], secret)
     assert job["state"] == "failed" and "faq/tea.yaml" in job["error"] and job["version"] is None
-    assert (await top_entry(client, "普洱怎么泡", "tea"))["index_version"] == first
+    assert (await top_entry(client, "普洱怎么泡", "tea", bearer(secret)))["index_version"] == first
 
 
 ROUTES = [

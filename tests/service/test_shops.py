@@ -32,13 +32,15 @@ def seeded_index(tmp_path: Path, demo_index: tuple[Path, BuildReport]) -> Path:
     return index
 
 
-async def top_entry(client: TestClient[Any, Any], text: str, shop: str | None) -> dict[str, Any]:
+async def top_entry(
+    client: TestClient[Any, Any], text: str, shop: str | None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     body = suggest_body(text, message_id=f"m-{text}")
     if shop is None:
         del body["shop"]
     else:
         body["shop"] = shop
-    response = await client.post("/v1/suggest", json=body)
+    response = await client.post("/v1/suggest", json=body, headers=headers or {})
     assert response.status == 200, await response.text()
     payload: dict[str, Any] = await response.json()
     return payload

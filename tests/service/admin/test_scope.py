@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from assistant.service import keys
 from assistant.service.settings import Secret
+from assistant.storage.protocols import SnapshotRecord
 from assistant.storage.records import AnswerRecord, MessageRecord
 
 from .conftest import Admin, AdminFactory
@@ -93,6 +94,21 @@ async def _to_reject(admin: Admin) -> dict[str, str]:
     return await _candidate(admin, "不支持的亲")
 
 
+async def _job(admin: Admin) -> dict[str, str]:
+    """A rebuild job of shop demo (recorded; nothing runs it)."""
+    job = await admin.client.app[keys.STORE].create_job("demo", "rebuild")
+    return {"id": job.id}
+
+
+async def _snapshot(admin: Admin) -> dict[str, str]:
+    """A snapshot record of shop demo (no files: activating it is refused with 409)."""
+    store = admin.client.app[keys.STORE]
+    if not any(s.version == "scope-v1" for s in await store.snapshots("demo")):
+        revision = await store.knowledge_revision("demo")
+        await store.add_snapshot(SnapshotRecord("demo", "scope-v1", "2026-01-01T00:00:00+00:00", {}, revision))
+    return {"version": "scope-v1"}
+
+
 @dataclass(frozen=True)
 class Case:
     """How to call one route as shop demo's admin, and what it answers then."""
@@ -126,6 +142,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/admin/shops/{shop}/candidates/auto-approve"): Case(json={"agents": 2}),
     ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/approve"): Case(_to_approve, json={}, ok=201),
     ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/reject"): Case(_to_reject, json={}),
+    ("POST", "/v1/admin/shops/{shop}/rebuild"): Case(ok=202),
+    ("GET", "/v1/admin/jobs/{id}"): Case(_job),
+    ("GET", "/v1/admin/shops/{shop}/snapshots"): Case(),
+    ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/activate"): Case(_snapshot, ok=409),
+    ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/pin"): Case(_snapshot),
+    ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/unpin"): Case(_snapshot),
 }
 # Creating shops is the operator's alone: every shop token is refused (tested below).
 OPERATOR_ONLY = {("POST", "/v1/admin/shops")}
