@@ -97,6 +97,10 @@ class Settings:
     max_suggestions: int = field(default=20, metadata=_help("largest `k` a client may ask for"))
     max_text_chars: int = field(default=1000, metadata=_help("longest message text accepted; longer answers 413"))
     max_body_bytes: int = field(default=262144, metadata=_help("largest request body accepted; larger answers 413"))
+    body_timeout_s: float = field(
+        default=10.0,
+        metadata=_help("a request body not fully received within this answers 408 and the connection closes"),
+    )
     max_context_turns: int = field(default=8, metadata=_help("earlier turns passed to the ranker as context"))
     batch_max_size: int = field(default=16, metadata=_help("most query texts encoded in one model call"))
     batch_max_wait_ms: float = field(
@@ -205,6 +209,7 @@ class Settings:
             "max_text_chars",
             "max_body_bytes",
             "max_upload_bytes",
+            "body_timeout_s",
             "batch_max_size",
             "queue_max",
             "request_timeout_s",
