@@ -37,6 +37,7 @@ from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.snapshot_checks import check_manifest, clean_leftovers, lock_build
 from assistant.retrieval.text import embedding_text
 from assistant.retrieval.vector_index import FaissIndex
 
@@ -155,7 +156,9 @@ def build_snapshot(
     built_at = dt.datetime.now(dt.UTC)
     checksum = hashlib.sha256(json.dumps(kb.sources, sort_keys=True).encode()).hexdigest()[:8]
     version = f"{built_at:%Y%m%dT%H%M%S%f}Z-{checksum}"
+    clean_leftovers(snapshots)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=snapshots))
+    lock = lock_build(tmp)  # a killed build's folder is unlocked: the next start removes it
     try:
         with (tmp / "entries.jsonl").open("w", encoding="utf-8") as fh:
             fh.writelines(_entry_json(e) + "\n" for e in entries)
@@ -192,6 +195,8 @@ def build_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(lock)
     _publish(index_dir, version)
     _prune(snapshots, keep=KEEP_SNAPSHOTS)
     return BuildReport(
@@ -240,11 +245,16 @@ def load_snapshot(index_dir: Path, model: str | None = None, dimension: int | No
     path = current_snapshot_dir(index_dir)
     if path is None:
         raise SnapshotError(f"no index snapshot in {index_dir}: run `huashu index build` first")
+    clean_leftovers(index_dir / "snapshots")
     manifest_path = path / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SnapshotError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+    try:
+        manifest = check_manifest(manifest_path, manifest)
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
     if manifest.get("format") != FORMAT:
         raise SnapshotError(f"{path}: snapshot format {manifest.get('format')!r}, expected {FORMAT}; rebuild it")
     if model is not None and manifest.get("model") != model:
