@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_json)
     print(f"huashu serve: loading model {settings.model} ...", flush=True)
     try:
-        worker = ModelWorker.start(settings.model)
+        worker = ModelWorker.start(settings.model, settings.model_threads)
     except Exception as exc:
         raise CliError(f"cannot load model {settings.model!r}: {exc}") from exc
     try:

