@@ -100,6 +100,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
             result.cache_hits,
         ),
         request_id=request_id(),
+        truncated=result.truncated,
     )
 
 

@@ -116,6 +116,10 @@ class SuggestResponse(msgspec.Struct):
     index_version: str
     timing: TimingOut
     request_id: str
+    truncated: Annotated[
+        bool,
+        msgspec.Meta(description="the message was longer than the model reads; only its beginning was ranked"),
+    ] = False
 
 
 class ErrorItem(msgspec.Struct):
