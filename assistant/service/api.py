@@ -37,7 +37,7 @@ async def read_json(request: web.Request) -> bytes:
             "Content-Type", f"expected application/json, got {request.content_type or 'nothing'}"
         )
     try:
-        async with asyncio.timeout(request.app[keys.SETTINGS].body_timeout_s):
+        async with asyncio.timeout(request.config_dict[keys.SETTINGS].body_timeout_s):  # sub-apps too
             return await request.read()
     except TimeoutError:  # the error middleware closes its connection after the 408
         raise RequestTimeout.on("body", "the request body did not arrive in time") from None
