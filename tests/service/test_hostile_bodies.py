@@ -1,7 +1,7 @@
 """Hostile bodies are cheap (issue 10, item 6): JSON nested 10,000 deep is a 400 in the
 envelope; a client hanging up mid-body is counted as client-closed, never logged as an unhandled
 error nor counted as a 500; a client that declares a Content-Length and stops sending gets a 408
-and loses its connection after `body_timeout_s`."""
+and loses its connection (after aiohttp's 10 s lingering close at most)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ async def test_a_body_that_stops_arriving_is_a_408_and_the_connection_closes(mak
     )
     await writer.drain()
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(30):  # 0.3 s, then at most aiohttp's 10 s lingering close
             answer = await reader.read()  # until the server closes the connection
     finally:
         writer.close()
