@@ -101,7 +101,9 @@ def case_body(case: Any) -> bytes | None:
 async def test_requests_generated_from_openapi_never_fail(client: TestClient[Any, Any]) -> None:
     document = await (await client.get("/openapi.json")).json()
     schema = schemathesis.openapi.from_dict(document)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # A live stream (server-sent events) never ends by design: not a hang, and not fuzzed here.
+    streams = {path for path, item in document["paths"].items() if "event-stream" in json.dumps(item)}
+    operations = [op for op in (r.ok() for r in schema.get_all_operations()) if op.path not in streams]
     per_operation = max(5, int(8000 * SCALE / (2 * len(operations))))
     requests: list[tuple[str, Any]] = []
     for operation in operations:
