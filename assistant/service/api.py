@@ -5,13 +5,15 @@ Handlers are thin: check the body, build an `IncomingMessage`, call the service,
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from assistant.retrieval.types import Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
-from assistant.service.errors import ServiceError, ServiceUnavailable, UnsupportedMediaType
+from assistant.service.errors import RequestTimeout, ServiceError, ServiceUnavailable, UnsupportedMediaType
 from assistant.service.logging import request_id
 from assistant.service.schemas import (
     CueOut,
@@ -29,12 +31,17 @@ from assistant.suggest.staleness import latest_job, stale_shops
 
 
 async def read_json(request: web.Request) -> bytes:
-    """The raw body of a JSON request (415 for another content type, 413 past the limit)."""
+    """The raw body of a JSON request (415 for another content type, 413 past the limit, 408 when
+    it does not arrive within `body_timeout_s`: a client that stops sending keeps no connection)."""
     if request.content_type != "application/json":
         raise UnsupportedMediaType.on(
             "Content-Type", f"expected application/json, got {request.content_type or 'nothing'}"
         )
-    return await request.read()
+    try:
+        async with asyncio.timeout(request.config_dict[keys.SETTINGS].body_timeout_s):  # sub-apps too
+            return await request.read()
+    except TimeoutError:  # the error middleware closes its connection after the 408
+        raise RequestTimeout.on("body", "the request body did not arrive in time") from None
 
 
 def incoming_from(body: SuggestBody, platform: str, max_chars: int, default_shop: str) -> IncomingMessage:
@@ -95,6 +102,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
             result.cache_hits,
         ),
         request_id=request_id(),
+        truncated=result.truncated,
     )
 
 

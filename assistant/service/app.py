@@ -31,7 +31,7 @@ from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
 from assistant.service.core import SuggestionService
-from assistant.service.errors import error_middleware
+from assistant.service.errors import ClientClosed, error_middleware
 from assistant.service.fallback_state import FallbackConversations, FallbackDeliveries
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
@@ -73,6 +73,8 @@ async def request_middleware(request: web.Request, handler: Any) -> web.StreamRe
     metrics = request.app[keys.METRICS]
     metrics.requests.labels(route=route, method=request.method, status=str(response.status)).inc()
     metrics.latency.labels(route=route).observe(elapsed)
+    if response.status == ClientClosed.status:
+        metrics.client_closed.inc()
     access.info(
         "request",
         extra={
@@ -91,7 +93,7 @@ def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
             app[keys.MODEL] = model
             yield
             return
-        worker = await asyncio.to_thread(ModelWorker.start, settings.model)
+        worker = await asyncio.to_thread(ModelWorker.start, settings.model, settings.model_threads)
         app[keys.MODEL] = worker
         try:
             yield

@@ -64,6 +64,7 @@ class SuggestResult:
     encode_ms: float
     rank_ms: float
     cache_hits: int
+    truncated: bool = False  # the message was cut to the model's maximum sequence length
 
 
 async def resolve_shop(registry: ShopRegistry, shop: str) -> Suggester:
@@ -166,7 +167,10 @@ class SuggestionService:
         limit = self._settings.max_context_turns
         context = context[-limit:] if limit else ()
         k = min(message.k or self._settings.suggestions, self._settings.max_suggestions)
-        request = SuggestRequest(message.text, tuple(context), k)
+        # The model never sees more than it can use: every text is cut to its sequence length.
+        text = self._encoder.fit(message.text)
+        context = tuple(Turn(t.role, self._encoder.fit(t.text)) for t in context)
+        request = SuggestRequest(text, context, k)
         try:
             async with asyncio.timeout(self._settings.request_timeout_s):
                 vectors, hits = await self._encoder.encode(suggester.query_texts(request))
@@ -193,6 +197,7 @@ class SuggestionService:
             encode_ms=(encoded - started) * 1000,
             rank_ms=(done - encoded) * 1000,
             cache_hits=hits,
+            truncated=text != message.text,
         )
         for listener in self._listeners:
             await listener.suggested(result, context)

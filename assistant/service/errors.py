@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
 
 from assistant.service.logging import request_id
 
@@ -92,6 +92,18 @@ class UnsupportedMediaType(ServiceError):
     default_message = "unsupported media type"
 
 
+class RequestTimeout(ServiceError):
+    status = 408
+    default_message = "the request body did not arrive in time"
+
+
+class ClientClosed(ServiceError):
+    """The client hung up before its request was read: nobody reads this answer, it is counted."""
+
+    status = 499
+    default_message = "client closed the request"
+
+
 class Unprocessable(ServiceError):
     status = 422
     default_message = "invalid request"
@@ -129,11 +141,14 @@ def error_body(status: int, message: str, errors: Sequence[FieldError] = ()) -> 
 
 
 def error_response(error: ServiceError) -> web.Response:
-    return web.json_response(
+    response = web.json_response(
         error_body(error.status, error.message, error.errors),
         status=error.status,
         headers=error.headers,
     )
+    if error.status in (RequestTimeout.status, ClientClosed.status):
+        response.force_close()  # a half-sent body: this connection is not reused
+    return response
 
 
 def _from_http_exception(exc: web.HTTPException) -> ServiceError:
@@ -164,6 +179,8 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return response
     except ServiceError as exc:
         return error_response(exc)
+    except (ConnectionResetError, ClientPayloadError):  # the client hung up mid-body
+        return error_response(ClientClosed.on("body", "the client closed the connection before sending its body"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -1,5 +1,10 @@
 """Structured JSON logs, each line carrying the id of the request it belongs to.
 
+Customer text is personal data: no log line carries a message body (not even at DEBUG), the
+database drivers never log their statements (their loggers are held at INFO or above), and
+phone numbers and street addresses that reach a log line anyway (an error quoting a field) are
+masked by the formatter: `138****5678`, `[address]`.
+
 The request id comes from the client's `X-Request-Id` (when sane) or is made up, is echoed in
 the response header and in every error envelope, and reaches log lines written anywhere
 below the handler through a context variable.
@@ -19,6 +24,27 @@ from typing import Any
 _REQUEST_ID: ContextVar[str] = ContextVar("huashu_request_id", default="")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Mainland mobile numbers (optionally +86), landlines with an area code.
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
+# A street address: a place word, then a number with 号/栋/幢/单元/室/楼 and what follows it.
+_ADDRESS = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]{0,24}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓|大厦)"
+    r"[\u4e00-\u9fffA-Za-z0-9#-]{0,24}?\d+\s*(?:号|栋|幢|单元|室|楼)[\u4e00-\u9fffA-Za-z0-9#-]*"
+)
+# Drivers that log every statement (with its parameters: customer text) at DEBUG.
+_SQL_LOGGERS = ("aiosqlite", "asyncpg", "psycopg", "sqlite3")
+
+
+def mask_personal(text: str) -> str:
+    """`text` with phone numbers and street addresses masked."""
+    text = _ADDRESS.sub("[address]", text)
+    text = _MOBILE.sub(r"\1****\2", text)
+    return _LANDLINE.sub(r"\1-****\2", text)
+
+
+def _masked(value: Any) -> Any:
+    return mask_personal(value) if isinstance(value, str) else value
 
 
 def request_id() -> str:
@@ -41,25 +67,38 @@ class JsonFormatter(logging.Formatter):
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_personal(record.getMessage()),
         }
         rid = getattr(record, "request_id", None) or request_id()
         if rid:
             entry["request_id"] = rid
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key != "request_id":
-                entry[key] = value
+                entry[key] = _masked(value)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = mask_personal(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class PlainFormatter(logging.Formatter):
+    """`time level message`, masked like the JSON lines."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal(super().format(record))
 
 
 def configure_logging(level: str, as_json: bool) -> None:
     """Called by `huashu serve` (never by `create_app`): one stderr handler on the root."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if as_json else PlainFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # bm25s sets its own logger to DEBUG at import; hold it to the service's level.
     logging.getLogger("bm25s").setLevel(level.upper())
+    quiet = max(logging.INFO, root.level)
+    for name in _SQL_LOGGERS:  # never a statement with its parameters, whatever the level
+        logging.getLogger(name).setLevel(quiet)

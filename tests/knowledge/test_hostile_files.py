@@ -1,0 +1,80 @@
+"""Hostile knowledge files (issue 10, item 7): a 5 MB field is refused at its own `file:line`
+before anything is embedded; an unclosed quote is reported where it was opened, not at the
+file's last line; a NUL byte is named; a BOM is accepted in JSONL as it is in YAML."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.knowledge.loader import KnowledgeError, load_knowledge
+
+FAQ = """\
+- id: faq-{n}
+  stage: pre_sale
+  category: 物流
+  question: {question}
+  variants:
+    - 几天能到啊
+  answer: 亲，48小时内发货，一般2-4天送达哦～
+  tags: [shipping]
+"""
+
+
+def faq_file(root: Path, body: str, name: str = "faq/a.yaml") -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return root
+
+
+def problems(root: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root)
+    return caught.value.problems
+
+
+def test_a_five_megabyte_row_is_refused_at_its_field_in_a_moment(tmp_path: Path) -> None:
+    row = {"id": "pr-huge", "customer": "快" * 5_000_000, "reply": "亲，在的～", "tags": ["shipping"]}
+    good = {"id": "pr-ok", "customer": "在吗", "reply": "亲，在的～", "tags": ["greeting"]}
+    lines = [json.dumps(good, ensure_ascii=False), json.dumps(row, ensure_ascii=False)]
+    (tmp_path / "past_replies.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    found = problems(tmp_path)
+    assert time.perf_counter() - started < 5
+    assert found == ["past_replies.jsonl:2: customer: longer than 1,000 characters (5,000,000)"]
+
+
+def test_too_many_variants_are_refused(tmp_path: Path) -> None:
+    variants = "".join(f"\n    - 问法{i}" for i in range(201))
+    body = FAQ.format(n=1, question="快递几天能到？").replace("\n    - 几天能到啊", variants)
+    assert problems(faq_file(tmp_path, body)) == ["faq/a.yaml:5: variants: more than 200 items (201)"]
+
+
+def test_an_unclosed_quote_is_reported_where_it_opened(tmp_path: Path) -> None:
+    rows = [FAQ.format(n=n, question="快递几天能到？") for n in range(1, 3)]
+    rows.append(FAQ.format(n=3, question='"快递几天能到？'))  # never closed: the file has 24 lines
+    rows += [FAQ.format(n=n, question="快递几天能到？") for n in range(4, 6)]
+    body = "".join(rows)
+    assert body.count("\n") == 40
+    (found,) = problems(faq_file(tmp_path, body))
+    assert found.startswith("faq/a.yaml:20: not valid YAML (")
+    assert "quoted scalar started here" in found
+
+
+def test_a_nul_byte_is_named_with_its_line(tmp_path: Path) -> None:
+    body = FAQ.format(n=1, question="快递几天\x00能到？")
+    assert problems(faq_file(tmp_path, body)) == ["faq/a.yaml:4: not valid YAML (a NUL byte is not allowed in YAML)"]
+
+
+def test_a_bom_is_accepted_in_jsonl_as_in_yaml(tmp_path: Path) -> None:
+    faq_file(tmp_path, "\ufeff" + FAQ.format(n=1, question="快递几天能到？"))
+    row = {"id": "pr-1", "customer": "在吗", "reply": "亲，在的～", "tags": ["greeting"]}
+    (tmp_path / "past_replies.jsonl").write_text(
+        "\ufeff" + json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    kb = load_knowledge(tmp_path)
+    assert {e.id for e in kb.entries} == {"faq-1", "pr-1"}

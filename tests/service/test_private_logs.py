@@ -1,0 +1,64 @@
+"""Customer text stays out of the logs (issue 10, item 10): at DEBUG the SQLite driver no longer
+logs its statements with their parameters, and phone numbers and street addresses that reach a
+log line are masked in JSON and plain lines alike."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.service.logging import configure_logging, mask_personal
+from assistant.storage import open_store
+from assistant.storage.records import MessageRecord
+
+SECRET_TEXT = "我家在北京市朝阳区建国路88号SOHO现代城5号楼1203室，电话13812345678"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "bm25s", "asyncpg", "psycopg", "sqlite3")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+async def test_at_debug_no_statement_nor_message_body_is_logged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    configure_logging("DEBUG", True)
+    store = open_store(f"sqlite:///{tmp_path / 'records.db'}")
+    await store.open()
+    try:
+        at = "2026-11-22T10:00:00Z"
+        await store.write([MessageRecord("api", "demo", "c1", "m1", "customer", SECRET_TEXT, at, at)])
+    finally:
+        await store.close()
+    logging.getLogger("assistant.test").debug("a debug line of the service")
+    err = capsys.readouterr().err
+    assert "a debug line of the service" in err  # DEBUG is on
+    assert "13812345678" not in err and "建国路" not in err
+    assert "INSERT" not in err.upper()
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_phone_numbers_and_addresses_are_masked_in_log_lines(
+    as_json: bool, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    configure_logging("INFO", as_json)
+    logging.getLogger("assistant.test").warning("bad field: %s", SECRET_TEXT, extra={"quoted": SECRET_TEXT})
+    err = capsys.readouterr().err
+    assert "13812345678" not in err and "建国路88号" not in err
+    assert "138****5678" in err and "[address]" in err
+
+
+def test_masking_keeps_order_numbers_and_ordinary_text() -> None:
+    text = "订单号 20231201123456789，我买了3件，2号发货"
+    assert mask_personal(text) == text
+    assert mask_personal("座机 010-62345678") == "座机 010-****5678"
