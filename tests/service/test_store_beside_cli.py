@@ -18,12 +18,15 @@ from .helpers import suggest_body
 async def test_shop_commands_beside_a_serving_app(make_client: ClientFactory, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     client = await make_client(make_settings(database_url=url))
+    await client.app[keys.STORE].create_shop("demo", "demo")
+    _, secret = await client.app[keys.STORE].create_token("demo", "agent")  # open mode ends with any token
+    headers = {"Authorization": f"Bearer {secret}"}
 
     async def requests() -> list[int]:
         statuses = []
         for n in range(20):
             body = suggest_body("发什么快递", conversation_id="beside", message_id=f"m-{n}")
-            statuses.append((await client.post("/v1/suggest", json=body)).status)
+            statuses.append((await client.post("/v1/suggest", json=body, headers=headers)).status)
         return statuses
 
     def commands() -> list[int]:
