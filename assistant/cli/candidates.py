@@ -1,5 +1,8 @@
-"""`huashu candidates list|approve|reject --shop SHOP`: review the replies agents wrote where the
-library had nothing (or that rewrote a suggestion heavily), on the store directly."""
+"""`huashu candidates list|approve|reject|rule --shop SHOP`: review the replies agents wrote where
+the library had nothing (or that rewrote a suggestion heavily), on the store directly.
+
+Working on the store, the CLI cannot start a running service's rebuild: an approval says to run
+`huashu admin rebuild SHOP` (the admin API's approve routes start it themselves)."""
 
 from __future__ import annotations
 
@@ -93,7 +96,10 @@ def run_approve(args: argparse.Namespace) -> int:
     for a in done:
         print(f"approved {a.candidate.id} as {a.entry['id']} in {a.file}: {a.entry['answer']}")
     if done:
-        print(f"knowledge revision {done[-1].knowledge_revision}; rebuild the index to serve it (huashu index build)")
+        print(
+            f"knowledge revision {done[-1].knowledge_revision}, written to the store; a service running on it "
+            f"serves it after the shop's rebuild: huashu admin rebuild {args.shop}"
+        )
     else:
         print(f"no pending candidate was sent by {args.auto} different agents")
     return 0

@@ -13,6 +13,11 @@ never runs on the model thread that serves live queries as one long task:
 
 Either way only texts missing from the shop's embedding cache are embedded (incremental),
 and the new snapshot is activated through the registry (verified, then a hot swap).
+
+A change to a shop's knowledge (a closed gap, an approved reply, an upload) asks for a rebuild
+with `request(shop)`: a job of that shop still queued in this process is reused (it reads the
+knowledge when it starts, so it includes the change), else a new one is queued. A shop thus has
+at most one running and one queued job here, however many changes arrive meanwhile.
 """
 
 from __future__ import annotations
@@ -104,14 +109,24 @@ class Rebuilder:
         self._options = options
         self._one_at_a_time = asyncio.Semaphore(1)
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
 
     async def start(self, shop: str) -> JobRecord:
         """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
         job = await self._store.create_job(shop, "rebuild")
+        self._queued[shop] = job
         task = asyncio.get_running_loop().create_task(self.run(job), name=f"rebuild-{shop}")
         self._tasks[job.id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
         return job
+
+    async def request(self, shop: str) -> JobRecord:
+        """A rebuild of `shop` that will include its knowledge as it is now: the shop's job still
+        queued in this process (reused: it reads the knowledge when it starts), else a new one."""
+        queued = self._queued.get(shop)
+        if queued is not None:
+            return await self._store.job(queued.id) or queued
+        return await self.start(shop)
 
     async def finished(self, job_id: str) -> None:
         """Wait until this process's job `job_id` has reached its final state."""
@@ -130,6 +145,7 @@ class Rebuilder:
         """Run `job` to its final state; never raises (the job records what went wrong)."""
         try:
             async with self._one_at_a_time:
+                self._dequeue(job)  # from here on, a change to the knowledge needs a new job
                 await self._store.update_job(job.id, state="running")
                 rows = await self._store.knowledge_rows(job.shop)
                 record = await self._build(job, rows)
@@ -149,6 +165,12 @@ class Rebuilder:
             log.error("rebuild failed", extra={"shop": job.shop, "job": job.id, "problem": message})
             with contextlib.suppress(StoreError):
                 await self._store.update_job(job.id, state="failed", error=message)
+        finally:
+            self._dequeue(job)
+
+    def _dequeue(self, job: JobRecord) -> None:
+        if self._queued.get(job.shop) is job:
+            del self._queued[job.shop]
 
     async def _build(self, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
         progress = _Throttled(self._store, job.id)

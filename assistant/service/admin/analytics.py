@@ -2,7 +2,8 @@
 
     GET  /v1/admin/shops/{shop}/stats?days=14       acceptance, coverage, cues, agents, latency
     GET  /v1/admin/shops/{shop}/gaps?days=30&limit=20
-    POST /v1/admin/shops/{shop}/gaps/{gap}/close    a FAQ entry from the gap, into the knowledge
+    POST /v1/admin/shops/{shop}/gaps/{gap}/close    a FAQ entry from the gap, into the knowledge,
+                                                    and the rebuild job that serves it
     GET  /v1/admin/me                               the shop and role of the caller's token
 
 Every route needs an admin token of the shop it names. The data are computed by the pure
@@ -31,6 +32,7 @@ from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_gaps import GAPS_FILE, GapFaq, gap_faq_row, gap_id, iso, unanswered_messages
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
+from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
 from assistant.service.core import resolve_shop
@@ -89,6 +91,7 @@ class ClosedGap(msgspec.Struct):
     entry: dict[str, Any]
     file: str
     knowledge_revision: str
+    job: Annotated[JobOut, msgspec.Meta(description="the rebuild that serves the entry (GET /v1/admin/jobs/{id})")]
 
 
 class StatsResponse(msgspec.Struct):
@@ -199,7 +202,8 @@ async def gaps(request: web.Request) -> web.Response:
 
 
 async def close_gap(request: web.Request) -> web.Response:
-    """Turn a gap into a FAQ entry of the shop's knowledge (`faq/gaps.yaml`), pre-filled."""
+    """Turn a gap into a FAQ entry of the shop's knowledge (`faq/gaps.yaml`), pre-filled, and
+    start the rebuild that serves it."""
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     raw = await request.read()
@@ -225,7 +229,8 @@ async def close_gap(request: web.Request) -> web.Response:
         problems = [p for p in exc.problems if GAPS_FILE in p] or exc.problems
         raise Unprocessable(problems[0], [FieldError("body", p) for p in problems]) from None
     revision = await store.put_row(shop, row)
-    return json_bytes(ClosedGap(True, shop, wanted, data, GAPS_FILE, revision), status=201)
+    job = await rebuild_soon(request, shop)
+    return json_bytes(ClosedGap(True, shop, wanted, data, GAPS_FILE, revision, job), status=201)
 
 
 async def me(request: web.Request) -> web.Response:

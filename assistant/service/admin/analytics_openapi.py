@@ -64,11 +64,12 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/gaps/{gap}/close": {
         "post": {
             "summary": "Close a gap in one step: a FAQ entry (faq/gaps.yaml) pre-filled with the gap's "
-            "wordings and the agents' most common reply",
+            "wordings and the agents' most common reply; starts the shop's rebuild (`job`: poll "
+            "GET /v1/admin/jobs/{id}), which serves the entry once done",
             "parameters": [_SHOP, _GAP],
             "requestBody": {"required": False, **_json("CloseGapBody", "what to change of the pre-filled entry")},
             "responses": {
-                "201": _json("ClosedGap", "the entry written"),
+                "201": _json("ClosedGap", "the entry written and the rebuild job"),
                 **_AUTH,
                 **_errors(400, 404, 409, 413, 415, 422, 503),
             },

@@ -8,7 +8,8 @@ rewrote a suggestion heavily, waiting for an admin.
 
 Every route needs an admin token of the shop it names. The work is `learning.candidate_review`
 (shared with `huashu candidates`); an approved reply is a validated FAQ row of
-`faq/approved_replies.yaml` in the shop's knowledge, citing where it came from.
+`faq/approved_replies.yaml` in the shop's knowledge, citing where it came from; approving starts
+the shop's rebuild (`job` in the answer), so the entry is served once that job is done.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assistant.learning import candidate_review as review
 from assistant.learning.shop_candidates import APPROVED_CATEGORY, CandidateFaq, ShopCandidate
 from assistant.service import keys
 from assistant.service.admin.analytics import entry_texts
+from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
@@ -93,6 +95,10 @@ class ApprovedResponse(msgspec.Struct):
     ok: bool
     shop: str
     approved: list[ApprovedOut]
+    job: Annotated[
+        JobOut | None,
+        msgspec.Meta(description="the rebuild that serves the approved entries (none when nothing was approved)"),
+    ] = None
 
 
 class RejectedResponse(msgspec.Struct):
@@ -162,7 +168,8 @@ async def approve(request: web.Request) -> web.Response:
         raise Unprocessable.on("answer", str(exc)) from None
     except KnowledgeError as exc:
         raise Unprocessable(exc.problems[0], [FieldError("body", p) for p in exc.problems]) from None
-    return json_bytes(ApprovedResponse(True, shop, [_approved(done)]), status=201)
+    job = await rebuild_soon(request, shop)
+    return json_bytes(ApprovedResponse(True, shop, [_approved(done)], job), status=201)
 
 
 async def reject(request: web.Request) -> web.Response:
@@ -185,7 +192,8 @@ async def auto_approve(request: web.Request) -> web.Response:
         done = await review.auto_approve(request.config_dict[keys.STORE], shop, body.agents, body.days)
     except KnowledgeError as exc:
         raise Unprocessable(exc.problems[0], [FieldError("body", p) for p in exc.problems]) from None
-    return json_bytes(ApprovedResponse(True, shop, [_approved(a) for a in done]))
+    job = await rebuild_soon(request, shop) if done else None
+    return json_bytes(ApprovedResponse(True, shop, [_approved(a) for a in done], job))
 
 
 def _decision_error(exc: Exception) -> Exception:

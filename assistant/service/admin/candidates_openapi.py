@@ -43,11 +43,12 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/candidates/{candidate}/approve": {
         "post": {
             "summary": "Approve a candidate, as sent or edited by the body: a FAQ entry in "
-            "faq/approved_replies.yaml, validated with the shop's knowledge",
+            "faq/approved_replies.yaml, validated with the shop's knowledge; starts the shop's rebuild "
+            "(`job`), which serves the entry once done",
             "parameters": [_SHOP, _CANDIDATE],
             "requestBody": {"required": False, **_json("ApproveBody", "what to change before publishing")},
             "responses": {
-                "201": _json("ApprovedResponse", "the entry written"),
+                "201": _json("ApprovedResponse", "the entry written and the rebuild job"),
                 **_AUTH,
                 **_errors(404, 409),
                 **_BODY_ERRORS,
@@ -69,7 +70,8 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/admin/shops/{shop}/candidates/auto-approve": {
         "post": {
-            "summary": "The optional rule: approve, as sent, every pending candidate sent by N different agents",
+            "summary": "The optional rule, once: approve, as sent, every pending candidate sent by N "
+            "different agents; starts the shop's rebuild (`job`) when any was approved",
             "parameters": [_SHOP],
             "requestBody": {"required": True, **_json("AutoApproveBody", "the rule's N")},
             "responses": {"200": _json("ApprovedResponse", "the entries written"), **_AUTH, **_BODY_ERRORS},

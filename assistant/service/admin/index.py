@@ -89,15 +89,21 @@ async def _snapshot_out(request: web.Request, snapshot: SnapshotRecord, revision
     )  # fmt: skip
 
 
-async def rebuild(request: web.Request) -> web.Response:
-    """Start a rebuild of the shop's snapshot from its knowledge in the store."""
-    shop = request.match_info["shop"]
-    await authenticate(request, role="admin", shop=shop)
+async def rebuild_soon(request: web.Request, shop: str) -> JobOut:
+    """The rebuild that will serve the shop's knowledge as it is now: the shop's job still queued
+    in this process, else a new one (404 naming `shop` for an unknown shop)."""
     try:
-        job = await request.config_dict[keys.REBUILDER].start(shop)
+        return job_out(await request.config_dict[keys.REBUILDER].request(shop))
     except UnknownShop:
         raise NotFound.on("shop", f"no shop {shop!r}") from None
-    return json_bytes(JobResponse(True, job_out(job)), status=202)
+
+
+async def rebuild(request: web.Request) -> web.Response:
+    """Rebuild the shop's snapshot from its knowledge in the store (a job already queued for the
+    shop is answered instead of a second one)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    return json_bytes(JobResponse(True, await rebuild_soon(request, shop)), status=202)
 
 
 async def job(request: web.Request) -> web.Response:

@@ -39,7 +39,9 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/rebuild": {
         "post": {
             "summary": "Rebuild the shop's snapshot from its knowledge in the store, in the background "
-            "(only new or changed texts are embedded); the new snapshot becomes active when done",
+            "(only new or changed texts are embedded); the new snapshot becomes active when done. A job "
+            "of the shop still queued on this replica is answered instead of a second one (it reads the "
+            "knowledge when it starts)",
             "parameters": [_path("shop")],
             "responses": {"202": _json("JobResponse", "the job, queued"), **_AUTH},
         }

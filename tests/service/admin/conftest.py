@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from assistant.retrieval.snapshot import BuildReport
 from assistant.service import keys
 from assistant.service.app import create_app
 from assistant.service.batching import ModelWorker
@@ -18,6 +20,7 @@ from tests.conftest import KNOWLEDGE
 
 from ..conftest import make_settings
 from ..panel.conftest import TokenBook
+from ..test_shops import seeded_index
 
 
 @dataclass
@@ -39,15 +42,23 @@ AdminFactory = Callable[..., Awaitable[Admin]]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def make_admin(
-    model_worker: ModelWorker, service_suggester: Suggester, service_detector: EmotionReader
+    model_worker: ModelWorker,
+    service_suggester: Suggester,
+    service_detector: EmotionReader,
+    demo_index: tuple[Path, BuildReport],
+    tmp_path: Path,
 ) -> AsyncIterator[AdminFactory]:
-    """`await make_admin(threshold=None, **settings)`: the service with the demo shop in its store."""
+    """`await make_admin(threshold=None, **settings)`: the service with the demo shop in its store.
+    Its index folder starts with the session's embedding cache of the demo shop and rebuilds run
+    inline, so the rebuild an approval starts embeds only the new texts (well under a second)."""
     clients: list[TestClient[Any, Any]] = []
 
     async def factory(threshold: float | None = None, **overrides: Any) -> Admin:
         cut = service_suggester.threshold if threshold is None else threshold
         suggester = Suggester(service_suggester.ranker, service_detector, cut)
-        settings = make_settings(**overrides).replace(request_timeout_s=60.0)
+        fields: dict[str, Any] = {"rebuild_mode": "inline", **overrides}
+        fields.setdefault("index_dir", seeded_index(tmp_path / f"app{len(clients)}", demo_index))
+        settings = make_settings(**fields).replace(request_timeout_s=60.0)
         app = create_app(settings, model=model_worker, suggester=suggester, detector=service_detector)
         tokens = TokenBook()
         app[keys.TOKENS] = tokens

@@ -30,6 +30,16 @@ async def agent_says(admin: Admin, conversation: str, mid: str, text: str, name:
     assert (recorded.role, recorded.agent_id, recorded.agent_name) == ("agent", f"id-{name}", name)
 
 
+async def job_done(admin: Admin, job_id: str) -> dict[str, Any]:
+    """The job through GET /v1/admin/jobs/{id}, once this process has finished running it."""
+    await admin.client.app[keys.REBUILDER].finished(job_id)
+    response = await admin.client.get(f"/v1/admin/jobs/{job_id}", headers=admin.auth())
+    assert response.status == 200, await response.text()
+    job: dict[str, Any] = (await response.json())["job"]
+    assert job["state"] == "done", job
+    return job
+
+
 async def replay(admin: Admin) -> dict[str, Any]:
     """A day of chats: a reply used as is, one edited, one ignored, an angry customer, a gap."""
     eta = await say(admin, "c1", "m1", "快递几天能到")
@@ -88,6 +98,16 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
     (row,) = [r for r in rows if r.entry_id == closed["entry"]["id"]]
     assert row.file == "faq/gaps.yaml" and set([row.data["question"], *row.data["variants"]]) == set(GAP_QUESTIONS)
+
+    # the entry joins the index: closing started the shop's rebuild; once done, it is served
+    before = await say(admin, "g9", "m1", GAP_QUESTIONS[1])
+    assert before["answerable"] is False and closed["job"]["state"] in ("queued", "running")
+    job = await job_done(admin, closed["job"]["id"])
+    assert job["version"] != before["index_version"]
+    served = await say(admin, "g9", "m3", GAP_QUESTIONS[1])
+    assert served["index_version"] == job["version"] and served["answerable"] is True
+    assert served["suggestions"][0]["entry_id"] == closed["entry"]["id"]
+    assert served["suggestions"][0]["text"] == GAP_REPLY
 
     after = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
     assert gap["id"] not in [g["id"] for g in after["gaps"]]

@@ -8,7 +8,7 @@ from typing import Any
 from assistant.service import keys
 
 from .conftest import Admin, AdminFactory
-from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, say
+from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, job_done, say
 
 BRAND_Q = "能用比特币付款吗"
 BRAND_REPLY = "亲，比特币是不支持的哦，可以用支付宝或者银行卡"
@@ -50,7 +50,8 @@ async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFacto
     path = f"/v1/admin/shops/demo/candidates/{gap['id']}/approve"
     response = await admin.client.post(path, json={"answer": edited, "stage": "pre_sale"}, headers=admin.auth())
     assert response.status == 201, await response.text()
-    (done,) = (await response.json())["approved"]
+    approved = await response.json()
+    (done,) = approved["approved"]
     assert done["file"] == "faq/approved_replies.yaml" and done["entry"]["answer"] == edited
     rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("demo")}
     row = rows[f"faq-cand-{gap['id']}"]
@@ -58,6 +59,10 @@ async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFacto
     assert {row.data["question"], *row.data["variants"]} == set(GAP_QUESTIONS)
     again = await admin.client.post(path, headers=admin.auth())
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "candidate"
+    job = await job_done(admin, approved["job"]["id"])  # the approval started the rebuild
+    served = await say(admin, "g9", "m1", GAP_QUESTIONS[0])
+    assert served["index_version"] == job["version"] and served["answerable"] is True
+    assert (served["suggestions"][0]["entry_id"], served["suggestions"][0]["text"]) == (row.entry_id, edited)
 
     brand = found[BRAND_REPLY]
     response = await admin.client.post(f"/v1/admin/shops/demo/candidates/{brand['id']}/reject", headers=admin.auth())
@@ -75,9 +80,17 @@ async def test_the_rule_approves_replies_sent_by_n_agents(make_admin: AdminFacto
     assert none.status == 200 and (await none.json())["approved"] == []
     response = await admin.client.post(rule, json={"agents": 2}, headers=admin.auth())
     assert response.status == 200, await response.text()
-    (done,) = (await response.json())["approved"]
+    answer = await response.json()
+    (done,) = answer["approved"]
     assert done["candidate"]["reply"] == GAP_REPLY and done["entry"]["answer"] == GAP_REPLY
     assert (await listed(admin))[BRAND_REPLY]["status"] == "pending"
+    assert (await none.json())["job"] is None  # nothing approved, nothing to rebuild
+    job = await job_done(admin, answer["job"]["id"])
+    rebuilder = admin.client.app[keys.REBUILDER]
+    first = await rebuilder.request("demo")
+    assert first.id != job["id"]  # a change after a job started needs a new job
+    assert (await rebuilder.request("demo")).id == first.id  # still queued: reused, no pile-up
+    await job_done(admin, first.id)
 
 
 async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(make_admin: AdminFactory) -> None:
