@@ -102,6 +102,13 @@ class ContextEffect:
     codes: list[str] = field(default_factory=list)
     previous_peak: float = 0.0
     customer_turns: int = 0
+    strong: set[CueName] = field(default_factory=set)
+    """Cues the context raises beyond a weak sign (a second repeat, a chase, a carried feeling)."""
+
+    def add(self, cue: CueName, weight: float, *, weak: bool = False) -> None:
+        self.extra[cue] = self.extra.get(cue, 0.0) + weight
+        if not weak:
+            self.strong.add(cue)
 
 
 def assess_context(text: str, current: MessageSignals, earlier: Sequence[EarlierTurn]) -> ContextEffect:
@@ -117,10 +124,11 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         return effect
     repeats = sum(1 for t in customers if similarity(text, t.text) >= REPEAT_SIMILARITY)
     if repeats:
-        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + REPEAT_ANXIETY
+        # Asked once more: a weak sign (low); asked a third time: chasing (medium).
+        effect.add("anxiety", REPEAT_ANXIETY, weak=repeats < 2)
         if repeats >= 2:
-            effect.extra["anxiety"] += REPEAT_ANXIETY
-            effect.extra["anger"] = effect.extra.get("anger", 0.0) + 0.4
+            effect.add("anxiety", REPEAT_ANXIETY)
+            effect.add("anger", 0.4)
         effect.codes.append("repeated_question")
     trailing = 0
     for turn in reversed(earlier):
@@ -128,14 +136,14 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
             break
         trailing += 1
     if trailing >= 2:
-        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + 0.5
+        effect.add("anxiety", 0.5)
         if "unanswered_chasing" not in effect.codes:
             effect.codes.append("unanswered_chasing")
     _after_agent(text, earlier, current, customers, effect)
     if customers:
         previous_marks = max(t.signals.marks for t in customers if t.signals is not None)
         if current.marks >= 2 and current.marks > previous_marks:
-            effect.extra["anger"] = effect.extra.get("anger", 0.0) + 0.3
+            effect.add("anger", 0.3)
             effect.codes.append("rising_punctuation")
     for distance, turn in enumerate(reversed(customers), start=1):
         assert turn.signals is not None
@@ -143,11 +151,12 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
             score = weight_to_score(turn.signals.weights.get(cue, 0.0))
             effect.previous_peak = max(effect.previous_peak, score)
             carried = score * CARRY_DECAY**distance
-            if carried > effect.carried.get(cue, 0.0):
+            if carried > effect.carried.get(cue, 0.0) and cue in turn.signals.strong:
                 effect.carried[cue] = carried
         still_waiting = current.weights.get("anxiety", 0.0) > 0 or current.negative_weight() > 0
         worry = weight_to_score(turn.signals.weights.get("anxiety", 0.0)) * ANXIETY_DECAY**distance
-        if worry > effect.carried.get("anxiety", 0.0) and _follows_up(text, current):
+        strong_worry = "anxiety" in turn.signals.strong
+        if worry > effect.carried.get("anxiety", 0.0) and strong_worry and _follows_up(text, current):
             effect.carried["anxiety"] = worry
         if "long_wait" in turn.signals.codes and "long_wait" not in effect.codes and still_waiting:
             effect.codes.append("long_wait")
@@ -171,18 +180,18 @@ def _after_agent(
     """What the agent's last turn changes: resignation after a refusal, a bare chase, an apology that did not help."""
     core = core_text(text)
     if customers and not core and any(call in text for call in CALLS):
-        effect.extra["anxiety"] = effect.extra.get("anxiety", 0.0) + CHASE_ANXIETY
+        effect.add("anxiety", CHASE_ANXIETY, weak=True)
     last = earlier[-1]
     if last.role != "agent":
         return
     resigned = len(core) <= RESIGNED_MAX_CHARS and any(word in core for word in RESIGNED)
     if resigned and any(word in last.text for word in REFUSALS):
-        effect.extra["disappointment"] = effect.extra.get("disappointment", 0.0) + RESIGNED_WEIGHT
+        effect.add("disappointment", RESIGNED_WEIGHT, weak=True)
         effect.codes.append("after_refusal")
     if any(word in last.text for word in APOLOGIES):
         for cue in ("anxiety", "anger", "disappointment"):
-            if current.weights.get(cue, 0.0) > 0:
-                effect.extra[cue] = effect.extra.get(cue, 0.0) + AFTER_APOLOGY
+            if cue in current.strong:  # an apology amplifies a feeling expressed, not a weak sign
+                effect.add(cue, AFTER_APOLOGY)
 
 
 def escalation(

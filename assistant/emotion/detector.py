@@ -29,6 +29,8 @@ from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.types import Turn
 
 MAX_EVIDENCE = 6
+WEAK_CEILING = MEDIUM - 0.01
+"""A cue whose only evidence is weak signs (a ritual 谢谢, a fault report, a status 还没到) stays low."""
 __all__ = ["DETECTION_THRESHOLD", "CueThresholds", "EmotionDetector"]
 
 
@@ -88,12 +90,15 @@ class EmotionDetector:
         effect = assess_context(norm, signals, earlier)
         whole = (0, len(text))
         for cue, weight in effect.extra.items():
-            signals.add(cue, weight, *whole)
+            signals.add(cue, weight, *whole, weak=cue not in effect.strong)
         if self._prototypes is not None and query_vector is not None and text.strip():
             for cue, weight in self._prototypes.weights(query_vector).items():
                 signals.add(cue, weight, *whole)
         scores = {cue: weight_to_score(w) for cue, w in signals.weights.items()}
         self._carry(scores, signals, effect.carried, effect.codes)
+        for cue, score in scores.items():
+            if cue not in signals.strong:
+                scores[cue] = min(score, WEAK_CEILING)
         levels = {
             name: thresholds.level(name, scores[name]) for name in CUE_NAMES if scores.get(name, 0.0) >= self._threshold
         }
@@ -125,6 +130,7 @@ class EmotionDetector:
             else:
                 scores[cue] = floor
                 signals.spans.setdefault(cue, [])
+            signals.strong.add(cue)  # carried from an earlier turn's strong evidence
             if cue != "anxiety" and "carried_anger" not in codes:
                 codes.append("carried_anger")
 

@@ -36,6 +36,8 @@ class Pattern:
     weight: float
     code: str
     regex: re.Pattern[str]
+    weak: bool = False
+    """A weak sign (a plain deadline question): alone it keeps its cue at `low`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class Modifiers:
     scope_breakers: tuple[str, ...]
     intensify_window: int
     intensifiers: Mapping[str, float]
+    persistent: tuple[str, ...]
     diminishers: Mapping[str, float]
     contrast: tuple[str, ...]
     contrast_before: float
@@ -108,6 +111,20 @@ def _weights(values: Any, where: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in values.items()}
 
 
+def _weak_phrases(data: Any, phrases: Mapping[str, list[Term]]) -> dict[CueName, frozenset[str]]:
+    """The `weak` section: per cue, phrases of that cue's terms (a typo would silently do nothing)."""
+    if not isinstance(data, dict) or not set(data) <= set(CUE_NAMES):
+        raise ValueError(f"lexicon: weak must map cue names ({', '.join(CUE_NAMES)}) to phrase lists")
+    weak: dict[CueName, frozenset[str]] = {}
+    for name in CUE_NAMES:
+        words = _strings(data.get(name, []), f"weak.{name}")
+        unknown = [w for w in words if not any(t.cue == name for t in phrases.get(w, []))]
+        if unknown:
+            raise ValueError(f"lexicon: weak.{name} lists phrases that are not {name} terms: {', '.join(unknown)}")
+        weak[name] = frozenset(words)
+    return weak
+
+
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     """Everything the detector reads from `lexicon.yaml`."""
@@ -116,6 +133,9 @@ class Lexicon:
     patterns: tuple[Pattern, ...]
     tips: Mapping[CueName, Mapping[Level, str]]
     modifiers: Modifiers
+    weak: Mapping[CueName, frozenset[str]]
+    """Per cue, phrases that are weak signs (a fault report, a ritual 谢谢, a status 还没到): a cue
+    whose only evidence is weak stays `low` (emotion_guidelines.md: "low unless ...")."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -149,12 +169,14 @@ class Lexicon:
                 weight=float(p["weight"]),
                 code=str(p["code"]),
                 regex=re.compile(str(p["re"])),
+                weak=bool(p.get("weak", False)),
             )
             for p in data.get("patterns", [])
         )
         for pattern in patterns:
             if pattern.cue not in CUE_NAMES:
                 raise ValueError(f"lexicon: pattern {pattern.code} names unknown cue {pattern.cue}")
+        weak = _weak_phrases(data.get("weak", {}), phrases)
         m = data["modifiers"]
         modifiers = Modifiers(
             negation_window=int(m["negation_window"]),
@@ -164,6 +186,7 @@ class Lexicon:
             scope_breakers=_strings(m["scope_breakers"], "scope_breakers"),
             intensify_window=int(m["intensify_window"]),
             intensifiers=_weights(m["intensifiers"], "intensifiers"),
+            persistent=_strings(m.get("persistent", []), "persistent"),
             diminishers=_weights(m["diminishers"], "diminishers"),
             contrast=_strings(m["contrast"], "contrast"),
             contrast_before=float(m["contrast_before"]),
@@ -172,7 +195,7 @@ class Lexicon:
             sarcasm_trigger=float(m["sarcasm_trigger"]),
         )
         frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
-        return cls(frozen, patterns, tips, modifiers)
+        return cls(frozen, patterns, tips, modifiers, weak)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -43,12 +43,16 @@ class MessageSignals:
     spans: dict[CueName, list[tuple[int, int]]] = field(default_factory=dict)
     codes: set[str] = field(default_factory=set)
     marks: int = 0
+    strong: set[CueName] = field(default_factory=set)
+    """Cues with at least one piece of evidence that is not a weak sign (see `Lexicon.weak`)."""
 
-    def add(self, cue: CueName, weight: float, start: int, end: int) -> None:
+    def add(self, cue: CueName, weight: float, start: int, end: int, *, weak: bool = False) -> None:
         if weight <= 0:
             return
         self.weights[cue] = self.weights.get(cue, 0.0) + weight
         self.spans.setdefault(cue, []).append((start, end))
+        if not weak:
+            self.strong.add(cue)
 
     def negative_weight(self) -> float:
         return sum(self.weights.get(cue, 0.0) for cue in NEGATIVE_CUES)
@@ -70,6 +74,7 @@ class MessageScorer:
         self._lexicon = lexicon
         self._matcher = lexicon.matcher()
         self._mods = lexicon.modifiers
+        self._weak = lexicon.weak
 
     def score(self, text: str) -> MessageSignals:
         signals = MessageSignals(marks=text.count("？") + text.count("！"))
@@ -111,16 +116,24 @@ class MessageScorer:
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
                     continue
-                signals.add(term.cue, weight, m.start, m.end)
+                weak = m.phrase in self._weak[term.cue] and not (
+                    term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start])
+                )
+                signals.add(term.cue, weight, m.start, m.end, weak=weak)
         for pattern in self._lexicon.patterns:
             for found in pattern.regex.finditer(text):
                 if self._negator_before(text, found.start(), clause[found.start()], covered):
                     continue
-                signals.add(pattern.cue, pattern.weight, found.start(), found.end())
+                signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak)
                 signals.codes.add(pattern.code)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
+
+    def _persistent(self, text: str, start: int, clause_start: int) -> bool:
+        """一直不更新, 迟迟没收到: a status that has lasted is stated waiting, not a weak sign."""
+        before = text[max(clause_start, start - self._mods.intensify_window) : start]
+        return any(word in before for word in self._mods.persistent)
 
     @staticmethod
     def _hypothetical(text: str, m: PhraseMatch, clause_start: int) -> bool:
