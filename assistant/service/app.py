@@ -124,6 +124,7 @@ def _index_context(settings: Settings, suggesters: Mapping[str, Suggester], dete
             mode="inline" if settings.rebuild_mode == "inline" else "process",
             nice=settings.rebuild_nice,
             keep=settings.keep_snapshots,
+            lease_s=settings.job_lease_s,
         )
         rebuilder = Rebuilder(store, registry, worker, options)
         app[keys.REBUILDER] = rebuilder
@@ -134,9 +135,11 @@ def _index_context(settings: Settings, suggesters: Mapping[str, Suggester], dete
         first = loop.create_task(_first_start(app, bool(suggesters)), name="first-start")
         app[keys.FIRST_START] = first
         polling = loop.create_task(_follow_activations(registry, settings.index_poll_s), name="index-poll")
+        leasing = loop.create_task(rebuilder.keep_alive(), name="job-lease")
         try:
             yield
         finally:
+            await _stop(leasing)
             await _stop(polling)
             await _stop(first)
             await rebuilder.close()
@@ -163,7 +166,7 @@ async def _first_start(app: web.Application, handed_in: bool) -> None:
             return
         if await store.active_snapshot(shop) is None:
             log.info("building the first snapshot", extra={"shop": shop})
-            await rebuilder.run(await store.create_job(shop, "rebuild"))
+            await rebuilder.build_now(shop)
         suggester = await registry.get(shop)
     except KnowledgeError as exc:
         registry.problems[shop] = f"{len(exc.problems)} problem(s) in {s.knowledge_dir}/: " + "; ".join(exc.problems)

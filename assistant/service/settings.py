@@ -76,6 +76,13 @@ class Settings:
     keep_snapshots: int = field(
         default=3, metadata=_help("snapshots kept per shop after a rebuild (the active and pinned ones always are)")
     )
+    job_lease_s: float = field(
+        default=60.0,
+        metadata=_help(
+            "a rebuild job's lease: its process renews it every third of this; any replica fails a job not "
+            "renewed for longer (its process was killed mid-build) as interrupted"
+        ),
+    )
     index_poll_s: float = field(
         default=2.0,
         metadata=_help("how often a replica checks the store for snapshots activated elsewhere (0: never)"),
@@ -250,6 +257,7 @@ class Settings:
             "redis_retry_s",
             "shops_memory_mb",
             "keep_snapshots",
+            "job_lease_s",
         )
         for name in positive:
             if getattr(self, name) <= 0:

@@ -103,6 +103,8 @@ class JobRecord:
     error: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    owner: str = ""  # the process running it (`host:pid:nonce`)
+    heartbeat_at: str = ""  # when its owner last said it is alive (ISO 8601 UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,9 @@ class SnapshotStore(Protocol):
 
 
 class JobStore(Protocol):
-    async def create_job(self, shop: str, kind: str) -> JobRecord: ...
+    async def create_job(self, shop: str, kind: str, owner: str = "") -> JobRecord:
+        """A queued job of `owner` (the process that will run it), its heartbeat now."""
+        ...
 
     async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
         """Change `state`, `progress`, `counts`, `version` or `error` (`UnknownJob`, `StoreError`)."""
@@ -177,6 +181,15 @@ class JobStore(Protocol):
 
     async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
         """A shop's jobs, newest first."""
+        ...
+
+    async def beat_jobs(self, owner: str) -> int:
+        """Renew the heartbeat of `owner`'s queued and running jobs; how many there are."""
+        ...
+
+    async def fail_abandoned_jobs(self, lease_s: float, error: str) -> list[JobRecord]:
+        """Fail with `error` every queued or running job whose owner has not beaten for more
+        than `lease_s` seconds; the jobs this call failed (not those another caller did)."""
         ...
 
 

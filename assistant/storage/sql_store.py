@@ -61,12 +61,16 @@ def _snapshot(row: Row) -> SnapshotRecord:
 
 def _job(row: Row) -> JobRecord:
     state = cast(Any, row[3])
-    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:10])
+    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:12])
 
 
 _SHOP = "SELECT shop, name, settings, created_at FROM shops"
 _SNAPSHOT = "SELECT shop, version, built_at, counts, knowledge_revision, active, pinned FROM snapshots"
-_JOB = "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at FROM jobs"
+_JOB = (
+    "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at, owner, heartbeat_at "
+    "FROM jobs"
+)
+_UNFINISHED = "state IN ('queued', 'running')"
 _ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
 
 
@@ -289,17 +293,19 @@ class SqlStore(RecordTables):
 
     # -- jobs ----------------------------------------------------------------------------
 
-    async def create_job(self, shop: str, kind: str) -> JobRecord:
+    async def create_job(self, shop: str, kind: str, owner: str = "") -> JobRecord:
         at = now()
-        record = JobRecord(uuid.uuid4().hex, shop, kind, "queued", created_at=at, updated_at=at)
+        record = JobRecord(
+            uuid.uuid4().hex, shop, kind, "queued", created_at=at, updated_at=at, owner=owner, heartbeat_at=at
+        )
 
         async def work(tx: Transaction) -> None:
             if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
                 raise UnknownShop(f"no shop {shop!r}")
             await tx.execute(
-                "INSERT INTO jobs (id, shop, kind, state, progress, counts, version, error, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (record.id, shop, kind, "queued", 0.0, "{}", None, None, at, at),
+                "INSERT INTO jobs (id, shop, kind, state, progress, counts, version, error, created_at, updated_at, "
+                "owner, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (record.id, shop, kind, "queued", 0.0, "{}", None, None, at, at, owner, at),
             )
 
         await retry_busy(self.database, work)
@@ -332,6 +338,32 @@ class SqlStore(RecordTables):
     async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
         rows = await self.database.fetch(f"{_JOB} WHERE shop=? ORDER BY created_at DESC, id LIMIT ?", (shop, limit))
         return [_job(r) for r in rows]
+
+    async def beat_jobs(self, owner: str) -> int:
+        if not owner:
+            return 0
+
+        async def work(tx: Transaction) -> int:
+            return await tx.execute(f"UPDATE jobs SET heartbeat_at=? WHERE owner=? AND {_UNFINISHED}", (now(), owner))
+
+        return await retry_busy(self.database, work)
+
+    async def fail_abandoned_jobs(self, lease_s: float, error: str) -> list[JobRecord]:
+        beat_before = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=lease_s)).isoformat(timespec="milliseconds")
+
+        async def work(tx: Transaction) -> list[JobRecord]:
+            found = await tx.fetch(f"SELECT id FROM jobs WHERE {_UNFINISHED} AND heartbeat_at < ?", (beat_before,))
+            failed = []
+            for (job_id,) in found:  # the same condition again: a job renewed or finished meanwhile is kept
+                if await tx.execute(
+                    f"UPDATE jobs SET state='failed', error=?, updated_at=? WHERE id=? AND {_UNFINISHED} "
+                    "AND heartbeat_at < ?",
+                    (error, now(), job_id, beat_before),
+                ):
+                    failed.append(_job((await tx.fetch(f"{_JOB} WHERE id=?", (job_id,)))[0]))
+            return failed
+
+        return await retry_busy(self.database, work)
 
     # -- tokens --------------------------------------------------------------------------
 

@@ -18,6 +18,12 @@ A change to a shop's knowledge (a closed gap, an approved reply, an upload) asks
 with `request(shop)`: a job of that shop still queued in this process is reused (it reads the
 knowledge when it starts, so it includes the change), else a new one is queued. A shop thus has
 at most one running and one queued job here, however many changes arrive meanwhile.
+
+A job is leased: it names its owner (this process) and the owner renews its heartbeat every
+third of `lease_s` (`keep_alive`). Every replica also sweeps: a queued or running job whose
+owner stopped beating for longer than the lease (its process was killed mid-build) is failed
+with `INTERRUPTED`, so it never stays `running` for ever, and a live replica's job is never
+touched.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ import functools
 import json
 import logging
 import os
+import secrets
+import signal
+import socket
 import sys
 import tempfile
 import time
@@ -47,6 +56,7 @@ log = logging.getLogger("assistant.suggest.rebuild")
 
 Mode = Literal["process", "inline"]
 MODES: tuple[Mode, ...] = ("process", "inline")
+INTERRUPTED = "interrupted: the process building it stopped"
 
 
 class ModelThread(Protocol):
@@ -97,6 +107,7 @@ class RebuildOptions:
     mode: Mode = "process"
     nice: int = 10
     keep: int = 3  # newest unpinned snapshots kept per shop (the active one always is)
+    lease_s: float = 60.0  # a job whose owner has not beaten for this long is failed as interrupted
 
 
 class Rebuilder:
@@ -110,10 +121,11 @@ class Rebuilder:
         self._one_at_a_time = asyncio.Semaphore(1)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     async def start(self, shop: str) -> JobRecord:
         """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
-        job = await self._store.create_job(shop, "rebuild")
+        job = await self._store.create_job(shop, "rebuild", owner=self.owner)
         self._queued[shop] = job
         task = asyncio.get_running_loop().create_task(self.run(job), name=f"rebuild-{shop}")
         self._tasks[job.id] = task
@@ -127,6 +139,28 @@ class Rebuilder:
         if queued is not None:
             return await self._store.job(queued.id) or queued
         return await self.start(shop)
+
+    async def build_now(self, shop: str) -> None:
+        """Rebuild `shop` and wait for the job's final state (`UnknownShop`)."""
+        await self.run(await self._store.create_job(shop, "rebuild", owner=self.owner))
+
+    async def sweep(self) -> list[JobRecord]:
+        """Fail the jobs whose owner stopped beating for longer than the lease (`StoreError`)."""
+        failed = await self._store.fail_abandoned_jobs(self._options.lease_s, INTERRUPTED)
+        for job in failed:
+            log.warning("interrupted rebuild failed", extra={"shop": job.shop, "job": job.id, "owner": job.owner})
+        return failed
+
+    async def keep_alive(self) -> None:
+        """Renew this process's jobs and sweep the abandoned ones, every third of the lease, for
+        as long as the service runs (a store error is logged and tried again next time)."""
+        while True:
+            try:
+                await self._store.beat_jobs(self.owner)
+                await self.sweep()
+            except StoreError as exc:
+                log.error("job heartbeat failed", extra={"problem": str(exc)})
+            await asyncio.sleep(self._options.lease_s / 3)
 
     async def finished(self, job_id: str) -> None:
         """Wait until this process's job `job_id` has reached its final state."""
@@ -223,6 +257,8 @@ class Rebuilder:
                 raise
         finally:
             rows_file.unlink(missing_ok=True)
+        if code < 0:
+            raise BuildFailed(f"interrupted: the builder process was killed ({_signal_name(-code)})")
         if code != 0 or "version" not in result:
             raise BuildFailed(result.get("error") or (errors.splitlines() or [f"exit code {code}"])[-1])
         return _Built(str(result["version"]), {str(k): int(v) for k, v in result["counts"].items()}, result["revision"])
@@ -254,6 +290,13 @@ class _Built:
 
 class BuildFailed(Exception):
     """The builder process failed; the message is its last word."""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _describe(exc: Exception) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.storage.database import Transaction, retry_busy
 from assistant.storage.protocols import (
     KnowledgeRow,
     ShopExists,
@@ -134,6 +135,27 @@ async def test_a_job_moves_through_its_states(store: SqlStore, shop_id: str) -> 
     assert await store.job("no-such-job") is None
     with pytest.raises(UnknownShop):
         await store.create_job("no-such-shop", "rebuild")
+
+
+async def test_a_job_whose_owner_stopped_beating_is_failed_and_only_that_one(store: SqlStore, shop_id: str) -> None:
+    await store.create_shop(shop_id, "shop")
+    killed = await store.create_job(shop_id, "rebuild", owner=f"host-a:1:{shop_id}")
+    await store.update_job(killed.id, state="running", progress=0.4)
+    alive = await store.create_job(shop_id, "rebuild", owner=f"host-b:2:{shop_id}")
+    finished = await store.create_job(shop_id, "rebuild", owner=f"host-a:1:{shop_id}")
+    await store.update_job(finished.id, state="done", progress=1, version="v1")
+    assert (alive.owner, alive.heartbeat_at) == (f"host-b:2:{shop_id}", alive.created_at)
+
+    async def long_ago(tx: Transaction) -> None:  # the killed owner's last beat, long ago
+        await tx.execute("UPDATE jobs SET heartbeat_at=? WHERE owner=?", ("2000-01-01T00:00:00+00:00", killed.owner))
+
+    await retry_busy(store.database, long_ago)
+    assert await store.beat_jobs(f"host-b:2:{shop_id}") == 1 and await store.beat_jobs("nobody") == 0
+    failed = [j for j in await store.fail_abandoned_jobs(60, "interrupted") if j.shop == shop_id]
+    assert [(j.id, j.state, j.error, j.progress) for j in failed] == [(killed.id, "failed", "interrupted", 0.4)]
+    states = {j.id: j.state for j in await store.jobs(shop_id)}
+    assert states == {killed.id: "failed", alive.id: "queued", finished.id: "done"}
+    assert [j for j in await store.fail_abandoned_jobs(60, "again") if j.shop == shop_id] == []  # once
 
 
 async def test_a_token_is_shown_once_and_only_its_hash_is_kept(store: SqlStore, shop_id: str) -> None:

@@ -1,0 +1,3 @@
+DROP INDEX jobs_unfinished;
+ALTER TABLE jobs DROP COLUMN heartbeat_at;
+ALTER TABLE jobs DROP COLUMN owner;
