@@ -18,6 +18,7 @@ from assistant.retrieval.types import Turn
 REPO = Path(__file__).resolve().parents[2]
 UNIFORM = REPO / "tests" / "data" / "jddc_cues_uniform.jsonl"
 KEYWORD = REPO / "tests" / "data" / "jddc_cues_keyword.jsonl"
+FRESH = REPO / "tests" / "data" / "jddc_cues_fresh.jsonl"
 
 
 def write(path: Path, rows: list[object]) -> Path:
@@ -166,6 +167,20 @@ def test_the_real_chat_sets_load_and_split_by_session() -> None:
         for path in (UNIFORM, KEYWORD)
     ]
     assert not ids[0] & ids[1]  # the keyword part adds turns the uniform sample did not draw
+
+
+def test_the_fresh_set_shares_no_turn_with_the_development_sets() -> None:
+    """The fresh set measures rules written before it was drawn: no turn of it is in the others."""
+    sessions = jddc_sessions()
+    fresh = load(FRESH, sessions=sessions)
+    assert len(fresh.rows) == 120
+    taken = {
+        (row["session"], row["turn"])
+        for path in (UNIFORM, KEYWORD)
+        for row in map(json.loads, path.read_text("utf-8").splitlines())
+    }
+    drawn = {(row["session"], row["turn"]) for row in map(json.loads, FRESH.read_text("utf-8").splitlines())}
+    assert len(drawn) == 120 and not drawn & taken
 
 
 def test_anger_and_complaint_shown_on_real_chats_are_right() -> None:
