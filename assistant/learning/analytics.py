@@ -5,8 +5,10 @@ of the shop's entries; the admin API serves them and the admin page draws them.
 
 * Acceptance is measured without clicks: every human agent's reply is matched to the
   suggestions shown for the customer's latest message before it (`acceptance.match_reply`):
-  *used* as is, *edited* (how much: 1 − character similarity), or *not used*. A reply with
-  nothing shown before it is not counted.
+  *used* as is, *edited* (how much: 1 − character similarity), or *not used*. The service
+  stores that outcome when the reply arrives (`reply_outcomes`); a reply recorded without one
+  (before outcomes were stored) is matched here. A reply with nothing shown before it is not
+  counted.
 * Coverage is the share of suggested-for customer messages that were answerable.
 * Cues are the ones the panel showed (medium and high); an escalation is a message for which
   the service raised one.
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
+from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
 
 UNKNOWN_AGENT = "(unknown)"
@@ -173,20 +176,32 @@ def by_conversation(messages: Iterable[MessageRecord]) -> dict[str, list[Message
 def reply_outcomes(
     history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None = None
 ) -> list[ReplyOutcome]:
-    """Every human agent reply of `history` matched to what was shown for the customer's latest
-    message before it (entries whose text is no longer known are left out)."""
+    """Every human agent reply of `history` and what it did with the suggestions shown before it:
+    the outcome stored when the reply arrived, else (a reply recorded before outcomes were
+    stored) matched now to what was shown for the customer's latest message before it (the
+    text shown, or the entry's text when the record has none; unknown entries are left out)."""
+    stored = {(o.platform, o.conversation_id, o.message_id): o for o in history.outcomes}
     shown: dict[tuple[str, str, str], list[SuggestionRecord]] = defaultdict(list)
     for s in history.suggestions:
         shown[(s.platform, s.conversation_id, s.message_id)].append(s)
-    outcomes = []
+    agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
+    outcomes = [
+        ReplyOutcome(o.conversation_id, o.message_id, o.at, agents.get(key) or o.agent or UNKNOWN_AGENT,
+                     outcome_enum(o), o.entry_id or None, o.similarity)
+        for key, o in stored.items()
+    ]  # fmt: skip
     for messages in by_conversation(history.messages).values():
         pending: list[Shown] = []
         for message in messages:
+            key = (message.platform, message.conversation_id, message.message_id)
             if message.role == "customer":
-                key = (message.platform, message.conversation_id, message.message_id)
                 ranked = sorted(shown.get(key, []), key=lambda s: s.rank)
-                pending = [Shown(s.entry_id, entry_texts[s.entry_id]) for s in ranked if s.entry_id in entry_texts]
-            elif message.role == "agent" and pending:
+                pending = [
+                    Shown(s.entry_id, s.text or entry_texts[s.entry_id])
+                    for s in ranked
+                    if s.text or s.entry_id in entry_texts
+                ]
+            elif message.role == "agent" and pending and key not in stored:
                 matched = match_reply(message.text, pending, rules)
                 outcomes.append(
                     ReplyOutcome(
@@ -199,7 +214,7 @@ def reply_outcomes(
                         matched.similarity,
                     )
                 )
-    return sorted(outcomes, key=lambda o: o.at)
+    return sorted(outcomes, key=lambda o: (o.at, o.message_id))
 
 
 def acceptance_stats(outcomes: list[ReplyOutcome], days: list[str]) -> AcceptanceStats:

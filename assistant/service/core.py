@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,17 +16,20 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.learning.reply_outcomes import outcome_of
 from assistant.retrieval.types import Role, Suggestion, SuggestRequest, Turn
 from assistant.service.batching import QueryEncoder
 from assistant.service.conversations import Conversations
 from assistant.service.errors import NotFound, ServiceUnavailable, Timeout
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.settings import Settings
-from assistant.storage.protocols import UnknownShop
+from assistant.storage.protocols import StoreError, UnknownShop
 from assistant.storage.recorder import Recorder, RecordsNotStored
-from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
+from assistant.storage.records import AnswerRecord, MessageRecord, OutcomeRecord, Record, SuggestionRecord
 from assistant.suggest.pipeline import Suggester, SuggestOutcome
 from assistant.suggest.registry import ShopNotReady, ShopRegistry
+
+log = logging.getLogger("assistant.service")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +123,34 @@ class SuggestionService:
 
     async def record_turn(self, message: IncomingMessage) -> None:
         """A turn to remember and record without suggesting for it (an agent's or a bot's reply,
-        a customer's image): context for the next turn, and a record for the learning loop."""
+        a customer's image): context for the next turn, and a record for the learning loop (a
+        human agent's reply with its outcome: what it did with the suggestions shown)."""
         await self._memory.add((message.shop, message.conversation_id), Turn(message.sender, message.text))
-        await self.store_records(self._message_record(message))
+        await self.record_reply(message)
         for listener in self._listeners:
             await listener.turn_recorded(message)
+
+    async def record_reply(self, message: IncomingMessage) -> None:
+        """Record a turn, and for a human agent's reply its outcome, without remembering it as
+        context (the panel's send: the platform's echo of the message brings it as a turn)."""
+        record = self._message_record(message)
+        await self.store_records(record, *await self._outcome(record))
+
+    async def _outcome(self, reply: MessageRecord) -> tuple[OutcomeRecord, ...]:
+        """The reply's outcome, matched to the suggestions shown for the customer's latest message.
+        A store that cannot say what was shown costs the outcome, never the message: the
+        analytics match such a reply when they read it."""
+        if reply.role != "agent":
+            return ()
+        try:
+            customer, shown = await self._recorder.store.shown_before_reply(
+                reply.shop, reply.platform, reply.conversation_id
+            )
+        except StoreError as exc:
+            log.warning("reply outcome not matched", extra={"shop": reply.shop, "problem": str(exc)})
+            return ()
+        found = outcome_of(reply, customer, shown)
+        return () if found is None else (found,)
 
     async def store_records(self, *records: Record) -> None:
         """Write before answering: what the caller sees acknowledged is in the store."""
@@ -234,6 +261,7 @@ class SuggestionService:
                     str(s.kind),
                     version,
                     shown,
+                    s.text,
                 )
                 for rank, s in enumerate(suggestions, start=1)
             ),

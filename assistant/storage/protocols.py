@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from assistant.storage.records import FeedbackRecord, MessageRecord, Record, ShopHistory, SuggestionRecord
+from assistant.storage.records import (
+    FeedbackRecord,
+    MessageRecord,
+    OutcomeRecord,
+    Record,
+    ShopHistory,
+    SuggestionRecord,
+)
 
 Role = Literal["admin", "agent"]
 JobState = Literal["queued", "running", "done", "failed"]
@@ -229,8 +236,24 @@ class RecordStore(Protocol):
         ...
 
     async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory:
-        """The shop's messages, suggestions, feedback and answers from `since` up to `until`
-        (ISO 8601 UTC; `until` None: up to now), each oldest first (the analytics read this)."""
+        """The shop's messages, suggestions, feedback, answers and reply outcomes from `since` up
+        to `until` (ISO 8601 UTC; `until` None: up to now), each oldest first (the analytics and
+        the learning loop read this)."""
+        ...
+
+    async def shown_before_reply(
+        self, shop: str, platform: str, conversation_id: str
+    ) -> tuple[str, list[SuggestionRecord]]:
+        """The conversation's latest customer message id ("" when none) and the suggestions shown
+        for it, best first (an agent's reply arriving now is matched against them)."""
+        ...
+
+    async def outcomes(self, shop: str, conversation_id: str) -> list[OutcomeRecord]:
+        """One conversation's stored reply outcomes, oldest first."""
+        ...
+
+    async def evidence_marker(self, shop: str) -> str:
+        """Changes whenever the shop gains learning evidence (an agent reply, feedback, an outcome)."""
         ...
 
     async def purge(self, before: str) -> dict[str, int]:

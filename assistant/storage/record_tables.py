@@ -19,6 +19,7 @@ from assistant.storage.records import (
     AnswerRecord,
     FeedbackRecord,
     MessageRecord,
+    OutcomeRecord,
     Record,
     ShopHistory,
     SuggestionRecord,
@@ -28,7 +29,7 @@ _MESSAGE_COLUMNS = (
     "platform, shop, conversation_id, message_id, role, text, sent_at, received_at, sender_kind, agent_id, agent_name"
 )
 _SUGGESTION_COLUMNS = (
-    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, index_version, shown_at"
+    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, index_version, shown_at, text"
 )
 _FEEDBACK_COLUMNS = (
     "id, shop, conversation_id, message_id, action, index_version, agent, entry_id, rank, score, text, cue, "
@@ -37,6 +38,9 @@ _FEEDBACK_COLUMNS = (
 
 _ANSWER_COLUMNS = (
     "platform, shop, conversation_id, message_id, answerable, top_score, cues, escalation, total_ms, index_version, at"
+)
+_OUTCOME_COLUMNS = (
+    "platform, shop, conversation_id, message_id, customer_message_id, outcome, entry_id, similarity, agent, shown, at"
 )
 
 
@@ -51,7 +55,7 @@ _INSERT_SUGGESTIONS = (
     f"INSERT INTO suggestions ({_SUGGESTION_COLUMNS}) VALUES ({_placeholders(_SUGGESTION_COLUMNS)}) "
     "ON CONFLICT (platform, shop, conversation_id, message_id, rank) DO UPDATE SET "
     "entry_id=excluded.entry_id, score=excluded.score, source=excluded.source, "
-    "index_version=excluded.index_version, shown_at=excluded.shown_at"
+    "index_version=excluded.index_version, shown_at=excluded.shown_at, text=excluded.text"
 )
 _INSERT_FEEDBACK = (
     f"INSERT INTO feedback ({_FEEDBACK_COLUMNS}) VALUES ({_placeholders(_FEEDBACK_COLUMNS)}) ON CONFLICT DO NOTHING"
@@ -63,6 +67,12 @@ _INSERT_ANSWERS = (
     "answerable=excluded.answerable, top_score=excluded.top_score, cues=excluded.cues, "
     "escalation=excluded.escalation, total_ms=excluded.total_ms, index_version=excluded.index_version, "
     "at=excluded.at"
+)
+
+# The first outcome of a reply stays: the panel's send and the platform's echo of the same
+# message compute the same one, and a late echo must not re-match it against a newer message.
+_INSERT_OUTCOMES = (
+    f"INSERT INTO reply_outcomes ({_OUTCOME_COLUMNS}) VALUES ({_placeholders(_OUTCOME_COLUMNS)}) ON CONFLICT DO NOTHING"
 )
 
 
@@ -105,8 +115,25 @@ def _answer(row: Row) -> AnswerRecord:
     )  # fmt: skip
 
 
+def _outcome_row(record: OutcomeRecord) -> tuple[Any, ...]:
+    return (
+        record.platform, record.shop, record.conversation_id, record.message_id, record.customer_message_id,
+        record.outcome, record.entry_id, float(record.similarity), record.agent,
+        json.dumps(list(record.shown), ensure_ascii=False, default=str), record.at or _now(),
+    )  # fmt: skip
+
+
+def _outcome(row: Row) -> OutcomeRecord:
+    (platform, shop, conversation, message, customer, outcome, entry, similarity, agent, shown, at) = row
+    return OutcomeRecord(
+        platform, shop, conversation, message, customer, outcome, entry, float(similarity), agent,
+        tuple(json.loads(shown)), at,
+    )  # fmt: skip
+
+
 class RecordTables:
-    """Messages, suggestions and feedback over one `Database` (a part of `SqlStore`)."""
+    """Messages, suggestions, feedback, answers and reply outcomes over one `Database` (a part
+    of `SqlStore`)."""
 
     def __init__(self, database: Database) -> None:
         self._records_db = database
@@ -118,6 +145,7 @@ class RecordTables:
         ]
         feedback = [_feedback_row(r) for r in records if isinstance(r, FeedbackRecord)]
         answers = [_answer_row(r) for r in records if isinstance(r, AnswerRecord)]
+        outcomes = [_outcome_row(r) for r in records if isinstance(r, OutcomeRecord)]
 
         async def work(tx: Transaction) -> None:
             if messages:
@@ -128,8 +156,10 @@ class RecordTables:
                 await tx.executemany(_INSERT_FEEDBACK, feedback)
             if answers:
                 await tx.executemany(_INSERT_ANSWERS, answers)
+            if outcomes:
+                await tx.executemany(_INSERT_OUTCOMES, outcomes)
 
-        if messages or suggestions or feedback or answers:
+        if messages or suggestions or feedback or answers or outcomes:
             await retry_busy(self._records_db, work, deadline)
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]:
@@ -181,12 +211,59 @@ class RecordTables:
             f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE shop=? AND at >= ? AND at < ? ORDER BY at, message_id",
             (shop, since, until),
         )
+        outcomes = await db.fetch(
+            f"SELECT {_OUTCOME_COLUMNS} FROM reply_outcomes WHERE shop=? AND at >= ? AND at < ? "
+            "ORDER BY at, message_id",
+            (shop, since, until),
+        )
         return ShopHistory(
             [MessageRecord(*row) for row in messages],
             [SuggestionRecord(*row) for row in suggestions],
             [_feedback(row) for row in feedback],
             [_answer(row) for row in answers],
+            [_outcome(row) for row in outcomes],
         )
+
+    async def shown_before_reply(
+        self, shop: str, platform: str, conversation_id: str
+    ) -> tuple[str, list[SuggestionRecord]]:
+        """The conversation's latest customer message (its id, "" when none) and the suggestions
+        shown for it, best first: what an agent's reply arriving now is matched against."""
+        db = self._records_db
+        latest = await db.fetch(
+            "SELECT message_id FROM messages WHERE shop=? AND platform=? AND conversation_id=? AND role='customer' "
+            "ORDER BY received_at DESC, sent_at DESC, message_id DESC LIMIT 1",
+            (shop, platform, conversation_id),
+        )
+        if not latest:
+            return "", []
+        message_id = str(latest[0][0])
+        rows = await db.fetch(
+            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE shop=? AND platform=? AND conversation_id=? "
+            "AND message_id=? ORDER BY rank",
+            (shop, platform, conversation_id, message_id),
+        )
+        return message_id, [SuggestionRecord(*row) for row in rows]
+
+    async def outcomes(self, shop: str, conversation_id: str) -> list[OutcomeRecord]:
+        """One conversation's stored reply outcomes, oldest first."""
+        rows = await self._records_db.fetch(
+            f"SELECT {_OUTCOME_COLUMNS} FROM reply_outcomes WHERE shop=? AND conversation_id=? ORDER BY at, message_id",
+            (shop, conversation_id),
+        )
+        return [_outcome(row) for row in rows]
+
+    async def evidence_marker(self, shop: str) -> str:
+        """A cheap mark of the shop's learning evidence (agents' replies, feedback, reply
+        outcomes): it changes whenever one is added, so a replica relearns only then."""
+        rows = await self._records_db.fetch(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE shop=? AND role='agent'), "
+            "(SELECT MAX(received_at) FROM messages WHERE shop=? AND role='agent'), "
+            "(SELECT COUNT(*) FROM feedback WHERE shop=?), (SELECT MAX(at) FROM feedback WHERE shop=?), "
+            "(SELECT COUNT(*) FROM reply_outcomes WHERE shop=?), (SELECT MAX(at) FROM reply_outcomes WHERE shop=?)",
+            (shop,) * 6,
+        )
+        return "|".join("" if value is None else str(value) for value in rows[0])
 
     async def purge(self, before: str) -> dict[str, int]:
         async def work(tx: Transaction) -> dict[str, int]:
@@ -195,6 +272,7 @@ class RecordTables:
                 "suggestions": await tx.execute("DELETE FROM suggestions WHERE shown_at < ?", (before,)),
                 "feedback": await tx.execute("DELETE FROM feedback WHERE at < ?", (before,)),
                 "answers": await tx.execute("DELETE FROM answers WHERE at < ?", (before,)),
+                "reply_outcomes": await tx.execute("DELETE FROM reply_outcomes WHERE at < ?", (before,)),
             }
 
         return await retry_busy(self._records_db, work)

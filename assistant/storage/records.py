@@ -1,7 +1,7 @@
 """The records of what happened in conversations: messages (customer and agent), the
-suggestions shown for them, and what agents did with them (feedback). Written by the service,
-read back by the learning loop and the analytics; what the service answered (answerable, cues,
-escalation, time taken) for the analytics."""
+suggestions shown for them, what agents did with them (the panel's feedback, and the outcome of
+each real reply), and what the service answered (answerable, cues, escalation, time taken).
+Written by the service, read back by the learning loop and the analytics."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ class SuggestionRecord:
     source: str
     index_version: str
     shown_at: str
+    text: str = ""  # the text shown (what an agent's reply is matched against; empty in old rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,30 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeRecord:
+    """What a human agent's real reply did with the suggestions shown before it, stored when the
+    reply arrives (acceptance without clicks, `learning.acceptance.match_reply`).
+
+    `message_id` is the agent's reply, `customer_message_id` the customer message whose
+    suggestions were shown (the latest before the reply); `outcome` is `used`, `edited` or
+    `not_used`, `entry_id` the suggestion used or edited (empty when none), `similarity` the
+    character F1 of the reply with the closest suggestion; `shown` lists every suggestion shown
+    as `{"entry_id", "rank", "score", "similarity"}`."""
+
+    platform: str
+    shop: str
+    conversation_id: str
+    message_id: str
+    customer_message_id: str
+    outcome: str
+    entry_id: str
+    similarity: float
+    agent: str = ""
+    shown: tuple[dict[str, object], ...] = ()
+    at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ShopHistory:
     """A shop's records over a window of time, each list oldest first (what analytics read)."""
 
@@ -105,6 +130,7 @@ class ShopHistory:
     suggestions: list[SuggestionRecord] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
     answers: list[AnswerRecord] = field(default_factory=list)
+    outcomes: list[OutcomeRecord] = field(default_factory=list)
 
 
-Record = MessageRecord | SuggestionRecord | FeedbackRecord | AnswerRecord
+Record = MessageRecord | SuggestionRecord | FeedbackRecord | AnswerRecord | OutcomeRecord

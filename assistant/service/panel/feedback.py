@@ -3,8 +3,9 @@
 Every use / edit / send / dismiss of a suggestion, and every cue marked wrong, becomes one
 `FeedbackRecord` (what was shown: index version, entry ids, ranks, scores; what was chosen; the
 edited text; the agent; the time to choose), written through the app's `Recorder` before the
-answer. The shop is
-always the token's: a body cannot name another.
+answer. A send is also the agent's real reply: recorded with its outcome (used / edited / not
+used, `learning.reply_outcomes`) beside the feedback. The shop is always the token's: a body
+cannot name another.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp import web
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
+from assistant.service.core import IncomingMessage
 from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
 from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
 from assistant.service.schemas import NonEmpty, decode
@@ -174,4 +176,18 @@ async def send(request: web.Request) -> web.Response:
         raise BadGateway.on("chatwoot", "Chatwoot refused the message or was unreachable (see the service log)")
     record = feedback_record(body, principal)
     await store_feedback(request.app, record)
+    # The agent's real reply, with its outcome, now: Chatwoot's echo of it (message_created,
+    # outgoing) finds both recorded and adds it to the conversation's turns.
+    reply = IncomingMessage(
+        platform="chatwoot",
+        shop=principal.shop,
+        conversation_id=body.conversation_id,
+        message_id=str(message_id),
+        text=body.text,
+        sender="agent",
+        sent_at=dt.datetime.now(dt.UTC),
+        sender_kind="agent",
+        agent_name=record.agent,
+    )
+    await request.app[keys.SERVICE].record_reply(reply)
     return json_bytes(SendAccepted(ok=True, id=record.id, chatwoot_message_id=message_id))

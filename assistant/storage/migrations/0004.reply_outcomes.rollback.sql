@@ -1,0 +1,2 @@
+DROP TABLE reply_outcomes;
+ALTER TABLE suggestions DROP COLUMN text;

@@ -1,0 +1,87 @@
+"""Acceptance stored when the agent's real reply arrives (issue 9): the reply is matched to the
+suggestions shown for the customer's last message (used / edited / not used) and the outcome is
+stored beside the feedback, on SQLite and PostgreSQL, through the real app and model; the
+analytics read the stored outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from assistant.learning.analytics import reply_outcomes
+from assistant.service import keys
+from tests.conftest import POSTGRES_URL
+
+from .conftest import ClientFactory, make_settings
+from .helpers import suggest_body
+
+
+def database(backend: str, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'records.db'}" if backend == "sqlite" else POSTGRES_URL
+
+
+async def customer(client: TestClient[Any, Any], conversation: str, message_id: str, text: str) -> list[dict[str, Any]]:
+    response = await client.post(
+        "/v1/suggest", json=suggest_body(text, conversation_id=conversation, message_id=message_id)
+    )
+    assert response.status == 200, await response.text()
+    suggestions: list[dict[str, Any]] = (await response.json())["suggestions"]
+    return suggestions
+
+
+async def agent(client: TestClient[Any, Any], conversation: str, message_id: str, text: str) -> None:
+    body = {
+        "conversation_id": conversation,
+        "message": {"id": message_id, "text": text, "sender": "agent"},
+    }
+    response = await client.post("/v1/suggest", json=body)
+    assert response.status == 200, await response.text()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_each_agent_reply_stores_its_outcome(make_client: ClientFactory, tmp_path: Path, backend: str) -> None:
+    client = await make_client(make_settings(database_url=database(backend, tmp_path)))
+    store = client.app[keys.STORE]
+    conversation = f"c-{uuid.uuid4().hex}"
+    shown = await customer(client, conversation, "m1", "快递几天能到")
+    await agent(client, conversation, "a1", shown[1]["text"])  # the second suggestion, as is
+    shown2 = await customer(client, conversation, "m2", "可以开发票吗")
+    edited = shown2[0]["text"][: len(shown2[0]["text"]) * 2 // 3] + "，有问题随时找我哦"
+    await agent(client, conversation, "a2", edited)
+    await customer(client, conversation, "m3", "退货运费谁出")
+    await agent(client, conversation, "a3", "亲，我帮您转给售后同事处理一下")
+    await agent(client, conversation, "a4", "[图片]")  # still the suggestions of m3
+
+    used, changed, ignored, other = await store.outcomes("demo", conversation)
+    assert (used.message_id, used.customer_message_id, used.outcome) == ("a1", "m1", "used")
+    assert used.entry_id == shown[1]["entry_id"] and used.similarity == 1.0
+    assert [s["entry_id"] for s in used.shown] == [s["entry_id"] for s in shown]
+    assert [s["rank"] for s in used.shown] == list(range(1, len(shown) + 1))
+    assert used.shown[1]["similarity"] == 1.0 and used.shown[0]["similarity"] < 1.0
+    assert (changed.customer_message_id, changed.outcome, changed.entry_id) == ("m2", "edited", shown2[0]["entry_id"])
+    assert 0.5 <= changed.similarity < 0.95
+    assert (ignored.customer_message_id, ignored.outcome, ignored.entry_id) == ("m3", "not_used", "")
+    assert (other.message_id, other.customer_message_id) == ("a4", "m3")
+
+    # The analytics count the stored outcomes (no entry text is needed to read them).
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()
+    history = await store.history("demo", since)
+    counted = [o for o in reply_outcomes(history, {}) if o.conversation_id == conversation]
+    assert [(o.message_id, str(o.outcome)) for o in counted] == [
+        ("a1", "used"),
+        ("a2", "edited"),
+        ("a3", "not_used"),
+        ("a4", "not_used"),
+    ]
+
+
+async def test_a_reply_with_nothing_shown_before_it_has_no_outcome(make_client: ClientFactory) -> None:
+    client = await make_client()
+    await agent(client, "quiet", "a1", "亲，在的呢")
+    assert await client.app[keys.STORE].outcomes("demo", "quiet") == []
+    assert [m.role for m in await client.app[keys.STORE].messages("demo", "quiet")] == ["agent"]
