@@ -1,5 +1,7 @@
-"""Fault test: `kill -9` a real `python -m assistant serve` while 8 clients send messages, then
-count: every message the service answered is in the store (zero acknowledged-but-lost)."""
+"""Fault tests on a real `python -m assistant serve`: `kill -9` while 8 clients send messages
+(every message the service answered is in the store: zero acknowledged-but-lost), and `kill -9`
+during a rebuild job (the active snapshot serves after the restart, the half-built one is gone,
+the killed job is failed as interrupted and a new rebuild runs)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from assistant.retrieval.snapshot import BuildReport
 from assistant.storage import open_store
+from assistant.suggest.rebuild import INTERRUPTED
 from tests.conftest import REPO
 from tests.service.test_shops import seeded_index
 
@@ -109,14 +113,23 @@ def builders_of(index: Path) -> list[int]:
     return pids
 
 
+async def job_of(session: aiohttp.ClientSession, base: str, job_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    async with session.get(f"{base}/v1/admin/jobs/{job_id}", headers=headers) as response:
+        assert response.status == 200, await response.text()
+        job: dict[str, Any] = (await response.json())["job"]
+        return job
+
+
 async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
     demo_index: tuple[Path, BuildReport], tmp_path: Path
 ) -> None:
+    """The killed job is failed as interrupted after the restart (its lease ran out), a new
+    rebuild runs to the end, and no half-built directory is left."""
     port, db = free_port(), tmp_path / "store.db"
     index = seeded_index(tmp_path, demo_index)
     env = {**os.environ, "HUASHU_LOG_LEVEL": "WARNING", "HUASHU_REDIS_URL": ""}
     argv = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index)]
-    argv += ["--database-url", f"sqlite:///{db}", "--request-timeout-s", "60"]
+    argv += ["--database-url", f"sqlite:///{db}", "--request-timeout-s", "60", "--job-lease-s", "3"]
     base = f"http://127.0.0.1:{port}"
     snapshots = index / "shops" / "demo" / "snapshots"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -138,8 +151,7 @@ async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
             while job["state"] != "running" or job["progress"] <= 0 or not builders_of(index):
                 assert job["state"] in ("queued", "running"), job
                 await asyncio.sleep(0.2)
-                async with session.get(f"{base}/v1/admin/jobs/{job['id']}", headers=headers) as response:
-                    job = (await response.json())["job"]
+                job = await job_of(session, base, job["id"], headers)
             builders = builders_of(index)
             os.kill(server.pid, signal.SIGKILL)
             server.wait()
@@ -154,14 +166,32 @@ async def test_kill_9_during_a_rebuild_keeps_the_active_snapshot_and_cleans_up(
         assert not builders_of(index)
         (snapshots / ".build-killed").mkdir()  # as a kill while the files are written leaves it
         os.utime(snapshots / ".build-killed", (0, 0))  # and long ago (a fresh one may be a running build)
+        shutil.rmtree(index / "shops" / "demo" / "cache")  # the next rebuild from the full cache: quick
+        index = seeded_index(tmp_path, demo_index)
         server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             await wait_ready(session, base, server)
+            assert sorted(p.name for p in snapshots.iterdir()) == [first]  # the leftover is gone
             assert (await (await session.get(f"{base}/readyz")).json())["index_version"] == first
             body = {"conversation_id": "after", "message": {"id": "a1", "text": "快递几天能到"}}
             async with session.post(f"{base}/v1/suggest", json=body, headers=headers) as response:
                 assert response.status == 200 and (await response.json())["index_version"] == first
+            deadline = time.monotonic() + 120
+            while (killed := await job_of(session, base, job["id"], headers))["state"] == "running":
+                assert time.monotonic() < deadline, f"the killed job is still running: {killed}"
+                await asyncio.sleep(0.5)
+            assert (killed["state"], killed["error"]) == ("failed", INTERRUPTED), killed
+            async with session.post(f"{base}/v1/admin/shops/demo/rebuild", headers=headers) as response:
+                assert response.status == 202
+                again = (await response.json())["job"]
+            deadline = time.monotonic() + 300
+            while again["state"] in ("queued", "running"):
+                assert time.monotonic() < deadline, f"the new rebuild did not finish: {again}"
+                await asyncio.sleep(0.5)
+                again = await job_of(session, base, again["id"], headers)
+            assert again["state"] == "done" and again["version"] != first, again
+            assert (await (await session.get(f"{base}/readyz")).json())["index_version"] == again["version"]
         finally:
             server.terminate()
             server.wait()
-    assert sorted(p.name for p in snapshots.iterdir()) == [first]
+    assert sorted(p.name for p in snapshots.iterdir()) == sorted([first, again["version"]])
