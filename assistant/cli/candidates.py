@@ -15,6 +15,7 @@ from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.learning import candidate_review as review
 from assistant.learning.shop_candidates import CandidateFaq, ShopCandidate
+from assistant.service.auto_approval import RULE_DAYS, SETTING, auto_approve_rule
 from assistant.storage.sql_store import SqlStore
 
 
@@ -38,13 +39,19 @@ def register(subparsers: Any) -> None:
     reject = actions.add_parser("reject", help="never propose a candidate again")
     reject.add_argument("candidate", help="the candidate's id (from list)")
 
-    for action in (listing, approve, reject):
+    rule = actions.add_parser("rule", help="show or set the N-agents rule a running service applies on its own")
+    choice = rule.add_mutually_exclusive_group()
+    choice.add_argument("--agents", type=int, metavar="N", help="approve replies sent by N different agents")
+    choice.add_argument("--off", action="store_true", help="turn the rule off (the default)")
+
+    for action in (listing, approve, reject, rule):
         action.add_argument("--shop", required=True, help="the shop's id")
         action.add_argument("--days", type=int, default=30, help="records of the last N days (default: 30)")
         add_database_flag(action)
     listing.set_defaults(handler=run_list)
     approve.set_defaults(handler=run_approve)
     reject.set_defaults(handler=run_reject)
+    rule.set_defaults(handler=run_rule)
 
 
 def _days(args: argparse.Namespace) -> int:
@@ -113,4 +120,29 @@ def run_reject(args: argparse.Namespace) -> int:
 
     found = run_on_store(args, work)
     print(f"rejected {found.id}: {found.reply}")
+    return 0
+
+
+def run_rule(args: argparse.Namespace) -> int:
+    """The shop setting `auto_approve_agents`, on the store: a service running on it applies the
+    rule after the next agent's reply (it reads the setting on every pass)."""
+    if args.agents is not None and args.agents < 1:
+        raise CliError(f"--agents must be 1 or more, not {args.agents} (--off turns the rule off)")
+
+    async def work(store: SqlStore) -> int | None:
+        if await store.shop(args.shop) is None:
+            raise CliError(f"no shop {args.shop!r}")
+        if args.agents is not None or args.off:
+            await store.update_shop_settings(args.shop, {SETTING: None if args.off else args.agents})
+        record = await store.shop(args.shop)
+        return auto_approve_rule(record.settings) if record is not None else None
+
+    agents = run_on_store(args, work)
+    if agents is None:
+        print(f"shop {args.shop}: the N-agents rule is off")
+    else:
+        print(
+            f"shop {args.shop}: a running service approves, after an agent's reply, every pending reply sent by "
+            f"{agents} different agents in the last {RULE_DAYS} days, and rebuilds"
+        )
     return 0

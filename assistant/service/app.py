@@ -27,6 +27,7 @@ from assistant.service import api, keys, shared_state
 from assistant.service.admin.app import PREFIX as ADMIN_PREFIX
 from assistant.service.admin.app import create_admin_app
 from assistant.service.admin.page import add_admin_page
+from assistant.service.auto_approval import AutoApprover
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import ConversationMemory, SeenSet
@@ -304,6 +305,8 @@ def _service_context() -> Context:
         # Ranking (FAISS, BM25, fusion) and emotion reading: a second thread, off the loop,
         # so the model thread only ever encodes.
         rank_executor = ThreadPoolExecutor(1, thread_name_prefix="huashu-rank")
+        approver = AutoApprover(app[keys.STORE], app[keys.REBUILDER], s.auto_approve_interval_s)
+        app[keys.AUTO_APPROVER] = approver
         app[keys.SERVICE] = SuggestionService(
             s,
             app[keys.INDEX],
@@ -312,11 +315,12 @@ def _service_context() -> Context:
             app[keys.MEMORY],
             app[keys.RECORDER],
             app[keys.METRICS],
-            listeners=(PanelPublisher(app[keys.BUS]),),
+            listeners=(PanelPublisher(app[keys.BUS]), approver),
         )
         try:
             yield
         finally:
+            await approver.close()
             rank_executor.shutdown(wait=True, cancel_futures=True)
 
     return contextlib.asynccontextmanager(service_ctx)

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from assistant.service.auto_approval import AutoApprover
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import Conversations, Deliveries
@@ -32,6 +33,7 @@ DELIVERIES = web.AppKey("deliveries", Deliveries)
 STORE = web.AppKey("store", Store)  # shops, knowledge, tokens, snapshot pointers, jobs, records
 RECORDER = web.AppKey("recorder", Recorder)
 SERVICE = web.AppKey("service", SuggestionService)
+AUTO_APPROVER = web.AppKey("auto_approver", AutoApprover)  # shops' N-agents rule after agents' replies
 BACKGROUND = web.AppKey("background", BackgroundTasks)
 CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
 OPENAPI = web.AppKey("openapi", dict)

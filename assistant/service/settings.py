@@ -87,6 +87,13 @@ class Settings:
         default=2.0,
         metadata=_help("how often a replica checks the store for snapshots activated elsewhere (0: never)"),
     )
+    auto_approve_interval_s: float = field(
+        default=60.0,
+        metadata=_help(
+            "a shop whose settings hold auto_approve_agents is checked against its rule after an agent's "
+            "reply, at most once per this many seconds"
+        ),
+    )
     default_shop: str = field(
         default="demo", metadata=_help("the shop a request acts for when it names none (open mode, the README's curl)")
     )
@@ -269,6 +276,7 @@ class Settings:
             "retention_days",
             "rebuild_nice",
             "index_poll_s",
+            "auto_approve_interval_s",
         ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")

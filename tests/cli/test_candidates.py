@@ -73,6 +73,7 @@ def test_review_candidates_from_what_agents_sent(tmp_path: Path, capsys: CapSys)
     assert main(["candidates", "approve", "--shop", "tea", "--auto", "2", *db]) == 0
     out = capsys.readouterr().out
     assert f"approved {candidate_id(INVOICE)} as faq-cand-{candidate_id(INVOICE)} in faq/approved_replies.yaml" in out
+    assert "serves it after the shop's rebuild: huashu admin rebuild tea" in out
 
     # edit, then approve; reject the third
     edited = "亲，全场包邮；新疆、西藏需补运费20元哦"
@@ -113,3 +114,31 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: CapSys) -> None:
     assert "no shop 'none'" in capsys.readouterr().err
     assert main(["candidates", "list", "--shop", "tea", "--days", "0", *db]) == 2
     assert "--days must be from 1 to 365" in capsys.readouterr().err
+
+
+def test_the_rule_setting(tmp_path: Path, capsys: CapSys) -> None:
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    capsys.readouterr()
+    assert main(["candidates", "rule", "--shop", "tea", *db]) == 0
+    assert capsys.readouterr().out == "shop tea: the N-agents rule is off\n"
+    assert main(["candidates", "rule", "--shop", "tea", "--agents", "3", *db]) == 0
+    assert "every pending reply sent by 3 different agents" in capsys.readouterr().out
+
+    async def setting() -> object:
+        store = open_store(url_of(tmp_path))
+        await store.open()
+        try:
+            record = await store.shop("tea")
+        finally:
+            await store.close()
+        assert record is not None
+        return record.settings.get("auto_approve_agents")
+
+    assert asyncio.run(setting()) == 3
+    assert main(["candidates", "rule", "--shop", "tea", "--off", *db]) == 0
+    assert asyncio.run(setting()) is None
+    assert main(["candidates", "rule", "--shop", "tea", "--agents", "0", *db]) == 2
+    assert "--agents must be 1 or more" in capsys.readouterr().err
+    assert main(["candidates", "rule", "--shop", "none", *db]) == 2
+    assert "no shop 'none'" in capsys.readouterr().err

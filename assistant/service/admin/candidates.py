@@ -4,7 +4,9 @@ rewrote a suggestion heavily, waiting for an admin.
     GET  /v1/admin/shops/{shop}/candidates?days=30&status=pending&limit=50
     POST /v1/admin/shops/{shop}/candidates/{candidate}/approve   as sent, or edited by the body
     POST /v1/admin/shops/{shop}/candidates/{candidate}/reject
-    POST /v1/admin/shops/{shop}/candidates/auto-approve          {"agents": N}: the N-agents rule
+    POST /v1/admin/shops/{shop}/candidates/auto-approve          {"agents": N}: the N-agents rule, once
+    GET  /v1/admin/shops/{shop}/candidates/rule                  the rule applied on its own
+    PUT  /v1/admin/shops/{shop}/candidates/rule                  {"agents": N | null} (null: off)
 
 Every route needs an admin token of the shop it names. The work is `learning.candidate_review`
 (shared with `huashu candidates`); an approved reply is a validated FAQ row of
@@ -25,8 +27,10 @@ from assistant.learning.shop_candidates import APPROVED_CATEGORY, CandidateFaq, 
 from assistant.service import keys
 from assistant.service.admin.analytics import entry_texts
 from assistant.service.admin.index import JobOut, rebuild_soon
+from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
+from assistant.service.auto_approval import RULE_DAYS, SETTING, auto_approve_rule
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
 from assistant.storage.protocols import UnknownShop
@@ -82,6 +86,27 @@ class DecideBody(msgspec.Struct, forbid_unknown_fields=True):
 class AutoApproveBody(msgspec.Struct, forbid_unknown_fields=True):
     agents: Annotated[int, msgspec.Meta(ge=1, le=1000, description="approve replies sent by this many agents")]
     days: Days = 30
+
+
+class RuleBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of `PUT .../candidates/rule`: the shop setting `auto_approve_agents`."""
+
+    agents: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=1, le=1000, description="approve on their own the replies sent by this many different agents"
+            ),
+        ]
+        | None
+    )  # null: off
+
+
+class RuleResponse(msgspec.Struct):
+    ok: bool
+    shop: str
+    agents: Annotated[int | None, msgspec.Meta(description="the rule's N; null when the rule is off")]
+    days: Annotated[int, msgspec.Meta(description="the records each pass reads")]
 
 
 class ApprovedOut(msgspec.Struct):
@@ -196,6 +221,26 @@ async def auto_approve(request: web.Request) -> web.Response:
     return json_bytes(ApprovedResponse(True, shop, [_approved(a) for a in done], job))
 
 
+async def show_rule(request: web.Request) -> web.Response:
+    """The shop's N-agents rule, applied after each agent's reply (off unless set)."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    record = await existing_shop(request, shop)
+    return json_bytes(RuleResponse(True, shop, auto_approve_rule(record.settings), RULE_DAYS))
+
+
+async def set_rule(request: web.Request) -> web.Response:
+    """Turn the N-agents rule on (N) or off (null) for the shop; it applies from the next reply."""
+    shop = request.match_info["shop"]
+    await authenticate(request, role="admin", shop=shop)
+    body = decode(await read_json(request), RuleBody)
+    await existing_shop(request, shop)
+    await request.config_dict[keys.STORE].update_shop_settings(shop, {SETTING: body.agents})
+    if body.agents is not None:  # what already meets the rule is approved now, not at the next reply
+        request.config_dict[keys.AUTO_APPROVER].reply_recorded(shop)
+    return json_bytes(RuleResponse(True, shop, body.agents, RULE_DAYS))
+
+
 def _decision_error(exc: Exception) -> Exception:
     if isinstance(exc, review.AlreadyDecided):
         return Conflict.on("candidate", str(exc))
@@ -205,5 +250,7 @@ def _decision_error(exc: Exception) -> Exception:
 def add_routes(admin: web.Application) -> None:
     admin.router.add_get("/shops/{shop}/candidates", list_candidates, allow_head=False)
     admin.router.add_post("/shops/{shop}/candidates/auto-approve", auto_approve)
+    admin.router.add_get("/shops/{shop}/candidates/rule", show_rule, allow_head=False)
+    admin.router.add_put("/shops/{shop}/candidates/rule", set_rule)
     admin.router.add_post("/shops/{shop}/candidates/{candidate}/approve", approve)
     admin.router.add_post("/shops/{shop}/candidates/{candidate}/reject", reject)

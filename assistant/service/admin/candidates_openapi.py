@@ -12,9 +12,20 @@ from assistant.service.admin.candidates import (
     CandidatesResponse,
     DecideBody,
     RejectedResponse,
+    RuleBody,
+    RuleResponse,
 )
 
-CANDIDATE_STRUCTS = (CandidatesResponse, ApproveBody, DecideBody, AutoApproveBody, ApprovedResponse, RejectedResponse)
+CANDIDATE_STRUCTS = (
+    CandidatesResponse,
+    ApproveBody,
+    DecideBody,
+    AutoApproveBody,
+    ApprovedResponse,
+    RejectedResponse,
+    RuleBody,
+    RuleResponse,
+)
 
 _CANDIDATE = {"name": "candidate", "in": "path", "required": True, "schema": {"type": "string"}}
 _STATUS = {
@@ -76,5 +87,20 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
             "requestBody": {"required": True, **_json("AutoApproveBody", "the rule's N")},
             "responses": {"200": _json("ApprovedResponse", "the entries written"), **_AUTH, **_BODY_ERRORS},
         }
+    },
+    "/v1/admin/shops/{shop}/candidates/rule": {
+        "get": {
+            "summary": "The N-agents rule applied on its own after each agent's reply (the shop setting "
+            "auto_approve_agents; null: off, the default)",
+            "parameters": [_SHOP],
+            "responses": {"200": _json("RuleResponse", "the rule"), **_AUTH, **_errors(404)},
+        },
+        "put": {
+            "summary": "Turn the rule on (agents: N) or off (agents: null); each approval it makes starts "
+            "the shop's rebuild",
+            "parameters": [_SHOP],
+            "requestBody": {"required": True, **_json("RuleBody", "the rule's N, or null")},
+            "responses": {"200": _json("RuleResponse", "the rule now"), **_AUTH, **_errors(404), **_BODY_ERRORS},
+        },
     },
 }

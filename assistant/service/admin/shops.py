@@ -23,6 +23,8 @@ from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
+from assistant.service.auto_approval import SETTING as AUTO_APPROVE
+from assistant.service.auto_approval import rule_problem
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from assistant.service.schemas import decode
 from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord
@@ -116,6 +118,9 @@ async def create_shop(request: web.Request) -> web.Response:
         raise Unprocessable.on(
             "shop", "lowercase letters, digits, - and _, starting with a letter or digit (at most 63)"
         )
+    problem = rule_problem(body.settings.get(AUTO_APPROVE))
+    if problem is not None:
+        raise Unprocessable.on(f"settings.{AUTO_APPROVE}", problem)
     store = request.config_dict[keys.STORE]
     if await store.shop(body.shop) is not None:
         raise Conflict.on("shop", f"shop {body.shop!r} already exists")

@@ -43,6 +43,8 @@ async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFacto
         "pending",
     )
     assert set(gap["wordings"]) == set(GAP_QUESTIONS) and gap["conversations"] == ["g0", "g1", "g2"]
+    await admin.client.app[keys.AUTO_APPROVER].idle()  # the rule is off by default: 2 agents approve nothing
+    assert (await listed(admin))[GAP_REPLY]["status"] == "pending"
     assert gap["source"].startswith("agents' reply where nothing answered: sent 3× by 2 agent(s)")
 
     # edit before approving
@@ -93,6 +95,32 @@ async def test_the_rule_approves_replies_sent_by_n_agents(make_admin: AdminFacto
     await job_done(admin, first.id)
 
 
+async def test_the_shops_rule_approves_on_its_own_after_an_agents_reply(make_admin: AdminFactory) -> None:
+    admin = await make_admin(auto_approve_interval_s=0.0)
+    rule = "/v1/admin/shops/demo/candidates/rule"
+    off = await admin.client.get(rule, headers=admin.auth())
+    assert (off.status, (await off.json())["agents"]) == (200, None)  # off by default
+    response = await admin.client.put(rule, json={"agents": 2}, headers=admin.auth())
+    assert response.status == 200 and (await response.json())["agents"] == 2
+    assert (await admin.client.app[keys.STORE].shop("demo")).settings["auto_approve_agents"] == 2  # type: ignore[union-attr]
+
+    await chats(admin)  # the second agent's GAP_REPLY meets the rule; BRAND_REPLY has one agent
+    approver = admin.client.app[keys.AUTO_APPROVER]
+    await approver.idle()
+    decided = await listed(admin, "?status=all")
+    assert (decided[GAP_REPLY]["status"], decided[BRAND_REPLY]["status"]) == ("approved", "pending")
+    store = admin.client.app[keys.STORE]
+    (job, *_) = await store.jobs("demo")
+    done = await job_done(admin, job.id)  # the approval started the rebuild
+    served = await say(admin, "g9", "m1", GAP_QUESTIONS[1])
+    assert served["index_version"] == done["version"] and served["answerable"] is True
+    assert served["suggestions"][0]["entry_id"] == f"faq-cand-{decided[GAP_REPLY]['id']}"
+
+    response = await admin.client.put(rule, json={"agents": None}, headers=admin.auth())
+    assert response.status == 200 and (await response.json())["agents"] is None
+    assert "auto_approve_agents" not in (await store.shop("demo")).settings  # type: ignore[union-attr]
+
+
 async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     routes = [
@@ -100,6 +128,8 @@ async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(mak
         ("POST", "/v1/admin/shops/demo/candidates/abc/approve"),
         ("POST", "/v1/admin/shops/demo/candidates/abc/reject"),
         ("POST", "/v1/admin/shops/demo/candidates/auto-approve"),
+        ("GET", "/v1/admin/shops/demo/candidates/rule"),
+        ("PUT", "/v1/admin/shops/demo/candidates/rule"),
     ]
     for method, path in routes:
         for headers, status in (({}, 401), (admin.auth(admin.agent), 403), (admin.auth(admin.other_admin), 403)):
@@ -116,6 +146,9 @@ async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(mak
         ("POST", "/v1/admin/shops/demo/candidates/nope/reject", {"days": 0}, 422, "days"),
         ("POST", "/v1/admin/shops/demo/candidates/auto-approve", {"agents": 0}, 422, "agents"),
         ("POST", "/v1/admin/shops/demo/candidates/auto-approve", {}, 422, "agents"),
+        ("PUT", "/v1/admin/shops/demo/candidates/rule", {"agents": 0}, 422, "agents"),
+        ("PUT", "/v1/admin/shops/demo/candidates/rule", {"agents": "2"}, 422, "agents"),
+        ("PUT", "/v1/admin/shops/demo/candidates/rule", {}, 422, "agents"),
     ]
     for method, path, body, status, field in cases:
         response = await admin.client.request(method, path, json=body, headers=admin.auth())

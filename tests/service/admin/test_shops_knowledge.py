@@ -72,6 +72,11 @@ async def test_operator_creates_a_shop_with_its_knowledge_and_gets_its_admin_tok
     assert (await admin.client.get("/v1/admin/shops/demo", headers=admin.auth(token))).status == 403
     again = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(OPERATOR))
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "shop"
+    for rule in (0, "2", True):  # the N-agents rule: a whole number >= 1, or null
+        bad = {"shop": "gifts2", "settings": {"auto_approve_agents": rule}}
+        response = await admin.client.post("/v1/admin/shops", json=bad, headers=admin.auth(OPERATOR))
+        field = (await response.json())["errors"][0]["field"]
+        assert (response.status, field) == (422, "settings.auto_approve_agents")
 
 
 async def test_only_the_operator_creates_shops_and_a_bad_file_creates_nothing(make_admin: AdminFactory) -> None:
