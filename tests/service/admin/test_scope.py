@@ -140,6 +140,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/admin/shops/{shop}/knowledge/entries/{id}"): Case(_entry),
     ("GET", "/v1/admin/shops/{shop}/candidates"): Case(),
     ("POST", "/v1/admin/shops/{shop}/candidates/auto-approve"): Case(json={"agents": 2}),
+    ("GET", "/v1/admin/shops/{shop}/candidates/rule"): Case(),
+    ("PUT", "/v1/admin/shops/{shop}/candidates/rule"): Case(json={"agents": 2}),
     ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/approve"): Case(_to_approve, json={}, ok=201),
     ("POST", "/v1/admin/shops/{shop}/candidates/{candidate}/reject"): Case(_to_reject, json={}),
     ("POST", "/v1/admin/shops/{shop}/rebuild"): Case(ok=202),
