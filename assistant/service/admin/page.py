@@ -1,10 +1,10 @@
 """The admin page at `/admin`: static files served by the service (no CDN, no build step).
 
-The page holds no data of its own: after the token login it reads `/v1/admin/me`, `.../stats`
-and `.../gaps` with the token as a Bearer header (kept in the tab's `sessionStorage` only), and
-draws its charts as inline SVG with `charts.js`. Everything customer- or agent-written is put
-on the page as text (`textContent`), and the Content-Security-Policy lets only the page's own
-script and style run.
+The page holds no data of its own: after the token login it reads `/v1/admin/me`, `.../stats`,
+`.../gaps` and `.../candidates` (and follows the rebuild job a close or an approval starts) with
+the token as a Bearer header (kept in the tab's `sessionStorage` only), and draws its charts as
+inline SVG with `charts.js`. Everything customer- or agent-written is put on the page as text
+(`textContent`), and the Content-Security-Policy lets only the page's own script and style run.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await gap.locator(".close-stage").select_option("in_sale")
     await gap.locator(".close-go").click()
     await expect(gap.locator(".closed-note")).to_contain_text("faq-gap-", timeout=WAIT_MS)
+    await expect(gap.locator(".closed-note")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
     (row,) = [r for r in rows if r.file == "faq/gaps.yaml"]
     assert (row.data["answer"], row.data["stage"]) == (GAP_REPLY, "in_sale")
@@ -96,3 +97,40 @@ async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin
     assert width <= 360, width
     origin = str(admin.client.make_url("/"))
     assert requested and all(url.startswith(origin) for url in requested), requested
+
+
+async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admin: AdminFactory, page: Page) -> None:
+    admin = await make_admin()
+    await chats_with_markup(admin)  # MARKUP_REPLY, sent by <b>小李</b> to three unanswerable wordings
+    assert (await say(admin, "bz", "m1", "能用比特币付款吗"))["answerable"] is False
+    await agent_says(admin, "bz", "m2", "亲，比特币是不支持的哦，可以用支付宝或者银行卡", "小赵")
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    items = page.locator("#candidates .candidate")
+    await expect(items).to_have_count(2)
+    marked = items.filter(has=page.locator(".wording", has_text="onerror"))
+    await expect(marked.locator(".gap-count")).to_have_text("3 次")
+    await expect(marked.locator(".cand-reason")).to_have_text("没有合适推荐时的回复")
+    await expect(marked.locator(".wording").filter(has_text="onerror")).to_have_text(MARKUP_QUESTION)
+    await expect(marked.locator(".cand-answer")).to_have_value(MARKUP_REPLY)
+    await expect(marked.locator(".cand-agents")).to_have_text("客服（1）：<b>小李</b>")
+    assert await page.locator("#candidates img, #candidates script, #candidates b").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+
+    await marked.locator(".cand-answer").fill(GAP_REPLY)  # edited before approving
+    await marked.locator(".cand-approve").click()
+    await expect(marked.locator(".cand-status")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
+    store = admin.client.app[keys.STORE]
+    (row,) = [r for r in await store.knowledge_rows("demo") if r.file == "faq/approved_replies.yaml"]
+    assert row.data["answer"] == GAP_REPLY and MARKUP_QUESTION in (row.data["question"], *row.data["variants"])
+    served = await say(admin, "bz2", "m1", "可以用数字人民币支付吗？")
+    assert served["suggestions"][0]["entry_id"] == row.entry_id and served["answerable"] is True
+
+    other = items.filter(has_text="比特币")
+    await other.locator(".cand-reject").click()
+    await expect(other.locator(".cand-status")).to_have_text("已拒绝：不会再提出这条回复", timeout=WAIT_MS)
+    await page.select_option("#days", "7")  # reloads: nothing pending any more
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#candidates .candidate")).to_have_count(0)
+    await expect(page.locator("#candidates .empty")).to_have_text("没有待审核的回复")
+    assert await page.evaluate("window.__pwned") is None

@@ -16,6 +16,10 @@ const OUTCOMES = [
 ];
 
 const GAPS_SHOWN = 8;
+const CANDIDATES_SHOWN = 10;
+const JOB_POLL_MS = 500;
+const REASONS = { unanswerable: "没有合适推荐时的回复", heavy_edit: "大幅改写了推荐" };
+const JOB_STATES = { queued: "排队中", running: "进行中", done: "完成", failed: "失败" };
 let shop = null;
 
 function node(name, className, text) {
@@ -102,9 +106,14 @@ async function load() {
   $("load-error").hidden = true;
   document.body.dataset.loaded = "no";
   try {
-    const [stats, gaps] = await Promise.all([api(`${base}/stats?days=${days}`), api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`)]);
+    const [stats, gaps, candidates] = await Promise.all([
+      api(`${base}/stats?days=${days}`),
+      api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`),
+      api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`),
+    ]);
     renderStats(stats.stats);
     renderGaps(gaps);
+    renderCandidates(candidates);
   } catch (error) {
     if (error.status === 401 || error.status === 403) return showLogin(error.message);
     $("load-error").textContent = `加载失败：${error.message}`;
@@ -260,8 +269,11 @@ function closeForm(gap, item) {
       const closed = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/gaps/${encodeURIComponent(gap.id)}/close`,
         { method: "POST", body: JSON.stringify(body) });
       item.classList.add("closed");
-      form.replaceWith(node("p", "closed-note", `已加入知识库：${closed.entry.id}（${closed.file}）`));
+      const note = node("p", "closed-note", `已加入知识库：${closed.entry.id}（${closed.file}）`);
+      form.replaceWith(note);
       toast(`已加入知识库：${closed.entry.id}`);
+      const done = `已加入知识库：${closed.entry.id}（${closed.file}）`;
+      await followJob(closed.job, (job) => { note.textContent = jobText(done, job); });
     } catch (error) {
       if (error.status === 401 || error.status === 403) return showLogin(error.message);
       button.disabled = false;
@@ -269,6 +281,106 @@ function closeForm(gap, item) {
     }
   });
   return form;
+}
+
+function renderCandidates(data) {
+  const list = $("candidates");
+  list.replaceChildren();
+  $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。`;
+  if (!data.candidates.length) {
+    list.append(node("li", "empty", "没有待审核的回复"));
+    return;
+  }
+  for (const candidate of data.candidates) list.append(candidateItem(candidate));
+}
+
+function candidateItem(c) {
+  const item = node("li", "gap candidate");
+  item.dataset.candidate = c.id;
+  const head = node("div", "gap-head");
+  head.append(node("span", "gap-count", `${c.count} 次`), node("span", "cand-reason", REASONS[c.reason] || c.reason),
+    node("span", "gap-meter"), node("span", "gap-seen", `最近 ${c.last_seen.replace("T", " ").slice(0, 16)}`));
+  const wordings = node("ul", "gap-examples");
+  for (const text of c.wordings.slice(0, 3)) wordings.append(node("li", "example wording", text));
+  if (!c.wordings.length) wordings.append(node("li", "example muted", "（没有客户问法）"));
+  const answer = node("textarea", "close-answer cand-answer");
+  answer.rows = 3;
+  answer.maxLength = 4000;
+  answer.value = c.reply;
+  answer.setAttribute("aria-label", "通过后的回答（可修改）");
+  const agents = node("p", "cand-agents", `客服（${c.agents.length}）：${c.agents.join("、")}`);
+  const approve = node("button", "act act-main cand-approve", "通过");
+  approve.type = "button";
+  const reject = node("button", "act cand-reject", "拒绝");
+  reject.type = "button";
+  const row = node("div", "close-row");
+  row.append(reject, approve);
+  const status = node("p", "cand-status");
+  status.hidden = true;
+  const say = (text, cls) => {
+    status.textContent = text;
+    status.className = `cand-status${cls ? ` ${cls}` : ""}`;
+    status.hidden = false;
+  };
+  const path = `/v1/admin/shops/${encodeURIComponent(shop)}/candidates/${encodeURIComponent(c.id)}`;
+  const decide = async (action, body) => {
+    approve.disabled = true;
+    reject.disabled = true;
+    try {
+      return await api(`${path}/${action}`, { method: "POST", body: JSON.stringify(body) });
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) showLogin(error.message);
+      approve.disabled = false;
+      reject.disabled = false;
+      toast(`没有完成：${error.message}`);
+      return null;
+    }
+  };
+  approve.addEventListener("click", async () => {
+    const body = { days: Number($("days").value) };
+    const text = answer.value.trim();
+    if (text && text !== c.reply.trim()) body.answer = text;
+    const done = await decide("approve", body);
+    if (!done) return;
+    answer.readOnly = true;
+    item.classList.add("closed");
+    row.hidden = true;
+    const entry = done.approved[0].entry.id;
+    toast(`已通过：${entry}`);
+    const cls = (job) => (job.state === "done" || job.state === "failed" ? job.state : "");
+    await followJob(done.job, (job) => say(jobText(`已通过：${entry}`, job), cls(job)));
+  });
+  reject.addEventListener("click", async () => {
+    if (!(await decide("reject", { days: Number($("days").value) }))) return;
+    item.classList.add("closed");
+    row.hidden = true;
+    answer.readOnly = true;
+    say("已拒绝：不会再提出这条回复");
+  });
+  item.append(head, node("h3", "", "客户问法"), wordings, node("h3", "", "回复（可修改后通过）"), answer, agents, row, status);
+  return item;
+}
+
+function jobText(done, job) {
+  const state = JOB_STATES[job.state] || job.state;
+  if (job.state === "done") return `${done}；索引重建完成，已生效（版本 ${job.version}）`;
+  if (job.state === "failed") return `${done}；索引重建失败：${job.error || ""}`;
+  const progress = job.state === "running" ? ` ${Math.round(100 * (job.progress || 0))}%` : "";
+  return `${done}；索引重建${state}${progress}`;
+}
+
+async function followJob(job, show) {
+  for (;;) {
+    show(job);
+    document.body.dataset.job = job.state;
+    if (job.state === "done" || job.state === "failed") return;
+    await new Promise((resolve) => { setTimeout(resolve, JOB_POLL_MS); });
+    try {
+      job = (await api(`/v1/admin/jobs/${encodeURIComponent(job.id)}`)).job;
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    }
+  }
 }
 
 $("login").addEventListener("submit", login);
