@@ -3,7 +3,9 @@ customer-written markup shown as characters, closing a gap in one step, and the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -116,6 +118,9 @@ async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admi
     await expect(marked.locator(".cand-agents")).to_have_text("客服（1）：<b>小李</b>")
     assert await page.locator("#candidates img, #candidates script, #candidates b").count() == 0
     assert await page.evaluate("window.__pwned") is None
+    if shots := os.environ.get("HUASHU_SCREENSHOTS"):  # docs/img/admin-candidates.png
+        section = page.locator("section", has=page.locator("#candidates"))
+        await section.screenshot(path=str(Path(shots) / "admin-candidates.png"))
 
     await marked.locator(".cand-answer").fill(GAP_REPLY)  # edited before approving
     await marked.locator(".cand-approve").click()
