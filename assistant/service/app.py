@@ -53,6 +53,7 @@ from assistant.storage.shop_files import ensure_default_shop
 from assistant.suggest.pipeline import EmotionReader, Suggester
 from assistant.suggest.rebuild import Rebuilder, RebuildOptions
 from assistant.suggest.registry import ShopNotReady, ShopRegistry
+from assistant.suggest.shop_learning import ShopLearner
 from assistant.suggest.snapshots import clean_partial
 
 log = logging.getLogger("assistant.service")
@@ -137,9 +138,13 @@ def _index_context(settings: Settings, suggesters: Mapping[str, Suggester], dete
         app[keys.FIRST_START] = first
         polling = loop.create_task(_follow_activations(registry, settings.index_poll_s), name="index-poll")
         leasing = loop.create_task(rebuilder.keep_alive(), name="job-lease")
+        learner = ShopLearner(store, registry, settings.learning_refresh_s, settings.learning_days)
+        app[keys.LEARNER] = learner
+        learning = loop.create_task(learner.run(), name="shop-learning")
         try:
             yield
         finally:
+            await _stop(learning)
             await _stop(leasing)
             await _stop(polling)
             await _stop(first)

@@ -20,12 +20,14 @@ from assistant.storage.protocols import Store, TokenStore
 from assistant.storage.recorder import Recorder
 from assistant.suggest.rebuild import Rebuilder
 from assistant.suggest.registry import ShopRegistry
+from assistant.suggest.shop_learning import ShopLearner
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", ServiceMetrics)
 MODEL = web.AppKey("model", ModelWorker)
 INDEX = web.AppKey("index", ShopRegistry)  # shop → loaded suggester (LRU under a memory budget)
 REBUILDER = web.AppKey("rebuilder", Rebuilder)  # rebuild jobs
+LEARNER = web.AppKey("learner", ShopLearner)  # each shop's learning, refreshed from the store
 FIRST_START = web.AppKey("first_start", asyncio.Task)  # default shop imported and built, or loaded
 ENCODER = web.AppKey("encoder", QueryEncoder)
 MEMORY = web.AppKey("memory", Conversations)

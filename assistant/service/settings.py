@@ -94,6 +94,16 @@ class Settings:
             "reply, at most once per this many seconds"
         ),
     )
+    learning_refresh_s: float = field(
+        default=30.0,
+        metadata=_help(
+            "how often each loaded shop's learning (quick replies, priors) is recomputed from the store when it "
+            "has new evidence (0: never)"
+        ),
+    )
+    learning_days: int = field(
+        default=90, metadata=_help("days of a shop's records its learning reads (older evidence has decayed)")
+    )
     default_shop: str = field(
         default="demo", metadata=_help("the shop a request acts for when it names none (open mode, the README's curl)")
     )
@@ -264,6 +274,7 @@ class Settings:
             "redis_retry_s",
             "shops_memory_mb",
             "keep_snapshots",
+            "learning_days",
             "job_lease_s",
         )
         for name in positive:
@@ -277,6 +288,7 @@ class Settings:
             "rebuild_nice",
             "index_poll_s",
             "auto_approve_interval_s",
+            "learning_refresh_s",
         ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")

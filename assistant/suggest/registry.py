@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from assistant.learning.reranking import ShopLearning
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.retrieval.snapshot import SnapshotError
 from assistant.storage.protocols import ShopRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
@@ -77,6 +78,15 @@ class ShopRegistry:
         self.loads = 0
         self.evictions = 0
         self.problems: dict[str, str] = {}  # why a shop cannot be served (set by the start-up)
+        self._learning: dict[str, ShopLearning | None] = {}  # what each shop learned (refreshed from the store)
+
+    def set_learning(self, shop: str, learning: ShopLearning | None) -> None:
+        """Serve `shop` with what it learned (or nothing): its loaded suggester now, and every
+        snapshot swapped in later. Requests in flight finish on the suggester they hold."""
+        self._learning[shop] = learning
+        entry = self._loaded.get(shop)
+        if entry is not None:
+            entry.suggester = entry.suggester.with_learning(learning)
 
     def keep(self, shop: str, suggester: Suggester) -> None:
         """Serve `shop` with a suggester the caller owns (tests, an embedding program)."""
@@ -177,6 +187,8 @@ class ShopRegistry:
         return LoadedShop(suggester, version, snapshot_bytes(path))
 
     def _install(self, shop: str, entry: LoadedShop) -> None:
+        if shop in self._learning:
+            entry.suggester = entry.suggester.with_learning(self._learning[shop])
         self._loaded[shop] = entry
         self._loaded.move_to_end(shop)
         while self.loaded_bytes > self._budget:

@@ -1,0 +1,116 @@
+"""A shop's learning from its own records, as the service serves it (`reranking.ShopLearning`).
+
+* Quick replies: every customer turn of the shop's recorded conversations followed by a human
+  agent's reply (consecutive turns of one side joined, bots left out) is a chat pair;
+  `quick_replies.learn_quick_replies` picks the short replies its agents send most per slot.
+* Priors: the stored outcome of every agent reply (used, edited, or the suggestions passed
+  over) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
+  and bounded (`priors.ReplyPriors`). A suggestion used in the panel and then sent counts once:
+  evidence is kept per (conversation, customer message, entry), the strongest of both sources.
+
+Only the shop's own history goes in; the priors refuse another shop's evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.learning.acceptance import Outcome
+from assistant.learning.analytics import by_conversation
+from assistant.learning.priors import PriorRules, ReplyPriors
+from assistant.learning.quick_replies import ChatPair, QuickReplyRules, learn_quick_replies
+from assistant.learning.reply_outcomes import outcome
+from assistant.learning.reranking import ShopLearning
+from assistant.storage.records import ShopHistory
+
+_FEEDBACK_USES = {"use": 1.0, "send": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class LearningRules:
+    quick: QuickReplyRules = field(default_factory=QuickReplyRules)
+    priors: PriorRules = field(default_factory=PriorRules)
+
+
+def seconds(at: str) -> float:
+    """An ISO 8601 time as seconds since the epoch (UTC when it names no zone)."""
+    moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def chat_pairs(history: ShopHistory) -> list[ChatPair]:
+    """(customer turn, the agent's reply, first customer turn of the chat) from the records."""
+    pairs: list[ChatPair] = []
+    for messages in by_conversation(history.messages).values():
+        merged: list[tuple[str, str]] = []
+        for m in messages:
+            if m.role not in ("customer", "agent"):
+                continue
+            if merged and merged[-1][0] == m.role:
+                merged[-1] = (m.role, merged[-1][1] + " " + m.text)
+            else:
+                merged.append((m.role, m.text))
+        first = True
+        for (role, text), (next_role, reply) in itertools.pairwise(merged):
+            if role == "customer" and next_role == "agent":
+                pairs.append((text, reply, first))
+                first = False
+    return pairs
+
+
+def shop_priors(shop: str, history: ShopHistory, rules: PriorRules | None = None) -> ReplyPriors:
+    """The shop's priors from its stored reply outcomes and panel feedback (see the module doc)."""
+    rules = rules or PriorRules()
+    # (conversation, customer message, entry) -> [uses, dismissals, at]
+    evidence: dict[tuple[str, str, str], list[float]] = {}
+
+    def add(key: tuple[str, str, str], uses: float, dismissals: float, at: float) -> None:
+        found = evidence.setdefault(key, [0.0, 0.0, at])
+        found[0], found[1], found[2] = max(found[0], uses), max(found[1], dismissals), max(found[2], at)
+
+    weights = {Outcome.USED: 1.0, Outcome.EDITED: rules.edit_weight}
+    for o in history.outcomes:
+        at, kind = seconds(o.at), outcome(o)
+        for shown in o.shown:
+            entry = str(shown.get("entry_id", ""))
+            if entry and entry != o.entry_id:
+                add((o.conversation_id, o.customer_message_id, entry), 0.0, 1.0, at)
+        if o.entry_id and weights.get(kind):
+            add((o.conversation_id, o.customer_message_id, o.entry_id), weights[kind], 0.0, at)
+    for f in history.feedback:
+        if not f.entry_id:
+            continue
+        at = seconds(f.at)
+        key = (f.conversation_id, f.message_id, f.entry_id)
+        if f.action == "dismiss":
+            add(key, 0.0, 1.0, at)
+            continue
+        uses = _FEEDBACK_USES.get(f.action, rules.edit_weight if f.action == "edit" else 0.0)
+        if uses:
+            add(key, uses, 0.0, at)
+            for shown in f.shown:
+                entry = str(shown.get("entry_id", ""))
+                if entry and entry != f.entry_id:
+                    add((f.conversation_id, f.message_id, entry), 0.0, 1.0, at)
+    priors = ReplyPriors(shop, rules=rules)
+    for (_, _, entry), (uses, dismissals, at) in sorted(evidence.items(), key=lambda t: t[1][2]):
+        priors = priors.record(shop, entry, uses, dismissals, at)
+    return priors
+
+
+def learn_shop(
+    shop: str, history: ShopHistory, rules: LearningRules | None = None, clock: Callable[[], float] | None = None
+) -> ShopLearning | None:
+    """The shop's learning from `history` (its own records), or None when there is nothing to
+    learn yet (the ranker's order is served as is)."""
+    rules = rules or LearningRules()
+    quick = learn_quick_replies(chat_pairs(history), rules.quick)
+    priors = shop_priors(shop, history, rules.priors)
+    if not len(quick) and not priors.evidence:
+        return None
+    if clock is None:
+        return ShopLearning(quick, priors if priors.evidence else None)
+    return ShopLearning(quick, priors if priors.evidence else None, clock=clock)

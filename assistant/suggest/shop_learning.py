@@ -1,0 +1,89 @@
+"""`ShopLearner`: each loaded shop's learning, recomputed from the store when it has new evidence.
+
+The store holds the evidence (agents' replies, reply outcomes, the panel's feedback); a cheap
+marker (`RecordStore.evidence_marker`) says when it changed. A shop is relearned at most every
+`every_s` seconds, from its last `days` days of records, on a worker thread (the quick-reply
+cover and the priors are CPU work), and handed to the registry, which attaches it to the shop's
+suggester. Every replica reads the same store, so they converge; nothing lives only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from assistant.learning.shop_learning import learn_shop
+from assistant.storage.protocols import StoreError
+from assistant.storage.records import ShopHistory
+from assistant.suggest.registry import ShopRegistry
+
+log = logging.getLogger("assistant.suggest.learning")
+
+
+class EvidenceStore(Protocol):
+    async def evidence_marker(self, shop: str) -> str: ...
+
+    async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory: ...
+
+
+class ShopLearner:
+    """Keeps the registry's shops served with what they learned (see the module doc)."""
+
+    def __init__(
+        self,
+        store: EvidenceStore,
+        registry: ShopRegistry,
+        every_s: float,
+        days: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._every_s = every_s
+        self._days = days
+        self._clock = clock
+        self._markers: dict[str, str] = {}
+        self._at: dict[str, float] = {}
+        self.relearned = 0
+
+    async def refresh(self, shop: str, *, force: bool = False) -> bool:
+        """Relearn `shop` when its evidence changed (and, unless `force`, not within `every_s`
+        of the last time); True when it was relearned."""
+        if not force and self._clock() - self._at.get(shop, float("-inf")) < self._every_s:
+            return False
+        marker = await self._store.evidence_marker(shop)
+        if marker == self._markers.get(shop):
+            return False
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=self._days)).isoformat(timespec="milliseconds")
+        history = await self._store.history(shop, since)
+        learning = await asyncio.to_thread(learn_shop, shop, history)
+        self._registry.set_learning(shop, learning)
+        self._markers[shop], self._at[shop] = marker, self._clock()
+        self.relearned += 1
+        log.info(
+            "shop learning refreshed",
+            extra={
+                "shop": shop,
+                "quick_replies": 0 if learning is None else len(learning.quick),
+                "entries_with_priors": 0
+                if learning is None or learning.priors is None
+                else len(learning.priors.evidence),
+            },
+        )
+        return True
+
+    async def run(self) -> None:
+        """Every `every_s` seconds, relearn the loaded shops that have new evidence."""
+        if self._every_s <= 0:
+            return
+        while True:
+            for shop in list(self._registry.loaded()):
+                try:
+                    await self.refresh(shop)
+                except StoreError as exc:
+                    log.error("shop learning not refreshed", extra={"shop": shop, "problem": str(exc)})
+            await asyncio.sleep(self._every_s)

@@ -1,0 +1,90 @@
+"""The running service learns per shop from its own records (issue 9): what agents use moves the
+shop's ranking and no other shop's; the short replies its agents send become quick replies for
+an acknowledgement. The real app, the bundled model, the store; relearning is driven through the
+app's `ShopLearner` (the same call its refresh loop makes)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from assistant.service import keys
+from assistant.storage.records import FeedbackRecord
+from assistant.suggest.pipeline import EmotionReader, Suggester
+
+from .conftest import ClientFactory, make_settings
+from .helpers import suggest_body
+
+QUESTION = "快递几天能到"
+
+
+async def ask(client: TestClient[Any, Any], shop: str, text: str, conversation: str = "") -> list[dict[str, Any]]:
+    conversation = conversation or f"c-{uuid.uuid4().hex}"
+    body = suggest_body(text, shop=shop, conversation_id=conversation, message_id=f"m-{uuid.uuid4().hex}", k=5)
+    response = await client.post("/v1/suggest", json=body)
+    assert response.status == 200, await response.text()
+    suggestions: list[dict[str, Any]] = (await response.json())["suggestions"]
+    return suggestions
+
+
+async def started(make_client: ClientFactory, service_suggester: Suggester, detector: EmotionReader) -> Any:
+    other = Suggester(service_suggester.ranker, detector, service_suggester.threshold)
+    settings = make_settings(learning_refresh_s=0)  # no loop: the test relearns when it means to
+    return await make_client(settings, suggesters={"other": other})
+
+
+async def test_used_suggestions_rise_in_their_shop_only(
+    make_client: ClientFactory, service_suggester: Suggester, service_detector: EmotionReader
+) -> None:
+    client = await started(make_client, service_suggester, service_detector)
+    before = await ask(client, "demo", QUESTION)
+    gaps = [(before[i - 1]["score"] - before[i]["score"], i) for i in range(1, len(before))]
+    gap, rank = min(gaps)
+    assert gap < 0.04  # within what the priors may move (cap 0.05)
+    target = before[rank]["entry_id"]
+    shown = tuple({"entry_id": s["entry_id"], "rank": n, "score": s["score"]} for n, s in enumerate(before, 1))
+    uses = [
+        FeedbackRecord(uuid.uuid4().hex, "demo", f"fb-{n}", f"m-{n}", "use", "v", agent="小王",
+                       entry_id=target, rank=rank + 1, score=before[rank]["score"], shown=shown)
+        for n in range(6)
+    ]  # fmt: skip
+    await client.app[keys.RECORDER].record(*uses)
+    other_before = await ask(client, "other", QUESTION)
+    learner = client.app[keys.LEARNER]
+    assert await learner.refresh("demo", force=True)
+    assert not await learner.refresh("demo", force=True)  # no new evidence: nothing recomputed
+    after = await ask(client, "demo", QUESTION)
+    assert [s["entry_id"] for s in after].index(target) < rank
+    await learner.refresh("other", force=True)
+    assert [s["entry_id"] for s in await ask(client, "other", QUESTION)] == [s["entry_id"] for s in other_before]
+
+
+async def test_agents_short_replies_become_quick_replies_for_an_acknowledgement(
+    make_client: ClientFactory, service_suggester: Suggester, service_detector: EmotionReader
+) -> None:
+    client = await started(make_client, service_suggester, service_detector)
+    closing = "好的亲，还有什么可以帮您的吗"
+    assert closing not in [s["text"] for s in await ask(client, "demo", "好的")]
+    for n in range(3):
+        conversation = f"ack-{uuid.uuid4().hex}"
+        await ask(client, "demo", QUESTION, conversation)
+        answer = {"id": f"q{n}", "text": f"亲，一般{n + 2}天能到哦", "sender": "agent"}
+        body = {"shop": "demo", "conversation_id": conversation, "message": answer}
+        assert (await client.post("/v1/suggest", json=body)).status == 200
+        await ask(client, "demo", "好的", conversation)
+        body = {
+            "shop": "demo",
+            "conversation_id": conversation,
+            "message": {"id": f"a{n}", "text": closing, "sender": "agent"},
+        }
+        assert (await client.post("/v1/suggest", json=body)).status == 200
+    assert await client.app[keys.LEARNER].refresh("demo", force=True)
+    conversation = f"ack-{uuid.uuid4().hex}"
+    await ask(client, "demo", QUESTION, conversation)
+    first = (await ask(client, "demo", "好的", conversation))[0]
+    assert first["text"] == closing and "quick_reply" in first["tags"]
+    assert (await ask(client, "demo", QUESTION))[0]["text"] != closing  # a question keeps its answers first
+    await client.app[keys.LEARNER].refresh("other", force=True)
+    assert closing not in [s["text"] for s in await ask(client, "other", "好的")]
