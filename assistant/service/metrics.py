@@ -40,6 +40,12 @@ class ServiceMetrics:
             "huashu_batch_size", "query texts per model call", buckets=_BATCH_BUCKETS, registry=r
         )
         self.queue_depth = Gauge("huashu_queue_depth", "query texts waiting for the model", registry=r)
+        self.queue_tokens = Gauge(
+            "huashu_queue_tokens",
+            "tokens of query texts queued or being encoded, by lane (short, long)",
+            ["lane"],
+            registry=r,
+        )
         self.rejected = Counter("huashu_rejected_total", "requests answered 429 because the queue was full", registry=r)
         self.timeouts = Counter("huashu_timeouts_total", "requests that ran past their deadline", registry=r)
         self.cache_hits = Counter("huashu_embedding_cache_hits_total", "query texts served from the cache", registry=r)

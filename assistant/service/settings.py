@@ -167,10 +167,25 @@ class Settings:
         default=True,
         metadata=_help("micro-batch concurrent requests (false: one model call per request, no queue)"),
     )
-    queue_max: int = field(
-        default=16,
-        metadata=_help("query texts waiting for the model before new requests answer 429"),
+    queue_tokens: int = field(
+        default=1024,
+        metadata=_help(
+            "tokens of short texts queued or being encoded before a request that needs more answers 429 "
+            "(a text costs the tokens the model reads for it, at most 512)"
+        ),
     )
+    long_text_tokens: int = field(
+        default=128,
+        metadata=_help(
+            "texts costing more tokens than this are encoded in the long lane, on their own model thread at "
+            "a lower CPU priority, so short texts never wait behind them (0: one lane for all)"
+        ),
+    )
+    long_queue_tokens: int = field(
+        default=1024,
+        metadata=_help("tokens of long texts queued or being encoded before a request that needs more answers 429"),
+    )
+    long_lane_nice: int = field(default=10, metadata=_help("CPU niceness added to the long lane's model thread"))
     retry_after_s: int = field(default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds"))
     request_timeout_s: float = field(default=5.0, metadata=_help("per-request deadline for encoding and ranking"))
     embedding_cache_size: int = field(
@@ -264,7 +279,8 @@ class Settings:
             "max_upload_bytes",
             "body_timeout_s",
             "batch_max_size",
-            "queue_max",
+            "queue_tokens",
+            "long_queue_tokens",
             "request_timeout_s",
             "conversations_max",
             "conversation_turns",
@@ -289,6 +305,8 @@ class Settings:
             "index_poll_s",
             "auto_approve_interval_s",
             "learning_refresh_s",
+            "long_text_tokens",
+            "long_lane_nice",
         ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")

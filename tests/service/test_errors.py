@@ -118,7 +118,9 @@ async def test_unexpected_failure_is_a_500_without_traceback(make_client: Client
 
 
 async def test_full_queue_answers_429_at_once(make_client: ClientFactory, model_worker: Any) -> None:
-    client = await make_client(make_settings(queue_max=2, batch_max_size=1))
+    texts = [f"第{i}件商品有货吗" for i in range(6)]
+    cost = max(model_worker.embedder.query_tokens(t) for t in texts)
+    client = await make_client(make_settings(queue_tokens=3 * cost, batch_max_size=1))
     gate = threading.Event()
     blocker = model_worker.submit(gate.wait)  # the model thread is busy until the gate opens
     try:
@@ -126,12 +128,12 @@ async def test_full_queue_answers_429_at_once(make_client: ClientFactory, model_
             asyncio.ensure_future(
                 client.post(
                     "/v1/suggest",
-                    json=suggest_body(f"第{i}件商品有货吗", conversation_id=f"q{i}"),
+                    json=suggest_body(text, conversation_id=f"q{i}"),
                 )
             )
-            for i in range(6)
+            for i, text in enumerate(texts)
         ]
-        # At most 1 text in the model call and 2 queued: the other 3 are refused at once.
+        # Tokens for 3 texts outstanding (1 in the model call, 2 queued): the other 3 are refused at once.
         done: set[asyncio.Future[Any]] = set()
         pending = set(tasks)
         while len(done) < 3:
