@@ -185,7 +185,13 @@ class Settings:
         default=1024,
         metadata=_help("tokens of long texts queued or being encoded before a request that needs more answers 429"),
     )
-    long_lane_nice: int = field(default=10, metadata=_help("CPU niceness added to the long lane's model thread"))
+    long_lane_nice: int = field(
+        default=0,
+        metadata=_help(
+            "CPU niceness added to the long lane's model thread (on a shared host it also yields to other "
+            "processes: at 10 a 512-token text passed the request deadline on a loaded machine)"
+        ),
+    )
     retry_after_s: int = field(default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds"))
     request_timeout_s: float = field(default=5.0, metadata=_help("per-request deadline for encoding and ranking"))
     embedding_cache_size: int = field(
