@@ -77,7 +77,7 @@ def long_lane_gate(model_worker: ModelWorker) -> Any:
 async def test_short_texts_do_not_wait_behind_long_ones_and_a_full_long_lane_answers_429(
     make_client: ClientFactory, long_lane_gate: threading.Event
 ) -> None:
-    client: TestClient[Any, Any] = await make_client(make_settings(long_queue_tokens=600))
+    client: TestClient[Any, Any] = await make_client(make_settings(long_queue_tokens=600, request_timeout_s=120))
     encoder = client.app[keys.ENCODER]
     long = asyncio.ensure_future(client.post("/v1/suggest", json=suggest_body(LONG, conversation_id="hostile-1")))
     while encoder.long.outstanding == 0:  # admitted to the long lane (the lane was idle)
@@ -106,7 +106,9 @@ async def test_short_texts_do_not_wait_behind_long_ones_and_a_full_long_lane_ans
 async def test_with_one_lane_a_long_text_costs_the_short_lanes_budget(
     make_client: ClientFactory, model_worker: ModelWorker
 ) -> None:
-    client: TestClient[Any, Any] = await make_client(make_settings(long_text_tokens=0, queue_tokens=600))
+    client: TestClient[Any, Any] = await make_client(
+        make_settings(long_text_tokens=0, queue_tokens=600, request_timeout_s=120)
+    )
     encoder = client.app[keys.ENCODER]
     gate = threading.Event()
     blocker = model_worker.submit(gate.wait)
