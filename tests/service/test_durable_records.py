@@ -29,7 +29,9 @@ async def send(client: TestClient[Any, Any], conversation: str, n: int) -> tuple
 
 
 def hold_write_lock(path: Path) -> sqlite3.Connection:
-    holder = sqlite3.connect(path, isolation_level=None)
+    """Another process's write lock on the file. Taken off the event loop: the service may be
+    inside a write of its own (its start-up's), which needs the loop to commit."""
+    holder = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     return holder
 
@@ -37,7 +39,7 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
 async def test_a_locked_database_delays_answers_and_loses_nothing(make_client: ClientFactory, tmp_path: Path) -> None:
     db = tmp_path / "records.db"
     client = await make_client(make_settings(database_url=f"sqlite:///{db}", request_timeout_s=10.0))
-    holder = hold_write_lock(db)
+    holder = await asyncio.to_thread(hold_write_lock, db)
     requests = [asyncio.ensure_future(send(client, "locked", n)) for n in range(30)]
     await asyncio.sleep(3)
     assert not any(r.done() for r in requests)  # none answered while its record cannot be written
@@ -72,7 +74,7 @@ async def test_past_the_deadline_the_answer_is_503_and_the_loss_is_counted(
     _, status, first = await send(client, "late", 0)
     assert status == 200
     per_request = 2 + len(first["suggestions"])  # the message, what was answered, each suggestion shown
-    holder = hold_write_lock(db)
+    holder = await asyncio.to_thread(hold_write_lock, db)
     try:
         answers = await asyncio.gather(*(send(client, "late", n) for n in range(1, 9)))
     finally:
