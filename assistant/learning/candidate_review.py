@@ -17,14 +17,14 @@ from typing import Any, Protocol
 from assistant.knowledge.files import check_rows
 from assistant.learning.shop_candidates import (
     APPROVED_FILE,
+    DECISIONS,
     CandidateFaq,
     ShopCandidate,
     candidate_faq_row,
+    decisions_of,
     shop_candidates,
 )
 from assistant.storage.protocols import KnowledgeRow, KnowledgeStore, RecordStore, ShopStore, StoreError, UnknownShop
-
-DECISIONS = "candidate_decisions"  # the shop setting holding the decisions
 
 
 class ReviewStore(ShopStore, KnowledgeStore, RecordStore, Protocol):
@@ -57,8 +57,7 @@ async def _decisions(store: ReviewStore, shop: str) -> dict[str, str]:
     record = await store.shop(shop)
     if record is None:
         raise UnknownShop(f"no shop {shop!r}")
-    raw = record.settings.get(DECISIONS, {})
-    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    return decisions_of(record.settings)
 
 
 async def list_candidates(
@@ -69,7 +68,7 @@ async def list_candidates(
     decisions = await _decisions(store, shop)
     history = await store.history(shop, since_days(days))
     texts = {entry.id: entry.reply for entry in check_rows(await store.knowledge_rows(shop)).entries}
-    return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions)
+    return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions, knowledge_texts=texts.values())
 
 
 async def _pending(store: ReviewStore, shop: str, candidate: str, days: int) -> ShopCandidate:

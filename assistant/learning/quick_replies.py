@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +102,11 @@ ChatPair = tuple[str, str, bool]
 """(customer turn, the agent's reply, is it the chat's first customer turn)."""
 
 
-def learn_quick_replies(pairs: Iterable[ChatPair], rules: QuickReplyRules | None = None) -> QuickReplies:
-    """Quick replies per slot from a shop's chat pairs."""
+def learn_quick_replies(
+    pairs: Iterable[ChatPair], rules: QuickReplyRules | None = None, withheld: Collection[str] = ()
+) -> QuickReplies:
+    """Quick replies per slot from a shop's chat pairs; a reply whose characters
+    (`reply_chars`) are in `withheld` is counted in its slot's total but never offered."""
     rules = rules or QuickReplyRules()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, Counter[str]] = defaultdict(Counter)
@@ -112,7 +115,7 @@ def learn_quick_replies(pairs: Iterable[ChatPair], rules: QuickReplyRules | None
         if not key:
             continue
         counts[slot_of(customer, first)][key] += 1  # every reply counts in the slot's total, long ones too
-        if len(key) <= rules.max_chars and not _PLACEHOLDER.search(reply):
+        if len(key) <= rules.max_chars and key not in withheld and not _PLACEHOLDER.search(reply):
             forms[key][reply.strip()] += 1
     by_slot: dict[str, tuple[QuickReply, ...]] = {}
     for slot, replies in counts.items():

@@ -15,7 +15,7 @@ says where it came from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,15 @@ from assistant.storage.records import ShopHistory, SuggestionRecord
 APPROVED_FILE = "faq/approved_replies.yaml"  # where approved candidates are written
 APPROVED_CATEGORY = "客服回复（审核通过）"
 REASONS = {"unanswerable": "agents' reply where nothing answered", "heavy_edit": "agents' heavy edit of a suggestion"}
+
+
+DECISIONS = "candidate_decisions"  # the shop setting holding the admins' decisions: id → status
+
+
+def decisions_of(settings: Mapping[str, Any]) -> dict[str, str]:
+    """A shop's decisions on its candidates (candidate id → `approved` / `rejected`)."""
+    raw = settings.get(DECISIONS, {})
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def candidate_id(reply: str) -> str:
@@ -92,16 +101,20 @@ def shop_candidates(
     entry_texts: Mapping[str, str],
     decisions: Mapping[str, str] | None = None,
     rules: CandidateRules | None = None,
+    knowledge_texts: Iterable[str] | None = None,
 ) -> list[ShopCandidate]:
-    """The shop's candidates (most sent first), without those whose reply is already known;
-    `decisions` maps a candidate id to `approved` or `rejected`."""
+    """The shop's candidates (most sent first), without those whose reply is already in the
+    knowledge (`knowledge_texts`; all of `entry_texts` when not given). `entry_texts` also holds
+    what was shown beside the knowledge (learned quick replies): a reply the service learned
+    to offer stays a candidate until it is published. `decisions` maps a candidate id to
+    `approved` or `rejected`."""
     decisions = decisions or {}
     events = reply_events(history, entry_texts)
     seen: dict[str, list[tuple[str, str]]] = {}
     for event, conversation, at in events:
         seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
-    known = {reply_chars(text) for text in entry_texts.values()}
-    found: list[Candidate] = collect_candidates(e for e, _, _ in events)
+    known = {reply_chars(text) for text in (entry_texts.values() if knowledge_texts is None else knowledge_texts)}
+    found: list[Candidate] = collect_candidates((e for e, _, _ in events), rules)
     out = []
     for c in found:
         key = reply_chars(c.reply)

@@ -3,6 +3,8 @@
 * Quick replies: every customer turn of the shop's recorded conversations followed by a human
   agent's reply (consecutive turns of one side joined, bots left out) is a chat pair;
   `quick_replies.learn_quick_replies` picks the short replies its agents send most per slot.
+  A reply whose candidate an admin decided is not offered as a quick reply: approved, it is
+  served from the knowledge as the admin published it (perhaps edited); rejected, not at all.
 * Priors: the stored outcome of every agent reply (used, edited, or the suggestions passed
   over) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
   and bounded (`priors.ReplyPriors`). A suggestion used in the panel and then sent counts once:
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from assistant.learning.acceptance import Outcome
@@ -24,6 +26,8 @@ from assistant.learning.priors import PriorRules, ReplyPriors
 from assistant.learning.quick_replies import ChatPair, QuickReplyRules, learn_quick_replies
 from assistant.learning.reply_outcomes import outcome
 from assistant.learning.reranking import ShopLearning
+from assistant.learning.shop_candidates import candidate_id
+from assistant.learning.similarity import reply_chars
 from assistant.storage.records import ShopHistory
 
 _FEEDBACK_USES = {"use": 1.0, "send": 1.0}
@@ -102,12 +106,19 @@ def shop_priors(shop: str, history: ShopHistory, rules: PriorRules | None = None
 
 
 def learn_shop(
-    shop: str, history: ShopHistory, rules: LearningRules | None = None, clock: Callable[[], float] | None = None
+    shop: str,
+    history: ShopHistory,
+    rules: LearningRules | None = None,
+    clock: Callable[[], float] | None = None,
+    decided: Collection[str] = (),
 ) -> ShopLearning | None:
     """The shop's learning from `history` (its own records), or None when there is nothing to
-    learn yet (the ranker's order is served as is)."""
+    learn yet (the ranker's order is served as is). `decided`: ids of the candidate replies an
+    admin approved or rejected (`shop_candidates.candidate_id`), never offered as quick replies."""
     rules = rules or LearningRules()
-    quick = learn_quick_replies(chat_pairs(history), rules.quick)
+    pairs = chat_pairs(history)
+    withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}
+    quick = learn_quick_replies(pairs, rules.quick, withheld)
     priors = shop_priors(shop, history, rules.priors)
     if not len(quick) and not priors.evidence:
         return None

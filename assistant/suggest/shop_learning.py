@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from assistant.learning.shop_candidates import decisions_of
 from assistant.learning.shop_learning import learn_shop
-from assistant.storage.protocols import StoreError
+from assistant.storage.protocols import ShopRecord, StoreError
 from assistant.storage.records import ShopHistory
 from assistant.suggest.registry import ShopRegistry
 
@@ -26,6 +27,8 @@ log = logging.getLogger("assistant.suggest.learning")
 
 class EvidenceStore(Protocol):
     async def evidence_marker(self, shop: str) -> str: ...
+
+    async def shop(self, shop: str) -> ShopRecord | None: ...
 
     async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory: ...
 
@@ -55,12 +58,15 @@ class ShopLearner:
         of the last time); True when it was relearned."""
         if not force and self._clock() - self._at.get(shop, float("-inf")) < self._every_s:
             return False
-        marker = await self._store.evidence_marker(shop)
+        record = await self._store.shop(shop)
+        decided = frozenset(decisions_of(record.settings)) if record is not None else frozenset()
+        # an admin's decision on a candidate changes what is offered, as new evidence does
+        marker = f"{await self._store.evidence_marker(shop)}|{','.join(sorted(decided))}"
         if marker == self._markers.get(shop):
             return False
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=self._days)).isoformat(timespec="milliseconds")
         history = await self._store.history(shop, since)
-        learning = await asyncio.to_thread(learn_shop, shop, history)
+        learning = await asyncio.to_thread(learn_shop, shop, history, None, None, decided)
         self._registry.set_learning(shop, learning)
         self._markers[shop], self._at[shop] = marker, self._clock()
         self.relearned += 1

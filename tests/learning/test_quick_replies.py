@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.learning.quick_replies import OPENING, QuickReplyRules, learn_quick_replies
+from assistant.learning.similarity import reply_chars
 
 PAIRS = [
     *[("好的", "请问还有其他可以帮到您的吗?", False)] * 6,
@@ -31,3 +32,11 @@ def test_rules_bound_length_and_count() -> None:
     quick = learn_quick_replies(PAIRS, QuickReplyRules(max_chars=8, min_count=5))
     assert [q.text for q in quick.by_slot.get("acknowledgement", ())] == []
     assert len(learn_quick_replies(PAIRS, QuickReplyRules(per_slot=1))) == 3
+
+
+def test_a_withheld_reply_counts_in_its_slot_but_is_never_offered() -> None:
+    withheld = {reply_chars("请问还有其他可以帮到您的吗?")}
+    ack = learn_quick_replies(PAIRS, withheld=withheld).by_slot["acknowledgement"]
+    # the other wording (a reply of its own) may stand in; the withheld one is never offered
+    assert [q.text for q in ack] == ["亲，不客气哦，祝您生活愉快", "请问还有其他还可以帮到您的吗"]
+    assert ack[0].of == 23  # the withheld replies still count in the slot's total

@@ -16,6 +16,7 @@ the shop's rebuild (`job` in the answer), so the entry is served once that job i
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -33,11 +34,13 @@ from assistant.service.auth import authenticate
 from assistant.service.auto_approval import RULE_DAYS, SETTING, auto_approve_rule
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
-from assistant.storage.protocols import UnknownShop
+from assistant.storage.protocols import StoreError, UnknownShop
 from assistant.suggest.registry import ShopNotReady
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Days = Annotated[int, msgspec.Meta(ge=1, le=365, description="the window the candidate was listed from")]
+log = logging.getLogger("assistant.service.admin.candidates")
+
 T = TypeVar("T")
 STATUSES = ("pending", "approved", "rejected", "all")
 
@@ -158,6 +161,15 @@ async def _shown_texts(request: web.Request, shop: str) -> dict[str, str]:
     return entry_texts(suggester)
 
 
+async def relearn(request: web.Request, shop: str) -> None:
+    """A decision changes what the shop's learning offers (a decided reply is no quick reply):
+    this process relearns now, other replicas on their next refresh."""
+    try:
+        await request.config_dict[keys.LEARNER].refresh(shop, force=True)
+    except StoreError as exc:
+        log.error("shop learning not refreshed", extra={"shop": shop, "problem": str(exc)})
+
+
 async def list_candidates(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
@@ -193,6 +205,7 @@ async def approve(request: web.Request) -> web.Response:
         raise Unprocessable.on("answer", str(exc)) from None
     except KnowledgeError as exc:
         raise Unprocessable(exc.problems[0], [FieldError("body", p) for p in exc.problems]) from None
+    await relearn(request, shop)
     job = await rebuild_soon(request, shop)
     return json_bytes(ApprovedResponse(True, shop, [_approved(done)], job), status=201)
 
@@ -205,6 +218,7 @@ async def reject(request: web.Request) -> web.Response:
         found = await review.reject(request.config_dict[keys.STORE], shop, request.match_info["candidate"], body.days)
     except (review.UnknownCandidate, review.AlreadyDecided) as exc:
         raise _decision_error(exc) from None
+    await relearn(request, shop)
     return json_bytes(RejectedResponse(True, shop, _out(found)))
 
 
@@ -217,6 +231,8 @@ async def auto_approve(request: web.Request) -> web.Response:
         done = await review.auto_approve(request.config_dict[keys.STORE], shop, body.agents, body.days)
     except KnowledgeError as exc:
         raise Unprocessable(exc.problems[0], [FieldError("body", p) for p in exc.problems]) from None
+    if done:
+        await relearn(request, shop)
     job = await rebuild_soon(request, shop) if done else None
     return json_bytes(ApprovedResponse(True, shop, [_approved(a) for a in done], job))
 
