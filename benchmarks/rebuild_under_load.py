@@ -11,7 +11,10 @@ case; a normal rebuild embeds only the changed ones) and the traffic is measured
 is done. Both modes run on the same index folder, one after the other.
 
     PYTHONPATH=. python benchmarks/rebuild_under_load.py [--clients 4] [--pause-s 0.2] [--idle-s 20]
-        [--modes process,inline] [--work DIR]
+        [--modes process,inline] [--work DIR] [--max-rebuild-s 600]
+
+`--max-rebuild-s` caps the measured rebuild phase: a run cut there reports the job's state and
+progress (the share of texts embedded) with the latencies measured so far.
 """
 
 from __future__ import annotations
@@ -102,7 +105,9 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: float, pause_s: float) -> dict[str, object]:
+async def run_mode(
+    work: Path, mode: str, token: str, clients: int, idle_s: float, pause_s: float, max_rebuild_s: float
+) -> dict[str, object]:
     port = 18000 + os.getpid() % 1000
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -118,7 +123,7 @@ async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: floa
             started = time.perf_counter()
             async with session.post(f"{base}/v1/admin/shops/demo/rebuild", headers=headers) as response:
                 job = (await response.json())["job"]
-            while job["state"] not in ("done", "failed"):
+            while job["state"] not in ("done", "failed") and time.perf_counter() - started < max_rebuild_s:
                 await asyncio.sleep(0.5)
                 async with session.get(f"{base}/v1/admin/jobs/{job['id']}", headers=headers) as response:
                     job = (await response.json())["job"]
@@ -128,7 +133,8 @@ async def run_mode(work: Path, mode: str, token: str, clients: int, idle_s: floa
             await asyncio.gather(*tasks)
     idle, during = traffic.latencies.get("idle", []), traffic.latencies.get("rebuild", [])
     return {
-        "mode": mode, "job": job["state"], "rebuild_s": round(rebuild_s, 1), "clients": clients, "pause_s": pause_s,
+        "mode": mode, "job": job["state"], "progress": job["progress"], "rebuild_s": round(rebuild_s, 1),
+        "clients": clients, "pause_s": pause_s, "load_average": os.getloadavg(),
         "idle": {"requests": len(idle), "failures": traffic.failures.get("idle", 0),
                  "p50_ms": pct(idle, 0.5), "p99_ms": pct(idle, 0.99)},
         "during_rebuild": {"requests": len(during), "failures": traffic.failures.get("rebuild", 0),
@@ -144,6 +150,7 @@ async def main() -> None:
     parser.add_argument("--modes", default="process,inline")
     parser.add_argument("--pause-s", type=float, default=0.2, help="each client's pause between requests")
     parser.add_argument("--work", type=Path, default=None, help="keep the index here (reused between runs)")
+    parser.add_argument("--max-rebuild-s", type=float, default=600.0, help="stop measuring a rebuild after this")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="huashu-rebuild-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -160,7 +167,8 @@ async def main() -> None:
     finally:
         await store.close()
     results = [
-        await run_mode(work, mode, token, args.clients, args.idle_s, args.pause_s) for mode in args.modes.split(",")
+        await run_mode(work, mode, token, args.clients, args.idle_s, args.pause_s, args.max_rebuild_s)
+        for mode in args.modes.split(",")
     ]
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
