@@ -9,6 +9,7 @@ of the last `days` days (`shop_candidates`); a decision is kept in the shop's se
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ async def list_candidates(
     `extra_texts`: texts of suggestions shown that are not knowledge rows (quick replies)."""
     decisions = await _decisions(store, shop)
     history = await store.history(shop, since_days(days))
-    texts = {entry.id: entry.reply for entry in check_rows(await store.knowledge_rows(shop)).entries}
+    # parsing the shop's whole knowledge is CPU work: off the event loop
+    checked = await asyncio.to_thread(check_rows, await store.knowledge_rows(shop))
+    texts = {entry.id: entry.reply for entry in checked.entries}
     return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions, knowledge_texts=texts.values())
 
 
@@ -93,7 +96,7 @@ async def _publish(store: ReviewStore, shop: str, found: ShopCandidate, chosen: 
     data = candidate_faq_row(found, chosen)
     rows = await store.knowledge_rows(shop)
     row = KnowledgeRow(APPROVED_FILE, -1, str(data["id"]), data)  # -1: appended to the file
-    check_rows([*[r for r in rows if r.entry_id != row.entry_id], row])
+    await asyncio.to_thread(check_rows, [*[r for r in rows if r.entry_id != row.entry_id], row])
     revision = await store.put_row(shop, row)
     await _decide(store, shop, found.id, "approved")
     return Approved(found, data, APPROVED_FILE, revision)

@@ -25,21 +25,25 @@ def database(backend: str, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'records.db'}" if backend == "sqlite" else POSTGRES_URL
 
 
-async def customer(client: TestClient[Any, Any], conversation: str, message_id: str, text: str) -> list[dict[str, Any]]:
+async def customer(
+    client: TestClient[Any, Any], conversation: str, message_id: str, text: str, headers: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     response = await client.post(
-        "/v1/suggest", json=suggest_body(text, conversation_id=conversation, message_id=message_id)
+        "/v1/suggest", json=suggest_body(text, conversation_id=conversation, message_id=message_id), headers=headers
     )
     assert response.status == 200, await response.text()
     suggestions: list[dict[str, Any]] = (await response.json())["suggestions"]
     return suggestions
 
 
-async def agent(client: TestClient[Any, Any], conversation: str, message_id: str, text: str) -> None:
+async def agent(
+    client: TestClient[Any, Any], conversation: str, message_id: str, text: str, headers: dict[str, str] | None = None
+) -> None:
     body = {
         "conversation_id": conversation,
         "message": {"id": message_id, "text": text, "sender": "agent"},
     }
-    response = await client.post("/v1/suggest", json=body)
+    response = await client.post("/v1/suggest", json=body, headers=headers)
     assert response.status == 200, await response.text()
 
 
@@ -47,15 +51,21 @@ async def agent(client: TestClient[Any, Any], conversation: str, message_id: str
 async def test_each_agent_reply_stores_its_outcome(make_client: ClientFactory, tmp_path: Path, backend: str) -> None:
     client = await make_client(make_settings(database_url=database(backend, tmp_path)))
     store = client.app[keys.STORE]
+    # an agent token of its own: a shared PostgreSQL database may hold other tests' tokens, and
+    # with any token in the store open access ends
+    if await store.shop("demo") is None:  # the app serves the session's snapshot; tokens need the shop row
+        await store.create_shop("demo", "demo")
+    _, token = await store.create_token("demo", "agent")
+    auth = {"Authorization": f"Bearer {token}"}
     conversation = f"c-{uuid.uuid4().hex}"
-    shown = await customer(client, conversation, "m1", "快递几天能到")
-    await agent(client, conversation, "a1", shown[1]["text"])  # the second suggestion, as is
-    shown2 = await customer(client, conversation, "m2", "可以开发票吗")
+    shown = await customer(client, conversation, "m1", "快递几天能到", auth)
+    await agent(client, conversation, "a1", shown[1]["text"], auth)  # the second suggestion, as is
+    shown2 = await customer(client, conversation, "m2", "可以开发票吗", auth)
     edited = shown2[0]["text"][: len(shown2[0]["text"]) * 2 // 3] + "，有问题随时找我哦"
-    await agent(client, conversation, "a2", edited)
-    await customer(client, conversation, "m3", "退货运费谁出")
-    await agent(client, conversation, "a3", "亲，我帮您转给售后同事处理一下")
-    await agent(client, conversation, "a4", "[图片]")  # still the suggestions of m3
+    await agent(client, conversation, "a2", edited, auth)
+    await customer(client, conversation, "m3", "退货运费谁出", auth)
+    await agent(client, conversation, "a3", "亲，我帮您转给售后同事处理一下", auth)
+    await agent(client, conversation, "a4", "[图片]", auth)  # still the suggestions of m3
 
     used, changed, ignored, other = await store.outcomes("demo", conversation)
     assert (used.message_id, used.customer_message_id, used.outcome) == ("a1", "m1", "used")

@@ -31,7 +31,7 @@ async def test_authorised_requests_generated_from_openapi_never_fail(make_admin:
         for op in (r.ok() for r in schema.get_all_operations())
         if op.path not in SKIPPED and not op.path.endswith((".js", ".css"))
     ]
-    per_operation = max(5, int(4000 * SCALE / (2 * len(operations))))
+    per_operation = max(5, int(2000 * SCALE / (2 * len(operations))))
     requests: list[tuple[str, Any]] = []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -55,7 +55,7 @@ async def test_authorised_requests_generated_from_openapi_never_fail(make_admin:
     await send_all(requests, outcomes, send)
     statuses = dict(outcomes.statuses)
     print(f"\nauthorised openapi fuzz: {len(requests)} requests over {len(operations)} operations: {statuses}")
-    assert len(requests) >= int(1500 * SCALE)
+    assert len(requests) >= int(1000 * SCALE)
     assert not outcomes.failures, outcomes.failures[:10]
     # the token was taken: most answers are about the input, not about who is calling
     assert outcomes.statuses[401] + outcomes.statuses[403] < len(requests) / 4, json.dumps(statuses)
