@@ -87,6 +87,16 @@ async def send_all(requests: list[tuple[str, Any]], outcomes: Outcomes, send: An
     await asyncio.gather(*(one(what, item) for what, item in requests))
 
 
+def openapi_requests(operations: list[Any], per_operation: int) -> list[tuple[str, Any]]:
+    """`per_operation` valid and as many invalid schemathesis cases of each operation, named."""
+    requests: list[tuple[str, Any]] = []
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            cases = generate(operation.as_strategy(generation_mode=mode), per_operation)
+            requests += [(f"{operation.method.upper()} {operation.path} ({mode.value})", c) for c in cases]
+    return requests
+
+
 def case_body(case: Any) -> bytes | None:
     body = case.body
     if body is None or type(body).__name__ == "NotSet":
@@ -104,12 +114,7 @@ async def test_requests_generated_from_openapi_never_fail(client: TestClient[Any
     # A live stream (server-sent events) never ends by design: not a hang, and not fuzzed here.
     streams = {path for path, item in document["paths"].items() if "event-stream" in json.dumps(item)}
     operations = [op for op in (r.ok() for r in schema.get_all_operations()) if op.path not in streams]
-    per_operation = max(5, int(8000 * SCALE / (2 * len(operations))))
-    requests: list[tuple[str, Any]] = []
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            cases = generate(operation.as_strategy(generation_mode=mode), per_operation)
-            requests += [(f"{operation.method.upper()} {operation.path} ({mode.value})", c) for c in cases]
+    requests = openapi_requests(operations, max(5, int(8000 * SCALE / (2 * len(operations)))))
 
     async def send(case: Any, outcomes: Outcomes, what: str) -> None:
         headers = {str(k): str(v) for k, v in (case.headers or {}).items()}

@@ -11,9 +11,8 @@ import json
 from typing import Any
 
 import schemathesis
-from schemathesis import GenerationMode
 
-from ..test_fuzz import SCALE, Outcomes, case_body, generate, send_all
+from ..test_fuzz import SCALE, Outcomes, case_body, openapi_requests, send_all
 from .conftest import AdminFactory
 
 # Paths whose answers are not about input: a live stream never ends by design, and the pages and
@@ -31,12 +30,7 @@ async def test_authorised_requests_generated_from_openapi_never_fail(make_admin:
         for op in (r.ok() for r in schema.get_all_operations())
         if op.path not in SKIPPED and not op.path.endswith((".js", ".css"))
     ]
-    per_operation = max(5, int(2000 * SCALE / (2 * len(operations))))
-    requests: list[tuple[str, Any]] = []
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            cases = generate(operation.as_strategy(generation_mode=mode), per_operation)
-            requests += [(f"{operation.method.upper()} {operation.path} ({mode.value})", c) for c in cases]
+    requests = openapi_requests(operations, max(5, int(2000 * SCALE / (2 * len(operations)))))
     token = {"Authorization": f"Bearer {admin.admin}"}
 
     async def send(case: Any, outcomes: Outcomes, what: str) -> None:
