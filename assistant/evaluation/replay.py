@@ -36,7 +36,7 @@ from assistant.evaluation.datasets import ChatSession
 from assistant.knowledge.harvest import Harvest, entries_from_harvest, harvest_sessions, reply_key
 from assistant.knowledge.loader import KnowledgeBase
 from assistant.learning.acceptance import Shown, match_reply
-from assistant.learning.hit_rates import HitRates, fit_slot_rates
+from assistant.learning.hit_rates import EDGES, Observation, SlotRates, fit_slot_rates, marginal
 from assistant.learning.priors import ReplyPriors, priors_from
 from assistant.learning.quick_replies import quick_reply_rows, slot_of
 from assistant.learning.reranking import ShopLearning, first_customer_turn
@@ -118,7 +118,7 @@ class LibraryReplay:
     """What replaying the library through the pipeline before learning taught the shop."""
 
     priors: ReplyPriors
-    rates: dict[str, HitRates]
+    rates: SlotRates | None
 
 
 def learn_from_library(
@@ -127,21 +127,18 @@ def learn_from_library(
     """Replay the library through the pipeline before learning, leaving out of each turn's
     suggestions the entries harvested from that turn's own session only (an entry cannot teach
     that it answers the very chat it came from); match each real reply to what was shown
-    (used / edited / not used) and fold that into the shop's priors and match rates."""
+    (used / edited / not used) and fold that into the shop's priors and its marginal match rates
+    per slot and place (`hit_rates`), as the service does from its stored outcomes."""
     acceptances = []
-    relevance: list[float] = []
-    matched: list[bool] = []
-    slots: list[str] = []
+    observations: list[Observation] = []
     for turn, v in zip(turns, vectors, strict=True):
         pool = suggester.rank(turn.request(k=TOP * 3), v, read_emotion=False).suggestions
         shown = [s for s in pool if sources.get(s.entry_id, set()) - {turn.session}][:TOP]
         acceptances.append((match_reply(turn.replies[0], [Shown(s.entry_id, s.text) for s in shown]), 0.0))
         slot = slot_of(turn.text, first_customer_turn(turn.request()))
-        for s in shown:
-            relevance.append(s.score)
-            matched.append(best_f1(s.text, turn.replies) >= THRESHOLDS[0])
-            slots.append(slot)
-    return LibraryReplay(priors_from(SHOP, acceptances), fit_slot_rates(slots, relevance, matched))
+        matched = marginal([best_f1(s.text, turn.replies) >= THRESHOLDS[0] for s in shown])
+        observations += [Observation(slot, i, s.score, m) for i, (s, m) in enumerate(zip(shown, matched, strict=True))]
+    return LibraryReplay(priors_from(SHOP, acceptances), fit_slot_rates(observations))
 
 
 def entry_sessions(harvest: Harvest, library: Sequence[ChatSession]) -> dict[str, set[str]]:
@@ -283,6 +280,7 @@ def evaluate_replay(
                 metrics.setdefault(part, {})[f"top1@{at}"] = stats(top1, mask)
                 metrics[part][f"top3@{at}"] = stats(top3, mask)
         systems[name] = metrics
+    rates = shop.learned_from.rates
     return {
         "library_sessions": len(library),
         "test_sessions": len(test),
@@ -291,9 +289,9 @@ def evaluate_replay(
         "quick_replies": {slot: [q.text for q in qs] for slot, qs in shop.harvest.quick.by_slot.items()},
         "learning": {
             "entries_with_evidence": len(shop.learned_from.priors.evidence),
-            "match_rate_by_relevance": {slot: list(r.rates) for slot, r in shop.learned_from.rates.items()},
-            "relevance_bins_from": [0.0, *shop.learned_from.rates["*"].edges],
-            "shown_in_library_replay": shop.learned_from.rates["*"].observations,
+            "match_rate_by_slot_place_relevance": None if rates is None else rates.table(),
+            "relevance_bins_from": [0.0, *EDGES],
+            "shown_in_library_replay": 0 if rates is None else rates.observations,
         },
         "ceiling": {
             name: {part: stats(values, mask) for part, mask in parts.items()} for name, values in ceilings.items()

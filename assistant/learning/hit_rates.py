@@ -1,20 +1,40 @@
-"""How often a ranked suggestion with a given relevance is what the shop's agents really send.
+"""How often a ranked suggestion with a given relevance, shown at a given place, is what the
+shop's agents really send.
 
-Fitted per shop on its own replayed chats: each suggestion shown is a (relevance, matched) pair,
-matched when the agent's real reply has a character F1 of at least 0.5 with it. Relevance is cut
-into fixed bins and each bin's rate is smoothed towards the overall rate (`prior_weight` pseudo
-observations) and made non-decreasing, so a thin bin cannot promise more than a fuller one
-above it. The learning layer compares these rates with the quick replies' shares: both are
-"how likely is this the reply", so one order covers both kinds of suggestion.
+Fitted per shop on its own chats (the replay of its library, or the reply outcomes the service
+stored): every ranked suggestion shown is an `Observation` of its turn's slot, its place among
+the ranked suggestions shown (0 = first), its relevance, and whether it matched the agent's real
+reply (character F1 of at least 0.5) *where no ranked suggestion before it did*. That last part
+makes a rate a marginal gain, like a quick reply's share (the replies it covers that the quick
+replies before it did not): the second wording of the same answer adds little when the first
+already matched, and only marginal rates can be compared with quick replies' shares to choose
+the three to show. Relevance is cut into fixed bins; each bin's rate is smoothed towards its
+place's overall rate (`prior_weight` pseudo observations) and made non-decreasing, so a thin bin
+cannot promise more than a fuller one above it.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+EDGES = (0.3, 0.5, 0.7, 0.8, 0.9)
+MATCH_AT = 0.5  # character F1 at which a suggestion is the reply sent (Smart Reply's scoring)
+PLACES = 3  # places 0, 1 and "2 or later"
+ANY_SLOT = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One ranked suggestion shown: its turn's slot, its place among the ranked suggestions
+    shown, its relevance, and whether it matched where none before it did."""
+
+    slot: str
+    place: int
+    relevance: float
+    matched: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +68,55 @@ def fit_hit_rates(
     return HitRates(edges, tuple(round(r, 4) for r in rates), len(matched))
 
 
-def fit_slot_rates(
-    slots: Sequence[str], relevance: Sequence[float], matched: Sequence[bool], min_observations: int = 50
-) -> dict[str, HitRates]:
-    """Match rates per slot (for slots with at least `min_observations`), and "*" over all of them."""
-    out = {"*": fit_hit_rates(relevance, matched)}
-    for slot in sorted(set(slots)):
-        picked = [i for i, s in enumerate(slots) if s == slot]
-        if len(picked) >= min_observations:
-            out[slot] = fit_hit_rates([relevance[i] for i in picked], [matched[i] for i in picked])
+@dataclass(frozen=True, slots=True)
+class SlotRates:
+    """A shop's match rates per slot (`quick_replies.slot_of`) and place; `ANY_SLOT` for a slot
+    with too little evidence of its own."""
+
+    by_slot: Mapping[str, tuple[HitRates, ...]]
+    observations: int
+
+    def rate(self, slot: str, place: int, relevance: float) -> float:
+        places = self.by_slot.get(slot) or self.by_slot[ANY_SLOT]
+        return places[min(place, len(places) - 1)].rate(relevance)
+
+    def table(self) -> dict[str, list[list[float]]]:
+        """JSON-able: per slot, per place, the rate of each relevance bin."""
+        return {slot: [list(r.rates) for r in places] for slot, places in self.by_slot.items()}
+
+
+def marginal(matched: Sequence[bool]) -> list[bool]:
+    """Whether each suggestion of one list matched where none before it did."""
+    out, found = [], False
+    for m in matched:
+        out.append(m and not found)
+        found = found or m
     return out
+
+
+def fit_slot_rates(observations: Iterable[Observation], min_observations: int = 50) -> SlotRates | None:
+    """Rates per place over every slot (`ANY_SLOT`), and per slot for slots with at least
+    `min_observations`; None when there are fewer than that in all."""
+    by_slot: dict[str, list[Observation]] = defaultdict(list)
+    everything: list[Observation] = []
+    for o in observations:
+        by_slot[o.slot].append(o)
+        everything.append(o)
+    if len(everything) < min_observations:
+        return None
+
+    def places(seen: Sequence[Observation]) -> tuple[HitRates, ...]:
+        out: list[HitRates] = []
+        for place in range(PLACES):
+            obs = [o for o in seen if min(o.place, PLACES - 1) == place]
+            if obs:
+                out.append(fit_hit_rates([o.relevance for o in obs], [o.matched for o in obs]))
+            else:  # never shown this far down: as the place above (or nothing learned)
+                out.append(out[-1] if out else HitRates(EDGES, (0.0,) * (len(EDGES) + 1), 0))
+        return tuple(out)
+
+    out = {ANY_SLOT: places(everything)}
+    for slot, seen in sorted(by_slot.items()):
+        if len(seen) >= min_observations:
+            out[slot] = places(seen)
+    return SlotRates(out, len(everything))

@@ -5,6 +5,12 @@
   `quick_replies.learn_quick_replies` picks the short replies its agents send most per slot.
   A reply whose candidate an admin decided is not offered as a quick reply: approved, it is
   served from the knowledge as the admin published it (perhaps edited); rejected, not at all.
+* Match rates: each stored reply outcome lists the suggestions shown with their place, score
+  and character similarity to the reply the agent sent; every ranked one (quick replies left
+  out) is an observation of the customer turn's slot, its place, its score and whether it
+  matched (similarity ≥ 0.5) where none before it did (`hit_rates.fit_slot_rates`). With
+  enough of them the learning layer weighs ranked suggestions against quick replies on
+  substantive turns, as the replay of `huashu eval replay` measures it.
 * Priors: the stored outcome of every agent reply (used, edited, or the suggestions passed
   over) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
   and bounded (`priors.ReplyPriors`). A suggestion used in the panel and then sent counts once:
@@ -22,10 +28,11 @@ from dataclasses import dataclass, field
 
 from assistant.learning.acceptance import Outcome
 from assistant.learning.analytics import by_conversation
+from assistant.learning.hit_rates import MATCH_AT, Observation, fit_slot_rates, marginal
 from assistant.learning.priors import PriorRules, ReplyPriors
-from assistant.learning.quick_replies import ChatPair, QuickReplyRules, learn_quick_replies
+from assistant.learning.quick_replies import ChatPair, QuickReplyRules, learn_quick_replies, slot_of
 from assistant.learning.reply_outcomes import outcome
-from assistant.learning.reranking import ShopLearning
+from assistant.learning.reranking import QUICK_PREFIX, ShopLearning
 from assistant.learning.shop_candidates import candidate_id
 from assistant.learning.similarity import reply_chars
 from assistant.storage.records import ShopHistory
@@ -63,6 +70,33 @@ def chat_pairs(history: ShopHistory) -> list[ChatPair]:
                 pairs.append((text, reply, first))
                 first = False
     return pairs
+
+
+def outcome_observations(history: ShopHistory) -> list[Observation]:
+    """The ranked suggestions of the stored reply outcomes as match-rate observations (see the
+    module doc); an outcome whose customer message is not in `history` is left out."""
+    slots: dict[tuple[str, str, str], str] = {}
+    for messages in by_conversation(history.messages).values():
+        first = True
+        for m in messages:
+            if m.role == "customer":
+                slots[(m.platform, m.conversation_id, m.message_id)] = slot_of(m.text, first)
+                first = False
+    out: list[Observation] = []
+    for o in history.outcomes:
+        slot = slots.get((o.platform, o.conversation_id, o.customer_message_id))
+        if slot is None:
+            continue
+        ranked = [s for s in o.shown if not str(s.get("entry_id", "")).startswith(QUICK_PREFIX)]
+        ranked.sort(key=lambda s: _number(s.get("rank")))
+        matched = marginal([_number(s.get("similarity")) >= MATCH_AT for s in ranked])
+        for place, (shown, hit) in enumerate(zip(ranked, matched, strict=True)):
+            out.append(Observation(slot, place, _number(shown.get("score")), hit))
+    return out
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def shop_priors(shop: str, history: ShopHistory, rules: PriorRules | None = None) -> ReplyPriors:
@@ -120,8 +154,9 @@ def learn_shop(
     withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}
     quick = learn_quick_replies(pairs, rules.quick, withheld)
     priors = shop_priors(shop, history, rules.priors)
-    if not len(quick) and not priors.evidence:
+    rates = fit_slot_rates(outcome_observations(history))
+    if not len(quick) and not priors.evidence and rates is None:
         return None
     if clock is None:
-        return ShopLearning(quick, priors if priors.evidence else None)
-    return ShopLearning(quick, priors if priors.evidence else None, clock=clock)
+        return ShopLearning(quick, priors if priors.evidence else None, rates)
+    return ShopLearning(quick, priors if priors.evidence else None, rates, clock=clock)

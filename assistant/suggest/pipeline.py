@@ -97,7 +97,7 @@ class Suggester:
             return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
         pool = self.ranker.rank(replace(request, k=self.learning.pool_size(request.k)), query_vectors, reading)
         found = answerable(pool, self.threshold)
-        suggestions = self.learning.apply(request, pool)
+        suggestions = self.learning.apply(request, pool, found)
         return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)
 
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:

