@@ -1,10 +1,14 @@
 """Sample JDDC customer turns for the emotion development set: uniform, and keyword-sampled.
 
     python benchmarks/sample_emotion_dev.py [--uniform 600] [--keyword 200] [--seed 11] [--show]
+    python benchmarks/sample_emotion_dev.py --part fresh --fresh 480 --seed 2028 \
+        --exclude tests/data/jddc_cues_uniform.jsonl tests/data/jddc_cues_keyword.jsonl tests/data/jddc_cues_fresh.jsonl
 
 Uniform: every customer turn of ../shared/data/jddc/sessions.jsonl is equally likely (fixed
 seed). Keyword: customer turns containing a rare-cue word (anger, complaint, hesitation,
 confusion, disappointment) not already in the uniform part, sampled with the same seed.
+Fresh: a uniform sample of the customer turns in none of the `--exclude` label files (how
+tests/data/jddc_cues_fresh2.jsonl was drawn, after the rules it measures were written).
 Prints `session turn` pairs (or, with `--show`, the turn with its earlier turns, for labelling).
 Only ids and labels are committed (tests/data/jddc_cues_*.jsonl); the text stays in ../shared.
 """
@@ -51,17 +55,34 @@ def samples(uniform: int, keyword: int, seed: int) -> tuple[list[tuple[str, int]
     return sorted(chosen), sorted(extra)
 
 
+def fresh(n: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]]:
+    """`n` customer turns drawn uniformly among those in none of the `exclude` label files, sorted."""
+    taken = {
+        (row["session"], row["turn"])
+        for path in exclude
+        for row in map(json.loads, path.read_text("utf-8").splitlines())
+    }
+    pool = [(s, i) for s, i, _ in customer_turns() if (s, i) not in taken]
+    return sorted(random.Random(seed).sample(pool, n))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uniform", type=int, default=600)
     parser.add_argument("--keyword", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--part", choices=("uniform", "keyword"), default="uniform")
+    parser.add_argument("--part", choices=("uniform", "keyword", "fresh"), default="uniform")
+    parser.add_argument("--fresh", type=int, default=480)
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[])
     parser.add_argument("--show", action="store_true", help="print each turn with 4 earlier turns")
     args = parser.parse_args()
-    uniform, keyword = samples(args.uniform, args.keyword, args.seed)
+    if args.part == "fresh":
+        picked = fresh(args.fresh, args.seed, args.exclude)
+    else:
+        uniform, keyword = samples(args.uniform, args.keyword, args.seed)
+        picked = uniform if args.part == "uniform" else keyword
     sessions = {s: t for s, _, t in customer_turns()}
-    for n, (session, turn) in enumerate(uniform if args.part == "uniform" else keyword):
+    for n, (session, turn) in enumerate(picked):
         if not args.show:
             print(session, turn)
             continue

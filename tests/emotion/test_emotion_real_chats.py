@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 UNIFORM = REPO / "tests" / "data" / "jddc_cues_uniform.jsonl"
 KEYWORD = REPO / "tests" / "data" / "jddc_cues_keyword.jsonl"
 FRESH = REPO / "tests" / "data" / "jddc_cues_fresh.jsonl"
+FRESH2 = REPO / "tests" / "data" / "jddc_cues_fresh2.jsonl"
 
 
 def write(path: Path, rows: list[object]) -> Path:
@@ -169,18 +170,19 @@ def test_the_real_chat_sets_load_and_split_by_session() -> None:
     assert not ids[0] & ids[1]  # the keyword part adds turns the uniform sample did not draw
 
 
-def test_the_fresh_set_shares_no_turn_with_the_development_sets() -> None:
-    """The fresh set measures rules written before it was drawn: no turn of it is in the others."""
+@pytest.mark.parametrize(
+    ("path", "size", "earlier"), [(FRESH, 120, (UNIFORM, KEYWORD)), (FRESH2, 480, (UNIFORM, KEYWORD, FRESH))]
+)
+def test_a_fresh_set_shares_no_turn_with_the_sets_before_it(path: Path, size: int, earlier: tuple[Path, ...]) -> None:
+    """A fresh set measures rules written before it was drawn: no turn of it is in the others."""
     sessions = jddc_sessions()
-    fresh = load(FRESH, sessions=sessions)
-    assert len(fresh.rows) == 120
+    fresh = load(path, sessions=sessions)
+    assert len(fresh.rows) == size
     taken = {
-        (row["session"], row["turn"])
-        for path in (UNIFORM, KEYWORD)
-        for row in map(json.loads, path.read_text("utf-8").splitlines())
+        (row["session"], row["turn"]) for p in earlier for row in map(json.loads, p.read_text("utf-8").splitlines())
     }
-    drawn = {(row["session"], row["turn"]) for row in map(json.loads, FRESH.read_text("utf-8").splitlines())}
-    assert len(drawn) == 120 and not drawn & taken
+    drawn = {(row["session"], row["turn"]) for row in map(json.loads, path.read_text("utf-8").splitlines())}
+    assert len(drawn) == size and not drawn & taken
 
 
 def test_anger_and_complaint_shown_on_real_chats_are_right() -> None:
