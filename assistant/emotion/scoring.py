@@ -58,6 +58,11 @@ class MessageSignals:
         return sum(self.weights.get(cue, 0.0) for cue in NEGATIVE_CUES)
 
 
+def _is_symbol(phrase: str) -> bool:
+    """An emoji, emoticon or chat-app [表情] code rather than a word."""
+    return phrase.startswith("[") or not any(c.isalnum() for c in phrase)
+
+
 def _clause_starts(text: str) -> list[int]:
     starts, current = [], 0
     for i, char in enumerate(text):
@@ -91,7 +96,8 @@ class MessageScorer:
         for m in matches:
             if not m.terms:
                 continue
-            negation = self._negator_before(text, m.start, clause[m.start], covered)
+            # an emoji or a [表情] code is not negated by the words before it (不记得😁)
+            negation = None if _is_symbol(m.phrase) else self._negator_before(text, m.start, clause[m.start], covered)
             factor = self._intensity(text, m.start, clause[m.start])
             if contrast_at is not None:
                 factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
@@ -191,13 +197,21 @@ class MessageScorer:
         return best
 
     def _punctuation(self, text: str, signals: MessageSignals) -> None:
-        negative = signals.negative_weight() > 0 or "anxiety" in signals.weights
+        hostile = signals.negative_weight() > 0
+        negative = hostile or "anxiety" in signals.weights
         for run in _MIXED_RUN.finditer(text):
             signals.add("anger", 0.6, run.start(), run.end())
+        # A run of ？ marks the feeling the words carry: worry when they wait, puzzlement when they
+        # ask how or why, anger only in a complaint (the guidelines); on its own a little worry.
+        waiting, puzzled = "anxiety" in signals.weights, "confusion" in signals.weights
         for run in _QUESTION_RUN.finditer(text):
             n = run.end() - run.start()
-            signals.add("anxiety", min(0.25 * (n - 1), 0.8), run.start(), run.end())
-            if n >= 3:
+            weight = min(0.25 * (n - 1), 0.8)
+            if puzzled and not waiting:
+                signals.add("confusion", weight, run.start(), run.end())
+            else:
+                signals.add("anxiety", weight if waiting or hostile else min(weight, 0.3), run.start(), run.end())
+            if n >= 3 and hostile:
                 signals.add("anger", min(0.2 * (n - 1), 0.8), run.start(), run.end())
         for run in _EXCLAIM_RUN.finditer(text):
             n = run.end() - run.start()

@@ -141,7 +141,18 @@ def test_punctuation_runs_count(detector: EmotionDetector) -> None:
     calm = detector.read("什么时候发货")
     pushed = detector.read("什么时候发货？？？")
     assert pushed.score("anxiety") > calm.score("anxiety")
-    assert "anger" in names(pushed)
+    assert "anger" not in names(pushed)  # impatience, not anger (docs/emotion_guidelines.md)
+    assert "anger" in names(detector.read("骗子，什么时候发货？？？"))  # ??? in a complaint
+    puzzled = detector.read("那我该怎么办 接下来该怎么办？？？")
+    assert "confusion" in names(puzzled) and "anger" not in names(puzzled)
+    assert not puzzled.escalate
+
+
+def test_a_smiling_face_is_not_praise_nor_negated(detector: EmotionDetector) -> None:
+    assert detector.read("不记得😁").score("disappointment") == 0.0
+    assert all(c.level == "low" for c in detector.read("暂时没有了，谢谢😄").cues)
+    assert "anger" not in names(detector.read("上次说我的机器人水箱坏了 一定要寄回来修吗?"))
+    assert detector.read("那遇到紧急情况呢 具有停车监控的功能吗").cues == ()
 
 
 def test_escalation_when_complaint_is_high(detector: EmotionDetector) -> None:

@@ -49,7 +49,8 @@ def test_the_service_fits_rates_from_its_stored_outcomes() -> None:
         outcomes.append(
             OutcomeRecord("generic", "s", c, "m4", "m3", "used", "e1", 0.8, "a", shown, "2026-12-01T10:00:01Z")
         )
-    outcomes.append(OutcomeRecord("generic", "s", "gone", "x", "y", "used", "e1", 0.8, "a", (), "2026-12-01T10:00:01Z"))  # no message
+    # an outcome whose customer message is not in the history is left out
+    outcomes.append(OutcomeRecord("generic", "s", "gone", "x", "y", "used", "e1", 0.8, "a", (), "2026-12-01T10:00:01Z"))
     history = ShopHistory(messages=messages, outcomes=outcomes)
     seen = outcome_observations(history)
     assert len(seen) == 60 and {o.slot for o in seen} == {"substantive"}
