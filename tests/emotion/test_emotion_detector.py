@@ -200,3 +200,22 @@ def test_read_is_fast(detector: EmotionDetector) -> None:
     for _ in range(200):
         detector.read(message)
     assert (time.perf_counter() - started) / 200 < 0.005
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("不是七天无理由退货的吗", "confusion"),  # a contradiction asked back
+        ("我申请的退货，怎么出来的是返修号啊", "confusion"),  # an unexpected result
+        ("我3号充值话费，今天都8号了，还没到账？", "anxiety"),  # a date reached while waiting
+    ],
+)
+def test_contradictions_and_dates_reached_are_shown(detector: EmotionDetector, text: str, cue: str) -> None:
+    assert cue in names(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["是不是要先确认收货才能安装啊", "不是 就是什么大学生一元就可以寄快递", "不是说今天送达嘛？"]
+)
+def test_plain_or_promise_questions_are_not_contradictions(detector: EmotionDetector, text: str) -> None:
+    assert "confusion" not in names(detector.read(text))
