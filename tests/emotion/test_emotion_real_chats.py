@@ -20,6 +20,7 @@ UNIFORM = REPO / "tests" / "data" / "jddc_cues_uniform.jsonl"
 KEYWORD = REPO / "tests" / "data" / "jddc_cues_keyword.jsonl"
 FRESH = REPO / "tests" / "data" / "jddc_cues_fresh.jsonl"
 FRESH2 = REPO / "tests" / "data" / "jddc_cues_fresh2.jsonl"
+FRESH3 = REPO / "tests" / "data" / "jddc_cues_fresh3.jsonl"
 
 
 def write(path: Path, rows: list[object]) -> Path:
@@ -171,7 +172,12 @@ def test_the_real_chat_sets_load_and_split_by_session() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "size", "earlier"), [(FRESH, 120, (UNIFORM, KEYWORD)), (FRESH2, 480, (UNIFORM, KEYWORD, FRESH))]
+    ("path", "size", "earlier"),
+    [
+        (FRESH, 120, (UNIFORM, KEYWORD)),
+        (FRESH2, 480, (UNIFORM, KEYWORD, FRESH)),
+        (FRESH3, 480, (UNIFORM, KEYWORD, FRESH, FRESH2)),
+    ],
 )
 def test_a_fresh_set_shares_no_turn_with_the_sets_before_it(path: Path, size: int, earlier: tuple[Path, ...]) -> None:
     """A fresh set measures rules written before it was drawn: no turn of it is in the others."""
