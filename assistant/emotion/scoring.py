@@ -113,7 +113,7 @@ class MessageScorer:
                     continue
                 if term.cue == "satisfaction" and self._in_question(text, m, clause[m.start]):
                     # 保暖吗 / 哪个更暖和: asking about a quality before buying, not praising it.
-                    signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end)
+                    signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end, weak=True)
                     continue
                 if term.cue == "disappointment" and (
                     self._hypothetical(text, m, clause[m.start]) or text.startswith(QUESTION_ENDS, m.end)

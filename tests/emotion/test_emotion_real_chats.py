@@ -138,6 +138,9 @@ def test_wilson_interval() -> None:
         "这个有现货吗",
         "我要退款，怎么操作",
         "发票怎么开",
+        "高端加强款和经典款的区别在哪？",  # a comparison asked is a product question
+        "这两个价钱差在什么地方了",  # 差 as a difference
+        "不好改的不改，好改的修改下吧",  # 不好 as "not easy to"
     ],
 )
 def test_plain_product_and_logistics_questions_carry_no_cue(text: str) -> None:
