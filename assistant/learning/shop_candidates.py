@@ -15,7 +15,7 @@ says where it came from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,21 @@ def decisions_of(settings: Mapping[str, Any]) -> dict[str, str]:
     """A shop's decisions on its candidates (candidate id → `approved` / `rejected`)."""
     raw = settings.get(DECISIONS, {})
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+APPROVED_ENTRY_PREFIX = "faq-cand-"
+"""The entry id of an approved candidate is this prefix and the candidate's id."""
+
+
+def withheld_from_quick(decisions: Mapping[str, str], served_entries: Collection[str]) -> frozenset[str]:
+    """The candidates whose reply is no longer offered as a quick reply: the rejected ones, and
+    the approved ones once the snapshot being served holds their entry (until then the quick
+    reply keeps serving it, so an approval never leaves a gap while the index rebuilds)."""
+    return frozenset(
+        cid
+        for cid, status in decisions.items()
+        if status != "approved" or f"{APPROVED_ENTRY_PREFIX}{cid}" in served_entries
+    )
 
 
 def candidate_id(reply: str) -> str:
@@ -162,7 +177,7 @@ def candidate_faq_row(candidate: ShopCandidate, chosen: CandidateFaq | None = No
     variants = [v.strip() for v in (chosen.variants if chosen.variants is not None else wordings) if v.strip()]
     variants = [v for v in dict.fromkeys(variants) if v != question] or [question]
     return {
-        "id": f"faq-cand-{candidate.id}",
+        "id": f"{APPROVED_ENTRY_PREFIX}{candidate.id}",
         "stage": chosen.stage,
         "category": chosen.category,
         "question": question,

@@ -3,8 +3,9 @@
 * Quick replies: every customer turn of the shop's recorded conversations followed by a human
   agent's reply (consecutive turns of one side joined, bots left out) is a chat pair;
   `quick_replies.learn_quick_replies` picks the short replies its agents send most per slot.
-  A reply whose candidate an admin decided is not offered as a quick reply: approved, it is
-  served from the knowledge as the admin published it (perhaps edited); rejected, not at all.
+  A reply whose candidate an admin decided is not offered as a quick reply: rejected, not at
+  all; approved, once the snapshot served holds the published entry (perhaps edited), from the
+  knowledge instead (`shop_candidates.withheld_from_quick`).
 * Match rates: each stored reply outcome lists the suggestions shown with their place, score
   and character similarity to the reply the agent sent; every ranked one (quick replies left
   out) is an observation of the customer turn's slot, its place, its score and whether it
@@ -147,8 +148,8 @@ def learn_shop(
     decided: Collection[str] = (),
 ) -> ShopLearning | None:
     """The shop's learning from `history` (its own records), or None when there is nothing to
-    learn yet (the ranker's order is served as is). `decided`: ids of the candidate replies an
-    admin approved or rejected (`shop_candidates.candidate_id`), never offered as quick replies."""
+    learn yet (the ranker's order is served as is). `decided`: ids of the candidate replies
+    (`shop_candidates.candidate_id`) not to offer as quick replies (`withheld_from_quick`)."""
     rules = rules or LearningRules()
     pairs = chat_pairs(history)
     withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}

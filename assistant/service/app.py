@@ -142,6 +142,7 @@ def _index_context(settings: Settings, suggesters: Mapping[str, Suggester], dete
         leasing = loop.create_task(rebuilder.keep_alive(), name="job-lease")
         learner = ShopLearner(store, registry, settings.learning_refresh_s, settings.learning_days)
         app[keys.LEARNER] = learner
+        registry.on_swap(learner.snapshot_swapped)
         learning = loop.create_task(learner.run(), name="shop-learning")
         try:
             yield

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -79,6 +79,16 @@ class ShopRegistry:
         self.evictions = 0
         self.problems: dict[str, str] = {}  # why a shop cannot be served (set by the start-up)
         self._learning: dict[str, ShopLearning | None] = {}  # what each shop learned (refreshed from the store)
+        self._swap_listeners: list[Callable[[str], Awaitable[None]]] = []
+
+    def on_swap(self, listener: Callable[[str], Awaitable[None]]) -> None:
+        """Await `listener(shop)` each time a shop starts serving another snapshot (an activation
+        here or one followed from the store), before `activate` / `refresh` return."""
+        self._swap_listeners.append(listener)
+
+    async def _swapped(self, shop: str) -> None:
+        for listener in self._swap_listeners:
+            await listener(shop)
 
     def set_learning(self, shop: str, learning: ShopLearning | None) -> None:
         """Serve `shop` with what it learned (or nothing): its loaded suggester now, and every
@@ -91,6 +101,13 @@ class ShopRegistry:
     def keep(self, shop: str, suggester: Suggester) -> None:
         """Serve `shop` with a suggester the caller owns (tests, an embedding program)."""
         self._loaded[shop] = LoadedShop(suggester, suggester.index_version, 0, kept=True)
+
+    def entry_ids(self, shop: str) -> frozenset[str]:
+        """The entry ids of the snapshot `shop` is served from now (empty when it is not loaded)."""
+        entry = self._loaded.get(shop)
+        if entry is None:
+            return frozenset()
+        return frozenset(e.id for e in entry.suggester.ranker.snapshot.entries)
 
     def loaded(self) -> dict[str, str]:
         """The shops in memory now, least recently used first, with their versions."""
@@ -142,6 +159,7 @@ class ShopRegistry:
             active = await self._store.activate(shop, version)
             self._install(shop, entry)
         log.info("snapshot activated", extra={"shop": shop, "version": version})
+        await self._swapped(shop)
         return active
 
     async def refresh(self) -> list[str]:
@@ -165,6 +183,8 @@ class ShopRegistry:
                     log.error("snapshot not swapped", extra={"shop": shop, "problem": str(exc)})
                     continue
                 swapped.append(shop)
+        for shop in swapped:
+            await self._swapped(shop)
         return swapped
 
     def forget(self, shop: str) -> None:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from assistant.learning.shop_candidates import decisions_of
+from assistant.learning.shop_candidates import decisions_of, withheld_from_quick
 from assistant.learning.shop_learning import learn_shop
 from assistant.storage.protocols import ShopRecord, StoreError
 from assistant.storage.records import ShopHistory
@@ -59,8 +59,10 @@ class ShopLearner:
         if not force and self._clock() - self._at.get(shop, float("-inf")) < self._every_s:
             return False
         record = await self._store.shop(shop)
-        decided = frozenset(decisions_of(record.settings)) if record is not None else frozenset()
-        # an admin's decision on a candidate changes what is offered, as new evidence does
+        decisions = decisions_of(record.settings) if record is not None else {}
+        decided = withheld_from_quick(decisions, self._registry.entry_ids(shop))
+        # an admin's decision on a candidate changes what is offered, as new evidence does; an
+        # approval takes the reply out of the quick replies once the served snapshot holds it
         marker = f"{await self._store.evidence_marker(shop)}|{','.join(sorted(decided))}"
         if marker == self._markers.get(shop):
             return False
@@ -81,6 +83,14 @@ class ShopLearner:
             },
         )
         return True
+
+    async def snapshot_swapped(self, shop: str) -> None:
+        """The shop serves another snapshot: relearn it now (an approved reply it holds leaves the
+        quick replies at once, not on the next refresh)."""
+        try:
+            await self.refresh(shop, force=True)
+        except StoreError as exc:
+            log.error("shop learning not refreshed", extra={"shop": shop, "problem": str(exc)})
 
     async def run(self) -> None:
         """Every `every_s` seconds, relearn the loaded shops that have new evidence."""

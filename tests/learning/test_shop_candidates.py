@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.learning.shop_candidates import CandidateFaq, candidate_faq_row, candidate_id, shop_candidates
+from assistant.learning.shop_candidates import (
+    APPROVED_ENTRY_PREFIX,
+    CandidateFaq,
+    candidate_faq_row,
+    candidate_id,
+    shop_candidates,
+    withheld_from_quick,
+)
 from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory, SuggestionRecord
 
 ENTRIES = {"faq-a": "亲，全场包邮哦"}
@@ -57,3 +64,9 @@ def test_the_faq_row_keys_the_reply_by_the_customers_wordings() -> None:
     assert (edited["answer"], edited["variants"], edited["stage"]) == ("可以开专票", ["专票能开吗"], "pre_sale")
     with pytest.raises(ValueError, match="empty"):
         candidate_faq_row(found, CandidateFaq(answer="  "))
+
+
+def test_an_approved_reply_is_withheld_from_quick_replies_once_its_entry_is_served() -> None:
+    decisions = {"a1": "approved", "r1": "rejected", "a2": "approved"}
+    assert withheld_from_quick(decisions, set()) == {"r1"}
+    assert withheld_from_quick(decisions, {f"{APPROVED_ENTRY_PREFIX}a1", "faq-001"}) == {"r1", "a1"}

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from assistant.learning.shop_candidates import APPROVED_ENTRY_PREFIX, DECISIONS, candidate_id
 from assistant.service import keys
 from assistant.storage.records import FeedbackRecord
 from assistant.suggest.pipeline import EmotionReader, Suggester
@@ -88,3 +89,31 @@ async def test_agents_short_replies_become_quick_replies_for_an_acknowledgement(
     assert (await ask(client, "demo", QUESTION))[0]["text"] != closing  # a question keeps its answers first
     await client.app[keys.LEARNER].refresh("other", force=True)
     assert closing not in [s["text"] for s in await ask(client, "other", "好的")]
+
+
+async def test_an_approved_reply_stays_a_quick_reply_until_the_index_serves_it(
+    make_client: ClientFactory, service_suggester: Suggester, service_detector: EmotionReader
+) -> None:
+    """Approving a candidate that agents also send as a quick reply leaves no gap: the quick reply
+    serves it until the snapshot in use holds the published entry; a rejected one goes at once."""
+    client = await started(make_client, service_suggester, service_detector)
+    closing = "好的亲，还有什么可以帮您的吗"
+    for n in range(3):
+        conversation = f"ap-{uuid.uuid4().hex}"
+        await ask(client, "demo", "好的", conversation)
+        body = {
+            "shop": "demo",
+            "conversation_id": conversation,
+            "message": {"id": f"a{n}", "text": closing, "sender": "agent"},
+        }
+        assert (await client.post("/v1/suggest", json=body)).status == 200
+    store, learner = client.app[keys.STORE], client.app[keys.LEARNER]
+    if await store.shop("demo") is None:  # the app serves the session's snapshot; settings need the shop row
+        await store.create_shop("demo", "demo")
+    await store.update_shop_settings("demo", {DECISIONS: {candidate_id(closing): "approved"}})
+    assert await learner.refresh("demo", force=True)
+    assert closing in [s["text"] for s in await ask(client, "demo", "好的")]  # not yet in the index
+    assert f"{APPROVED_ENTRY_PREFIX}{candidate_id(closing)}" not in client.app[keys.INDEX].entry_ids("demo")
+    await store.update_shop_settings("demo", {DECISIONS: {candidate_id(closing): "rejected"}})
+    assert await learner.refresh("demo", force=True)
+    assert closing not in [s["text"] for s in await ask(client, "demo", "好的")]
