@@ -207,26 +207,29 @@ class Rebuilder:
             del self._queued[job.shop]
 
     async def _build(self, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
-        progress = _Throttled(self._store, job.id)
-        if self._options.mode == "inline":
-            loop = asyncio.get_running_loop()
+        progress = JobProgress(self._store, job.id)
+        try:
+            if self._options.mode == "inline":
+                loop = asyncio.get_running_loop()
 
-            def tick(done: int, total: int) -> None:
-                loop.call_soon_threadsafe(progress.report, done / max(total, 1))
+                def tick(done: int, total: int) -> None:
+                    loop.call_soon_threadsafe(progress.report, done / max(total, 1))
 
-            embedder = YieldingEmbedder(self._model)
-            built = await asyncio.to_thread(
-                build_shop_snapshot, rows, self._options.index_dir, job.shop, embedder, tick
-            )
-            result = _Built(built.report.version, built.report.counts, built.revision)
-        else:
-            result = await self._build_in_process(job, rows, progress)
-        await progress.flush()
+                embedder = YieldingEmbedder(self._model)
+                built = await asyncio.to_thread(
+                    build_shop_snapshot, rows, self._options.index_dir, job.shop, embedder, tick
+                )
+                result = _Built(built.report.version, built.report.counts, built.revision)
+            else:
+                result = await self._build_in_process(job, rows, progress)
+            await progress.flush()
+        finally:
+            await progress.close()
         path = snapshot_path(self._options.index_dir, job.shop, result.version)
         manifest = json.loads((path / "manifest.json").read_text("utf-8"))
         return SnapshotRecord(job.shop, result.version, manifest["built_at"], result.counts, result.revision)
 
-    async def _build_in_process(self, job: JobRecord, rows: list[KnowledgeRow], progress: _Throttled) -> _Built:
+    async def _build_in_process(self, job: JobRecord, rows: list[KnowledgeRow], progress: JobProgress) -> _Built:
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as fh:
             json.dump([[r.file, r.position, r.entry_id, r.data] for r in rows], fh, ensure_ascii=False, default=str)
             rows_file = Path(fh.name)
@@ -305,7 +308,7 @@ def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-class _Throttled:
+class JobProgress:
     """Job progress written to the store at most twice a second."""
 
     def __init__(self, store: Store, job_id: str) -> None:
@@ -315,8 +318,11 @@ class _Throttled:
         self._written = 0.0
         self._at = 0.0
         self._pending: asyncio.Task[None] | None = None
+        self._closed = False
 
     def report(self, value: float) -> None:
+        if self._closed:  # a thread's last tick after the build was cancelled
+            return
         self._value = min(max(value, 0.0), 0.99)
         if time.monotonic() - self._at >= 0.5 and (self._pending is None or self._pending.done()):
             self._at = time.monotonic()
@@ -332,3 +338,12 @@ class _Throttled:
         if self._pending is not None:
             await self._pending
         await self._write()
+
+    async def close(self) -> None:
+        """No more writes: a write still pending is cancelled (the build ended or was cancelled,
+        and the store may be closing)."""
+        self._closed = True
+        if self._pending is not None and not self._pending.done():
+            self._pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pending
