@@ -14,7 +14,8 @@ from typing import Any
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.learning import candidate_review as review
-from assistant.learning.shop_candidates import CandidateFaq, ShopCandidate
+from assistant.learning.faq_drafts import FaqDraft
+from assistant.learning.shop_candidates import ShopCandidate
 from assistant.service.auto_approval import RULE_DAYS, SETTING, auto_approve_rule
 from assistant.storage.sql_store import SqlStore
 
@@ -89,7 +90,7 @@ def run_approve(args: argparse.Namespace) -> int:
         raise CliError("give a candidate id or --auto N, not both or neither")
     if args.auto is not None and (args.auto < 1 or args.reply or args.question):
         raise CliError("--auto N needs N ≥ 1 and approves the replies as sent (no --reply or --question)")
-    chosen = CandidateFaq(answer=args.reply, question=args.question, stage=args.stage)
+    chosen = FaqDraft(answer=args.reply, question=args.question, stage=args.stage)
 
     async def work(store: SqlStore) -> list[review.Approved]:
         try:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assistant.knowledge.files import check_rows
+from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.shop_candidates import (
     APPROVED_FILE,
     DECISIONS,
-    CandidateFaq,
     ShopCandidate,
     candidate_faq_row,
     decisions_of,
@@ -84,7 +84,7 @@ async def _pending(store: ReviewStore, shop: str, candidate: str, days: int) -> 
 
 
 async def approve(
-    store: ReviewStore, shop: str, candidate: str, days: int = 30, chosen: CandidateFaq | None = None
+    store: ReviewStore, shop: str, candidate: str, days: int = 30, chosen: FaqDraft | None = None
 ) -> Approved:
     """Publish a candidate (edited by `chosen`) as a FAQ entry; `ValueError` on an empty answer,
     `KnowledgeError` when the entry would not validate."""
@@ -92,7 +92,7 @@ async def approve(
     return await _publish(store, shop, found, chosen)
 
 
-async def _publish(store: ReviewStore, shop: str, found: ShopCandidate, chosen: CandidateFaq | None) -> Approved:
+async def _publish(store: ReviewStore, shop: str, found: ShopCandidate, chosen: FaqDraft | None) -> Approved:
     data = candidate_faq_row(found, chosen)
     rows = await store.knowledge_rows(shop)
     row = KnowledgeRow(APPROVED_FILE, -1, str(data["id"]), data)  # -1: appended to the file

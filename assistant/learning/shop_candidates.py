@@ -15,13 +15,14 @@ says where it came from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.learning.acceptance import Shown, match_reply
 from assistant.learning.analytics import agent_of, by_conversation
 from assistant.learning.candidates import Candidate, CandidateRules, ReplyEvent, collect_candidates
+from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.similarity import reply_chars
 from assistant.storage.records import ShopHistory, SuggestionRecord
 
@@ -154,34 +155,9 @@ def shop_candidates(
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateFaq:
-    """What the published entry says; every field may be set by the admin, the rest is pre-filled."""
-
-    answer: str | None = None
-    question: str | None = None
-    variants: Sequence[str] | None = None
-    stage: str = "in_sale"
-    category: str = APPROVED_CATEGORY
-    tags: Sequence[str] = ("other",)
-
-
-def candidate_faq_row(candidate: ShopCandidate, chosen: CandidateFaq | None = None) -> dict[str, Any]:
-    """The FAQ row that publishes `candidate` (`faq/*.yaml` fields); `ValueError` on an empty answer."""
-    chosen = chosen or CandidateFaq()
-    answer = (chosen.answer if chosen.answer is not None else candidate.reply).strip()
-    if not answer:
-        raise ValueError("the answer is empty")
-    wordings = [w.strip() for w in candidate.wordings if w.strip()]
-    question = (chosen.question or (wordings[0] if wordings else answer)).strip()
-    variants = [v.strip() for v in (chosen.variants if chosen.variants is not None else wordings) if v.strip()]
-    variants = [v for v in dict.fromkeys(variants) if v != question] or [question]
-    return {
-        "id": f"{APPROVED_ENTRY_PREFIX}{candidate.id}",
-        "stage": chosen.stage,
-        "category": chosen.category,
-        "question": question,
-        "variants": variants,
-        "answer": answer,
-        "tags": list(chosen.tags),
-    }
+def candidate_faq_row(candidate: ShopCandidate, chosen: FaqDraft | None = None) -> dict[str, Any]:
+    """The FAQ row that publishes `candidate` (`faq_drafts.faq_row`); `ValueError` on an empty answer."""
+    entry_id = f"{APPROVED_ENTRY_PREFIX}{candidate.id}"
+    return faq_row(
+        entry_id, chosen or FaqDraft(), candidate.reply, candidate.wordings, APPROVED_CATEGORY, "the answer is empty"
+    )

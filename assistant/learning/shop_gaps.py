@@ -13,31 +13,17 @@ answer (the admin may change any of them).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from assistant.learning.analytics import by_conversation
+from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.gaps import Gap, UnansweredMessage
 from assistant.learning.turns import is_stock
-from assistant.storage.records import ShopHistory
+from assistant.storage.records import ShopHistory, epoch
 
 GAPS_FILE = "faq/gaps.yaml"  # where closed gaps are written in the shop's knowledge
 GAP_CATEGORY = "知识缺口"
-
-
-def epoch(at: str) -> float:
-    """Seconds since 1970 of a stored ISO 8601 time (naive times are UTC)."""
-    moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.timestamp()
-
-
-def iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
 
 
 def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
@@ -65,34 +51,9 @@ def gap_id(gap: Gap) -> str:
     return hashlib.sha256(gap.examples[0].encode("utf-8")).hexdigest()[:12]
 
 
-@dataclass(frozen=True, slots=True)
-class GapFaq:
-    """What the closing FAQ entry says; every field may be set by the admin, the rest is pre-filled."""
-
-    answer: str | None = None
-    question: str | None = None
-    variants: Sequence[str] | None = None
-    stage: str = "pre_sale"
-    category: str = GAP_CATEGORY
-    tags: Sequence[str] = ("other",)
-
-
-def gap_faq_row(gap: Gap, chosen: GapFaq | None = None) -> dict[str, Any]:
-    """The FAQ row (`faq/*.yaml` fields) that closes `gap`; `ValueError` when there is no answer
-    (no agent replied and the admin gave none)."""
-    chosen = chosen or GapFaq()
-    answer = (chosen.answer or gap.suggested_reply or "").strip()
-    if not answer:
-        raise ValueError("no agent replied to these messages: give the answer")
-    question = (chosen.question or gap.examples[0]).strip()
-    variants = [v.strip() for v in (chosen.variants if chosen.variants is not None else gap.examples) if v.strip()]
-    variants = [v for v in dict.fromkeys(variants) if v != question] or [question]
-    return {
-        "id": f"faq-gap-{gap_id(gap)}",
-        "stage": chosen.stage,
-        "category": chosen.category,
-        "question": question,
-        "variants": variants,
-        "answer": answer,
-        "tags": list(chosen.tags),
-    }
+def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
+    """The FAQ row (`faq_drafts.faq_row`) that closes `gap`, pre-filled with the agents' most common
+    reply; `ValueError` when there is no answer (no agent replied and the admin gave none)."""
+    chosen = chosen or FaqDraft(stage="pre_sale")
+    no_answer = "no agent replied to these messages: give the answer"
+    return faq_row(f"faq-gap-{gap_id(gap)}", chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)

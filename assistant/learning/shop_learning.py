@@ -22,7 +22,6 @@ Only the shop's own history goes in; the priors refuse another shop's evidence.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from assistant.learning.reply_outcomes import outcome
 from assistant.learning.reranking import QUICK_PREFIX, ShopLearning
 from assistant.learning.shop_candidates import candidate_id
 from assistant.learning.similarity import reply_chars
-from assistant.storage.records import ShopHistory
+from assistant.storage.records import ShopHistory, epoch
 
 _FEEDBACK_USES = {"use": 1.0, "send": 1.0}
 
@@ -45,12 +44,6 @@ _FEEDBACK_USES = {"use": 1.0, "send": 1.0}
 class LearningRules:
     quick: QuickReplyRules = field(default_factory=QuickReplyRules)
     priors: PriorRules = field(default_factory=PriorRules)
-
-
-def seconds(at: str) -> float:
-    """An ISO 8601 time as seconds since the epoch (UTC when it names no zone)."""
-    moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def chat_pairs(history: ShopHistory) -> list[ChatPair]:
@@ -112,7 +105,7 @@ def shop_priors(shop: str, history: ShopHistory, rules: PriorRules | None = None
 
     weights = {Outcome.USED: 1.0, Outcome.EDITED: rules.edit_weight}
     for o in history.outcomes:
-        at, kind = seconds(o.at), outcome(o)
+        at, kind = epoch(o.at), outcome(o)
         for shown in o.shown:
             entry = str(shown.get("entry_id", ""))
             if entry and entry != o.entry_id:
@@ -122,7 +115,7 @@ def shop_priors(shop: str, history: ShopHistory, rules: PriorRules | None = None
     for f in history.feedback:
         if not f.entry_id:
             continue
-        at = seconds(f.at)
+        at = epoch(f.at)
         key = (f.conversation_id, f.message_id, f.entry_id)
         if f.action == "dismiss":
             add(key, 0.0, 1.0, at)

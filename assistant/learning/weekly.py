@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from assistant.learning.acceptance import Outcome
 from assistant.learning.analytics import reply_outcomes
 from assistant.learning.gaps import Gap
-from assistant.learning.shop_gaps import gap_id, iso
-from assistant.storage.records import ShopHistory
+from assistant.learning.shop_gaps import gap_id
+from assistant.storage.records import ShopHistory, iso
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ Written by the service, read back by the learning loop and the analytics."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -134,3 +135,15 @@ class ShopHistory:
 
 
 Record = MessageRecord | SuggestionRecord | FeedbackRecord | AnswerRecord | OutcomeRecord
+
+
+def epoch(at: str) -> float:
+    """Seconds since 1970 of a stored ISO 8601 time (naive times are UTC)."""
+    moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
+def iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.shop_candidates import (
     APPROVED_ENTRY_PREFIX,
-    CandidateFaq,
     candidate_faq_row,
     candidate_id,
     shop_candidates,
@@ -60,10 +60,10 @@ def test_the_faq_row_keys_the_reply_by_the_customers_wordings() -> None:
     row = candidate_faq_row(found)
     assert row["id"] == f"faq-cand-{found.id}" and row["answer"] == found.reply
     assert (row["question"], row["variants"]) == ("能开专票吗", ["能开专票吗"])
-    edited = candidate_faq_row(found, CandidateFaq(answer="可以开专票", variants=["专票能开吗"], stage="pre_sale"))
+    edited = candidate_faq_row(found, FaqDraft(answer="可以开专票", variants=["专票能开吗"], stage="pre_sale"))
     assert (edited["answer"], edited["variants"], edited["stage"]) == ("可以开专票", ["专票能开吗"], "pre_sale")
     with pytest.raises(ValueError, match="empty"):
-        candidate_faq_row(found, CandidateFaq(answer="  "))
+        candidate_faq_row(found, FaqDraft(answer="  "))
 
 
 def test_an_approved_reply_is_withheld_from_quick_replies_once_its_entry_is_served() -> None:

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from assistant.knowledge.files import check_rows, read_rows
+from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
-from assistant.learning.shop_gaps import GAPS_FILE, GapFaq, gap_faq_row, gap_id, unanswered_messages
+from assistant.learning.shop_gaps import GAPS_FILE, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.embedders import Embedder
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory
@@ -69,7 +70,9 @@ def test_the_admin_may_set_every_field_and_a_gap_without_any_reply_needs_an_answ
     gap = Gap(2, ("能寄到国外吗", "可以发海外吗"), (), 10.0)
     with pytest.raises(ValueError, match="give the answer"):
         gap_faq_row(gap)
-    row = gap_faq_row(gap, GapFaq(answer="亲，暂时只发国内哦", stage="in_sale", tags=("shipping",), variants=["海外"]))
+    row = gap_faq_row(
+        gap, FaqDraft(answer="亲，暂时只发国内哦", stage="in_sale", tags=("shipping",), variants=["海外"])
+    )
     assert (row["answer"], row["stage"], row["tags"], row["variants"]) == (
         "亲，暂时只发国内哦",
         "in_sale",

@@ -27,9 +27,10 @@ from aiohttp import web
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import KnowledgeError
 from assistant.learning.analytics import ShopStats, shop_stats
+from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.reranking import quick_suggestion
-from assistant.learning.shop_gaps import GAPS_FILE, GapFaq, gap_faq_row, gap_id, iso, unanswered_messages
+from assistant.learning.shop_gaps import GAPS_FILE, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon
@@ -39,6 +40,7 @@ from assistant.service.core import resolve_shop
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
 from assistant.storage.protocols import KnowledgeRow
+from assistant.storage.records import iso
 from assistant.suggest.pipeline import Suggester
 
 ENCODE_BATCH = 64
@@ -214,7 +216,7 @@ async def close_gap(request: web.Request) -> web.Response:
     gap = next((g for g in found.gaps if gap_id(g) == wanted), None)
     if gap is None:
         raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
-    chosen = GapFaq(body.answer, body.question, body.variants, body.stage, body.category, tuple(body.tags))
+    chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, body.category, tuple(body.tags))
     try:
         data = gap_faq_row(gap, chosen)
     except ValueError as exc:

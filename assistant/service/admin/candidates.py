@@ -24,7 +24,8 @@ from aiohttp import web
 
 from assistant.knowledge.loader import KnowledgeError
 from assistant.learning import candidate_review as review
-from assistant.learning.shop_candidates import APPROVED_CATEGORY, CandidateFaq, ShopCandidate
+from assistant.learning.faq_drafts import FaqDraft
+from assistant.learning.shop_candidates import APPROVED_CATEGORY, ShopCandidate
 from assistant.service import keys
 from assistant.service.admin.analytics import entry_texts
 from assistant.service.admin.index import JobOut, rebuild_soon
@@ -195,7 +196,7 @@ async def approve(request: web.Request) -> web.Response:
     await authenticate(request, role="admin", shop=shop)
     body = await _body(request, ApproveBody, ApproveBody())
     category = body.category or APPROVED_CATEGORY
-    chosen = CandidateFaq(body.answer, body.question, body.variants, body.stage, category, tuple(body.tags))
+    chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, category, tuple(body.tags))
     store = request.config_dict[keys.STORE]
     try:
         done = await review.approve(store, shop, request.match_info["candidate"], body.days, chosen)
