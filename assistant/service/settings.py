@@ -97,8 +97,8 @@ class Settings:
     learning_refresh_s: float = field(
         default=30.0,
         metadata=_help(
-            "how often each loaded shop's learning (quick replies, priors) is recomputed from the store when it "
-            "has new evidence (0: never)"
+            "how often each loaded shop's learning (quick replies, priors, match rates) is recomputed from the "
+            "store when it has new evidence (0: never on a timer; a snapshot swap still relearns the shop)"
         ),
     )
     learning_days: int = field(

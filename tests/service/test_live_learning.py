@@ -30,6 +30,15 @@ async def ask(client: TestClient[Any, Any], shop: str, text: str, conversation: 
     return suggestions
 
 
+async def agent_sends(client: TestClient[Any, Any], conversation: str, message_id: str, text: str) -> None:
+    body = {
+        "shop": "demo",
+        "conversation_id": conversation,
+        "message": {"id": message_id, "text": text, "sender": "agent"},
+    }
+    assert (await client.post("/v1/suggest", json=body)).status == 200
+
+
 async def started(make_client: ClientFactory, service_suggester: Suggester, detector: EmotionReader) -> Any:
     other = Suggester(service_suggester.ranker, detector, service_suggester.threshold)
     settings = make_settings(learning_refresh_s=0)  # no loop: the test relearns when it means to
@@ -71,16 +80,9 @@ async def test_agents_short_replies_become_quick_replies_for_an_acknowledgement(
     for n in range(3):
         conversation = f"ack-{uuid.uuid4().hex}"
         await ask(client, "demo", QUESTION, conversation)
-        answer = {"id": f"q{n}", "text": f"亲，一般{n + 2}天能到哦", "sender": "agent"}
-        body = {"shop": "demo", "conversation_id": conversation, "message": answer}
-        assert (await client.post("/v1/suggest", json=body)).status == 200
+        await agent_sends(client, conversation, f"q{n}", f"亲，一般{n + 2}天能到哦")
         await ask(client, "demo", "好的", conversation)
-        body = {
-            "shop": "demo",
-            "conversation_id": conversation,
-            "message": {"id": f"a{n}", "text": closing, "sender": "agent"},
-        }
-        assert (await client.post("/v1/suggest", json=body)).status == 200
+        await agent_sends(client, conversation, f"a{n}", closing)
     assert await client.app[keys.LEARNER].refresh("demo", force=True)
     conversation = f"ack-{uuid.uuid4().hex}"
     await ask(client, "demo", QUESTION, conversation)
@@ -101,12 +103,7 @@ async def test_an_approved_reply_stays_a_quick_reply_until_the_index_serves_it(
     for n in range(3):
         conversation = f"ap-{uuid.uuid4().hex}"
         await ask(client, "demo", "好的", conversation)
-        body = {
-            "shop": "demo",
-            "conversation_id": conversation,
-            "message": {"id": f"a{n}", "text": closing, "sender": "agent"},
-        }
-        assert (await client.post("/v1/suggest", json=body)).status == 200
+        await agent_sends(client, conversation, f"a{n}", closing)
     store, learner = client.app[keys.STORE], client.app[keys.LEARNER]
     if await store.shop("demo") is None:  # the app serves the session's snapshot; settings need the shop row
         await store.create_shop("demo", "demo")
