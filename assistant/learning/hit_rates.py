@@ -10,7 +10,10 @@ replies before it did not): the second wording of the same answer adds little wh
 already matched, and only marginal rates can be compared with quick replies' shares to choose
 the three to show. Relevance is cut into fixed bins; each bin's rate is smoothed towards its
 place's overall rate (`prior_weight` pseudo observations) and made non-decreasing, so a thin bin
-cannot promise more than a fuller one above it.
+cannot promise more than a fuller one above it. A place's overall rate is itself smoothed the
+same way towards a fuller one: a slot's place towards that place over every slot, a place over
+every slot towards the place above it; a place never shown is as the place above. A place
+shown a handful of times therefore promises what the evidence around it says, not a coin toss.
 """
 
 from __future__ import annotations
@@ -44,18 +47,28 @@ class HitRates:
     edges: tuple[float, ...]
     rates: tuple[float, ...]
     observations: int
+    overall: float = 0.0  # the smoothed rate over all bins
 
     def rate(self, relevance: float) -> float:
         return self.rates[bisect.bisect_right(self.edges, relevance)]
 
 
 def fit_hit_rates(
-    relevance: Sequence[float], matched: Sequence[bool], edges: tuple[float, ...] = EDGES, prior_weight: float = 20.0
+    relevance: Sequence[float],
+    matched: Sequence[bool],
+    edges: tuple[float, ...] = EDGES,
+    prior_weight: float = 20.0,
+    prior: float | None = None,
 ) -> HitRates:
-    """Smoothed, non-decreasing match rates per bin from (relevance, matched) observations."""
+    """Smoothed, non-decreasing match rates per bin from (relevance, matched) observations. The
+    overall rate is smoothed towards `prior` (`prior_weight` pseudo observations), or with one
+    pseudo hit and one pseudo miss when there is no prior."""
     if len(relevance) != len(matched):
         raise ValueError("relevance and matched differ in length")
-    overall = (sum(matched) + 1) / (len(matched) + 2)
+    if prior is None:
+        overall = (sum(matched) + 1) / (len(matched) + 2)
+    else:
+        overall = (sum(matched) + prior_weight * prior) / (len(matched) + prior_weight)
     hits = [0] * (len(edges) + 1)
     seen = [0] * (len(edges) + 1)
     for r, m in zip(relevance, matched, strict=True):
@@ -65,7 +78,7 @@ def fit_hit_rates(
     rates = [(h + prior_weight * overall) / (n + prior_weight) for h, n in zip(hits, seen, strict=True)]
     for i in range(1, len(rates)):
         rates[i] = max(rates[i], rates[i - 1])
-    return HitRates(edges, tuple(round(r, 4) for r in rates), len(matched))
+    return HitRates(edges, tuple(round(r, 4) for r in rates), len(matched), round(overall, 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +118,23 @@ def fit_slot_rates(observations: Iterable[Observation], min_observations: int = 
     if len(everything) < min_observations:
         return None
 
-    def places(seen: Sequence[Observation]) -> tuple[HitRates, ...]:
+    def places(seen: Sequence[Observation], priors: Sequence[HitRates] | None) -> tuple[HitRates, ...]:
         out: list[HitRates] = []
         for place in range(PLACES):
             obs = [o for o in seen if min(o.place, PLACES - 1) == place]
-            if obs:
-                out.append(fit_hit_rates([o.relevance for o in obs], [o.matched for o in obs]))
-            else:  # never shown this far down: as the place above (or nothing learned)
+            if not obs:  # never shown this far down: as the place above (or nothing learned)
                 out.append(out[-1] if out else HitRates(EDGES, (0.0,) * (len(EDGES) + 1), 0))
+                continue
+            if priors is not None:  # a slot: towards the same place over every slot
+                prior: float | None = priors[place].overall
+            else:  # every slot: towards the place above (the first place has no prior)
+                prior = out[-1].overall if out else None
+            out.append(fit_hit_rates([o.relevance for o in obs], [o.matched for o in obs], prior=prior))
         return tuple(out)
 
-    out = {ANY_SLOT: places(everything)}
+    overall = places(everything, None)
+    out = {ANY_SLOT: overall}
     for slot, seen in sorted(by_slot.items()):
         if len(seen) >= min_observations:
-            out[slot] = places(seen)
+            out[slot] = places(seen, overall)
     return SlotRates(out, len(everything))

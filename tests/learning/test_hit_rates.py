@@ -29,6 +29,29 @@ def test_rates_per_place_and_slot_with_a_fallback_for_thin_slots() -> None:
     assert fit_slot_rates(seen[:10]) is None  # too little evidence: no rates at all
 
 
+def test_a_place_seen_a_few_times_promises_what_the_places_around_it_say() -> None:
+    # place 0 over every slot matches one time in ten; the second place was shown once, and matched
+    seen = [Observation("substantive", 0, 0.95, i % 10 == 0) for i in range(100)]
+    seen.append(Observation("substantive", 1, 0.95, True))
+    seen += [Observation("greeting", 0, 0.95, i % 10 == 0) for i in range(60)]
+    seen += [Observation("greeting", 1, 0.95, True) for _ in range(2)]
+    rates = fit_slot_rates(seen)
+    assert rates is not None
+    first = rates.rate(ANY_SLOT, 0, 0.95)
+    assert 0.08 < first < 0.15
+    # one or two lucky matches move the place a little, not to a coin toss
+    assert rates.rate(ANY_SLOT, 1, 0.95) < 0.35  # three of three: was 0.83
+    assert rates.rate("substantive", 1, 0.95) < 0.35  # one of one: was 0.67
+    assert rates.rate("greeting", 1, 0.95) < 0.4  # two of two: was 0.77
+    # a place never shown takes the place above's rate, not nothing and not more
+    assert rates.rate(ANY_SLOT, 2, 0.95) == rates.rate(ANY_SLOT, 1, 0.95)
+    # with plenty of evidence a slot's place says what it saw, whatever the other slots saw
+    many = seen + [Observation("thanks", 1, 0.9, i % 2 == 0) for i in range(400)]
+    many += [Observation("thanks", 0, 0.9, False) for _ in range(400)]
+    fitted = fit_slot_rates(many)
+    assert fitted is not None and 0.4 < fitted.rate("thanks", 1, 0.9) < 0.6
+
+
 def _message(conversation: str, message_id: str, role: str, text: str) -> MessageRecord:
     return MessageRecord(
         "generic", "s", conversation, message_id, role, text, "2026-12-01T10:00:00Z", "2026-12-01T10:00:00Z"
