@@ -87,8 +87,13 @@ class ShopRegistry:
         self._swap_listeners.append(listener)
 
     async def _swapped(self, shop: str) -> None:
+        # the swap has happened: a listener's failure is logged, never the activation's (an
+        # admin's activate or a rebuild would report a failure although the snapshot is live)
         for listener in self._swap_listeners:
-            await listener(shop)
+            try:
+                await listener(shop)
+            except Exception:
+                log.exception("snapshot swap listener failed", extra={"shop": shop})
 
     def set_learning(self, shop: str, learning: ShopLearning | None) -> None:
         """Serve `shop` with what it learned (or nothing): its loaded suggester now, and every

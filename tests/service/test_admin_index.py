@@ -126,3 +126,24 @@ async def test_every_index_route_needs_an_admin_token_of_that_shop(make_client: 
         assert response.status in (200, 202), (method, path, await response.text())
         if template.endswith("rebuild"):
             await client.app[keys.REBUILDER].finished((await response.json())["job"]["id"])
+
+
+async def test_a_failing_swap_listener_does_not_fail_the_activation(make_client: ClientFactory, tmp_path: Path) -> None:
+    """The snapshot is live once swapped: a listener that fails (say, relearning on a bad record)
+    is logged, the admin's activation still succeeds and the listeners after it still run."""
+    client = await tea_client(make_client, tmp_path)
+    secret = (await tokens(client))["admin"]
+    version = (await client.app[keys.STORE].active_snapshot("tea")).version  # type: ignore[union-attr]
+    told: list[str] = []
+
+    async def failing(shop: str) -> None:
+        raise ValueError(f"bad record of {shop}")
+
+    async def recording(shop: str) -> None:
+        told.append(shop)
+
+    client.app[keys.INDEX].on_swap(failing)
+    client.app[keys.INDEX].on_swap(recording)
+    response = await client.post(f"/v1/admin/shops/tea/snapshots/{version}/activate", headers=bearer(secret))
+    assert response.status == 200, await response.text()
+    assert (await response.json())["snapshot"]["active"] is True and told == ["tea"]
