@@ -98,7 +98,7 @@ class Settings:
         default=30.0,
         metadata=_help(
             "how often each loaded shop's learning (quick replies, priors, match rates) is recomputed from the "
-            "store when it has new evidence (0: never on a timer; a snapshot swap still relearns the shop)"
+            "store when it has new evidence (0: learning off, the shops serve no quick replies, priors or rates)"
         ),
     )
     learning_days: int = field(

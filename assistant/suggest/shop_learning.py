@@ -51,11 +51,23 @@ class ShopLearner:
         self._clock = clock
         self._markers: dict[str, str] = {}
         self._at: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.relearned = 0
+
+    @property
+    def enabled(self) -> bool:
+        """False when learning is off (`every_s` 0): the service never relearns on its own; an
+        explicit `refresh` still does (the tests' way to relearn when they mean to)."""
+        return self._every_s > 0
 
     async def refresh(self, shop: str, *, force: bool = False) -> bool:
         """Relearn `shop` when its evidence changed (and, unless `force`, not within `every_s`
-        of the last time); True when it was relearned."""
+        of the last time); True when it was relearned. One refresh per shop at a time: one begun
+        before a snapshot swap cannot finish after the swap's and put back what it read before."""
+        async with self._locks.setdefault(shop, asyncio.Lock()):
+            return await self._refresh(shop, force)
+
+    async def _refresh(self, shop: str, force: bool) -> bool:
         if not force and self._clock() - self._at.get(shop, float("-inf")) < self._every_s:
             return False
         record = await self._store.shop(shop)
@@ -86,14 +98,17 @@ class ShopLearner:
 
     async def snapshot_swapped(self, shop: str) -> None:
         """The shop serves another snapshot: relearn it now (an approved reply it holds leaves the
-        quick replies at once, not on the next refresh)."""
+        quick replies at once, not on the next refresh). Nothing when learning is off."""
+        if not self.enabled:
+            return
         try:
             await self.refresh(shop, force=True)
         except StoreError as exc:
             log.error("shop learning not refreshed", extra={"shop": shop, "problem": str(exc)})
 
     async def run(self) -> None:
-        """Every `every_s` seconds, relearn the loaded shops that have new evidence."""
+        """Every `every_s` seconds, relearn the loaded shops that have new evidence (never when
+        `every_s` is 0: learning is off)."""
         if self._every_s <= 0:
             return
         while True:

@@ -5,9 +5,11 @@ app's `ShopLearner` (the same call its refresh loop makes)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from assistant.learning.shop_candidates import APPROVED_ENTRY_PREFIX, DECISIONS, candidate_id
@@ -113,4 +115,40 @@ async def test_an_approved_reply_stays_a_quick_reply_until_the_index_serves_it(
     assert f"{APPROVED_ENTRY_PREFIX}{candidate_id(closing)}" not in client.app[keys.INDEX].entry_ids("demo")
     await store.update_shop_settings("demo", {DECISIONS: {candidate_id(closing): "rejected"}})
     assert await learner.refresh("demo", force=True)
+    assert closing not in [s["text"] for s in await ask(client, "demo", "好的")]
+
+
+async def test_a_refresh_begun_before_a_decision_cannot_put_back_what_it_read(
+    make_client: ClientFactory,
+    service_suggester: Suggester,
+    service_detector: EmotionReader,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refreshes of one shop run one at a time: a slow one that read the shop before an admin
+    rejected a reply finishes first, and the one after the decision has the last word."""
+    client = await started(make_client, service_suggester, service_detector)
+    closing = "好的亲，还有别的问题可以随时找我哦"
+    for n in range(3):
+        conversation = f"rj-{uuid.uuid4().hex}"
+        await ask(client, "demo", "好的", conversation)
+        await agent_sends(client, conversation, f"r{n}", closing)
+    store, learner = client.app[keys.STORE], client.app[keys.LEARNER]
+    if await store.shop("demo") is None:
+        await store.create_shop("demo", "demo")
+    read_history, gate, reading = store.history, asyncio.Event(), asyncio.Event()
+
+    async def slow_first_read(*args: Any, **kwargs: Any) -> Any:
+        if not reading.is_set():
+            reading.set()
+            await gate.wait()
+        return await read_history(*args, **kwargs)
+
+    monkeypatch.setattr(store, "history", slow_first_read)
+    before = asyncio.create_task(learner.refresh("demo", force=True))
+    await reading.wait()  # it has read the shop's settings: nothing decided yet
+    await store.update_shop_settings("demo", {DECISIONS: {candidate_id(closing): "rejected"}})
+    after = asyncio.create_task(learner.refresh("demo", force=True))
+    await asyncio.sleep(0.05)
+    gate.set()
+    assert await before and await after
     assert closing not in [s["text"] for s in await ask(client, "demo", "好的")]

@@ -164,9 +164,13 @@ async def _shown_texts(request: web.Request, shop: str) -> dict[str, str]:
 
 async def relearn(request: web.Request, shop: str) -> None:
     """A decision changes what the shop's learning offers (a decided reply is no quick reply):
-    this process relearns now, other replicas on their next refresh."""
+    this process relearns now, other replicas on their next refresh (nothing when learning is
+    off)."""
+    learner = request.config_dict[keys.LEARNER]
+    if not learner.enabled:
+        return
     try:
-        await request.config_dict[keys.LEARNER].refresh(shop, force=True)
+        await learner.refresh(shop, force=True)
     except StoreError as exc:
         log.error("shop learning not refreshed", extra={"shop": shop, "problem": str(exc)})
 

@@ -154,3 +154,17 @@ async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(mak
         response = await admin.client.request(method, path, json=body, headers=admin.auth())
         answer = await response.json()
         assert (response.status, answer["errors"][0]["field"]) == (status, field), (path, body, answer)
+
+
+async def test_a_decision_relearns_the_shop_only_when_learning_is_on(make_admin: AdminFactory) -> None:
+    """HUASHU_LEARNING_REFRESH_S=0 turns learning off: an admin's decision does not bring it back
+    (it used to relearn the shop, which then served quick replies and priors)."""
+    for every_s, relearned in ((0.0, 0), (3600.0, 1)):
+        admin = await make_admin(learning_refresh_s=every_s)
+        await chats(admin)
+        brand = (await listed(admin))[BRAND_REPLY]
+        learner = admin.client.app[keys.LEARNER]
+        before = learner.relearned  # the loop's own first learning, when on
+        path = f"/v1/admin/shops/demo/candidates/{brand['id']}/reject"
+        assert (await admin.client.post(path, headers=admin.auth())).status == 200
+        assert learner.relearned - before == relearned
