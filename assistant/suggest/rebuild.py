@@ -345,5 +345,6 @@ class JobProgress:
         self._closed = True
         if self._pending is not None and not self._pending.done():
             self._pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pending
+            # wait, not await: the write's own cancellation is expected, but a cancellation of
+            # the task closing us (a shutdown during the build's cleanup) must go on upwards
+            await asyncio.wait([self._pending])

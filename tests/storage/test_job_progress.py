@@ -23,3 +23,25 @@ async def test_progress_is_written_then_stops_when_closed(store: SqlStore, shop_
     await asyncio.sleep(0)
     assert not [t for t in asyncio.all_tasks() if "_write" in repr(t.get_coro())]
     assert (await store.job(job.id)).progress in (0.4, 0.7)  # type: ignore[union-attr]
+
+
+async def test_a_shutdown_while_closing_is_not_swallowed(store: SqlStore, shop_id: str) -> None:
+    await store.create_shop(shop_id, shop_id)
+    job = await store.create_job(shop_id, "rebuild")
+    progress = JobProgress(store, job.id)
+    gate = asyncio.Event()
+
+    async def slow_write() -> None:  # a write that outlives its cancellation (a store call in flight)
+        try:
+            await gate.wait()
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)
+            raise
+
+    progress._pending = asyncio.get_running_loop().create_task(slow_write())
+    await asyncio.sleep(0)
+    closing = asyncio.get_running_loop().create_task(progress.close())
+    await asyncio.sleep(0.05)  # close is waiting for the cancelled write ...
+    closing.cancel()  # ... when the service shuts down
+    await asyncio.sleep(0.3)
+    assert closing.cancelled()  # the shutdown went on upwards (it used to end as a clean return)
