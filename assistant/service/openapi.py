@@ -10,6 +10,7 @@ from assistant.service.admin.analytics_openapi import ANALYTICS_PATHS, ANALYTICS
 from assistant.service.admin.candidates_openapi import CANDIDATE_PATHS, CANDIDATE_STRUCTS
 from assistant.service.admin.index_openapi import INDEX_PATHS, INDEX_STRUCTS
 from assistant.service.admin.shops_openapi import SHOPS_PATHS, SHOPS_STRUCTS
+from assistant.service.openapi_parts import errors, json_of
 from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
 from assistant.service.schemas import (
@@ -35,18 +36,6 @@ _STRUCTS = (
 )
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
-
-
 _SIGNED = [
     {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
     for name in ("X-Huashu-Timestamp", "X-Huashu-Signature")
@@ -60,25 +49,25 @@ _CHATWOOT_HEADERS = [
     )
 ] + [{"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}]
 
-_SUGGEST_ERRORS = _errors(400, 404, 405, 413, 415, 422, 429, 503, 504)
+_SUGGEST_ERRORS = errors(400, 404, 405, 413, 415, 422, 429, 503, 504)
 
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/suggest": {
         "post": {
             "summary": "Ranked reply suggestions and emotion cues for one customer message",
-            "requestBody": {"required": True, **_json("SuggestBody", "the message")},
-            "responses": {"200": _json("SuggestResponse", "suggestions"), **_SUGGEST_ERRORS},
+            "requestBody": {"required": True, **json_of("SuggestBody", "the message")},
+            "responses": {"200": json_of("SuggestResponse", "suggestions"), **_SUGGEST_ERRORS},
         }
     },
     "/v1/webhooks/generic": {
         "post": {
             "summary": "The /v1/suggest body, signed with HMAC-SHA256 over `timestamp.body`",
             "parameters": _SIGNED,
-            "requestBody": {"required": True, **_json("SuggestBody", "the message")},
+            "requestBody": {"required": True, **json_of("SuggestBody", "the message")},
             "responses": {
-                "200": _json("SuggestResponse", "suggestions"),
+                "200": json_of("SuggestResponse", "suggestions"),
                 **_SUGGEST_ERRORS,
-                **_errors(401, 409),
+                **errors(401, 409),
             },
         }
     },
@@ -86,23 +75,23 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Chatwoot events (signed, or ?token= for versions that do not sign); answered at once",
             "parameters": _CHATWOOT_HEADERS,
-            "requestBody": {"required": True, **_json("ChatwootEvent", "Chatwoot's event")},
+            "requestBody": {"required": True, **json_of("ChatwootEvent", "Chatwoot's event")},
             "responses": {
-                "200": _json("WebhookAccepted", "received"),
-                **_errors(400, 401, 403, 404, 405, 413, 415, 422),
+                "200": json_of("WebhookAccepted", "received"),
+                **errors(400, 401, 403, 404, 405, 413, 415, 422),
             },
         }
     },
     "/healthz": {
         "get": {
             "summary": "Liveness",
-            "responses": {"200": _json("Health", "alive"), **_errors(405)},
+            "responses": {"200": json_of("Health", "alive"), **errors(405)},
         }
     },
     "/readyz": {
         "get": {
             "summary": "Readiness: the index snapshot is loaded",
-            "responses": {"200": _json("Health", "ready"), **_errors(405, 503)},
+            "responses": {"200": json_of("Health", "ready"), **errors(405, 503)},
         }
     },
     "/metrics": {
@@ -110,7 +99,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "Prometheus metrics",
             "responses": {
                 "200": {"description": "text exposition", "content": {"text/plain": {}}},
-                **_errors(405),
+                **errors(405),
             },
         }
     },
@@ -119,7 +108,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "This document",
             "responses": {
                 "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
-                **_errors(405),
+                **errors(405),
             },
         }
     },

@@ -5,19 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.service.admin.analytics import ClosedGap, CloseGapBody, GapsResponse, Me, StatsResponse
+from assistant.service.openapi_parts import errors, json_of
 
 ANALYTICS_STRUCTS = (StatsResponse, GapsResponse, CloseGapBody, ClosedGap, Me)
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-    }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
 
 
 def _query(name: str, description: str, default: int, most: int) -> dict[str, Any]:
@@ -27,7 +17,7 @@ def _query(name: str, description: str, default: int, most: int) -> dict[str, An
 
 _SHOP = {"name": "shop", "in": "path", "required": True, "schema": {"type": "string"}}
 _GAP = {"name": "gap", "in": "path", "required": True, "schema": {"type": "string"}}
-_AUTH = _errors(401, 403, 405)
+_AUTH = errors(401, 403, 405)
 
 
 def _asset(summary: str, kind: str) -> dict[str, Any]:
@@ -38,7 +28,7 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/me": {
         "get": {
             "summary": "The shop and role of the caller's admin token",
-            "responses": {"200": _json("Me", "the token's shop"), **_AUTH},
+            "responses": {"200": json_of("Me", "the token's shop"), **_AUTH},
         }
     },
     "/v1/admin/shops/{shop}/stats": {
@@ -46,7 +36,7 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
             "summary": "Acceptance over time (used / edited / not used), coverage, cues and escalations, "
             "per-agent use and suggest latency over the last `days` days",
             "parameters": [_SHOP, _query("days", "the window, today included", 14, 365)],
-            "responses": {"200": _json("StatsResponse", "the statistics"), **_AUTH, **_errors(422, 503)},
+            "responses": {"200": json_of("StatsResponse", "the statistics"), **_AUTH, **errors(422, 503)},
         }
     },
     "/v1/admin/shops/{shop}/gaps": {
@@ -58,7 +48,7 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
                 _query("days", "the window, today included", 30, 365),
                 _query("limit", "at most this many gaps", 20, 200),
             ],
-            "responses": {"200": _json("GapsResponse", "the open gaps"), **_AUTH, **_errors(422, 503)},
+            "responses": {"200": json_of("GapsResponse", "the open gaps"), **_AUTH, **errors(422, 503)},
         }
     },
     "/v1/admin/shops/{shop}/gaps/{gap}/close": {
@@ -67,11 +57,11 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
             "wordings and the agents' most common reply; starts the shop's rebuild (`job`: poll "
             "GET /v1/admin/jobs/{id}), which serves the entry once done",
             "parameters": [_SHOP, _GAP],
-            "requestBody": {"required": False, **_json("CloseGapBody", "what to change of the pre-filled entry")},
+            "requestBody": {"required": False, **json_of("CloseGapBody", "what to change of the pre-filled entry")},
             "responses": {
-                "201": _json("ClosedGap", "the entry written and the rebuild job"),
+                "201": json_of("ClosedGap", "the entry written and the rebuild job"),
                 **_AUTH,
-                **_errors(400, 404, 409, 413, 415, 422, 503),
+                **errors(400, 404, 409, 413, 415, 422, 503),
             },
         }
     },

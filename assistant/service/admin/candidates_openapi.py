@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.service.admin.analytics_openapi import _AUTH, _SHOP, _errors, _json, _query
+from assistant.service.admin.analytics_openapi import _AUTH, _SHOP, _query
 from assistant.service.admin.candidates import (
     ApproveBody,
     ApprovedResponse,
@@ -15,6 +15,7 @@ from assistant.service.admin.candidates import (
     RuleBody,
     RuleResponse,
 )
+from assistant.service.openapi_parts import errors, json_of
 
 CANDIDATE_STRUCTS = (
     CandidatesResponse,
@@ -35,7 +36,7 @@ _STATUS = {
     "description": "which candidates to list",
     "schema": {"enum": ["pending", "approved", "rejected", "all"], "default": "pending"},
 }
-_BODY_ERRORS = _errors(400, 413, 415, 422, 503)
+_BODY_ERRORS = errors(400, 413, 415, 422, 503)
 
 CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/candidates": {
@@ -48,7 +49,7 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
                 _query("limit", "at most this many candidates", 50, 500),
                 _STATUS,
             ],
-            "responses": {"200": _json("CandidatesResponse", "the candidates"), **_AUTH, **_errors(422, 503)},
+            "responses": {"200": json_of("CandidatesResponse", "the candidates"), **_AUTH, **errors(422, 503)},
         }
     },
     "/v1/admin/shops/{shop}/candidates/{candidate}/approve": {
@@ -57,11 +58,11 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
             "faq/approved_replies.yaml, validated with the shop's knowledge; starts the shop's rebuild "
             "(`job`), which serves the entry once done",
             "parameters": [_SHOP, _CANDIDATE],
-            "requestBody": {"required": False, **_json("ApproveBody", "what to change before publishing")},
+            "requestBody": {"required": False, **json_of("ApproveBody", "what to change before publishing")},
             "responses": {
-                "201": _json("ApprovedResponse", "the entry written and the rebuild job"),
+                "201": json_of("ApprovedResponse", "the entry written and the rebuild job"),
                 **_AUTH,
-                **_errors(404, 409),
+                **errors(404, 409),
                 **_BODY_ERRORS,
             },
         }
@@ -70,11 +71,11 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Reject a candidate: it is never proposed again",
             "parameters": [_SHOP, _CANDIDATE],
-            "requestBody": {"required": False, **_json("DecideBody", "the window it was listed from")},
+            "requestBody": {"required": False, **json_of("DecideBody", "the window it was listed from")},
             "responses": {
-                "200": _json("RejectedResponse", "the candidate rejected"),
+                "200": json_of("RejectedResponse", "the candidate rejected"),
                 **_AUTH,
-                **_errors(404, 409),
+                **errors(404, 409),
                 **_BODY_ERRORS,
             },
         }
@@ -84,8 +85,8 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
             "summary": "The optional rule, once: approve, as sent, every pending candidate sent by N "
             "different agents; starts the shop's rebuild (`job`) when any was approved",
             "parameters": [_SHOP],
-            "requestBody": {"required": True, **_json("AutoApproveBody", "the rule's N")},
-            "responses": {"200": _json("ApprovedResponse", "the entries written"), **_AUTH, **_BODY_ERRORS},
+            "requestBody": {"required": True, **json_of("AutoApproveBody", "the rule's N")},
+            "responses": {"200": json_of("ApprovedResponse", "the entries written"), **_AUTH, **_BODY_ERRORS},
         }
     },
     "/v1/admin/shops/{shop}/candidates/rule": {
@@ -93,14 +94,14 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
             "summary": "The N-agents rule applied on its own after each agent's reply (the shop setting "
             "auto_approve_agents; null: off, the default)",
             "parameters": [_SHOP],
-            "responses": {"200": _json("RuleResponse", "the rule"), **_AUTH, **_errors(404)},
+            "responses": {"200": json_of("RuleResponse", "the rule"), **_AUTH, **errors(404)},
         },
         "put": {
             "summary": "Turn the rule on (agents: N) or off (agents: null); each approval it makes starts "
             "the shop's rebuild",
             "parameters": [_SHOP],
-            "requestBody": {"required": True, **_json("RuleBody", "the rule's N, or null")},
-            "responses": {"200": _json("RuleResponse", "the rule now"), **_AUTH, **_errors(404), **_BODY_ERRORS},
+            "requestBody": {"required": True, **json_of("RuleBody", "the rule's N, or null")},
+            "responses": {"200": json_of("RuleResponse", "the rule now"), **_AUTH, **errors(404), **_BODY_ERRORS},
         },
     },
 }

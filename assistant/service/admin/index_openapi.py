@@ -5,24 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.service.admin.index import INDEX_STRUCTS
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-    }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
+from assistant.service.openapi_parts import errors, json_of
 
 
 def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-_AUTH = _errors(401, 403, 404, 405)
+_AUTH = errors(401, 403, 404, 405)
 
 
 def _snapshot_action(summary: str) -> dict[str, Any]:
@@ -30,7 +20,7 @@ def _snapshot_action(summary: str) -> dict[str, Any]:
         "post": {
             "summary": summary,
             "parameters": [_path("shop"), _path("version")],
-            "responses": {"200": _json("SnapshotResponse", "the snapshot now"), **_AUTH, **_errors(409)},
+            "responses": {"200": json_of("SnapshotResponse", "the snapshot now"), **_AUTH, **errors(409)},
         }
     }
 
@@ -43,21 +33,21 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
             "of the shop still queued on this replica is answered instead of a second one (it reads the "
             "knowledge when it starts)",
             "parameters": [_path("shop")],
-            "responses": {"202": _json("JobResponse", "the job, queued"), **_AUTH},
+            "responses": {"202": json_of("JobResponse", "the job, queued"), **_AUTH},
         }
     },
     "/v1/admin/jobs/{id}": {
         "get": {
             "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error",
             "parameters": [_path("id")],
-            "responses": {"200": _json("JobResponse", "the job"), **_AUTH},
+            "responses": {"200": json_of("JobResponse", "the job"), **_AUTH},
         }
     },
     "/v1/admin/shops/{shop}/snapshots": {
         "get": {
             "summary": "The shop's kept snapshots, newest first: active, pinned, stale (and which sources)",
             "parameters": [_path("shop")],
-            "responses": {"200": _json("SnapshotsResponse", "the snapshots"), **_AUTH},
+            "responses": {"200": json_of("SnapshotsResponse", "the snapshots"), **_AUTH},
         }
     },
     "/v1/admin/shops/{shop}/snapshots/{version}/activate": _snapshot_action(

@@ -14,6 +14,7 @@ from assistant.service.admin.knowledge import (
     Uploaded,
 )
 from assistant.service.admin.shops import CreatedShop, CreateShopBody, ShopResponse
+from assistant.service.openapi_parts import errors, json_of, schema_ref
 
 SHOPS_STRUCTS = (
     CreateShopBody,
@@ -28,26 +29,14 @@ SHOPS_STRUCTS = (
 )
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
-
-
 def _path(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
 
 
 _SHOP = _path("shop", "the shop id")
 _ID = _path("id", "the entry's id")
-_AUTH = _errors(401, 403, 404, 405)
-_BODY_ERRORS = _errors(400, 413, 415, 422)
+_AUTH = errors(401, 403, 404, 405)
+_BODY_ERRORS = errors(400, 413, 415, 422)
 _UPLOAD_FILES = {
     "type": "object",
     "description": "each part is one knowledge file; its name (else its file name) is the knowledge path",
@@ -59,10 +48,10 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Create a shop, optionally with its knowledge files (all validated first); answers its "
             "first admin token once. Only the operator's token (HUASHU_ADMIN_TOKEN) may create shops",
-            "requestBody": {"required": True, **_json("CreateShopBody", "the new shop")},
+            "requestBody": {"required": True, **json_of("CreateShopBody", "the new shop")},
             "responses": {
-                "201": _json("CreatedShop", "the shop and its admin token"),
-                **_errors(401, 403, 405, 409),
+                "201": json_of("CreatedShop", "the shop and its admin token"),
+                **errors(401, 403, 405, 409),
                 **_BODY_ERRORS,
             },
         }
@@ -71,7 +60,7 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
         "get": {
             "summary": "The shop, its settings (secrets hidden), its knowledge and active snapshot (stale or not)",
             "parameters": [_SHOP],
-            "responses": {"200": _json("ShopResponse", "the shop"), **_AUTH},
+            "responses": {"200": json_of("ShopResponse", "the shop"), **_AUTH},
         }
     },
     "/v1/admin/shops/{shop}/knowledge": {
@@ -91,10 +80,10 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
                 "required": True,
                 "content": {
                     "multipart/form-data": {"schema": _UPLOAD_FILES},
-                    "application/json": {"schema": _ref("UploadBody")},
+                    "application/json": {"schema": schema_ref("UploadBody")},
                 },
             },
-            "responses": {"200": _json("Uploaded", "stored"), **_AUTH, **_BODY_ERRORS},
+            "responses": {"200": json_of("Uploaded", "stored"), **_AUTH, **_BODY_ERRORS},
         }
     },
     "/v1/admin/shops/{shop}/knowledge/entries": {
@@ -104,31 +93,31 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
                 _SHOP,
                 {"name": "file", "in": "query", "required": False, "schema": {"type": "string"}},
             ],
-            "responses": {"200": _json("EntriesResponse", "the entries"), **_AUTH},
+            "responses": {"200": json_of("EntriesResponse", "the entries"), **_AUTH},
         },
         "post": {
             "summary": "Add one entry at the end of a knowledge file (validated with the rest)",
             "parameters": [_SHOP],
-            "requestBody": {"required": True, **_json("EntryBody", "the entry and its file")},
-            "responses": {"201": _json("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS, **_errors(409)},
+            "requestBody": {"required": True, **json_of("EntryBody", "the entry and its file")},
+            "responses": {"201": json_of("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS, **errors(409)},
         },
     },
     "/v1/admin/shops/{shop}/knowledge/entries/{id}": {
         "get": {
             "summary": "One entry",
             "parameters": [_SHOP, _ID],
-            "responses": {"200": _json("EntryResponse", "the entry"), **_AUTH},
+            "responses": {"200": json_of("EntryResponse", "the entry"), **_AUTH},
         },
         "put": {
             "summary": "Replace one entry in place (with `file`: move it to the end of that file)",
             "parameters": [_SHOP, _ID],
-            "requestBody": {"required": True, **_json("EntryBody", "the entry")},
-            "responses": {"200": _json("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS},
+            "requestBody": {"required": True, **json_of("EntryBody", "the entry")},
+            "responses": {"200": json_of("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS},
         },
         "delete": {
             "summary": "Delete one entry",
             "parameters": [_SHOP, _ID],
-            "responses": {"200": _json("Deleted", "deleted"), **_AUTH, **_errors(422)},
+            "responses": {"200": json_of("Deleted", "deleted"), **_AUTH, **errors(422)},
         },
     },
 }

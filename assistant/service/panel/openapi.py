@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.service.openapi_parts import errors, json_of
 from assistant.service.panel.feedback import FeedbackAccepted, FeedbackBody, SendAccepted, SendBody
 from assistant.service.panel.routes import TryBody
 
 PANEL_STRUCTS = (FeedbackBody, FeedbackAccepted, SendBody, SendAccepted, TryBody)
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-    }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("ErrorResponse", "the error envelope") for s in statuses}
 
 
 def _text(kind: str, description: str) -> dict[str, Any]:
@@ -30,7 +20,7 @@ _CONVERSATION = {"name": "conversation", "in": "query", "required": True, "schem
 
 
 def _asset(summary: str, kind: str) -> dict[str, Any]:
-    return {"get": {"summary": summary, "responses": {"200": _text(kind, summary), **_errors(405)}}}
+    return {"get": {"summary": summary, "responses": {"200": _text(kind, summary), **errors(405)}}}
 
 
 PANEL_PATHS: dict[str, dict[str, Any]] = {
@@ -40,10 +30,10 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "What the panel would show for a typed message (nothing recorded)",
             "parameters": _TOKEN,
-            "requestBody": {"required": True, **_json("TryBody", "the message")},
+            "requestBody": {"required": True, **json_of("TryBody", "the message")},
             "responses": {
                 "200": {"description": "the panel's event", "content": {"application/json": {}}},
-                **_errors(400, 401, 403, 405, 413, 415, 422, 429, 503, 504),
+                **errors(400, 401, 403, 405, 413, 415, 422, 429, 503, 504),
             },
         },
     },
@@ -53,17 +43,17 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
         "get": {
             "summary": "Server-sent events of one conversation of the token's shop (hello, then update)",
             "parameters": [_CONVERSATION, *_TOKEN],
-            "responses": {"200": _text("text/event-stream", "the stream"), **_errors(401, 403, 405, 422)},
+            "responses": {"200": _text("text/event-stream", "the stream"), **errors(401, 403, 405, 422)},
         }
     },
     "/panel/send": {
         "post": {
             "summary": "Send the (edited) reply into the Chatwoot conversation and record it",
             "parameters": _TOKEN,
-            "requestBody": {"required": True, **_json("SendBody", "the reply, what was shown, the account")},
+            "requestBody": {"required": True, **json_of("SendBody", "the reply, what was shown, the account")},
             "responses": {
-                "200": _json("SendAccepted", "sent and recorded"),
-                **_errors(400, 401, 403, 405, 413, 415, 422, 502, 503),
+                "200": json_of("SendAccepted", "sent and recorded"),
+                **errors(400, 401, 403, 405, 413, 415, 422, 502, 503),
             },
         }
     },
@@ -71,10 +61,10 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Record what an agent did with a suggestion or a cue (use, edit, send, dismiss, cue_wrong)",
             "parameters": _TOKEN,
-            "requestBody": {"required": True, **_json("FeedbackBody", "the action and what was shown")},
+            "requestBody": {"required": True, **json_of("FeedbackBody", "the action and what was shown")},
             "responses": {
-                "200": _json("FeedbackAccepted", "recorded"),
-                **_errors(400, 401, 403, 405, 413, 415, 422),
+                "200": json_of("FeedbackAccepted", "recorded"),
+                **errors(400, 401, 403, 405, 413, 415, 422),
             },
         }
     },
