@@ -21,19 +21,17 @@ import argparse
 import asyncio
 import collections
 import contextlib
-import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from load_replay import JDDC, REPO, ensure_index, free_port, wait_ready
+from load_replay import JDDC, ensure_index
+from serving import REPO, free_port, pct, serve, wait_ready
 
 from assistant.evaluation.datasets import jsonl
 from tests.service.platforms.chatwoot_payloads import AGENT, chatwoot_headers, message_event, ruby_json
@@ -68,32 +66,6 @@ def deliveries(path: Path, sessions: int) -> list[list[tuple[bytes, str, bool]]]
     return out
 
 
-@contextlib.contextmanager
-def serve(index_dir: Path, workdir: Path, chatwoot_url: str) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUASHU_")}
-    env.update(
-        HUASHU_LOG_LEVEL="WARNING",
-        HUASHU_CHATWOOT_WEBHOOK_SECRET=SECRET,
-        HUASHU_CHATWOOT_URL=chatwoot_url,
-        HUASHU_CHATWOOT_API_TOKEN=API_TOKEN,
-    )
-    cmd = [
-        sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--index-dir", str(index_dir), "--database-url", f"sqlite:///{workdir / 'bench.db'}",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 class StandIn:
     """Chatwoot's message-create endpoint: records when each conversation got a note."""
 
@@ -121,11 +93,6 @@ class StandIn:
         return web.json_response({"id": self.next_id, "private": True, "message_type": 1})
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 async def run(index_dir: Path, data: Path, sessions: int, concurrency: int) -> None:
     plan = deliveries(data, sessions)
     stand_in = StandIn()
@@ -139,7 +106,18 @@ async def run(index_dir: Path, data: Path, sessions: int, concurrency: int) -> N
     answer_ms: list[float] = []
     note_ms: list[float] = []  # from a customer turn's delivery to its note, when it came within 15 s
     sent_at: dict[str, list[float]] = collections.defaultdict(list)  # conversation -> customer turns suggested
-    with tempfile.TemporaryDirectory() as tmp, serve(index_dir, Path(tmp), f"http://127.0.0.1:{port}") as base:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(
+            *("--index-dir", str(index_dir), "--database-url", f"sqlite:///{Path(tmp) / 'bench.db'}"),
+            env={
+                "HUASHU_CHATWOOT_WEBHOOK_SECRET": SECRET,
+                "HUASHU_CHATWOOT_URL": f"http://127.0.0.1:{port}",
+                "HUASHU_CHATWOOT_API_TOKEN": API_TOKEN,
+            },
+        ) as served,
+    ):
+        base = served.base
         async with aiohttp.ClientSession() as session:
             await wait_ready(session, base)
             gate = asyncio.Semaphore(concurrency)

@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,21 +30,11 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_replay import JDDC, REPO, free_port, load_messages, wait_ready
+from load_replay import JDDC, load_messages
+from serving import pct, serve, wait_ready
 
 NORMAL_CLIENTS = 4
 HOSTILE_CLIENTS = 2
-
-
-def start_server(workdir: Path, port: int, flags: list[str]) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUASHU_")}
-    env["HUASHU_LOG_LEVEL"] = "WARNING"
-    cmd = [
-        sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--index-dir", str(workdir / "index"), "--database-url", f"sqlite:///{workdir / 'mix.db'}",
-        "--max-text-chars", "5000", *flags,
-    ]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def long_texts(texts: list[str], n: int, seed: int = 7) -> list[str]:
@@ -96,13 +83,6 @@ async def run_client(
         n += 1
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def phase(
     session: aiohttp.ClientSession,
     base: str,
@@ -143,24 +123,17 @@ async def main_async(seconds: float, flags: list[str]) -> None:
     normal = [short[i::NORMAL_CLIENTS] for i in range(NORMAL_CLIENTS)]
     hostile = [long_texts(short, 200, seed=i) for i in range(HOSTILE_CLIENTS)]
     with tempfile.TemporaryDirectory(prefix="huashu-mix-") as tmp:
-        port = free_port()
-        server = start_server(Path(tmp), port, flags)
-        base = f"http://127.0.0.1:{port}"
-        try:
+        store = ("--index-dir", str(Path(tmp) / "index"), "--database-url", f"sqlite:///{Path(tmp) / 'mix.db'}")
+        with serve(*store, "--max-text-chars", "5000", *flags) as served:
+            base = served.base
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-                await wait_ready(session, base, timeout_s=900)
+                await wait_ready(session, base)
                 per_phase = len(normal[0]) // 3
                 await phase(session, base, normal, [], min(10.0, seconds), 0)  # warm-up, not reported
                 alone = await phase(session, base, normal, [], seconds, per_phase)
                 print("alone", json.dumps(alone), flush=True)
                 mixed = await phase(session, base, normal, hostile, seconds, 2 * per_phase)
                 print("hostile", json.dumps(mixed), flush=True)
-        finally:
-            server.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=15)
-            if server.poll() is None:
-                server.kill()
     a, h = alone["normal_p99_ms"], mixed["normal_p99_ms"]
     assert isinstance(a, float) and isinstance(h, float)
     print(f"normal p99: alone {a:.1f} ms, with hostile clients {h:.1f} ms, ratio {h / a:.2f} (goal <= 2)", flush=True)

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from serving import REPO, pct, serve, wait_ready
 
-REPO = Path(__file__).resolve().parents[1]
 JDDC = REPO.parent / "shared" / "data" / "jddc" / "sessions.jsonl"
 CONCURRENCY = (1, 16, 64)
 
@@ -79,10 +77,7 @@ class Cell:
         return self.ok / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return pct(self.latencies_ms, q)
 
 
 def cycle(messages: list[Message], start: int = 0) -> Iterator[tuple[int, Message]]:
@@ -145,46 +140,6 @@ def run_floor(index_dir: Path, messages: list[Message], seconds: float) -> list[
 # --- the service -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve(index_dir: Path, workdir: Path, flags: list[str]) -> Iterator[str]:
-    """A `huashu serve` subprocess on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUASHU_")}
-    env["HUASHU_LOG_LEVEL"] = "WARNING"
-    cmd = [
-        sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--index-dir", str(index_dir),
-        "--database-url", f"sqlite:///{workdir / f'bench-{port}.db'}", *flags,
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-async def wait_ready(session: aiohttp.ClientSession, base: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(base + "/readyz") as response:
-                if response.status == 200:
-                    return
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"the service at {base} did not become ready in {timeout_s:.0f} s")
-
-
 _CACHE = re.compile(r"^huashu_embedding_cache_(hits|misses)_total (\S+)$", re.M)
 
 
@@ -215,18 +170,19 @@ async def load(
         while time.perf_counter() < deadline:
             n, m = next(it)
             body = {
-                "shop": "jddc",
+                "shop": "demo",  # the default shop, the demo knowledge
                 "conversation_id": f"{m.session}-{offset}",
                 "message": {"id": f"{n}-{m.index}", "text": m.text},
             }
             t0 = time.perf_counter()
             try:
                 async with session.post(base + "/v1/suggest", json=body) as response:
-                    await response.read()
+                    answer = await response.read()
                     status = response.status
                     retry_after = float(response.headers.get("Retry-After", "1"))
-            except aiohttp.ClientError:
+            except aiohttp.ClientError as exc:
                 counts["errors"] += 1
+                first_error.append(repr(exc))
                 continue
             if status == 200:
                 counts["ok"] += 1
@@ -236,8 +192,12 @@ async def load(
                 await asyncio.sleep(min(retry_after, max(0.0, deadline - time.perf_counter())))
             else:
                 counts["errors"] += 1
+                first_error.append(f"HTTP {status}: {answer[:300].decode(errors='replace')}")
 
+    first_error: list[str] = []
     await asyncio.gather(*(client() for _ in range(concurrency)))
+    if first_error:
+        print(f"  {variant} c={concurrency}: {counts['errors']} errors, the first: {first_error[0]}", flush=True)
     elapsed = time.perf_counter() - started
     hits, misses = await cache_counts(session, base)
     lookups = (hits - hits0) + (misses - misses0)
@@ -262,7 +222,14 @@ async def run_service(index_dir: Path, messages: list[Message], seconds: float, 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         with tempfile.TemporaryDirectory(prefix="huashu-bench-") as tmp:
             for variant in variants:
-                with serve(index_dir, Path(tmp), VARIANTS[variant]) as base:
+                flags = (
+                    "--index-dir",
+                    str(index_dir),
+                    "--database-url",
+                    f"sqlite:///{Path(tmp) / f'bench-{variant}.db'}",
+                )
+                with serve(*flags, *VARIANTS[variant]) as served:
+                    base = served.base
                     await wait_ready(session, base)
                     # A short warm-up so connection set-up is not measured.
                     await load(session, base, variant, messages, 4, 1.0, offset=len(messages) // 2)

@@ -21,54 +21,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+from serving import REPO, pct, serve, wait_ready
 
 from assistant.storage import open_store
 
-REPO = Path(__file__).resolve().parents[1]
 QUERIES = [json.loads(line)["text"] for line in (REPO / "tests" / "data" / "demo_queries.jsonl").open(encoding="utf-8")]
-
-
-@contextlib.contextmanager
-def serve(work: Path, port: int, mode: str) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUASHU_")}
-    env["HUASHU_LOG_LEVEL"] = "WARNING"
-    cmd = [
-        sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index-dir", str(work / "index"),
-        "--database-url", f"sqlite:///{work / 'store.db'}", "--rebuild-mode", mode, "--request-timeout-s", "30",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-async def wait_ready(session: aiohttp.ClientSession, base: str, timeout_s: float = 1800) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(base + "/readyz") as response:
-                if response.status == 200:
-                    return
-        await asyncio.sleep(0.5)
-    raise SystemExit(f"{base} was not ready within {timeout_s:.0f} s")
 
 
 class Traffic:
@@ -100,19 +65,15 @@ class Traffic:
             await asyncio.sleep(self.pause_s)  # a client's think time: live traffic, not a flood
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
-
-
 async def run_mode(
     work: Path, mode: str, token: str, clients: int, idle_s: float, pause_s: float, max_rebuild_s: float
 ) -> dict[str, object]:
-    port = 18000 + os.getpid() % 1000
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        with serve(work, port, mode) as base:
-            await wait_ready(session, base)
+        flags = ("--index-dir", str(work / "index"), "--database-url", f"sqlite:///{work / 'store.db'}")
+        with serve(*flags, "--rebuild-mode", mode, "--request-timeout-s", "30", stop_timeout_s=30) as served:
+            base = served.base
+            await wait_ready(session, base, timeout_s=1800)
             traffic = Traffic(session, base, headers, pause_s)
             tasks = [asyncio.create_task(traffic.client(w)) for w in range(clients)]
             await asyncio.sleep(3)
@@ -136,9 +97,9 @@ async def run_mode(
         "mode": mode, "job": job["state"], "progress": job["progress"], "rebuild_s": round(rebuild_s, 1),
         "clients": clients, "pause_s": pause_s, "load_average": os.getloadavg(),
         "idle": {"requests": len(idle), "failures": traffic.failures.get("idle", 0),
-                 "p50_ms": pct(idle, 0.5), "p99_ms": pct(idle, 0.99)},
+                 "p50_ms": round(pct(idle, 0.5), 1), "p99_ms": round(pct(idle, 0.99), 1)},
         "during_rebuild": {"requests": len(during), "failures": traffic.failures.get("rebuild", 0),
-                           "p50_ms": pct(during, 0.5), "p99_ms": pct(during, 0.99)},
+                           "p50_ms": round(pct(during, 0.5), 1), "p99_ms": round(pct(during, 0.99), 1)},
         "p99_ratio": round(pct(during, 0.99) / pct(idle, 0.99), 2),
     }  # fmt: skip
 

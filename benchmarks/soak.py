@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,17 +26,8 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_replay import JDDC, REPO, free_port, load_messages, wait_ready
-
-
-def start_server(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUASHU_")}
-    env["HUASHU_LOG_LEVEL"] = "WARNING"
-    cmd = [
-        sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--index-dir", str(workdir / "index"), "--database-url", f"sqlite:///{workdir / 'soak.db'}",
-    ]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+from load_replay import JDDC, load_messages
+from serving import serve, wait_ready
 
 
 def sample(proc: psutil.Process) -> dict[str, float]:
@@ -75,14 +63,13 @@ async def client(
 async def soak(minutes: float, clients: int, every_s: float) -> dict[str, object]:
     texts = [m.text for m in load_messages(JDDC, 20000)]
     with tempfile.TemporaryDirectory(prefix="huashu-soak-") as tmp:
-        port = free_port()
-        server = start_server(Path(tmp), port)
-        base = f"http://127.0.0.1:{port}"
-        try:
+        store = ("--index-dir", str(Path(tmp) / "index"), "--database-url", f"sqlite:///{Path(tmp) / 'soak.db'}")
+        with serve(*store) as served:
+            base = served.base
             timeout = aiohttp.ClientTimeout(total=60)
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                await wait_ready(session, base, timeout_s=900)
-                proc = psutil.Process(server.pid)
+                await wait_ready(session, base)
+                proc = psutil.Process(served.pid)
                 counts: collections.Counter[str] = collections.Counter()
                 started = time.monotonic()
                 stop_at = started + minutes * 60
@@ -94,12 +81,6 @@ async def soak(minutes: float, clients: int, every_s: float) -> dict[str, object
                     samples.append(row)
                     print(json.dumps(row), flush=True)
                 await asyncio.gather(*tasks)
-        finally:
-            server.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=15)
-            if server.poll() is None:
-                server.kill()
     half = samples[len(samples) // 2] if samples else {}
     first, last = (samples[0], samples[-1]) if samples else ({}, {})
     return {
