@@ -57,6 +57,9 @@ class QuickReplyRules:
     per_slot: int = 3
     covers_at: float = 0.5
     candidates: int = 200  # the most frequent replies of a slot considered for the greedy cover
+    # the opening slot holds any first message, a question as well as a hello: what agents send
+    # to it is a habit only once seen over this many chats (two sends of one answer are not)
+    opening_min_replies: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,8 @@ def learn_quick_replies(
     by_slot: dict[str, tuple[QuickReply, ...]] = {}
     for slot, replies in counts.items():
         total = sum(replies.values())  # the share is of every reply, not only the short ones
+        if slot == OPENING and total < rules.opening_min_replies:
+            continue
         short = Counter({k: n for k, n in replies.items() if k in forms})
         chosen = _greedy_cover(short, forms, slot, rules) if short else []
         by_slot[slot] = tuple(QuickReply(q.text, slot, q.covers, total) for q in chosen)

@@ -4,7 +4,10 @@
 for) and the shop's quick replies for the turn's slot, both learned from the shop's own chats:
 
 * On a stock turn (acknowledgement, thanks, closing, greeting, order card) or the chat's opening
-  turn the quick replies lead, as the set chosen to cover the slot's replies.
+  turn the quick replies lead, as the set chosen to cover the slot's replies; on an opening turn
+  the knowledge answers ("能开专票吗" as the first message) the answer comes second, after the
+  greeting agents send first and before the other quick replies. Only a stock
+  turn is answerable for having quick replies, not a chat's first message for being first.
 * On a substantive turn the ranked suggestions (ordered by relevance plus the shop's prior:
   `priors`) and the quick replies are merged by how likely each adds the reply an agent of this
   shop sends: a ranked suggestion by the shop's marginal match rate at its place and relevance
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from assistant.knowledge.model import SourceKind
 from assistant.learning.hit_rates import SlotRates
 from assistant.learning.priors import ReplyPriors
-from assistant.learning.quick_replies import SUBSTANTIVE, QuickReplies, QuickReply, slot_of
+from assistant.learning.quick_replies import OPENING, SUBSTANTIVE, QuickReplies, QuickReply, slot_of
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 QUICK_REPLY_TAG = "quick_reply"
@@ -80,7 +83,9 @@ class ShopLearning:
         quick = [quick_suggestion(q) for q in self.quick.for_turn(request.text, first)]
         scored = sorted(((self.relevance(s, now), -i, s) for i, s in enumerate(ranked)), key=lambda t: (t[0], t[1]))
         ordered = [s for _, _, s in reversed(scored)]
-        if slot != SUBSTANTIVE:
+        if slot == OPENING and found:  # a first message the knowledge answers: greet, then answer
+            order = [*quick[:1], *ordered[:1], *quick[1:], *ordered[1:]]
+        elif slot != SUBSTANTIVE:
             order = [*quick, *ordered]
         elif self.rates is None:
             order = ordered
@@ -113,6 +118,9 @@ class ShopLearning:
         return out
 
     def stock_turn(self, request: SuggestRequest) -> bool:
-        """True when the turn is answered by quick replies (a stock turn with some learned)."""
-        slot = slot_of(request.text, first_customer_turn(request))
-        return slot != SUBSTANTIVE and bool(self.quick.for_turn(request.text, first_customer_turn(request)))
+        """True when the turn is answered by quick replies: a stock turn (a hello, 好的, 谢谢 …) with
+        some learned. A chat's first message is not one by being first: "x" or a question the
+        knowledge cannot answer is no more answerable for opening a chat."""
+        first = first_customer_turn(request)
+        stock = slot_of(request.text, first) not in (SUBSTANTIVE, OPENING)
+        return stock and bool(self.quick.for_turn(request.text, first))

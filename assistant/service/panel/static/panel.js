@@ -4,6 +4,11 @@
 
 (function () {
   const KINDS = { faq: "问答", product: "商品", policy: "规则", promotion: "活动", past_reply: "历史回复" };
+  // the quick-reply slots (assistant/learning/quick_replies.py): which customer turns a quick reply answers
+  const SLOTS = {
+    opening: "开场", substantive: "提问", greeting: "问候", order_card: "订单卡片",
+    acknowledgement: "好的/嗯", thanks: "感谢", closing: "结束语",
+  };
   const CUES = {
     anger: "愤怒", anxiety: "着急", disappointment: "失望", complaint_risk: "投诉风险",
     confusion: "困惑", hesitation: "犹豫", satisfaction: "满意",
@@ -205,7 +210,10 @@
       el("span", "score", "置信 " + s.score.toFixed(2)),
     );
     const text = el("p", "text", s.text);
-    const matched = el("p", "matched", "匹配：" + s.matched);
+    const quick = (s.tags || []).includes("quick_reply");
+    const matched = quick
+      ? el("p", "matched", "常用回复：本店客服对「" + (SLOTS[s.matched] || s.matched) + "」最常发的回复之一")
+      : el("p", "matched", "匹配：" + s.matched);
     const actions = el("div", "actions");
     const use = button("使用", "use", "复制到剪贴板 (" + (index + 1) + ")");
     const edit = button("编辑", "edit", "编辑后使用 (e)");
