@@ -226,3 +226,17 @@ async def test_the_operator_token_is_admin_of_every_shop(make_admin: AdminFactor
         assert response.status == 200 and (await response.json())["shop"]["shop"] == shop
     wrong = await admin.client.get(f"{ADMIN_PREFIX}/shops/demo", headers=admin.auth(OPERATOR + "x"))
     assert wrong.status == 401
+
+
+async def test_the_operator_token_sees_every_shops_jobs(make_admin: AdminFactory) -> None:
+    """A job names its shop only in the store, not in the path: the operator still sees it."""
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    store = admin.client.app[keys.STORE]
+    for shop in ("demo", "other"):
+        job = await store.create_job(shop, "rebuild")
+        response = await admin.client.get(f"{ADMIN_PREFIX}/jobs/{job.id}", headers=admin.auth(OPERATOR))
+        assert response.status == 200, (shop, await response.text())
+        assert (await response.json())["job"]["shop"] == shop
+    job = await store.create_job("other", "rebuild")
+    refused = await admin.client.get(f"{ADMIN_PREFIX}/jobs/{job.id}", headers=admin.auth())
+    assert refused.status == 403 and (await refused.json())["errors"][0]["field"] == "shop"
