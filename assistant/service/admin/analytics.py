@@ -215,6 +215,9 @@ async def close_gap(request: web.Request) -> web.Response:
     _, found = await _gaps(request, shop, body.days)
     gap = next((g for g in found.gaps if gap_id(g) == wanted), None)
     if gap is None:
+        closed_by = f"faq-gap-{wanted}"  # the entry closing a gap names it (shop_gaps.gap_faq_row)
+        if any(r.entry_id == closed_by for r in await store.knowledge_rows(shop)):
+            raise Conflict.on("gap", f"gap {wanted!r} is already closed by entry {closed_by}")
         raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
     chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, body.category, tuple(body.tags))
     try:

@@ -111,8 +111,10 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
 
     after = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
     assert gap["id"] not in [g["id"] for g in after["gaps"]]
-    again = await admin.client.post(close, headers=admin.auth())
-    assert again.status == 404 and (await again.json())["errors"][0]["field"] == "gap"
+    again = await admin.client.post(close, headers=admin.auth())  # closed: 409, as documented
+    assert again.status == 409 and (await again.json())["errors"][0]["field"] == "gap"
+    rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
+    assert [r.entry_id for r in rows].count(row.entry_id) == 1  # nothing written twice
 
 
 async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFactory) -> None:
