@@ -7,6 +7,7 @@ sees which part of its body was wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -197,9 +198,20 @@ def decode(body: bytes, type_: type[T]) -> T:
         raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
 
 
+# Characters that show nothing: controls (NUL...), format characters (zero-width space, BOM,
+# direction marks), unassigned code points, and spaces and separators of every width.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp"})
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows nothing: empty, or only spaces, controls and zero-width characters
+    (a text that merely contains some of them, around real characters, is not blank)."""
+    return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
+
+
 def require_text(text: str, field: str, limit: int) -> str:
-    """A message text: not blank, at most `limit` characters (413 past it)."""
-    if not text.strip():
+    """A message text: not blank (`is_blank`), at most `limit` characters (413 past it)."""
+    if is_blank(text):
         raise Unprocessable.on(field, "must not be empty")
     if len(text) > limit:
         raise PayloadTooLarge.on(field, f"longer than {limit} characters ({len(text)})")
@@ -225,5 +237,6 @@ __all__ = [
     "WebhookAccepted",
     "decode",
     "encode",
+    "is_blank",
     "require_text",
 ]

@@ -44,6 +44,10 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
     ("missing text", dumps({"shop": "s", "conversation_id": "c", "message": {"id": "1"}}), 422,
      "message.text"),
     ("empty text", dumps(suggest_body("   ")), 422, "message.text"),
+    ("zero-width text", dumps(suggest_body("\u200b\ufeff\u200d")), 422, "message.text"),
+    ("control characters", dumps(suggest_body("\x00\x07\u3000\u2028")), 422, "message.text"),
+    ("invisible turn", dumps(suggest_body(turns=[{"role": "customer", "text": "\u2060\u200e"}])), 422,
+     "turns.0.text"),
     ("text over the limit", dumps(suggest_body("快" * 1001)), 413, "message.text"),
     ("wrong type", dumps({**suggest_body(), "k": "five"}), 422, "k"),
     ("unknown role", dumps(suggest_body(turns=[{"role": "bot", "text": "x"}])), 422,
@@ -58,6 +62,13 @@ async def test_bad_bodies(
 ) -> None:
     response = await client.post(route, data=body, headers=_signed(body))
     await assert_envelope(response, status, field)
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_real_text_with_invisible_characters_is_accepted(client: TestClient[Any, Any], route: str) -> None:
+    body = dumps(suggest_body("\ufeff在吗\u200b？", turns=[{"role": "customer", "text": "\u200b😡"}]))
+    response = await client.post(route, data=body, headers=_signed(body))
+    assert response.status in (200, 202), await response.text()
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic", "/v1/webhooks/chatwoot"])

@@ -23,7 +23,7 @@ from assistant.service.auth import Principal, authenticate
 from assistant.service.core import IncomingMessage
 from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
 from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
-from assistant.service.schemas import NonEmpty, decode
+from assistant.service.schemas import NonEmpty, decode, is_blank
 from assistant.storage.recorder import RecordsNotStored
 from assistant.storage.records import FeedbackRecord
 
@@ -78,7 +78,7 @@ def _check(body: FeedbackBody) -> None:
         raise Unprocessable.on("entry_id", f"name the suggestion the agent chose to {body.action}")
     if body.rank < 1:
         raise Unprocessable.on("rank", "the rank of the suggestion acted on, 1 first")
-    if body.action in ("edit", "send") and not body.text.strip():
+    if body.action in ("edit", "send") and is_blank(body.text):
         raise Unprocessable.on("text", f"the text to {body.action} must not be empty")
 
 

@@ -159,8 +159,9 @@ async def test_try_shows_what_the_panel_would_and_records_nothing(serve: ServeFa
     calm_event, angry_event = await calm.json(), await angry.json()
     assert calm_event["preview"] is True and calm_event["suggestions"]
     assert len(angry_event["turns"]) == 3 and angry_event["escalate"] and not calm_event["escalate"]
-    bad = await http.post(served.url("/panel/try"), json={"text": " ", "earlier": "calm"})
-    assert bad.status == 422 and (await bad.json())["errors"][0]["field"] == "text"
+    for blank in (" ", "\u200b\ufeff", "\x00\u2060"):  # only spaces, zero-width or control characters
+        bad = await http.post(served.url("/panel/try"), json={"text": blank, "earlier": "calm"})
+        assert bad.status == 422 and (await bad.json())["errors"][0]["field"] == "text", repr(blank)
     assert (await http.post(served.url("/v1/suggest"), json=suggest_body("在吗"))).status == 200
     await served.app[keys.RECORDER].flush()
     messages = await served.store.inner.messages("demo", "try")

@@ -44,7 +44,7 @@ from assistant.service.platforms.chatwoot.routing import (
     opened_shops,
     route,
 )
-from assistant.service.schemas import WebhookAccepted, decode, require_text
+from assistant.service.schemas import WebhookAccepted, decode, is_blank, require_text
 
 __all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "ChatwootEvent", "chatwoot_webhook"]
 
@@ -121,7 +121,7 @@ async def _handle(app: web.Application, shop: ChatwootShop, event: ChatwootEvent
     if event.message_type not in ("incoming", "outgoing"):
         kind = event.message_type if event.message_type in ("template", "activity") else "unknown"
         return False, f"{kind} message ignored"
-    placeholder = not text.strip()
+    placeholder = is_blank(text)
     if placeholder:
         text = attachment_text(event.attachments)
         if not text:
