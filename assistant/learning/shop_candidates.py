@@ -21,7 +21,7 @@ from typing import Any
 
 from assistant.learning.acceptance import Shown, match_reply
 from assistant.learning.analytics import agent_of, by_conversation
-from assistant.learning.candidates import Candidate, CandidateRules, ReplyEvent, collect_candidates
+from assistant.learning.candidates import Candidate, CandidateRules, ReplyEvent, candidate_reason, collect_candidates
 from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.similarity import reply_chars
 from assistant.storage.records import ShopHistory, SuggestionRecord
@@ -125,10 +125,14 @@ def shop_candidates(
     to offer stays a candidate until it is published. `decisions` maps a candidate id to
     `approved` or `rejected`."""
     decisions = decisions or {}
+    rules = rules or CandidateRules()
     events = reply_events(history, entry_texts)
+    # Where each candidate was sent: only the sends it counts (the same reply sent where the
+    # service had an answer is no part of it), so its conversations agree with its count.
     seen: dict[str, list[tuple[str, str]]] = {}
     for event, conversation, at in events:
-        seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
+        if candidate_reason(event, rules) is not None:
+            seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
     known = {reply_chars(text) for text in (entry_texts.values() if knowledge_texts is None else knowledge_texts)}
     found: list[Candidate] = collect_candidates((e for e, _, _ in events), rules)
     out = []

@@ -55,6 +55,24 @@ def test_first_replies_to_unanswered_messages_become_candidates_unless_known() -
     assert decided.status == "rejected"
 
 
+def test_where_a_candidate_was_sent_agrees_with_how_often_it_counts() -> None:
+    """The same reply sent where the service had an answer is no send of the candidate: its
+    conversations and last time are those of the sends it counts."""
+    records = history()
+    later = [
+        MessageRecord("api", "demo", "c4", "q1", "customer", "开发票吗", at(7), at(7), "customer"),
+        MessageRecord(
+            "api", "demo", "c4", "r1", "agent", "可以的亲，提供税号就行", at(8), at(8), "agent", "小赵", "小赵"
+        ),
+    ]
+    answered = AnswerRecord("api", "demo", "c4", "q1", True, 0.9, at=at(7))
+    both = ShopHistory([*records.messages, *later], records.suggestions, answers=[*records.answers, answered])
+    (candidate,) = shop_candidates(both, ENTRIES)
+    assert (candidate.count, candidate.agents) == (1, ("小王",))
+    assert candidate.conversations == ("c1",) and candidate.last_seen == at(1)
+    assert "sent 1× by 1 agent(s)" in candidate.source
+
+
 def test_the_faq_row_keys_the_reply_by_the_customers_wordings() -> None:
     (found,) = shop_candidates(history(), ENTRIES)
     row = candidate_faq_row(found)
