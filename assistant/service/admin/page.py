@@ -15,15 +15,22 @@ from pathlib import Path
 from aiohttp import web
 
 STATIC = Path(__file__).parent / "static"
+PANEL_STATIC = Path(__file__).parent.parent / "panel" / "static"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
-ASSETS = {"admin.js": "admin.js", "charts.js": "charts.js", "admin.css": "admin.css"}
+# The cue and escalation names are the panel's file, so the two pages cannot disagree.
+ASSETS = {
+    "admin.js": STATIC / "admin.js",
+    "charts.js": STATIC / "charts.js",
+    "admin.css": STATIC / "admin.css",
+    "labels.js": PANEL_STATIC / "labels.js",
+}
 
 
-def _file(name: str) -> web.FileResponse:
-    response = web.FileResponse(STATIC / name)
+def _file(path: Path) -> web.FileResponse:
+    response = web.FileResponse(path)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -32,17 +39,17 @@ def _file(name: str) -> web.FileResponse:
 
 
 async def admin_page(request: web.Request) -> web.StreamResponse:
-    return _file("admin.html")
+    return _file(STATIC / "admin.html")
 
 
-def _asset(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _asset(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def serve(request: web.Request) -> web.StreamResponse:
-        return _file(name)
+        return _file(path)
 
     return serve
 
 
 def add_admin_page(app: web.Application) -> None:
     app.router.add_get("/admin", admin_page, allow_head=False)
-    for path, name in ASSETS.items():
-        app.router.add_get(f"/admin/{path}", _asset(name), allow_head=False)
+    for name, path in ASSETS.items():
+        app.router.add_get(f"/admin/{name}", _asset(path), allow_head=False)

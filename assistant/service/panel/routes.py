@@ -85,6 +85,11 @@ async def panel_script(request: web.Request) -> web.StreamResponse:
     return _page("panel.js")
 
 
+async def panel_labels(request: web.Request) -> web.StreamResponse:
+    """The cue and escalation names, shared with the admin page (`/admin/labels.js`)."""
+    return _page("labels.js")
+
+
 async def panel_style(request: web.Request) -> web.StreamResponse:
     return _page("panel.css")
 
@@ -147,6 +152,7 @@ def add_panel_routes(app: web.Application) -> None:
     app.router.add_get("/panel", panel_page, allow_head=False)
     app.router.add_get("/panel/try", panel_page, allow_head=False)
     app.router.add_get("/panel/panel.js", panel_script, allow_head=False)
+    app.router.add_get("/panel/labels.js", panel_labels, allow_head=False)
     app.router.add_get("/panel/panel.css", panel_style, allow_head=False)
     app.router.add_get("/panel/events", events, allow_head=False)
     app.router.add_post("/panel/try", try_message)

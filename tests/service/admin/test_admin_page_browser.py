@@ -17,6 +17,17 @@ from .conftest import Admin, AdminFactory
 from .test_analytics import GAP_REPLY, agent_says, say
 
 WAIT_MS = 30_000  # bounds a wait on the shared machine; times nothing
+ANGRY = "都三天了还没发货！！！再不发我就给差评"
+# What the agent panel calls the escalation reasons and the cues (labels.js): the page says the same.
+ESCALATIONS = {
+    "anger_high": "客户非常生气", "complaint_high": "投诉风险高", "anger_rising": "情绪在升级",
+    "repeated_question": "同一个问题问了又问", "unanswered_chasing": "连续追问没人回",
+    "rising_punctuation": "语气越来越急", "long_wait": "已经等了很久", "carried_anger": "之前的怒气还在",
+}  # fmt: skip
+CUES = {
+    "anger": "愤怒", "anxiety": "着急", "disappointment": "失望", "complaint_risk": "投诉风险",
+    "confusion": "困惑", "hesitation": "犹豫", "satisfaction": "满意",
+}  # fmt: skip
 MARKUP_QUESTION = '<img src=x onerror="window.__pwned=1">你们支持数字人民币付款吗'
 MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
 
@@ -85,6 +96,33 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await page.click("#logout")
     await expect(page.locator("#login")).to_be_visible()
     assert await page.evaluate("sessionStorage.length") == 0
+
+
+async def test_cues_and_escalations_are_named_as_on_the_panel_and_never_cut_off(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    admin = await make_admin()
+    angry = await say(admin, "e1", "m1", ANGRY)
+    reasons = angry["emotion"]["escalation_reasons"]
+    cues = [c["name"] for c in angry["emotion"]["cues"] if c["level"] != "low"]  # the ones shown
+    assert reasons and cues, angry["emotion"]
+    await agent_says(admin, "e1", "m2", "亲，非常抱歉，我马上帮您查一下", "小王")
+    await page.set_viewport_size({"width": 360, "height": 800})  # the narrowest layout
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    escalations = page.locator("#chart-escalations .hbar-label")
+    await expect(escalations).to_have_count(len(reasons))
+    assert sorted(await escalations.all_text_contents()) == sorted(ESCALATIONS[r] for r in reasons)
+    drawn = await page.locator("#chart-cues .hbar-label").all_text_contents()
+    assert set(drawn) >= {CUES[c] for c in cues}, drawn
+    shared = await page.evaluate("window.huashuLabels")  # the panel's names, served to both pages
+    assert (shared["ESCALATIONS"], shared["CUES"]) == (ESCALATIONS, CUES)
+    cut = await page.evaluate(
+        "[...document.querySelectorAll('.hbar-label')]"
+        ".filter((e) => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1)"
+        ".map((e) => e.textContent)"
+    )
+    assert cut == [], cut
 
 
 async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin: AdminFactory, page: Page) -> None:

@@ -158,7 +158,7 @@ async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactor
 async def test_the_admin_page_and_its_assets_are_served_with_a_strict_policy(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     for path, kind in (("/admin", "text/html"), ("/admin/admin.js", "javascript"), ("/admin/charts.js", "javascript"),
-                       ("/admin/admin.css", "text/css")):  # fmt: skip
+                       ("/admin/labels.js", "javascript"), ("/admin/admin.css", "text/css")):  # fmt: skip
         response = await admin.client.get(path)
         assert response.status == 200 and kind in response.headers["Content-Type"], path
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]

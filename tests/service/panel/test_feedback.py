@@ -173,7 +173,7 @@ async def test_try_shows_what_the_panel_would_and_records_nothing(serve: ServeFa
 async def test_first_load_is_small_and_runs_only_its_own_script(serve: ServeFactory, http: ClientSession) -> None:
     served = await serve()
     total = 0
-    for path in ("/panel", "/panel/panel.js", "/panel/panel.css"):
+    for path in ("/panel", "/panel/labels.js", "/panel/panel.js", "/panel/panel.css"):
         response = await http.get(served.url(path))
         assert response.status == 200
         total += len(await response.read())

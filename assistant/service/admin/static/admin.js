@@ -4,10 +4,8 @@ import { emptyChart, hbars, lines, stackedBars } from "/admin/charts.js";
 
 const KEY = "huashu-admin-token";
 const $ = (id) => document.getElementById(id);
-const CUES = {
-  anger: "生气", anxiety: "着急", disappointment: "失望", complaint_risk: "投诉风险",
-  confusion: "困惑", hesitation: "犹豫", satisfaction: "满意",
-};
+// Cue and escalation names: the panel's labels.js (loaded before this module), so both pages agree.
+const { CUES, LEVELS, ESCALATIONS } = window.huashuLabels;
 const STAGES = [["pre_sale", "售前"], ["in_sale", "售中"], ["after_sale", "售后"]];
 const OUTCOMES = [
   { key: "used", name: "原样使用", cls: "s-used" },
@@ -164,7 +162,7 @@ function renderStats(stats) {
   } else {
     emptyChart($("chart-latency"), "暂无数据");
   }
-  const cueParts = [{ name: "中", cls: "s-medium" }, { name: "高", cls: "s-high" }];
+  const cueParts = [{ name: LEVELS.medium, cls: "s-medium" }, { name: LEVELS.high, cls: "s-high" }];
   if (e.cues.length) {
     hbars($("chart-cues"), e.cues.map((cue) => ({
       label: CUES[cue.cue] || cue.cue,
@@ -177,7 +175,7 @@ function renderStats(stats) {
   const reasonParts = [{ name: "升级", cls: "s-high" }];
   if (e.escalation_reasons.length) {
     hbars($("chart-escalations"), e.escalation_reasons.map((r) => ({
-      label: r.reason, parts: [{ ...reasonParts[0], value: r.count }], note: String(r.count),
+      label: ESCALATIONS[r.reason] || r.reason, parts: [{ ...reasonParts[0], value: r.count }], note: String(r.count),
     })), reasonParts);
   } else {
     emptyChart($("chart-escalations"), "没有升级");

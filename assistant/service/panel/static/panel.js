@@ -9,16 +9,8 @@
     opening: "开场", substantive: "提问", greeting: "问候", order_card: "订单卡片",
     acknowledgement: "好的/嗯", thanks: "感谢", closing: "结束语",
   };
-  const CUES = {
-    anger: "愤怒", anxiety: "着急", disappointment: "失望", complaint_risk: "投诉风险",
-    confusion: "困惑", hesitation: "犹豫", satisfaction: "满意",
-  };
-  const LEVELS = { medium: "中", high: "高" };
-  const REASONS = {
-    anger_high: "客户非常生气", complaint_high: "投诉风险高", anger_rising: "情绪在升级",
-    repeated_question: "同一个问题问了又问", unanswered_chasing: "连续追问没人回", rising_punctuation: "语气越来越急",
-    long_wait: "已经等了很久", carried_anger: "之前的怒气还在",
-  };
+  // Cue, level and escalation names: labels.js, shared with the admin page.
+  const { CUES, LEVELS, ESCALATIONS: REASONS } = window.huashuLabels;
   const SHOWN_WHEN_UNANSWERABLE = 3;
 
   const params = new URLSearchParams(location.search);
