@@ -199,8 +199,9 @@ def decode(body: bytes, type_: type[T]) -> T:
 
 
 # Characters that show nothing: controls (NUL...), format characters (zero-width space, BOM,
-# direction marks), unassigned code points, and spaces and separators of every width.
-_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp"})
+# direction marks), lone surrogates, and spaces and separators of every width. Not unassigned
+# code points: an emoji newer than this Python's Unicode tables is one, and it shows.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
 
 
 def is_blank(text: str) -> bool:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from assistant.emotion.types import EmotionReading
 from assistant.retrieval.types import Turn
+from assistant.service.schemas import is_blank
 
 from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body
@@ -161,3 +162,9 @@ async def test_full_queue_answers_429_at_once(make_client: ClientFactory, model_
     statuses = sorted([(await t).status for t in tasks])
     assert statuses.count(429) >= 3 and statuses.count(200) >= 1
     assert set(statuses) <= {200, 429}
+
+
+def test_an_emoji_newer_than_the_unicode_tables_is_not_blank() -> None:
+    """🫨 (Unicode 15) is an unassigned code point to Python 3.11's tables, yet a customer sees it."""
+    assert not is_blank("\U0001fae8") and not is_blank("\U0001fae8\u200b")
+    assert is_blank("\u200b\ufeff \x00")
