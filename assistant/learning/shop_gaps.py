@@ -51,9 +51,14 @@ def gap_id(gap: Gap) -> str:
     return hashlib.sha256(gap.examples[0].encode("utf-8")).hexdigest()[:12]
 
 
+def gap_entry_id(gap: str) -> str:
+    """The id of the FAQ entry that closes gap `gap` (so a closed gap is known by its entry)."""
+    return f"faq-gap-{gap}"
+
+
 def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
     """The FAQ row (`faq_drafts.faq_row`) that closes `gap`, pre-filled with the agents' most common
     reply; `ValueError` when there is no answer (no agent replied and the admin gave none)."""
     chosen = chosen or FaqDraft(stage="pre_sale")
     no_answer = "no agent replied to these messages: give the answer"
-    return faq_row(f"faq-gap-{gap_id(gap)}", chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)
+    return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)

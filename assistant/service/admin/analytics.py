@@ -30,7 +30,7 @@ from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.reranking import quick_suggestion
-from assistant.learning.shop_gaps import GAPS_FILE, gap_faq_row, gap_id, unanswered_messages
+from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon
@@ -215,7 +215,7 @@ async def close_gap(request: web.Request) -> web.Response:
     _, found = await _gaps(request, shop, body.days)
     gap = next((g for g in found.gaps if gap_id(g) == wanted), None)
     if gap is None:
-        closed_by = f"faq-gap-{wanted}"  # the entry closing a gap names it (shop_gaps.gap_faq_row)
+        closed_by = gap_entry_id(wanted)
         if any(r.entry_id == closed_by for r in await store.knowledge_rows(shop)):
             raise Conflict.on("gap", f"gap {wanted!r} is already closed by entry {closed_by}")
         raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
