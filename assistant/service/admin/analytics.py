@@ -161,7 +161,7 @@ async def _encode(request: web.Request, shop: str, texts: list[str]) -> np.ndarr
 
 async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found]:
     """The shop's open gaps over `days` days: clustered again only when its unanswered messages
-    changed; the ones closed (their `faq-gap-<id>` entry exists) are left out on every read."""
+    changed; the ones closed (their `gap_entry_id` entry exists) are left out on every read."""
     since, _ = _window(days)
     store = request.config_dict[keys.STORE]
     messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()))
@@ -175,7 +175,7 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
             clusters = await asyncio.to_thread(find_gaps, messages, vectors)
         cache[(shop, days)] = found = _Found(signature, len(messages), clusters)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}
-    open_gaps = [g for g in found.gaps if f"faq-gap-{gap_id(g)}" not in closed]
+    open_gaps = [g for g in found.gaps if gap_entry_id(gap_id(g)) not in closed]
     return since.isoformat(), _Found(signature, found.unanswered, open_gaps)
 
 
