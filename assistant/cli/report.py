@@ -18,7 +18,7 @@ from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.files import check_rows
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
-from assistant.learning.shop_gaps import gap_id, unanswered_messages
+from assistant.learning.shop_gaps import gap_entry_id, gap_id, unanswered_messages
 from assistant.learning.weekly import WeeklyReport, WeeklyRules, weekly_report
 from assistant.learning.weekly_render import render_html, render_markdown
 from assistant.retrieval.cache import EmbeddingCache
@@ -97,7 +97,7 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
         return await _read(store, args.shop, since, until, args.days)
 
     week, before, entries, rows = run_on_store(args, work)
-    found = [g for g in _gaps(unanswered_messages(week), args.model, args.cache) if f"faq-gap-{gap_id(g)}" not in rows]
+    found = [g for g in _gaps(unanswered_messages(week), args.model, args.cache) if gap_entry_id(gap_id(g)) not in rows]
     earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(before), args.model, args.cache))
     return weekly_report(args.shop, week, entries, found, since, until, earlier, WeeklyRules(top=args.top))
 
