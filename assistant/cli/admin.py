@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from assistant.cli.errors import CliError
+from assistant.cli.errors import CliError, os_reason
 from assistant.cli.progress import progress_bar
 from assistant.knowledge.files import knowledge_files
 
@@ -91,6 +91,14 @@ def _print(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _read(path: Path) -> bytes:
+    """A file the user named, its bytes; a path that cannot be read is a `CliError` naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {os_reason(exc)}") from None
+
+
 def _upload_files(paths: list[Path]) -> dict[str, bytes]:
     """Knowledge path -> bytes: a folder gives every knowledge file in it, a file its own name
     under the folder it sits in (`faq/x.yaml` when its parent is `faq`)."""
@@ -100,23 +108,30 @@ def _upload_files(paths: list[Path]) -> dict[str, bytes]:
             found = knowledge_files(path)
             if not found:
                 raise CliError(f"{path}: no knowledge files in this folder")
-            files.update({f.relative_to(path).as_posix(): f.read_bytes() for f in found})
+            files.update({f.relative_to(path).as_posix(): _read(f) for f in found})
         elif path.is_file():
             name = f"faq/{path.name}" if path.parent.name == "faq" else path.name
-            files[name] = path.read_bytes()
+            files[name] = _read(path)
         else:
             raise CliError(f"{path}: no such file or folder")
     return files
 
 
+def _utf8(where: Path, data: bytes) -> str:
+    """A file's text; not UTF-8 is a `CliError` naming the file and the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CliError(f"{where}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
+
+
 def run_shop_create(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"shop": args.shop, "name": args.name or ""}
     if args.knowledge is not None:
-        files = _upload_files([args.knowledge])
-        try:
-            body["files"] = {name: data.decode("utf-8") for name, data in files.items()}
-        except UnicodeDecodeError:
-            raise CliError(f"{args.knowledge}: a knowledge file is not UTF-8 (save it as UTF-8)") from None
+        root: Path = args.knowledge
+        files = _upload_files([root])
+        body["files"] = {name: _utf8(root / name if root.is_dir() else root, data) for name, data in files.items()}
     created = _run(args, lambda c: c.call("POST", "/v1/admin/shops", json=body))
     shop = created["shop"]
     print(created["admin_token"])
@@ -147,7 +162,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def _entry(source: str) -> dict[str, Any]:
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    text = sys.stdin.read() if source == "-" else _utf8(Path(source), _read(Path(source)))
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.errors import CliError
+from assistant.cli.errors import CliError, os_reason
 from assistant.knowledge.harvest import ChatLogError, harvest_chats
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
 from assistant.learning.quick_replies import quick_reply_rows
@@ -48,7 +49,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_harvest(args: argparse.Namespace) -> int:
     if not args.chats.is_file():
-        raise CliError(f"{args.chats}: no such chat log")
+        raise CliError(f"{args.chats}: {'is a folder, not a' if args.chats.is_dir() else 'no such'} chat log")
     try:
         result = harvest_chats(args.chats)
     except ChatLogError as exc:
@@ -72,7 +73,12 @@ def run_harvest(args: argparse.Namespace) -> int:
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise CliError(f"{path}: cannot write: {os_reason(exc)}") from None

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.errors import CliError
+from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
 from assistant.storage.sql_store import SqlStore
@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 def _folder(path: Path) -> Path:
     if not path.is_dir():
-        raise CliError(f"{path}: no such knowledge folder")
+        raise CliError(f"{path}: {'is a file, not a' if path.exists() else 'no such'} knowledge folder")
     return path
 
 
@@ -71,8 +71,14 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.folder.exists() and not args.folder.is_dir():
+        raise CliError(f"{args.folder}: is a file, not a folder to write the knowledge to")
+
     async def work(store: SqlStore) -> list[Path]:
-        return await export_knowledge(store, args.shop, args.folder)
+        try:
+            return await export_knowledge(store, args.shop, args.folder)
+        except OSError as exc:
+            raise CliError(f"{exc.filename or args.folder}: cannot write: {os_reason(exc)}") from None
 
     written = run_on_store(args, work)
     print(f"shop {args.shop}: {len(written)} files written to {args.folder}/")

@@ -167,9 +167,9 @@ def _past_reply(row: Row) -> KnowledgeEntry | None:
     )  # fmt: skip
 
 
-def _jsonl_rows(path: Path, display: str, reader: RowReader) -> list[Row]:
+def _jsonl_rows(data: bytes, display: str, reader: RowReader) -> list[Row]:
     rows: list[Row] = []
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, raw in enumerate(data.splitlines(), start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a BOM, as YAML allows
         except UnicodeDecodeError:
@@ -189,17 +189,31 @@ def _jsonl_rows(path: Path, display: str, reader: RowReader) -> list[Row]:
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Read, validate and flatten the knowledge base in `directory` into entries."""
     if not directory.is_dir():
-        raise KnowledgeError([f"{directory}: knowledge directory does not exist"])
+        what = "is a file, not a knowledge folder" if directory.exists() else "knowledge directory does not exist"
+        raise KnowledgeError([f"{directory}: {what}"])
     reader = RowReader()
     entries: list[KnowledgeEntry] = []
     sources: dict[str, str] = {}
 
+    def read(path: Path, display: str) -> bytes | None:
+        try:
+            raw = path.read_bytes()
+        except IsADirectoryError:
+            reader.problems.append(f"{display}: is a folder, not a file")
+            return None
+        except OSError as exc:
+            reader.problems.append(f"{display}: cannot read ({exc.strerror or exc})")
+            return None
+        sources[display] = hashlib.sha256(raw).hexdigest()
+        return raw
+
     def rows_of(path: Path) -> list[Row]:
         display = str(path.relative_to(directory))
-        raw = path.read_bytes()
-        sources[display] = hashlib.sha256(raw).hexdigest()
+        raw = read(path, display)
+        if raw is None:
+            return []
         if path.suffix == ".jsonl":
-            return _jsonl_rows(path, display, reader)
+            return _jsonl_rows(raw, display, reader)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -210,9 +224,9 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
 
     shop_name = ""
     shop_path = directory / "shop.yaml"
-    if shop_path.exists():
-        sources["shop.yaml"] = hashlib.sha256(shop_path.read_bytes()).hexdigest()
-        shop_text = shop_path.read_text(encoding="utf-8", errors="replace")
+    shop_raw = read(shop_path, "shop.yaml") if shop_path.exists() else None
+    if shop_raw is not None:
+        shop_text = shop_raw.decode("utf-8", errors="replace")
         try:
             shop = yaml.safe_load(shop_text)
         except yaml.YAMLError as exc:

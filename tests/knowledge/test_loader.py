@@ -125,6 +125,34 @@ def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
 
 
+def test_a_file_given_as_the_folder_and_a_folder_where_a_file_should_be_are_problems(tmp_path: Path) -> None:
+    (tmp_path / "shop.yaml").write_text("name: 小店\n", encoding="utf-8")
+    assert problems(tmp_path / "shop.yaml") == [f"{tmp_path / 'shop.yaml'}: is a file, not a knowledge folder"]
+    (tmp_path / "faq" / "a.yaml").mkdir(parents=True)
+    (tmp_path / "policies.yaml").mkdir()
+    assert problems(tmp_path) == ["faq/a.yaml: is a folder, not a file", "policies.yaml: is a folder, not a file"]
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yaml").write_text("- id: x\n", encoding="utf-8")
+    (tmp_path / "shop.yaml").write_text("name: 小店\n", encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path.name in ("a.yaml", "shop.yaml"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert problems(tmp_path) == [
+        "shop.yaml: cannot read (Permission denied)",
+        "faq/a.yaml: cannot read (Permission denied)",
+    ]
+
+
 def test_the_demo_shop_is_valid_and_large_enough() -> None:
     kb = load_knowledge(KNOWLEDGE)
     counts = kb.counts()
