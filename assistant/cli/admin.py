@@ -236,12 +236,27 @@ def run_job_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def snapshot_line(s: dict[str, Any]) -> str:
+    """One snapshot as a line: version, build time, entries per source, and its marks
+    (`active`, `pinned`, `stale (the files changed since)`)."""
+    counts = ", ".join(f"{kind} {n}" for kind, n in s.get("counts", {}).items()) or "no entries"
+    marks = [m for m in ("active", "pinned") if s.get(m)]
+    if s.get("stale"):
+        changed = ", ".join(s.get("stale_sources", []))
+        marks.append(f"stale ({changed})" if changed else "stale")
+    return f"{s['version']}\tbuilt {s['built_at']}\t{counts}" + (f"\t{' '.join(marks)}" if marks else "")
+
+
 def run_snapshots(args: argparse.Namespace) -> int:
     base = f"/v1/admin/shops/{args.shop}/snapshots"
     if args.action == "list":
-        for s in _run(args, lambda c: c.call("GET", base))["snapshots"]:
-            marks = [m for m in ("active", "pinned", "stale") if s.get(m)]
-            print(f"{s['version']}\t{s['built_at']}\t{s.get('counts', {})}\t{' '.join(marks)}")
+        found = _run(args, lambda c: c.call("GET", base))["snapshots"]
+        if args.json:
+            _print(found)
+        elif not found:
+            print(f"shop {args.shop}: no snapshots yet (huashu admin rebuild {args.shop})")
+        else:
+            print("\n".join(snapshot_line(s) for s in found))
         return 0
     if not args.version:
         raise CliError(f"snapshots {args.action}: which VERSION? (huashu admin snapshots list {args.shop})")
@@ -307,4 +322,5 @@ def register(subparsers: Any) -> None:
     snapshots.add_argument("action", choices=["list", "activate", "pin"])
     snapshots.add_argument("shop")
     snapshots.add_argument("version", nargs="?", default=None)
+    snapshots.add_argument("--json", action="store_true", help="list: print JSON instead of text")
     snapshots.set_defaults(handler=run_snapshots)

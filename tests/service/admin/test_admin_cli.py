@@ -4,6 +4,7 @@ knowledge uploaded and one entry put and deleted; every refusal is lines, never 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from assistant.cli import main
 from assistant.service import keys
 from assistant.service.settings import Secret
+from assistant.storage.protocols import SnapshotRecord
 
 from .conftest import AdminFactory
 
@@ -90,3 +92,26 @@ async def test_admin_cli_refusals_are_one_line_each(make_admin: AdminFactory, ca
     assert err.startswith("huashu: GET /v1/admin/shops/demo: HTTP 403") and "Traceback" not in err
     assert await huashu("admin", "shops", "show", "demo", "--url", "http://127.0.0.1:9", "--token", "x") == 2
     assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
+
+
+async def test_admin_cli_lists_snapshots_as_lines_or_json(make_admin: AdminFactory, capsys: CapSys) -> None:
+    admin = await make_admin()
+    url = str(admin.client.make_url("/"))
+    listing = ("admin", "snapshots", "list", "demo", "--url", url, f"--token={admin.admin}")
+    assert await huashu(*listing) == 0
+    assert capsys.readouterr().out == "shop demo: no snapshots yet (huashu admin rebuild demo)\n"
+    store = admin.client.app[keys.STORE]
+    revision = await store.knowledge_revision("demo")
+    await store.add_snapshot(
+        SnapshotRecord("demo", "v1", "2026-01-01T00:00:00+00:00", {"faq": 2, "policy": 1}, revision)
+    )
+    await store.add_snapshot(SnapshotRecord("demo", "v0", "2025-12-31T00:00:00+00:00", {}, "older-revision"))
+    await store.pin("demo", "v1")
+    assert await huashu(*listing) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "v1\tbuilt 2026-01-01T00:00:00+00:00\tfaq 2, policy 1\tpinned" in lines
+    assert any(line.startswith("v0\tbuilt 2025-12-31T00:00:00+00:00\tno entries\tstale") for line in lines)
+    assert not any("{" in line for line in lines)  # no dict reprs
+    assert await huashu(*listing, "--json") == 0
+    listed = {s["version"]: s for s in json.loads(capsys.readouterr().out)}
+    assert listed["v1"]["counts"] == {"faq": 2, "policy": 1} and listed["v1"]["pinned"]
