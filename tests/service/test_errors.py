@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body
 
 ENVELOPE = {"ok", "status", "error", "errors", "request_id"}
+ROOT = Path(__file__).resolve().parents[2]
 JSON = {"Content-Type": "application/json"}
 
 
@@ -70,6 +74,20 @@ async def test_real_text_with_invisible_characters_is_accepted(client: TestClien
     body = dumps(suggest_body("\ufeff在吗\u200b？", turns=[{"role": "customer", "text": "\u200b😡"}]))
     response = await client.post(route, data=body, headers=_signed(body))
     assert response.status in (200, 202), await response.text()
+
+
+async def test_the_documented_error_example_is_what_the_service_answers(client: TestClient[Any, Any]) -> None:
+    """README.md and docs/service.md show the answer to an empty message text: the same keys in
+    the same order, the same values, but for the request id."""
+    response = await client.post("/v1/suggest", json={"conversation_id": "c1", "message": {"id": "m1", "text": ""}})
+    answered = await response.json()
+    assert response.status == 422 and answered.pop("request_id")
+    for doc in (ROOT / "README.md", ROOT / "docs" / "service.md"):
+        found = re.search(r'\{"ok": false, "status": 422,.*?"request_id": "\.\.\."\}', doc.read_text("utf-8"), re.S)
+        assert found, f"{doc.name}: no error example"
+        shown = json.loads(found.group(0))
+        assert shown.pop("request_id") == "..."
+        assert list(shown.items()) == list(answered.items()), doc.name
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic", "/v1/webhooks/chatwoot"])
