@@ -115,6 +115,9 @@ class _Found:
 
 
 GAP_CACHE = web.AppKey("gap_cache", dict[tuple[str, int], _Found])
+# per shop: the snapshot version asked, and which gaps' typical wordings it answers
+ANSWERED_CACHE = web.AppKey("answered_cache", dict[str, tuple[str, dict[str, bool]]])
+ASKED_AGAIN = 200  # the most asked gaps re-asked against the active snapshot (the list's limit)
 
 
 def _days(request: web.Request, default: int, most: int) -> int:
@@ -190,6 +193,29 @@ def _gap_out(gap: Gap) -> GapOut:
     )
 
 
+async def _answered_now(request: web.Request, shop: str, found: list[Gap]) -> set[str]:
+    """The gaps (ids) whose most typical wording the shop's active snapshot answers now: an entry
+    added by hand, an approved candidate or an edit has answered them since their messages came.
+    Asked once per snapshot version and gap (embedding the wordings not asked yet)."""
+    suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
+    version, known = request.app[ANSWERED_CACHE].get(shop, ("", {}))
+    if version != suggester.index_version:
+        known = {}
+        request.app[ANSWERED_CACHE][shop] = (suggester.index_version, known)
+    ask = [g for g in found if gap_id(g) not in known]
+    if ask:
+        vectors = await _encode(request, shop, [g.examples[0] for g in ask])
+
+        def answered() -> list[bool]:
+            requests = [SuggestRequest(g.examples[0], (), 3) for g in ask]
+            ranked = [suggester.rank(r, v[None, :], read_emotion=False) for r, v in zip(requests, vectors, strict=True)]
+            return [outcome.answerable for outcome in ranked]
+
+        for gap, yes in zip(ask, await asyncio.to_thread(answered), strict=True):
+            known[gap_id(gap)] = yes
+    return {gap_id(g) for g in found if known.get(gap_id(g), False)}
+
+
 async def gaps(request: web.Request) -> web.Response:
     """The shop's knowledge gaps over the last `days` days, the most asked first."""
     shop = request.match_info["shop"]
@@ -199,7 +225,9 @@ async def gaps(request: web.Request) -> web.Response:
     if not raw.isdigit() or not 1 <= int(raw) <= 200:
         raise Unprocessable.on("limit", "a whole number from 1 to 200")
     since, found = await _gaps(request, shop, days)
-    listed = [_gap_out(g) for g in found.gaps[: int(raw)]]
+    asked = found.gaps[:ASKED_AGAIN]
+    answered = await _answered_now(request, shop, asked)
+    listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
     return json_bytes(GapsResponse(True, shop, since, found.unanswered, listed))
 
 
@@ -246,6 +274,7 @@ async def me(request: web.Request) -> web.Response:
 
 def add_routes(admin: web.Application) -> None:
     admin[GAP_CACHE] = {}
+    admin[ANSWERED_CACHE] = {}
     admin.router.add_get("/me", me, allow_head=False)
     admin.router.add_get("/shops/{shop}/stats", stats, allow_head=False)
     admin.router.add_get("/shops/{shop}/gaps", gaps, allow_head=False)

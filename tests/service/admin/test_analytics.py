@@ -117,6 +117,37 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     assert [r.entry_id for r in rows].count(row.entry_id) == 1  # nothing written twice
 
 
+async def test_a_gap_answered_by_an_entry_added_by_hand_leaves_the_list(make_admin: AdminFactory) -> None:
+    """The admin answers a gap another way (adds an entry, rebuilds): once the active snapshot
+    answers the gap's typical wording, the list no longer shows it (it stayed until closed)."""
+    admin = await make_admin()
+    await replay(admin)
+    listed = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    (gap,) = [g for g in listed["gaps"] if set(g["examples"]) >= set(GAP_QUESTIONS)]
+    entry = {
+        "id": "faq-digital-rmb",
+        "stage": "pre_sale",
+        "category": "支付",
+        "question": "支持数字人民币付款吗",
+        "variants": ["可以用数字人民币支付吗", "数字人民币能付款不", "能用数字人民币吗"],
+        "answer": GAP_REPLY,
+        "tags": ["payment"],
+    }
+    base = "/v1/admin/shops/demo"
+    added = await admin.client.post(
+        f"{base}/knowledge/entries", json={"file": "faq/pre_sale.yaml", "entry": entry}, headers=admin.auth()
+    )
+    assert added.status == 201, await added.text()
+    still = await (await admin.client.get(f"{base}/gaps", headers=admin.auth())).json()
+    assert gap["id"] in [g["id"] for g in still["gaps"]]  # not served yet: the snapshot is the old one
+    rebuild = await admin.client.post(f"{base}/rebuild", headers=admin.auth())
+    assert rebuild.status == 202, await rebuild.text()
+    await job_done(admin, (await rebuild.json())["job"]["id"])
+    after = await (await admin.client.get(f"{base}/gaps", headers=admin.auth())).json()
+    assert gap["id"] not in [g["id"] for g in after["gaps"]]
+    assert after["unanswered"] == listed["unanswered"]  # the messages stay as they were answered then
+
+
 async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     routes = [
