@@ -69,4 +69,5 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
     "/admin/admin.js": _asset("The admin page's script (no build step, no dependency)", "text/javascript"),
     "/admin/charts.js": _asset("The admin page's SVG charts", "text/javascript"),
     "/admin/admin.css": _asset("The admin page's style sheet", "text/css"),
+    "/admin/labels.js": _asset("Chinese names of cues and escalation reasons (as the panel)", "text/javascript"),
 }

@@ -39,6 +39,7 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
     },
     "/panel/panel.js": _asset("The panel's script (no build step, no dependency)", "text/javascript"),
     "/panel/panel.css": _asset("The panel's style sheet", "text/css"),
+    "/panel/labels.js": _asset("Chinese names of cues and escalation reasons (and /admin)", "text/javascript"),
     "/panel/events": {
         "get": {
             "summary": "Server-sent events of one conversation of the token's shop (hello, then update)",
