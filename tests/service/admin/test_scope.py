@@ -49,11 +49,16 @@ async def _entry(admin: Admin) -> dict[str, str]:
     return {"id": str(ENTRY["id"])}
 
 
+# A gap of its own: other cases approve a candidate about 数字人民币 (rebuilt inline), so the served
+# snapshot answers GAP_QUESTIONS by then, and a gap the snapshot answers is no longer listed.
+PET_FOOD = ("你们店里卖猫粮吗", "你们店有猫粮卖吗", "店里有没有猫粮")
+
+
 async def _gap(admin: Admin) -> dict[str, str]:
     """An open knowledge gap of shop demo: customers asked it, nothing answered it."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     store = admin.client.app[keys.STORE]
-    for n, text in enumerate(GAP_QUESTIONS):
+    for n, text in enumerate(PET_FOOD):
         await store.write(
             [
                 MessageRecord("api", "demo", f"gap-{n}", "m1", "customer", text, now, now),
