@@ -109,7 +109,7 @@ class ShopLearner:
     async def run(self) -> None:
         """Every `every_s` seconds, relearn the loaded shops that have new evidence (never when
         `every_s` is 0: learning is off)."""
-        if self._every_s <= 0:
+        if not self.enabled:
             return
         while True:
             for shop in list(self._registry.loaded()):

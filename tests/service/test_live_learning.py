@@ -95,6 +95,18 @@ async def test_agents_short_replies_become_quick_replies_for_an_acknowledgement(
     assert closing not in [s["text"] for s in await ask(client, "other", "好的")]
 
 
+async def sent_three_times(client: TestClient[Any, Any], closing: str) -> None:
+    """Agents of shop demo answer 好的 with `closing` in three chats (a quick reply once relearned);
+    the shop row exists, for the decisions in its settings."""
+    for n in range(3):
+        conversation = f"qr-{uuid.uuid4().hex}"
+        await ask(client, "demo", "好的", conversation)
+        await agent_sends(client, conversation, f"q{n}", closing)
+    store = client.app[keys.STORE]
+    if await store.shop("demo") is None:  # the app serves the session's snapshot; settings need the shop row
+        await store.create_shop("demo", "demo")
+
+
 async def test_an_approved_reply_stays_a_quick_reply_until_the_index_serves_it(
     make_client: ClientFactory, service_suggester: Suggester, service_detector: EmotionReader
 ) -> None:
@@ -102,13 +114,8 @@ async def test_an_approved_reply_stays_a_quick_reply_until_the_index_serves_it(
     serves it until the snapshot in use holds the published entry; a rejected one goes at once."""
     client = await started(make_client, service_suggester, service_detector)
     closing = "好的亲，还有什么可以帮您的吗"
-    for n in range(3):
-        conversation = f"ap-{uuid.uuid4().hex}"
-        await ask(client, "demo", "好的", conversation)
-        await agent_sends(client, conversation, f"a{n}", closing)
+    await sent_three_times(client, closing)
     store, learner = client.app[keys.STORE], client.app[keys.LEARNER]
-    if await store.shop("demo") is None:  # the app serves the session's snapshot; settings need the shop row
-        await store.create_shop("demo", "demo")
     await store.update_shop_settings("demo", {DECISIONS: {candidate_id(closing): "approved"}})
     assert await learner.refresh("demo", force=True)
     assert closing in [s["text"] for s in await ask(client, "demo", "好的")]  # not yet in the index
@@ -128,13 +135,8 @@ async def test_a_refresh_begun_before_a_decision_cannot_put_back_what_it_read(
     rejected a reply finishes first, and the one after the decision has the last word."""
     client = await started(make_client, service_suggester, service_detector)
     closing = "好的亲，还有别的问题可以随时找我哦"
-    for n in range(3):
-        conversation = f"rj-{uuid.uuid4().hex}"
-        await ask(client, "demo", "好的", conversation)
-        await agent_sends(client, conversation, f"r{n}", closing)
+    await sent_three_times(client, closing)
     store, learner = client.app[keys.STORE], client.app[keys.LEARNER]
-    if await store.shop("demo") is None:
-        await store.create_shop("demo", "demo")
     read_history, gate, reading = store.history, asyncio.Event(), asyncio.Event()
 
     async def slow_first_read(*args: Any, **kwargs: Any) -> Any:
