@@ -41,6 +41,7 @@ from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessab
 from assistant.service.schemas import decode
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.records import iso
+from assistant.suggest.answered_gaps import answered_gaps
 from assistant.suggest.pipeline import Suggester
 
 ENCODE_BATCH = 64
@@ -194,9 +195,10 @@ def _gap_out(gap: Gap) -> GapOut:
 
 
 async def _answered_now(request: web.Request, shop: str, found: list[Gap]) -> set[str]:
-    """The gaps (ids) whose most typical wording the shop's active snapshot answers now: an entry
-    added by hand, an approved candidate or an edit has answered them since their messages came.
-    Asked once per snapshot version and gap (embedding the wordings not asked yet)."""
+    """The gaps (ids) whose most typical wording the shop's active snapshot answers now
+    (`suggest.answered_gaps`): an entry added by hand, an approved candidate or an edit has
+    answered them since their messages came. Asked once per snapshot version and gap (embedding
+    the wordings not asked yet)."""
     suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
     version, known = request.app[ANSWERED_CACHE].get(shop, ("", {}))
     if version != suggester.index_version:
@@ -205,13 +207,7 @@ async def _answered_now(request: web.Request, shop: str, found: list[Gap]) -> se
     ask = [g for g in found if gap_id(g) not in known]
     if ask:
         vectors = await _encode(request, shop, [g.examples[0] for g in ask])
-
-        def answered() -> list[bool]:
-            requests = [SuggestRequest(g.examples[0], (), 3) for g in ask]
-            ranked = [suggester.rank(r, v[None, :], read_emotion=False) for r, v in zip(requests, vectors, strict=True)]
-            return [outcome.answerable for outcome in ranked]
-
-        for gap, yes in zip(ask, await asyncio.to_thread(answered), strict=True):
+        for gap, yes in zip(ask, await asyncio.to_thread(answered_gaps, suggester, ask, vectors), strict=True):
             known[gap_id(gap)] = yes
     return {gap_id(g) for g in found if known.get(gap_id(g), False)}
 
