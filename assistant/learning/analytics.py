@@ -14,6 +14,9 @@ of the shop's entries; the admin API serves them and the admin page draws them.
   the service raised one.
 * Per agent: replies and what they did with the suggestions, and the panel's explicit actions.
 * Latency: the service's time to suggest, percentiles overall and per day.
+* Reply use (`reply_use`): per entry of the shop, how often it was shown, sent as is and sent
+  with edits: the most used, the never used (candidates to retire) and the often edited
+  (candidates to reword), as the weekly report lists them.
 
 Days are UTC calendar days (`YYYY-MM-DD`, the first ten characters of the stored ISO times).
 """
@@ -137,6 +140,40 @@ class LatencyStats:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyLine:
+    """One entry of the shop and what the agents did with it in the window."""
+
+    entry_id: str
+    text: str
+    shown: int
+    used: int
+    edited: int
+    mean_similarity: float | None = None  # of the edited sends
+    latest_edit: str | None = None  # the text an agent last sent instead
+
+    @property
+    def sent(self) -> int:
+        return self.used + self.edited
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyUseRules:
+    top: int = 10  # lines per list
+    min_shown: int = 3  # shown this often and never sent: a reply agents pass over
+    min_edits: int = 2  # edited this often (and more often than sent as is): reword it
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyUse:
+    """What the agents did with the shop's entries: each list at most `ReplyUseRules.top` long."""
+
+    most_used: list[ReplyLine]
+    never_used: list[ReplyLine]  # shown and never sent first, then never shown
+    never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
+    often_edited: list[ReplyLine]
+
+
+@dataclass(frozen=True, slots=True)
 class ShopStats:
     """Everything `GET /v1/admin/shops/{shop}/stats` answers."""
 
@@ -150,6 +187,7 @@ class ShopStats:
     agents: list[AgentUse]
     latency: LatencyStats
     feedback: dict[str, int]  # the panel's explicit actions: use, edit, send, dismiss, cue_wrong
+    replies: ReplyUse
 
 
 def day_of(at: str) -> str:
@@ -321,7 +359,57 @@ def shop_stats(
         agent_use(history, outcomes),
         latency_stats(history, days),
         dict(sorted(Counter(f.action for f in history.feedback).items())),
+        reply_use(history, entry_texts, outcomes),
     )
+
+
+def reply_use(
+    history: ShopHistory,
+    entry_texts: Mapping[str, str],
+    outcomes: Iterable[ReplyOutcome],
+    rules: ReplyUseRules | None = None,
+) -> ReplyUse:
+    """Per entry of `entry_texts`, how often `history` showed it and its agents sent it as is or
+    edited (`outcomes`: `reply_outcomes` of the same history): the most sent first; the entries
+    shown at least `min_shown` times and never sent, then those never shown; the entries edited
+    at least `min_edits` times and more often than sent as is, the least kept first."""
+    rules = rules or ReplyUseRules()
+    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions)
+    used: Counter[str] = Counter()
+    edited: Counter[str] = Counter()
+    similarities: dict[str, list[float]] = defaultdict(list)
+    latest: dict[str, str] = {}
+    texts = {(m.conversation_id, m.message_id): m.text for m in history.messages}
+    for o in outcomes:
+        if o.entry_id is None:
+            continue
+        if o.outcome is Outcome.USED:
+            used[o.entry_id] += 1
+        elif o.outcome is Outcome.EDITED:
+            edited[o.entry_id] += 1
+            similarities[o.entry_id].append(o.similarity)
+            latest[o.entry_id] = texts.get((o.conversation_id, o.message_id), "")
+
+    def line(entry_id: str) -> ReplyLine:
+        sims = similarities.get(entry_id)
+        mean = round(sum(sims) / len(sims), 4) if sims else None
+        return ReplyLine(
+            entry_id, entry_texts.get(entry_id, ""), shown[entry_id], used[entry_id], edited[entry_id],
+            mean, latest.get(entry_id),
+        )  # fmt: skip
+
+    lines = [line(e) for e in entry_texts]
+    most_used = sorted((r for r in lines if r.sent), key=lambda r: (-r.sent, -r.used, r.entry_id))
+    passed_over = sorted(
+        (r for r in lines if not r.sent and r.shown >= rules.min_shown), key=lambda r: (-r.shown, r.entry_id)
+    )
+    unseen = sorted(r for r in entry_texts if not shown[r])
+    never_used = passed_over + [line(e) for e in unseen[: rules.top]]
+    often_edited = sorted(
+        (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),
+        key=lambda r: (-r.edited, r.mean_similarity or 0.0, r.entry_id),
+    )
+    return ReplyUse(most_used[: rules.top], never_used[: rules.top], len(unseen), often_edited[: rules.top])
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -14,19 +14,20 @@ the message vectors, so the caller clusters):
   than sent as is, with the mean similarity kept and the agents' latest edit (candidates to
   reword).
 
-The admin API and `huashu report weekly` call `weekly_report`; `weekly_render` writes it as
-Markdown or HTML.
+`huashu report weekly` calls `weekly_report` and `weekly_render` writes it as Markdown or HTML;
+the admin API answers the same lists of replies in its statistics (`analytics.reply_use`) and
+the same gaps at `.../gaps`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.learning.acceptance import Outcome
-from assistant.learning.analytics import reply_outcomes
+from assistant.learning.analytics import ReplyLine, ReplyUseRules, reply_outcomes, reply_use
 from assistant.learning.gaps import Gap
 from assistant.learning.shop_gaps import gap_id
 from assistant.storage.records import ShopHistory, iso
@@ -40,23 +41,6 @@ class GapLine:
     suggested_reply: str | None
     last_seen: str
     new: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyLine:
-    """One entry of the shop and what the agents did with it this week."""
-
-    entry_id: str
-    text: str
-    shown: int
-    used: int
-    edited: int
-    mean_similarity: float | None = None  # of the edited sends
-    latest_edit: str | None = None  # the text an agent last sent instead
-
-    @property
-    def sent(self) -> int:
-        return self.used + self.edited
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +66,7 @@ class WeeklyReport:
     often_edited: list[ReplyLine]
 
 
-@dataclass(frozen=True, slots=True)
-class WeeklyRules:
-    top: int = 10
-    min_shown: int = 3  # shown this often and never sent: a reply agents pass over
-    min_edits: int = 2  # edited this often (and more often than sent as is): reword it
+WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded
 
 
 def weekly_report(
@@ -102,41 +82,7 @@ def weekly_report(
     """The refresh for `history` (the shop's records from `since` to `until`, days included)."""
     rules = rules or WeeklyRules()
     outcomes = reply_outcomes(history, entry_texts)
-    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions)
-    used: Counter[str] = Counter()
-    edited: Counter[str] = Counter()
-    similarities: dict[str, list[float]] = defaultdict(list)
-    latest: dict[str, str] = {}
-    texts = {(m.conversation_id, m.message_id): m.text for m in history.messages}
-    for o in outcomes:
-        if o.entry_id is None:
-            continue
-        if o.outcome is Outcome.USED:
-            used[o.entry_id] += 1
-        elif o.outcome is Outcome.EDITED:
-            edited[o.entry_id] += 1
-            similarities[o.entry_id].append(o.similarity)
-            latest[o.entry_id] = texts.get((o.conversation_id, o.message_id), "")
-
-    def line(entry_id: str) -> ReplyLine:
-        sims = similarities.get(entry_id)
-        mean = round(sum(sims) / len(sims), 4) if sims else None
-        return ReplyLine(
-            entry_id, entry_texts.get(entry_id, ""), shown[entry_id], used[entry_id], edited[entry_id],
-            mean, latest.get(entry_id),
-        )  # fmt: skip
-
-    lines = [line(e) for e in entry_texts]
-    most_used = sorted((r for r in lines if r.sent), key=lambda r: (-r.sent, -r.used, r.entry_id))
-    passed_over = sorted(
-        (r for r in lines if not r.sent and r.shown >= rules.min_shown), key=lambda r: (-r.shown, r.entry_id)
-    )
-    unseen = sorted(r for r in entry_texts if not shown[r])
-    never_used = passed_over + [line(e) for e in unseen]
-    often_edited = sorted(
-        (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),
-        key=lambda r: (-r.edited, r.mean_similarity or 0.0, r.entry_id),
-    )
+    replies = reply_use(history, entry_texts, outcomes, rules)
     gap_lines = [
         GapLine(gap_id(g), g.count, g.examples, g.suggested_reply, iso(g.last_seen), gap_id(g) not in known_gaps)
         for g in gaps
@@ -157,8 +103,8 @@ def weekly_report(
         until.isoformat(),
         totals,
         gap_lines[: rules.top],
-        most_used[: rules.top],
-        never_used[: rules.top],
-        len(unseen),
-        often_edited[: rules.top],
+        replies.most_used,
+        replies.never_used,
+        replies.never_shown,
+        replies.often_edited,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from assistant.learning.weekly import GapLine, ReplyLine, WeeklyReport
+from assistant.learning.analytics import ReplyLine
+from assistant.learning.weekly import GapLine, WeeklyReport
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CLIP = 120

@@ -77,6 +77,14 @@ async def test_stats_count_what_agents_did_with_the_suggestions(make_admin: Admi
     assert (agents["小王"]["replies"], agents["小王"]["used"]) == (5, 1) and agents["小李"]["edited"] == 1
     latency = stats["latency"]
     assert latency["count"] == 6 and 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]
+    replies = stats["replies"]  # the weekly report's lists of replies, over the same window
+    most_used = {r["entry_id"]: (r["used"], r["edited"], r["shown"]) for r in replies["most_used"]}
+    assert most_used == {said["eta"]["suggestions"][0]["entry_id"]: (1, 0, 1),
+                         said["color"]["suggestions"][0]["entry_id"]: (0, 1, 1)}  # fmt: skip
+    assert replies["often_edited"] == []  # edited once: not yet a habit
+    never = replies["never_used"]  # passed over (shown 3 times or more, never sent), then never shown
+    assert replies["never_shown"] > 0 and never and never[-1]["shown"] == 0
+    assert all(r["used"] == r["edited"] == 0 and (r["shown"] >= 3 or r["shown"] == 0) for r in never)
 
 
 async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_entry(make_admin: AdminFactory) -> None:
