@@ -177,3 +177,27 @@ async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admi
     await expect(page.locator("#candidates .candidate")).to_have_count(0)
     await expect(page.locator("#candidates .empty")).to_have_text("没有待审核的回复")
     assert await page.evaluate("window.__pwned") is None
+
+
+async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: AdminFactory, page: Page) -> None:
+    admin = await make_admin()
+    eta = (await say(admin, "r1", "m1", "快递几天能到"))["suggestions"][0]["text"]
+    await agent_says(admin, "r1", "m2", eta, "小王")
+    colour = ""
+    for n in range(2):  # the same suggestion sent with edits twice: a reply to reword
+        colour = (await say(admin, f"r2{n}", "m1", "四件套有哪些颜色可以选"))["suggestions"][0]["text"]
+        edit = colour[: len(colour) * 2 // 3] + '<img src=x onerror="window.__pwned=3">'
+        await agent_says(admin, f"r2{n}", "m2", edit, "小李")
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    labels = page.locator("#chart-replies .hbar-label")
+    await expect(labels).to_have_count(2)
+    assert await labels.all_text_contents() == [colour, eta]  # sent twice, then once
+    edited = page.locator("#replies-edited .reply-line")
+    await expect(edited).to_have_count(1)
+    await expect(edited.locator(".reply-text")).to_have_text(colour)
+    await expect(edited.locator(".reply-meta")).to_contain_text("修改后发送 2 次")
+    await expect(edited.locator(".reply-edit")).to_have_text("最近一次改成：" + edit)
+    await expect(page.locator("#replies-unshown")).to_contain_text("一次也没有展示")
+    assert await page.locator("#replies-edited img").count() == 0
+    assert await page.evaluate("window.__pwned") is None

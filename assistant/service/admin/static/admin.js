@@ -110,6 +110,7 @@ async function load() {
       api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`),
     ]);
     renderStats(stats.stats);
+    renderReplies(stats.stats.replies);
     renderGaps(gaps);
     renderCandidates(candidates);
   } catch (error) {
@@ -192,6 +193,42 @@ function renderStats(stats) {
   } else {
     emptyChart($("chart-agents"), "这段时间没有客服回复");
   }
+}
+
+// What the agents did with the shop's replies: the weekly report's lists (GET .../stats `replies`).
+function renderReplies(replies) {
+  const parts = OUTCOMES.slice(0, 2);
+  if (replies.most_used.length) {
+    hbars($("chart-replies"), replies.most_used.map((r) => ({
+      label: r.text || r.entry_id,
+      parts: parts.map((o) => ({ ...o, value: r[o.key] })),
+      note: `发送 ${r.used + r.edited} / 展示 ${r.shown}`,
+    })), parts);
+  } else {
+    emptyChart($("chart-replies"), "这段时间还没有客服发送推荐的回复");
+  }
+  const edited = $("replies-edited");
+  edited.replaceChildren();
+  for (const r of replies.often_edited) {
+    const item = node("li", "reply-line");
+    item.append(node("span", "reply-text", r.text || r.entry_id));
+    const kept = r.mean_similarity === null ? "" : ` · 平均保留 ${percent(r.mean_similarity)}`;
+    item.append(node("span", "reply-meta", `修改后发送 ${r.edited} 次 · 原样 ${r.used} 次${kept}`));
+    if (r.latest_edit) item.append(node("span", "reply-edit", `最近一次改成：${r.latest_edit}`));
+    edited.append(item);
+  }
+  if (!replies.often_edited.length) edited.append(node("li", "empty", "没有经常被修改的回复"));
+  const unused = $("replies-unused");
+  unused.replaceChildren();
+  const passed = replies.never_used.filter((r) => r.shown > 0);
+  for (const r of passed) {
+    const item = node("li", "reply-line");
+    item.append(node("span", "reply-text", r.text || r.entry_id));
+    item.append(node("span", "reply-meta", `展示 ${r.shown} 次，从未发送`));
+    unused.append(item);
+  }
+  if (!passed.length) unused.append(node("li", "empty", "没有展示多次却没人用的回复"));
+  $("replies-unshown").textContent = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
 }
 
 function renderGaps(data) {
