@@ -3,12 +3,19 @@
     python benchmarks/sample_emotion_dev.py [--uniform 600] [--keyword 200] [--seed 11] [--show]
     python benchmarks/sample_emotion_dev.py --part fresh --fresh 480 --seed 2028 \
         --exclude tests/data/jddc_cues_uniform.jsonl tests/data/jddc_cues_keyword.jsonl tests/data/jddc_cues_fresh.jsonl
+    python benchmarks/sample_emotion_dev.py --part flagged --decoys 46 --seed 2030 \
+        --exclude tests/data/jddc_cues_*.jsonl
 
 Uniform: every customer turn of ../shared/data/jddc/sessions.jsonl is equally likely (fixed
 seed). Keyword: customer turns containing a rare-cue word (anger, complaint, hesitation,
 confusion, disappointment) not already in the uniform part, sampled with the same seed.
 Fresh: a uniform sample of the customer turns in none of the `--exclude` label files (how
 tests/data/jddc_cues_fresh2.jsonl was drawn, after the rules it measures were written).
+Flagged: *every* customer turn in none of the `--exclude` files on which the detector as it stands
+shows anger or complaint risk at medium or high (what raises the escalation banner), mixed with
+`--decoys` uniformly drawn others and shuffled, so blind labellers cannot tell which is which:
+the precision of the escalating cues over all unseen turns (how tests/data/jddc_cues_flagged.jsonl
+was drawn).
 Prints `session turn` pairs (or, with `--show`, the turn with its earlier turns, for labelling).
 Only ids and labels are committed (tests/data/jddc_cues_*.jsonl); the text stays in ../shared.
 """
@@ -66,18 +73,46 @@ def fresh(n: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]]:
     return sorted(random.Random(seed).sample(pool, n))
 
 
+def flagged(decoys: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]]:
+    """Every turn in none of the `exclude` files that the detector escalates on (anger or
+    complaint risk at medium or high), with `decoys` other turns of the same pool, shuffled."""
+    from assistant.emotion.detector import EmotionDetector  # the detector as committed
+    from assistant.retrieval.types import Turn
+
+    detector = EmotionDetector()
+    taken = {
+        (row["session"], row["turn"])
+        for path in exclude
+        for row in map(json.loads, path.read_text("utf-8").splitlines())
+    }
+    hits, others = [], []
+    for session, turn, turns in customer_turns():
+        if (session, turn) in taken:
+            continue
+        context = [Turn("customer" if t["role"] == "customer" else "agent", t["text"]) for t in turns[:turn]]
+        shown = {cue.name for cue in detector.read(turns[turn]["text"], context).shown("medium")}
+        (hits if shown & {"anger", "complaint_risk"} else others).append((session, turn))
+    rng = random.Random(seed)
+    mixed = hits + rng.sample(others, min(decoys, len(others)))
+    rng.shuffle(mixed)
+    return mixed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uniform", type=int, default=600)
     parser.add_argument("--keyword", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--part", choices=("uniform", "keyword", "fresh"), default="uniform")
+    parser.add_argument("--part", choices=("uniform", "keyword", "fresh", "flagged"), default="uniform")
+    parser.add_argument("--decoys", type=int, default=46, help="--part flagged: other turns mixed in")
     parser.add_argument("--fresh", type=int, default=480)
     parser.add_argument("--exclude", type=Path, nargs="*", default=[])
     parser.add_argument("--show", action="store_true", help="print each turn with 4 earlier turns")
     args = parser.parse_args()
     if args.part == "fresh":
         picked = fresh(args.fresh, args.seed, args.exclude)
+    elif args.part == "flagged":
+        picked = flagged(args.decoys, args.seed, args.exclude)
     else:
         uniform, keyword = samples(args.uniform, args.keyword, args.seed)
         picked = uniform if args.part == "uniform" else keyword
