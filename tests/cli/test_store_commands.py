@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from assistant.cli import main
 from assistant.knowledge.files import read_rows
 from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord, revision_of
-from assistant.storage.records import MessageRecord
+from assistant.storage.records import MessageRecord, Record
 from tests.conftest import KNOWLEDGE
 
 CapSys = pytest.CaptureFixture[str]
@@ -20,6 +21,20 @@ CapSys = pytest.CaptureFixture[str]
 
 def url_of(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def write_records(url: str, records: Sequence[Record]) -> None:
+    """`records` into the store at `url`, as the service writes them."""
+
+    async def work() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            await store.write(list(records))
+        finally:
+            await store.close()
+
+    asyncio.run(work())
 
 
 def small_shop(folder: Path, answer: str = "亲，全场包邮哦") -> Path:
