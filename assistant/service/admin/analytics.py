@@ -4,9 +4,10 @@
     GET  /v1/admin/shops/{shop}/gaps?days=30&limit=20
     POST /v1/admin/shops/{shop}/gaps/{gap}/close    a FAQ entry from the gap, into the knowledge,
                                                     and the rebuild job that serves it
-    GET  /v1/admin/me                               the shop and role of the caller's token
+    GET  /v1/admin/me                               the shop and role of the caller's token, and the
+                                                    shops it may act on (the admin page's picker)
 
-Every route needs an admin token of the shop it names. The data are computed by the pure
+Every route needs an admin token of the shop it names (`/me` names none). The data are computed by the pure
 functions of `assistant.learning.analytics` and `assistant.learning.shop_gaps` from the shop's
 records (`RecordStore.history`); encoding the unanswered messages runs on the model thread in
 small batches (live requests interleave), clustering on a worker thread, and the last gaps of
@@ -35,7 +36,7 @@ from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.api import json_bytes, read_json
-from assistant.service.auth import authenticate
+from assistant.service.auth import Principal, authenticate
 from assistant.service.core import resolve_shop
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
@@ -102,10 +103,31 @@ class StatsResponse(msgspec.Struct):
     stats: ShopStats
 
 
+class ShopChoice(msgspec.Struct):
+    """A shop the caller may act on."""
+
+    shop: str
+    name: Annotated[str, msgspec.Meta(description="its display name (its id when the store has none)")]
+
+
 class Me(msgspec.Struct):
     ok: bool
-    shop: str
+    shop: Annotated[
+        str,
+        msgspec.Meta(
+            description="the shop to open first: a shop's token's own; the operator's: the default shop "
+            "when it is listed, else the first listed"
+        ),
+    ]
     role: str
+    operator: Annotated[bool, msgspec.Meta(description="the operator's HUASHU_ADMIN_TOKEN: admin of every shop")]
+    shops: Annotated[
+        list[ShopChoice],
+        msgspec.Meta(
+            description="the shops the caller may act on, by id: for the operator every shop the store "
+            "knows and every shop this process serves; for a shop's token its own shop only"
+        ),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,10 +284,27 @@ async def close_gap(request: web.Request) -> web.Response:
     return json_bytes(ClosedGap(True, shop, wanted, data, GAPS_FILE, revision, job), status=201)
 
 
+async def _choices(request: web.Request, principal: Principal) -> list[ShopChoice]:
+    """The shops `principal` may act on: a shop's token its own, the operator every shop the store
+    knows and every shop the registry serves (a shop handed in need not be in the store)."""
+    store = request.config_dict[keys.STORE]
+    if not principal.operator:
+        record = await store.shop(principal.shop)
+        return [ShopChoice(principal.shop, record.name if record is not None else principal.shop)]
+    names = {record.shop: record.name for record in await store.shops()}
+    for shop in request.config_dict[keys.INDEX].loaded():
+        names.setdefault(shop, shop)
+    return [ShopChoice(shop, names[shop]) for shop in sorted(names)]
+
+
 async def me(request: web.Request) -> web.Response:
-    """Which shop the caller's admin token is for (the admin page's login)."""
+    """Which shop the caller's admin token is for, and which shops it may act on (the admin
+    page's login and its shop picker)."""
     principal = await authenticate(request, role="admin")
-    return json_bytes(Me(True, principal.shop, principal.role))
+    shops = await _choices(request, principal)
+    listed = [choice.shop for choice in shops]
+    first = principal.shop if principal.shop in listed or not listed else listed[0]
+    return json_bytes(Me(True, first, principal.role, principal.operator, shops))
 
 
 def add_routes(admin: web.Application) -> None:

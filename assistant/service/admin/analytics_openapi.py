@@ -27,8 +27,9 @@ def _asset(summary: str, kind: str) -> dict[str, Any]:
 ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/me": {
         "get": {
-            "summary": "The shop and role of the caller's admin token",
-            "responses": {"200": json_of("Me", "the token's shop"), **_AUTH},
+            "summary": "The shop and role of the caller's admin token, and the shops it may act on "
+            "(the operator: every shop; a shop's token: its own)",
+            "responses": {"200": json_of("Me", "the token's shop and the shops it may act on"), **_AUTH},
         }
     },
     "/v1/admin/shops/{shop}/stats": {

@@ -245,3 +245,29 @@ async def test_the_operator_token_sees_every_shops_jobs(make_admin: AdminFactory
     job = await store.create_job("other", "rebuild")
     refused = await admin.client.get(f"{ADMIN_PREFIX}/jobs/{job.id}", headers=admin.auth())
     assert refused.status == 403 and (await refused.json())["errors"][0]["field"] == "shop"
+
+
+async def test_me_lists_every_shop_for_the_operator_and_only_its_own_for_a_shop_token(
+    make_admin: AdminFactory,
+) -> None:
+    """The admin page's shop picker: the operator may act on every shop the store knows and every
+    shop this process serves; a shop's admin token on its own shop alone."""
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    registry = admin.client.app[keys.INDEX]
+    registry.keep("served-only", await registry.get("demo"))  # served here, not in the store
+    demo = await admin.client.app[keys.STORE].shop("demo")
+    assert demo is not None and demo.name == "暖居生活旗舰店"
+    response = await admin.client.get(f"{ADMIN_PREFIX}/me", headers=admin.auth(OPERATOR))
+    assert response.status == 200, await response.text()
+    me = await response.json()
+    assert (me["shop"], me["role"], me["operator"]) == ("demo", "admin", True)
+    assert me["shops"] == [
+        {"shop": "demo", "name": "暖居生活旗舰店"},
+        {"shop": "other", "name": "别家"},
+        {"shop": "served-only", "name": "served-only"},
+    ]
+    for token, shop, name in ((admin.admin, "demo", "暖居生活旗舰店"), (admin.other_admin, "other", "别家")):
+        response = await admin.client.get(f"{ADMIN_PREFIX}/me", headers=admin.auth(token))
+        assert response.status == 200, await response.text()
+        me = await response.json()
+        assert (me["shop"], me["operator"], me["shops"]) == (shop, False, [{"shop": shop, "name": name}])
