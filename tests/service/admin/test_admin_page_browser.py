@@ -1,5 +1,6 @@
 """The admin page in headless Chromium: token login, the charts drawn from the shop's records,
-customer-written markup shown as characters, closing a gap in one step, and the layout."""
+customer-written markup shown as characters, closing a gap in one step, the operator's shop
+picker, and the layout."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from assistant.service import keys
+from assistant.service.settings import Secret
+from assistant.storage.shop_files import create_shop_from
 
+from ..helpers import suggest_body
 from ..panel.conftest import browser  # noqa: F401  (the session's Chromium)
+from ..test_shops import TEA
 from .conftest import Admin, AdminFactory
 from .test_analytics import GAP_REPLY, agent_says, say
 
@@ -30,6 +35,8 @@ CUES = {
 }  # fmt: skip
 MARKUP_QUESTION = '<img src=x onerror="window.__pwned=1">你们支持数字人民币付款吗'
 MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
+MARKUP_SHOP = '<img src=x onerror="window.__pwned=3">别人家'
+OPERATOR = "operator-page-token"
 
 
 async def chats_with_markup(admin: Admin) -> None:
@@ -201,3 +208,56 @@ async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: 
     await expect(page.locator("#replies-unshown")).to_contain_text("一次也没有展示")
     assert await page.locator("#replies-edited img").count() == 0
     assert await page.evaluate("window.__pwned") is None
+
+
+async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: AdminFactory, page: Page) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    store, rebuilder = admin.client.app[keys.STORE], admin.client.app[keys.REBUILDER]
+    await create_shop_from(store, "tea", TEA)  # a second shop that serves: built here
+    await rebuilder.finished((await rebuilder.start("tea")).id)
+    await store.create_shop("x-markup", MARKUP_SHOP)  # a name holding markup, never built
+    await say(admin, "d1", "m1", "快递几天能到")  # demo: one customer message
+    for n, text in enumerate(("熟普要怎么冲泡", "白茶放冰箱吗")):  # tea: two
+        body = suggest_body(text, shop="tea", conversation_id=f"t{n}", message_id="m1")
+        response = await admin.client.post("/v1/suggest", json=body, headers=admin.auth(OPERATOR))
+        assert response.status == 200, await response.text()
+
+    await login(page, admin, OPERATOR)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    picker = page.locator("#shop-picker")
+    await expect(page.locator("#shop-label")).to_be_visible()
+    await expect(picker.locator("option")).to_have_text(
+        ["暖居生活旗舰店（demo）", "别家（other）", "山间茶铺（tea）", f"{MARKUP_SHOP}（x-markup）"]
+    )
+    await expect(picker).to_have_value("demo")
+    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 1 条消息")
+
+    await picker.select_option("tea")  # reloads the stats, gaps and candidates of tea
+    await expect(page.locator("body")).to_have_attribute("data-shop", "tea", timeout=WAIT_MS)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#shop")).to_have_text("店铺 tea")
+    await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 2 条消息")
+    await expect(page.locator("#load-error")).to_be_hidden()
+    await page.reload()  # the pick outlives a reload of the tab
+    await expect(page.locator("body")).to_have_attribute("data-shop", "tea", timeout=WAIT_MS)
+    await expect(picker).to_have_value("tea")
+    await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 2 条消息")
+
+    await picker.select_option("x-markup")  # nothing built yet: said, and nothing of tea is left
+    await expect(page.locator("body")).to_have_attribute("data-shop", "x-markup", timeout=WAIT_MS)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#load-error")).to_contain_text("加载失败")
+    await expect(page.locator("#tile-coverage")).to_have_text("–")
+    await expect(page.locator("#tile-coverage-note")).to_have_text("")
+    assert await page.locator("#dashboard .chart svg, #dashboard ol li").count() == 0
+    assert await page.locator("header img").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+
+    await page.click("#logout")
+    assert await page.evaluate("sessionStorage.length") == 0
+    await login(page, admin, admin.admin)  # a shop's token: its shop, no picker
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#shop-label")).to_be_hidden()
+    await expect(picker.locator("option")).to_have_count(1)

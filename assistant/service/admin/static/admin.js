@@ -3,6 +3,7 @@
 import { emptyChart, hbars, lines, stackedBars } from "/admin/charts.js";
 
 const KEY = "huashu-admin-token";
+const SHOP_KEY = "huashu-admin-shop";  // the shop picked (the operator's), kept across a reload
 const $ = (id) => document.getElementById(id);
 // Cue and escalation names: the panel's labels.js (loaded before this module), so both pages agree.
 const { CUES, LEVELS, ESCALATIONS } = window.huashuLabels;
@@ -19,6 +20,7 @@ const JOB_POLL_MS = 500;
 const REASONS = { unanswerable: "没有合适推荐时的回复", heavy_edit: "大幅改写了推荐" };
 const JOB_STATES = { queued: "排队中", running: "进行中", done: "完成", failed: "失败" };
 let shop = null;
+let loads = 0;  // each load's number: only the latest one draws (a slow shop never overwrites the picked one)
 
 function node(name, className, text) {
   const element = document.createElement(name);
@@ -63,10 +65,14 @@ async function api(path, options = {}) {
 
 function showLogin(message) {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(SHOP_KEY);
   shop = null;
+  loads += 1;
   $("dashboard").hidden = true;
   $("logout").hidden = true;
   $("window-label").hidden = true;
+  $("shop-label").hidden = true;
+  $("shop-picker").replaceChildren();
   $("shop").textContent = "";
   $("login").hidden = false;
   $("login-error").hidden = !message;
@@ -83,24 +89,58 @@ async function login(event) {
 }
 
 async function start() {
+  let me;
   try {
-    const me = await api("/v1/admin/me");
-    shop = me.shop;
+    me = await api("/v1/admin/me");
   } catch (error) {
     return showLogin(error.status === 401 || error.status === 403 ? `登录失败：${error.message}` : error.message);
   }
+  const shops = me.shops && me.shops.length ? me.shops : [{ shop: me.shop, name: me.shop }];
+  const kept = sessionStorage.getItem(SHOP_KEY);
+  shop = shops.some((s) => s.shop === kept) ? kept : me.shop;
+  showShops(shops);
   $("token").value = "";
   $("login").hidden = true;
   $("dashboard").hidden = false;
   $("logout").hidden = false;
   $("window-label").hidden = false;
-  $("shop").textContent = `店铺 ${shop}`;
   await load();
+}
+
+// The shop picker: the shops the token may act on (the operator's every shop), shown only when
+// there is more than one; each option's text is the shop's name and id, as text.
+function showShops(shops) {
+  const picker = $("shop-picker");
+  picker.replaceChildren(...shops.map((s) => {
+    const option = node("option", "", s.name && s.name !== s.shop ? `${s.name}（${s.shop}）` : s.shop);
+    option.value = s.shop;
+    return option;
+  }));
+  picker.value = shop;
+  $("shop-label").hidden = shops.length < 2;
+  $("shop").textContent = `店铺 ${shop}`;
+}
+
+async function pickShop() {
+  shop = $("shop-picker").value;
+  sessionStorage.setItem(SHOP_KEY, shop);
+  $("shop").textContent = `店铺 ${shop}`;
+  clearData();  // nothing of the shop left is shown under the one picked, even when its load fails
+  await load();
+}
+
+// Every card's data, whatever the cards are: tiles, charts, notes and lists.
+function clearData() {
+  const board = $("dashboard");
+  for (const value of board.querySelectorAll(".tile-value")) value.textContent = "–";
+  for (const note of board.querySelectorAll(".tile-note, .note")) note.textContent = "";
+  for (const drawn of board.querySelectorAll(".chart, ol")) drawn.replaceChildren();
 }
 
 async function load() {
   const days = $("days").value;
   const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
+  const mine = ++loads;
   $("load-error").hidden = true;
   document.body.dataset.loaded = "no";
   try {
@@ -109,15 +149,18 @@ async function load() {
       api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`),
       api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`),
     ]);
+    if (mine !== loads) return;  // another shop or window was picked meanwhile
     renderStats(stats.stats);
     renderReplies(stats.stats.replies);
     renderGaps(gaps);
     renderCandidates(candidates);
   } catch (error) {
+    if (mine !== loads) return;
     if (error.status === 401 || error.status === 403) return showLogin(error.message);
     $("load-error").textContent = `加载失败：${error.message}`;
     $("load-error").hidden = false;
   }
+  document.body.dataset.shop = shop;
   document.body.dataset.loaded = "yes";
 }
 
@@ -421,4 +464,5 @@ async function followJob(job, show) {
 $("login").addEventListener("submit", login);
 $("logout").addEventListener("click", () => showLogin(""));
 $("days").addEventListener("change", () => load());
+$("shop-picker").addEventListener("change", () => pickShop());
 if (sessionStorage.getItem(KEY)) start(); else showLogin("");
