@@ -12,9 +12,10 @@ from aiohttp import web
 from assistant.retrieval.types import Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
-from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
-from assistant.service.errors import RequestTimeout, ServiceError, ServiceUnavailable, UnsupportedMediaType
+from assistant.service.core import IncomingMessage, SuggestResult
+from assistant.service.errors import RequestTimeout, ServiceUnavailable, UnsupportedMediaType
 from assistant.service.logging import request_id
+from assistant.service.readiness import shop_readiness
 from assistant.service.schemas import (
     CueOut,
     EmotionOut,
@@ -27,7 +28,7 @@ from assistant.service.schemas import (
     encode,
     require_text,
 )
-from assistant.suggest.staleness import latest_job, stale_shops
+from assistant.suggest.staleness import stale_shops
 
 
 async def read_json(request: web.Request) -> bytes:
@@ -130,22 +131,14 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the default shop's snapshot is loaded (503 in the envelope while its first build
     runs, with the build's progress); says which loaded shops serve a stale snapshot. Still ready
-    but `"status": "degraded"` while Redis is down (answers come from this process's state)."""
+    but `"status": "degraded"` while Redis is down (answers come from this process's state).
+    The panel's stream tells each panel the same of its own shop (`readiness.py`)."""
     app = request.app
-    shop = app[keys.SETTINGS].default_shop
     registry = app[keys.INDEX]
-    problem = registry.problems.get(shop)
-    if problem is not None and shop not in registry.loaded():
-        raise ServiceUnavailable.on("index", f"index not loaded: {problem}")
-    try:
-        suggester = await resolve_shop(registry, shop)
-    except ServiceError as exc:
-        job = await latest_job(app[keys.STORE], shop)
-        if job is not None and job.state in ("queued", "running"):
-            raise ServiceUnavailable.on(
-                "index", f"index not loaded: shop {shop!r} is building its first snapshot ({job.progress:.0%})"
-            ) from None
-        raise ServiceUnavailable.on("index", exc.message) from None
+    readiness = await shop_readiness(app, app[keys.SETTINGS].default_shop)
+    if readiness.suggester is None:
+        raise ServiceUnavailable.on("index", readiness.reason)
+    suggester = readiness.suggester
     stale = await stale_shops(app[keys.STORE], registry, app[keys.SETTINGS].index_dir)
     body: dict[str, object] = {
         "ok": True,
