@@ -42,7 +42,8 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
     "/panel/labels.js": _asset("Chinese names of cues and escalation reasons (and /admin)", "text/javascript"),
     "/panel/events": {
         "get": {
-            "summary": "Server-sent events of one conversation of the token's shop (hello, then update)",
+            "summary": "Server-sent events of one conversation of the token's shop: hello (with the shop's "
+            "readiness: ready, reason, progress), then update; readiness each time a shop not ready changes",
             "parameters": [_CONVERSATION, *_TOKEN],
             "responses": {"200": _text("text/event-stream", "the stream"), **errors(401, 403, 405, 422)},
         }

@@ -5,7 +5,10 @@ actions are ordinary POSTs with the one error envelope), SSE is plain HTTP throu
 carries the token as a query parameter inside the Chatwoot iframe, and needs no extra
 dependency. The panel's script reconnects by itself (with back-off) and shows "offline" while
 the service is away; on every (re)connection the stream starts with the conversation's latest
-event, so nothing shown is stale after a restart.
+event, so nothing shown is stale after a restart. `hello` also says whether the token's shop is
+ready (`readiness.py`, as `/readyz` for the default shop); while it is not, the stream re-checks
+every second and sends a `readiness` event each time that changes, so the panel shows "not
+ready" instead of "online" and needs no polling of its own.
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
 from assistant.service.errors import Unprocessable
 from assistant.service.panel import feedback
+from assistant.service.panel.bus import Queue
 from assistant.service.panel.events import suggestion_event
+from assistant.service.readiness import Readiness, shop_readiness
 from assistant.service.schemas import decode, require_text
 
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_S = 15.0
+READY_RECHECK_S = 1.0  # how often a stream re-checks a shop that is not ready yet
 RETRY_MS = 1000
 
 # The earlier turn /panel/try puts before the typed message.
@@ -98,15 +104,50 @@ def _frame(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
 
+async def _relay(response: web.StreamResponse, queue: Queue, app: web.Application, readiness: Readiness) -> None:
+    """Write each event of `queue` (`update`) until it ends. While the shop is not ready, re-check
+    it every `READY_RECHECK_S` and write a `readiness` event whenever it changes (the build's
+    progress too); a comment after `HEARTBEAT_S` without a write keeps proxies from closing it."""
+    loop = asyncio.get_running_loop()
+    written = loop.time()
+    while True:
+        try:
+            event = await asyncio.wait_for(queue.get(), HEARTBEAT_S if readiness.ready else READY_RECHECK_S)
+        except TimeoutError:
+            frame = b""
+            if not readiness.ready:
+                now = await shop_readiness(app, readiness.shop)
+                if now.fields() != readiness.fields():
+                    frame = _frame("readiness", json.dumps(now.fields()).encode())
+                readiness = now
+            if not frame and (readiness.ready or loop.time() - written >= HEARTBEAT_S):
+                frame = b": ping\n\n"
+            if frame:
+                await response.write(frame)
+                written = loop.time()
+            continue
+        if event is None:  # the service is shutting down
+            return
+        await response.write(_frame("update", event))
+        written = loop.time()
+
+
 async def events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events of one conversation of the token's shop: `hello`, then the latest
-    event, then every new one (`update`); a comment every 15 s keeps proxies from closing it."""
+    """Server-sent events of one conversation of the token's shop: `hello` (with the shop's
+    readiness), then the latest event, then every new one (`update`), and `readiness` each time a
+    shop not ready yet changes; a comment every 15 s keeps proxies from closing it."""
     principal = await authenticate(request, role="agent")
     conversation = _conversation(request)
     app = request.app
     bus = app[keys.BUS]
     _, mine = await feedback.chatwoot_targets(app, principal.shop)
-    hello = {"shop": principal.shop, "conversation_id": conversation, "can_send": feedback.can_send(mine)}
+    readiness = await shop_readiness(app, principal.shop)
+    hello = {
+        "shop": principal.shop,
+        "conversation_id": conversation,
+        "can_send": feedback.can_send(mine),
+        **readiness.fields(),
+    }
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
@@ -118,15 +159,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             if latest is not None:
                 opening += _frame("update", latest)
             await response.write(opening)
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-                except TimeoutError:
-                    await response.write(b": ping\n\n")
-                    continue
-                if event is None:  # the service is shutting down
-                    break
-                await response.write(_frame("update", event))
+            await _relay(response, queue, app, readiness)
     return response
 
 

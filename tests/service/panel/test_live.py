@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession
 
+from assistant.service import keys
 from assistant.service.panel.bus import QUEUE_SIZE, LocalBus
+from assistant.storage.shop_files import create_shop_from
 from tests.conftest import REDIS_URL
 
 from ..conftest import CHATWOOT_SECRET, make_settings
 from ..helpers import dumps, signed_headers, suggest_body
+from ..test_shops import TEA
 from .conftest import ServeFactory, TokenBook
 from .sse import next_event, next_update
 
@@ -52,6 +56,7 @@ async def test_stream_says_hello_then_the_latest_then_each_new_message(
         assert stream.headers["Content-Type"] == "text/event-stream"
         kind, hello = await next_event(stream)
         assert (kind, hello["shop"], hello["can_send"]) == ("hello", "demo", False)
+        assert (hello["ready"], hello["reason"], hello["progress"]) == (True, None, None)
         latest = await next_update(stream)
         assert latest["message_id"] == "m-1" and latest["text"] == "快递几天能到"
         body = suggest_body("都三天了还没发货，再不发我就投诉！", conversation_id="live-1", message_id="m-2")
@@ -63,6 +68,31 @@ async def test_stream_says_hello_then_the_latest_then_each_new_message(
     assert event["cues"] and all(c["level"] in ("medium", "high") for c in event["cues"])
     assert event["escalate"] is answer["emotion"]["escalate"]
     assert event["suggest_ms"] == answer["timing"]["total_ms"]
+
+
+async def test_hello_says_a_shop_is_not_ready_and_the_stream_says_when_it_is(
+    serve: ServeFactory, http: ClientSession, tmp_path: Path
+) -> None:
+    """Readiness is the shop's (the token's), as /readyz is the default shop's: a shop with no
+    snapshot yet is not ready, and the open stream says so once its first build is served."""
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("tea", "agent")
+    served = await serve(make_settings(index_dir=tmp_path / "index", rebuild_mode="inline"), tokens=tokens)
+    await create_shop_from(served.app[keys.STORE], "tea", TEA)  # known, nothing built yet
+    assert (await http.get(served.url("/readyz"))).status == 200  # the default shop serves
+    async with http.get(served.url(f"/panel/events?conversation=ready-1&token={secret}")) as stream:
+        kind, hello = await next_event(stream)
+        assert (kind, hello["shop"], hello["ready"], hello["progress"]) == ("hello", "tea", False, None)
+        assert "no snapshot has been built yet" in hello["reason"]
+        rebuilder = served.app[keys.REBUILDER]
+        await rebuilder.finished((await rebuilder.start("tea")).id)
+        while True:  # the build's progress may come first
+            kind, readiness = await next_event(stream)
+            assert kind == "readiness", (kind, readiness)
+            if readiness["ready"]:
+                break
+            assert "building its first snapshot" in readiness["reason"], readiness
+    assert readiness == {"ready": True, "reason": None, "progress": None}
 
 
 async def test_stream_needs_a_conversation(serve: ServeFactory, http: ClientSession) -> None:

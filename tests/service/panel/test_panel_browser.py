@@ -4,6 +4,7 @@ markup shown as text, the Chatwoot Dashboard App, reconnection, and the layout."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import build_index
 from assistant.service import keys
 from assistant.service.batching import ModelWorker
+from assistant.storage.shop_files import create_shop_from
 from assistant.suggest.pipeline import load_suggester
 
 from ..conftest import CHATWOOT_SECRET, WEBHOOK_SECRET, make_settings
 from ..helpers import dumps, signed_headers, suggest_body
+from ..test_shops import TEA
 from .conftest import CHATWOOT_TOKEN, ChatwootStandIn, Served, ServeFactory, TokenBook
 
 WAIT_MS = 30_000  # the shared CI machine encodes slowly; this bounds a wait, it times nothing
@@ -270,6 +273,32 @@ async def test_the_panel_says_offline_and_reconnects_after_a_restart(
     again = await serve(port=port)
     await expect(status).to_have_attribute("data-state", "online", timeout=WAIT_MS)
     answer = await post_generic(http, again, "可以开发票吗", "restart-1", "rs-m1")
+    await expect(page.locator(".suggestion .text").first).to_have_text(
+        answer["suggestions"][0]["text"], timeout=WAIT_MS
+    )
+
+
+async def test_the_panel_says_not_ready_until_its_shop_is_served_then_online(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, tmp_path: Path
+) -> None:
+    """Connected is not ready: while the token's shop has no snapshot served, the panel says so
+    (not "在线"), and turns online by itself once the shop's first build is served."""
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("tea", "agent")
+    served = await serve(make_settings(index_dir=tmp_path / "index", rebuild_mode="inline"), tokens=tokens)
+    await create_shop_from(served.app[keys.STORE], "tea", TEA)  # known, nothing built yet
+    page = await open_panel(served, "", path=f"/panel?conversation=tea-1&token={secret}")
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "not-ready", timeout=WAIT_MS)
+    await expect(status).to_have_text("服务未就绪 · 等待索引…")
+    await expect(status).to_have_attribute("title", re.compile("no snapshot has been built yet"))
+    rebuilder = served.app[keys.REBUILDER]
+    await rebuilder.finished((await rebuilder.start("tea")).id)
+    await expect(status).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    await expect(status).to_have_text("在线")
+    await expect(status).to_have_attribute("title", "")
+    answer = await post_generic(http, served, "熟普要怎么冲泡", "tea-1", "tea-m1", shop="tea")
+    assert answer["suggestions"][0]["entry_id"] == "tea-brew"
     await expect(page.locator(".suggestion .text").first).to_have_text(
         answer["suggestions"][0]["text"], timeout=WAIT_MS
     )

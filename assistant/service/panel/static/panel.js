@@ -53,10 +53,19 @@
     return h;
   }
 
-  function setStatus(kind, text) {
+  function setStatus(kind, text, title) {
     const s = $("status");
     s.dataset.state = kind;
     s.textContent = text;
+    s.title = title || "";
+  }
+
+  // The shop's readiness, from the stream (`hello`, then a `readiness` event each time it
+  // changes): connected is not enough, suggestions come only once the shop's index is served.
+  function showReadiness(r) {
+    if (r.ready !== false) { setStatus("online", "在线"); return; }
+    const progress = typeof r.progress === "number" ? " " + Math.round(100 * r.progress) + "%" : "";
+    setStatus("not-ready", "服务未就绪 · 等待索引…" + progress, r.reason || "");
   }
 
   let toastTimer = 0;
@@ -85,8 +94,9 @@
       opened = true;
       state.canSend = Boolean(hello.can_send);
       state.retryMs = 500;
-      setStatus("online", "在线");
+      showReadiness(hello);
     });
+    source.addEventListener("readiness", (e) => showReadiness(JSON.parse(e.data)));
     source.addEventListener("update", (e) => onEvent(JSON.parse(e.data)));
     source.onerror = async () => {
       // Service restarting, network gone, or the stream refused: say which, retry with back-off.
