@@ -34,6 +34,9 @@ CHASE_ANXIETY = 0.5
 REFUSALS = ("无法", "不能", "不支持", "不可以", "只能", "没有办法", "没办法", "不行")
 RESIGNED = ("好吧", "算了", "行吧", "那就这样", "晕", "唉", "哎", "无语")
 RESIGNED_MAX_CHARS = 8
+GIVING_UP = ("算了", "不买了", "不要了")
+"""A customer who gives up (突然涨了就算了 不买了) has stopped arguing: an earlier turn's anger is
+not carried into it (its own words still count), per the guidelines' resignation."""
 RESIGNED_WEIGHT = 0.6
 """那好吧 / 算了 right after the agent said no: a let-down (low), not agreement."""
 APOLOGIES = ("抱歉", "不好意思", "对不起", "给您带来不便")
@@ -126,9 +129,9 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
     if repeats:
         # Asked once more: a weak sign (low); asked a third time: chasing (medium).
         effect.add("anxiety", REPEAT_ANXIETY, weak=repeats < 2)
-        if repeats >= 2:
+        if repeats >= 2:  # chasing is impatience (anxiety); anger only with hostile words of its own
             effect.add("anxiety", REPEAT_ANXIETY)
-            effect.add("anger", 0.4)
+            effect.add("anger", 0.4, weak=not _hostile(current))
         effect.codes.append("repeated_question")
     trailing = 0
     for turn in reversed(earlier):
@@ -143,15 +146,16 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
     if customers:
         previous_marks = max(t.signals.marks for t in customers if t.signals is not None)
         if current.marks >= 2 and current.marks > previous_marks:
-            effect.add("anger", 0.3)
+            effect.add("anger", 0.3, weak=not _hostile(current))
             effect.codes.append("rising_punctuation")
+    gives_up = any(word in text for word in GIVING_UP)
     for distance, turn in enumerate(reversed(customers), start=1):
         assert turn.signals is not None
         for cue in ("anger", "complaint_risk"):
             score = weight_to_score(turn.signals.weights.get(cue, 0.0))
             effect.previous_peak = max(effect.previous_peak, score)
             carried = score * CARRY_DECAY**distance
-            if carried > effect.carried.get(cue, 0.0) and cue in turn.signals.strong:
+            if not gives_up and carried > effect.carried.get(cue, 0.0) and cue in turn.signals.strong:
                 effect.carried[cue] = carried
         still_waiting = current.weights.get("anxiety", 0.0) > 0 or current.negative_weight() > 0
         worry = weight_to_score(turn.signals.weights.get("anxiety", 0.0)) * ANXIETY_DECAY**distance
@@ -161,6 +165,12 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         if "long_wait" in turn.signals.codes and "long_wait" not in effect.codes and still_waiting:
             effect.codes.append("long_wait")
     return effect
+
+
+def _hostile(current: MessageSignals) -> bool:
+    """Whether the message blames or threatens in its own words (the guidelines' line between
+    impatience and anger: chasing and ？？？ alone are impatience)."""
+    return current.weights.get("anger", 0.0) > 0 or current.weights.get("complaint_risk", 0.0) > 0
 
 
 def _follows_up(text: str, current: MessageSignals) -> bool:

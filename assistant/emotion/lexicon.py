@@ -70,8 +70,21 @@ class PhraseMatch:
     terms: tuple[Term, ...]
 
 
+def _alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """A phrase that begins or ends with an ASCII letter or digit must not run on into more of
+    them: 12315 inside the order number 4123153300187, sb inside usb, are not those words."""
+    if _alnum(text[start]) and start > 0 and _alnum(text[start - 1]):
+        return False
+    return not (_alnum(text[end - 1]) and end < len(text) and _alnum(text[end]))
+
+
 class PhraseMatcher:
-    """Leftmost-longest, non-overlapping phrase matching through a first-character index."""
+    """Leftmost-longest, non-overlapping phrase matching through a first-character index; a phrase
+    with ASCII letters or digits at an edge matches only as a whole token there (`_whole`)."""
 
     def __init__(self, phrases: Mapping[str, tuple[Term, ...]]) -> None:
         by_first: dict[str, list[str]] = {}
@@ -87,7 +100,7 @@ class PhraseMatcher:
             candidates = index.get(text[i])
             if candidates is not None:
                 for phrase in candidates:
-                    if text.startswith(phrase, i):
+                    if text.startswith(phrase, i) and _whole(text, i, i + len(phrase)):
                         end = i + len(phrase)
                         found.append(PhraseMatch(i, end, phrase, self._terms[phrase]))
                         i = end

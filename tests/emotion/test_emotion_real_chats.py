@@ -21,6 +21,7 @@ KEYWORD = REPO / "tests" / "data" / "jddc_cues_keyword.jsonl"
 FRESH = REPO / "tests" / "data" / "jddc_cues_fresh.jsonl"
 FRESH2 = REPO / "tests" / "data" / "jddc_cues_fresh2.jsonl"
 FRESH3 = REPO / "tests" / "data" / "jddc_cues_fresh3.jsonl"
+FLAGGED = REPO / "tests" / "data" / "jddc_cues_flagged.jsonl"
 
 
 def write(path: Path, rows: list[object]) -> Path:
@@ -179,6 +180,7 @@ def test_the_real_chat_sets_load_and_split_by_session() -> None:
         (FRESH, 120, (UNIFORM, KEYWORD)),
         (FRESH2, 480, (UNIFORM, KEYWORD, FRESH)),
         (FRESH3, 480, (UNIFORM, KEYWORD, FRESH, FRESH2)),
+        (FLAGGED, 60, (UNIFORM, KEYWORD, FRESH, FRESH2, FRESH3)),
     ],
 )
 def test_a_fresh_set_shares_no_turn_with_the_sets_before_it(path: Path, size: int, earlier: tuple[Path, ...]) -> None:
@@ -233,3 +235,48 @@ def test_worry_carries_to_a_still_waiting_follow_up_but_not_to_thanks() -> None:
 def test_cannot_wait_any_longer_is_shown_worry() -> None:
     reading = EmotionDetector().read("真等不了")
     assert "anxiety" in {c.name for c in reading.shown()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "订单号 4123153300187 帮我查下到哪了",  # 12315 inside an order number
+        "我手机号13812315678，帮我改下地址",  # … inside a phone number
+        "帮我查一下 订单号是123150",
+        "有没有差评啊，我看看评价",  # a buyer reading reviews, not a threat
+        "你们家投诉多吗",
+        "是到人工客服了么?",  # 服了 inside 客服了
+        "收到衣服了",
+        "收到了 办好意思",  # a typo of 不好意思, not 你还好意思
+    ],
+)
+def test_numbers_review_questions_and_words_inside_words_raise_nothing(text: str) -> None:
+    """Found by a user test and by the blind labels of every escalated unseen JDDC turn."""
+    reading = EmotionDetector().read(text)
+    assert reading.shown() == () and not reading.escalate
+
+
+def test_a_threat_with_the_hotline_still_escalates() -> None:
+    for text in ("我要打12315投诉你们", "再不发货我就打12315", "我要去12315"):
+        reading = EmotionDetector().read(text)
+        assert "complaint_risk" in {c.name for c in reading.shown()} and reading.escalate, text
+
+
+def test_chasing_and_question_marks_alone_are_impatience_not_anger() -> None:
+    """The guidelines: impatience becomes anger only when the customer blames or attacks."""
+    detector = EmotionDetector()
+    asked = "退货退款应该怎么操作?"
+    context = [Turn("customer", asked), Turn("agent", "稍等"), Turn("customer", asked), Turn("agent", "稍等")]
+    calm = detector.read("怎么退? 怎么操作? ???", context)
+    assert "anger" not in {c.name for c in calm.shown()}
+    hostile = detector.read("怎么退? 怎么操作? ??? 你们什么态度", context)
+    assert "anger" in {c.name for c in hostile.shown()}
+    assert {c.name for c in detector.read("没人理我").shown()} <= {"anxiety"}  # a first chase
+
+
+def test_giving_up_ends_the_carried_anger() -> None:
+    detector = EmotionDetector()
+    context = [Turn("customer", "太坑了 跳了不到一分钟就涨价的"), Turn("agent", "商品价格每日活动不同")]
+    assert "anger" in {c.name for c in detector.read("那你们打算怎么处理", context).shown()}  # carried on
+    resigned = detector.read("突然涨了就算了 不买了", context)
+    assert "anger" not in {c.name for c in resigned.shown()} and not resigned.escalate
