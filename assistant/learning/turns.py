@@ -80,6 +80,21 @@ def turn_kind(text: str) -> TurnKind | None:
     return None
 
 
+_FOLLOW_LEAD = re.compile(r"^(那么|那如果|那|如果|要是|还有)")
+_FOLLOW_END = re.compile(r"呢$")
+FOLLOW_UP_MAX = 10  # letters and CJK: a longer turn says what it asks about
+
+
+def is_follow_up(text: str) -> bool:
+    """True for a short elliptical turn that leans on the one before it (那西藏呢 after 新疆能发货吗,
+    XL的呢, 如果买两件呢): it asks about the same thing, so the earlier turns say what it means.
+    Stock turns (好的呢) are not follow-ups."""
+    said = content(text)
+    if not said or len(said) > FOLLOW_UP_MAX or turn_kind(text) is not None:
+        return False
+    return bool(_FOLLOW_END.search(said) or _FOLLOW_LEAD.match(said))
+
+
 def is_stock(text: str) -> bool:
     """True when the turn carries no question of its own (see `turn_kind`)."""
     return turn_kind(text) is not None

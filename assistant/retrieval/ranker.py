@@ -8,7 +8,9 @@ Signals, each a ranking of knowledge entries:
 2. lexical: BM25 over jieba words and character n-grams of the same keys;
 3. reply: the message against each entry's reply text (embedded as a passage);
 4. context: when earlier turns are given, the recent customer turns plus the message, as one
-   more dense query, so "那呢？" after "运费谁出" still finds the freight answer.
+   more dense query, so "那呢？" after "运费谁出" still finds the freight answer. For a follow-up
+   that leans on the turn before (`follow_up`: 那西藏呢), the score shown is the better of the
+   message's and the context's match confidence: alone, 那西藏呢 matches nothing well.
 
 Messages are embedded as `normalise` leaves them (no emoticon codes, emoji, runs of
 punctuation, traditional characters); the lexical index cleans them itself.
@@ -164,9 +166,15 @@ class SuggestionRanker:
         return zscore_fusion(rankings, weights, stats)
 
     def rank(
-        self, request: SuggestRequest, query_vectors: Vectors, reading: EmotionReading = NO_EMOTION
+        self,
+        request: SuggestRequest,
+        query_vectors: Vectors,
+        reading: EmotionReading = NO_EMOTION,
+        *,
+        follow_up: bool = False,
     ) -> list[Suggestion]:
-        """Top `request.k` suggestions; `query_vectors` = `encode_queries(query_texts(request))`."""
+        """Top `request.k` suggestions; `query_vectors` = `encode_queries(query_texts(request))`;
+        `follow_up`: the message leans on the earlier turns (see the module doc)."""
         vectors = np.asarray(query_vectors, dtype=np.float32).reshape(-1, self.snapshot.replies.shape[1])
         fused = self.fused(request, vectors)[: self.weights.candidates]
         if not fused:
@@ -194,11 +202,16 @@ class SuggestionRanker:
         rows = [row for row, _ in chosen]
         best_key = self._best_keys(vectors[0], rows)
         evidence = self._evidence(request.text, best_key)
+        confidence = {row: self._confidence.confidence(evidence[row]) for row in rows}
+        context = self.context_text(request) if follow_up and len(vectors) > 1 else None
+        if context is not None:
+            leaning = self._evidence(context, self._best_keys(vectors[1], rows))
+            confidence = {row: max(c, self._confidence.confidence(leaning[row])) for row, c in confidence.items()}
         return [
             Suggestion(
                 entry_id=entries[row].id,
                 text=entries[row].reply,
-                score=round(self._confidence.confidence(evidence[row]), 4),
+                score=round(confidence[row], 4),
                 kind=entries[row].kind,
                 tags=tuple(sorted(entries[row].tags)),
                 matched=self._key_texts[best_key[row][0]],

@@ -16,6 +16,7 @@ from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.learning.reranking import ShopLearning
+from assistant.learning.turns import is_follow_up
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -92,10 +93,12 @@ class Suggester:
         reading = NO_EMOTION
         if read_emotion:
             reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
+        follow_up = is_follow_up(request.text)
         if self.learning is None:
-            suggestions = tuple(self.ranker.rank(request, query_vectors, reading))
+            suggestions = tuple(self.ranker.rank(request, query_vectors, reading, follow_up=follow_up))
             return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
-        pool = self.ranker.rank(replace(request, k=self.learning.pool_size(request.k)), query_vectors, reading)
+        pooled = replace(request, k=self.learning.pool_size(request.k))
+        pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
         found = answerable(pool, self.threshold)
         suggestions = self.learning.apply(request, pool, found)
         return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.learning.quick_replies import OPENING, SUBSTANTIVE, slot_of
 from assistant.learning.similarity import best_f1, char_f1, reply_chars
-from assistant.learning.turns import TurnKind, turn_kind
+from assistant.learning.turns import TurnKind, is_follow_up, turn_kind
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,13 @@ def test_char_f1_ignores_spacing_and_marks_and_counts_placeholders_once() -> Non
     # 请问还有其他可以帮到您的吗 vs the same with 还: 13 of 13 and 14 characters shared
     assert char_f1("请问还有其他可以帮到您的吗?", "请问还有其他还可以帮到您的吗?") == pytest.approx(2 * 13 / 27)
     assert best_f1("好的呢", ["不是", "好的"]) == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("text", ["那西藏呢", "XL的呢", "如果买两件呢", "那么江苏呢？", "还有枕头"])
+def test_a_short_elliptical_turn_is_a_follow_up(text: str) -> None:
+    assert is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", ["好的呢", "谢谢呢", "新疆能发货吗", "那这款被子冬天会不会太热呢适合南方吗", "x", ""])
+def test_a_stock_turn_a_whole_question_or_junk_is_not_a_follow_up(text: str) -> None:
+    assert not is_follow_up(text)

