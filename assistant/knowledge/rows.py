@@ -206,6 +206,25 @@ def _child_lines(node: yaml.Node) -> Children:
     }
 
 
+def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str, int]]:
+    """Every key given twice in one mapping, anywhere under `node`: (its line, key, first line).
+    YAML keeps the last silently, so a second `question:` would replace the first unseen."""
+    found: list[tuple[int, str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    found.append((line, str(key.value), seen[key.value]))
+                seen.setdefault(key.value, line)
+            found += _duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            found += _duplicate_keys(child)
+    return found
+
+
 def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
     """Rows of a YAML file whose top level is a list of mappings, each with its field lines."""
     try:
@@ -219,6 +238,11 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
         return []
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         reader.problems.append(f"{display}:1: the top level must be a list of entries")
+        return []
+    duplicated = _duplicate_keys(root)
+    for line, key, first in duplicated:
+        reader.problems.append(f"{display}:{line}: {key!r} is given twice (first on line {first}); one would be lost")
+    if duplicated:
         return []
     rows = []
     for node, value in zip(root.value, data, strict=True):

@@ -78,3 +78,13 @@ def test_a_bom_is_accepted_in_jsonl_as_in_yaml(tmp_path: Path) -> None:
     )
     kb = load_knowledge(tmp_path)
     assert {e.id for e in kb.entries} == {"faq-1", "pr-1"}
+
+
+def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path: Path) -> None:
+    """YAML keeps the last of two `question:` keys; the first question would be lost unseen."""
+    body = FAQ.format(n=1, question="快递几天能到？").replace(
+        "  category: 物流\n", "  category: 物流\n  question: 发什么快递\n"
+    )
+    assert problems(faq_file(tmp_path, body)) == [
+        "faq/a.yaml:5: 'question' is given twice (first on line 4); one would be lost"
+    ]
