@@ -7,7 +7,7 @@
     huashu admin entry delete SHOP ID
     huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
     huashu admin jobs show ID
-    huashu admin snapshots list|activate|pin SHOP [VERSION]
+    huashu admin snapshots list|activate|pin|unpin SHOP [VERSION]
 
 `--url` (default `$HUASHU_URL`, else http://127.0.0.1:8080) and `--token` (default
 `$HUASHU_ADMIN_TOKEN`: the operator's token, or a shop's admin token). An error answer of the
@@ -261,7 +261,8 @@ def run_snapshots(args: argparse.Namespace) -> int:
     if not args.version:
         raise CliError(f"snapshots {args.action}: which VERSION? (huashu admin snapshots list {args.shop})")
     _run(args, lambda c: c.call("POST", f"{base}/{args.version}/{args.action}"))
-    print(f"shop {args.shop}: snapshot {args.version} {'activated' if args.action == 'activate' else 'pinned'}")
+    done = {"activate": "activated", "pin": "pinned (never pruned)", "unpin": "unpinned"}[args.action]
+    print(f"shop {args.shop}: snapshot {args.version} {done}")
     return 0
 
 
@@ -318,8 +319,8 @@ def register(subparsers: Any) -> None:
     job.add_argument("id")
     job.set_defaults(handler=run_job_show)
 
-    snapshots = _connection(groups.add_parser("snapshots", help="list, activate (roll back) or pin snapshots"))
-    snapshots.add_argument("action", choices=["list", "activate", "pin"])
+    snapshots = _connection(groups.add_parser("snapshots", help="list, activate (roll back), pin or unpin snapshots"))
+    snapshots.add_argument("action", choices=["list", "activate", "pin", "unpin"])
     snapshots.add_argument("shop")
     snapshots.add_argument("version", nargs="?", default=None)
     snapshots.add_argument("--json", action="store_true", help="list: print JSON instead of text")

@@ -115,3 +115,17 @@ async def test_admin_cli_lists_snapshots_as_lines_or_json(make_admin: AdminFacto
     assert await huashu(*listing, "--json") == 0
     listed = {s["version"]: s for s in json.loads(capsys.readouterr().out)}
     assert listed["v1"]["counts"] == {"faq": 2, "policy": 1} and listed["v1"]["pinned"]
+
+
+async def test_admin_cli_pins_and_unpins_a_snapshot(make_admin: AdminFactory, capsys: CapSys) -> None:
+    admin = await make_admin()
+    url = str(admin.client.make_url("/"))
+    store = admin.client.app[keys.STORE]
+    revision = await store.knowledge_revision("demo")
+    await store.add_snapshot(SnapshotRecord("demo", "v1", "2026-01-01T00:00:00+00:00", {"faq": 2}, revision))
+    for action, said, pinned in (("pin", "pinned (never pruned)", True), ("unpin", "unpinned", False)):
+        command = ("admin", "snapshots", action, "demo", "v1", "--url", url, f"--token={admin.admin}")
+        assert await huashu(*command) == 0
+        assert capsys.readouterr().out == f"shop demo: snapshot v1 {said}\n"
+        (record,) = [s for s in await store.snapshots("demo") if s.version == "v1"]
+        assert record.pinned is pinned
