@@ -16,6 +16,8 @@ from assistant.learning.turns import TurnKind, is_follow_up, turn_kind
         ("嗯嗯 好吧~", TurnKind.ACKNOWLEDGEMENT),
         ("OK", TurnKind.ACKNOWLEDGEMENT),
         ("是的呀", TurnKind.ACKNOWLEDGEMENT),
+        ("哈哈哈", TurnKind.ACKNOWLEDGEMENT),  # laughter asks nothing (a gap list showed 哈哈 as a question)
+        ("好的 嘿嘿", TurnKind.ACKNOWLEDGEMENT),
         ("好的，谢谢亲", TurnKind.THANKS),
         ("辛苦了", TurnKind.THANKS),
         ("没有了 谢谢", TurnKind.CLOSING),
