@@ -229,6 +229,10 @@ class RecordStore(Protocol):
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]: ...
 
+    async def recent_messages(self, shop: str, conversation_id: str, limit: int) -> list[MessageRecord]:
+        """The conversation's last `limit` messages (by the time they were received), oldest first."""
+        ...
+
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]: ...
 
     async def feedback(self, shop: str, conversation_id: str | None = None) -> list[FeedbackRecord]:

@@ -170,6 +170,15 @@ class RecordTables:
         )
         return [MessageRecord(*row) for row in rows]
 
+    async def recent_messages(self, shop: str, conversation_id: str, limit: int) -> list[MessageRecord]:
+        """The conversation's last `limit` messages, oldest first."""
+        rows = await self._records_db.fetch(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE shop=? AND conversation_id=? "
+            "ORDER BY received_at DESC, sent_at DESC, message_id DESC LIMIT ?",
+            (shop, conversation_id, max(0, limit)),
+        )
+        return [MessageRecord(*row) for row in reversed(rows)]
+
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]:
         rows = await self._records_db.fetch(
             f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE shop=? AND conversation_id=? "

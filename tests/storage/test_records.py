@@ -39,6 +39,17 @@ async def test_messages_round_trip_in_order_and_duplicates_are_ignored(store: Sq
     assert await store.messages("demo", "no-such-conversation") == []
 
 
+async def test_recent_messages_are_the_last_ones_of_the_conversation_oldest_first(store: SqlStore) -> None:
+    conversation = f"c-{uuid.uuid4()}"
+    said = [message(conversation, f"m{i}", "customer", f"第{i}句", f"2026-11-22T10:00:0{i}Z") for i in range(5)]
+    await store.write([*said[3:], *said[:3]])  # written out of order: read back by time received
+    await store.write([message("other", "m9", "customer", "另一个对话", "2026-11-22T10:00:09Z")])
+    assert await store.recent_messages("demo", conversation, 3) == said[2:]
+    assert await store.recent_messages("demo", conversation, 10) == said
+    assert await store.recent_messages("demo", conversation, 0) == []
+    assert await store.recent_messages("other-shop", conversation, 3) == []
+
+
 async def test_a_message_keeps_who_sent_it(store: SqlStore) -> None:
     conversation = f"c-{uuid.uuid4()}"
     sent = MessageRecord(
