@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,6 +27,12 @@ class Conversations(Protocol):
         ...
 
     async def add(self, key: ConversationKey, turn: Turn) -> None: ...
+
+    async def seed(self, key: ConversationKey, turns: Sequence[Turn], silent_s: float = 0.0) -> tuple[Turn, ...]:
+        """Remember `turns` (oldest first) for a conversation that has none, as silent for
+        `silent_s` already (it is forgotten that much sooner); the turns it holds now. A
+        conversation that has turns keeps them (another request seeded or added first)."""
+        ...
 
 
 class Deliveries(Protocol):
@@ -99,6 +105,17 @@ class ConversationMemory:
             self._items[key] = item
         item.turns.append(turn)
         item.seen_at = self._clock()
+        self._keep(key)
+
+    async def seed(self, key: ConversationKey, turns: Sequence[Turn], silent_s: float = 0.0) -> tuple[Turn, ...]:
+        item = self._live(key)
+        if item is None or not item.turns:
+            item = _Conversation(deque(turns, maxlen=self._max_turns), self._clock() - max(0.0, silent_s))
+            self._items[key] = item
+            self._keep(key)
+        return tuple(item.turns)
+
+    def _keep(self, key: ConversationKey) -> None:
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)

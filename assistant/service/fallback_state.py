@@ -10,6 +10,7 @@ mode's price, said in docs/reliability.md.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 from assistant.retrieval.types import Turn
 from assistant.service.conversations import ConversationKey, ConversationMemory, DeliveryKey, SeenSet
@@ -35,6 +36,13 @@ class FallbackConversations:
         await self._local.add(key, turn)
         with contextlib.suppress(RedisDown):  # kept in this process; the watcher brings Redis back
             await self._link.run(lambda: self._shared.add(key, turn))
+
+    async def seed(self, key: ConversationKey, turns: Sequence[Turn], silent_s: float = 0.0) -> tuple[Turn, ...]:
+        local = await self._local.seed(key, turns, silent_s)
+        try:
+            return await self._link.run(lambda: self._shared.seed(key, turns, silent_s))
+        except RedisDown:
+            return local
 
 
 class FallbackDeliveries:

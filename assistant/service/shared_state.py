@@ -5,7 +5,8 @@ balancer nearly double throughput, but then a conversation's turns and a retried
 delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 
 * turns: a list per conversation, `{prefix}turns:{shop}:{conversation}`, capped at the last
-  `max_turns` and expiring after `ttl_s` of silence (one MULTI: RPUSH, LTRIM, EXPIRE);
+  `max_turns` and expiring after `ttl_s` of silence (one MULTI: RPUSH, LTRIM, EXPIRE); a
+  conversation recalled from the record store is seeded by one script, only when it has no list;
 * deliveries: one key per delivery id or message id, `SET NX EX` with a short lease while it is
   handled (exactly one worker handles each), then the full time-to-live once handled, or deleted
   when handling failed so the retry is handled.
@@ -14,6 +15,7 @@ delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from assistant.retrieval.types import Turn
@@ -22,6 +24,25 @@ from assistant.service.conversations import ConversationKey, DeliveryKey
 
 def _part(value: str) -> str:
     return value.replace(":", "%3A")
+
+
+def _turns(raw: Sequence[bytes | str]) -> tuple[Turn, ...]:
+    out = []
+    for item in raw:
+        value = json.loads(item)
+        out.append(Turn("agent" if value["role"] == "agent" else "customer", str(value["text"])))
+    return tuple(out)
+
+
+# Seed a conversation's list only when it has none, in one step (two workers may seed at once).
+_SEED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
+  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return redis.call('LRANGE', KEYS[1], 0, -1)
+"""
 
 
 class RedisConversations:
@@ -38,12 +59,7 @@ class RedisConversations:
         return f"{self._prefix}turns:{_part(shop)}:{_part(conversation)}"
 
     async def turns(self, key: ConversationKey) -> tuple[Turn, ...]:
-        raw = await self._redis.lrange(self._key(key), 0, -1)
-        out = []
-        for item in raw:
-            value = json.loads(item)
-            out.append(Turn("agent" if value["role"] == "agent" else "customer", str(value["text"])))
-        return tuple(out)
+        return _turns(await self._redis.lrange(self._key(key), 0, -1))
 
     async def add(self, key: ConversationKey, turn: Turn) -> None:
         name = self._key(key)
@@ -53,6 +69,14 @@ class RedisConversations:
             pipe.ltrim(name, -self._max_turns, -1)
             pipe.expire(name, self._ttl)
             await pipe.execute()
+
+    async def seed(self, key: ConversationKey, turns: Sequence[Turn], silent_s: float = 0.0) -> tuple[Turn, ...]:
+        if not turns:
+            return await self.turns(key)
+        items = [json.dumps({"role": t.role, "text": t.text}, ensure_ascii=False) for t in turns]
+        expires = max(1, int(self._ttl - max(0.0, silent_s)))
+        raw = await self._redis.eval(_SEED, 1, self._key(key), self._max_turns, expires, *items)
+        return _turns(raw)
 
 
 class RedisDeliveries:

@@ -60,6 +60,16 @@ async def test_turns_are_kept_in_order_and_capped(state: tuple[Conversations, De
     assert await memory.turns(("other-shop", "c:1")) == ()
 
 
+async def test_a_seed_fills_only_a_conversation_without_turns(state: tuple[Conversations, Deliveries]) -> None:
+    memory, _ = state
+    key = ("demo", f"seeded-{uuid.uuid4()}")
+    recalled = [Turn("customer", "第0句"), Turn("agent", "第1句"), Turn("customer", "第2句"), Turn("agent", "第3句")]
+    assert [t.text for t in await memory.seed(key, recalled, silent_s=60)] == ["第1句", "第2句", "第3句"]
+    assert [t.text for t in await memory.seed(key, [Turn("customer", "另一个请求的")])] == ["第1句", "第2句", "第3句"]
+    await memory.add(key, Turn("customer", "第4句"))
+    assert [t.text for t in await memory.turns(key)] == ["第2句", "第3句", "第4句"]
+
+
 async def test_a_delivery_is_handled_once(state: tuple[Conversations, Deliveries]) -> None:
     _, deliveries = state
     assert await deliveries.first_time(("delivery", "d1"), ("message", "1", "7"))
