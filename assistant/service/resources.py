@@ -24,6 +24,7 @@ from assistant.service import keys, shared_state
 from assistant.service.auto_approval import AutoApprover
 from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
+from assistant.service.conversation_recall import RecallingConversations
 from assistant.service.conversations import ConversationMemory, SeenSet
 from assistant.service.core import SuggestionService
 from assistant.service.fallback_state import FallbackConversations, FallbackDeliveries
@@ -203,12 +204,14 @@ async def _purge_daily(store: RecordStore, retention_days: int) -> None:
 @contextlib.asynccontextmanager
 async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
     """Conversation memory and delivery dedup: in this process, or in Redis for several workers
-    (through a `RedisLink`: short timeouts, this process's state while Redis is down)."""
+    (through a `RedisLink`: short timeouts, this process's state while Redis is down). Either
+    memory recalls a conversation it has no turns for from the record store."""
     s = app[keys.SETTINGS]
     memory = ConversationMemory(s.conversations_max, s.conversation_ttl_s, s.conversation_turns)
     seen = SeenSet(s.dedup_size)
+    store = app[keys.STORE]
     if not s.redis_url:
-        app[keys.MEMORY] = memory
+        app[keys.MEMORY] = RecallingConversations(memory, store, s.conversation_ttl_s, s.conversation_turns)
         app[keys.DELIVERIES] = seen
         yield
         return
@@ -223,7 +226,9 @@ async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
             metrics.set_redis(False)
         app[keys.REDIS] = link
         shared_memory = shared_state.RedisConversations(link.client, s.conversation_ttl_s, s.conversation_turns)
-        app[keys.MEMORY] = FallbackConversations(link, shared_memory, memory)
+        app[keys.MEMORY] = RecallingConversations(
+            FallbackConversations(link, shared_memory, memory), store, s.conversation_ttl_s, s.conversation_turns
+        )
         app[keys.DELIVERIES] = FallbackDeliveries(link, shared_state.RedisDeliveries(link.client), seen)
         watcher = asyncio.get_running_loop().create_task(link.watch(), name="redis-watch")
         try:
