@@ -18,6 +18,7 @@ import msgspec
 from assistant.retrieval.types import Turn
 from assistant.service.core import IncomingMessage, SuggestResult
 from assistant.service.panel.bus import LiveBus
+from assistant.storage.records import MessageRecord
 
 log = logging.getLogger("assistant.service.panel")
 
@@ -75,13 +76,22 @@ def suggestion_event(result: SuggestResult, context: Sequence[Turn], *, preview:
 
 def turn_event(message: IncomingMessage) -> dict[str, Any]:
     """A turn recorded without suggestions: the agent's (or a bot's) reply, a customer's image."""
+    return _turn_event(message.record_role, message.shop, message.conversation_id, message.message_id, message.text)
+
+
+def recalled_turn_event(message: MessageRecord) -> dict[str, Any]:
+    """A recorded message of a conversation the bus no longer has (a restart): shown as a turn."""
+    return _turn_event(message.role, message.shop, message.conversation_id, message.message_id, message.text)
+
+
+def _turn_event(role: str, shop: str, conversation_id: str, message_id: str, text: str) -> dict[str, Any]:
     return {
         "type": "turn",
-        "role": message.record_role,
-        "shop": message.shop,
-        "conversation_id": message.conversation_id,
-        "message_id": message.message_id,
-        "text": message.text,
+        "role": role,
+        "shop": shop,
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "text": text,
         "published_ms": time.time() * 1000,
     }
 

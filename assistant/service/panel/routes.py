@@ -5,10 +5,11 @@ actions are ordinary POSTs with the one error envelope), SSE is plain HTTP throu
 carries the token as a query parameter inside the Chatwoot iframe, and needs no extra
 dependency. The panel's script reconnects by itself (with back-off) and shows "offline" while
 the service is away; on every (re)connection the stream starts with the conversation's latest
-event, so nothing shown is stale after a restart. `hello` also says whether the token's shop is
-ready (`readiness.py`, as `/readyz` for the default shop); while it is not, the stream re-checks
-every second and sends a `readiness` event each time that changes, so the panel shows "not
-ready" instead of "online" and needs no polling of its own.
+event, so nothing shown is stale after a restart; when the bus has none (a single process that
+restarted), with the conversation's last recorded turns instead. `hello` also says whether the
+token's shop is ready (`readiness.py`, as `/readyz` for the default shop); while it is not, the
+stream re-checks every second and sends a `readiness` event each time that changes, so the panel
+shows "not ready" instead of "online" and needs no polling of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -26,13 +29,17 @@ from assistant.retrieval.types import SuggestRequest, Turn
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
+from assistant.service.conversation_recall import recall
 from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
 from assistant.service.errors import Unprocessable
 from assistant.service.panel import feedback
 from assistant.service.panel.bus import Queue
-from assistant.service.panel.events import suggestion_event
+from assistant.service.panel.events import TURNS_SHOWN, recalled_turn_event, suggestion_event
 from assistant.service.readiness import Readiness, shop_readiness
 from assistant.service.schemas import decode, require_text
+from assistant.storage.protocols import StoreError
+
+log = logging.getLogger("assistant.service.panel")
 
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_S = 15.0
@@ -132,9 +139,22 @@ async def _relay(response: web.StreamResponse, queue: Queue, app: web.Applicatio
         written = loop.time()
 
 
+async def _recalled(app: web.Application, shop: str, conversation: str) -> list[bytes]:
+    """The conversation's last turns from the record store, for a conversation the bus has no
+    event of (the service restarted, or the bus forgot it): live ones only, as the memory's."""
+    s = app[keys.SETTINGS]
+    try:
+        messages = await recall(app[keys.STORE], (shop, conversation), s.conversation_ttl_s, TURNS_SHOWN, time.time())
+    except StoreError as exc:  # the panel starts empty, as before
+        log.warning("panel turns not recalled", extra={"shop": shop, "problem": str(exc)})
+        return []
+    return [msgspec.json.encode(recalled_turn_event(m)) for m in messages]
+
+
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events of one conversation of the token's shop: `hello` (with the shop's
-    readiness), then the latest event, then every new one (`update`), and `readiness` each time a
+    readiness), then the latest event (or, when the bus has none, the conversation's last recorded
+    turns), then every new one (`update`), and `readiness` each time a
     shop not ready yet changes; a comment every 15 s keeps proxies from closing it."""
     principal = await authenticate(request, role="agent")
     conversation = _conversation(request)
@@ -158,6 +178,8 @@ async def events(request: web.Request) -> web.StreamResponse:
             opening = f"retry: {RETRY_MS}\n\n".encode() + _frame("hello", json.dumps(hello).encode())
             if latest is not None:
                 opening += _frame("update", latest)
+            else:
+                opening += b"".join(_frame("update", e) for e in await _recalled(app, principal.shop, conversation))
             await response.write(opening)
             await _relay(response, queue, app, readiness)
     return response

@@ -70,6 +70,29 @@ async def test_stream_says_hello_then_the_latest_then_each_new_message(
     assert event["suggest_ms"] == answer["timing"]["total_ms"]
 
 
+async def test_after_a_restart_the_stream_starts_with_the_conversations_recorded_turns(
+    serve: ServeFactory, http: ClientSession, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'huashu.db'}")
+    before = await serve(settings)
+    complaint = suggest_body("都三天了还没发货！！！再不发我就给差评", conversation_id="again", message_id="m-1")
+    reply = suggest_body("亲，非常抱歉，我马上帮您查一下", conversation_id="again", message_id="m-2")
+    reply["message"]["sender"] = "agent"
+    for body in (complaint, reply):
+        assert (await http.post(before.url("/v1/suggest"), json=body)).status == 200
+    await before.server.close()
+
+    after = await serve(settings)
+    async with http.get(after.url("/panel/events?conversation=again")) as stream:
+        assert (await next_event(stream))[0] == "hello"
+        turns = [await next_update(stream), await next_update(stream)]
+    assert [(t["type"], t["role"], t["text"]) for t in turns] == [
+        ("turn", "customer", "都三天了还没发货！！！再不发我就给差评"),
+        ("turn", "agent", "亲，非常抱歉，我马上帮您查一下"),
+    ]
+    assert [t["message_id"] for t in turns] == ["m-1", "m-2"]
+
+
 async def test_hello_says_a_shop_is_not_ready_and_the_stream_says_when_it_is(
     serve: ServeFactory, http: ClientSession, tmp_path: Path
 ) -> None:
