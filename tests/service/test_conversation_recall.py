@@ -11,11 +11,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from assistant.retrieval.types import Turn
-from assistant.service import keys
+from assistant.service import keys, shared_state
 from assistant.service.conversation_recall import RecallingConversations
 from assistant.service.conversations import ConversationMemory
 from assistant.storage import open_store
 from assistant.storage.records import MessageRecord, iso
+from tests.conftest import REDIS_URL
 
 from .conftest import ClientFactory, make_settings
 from .helpers import suggest_body
@@ -103,3 +104,21 @@ async def test_a_turn_already_recorded_is_not_added_twice(tmp_path: Path) -> Non
     assert [t.text for t in await memory.turns(("demo", "echo"))] == [COMPLAINT, "马上处理", FOLLOW_UP]
     assert await memory.turns(("demo", "none")) == ()
     await store.close()
+
+
+async def test_with_redis_a_conversation_redis_lost_is_recalled_from_the_store(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Redis restarted without its data (or evicted the list): the store still has the turns."""
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'huashu.db'}", redis_url=REDIS_URL)
+    client = await make_client(settings)
+    conversation = f"lost-{uuid.uuid4().hex[:8]}"
+    await post(client, COMPLAINT, conversation, "m-1")
+    redis = await shared_state.connect(REDIS_URL)
+    try:
+        assert await redis.delete(f"huashu:turns:demo:{conversation}") == 1
+        answered = await post(client, FOLLOW_UP, conversation, "m-2")
+        assert answered["emotion"]["escalate"] and "carried_anger" in answered["emotion"]["escalation_reasons"]
+        assert await redis.llen(f"huashu:turns:demo:{conversation}") == 2
+    finally:
+        await redis.aclose()
