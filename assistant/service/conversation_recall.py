@@ -5,7 +5,8 @@ on eviction and after its time-to-live. The store has every message. On a miss, 
 conversation's last messages are read back (at most the memory's bound), cut where it was silent
 for longer than the time-to-live (the memory would have forgotten what came before; a
 conversation silent for that long now stays forgotten), and seeded into the memory. So a restart,
-or a worker that never saw the conversation, costs one indexed query, not the context.
+or a worker that never saw the conversation, costs an indexed query, not the context (a new
+conversation's first message costs one or two that find nothing).
 """
 
 from __future__ import annotations
