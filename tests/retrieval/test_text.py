@@ -46,3 +46,9 @@ def test_tokens_are_words_plus_prefixed_character_grams() -> None:
     assert "退货" in out and "#退" in out and "#退货" in out
     assert not any("哭" in t for t in out)
     assert char_ngrams("ab c", (1, 2)) == ["a", "b", "ab", "c"]
+
+
+def test_a_long_number_is_one_gram_so_12315_inside_it_matches_nothing() -> None:
+    grams = char_ngrams(clean("订单号4123153300187帮我查下"))
+    assert "4123153300187" in grams and "12" not in grams and "15" not in grams
+    assert "#12" in tokens("打12315投诉") and "#12" not in tokens("订单号 4123153300187")
