@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -53,7 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: every command sets `handler` on its parser; a `CliError` prints one line."""
+    """Entry point: every command sets `handler` on its parser; a `CliError` prints one line.
+
+    A reader that closes stdout early (`huashu ... | head -1`) ends the command quietly, as Unix
+    tools do: no traceback, exit status 141 (128 + SIGPIPE); what the command already did (a
+    token created, a shop imported) stays done."""
+    try:
+        code = run(argv)
+        sys.stdout.flush()  # a pipe closed after the last print fails here, not at exit
+    except BrokenPipeError:
+        return stdout_closed()
+    except SystemExit:  # --help, --version or a usage error: argparse printed, then exits
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            stdout_closed()
+        raise
+    return code
+
+
+def run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
@@ -63,3 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return code
+
+
+def stdout_closed() -> int:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. replaced in a test)
+        pass
+    return 128 + signal.SIGPIPE

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -189,3 +192,28 @@ def test_a_bad_retention_variable_is_one_line(tmp_path: Path, capsys: CapSys, mo
     monkeypatch.setenv("HUASHU_RETENTION_DAYS", "soon")
     assert main(["store", "purge", "--database-url", url_of(tmp_path)]) == 2
     assert "HUASHU_RETENTION_DAYS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["token", "create", "--shop", "tea", "--role", "admin"], ["shop", "list"]])
+def test_a_reader_that_closes_stdout_early_gets_no_traceback(
+    tmp_path: Path, capsys: CapSys, command: list[str]
+) -> None:
+    """`huashu token create ... | head -1`: the pipe is closed before the command writes; it ends
+    quietly (128 + SIGPIPE, as Unix tools do) and what it did stays done."""
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    child = subprocess.Popen(
+        [sys.executable, "-m", "assistant", *command, *db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the child prints anything
+    err = child.stderr.read().decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err and err == ""
+    assert child.wait(timeout=120) == 141
+    capsys.readouterr()
+    assert main(["token", "list", "--shop", "tea", *db]) == 0
+    tokens = capsys.readouterr().out.splitlines()
+    assert len(tokens) == (1 if command[0] == "token" else 0)  # the token was created all the same
