@@ -2,11 +2,11 @@
 
 A token arrives as `Authorization: Bearer <token>`, as the `huashu_token` cookie (the panel), or
 as a `token` query parameter (the Chatwoot Dashboard App iframe cannot send headers). The store
-keeps only token hashes (`TokenStore.verify_token`). Without any token in the store and with
-`open_access` on, requests from this machine (loopback) need no token, so a fresh clone's first
-curl works; a caller on another host always needs one, so binding `0.0.0.0` exposes nothing.
+keeps only token hashes (`TokenStore.verify_token`). With `open_access` on, no token in the store
+and no operator token set, requests from this machine (loopback) need no token, so a fresh clone's
+first curl works; a caller on another host always needs one, so binding `0.0.0.0` exposes nothing.
 The operator's token (`HUASHU_ADMIN_TOKEN`, a setting, not in the store) is admin of every shop
-and the only caller that may create shops through the API.
+and the only caller that may create shops through the API; setting it ends open access.
 """
 
 from __future__ import annotations

@@ -111,14 +111,16 @@ class Settings:
         default=True,
         metadata=_help(
             "serve /v1/suggest and the panel without a token to callers on this machine (loopback) while "
-            "the store holds no token (the embedded default; off as soon as any token exists)"
+            "the store holds no token and no operator token (`HUASHU_ADMIN_TOKEN`) is set (the embedded "
+            "default; off as soon as either exists)"
         ),
     )
     admin_token: Secret = field(
         default=Secret(""),
         metadata=_help(
             "the operator's token: creates shops (`POST /v1/admin/shops`) and acts as admin of every shop "
-            "(unset: no one can create shops through the API; `huashu shop create` still can)"
+            "(unset: no one can create shops through the API; `huashu shop create` still can); setting it "
+            "turns open access off"
         ),
     )
     max_upload_bytes: int = field(

@@ -15,6 +15,7 @@ from assistant.service import keys
 from assistant.service.app import create_app
 from assistant.service.auth import is_loopback
 from assistant.service.batching import ModelWorker
+from assistant.service.settings import Secret
 from assistant.suggest.pipeline import EmotionReader, Suggester
 
 from ..conftest import make_settings
@@ -83,5 +84,27 @@ async def test_open_access_serves_this_machine_only(
             outside = await http.post(f"http://{address}:{server.port}/v1/suggest", json=suggest_body("在吗"))
             body = await outside.json()
             assert outside.status == 401 and body["errors"][0]["field"] == "Authorization", body
+    finally:
+        await server.close()
+
+
+async def test_an_operator_token_ends_open_access(
+    model_worker: ModelWorker, service_suggester: Suggester, service_detector: EmotionReader
+) -> None:
+    """No token in the store but `HUASHU_ADMIN_TOKEN` set: a loopback caller needs a token too
+    (README and docs/service.md: open access only while neither exists)."""
+    suggester = Suggester(service_suggester.ranker, service_detector, service_suggester.threshold)
+    app = create_app(make_settings(admin_token=Secret("operator-secret")), model=model_worker, suggester=suggester)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as http:
+            url = f"http://127.0.0.1:{server.port}/v1/suggest"
+            plain = await http.post(url, json=suggest_body("在吗"))
+            body = await plain.json()
+            assert plain.status == 401 and body["errors"][0]["field"] == "Authorization", body
+            operator = {"Authorization": "Bearer operator-secret"}
+            named = await http.post(url, json=suggest_body("在吗"), headers=operator)
+            assert named.status == 200, await named.text()
     finally:
         await server.close()
