@@ -14,9 +14,11 @@ of the shop's entries; the admin API serves them and the admin page draws them.
   the service raised one.
 * Per agent: replies and what they did with the suggestions, and the panel's explicit actions.
 * Latency: the service's time to suggest, percentiles overall and per day.
-* Reply use (`reply_use`): per entry of the shop, how often it was shown, sent as is and sent
-  with edits: the most used, the never used (candidates to retire) and the often edited
-  (candidates to reword), as the weekly report lists them.
+* Reply use (`reply_use`): per entry of the shop, how often it was shown, sent as is, sent
+  with edits and picked in the panel (use, edit or send pressed on it: explicit evidence even
+  when the text the agent sent was not matched to it): the most used, the never used
+  (candidates to retire; never one the panel picked) and the often edited (candidates to
+  reword), as the weekly report lists them.
 
 Days are UTC calendar days (`YYYY-MM-DD`, the first ten characters of the stored ISO times).
 """
@@ -35,6 +37,7 @@ from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
 
 UNKNOWN_AGENT = "(unknown)"
+PICKS = frozenset({"use", "edit", "send"})  # the panel's actions that take a suggestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,7 @@ class ReplyLine:
     edited: int
     mean_similarity: float | None = None  # of the edited sends
     latest_edit: str | None = None  # the text an agent last sent instead
+    picked: int = 0  # panel actions on it: use, edit or send pressed (`FeedbackRecord.entry_id`)
 
     @property
     def sent(self) -> int:
@@ -168,7 +172,7 @@ class ReplyUse:
     """What the agents did with the shop's entries: each list at most `ReplyUseRules.top` long."""
 
     most_used: list[ReplyLine]
-    never_used: list[ReplyLine]  # shown and never sent first, then never shown
+    never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
     never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
     often_edited: list[ReplyLine]
 
@@ -369,12 +373,16 @@ def reply_use(
     outcomes: Iterable[ReplyOutcome],
     rules: ReplyUseRules | None = None,
 ) -> ReplyUse:
-    """Per entry of `entry_texts`, how often `history` showed it and its agents sent it as is or
-    edited (`outcomes`: `reply_outcomes` of the same history): the most sent first; the entries
-    shown at least `min_shown` times and never sent, then those never shown; the entries edited
-    at least `min_edits` times and more often than sent as is, the least kept first."""
+    """Per entry of `entry_texts`, how often `history` showed it, its agents sent it as is or
+    edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
+    feedback: use, edit, send): the most used, those sent first (most sent first), then those only
+    picked (most picked first); the entries shown at least `min_shown` times and neither sent nor
+    picked, then those never shown; the entries edited at least `min_edits` times and more often
+    than sent as is, the least kept first. A panel pick is evidence the reply is used even when
+    the agent's reply was not matched to it, so a picked entry is never a candidate to retire."""
     rules = rules or ReplyUseRules()
     shown: Counter[str] = Counter(s.entry_id for s in history.suggestions)
+    picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()
     similarities: dict[str, list[float]] = defaultdict(list)
@@ -395,15 +403,18 @@ def reply_use(
         mean = round(sum(sims) / len(sims), 4) if sims else None
         return ReplyLine(
             entry_id, entry_texts.get(entry_id, ""), shown[entry_id], used[entry_id], edited[entry_id],
-            mean, latest.get(entry_id),
+            mean, latest.get(entry_id), picked[entry_id],
         )  # fmt: skip
 
     lines = [line(e) for e in entry_texts]
-    most_used = sorted((r for r in lines if r.sent), key=lambda r: (-r.sent, -r.used, r.entry_id))
-    passed_over = sorted(
-        (r for r in lines if not r.sent and r.shown >= rules.min_shown), key=lambda r: (-r.shown, r.entry_id)
+    most_used = sorted(
+        (r for r in lines if r.sent or r.picked), key=lambda r: (-r.sent, -r.picked, -r.used, r.entry_id)
     )
-    unseen = sorted(r for r in entry_texts if not shown[r])
+    passed_over = sorted(
+        (r for r in lines if not r.sent and not r.picked and r.shown >= rules.min_shown),
+        key=lambda r: (-r.shown, r.entry_id),
+    )
+    unseen = sorted(r for r in entry_texts if not shown[r] and not picked[r])
     never_used = passed_over + [line(e) for e in unseen[: rules.top]]
     often_edited = sorted(
         (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),

@@ -7,9 +7,10 @@ the message vectors, so the caller clusters):
 * **new gaps**: what customers asked that nothing answered, most asked first; a gap whose id was
   already listed before (`known_gaps`) is marked as such, not new;
 * **most used replies**: entries the agents sent as shown or edited (acceptance matched without
-  clicks: `analytics.reply_outcomes`), with how often each was shown;
-* **never used**: entries shown at least `min_shown` times this week and never sent, then the
-  entries not even shown (candidates to retire);
+  clicks: `analytics.reply_outcomes`), then those only picked in the panel (use, edit or send
+  pressed: its feedback), with how often each was shown and picked;
+* **never used**: entries shown at least `min_shown` times this week, never sent and never
+  picked in the panel, then the entries not even shown (candidates to retire);
 * **often edited**: entries sent with edits at least `min_edits` times and more often edited
   than sent as is, with the mean similarity kept and the agents' latest edit (candidates to
   reword).
@@ -61,7 +62,7 @@ class WeeklyReport:
     totals: WeeklyTotals
     new_gaps: list[GapLine]
     most_used: list[ReplyLine]
-    never_used: list[ReplyLine]  # shown and never sent first, then never shown
+    never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
     never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
     often_edited: list[ReplyLine]
 

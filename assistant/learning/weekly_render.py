@@ -45,8 +45,8 @@ def _summary(report: WeeklyReport) -> list[str]:
 
 SECTIONS = (
     ("New knowledge gaps", "what customers asked that nothing answered (close one: add a FAQ entry)"),
-    ("Most used replies", "sent as shown or with edits"),
-    ("Never used", "shown and never sent, then never shown: candidates to retire"),
+    ("Most used replies", "sent as shown or with edits, then picked in the panel (use, edit, send)"),
+    ("Never used", "shown, never sent and never picked in the panel, then never shown: candidates to retire"),
     ("Often edited", "agents keep changing these before sending: candidates to reword"),
 )
 
@@ -62,7 +62,7 @@ def _gap_row(g: GapLine) -> list[str]:
 
 
 def _used_row(r: ReplyLine) -> list[str]:
-    return [r.entry_id, r.text, str(r.used), str(r.edited), str(r.shown)]
+    return [r.entry_id, r.text, str(r.used), str(r.edited), str(r.picked), str(r.shown)]
 
 
 def _never_row(r: ReplyLine) -> list[str]:
@@ -78,7 +78,7 @@ def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
     return [
         (["asked", "status", "examples", "agents' most common reply", "last seen"],
          [_gap_row(g) for g in report.new_gaps]),
-        (["entry", "reply", "used", "edited", "shown"], [_used_row(r) for r in report.most_used]),
+        (["entry", "reply", "used", "edited", "picked in panel", "shown"], [_used_row(r) for r in report.most_used]),
         (["entry", "reply", "shown"], [_never_row(r) for r in report.never_used]),
         (["entry", "reply", "edited", "used as is", "similarity kept", "latest edit"],
          [_edited_row(r) for r in report.often_edited]),

@@ -55,7 +55,7 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     assert "# 话术 weekly refresh: tea, 2026-11-14 to 2026-11-20" in out
     assert "customer messages suggested for: 4, answerable: 2 (50%)" in out
     assert "used as is 1, edited 1, not used 0" in out  # the reply of 30 days ago is not counted
-    assert "| faq-a | 亲，全场包邮哦 | 1 | 1 | 2 |" in out
+    assert "| faq-a | 亲，全场包邮哦 | 1 | 1 | 0 | 2 |" in out
     assert "## New knowledge gaps (1)" in out and "可以的亲，请提供公司抬头和税号" in out
     page = tmp_path / "out" / "week.html"
     args = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--format", "html", "--out", str(page)]

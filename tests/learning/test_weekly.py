@@ -8,7 +8,14 @@ from assistant.learning.gaps import Gap
 from assistant.learning.shop_gaps import gap_id
 from assistant.learning.weekly import WeeklyRules, weekly_report
 from assistant.learning.weekly_render import render_html, render_markdown
-from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory, SuggestionRecord
+from assistant.storage.records import (
+    AnswerRecord,
+    FeedbackAction,
+    FeedbackRecord,
+    MessageRecord,
+    ShopHistory,
+    SuggestionRecord,
+)
 
 ENTRIES = {
     "faq-eta": "亲，付款后48小时内从杭州仓发出，一般3天左右到哦",
@@ -76,6 +83,38 @@ def test_the_weeks_refresh_counts_what_agents_did_with_each_reply() -> None:
     # the gap listed before comes after the new one
     assert [(g.count, g.new) for g in report.new_gaps] == [(2, True), (3, False)]
     assert report.new_gaps[0].suggested_reply == "不方便透露哦"
+
+
+def panel(history: ShopHistory, conversation: str, action: FeedbackAction, entry: str) -> None:
+    """An agent pressed `action` on `entry` in the panel for the conversation's first message."""
+    message = next(m for m in history.messages if m.conversation_id == conversation)
+    history.feedback.append(
+        FeedbackRecord(
+            f"f{len(history.feedback)}", "demo", conversation, message.message_id, action, "v1",
+            agent="小王", entry_id=entry, rank=1, at=message.sent_at,
+        )
+    )  # fmt: skip
+
+
+def test_a_reply_picked_in_the_panel_is_used_even_when_no_sent_text_matched_it() -> None:
+    """faq-size: shown 5 times, no agent reply matched to it, but 使用 pressed 4 times in the panel
+    (the agent rewrote it in the chat box): it is used, not a candidate to retire."""
+    h = week()
+    for conversation, action in (("c1", "use"), ("c2", "use"), ("c4", "edit"), ("c6", "send")):
+        panel(h, conversation, action, "faq-size")
+    panel(h, "c3", "dismiss", "faq-size")  # a dismissal is no use
+    panel(h, "c1", "use", "faq-eta")
+    report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [(r.entry_id, r.used, r.edited, r.picked, r.shown) for r in report.most_used] == [
+        ("faq-eta", 3, 0, 1, 3),
+        ("faq-color", 0, 2, 0, 2),
+        ("faq-size", 0, 0, 4, 5),  # picked only: after the sent ones
+    ]
+    assert [r.entry_id for r in report.never_used] == ["faq-old"]
+    markdown = render_markdown(report)
+    assert "## Most used replies (3)" in markdown and "| used | edited | picked in panel | shown |" in markdown
+    assert "| faq-size | 亲，1.8米的床建议选200x230的被套哦 | 0 | 0 | 4 | 5 |" in markdown
+    assert "faq-size" not in markdown.split("## Never used")[1]
 
 
 def test_rules_bound_the_lists() -> None:

@@ -190,6 +190,10 @@ async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: 
     admin = await make_admin()
     eta = (await say(admin, "r1", "m1", "快递几天能到"))["suggestions"][0]["text"]
     await agent_says(admin, "r1", "m2", eta, "小王")
+    angry = (await say(admin, "r3", "m1", ANGRY))["suggestions"][0]  # 使用 pressed; the agent wrote their own
+    use = {"conversation_id": "r3", "message_id": "m1", "action": "use", "entry_id": angry["entry_id"], "rank": 1}
+    assert (await admin.client.post("/v1/feedback", json=use, headers=admin.auth(admin.agent))).status == 200
+    await agent_says(admin, "r3", "m2", "稍等，我查一下", "小王")
     colour = ""
     for n in range(2):  # the same suggestion sent with edits twice: a reply to reword
         colour = (await say(admin, f"r2{n}", "m1", "四件套有哪些颜色可以选"))["suggestions"][0]["text"]
@@ -198,8 +202,10 @@ async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: 
     await login(page, admin, admin.admin)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
     labels = page.locator("#chart-replies .hbar-label")
-    await expect(labels).to_have_count(2)
-    assert await labels.all_text_contents() == [colour, eta]  # sent twice, then once
+    await expect(labels).to_have_count(3)
+    assert await labels.all_text_contents() == [colour, eta, angry["text"]]  # sent twice, once, then picked
+    await expect(page.locator("#chart-replies .hbar-note").nth(2)).to_have_text("发送 0 · 面板选用 1 / 展示 1")
+    await expect(page.locator("#chart-replies .hbar-row").nth(2).locator("rect.s-picked")).to_have_count(1)
     edited = page.locator("#replies-edited .reply-line")
     await expect(edited).to_have_count(1)
     await expect(edited.locator(".reply-text")).to_have_text(colour)

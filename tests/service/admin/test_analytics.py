@@ -59,6 +59,10 @@ async def replay(admin: Admin) -> dict[str, Any]:
 async def test_stats_count_what_agents_did_with_the_suggestions(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     said = await replay(admin)
+    picked = said["angry"]["suggestions"][0]["entry_id"]  # 使用 pressed in the panel; "稍等" was sent
+    use = {"conversation_id": "c2", "message_id": "m1", "action": "use", "entry_id": picked, "rank": 1}
+    response = await admin.client.post("/v1/feedback", json=use, headers=admin.auth(admin.agent))
+    assert response.status == 200, await response.text()
     response = await admin.client.get("/v1/admin/shops/demo/stats?days=7", headers=admin.auth())
     assert response.status == 200, await response.text()
     stats = (await response.json())["stats"]
@@ -78,13 +82,14 @@ async def test_stats_count_what_agents_did_with_the_suggestions(make_admin: Admi
     latency = stats["latency"]
     assert latency["count"] == 6 and 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]
     replies = stats["replies"]  # the weekly report's lists of replies, over the same window
-    most_used = {r["entry_id"]: (r["used"], r["edited"], r["shown"]) for r in replies["most_used"]}
-    assert most_used == {said["eta"]["suggestions"][0]["entry_id"]: (1, 0, 1),
-                         said["color"]["suggestions"][0]["entry_id"]: (0, 1, 1)}  # fmt: skip
+    most_used = [(r["entry_id"], r["used"], r["edited"], r["picked"], r["shown"]) for r in replies["most_used"]]
+    assert most_used == [(said["eta"]["suggestions"][0]["entry_id"], 1, 0, 0, 1),
+                         (said["color"]["suggestions"][0]["entry_id"], 0, 1, 0, 1),
+                         (picked, 0, 0, 1, 1)]  # fmt: skip  # picked in the panel only: after the sent ones
     assert replies["often_edited"] == []  # edited once: not yet a habit
     never = replies["never_used"]  # passed over (shown 3 times or more, never sent), then never shown
     assert replies["never_shown"] > 0 and never and never[-1]["shown"] == 0
-    assert all(r["used"] == r["edited"] == 0 and (r["shown"] >= 3 or r["shown"] == 0) for r in never)
+    assert all(r["used"] == r["edited"] == r["picked"] == 0 and (r["shown"] >= 3 or r["shown"] == 0) for r in never)
 
 
 async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_entry(make_admin: AdminFactory) -> None:

@@ -239,14 +239,21 @@ function renderStats(stats) {
 }
 
 // What the agents did with the shop's replies: the weekly report's lists (GET .../stats `replies`).
+// A panel pick (使用, 编辑, 发送 pressed on it) is evidence of use even when the reply the agent
+// sent was not matched to the entry: the bar shows the picks beyond the matched sends.
+const PICKED = { key: "picked_only", name: "面板选用", cls: "s-picked" };
+
 function renderReplies(replies) {
-  const parts = OUTCOMES.slice(0, 2);
+  const parts = [...OUTCOMES.slice(0, 2), PICKED];
   if (replies.most_used.length) {
-    hbars($("chart-replies"), replies.most_used.map((r) => ({
-      label: r.text || r.entry_id,
-      parts: parts.map((o) => ({ ...o, value: r[o.key] })),
-      note: `发送 ${r.used + r.edited} / 展示 ${r.shown}`,
-    })), parts);
+    hbars($("chart-replies"), replies.most_used.map((r) => {
+      const values = { ...r, picked_only: Math.max(0, r.picked - r.used - r.edited) };
+      return {
+        label: r.text || r.entry_id,
+        parts: parts.map((o) => ({ ...o, value: values[o.key] })),
+        note: `发送 ${r.used + r.edited} · 面板选用 ${r.picked} / 展示 ${r.shown}`,
+      };
+    }), parts);
   } else {
     emptyChart($("chart-replies"), "这段时间还没有客服发送推荐的回复");
   }
@@ -270,7 +277,7 @@ function renderReplies(replies) {
     item.append(node("span", "reply-meta", `展示 ${r.shown} 次，从未发送`));
     unused.append(item);
   }
-  if (!passed.length) unused.append(node("li", "empty", "没有展示多次却没人用的回复"));
+  if (!passed.length) unused.append(node("li", "empty", "没有展示多次却没人用的回复"));  // nor picked in the panel
   $("replies-unshown").textContent = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
 }
 
