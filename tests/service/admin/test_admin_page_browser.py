@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest_asyncio
@@ -37,6 +38,11 @@ MARKUP_QUESTION = '<img src=x onerror="window.__pwned=1">你们支持数字人�
 MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
 MARKUP_SHOP = '<img src=x onerror="window.__pwned=3">别人家'
 OPERATOR = "operator-page-token"
+LONG_AGENTS = ("售后客服-王小明（夜班组长）", "Customer Service Agent Alexandra")
+# The elements that reach past the page's right edge (what a failing 360 px test names).
+WIDER_THAN_THE_PAGE = """[...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .slice(0, 8).map((e) => `${e.tagName}.${e.className.baseVal ?? e.className}: ${e.getBoundingClientRect().right}`)"""
 
 
 async def chats_with_markup(admin: Admin) -> None:
@@ -133,15 +139,35 @@ async def test_cues_and_escalations_are_named_as_on_the_panel_and_never_cut_off(
 
 
 async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin: AdminFactory, page: Page) -> None:
+    """At 360 px: no horizontal scrolling with long agent names and panel actions in the agents'
+    chart, each name on a line of its own (not one character per line), whole-number counts on
+    the acceptance chart's axis."""
     admin = await make_admin()
     await chats_with_markup(admin)
+    for n, name in enumerate(LONG_AGENTS):  # an agent's reply and the panel's actions, per long name
+        said = await say(admin, f"p{n}", "m1", "快递几天能到")
+        for action in ("use", "edit", "send", "dismiss", "cue_wrong"):  # the note lists each action
+            top = said["suggestions"][0]
+            body = {"conversation_id": f"p{n}", "message_id": "m1", "action": action, "agent": name}
+            body |= {"entry_id": top["entry_id"], "rank": 1, "text": top["text"], "cue": "anger"}
+            assert (await admin.client.post("/v1/feedback", json=body, headers=admin.auth(admin.agent))).status == 200
+        await agent_says(admin, f"p{n}", "m2", said["suggestions"][0]["text"], name)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     await page.set_viewport_size({"width": 360, "height": 800})
     await login(page, admin, admin.admin)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
     width = await page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 360, width
+    wider = await page.evaluate(WIDER_THAN_THE_PAGE)
+    assert width <= 360, (width, wider)
+    names = page.locator("#chart-agents .hbar-label")
+    await expect(names).to_have_count(len(LONG_AGENTS) + 2)  # and 小王, <b>小李</b>
+    for name in await names.all():
+        box = await name.bounding_box()
+        assert box is not None and box["height"] < 2 * 20 and box["width"] > 100, (await name.text_content(), box)
+    ticks = [float(t) for t in await page.locator("#chart-acceptance text.axis[text-anchor=end]").all_text_contents()]
+    steps = {b - a for a, b in pairwise(ticks)}
+    assert len(steps) == 1 and all(t == int(t) for t in ticks), ticks  # whole numbers, evenly spaced
     origin = str(admin.client.make_url("/"))
     assert requested and all(url.startswith(origin) for url in requested), requested
 

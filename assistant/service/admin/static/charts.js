@@ -33,19 +33,31 @@ function niceMax(value) {
   return 10 * step;
 }
 
+// Whole-number ticks for counts: a step of 1, 2 or 5 × 10^k with at most four steps up to the top
+// (10 replies: 0/5/10, never 0/2.5/5/7.5/10 rounded to 0/3/5/8/10).
+function countTicks(value) {
+  const top = Math.max(1, Math.ceil(value));
+  const raw = top / 4;
+  const power = 10 ** Math.max(0, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const max = step * Math.ceil(top / step);
+  return { max, ticks: Array.from({ length: max / step + 1 }, (_, i) => i * step) };
+}
+
 function dayLabel(day) {
   return day.slice(5); // MM-DD
 }
 
 const H = 220, LEFT = 44, RIGHT = 10, TOP = 10, BOTTOM = 28;
 
-function frame(labels, max, format, W) {
+// ticks: the values with a grid line and a label (default: the quarters of max).
+function frame(labels, max, format, W, ticks = [0, 1, 2, 3, 4].map((i) => (max * i) / 4)) {
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img" });
   const plotH = H - TOP - BOTTOM;
-  for (let i = 0; i <= 4; i += 1) {
-    const y = TOP + plotH - (plotH * i) / 4;
+  for (const tick of ticks) {
+    const y = TOP + plotH - (plotH * tick) / max;
     root.append(svg("line", { x1: LEFT, x2: W - RIGHT, y1: y, y2: y, class: "grid" }));
-    root.append(svg("text", { x: LEFT - 6, y: y + 4, class: "axis", "text-anchor": "end" }, format((max * i) / 4)));
+    root.append(svg("text", { x: LEFT - 6, y: y + 4, class: "axis", "text-anchor": "end" }, format(tick)));
   }
   const every = Math.max(1, Math.ceil(labels.length / 10));
   const band = (W - LEFT - RIGHT) / Math.max(1, labels.length);
@@ -58,13 +70,13 @@ function frame(labels, max, format, W) {
   return { root, plotH, band };
 }
 
-// series: [{name, cls, values}] stacked per label; width: the drawing's width in SVG units
-// (a wider drawing for a wider card keeps the labels at the same size).
-export function stackedBars(container, { labels, series, width = 640, format = (v) => String(Math.round(v)) }) {
+// series: [{name, cls, values}] of counts, stacked per label; width: the drawing's width in SVG
+// units (a wider drawing for a wider card keeps the labels at the same size).
+export function stackedBars(container, { labels, series, width = 640, format = (v) => String(v) }) {
   container.replaceChildren();
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
-  const { root, plotH, band } = frame(labels, max, format, width);
+  const { max, ticks } = countTicks(Math.max(0, ...totals));
+  const { root, plotH, band } = frame(labels, max, format, width, ticks);
   labels.forEach((label, i) => {
     let base = TOP + plotH;
     for (const s of series) {
