@@ -189,9 +189,15 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     assert response.status == 200
     cards = page.locator(".suggestion")
     await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
+    shown = await cards.count()
+    assert shown > 3  # the hint names every number key that works, not 1–3
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · Esc 忽略")
     await page.keyboard.press("e")
     editor = cards.first.locator("textarea.editor")
     await expect(editor).to_be_focused()
+    # editing: one button per action, each naming its text; the card's own 使用 (original) is hidden
+    buttons = cards.first.locator("button:visible")
+    await expect(buttons).to_have_text(["使用修改后的", "发送修改后的", "取消修改"])
     await editor.fill("亲，已经为您加急，今天发出～")
     await cards.first.locator(".act-edit-use").click()
     await served.store.wait_feedback(1)
@@ -206,6 +212,9 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
         "10",
         "9001",
     )
+    await cards.first.locator(".act-edit-cancel").click()  # back to the original text and buttons
+    await expect(cards.first.locator("textarea.editor")).to_have_count(0)
+    await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
     delivered = chatwoot_stand_in.messages[-1]
     assert (delivered["account"], delivered["conversation"]) == ("1", "10")
     assert (delivered["content"], delivered["private"]) == ("亲，今天一定发出，单号稍后发您", False)
@@ -215,8 +224,11 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
     *_, dismissed = await served.store.wait_feedback(3)
     assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
+    await page.keyboard.press(str(shown))  # the last card's key works as the hint says
+    *_, used = await served.store.wait_feedback(4)
+    assert (used.action, used.rank) == ("use", shown)
     stored = await served.app[keys.STORE].feedback("demo", "10")
-    assert sorted(r.action for r in stored) == ["dismiss", "edit", "send"]
+    assert sorted(r.action for r in stored) == ["dismiss", "edit", "send", "use"]
 
 
 PARENT = """<!doctype html><meta charset="utf-8">

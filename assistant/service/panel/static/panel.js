@@ -217,7 +217,7 @@
       ? el("p", "matched", "常用回复：本店客服对「" + (SLOTS[s.matched] || s.matched) + "」最常发的回复之一")
       : el("p", "matched", "匹配：" + s.matched);
     const actions = el("div", "actions");
-    const use = button("使用", "use", "复制到剪贴板 (" + (index + 1) + ")");
+    const use = button("使用", "use", "复制到剪贴板" + (index < MAX_KEY ? " (" + (index + 1) + ")" : ""));
     const edit = button("编辑", "edit", "编辑后使用 (e)");
     const dismiss = button("忽略", "dismiss", "忽略 (Esc)");
     use.addEventListener("click", () => useSuggestion(index));
@@ -235,6 +235,15 @@
     return li;
   }
 
+  // The number keys that use a suggestion: one per card shown, 1 to 9; the hint names exactly those.
+  const MAX_KEY = 9;
+
+  function keysHint(count) {
+    const n = Math.min(count, MAX_KEY);
+    const use = n > 1 ? "1–" + n + " 使用 · " : n === 1 ? "1 使用 · " : "";
+    return use + "e 编辑 · Esc 忽略";
+  }
+
   function render(event) {
     state.event = event;
     state.selected = 0;
@@ -250,6 +259,7 @@
     const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
     $("unanswerable").hidden = event.answerable;
     $("suggestions").replaceChildren(...shown.map((s, i) => card(s, i, !event.answerable)));
+    $("keys").textContent = keysHint(shown.length);
     $("empty").hidden = shown.length > 0;
     $("empty").textContent = shown.length ? "" : "没有建议";
     select(0);
@@ -353,15 +363,27 @@
     const area = el("textarea", "editor");
     area.value = s.text;
     area.rows = 3;
-    const row = el("div", "actions");
-    const use = button("使用", "edit-use", "复制编辑后的文字");
+    // While editing, the card's own buttons (which act on the original text) are hidden: one
+    // button per action, each saying which text it takes.
+    const original = li.querySelector(".actions");
+    const row = el("div", "actions edit-actions");
+    const use = button("使用修改后的", "edit-use", "复制修改后的文字");
     use.addEventListener("click", (e) => { e.stopPropagation(); useText(index, area.value, "edit"); });
     row.append(use);
     if (state.canSend) {
-      const send = button("发送", "edit-send", "通过 Chatwoot 发给客户");
+      const send = button("发送修改后的", "edit-send", "通过 Chatwoot 把修改后的文字发给客户");
       send.addEventListener("click", (e) => { e.stopPropagation(); sendReply(index, area.value); });
       row.append(send);
     }
+    const cancel = button("取消修改", "edit-cancel", "放弃修改，回到原文");
+    cancel.addEventListener("click", (e) => {
+      e.stopPropagation();
+      area.remove();
+      row.remove();
+      original.hidden = false;
+    });
+    row.append(cancel);
+    original.hidden = true;
     li.querySelector(".text").after(area, row);
     area.focus();
   }
@@ -396,7 +418,7 @@
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey || !state.event) return;
-    if (e.key >= "1" && e.key <= "3") useSuggestion(Number(e.key) - 1);
+    if (/^[1-9]$/.test(e.key)) useSuggestion(Number(e.key) - 1);
     else if (e.key === "e") { e.preventDefault(); editSuggestion(state.selected); }
     else if (e.key === "Escape") dismissSuggestion(state.selected);
     else if (e.key === "ArrowDown") select(state.selected + 1);
