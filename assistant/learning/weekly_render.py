@@ -1,4 +1,5 @@
-"""The weekly refresh (`weekly.WeeklyReport`) as Markdown or as one self-contained HTML page.
+"""The weekly refresh (`weekly.WeeklyReport`) as Markdown or as one self-contained HTML page, in
+Chinese, the language of the shop's team and of the panel and admin pages.
 
 Every text that came from customers or agents is escaped: in Markdown the characters that
 would turn into markup (`|`, `*`, `_`, `` ` ``, `<`, `[` ...), in HTML by `html.escape`, and
@@ -35,28 +36,31 @@ def _summary(report: WeeklyReport) -> list[str]:
     t = report.totals
     matched = t.used + t.edited + t.not_used
     return [
-        f"- customer messages suggested for: {t.customer_messages}, answerable: {t.answerable} "
-        f"({_share(t.answerable, t.customer_messages)})",
-        f"- agent replies: {t.agent_replies}; with suggestions shown before them: {matched} — "
-        f"used as is {t.used}, edited {t.edited}, not used {t.not_used} "
-        f"(used or edited: {_share(t.used + t.edited, matched)})",
+        f"- 有推荐的客户消息：{t.customer_messages} 条，可回答：{t.answerable} 条"
+        f"（{_share(t.answerable, t.customer_messages)}）",
+        f"- 客服回复：{t.agent_replies} 条；其中之前展示过推荐的 {matched} 条："
+        f"原样使用 {t.used}，修改后使用 {t.edited}，未使用 {t.not_used}"
+        f"（采纳：{_share(t.used + t.edited, matched)}）",
     ]
 
 
 SECTIONS = (
-    ("New knowledge gaps", "what customers asked that nothing answered (close one: add a FAQ entry)"),
-    ("Most used replies", "sent as shown or with edits, then picked in the panel (use, edit, send)"),
-    ("Never used", "shown, never sent and never picked in the panel, then never shown: candidates to retire"),
-    ("Often edited", "agents keep changing these before sending: candidates to reword"),
+    ("新的知识缺口", "客户问了、却没有合适回复的问题（补一条 FAQ 即可关闭）"),
+    ("最常用的回复", "原样或修改后发送的在前，其次是只在面板里选用（使用、编辑、发送）的"),
+    ("从未使用", "展示过却从未发送、也没在面板里选用的在前，其次是从未展示的：建议下架"),
+    ("常被修改", "客服发送前总要改写的：建议改写"),
 )
+NEVER_USED = 2  # the section that also says how many entries were never shown
+NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示。"
+NONE = "本周没有。"
 
 
 def _gap_row(g: GapLine) -> list[str]:
     return [
         str(g.count),
-        ("new" if g.new else "listed before"),
+        ("新" if g.new else "之前列过"),
         " / ".join(g.examples[:3]),
-        g.suggested_reply or "(no agent reply)",
+        g.suggested_reply or "（没有客服回复）",
         g.last_seen,
     ]
 
@@ -76,23 +80,22 @@ def _edited_row(r: ReplyLine) -> list[str]:
 
 def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
     return [
-        (["asked", "status", "examples", "agents' most common reply", "last seen"],
-         [_gap_row(g) for g in report.new_gaps]),
-        (["entry", "reply", "used", "edited", "picked in panel", "shown"], [_used_row(r) for r in report.most_used]),
-        (["entry", "reply", "shown"], [_never_row(r) for r in report.never_used]),
-        (["entry", "reply", "edited", "used as is", "similarity kept", "latest edit"],
+        (["提问次数", "状态", "例子", "客服最常用的回复", "最近一次"], [_gap_row(g) for g in report.new_gaps]),
+        (["条目", "回复", "原样", "修改后", "面板选用", "展示"], [_used_row(r) for r in report.most_used]),
+        (["条目", "回复", "展示"], [_never_row(r) for r in report.never_used]),
+        (["条目", "回复", "修改后发送", "原样发送", "平均保留", "最近一次改成"],
          [_edited_row(r) for r in report.often_edited]),
     ]  # fmt: skip
 
 
 def render_markdown(report: WeeklyReport) -> str:
-    lines = [f"# 话术 weekly refresh: {md(report.shop)}, {report.since} to {report.until}", "", *_summary(report)]
-    for (title, about), (header, rows) in zip(SECTIONS, _tables(report), strict=True):
-        lines += ["", f"## {title} ({len(rows)})", "", f"_{about}_", ""]
-        if title == "Never used" and report.never_shown:
-            lines += [f"{report.never_shown} entries were not shown at all this week.", ""]
+    lines = [f"# 话术周报：{md(report.shop)}，{report.since} 至 {report.until}", "", *_summary(report)]
+    for n, ((title, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
+        lines += ["", f"## {title}（{len(rows)}）", "", f"_{about}_", ""]
+        if n == NEVER_USED and report.never_shown:
+            lines += [NOT_SHOWN.format(n=report.never_shown), ""]
         if not rows:
-            lines.append("None this week.")
+            lines.append(NONE)
             continue
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
@@ -109,22 +112,22 @@ STYLE = (
 
 def render_html(report: WeeklyReport) -> str:
     e = html.escape
-    title = f"话术 weekly refresh: {report.shop}, {report.since} to {report.until}"
+    title = f"话术周报：{report.shop}，{report.since} 至 {report.until}"
     parts = [
         "<!doctype html>",
-        '<html lang="zh"><head><meta charset="utf-8">',
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{e(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{e(title)}</h1><ul>",
         *(f"<li>{e(line[2:])}</li>" for line in _summary(report)),
         "</ul>",
     ]
-    for (heading, about), (header, rows) in zip(SECTIONS, _tables(report), strict=True):
-        parts.append(f'<h2>{e(heading)} ({len(rows)})</h2><p class="about">{e(about)}</p>')
-        if heading == "Never used" and report.never_shown:
-            parts.append(f"<p>{report.never_shown} entries were not shown at all this week.</p>")
+    for n, ((heading, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
+        parts.append(f'<h2>{e(heading)}（{len(rows)}）</h2><p class="about">{e(about)}</p>')
+        if n == NEVER_USED and report.never_shown:
+            parts.append(f"<p>{NOT_SHOWN.format(n=report.never_shown)}</p>")
         if not rows:
-            parts.append("<p>None this week.</p>")
+            parts.append(f"<p>{NONE}</p>")
             continue
         parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(_clip(c))}</td>" for c in row) + "</tr>" for row in rows]

@@ -52,11 +52,11 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     cache = ["--cache", str(tmp_path / "cache.sqlite")]
     assert main(["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), *cache, *db]) == 0
     out = capsys.readouterr().out
-    assert "# 话术 weekly refresh: tea, 2026-11-14 to 2026-11-20" in out
-    assert "customer messages suggested for: 4, answerable: 2 (50%)" in out
-    assert "used as is 1, edited 1, not used 0" in out  # the reply of 30 days ago is not counted
+    assert "# 话术周报：tea，2026-11-14 至 2026-11-20" in out
+    assert "有推荐的客户消息：4 条，可回答：2 条（50%）" in out
+    assert "原样使用 1，修改后使用 1，未使用 0" in out  # the reply of 30 days ago is not counted
     assert "| faq-a | 亲，全场包邮哦 | 1 | 1 | 0 | 2 |" in out
-    assert "## New knowledge gaps (1)" in out and "可以的亲，请提供公司抬头和税号" in out
+    assert "## 新的知识缺口（1）" in out and "可以的亲，请提供公司抬头和税号" in out
     page = tmp_path / "out" / "week.html"
     args = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--format", "html", "--out", str(page)]
     assert main([*args, *cache, *db]) == 0
@@ -116,7 +116,7 @@ def test_weekly_report_leaves_out_a_gap_the_active_snapshot_answers_now(
     capsys.readouterr()
     assert main([*report, *db]) == 0
     out = capsys.readouterr().out
-    assert "## New knowledge gaps (2)" in out and "能开增值税专用发票吗" in out and "能寄到香港吗" in out
+    assert "## 新的知识缺口（2）" in out and "能开增值税专用发票吗" in out and "能寄到香港吗" in out
 
     # an admin adds an entry that answers the invoice question (not by closing the gap), and it is served
     (folder / "faq" / "invoice.yaml").write_text(INVOICE_FAQ, encoding="utf-8")
@@ -125,9 +125,9 @@ def test_weekly_report_leaves_out_a_gap_the_active_snapshot_answers_now(
     capsys.readouterr()
     assert main([*report, *db]) == 0
     out = capsys.readouterr().out
-    assert "## New knowledge gaps (1)" in out and "能寄到香港吗" in out
+    assert "## 新的知识缺口（1）" in out and "能寄到香港吗" in out
     assert "能开增值税专用发票吗" not in out and "可以开专票吗" not in out
-    assert "customer messages suggested for: 4, answerable: 0" in out  # they were not answered when they came
+    assert "有推荐的客户消息：4 条，可回答：0 条" in out  # they were not answered when they came
     # --index wins over the environment; a snapshot missing there is one line, not a report that lists it
     assert main([*report, "--index", str(tmp_path / "elsewhere"), *db]) == 2
     assert "shop 'tea': its active snapshot cannot be read (--index, --model)" in capsys.readouterr().err

@@ -112,9 +112,9 @@ def test_a_reply_picked_in_the_panel_is_used_even_when_no_sent_text_matched_it()
     ]
     assert [r.entry_id for r in report.never_used] == ["faq-old"]
     markdown = render_markdown(report)
-    assert "## Most used replies (3)" in markdown and "| used | edited | picked in panel | shown |" in markdown
+    assert "## 最常用的回复（3）" in markdown and "| 原样 | 修改后 | 面板选用 | 展示 |" in markdown
     assert "| faq-size | 亲，1.8米的床建议选200x230的被套哦 | 0 | 0 | 4 | 5 |" in markdown
-    assert "faq-size" not in markdown.split("## Never used")[1]
+    assert "faq-size" not in markdown.split("## 从未使用")[1]
 
 
 def test_rules_bound_the_lists() -> None:
@@ -130,11 +130,11 @@ def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
     empty = weekly_report("demo", ShopHistory(), entries, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
     assert empty.totals.customer_messages == 0 and empty.most_used == []
     markdown = render_markdown(empty)
-    assert "None this week." in markdown and "5 entries were not shown at all" in markdown
+    assert "本周没有。" in markdown and "另有 5 条回复本周一次也没有展示" in markdown
     assert r"\<script\>alert\(1\)\</script\> \| \*粗体\*" in markdown
     page = render_html(empty)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; | *粗体*" in page
     full = render_markdown(weekly_report("demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20)))
-    assert "## Most used replies (2)" in full and "| faq-eta | " in full
-    assert "used as is 3, edited 2, not used 1 (used or edited: 83%)" in full
-    assert "## New knowledge gaps (1)" in full and "你们老板是谁 / 老板叫什么" in full
+    assert "## 最常用的回复（2）" in full and "| faq-eta | " in full
+    assert "原样使用 3，修改后使用 2，未使用 1（采纳：83%）" in full
+    assert "## 新的知识缺口（1）" in full and "你们老板是谁 / 老板叫什么" in full
