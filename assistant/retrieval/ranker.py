@@ -10,7 +10,8 @@ Signals, each a ranking of knowledge entries:
 4. context: when earlier turns are given, the recent customer turns plus the message, as one
    more dense query, so "那呢？" after "运费谁出" still finds the freight answer. For a follow-up
    that leans on the turn before (`follow_up`: 那西藏呢), the score shown is the better of the
-   message's and the context's match confidence: alone, 那西藏呢 matches nothing well.
+   message's and the context's match confidence, for an entry the message itself points at
+   (`FOLLOW_UP_FLOOR`): alone, 那西藏呢 matches nothing well.
 
 Messages are embedded as `normalise` leaves them (no emoticon codes, emoji, runs of
 punctuation, traditional characters); the lexical index cleans them itself.
@@ -45,6 +46,10 @@ from assistant.retrieval.text import embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
+FOLLOW_UP_FLOOR = 0.1
+"""A follow-up takes the context's confidence only for an entry its own words point at, however
+weakly (那西藏呢 → the remote-shipping answer, 0.20 alone): after 这个被子多重, 那西藏呢 must not
+make the duvet's weight answer (the context's exact match, 0.0 alone) sure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +211,10 @@ class SuggestionRanker:
         context = self.context_text(request) if follow_up and len(vectors) > 1 else None
         if context is not None:
             leaning = self._evidence(context, self._best_keys(vectors[1], rows))
-            confidence = {row: max(c, self._confidence.confidence(leaning[row])) for row, c in confidence.items()}
+            confidence = {
+                row: max(c, self._confidence.confidence(leaning[row])) if c >= FOLLOW_UP_FLOOR else c
+                for row, c in confidence.items()
+            }
         return [
             Suggestion(
                 entry_id=entries[row].id,
