@@ -215,6 +215,12 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await cards.first.locator(".act-edit-cancel").click()  # back to the original text and buttons
     await expect(cards.first.locator("textarea.editor")).to_have_count(0)
     await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
+    await page.keyboard.press("e")  # Esc in the editor cancels the edit too, and dismisses nothing
+    await expect(editor).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(cards.first.locator("textarea.editor")).to_have_count(0)
+    await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
+    await expect(page.locator(".suggestion.dismissed")).to_have_count(0)
     delivered = chatwoot_stand_in.messages[-1]
     assert (delivered["account"], delivered["conversation"]) == ("1", "10")
     assert (delivered["content"], delivered["private"]) == ("亲，今天一定发出，单号稍后发您", False)

@@ -414,7 +414,9 @@
 
   document.addEventListener("keydown", (e) => {
     if (e.target.closest && e.target.closest("textarea, input, select")) {
-      if (e.key === "Escape") e.target.blur();
+      // Esc in a suggestion's editor cancels the edit (as 取消修改 does); elsewhere it leaves the field.
+      const cancel = e.target.classList.contains("editor") && e.target.parentElement.querySelector(".act-edit-cancel");
+      if (e.key === "Escape") { if (cancel) cancel.click(); else e.target.blur(); }
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey || !state.event) return;
