@@ -24,6 +24,24 @@ from assistant.storage.database import Row
 from assistant.storage.migrate import migrate
 
 BUSY_WAIT_MS = 100
+WAL_WAIT_S = 10.0  # switching a new file to WAL waits this long for other openers at most
+
+
+async def _wal(connection: aiosqlite.Connection) -> None:
+    """Put the file in WAL mode. The switch needs the file to itself and SQLite may refuse it at
+    once ("database is locked") while another process migrates or switches the same new file,
+    without waiting on its busy handler: retried with back-off, up to `WAL_WAIT_S`."""
+    loop = asyncio.get_running_loop()
+    deadline, pause = loop.time() + WAL_WAIT_S, 0.02
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def sqlite_path(url: str) -> str | None:
@@ -90,7 +108,7 @@ class SQLiteDatabase:
     @staticmethod
     async def _connect(path: Path) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(path, isolation_level=None)
-        await connection.execute("PRAGMA journal_mode=WAL")
+        await _wal(connection)
         # NORMAL in WAL mode: a commit survives the process being killed (only a power cut
         # may lose the last transactions); FULL would fsync on every commit.
         await connection.execute("PRAGMA synchronous=NORMAL")
