@@ -62,13 +62,15 @@ def samples(uniform: int, keyword: int, seed: int) -> tuple[list[tuple[str, int]
     return sorted(chosen), sorted(extra)
 
 
+def labelled(files: list[Path]) -> set[tuple[str, int]]:
+    """The (session, turn) ids of every row of the label `files`."""
+    rows = (json.loads(line) for path in files for line in path.read_text("utf-8").splitlines())
+    return {(row["session"], row["turn"]) for row in rows}
+
+
 def fresh(n: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]]:
     """`n` customer turns drawn uniformly among those in none of the `exclude` label files, sorted."""
-    taken = {
-        (row["session"], row["turn"])
-        for path in exclude
-        for row in map(json.loads, path.read_text("utf-8").splitlines())
-    }
+    taken = labelled(exclude)
     pool = [(s, i) for s, i, _ in customer_turns() if (s, i) not in taken]
     return sorted(random.Random(seed).sample(pool, n))
 
@@ -80,11 +82,7 @@ def flagged(decoys: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]
     from assistant.retrieval.types import Turn
 
     detector = EmotionDetector()
-    taken = {
-        (row["session"], row["turn"])
-        for path in exclude
-        for row in map(json.loads, path.read_text("utf-8").splitlines())
-    }
+    taken = labelled(exclude)
     hits, others = [], []
     for session, turn, turns in customer_turns():
         if (session, turn) in taken:
