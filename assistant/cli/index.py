@@ -16,7 +16,7 @@ from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.snapshot import BuildReport, SnapshotError, build_snapshot, load_snapshot, report_dict
 from assistant.storage.sql_store import SqlStore
-from assistant.suggest.snapshots import snapshot_path
+from assistant.suggest.snapshots import cache_seeds, snapshot_path
 from assistant.suggest.staleness import staleness
 
 
@@ -64,7 +64,7 @@ def build(knowledge: Path, index: Path, model: str, quiet: bool = False, hnsw_ab
             f"nothing was built: {len(exc.problems)} problem(s) in {knowledge}/\n" + "\n".join(exc.problems)
         ) from exc
     embedder = load_embedder(model)
-    cache = EmbeddingCache(index / "cache" / "embeddings.sqlite")
+    cache = EmbeddingCache(index / "cache" / "embeddings.sqlite", seeds=cache_seeds(index))
     total = sum(len(e.questions) + 1 for e in kb.entries)
     try:
         with progress_bar(total, "embedding", quiet=quiet) as tick:

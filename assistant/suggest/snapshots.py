@@ -45,6 +45,12 @@ def cache_path(index_dir: Path, shop: str) -> Path:
     return shop_dir(index_dir, shop) / "cache" / "embeddings.sqlite"
 
 
+def cache_seeds(index_dir: Path) -> list[Path]:
+    """Every embedding cache of the index folder (the files-only build's and each shop's): a build
+    copies a vector another build already made instead of embedding the text again."""
+    return [index_dir / "cache" / "embeddings.sqlite", *sorted((index_dir / "shops").glob("*/cache/embeddings.sqlite"))]
+
+
 def source_revisions(rows: Iterable[KnowledgeRow]) -> dict[str, str]:
     """A content hash per knowledge file (`faq/pre_sale.yaml` → hash of its rows, in order)."""
     by_file: dict[str, list[KnowledgeRow]] = defaultdict(list)
@@ -94,7 +100,7 @@ def build_shop_snapshot(
         if progress is not None:
             progress(done, total)
 
-    cache = EmbeddingCache(cache_path(index_dir, shop))
+    cache = EmbeddingCache(cache_path(index_dir, shop), seeds=cache_seeds(index_dir))
     try:
         report = write_snapshot(
             kb,
