@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -161,7 +162,8 @@ def run_upload(args: argparse.Namespace) -> int:
     return 0
 
 
-def _entry(source: str) -> dict[str, Any]:
+def _entry(source: str) -> tuple[dict[str, Any], str]:
+    """The entry of the user's file (or stdin) and the file's text."""
     text = sys.stdin.read() if source == "-" else _utf8(Path(source), _read(Path(source)))
     try:
         data = yaml.safe_load(text)
@@ -172,23 +174,67 @@ def _entry(source: str) -> dict[str, Any]:
         data = data[0]
     if not isinstance(data, dict) or not data.get("id"):
         raise CliError(f"{source}:1: expected one entry (a mapping with its `id`)")
-    return data
+    return data, text
+
+
+def _field_lines(text: str) -> tuple[int, dict[str, int]]:
+    """The line of the entry's mapping in the user's text and of each of its fields (1-based)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return 1, {}
+    if isinstance(node, yaml.SequenceNode) and len(node.value) == 1:
+        node = node.value[0]
+    if not isinstance(node, yaml.MappingNode):
+        return 1, {}
+    fields = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    return node.start_mark.line + 1, fields
+
+
+PROBLEM = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+): (?P<what>.*)$", re.S)
+
+
+def _entry_refused(source: str, text: str, method: str, path: str, body: Any) -> CliError:
+    """A 422 for an entry names lines of the shop's stored file, which the user never saw: each
+    problem is told at the line of the same field in the user's file, the stored place after it."""
+    if not isinstance(body, dict):
+        return CliError(_failure(method, path, 422, body), exit_code=1)
+    display = "<stdin>" if source == "-" else source
+    top, fields = _field_lines(text)
+    lines = [f"{method} {path}: HTTP 422: {body.get('error', '')}"]
+    for error in body.get("errors", []):
+        message = str(error.get("message", ""))
+        found = PROBLEM.match(message)
+        if found is None:
+            lines.append(f"  {message}")
+            continue
+        what = found["what"]
+        name = what.split(":", 1)[0] if ":" in what else ""
+        line = fields.get(name, top)
+        lines.append(f"{display}:{line}: {what}  (the shop's {found['file']}:{found['line']})")
+    return CliError("\n".join(lines), exit_code=1)
 
 
 def run_entry_put(args: argparse.Namespace) -> int:
-    entry = _entry(args.entry)
+    entry, text = _entry(args.entry)
     base = f"/v1/admin/shops/{args.shop}/knowledge/entries"
+    one = f"{base}/{entry['id']}"
 
     async def work(c: AdminClient) -> tuple[str, Any]:
         body = {"entry": entry, **({"file": args.file} if args.file else {})}
-        put = await c.call("PUT", f"{base}/{entry['id']}", json=body, ok=(200, 404))
+        put = await c.call("PUT", one, json=body, ok=(200, 404, 422))
         if put.get("ok"):
             return "replaced", put
+        if put.get("status") == 422:
+            raise _entry_refused(args.entry, text, "PUT", one, put)
         if any(e.get("field") == "shop" for e in put.get("errors", [])):
-            raise CliError(_failure("PUT", f"{base}/{entry['id']}", 404, put), exit_code=1)
+            raise CliError(_failure("PUT", one, 404, put), exit_code=1)
         if not args.file:
             raise CliError(f"no entry {entry['id']!r} in shop {args.shop}: pass --file to add it")
-        return "added", await c.call("POST", base, json=body)
+        added = await c.call("POST", base, json=body, ok=(201, 422))
+        if not added.get("ok", True) and added.get("status") == 422:
+            raise _entry_refused(args.entry, text, "POST", base, added)
+        return "added", added
 
     what, done = _run(args, work)
     e = done["entry"]

@@ -84,6 +84,33 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
     assert "faq-d" not in {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
 
 
+async def test_admin_cli_tells_an_entry_s_problems_at_the_lines_of_the_user_s_file(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    url = str(admin.client.make_url("/"))
+    folder = tea_shop(tmp_path / "tea")
+    more = "".join(FAQ.replace("faq-a", f"faq-x{n}") for n in range(3))  # the stored lines are not the user's
+    (folder / "faq" / "a.yaml").write_text(FAQ + more, encoding="utf-8")
+    create = ("admin", "shops", "create", "tea", "--knowledge", str(folder), "--url", url, f"--token={OPERATOR}")
+    assert await huashu(*create) == 0
+    token = capsys.readouterr().out.strip()
+    entry = tmp_path / "entry.yaml"
+    broken = FAQ.replace("亲，全场包邮哦", "''").replace("stage: pre_sale", "stage: soon")
+    entry.write_text("# 改一下包邮的说法\n" + broken, encoding="utf-8")
+    for extra in ((), ("--file", "faq/a.yaml")):  # replacing faq-a, then adding it as new (refused the same)
+        target = "faq-a" if not extra else "faq-new"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("faq-a", target), encoding="utf-8")
+        put = ("admin", "entry", "put", "tea", str(entry), *extra, "--url", url, f"--token={token}")
+        assert await huashu(*put) == 1
+        err = capsys.readouterr().err
+        assert f"{entry}:3: stage: 'soon' is not one of" in err, err
+        assert f"{entry}:7: answer: must not be empty  (the shop's faq/a.yaml:" in err, err
+        assert "Traceback" not in err
+    assert {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")} >= {"faq-a"}
+    assert "faq-new" not in {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
+
+
 async def test_admin_cli_refusals_are_one_line_each(make_admin: AdminFactory, capsys: CapSys) -> None:
     admin = await make_admin()
     url = str(admin.client.make_url("/"))
