@@ -13,9 +13,9 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.emotion.types import NO_EMOTION, Cue, EmotionReading
 from assistant.learning.reply_outcomes import outcome_of
 from assistant.retrieval.types import Role, Suggestion, SuggestRequest, Turn
 from assistant.service.admission import Query
@@ -70,6 +70,17 @@ class SuggestResult:
     rank_ms: float
     cache_hits: int
     truncated: bool = False  # the message was cut to the model's maximum sequence length
+
+
+def cue_fields(cue: Cue) -> dict[str, Any]:
+    """A cue as the panel draws it (and as its answer record keeps it for a panel opened later)."""
+    return {
+        "name": cue.name,
+        "level": cue.level,
+        "score": round(cue.score, 3),
+        "tip": cue.tip,
+        "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in cue.evidence],
+    }
 
 
 async def resolve_shop(registry: ShopRegistry, shop: str) -> Suggester:
@@ -256,6 +267,7 @@ class SuggestionService:
             round(total_ms, 3),
             version,
             shown,
+            tuple(cue_fields(cue) for cue in reading.shown()),
         )
         await self.store_records(
             self._message_record(message),
@@ -273,6 +285,8 @@ class SuggestionService:
                     version,
                     shown,
                     s.text,
+                    s.matched,
+                    tuple(s.tags),
                 )
                 for rank, s in enumerate(suggestions, start=1)
             ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from assistant.storage.records import (
+    AnswerRecord,
     FeedbackRecord,
     MessageRecord,
     OutcomeRecord,
@@ -250,6 +251,13 @@ class RecordStore(Protocol):
     ) -> tuple[str, list[SuggestionRecord]]:
         """The conversation's latest customer message id ("" when none) and the suggestions shown
         for it, best first (an agent's reply arriving now is matched against them)."""
+        ...
+
+    async def shown_for(
+        self, shop: str, platform: str, conversation_id: str, message_id: str
+    ) -> tuple[AnswerRecord | None, list[SuggestionRecord]]:
+        """What was answered for one customer message (None when nothing was suggested for it)
+        and the suggestions shown for it, best first (the panel shows them again after a restart)."""
         ...
 
     async def outcomes(self, shop: str, conversation_id: str) -> list[OutcomeRecord]:

@@ -29,7 +29,8 @@ _MESSAGE_COLUMNS = (
     "platform, shop, conversation_id, message_id, role, text, sent_at, received_at, sender_kind, agent_id, agent_name"
 )
 _SUGGESTION_COLUMNS = (
-    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, index_version, shown_at, text"
+    "platform, shop, conversation_id, message_id, rank, entry_id, score, source, index_version, shown_at, text, "
+    "matched, tags"
 )
 _FEEDBACK_COLUMNS = (
     "id, shop, conversation_id, message_id, action, index_version, agent, entry_id, rank, score, text, cue, "
@@ -37,7 +38,8 @@ _FEEDBACK_COLUMNS = (
 )
 
 _ANSWER_COLUMNS = (
-    "platform, shop, conversation_id, message_id, answerable, top_score, cues, escalation, total_ms, index_version, at"
+    "platform, shop, conversation_id, message_id, answerable, top_score, cues, escalation, total_ms, index_version, "
+    "at, cue_details"
 )
 _OUTCOME_COLUMNS = (
     "platform, shop, conversation_id, message_id, customer_message_id, outcome, entry_id, similarity, agent, shown, at"
@@ -55,7 +57,8 @@ _INSERT_SUGGESTIONS = (
     f"INSERT INTO suggestions ({_SUGGESTION_COLUMNS}) VALUES ({_placeholders(_SUGGESTION_COLUMNS)}) "
     "ON CONFLICT (platform, shop, conversation_id, message_id, rank) DO UPDATE SET "
     "entry_id=excluded.entry_id, score=excluded.score, source=excluded.source, "
-    "index_version=excluded.index_version, shown_at=excluded.shown_at, text=excluded.text"
+    "index_version=excluded.index_version, shown_at=excluded.shown_at, text=excluded.text, "
+    "matched=excluded.matched, tags=excluded.tags"
 )
 _INSERT_FEEDBACK = (
     f"INSERT INTO feedback ({_FEEDBACK_COLUMNS}) VALUES ({_placeholders(_FEEDBACK_COLUMNS)}) ON CONFLICT DO NOTHING"
@@ -66,7 +69,7 @@ _INSERT_ANSWERS = (
     "ON CONFLICT (platform, shop, conversation_id, message_id) DO UPDATE SET "
     "answerable=excluded.answerable, top_score=excluded.top_score, cues=excluded.cues, "
     "escalation=excluded.escalation, total_ms=excluded.total_ms, index_version=excluded.index_version, "
-    "at=excluded.at"
+    "at=excluded.at, cue_details=excluded.cue_details"
 )
 
 # The first outcome of a reply stays: the panel's send and the platform's echo of the same
@@ -97,21 +100,36 @@ def _feedback(row: Row) -> FeedbackRecord:
     )  # fmt: skip
 
 
+def _suggestion_row(record: SuggestionRecord) -> tuple[Any, ...]:
+    return (
+        *astuple(record)[:6], float(record.score), *astuple(record)[7:-1],
+        json.dumps(list(record.tags), ensure_ascii=False),
+    )  # fmt: skip
+
+
+def _suggestion(row: Row) -> SuggestionRecord:
+    (platform, shop, conversation, message, rank, entry, score, source, version, shown_at, text, matched, tags) = row
+    return SuggestionRecord(
+        platform, shop, conversation, message, int(rank), entry, float(score), source, version, shown_at, text,
+        matched, tuple(str(t) for t in json.loads(tags)),
+    )  # fmt: skip
+
+
 def _answer_row(record: AnswerRecord) -> tuple[Any, ...]:
     return (
         record.platform, record.shop, record.conversation_id, record.message_id, int(record.answerable),
         float(record.top_score), json.dumps([list(c) for c in record.cues], ensure_ascii=False),
         json.dumps(list(record.escalation), ensure_ascii=False), float(record.total_ms), record.index_version,
-        record.at or _now(),
+        record.at or _now(), json.dumps(list(record.cue_details), ensure_ascii=False, default=str),
     )  # fmt: skip
 
 
 def _answer(row: Row) -> AnswerRecord:
-    (platform, shop, conversation, message, answerable, top, cues, escalation, total_ms, version, at) = row
+    (platform, shop, conversation, message, answerable, top, cues, escalation, total_ms, version, at, details) = row
     return AnswerRecord(
         platform, shop, conversation, message, bool(answerable), float(top),
         tuple((str(name), str(level)) for name, level in json.loads(cues)), tuple(json.loads(escalation)),
-        float(total_ms), version, at,
+        float(total_ms), version, at, tuple(json.loads(details)),
     )  # fmt: skip
 
 
@@ -140,9 +158,7 @@ class RecordTables:
 
     async def write(self, records: Sequence[Record], deadline: float | None = None) -> None:
         messages = [astuple(r) for r in records if isinstance(r, MessageRecord)]
-        suggestions = [
-            (*astuple(r)[:6], float(r.score), *astuple(r)[7:]) for r in records if isinstance(r, SuggestionRecord)
-        ]
+        suggestions = [_suggestion_row(r) for r in records if isinstance(r, SuggestionRecord)]
         feedback = [_feedback_row(r) for r in records if isinstance(r, FeedbackRecord)]
         answers = [_answer_row(r) for r in records if isinstance(r, AnswerRecord)]
         outcomes = [_outcome_row(r) for r in records if isinstance(r, OutcomeRecord)]
@@ -185,7 +201,7 @@ class RecordTables:
             "ORDER BY shown_at, message_id, rank",
             (shop, conversation_id),
         )
-        return [SuggestionRecord(*row) for row in rows]
+        return [_suggestion(row) for row in rows]
 
     async def feedback(self, shop: str, conversation_id: str | None = None) -> list[FeedbackRecord]:
         where, args = (
@@ -227,7 +243,7 @@ class RecordTables:
         )
         return ShopHistory(
             [MessageRecord(*row) for row in messages],
-            [SuggestionRecord(*row) for row in suggestions],
+            [_suggestion(row) for row in suggestions],
             [_feedback(row) for row in feedback],
             [_answer(row) for row in answers],
             [_outcome(row) for row in outcomes],
@@ -252,7 +268,20 @@ class RecordTables:
             "AND message_id=? ORDER BY rank",
             (shop, platform, conversation_id, message_id),
         )
-        return message_id, [SuggestionRecord(*row) for row in rows]
+        return message_id, [_suggestion(row) for row in rows]
+
+    async def shown_for(
+        self, shop: str, platform: str, conversation_id: str, message_id: str
+    ) -> tuple[AnswerRecord | None, list[SuggestionRecord]]:
+        """What the service answered for one customer message (None when it did not suggest for
+        it) and the suggestions shown, best first: what the panel showed for it."""
+        key = (shop, platform, conversation_id, message_id)
+        where = "WHERE shop=? AND platform=? AND conversation_id=? AND message_id=?"
+        answers = await self._records_db.fetch(f"SELECT {_ANSWER_COLUMNS} FROM answers {where}", key)
+        if not answers:
+            return None, []
+        rows = await self._records_db.fetch(f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions {where} ORDER BY rank", key)
+        return _answer(answers[0]), [_suggestion(row) for row in rows]
 
     async def outcomes(self, shop: str, conversation_id: str) -> list[OutcomeRecord]:
         """One conversation's stored reply outcomes, oldest first."""

@@ -50,6 +50,8 @@ class SuggestionRecord:
     index_version: str
     shown_at: str
     text: str = ""  # the text shown (what an agent's reply is matched against; empty in old rows)
+    matched: str = ""  # the customer wording it matched (a quick reply: its slot); empty in old rows
+    tags: tuple[str, ...] = ()  # e.g. `quick_reply` and its slot, as the panel showed them
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,9 @@ class AnswerRecord:
 
     `answerable` says whether a suggestion reached the shop's threshold (`top_score` is the best
     score), `cues` the cues shown as `(name, level)` (medium and high), `escalation` the reasons
-    when the conversation was escalated (empty otherwise), `total_ms` the time to suggest."""
+    when the conversation was escalated (empty otherwise), `total_ms` the time to suggest.
+    `cue_details` are the same cues as the panel drew them (`name`, `level`, `score`, `tip`,
+    `evidence` spans), so a panel opened after a restart shows them again (empty in old rows)."""
 
     platform: str
     shop: str
@@ -97,6 +101,7 @@ class AnswerRecord:
     total_ms: float = 0.0
     index_version: str = ""
     at: str = ""
+    cue_details: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

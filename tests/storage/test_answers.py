@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from assistant.storage.record_tables import retention_cutoff
@@ -64,3 +65,30 @@ async def test_old_answers_are_purged(store: SqlStore, shop_id: str) -> None:
     purged = await store.purge(retention_cutoff(30))
     assert purged["answers"] >= 1
     assert [a.message_id for a in (await store.history(shop_id, "2000")).answers] == ["m-new"]
+
+
+async def test_what_was_shown_for_a_message_round_trips_for_the_panel(store: SqlStore, shop_id: str) -> None:
+    """The panel opened after a restart reads back the cues as drawn and each suggestion's
+    matched wording and tags (`shown_for`); a message nothing was suggested for has none."""
+    conversation = f"c-{uuid.uuid4()}"
+    at = "2026-11-22T10:00:00.000+00:00"
+    cue = {
+        "name": "anger",
+        "level": "high",
+        "score": 0.91,
+        "tip": "先共情道歉",
+        "evidence": [{"start": 0, "end": 3, "text": "气死了"}],
+    }
+    shown = answer(shop_id, conversation, "m1", at)
+    shown = AnswerRecord(*dataclasses.astuple(shown)[:-1], cue_details=(cue,))
+    quick = SuggestionRecord(
+        "api", shop_id, conversation, "m1", 2, "qr-1", 0.5, "past_reply", "v1", at, "亲，在的", "greeting",
+        ("quick_reply", "greeting"),
+    )  # fmt: skip
+    plain = SuggestionRecord("api", shop_id, conversation, "m1", 1, "faq-1", 0.9, "faq", "v1", at, "亲，三天", "几天到")
+    await store.write([shown, quick, plain])
+    found, suggestions = await store.shown_for(shop_id, "api", conversation, "m1")
+    assert found == shown and found.cue_details == (cue,)
+    assert suggestions == [plain, quick]
+    assert await store.shown_for(shop_id, "api", conversation, "m2") == (None, [])
+    assert await store.shown_for(f"{shop_id}-b", "api", conversation, "m1") == (None, [])

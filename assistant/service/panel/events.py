@@ -16,13 +16,16 @@ from typing import Any
 import msgspec
 
 from assistant.retrieval.types import Turn
-from assistant.service.core import IncomingMessage, SuggestResult
+from assistant.service.conversation_recall import turn_of
+from assistant.service.core import IncomingMessage, SuggestResult, cue_fields
 from assistant.service.panel.bus import LiveBus
-from assistant.storage.records import MessageRecord
+from assistant.storage.protocols import RecordStore
+from assistant.storage.records import AnswerRecord, MessageRecord, SuggestionRecord
 
 log = logging.getLogger("assistant.service.panel")
 
 TURNS_SHOWN = 6
+RECALLED_MESSAGES = 2 * TURNS_SHOWN  # read back on a restart: the turns shown and those after them
 PUBLISH_TIMEOUT_S = 1.0
 
 
@@ -58,20 +61,73 @@ def suggestion_event(result: SuggestResult, context: Sequence[Turn], *, preview:
             }
             for rank, s in enumerate(result.suggestions, start=1)
         ],
-        "cues": [
-            {
-                "name": c.name,
-                "level": c.level,
-                "score": round(c.score, 3),
-                "tip": c.tip,
-                "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in c.evidence],
-            }
-            for c in reading.shown()  # medium and high: precision first, a low cue is not worth a glance
-        ],
+        # medium and high: precision first, a low cue is not worth a glance
+        "cues": [cue_fields(c) for c in reading.shown()],
         "escalate": reading.escalate,
         "escalation_reasons": list(reading.escalation_reasons),
         "published_ms": time.time() * 1000,
     }
+
+
+def stored_suggestion_event(
+    message: MessageRecord,
+    before: Sequence[MessageRecord],
+    answer: AnswerRecord,
+    shown: Sequence[SuggestionRecord],
+) -> dict[str, Any]:
+    """The panel's view of a customer message as the store kept it (a panel opened after a
+    restart): the same fields as `suggestion_event`, read back, nothing computed again. A row
+    written before the store kept the cues' tips and evidence shows each cue by name and level."""
+    cues = list(answer.cue_details) or [
+        {"name": name, "level": level, "score": 0.0, "tip": "", "evidence": []} for name, level in answer.cues
+    ]
+    return {
+        "type": "suggestions",
+        "preview": False,
+        "recalled": True,
+        "shop": message.shop,
+        "conversation_id": message.conversation_id,
+        "message_id": message.message_id,
+        "platform": message.platform,
+        "text": message.text,
+        "turns": _turns([turn_of(m) for m in before]),
+        "answerable": answer.answerable,
+        "index_version": answer.index_version,
+        "suggest_ms": round(answer.total_ms, 2),
+        "suggestions": [
+            {
+                "rank": s.rank,
+                "entry_id": s.entry_id,
+                "text": s.text,
+                "kind": s.source,
+                "score": round(s.score, 4),
+                "matched": s.matched,
+                "tags": list(s.tags),
+            }
+            for s in shown
+        ],
+        "cues": cues,
+        "escalate": bool(answer.escalation),
+        "escalation_reasons": list(answer.escalation),
+        "published_ms": time.time() * 1000,
+    }
+
+
+async def recalled_events(store: RecordStore, messages: Sequence[MessageRecord]) -> list[dict[str, Any]]:
+    """What a panel opened on a conversation the bus has no event of starts with, from the store
+    (`messages`: its last recorded ones, oldest first): the last customer message the service
+    suggested for, with its suggestions and cues as they were shown and the turns before it, then
+    each turn after it; without such a message, the last turns alone."""
+    for at in range(len(messages) - 1, -1, -1):
+        message = messages[at]
+        if message.role != "customer":
+            continue
+        m = message
+        answer, shown = await store.shown_for(m.shop, m.platform, m.conversation_id, m.message_id)
+        if answer is not None:
+            event = stored_suggestion_event(message, messages[:at], answer, shown)
+            return [event, *(recalled_turn_event(m) for m in messages[at + 1 :])]
+    return [recalled_turn_event(m) for m in messages[-TURNS_SHOWN:]]
 
 
 def turn_event(message: IncomingMessage) -> dict[str, Any]:

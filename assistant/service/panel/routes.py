@@ -34,7 +34,7 @@ from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
 from assistant.service.errors import Unprocessable
 from assistant.service.panel import feedback
 from assistant.service.panel.bus import Queue
-from assistant.service.panel.events import TURNS_SHOWN, recalled_turn_event, suggestion_event
+from assistant.service.panel.events import RECALLED_MESSAGES, recalled_events, suggestion_event
 from assistant.service.readiness import Readiness, shop_readiness
 from assistant.service.schemas import decode, require_text
 from assistant.storage.protocols import StoreError
@@ -140,15 +140,18 @@ async def _relay(response: web.StreamResponse, queue: Queue, app: web.Applicatio
 
 
 async def _recalled(app: web.Application, shop: str, conversation: str) -> list[bytes]:
-    """The conversation's last turns from the record store, for a conversation the bus has no
-    event of (the service restarted, or the bus forgot it): live ones only, as the memory's."""
+    """For a conversation the bus has no event of (the service restarted, or the bus forgot it),
+    what the store kept of it (live messages only, as the memory's): the last customer message's
+    suggestions and cues as shown, the turns around it (`recalled_events`)."""
     s = app[keys.SETTINGS]
+    store = app[keys.STORE]
     try:
-        messages = await recall(app[keys.STORE], (shop, conversation), s.conversation_ttl_s, TURNS_SHOWN, time.time())
+        messages = await recall(store, (shop, conversation), s.conversation_ttl_s, RECALLED_MESSAGES, time.time())
+        recalled = await recalled_events(store, messages)
     except StoreError as exc:  # the panel starts empty, as before
         log.warning("panel turns not recalled", extra={"shop": shop, "problem": str(exc)})
         return []
-    return [msgspec.json.encode(recalled_turn_event(m)) for m in messages]
+    return [msgspec.json.encode(event) for event in recalled]
 
 
 async def events(request: web.Request) -> web.StreamResponse:

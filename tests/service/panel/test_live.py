@@ -70,27 +70,68 @@ async def test_stream_says_hello_then_the_latest_then_each_new_message(
     assert event["suggest_ms"] == answer["timing"]["total_ms"]
 
 
-async def test_after_a_restart_the_stream_starts_with_the_conversations_recorded_turns(
+async def test_after_a_restart_the_stream_starts_with_the_last_suggestions_cues_and_turns_from_the_store(
     serve: ServeFactory, http: ClientSession, tmp_path: Path
 ) -> None:
+    """A new app on the same store (a restart: the bus is empty) opens the stream with what the
+    panel showed for the last customer message, read back from the store, then the turns after it."""
     settings = make_settings(database_url=f"sqlite:///{tmp_path / 'huashu.db'}")
     before = await serve(settings)
+    opening = suggest_body("你好，被子多重", conversation_id="again", message_id="m-0")
     complaint = suggest_body("都三天了还没发货！！！再不发我就给差评", conversation_id="again", message_id="m-1")
     reply = suggest_body("亲，非常抱歉，我马上帮您查一下", conversation_id="again", message_id="m-2")
     reply["message"]["sender"] = "agent"
-    for body in (complaint, reply):
-        assert (await http.post(before.url("/v1/suggest"), json=body)).status == 200
+    answers = []
+    for body in (opening, complaint, reply):
+        answer = await http.post(before.url("/v1/suggest"), json=body)
+        assert answer.status == 200
+        answers.append(await answer.json())
+    async with http.get(before.url("/panel/events?conversation=again")) as stream:
+        await next_event(stream)
+        live = await next_update(stream)  # what a panel opened before the restart sees last
     await before.server.close()
 
     after = await serve(settings)
     async with http.get(after.url("/panel/events?conversation=again")) as stream:
         assert (await next_event(stream))[0] == "hello"
-        turns = [await next_update(stream), await next_update(stream)]
-    assert [(t["type"], t["role"], t["text"]) for t in turns] == [
-        ("turn", "customer", "都三天了还没发货！！！再不发我就给差评"),
-        ("turn", "agent", "亲，非常抱歉，我马上帮您查一下"),
+        shown, turn = await next_update(stream), await next_update(stream)
+    shown_live = answers[1]
+    assert (shown["type"], shown["message_id"], shown["text"]) == ("suggestions", "m-1", complaint["message"]["text"])
+    assert shown["turns"] == [{"role": "customer", "text": "你好，被子多重"}]
+    assert [s["entry_id"] for s in shown["suggestions"]] == [s["entry_id"] for s in shown_live["suggestions"]]
+    assert [(s["text"], s["matched"], s["tags"]) for s in shown["suggestions"]] == [
+        (s["text"], s["matched"], s["tags"]) for s in shown_live["suggestions"]
     ]
-    assert [t["message_id"] for t in turns] == ["m-1", "m-2"]
+    assert shown["cues"] and [c["name"] for c in shown["cues"]] == [
+        c["name"] for c in shown_live["emotion"]["cues"] if c["level"] in ("medium", "high")
+    ]
+    assert all(c["tip"] and c["evidence"] for c in shown["cues"])
+    assert (shown["escalate"], shown["answerable"]) == (True, shown_live["answerable"])
+    assert shown["escalation_reasons"] == shown_live["emotion"]["escalation_reasons"]
+    assert (turn["type"], turn["role"], turn["message_id"], turn["text"]) == (
+        "turn",
+        "agent",
+        "m-2",
+        "亲，非常抱歉，我马上帮您查一下",
+    )
+    assert live["message_id"] == "m-2"
+
+
+async def test_after_a_restart_a_conversation_with_nothing_suggested_starts_with_its_turns(
+    serve: ServeFactory, http: ClientSession, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'huashu.db'}")
+    before = await serve(settings)
+    reply = suggest_body("亲，在的，请问有什么可以帮您", conversation_id="agent-only", message_id="a-1")
+    reply["message"]["sender"] = "agent"
+    assert (await http.post(before.url("/v1/suggest"), json=reply)).status == 200
+    await before.server.close()
+
+    after = await serve(settings)
+    async with http.get(after.url("/panel/events?conversation=agent-only")) as stream:
+        assert (await next_event(stream))[0] == "hello"
+        turn = await next_update(stream)
+    assert (turn["type"], turn["role"], turn["message_id"]) == ("turn", "agent", "a-1")
 
 
 async def test_hello_says_a_shop_is_not_ready_and_the_stream_says_when_it_is(

@@ -59,9 +59,18 @@ async def open_panel(browser: Browser) -> AsyncIterator[OpenPanel]:
 
 
 async def post_generic(
-    http: ClientSession, served: Served, text: str, conversation: str, message_id: str, **extra: Any
+    http: ClientSession,
+    served: Served,
+    text: str,
+    conversation: str,
+    message_id: str,
+    *,
+    sender: str = "customer",
+    **extra: Any,
 ) -> dict[str, Any]:
-    body = dumps(suggest_body(text, conversation_id=conversation, message_id=message_id, **extra))
+    raw = suggest_body(text, conversation_id=conversation, message_id=message_id, **extra)
+    raw["message"]["sender"] = sender
+    body = dumps(raw)
     response = await http.post(
         served.url("/v1/webhooks/generic"), data=body, headers=signed_headers(WEBHOOK_SECRET, body)
     )
@@ -293,6 +302,42 @@ async def test_the_panel_says_offline_and_reconnects_after_a_restart(
     answer = await post_generic(http, again, "可以开发票吗", "restart-1", "rs-m1")
     await expect(page.locator(".suggestion .text").first).to_have_text(
         answer["suggestions"][0]["text"], timeout=WAIT_MS
+    )
+
+
+async def test_after_a_restart_the_panel_shows_the_last_suggestions_and_cues_at_once(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, tmp_path: Path
+) -> None:
+    """A new app on the same store (the bus is empty): a panel opened now shows the last customer
+    message's suggestions, cues and evidence from the store; the panel that was open reconnects
+    and shows each turn once."""
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'huashu.db'}")
+    before = await serve(settings)
+    port = before.server.port
+    open_before = await open_panel(before, "conversation=back-1")
+    answer = await post_generic(http, before, ANGRY, "back-1", "bk-m1")
+    await post_generic(http, before, "亲，非常抱歉，我马上帮您查一下", "back-1", "bk-a1", sender="agent")
+    await expect(open_before.locator(".turn")).to_have_count(1, timeout=WAIT_MS)
+    await before.server.close()
+    await expect(open_before.locator("#status")).to_have_attribute("data-state", "offline", timeout=WAIT_MS)
+
+    after = await serve(settings, port=port)
+    page = await open_panel(after, "conversation=back-1")
+    shown = [c for c in answer["emotion"]["cues"] if c["level"] in ("medium", "high")]
+    await expect(page.locator(".suggestion .text")).to_have_text(
+        [s["text"] for s in answer["suggestions"]], timeout=WAIT_MS
+    )
+    await expect(page.locator(".cue")).to_have_count(len(shown))
+    await expect(page.locator(".cue .cue-tip").first).to_have_text(shown[0]["tip"])
+    await expect(page.locator("#latest")).to_have_text(ANGRY)
+    assert await page.locator("#latest mark.evidence").count() > 0
+    await expect(page.locator("#escalation")).to_be_visible()
+    await expect(page.locator(".turn .said")).to_have_text(["亲，非常抱歉，我马上帮您查一下"])
+
+    await expect(open_before.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    await post_generic(http, after, "您的订单今天下午发出", "back-1", "bk-a2", sender="agent")
+    await expect(open_before.locator(".turn .said")).to_have_text(
+        ["亲，非常抱歉，我马上帮您查一下", "您的订单今天下午发出"], timeout=WAIT_MS
     )
 
 

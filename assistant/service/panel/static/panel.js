@@ -136,6 +136,9 @@
 
   function onEvent(event) {
     if (event.type === "turn") {
+      // A reconnection after a restart replays the turns the store kept: each is shown once.
+      if (event.message_id && turnIds.has(event.message_id)) return;
+      if (event.message_id) turnIds.add(event.message_id);
       addTurn({ role: event.role, text: event.text });
       return;
     }
@@ -145,7 +148,10 @@
   }
 
   // --- drawing -----------------------------------------------------------------------------
+  const turnIds = new Set();  // the turn events shown since the last clear
+
   function clear() {
+    turnIds.clear();
     for (const id of ["turns", "latest", "cues", "suggestions"]) $(id).replaceChildren();
     $("escalation").hidden = true;
     $("unanswerable").hidden = true;
