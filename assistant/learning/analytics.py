@@ -33,10 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
+from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
 
-UNKNOWN_AGENT = "(unknown)"
+UNKNOWN_AGENT = UNNAMED_AGENT  # a reply or panel action that names no agent
 PICKS = frozenset({"use", "edit", "send"})  # the panel's actions that take a suggestion
 
 
@@ -204,7 +205,8 @@ def days_between(since: dt.date, until: dt.date) -> list[str]:
 
 
 def agent_of(message: MessageRecord) -> str:
-    return message.agent_name or message.agent_id or UNKNOWN_AGENT
+    """The agent of a reply as people read it (`agent_label`)."""
+    return agent_label(message.agent_name, message.agent_id)
 
 
 def by_conversation(messages: Iterable[MessageRecord]) -> dict[str, list[MessageRecord]]:
@@ -228,7 +230,7 @@ def reply_outcomes(
         shown[(s.platform, s.conversation_id, s.message_id)].append(s)
     agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
     outcomes = [
-        ReplyOutcome(o.conversation_id, o.message_id, o.at, agents.get(key) or o.agent or UNKNOWN_AGENT,
+        ReplyOutcome(o.conversation_id, o.message_id, o.at, agents.get(key) or agent_label(o.agent),
                      outcome_enum(o), o.entry_id or None, o.similarity)
         for key, o in stored.items()
     ]  # fmt: skip

@@ -124,3 +124,30 @@ def test_an_empty_history_has_no_shares_and_no_percentiles() -> None:
     assert stats.acceptance.used_share is None and stats.coverage.share is None
     assert stats.latency.p95_ms is None and stats.agents == [] and stats.emotion.cues == []
     assert [d.replies for d in stats.acceptance.by_day] == [0]
+
+
+def test_an_agent_without_a_name_is_named_in_chinese_by_their_id_or_as_unnamed() -> None:
+    """A generic webhook's reply with only `agent_id`, one with neither, and a panel action that
+    names no agent: never "(unknown)" or a bare id, the same name for replies and actions."""
+    messages = [
+        customer("c1", "m1", "几天能到", at(DAY1, 0)),
+        MessageRecord("api", "demo", "c1", "m2", "agent", "亲，3天", at(DAY1, 5), at(DAY1, 5), "agent", "1024"),
+        MessageRecord("api", "demo", "c1", "m3", "agent", "还有吗", at(DAY1, 6), at(DAY1, 6), "agent"),
+        MessageRecord(
+            "api", "demo", "c1", "m4", "agent", "好的", at(DAY1, 7), at(DAY1, 7), "agent",
+            "5f0c3a9e-77d1-4c2b-9a51-0d6f0e2b1c44",
+        ),
+    ]  # fmt: skip
+    feedback = [
+        FeedbackRecord("f1", "demo", "c1", "m1", "use", "v1", agent="客服 1024", at=at(DAY1, 4)),
+        FeedbackRecord("f2", "demo", "c1", "m1", "dismiss", "v1", at=at(DAY1, 4)),
+    ]
+    history = ShopHistory(messages, shown("c1", "m1", at(DAY1, 1), "faq-eta"), feedback)
+    stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    agents = {a.agent: (a.replies, a.panel_actions) for a in stats.agents}
+    assert agents == {
+        "客服 1024": (1, {"use": 1}),
+        "客服 5f0c3a9e": (1, {}),
+        "未署名客服": (1, {"dismiss": 1}),
+    }
+    assert [o.agent for o in reply_outcomes(history, ENTRIES)] == ["客服 1024", "未署名客服", "客服 5f0c3a9e"]

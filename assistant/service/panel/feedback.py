@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
+from assistant.learning.agents import agent_label
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
@@ -82,6 +83,15 @@ def _check(body: FeedbackBody) -> None:
         raise Unprocessable.on("text", f"the text to {body.action} must not be empty")
 
 
+def _agent(named: str, principal: Principal) -> str:
+    """The agent acting: as the panel names them (Chatwoot's currentAgent), else the token, as
+    客服 + the start of its id (`agent_label`: how the admin page and the report name agents);
+    empty in open access (shown as 未署名客服)."""
+    if not named.strip() and not principal.token_id:
+        return ""
+    return agent_label(named, principal.token_id or "")
+
+
 def feedback_record(body: FeedbackBody, principal: Principal) -> FeedbackRecord:
     return FeedbackRecord(
         id=uuid.uuid4().hex,
@@ -90,7 +100,7 @@ def feedback_record(body: FeedbackBody, principal: Principal) -> FeedbackRecord:
         message_id=body.message_id,
         action=body.action,
         index_version=body.index_version,
-        agent=body.agent or principal.token_id or "",
+        agent=_agent(body.agent, principal),
         entry_id=body.entry_id,
         rank=body.rank,
         score=body.score,

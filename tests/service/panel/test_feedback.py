@@ -62,7 +62,13 @@ async def test_feedback_is_recorded_for_the_tokens_shop(serve: ServeFactory, htt
     )
     assert use.elapsed_ms == 1234.5 and use.index_version == "v1" and use.at
     assert list(use.shown) == SHOWN
-    assert (wrong.action, wrong.cue, wrong.agent, wrong.shop) == ("cue_wrong", "anger", token.id, "shop-a")
+    # no agent named: the token, as the admin page names an agent (客服 + the start of its id)
+    assert (wrong.action, wrong.cue, wrong.agent, wrong.shop) == (
+        "cue_wrong",
+        "anger",
+        f"客服 {token.id[:8]}",
+        "shop-a",
+    )
     stored = await served.app[keys.STORE].feedback("shop-a", "fb-1")  # and read back from the store
     assert sorted(r.id for r in stored) == sorted((use.id, wrong.id))
     (stored_use,) = [r for r in stored if r.action == "use"]

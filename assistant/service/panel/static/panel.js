@@ -441,7 +441,8 @@
     }
     if (!message || message.event !== "appContext" || !message.data) return;
     const agent = message.data.currentAgent;  // missing on older Chatwoot versions
-    if (agent) state.agent = String(agent.name || agent.id || "").slice(0, 200);
+    // named as the admin page names agents: the name, else 客服 and Chatwoot's agent id
+    if (agent) state.agent = String(agent.name || (agent.id ? "客服 " + agent.id : "")).slice(0, 200);
     const conversation = message.data.conversation;
     if (!conversation || conversation.id === undefined || conversation.id === null) return;
     state.account = Number(conversation.account_id) || state.account;
