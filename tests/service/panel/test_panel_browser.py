@@ -4,7 +4,6 @@ markup shown as text, the Chatwoot Dashboard App, reconnection, and the layout."
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -354,7 +353,7 @@ async def test_the_panel_says_not_ready_until_its_shop_is_served_then_online(
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-state", "not-ready", timeout=WAIT_MS)
     await expect(status).to_have_text("服务未就绪 · 等待索引…")
-    await expect(status).to_have_attribute("title", re.compile("no snapshot has been built yet"))
+    await expect(status).to_have_attribute("title", "本店的知识库索引还没有加载好")  # Chinese, not the reason
     rebuilder = served.app[keys.REBUILDER]
     await rebuilder.finished((await rebuilder.start("tea")).id)
     await expect(status).to_have_attribute("data-state", "online", timeout=WAIT_MS)
@@ -374,7 +373,8 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
     page = await open_panel(served, "", path="/panel?conversation=t-1&token=not-a-token")
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
-    await expect(status).to_contain_text("无权访问")
+    # in Chinese (labels.js), not the API's English "unknown or revoked token"
+    await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
 
 
 async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:
@@ -399,6 +399,9 @@ async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFa
     served = await serve()
     page = await open_panel(served, "", path="/panel/try")
     await expect(page.locator("#try")).to_be_visible()
+    await page.locator("#try-text").fill("   ")  # refused (422 on text): said in Chinese, not in English
+    await page.locator("#try-go").click()
+    await expect(page.locator("#toast")).to_have_text("内容不能为空", timeout=WAIT_MS)
     await page.locator("#try-text").fill("什么时候发货")
     await page.locator("#try-earlier").select_option("angry")
     await page.locator("#try-go").click()

@@ -10,7 +10,7 @@
     acknowledgement: "好的/嗯", thanks: "感谢", closing: "结束语",
   };
   // Cue, level and escalation names: labels.js, shared with the admin page.
-  const { CUES, LEVELS, ESCALATIONS: REASONS } = window.huashuLabels;
+  const { CUES, LEVELS, ESCALATIONS: REASONS, errorText, notReady } = window.huashuLabels;
   const SHOWN_WHEN_UNANSWERABLE = 3;
 
   const params = new URLSearchParams(location.search);
@@ -65,7 +65,7 @@
   function showReadiness(r) {
     if (r.ready !== false) { setStatus("online", "在线"); return; }
     const progress = typeof r.progress === "number" ? " " + Math.round(100 * r.progress) + "%" : "";
-    setStatus("not-ready", "服务未就绪 · 等待索引…" + progress, r.reason || "");
+    setStatus("not-ready", "服务未就绪 · 等待索引…" + progress, notReady(r.progress));
   }
 
   let toastTimer = 0;
@@ -120,7 +120,7 @@
       if (r.ok) { abort.abort(); return null; }
       if (![401, 403, 422].includes(r.status)) return null;
       const body = await r.json().catch(() => ({}));
-      return (r.status === 422 ? "会话无效：" : "无权访问：") + (body.error || r.status);
+      return (r.status === 422 ? "会话无效：" : "无权访问：") + errorText(r.status, body);
     } catch (err) {
       return null;
     }
@@ -318,7 +318,7 @@
     probe.feedback.push(body);
     try {
       const r = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
-      if (!r.ok) toast("反馈未记录（" + r.status + "）");
+      if (!r.ok) toast("反馈未记录：" + errorText(r.status, await r.json().catch(() => ({}))));
       return r;
     } catch (err) {
       toast("反馈未记录：离线");
@@ -410,9 +410,9 @@
     const body = payload(Object.assign({ action: "send", text }, suggestionFields(index), where));
     try {
       const r = await fetch("/panel/send", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
-      const answer = await r.json();
+      const answer = await r.json().catch(() => ({}));
       if (r.ok) { cards()[index].classList.add("sent"); toast("已发送"); }
-      else toast("发送失败：" + (answer.error || r.status));
+      else toast("发送失败：" + errorText(r.status, answer));
     } catch (err) {
       toast("发送失败：离线");
     }
@@ -459,8 +459,8 @@
       headers: authHeaders(),
       body: JSON.stringify({ text, earlier: $("try-earlier").value }),
     });
-    const answer = await r.json();
-    if (!r.ok) { toast(answer.error || "出错了"); return; }
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) { toast(errorText(r.status, answer)); return; }
     render(answer);
   }
 
