@@ -1,10 +1,10 @@
 """A shop's knowledge gaps from its records, and the FAQ entry that closes one.
 
 The unanswered messages are the substantive customer messages (not 好的 / 谢谢 / a greeting:
-`turns.is_stock`) for which the service found no answerable suggestion, each with the first
-reply a human agent gave before the customer's next message. `learning.gaps.find_gaps`
-clusters them; a gap is named by a short hash of its most central example, so the same gap
-keeps its id while it grows.
+`turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`) for
+which the service found no answerable suggestion, each with the first reply a human agent gave
+before the customer's next message. `learning.gaps.find_gaps` clusters them; a gap is named by
+a short hash of its most central example, so the same gap keeps its id while it grows.
 
 Closing a gap writes a FAQ entry: the most central example as the question, the other
 examples as the wordings customers really used, and the agents' most common reply as the
@@ -19,7 +19,7 @@ from typing import Any
 from assistant.learning.analytics import by_conversation
 from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.gaps import Gap, UnansweredMessage
-from assistant.learning.turns import is_stock
+from assistant.learning.turns import is_keyboard_junk, is_stock
 from assistant.storage.records import ShopHistory, epoch
 
 GAPS_FILE = "faq/gaps.yaml"  # where closed gaps are written in the shop's knowledge
@@ -33,7 +33,7 @@ def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
     for messages in by_conversation(history.messages).values():
         for i, message in enumerate(messages):
             key = (message.platform, message.conversation_id, message.message_id)
-            if message.role != "customer" or key not in unanswered or is_stock(message.text):
+            if message.role != "customer" or key not in unanswered or not is_question(message.text):
                 continue
             reply = None
             for later in messages[i + 1 :]:
@@ -44,6 +44,11 @@ def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
                     break
             found.append(UnansweredMessage(message.text, epoch(message.received_at), reply))
     return found
+
+
+def is_question(text: str) -> bool:
+    """A customer message that can be a knowledge gap: not a stock turn, not keyboard junk."""
+    return not is_stock(text) and not is_keyboard_junk(text)
 
 
 def gap_id(gap: Gap) -> str:

@@ -98,3 +98,23 @@ def is_follow_up(text: str) -> bool:
 def is_stock(text: str) -> bool:
     """True when the turn carries no question of its own (see `turn_kind`)."""
     return turn_kind(text) is not None
+
+
+# Latin letters typed without meaning: one letter held (jjjjj, qqqq, h) or four or more along one
+# row of the keyboard (asdfgh, qwer, zxcv; not xl or pdf). Digits are no content already (123123
+# is an empty turn).
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_LATIN = re.compile(r"[a-z]+")
+
+
+def is_keyboard_junk(text: str) -> bool:
+    """True for keyboard mashing that says nothing: no CJK, one Latin run that is one letter held
+    or four or more letters from one keyboard row, or no content at all (only digits or marks).
+    Not a stock turn (it gets no quick reply), but never a question either: no knowledge gap."""
+    said = content(text)
+    if not said:
+        return True
+    if not _LATIN.fullmatch(said):
+        return False
+    letters = set(said)
+    return len(letters) == 1 or (len(said) >= 4 and any(letters <= set(row) for row in _KEYBOARD_ROWS))

@@ -81,3 +81,15 @@ def test_the_admin_may_set_every_field_and_a_gap_without_any_reply_needs_an_answ
     )
     assert gap_id(gap) == gap_id(Gap(5, ("能寄到国外吗",), (), 99.0)) != gap_id(Gap(2, ("可以发海外吗",), (), 1.0))
     assert np.isfinite(gap.last_seen)
+
+
+def test_keyboard_junk_is_never_a_gap() -> None:
+    """asdfgh, jjjjj and 123123, each sent twice, once made gap clusters of their own."""
+    junk = ["asdfgh", "jjjjj", "123123", "asdfgh", "JJJJJ ", "123123！", "qwer", "zzz"]
+    asked = ["能开增值税专用发票吗", "I want a refund", "xl", "pdf"]
+    texts = junk + asked
+    history = ShopHistory(
+        messages=[message("c1", f"m{i}", "customer", text, i) for i, text in enumerate(texts)],
+        answers=[answer("c1", f"m{i}", False) for i in range(len(texts))],
+    )
+    assert [m.text for m in unanswered_messages(history)] == asked
