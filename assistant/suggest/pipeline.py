@@ -2,7 +2,9 @@
 
 The service encodes on its model thread (batched, cached) and calls `rank` on its ranking
 thread; the CLI and the evaluations call `suggest`, which encodes with the embedder it is given.
-Both paths run the same ranking, calibration and emotion reading.
+Both paths run the same ranking, calibration and emotion reading. The reading also checks the
+situation: for a calm message, a reply matched through an upset customer's wording (a threat of a
+bad review for 你们家有没有差评) goes last and is never sure (`calm_first`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+
+UPSET_CUES = frozenset({"complaint_risk", "anger"})
+"""Cues that say a wording is an upset customer's (a threat, an outburst), not a question."""
+UPSET_ONLY_CAP = 0.15
+"""The most a reply matched only through an upset wording scores for a calm message: shown, never
+sure (half the default threshold)."""
 
 
 class EmotionReader(Protocol):
@@ -61,6 +69,7 @@ class Suggester:
         self.detector = detector if detector is not None else build_detector()
         self.threshold = threshold
         self.learning = learning
+        self._upset_wordings: dict[str, bool] = {}
 
     @classmethod
     def from_snapshot(
@@ -95,13 +104,37 @@ class Suggester:
             reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
         follow_up = is_follow_up(request.text)
         if self.learning is None:
-            suggestions = tuple(self.ranker.rank(request, query_vectors, reading, follow_up=follow_up))
-            return SuggestOutcome(suggestions, reading, answerable(suggestions, self.threshold), self.index_version)
+            ranked = self.ranker.rank(request, query_vectors, reading, follow_up=follow_up)
+            if read_emotion:
+                ranked = self.calm_first(ranked, reading)
+            return SuggestOutcome(tuple(ranked), reading, answerable(ranked, self.threshold), self.index_version)
         pooled = replace(request, k=self.learning.pool_size(request.k))
         pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
+        if read_emotion:
+            pool = self.calm_first(pool, reading)
         found = answerable(pool, self.threshold)
         suggestions = self.learning.apply(request, pool, found)
         return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)
+
+    def calm_first(self, suggestions: list[Suggestion], reading: EmotionReading) -> list[Suggestion]:
+        """For a calm message (no `UPSET_CUES` read), a reply matched through an upset customer's
+        wording answers another situation: 你们家有没有差评 asks about the shop's reviews, the
+        script matched through 我要给你们差评 answers a threat. It goes after the others, its score
+        at most `UPSET_ONLY_CAP`."""
+        if any(cue.name in UPSET_CUES for cue in reading.cues):
+            return suggestions
+        calm = [s for s in suggestions if not self._upset(s.matched)]
+        upset = [replace(s, score=min(s.score, UPSET_ONLY_CAP)) for s in suggestions if self._upset(s.matched)]
+        return [*calm, *upset]
+
+    def _upset(self, wording: str) -> bool:
+        found = self._upset_wordings.get(wording)
+        if found is None:
+            cues = self.detector.read(wording, ()).cues
+            found = self._upset_wordings[wording] = any(
+                c.name in UPSET_CUES and c.level in ("medium", "high") for c in cues
+            )
+        return found
 
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:
         """Encode with `embedder`, then rank: the synchronous path of the CLI and the evaluations."""

