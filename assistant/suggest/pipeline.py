@@ -110,10 +110,13 @@ class Suggester:
             return SuggestOutcome(tuple(ranked), reading, answerable(ranked, self.threshold), self.index_version)
         pooled = replace(request, k=self.learning.pool_size(request.k))
         pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
-        if read_emotion:
-            pool = self.calm_first(pool, reading)
+        calm = read_emotion and not any(cue.name in UPSET_CUES for cue in reading.cues)
+        if calm:
+            pool = [self._capped(s) for s in pool]
         found = answerable(pool, self.threshold)
         suggestions = self.learning.apply(request, pool, found)
+        if calm:  # the same k as without learning, then the upset-matched ones last
+            suggestions = tuple(self.calm_first(list(suggestions), reading))
         return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)
 
     def calm_first(self, suggestions: list[Suggestion], reading: EmotionReading) -> list[Suggestion]:
@@ -123,9 +126,13 @@ class Suggester:
         at most `UPSET_ONLY_CAP`."""
         if any(cue.name in UPSET_CUES for cue in reading.cues):
             return suggestions
-        calm = [s for s in suggestions if not self._upset(s.matched)]
-        upset = [replace(s, score=min(s.score, UPSET_ONLY_CAP)) for s in suggestions if self._upset(s.matched)]
-        return [*calm, *upset]
+        capped = [self._capped(s) for s in suggestions]
+        return [s for s in capped if not self._upset(s.matched)] + [s for s in capped if self._upset(s.matched)]
+
+    def _capped(self, suggestion: Suggestion) -> Suggestion:
+        if not self._upset(suggestion.matched) or suggestion.score <= UPSET_ONLY_CAP:
+            return suggestion
+        return replace(suggestion, score=UPSET_ONLY_CAP)
 
     def _upset(self, wording: str) -> bool:
         found = self._upset_wordings.get(wording)
