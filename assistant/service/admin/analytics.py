@@ -69,7 +69,14 @@ class GapsResponse(msgspec.Struct):
     ok: bool
     shop: str
     since: str
-    unanswered: Annotated[int, msgspec.Meta(description="substantive messages nothing answered in the window")]
+    unanswered: Annotated[
+        int,
+        msgspec.Meta(
+            description="substantive messages nothing answered in the window, less those of the gaps "
+            "closed since or answered by the active snapshot now (what the listed gaps and the ones "
+            "past the limit still hold)"
+        ),
+    ]
     gaps: list[GapOut]
 
 
@@ -133,7 +140,7 @@ class Me(msgspec.Struct):
 @dataclass(frozen=True, slots=True)
 class _Found:
     signature: tuple[int, float]
-    unanswered: int
+    unanswered: int  # the messages of the window nothing answered (less those of the closed gaps, once read)
     gaps: list[Gap]
 
 
@@ -202,7 +209,8 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
         cache[(shop, days)] = found = _Found(signature, len(messages), clusters)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}
     open_gaps = [g for g in found.gaps if gap_entry_id(gap_id(g)) not in closed]
-    return since.isoformat(), _Found(signature, found.unanswered, open_gaps)
+    still = found.unanswered - sum(g.count for g in found.gaps if gap_entry_id(gap_id(g)) in closed)
+    return since.isoformat(), _Found(signature, still, open_gaps)
 
 
 def _gap_out(gap: Gap) -> GapOut:
@@ -246,7 +254,8 @@ async def gaps(request: web.Request) -> web.Response:
     asked = found.gaps[:ASKED_AGAIN]
     answered = await _answered_now(request, shop, asked)
     listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
-    return json_bytes(GapsResponse(True, shop, since, found.unanswered, listed))
+    still = found.unanswered - sum(g.count for g in asked if gap_id(g) in answered)
+    return json_bytes(GapsResponse(True, shop, since, still, listed))
 
 
 async def close_gap(request: web.Request) -> web.Response:

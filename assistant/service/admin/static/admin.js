@@ -284,7 +284,7 @@ function renderReplies(replies) {
 function renderGaps(data) {
   const list = $("gaps");
   list.replaceChildren();
-  $("gaps-note").textContent = `最近 ${$("days").value} 天有 ${data.unanswered} 条实质问题没有合适回复；相近的问题归为一组。`;
+  $("gaps-note").textContent = `最近 ${$("days").value} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。`;
   if (!data.gaps.length) {
     list.append(node("li", "empty", "没有知识缺口"));
     return;
