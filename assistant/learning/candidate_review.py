@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assistant.knowledge.files import check_rows
+from assistant.knowledge.loader import KnowledgeError
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.shop_candidates import (
     APPROVED_FILE,
@@ -69,8 +70,12 @@ async def list_candidates(
     decisions = await _decisions(store, shop)
     history = await store.history(shop, since_days(days))
     # parsing the shop's whole knowledge is CPU work: off the event loop
-    checked = await asyncio.to_thread(check_rows, await store.knowledge_rows(shop))
-    texts = {entry.id: entry.reply for entry in checked.entries}
+    try:
+        checked = await asyncio.to_thread(check_rows, await store.knowledge_rows(shop))
+    except KnowledgeError:  # a shop with no knowledge yet (the store validates what it writes)
+        texts: dict[str, str] = {}
+    else:
+        texts = {entry.id: entry.reply for entry in checked.entries}
     return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions, knowledge_texts=texts.values())
 
 

@@ -34,16 +34,17 @@ from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
-from assistant.service.admin.index import JobOut, rebuild_soon
+from assistant.service.admin.index import JobOut, job_out, rebuild_soon
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
 from assistant.service.core import resolve_shop
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
-from assistant.storage.protocols import KnowledgeRow
+from assistant.storage.protocols import KnowledgeRow, UnknownShop
 from assistant.storage.records import iso
 from assistant.suggest.answered_gaps import answered_gaps
 from assistant.suggest.pipeline import Suggester
+from assistant.suggest.registry import ShopNotReady
 
 ENCODE_BATCH = 64
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
@@ -65,6 +66,21 @@ class GapOut(msgspec.Struct):
     last_seen: str
 
 
+class IndexState(msgspec.Struct):
+    """Whether the shop has a snapshot to serve: without one, gaps cannot be clustered (nor
+    re-asked), and what the admin can do depends on why there is none."""
+
+    state: Annotated[
+        str,
+        msgspec.Meta(
+            description="ready (a snapshot is served), building (its first build is queued or running), "
+            "failed (the latest build failed) or missing (never built, or its snapshot cannot be read)"
+        ),
+    ]
+    job: Annotated[JobOut | None, msgspec.Meta(description="the shop's latest rebuild job, when not ready")] = None
+    problem: Annotated[str | None, msgspec.Meta(description="why nothing is served, when not ready")] = None
+
+
 class GapsResponse(msgspec.Struct):
     ok: bool
     shop: str
@@ -78,6 +94,7 @@ class GapsResponse(msgspec.Struct):
         ),
     ]
     gaps: list[GapOut]
+    index: IndexState = msgspec.field(default_factory=lambda: IndexState("ready"))
 
 
 class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -173,13 +190,44 @@ def entry_texts(suggester: Suggester) -> dict[str, str]:
     return texts
 
 
+async def _shop_texts(request: web.Request, shop: str) -> dict[str, str]:
+    """What the shop may suggest (`entry_texts`); while it has no snapshot to serve, the replies
+    of its knowledge in the store (nothing when that does not validate): its statistics need no
+    index."""
+    try:
+        return entry_texts(await request.config_dict[keys.INDEX].get(shop))
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    except ShopNotReady:
+        pass
+    rows = await request.config_dict[keys.STORE].knowledge_rows(shop)
+    try:
+        checked = await asyncio.to_thread(check_rows, rows)  # parsing is CPU work: off the event loop
+    except KnowledgeError:
+        return {}
+    return {entry.id: entry.reply for entry in checked.entries}
+
+
+async def index_state(request: web.Request, shop: str, problem: str) -> IndexState:
+    """Why the shop has nothing to serve (`problem`: the registry's reason), from its latest job."""
+    jobs = await request.config_dict[keys.STORE].jobs(shop, limit=1)
+    if not jobs:
+        return IndexState("missing", None, problem)
+    job = jobs[0]
+    if job.state in ("queued", "running"):
+        return IndexState("building", job_out(job), problem)
+    if job.state == "failed":
+        return IndexState("failed", job_out(job), job.error or problem)
+    return IndexState("missing", job_out(job), problem)  # built, but its snapshot cannot be served
+
+
 async def stats(request: web.Request) -> web.Response:
-    """The shop's statistics over the last `days` days (today included)."""
+    """The shop's statistics over the last `days` days (today included); they need no index."""
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     since, until = _window(_days(request, 14, 365))
+    texts = await _shop_texts(request, shop)
     history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
-    texts = entry_texts(await resolve_shop(request.config_dict[keys.INDEX], shop))
     result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until)
     return json_bytes(StatsResponse(True, result))
 
@@ -250,6 +298,15 @@ async def gaps(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "20")
     if not raw.isdigit() or not 1 <= int(raw) <= 200:
         raise Unprocessable.on("limit", "a whole number from 1 to 200")
+    try:
+        await request.config_dict[keys.INDEX].get(shop)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    except ShopNotReady as exc:  # nothing to cluster with: the count alone, and why
+        since = _window(days)[0].isoformat()
+        history = await request.config_dict[keys.STORE].history(shop, since)
+        state = await index_state(request, shop, exc.reason)
+        return json_bytes(GapsResponse(True, shop, since, len(unanswered_messages(history)), [], state))
     since, found = await _gaps(request, shop, days)
     asked = found.gaps[:ASKED_AGAIN]
     answered = await _answered_now(request, shop, asked)

@@ -276,13 +276,14 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
     await expect(picker).to_have_value("tea")
     await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 2 条消息")
 
-    await picker.select_option("x-markup")  # nothing built yet: said, and nothing of tea is left
+    await picker.select_option("x-markup")  # nothing built yet: said in Chinese, and nothing of tea is left
     await expect(page.locator("body")).to_have_attribute("data-shop", "x-markup", timeout=WAIT_MS)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
-    await expect(page.locator("#load-error")).to_contain_text("加载失败")
+    await expect(page.locator("#load-error")).to_be_hidden()
+    await expect(page.locator("#index-state")).to_contain_text("该店铺还没有索引")
     await expect(page.locator("#tile-coverage")).to_have_text("–")
-    await expect(page.locator("#tile-coverage-note")).to_have_text("")
-    assert await page.locator("#dashboard .chart svg, #dashboard ol li").count() == 0
+    await expect(page.locator("#tile-coverage-note")).to_have_text("0 / 0 条消息")
+    assert await page.locator("#dashboard .chart svg, #dashboard ol li:not(.empty)").count() == 0
     assert await page.locator("header img").count() == 0
     assert await page.evaluate("window.__pwned") is None
 
@@ -293,3 +294,32 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
     await expect(page.locator("#shop")).to_have_text("店铺 demo")
     await expect(page.locator("#shop-label")).to_be_hidden()
     await expect(picker.locator("option")).to_have_count(1)
+
+
+async def test_a_shop_without_an_index_shows_why_in_chinese_and_builds_it_from_the_page(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """A shop whose build failed: the page says so in Chinese with the build's own error and
+    what to do, its statistics and candidates still render; 重新构建索引 builds it, and once built
+    the page loads again with its gaps."""
+    admin = await make_admin()
+    store = admin.client.app[keys.STORE]
+    await create_shop_from(store, "tea", TEA)  # in the store, never built
+    _, token = await admin.tokens.create_token("tea", "admin")
+    failed = await store.create_job("tea", "rebuild", owner="elsewhere")
+    await store.update_job(failed.id, state="failed", error="faq/tea.yaml:3: answer is empty")
+    await login(page, admin, token)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#load-error")).to_be_hidden()
+    state = page.locator("#index-state")
+    await expect(state).to_contain_text("该店铺还没有可用的索引，最近一次构建失败：faq/tea.yaml:3: answer is empty")
+    await expect(state).to_contain_text("重新构建索引")
+    await expect(page.locator("#tile-coverage-note")).to_have_text("0 / 0 条消息")  # the stats are drawn
+    await expect(page.locator("#chart-acceptance")).to_have_text("这段时间还没有客服回复可以比对")
+    await expect(page.locator("#gaps .empty")).to_have_text("索引建好后这里会列出知识缺口")
+    await expect(page.locator("#candidates .empty")).to_have_text("没有待审核的回复")
+    await page.click("#index-build")
+    await expect(state).to_be_hidden(timeout=WAIT_MS)  # built: loaded again
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .empty")).to_have_text("没有知识缺口")
+    assert (await store.active_snapshot("tea")) is not None

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.service import keys
+from assistant.service.settings import Secret
 
 from ..helpers import suggest_body
 from .conftest import Admin, AdminFactory
 
 GAP_QUESTIONS = ("你们支持数字人民币付款吗", "可以用数字人民币支付吗？", "数字人民币能付款不")
 GAP_REPLY = "亲，暂时还不支持数字人民币哦，可以用支付宝或者微信支付～"
+OPERATOR = "operator-analytics-token"
 
 
 async def say(admin: Admin, conversation: str, mid: str, text: str, sender: str = "customer", agent: str = "") -> Any:
@@ -161,6 +163,45 @@ async def test_a_gap_answered_by_an_entry_added_by_hand_leaves_the_list(make_adm
     assert gap["id"] not in [g["id"] for g in after["gaps"]]
     # the note's count agrees with the list: the gap's three messages are answered now
     assert after["unanswered"] == listed["unanswered"] - gap["count"] == still["unanswered"] - 3
+
+
+async def test_a_shop_without_a_snapshot_answers_its_stats_and_says_why_it_has_no_gaps(
+    make_admin: AdminFactory,
+) -> None:
+    """Shop `other` was created but never built: its statistics, gaps count and candidates need
+    no index and are answered (they were a 503 naming `index`); the gaps say why none are listed:
+    never built, building (its job queued or running) or failed (the job's error)."""
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    base = "/v1/admin/shops/other"
+    auth = admin.auth(admin.other_admin)
+    response = await admin.client.get(f"{base}/stats?days=7", headers=auth)
+    assert response.status == 200, await response.text()
+    stats = (await response.json())["stats"]
+    acceptance = stats["acceptance"]
+    assert (stats["coverage"]["messages"], acceptance["replies"], len(acceptance["by_day"])) == (0, 0, 7)
+    response = await admin.client.get(f"{base}/candidates", headers=auth)
+    assert response.status == 200 and (await response.json())["candidates"] == []
+
+    async def gaps() -> dict[str, Any]:
+        response = await admin.client.get(f"{base}/gaps", headers=auth)
+        assert response.status == 200, await response.text()
+        listed: dict[str, Any] = await response.json()
+        assert (listed["gaps"], listed["unanswered"]) == ([], 0)
+        return listed["index"]
+
+    never = await gaps()
+    assert (never["state"], never["job"]) == ("missing", None) and "no snapshot" in never["problem"]
+    store = admin.client.app[keys.STORE]
+    job = await store.create_job("other", "rebuild", owner="elsewhere")  # another replica's, never run here
+    building = await gaps()
+    assert (building["state"], building["job"]["id"]) == ("building", job.id)
+    await store.update_job(job.id, state="failed", error="faq/x.yaml:3: answer is empty")
+    failed = await gaps()
+    assert (failed["state"], failed["problem"]) == ("failed", "faq/x.yaml:3: answer is empty")
+    ready = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    assert ready["index"] == {"state": "ready", "job": None, "problem": None}
+    unknown = await admin.client.get("/v1/admin/shops/nope/stats", headers=admin.auth(OPERATOR))
+    assert unknown.status == 404 and (await unknown.json())["errors"][0]["field"] == "shop"
 
 
 async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFactory) -> None:

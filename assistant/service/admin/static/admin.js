@@ -135,6 +135,63 @@ function clearData() {
   for (const value of board.querySelectorAll(".tile-value")) value.textContent = "–";
   for (const note of board.querySelectorAll(".tile-note, .note")) note.textContent = "";
   for (const drawn of board.querySelectorAll(".chart, ol")) drawn.replaceChildren();
+  $("index-state").hidden = true;
+}
+
+// A shop with no snapshot to serve (new, or its build failed): its statistics and candidates
+// still show; the gaps wait for the index (GET .../gaps `index`). While it builds, the page
+// follows the job and loads again once it is done.
+const INDEX_STATES = {
+  building: "该店铺还没有索引，正在构建…",
+  failed: "该店铺还没有可用的索引，最近一次构建失败",
+  missing: "该店铺还没有索引（还没有构建过，或索引文件读不出来）",
+};
+const INDEX_WAIT = "统计和候选回复照常显示；知识缺口要等索引建好后才能归组列出。";
+
+function renderIndex(index, mine) {
+  const box = $("index-state");
+  const button = $("index-build");
+  box.hidden = index.state === "ready";
+  box.classList.toggle("failed", index.state === "failed");
+  button.hidden = index.state === "ready" || index.state === "building";
+  button.disabled = false;
+  if (index.state === "ready") return;
+  if (index.state === "building") return followIndex(index.job, mine);
+  const why = index.state === "failed" && index.problem ? `：${index.problem}` : "";
+  const todo = index.state === "failed"
+    ? "请按上面的提示修正知识库（错误会指出文件和行），再点「重新构建索引」。"
+    : "点「重新构建索引」开始构建。";
+  $("index-state-text").textContent = `${INDEX_STATES[index.state] || index.state}${why}。${todo}${INDEX_WAIT}`;
+}
+
+async function followIndex(job, mine) {
+  const building = (j) => {
+    const progress = j.state === "running" ? `（${Math.round(100 * (j.progress || 0))}%）` : "";
+    return `${INDEX_STATES.building}${progress}构建完成后本页会自动刷新。${INDEX_WAIT}`;
+  };
+  if (!job) {
+    $("index-state-text").textContent = building({ state: "queued" });
+    return;
+  }
+  await followJob(job, (j) => { if (mine === loads) $("index-state-text").textContent = building(j); });
+  if (mine === loads) await load();  // built (the gaps can be listed) or failed (said, with what to do)
+}
+
+async function buildIndex() {
+  const button = $("index-build");
+  button.disabled = true;
+  const mine = loads;
+  try {
+    const started = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/rebuild`, { method: "POST" });
+    if (mine !== loads) return;
+    button.hidden = true;
+    $("index-state").classList.remove("failed");
+    await followIndex(started.job, mine);
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    button.disabled = false;
+    toast(`没有开始构建：${error.message}`);
+  }
 }
 
 async function load() {
@@ -152,6 +209,7 @@ async function load() {
     if (mine !== loads) return;  // another shop or window was picked meanwhile
     renderStats(stats.stats);
     renderReplies(stats.stats.replies);
+    renderIndex(gaps.index, mine);
     renderGaps(gaps);
     renderCandidates(candidates);
   } catch (error) {
@@ -284,6 +342,11 @@ function renderReplies(replies) {
 function renderGaps(data) {
   const list = $("gaps");
   list.replaceChildren();
+  if (data.index && data.index.state !== "ready") {
+    $("gaps-note").textContent = `最近 ${$("days").value} 天有 ${data.unanswered} 条实质问题没有合适回复；索引建好后才能把相近的问题归组。`;
+    list.append(node("li", "empty", "索引建好后这里会列出知识缺口"));
+    return;
+  }
   $("gaps-note").textContent = `最近 ${$("days").value} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。`;
   if (!data.gaps.length) {
     list.append(node("li", "empty", "没有知识缺口"));
@@ -472,4 +535,5 @@ $("login").addEventListener("submit", login);
 $("logout").addEventListener("click", () => showLogin(""));
 $("days").addEventListener("change", () => load());
 $("shop-picker").addEventListener("change", () => pickShop());
+$("index-build").addEventListener("click", () => buildIndex());
 if (sessionStorage.getItem(KEY)) start(); else showLogin("");
