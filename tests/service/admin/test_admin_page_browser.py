@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from assistant.learning.shop_candidates import candidate_id
 from assistant.service import keys
 from assistant.service.settings import Secret
 from assistant.storage.shop_files import create_shop_from
@@ -20,7 +21,7 @@ from ..helpers import suggest_body
 from ..panel.conftest import browser  # noqa: F401  (the session's Chromium)
 from ..test_shops import TEA
 from .conftest import Admin, AdminFactory
-from .test_analytics import GAP_REPLY, agent_says, say
+from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, say
 
 WAIT_MS = 30_000  # bounds a wait on the shared machine; times nothing
 ANGRY = "都三天了还没发货！！！再不发我就给差评"
@@ -294,6 +295,69 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
     await expect(page.locator("#shop")).to_have_text("店铺 demo")
     await expect(page.locator("#shop-label")).to_be_hidden()
     await expect(picker.locator("option")).to_have_count(1)
+
+
+async def plain_gap(admin: Admin) -> None:
+    """The three 数字人民币 questions, each answered by an agent with GAP_REPLY (the gap's pre-filled
+    answer and a candidate reply), and a 比特币 question answered with a reply of its own."""
+    for n, question in enumerate(GAP_QUESTIONS):
+        assert (await say(admin, f"g{n}", "m1", question))["answerable"] is False
+        await agent_says(admin, f"g{n}", "m2", GAP_REPLY, "小王" if n else "小李")
+    assert (await say(admin, "bz", "m1", "能用比特币付款吗"))["answerable"] is False
+    await agent_says(admin, "bz", "m2", "亲，比特币是不支持的哦，可以用支付宝或者银行卡", "小赵")
+
+
+async def test_closing_a_gap_with_its_prefilled_reply_takes_that_candidate_off_the_page(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """The gap is closed with the answer the page pre-fills (the agents' most common reply), which
+    is the candidate's own reply: the candidate leaves the list at once, without a reload, so it
+    cannot be approved into a duplicate entry; the other candidate stays."""
+    admin = await make_admin()
+    await plain_gap(admin)
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await page.evaluate("window.__sameLoad = 1")  # gone if the page reloads
+    same = page.locator(f"#candidates .candidate[data-candidate='{candidate_id(GAP_REPLY)}']")
+    await expect(same.locator(".cand-answer")).to_have_value(GAP_REPLY)
+    await expect(page.locator("#candidates .candidate")).to_have_count(2)
+    gap = page.locator("#gaps .gap").filter(has_text=GAP_QUESTIONS[0])  # (比特币 may join it: 3 or 4 asked)
+    await gap.locator(".close-open").click()
+    await expect(gap.locator(".close-answer")).to_have_value(GAP_REPLY)  # pre-filled, sent as it is
+    await gap.locator(".close-go").click()
+    await expect(gap.locator(".closed-note")).to_contain_text("faq-gap-", timeout=WAIT_MS)
+    await expect(same).to_have_count(0, timeout=WAIT_MS)
+    await expect(page.locator("#candidates .candidate")).to_have_count(1)
+    await expect(page.locator("#candidates .candidate .cand-answer")).to_have_value(
+        "亲，比特币是不支持的哦，可以用支付宝或者银行卡"
+    )
+    await expect(gap.locator(".closed-note")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
+    assert await page.evaluate("window.__sameLoad") == 1
+    (row,) = [r for r in await admin.client.app[keys.STORE].knowledge_rows("demo") if r.file == "faq/gaps.yaml"]
+    assert row.data["answer"] == GAP_REPLY
+
+
+async def test_approving_a_candidate_takes_the_gap_it_answers_off_the_page(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """The reverse: the candidate of the gap's reply approved as it is; once the rebuild serves its
+    entry the gap is answered and leaves the list without a reload (a gap half-edited meanwhile
+    would stay until then)."""
+    admin = await make_admin()
+    await plain_gap(admin)
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await page.evaluate("window.__sameLoad = 1")
+    gap = page.locator("#gaps .gap").filter(has_text=GAP_QUESTIONS[0])
+    await expect(gap).to_have_count(1)
+    note = await page.locator("#gaps-note").text_content()
+    same = page.locator(f"#candidates .candidate[data-candidate='{candidate_id(GAP_REPLY)}']")
+    await same.locator(".cand-approve").click()
+    await expect(same.locator(".cand-status")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
+    await expect(gap).to_have_count(0, timeout=WAIT_MS)
+    await expect(page.locator("#gaps-note")).not_to_have_text(note or "")  # its three messages are answered now
+    await expect(same.locator(".cand-status")).to_be_visible()  # the decided candidate keeps its note
+    assert await page.evaluate("window.__sameLoad") == 1
 
 
 async def test_a_shop_without_an_index_shows_why_in_chinese_and_builds_it_from_the_page(

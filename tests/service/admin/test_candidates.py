@@ -168,3 +168,26 @@ async def test_a_decision_relearns_the_shop_only_when_learning_is_on(make_admin:
         path = f"/v1/admin/shops/demo/candidates/{brand['id']}/reject"
         assert (await admin.client.post(path, headers=admin.auth())).status == 200
         assert learner.relearned - before == relearned
+
+
+async def test_closing_a_gap_with_the_candidates_reply_leaves_no_candidate_to_approve(make_admin: AdminFactory) -> None:
+    """The gap of the three 数字人民币 questions, closed with its pre-filled answer (the agents'
+    most common reply, GAP_REPLY): the candidate of that same reply is no longer listed (its reply
+    is in the knowledge, as faq-gap-...), so approving it again would add nothing but a duplicate
+    (404). The other candidate stays."""
+    admin = await make_admin()
+    await chats(admin)
+    pending = await listed(admin)
+    assert set(pending) >= {GAP_REPLY, BRAND_REPLY}
+    gaps = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    (gap,) = [g for g in gaps["gaps"] if set(g["examples"]) >= set(GAP_QUESTIONS)]
+    assert gap["suggested_reply"] == GAP_REPLY
+    closed = await admin.client.post(f"/v1/admin/shops/demo/gaps/{gap['id']}/close", headers=admin.auth())
+    assert closed.status == 201, await closed.text()
+    after = await listed(admin)
+    assert GAP_REPLY not in after and BRAND_REPLY in after
+    assert GAP_REPLY not in await listed(admin, "?status=all")
+    path = f"/v1/admin/shops/demo/candidates/{pending[GAP_REPLY]['id']}/approve"
+    again = await admin.client.post(path, headers=admin.auth())
+    assert again.status == 404 and (await again.json())["errors"][0]["field"] == "candidate"
+    await job_done(admin, (await closed.json())["job"]["id"])

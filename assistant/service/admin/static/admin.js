@@ -194,6 +194,46 @@ async function buildIndex() {
   }
 }
 
+// After a decision in one list (a gap closed, a candidate approved or rejected) the other list is
+// read again from the API, so the page shows what the server holds: a candidate whose reply a
+// closed gap published is gone, and so is a gap an approved reply now answers. Items the admin is
+// working on stay as they are: a decided one (it follows its rebuild) and one being edited.
+const refreshes = { gaps: 0, candidates: 0 };
+
+async function refreshList(which) {
+  const mine = loads;
+  const turn = ++refreshes[which];
+  const days = $("days").value;
+  const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
+  try {
+    if (which === "gaps") {
+      const data = await api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`);
+      if (mine === loads && turn === refreshes.gaps) renderGaps(data, true);
+    } else {
+      const data = await api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`);
+      if (mine === loads && turn === refreshes.candidates) renderCandidates(data, true);
+    }
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    if (mine === loads) toast(`列表没有刷新：${error.message}`);
+  }
+}
+
+// The list's new items: the API's, with the ones the admin is working on kept (decided ones the
+// API no longer lists go last).
+function mergeItems(list, listed, make) {
+  const kept = new Map();
+  for (const item of list.children) {
+    if (item.dataset.id && (item.classList.contains("closed") || item.dataset.editing === "yes")) {
+      kept.set(item.dataset.id, item);
+    }
+  }
+  const items = listed.map((x) => kept.get(x.id) || make(x));
+  const ids = new Set(listed.map((x) => x.id));
+  for (const [id, item] of kept) if (!ids.has(id) && item.classList.contains("closed")) items.push(item);
+  return items;
+}
+
 async function load() {
   const days = $("days").value;
   const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
@@ -339,26 +379,25 @@ function renderReplies(replies) {
   $("replies-unshown").textContent = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
 }
 
-function renderGaps(data) {
+function renderGaps(data, keep = false) {
   const list = $("gaps");
-  list.replaceChildren();
+  const days = $("days").value;
   if (data.index && data.index.state !== "ready") {
-    $("gaps-note").textContent = `最近 ${$("days").value} 天有 ${data.unanswered} 条实质问题没有合适回复；索引建好后才能把相近的问题归组。`;
-    list.append(node("li", "empty", "索引建好后这里会列出知识缺口"));
+    $("gaps-note").textContent = `最近 ${days} 天有 ${data.unanswered} 条实质问题没有合适回复；索引建好后才能把相近的问题归组。`;
+    list.replaceChildren(node("li", "empty", "索引建好后这里会列出知识缺口"));
     return;
   }
-  $("gaps-note").textContent = `最近 ${$("days").value} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。`;
-  if (!data.gaps.length) {
-    list.append(node("li", "empty", "没有知识缺口"));
-    return;
-  }
-  const most = Math.max(...data.gaps.map((g) => g.count));
-  for (const gap of data.gaps) list.append(gapItem(gap, most));
+  $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。`;
+  const most = Math.max(1, ...data.gaps.map((g) => g.count));
+  const items = keep ? mergeItems(list, data.gaps, (g) => gapItem(g, most)) : data.gaps.map((g) => gapItem(g, most));
+  list.replaceChildren(...items);
+  if (!items.length) list.append(node("li", "empty", "没有知识缺口"));
 }
 
 function gapItem(gap, most) {
   const item = node("li", "gap");
   item.dataset.gap = gap.id;
+  item.dataset.id = gap.id;
   const head = node("div", "gap-head");
   const meter = node("span", "gap-meter");
   const fill = node("span", "gap-fill");
@@ -380,6 +419,7 @@ function gapItem(gap, most) {
   const open = node("button", "act close-open", "写成 FAQ…");
   open.type = "button";
   open.addEventListener("click", () => {
+    item.dataset.editing = "yes";
     open.hidden = true;
     form.hidden = false;
     form.querySelector("textarea").focus();
@@ -420,8 +460,10 @@ function closeForm(gap, item) {
       const note = node("p", "closed-note", `已加入知识库：${closed.entry.id}（${closed.file}）`);
       form.replaceWith(note);
       toast(`已加入知识库：${closed.entry.id}`);
+      refreshList("candidates");  // a candidate of the same reply is no longer pending
       const done = `已加入知识库：${closed.entry.id}（${closed.file}）`;
       await followJob(closed.job, (job) => { note.textContent = jobText(done, job); });
+      if (closed.job.state !== "done") await refreshList("candidates");
     } catch (error) {
       if (error.status === 401 || error.status === 403) return showLogin(error.message);
       button.disabled = false;
@@ -431,20 +473,18 @@ function closeForm(gap, item) {
   return form;
 }
 
-function renderCandidates(data) {
+function renderCandidates(data, keep = false) {
   const list = $("candidates");
-  list.replaceChildren();
   $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。`;
-  if (!data.candidates.length) {
-    list.append(node("li", "empty", "没有待审核的回复"));
-    return;
-  }
-  for (const candidate of data.candidates) list.append(candidateItem(candidate));
+  const items = keep ? mergeItems(list, data.candidates, candidateItem) : data.candidates.map(candidateItem);
+  list.replaceChildren(...items);
+  if (!items.length) list.append(node("li", "empty", "没有待审核的回复"));
 }
 
 function candidateItem(c) {
   const item = node("li", "gap candidate");
   item.dataset.candidate = c.id;
+  item.dataset.id = c.id;
   const head = node("div", "gap-head");
   head.append(node("span", "gap-count", `${c.count} 次`), node("span", "cand-reason", REASONS[c.reason] || c.reason),
     node("span", "gap-meter"), node("span", "gap-seen", `最近 ${c.last_seen.replace("T", " ").slice(0, 16)}`));
@@ -456,6 +496,7 @@ function candidateItem(c) {
   answer.maxLength = 4000;
   answer.value = c.reply;
   answer.setAttribute("aria-label", "通过后的回答（可修改）");
+  answer.addEventListener("input", () => { item.dataset.editing = "yes"; });
   const agents = node("p", "cand-agents", `客服（${c.agents.length}）：${c.agents.join("、")}`);
   const approve = node("button", "act act-main cand-approve", "通过");
   approve.type = "button";
@@ -495,8 +536,11 @@ function candidateItem(c) {
     row.hidden = true;
     const entry = done.approved[0].entry.id;
     toast(`已通过：${entry}`);
+    refreshList("gaps");
     const cls = (job) => (job.state === "done" || job.state === "failed" ? job.state : "");
     await followJob(done.job, (job) => say(jobText(`已通过：${entry}`, job), cls(job)));
+    // the gaps the new entry answers leave the list once the snapshot serving it is active
+    if (done.job.state !== "done") await refreshList("gaps");
   });
   reject.addEventListener("click", async () => {
     if (!(await decide("reject", { days: Number($("days").value) }))) return;
@@ -504,6 +548,7 @@ function candidateItem(c) {
     row.hidden = true;
     answer.readOnly = true;
     say("已拒绝：不会再提出这条回复");
+    await refreshList("gaps");
   });
   item.append(head, node("h3", "", "客户问法"), wordings, node("h3", "", "回复（可修改后通过）"), answer, agents, row, status);
   return item;
