@@ -73,7 +73,7 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     admin = await make_admin()
     await chats_with_markup(admin)
     await login(page, admin, admin.agent)  # an agent token is refused
-    await expect(page.locator("#login-error")).to_contain_text("admin token", timeout=WAIT_MS)
+    await expect(page.locator("#login-error")).to_contain_text("需要管理员令牌（admin token）", timeout=WAIT_MS)
     await expect(page.locator("#dashboard")).to_be_hidden()
     await login(page, admin, admin.admin)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
@@ -387,3 +387,32 @@ async def test_a_shop_without_an_index_shows_why_in_chinese_and_builds_it_from_t
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
     await expect(page.locator("#gaps .empty")).to_have_text("没有知识缺口")
     assert (await store.active_snapshot("tea")) is not None
+
+
+async def test_what_went_wrong_is_said_in_chinese(make_admin: AdminFactory, page: Page) -> None:
+    """The API's errors are English; the page says them in Chinese: a refused or unknown token at
+    login, a gap closed meanwhile elsewhere (409), a candidate decided meanwhile elsewhere (409)."""
+    admin = await make_admin()
+    await plain_gap(admin)
+    await login(page, admin, "huashu_not-a-token")
+    await expect(page.locator("#login-error")).to_have_text("登录失败：令牌无效或已被撤销，请重新登录", timeout=WAIT_MS)
+    await login(page, admin, admin.agent)
+    await expect(page.locator("#login-error")).to_contain_text("需要管理员令牌（admin token）", timeout=WAIT_MS)
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    gap = page.locator("#gaps .gap").filter(has_text=GAP_QUESTIONS[0])
+    gap_id = await gap.get_attribute("data-gap")
+    closed = await admin.client.post(f"/v1/admin/shops/demo/gaps/{gap_id}/close", headers=admin.auth())
+    assert closed.status == 201, await closed.text()  # by another admin, in another tab
+    await gap.locator(".close-open").click()
+    await gap.locator(".close-go").click()
+    toast = page.locator("#toast")
+    await expect(toast).to_have_text("没有加入：这个知识缺口已经写成 FAQ 了，不用再加", timeout=WAIT_MS)
+    other = page.locator("#candidates .candidate").filter(has=page.locator(".wording", has_text="比特币"))
+    candidate = await other.get_attribute("data-candidate")
+    rejected = await admin.client.post(f"/v1/admin/shops/demo/candidates/{candidate}/reject", headers=admin.auth())
+    assert rejected.status == 200, await rejected.text()
+    await other.locator(".cand-approve").click()
+    await expect(toast).to_have_text("没有完成：这条候选回复已经审核过了", timeout=WAIT_MS)
+    await expect(other.locator(".cand-approve")).to_be_enabled()
+    await admin.client.app[keys.REBUILDER].finished((await closed.json())["job"]["id"])

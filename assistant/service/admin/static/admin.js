@@ -59,8 +59,35 @@ async function api(path, options = {}) {
   }
   let body = null;
   try { body = await response.json(); } catch (error) { body = null; }
-  if (!response.ok) throw new ApiError(response.status, (body && body.error) || `HTTP ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, problemText(response.status, body));
   return body;
+}
+
+// What an error answer (the API's envelope, in English) means for the admin, in Chinese. A
+// knowledge file's own problem (`file:line: what`) is kept after the Chinese, since it says where.
+const PROBLEMS = {
+  "401 Authorization": "令牌无效或已被撤销，请重新登录",
+  "403 Authorization": "需要管理员令牌（admin token），客服令牌不能登录管理页",
+  "403 shop": "这个令牌不能管理这家店铺",
+  "404 shop": "没有这家店铺",
+  "404 gap": "这个知识缺口已经不在列表里了（可能已被回答），请刷新页面",
+  "409 gap": "这个知识缺口已经写成 FAQ 了，不用再加",
+  "404 candidate": "这条候选回复已经不在列表里了（可能已写入知识库），请刷新页面",
+  "409 candidate": "这条候选回复已经审核过了",
+  "422 answer": "回答不能为空",
+  "503 index": "该店铺的索引还没有建好，请稍后再试",
+};
+
+function problemText(status, body) {
+  const first = body && body.errors && body.errors[0];
+  const field = first ? first.field : "";
+  const known = PROBLEMS[`${status} ${field}`];
+  if (known) return known;
+  if (status === 422 && field === "body") return `知识库校验没有通过：${first.message}`;
+  if (status === 408 || status === 429 || status === 503 || status === 504) return "服务正忙，请稍后再试";
+  if (status === 400 || status === 422) return field ? `输入有误（${field}）` : "输入有误";
+  if (status >= 500) return `服务出错了${body && body.request_id ? `（请求编号 ${body.request_id}）` : ""}，请稍后再试`;
+  return `请求没有成功（HTTP ${status}）`;
 }
 
 function showLogin(message) {
