@@ -220,3 +220,26 @@ def test_contradictions_and_dates_reached_are_shown(detector: EmotionDetector, t
 )
 def test_plain_questions_are_not_contradictions(detector: EmotionDetector, text: str) -> None:
     assert "confusion" not in names(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这是送给我妈的生日礼物 后天能到吗",  # a user test: 妈的 inside 我妈的 showed high anger
+        "咱妈的被子尺寸是多少",
+        "老妈的衣服能一起发吗",
+        "他妈妈的生日快到了",
+        "孩子他妈的衣服到了吗",
+        "垃圾桶有货吗",
+        "扫地机器人能去死角吗",
+    ],
+)
+def test_a_swear_inside_a_kinship_or_household_word_is_no_anger(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anger" not in names(reading)
+    assert "anger_high" not in reading.escalation_reasons
+
+
+@pytest.mark.parametrize("text", ["你妈的", "他妈的什么破快递", "妈的又没到", "你们卖的什么垃圾"])
+def test_the_swear_itself_is_still_anger(detector: EmotionDetector, text: str) -> None:
+    assert {cue.level for cue in detector.read(text).cues if cue.name == "anger"} == {"high"}
