@@ -6,8 +6,8 @@ Escalation reasons are short English codes (documented in docs/emotion.md):
 * `anger_rising`: anger or complaint risk is at least medium and clearly above every earlier
   customer turn.
 * `repeated_question`: the customer asks (nearly) the same thing again.
-* `unanswered_chasing`: three or more customer messages in a row without an agent reply, or
-  a repeated call in one message (在吗在吗).
+* `unanswered_chasing`: three or more customer messages in a row without an agent reply, the
+  last one chasing (about waiting, or a bare call), or a repeated call in one message (在吗在吗).
 * `rising_punctuation`: more ？/！ than in any earlier customer turn (at least two).
 * `long_wait`: the customer says how long they have waited (都三天了, 等了两个小时).
 * `carried_anger`: an earlier turn was angry and this one carries it on.
@@ -138,7 +138,9 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         if turn.role != "customer":
             break
         trailing += 1
-    if trailing >= 2:
+    if trailing >= 2 and (_follows_up(text, current) or _bare_call(text)):
+        # A third message in a row chases only when it is about waiting (还没到, 在吗, ？): a user
+        # test typed x, asdfgh, 好的谢谢 and got worry whose evidence was the whole message.
         effect.add("anxiety", 0.5)
         if "unanswered_chasing" not in effect.codes:
             effect.codes.append("unanswered_chasing")
@@ -173,6 +175,14 @@ def _hostile(current: MessageSignals) -> bool:
     return current.weights.get("anger", 0.0) > 0 or current.weights.get("complaint_risk", 0.0) > 0
 
 
+def _bare_call(text: str) -> bool:
+    """A message that is only a call (在吗, 人呢, ？): no Chinese words left and no ASCII letters
+    (core_text drops ASCII, so an English question would otherwise read as a bare ？)."""
+    if core_text(text) or any(c.isascii() and c.isalpha() for c in _PLACEHOLDER.sub("", text)):
+        return False
+    return any(call in text for call in CALLS)
+
+
 def _follows_up(text: str, current: MessageSignals) -> bool:
     """Whether the message is still about waiting (not thanks, not a new topic)."""
     if current.weights.get("satisfaction", 0.0) > 0:
@@ -189,7 +199,7 @@ def _after_agent(
 ) -> None:
     """What the agent's last turn changes: resignation after a refusal, a bare chase, an apology that did not help."""
     core = core_text(text)
-    if customers and not core and any(call in text for call in CALLS):
+    if customers and _bare_call(text):
         effect.add("anxiety", CHASE_ANXIETY, weak=True)
     last = earlier[-1]
     if last.role != "agent":

@@ -243,3 +243,16 @@ def test_a_swear_inside_a_kinship_or_household_word_is_no_anger(detector: Emotio
 @pytest.mark.parametrize("text", ["你妈的", "他妈的什么破快递", "妈的又没到", "你们卖的什么垃圾"])
 def test_the_swear_itself_is_still_anger(detector: EmotionDetector, text: str) -> None:
     assert {cue.level for cue in detector.read(text).cues if cue.name == "anger"} == {"high"}
+
+
+def test_a_third_message_in_a_row_without_cue_words_is_no_worry(detector: EmotionDetector) -> None:
+    # A user test typed these in a row: each got anxiety with the whole message as evidence, and the
+    # English question a medium 着急 badge.
+    context: list[Turn] = []
+    for text in ("x", "asdfgh", "好的谢谢", "Hi, when will my order be shipped?"):
+        reading = detector.read(text, context)
+        assert "anxiety" not in names(reading), text
+        assert not any(e.text == text for cue in reading.cues for e in cue.evidence if cue.name == "anxiety")
+        context.append(Turn("customer", text))
+    for chase in ("还没到吗", "在吗？"):  # chasing still counts
+        assert "anxiety" in names(detector.read(chase, context)), chase
