@@ -14,6 +14,10 @@ from assistant.emotion.lexicon import Lexicon, PhraseMatch
 from assistant.emotion.types import CueName
 
 CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
+FAULT_WEIGHT = 1.0
+"""A disappointment phrase of at most this weight after modifiers names a fault (异味, 起球); the
+let-down words (失望, 质量太差) weigh more and stay strong inside a question."""
+SENTENCE_ENDS = frozenset("。！？；!?;\n")
 NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
 STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
 QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
@@ -61,6 +65,16 @@ class MessageSignals:
 def _is_symbol(phrase: str) -> bool:
     """An emoji, emoticon or chat-app [表情] code rather than a word."""
     return phrase.startswith("[") or not any(c.isalnum() for c in phrase)
+
+
+def _yes_no_question(text: str, at: int) -> bool:
+    """Whether the sentence going on at `at` ends as a yes/no question (有异味正常吗, 收到有异味，这正常吗):
+    a fault asked about is a fault report (weak, low), not a let-down voiced (emotion_guidelines.md)."""
+    end = next((i for i in range(at, len(text)) if text[i] in SENTENCE_ENDS), len(text))
+    if end <= at:
+        return False
+    last = text[end - 1]
+    return last in "吗嘛" or (last == "么" and end - 2 >= 0 and text[end - 2] not in "什那这怎多")
 
 
 def _clause_starts(text: str) -> list[int]:
@@ -122,9 +136,10 @@ class MessageScorer:
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
                     continue
-                weak = m.phrase in self._weak[term.cue] and not (
-                    term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start])
-                )
+                weak = (
+                    m.phrase in self._weak[term.cue]
+                    and not (term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start]))
+                ) or (term.cue == "disappointment" and weight <= FAULT_WEIGHT and _yes_no_question(text, m.end))
                 signals.add(term.cue, weight, m.start, m.end, weak=weak)
         for pattern in self._lexicon.patterns:
             for found in pattern.regex.finditer(text):

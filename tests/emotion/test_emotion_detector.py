@@ -256,3 +256,15 @@ def test_a_third_message_in_a_row_without_cue_words_is_no_worry(detector: Emotio
         context.append(Turn("customer", text))
     for chase in ("还没到吗", "在吗？"):  # chasing still counts
         assert "anxiety" in names(detector.read(chase, context)), chase
+
+
+@pytest.mark.parametrize("text", ["被子有异味正常吗", "收到有异味，这正常吗？", "枕头有点起球，正常么"])
+def test_a_fault_asked_about_is_low_disappointment(detector: EmotionDetector, text: str) -> None:
+    # A user test: asking whether a smell is normal showed disappointment medium; the guidelines
+    # call a fault report or question low unless the let-down is voiced.
+    assert [cue.level for cue in detector.read(text).cues if cue.name == "disappointment"] in ([], ["low"])
+
+
+@pytest.mark.parametrize("text", ["被子有异味，太失望了吧？", "质量太差，能退吗", "后悔买了，能退吗"])
+def test_a_let_down_voiced_in_a_question_is_still_shown(detector: EmotionDetector, text: str) -> None:
+    assert {cue.level for cue in detector.read(text).cues if cue.name == "disappointment"} & {"medium", "high"}
