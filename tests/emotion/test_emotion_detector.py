@@ -268,3 +268,17 @@ def test_a_fault_asked_about_is_low_disappointment(detector: EmotionDetector, te
 @pytest.mark.parametrize("text", ["被子有异味，太失望了吧？", "质量太差，能退吗", "后悔买了，能退吗"])
 def test_a_let_down_voiced_in_a_question_is_still_shown(detector: EmotionDetector, text: str) -> None:
     assert {cue.level for cue in detector.read(text).cues if cue.name == "disappointment"} & {"medium", "high"}
+
+
+@pytest.mark.parametrize("text", ["都等一周了你们到底发不发！！", "等一周了还没到", "已经等三天了"])
+def test_waiting_stated_without_le_after_deng_is_worry(detector: EmotionDetector, text: str) -> None:
+    # A user test: 都等一周了… showed only anger, while 等了一周了还没到 showed high anxiety.
+    reading = detector.read(text)
+    assert {cue.level for cue in reading.cues if cue.name == "anxiety"} & {"medium", "high"}
+    if "！！" in text:
+        assert "long_wait" in reading.escalation_reasons
+
+
+@pytest.mark.parametrize("text", ["发货要等三天吗", "要等一周吗"])
+def test_a_wait_to_come_is_no_worry(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" not in names(detector.read(text))
