@@ -232,6 +232,9 @@ def test_plain_questions_are_not_contradictions(detector: EmotionDetector, text:
         "孩子他妈的衣服到了吗",
         "垃圾桶有货吗",
         "扫地机器人能去死角吗",
+        "我靠墙放可以吗",
+        "我妈有病能用吗",
+        "豆浆机有渣吗",
     ],
 )
 def test_a_swear_inside_a_kinship_or_household_word_is_no_anger(detector: EmotionDetector, text: str) -> None:
@@ -240,7 +243,9 @@ def test_a_swear_inside_a_kinship_or_household_word_is_no_anger(detector: Emotio
     assert "anger_high" not in reading.escalation_reasons
 
 
-@pytest.mark.parametrize("text", ["你妈的", "他妈的什么破快递", "妈的又没到", "你们卖的什么垃圾"])
+@pytest.mark.parametrize(
+    "text", ["你妈的", "他妈的什么破快递", "妈的又没到", "你们卖的什么垃圾", "我靠，又没到", "你们有病吧"]
+)
 def test_the_swear_itself_is_still_anger(detector: EmotionDetector, text: str) -> None:
     assert {cue.level for cue in detector.read(text).cues if cue.name == "anger"} == {"high"}
 
