@@ -33,6 +33,7 @@ import yaml
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.progress import progress_bar
 from assistant.knowledge.files import knowledge_files
+from assistant.knowledge.rows import yaml_problem
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 POLL_S = 0.5
@@ -165,15 +166,16 @@ def run_upload(args: argparse.Namespace) -> int:
 def _entry(source: str) -> tuple[dict[str, Any], str]:
     """The entry of the user's file (or stdin) and the file's text."""
     text = sys.stdin.read() if source == "-" else _utf8(Path(source), _read(Path(source)))
+    display = "<stdin>" if source == "-" else source
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CliError(f"{source}:{mark.line + 1 if mark else 1}: not valid YAML or JSON") from None
+        line, problem = yaml_problem(exc, text)
+        raise CliError(f"{display}:{line}: not valid YAML or JSON ({problem})") from None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     if not isinstance(data, dict) or not data.get("id"):
-        raise CliError(f"{source}:1: expected one entry (a mapping with its `id`)")
+        raise CliError(f"{display}:1: expected one entry (a mapping with its `id`)")
     return data, text
 
 

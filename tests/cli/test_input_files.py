@@ -36,9 +36,12 @@ def test_admin_entry_put_names_a_file_it_cannot_use(tmp_path: Path, capsys: CapS
         refused([*put, str(latin), *NOWHERE], capsys)
         == f"huashu: {latin}:3: not valid UTF-8 (save the file as UTF-8)\n"
     )
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("id: [faq-a\n", encoding="utf-8")
-    assert refused([*put, str(broken), *NOWHERE], capsys) == f"huashu: {broken}:2: not valid YAML or JSON\n"
+    broken = tmp_path / "broken.yaml"  # the parser notices at the end of the file, a line past the last
+    broken.write_text("id: faq-a\nstage: pre_sale\nanswer: 包邮\nquestion: [unclosed\n", encoding="utf-8")
+    assert refused([*put, str(broken), *NOWHERE], capsys) == (
+        f"huashu: {broken}:4: not valid YAML or JSON (expected ',' or ']', but got '<stream end>'"
+        " while parsing a flow sequence started here)\n"
+    )
 
 
 def test_admin_uploads_name_a_knowledge_file_they_cannot_use(tmp_path: Path, capsys: CapSys) -> None:
