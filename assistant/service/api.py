@@ -64,8 +64,8 @@ def incoming_from(body: SuggestBody, platform: str, max_chars: int, default_shop
         sent_at=body.message.time,
         turns=turns,
         k=body.k,
-        agent_id=body.message.agent_id,
-        agent_name=body.message.agent_name,
+        agent_id=body.message.agent_id or "",
+        agent_name=body.message.agent_name or "",
     )
 
 

@@ -1,7 +1,7 @@
 """Request and response payloads of the HTTP API, validated by msgspec.
 
 Decoding failures become `ServiceError`s naming the field (`message.text`), so every client
-sees which part of its body was wrong.
+sees which part of its body was wrong. Every optional field takes an explicit `null` as absent.
 """
 
 from __future__ import annotations
@@ -32,10 +32,14 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
     text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
     sender: Annotated[Role, msgspec.Meta(description="who wrote it")] = "customer"
     time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
-    agent_id: Annotated[
-        str, msgspec.Meta(max_length=200, description="which human agent wrote it (sender agent; per-agent analytics)")
-    ] = ""
-    agent_name: Annotated[str, msgspec.Meta(max_length=200, description="that agent's display name")] = ""
+    agent_id: (
+        Annotated[
+            str,
+            msgspec.Meta(max_length=200, description="which human agent wrote it (sender agent; per-agent analytics)"),
+        ]
+        | None
+    ) = None
+    agent_name: Annotated[str, msgspec.Meta(max_length=200, description="that agent's display name")] | None = None
 
 
 class TurnIn(msgspec.Struct):

@@ -76,6 +76,16 @@ async def test_real_text_with_invisible_characters_is_accepted(client: TestClien
     assert response.status in (200, 202), await response.text()
 
 
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_null_for_an_optional_field_is_taken_as_absent(client: TestClient[Any, Any], route: str) -> None:
+    body = suggest_body("在吗？")
+    body.update(shop=None, turns=None, k=None)
+    body["message"].update(time=None, agent_id=None, agent_name=None)
+    data = dumps(body)
+    response = await client.post(route, data=data, headers=_signed(data))
+    assert response.status in (200, 202), await response.text()
+
+
 async def test_the_documented_error_example_is_what_the_service_answers(client: TestClient[Any, Any]) -> None:
     """README.md and docs/service.md show the answer to an empty message text: the same keys in
     the same order, the same values, but for the request id."""
