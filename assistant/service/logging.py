@@ -80,14 +80,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def _plain_value(value: Any) -> str:
+    """A field's value for a plain line: bare when it is one word, else quoted like JSON."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if text and not any(ch.isspace() or ch in '="' for ch in text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 class PlainFormatter(logging.Formatter):
-    """`time level message`, masked like the JSON lines."""
+    """`time level message key=value...`: the same fields as the JSON lines (request id and the
+    `extra` of the call), masked like them; a traceback follows on its own lines."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_personal(super().format(record))
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
+        fields: dict[str, Any] = {}
+        rid = getattr(record, "request_id", None) or request_id()
+        if rid:
+            fields["request_id"] = rid
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and key != "request_id":
+                fields[key] = value
+        if fields:
+            line += " " + " ".join(f"{key}={_plain_value(value)}" for key, value in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        elif record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return mask_personal(line)
 
 
 def configure_logging(level: str, as_json: bool) -> None:

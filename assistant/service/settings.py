@@ -261,7 +261,9 @@ class Settings:
         metadata=_help("also post notes in conversations a bot still handles (status `pending`)"),
     )
     log_level: str = field(default="INFO", metadata=_help("log level (DEBUG, INFO, WARNING, ERROR)"))
-    log_json: bool = field(default=True, metadata=_help("structured JSON logs (false: plain text)"))
+    log_json: bool = field(
+        default=True, metadata=_help("structured JSON logs (false: plain text, `time level message key=value...`)")
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> Settings:
