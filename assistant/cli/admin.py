@@ -9,7 +9,7 @@
     huashu admin jobs show ID
     huashu admin snapshots list|activate|pin|unpin SHOP [VERSION]
 
-`--url` (default `$HUASHU_URL`, else http://127.0.0.1:8080) and `--token` (default
+`--url` (default `$HUASHU_URL`, else http://127.0.0.1:`$HUASHU_PORT`, else 8080) and `--token` (default
 `$HUASHU_ADMIN_TOKEN`: the operator's token, or a shop's admin token). An error answer of the
 service is printed as one `huashu:` line per problem (`file:line: what`), never a traceback.
 """
@@ -30,12 +30,12 @@ from typing import Any
 import aiohttp
 import yaml
 
+from assistant.cli.defaults import URL_HELP, service_url
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.progress import progress_bar
 from assistant.knowledge.files import knowledge_files
 from assistant.knowledge.rows import yaml_problem
 
-DEFAULT_URL = "http://127.0.0.1:8080"
 POLL_S = 0.5
 Call = Callable[["AdminClient"], Awaitable[Any]]
 
@@ -315,7 +315,7 @@ def run_snapshots(args: argparse.Namespace) -> int:
 
 
 def _connection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--url", default=os.environ.get("HUASHU_URL", DEFAULT_URL), help="the service")
+    parser.add_argument("--url", default=service_url(), help=URL_HELP)
     parser.add_argument("--token", default=None, help="admin token (default: $HUASHU_ADMIN_TOKEN)")
     return parser
 

