@@ -15,7 +15,7 @@ from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult
 from assistant.service.errors import RequestTimeout, ServiceUnavailable, UnsupportedMediaType
 from assistant.service.logging import request_id
-from assistant.service.readiness import shop_readiness
+from assistant.service.readiness import shop_readiness, suggest_when_ready
 from assistant.service.schemas import (
     CueOut,
     EmotionOut,
@@ -119,7 +119,7 @@ async def suggest(request: web.Request) -> web.Response:
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
     message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars, shop)
-    result = await app[keys.SERVICE].suggest(message)
+    result = await suggest_when_ready(app, message)
     return json_bytes(response_of(result))
 
 

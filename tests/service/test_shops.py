@@ -13,10 +13,11 @@ from aiohttp.test_utils import TestClient
 
 from assistant.retrieval.snapshot import BuildReport
 from assistant.service import keys
+from assistant.service.readiness import shop_readiness
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.shop_files import create_shop_from
-from tests.service.conftest import ClientFactory, make_settings
-from tests.service.helpers import suggest_body
+from tests.service.conftest import WEBHOOK_SECRET, ClientFactory, make_settings
+from tests.service.helpers import dumps, signed_headers, suggest_body
 
 HERE = Path(__file__).parent
 TEA = HERE / "fixtures" / "tea_shop"
@@ -88,6 +89,30 @@ async def test_without_knowledge_readyz_says_why_and_the_default_shop_is_unknown
     assert payload["errors"][0]["field"] == "index" and "no shop 'demo'" in payload["error"]
     assert (await client.post("/v1/suggest", json=suggest_body())).status == 404
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_while_a_shop_s_first_build_runs_suggest_says_so_as_readiness_does(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    settings = make_settings(index_dir=tmp_path / "index", rebuild_mode="inline")
+    client = await make_client(settings, with_ranker=False)
+    store = client.app[keys.STORE]
+    await create_shop_from(store, "tea", TEA)  # known, nothing built yet
+    body = dumps(suggest_body("白茶放冰箱吗", shop="tea"))
+    before = await client.post("/v1/suggest", data=body, headers={"Content-Type": "application/json"})
+    assert before.status == 503 and "no snapshot has been built yet" in (await before.json())["error"]
+    job = await store.create_job("tea", "rebuild")
+    await store.update_job(job.id, state="running", progress=0.04)  # a build another replica runs
+    said = (await shop_readiness(client.app, "tea")).reason
+    assert said == "index not loaded: shop 'tea' is building its first snapshot (4%)"
+    for route, headers in (
+        ("/v1/suggest", {}),
+        ("/v1/webhooks/generic", signed_headers(WEBHOOK_SECRET, body)),
+    ):
+        response = await client.post(route, data=body, headers={"Content-Type": "application/json", **headers})
+        assert response.status == 503, route
+        payload = await response.json()
+        assert (payload["error"], payload["errors"][0]["field"]) == (said, "index"), payload
 
 
 async def test_an_unknown_shop_is_a_404_naming_shop(client: TestClient[Any, Any]) -> None:

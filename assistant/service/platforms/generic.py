@@ -16,6 +16,7 @@ from assistant.service import keys
 from assistant.service.api import incoming_from, json_bytes, response_of
 from assistant.service.errors import Conflict
 from assistant.service.platforms.signing import signed_json
+from assistant.service.readiness import suggest_when_ready
 from assistant.service.schemas import SuggestBody, decode
 
 log = logging.getLogger("assistant.service.generic")
@@ -44,7 +45,7 @@ async def generic_webhook(request: web.Request) -> web.Response:
         log.info("generic delivery", extra={"accepted": False, "reason": "duplicate delivery", **context})
         raise Conflict.on("message.id", "this message was already handled (a repeated delivery)")
     try:
-        result = await app[keys.SERVICE].suggest(message)
+        result = await suggest_when_ready(app, message)
     except BaseException:
         await deliveries.release(seen)  # a failure is retryable
         raise
