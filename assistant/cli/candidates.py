@@ -74,7 +74,7 @@ def run_list(args: argparse.Namespace) -> int:
     async def work(store: SqlStore) -> list[ShopCandidate]:
         return await review.list_candidates(store, args.shop, days)
 
-    found = [c for c in run_on_store(args, work) if args.status in ("all", c.status)]
+    found = [c for c in run_on_store(args, work, read_only=True) if args.status in ("all", c.status)]
     if args.json:
         print(json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=2))
     elif not found:

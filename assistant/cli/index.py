@@ -112,7 +112,7 @@ def shop_info(args: argparse.Namespace) -> dict[str, Any]:
         manifest.pop("files", None)
         return {**manifest, "active": True, "stale": found.stale, "stale_sources": list(found.sources)}
 
-    return run_on_store(args, work)
+    return run_on_store(args, work, read_only=True)
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -143,7 +143,7 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
     async def work(store: SqlStore) -> _Stored:
         return await _read(store, args.shop, since, until, args.days)
 
-    stored = run_on_store(args, work)
+    stored = run_on_store(args, work, read_only=True)
     embedder = load_embedder(args.model)
     cache = EmbeddingCache(args.cache)
     try:

@@ -80,7 +80,7 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"{exc.filename or args.folder}: cannot write: {os_reason(exc)}") from None
 
-    written = run_on_store(args, work)
+    written = run_on_store(args, work, read_only=True)
     print(f"shop {args.shop}: {len(written)} files written to {args.folder}/")
     return 0
 
@@ -96,6 +96,6 @@ def run_list(args: argparse.Namespace) -> int:
             lines.append(f"{shop.shop}\t{shop.name}\trevision {revision}\tsnapshot {snapshot}")
         return lines
 
-    lines = run_on_store(args, work)
+    lines = run_on_store(args, work, read_only=True)
     print("\n".join(lines) if lines else "no shops yet (huashu shop create SHOP --knowledge DIR)")
     return 0

@@ -1,5 +1,7 @@
 """How the store commands reach the store: `--database-url`, else `HUASHU_DATABASE_URL`, else the
-service's default; store and knowledge failures become one `huashu:` line."""
+service's default; store and knowledge failures become one `huashu:` line. A command that only
+reads never creates a store: a SQLite file that is not there is said, with the URL and path
+looked at, instead of an empty store made on the spot."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import argparse
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from assistant.cli.errors import CliError
@@ -15,6 +18,7 @@ from assistant.service.settings import Settings, SettingsError
 from assistant.storage import open_store
 from assistant.storage.protocols import StoreError
 from assistant.storage.sql_store import SqlStore
+from assistant.storage.sqlite import sqlite_path
 
 T = TypeVar("T")
 
@@ -36,9 +40,12 @@ def database_url(args: argparse.Namespace) -> str:
         raise CliError(str(exc)) from exc
 
 
-def run_on_store(args: argparse.Namespace, work: Callable[[SqlStore], Awaitable[T]]) -> T:
-    """Open the store named by the flags, run `work` on it, close it; failures as one line."""
+def run_on_store(args: argparse.Namespace, work: Callable[[SqlStore], Awaitable[T]], read_only: bool = False) -> T:
+    """Open the store named by the flags, run `work` on it, close it; failures as one line.
+    `read_only`: a SQLite store that does not exist is a `CliError` naming it (not created)."""
     url = database_url(args)
+    if read_only:
+        _require_existing(url)
 
     async def main() -> T:
         store = open_store(url)
@@ -54,3 +61,12 @@ def run_on_store(args: argparse.Namespace, work: Callable[[SqlStore], Awaitable[
         raise CliError(f"{len(exc.problems)} problem(s); nothing changed:\n" + "\n".join(exc.problems)) from exc
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+
+
+def _require_existing(url: str) -> None:
+    path = sqlite_path(url) if url.startswith("sqlite://") else None
+    if path is not None and not Path(path).is_file():
+        raise CliError(
+            f"no store at {url} ({Path(path).resolve()}): nothing to read; "
+            "set HUASHU_DATABASE_URL or --database-url to the service's store"
+        )

@@ -47,7 +47,7 @@ def run_list(args: argparse.Namespace) -> int:
             raise CliError(f"no shop {args.shop!r}")
         return await store.tokens(args.shop)
 
-    for record in run_on_store(args, work):
+    for record in run_on_store(args, work, read_only=True):
         print(f"{record.id}\t{record.role}\t{record.created_at}")
     return 0
 

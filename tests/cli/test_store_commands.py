@@ -109,6 +109,31 @@ def test_mistakes_are_one_line(tmp_path: Path, capsys: CapSys, argv: list[str], 
     assert message in err and len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["candidates", "list", "--shop", "demo"],
+        ["shop", "list"],
+        ["shop", "export", "demo", "out"],
+        ["token", "list", "--shop", "demo"],
+        ["index", "info", "--shop", "demo"],
+        ["report", "weekly", "--shop", "demo"],
+    ],
+)
+def test_a_reading_command_does_not_create_a_store(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.delenv("HUASHU_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # another directory: no var/huashu.db here
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"huashu: no store at sqlite:///var/huashu.db ({tmp_path.resolve() / 'var' / 'huashu.db'}): nothing to read; "
+        "set HUASHU_DATABASE_URL or --database-url to the service's store\n"
+    )
+    assert not (tmp_path / "var").exists()
+
+
 def test_an_unreachable_database_is_one_line(capsys: CapSys) -> None:
     assert main(["shop", "list", "--database-url", "postgresql://huashu:pw@127.0.0.1:1/x"]) == 2
     err = capsys.readouterr().err
