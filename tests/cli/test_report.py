@@ -68,6 +68,10 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
 def test_weekly_report_bad_input_names_the_flag(tmp_path: Path, capsys: CapSys) -> None:
     db = ["--database-url", url_of(tmp_path)]
     assert main(["report", "weekly", "--shop", "nope", *db]) == 2
+    assert f"no store at {url_of(tmp_path)}" in capsys.readouterr().err  # a report creates no store
+    assert main(["store", "migrate", *db]) == 0
+    capsys.readouterr()
+    assert main(["report", "weekly", "--shop", "nope", *db]) == 2
     assert "no shop 'nope' in the store" in capsys.readouterr().err
     assert main(["report", "weekly", "--shop", "tea", "--until", "20.11.2026", *db]) == 2
     assert "--until must be a day as YYYY-MM-DD" in capsys.readouterr().err
