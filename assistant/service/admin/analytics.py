@@ -47,7 +47,8 @@ from assistant.suggest.pipeline import Suggester
 from assistant.suggest.registry import ShopNotReady
 
 ENCODE_BATCH = 64
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+# a text the admin writes: a blank one is refused (422 naming it), never replaced by the pre-filled one
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S", description="not blank")]
 
 
 class ReplyCount(msgspec.Struct):

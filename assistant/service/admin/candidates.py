@@ -27,7 +27,7 @@ from assistant.learning import candidate_review as review
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.shop_candidates import APPROVED_CATEGORY, ShopCandidate
 from assistant.service import keys
-from assistant.service.admin.analytics import entry_texts
+from assistant.service.admin.analytics import Text, entry_texts
 from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes, read_json
@@ -38,7 +38,6 @@ from assistant.service.schemas import decode
 from assistant.storage.protocols import StoreError, UnknownShop
 from assistant.suggest.registry import ShopNotReady
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Days = Annotated[int, msgspec.Meta(ge=1, le=365, description="the window the candidate was listed from")]
 log = logging.getLogger("assistant.service.admin.candidates")
 

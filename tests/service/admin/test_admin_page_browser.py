@@ -95,6 +95,10 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     assert await page.locator("#gaps img, #gaps script, #chart-agents b").count() == 0
     assert await page.evaluate("window.__pwned") is None
 
+    await gap.locator(".close-answer").fill(" ")  # emptied: nothing is written, not the pre-filled reply
+    await gap.locator(".close-go").click()
+    await expect(page.locator("#toast")).to_have_text("没有加入：内容不能为空")
+    await expect(gap.locator(".close-go")).to_be_enabled()
     await gap.locator(".close-answer").fill(GAP_REPLY)
     await gap.locator(".close-stage").select_option("in_sale")
     await gap.locator(".close-go").click()
@@ -194,10 +198,16 @@ async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admi
         section = page.locator("section", has=page.locator("#candidates"))
         await section.screenshot(path=str(Path(shots) / "admin-candidates.png"))
 
+    store = admin.client.app[keys.STORE]
+    await marked.locator(".cand-answer").fill("  ")  # emptied: nothing approved, not the agents' text
+    await marked.locator(".cand-approve").click()
+    await expect(marked.locator(".cand-status")).to_have_text("内容不能为空")
+    await expect(page.locator("#toast")).to_have_text("没有通过：内容不能为空")
+    assert not [r for r in await store.knowledge_rows("demo") if r.file == "faq/approved_replies.yaml"]
     await marked.locator(".cand-answer").fill(GAP_REPLY)  # edited before approving
+    await expect(marked.locator(".cand-status")).to_be_hidden()
     await marked.locator(".cand-approve").click()
     await expect(marked.locator(".cand-status")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
-    store = admin.client.app[keys.STORE]
     (row,) = [r for r in await store.knowledge_rows("demo") if r.file == "faq/approved_replies.yaml"]
     assert row.data["answer"] == GAP_REPLY and MARKUP_QUESTION in (row.data["question"], *row.data["variants"])
     served = await say(admin, "bz2", "m1", "可以用数字人民币支付吗？")

@@ -229,6 +229,7 @@ async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactor
         ("GET", "/v1/admin/shops/demo/stats?days=abc", None, 422, "days"),
         ("GET", "/v1/admin/shops/demo/gaps?limit=1000", None, 422, "limit"),
         ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"answer": ""}, 422, "answer"),
+        ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"answer": "   "}, 422, "answer"),
         ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"colour": "red"}, 422, "colour"),
         ("POST", "/v1/admin/shops/demo/gaps/nope/close", {"stage": "in_sale"}, 404, "gap"),
     ]

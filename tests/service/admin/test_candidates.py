@@ -141,6 +141,8 @@ async def test_each_route_needs_an_admin_token_and_bad_input_names_the_field(mak
         ("GET", "/v1/admin/shops/demo/candidates?status=maybe", None, 422, "status"),
         ("GET", "/v1/admin/shops/demo/candidates?limit=x", None, 422, "limit"),
         ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"answer": ""}, 422, "answer"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"answer": " \n\u3000"}, 422, "answer"),
+        ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"question": "  "}, 422, "question"),
         ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {"colour": "red"}, 422, "colour"),
         ("POST", "/v1/admin/shops/demo/candidates/nope/approve", {}, 404, "candidate"),
         ("POST", "/v1/admin/shops/demo/candidates/nope/reject", {"days": 0}, 422, "days"),

@@ -74,7 +74,7 @@ const PROBLEMS = {
   "409 gap": "这个知识缺口已经写成 FAQ 了，不用再加",
   "404 candidate": "这条候选回复已经不在列表里了（可能已写入知识库），请刷新页面",
   "409 candidate": "这条候选回复已经审核过了",
-  "422 answer": "回答不能为空",
+  "422 answer": "内容不能为空",
   "503 index": "该店铺的索引还没有建好，请稍后再试",
 };
 
@@ -479,8 +479,13 @@ function closeForm(gap, item) {
     event.preventDefault();
     button.disabled = true;
     try {
-      const body = { stage: stage.value, days: Number($("days").value) };
-      if (answer.value.trim()) body.answer = answer.value.trim();
+      if (!answer.value.trim()) {  // never the pre-filled reply in place of an emptied box
+        button.disabled = false;
+        toast("没有加入：内容不能为空");
+        answer.focus();
+        return;
+      }
+      const body = { stage: stage.value, days: Number($("days").value), answer: answer.value.trim() };
       const closed = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/gaps/${encodeURIComponent(gap.id)}/close`,
         { method: "POST", body: JSON.stringify(body) });
       item.classList.add("closed");
@@ -523,7 +528,10 @@ function candidateItem(c) {
   answer.maxLength = 4000;
   answer.value = c.reply;
   answer.setAttribute("aria-label", "通过后的回答（可修改）");
-  answer.addEventListener("input", () => { item.dataset.editing = "yes"; });
+  answer.addEventListener("input", () => {
+    item.dataset.editing = "yes";
+    if (status.classList.contains("failed") && !item.classList.contains("closed")) status.hidden = true;
+  });
   const agents = node("p", "cand-agents", `客服（${c.agents.length}）：${c.agents.join("、")}`);
   const approve = node("button", "act act-main cand-approve", "通过");
   approve.type = "button";
@@ -555,7 +563,13 @@ function candidateItem(c) {
   approve.addEventListener("click", async () => {
     const body = { days: Number($("days").value) };
     const text = answer.value.trim();
-    if (text && text !== c.reply.trim()) body.answer = text;
+    if (!text) {  // never the agents' original text in place of an emptied box
+      say("内容不能为空", "failed");
+      toast("没有通过：内容不能为空");
+      answer.focus();
+      return;
+    }
+    if (text !== c.reply.trim()) body.answer = text;
     const done = await decide("approve", body);
     if (!done) return;
     answer.readOnly = true;
