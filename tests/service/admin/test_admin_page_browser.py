@@ -5,6 +5,7 @@ picker, and the layout."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
@@ -167,6 +168,10 @@ async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin
     assert width <= 360, (width, wider)
     names = page.locator("#chart-agents .hbar-label")
     await expect(names).to_have_count(len(LONG_AGENTS) + 2)  # and 小王, <b>小李</b>
+    note = page.locator("#chart-agents .hbar-row", has=page.locator(".hbar-label", has_text=LONG_AGENTS[0]))
+    for said in ("面板", "使用 1", "修改 1", "发送 1", "忽略 1", "情绪不准 1"):  # the panel's names, not use/edit
+        await expect(note.locator(".hbar-note")).to_contain_text(said)
+    assert not re.search(r"[a-z_]{3,}", await note.locator(".hbar-note").inner_text())
     for name in await names.all():
         box = await name.bounding_box()
         assert box is not None and box["height"] < 2 * 20 and box["width"] > 100, (await name.text_content(), box)

@@ -6,7 +6,7 @@ const KEY = "huashu-admin-token";
 const SHOP_KEY = "huashu-admin-shop";  // the shop picked (the operator's), kept across a reload
 const $ = (id) => document.getElementById(id);
 // Cue and escalation names: the panel's labels.js (loaded before this module), so both pages agree.
-const { CUES, LEVELS, ESCALATIONS } = window.huashuLabels;
+const { CUES, LEVELS, ESCALATIONS, ACTIONS } = window.huashuLabels;
 const STAGES = [["pre_sale", "售前"], ["in_sale", "售中"], ["after_sale", "售后"]];
 const OUTCOMES = [
   { key: "used", name: "原样使用", cls: "s-used" },
@@ -351,7 +351,7 @@ function renderStats(stats) {
   }
   if (stats.agents.length) {
     hbars($("chart-agents"), stats.agents.map((agent) => {
-      const actions = Object.entries(agent.panel_actions).map(([k, v]) => `${k} ${v}`).join(" · ");
+      const actions = Object.entries(agent.panel_actions).map(([k, v]) => `${ACTIONS[k] || k} ${v}`).join(" · ");
       return {
         label: agent.agent,
         parts: OUTCOMES.map((o) => ({ ...o, value: agent[o.key] })),

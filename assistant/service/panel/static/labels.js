@@ -14,6 +14,8 @@ window.huashuLabels = Object.freeze({
     repeated_question: "同一个问题问了又问", unanswered_chasing: "连续追问没人回", rising_punctuation: "语气越来越急",
     long_wait: "已经等了很久", carried_anger: "之前的怒气还在",
   }),
+  // The agent's actions in the panel, as its buttons name them (the admin page's agents chart).
+  ACTIONS: Object.freeze({ use: "使用", edit: "修改", send: "发送", dismiss: "忽略", cue_wrong: "情绪不准" }),
   // What the panel says when the service refuses: the API's error envelope ({status, error,
   // errors: [{field, message}]}) is in English for developers, so the panel says it in Chinese by
   // status and the field at fault ("status:field", else "status"), never the English verbatim.
