@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.errors import Forbidden, Unauthorized
+from assistant.service.errors import FieldError, Forbidden, Unauthorized
 from assistant.storage.protocols import Role
 
 COOKIE = "huashu_token"
@@ -58,6 +58,15 @@ def is_loopback(remote: str | None) -> bool:
         return False
 
 
+# RFC 6750's challenge: without `error` no token came, with error="invalid_token" a wrong one
+# did (the panel says which in Chinese: its link lacks the token, or the token is revoked).
+BEARER = 'Bearer realm="huashu"'
+
+
+def _unauthorized(message: str, challenge: str) -> Unauthorized:
+    return Unauthorized(message, [FieldError("Authorization", message)], {"WWW-Authenticate": challenge})
+
+
 async def authenticate(request: web.Request, *, role: Role, shop: str | None = None) -> Principal:
     """The caller, allowed `role` (an admin may act as an agent) for `shop` when one is named.
 
@@ -82,10 +91,10 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
         )
         if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
-        raise Unauthorized.on("Authorization", "a token is required: Authorization: Bearer <token>")
+        raise _unauthorized("a token is required: Authorization: Bearer <token>", challenge=BEARER)
     record = await tokens.verify_token(secret) if tokens is not None else None
     if record is None:
-        raise Unauthorized.on("Authorization", "unknown or revoked token")
+        raise _unauthorized("unknown or revoked token", challenge=f'{BEARER}, error="invalid_token"')
     if role == "admin" and record.role != "admin":
         raise Forbidden.on("Authorization", "this route needs an admin token")
     principal = Principal(record.shop, record.role, record.id)

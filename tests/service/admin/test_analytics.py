@@ -220,6 +220,11 @@ async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFac
     me = await admin.client.get("/v1/admin/me", headers=admin.auth(admin.other_admin))
     assert (await me.json())["shop"] == "other"
     assert (await admin.client.get("/v1/admin/me", headers=admin.auth(admin.agent))).status == 403
+    # RFC 6750's challenge tells a missing token from a wrong one (the panel says which in Chinese)
+    missing = await admin.client.get("/v1/admin/me")
+    wrong = await admin.client.get("/v1/admin/me", headers=admin.auth("huashu_not-a-token"))
+    assert (missing.status, missing.headers["WWW-Authenticate"]) == (401, 'Bearer realm="huashu"')
+    assert (wrong.status, wrong.headers["WWW-Authenticate"]) == (401, 'Bearer realm="huashu", error="invalid_token"')
 
 
 async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactory) -> None:

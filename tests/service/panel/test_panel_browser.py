@@ -375,6 +375,10 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
     await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
     # in Chinese (labels.js), not the API's English "unknown or revoked token"
     await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
+    bare = await open_panel(served, "", path="/panel?conversation=t-2")  # tokens exist, the link has none
+    status = bare.locator("#status")
+    await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
+    await expect(status).to_have_text("无权访问：链接缺少令牌，请向管理员要面板链接")
 
 
 async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:

@@ -22,6 +22,7 @@ window.huashuLabels = Object.freeze({
   ERRORS: Object.freeze({
     "400": "请求格式有误",
     "401": "令牌无效或已被撤销，请向管理员要新的面板链接",
+    "401:no-token": "链接缺少令牌，请向管理员要面板链接",
     "403": "这个令牌无权进行此操作",
     "403:shop": "这个令牌不属于本店",
     "403:account_id": "这个 Chatwoot 账号或收件箱不属于本店，不能从这里发送",
@@ -45,11 +46,14 @@ window.huashuLabels = Object.freeze({
     "503:message": "消息暂时没能保存（数据库忙），请稍后再试",
     "504": "处理超时，请稍后再试",
   }),
-  // The Chinese for an error answer of the service: its status and body (the envelope, or {}).
-  errorText(status, body) {
+  // The Chinese for an error answer of the service: its status, body (the envelope, or {}) and
+  // headers when at hand: a 401 whose challenge (WWW-Authenticate) names no error had no token.
+  errorText(status, body, headers) {
     const errors = body && Array.isArray(body.errors) ? body.errors : [];
     const field = errors.length && errors[0] ? String(errors[0].field || "") : "";
     const known = window.huashuLabels.ERRORS;
+    const challenge = (headers && headers.get("WWW-Authenticate")) || "";
+    if (status === 401 && /^Bearer\b/i.test(challenge) && !/error=/i.test(challenge)) return known["401:no-token"];
     return known[status + ":" + field] || known[String(status)] || "出错了（" + status + "）";
   },
   // The panel's tooltip while its shop is not ready (the stream's `reason` is English).

@@ -120,7 +120,7 @@
       if (r.ok) { abort.abort(); return null; }
       if (![401, 403, 422].includes(r.status)) return null;
       const body = await r.json().catch(() => ({}));
-      return (r.status === 422 ? "会话无效：" : "无权访问：") + errorText(r.status, body);
+      return (r.status === 422 ? "会话无效：" : "无权访问：") + errorText(r.status, body, r.headers);
     } catch (err) {
       return null;
     }
@@ -318,7 +318,7 @@
     probe.feedback.push(body);
     try {
       const r = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
-      if (!r.ok) toast("反馈未记录：" + errorText(r.status, await r.json().catch(() => ({}))));
+      if (!r.ok) toast("反馈未记录：" + errorText(r.status, await r.json().catch(() => ({})), r.headers));
       return r;
     } catch (err) {
       toast("反馈未记录：离线");
@@ -412,7 +412,7 @@
       const r = await fetch("/panel/send", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
       const answer = await r.json().catch(() => ({}));
       if (r.ok) { cards()[index].classList.add("sent"); toast("已发送"); }
-      else toast("发送失败：" + errorText(r.status, answer));
+      else toast("发送失败：" + errorText(r.status, answer, r.headers));
     } catch (err) {
       toast("发送失败：离线");
     }
@@ -460,7 +460,7 @@
       body: JSON.stringify({ text, earlier: $("try-earlier").value }),
     });
     const answer = await r.json().catch(() => ({}));
-    if (!r.ok) { toast(errorText(r.status, answer)); return; }
+    if (!r.ok) { toast(errorText(r.status, answer, r.headers)); return; }
     render(answer);
   }
 
