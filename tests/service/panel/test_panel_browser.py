@@ -406,9 +406,12 @@ async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFa
     await page.locator("#try-text").fill("   ")  # refused (422 on text): said in Chinese, not in English
     await page.locator("#try-go").click()
     await expect(page.locator("#toast")).to_have_text("内容不能为空", timeout=WAIT_MS)
-    await page.locator("#try-text").fill("什么时候发货")
     await page.locator("#try-earlier").select_option("angry")
-    await page.locator("#try-go").click()
+    await page.locator("#try-text").fill("什么时候")
+    await page.locator("#try-text").press("Shift+Enter")  # a new line, not a try
+    await expect(page.locator("#try-text")).to_have_value("什么时候\n")
+    await page.locator("#try-text").fill("什么时候发货")
+    await page.locator("#try-text").press("Enter")  # the keyboard tries it, as 试一试 does
     await expect(page.locator(".suggestion").first).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator("#escalation")).to_be_visible()
     await expect(page.locator(".turn")).to_have_count(3)

@@ -467,6 +467,13 @@
   if (location.pathname.replace(/\/$/, "") === "/panel/try") {
     $("try").hidden = false;
     $("try").addEventListener("submit", tryMessage);
+    // Enter (or Ctrl+Enter) tries the message, Shift+Enter starts a new line; never while an input
+    // method is composing (its Enter picks the characters).
+    $("try-text").addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+      e.preventDefault();
+      $("try").requestSubmit();
+    });
     $("empty").textContent = "输入客户消息后点“试一试”";
     setStatus("idle", "试用模式");
   } else {
