@@ -4,6 +4,7 @@ markup shown as text, the Chatwoot Dashboard App, reconnection, and the layout."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,18 @@ async def test_an_angry_message_shows_cues_evidence_and_escalation_and_a_cue_can
     await first.locator(".act-cue_wrong").click()
     (record,) = await served.store.wait_feedback(1)
     assert (record.action, record.cue, record.message_id) == ("cue_wrong", cue_name, "a-m2")
+
+    # the agent's reply goes below the latest message, in the order said, and marks it answered
+    await post_generic(http, served, "亲，非常抱歉，我马上帮您查一下", "angry-1", "a-a1", sender="agent")
+    reply = page.locator("#after .turn-agent .said")
+    await expect(reply).to_have_text("亲，非常抱歉，我马上帮您查一下", timeout=WAIT_MS)
+    await expect(page.locator("#turns .turn")).to_have_count(1)  # 我的快递怎么还没到, above
+    latest, below = await page.locator("#latest").bounding_box(), await reply.bounding_box()
+    assert latest and below and below["y"] > latest["y"] + latest["height"] - 1
+    await expect(page.locator("#escalation")).to_have_class(re.compile(r"\banswered\b"))
+    await expect(page.locator("#escalation")).to_contain_text("已回复 · 建议升级处理")
+    await expect(page.locator(".replies")).to_have_class(re.compile(r"\banswered\b"))
+    await expect(page.locator("#keys")).to_contain_text("已回复")
 
 
 async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyboard(

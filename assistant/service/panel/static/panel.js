@@ -139,7 +139,10 @@
       // A reconnection after a restart replays the turns the store kept: each is shown once.
       if (event.message_id && turnIds.has(event.message_id)) return;
       if (event.message_id) turnIds.add(event.message_id);
-      addTurn({ role: event.role, text: event.text });
+      // after the latest message, in the order said; once an agent answered it, the banner and
+      // the suggestions are marked 已回复 (dimmed, still usable)
+      addTurn({ role: event.role, text: event.text }, state.event ? "after" : "turns");
+      if (state.event && event.role === "agent") answered();
       return;
     }
     if (event.type !== "suggestions") return;
@@ -152,17 +155,29 @@
 
   function clear() {
     turnIds.clear();
-    for (const id of ["turns", "latest", "cues", "suggestions"]) $(id).replaceChildren();
+    for (const id of ["turns", "latest", "cues", "after", "suggestions"]) $(id).replaceChildren();
     $("escalation").hidden = true;
+    $("escalation").classList.remove("answered");
+    document.querySelector(".replies").classList.remove("answered");
     $("unanswerable").hidden = true;
     $("empty").hidden = false;
   }
 
-  function addTurn(turn) {
+  function addTurn(turn, where = "turns") {
     const li = el("li", "turn turn-" + turn.role);
     const who = { agent: "客服", bot: "机器人", customer: "客户" }[turn.role] || turn.role;
     li.append(el("span", "who", who), el("span", "said", turn.text));
-    $("turns").append(li);
+    $(where).append(li);
+  }
+
+  function answered() {
+    const banner = $("escalation");
+    if (!banner.classList.contains("answered")) {
+      banner.classList.add("answered");
+      banner.textContent = "已回复 · " + banner.textContent;
+    }
+    document.querySelector(".replies").classList.add("answered");
+    $("keys").textContent = "已回复 · " + keysHint(cards().length);
   }
 
   function highlighted(text, cues) {
