@@ -34,6 +34,12 @@ def register(subparsers: Any) -> None:
     approve.add_argument("--question", help="the entry's question (default: the first customer wording)")
     approve.add_argument("--stage", choices=("pre_sale", "in_sale", "after_sale"), default="in_sale")
     approve.add_argument(
+        "--replaces",
+        metavar="ENTRY",
+        help="for a heavy edit: replace the answer of ENTRY (the entry it rewrote, from list) with the reply, "
+        "keeping its id, wordings, tags and file, instead of adding a new entry",
+    )
+    approve.add_argument(
         "--auto", type=int, metavar="N", help="instead: approve every pending candidate sent by N different agents"
     )
 
@@ -88,15 +94,17 @@ def run_approve(args: argparse.Namespace) -> int:
     days = _days(args)
     if (args.auto is None) == (args.candidate is None):
         raise CliError("give a candidate id or --auto N, not both or neither")
-    if args.auto is not None and (args.auto < 1 or args.reply or args.question):
-        raise CliError("--auto N needs N ≥ 1 and approves the replies as sent (no --reply or --question)")
+    if args.auto is not None and (args.auto < 1 or args.reply or args.question or args.replaces):
+        raise CliError("--auto N needs N ≥ 1 and approves the replies as sent (no --reply, --question or --replaces)")
     chosen = FaqDraft(answer=args.reply, question=args.question, stage=args.stage)
 
     async def work(store: SqlStore) -> list[review.Approved]:
         try:
             if args.auto is not None:
                 return await review.auto_approve(store, args.shop, args.auto, days)
-            return [await review.approve(store, args.shop, args.candidate, days, chosen)]
+            return [await review.approve(store, args.shop, args.candidate, days, chosen, args.replaces)]
+        except review.NotRewritten as exc:
+            raise CliError(f"--replaces: {exc}") from exc
         except ValueError as exc:
             raise CliError(f"--reply: {exc}") from exc
 

@@ -41,6 +41,14 @@ class AlreadyDecided(StoreError):
     """The candidate was approved or rejected before."""
 
 
+class UnknownEntry(StoreError):
+    """The entry a candidate should replace is not in the shop's knowledge."""
+
+
+class NotRewritten(ValueError):
+    """The entry to replace is not one the candidate rewrote (or the candidate rewrote none)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Approved:
     candidate: ShopCandidate
@@ -89,12 +97,44 @@ async def _pending(store: ReviewStore, shop: str, candidate: str, days: int) -> 
 
 
 async def approve(
-    store: ReviewStore, shop: str, candidate: str, days: int = 30, chosen: FaqDraft | None = None
+    store: ReviewStore,
+    shop: str,
+    candidate: str,
+    days: int = 30,
+    chosen: FaqDraft | None = None,
+    replaces: str | None = None,
 ) -> Approved:
     """Publish a candidate (edited by `chosen`) as a FAQ entry; `ValueError` on an empty answer,
-    `KnowledgeError` when the entry would not validate."""
+    `KnowledgeError` when the entry would not validate.
+
+    `replaces`: the id of the entry a heavy-edit candidate rewrote; its answer becomes the
+    candidate's reply (or `chosen.answer`), keeping its id, wordings, tags and file, instead of a
+    new entry beside it (`NotRewritten` when the candidate did not rewrite it, `UnknownEntry` when
+    the shop's knowledge has no such entry)."""
     found = await _pending(store, shop, candidate, days)
+    if replaces is not None:
+        return await _replace(store, shop, found, replaces, chosen.answer if chosen else None)
     return await _publish(store, shop, found, chosen)
+
+
+async def _replace(store: ReviewStore, shop: str, found: ShopCandidate, replaces: str, answer: str | None) -> Approved:
+    rows = await store.knowledge_rows(shop)
+    original = next((r for r in rows if r.entry_id == replaces), None)
+    if original is None:
+        raise UnknownEntry(f"no entry {replaces!r} in the knowledge of shop {shop!r}")
+    if replaces not in found.edited_entries:
+        rewrote = ", ".join(sorted(found.edited_entries)) or "no entry"
+        raise NotRewritten(f"candidate {found.id!r} rewrote {rewrote}, not {replaces!r}")
+    if "answer" not in original.data:
+        raise NotRewritten(f"entry {replaces!r} has no answer to replace")
+    text = (found.reply if answer is None else answer).strip()
+    if not text:
+        raise ValueError("the answer is empty")
+    row = KnowledgeRow(original.file, original.position, original.entry_id, {**original.data, "answer": text})
+    await asyncio.to_thread(check_rows, [*[r for r in rows if r.entry_id != row.entry_id], row])
+    revision = await store.put_row(shop, row)
+    await _decide(store, shop, found.id, "approved")
+    return Approved(found, row.data, row.file, revision)
 
 
 async def _publish(store: ReviewStore, shop: str, found: ShopCandidate, chosen: FaqDraft | None) -> Approved:

@@ -2,7 +2,8 @@
 rewrote a suggestion heavily, waiting for an admin.
 
     GET  /v1/admin/shops/{shop}/candidates?days=30&status=pending&limit=50
-    POST /v1/admin/shops/{shop}/candidates/{candidate}/approve   as sent, or edited by the body
+    POST /v1/admin/shops/{shop}/candidates/{candidate}/approve   as sent, or edited by the body;
+                                                                 {"replaces": ENTRY}: as ENTRY's new answer
     POST /v1/admin/shops/{shop}/candidates/{candidate}/reject
     POST /v1/admin/shops/{shop}/candidates/auto-approve          {"agents": N}: the N-agents rule, once
     GET  /v1/admin/shops/{shop}/candidates/rule                  the rule applied on its own
@@ -11,7 +12,9 @@ rewrote a suggestion heavily, waiting for an admin.
 Every route needs an admin token of the shop it names. The work is `learning.candidate_review`
 (shared with `huashu candidates`); an approved reply is a validated FAQ row of
 `faq/approved_replies.yaml` in the shop's knowledge, citing where it came from; approving starts
-the shop's rebuild (`job` in the answer), so the entry is served once that job is done.
+the shop's rebuild (`job` in the answer), so the entry is served once that job is done. A heavy
+edit may instead replace the answer of the entry it rewrote (`replaces`): that entry keeps its id,
+wordings, tags and file, so the old and the new answer are not both served.
 """
 
 from __future__ import annotations
@@ -80,6 +83,21 @@ class ApproveBody(msgspec.Struct, forbid_unknown_fields=True):
         default_factory=lambda: ["other"]
     )
     days: Days = 30
+    replaces: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=200,
+                description=(
+                    "for a heavy edit: the id of the entry it rewrote (one of edited_entries), whose answer "
+                    "becomes the reply (or `answer`), keeping the entry's id, wordings, tags and file, "
+                    "instead of a new entry beside it; the other fields are then ignored"
+                ),
+            ),
+        ]
+        | None
+    ) = None
 
 
 class DecideBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -202,9 +220,13 @@ async def approve(request: web.Request) -> web.Response:
     chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, category, tuple(body.tags))
     store = request.config_dict[keys.STORE]
     try:
-        done = await review.approve(store, shop, request.match_info["candidate"], body.days, chosen)
+        done = await review.approve(store, shop, request.match_info["candidate"], body.days, chosen, body.replaces)
     except (review.UnknownCandidate, review.AlreadyDecided) as exc:
         raise _decision_error(exc) from None
+    except review.UnknownEntry as exc:
+        raise NotFound.on("replaces", str(exc)) from None
+    except review.NotRewritten as exc:
+        raise Unprocessable.on("replaces", str(exc)) from None
     except ValueError as exc:
         raise Unprocessable.on("answer", str(exc)) from None
     except KnowledgeError as exc:

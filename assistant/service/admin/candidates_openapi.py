@@ -56,7 +56,9 @@ CANDIDATE_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Approve a candidate, as sent or edited by the body: a FAQ entry in "
             "faq/approved_replies.yaml, validated with the shop's knowledge; starts the shop's rebuild "
-            "(`job`), which serves the entry once done",
+            "(`job`), which serves the entry once done. For a heavy edit, `replaces` (an id of its "
+            "`edited_entries`) instead replaces that entry's answer, keeping its id, wordings, tags and file "
+            "(404 when the entry is gone, 422 when the candidate did not rewrite it)",
             "parameters": [_SHOP, _CANDIDATE],
             "requestBody": {"required": False, **json_of("ApproveBody", "what to change before publishing")},
             "responses": {

@@ -193,3 +193,59 @@ async def test_closing_a_gap_with_the_candidates_reply_leaves_no_candidate_to_ap
     again = await admin.client.post(path, headers=admin.auth())
     assert again.status == 404 and (await again.json())["errors"][0]["field"] == "candidate"
     await job_done(admin, (await closed.json())["job"]["id"])
+
+
+INVOICE_Q = "能开增值税专用发票吗？"
+INVOICE_EDIT = "亲，可以开专票的，请把公司名称和税号发我，确认收货后3个工作日内开出，电子专票发到您邮箱哦"
+
+
+async def test_a_heavy_edit_replaces_the_answer_of_the_entry_it_rewrote(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    shown = await say(admin, "i1", "m1", INVOICE_Q)
+    assert shown["suggestions"][0]["entry_id"] == "faq-invoice-special"
+    await agent_says(admin, "i1", "m2", INVOICE_EDIT, "小王")
+    cand = (await listed(admin))[INVOICE_EDIT]
+    assert (cand["reason"], cand["edited_entries"]) == ("heavy_edit", ["faq-invoice-special"])
+    path = f"/v1/admin/shops/demo/candidates/{cand['id']}/approve"
+    store = admin.client.app[keys.STORE]
+    before = {r.entry_id: r for r in await store.knowledge_rows("demo")}["faq-invoice-special"]
+
+    for replaces, status in (("faq-return-7day", 422), ("", 422)):  # not the entry it rewrote; blank
+        response = await admin.client.post(path, json={"replaces": replaces}, headers=admin.auth())
+        assert response.status == status and (await response.json())["errors"][0]["field"] == "replaces"
+
+    edited = INVOICE_EDIT + "～"
+    body = {"replaces": "faq-invoice-special", "answer": edited}
+    response = await admin.client.post(path, json=body, headers=admin.auth())
+    assert response.status == 201, await response.text()
+    approved = await response.json()
+    (done,) = approved["approved"]
+    assert (done["file"], done["entry"]["id"], done["entry"]["answer"]) == (before.file, before.entry_id, edited)
+    rows = {r.entry_id: r for r in await store.knowledge_rows("demo")}
+    assert f"faq-cand-{cand['id']}" not in rows
+    after = rows["faq-invoice-special"]
+    assert (after.file, after.position) == (before.file, before.position)
+    assert after.data == {**before.data, "answer": edited}
+    assert INVOICE_EDIT not in await listed(admin, "?status=all")  # its reply is in the knowledge now
+    shop = await store.shop("demo")
+    assert shop is not None and shop.settings["candidate_decisions"][cand["id"]] == "approved"
+    await job_done(admin, approved["job"]["id"])
+    served = await say(admin, "i2", "m1", INVOICE_Q)
+    texts = [(s["entry_id"], s["text"]) for s in served["suggestions"]]
+    assert texts[0] == ("faq-invoice-special", edited)
+    assert all(not e.startswith("faq-cand-") for e, _ in texts)
+
+
+async def test_replacing_an_entry_that_is_gone_is_a_404_naming_replaces(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    await say(admin, "i1", "m1", INVOICE_Q)
+    await agent_says(admin, "i1", "m2", INVOICE_EDIT, "小王")
+    cand = (await listed(admin))[INVOICE_EDIT]
+    store = admin.client.app[keys.STORE]
+    rows = [r for r in await store.knowledge_rows("demo") if r.entry_id != "faq-invoice-special"]
+    await store.replace_knowledge("demo", rows)
+    path = f"/v1/admin/shops/demo/candidates/{cand['id']}/approve"
+    response = await admin.client.post(path, json={"replaces": "faq-invoice-special"}, headers=admin.auth())
+    assert response.status == 404, await response.text()
+    assert (await response.json())["errors"][0]["field"] == "replaces"
+    assert (await listed(admin))[INVOICE_EDIT]["status"] == "pending"
