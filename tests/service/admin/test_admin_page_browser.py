@@ -23,6 +23,7 @@ from ..panel.conftest import browser  # noqa: F401  (the session's Chromium)
 from ..test_shops import TEA
 from .conftest import Admin, AdminFactory
 from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, say
+from .test_candidates import INVOICE_EDIT, INVOICE_Q
 
 WAIT_MS = 30_000  # bounds a wait on the shared machine; times nothing
 ANGRY = "都三天了还没发货！！！再不发我就给差评"
@@ -373,6 +374,33 @@ async def test_approving_a_candidate_takes_the_gap_it_answers_off_the_page(
     await expect(page.locator("#gaps-note")).not_to_have_text(note or "")  # its three messages are answered now
     await expect(same.locator(".cand-status")).to_be_visible()  # the decided candidate keeps its note
     assert await page.evaluate("window.__sameLoad") == 1
+
+
+async def test_a_heavy_edit_replaces_the_entry_it_rewrote_in_one_click(make_admin: AdminFactory, page: Page) -> None:
+    """A candidate that rewrote a suggestion offers 替换原条目 <entry>: the (edited) reply becomes
+    that entry's answer, keeping its id and file, instead of a faq-cand entry beside it."""
+    admin = await make_admin()
+    await plain_gap(admin)
+    await say(admin, "i1", "m1", INVOICE_Q)
+    await agent_says(admin, "i1", "m2", INVOICE_EDIT, "小王")
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    gap_reply = page.locator(f"#candidates .candidate[data-candidate='{candidate_id(GAP_REPLY)}']")
+    await expect(gap_reply).to_have_count(1)
+    await expect(gap_reply.locator(".cand-replace")).to_have_count(0)  # nothing rewritten: 通过 only
+    item = page.locator(f"#candidates .candidate[data-candidate='{candidate_id(INVOICE_EDIT)}']")
+    await expect(item.locator(".cand-reason")).to_have_text("大幅改写了推荐")
+    replace = item.locator(".cand-replace")
+    await expect(replace).to_have_text("替换原条目 faq-invoice-special")
+    edited = INVOICE_EDIT + "～"
+    await item.locator(".cand-answer").fill(edited)
+    await replace.click()
+    await expect(item.locator(".cand-status")).to_contain_text("已替换原条目 faq-invoice-special 的回答")
+    await expect(item.locator(".cand-status")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
+    await expect(item.locator(".cand-approve")).to_be_hidden()
+    rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("demo")}
+    assert rows["faq-invoice-special"].data["answer"] == edited
+    assert not any(entry.startswith("faq-cand-") for entry in rows)
 
 
 async def test_a_shop_without_an_index_shows_why_in_chinese_and_builds_it_from_the_page(

@@ -75,6 +75,8 @@ const PROBLEMS = {
   "404 candidate": "这条候选回复已经不在列表里了（可能已写入知识库），请刷新页面",
   "409 candidate": "这条候选回复已经审核过了",
   "422 answer": "内容不能为空",
+  "404 replaces": "原条目已经不在知识库里了，请刷新页面",
+  "422 replaces": "这条回复没有改写这个条目，不能替换它",
   "503 index": "该店铺的索引还没有建好，请稍后再试",
 };
 
@@ -537,8 +539,17 @@ function candidateItem(c) {
   approve.type = "button";
   const reject = node("button", "act cand-reject", "拒绝");
   reject.type = "button";
+  // a heavy edit may replace the answer of the entry the agent rewrote instead of adding one beside it
+  const replaces = (c.reason === "heavy_edit" ? c.edited_entries : []).map((id) => {
+    const button = node("button", "act cand-replace", `替换原条目 ${id}`);
+    button.type = "button";
+    button.dataset.entry = id;
+    button.title = `用这条回复替换 ${id} 的回答（保留它的问法、标签和文件），不另加新条目`;
+    return button;
+  });
+  const buttons = [approve, reject, ...replaces];
   const row = node("div", "close-row");
-  row.append(reject, approve);
+  row.append(reject, ...replaces, approve);
   const status = node("p", "cand-status");
   status.hidden = true;
   const say = (text, cls) => {
@@ -548,20 +559,19 @@ function candidateItem(c) {
   };
   const path = `/v1/admin/shops/${encodeURIComponent(shop)}/candidates/${encodeURIComponent(c.id)}`;
   const decide = async (action, body) => {
-    approve.disabled = true;
-    reject.disabled = true;
+    for (const button of buttons) button.disabled = true;
     try {
       return await api(`${path}/${action}`, { method: "POST", body: JSON.stringify(body) });
     } catch (error) {
       if (error.status === 401 || error.status === 403) showLogin(error.message);
-      approve.disabled = false;
-      reject.disabled = false;
+      for (const button of buttons) button.disabled = false;
       toast(`没有完成：${error.message}`);
       return null;
     }
   };
-  approve.addEventListener("click", async () => {
+  const publish = async (original) => {
     const body = { days: Number($("days").value) };
+    if (original) body.replaces = original;
     const text = answer.value.trim();
     if (!text) {  // never the agents' original text in place of an emptied box
       say("内容不能为空", "failed");
@@ -576,13 +586,16 @@ function candidateItem(c) {
     item.classList.add("closed");
     row.hidden = true;
     const entry = done.approved[0].entry.id;
-    toast(`已通过：${entry}`);
+    const what = original ? `已替换原条目 ${entry} 的回答` : `已通过：${entry}`;
+    toast(what);
     refreshList("gaps");
     const cls = (job) => (job.state === "done" || job.state === "failed" ? job.state : "");
-    await followJob(done.job, (job) => say(jobText(`已通过：${entry}`, job), cls(job)));
+    await followJob(done.job, (job) => say(jobText(what, job), cls(job)));
     // the gaps the new entry answers leave the list once the snapshot serving it is active
     if (done.job.state !== "done") await refreshList("gaps");
-  });
+  };
+  approve.addEventListener("click", () => publish(null));
+  for (const button of replaces) button.addEventListener("click", () => publish(button.dataset.entry));
   reject.addEventListener("click", async () => {
     if (!(await decide("reject", { days: Number($("days").value) }))) return;
     item.classList.add("closed");
