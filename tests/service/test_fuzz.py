@@ -57,6 +57,19 @@ def generate(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
     return out
 
 
+def _not_configured(status: int, body: bytes) -> bool:
+    """The documented 503 of the panel's send for a shop with no Chatwoot API token: a generated
+    body that names a mapped conversation reaches it (a set-up the shop has not done, not a crash)."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(envelope, dict):
+        return False
+    fields = {e.get("field") for e in envelope.get("errors", []) if isinstance(e, dict)}
+    return status == 503 and envelope.get("ok") is False and fields == {"chatwoot"}
+
+
 class Outcomes:
     def __init__(self) -> None:
         self.statuses: Counter[int] = Counter()
@@ -65,7 +78,7 @@ class Outcomes:
     async def check(self, response: Any, what: str) -> None:
         self.statuses[response.status] += 1
         body = await response.read()
-        if response.status >= 500:
+        if response.status >= 500 and not _not_configured(response.status, body):
             self.failures.append(f"{what}: {response.status} {body[:200]!r}")
         elif response.status >= 400 and response.content_type == "application/json":
             envelope = json.loads(body)
