@@ -270,6 +270,15 @@ def test_a_fault_asked_about_is_low_disappointment(detector: EmotionDetector, te
     assert [cue.level for cue in detector.read(text).cues if cue.name == "disappointment"] in ([], ["low"])
 
 
+@pytest.mark.parametrize("text", ["被子有异味", "收到的枕头味道好大", "床单有点脏", "被芯一股霉味"])
+def test_a_smell_or_dirt_stated_is_a_fault_report(detector: EmotionDetector, text: str) -> None:
+    # A user test: 被子有异味 (no question, no let-down voiced) showed disappointment medium, and
+    # 味道好大 read 味道好 as praise (satisfaction medium).
+    cues = detector.read(text).cues
+    assert [cue.level for cue in cues if cue.name == "disappointment"] == ["low"]
+    assert not [cue for cue in cues if cue.name == "satisfaction"]
+
+
 @pytest.mark.parametrize("text", ["被子有异味，太失望了吧？", "质量太差，能退吗", "后悔买了，能退吗"])
 def test_a_let_down_voiced_in_a_question_is_still_shown(detector: EmotionDetector, text: str) -> None:
     assert {cue.level for cue in detector.read(text).cues if cue.name == "disappointment"} & {"medium", "high"}
