@@ -41,20 +41,27 @@ def beir_table(title: str, report: dict[str, Any]) -> None:
     a, b = report["fold_sizes"]
     print(f"\n{title}: {report['queries']} queries over {report['corpus']} documents")
     print(
-        f"{'system':<21}{'R@1':>7}{'R@3':>7}{'R@10':>7}{'MRR@10':>8}{'ms/q':>7}"
+        f"{'system':<27}{'R@1':>7}{'R@3':>7}{'R@10':>7}{'MRR@10':>8}{'ms/q':>7}"
         f" | {'R@3 A':>6}{'R@3 B':>7}   (halves of {a} / {b})"
     )
     for name, m in report["systems"].items():
         fa, fb = report["folds"][name]
         print(
-            f"{name:<21}{m['recall@1']:>7.3f}{m['recall@3']:>7.3f}{m['recall@10']:>7.3f}"
+            f"{name:<27}{m['recall@1']:>7.3f}{m['recall@3']:>7.3f}{m['recall@10']:>7.3f}"
             f"{m['mrr@10']:>8.3f}{m['ms_per_query']:>7.2f}"
             f" | {fa['recall@3']:>6.3f}{fb['recall@3']:>7.3f}"
         )
     hits = report["hits"]
-    for other in ("hybrid_candidates_z", "rrf", "dense", "lexical"):
-        diff, lo, hi = paired_bootstrap(hits["hybrid"], hits[other])
-        print(f"  hybrid − {other:<20} R@3 {diff:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired bootstrap)")
+    for one, other in (
+        ("hybrid", "hybrid_candidates_z"),
+        ("hybrid", "rrf"),
+        ("hybrid", "dense"),
+        ("hybrid", "lexical"),
+        ("suggested", "hybrid"),
+        ("suggested_confidence_blend", "suggested"),
+    ):
+        diff, lo, hi = paired_bootstrap(hits[one], hits[other])
+        print(f"  {one} − {other:<27} R@3 {diff:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired bootstrap)")
 
 
 def demo_shop(embedder: Embedder, cache_path: Path) -> None:
@@ -68,10 +75,11 @@ def demo_shop(embedder: Embedder, cache_path: Path) -> None:
     try:
         for label, weights in (
             ("hybrid (ships)", RankingWeights()),
+            ("blend 0.3", RankingWeights(confidence=0.3)),
             ("hybrid_candidates_z", RankingWeights(standardise_over="candidates")),
         ):
             ranker = SuggestionRanker(snapshot, weights=weights)
-            top1 = top3 = 0
+            top1 = top3 = shown1 = shown3 = 0
             for row in rows:
                 request = SuggestRequest(row["text"], k=3)
                 former = weights.standardise_over == "candidates"  # raw text, as before
@@ -80,7 +88,16 @@ def demo_shop(embedder: Embedder, cache_path: Path) -> None:
                 ids = [snapshot.entries[r].id for r, _ in ranker.fused(request, vectors)[:3]]
                 top1 += ids[0] in row["accept"]
                 top3 += any(i in row["accept"] for i in ids)
-            print(f"  {label:<21} top-1 {top1 / len(rows):.3f}  top-3 {top3 / len(rows):.3f}")
+                if not former:  # what the ranker shows: its order, made diverse
+                    shown = [s.entry_id for s in ranker.rank(request, vectors)]
+                    shown1 += shown[0] in row["accept"]
+                    shown3 += any(i in row["accept"] for i in shown)
+            if weights.confidence == 0:
+                print(f"  {label:<21} top-1 {top1 / len(rows):.3f}  top-3 {top3 / len(rows):.3f}  (fused order)")
+            if not former:
+                shown_label = f"{label}, shown"
+                one, three = shown1 / len(rows), shown3 / len(rows)
+                print(f"  {shown_label:<21} top-1 {one:.3f}  top-3 {three:.3f}  (as suggested)")
     finally:
         cache.close()
 

@@ -13,7 +13,7 @@ from assistant.cli.defaults import INDEX_HELP, index_dir
 from assistant.cli.errors import CliError
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.snapshot import SnapshotError
-from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.suggest.pipeline import load_suggester
 
 
@@ -38,6 +38,12 @@ def parse_turn(raw: str) -> Turn:
     return Turn(role="customer", text=raw.strip())
 
 
+def _suggestion_json(s: Suggestion) -> dict[str, Any]:
+    """A suggestion as the API shows it (the ranker's internal order value left out)."""
+    shown = {k: v for k, v in asdict(s).items() if k != "order"}
+    return {**shown, "kind": s.kind.value, "tags": list(s.tags)}
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.text.strip():
         raise CliError("the message text is empty")
@@ -59,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json:
         print(json.dumps({
-            "suggestions": [{**asdict(s), "kind": s.kind.value, "tags": list(s.tags)} for s in suggestions],
+            "suggestions": [_suggestion_json(s) for s in suggestions],
             "cues": [asdict(c) for c in reading.cues],
             "escalate": reading.escalate,
             "escalation_reasons": list(reading.escalation_reasons),

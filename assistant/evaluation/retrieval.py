@@ -28,7 +28,7 @@ from assistant.evaluation.datasets import BeirSet, SelectionRow
 from assistant.knowledge.loader import KnowledgeBase
 from assistant.knowledge.model import KnowledgeEntry, SourceKind
 from assistant.retrieval.cache import EmbeddingCache
-from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import build_snapshot, load_snapshot
@@ -156,6 +156,12 @@ def evaluate_beir(
     former = SuggestionRanker(
         ranker.snapshot, weights=dataclasses.replace(ranker.weights, standardise_over="candidates")
     )
+    # What the ranker shows (`rank`: the order, made diverse). A shop's near-identical replies are
+    # one reply shown once; here every reply is its document's question, so paraphrased questions
+    # (distinct documents) would count as duplicates: kept apart for the measure.
+    kept = dataclasses.replace(ranker.weights, duplicate_at=1.1)
+    shown = SuggestionRanker(ranker.snapshot, weights=kept)
+    blend = SuggestionRanker(ranker.snapshot, weights=dataclasses.replace(kept, confidence=0.3))
     shipped_texts = [ranker.query_texts(SuggestRequest(t))[0] for t in data.query_texts]
     vectors = cache.encode(embedder, shipped_texts, "query", progress=progress)
     raw_vectors = cache.encode(embedder, data.query_texts, "query", progress=progress)
@@ -166,6 +172,8 @@ def evaluate_beir(
         "rrf": lambda i, text: reciprocal_rank_fusion([ranker.dense_ranking(vectors[i]), ranker.lexical_ranking(text)]),
         "hybrid": lambda i, text: ranker.fused(SuggestRequest(text), vectors[i].reshape(1, -1)),
         "hybrid_candidates_z": lambda i, text: former.fused(SuggestRequest(text), raw_vectors[i].reshape(1, -1)),
+        "suggested": lambda i, text: _suggested(shown, text, vectors[i]),
+        "suggested_confidence_blend": lambda i, text: _suggested(blend, text, vectors[i]),
     }
     relevant = [data.relevant[q] for q in data.query_ids]
     half_a, half_b = two_fold_split(len(data.query_ids), seed)
@@ -191,6 +199,14 @@ def evaluate_beir(
     if keep_hits:
         report["hits"] = hits_by_system
     return report
+
+
+def _suggested(ranker: SuggestionRanker, text: str, vector: Vectors) -> Ranking:
+    """The suggestions `SuggestionRanker.rank` shows for `text` (top 10: the blend of relevance and
+    confidence, made diverse), as a ranking of entry rows."""
+    rows = ranker.entry_rows()
+    shown = ranker.rank(SuggestRequest(text, k=10), vector.reshape(1, -1))
+    return [(rows[s.entry_id], s.order) for s in shown]
 
 
 def paired_bootstrap(

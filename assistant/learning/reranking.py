@@ -67,10 +67,11 @@ class ShopLearning:
         return max(3 * k, 10)
 
     def relevance(self, suggestion: Suggestion, now: float) -> float:
-        """The ranked suggestion's relevance moved by the shop's prior (bounded)."""
+        """The ranker's order value of the suggestion moved by the shop's prior (bounded): the
+        order the plain pipeline shows, with what this shop's agents use and pass over."""
         if self.priors is None:
-            return suggestion.score
-        return suggestion.score + self.priors.boost(suggestion.entry_id, now)
+            return suggestion.order
+        return suggestion.order + self.priors.boost(suggestion.entry_id, now)
 
     def apply(
         self, request: SuggestRequest, ranked: Sequence[Suggestion], found: bool = False

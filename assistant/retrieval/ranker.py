@@ -64,6 +64,13 @@ class RankingWeights:
     diversity: float = 0.15
     duplicate_at: float = 0.97
     context_turns: int = 2
+    # The order may blend the fused relevance with the calibrated match confidence of the best
+    # `confidence_pool` candidates: order = confidence·c + (1 − confidence)·relevance (+ emotion
+    # nudge). Measured at 0.3 (docs/retrieval.md): bq_faq R@3 −0.010, the demo wordings +1 of 45,
+    # and a confidence that is wrong (评价怎么样 → 评价改好了 at 0.88) moves a wrong reply first.
+    # So the order ships without it (0).
+    confidence: float = 0.0
+    confidence_pool: int = 20
     # What each signal's z-scores are taken against: its scores over the whole index for this
     # query ("index", shipped) or over its own candidate list only ("candidates", the former).
     standardise_over: Literal["index", "candidates"] = "index"
@@ -88,6 +95,7 @@ class SuggestionRanker:
         self._tag_bias = tag_bias or _no_bias
         self._confidence = confidence_model
         self._key_texts = snapshot.key_texts()
+        self._entry_rows: dict[str, int] | None = None
         # Lexical tokens of each entry's question keys, filled as entries get suggested.
         self._entry_tokens: dict[int, frozenset[str]] = {}
         # Character grams of each question key of an entry, filled as entries get suggested.
@@ -103,6 +111,12 @@ class SuggestionRanker:
     @property
     def version(self) -> str:
         return self.snapshot.version
+
+    def entry_rows(self) -> dict[str, int]:
+        """Each entry's row in the snapshot, by id."""
+        if self._entry_rows is None:
+            self._entry_rows = {entry.id: row for row, entry in enumerate(self.snapshot.entries)}
+        return self._entry_rows
 
     @property
     def embedder_name(self) -> str:
@@ -190,14 +204,26 @@ class SuggestionRanker:
         # score standardised over the fused candidates (whatever scale the fusion used), so the
         # emotion nudge (±0.3) keeps one meaning. It orders only; it is not the score shown.
         pack, _ = standardise(fused)
-        relevance = [(row, 1.0 / (1.0 + math.exp(-(pack[row] - 1.0)))) for row, _ in fused]
+        relevance = {row: 1.0 / (1.0 + math.exp(-(pack[row] - 1.0))) for row, _ in fused}
         entries = self.snapshot.entries
+        a = self.weights.confidence
+        pool = [row for row, _ in fused[: max(self.weights.confidence_pool, request.k)]] if a > 0 else []
+        confidence, best_key = self._confidences(request, vectors, pool, follow_up=follow_up)
         # The order weighs the customer's emotion (apologies first for an angry customer); the
         # score shown is the calibrated match confidence, so a nudged reply does not pose as a match.
-        order = relevance
-        if reading.cues:
-            adjust = {row: self._bias(reading, entries[row]) for row, _ in relevance}
-            order = sorted(((r, s + adjust[r]) for r, s in relevance), key=lambda kv: kv[1], reverse=True)
+        order = sorted(
+            (
+                (
+                    row,
+                    a * confidence.get(row, 0.0)
+                    + (1.0 - a) * value
+                    + (self._bias(reading, entries[row]) if reading.cues else 0.0),
+                )
+                for row, value in relevance.items()
+            ),
+            key=lambda kv: kv[1],
+            reverse=True,
+        )
         replies = self.snapshot.replies
         chosen = maximal_marginal_relevance(
             order,
@@ -206,7 +232,30 @@ class SuggestionRanker:
             diversity=self.weights.diversity,
             duplicate_at=self.weights.duplicate_at,
         )
-        rows = [row for row, _ in chosen]
+        missing = [row for row, _ in chosen if row not in confidence]
+        if missing:
+            more, more_keys = self._confidences(request, vectors, missing, follow_up=follow_up)
+            confidence.update(more)
+            best_key.update(more_keys)
+        return [
+            Suggestion(
+                entry_id=entries[row].id,
+                text=entries[row].reply,
+                score=round(confidence[row], 4),
+                kind=entries[row].kind,
+                tags=tuple(sorted(entries[row].tags)),
+                matched=self._key_texts[best_key[row][0]],
+                origin=entries[row].origin,
+                order=round(value, 4),
+            )
+            for row, value in chosen
+        ]
+
+    def _confidences(
+        self, request: SuggestRequest, vectors: Vectors, rows: list[int], *, follow_up: bool
+    ) -> tuple[dict[int, float], dict[int, tuple[int, float]]]:
+        """The calibrated match confidence of each entry row, and its best key; a follow-up takes
+        the context's confidence where its own words point at the entry (`FOLLOW_UP_FLOOR`)."""
         best_key = self._best_keys(vectors[0], rows)
         evidence = self._evidence(request.text, best_key)
         confidence = {row: self._confidence.confidence(evidence[row]) for row in rows}
@@ -217,18 +266,7 @@ class SuggestionRanker:
                 row: max(c, self._confidence.confidence(leaning[row])) if c >= FOLLOW_UP_FLOOR else c
                 for row, c in confidence.items()
             }
-        return [
-            Suggestion(
-                entry_id=entries[row].id,
-                text=entries[row].reply,
-                score=round(confidence[row], 4),
-                kind=entries[row].kind,
-                tags=tuple(sorted(entries[row].tags)),
-                matched=self._key_texts[best_key[row][0]],
-                origin=entries[row].origin,
-            )
-            for row in rows
-        ]
+        return confidence, best_key
 
     def match_evidence(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, MatchEvidence]:
         """The raw evidence that each entry row answers the message `text` (embedded as `vector`)."""

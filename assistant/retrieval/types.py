@@ -38,3 +38,6 @@ class Suggestion:
     tags: tuple[str, ...]
     matched: str
     origin: str
+    order: float = 0.0
+    """The ranker's order value (fused relevance blended with the confidence, nudged by the
+    emotion reading); what the learning layer adds its priors to. Not shown."""
