@@ -296,3 +296,19 @@ def test_waiting_stated_without_le_after_deng_is_worry(detector: EmotionDetector
 @pytest.mark.parametrize("text", ["发货要等三天吗", "要等一周吗"])
 def test_a_wait_to_come_is_no_worry(detector: EmotionDetector, text: str) -> None:
     assert "anxiety" not in names(detector.read(text))
+
+
+def shown(reading: EmotionReading) -> dict[CueName, str]:
+    """The cues the panel shows (medium or high), with their levels."""
+    return {cue.name: cue.level for cue in reading.cues if cue.level != "low"}
+
+
+# User test, 3 December (fourth session): 发到成都几天能到 showed anxiety high (都几天 inside 成都几天能到).
+@pytest.mark.parametrize("text", ["发到成都几天能到", "寄到首都几天可以到", "已经三天就能到吗", "都两天内会发货吗"])
+def test_a_number_before_neng_asks_about_a_wait_to_come(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" not in shown(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["都几天了还不到", "都三天了", "已经一个星期了"])
+def test_a_wait_stated_is_still_worry(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" in shown(detector.read(text))
