@@ -57,6 +57,18 @@ ANXIETY_DECAY = 0.75
 TREND_CODES = ("repeated_question", "unanswered_chasing", "rising_punctuation", "long_wait")
 
 
+def waiting_spans(text: str) -> list[tuple[int, int]]:
+    """Where a follow-up says it is still about the wait (STILL_WAITING words): the evidence of
+    worry carried over from an earlier turn."""
+    spans: list[tuple[int, int]] = []
+    for word in STILL_WAITING:
+        at = text.find(word)
+        while at >= 0:
+            spans.append((at, at + len(word)))
+            at = text.find(word, at + len(word))
+    return spans
+
+
 def weight_to_score(weight: float) -> float:
     return 1.0 - math.exp(-max(weight, 0.0))
 

@@ -17,6 +17,7 @@ from assistant.emotion.context import (
     EarlierTurn,
     assess_context,
     escalation,
+    waiting_spans,
     weight_to_score,
 )
 from assistant.emotion.lexicon import Lexicon
@@ -42,6 +43,14 @@ def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+PRESSING: tuple[CueName, ...] = ("anger", "complaint_risk", "anxiety", "disappointment", "confusion")
+
+
+def _pressing_spans(signals: MessageSignals) -> list[tuple[int, int]]:
+    """The spans of this message's own negative or pressing words (weak ones too): what carries anger on."""
+    return [span for cue in PRESSING for span in signals.spans.get(cue, [])]
 
 
 class EmotionDetector:
@@ -95,10 +104,10 @@ class EmotionDetector:
             for cue, weight in self._prototypes.weights(query_vector).items():
                 signals.add(cue, weight, *whole)
         scores = {cue: weight_to_score(w) for cue, w in signals.weights.items()}
-        self._carry(scores, signals, effect.carried, effect.codes)
+        self._carry(norm, scores, signals, effect.carried, effect.codes)
         for cue, score in scores.items():
-            if cue not in signals.strong:
-                scores[cue] = min(score, WEAK_CEILING)
+            if cue not in signals.strong or not signals.spans.get(cue):
+                scores[cue] = min(score, WEAK_CEILING)  # a shown cue has evidence to point at
         levels = {
             name: thresholds.level(name, scores[name]) for name in CUE_NAMES if scores.get(name, 0.0) >= self._threshold
         }
@@ -113,6 +122,7 @@ class EmotionDetector:
 
     @staticmethod
     def _carry(
+        text: str,
         scores: dict[CueName, float],
         signals: MessageSignals,
         carried: dict[CueName, float],
@@ -124,12 +134,20 @@ class EmotionDetector:
             if floor < DETECTION_THRESHOLD:
                 continue
             own = scores.get(cue, 0.0)
-            if own > 0:
-                boosted = weight_to_score(signals.weights[cue] - 0.5 * math.log(1.0 - floor))
-                scores[cue] = boosted
-            else:
+            if own <= 0:
+                # A feeling carried over must point at words of this message (我要投诉 after an
+                # angry turn showed anger with no evidence): for worry, the words still about the
+                # wait (今天需要发货的 after 急需); for anger, this message's own pressing words
+                # (快点处理, 投诉). A neutral follow-up carries nothing new (the guidelines): low.
+                carriers = waiting_spans(text) if cue == "anxiety" else _pressing_spans(signals)
+                if not carriers:
+                    scores[cue] = min(floor, WEAK_CEILING)
+                    signals.spans.setdefault(cue, [])
+                    continue
                 scores[cue] = floor
-                signals.spans.setdefault(cue, [])
+                signals.spans.setdefault(cue, []).extend(carriers)
+            else:
+                scores[cue] = weight_to_score(signals.weights[cue] - 0.5 * math.log(1.0 - floor))
             signals.strong.add(cue)  # carried from an earlier turn's strong evidence
             if cue != "anxiety" and "carried_anger" not in codes:
                 codes.append("carried_anger")

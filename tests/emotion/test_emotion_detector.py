@@ -312,3 +312,35 @@ def test_a_number_before_neng_asks_about_a_wait_to_come(detector: EmotionDetecto
 @pytest.mark.parametrize("text", ["都几天了还不到", "都三天了", "已经一个星期了"])
 def test_a_wait_stated_is_still_worry(detector: EmotionDetector, text: str) -> None:
     assert "anxiety" in shown(detector.read(text))
+
+
+ANGRY_TURN = Turn("customer", "你们什么态度，无语")
+
+
+# User test, 3 December (fourth session): 我要投诉 after an angry turn showed anger medium with no
+# evidence at all (a feeling carried over, pointing at nothing in the message).
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("我要投诉", [ANGRY_TURN]),
+        ("我不是要投诉，就想问下退款到哪了", [ANGRY_TURN]),
+        ("订单号是[订单x]", [ANGRY_TURN, Turn("agent", "亲，抱歉")]),
+        ("那这到底是什么意思，麻烦快点处理掉好吗", [ANGRY_TURN, Turn("agent", "很抱歉")]),
+    ],
+)
+def test_a_shown_cue_has_evidence(detector: EmotionDetector, text: str, context: list[Turn]) -> None:
+    reading = detector.read(text, context)
+    for cue in reading.cues:
+        if cue.level != "low":
+            assert cue.evidence, cue
+    assert "complaint_risk" not in shown(reading) or text == "我要投诉"
+
+
+def test_a_carried_complaint_threat_stays_high(detector: EmotionDetector) -> None:
+    reading = detector.read("我要投诉", [ANGRY_TURN])
+    assert shown(reading).get("complaint_risk") == "high"
+    assert reading.escalate
+
+
+def test_a_neutral_follow_up_after_anger_shows_nothing(detector: EmotionDetector) -> None:
+    assert not shown(detector.read("订单号是[订单x]", [ANGRY_TURN, Turn("agent", "亲，抱歉")]))
