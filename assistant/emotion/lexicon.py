@@ -149,6 +149,8 @@ class Lexicon:
     weak: Mapping[CueName, frozenset[str]]
     """Per cue, phrases that are weak signs (a fault report, a ritual 谢谢, a status 还没到): a cue
     whose only evidence is weak stays `low` (emotion_guidelines.md: "low unless ...")."""
+    withdrawals: tuple[re.Pattern[str], ...] = ()
+    """A threat taken back (差评我已经改成好评了, 撤销投诉): the phrases inside carry no cue."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -208,7 +210,8 @@ class Lexicon:
             sarcasm_trigger=float(m["sarcasm_trigger"]),
         )
         frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
-        return cls(frozen, patterns, tips, modifiers, weak)
+        withdrawals = tuple(re.compile(str(r)) for r in data.get("withdrawals", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -104,12 +104,13 @@ class MessageScorer:
         for m in matches:
             covered[m.start : m.end] = b"\x01" * (m.end - m.start)
         clause = _clause_starts(text)
+        withdrawn = self._withdrawn(text)
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
         for m in matches:
-            if not m.terms:
-                continue
+            if not m.terms or any(start <= m.start and m.end <= end for start, end in withdrawn):
+                continue  # neutral, or a threat taken back (差评我已经改成好评了)
             # an emoji or a [表情] code is not negated by the words before it (不记得😁)
             negation = None if _is_symbol(m.phrase) else self._negator_before(text, m.start, clause[m.start], covered)
             factor = self._intensity(text, m.start, clause[m.start])
@@ -145,11 +146,17 @@ class MessageScorer:
             for found in pattern.regex.finditer(text):
                 if self._negator_before(text, found.start(), clause[found.start()], covered):
                     continue
+                if any(start <= found.start() < end for start, end in withdrawn):
+                    continue
                 signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak)
                 signals.codes.add(pattern.code)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
+
+    def _withdrawn(self, text: str) -> list[tuple[int, int]]:
+        """Spans where the customer takes a threat back (改成好评, 删了差评, 撤销投诉)."""
+        return [found.span() for regex in self._lexicon.withdrawals for found in regex.finditer(text)]
 
     def _persistent(self, text: str, start: int, clause_start: int) -> bool:
         """一直不更新, 迟迟没收到: a status that has lasted is stated waiting, not a weak sign."""

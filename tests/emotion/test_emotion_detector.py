@@ -344,3 +344,33 @@ def test_a_carried_complaint_threat_stays_high(detector: EmotionDetector) -> Non
 
 def test_a_neutral_follow_up_after_anger_shows_nothing(detector: EmotionDetector) -> None:
     assert not shown(detector.read("订单号是[订单x]", [ANGRY_TURN, Turn("agent", "亲，抱歉")]))
+
+
+# User test, 3 December (fourth session): 差评我已经改成好评了 showed complaint_risk high and escalated;
+# 放心，我不会给差评的 showed satisfaction medium on 放心. A threat taken back or negated is no threat.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "差评我已经改成好评了",
+        "我已经把差评改为好评了",
+        "差评已经删掉了",
+        "我删了差评",
+        "投诉我已经撤回了",
+        "我撤销投诉",
+        "放心，我不会给差评的",
+        "您放心吧，我不给差评",
+        "我不是要投诉，就想问下退款到哪了",
+        "不会投诉的",
+    ],
+)
+def test_a_threat_taken_back_or_negated_is_no_complaint(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert not shown(reading), reading
+    assert not reading.escalate
+
+
+@pytest.mark.parametrize(
+    "text", ["我要给差评", "再不处理就投诉", "改好评了，再不发货我就给差评", "我要投诉取消订单的事"]
+)
+def test_a_real_threat_stays_high(detector: EmotionDetector, text: str) -> None:
+    assert shown(detector.read(text)).get("complaint_risk") == "high"
