@@ -374,3 +374,27 @@ def test_a_threat_taken_back_or_negated_is_no_complaint(detector: EmotionDetecto
 )
 def test_a_real_threat_stays_high(detector: EmotionDetector, text: str) -> None:
     assert shown(detector.read(text)).get("complaint_risk") == "high"
+
+
+# User test, 3 December (fourth session): 漏得很厉害 showed satisfaction medium on 厉害, 我颈椎不好侧睡，
+# 选哪个 disappointment medium on 不好, 怎么这么贵 disappointment medium.
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("漏得很厉害", "satisfaction"),
+        ("疼得厉害", "satisfaction"),
+        ("起球起得太厉害", "satisfaction"),
+        ("我颈椎不好侧睡，选哪个", "disappointment"),
+        ("我腰不好，睡硬一点的好吗", "disappointment"),
+        ("家里老人睡眠不好，推荐哪款", "disappointment"),
+        ("怎么这么贵", "disappointment"),
+        ("有点贵", "disappointment"),
+    ],
+)
+def test_intensity_health_and_price_are_no_cue(detector: EmotionDetector, text: str, cue: CueName) -> None:
+    assert cue not in shown(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["质量不好，太失望了", "这么贵还坏了，太失望了", "做工不好"])
+def test_a_let_down_next_to_them_is_still_shown(detector: EmotionDetector, text: str) -> None:
+    assert "disappointment" in shown(detector.read(text))
