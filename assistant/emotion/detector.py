@@ -53,6 +53,21 @@ def _pressing_spans(signals: MessageSignals) -> list[tuple[int, int]]:
     return [span for cue in PRESSING for span in signals.spans.get(cue, [])]
 
 
+SARCASM_FACTOR = 0.8
+"""Praise read as sarcasm counts for anger at this share of its weight (as in `MessageScorer`)."""
+
+
+def _praise_as_sarcasm(signals: MessageSignals) -> None:
+    """Move the message's satisfaction (weight and spans) to anger: ironic praise after anger."""
+    weight = signals.weights.pop("satisfaction", 0.0)
+    spans = signals.spans.pop("satisfaction", [])
+    signals.strong.discard("satisfaction")
+    for start, end in spans:
+        signals.add("anger", SARCASM_FACTOR * weight / len(spans), start, end)
+    if spans:
+        signals.codes.add("sarcasm")
+
+
 class EmotionDetector:
     """Reads emotion cues from customer messages; see docs/emotion.md for how they are computed."""
 
@@ -97,6 +112,8 @@ class EmotionDetector:
             for n in (self._normalise(t.text),)
         ]
         effect = assess_context(norm, signals, earlier)
+        if effect.carried.get("anger", 0.0) >= self._threshold and any(r.search(norm) for r in self._lexicon.irony):
+            _praise_as_sarcasm(signals)  # 真是好服务呢，谢谢你们哦 right after an angry turn
         whole = (0, len(text))
         for cue, weight in effect.extra.items():
             signals.add(cue, weight, *whole, weak=cue not in effect.strong)
@@ -111,6 +128,10 @@ class EmotionDetector:
         levels = {
             name: thresholds.level(name, scores[name]) for name in CUE_NAMES if scores.get(name, 0.0) >= self._threshold
         }
+        if levels.get("anger", "low") != "low" and levels.get("satisfaction", "low") != "low":
+            # praise inside an angry or sarcastic message (呵呵，你们发货真快啊) is not satisfaction
+            scores["satisfaction"] = min(scores["satisfaction"], WEAK_CEILING)
+            levels["satisfaction"] = "low"
         escalate, reasons = escalation(scores, levels, effect)
         cues = tuple(self._cue(name, scores[name], level, signals, text) for name, level in levels.items())
         return EmotionReading(cues=cues, escalate=escalate, escalation_reasons=reasons)

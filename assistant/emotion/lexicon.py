@@ -151,6 +151,8 @@ class Lexicon:
     whose only evidence is weak stays `low` (emotion_guidelines.md: "low unless ...")."""
     withdrawals: tuple[re.Pattern[str], ...] = ()
     """A threat taken back (差评我已经改成好评了, 撤销投诉): the phrases inside carry no cue."""
+    irony: tuple[re.Pattern[str], ...] = ()
+    """Ironic praise (真是好服务呢, 谢谢你们哦): right after an angry turn it is sarcasm, not praise."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -211,7 +213,8 @@ class Lexicon:
         )
         frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
         withdrawals = tuple(re.compile(str(r)) for r in data.get("withdrawals", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals)
+        irony = tuple(re.compile(str(r)) for r in data.get("irony", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -398,3 +398,30 @@ def test_intensity_health_and_price_are_no_cue(detector: EmotionDetector, text: 
 @pytest.mark.parametrize("text", ["质量不好，太失望了", "这么贵还坏了，太失望了", "做工不好"])
 def test_a_let_down_next_to_them_is_still_shown(detector: EmotionDetector, text: str) -> None:
     assert "disappointment" in shown(detector.read(text))
+
+
+SARCASTIC_TURN = Turn("customer", "呵呵，你们发货真快啊，一个礼拜了还在杭州")
+
+
+# User test, 3 December (fourth session): 呵呵，你们发货真快啊… showed anger medium and also
+# satisfaction medium on 真快; 真是好服务呢，谢谢你们哦 right after it showed satisfaction medium.
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        (SARCASTIC_TURN.text, []),
+        ("呵呵，客服真好，问了三遍都不回", []),
+        ("真是好服务呢，谢谢你们哦", [SARCASTIC_TURN]),
+        ("可真快啊", [SARCASTIC_TURN, Turn("agent", "亲，快递在路上了")]),
+        ("谢谢你们哦", [Turn("customer", "气死我了，到底什么时候发货")]),
+    ],
+)
+def test_praise_in_or_after_sarcasm_is_not_satisfaction(
+    detector: EmotionDetector, text: str, context: list[Turn]
+) -> None:
+    reading = detector.read(text, context)
+    assert "satisfaction" not in shown(reading), reading
+
+
+@pytest.mark.parametrize("text", ["真是好服务呢，谢谢你们哦", "谢谢你哦，问题解决了", "服务真好，谢谢你们"])
+def test_the_same_praise_without_anger_before_is_satisfaction(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" in shown(detector.read(text))
