@@ -152,6 +152,8 @@ class Lexicon:
     withdrawals: tuple[re.Pattern[str], ...] = ()
     """A threat taken back (差评我已经改成好评了, 撤销投诉): the phrases inside carry no cue."""
     irony: tuple[re.Pattern[str], ...] = ()
+    presale_worries: tuple[re.Pattern[str], ...] = ()
+    """A worry about fit or quality before buying (担心尺寸不合适): hesitation, not anxiety."""
     """Ironic praise (真是好服务呢, 谢谢你们哦): right after an angry turn it is sarcasm, not praise."""
 
     @classmethod
@@ -214,7 +216,8 @@ class Lexicon:
         frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
         withdrawals = tuple(re.compile(str(r)) for r in data.get("withdrawals", []))
         irony = tuple(re.compile(str(r)) for r in data.get("irony", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony)
+        presale = tuple(re.compile(str(r)) for r in data.get("presale_worries", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

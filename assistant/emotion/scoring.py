@@ -31,6 +31,8 @@ HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
 ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
+PRESALE_WORRY = 0.5
+"""A worry about fit or quality before buying (担心尺寸不合适) counts for hesitation at this share."""
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")
 _MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
@@ -105,6 +107,7 @@ class MessageScorer:
             covered[m.start : m.end] = b"\x01" * (m.end - m.start)
         clause = _clause_starts(text)
         withdrawn = self._withdrawn(text)
+        presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
@@ -116,8 +119,14 @@ class MessageScorer:
             factor = self._intensity(text, m.start, clause[m.start])
             if contrast_at is not None:
                 factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
+            before_buying = any(start <= m.start and m.end <= end for start, end in presale)
             for term in m.terms:
                 weight = term.weight * factor
+                if before_buying and term.cue in ("anxiety", "disappointment"):
+                    # 担心尺寸不合适: a worry before buying is hesitation (a trace), not anxiety
+                    if term.cue == "anxiety":
+                        signals.add("hesitation", weight * PRESALE_WORRY, m.start, m.end, weak=True)
+                    continue
                 if negation is not None:
                     negator, at = negation
                     prohibitive = negator in mods.prohibitives

@@ -425,3 +425,16 @@ def test_praise_in_or_after_sarcasm_is_not_satisfaction(
 @pytest.mark.parametrize("text", ["真是好服务呢，谢谢你们哦", "谢谢你哦，问题解决了", "服务真好，谢谢你们"])
 def test_the_same_praise_without_anger_before_is_satisfaction(detector: EmotionDetector, text: str) -> None:
     assert "satisfaction" in shown(detector.read(text))
+
+
+# User test, 3 December (fourth session): 担心尺寸不合适 showed anxiety medium; a worry about fit or
+# quality before buying is hesitation, at most low.
+@pytest.mark.parametrize("text", ["担心尺寸不合适", "有点担心码数偏小", "害怕颜色有色差", "我想入，但是担心质量不好"])
+def test_a_worry_before_buying_is_no_anxiety(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anxiety" not in shown(reading) and "disappointment" not in shown(reading), reading
+
+
+@pytest.mark.parametrize("text", ["担心收不到", "我很担心赶不上七夕", "我担心你们以没有质量问题为由再给我退回来咋办"])
+def test_a_worry_about_delivery_or_loss_is_still_anxiety(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" in shown(detector.read(text))
