@@ -438,3 +438,15 @@ def test_a_worry_before_buying_is_no_anxiety(detector: EmotionDetector, text: st
 @pytest.mark.parametrize("text", ["担心收不到", "我很担心赶不上七夕", "我担心你们以没有质量问题为由再给我退回来咋办"])
 def test_a_worry_about_delivery_or_loss_is_still_anxiety(detector: EmotionDetector, text: str) -> None:
     assert "anxiety" in shown(detector.read(text))
+
+
+# User test, 3 December (fourth session): 你们客服是死人吗？半天不回 showed only anxiety low and
+# 你脑子进水了吧 nothing; insults aimed at the agent are anger.
+@pytest.mark.parametrize("text", ["你们客服是死人吗？半天不回", "你脑子进水了吧", "客服都是死人啊", "你们有没有脑子"])
+def test_insults_at_the_agent_are_anger(detector: EmotionDetector, text: str) -> None:
+    assert "anger" in shown(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["手机进水了还能修吗", "吓死人了，包裹没丢吧"])
+def test_water_or_a_scare_is_no_insult(detector: EmotionDetector, text: str) -> None:
+    assert "anger" not in shown(detector.read(text))
