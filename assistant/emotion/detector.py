@@ -128,10 +128,6 @@ class EmotionDetector:
         levels = {
             name: thresholds.level(name, scores[name]) for name in CUE_NAMES if scores.get(name, 0.0) >= self._threshold
         }
-        if levels.get("anger", "low") != "low" and levels.get("satisfaction", "low") != "low":
-            # praise inside an angry or sarcastic message (呵呵，你们发货真快啊) is not satisfaction
-            scores["satisfaction"] = min(scores["satisfaction"], WEAK_CEILING)
-            levels["satisfaction"] = "low"
         escalate, reasons = escalation(scores, levels, effect)
         cues = tuple(self._cue(name, scores[name], level, signals, text) for name, level in levels.items())
         return EmotionReading(cues=cues, escalate=escalate, escalation_reasons=reasons)

@@ -31,6 +31,10 @@ HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
 ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
+SARCASM_REACH = 12
+"""Praise up to this many characters after a sarcastic opener (呵呵, 你们真行), in its sentence, mocks."""
+SARCASM_SHARE = 0.8
+"""Praise read as sarcasm counts for anger at this share of its weight."""
 PRESALE_WORRY = 0.5
 """A worry about fit or quality before buying (担心尺寸不合适) counts for hesitation at this share."""
 _QUESTION_RUN = re.compile(r"[？]{2,}")
@@ -111,6 +115,7 @@ class MessageScorer:
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
+        mocking_until = mocked = 0
         for m in matches:
             if not m.terms or any(start <= m.start and m.end <= end for start, end in withdrawn):
                 continue  # neutral, or a threat taken back (差评我已经改成好评了)
@@ -146,11 +151,22 @@ class MessageScorer:
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
                     continue
+                if (
+                    term.cue == "satisfaction"
+                    and m.start < mocking_until
+                    and not SENTENCE_ENDS & set(text[mocked : m.start])
+                ):
+                    # 呵呵，你们发货真快啊: praise right after a sarcastic opener, in its sentence, mocks;
+                    # the opener already counts for anger, the praise counts for nothing
+                    signals.codes.add("sarcasm")
+                    continue
                 weak = (
                     m.phrase in self._weak[term.cue]
                     and not (term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start]))
                 ) or (term.cue == "disappointment" and weight <= FAULT_WEIGHT and _yes_no_question(text, m.end))
                 signals.add(term.cue, weight, m.start, m.end, weak=weak)
+                if term.cue == "anger" and m.phrase in mods.sarcasm:
+                    mocked, mocking_until = m.end, m.end + SARCASM_REACH  # 呵呵, 你们真行: what follows mocks
         for pattern in self._lexicon.patterns:
             for found in pattern.regex.finditer(text):
                 if self._negator_before(text, found.start(), clause[found.start()], covered):
@@ -260,7 +276,7 @@ class MessageScorer:
         flip = signals.negative_weight() >= self._mods.sarcasm_trigger
         for m, weight in sarcastic:
             if flip:
-                signals.add("anger", weight * 0.8, m.start, m.end)
+                signals.add("anger", weight * SARCASM_SHARE, m.start, m.end)
                 signals.codes.add("sarcasm")
             else:
                 signals.add("satisfaction", weight, m.start, m.end)
