@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from assistant.retrieval.types import Suggestion
 
 DEFAULT_THRESHOLD = 0.3
+CONTAINED_MIN = 4
+"""Letters a message needs for `MatchEvidence.contained`: 发货 inside 什么时候发货 says too little."""
 EXCESS_MARGIN = 0.15
 """How much more of the message than of the entry may be matched before `excess` counts: the
 smallest of 0, 0.1, 0.15 and 0.2 that keeps the 45 demo wordings answerable (at 0, 默认走哪家物流呀
@@ -50,11 +52,16 @@ class MatchEvidence:
     coverage: float
     known: float
     covered: float
+    contained: bool = False
+    """The message, as typed (at least `CONTAINED_MIN` letters), is one stretch of the wording:
+    会不会缩水 in 四件套会不会缩水啊 is the same question with its subject left to the chat."""
 
     @property
     def excess(self) -> float:
         """How much more of the message is found in the entry than of the entry in the message,
-        past `EXCESS_MARGIN`."""
+        past `EXCESS_MARGIN`; none when the message is a stretch of the wording (`contained`)."""
+        if self.contained:
+            return 0.0
         return max(0.0, self.coverage - self.covered - EXCESS_MARGIN)
 
     def as_features(self) -> tuple[float, ...]:

