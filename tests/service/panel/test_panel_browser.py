@@ -39,9 +39,15 @@ async def open_panel(browser: Browser) -> AsyncIterator[OpenPanel]:
     contexts: list[BrowserContext] = []
 
     async def opener(
-        served: Served, query: str, *, width: int = 1280, clipboard: bool = True, path: str | None = "/panel"
+        served: Served,
+        query: str,
+        *,
+        width: int = 1280,
+        height: int = 900,
+        clipboard: bool = True,
+        path: str | None = "/panel",
     ) -> Page:
-        context = await browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
         if clipboard:
             await context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -219,10 +225,17 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     # editing: one button per action, each naming its text; the card's own 使用 (original) is hidden
     buttons = cards.first.locator("button:visible")
     await expect(buttons).to_have_text(["使用修改后的", "发送修改后的", "取消修改"])
+    four_lines = "亲，\n已经为您加急，\n今天发出～\n单号稍后发您"
+    await editor.fill(four_lines)  # the editor grows with its text: all four lines show, none clipped
+    clipped = await editor.evaluate("(e) => e.scrollHeight - e.clientHeight")
+    assert clipped <= 1, clipped
     await editor.fill("亲，已经为您加急，今天发出～")
     await cards.first.locator(".act-edit-use").click()
     await served.store.wait_feedback(1)
     assert await page.evaluate("navigator.clipboard.readText()") == "亲，已经为您加急，今天发出～"
+    await expect(cards.first.locator("textarea.editor")).to_have_count(0)  # used: the editor closes
+    await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
+    await page.keyboard.press("e")
     await editor.fill("亲，今天一定发出，单号稍后发您")
     await cards.first.locator(".act-edit-send").click()
     edited, sent = await served.store.wait_feedback(2)
@@ -251,7 +264,8 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
     *_, dismissed = await served.store.wait_feedback(3)
     assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
-    await page.keyboard.press(str(shown))  # the last card's key works as the hint says
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown - 1} 使用 · e 编辑 · Esc 忽略")
+    await page.keyboard.press(str(shown - 1))  # the last card shown, numbered again past the dismissed one
     *_, used = await served.store.wait_feedback(4)
     assert (used.action, used.rank) == ("use", shown)
     stored = await served.app[keys.STORE].feedback("demo", "10")
@@ -388,6 +402,9 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
     await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
     # in Chinese (labels.js), not the API's English "unknown or revoked token"
     await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
+    # said in the body too, where the agent looks, not 等待客户消息…
+    await expect(page.locator("#empty")).to_contain_text("令牌无效或已被撤销")
+    await expect(page.locator("#empty")).not_to_contain_text("等待客户消息")
     bare = await open_panel(served, "", path="/panel?conversation=t-2")  # tokens exist, the link has none
     status = bare.locator("#status")
     await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
@@ -396,7 +413,7 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
 
 async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:
     served = await serve()
-    narrow = await open_panel(served, "conversation=layout-1", width=360)
+    narrow = await open_panel(served, "conversation=layout-1", width=360, height=740)
     wide = await open_panel(served, "conversation=layout-1", width=1280)
     await post_generic(http, served, "我的快递怎么还没到", "layout-1", "l-m1")
     await post_generic(http, served, ANGRY, "layout-1", "l-m2")
@@ -406,6 +423,13 @@ async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: Op
     context, replies = await narrow.locator(".context").bounding_box(), await narrow.locator(".replies").bounding_box()
     assert context and replies and replies["y"] >= context["y"] + context["height"] - 1  # stacked
     assert replies["width"] > 300
+    # each cue is one line on a phone (its tip on a tap): the first suggestion's text shows unscrolled
+    first = await narrow.locator(".suggestion .text").first.bounding_box()
+    assert first and first["y"] + 20 <= 740, first
+    cue = narrow.locator(".cue").first
+    await expect(cue.locator(".cue-tip")).to_be_hidden()
+    await cue.locator(".cue-name").click()
+    await expect(cue.locator(".cue-tip")).to_be_visible()
     assert await wide.evaluate("document.documentElement.scrollWidth") <= 1280
     context, replies = await wide.locator(".context").bounding_box(), await wide.locator(".replies").bounding_box()
     assert context and replies and replies["x"] >= context["x"] + context["width"]  # side by side
@@ -430,6 +454,11 @@ async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFa
     await expect(page.locator(".turn")).to_have_count(3)
     await page.locator(".suggestion .act-use").first.click()
     await expect(page.locator("#toast")).to_be_visible()
+    await page.locator("#try-text").fill(ANGRY)
+    await page.locator("#try-go").click()
+    await expect(page.locator("#latest")).to_have_text(ANGRY, timeout=WAIT_MS)
+    await page.locator(".cue .act-cue_wrong").first.click()
+    await expect(page.locator("#toast")).to_contain_text("试用模式不记录")  # not 已记录, which it is not
     await served.app[keys.RECORDER].flush()
     assert served.store.feedback() == [] and await page.evaluate("window.huashuPanel.feedback.length") == 0
 
@@ -448,3 +477,77 @@ async def test_a_quick_reply_says_it_is_one_of_the_shops_usual_replies(
     first = page.locator(".suggestion").first
     await expect(first.locator(".text")).to_have_text(usual, timeout=WAIT_MS)
     await expect(first.locator(".matched")).to_have_text("常用回复：本店客服对「好的/嗯」最常发的回复之一")
+
+
+# The contrast of an element's text against what is behind it, as drawn: its colour and the nearest
+# background with a colour, each blended through the opacity of every ancestor (WCAG 2 ratio).
+CONTRAST = """(node) => {
+  const rgba = (c) => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+  };
+  const over = (top, below, a) => top.map((v, i) => v * a + below[i] * (1 - a));
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const chain = []; for (let e = node; e; e = e.parentElement) chain.push(e);
+  let page = [255, 255, 255];
+  const layers = [];  // [background, opacity] from the page up to the element
+  for (const e of chain.slice().reverse()) {
+    const s = getComputedStyle(e); const bg = rgba(s.backgroundColor);
+    layers.push([bg, Number(s.opacity)]);
+  }
+  let behind = page, alpha = 1;
+  for (const [bg, opacity] of layers) {
+    alpha *= opacity;
+    if (bg[3] > 0) behind = over(over(bg.slice(0, 3), behind, bg[3]), behind, alpha);
+  }
+  const fg = rgba(getComputedStyle(node).color);
+  const drawn = over(fg.slice(0, 3), behind, fg[3] * alpha);
+  const [a, b] = [lum(drawn), lum(behind)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+async def test_dimmed_cards_stay_readable_once_answered(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    """Greyed (nothing answerable) and answered: dimmed with colour and a 已回复 label, never by
+    stacked opacity; every text keeps at least 4.5:1 (it was about 1.5:1)."""
+    served = await serve(threshold=1.01)
+    page = await open_panel(served, "conversation=dim-1")
+    await expect(page.locator("#latest")).to_have_text("还没有客户消息")  # an empty state, not a blank box
+    await expect(page.locator("#keys")).to_be_hidden()  # no suggestions: no number keys to name
+    await post_generic(http, served, "我的快递怎么还没到", "dim-1", "d-m1")
+    await post_generic(http, served, ANGRY, "dim-1", "d-m2")
+    await expect(page.locator(".suggestion.greyed")).to_have_count(3, timeout=WAIT_MS)
+    await expect(page.locator("#escalation")).to_be_visible()
+    await post_generic(http, served, "亲，非常抱歉，我马上帮您查一下", "dim-1", "d-a1", sender="agent")
+    await expect(page.locator(".replies")).to_have_class(re.compile(r"\banswered\b"), timeout=WAIT_MS)
+    await expect(page.locator(".suggestion .answered-tag")).to_have_text(["已回复"] * 3)
+    await expect(page.locator("#escalation")).to_contain_text("已回复 · 建议升级处理")
+    texts = ".suggestion .text, .suggestion .matched, .suggestion .num, .suggestion .kind, .suggestion .score"
+    for selector in (texts, ".suggestion .act", ".suggestion .answered-tag", "#escalation", "#keys"):
+        for element in await page.locator(selector).all():
+            ratio = await element.evaluate(CONTRAST)
+            assert ratio >= 4.5, (selector, await element.text_content(), round(ratio, 2))
+
+
+async def test_number_keys_follow_the_cards_shown_after_a_dismissal(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve()
+    page = await open_panel(served, "conversation=keys-1")
+    answer = await post_generic(http, served, "快递几天能到", "keys-1", "k-m1")
+    texts = [s["text"] for s in answer["suggestions"]]
+    assert len(texts) >= 4
+    cards = page.locator(".suggestion")
+    await expect(cards).to_have_count(len(texts), timeout=WAIT_MS)
+    await cards.nth(2).locator(".act-dismiss").click()
+    shown = page.locator(".suggestion:visible")
+    await expect(shown.locator(".num")).to_have_text([str(n + 1) for n in range(len(texts) - 1)])  # no gap
+    await expect(page.locator("#keys")).to_have_text(f"1–{len(texts) - 1} 使用 · e 编辑 · Esc 忽略")
+    await page.locator("body").click(position={"x": 2, "y": 2})
+    await page.keyboard.press("3")  # the third card shown: the fourth suggestion, not the hidden third
+    *_, used = await served.store.wait_feedback(2)
+    assert (used.action, used.rank) == ("use", 4)
+    assert await page.evaluate("navigator.clipboard.readText()") == texts[3]

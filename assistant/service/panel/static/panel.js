@@ -104,7 +104,7 @@
       if (state.source !== source) return;
       state.source = null;
       const refusal = opened ? null : await refused(url);
-      if (refusal) { setStatus("refused", refusal); return; }  // a bad token does not get better
+      if (refusal) { setStatus("refused", refusal); showRefusal(refusal); return; }  // a bad token does not get better
       setStatus("offline", "离线 · 正在重连…");
       state.timer = setTimeout(connect, state.retryMs);
       state.retryMs = Math.min(state.retryMs * 2, 3000);
@@ -124,6 +124,14 @@
     } catch (err) {
       return null;
     }
+  }
+
+  // A refused stream is said where the agent looks, not only in the status pill.
+  function showRefusal(text) {
+    const empty = $("empty");
+    empty.textContent = text + "。面板收不到这个会话的消息。";
+    empty.classList.add("refused");
+    empty.hidden = false;
   }
 
   function follow(conversation) {
@@ -155,7 +163,10 @@
 
   function clear() {
     turnIds.clear();
-    for (const id of ["turns", "latest", "cues", "after", "suggestions"]) $(id).replaceChildren();
+    for (const id of ["turns", "cues", "after", "suggestions"]) $(id).replaceChildren();
+    $("latest").replaceChildren(el("span", "latest-empty", "还没有客户消息"));
+    $("keys").hidden = true;
+    $("empty").classList.remove("refused");
     $("escalation").hidden = true;
     $("escalation").classList.remove("answered");
     document.querySelector(".replies").classList.remove("answered");
@@ -177,7 +188,28 @@
       banner.textContent = "已回复 · " + banner.textContent;
     }
     document.querySelector(".replies").classList.add("answered");
-    $("keys").textContent = "已回复 · " + keysHint(cards().length);
+    for (const c of cards()) {
+      if (!c.querySelector(".answered-tag")) c.querySelector(".num").after(el("span", "answered-tag", "已回复"));
+    }
+    renumber();
+  }
+
+  // The cards not dismissed, in order: the number keys, the numbers on the cards and the hint
+  // all count these, 1..n as shown.
+  function visible() {
+    return cards().map((c, i) => (c.classList.contains("dismissed") ? -1 : i)).filter((i) => i >= 0);
+  }
+
+  function renumber() {
+    const all = cards();
+    const shownNow = visible();
+    shownNow.forEach((i, n) => {
+      all[i].querySelector(".num").textContent = String(n + 1);
+      all[i].querySelector(".act-use").title = "复制到剪贴板" + (n < MAX_KEY ? " (" + (n + 1) + ")" : "");
+    });
+    const answeredNow = document.querySelector(".replies").classList.contains("answered");
+    $("keys").textContent = (answeredNow ? "已回复 · " : "") + keysHint(shownNow.length);
+    $("keys").hidden = shownNow.length === 0;
   }
 
   function highlighted(text, cues) {
@@ -215,9 +247,12 @@
     wrong.addEventListener("click", () => {
       badge.classList.add("marked");
       wrong.disabled = true;
+      const trying = Boolean(state.event && state.event.preview);
       sendFeedback({ action: "cue_wrong", cue: cue.name });
-      toast("已记录：提示不准");
+      toast(trying ? "试用模式不记录，正式面板里会记下这条提示不准" : "已记录：提示不准");
     });
+    // on a narrow screen the tip is shown on a tap (panel.css): the badge is one line until then
+    badge.addEventListener("click", (e) => { if (e.target !== wrong) badge.classList.toggle("open"); });
     badge.append(head, el("span", "cue-tip", cue.tip), wrong);
     return badge;
   }
@@ -280,7 +315,7 @@
     const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
     $("unanswerable").hidden = event.answerable;
     $("suggestions").replaceChildren(...shown.map((s, i) => card(s, i, !event.answerable)));
-    $("keys").textContent = keysHint(shown.length);
+    renumber();
     $("empty").hidden = shown.length > 0;
     $("empty").textContent = shown.length ? "" : "没有建议";
     select(0);
@@ -297,6 +332,10 @@
     const all = cards();
     if (!all.length) return;
     state.selected = Math.max(0, Math.min(index, all.length - 1));
+    if (all[state.selected].classList.contains("dismissed")) {
+      const near = visible();
+      if (near.length) state.selected = near.find((i) => i >= state.selected) ?? near[near.length - 1];
+    }
     all.forEach((c, i) => c.classList.toggle("selected", i === state.selected));
   }
 
@@ -383,13 +422,18 @@
     select(index);
     const area = el("textarea", "editor");
     area.value = s.text;
-    area.rows = 3;
+    area.rows = 2;
+    // as tall as its text (a four-line reply shows whole), growing as the agent types
+    const fit = () => { area.style.height = "auto"; area.style.height = area.scrollHeight + 2 + "px"; };
+    area.addEventListener("input", fit);
     // While editing, the card's own buttons (which act on the original text) are hidden: one
     // button per action, each saying which text it takes.
     const original = li.querySelector(".actions");
     const row = el("div", "actions edit-actions");
+    const close = () => { area.remove(); row.remove(); original.hidden = false; };
     const use = button("使用修改后的", "edit-use", "复制修改后的文字");
-    use.addEventListener("click", (e) => { e.stopPropagation(); useText(index, area.value, "edit"); });
+    // used: the edited text is on the clipboard, and the editor closes
+    use.addEventListener("click", (e) => { e.stopPropagation(); const text = area.value; close(); useText(index, text, "edit"); });
     row.append(use);
     if (state.canSend) {
       const send = button("发送修改后的", "edit-send", "通过 Chatwoot 把修改后的文字发给客户");
@@ -397,15 +441,11 @@
       row.append(send);
     }
     const cancel = button("取消修改", "edit-cancel", "放弃修改，回到原文");
-    cancel.addEventListener("click", (e) => {
-      e.stopPropagation();
-      area.remove();
-      row.remove();
-      original.hidden = false;
-    });
+    cancel.addEventListener("click", (e) => { e.stopPropagation(); close(); });
     row.append(cancel);
     original.hidden = true;
     li.querySelector(".text").after(area, row);
+    fit();
     area.focus();
   }
 
@@ -415,8 +455,10 @@
     if (!s || li.classList.contains("dismissed")) return;
     li.classList.add("dismissed");
     sendFeedback(Object.assign({ action: "dismiss" }, suggestionFields(index)));
-    const next = cards().findIndex((c) => !c.classList.contains("dismissed"));
-    if (next >= 0) select(next);
+    renumber();
+    const left = visible();
+    if (left.length) select(left.find((i) => i > index) ?? left[left.length - 1]);
+    else { $("empty").textContent = "建议都已忽略"; $("empty").hidden = false; }
   }
 
   async function sendReply(index, text) {
@@ -441,11 +483,14 @@
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey || !state.event) return;
-    if (/^[1-9]$/.test(e.key)) useSuggestion(Number(e.key) - 1);
+    if (/^[1-9]$/.test(e.key)) {  // the n-th card shown (dismissed ones are not counted)
+      const index = visible()[Number(e.key) - 1];
+      if (index !== undefined) useSuggestion(index);
+    }
     else if (e.key === "e") { e.preventDefault(); editSuggestion(state.selected); }
     else if (e.key === "Escape") dismissSuggestion(state.selected);
-    else if (e.key === "ArrowDown") select(state.selected + 1);
-    else if (e.key === "ArrowUp") select(state.selected - 1);
+    else if (e.key === "ArrowDown") select(visible().find((i) => i > state.selected) ?? state.selected);
+    else if (e.key === "ArrowUp") select(visible().reverse().find((i) => i < state.selected) ?? state.selected);
   });
 
   // --- Chatwoot Dashboard App --------------------------------------------------------------
