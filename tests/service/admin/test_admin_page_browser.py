@@ -4,14 +4,17 @@ picker, and the layout."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
 import re
 from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from assistant.learning.shop_candidates import candidate_id
 from assistant.service import keys
@@ -459,3 +462,70 @@ async def test_what_went_wrong_is_said_in_chinese(make_admin: AdminFactory, page
     await expect(toast).to_have_text("没有完成：这条候选回复已经审核过了", timeout=WAIT_MS)
     await expect(other.locator(".cand-approve")).to_be_enabled()
     await admin.client.app[keys.REBUILDER].finished((await closed.json())["job"]["id"])
+
+
+CHART_FONT_PX = """(chart) => [...chart.querySelectorAll("text")].map((t) => {
+  const svg = t.ownerSVGElement;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return parseFloat(getComputedStyle(t).fontSize) * scale;
+})"""
+
+
+async def test_on_a_phone_charts_headers_meters_and_times_are_legible(
+    make_admin: AdminFactory,
+    browser: Browser,  # noqa: F811
+) -> None:
+    """At 360 px in Shanghai: chart labels at least 10 CSS px (drawn at the card's width, again on a
+    resize), candidate headers wrap inside their card, the candidate meter is filled from its count,
+    times are the browser's local time, and the tiles say 加载中 while the statistics load."""
+    admin = await make_admin()
+    await chats_with_markup(admin)  # one candidate, sent 3 times
+    assert (await say(admin, "bz", "m1", "能用比特币付款吗"))["answerable"] is False
+    await agent_says(admin, "bz", "m2", "亲，比特币是不支持的哦，可以用支付宝或者银行卡", "小赵")  # once
+    listed = await admin.client.get("/v1/admin/shops/demo/candidates?days=14", headers=admin.auth())
+    candidates = {c["id"]: c for c in (await listed.json())["candidates"]}
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = await context.new_page()
+    release = asyncio.Event()
+
+    async def slow_stats(route: Route) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await page.route(re.compile(r"/stats\?"), slow_stats)
+    await login(page, admin, admin.admin)
+    await expect(page.locator("#tile-acceptance-note")).to_have_text("加载中…", timeout=WAIT_MS)
+    release.set()
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await page.set_viewport_size({"width": 360, "height": 800})  # drawn at 1280, then a phone
+    chart = page.locator("#chart-acceptance")
+    await expect(chart.locator("svg")).to_have_count(1)
+    await page.wait_for_function(
+        "() => { const s = document.querySelector('#chart-acceptance svg');"
+        " return s.getBoundingClientRect().width / s.viewBox.baseVal.width > 0.9; }",
+        timeout=WAIT_MS,
+    )
+    for which in ("#chart-acceptance", "#chart-coverage", "#chart-latency"):
+        sizes = await page.locator(which).evaluate(CHART_FONT_PX)
+        assert sizes and min(sizes) >= 10, (which, sizes)
+    items = page.locator("#candidates .candidate")
+    await expect(items).to_have_count(2)
+    for item in await items.all():
+        card = await item.bounding_box()
+        assert card
+        for part in await item.locator(".gap-head > *").all():
+            box = await part.bounding_box()
+            assert box and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, (await part.text_content(), box)
+        candidate = candidates[str(await item.get_attribute("data-candidate"))]
+        fill = await item.locator(".gap-meter .gap-fill").bounding_box()
+        meter = await item.locator(".gap-meter").bounding_box()
+        assert fill and meter and abs(fill["width"] / meter["width"] - candidate["count"] / 3) < 0.05
+        when = dt.datetime.fromisoformat(candidate["last_seen"])
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        local = when.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+        await expect(item.locator(".gap-seen")).to_have_text(f"最近 {local}")
+    await expect(page.locator("#candidates-note")).to_contain_text("Asia/Shanghai")
+    await context.close()

@@ -1,6 +1,6 @@
 // The admin page: token login, then the shop's statistics and knowledge gaps from the admin API.
 // Everything customer- or agent-written goes on the page with textContent, never as markup.
-import { emptyChart, hbars, lines, stackedBars } from "/admin/charts.js";
+import { emptyChart, hbars, lines, stackedBars, widthOf } from "/admin/charts.js";
 
 const KEY = "huashu-admin-token";
 const SHOP_KEY = "huashu-admin-shop";  // the shop picked (the operator's), kept across a reload
@@ -27,6 +27,20 @@ function node(name, className, text) {
   if (className) element.className = className;
   if (text !== undefined && text !== null) element.textContent = String(text);
   return element;
+}
+
+// A time from the API (UTC, ISO 8601) in the browser's own time zone, as YYYY-MM-DD HH:MM.
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "本地";
+function localTime(iso) {
+  const when = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  if (Number.isNaN(when.getTime())) return iso.replace("T", " ").slice(0, 16);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${when.getFullYear()}-${two(when.getMonth() + 1)}-${two(when.getDate())} ${two(when.getHours())}:${two(when.getMinutes())}`;
+}
+function seen(iso) {
+  const span = node("span", "gap-seen", `最近 ${localTime(iso)}`);
+  span.title = `本机时区（${ZONE}）`;
+  return span;
 }
 
 function percent(value) {
@@ -161,6 +175,7 @@ async function pickShop() {
 // Every card's data, whatever the cards are: tiles, charts, notes and lists.
 function clearData() {
   const board = $("dashboard");
+  drawnStats = null;  // a resize never draws the charts of the shop left
   for (const value of board.querySelectorAll(".tile-value")) value.textContent = "–";
   for (const note of board.querySelectorAll(".tile-note, .note")) note.textContent = "";
   for (const drawn of board.querySelectorAll(".chart, ol")) drawn.replaceChildren();
@@ -269,6 +284,7 @@ async function load() {
   const mine = ++loads;
   $("load-error").hidden = true;
   document.body.dataset.loaded = "no";
+  for (const note of $("dashboard").querySelectorAll(".tile-note")) note.textContent = "加载中…";
   try {
     const [stats, gaps, candidates] = await Promise.all([
       api(`${base}/stats?days=${days}`),
@@ -284,6 +300,7 @@ async function load() {
   } catch (error) {
     if (mine !== loads) return;
     if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    for (const note of $("dashboard").querySelectorAll(".tile-note")) note.textContent = "";
     $("load-error").textContent = `加载失败：${error.message}`;
     $("load-error").hidden = false;
   }
@@ -291,7 +308,25 @@ async function load() {
   document.body.dataset.loaded = "yes";
 }
 
+// The day charts are drawn at their card's width; a resize (a phone turned, a window narrowed)
+// draws them again at the new width.
+let drawnStats = null;
+let drawnWidth = 0;
+new ResizeObserver(() => {
+  const width = $("dashboard").clientWidth;
+  if (!drawnStats || !width || width === drawnWidth) return;
+  drawnWidth = width;
+  drawDayCharts(drawnStats);
+}).observe($("dashboard"));
+
 function renderStats(stats) {
+  drawnStats = stats;
+  drawnWidth = $("dashboard").clientWidth;
+  renderTilesAndBars(stats);
+  drawDayCharts(stats);
+}
+
+function renderTilesAndBars(stats) {
   const a = stats.acceptance, c = stats.coverage, e = stats.emotion, l = stats.latency;
   $("tile-acceptance").textContent = percent(a.used_share);
   $("tile-acceptance-note").textContent = `${a.replies} 条回复：原样 ${a.used} · 修改 ${a.edited} · 未用 ${a.not_used}`;
@@ -302,11 +337,16 @@ function renderStats(stats) {
   $("tile-latency").textContent = l.p95_ms === null ? "–" : `${Math.round(l.p95_ms)} ms`;
   $("tile-latency-note").textContent = l.count ? `p50 ${Math.round(l.p50_ms)} · p99 ${Math.round(l.p99_ms)} ms · ${l.count} 次` : "暂无数据";
 
+  renderBars(stats);
+}
+
+function drawDayCharts(stats) {
+  const a = stats.acceptance, c = stats.coverage, l = stats.latency;
   const days = a.by_day.map((d) => d.day);
   if (a.replies) {
     stackedBars($("chart-acceptance"), {
       labels: days,
-      width: 1280,
+      width: widthOf($("chart-acceptance")),
       series: OUTCOMES.map((o) => ({ ...o, values: a.by_day.map((d) => d[o.key]) })),
     });
   } else {
@@ -317,6 +357,7 @@ function renderStats(stats) {
       labels: c.by_day.map((d) => d.day),
       series: [{ name: "覆盖率", cls: "s-coverage", values: c.by_day.map((d) => (d.messages ? d.answerable / d.messages : null)) }],
       max: 1,
+      width: widthOf($("chart-coverage")),
       format: (v) => `${Math.round(100 * v)}%`,
     });
   } else {
@@ -329,10 +370,15 @@ function renderStats(stats) {
         { name: "p50", cls: "s-p50", values: l.by_day.map((d) => (d.count ? d.p50_ms : null)) },
         { name: "p95", cls: "s-p95", values: l.by_day.map((d) => (d.count ? d.p95_ms : null)) },
       ],
+      width: widthOf($("chart-latency")),
     });
   } else {
     emptyChart($("chart-latency"), "暂无数据");
   }
+}
+
+function renderBars(stats) {
+  const e = stats.emotion;
   const cueParts = [{ name: LEVELS.medium, cls: "s-medium" }, { name: LEVELS.high, cls: "s-high" }];
   if (e.cues.length) {
     hbars($("chart-cues"), e.cues.map((cue) => ({
@@ -416,7 +462,7 @@ function renderGaps(data, keep = false) {
     list.replaceChildren(node("li", "empty", "索引建好后这里会列出知识缺口"));
     return;
   }
-  $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。`;
+  $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。时间为本机时区（${ZONE}）。`;
   const most = Math.max(1, ...data.gaps.map((g) => g.count));
   const items = keep ? mergeItems(list, data.gaps, (g) => gapItem(g, most)) : data.gaps.map((g) => gapItem(g, most));
   list.replaceChildren(...items);
@@ -433,7 +479,7 @@ function gapItem(gap, most) {
   fill.style.width = `${Math.max(4, (100 * gap.count) / most)}%`;
   meter.append(fill);
   head.append(node("span", "gap-count", `${gap.count} 次`), meter,
-    node("span", "gap-seen", `最近 ${gap.last_seen.replace("T", " ").slice(0, 16)}`));
+    seen(gap.last_seen));
   const examples = node("ul", "gap-examples");
   for (const text of gap.examples.slice(0, 3)) examples.append(node("li", "example", text));
   const replies = node("ul", "gap-replies");
@@ -509,19 +555,26 @@ function closeForm(gap, item) {
 
 function renderCandidates(data, keep = false) {
   const list = $("candidates");
-  $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。`;
-  const items = keep ? mergeItems(list, data.candidates, candidateItem) : data.candidates.map(candidateItem);
+  $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。时间为本机时区（${ZONE}）。`;
+  const most = Math.max(1, ...data.candidates.map((c) => c.count));
+  const make = (c) => candidateItem(c, most);
+  const items = keep ? mergeItems(list, data.candidates, make) : data.candidates.map(make);
   list.replaceChildren(...items);
   if (!items.length) list.append(node("li", "empty", "没有待审核的回复"));
 }
 
-function candidateItem(c) {
+function candidateItem(c, most = c.count) {
   const item = node("li", "gap candidate");
   item.dataset.candidate = c.id;
   item.dataset.id = c.id;
   const head = node("div", "gap-head");
+  // the meter: how often it was sent, against the most sent candidate listed (as the gaps' meters)
+  const meter = node("span", "gap-meter");
+  const fill = node("span", "gap-fill cand-fill");
+  fill.style.width = `${Math.max(4, (100 * c.count) / most)}%`;
+  meter.append(fill);
   head.append(node("span", "gap-count", `${c.count} 次`), node("span", "cand-reason", REASONS[c.reason] || c.reason),
-    node("span", "gap-meter"), node("span", "gap-seen", `最近 ${c.last_seen.replace("T", " ").slice(0, 16)}`));
+    meter, seen(c.last_seen));
   const wordings = node("ul", "gap-examples");
   for (const text of c.wordings.slice(0, 3)) wordings.append(node("li", "example wording", text));
   if (!c.wordings.length) wordings.append(node("li", "example muted", "（没有客户问法）"));

@@ -59,7 +59,9 @@ function frame(labels, max, format, W, ticks = [0, 1, 2, 3, 4].map((i) => (max *
     root.append(svg("line", { x1: LEFT, x2: W - RIGHT, y1: y, y2: y, class: "grid" }));
     root.append(svg("text", { x: LEFT - 6, y: y + 4, class: "axis", "text-anchor": "end" }, format(tick)));
   }
-  const every = Math.max(1, Math.ceil(labels.length / 10));
+  // as many day labels as fit (an MM-DD label needs about 40 px), at most 10
+  const fit = Math.max(2, Math.min(10, Math.floor((W - LEFT - RIGHT) / 40)));
+  const every = Math.max(1, Math.ceil(labels.length / fit));
   const band = (W - LEFT - RIGHT) / Math.max(1, labels.length);
   labels.forEach((label, i) => {
     if (i % every === 0 || i === labels.length - 1) {
@@ -70,8 +72,14 @@ function frame(labels, max, format, W, ticks = [0, 1, 2, 3, 4].map((i) => (max *
   return { root, plotH, band };
 }
 
+// The width to draw a chart at: the container's own, in CSS pixels, so one SVG unit is one pixel
+// and the labels keep their CSS font size at any screen width (admin.js redraws on a resize).
+export function widthOf(container) {
+  return Math.max(200, Math.round(container.clientWidth || 640));
+}
+
 // series: [{name, cls, values}] of counts, stacked per label; width: the drawing's width in SVG
-// units (a wider drawing for a wider card keeps the labels at the same size).
+// units (widthOf: the container's width, so the labels are drawn at their CSS size).
 export function stackedBars(container, { labels, series, width = 640, format = (v) => String(v) }) {
   container.replaceChildren();
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
