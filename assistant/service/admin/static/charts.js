@@ -64,7 +64,9 @@ function frame(labels, max, format, W, ticks = [0, 1, 2, 3, 4].map((i) => (max *
   const every = Math.max(1, Math.ceil(labels.length / fit));
   const band = (W - LEFT - RIGHT) / Math.max(1, labels.length);
   labels.forEach((label, i) => {
-    if (i % every === 0 || i === labels.length - 1) {
+    // the last day always, and no other label too close before it (they would overlap)
+    const last = labels.length - 1;
+    if (i === last || (i % every === 0 && last - i >= every)) {
       root.append(svg("text", { x: LEFT + band * (i + 0.5), y: H - 8, class: "axis", "text-anchor": "middle" },
         dayLabel(label)));
     }
