@@ -469,15 +469,21 @@ function renderGaps(data, keep = false) {
   if (!items.length) list.append(node("li", "empty", "没有知识缺口"));
 }
 
+// How often, against the most frequent item listed: a bar filled in proportion (at least 4 %).
+function countMeter(count, most, fillClass) {
+  const meter = node("span", "gap-meter");
+  const fill = node("span", fillClass);
+  fill.style.width = `${Math.max(4, (100 * count) / most)}%`;
+  meter.append(fill);
+  return meter;
+}
+
 function gapItem(gap, most) {
   const item = node("li", "gap");
   item.dataset.gap = gap.id;
   item.dataset.id = gap.id;
   const head = node("div", "gap-head");
-  const meter = node("span", "gap-meter");
-  const fill = node("span", "gap-fill");
-  fill.style.width = `${Math.max(4, (100 * gap.count) / most)}%`;
-  meter.append(fill);
+  const meter = countMeter(gap.count, most, "gap-fill");
   head.append(node("span", "gap-count", `${gap.count} 次`), meter,
     seen(gap.last_seen));
   const examples = node("ul", "gap-examples");
@@ -569,10 +575,7 @@ function candidateItem(c, most = c.count) {
   item.dataset.id = c.id;
   const head = node("div", "gap-head");
   // the meter: how often it was sent, against the most sent candidate listed (as the gaps' meters)
-  const meter = node("span", "gap-meter");
-  const fill = node("span", "gap-fill cand-fill");
-  fill.style.width = `${Math.max(4, (100 * c.count) / most)}%`;
-  meter.append(fill);
+  const meter = countMeter(c.count, most, "gap-fill cand-fill");
   head.append(node("span", "gap-count", `${c.count} 次`), node("span", "cand-reason", REASONS[c.reason] || c.reason),
     meter, seen(c.last_seen));
   const wordings = node("ul", "gap-examples");
