@@ -450,3 +450,17 @@ def test_insults_at_the_agent_are_anger(detector: EmotionDetector, text: str) ->
 @pytest.mark.parametrize("text", ["手机进水了还能修吗", "吓死人了，包裹没丢吧"])
 def test_water_or_a_scare_is_no_insult(detector: EmotionDetector, text: str) -> None:
     assert "anger" not in shown(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["你们客服是猪吗，听不懂人话？", "傻x客服", "客服是不是弱智"])
+def test_more_insults_at_the_agent_are_anger(detector: EmotionDetector, text: str) -> None:
+    # A second user test: 你们客服是猪吗，听不懂人话？ showed only confusion (听不懂), 傻x客服 nothing.
+    reading = detector.read(text)
+    assert {c.level for c in reading.cues if c.name == "anger"} & {"medium", "high"}, reading
+    assert "confusion" not in names(reading)
+
+
+@pytest.mark.parametrize("text", ["今天天气真好", "天气不错，被子晒一晒"])
+def test_weather_small_talk_is_no_praise(detector: EmotionDetector, text: str) -> None:
+    # 今天天气真好 showed satisfaction medium (真好).
+    assert not [c for c in detector.read(text).cues if c.name == "satisfaction" and c.level != "low"]
