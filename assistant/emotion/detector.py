@@ -7,6 +7,7 @@ is pure computation, a fraction of a millisecond for a chat message.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,12 @@ def _praise_as_sarcasm(signals: MessageSignals) -> None:
         signals.add("anger", SARCASM_FACTOR * weight / len(spans), start, end)
     if spans:
         signals.codes.add("sarcasm")
+
+
+_ACCEPTING = re.compile(
+    r"^\s*(?:行吧|好吧|那好吧|那行吧|那行|那好|行|好的|好|嗯+|可以|ok)(?:[，,。.！!~～ ]|$)", re.IGNORECASE
+)
+"""A message that opens by accepting what the agent said: anger is not carried into it."""
 
 
 class EmotionDetector:
@@ -157,7 +164,8 @@ class EmotionDetector:
                 # wait (今天需要发货的 after 急需); for anger, this message's own pressing words
                 # (快点处理, 投诉). A neutral follow-up carries nothing new (the guidelines): low.
                 carriers = waiting_spans(text) if cue == "anxiety" else _pressing_spans(signals)
-                if not carriers:
+                if cue == "anger" and _ACCEPTING.match(text):
+                    carriers = []  # 行吧，那你尽快 after an outburst: the customer is calming down
                     scores[cue] = min(floor, WEAK_CEILING)
                     signals.spans.setdefault(cue, [])
                     continue

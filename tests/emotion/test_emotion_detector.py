@@ -464,3 +464,14 @@ def test_more_insults_at_the_agent_are_anger(detector: EmotionDetector, text: st
 def test_weather_small_talk_is_no_praise(detector: EmotionDetector, text: str) -> None:
     # 今天天气真好 showed satisfaction medium (真好).
     assert not [c for c in detector.read(text).cues if c.name == "satisfaction" and c.level != "low"]
+
+
+def test_a_customer_who_accepts_carries_no_anger(detector: EmotionDetector) -> None:
+    # A second user test: 行吧，那你尽快 after an outburst and an apology showed anger medium on 尽快
+    # and escalated (carried_anger): the customer is calming down. A chase without acceptance
+    # still carries it.
+    outburst = (Turn("customer", "东西一直不到，气死了"), Turn("agent", "亲，非常抱歉，我马上帮您催"))
+    calming = detector.read("行吧，那你尽快", outburst)
+    assert not [c for c in calming.cues if c.name == "anger" and c.level != "low"] and not calming.escalate
+    chasing = detector.read("那你尽快处理", outburst)
+    assert {c.level for c in chasing.cues if c.name == "anger"} & {"medium", "high"}
