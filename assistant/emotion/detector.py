@@ -58,6 +58,11 @@ SARCASM_FACTOR = 0.8
 """Praise read as sarcasm counts for anger at this share of its weight (as in `MessageScorer`)."""
 
 
+IRONY_WEIGHT = 1.1
+"""Ironic praise (可真快啊, 真是好服务呢) in a message that also states a wait or a fault: anger, as
+the lexicon's 1.1 words (敷衍, 呵呵)."""
+
+
 def _praise_as_sarcasm(signals: MessageSignals) -> None:
     """Move the message's satisfaction (weight and spans) to anger: ironic praise after anger."""
     weight = signals.weights.pop("satisfaction", 0.0)
@@ -119,8 +124,14 @@ class EmotionDetector:
             for n in (self._normalise(t.text),)
         ]
         effect = assess_context(norm, signals, earlier)
-        if effect.carried.get("anger", 0.0) >= self._threshold and any(r.search(norm) for r in self._lexicon.irony):
+        irony = next((found for r in self._lexicon.irony if (found := r.search(norm))), None)
+        if irony is not None and effect.carried.get("anger", 0.0) >= self._threshold:
             _praise_as_sarcasm(signals)  # 真是好服务呢，谢谢你们哦 right after an angry turn
+        elif irony is not None and "anxiety" in signals.weights:
+            # 你们发货可真快啊，等了五天还没到: ironic praise beside a wait or a fault mocks
+            _praise_as_sarcasm(signals)
+            signals.add("anger", IRONY_WEIGHT, irony.start(), irony.end())
+            signals.codes.add("sarcasm")
         whole = (0, len(text))
         for cue, weight in effect.extra.items():
             signals.add(cue, weight, *whole, weak=cue not in effect.strong)

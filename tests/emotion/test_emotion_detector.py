@@ -475,3 +475,27 @@ def test_a_customer_who_accepts_carries_no_anger(detector: EmotionDetector) -> N
     assert not [c for c in calming.cues if c.name == "anger" and c.level != "low"] and not calming.escalate
     chasing = detector.read("那你尽快处理", outburst)
     assert {c.level for c in chasing.cues if c.name == "anger"} & {"medium", "high"}
+
+
+@pytest.mark.parametrize("text", ["你们发货可真快啊，等了五天还没到", "你们效率可真高啊，一周了还没发货"])
+def test_ironic_praise_beside_a_wait_is_anger(detector: EmotionDetector, text: str) -> None:
+    # A second user test: 你们效率可真高啊，一周了还没发货 showed only anxiety low; 可真快啊 beside a
+    # stated wait showed satisfaction medium.
+    reading = detector.read(text)
+    assert {c.level for c in reading.cues if c.name == "anger"} & {"medium", "high"}, reading
+    assert "satisfaction" not in names(reading)
+
+
+@pytest.mark.parametrize("text", ["这被子可真暖和啊", "你们客服可真是热情啊"])
+def test_plain_praise_stays_praise(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anger" not in names(reading) and "satisfaction" in names(reading)
+
+
+def test_what_do_you_mean_at_the_shop_is_a_challenge(detector: EmotionDetector) -> None:
+    # 都三天了还不发货，你们什么意思 read confusion medium (什么意思): thrown at the shop after a
+    # complaint it is anger; asking what a word means stays puzzlement.
+    reading = detector.read("都三天了还不发货，你们什么意思")
+    assert {c.level for c in reading.cues if c.name == "anger"} & {"medium", "high"}
+    assert "confusion" not in names(reading)
+    assert "anger" not in names(detector.read("这个是什么意思"))
