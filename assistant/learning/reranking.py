@@ -62,10 +62,6 @@ class ShopLearning:
     rates: SlotRates | None = None
     clock: Callable[[], float] = time.time
 
-    def pool_size(self, k: int) -> int:
-        """How many ranked suggestions `apply` wants to choose `k` from."""
-        return max(3 * k, 10)
-
     def relevance(self, suggestion: Suggestion, now: float) -> float:
         """The ranker's order value of the suggestion moved by the shop's prior (bounded): the
         order the plain pipeline shows, with what this shop's agents use and pass over."""

@@ -141,9 +141,10 @@ class Suggester:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         return self.ranker.query_texts(request)
 
-    def pool_size(self, k: int) -> int:
-        """How many ranked suggestions the situation checks choose `k` from."""
-        return self.learning.pool_size(k) if self.learning is not None else max(3 * k, 10)
+    @staticmethod
+    def pool_size(k: int) -> int:
+        """How many ranked suggestions the learning layer and the situation checks choose `k` from."""
+        return max(3 * k, 10)
 
     def rank(self, request: SuggestRequest, query_vectors: Vectors, *, read_emotion: bool = True) -> SuggestOutcome:
         """Rank with the vectors of `query_texts(request)`; no encoding here (CPU only)."""
@@ -156,13 +157,14 @@ class Suggester:
         if leans_on_context(request) and not answerable(pool[: request.k], self.threshold):
             pool = self._through_context(pooled, query_vectors, reading, pool)
         calm = read_emotion and self.calm(reading)
-        pool = [self._capped(s, request, calm) for s in pool]
+        earlier = turn_pairs(t.text for t in request.context)  # once per message, for every suggestion
+        pool = [self._capped(s, earlier, calm) for s in pool]
         if self.learning is None:
-            shown = self.situated(pool, request, reading, calm=calm)[: request.k]
+            shown = self.situated(pool, earlier, reading, calm=calm)[: request.k]
             return SuggestOutcome(tuple(shown), reading, answerable(shown, self.threshold), self.index_version)
         found = answerable(pool, self.threshold)
         ordered = list(self.learning.apply(pooled, pool, found))
-        shown = self.situated(ordered, request, reading, calm=calm)[: request.k]
+        shown = self.situated(ordered, earlier, reading, calm=calm)[: request.k]
         # answerable as the agent sees it: a shown ranked suggestion reaches the threshold (a quick
         # reply's score is its share of the slot's replies, not a match), or a stock turn
         ranked = [s for s in shown if QUICK_REPLY_TAG not in s.tags]
@@ -192,12 +194,14 @@ class Suggester:
         )
 
     def situated(
-        self, suggestions: list[Suggestion], request: SuggestRequest, reading: EmotionReading, *, calm: bool
+        self, suggestions: list[Suggestion], earlier: frozenset[str], reading: EmotionReading, *, calm: bool
     ) -> list[Suggestion]:
         """The suggestions in the order the situation asks for (see the module doc): replies for
-        another situation last, and for an upset customer a relevant apology first."""
-        fits = [s for s in suggestions if not self._elsewhere(s, request, calm)]
-        order = fits + [s for s in suggestions if self._elsewhere(s, request, calm)]
+        another situation last, and for an upset customer a relevant apology first. `earlier`: the
+        character pairs of the conversation's earlier turns (`turn_pairs`)."""
+        away = [self._elsewhere(s, earlier, calm) for s in suggestions]
+        fits = [s for s, elsewhere in zip(suggestions, away, strict=True) if not elsewhere]
+        order = fits + [s for s, elsewhere in zip(suggestions, away, strict=True) if elsewhere]
         upset = any(c.name in UPSET_CUES and c.level in SHOWN for c in reading.cues)
         if upset and order and "apology" not in order[0].tags:
             apology = next((s for s in fits if "apology" in s.tags and s.score >= APOLOGY_FLOOR), None)
@@ -205,19 +209,19 @@ class Suggester:
                 order = [apology] + [s for s in order if s is not apology]
         return order
 
-    def _elsewhere(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> bool:
+    def _elsewhere(self, suggestion: Suggestion, earlier: frozenset[str], calm: bool) -> bool:
         """The suggestion answers another situation than this message's."""
-        return (calm and self._upset(suggestion.matched)) or self._other_conversation(suggestion.entry_id, request)
+        return (calm and self._upset(suggestion.matched)) or self._other_conversation(suggestion.entry_id, earlier)
 
-    def _capped(self, suggestion: Suggestion, request: SuggestRequest, calm: bool) -> Suggestion:
+    def _capped(self, suggestion: Suggestion, earlier: frozenset[str], calm: bool) -> Suggestion:
         cap = 1.0
         if calm and self._upset(suggestion.matched):
             cap = UPSET_ONLY_CAP
-        if self._other_conversation(suggestion.entry_id, request):
+        if self._other_conversation(suggestion.entry_id, earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
 
-    def _other_conversation(self, entry_id: str, request: SuggestRequest) -> bool:
+    def _other_conversation(self, entry_id: str, earlier: frozenset[str]) -> bool:
         """A past reply given after earlier turns of its conversation (its `context`) answers this
         message only in a conversation about the same thing: not as a first message, nor when the
         earlier turns share less than `CONTEXT_SHARED_MIN` of its context's character pairs
@@ -231,8 +235,7 @@ class Suggester:
         theirs = self._past_contexts.get(entry_id)
         if not theirs:
             return False
-        ours = turn_pairs(t.text for t in request.context)
-        return sum(pair in ours for pair in theirs) < CONTEXT_SHARED_MIN * len(theirs)
+        return sum(pair in earlier for pair in theirs) < CONTEXT_SHARED_MIN * len(theirs)
 
     def _upset(self, wording: str) -> bool:
         found = self._upset_wordings.get(wording)
