@@ -88,13 +88,7 @@ class ShopLearning:
             order = ordered
         else:
             order = self._merge(self.rates, slot, ordered, quick, found)
-        seen: set[str] = set()
-        out = []
-        for suggestion in order:
-            if suggestion.text not in seen:
-                seen.add(suggestion.text)
-                out.append(suggestion)
-        return tuple(out[: request.k])
+        return tuple(_distinct(order)[: request.k])
 
     @staticmethod
     def _merge(
@@ -121,3 +115,19 @@ class ShopLearning:
         first = first_customer_turn(request)
         stock = slot_of(request.text, first) not in (SUBSTANTIVE, OPENING)
         return stock and bool(self.quick.for_turn(request.text, first))
+
+
+def _distinct(order: Sequence[Suggestion]) -> list[Suggestion]:
+    """One suggestion per text, at the place of its first copy. When a quick reply and a ranked
+    suggestion say the same (an answer agents also sent as a habit, then made a FAQ entry), the
+    ranked one is kept there: its score says the message is answered and its id is the entry's."""
+    out: list[Suggestion] = []
+    place: dict[str, int] = {}
+    for suggestion in order:
+        i = place.get(suggestion.text)
+        if i is None:
+            place[suggestion.text] = len(out)
+            out.append(suggestion)
+        elif QUICK_REPLY_TAG in out[i].tags and QUICK_REPLY_TAG not in suggestion.tags:
+            out[i] = suggestion
+    return out

