@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.learning.similarity import reply_chars
-from assistant.learning.turns import turn_kind
+from assistant.learning.turns import is_agent_opener, turn_kind
 
 OPENING = "opening"
 SUBSTANTIVE = "substantive"
@@ -58,7 +58,8 @@ class QuickReplyRules:
     covers_at: float = 0.5
     candidates: int = 200  # the most frequent replies of a slot considered for the greedy cover
     # the opening slot holds any first message, a question as well as a hello: what agents send
-    # to it is a habit only once seen over this many chats (two sends of one answer are not)
+    # to it is a habit only once seen over this many chats (two sends of one answer are not), and
+    # only a reply that answers nothing (`turns.is_agent_opener`) is offered there
     opening_min_replies: int = 20
 
 
@@ -126,6 +127,8 @@ def learn_quick_replies(
         if slot == OPENING and total < rules.opening_min_replies:
             continue
         short = Counter({k: n for k, n in replies.items() if k in forms})
+        if slot == OPENING:  # a first message may be a question: only replies that answer none open chats
+            short = Counter({k: n for k, n in short.items() if is_agent_opener(forms[k].most_common(1)[0][0])})
         chosen = _greedy_cover(short, forms, slot, rules) if short else []
         by_slot[slot] = tuple(QuickReply(q.text, slot, q.covers, total) for q in chosen)
     return QuickReplies(by_slot)

@@ -80,6 +80,24 @@ def turn_kind(text: str) -> TurnKind | None:
     return None
 
 
+# What agents send to open a chat whatever it asks: a greeting, an offer to help, a hold while they
+# look (您好，请问有什么可以帮您 / 亲爱的，小妹在的哦 / 还请您稍等，正在为您查询). Longer phrases first.
+_OPENER_WORDS = re.compile(
+    r"(您好|你好|亲爱的|亲爱哒|尊敬的|商家|卖家|客户|顾客|用户|朋友|小主|欢迎光临|欢迎|小妹|客服|在的|在呢|在哦|在线|"
+    r"很高兴|服务|请问|有什么|有啥|什么|问题|这边|可以帮|可以为|能帮|能为|我可以|帮助|帮到|帮|效劳|处理中|处理|解决|"
+    r"咨询|之前|还是|有其他|还有|其他|需要|请稍等|稍等|请稍|还请|稍后|马上|正在|为|查询|查看|核实|一下|"
+    r"亲|您|你|我|的|呢|哦|吗|呀|哟|啊|吧|是|了|和|或|请|哈|嘛|呐|到)"
+)
+
+
+def is_agent_opener(reply: str) -> bool:
+    """True for an agent's reply that opens a chat without answering anything: nothing is left of it
+    once greetings, offers to help and holds are taken out. "亲，我们有实体店的" answers a question
+    (们有实体店 is left), as do "有的亲" and "可以的亲"; an empty reply opens nothing."""
+    said = content(reply)
+    return bool(said) and not _OPENER_WORDS.sub("", said)
+
+
 _FOLLOW_LEAD = re.compile(r"^(那么|那如果|那|如果|要是|还有)")
 _FOLLOW_END = re.compile(r"呢$")
 FOLLOW_UP_MAX = 10  # letters and CJK: a longer turn says what it asks about

@@ -50,3 +50,16 @@ def test_a_withheld_reply_counts_in_its_slot_but_is_never_offered() -> None:
     # the other wording (a reply of its own) may stand in; the withheld one is never offered
     assert [q.text for q in ack] == ["亲，不客气哦，祝您生活愉快", "请问还有其他还可以帮到您的吗"]
     assert ack[0].of == 23  # the withheld replies still count in the slot's total
+
+
+def test_the_opening_slot_offers_only_replies_that_answer_nothing() -> None:
+    """An answer agents sent to many first questions (实体店) is still an answer: it led every new
+    chat, whatever it asked, once sent twice as a first reply (an admin's replay)."""
+    pairs = [("你们有实体店吗", "亲，我们有实体店的，在杭州西湖区", True)] * 30
+    pairs += [("有线下店吗", "有的亲", True)] * 10
+    pairs += [(f"问题{n}", "您好，请问有什么可以帮您?", True) for n in range(12)]
+    pairs += [(f"问题{n}", "还请您稍等，正在为您查询~", True) for n in range(5)]
+    assert [q.text for q in learn_quick_replies(pairs).by_slot[OPENING]] == [
+        "您好，请问有什么可以帮您?",
+        "还请您稍等，正在为您查询~",
+    ]

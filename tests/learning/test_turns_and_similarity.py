@@ -6,7 +6,7 @@ import pytest
 
 from assistant.learning.quick_replies import OPENING, SUBSTANTIVE, slot_of
 from assistant.learning.similarity import best_f1, char_f1, reply_chars
-from assistant.learning.turns import TurnKind, is_follow_up, turn_kind
+from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, turn_kind
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,23 @@ def test_a_short_elliptical_turn_is_a_follow_up(text: str) -> None:
 @pytest.mark.parametrize("text", ["好的呢", "谢谢呢", "新疆能发货吗", "那这款被子冬天会不会太热呢适合南方吗", "x", ""])
 def test_a_stock_turn_a_whole_question_or_junk_is_not_a_follow_up(text: str) -> None:
     assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize(
+    ("reply", "opens"),
+    [
+        ("您好，请问有什么可以帮您?", True),
+        ("有什么问题我可以帮您处理或解决呢?", True),
+        ("请问您是咨询之前的问题还是有其他的问题需要处理呢?", True),
+        ("亲爱的，小妹在的哦，很高兴为您服务哟", True),
+        ("还请您稍等，正在为您查询~", True),
+        ("亲，我们有实体店的，在杭州西湖区", False),
+        ("有的亲", False),
+        ("可以的亲", False),
+        ("亲，已经发货了哦", False),
+        ("好的亲", False),
+        ("", False),
+    ],
+)
+def test_an_agent_opener_answers_nothing(reply: str, opens: bool) -> None:
+    assert is_agent_opener(reply) is opens
