@@ -96,6 +96,9 @@ class GapsResponse(msgspec.Struct):
     ]
     gaps: list[GapOut]
     index: IndexState = msgspec.field(default_factory=lambda: IndexState("ready"))
+    open_gaps: Annotated[
+        int, msgspec.Meta(description="the open gaps in the window: the listed ones and those past the limit")
+    ] = 0
 
 
 class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -313,7 +316,7 @@ async def gaps(request: web.Request) -> web.Response:
     answered = await _answered_now(request, shop, asked)
     listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
     still = found.unanswered - sum(g.count for g in asked if gap_id(g) in answered)
-    return json_bytes(GapsResponse(True, shop, since, still, listed))
+    return json_bytes(GapsResponse(True, shop, since, still, listed, open_gaps=len(found.gaps) - len(answered)))
 
 
 async def close_gap(request: web.Request) -> web.Response:

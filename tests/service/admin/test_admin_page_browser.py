@@ -121,6 +121,42 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     assert await page.evaluate("sessionStorage.length") == 0
 
 
+# Questions the demo shop's knowledge does not answer, two wordings each: more gaps than the page lists.
+GAP_TOPICS = (
+    ("可以做你们的代理商吗", "你们招代理吗"), ("能在被套上绣名字吗", "被套可以定制刺绣名字吗"),
+    ("有宠物用的垫子吗", "卖不卖宠物垫"), ("可以用比特币付款吗", "收不收比特币"),
+    ("你们有抖音店吗", "抖音上能买到你们家吗"), ("你们的被子是哪个明星代言的", "代言人是谁"),
+    ("能用京东白条吗", "支持白条分期吗"), ("有没有婴儿睡袋", "你们有儿童睡袋吗"),
+    ("能印logo吗", "可以印公司logo吗"), ("你们有小程序吗", "微信小程序能下单吗"),
+)  # fmt: skip
+
+
+async def test_gaps_past_the_first_eight_are_counted_and_listed_on_demand(make_admin: AdminFactory, page: Page) -> None:
+    """The page lists the eight most asked gaps; it said nothing of the others (an admin's test)."""
+    admin = await make_admin()
+    for n, pair in enumerate(GAP_TOPICS):
+        for m, question in enumerate(pair):
+            assert (await say(admin, f"t{n}-{m}", "m1", question))["answerable"] is False, question
+    response = await admin.client.get("/v1/admin/shops/demo/gaps?limit=200", headers=admin.auth())
+    listed = await response.json()
+    total = listed["open_gaps"]
+    assert total == len(listed["gaps"]) > 8, [g["examples"] for g in listed["gaps"]]
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .gap")).to_have_count(8)
+    await expect(page.locator("#gaps-note")).to_contain_text(f"共 {total} 组，显示了问得最多的 8 组")
+    more = page.locator("#more-gaps")
+    await expect(more).to_have_text(f"再显示 {min(8, total - 8)} 组（还有 {total - 8} 组）")
+    await more.click()
+    await expect(page.locator("#gaps .gap")).to_have_count(min(16, total), timeout=WAIT_MS)
+    if total <= 16:
+        await expect(more).to_be_hidden()
+        await expect(page.locator("#gaps-note")).not_to_contain_text("显示了问得最多")
+    await page.select_option("#days", "7")  # another window: the first eight again
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .gap")).to_have_count(8)
+
+
 async def test_cues_and_escalations_are_named_as_on_the_panel_and_never_cut_off(
     make_admin: AdminFactory, page: Page
 ) -> None:

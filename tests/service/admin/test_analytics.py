@@ -104,6 +104,9 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     (gap,) = [g for g in listed["gaps"] if set(g["examples"]) >= set(GAP_QUESTIONS)]
     assert gap["count"] == 3 and gap["replies"][0] == {"text": GAP_REPLY, "count": 2}
     assert gap["suggested_reply"] == GAP_REPLY and gap["last_seen"].startswith(listed["since"][:2])
+    assert listed["open_gaps"] == len(listed["gaps"]) < 20  # every open gap listed under the default limit
+    first = await (await admin.client.get("/v1/admin/shops/demo/gaps?limit=1", headers=admin.auth())).json()
+    assert len(first["gaps"]) == 1 and first["open_gaps"] == listed["open_gaps"]  # the rest are counted
 
     close = f"/v1/admin/shops/demo/gaps/{gap['id']}/close"
     response = await admin.client.post(close, json={"stage": "in_sale"}, headers=admin.auth())
@@ -127,6 +130,7 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     after = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
     assert gap["id"] not in [g["id"] for g in after["gaps"]]
     assert after["unanswered"] == listed["unanswered"] - 3  # the closed gap's messages are not counted
+    assert after["open_gaps"] == listed["open_gaps"] - 1
     again = await admin.client.post(close, headers=admin.auth())  # closed: 409, as documented
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "gap"
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")

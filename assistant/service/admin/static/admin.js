@@ -14,7 +14,9 @@ const OUTCOMES = [
   { key: "not_used", name: "未使用", cls: "s-not-used" },
 ];
 
-const GAPS_SHOWN = 8;
+const GAPS_SHOWN = 8;  // gaps listed at first; 显示更多 lists as many again (the API lists up to 200)
+const GAPS_MOST = 200;
+let gapsShown = GAPS_SHOWN;
 const CANDIDATES_SHOWN = 10;
 const JOB_POLL_MS = 500;
 const REASONS = { unanswerable: "没有合适推荐时的回复", heavy_edit: "大幅改写了推荐" };
@@ -180,6 +182,7 @@ function clearData() {
   for (const note of board.querySelectorAll(".tile-note, .note")) note.textContent = "";
   for (const drawn of board.querySelectorAll(".chart, ol")) drawn.replaceChildren();
   $("index-state").hidden = true;
+  $("more-gaps").hidden = true;
 }
 
 // A shop with no snapshot to serve (new, or its build failed): its statistics and candidates
@@ -251,7 +254,7 @@ async function refreshList(which) {
   const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
   try {
     if (which === "gaps") {
-      const data = await api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`);
+      const data = await api(`${base}/gaps?days=${days}&limit=${gapsShown}`);
       if (mine === loads && turn === refreshes.gaps) renderGaps(data, true);
     } else {
       const data = await api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`);
@@ -278,7 +281,8 @@ function mergeItems(list, listed, make) {
   return items;
 }
 
-async function load() {
+async function load(keepGaps = false) {
+  if (!keepGaps) gapsShown = GAPS_SHOWN;
   const days = $("days").value;
   const base = `/v1/admin/shops/${encodeURIComponent(shop)}`;
   const mine = ++loads;
@@ -288,7 +292,7 @@ async function load() {
   try {
     const [stats, gaps, candidates] = await Promise.all([
       api(`${base}/stats?days=${days}`),
-      api(`${base}/gaps?days=${days}&limit=${GAPS_SHOWN}`),
+      api(`${base}/gaps?days=${days}&limit=${gapsShown}`),
       api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`),
     ]);
     if (mine !== loads) return;  // another shop or window was picked meanwhile
@@ -460,6 +464,7 @@ function renderGaps(data, keep = false) {
   if (data.index && data.index.state !== "ready") {
     $("gaps-note").textContent = `最近 ${days} 天有 ${data.unanswered} 条实质问题没有合适回复；索引建好后才能把相近的问题归组。`;
     list.replaceChildren(node("li", "empty", "索引建好后这里会列出知识缺口"));
+    $("more-gaps").hidden = true;
     return;
   }
   $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。时间为本机时区（${ZONE}）。`;
@@ -467,7 +472,23 @@ function renderGaps(data, keep = false) {
   const items = keep ? mergeItems(list, data.gaps, (g) => gapItem(g, most)) : data.gaps.map((g) => gapItem(g, most));
   list.replaceChildren(...items);
   if (!items.length) list.append(node("li", "empty", "没有知识缺口"));
+  showMoreGaps(data);
 }
+
+// How many open gaps the list leaves out, and a button that lists more of them.
+function showMoreGaps(data) {
+  const more = $("more-gaps");
+  const hidden = (data.open_gaps || 0) - data.gaps.length;
+  more.hidden = hidden <= 0 || gapsShown >= GAPS_MOST;
+  if (more.hidden) return;
+  $("gaps-note").textContent += ` 共 ${data.open_gaps} 组，显示了问得最多的 ${data.gaps.length} 组。`;
+  more.textContent = `再显示 ${Math.min(GAPS_SHOWN, hidden)} 组（还有 ${hidden} 组）`;
+}
+
+$("more-gaps").addEventListener("click", () => {
+  gapsShown = Math.min(GAPS_MOST, gapsShown + GAPS_SHOWN);
+  refreshList("gaps");
+});
 
 // How often, against the most frequent item listed: a bar filled in proportion (at least 4 %).
 function countMeter(count, most, fillClass) {
