@@ -82,9 +82,17 @@ async def list_candidates(
         checked = await asyncio.to_thread(check_rows, await store.knowledge_rows(shop))
     except KnowledgeError:  # a shop with no knowledge yet (the store validates what it writes)
         texts: dict[str, str] = {}
+        questions: list[tuple[str, ...]] = []
     else:
         texts = {entry.id: entry.reply for entry in checked.entries}
-    return shop_candidates(history, {**(extra_texts or {}), **texts}, decisions, knowledge_texts=texts.values())
+        questions = [entry.questions for entry in checked.entries]
+    return shop_candidates(
+        history,
+        {**(extra_texts or {}), **texts},
+        decisions,
+        knowledge_texts=texts.values(),
+        knowledge_questions=questions,
+    )
 
 
 async def _pending(store: ReviewStore, shop: str, candidate: str, days: int) -> ShopCandidate:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +119,17 @@ def shop_candidates(
     decisions: Mapping[str, str] | None = None,
     rules: CandidateRules | None = None,
     knowledge_texts: Iterable[str] | None = None,
+    knowledge_questions: Iterable[Iterable[str]] = (),
 ) -> list[ShopCandidate]:
     """The shop's candidates (most sent first), without those whose reply is already in the
-    knowledge (`knowledge_texts`; all of `entry_texts` when not given). `entry_texts` also holds
-    what was shown beside the knowledge (learned quick replies): a reply the service learned
-    to offer stays a candidate until it is published. `decisions` maps a candidate id to
-    `approved` or `rejected`."""
+    knowledge (`knowledge_texts`; all of `entry_texts` when not given), nor the pending replies to
+    unanswered messages that an entry of the knowledge now answers (`knowledge_questions`, each
+    entry's question and variants: most of the candidate's wordings are the entry's and most of
+    the entry's are the candidate's; a gap closed with an answer of the admin's own took them as
+    its questions, and approving the agents' reply as well would answer them twice).
+    `entry_texts` also holds what was shown beside the knowledge (learned quick replies): a reply
+    the service learned to offer stays a candidate until it is published. `decisions` maps a
+    candidate id to `approved` or `rejected`."""
     decisions = decisions or {}
     rules = rules or CandidateRules()
     events = reply_events(history, entry_texts)
@@ -134,12 +140,15 @@ def shop_candidates(
         if candidate_reason(event, rules) is not None:
             seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
     known = {reply_chars(text) for text in (entry_texts.values() if knowledge_texts is None else knowledge_texts)}
+    asked = [{reply_chars(q) for q in questions} for questions in knowledge_questions]
     found: list[Candidate] = collect_candidates((e for e, _, _ in events), rules)
     out = []
     for c in found:
         key = reply_chars(c.reply)
         cid = candidate_id(c.reply)
         if key in known and decisions.get(cid) != "approved":
+            continue
+        if cid not in decisions and c.reason == "unanswerable" and _answered_by(c.wordings, asked):
             continue
         where = seen.get(key, [])
         out.append(
@@ -157,6 +166,18 @@ def shop_candidates(
             )
         )
     return out
+
+
+def _answered_by(wordings: Iterable[str], entries: Iterable[AbstractSet[str]]) -> bool:
+    """True when, for one entry's questions, more than half of the wordings are among them and
+    more than half of them are among the wordings (a gap's entry that also took one stray
+    wording of another candidate does not answer that one)."""
+    keys = {reply_chars(w) for w in wordings}
+    return any(
+        2 * len(keys & questions) > len(keys) and 2 * len(keys & questions) > len(questions)
+        for questions in entries
+        if keys
+    )
 
 
 def candidate_faq_row(candidate: ShopCandidate, chosen: FaqDraft | None = None) -> dict[str, Any]:

@@ -195,6 +195,28 @@ async def test_closing_a_gap_with_the_candidates_reply_leaves_no_candidate_to_ap
     await job_done(admin, (await closed.json())["job"]["id"])
 
 
+async def test_closing_a_gap_with_an_answer_of_ones_own_answers_the_candidate_too(make_admin: AdminFactory) -> None:
+    """The same gap closed with the admin's own answer: the new entry holds the candidate's
+    wordings, so the agents' reply is no longer pending (approving it made a second entry for the
+    same questions, both sure: an admin's test). The other candidate stays."""
+    admin = await make_admin()
+    await chats(admin)
+    pending = await listed(admin)
+    gaps = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    (gap,) = [g for g in gaps["gaps"] if set(g["examples"]) >= set(GAP_QUESTIONS)]
+    own = {"answer": "亲，数字人民币暂时不支持，支付宝、微信和银行卡都可以的～"}
+    closed = await admin.client.post(f"/v1/admin/shops/demo/gaps/{gap['id']}/close", json=own, headers=admin.auth())
+    assert closed.status == 201, await closed.text()
+    after = await listed(admin)
+    assert GAP_REPLY not in after and BRAND_REPLY in after
+    path = f"/v1/admin/shops/demo/candidates/{pending[GAP_REPLY]['id']}/approve"
+    again = await admin.client.post(path, headers=admin.auth())
+    assert again.status == 404 and (await again.json())["errors"][0]["field"] == "candidate"
+    rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
+    assert [r.data.get("answer") for r in rows].count(own["answer"]) == 1
+    await job_done(admin, (await closed.json())["job"]["id"])
+
+
 INVOICE_Q = "能开增值税专用发票吗？"
 INVOICE_EDIT = "亲，可以开专票的，请把公司名称和税号发我，确认收货后3个工作日内开出，电子专票发到您邮箱哦"
 
