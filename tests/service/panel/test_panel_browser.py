@@ -177,6 +177,14 @@ async def test_an_angry_message_shows_cues_evidence_and_escalation_and_a_cue_can
     await first.locator(".act-cue_wrong").click()
     (record,) = await served.store.wait_feedback(1)
     assert (record.action, record.cue, record.message_id) == ("cue_wrong", cue_name, "a-m2")
+    # the marked cue reads as marked (struck through, the button says so), not as greyed out
+    await expect(first.locator(".act-cue_wrong")).to_have_text("已标记不准")
+    await expect(first.locator(".act-cue_wrong")).to_have_attribute("aria-disabled", "true")
+    assert "line-through" in await first.locator(".cue-name").evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert await first.evaluate("e => getComputedStyle(e).opacity") == "1"
+    await first.locator(".act-cue_wrong").click(force=True)  # a second click records nothing more
+    await served.app[keys.RECORDER].flush()
+    assert len(served.store.feedback()) == 1
 
     # the agent's reply goes below the latest message, in the order said, and marks it answered
     await post_generic(http, served, "亲，非常抱歉，我马上帮您查一下", "angry-1", "a-a1", sender="agent")
@@ -430,6 +438,12 @@ async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: Op
     await expect(cue.locator(".cue-tip")).to_be_hidden()
     await cue.locator(".cue-name").click()
     await expect(cue.locator(".cue-tip")).to_be_visible()
+    # the earlier turns are folded on a phone, their count said; one tap shows them
+    await expect(narrow.locator("#recent summary")).to_have_text("最近对话 · 1 条")
+    await expect(narrow.locator("#turns .turn")).to_be_hidden()
+    await narrow.locator("#recent summary").click()
+    await expect(narrow.locator("#turns .turn")).to_be_visible()
+    await expect(wide.locator("#turns .turn")).to_be_visible()  # open on a desk
     assert await wide.evaluate("document.documentElement.scrollWidth") <= 1280
     context, replies = await wide.locator(".context").bounding_box(), await wide.locator(".replies").bounding_box()
     assert context and replies and replies["x"] >= context["x"] + context["width"]  # side by side

@@ -164,6 +164,7 @@
   function clear() {
     turnIds.clear();
     for (const id of ["turns", "cues", "after", "suggestions"]) $(id).replaceChildren();
+    countRecent();
     $("latest").replaceChildren(el("span", "latest-empty", "还没有客户消息"));
     $("keys").hidden = true;
     $("empty").classList.remove("refused");
@@ -179,6 +180,16 @@
     const who = { agent: "客服", bot: "机器人", customer: "客户" }[turn.role] || turn.role;
     li.append(el("span", "who", who), el("span", "said", turn.text));
     $(where).append(li);
+    if (where === "turns") countRecent();
+  }
+
+  // The earlier turns fold on a phone or a narrow sidebar (the latest message, its cues and the
+  // suggestions come first); the summary says how many there are.
+  const NARROW = window.matchMedia("(max-width: 400px)");
+
+  function countRecent() {
+    const n = $("turns").children.length;
+    $("recent-count").textContent = n ? "· " + n + " 条" : "";
   }
 
   function answered() {
@@ -245,8 +256,12 @@
     const head = el("span", "cue-name", (CUES[cue.name] || cue.name) + " · " + (LEVELS[cue.level] || cue.level));
     const wrong = button("不准", "cue_wrong", "这条情绪提示不准确");
     wrong.addEventListener("click", () => {
+      if (badge.classList.contains("marked")) return;
+      // marked, not greyed out: struck through and saying so, still readable and focusable
       badge.classList.add("marked");
-      wrong.disabled = true;
+      wrong.textContent = "已标记不准";
+      wrong.setAttribute("aria-disabled", "true");
+      wrong.title = "已记下这条提示不准";
       const trying = Boolean(state.event && state.event.preview);
       sendFeedback({ action: "cue_wrong", cue: cue.name });
       toast(trying ? "试用模式不记录，正式面板里会记下这条提示不准" : "已记录：提示不准");
@@ -523,6 +538,9 @@
     if (!r.ok) { toast(errorText(r.status, answer, r.headers)); return; }
     render(answer);
   }
+
+  $("recent").open = !NARROW.matches;
+  NARROW.addEventListener("change", () => { $("recent").open = !NARROW.matches; });
 
   if (location.pathname.replace(/\/$/, "") === "/panel/try") {
     $("try").hidden = false;
