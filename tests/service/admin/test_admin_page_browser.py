@@ -327,6 +327,17 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
     await expect(page.locator("#shop")).to_have_text("店铺 tea")
     await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 2 条消息")
     await expect(page.locator("#load-error")).to_be_hidden()
+    await page.set_viewport_size({"width": 360, "height": 800})  # a phone: the bar in two tidy rows
+    boxes = {}
+    for part in (".brand", "#shop", "#logout", "#shop-label", "#window-label"):
+        boxes[part] = await page.locator(part).bounding_box()
+        assert boxes[part] and boxes[part]["x"] + boxes[part]["width"] <= 360, (part, boxes[part])
+    middle = {part: round(box["y"] + box["height"] / 2) for part, box in boxes.items() if box}
+    first = {middle[part] for part in (".brand", "#shop", "#logout")}
+    second = {middle[part] for part in ("#shop-label", "#window-label")}
+    assert len(first) == 1 and len(second) == 1 and min(second) > max(first), boxes
+    assert boxes["#shop"] and boxes["#shop"]["height"] < 30, boxes  # one line
+    await page.set_viewport_size({"width": 1280, "height": 900})
     await page.reload()  # the pick outlives a reload of the tab
     await expect(page.locator("body")).to_have_attribute("data-shop", "tea", timeout=WAIT_MS)
     await expect(picker).to_have_value("tea")
