@@ -168,6 +168,19 @@ T = TypeVar("T")
 _PATH_SUFFIX = re.compile(r"\s*-\s*at `\$([^`]*)`$")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`")
+# msgspec's wording of a broken constraint, said as a person would (the JSON type stays in the
+# other messages: "Expected `str`, got `int`" is clear as it is)
+_PLAIN = (
+    (re.compile(r"Expected `str` matching regex '\\\\S'$"), "must not be blank"),
+    (re.compile(r"Expected `str` of length >= 1$"), "must not be empty"),
+    (re.compile(r"Expected `str` of length >= (\d+)$"), "at least {0} characters"),
+    (re.compile(r"Expected `str` of length <= (\d+)$"), "at most {0} characters"),
+    (re.compile(r"Expected `array` of length >= 1$"), "must not be an empty list"),
+    (re.compile(r"Expected `array` of length >= (\d+)$"), "at least {0} items"),
+    (re.compile(r"Expected `array` of length <= (\d+)$"), "at most {0} items"),
+    (re.compile(r"Expected `(?:int|float)` >= (\S+)$"), "at least {0}"),
+    (re.compile(r"Expected `(?:int|float)` <= (\S+)$"), "at most {0}"),
+)
 
 
 def _field_of(message: str) -> tuple[str, str]:
@@ -186,6 +199,11 @@ def _field_of(message: str) -> tuple[str, str]:
     if unknown:
         path = f"{path}.{unknown.group(1)}" if path else unknown.group(1)
         message = "unknown field"
+    for pattern, plain in _PLAIN:
+        said = pattern.match(message)
+        if said:
+            message = plain.format(*said.groups())
+            break
     return path or "body", message
 
 
