@@ -31,13 +31,25 @@ def register(subparsers: Any) -> None:
     revoke.set_defaults(handler=run_revoke)
 
 
-def run_create(args: argparse.Namespace) -> int:
-    async def work(store: SqlStore) -> tuple[TokenRecord, str]:
-        return await store.create_token(args.shop, args.role)
+# Said when the store's first token is made: open access (no token needed on this machine) ends
+# with it, for every shop (`service.auth.authenticate`), which an admin would not guess.
+OPEN_ACCESS_ENDS = (
+    "the store's first token: open access ends, so /v1/suggest, /v1/feedback and the panel now need "
+    "a token too (an agent token per shop: huashu token create --shop SHOP --role agent; the "
+    "webhooks keep their signatures)"
+)
 
-    record, secret = run_on_store(args, work)
+
+def run_create(args: argparse.Namespace) -> int:
+    async def work(store: SqlStore) -> tuple[TokenRecord, str, bool]:
+        first = not await store.has_tokens()
+        return (*await store.create_token(args.shop, args.role), first)
+
+    record, secret, first = run_on_store(args, work)
     print(secret)
     print(f"{args.role} token {record.id} of shop {record.shop}: shown once, keep it now", flush=True)
+    if first:
+        print(OPEN_ACCESS_ENDS, flush=True)
     return 0
 
 

@@ -145,8 +145,10 @@ def test_a_token_is_printed_once_and_verifies(tmp_path: Path, capsys: CapSys) ->
     assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), "--database-url", url]) == 0
     capsys.readouterr()
     assert main(["token", "create", "--shop", "tea", "--role", "agent", "--database-url", url]) == 0
-    secret = capsys.readouterr().out.splitlines()[0]
-    assert secret.startswith("huashu_")
+    secret, _, ends = capsys.readouterr().out.splitlines()
+    assert secret.startswith("huashu_") and "open access ends" in ends  # the store's first token says so
+    assert main(["token", "create", "--shop", "tea", "--role", "admin", "--database-url", url]) == 0
+    assert "open access" not in capsys.readouterr().out  # the second does not
     assert main(["token", "list", "--shop", "tea", "--database-url", url]) == 0
     listed = capsys.readouterr().out
     token_id = secret.split("_")[1]

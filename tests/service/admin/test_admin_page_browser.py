@@ -77,6 +77,8 @@ async def login(page: Page, admin: Admin, token: str) -> None:
 async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFactory, page: Page) -> None:
     admin = await make_admin()
     await chats_with_markup(admin)
+    await page.goto(str(admin.client.make_url("/admin")))  # the login says where a token comes from
+    await expect(page.locator("#login-hint")).to_contain_text("huashu token create --shop demo --role admin")
     await login(page, admin, admin.agent)  # an agent token is refused
     await expect(page.locator("#login-error")).to_contain_text("需要管理员令牌（admin token）", timeout=WAIT_MS)
     await expect(page.locator("#dashboard")).to_be_hidden()
