@@ -72,6 +72,12 @@ def test_a_stock_turn_a_whole_question_or_junk_is_not_a_follow_up(text: str) -> 
         ("请问您是咨询之前的问题还是有其他的问题需要处理呢?", True),
         ("亲爱的，小妹在的哦，很高兴为您服务哟", True),
         ("还请您稍等，正在为您查询~", True),
+        ("您好，请问有什么可以帮助您的吗", True),  # JDDC's openers that used to be counted as answers
+        ("麻烦您提供一下您的订单号", True),
+        ("您好 京东服务专员[数字x]号，很高兴为您服务!", True),
+        ("您方便简单描述下您的问题吗?", True),
+        ("正在为您查询，还请您稍等两到三分钟哦~", True),
+        ("您好，请问是这个商品吗", True),
         ("亲，我们有实体店的，在杭州西湖区", False),
         ("有的亲", False),
         ("可以的亲", False),
