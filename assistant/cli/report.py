@@ -94,6 +94,7 @@ class _Stored:
     rows: frozenset[str]  # the entry ids of the knowledge rows
     active: str | None  # the version of the shop's active snapshot
     threshold: float
+    fresh: frozenset[str]  # the entries added or changed this week
 
 
 async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int) -> _Stored:
@@ -107,7 +108,9 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     entries = {entry.id: entry.reply for entry in check_rows(rows).entries}
     active = await store.active_snapshot(shop)
     version = None if active is None else active.version
-    return _Stored(week, before, entries, frozenset(row.entry_id for row in rows), version, shop_threshold(record))
+    fresh = await store.entries_changed_since(shop, _start(since))
+    rows_ids = frozenset(row.entry_id for row in rows)
+    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh)
 
 
 def _gaps(messages: list[UnansweredMessage], embedder: Embedder, cache: EmbeddingCache) -> list[Gap]:
@@ -156,7 +159,7 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
     finally:
         cache.close()
     rules = WeeklyRules(top=args.top)
-    return weekly_report(args.shop, stored.week, stored.entries, found, since, until, earlier, rules)
+    return weekly_report(args.shop, stored.week, stored.entries, found, since, until, earlier, rules, stored.fresh)
 
 
 def run_weekly(args: argparse.Namespace) -> int:

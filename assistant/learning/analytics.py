@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,6 +176,7 @@ class ReplyUse:
     never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
     never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
     often_edited: list[ReplyLine]
+    too_new: int = 0  # entries added or changed inside the window: never proposed for retiring
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,9 +350,15 @@ def latency_stats(history: ShopHistory, days: list[str]) -> LatencyStats:
 
 
 def shop_stats(
-    shop: str, history: ShopHistory, entry_texts: Mapping[str, str], since: dt.date, until: dt.date
+    shop: str,
+    history: ShopHistory,
+    entry_texts: Mapping[str, str],
+    since: dt.date,
+    until: dt.date,
+    fresh: Collection[str] = frozenset(),
 ) -> ShopStats:
-    """The whole statistics of `history` (the shop's records from `since` to `until`, days included)."""
+    """The whole statistics of `history` (the shop's records from `since` to `until`, days
+    included); `fresh`: the entries added or changed inside the window (`reply_use`)."""
     days = days_between(since, until)
     outcomes = reply_outcomes(history, entry_texts)
     return ShopStats(
@@ -365,7 +372,7 @@ def shop_stats(
         agent_use(history, outcomes),
         latency_stats(history, days),
         dict(sorted(Counter(f.action for f in history.feedback).items())),
-        reply_use(history, entry_texts, outcomes),
+        reply_use(history, entry_texts, outcomes, fresh=fresh),
     )
 
 
@@ -374,6 +381,7 @@ def reply_use(
     entry_texts: Mapping[str, str],
     outcomes: Iterable[ReplyOutcome],
     rules: ReplyUseRules | None = None,
+    fresh: Collection[str] = frozenset(),
 ) -> ReplyUse:
     """Per entry of `entry_texts`, how often `history` showed it, its agents sent it as is or
     edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
@@ -381,7 +389,9 @@ def reply_use(
     picked (most picked first); the entries shown at least `min_shown` times and neither sent nor
     picked, then those never shown; the entries edited at least `min_edits` times and more often
     than sent as is, the least kept first. A panel pick is evidence the reply is used even when
-    the agent's reply was not matched to it, so a picked entry is never a candidate to retire."""
+    the agent's reply was not matched to it, so a picked entry is never a candidate to retire,
+    nor is one of `fresh` (added or changed inside the window: an entry approved yesterday had no
+    week to be used; their count is `too_new`)."""
     rules = rules or ReplyUseRules()
     shown: Counter[str] = Counter(s.entry_id for s in history.suggestions)
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
@@ -413,16 +423,17 @@ def reply_use(
         (r for r in lines if r.sent or r.picked), key=lambda r: (-r.sent, -r.picked, -r.used, r.entry_id)
     )
     passed_over = sorted(
-        (r for r in lines if not r.sent and not r.picked and r.shown >= rules.min_shown),
+        (r for r in lines if not r.sent and not r.picked and r.shown >= rules.min_shown and r.entry_id not in fresh),
         key=lambda r: (-r.shown, r.entry_id),
     )
-    unseen = sorted(r for r in entry_texts if not shown[r] and not picked[r])
+    unseen = sorted(r for r in entry_texts if not shown[r] and not picked[r] and r not in fresh)
     never_used = passed_over + [line(e) for e in unseen[: rules.top]]
+    too_new = sum(1 for e in entry_texts if e in fresh)
     often_edited = sorted(
         (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),
         key=lambda r: (-r.edited, r.mean_similarity or 0.0, r.entry_id),
     )
-    return ReplyUse(most_used[: rules.top], never_used[: rules.top], len(unseen), often_edited[: rules.top])
+    return ReplyUse(most_used[: rules.top], never_used[: rules.top], len(unseen), often_edited[: rules.top], too_new)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -65,6 +65,7 @@ class WeeklyReport:
     never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
     never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
     often_edited: list[ReplyLine]
+    too_new: int = 0  # entries added or changed this week: not judged yet
 
 
 WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded
@@ -79,11 +80,13 @@ def weekly_report(
     until: dt.date,
     known_gaps: frozenset[str] = frozenset(),
     rules: WeeklyRules | None = None,
+    fresh: frozenset[str] = frozenset(),
 ) -> WeeklyReport:
-    """The refresh for `history` (the shop's records from `since` to `until`, days included)."""
+    """The refresh for `history` (the shop's records from `since` to `until`, days included);
+    `fresh`: the entries added or changed in that time, never proposed for retiring."""
     rules = rules or WeeklyRules()
     outcomes = reply_outcomes(history, entry_texts)
-    replies = reply_use(history, entry_texts, outcomes, rules)
+    replies = reply_use(history, entry_texts, outcomes, rules, fresh)
     gap_lines = [
         GapLine(gap_id(g), g.count, g.examples, g.suggested_reply, iso(g.last_seen), gap_id(g) not in known_gaps)
         for g in gaps
@@ -108,4 +111,5 @@ def weekly_report(
         replies.never_used,
         replies.never_shown,
         replies.often_edited,
+        replies.too_new,
     )

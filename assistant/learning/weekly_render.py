@@ -52,6 +52,7 @@ SECTIONS = (
 )
 NEVER_USED = 2  # the section that also says how many entries were never shown
 NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示。"
+TOO_NEW = "本周新加入或改过的 {n} 条不在此列（还没满一周，看下周的报告）。"
 NONE = "本周没有。"
 
 
@@ -94,6 +95,8 @@ def render_markdown(report: WeeklyReport) -> str:
         lines += ["", f"## {title}（{len(rows)}）", "", f"_{about}_", ""]
         if n == NEVER_USED and report.never_shown:
             lines += [NOT_SHOWN.format(n=report.never_shown), ""]
+        if n == NEVER_USED and report.too_new:
+            lines += [TOO_NEW.format(n=report.too_new), ""]
         if not rows:
             lines.append(NONE)
             continue
@@ -126,6 +129,8 @@ def render_html(report: WeeklyReport) -> str:
         parts.append(f'<h2>{e(heading)}（{len(rows)}）</h2><p class="about">{e(about)}</p>')
         if n == NEVER_USED and report.never_shown:
             parts.append(f"<p>{NOT_SHOWN.format(n=report.never_shown)}</p>")
+        if n == NEVER_USED and report.too_new:
+            parts.append(f"<p>{TOO_NEW.format(n=report.too_new)}</p>")
         if not rows:
             parts.append(f"<p>{NONE}</p>")
             continue

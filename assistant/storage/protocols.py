@@ -157,6 +157,12 @@ class KnowledgeStore(Protocol):
         """Changes whenever the shop's knowledge changes (a content hash)."""
         ...
 
+    async def entries_changed_since(self, shop: str, since: str) -> frozenset[str]:
+        """The ids of the entries added or changed at or after `since` (ISO 8601, UTC): an upload
+        that leaves a row as it was does not change it, and a shop's first knowledge (rows put
+        into a shop that had none) counts as never changed."""
+        ...
+
 
 class SnapshotStore(Protocol):
     async def add_snapshot(self, record: SnapshotRecord) -> None: ...

@@ -145,6 +145,13 @@ class SqlStore(RecordTables):
         await self._require_shop(shop)
         return [KnowledgeRow(f, p, e, json.loads(d)) for f, p, e, d in await self.database.fetch(_ROWS, (shop,))]
 
+    async def entries_changed_since(self, shop: str, since: str) -> frozenset[str]:
+        await self._require_shop(shop)
+        rows = await self.database.fetch(
+            "SELECT entry_id FROM knowledge_rows WHERE shop=? AND entry_id <> '' AND changed_at >= ?", (shop, since)
+        )
+        return frozenset(str(r[0]) for r in rows)
+
     async def knowledge_revision(self, shop: str) -> str:
         rows = await self.database.fetch("SELECT knowledge_revision FROM shops WHERE shop=?", (shop,))
         if not rows:
@@ -175,10 +182,19 @@ class SqlStore(RecordTables):
 
         async def work(tx: Transaction) -> str:
             await self._locked_shop(tx, shop)
+            before = await tx.fetch("SELECT entry_id, data, changed_at FROM knowledge_rows WHERE shop=?", (shop,))
+            # a row uploaded again as it was keeps the time it was last changed; a shop's first
+            # knowledge has no time (it is the library the shop starts with, judged from day one)
+            kept = {(entry, data): at for entry, data, at in before if entry}
+            at = now() if before else ""
             await tx.execute("DELETE FROM knowledge_rows WHERE shop=?", (shop,))
             await tx.executemany(
-                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
-                [(shop, r.file, r.position, r.entry_id, _row_data(r.data)) for r in rows],
+                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data, changed_at) VALUES (?,?,?,?,?,?)",
+                [
+                    (shop, r.file, r.position, r.entry_id, data, kept.get((r.entry_id, data), at))
+                    for r in rows
+                    for data in (_row_data(r.data),)
+                ],
             )
             return await self._new_revision(tx, shop)
 
@@ -203,8 +219,8 @@ class SqlStore(RecordTables):
             if taken:
                 raise StoreError(f"{row.file} position {position} holds entry {taken[0][0]!r}")
             await tx.execute(
-                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data) VALUES (?,?,?,?,?)",
-                (shop, row.file, position, row.entry_id, _row_data(row.data)),
+                "INSERT INTO knowledge_rows (shop, file, position, entry_id, data, changed_at) VALUES (?,?,?,?,?,?)",
+                (shop, row.file, position, row.entry_id, _row_data(row.data), now()),
             )
             return await self._new_revision(tx, shop)
 

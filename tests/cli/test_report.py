@@ -11,7 +11,7 @@ import pytest
 from assistant.cli import main
 from assistant.retrieval.embedders import Embedder
 from assistant.storage import open_store
-from assistant.storage.protocols import SnapshotRecord
+from assistant.storage.protocols import KnowledgeRow, SnapshotRecord
 from assistant.storage.records import AnswerRecord, MessageRecord, Record, SuggestionRecord
 from assistant.suggest.snapshots import build_shop_snapshot
 from tests.cli.test_store_commands import small_shop, url_of, write_records
@@ -135,3 +135,31 @@ def test_weekly_report_leaves_out_a_gap_the_active_snapshot_answers_now(
     # --index wins over the environment; a snapshot missing there is one line, not a report that lists it
     assert main([*report, "--index", str(tmp_path / "elsewhere"), *db]) == 2
     assert "shop 'tea': its active snapshot cannot be read (--index, --model)" in capsys.readouterr().err
+
+
+def test_an_entry_added_this_week_is_not_proposed_for_retiring(tmp_path: Path, capsys: CapSys) -> None:
+    """The shop's first knowledge is judged from its first week; an entry an admin approved or
+    added since (faq-new, never shown) is left out of 从未使用 and counted apart (it used to be
+    listed as a candidate to retire a day after it was approved: an admin's test)."""
+    url = url_of(tmp_path)
+    db = ["--database-url", url]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    seed(url)
+    data = {"id": "faq-new", "stage": "pre_sale", "category": "发票", "question": "能开专票吗",
+            "variants": ["可以开专票吗"], "answer": "可以的亲，请提供公司抬头和税号", "tags": ["invoice"]}  # fmt: skip
+
+    async def approve() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            await store.put_row("tea", KnowledgeRow("faq/approved_replies.yaml", -1, "faq-new", data))
+        finally:
+            await store.close()
+
+    asyncio.run(approve())
+    capsys.readouterr()
+    cache = ["--cache", str(tmp_path / "cache.sqlite")]
+    assert main(["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), *cache, *db]) == 0
+    out = capsys.readouterr().out
+    never = out.split("## 从未使用", 1)[1].split("## 常被修改", 1)[0]
+    assert "faq-new" not in never and "本周新加入或改过的 1 条不在此列" in never

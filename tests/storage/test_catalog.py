@@ -93,6 +93,23 @@ async def test_one_row_is_put_replaced_appended_and_deleted(store: SqlStore, sho
     assert [r.entry_id for r in await store.knowledge_rows(shop_id)] == ["ship-1", "ship-3"]
 
 
+async def test_the_entries_changed_since_a_time_are_those_added_or_rewritten(store: SqlStore, shop_id: str) -> None:
+    """A shop's first knowledge has no time (the library it starts with); what an admin adds or
+    rewrites later does, and uploading a row again as it was keeps its time."""
+    await store.create_shop(shop_id, "shop")
+    start = "2000-01-01"
+    await store.replace_knowledge(shop_id, [faq("ship-1", 0), faq("ship-2", 1)])
+    assert await store.entries_changed_since(shop_id, start) == frozenset()
+    await store.put_row(shop_id, faq("ship-3", -1))  # an approved candidate, a closed gap
+    assert await store.entries_changed_since(shop_id, start) == {"ship-3"}
+    rows = await store.knowledge_rows(shop_id)
+    await store.replace_knowledge(shop_id, [rows[0], faq("ship-2", 1, "发什么快递"), rows[2]])  # one rewritten
+    assert await store.entries_changed_since(shop_id, start) == {"ship-2", "ship-3"}
+    assert await store.entries_changed_since(shop_id, "2999-01-01") == frozenset()
+    with pytest.raises(UnknownShop):
+        await store.entries_changed_since("no-such-shop", start)
+
+
 async def test_snapshots_activate_pin_and_are_never_removed_while_active_or_pinned(
     store: SqlStore, shop_id: str
 ) -> None:

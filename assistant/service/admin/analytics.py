@@ -231,8 +231,10 @@ async def stats(request: web.Request) -> web.Response:
     await authenticate(request, role="admin", shop=shop)
     since, until = _window(_days(request, 14, 365))
     texts = await _shop_texts(request, shop)
-    history = await request.config_dict[keys.STORE].history(shop, since.isoformat())
-    result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until)
+    store = request.config_dict[keys.STORE]
+    history = await store.history(shop, since.isoformat())
+    fresh = await store.entries_changed_since(shop, since.isoformat())
+    result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until, fresh)
     return json_bytes(StatsResponse(True, result))
 
 

@@ -62,6 +62,9 @@ async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFacto
     again = await admin.client.post(path, headers=admin.auth())
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "candidate"
     job = await job_done(admin, approved["job"]["id"])  # the approval started the rebuild
+    stats = await admin.client.get("/v1/admin/shops/demo/stats?days=7", headers=admin.auth())
+    replies = (await stats.json())["stats"]["replies"]  # approved today: not a reply to retire yet
+    assert replies["too_new"] == 1 and row.entry_id not in [r["entry_id"] for r in replies["never_used"]]
     served = await say(admin, "g9", "m1", GAP_QUESTIONS[0])
     assert served["index_version"] == job["version"] and served["answerable"] is True
     assert (served["suggestions"][0]["entry_id"], served["suggestions"][0]["text"]) == (row.entry_id, edited)

@@ -455,7 +455,9 @@ function renderReplies(replies) {
     unused.append(item);
   }
   if (!passed.length) unused.append(node("li", "empty", "没有展示多次却没人用的回复"));  // nor picked in the panel
-  $("replies-unshown").textContent = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
+  const unshown = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
+  const fresh = replies.too_new ? `这段时间新加入或改过的 ${replies.too_new} 条还不算（用的时间还不够）。` : "";
+  $("replies-unshown").textContent = unshown + fresh;
 }
 
 function renderGaps(data, keep = false) {

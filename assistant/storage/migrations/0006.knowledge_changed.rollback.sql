@@ -1,0 +1,1 @@
+ALTER TABLE knowledge_rows DROP COLUMN changed_at;
