@@ -124,9 +124,9 @@ def shop_candidates(
     """The shop's candidates (most sent first), without those whose reply is already in the
     knowledge (`knowledge_texts`; all of `entry_texts` when not given), nor the pending replies to
     unanswered messages that an entry of the knowledge now answers (`knowledge_questions`, each
-    entry's question and variants: most of the candidate's wordings are the entry's and most of
-    the entry's are the candidate's; a gap closed with an answer of the admin's own took them as
-    its questions, and approving the agents' reply as well would answer them twice).
+    entry's question and variants: most of the entry's are the candidate's wordings; a gap closed
+    with an answer of the admin's own took them as its questions, and approving the agents' reply
+    as well would answer them twice).
     `entry_texts` also holds what was shown beside the knowledge (learned quick replies): a reply
     the service learned to offer stays a candidate until it is published. `decisions` maps a
     candidate id to `approved` or `rejected`."""
@@ -169,15 +169,11 @@ def shop_candidates(
 
 
 def _answered_by(wordings: Iterable[str], entries: Iterable[AbstractSet[str]]) -> bool:
-    """True when, for one entry's questions, more than half of the wordings are among them and
-    more than half of them are among the wordings (a gap's entry that also took one stray
-    wording of another candidate does not answer that one)."""
+    """True when most of one entry's questions are among the wordings: the entry was written for
+    them (a gap's entry holds at most a few of a much-asked candidate's wordings; one that also
+    took a stray wording of another candidate does not answer that one)."""
     keys = {reply_chars(w) for w in wordings}
-    return any(
-        2 * len(keys & questions) > len(keys) and 2 * len(keys & questions) > len(questions)
-        for questions in entries
-        if keys
-    )
+    return any(questions and 2 * len(keys & questions) > len(questions) for questions in entries)
 
 
 def candidate_faq_row(candidate: ShopCandidate, chosen: FaqDraft | None = None) -> dict[str, Any]:

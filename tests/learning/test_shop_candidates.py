@@ -88,3 +88,27 @@ def test_an_approved_reply_is_withheld_from_quick_replies_once_its_entry_is_serv
     decisions = {"a1": "approved", "r1": "rejected", "a2": "approved"}
     assert withheld_from_quick(decisions, set()) == {"r1"}
     assert withheld_from_quick(decisions, {f"{APPROVED_ENTRY_PREFIX}a1", "faq-001"}) == {"r1", "a1"}
+
+
+def test_an_entry_written_for_a_much_asked_candidates_questions_answers_it() -> None:
+    """A gap's entry holds at most five of the customers' wordings: a candidate asked twelve ways
+    is answered once most of the entry's questions are its wordings, and a candidate with one
+    stray wording in that entry is not."""
+
+    def msg(cid: str, mid: str, role: str, text: str, n: int, agent: str = "") -> MessageRecord:
+        return MessageRecord("api", "demo", cid, mid, role, text, at(n), at(n), role, agent, agent)
+
+    asked = [f"{who}能用数字人民币{how}吗" for who in ("", "我", "请问", "你们这") for how in ("付款", "支付", "买")]
+    messages, answers = [], []
+    for n, question in enumerate([*asked, "能用比特币付款吗"]):
+        reply = "亲，比特币不支持哦" if question.startswith("能用比特币") else "亲，暂时不支持数字人民币哦"
+        messages += [
+            msg(f"c{n}", "q", "customer", question, 2 * n),
+            msg(f"c{n}", "r", "agent", reply, 2 * n + 1, "小王"),
+        ]
+        answers.append(AnswerRecord("api", "demo", f"c{n}", "q", False, 0.1, at=at(2 * n)))
+    chats = ShopHistory(messages=messages, suggestions=[], answers=answers)
+    assert len(shop_candidates(chats, ENTRIES)) == 2
+    closed = [(*asked[:4], "能用比特币付款吗")]  # the gap's entry, the admin's own answer
+    (left,) = shop_candidates(chats, ENTRIES, knowledge_questions=closed)
+    assert left.reply == "亲，比特币不支持哦"

@@ -71,12 +71,12 @@ async def _gap(admin: Admin) -> dict[str, str]:
     return {"gap": gaps[0]["id"]}
 
 
-async def _candidate(admin: Admin, reply: str) -> dict[str, str]:
+async def _candidate(admin: Admin, reply: str, questions: tuple[str, ...] = GAP_QUESTIONS) -> dict[str, str]:
     """A pending candidate reply of shop demo: agents answered what nothing answered."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     store = admin.client.app[keys.STORE]
     tag = str(abs(hash(reply)))
-    for n, text in enumerate(GAP_QUESTIONS):
+    for n, text in enumerate(questions):
         conversation = f"cand-{tag}-{n}"
         await store.write(
             [
@@ -96,7 +96,8 @@ async def _to_approve(admin: Admin) -> dict[str, str]:
 
 
 async def _to_reject(admin: Admin) -> dict[str, str]:
-    return await _candidate(admin, "不支持的亲")
+    # other questions than the approved one's: its entry answers those (no candidate is left)
+    return await _candidate(admin, "不支持的亲", ("能用比特币付款吗", "可以用比特币买吗", "比特币能付款不"))
 
 
 async def _job(admin: Admin) -> dict[str, str]:
