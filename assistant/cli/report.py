@@ -22,6 +22,7 @@ from typing import Any
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.files import check_rows
+from assistant.knowledge.loader import entries_of_rows
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.shop_gaps import gap_entry_id, gap_id, unanswered_messages
 from assistant.learning.weekly import WeeklyReport, WeeklyRules, weekly_report
@@ -108,7 +109,7 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     entries = {entry.id: entry.reply for entry in check_rows(rows).entries}
     active = await store.active_snapshot(shop)
     version = None if active is None else active.version
-    fresh = await store.entries_changed_since(shop, _start(since))
+    fresh = entries_of_rows(entries, await store.entries_changed_since(shop, _start(since)))
     rows_ids = frozenset(row.entry_id for row in rows)
     return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,15 @@ def _faq(row: Row) -> KnowledgeEntry | None:
     )  # fmt: skip
 
 
+QA_MARK = "-qa-"  # a product's n-th question and answer is the entry {product id}-qa-{n}
+
+
+def entries_of_rows(entry_ids: Iterable[str], row_ids: Collection[str]) -> frozenset[str]:
+    """Which of `entry_ids` come from the rows `row_ids`: the row's own entry, and for a product
+    row its questions and answers too (one product row is several entries)."""
+    return frozenset(e for e in entry_ids if e in row_ids or (QA_MARK in e and e.rsplit(QA_MARK, 1)[0] in row_ids))
+
+
 def _product(row: Row) -> list[KnowledgeEntry]:
     row.allow("id", "name", "category", "price", "specs", "selling_points", "qa")
     product_id = row.ident()
@@ -100,7 +110,7 @@ def _product(row: Row) -> list[KnowledgeEntry]:
         if not qa.failed:
             entries.append(
                 KnowledgeEntry(
-                    id=f"{product_id}-qa-{n}", kind=SourceKind.PRODUCT,
+                    id=f"{product_id}{QA_MARK}{n}", kind=SourceKind.PRODUCT,
                     questions=(question, *variants), reply=answer, tags=tags,
                     stage=Stage.PRE_SALE, category=category, origin=qa.origin,
                 )

@@ -176,7 +176,7 @@ class ReplyUse:
     never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
     never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
     often_edited: list[ReplyLine]
-    too_new: int = 0  # entries added or changed inside the window: never proposed for retiring
+    too_new: int = 0  # entries added or changed inside the window, unused: never proposed for retiring
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +428,7 @@ def reply_use(
     )
     unseen = sorted(r for r in entry_texts if not shown[r] and not picked[r] and r not in fresh)
     never_used = passed_over + [line(e) for e in unseen[: rules.top]]
-    too_new = sum(1 for e in entry_texts if e in fresh)
+    too_new = sum(1 for r in lines if r.entry_id in fresh and not r.sent and not r.picked)
     often_edited = sorted(
         (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),
         key=lambda r: (-r.edited, r.mean_similarity or 0.0, r.entry_id),

@@ -52,7 +52,7 @@ SECTIONS = (
 )
 NEVER_USED = 2  # the section that also says how many entries were never shown
 NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示。"
-TOO_NEW = "本周新加入或改过的 {n} 条不在此列（还没满一周，看下周的报告）。"
+TOO_NEW = "本周或之后新加入、改过的 {n} 条不在此列（用的时间还不够，看下周的报告）。"
 NONE = "本周没有。"
 
 

@@ -159,8 +159,8 @@ class KnowledgeStore(Protocol):
 
     async def entries_changed_since(self, shop: str, since: str) -> frozenset[str]:
         """The ids of the entries added or changed at or after `since` (ISO 8601, UTC): an upload
-        that leaves a row as it was does not change it, and a shop's first knowledge (rows put
-        into a shop that had none) counts as never changed."""
+        that leaves a row as it was does not change it, and a shop's first knowledge (a whole
+        upload into a shop that had no entry yet) counts as never changed."""
         ...
 
 

@@ -186,7 +186,7 @@ class SqlStore(RecordTables):
             # a row uploaded again as it was keeps the time it was last changed; a shop's first
             # knowledge has no time (it is the library the shop starts with, judged from day one)
             kept = {(entry, data): at for entry, data, at in before if entry}
-            at = now() if before else ""
+            at = now() if any(entry for entry, _, _ in before) else ""
             await tx.execute("DELETE FROM knowledge_rows WHERE shop=?", (shop,))
             await tx.executemany(
                 "INSERT INTO knowledge_rows (shop, file, position, entry_id, data, changed_at) VALUES (?,?,?,?,?,?)",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.knowledge.loader import KnowledgeError, load_knowledge
+from assistant.knowledge.loader import KnowledgeError, entries_of_rows, load_knowledge
 from assistant.knowledge.model import SourceKind, Stage
 from tests.conftest import KNOWLEDGE
 
@@ -171,3 +171,15 @@ def test_a_file_that_is_not_utf8_is_reported_by_line(tmp_path: Path) -> None:
     found = problems(tmp_path)
     assert "faq/a.yaml:11: not valid UTF-8 (save the file as UTF-8)" in found
     assert "past_replies.jsonl:2: not valid UTF-8" in found
+
+
+def test_a_product_row_is_its_entry_and_its_questions_and_answers() -> None:
+    """What a changed row changed: one product row is its overview and each of its Q&A entries
+    (the weekly report leaves them all out of 从未使用 when the product was just added)."""
+    entries = load_knowledge(KNOWLEDGE).entries
+    product = next(e.id for e in entries if e.kind is SourceKind.PRODUCT and "-qa-" not in e.id)
+    ours = {e.id for e in entries if e.id == product or e.id.startswith(f"{product}-qa-")}
+    assert len(ours) >= 3
+    faq = next(e.id for e in entries if e.kind is SourceKind.FAQ)
+    assert entries_of_rows([e.id for e in entries], {product, faq}) == ours | {faq}
+    assert entries_of_rows([e.id for e in entries], {"no-such-row"}) == frozenset()

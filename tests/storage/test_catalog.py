@@ -108,6 +108,11 @@ async def test_the_entries_changed_since_a_time_are_those_added_or_rewritten(sto
     assert await store.entries_changed_since(shop_id, "2999-01-01") == frozenset()
     with pytest.raises(UnknownShop):
         await store.entries_changed_since("no-such-shop", start)
+    other = f"{shop_id}-b"  # a shop whose first upload held only shop.yaml (a row with no entry)
+    await store.create_shop(other, "shop")
+    await store.replace_knowledge(other, [KnowledgeRow("shop.yaml", 0, "", {"name": "茶叶小店"})])
+    await store.replace_knowledge(other, [KnowledgeRow("shop.yaml", 0, "", {"name": "茶叶小店"}), faq("ship-1", 0)])
+    assert await store.entries_changed_since(other, start) == frozenset()  # still its first knowledge
 
 
 async def test_snapshots_activate_pin_and_are_never_removed_while_active_or_pinned(

@@ -26,7 +26,7 @@ import numpy as np
 from aiohttp import web
 
 from assistant.knowledge.files import check_rows
-from assistant.knowledge.loader import KnowledgeError
+from assistant.knowledge.loader import KnowledgeError, entries_of_rows
 from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
@@ -233,7 +233,7 @@ async def stats(request: web.Request) -> web.Response:
     texts = await _shop_texts(request, shop)
     store = request.config_dict[keys.STORE]
     history = await store.history(shop, since.isoformat())
-    fresh = await store.entries_changed_since(shop, since.isoformat())
+    fresh = entries_of_rows(texts, await store.entries_changed_since(shop, since.isoformat()))
     result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until, fresh)
     return json_bytes(StatsResponse(True, result))
 
