@@ -176,8 +176,10 @@ _PLAIN = (
     (re.compile(r"Expected `str` of length >= (\d+)$"), "at least {0} characters"),
     (re.compile(r"Expected `str` of length <= (\d+)$"), "at most {0} characters"),
     (re.compile(r"Expected `array` of length >= 1$"), "must not be an empty list"),
-    (re.compile(r"Expected `array` of length >= (\d+)$"), "at least {0} items"),
-    (re.compile(r"Expected `array` of length <= (\d+)$"), "at most {0} items"),
+    (re.compile(r"Expected `object` of length >= 1$"), "must not be empty"),
+    (re.compile(r"Expected `(?:array|object)` of length >= (\d+)$"), "at least {0} items"),
+    (re.compile(r"Expected `(?:array|object)` of length <= 1$"), "at most one item"),
+    (re.compile(r"Expected `(?:array|object)` of length <= (\d+)$"), "at most {0} items"),
     (re.compile(r"Expected `(?:int|float)` >= (\S+)$"), "at least {0}"),
     (re.compile(r"Expected `(?:int|float)` <= (\S+)$"), "at most {0}"),
 )

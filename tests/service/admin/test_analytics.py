@@ -258,6 +258,9 @@ async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactor
         response = await admin.client.post("/v1/admin/shops/demo/gaps/nope/close", json=body, headers=admin.auth())
         error = (await response.json())["errors"][0]
         assert (response.status, error["field"], error["message"]) == (422, field, message), body
+    upload = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": {}}, headers=admin.auth())
+    error = (await upload.json())["errors"][0]
+    assert (upload.status, error["field"], error["message"]) == (422, "files", "must not be empty")
     bad_json = await admin.client.post(
         "/v1/admin/shops/demo/gaps/nope/close", data=b"{", headers={**admin.auth(), "Content-Type": "application/json"}
     )
