@@ -513,6 +513,10 @@ async def test_what_went_wrong_is_said_in_chinese(make_admin: AdminFactory, page
     await admin.client.app[keys.REBUILDER].finished((await closed.json())["job"]["id"])
 
 
+# The x-axis labels (the days) of a chart, left to right: [left, right, text] in CSS px.
+DAY_LABEL_BOXES = """(chart) => [...chart.querySelectorAll('text.axis[text-anchor=middle]')]
+  .map((t) => { const r = t.getBoundingClientRect(); return [r.left, r.right, t.textContent]; })
+  .sort((a, b) => a[0] - b[0])"""
 CHART_FONT_PX = """(chart) => [...chart.querySelectorAll("text")].map((t) => {
   const svg = t.ownerSVGElement;
   const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -559,6 +563,12 @@ async def test_on_a_phone_charts_headers_meters_and_times_are_legible(
     for which in ("#chart-acceptance", "#chart-coverage", "#chart-latency"):
         sizes = await page.locator(which).evaluate(CHART_FONT_PX)
         assert sizes and min(sizes) >= 10, (which, sizes)
+        # the day labels under the chart: inside its drawing, none over the next
+        days = await page.locator(which).evaluate(DAY_LABEL_BOXES)
+        assert len(days) >= 2, (which, days)
+        svg = await page.locator(f"{which} svg").bounding_box()
+        assert svg and all(svg["x"] - 0.5 <= left and right <= svg["x"] + svg["width"] + 0.5 for left, right, _ in days)
+        assert all(a[1] <= b[0] for a, b in pairwise(days)), (which, days)
     items = page.locator("#candidates .candidate")
     await expect(items).to_have_count(2)
     for item in await items.all():

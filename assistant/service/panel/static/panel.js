@@ -185,7 +185,7 @@
 
   // The earlier turns fold on a phone or a narrow sidebar (the latest message, its cues and the
   // suggestions come first); the summary says how many there are.
-  const NARROW = window.matchMedia("(max-width: 400px)");
+  const NARROW = window.matchMedia("(max-width: 600px)");  // panel.css's phone or narrow sidebar
 
   function countRecent() {
     const n = $("turns").children.length;
