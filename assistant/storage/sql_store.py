@@ -206,6 +206,11 @@ class SqlStore(RecordTables):
 
         async def work(tx: Transaction) -> str:
             await self._locked_shop(tx, shop)
+            data = _row_data(row.data)
+            old = await tx.fetch(
+                "SELECT data, changed_at FROM knowledge_rows WHERE shop=? AND entry_id=?", (shop, row.entry_id)
+            )
+            at = old[0][1] if old and old[0][0] == data else now()  # only moved: not changed
             await tx.execute("DELETE FROM knowledge_rows WHERE shop=? AND entry_id=?", (shop, row.entry_id))
             position = row.position
             if position < 0:
@@ -220,7 +225,7 @@ class SqlStore(RecordTables):
                 raise StoreError(f"{row.file} position {position} holds entry {taken[0][0]!r}")
             await tx.execute(
                 "INSERT INTO knowledge_rows (shop, file, position, entry_id, data, changed_at) VALUES (?,?,?,?,?,?)",
-                (shop, row.file, position, row.entry_id, _row_data(row.data), now()),
+                (shop, row.file, position, row.entry_id, data, at),
             )
             return await self._new_revision(tx, shop)
 

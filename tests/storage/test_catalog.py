@@ -103,6 +103,10 @@ async def test_the_entries_changed_since_a_time_are_those_added_or_rewritten(sto
     await store.put_row(shop_id, faq("ship-3", -1))  # an approved candidate, a closed gap
     assert await store.entries_changed_since(shop_id, start) == {"ship-3"}
     rows = await store.knowledge_rows(shop_id)
+    moved = KnowledgeRow("faq/other.yaml", -1, "ship-1", rows[0].data)
+    await store.put_row(shop_id, moved)  # moved to another file, its text as it was: not changed
+    assert await store.entries_changed_since(shop_id, start) == {"ship-3"}
+    await store.put_row(shop_id, KnowledgeRow("faq/shipping.yaml", 0, "ship-1", rows[0].data))  # back
     await store.replace_knowledge(shop_id, [rows[0], faq("ship-2", 1, "发什么快递"), rows[2]])  # one rewritten
     assert await store.entries_changed_since(shop_id, start) == {"ship-2", "ship-3"}
     assert await store.entries_changed_since(shop_id, "2999-01-01") == frozenset()
