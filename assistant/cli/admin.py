@@ -8,6 +8,9 @@
     huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
     huashu admin jobs show ID
     huashu admin snapshots list|activate|pin|unpin SHOP [VERSION]
+    huashu admin candidates list SHOP [--status S] [--json]
+    huashu admin candidates approve SHOP ID [--reply TEXT] [--question Q] [--stage S] [--no-wait]
+    huashu admin candidates reject SHOP ID
 
 `--url` (default `$HUASHU_URL`, else http://127.0.0.1:`$HUASHU_PORT`, else 8080) and `--token` (default
 `$HUASHU_ADMIN_TOKEN`: the operator's token, or a shop's admin token). An error answer of the
@@ -314,6 +317,53 @@ def run_snapshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def candidate_line(c: dict[str, Any]) -> str:
+    """One candidate as a line: id, status, how often and by how many agents, the reply, and the
+    customers' first wording."""
+    asked = c["wordings"][0] if c.get("wordings") else ""
+    return f"{c['id']}\t{c['status']}\t{c['count']}× by {len(c['agents'])} agent(s)\t{c['reply']}\t← {asked}"
+
+
+def run_candidates(args: argparse.Namespace) -> int:
+    """The candidate replies through the running service: an approval starts the rebuild that
+    serves the new entry, and waits for it (the store-side `huashu candidates` cannot)."""
+    base = f"/v1/admin/shops/{args.shop}/candidates"
+    if args.action == "list":
+        found = _run(args, lambda c: c.call("GET", f"{base}?status={args.status}&days={args.days}"))["candidates"]
+        if args.json:
+            _print(found)
+        elif not found:
+            print(f"shop {args.shop}: no {args.status} candidates in the last {args.days} days")
+        else:
+            print("\n".join(candidate_line(c) for c in found))
+        return 0
+    if not args.id:
+        raise CliError(f"candidates {args.action}: which ID? (huashu admin candidates list {args.shop})")
+    path = f"{base}/{args.id}/{args.action}"
+    if args.action == "reject":
+        _run(args, lambda c: c.call("POST", path, json={"days": args.days}))
+        print(f"shop {args.shop}: candidate {args.id} rejected")
+        return 0
+    body: dict[str, Any] = {"days": args.days, "stage": args.stage}
+    body |= {k: v for k, v in (("answer", args.reply), ("question", args.question)) if v is not None}
+
+    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        done = await c.call("POST", path, json=body)
+        job = done.get("job")
+        return done, (job if job is None or args.no_wait else await _follow(c, job, args.quiet))
+
+    done, job = _run(args, work)
+    for a in done["approved"]:
+        print(f"shop {args.shop}: candidate {a['candidate']['id']} approved as entry {a['entry']['id']} in {a['file']}")
+    if job is None:
+        return 0
+    if job.get("state") == "failed":
+        raise CliError(f"rebuild {job['id']} of shop {args.shop} failed: {job.get('error')}", exit_code=1)
+    served = f", snapshot {job['version']} serves it" if job.get("state") == "done" and job.get("version") else ""
+    print(f"job {job['id']}: {job['state']}{served}")
+    return 0
+
+
 def _connection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--url", default=service_url(), help=URL_HELP)
     parser.add_argument("--token", default=None, help="admin token (default: $HUASHU_ADMIN_TOKEN)")
@@ -373,3 +423,19 @@ def register(subparsers: Any) -> None:
     snapshots.add_argument("version", nargs="?", default=None)
     snapshots.add_argument("--json", action="store_true", help="list: print JSON instead of text")
     snapshots.set_defaults(handler=run_snapshots)
+
+    candidates = _connection(
+        groups.add_parser("candidates", help="list, approve (rebuilt and served at once) or reject candidate replies")
+    )
+    candidates.add_argument("action", choices=["list", "approve", "reject"])
+    candidates.add_argument("shop")
+    candidates.add_argument("id", nargs="?", default=None, help="the candidate (approve, reject)")
+    candidates.add_argument("--status", choices=["pending", "approved", "rejected", "all"], default="pending")
+    candidates.add_argument("--days", type=int, default=30, help="the window the candidates come from (1-365)")
+    candidates.add_argument("--reply", default=None, help="approve: the reply as it should be published")
+    candidates.add_argument("--question", default=None, help="approve: the entry's question")
+    candidates.add_argument("--stage", choices=["pre_sale", "in_sale", "after_sale"], default="in_sale")
+    candidates.add_argument("--no-wait", action="store_true", help="approve: do not wait for the rebuild")
+    candidates.add_argument("--quiet", action="store_true", help="no progress bar")
+    candidates.add_argument("--json", action="store_true", help="list: print JSON instead of text")
+    candidates.set_defaults(handler=run_candidates)

@@ -2,7 +2,8 @@
 the library had nothing (or that rewrote a suggestion heavily), on the store directly.
 
 Working on the store, the CLI cannot start a running service's rebuild: an approval says to run
-`huashu admin rebuild SHOP` (the admin API's approve routes start it themselves)."""
+`huashu admin rebuild SHOP`, or to approve through the service (`huashu admin candidates`, whose
+approval starts the rebuild and waits for it)."""
 
 from __future__ import annotations
 
@@ -114,7 +115,8 @@ def run_approve(args: argparse.Namespace) -> int:
     if done:
         print(
             f"knowledge revision {done[-1].knowledge_revision}, written to the store; a service running on it "
-            f"serves it after the shop's rebuild: huashu admin rebuild {args.shop}"
+            f"serves it after the shop's rebuild: huashu admin rebuild {args.shop} (or approve through the "
+            f"service with huashu admin candidates approve {args.shop} ID, which waits for the rebuild)"
         )
     else:
         print(f"no pending candidate was sent by {args.auto} different agents")

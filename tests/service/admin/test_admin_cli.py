@@ -15,6 +15,8 @@ from assistant.service.settings import Secret
 from assistant.storage.protocols import SnapshotRecord
 
 from .conftest import AdminFactory
+from .test_analytics import GAP_QUESTIONS, GAP_REPLY, say
+from .test_candidates import BRAND_REPLY, chats
 
 OPERATOR = "operator-cli-token"
 CapSys = pytest.CaptureFixture[str]
@@ -156,3 +158,34 @@ async def test_admin_cli_pins_and_unpins_a_snapshot(make_admin: AdminFactory, ca
         assert capsys.readouterr().out == f"shop demo: snapshot v1 {said}\n"
         (record,) = [s for s in await store.snapshots("demo") if s.version == "v1"]
         assert record.pinned is pinned
+
+
+async def test_admin_cli_approves_a_candidate_and_the_service_serves_it_at_once(
+    make_admin: AdminFactory, capsys: CapSys
+) -> None:
+    """From a terminal against the running service, an approval needs no second command: it
+    waits for the rebuild it started, and the next customer asking is answered by the new entry
+    (the store-side `huashu candidates approve` says to run `huashu admin rebuild`)."""
+    admin = await make_admin()
+    await chats(admin)  # GAP_REPLY sent three times by two agents, BRAND_REPLY once
+    connection = ("--url", str(admin.client.make_url("/")), f"--token={admin.admin}")
+    assert await huashu("admin", "candidates", "list", "demo", *connection) == 0
+    lines = {line.split("\t")[3]: line.split("\t") for line in capsys.readouterr().out.splitlines()}
+    gap, brand = lines[GAP_REPLY], lines[BRAND_REPLY]
+    assert (gap[1], gap[2]) == ("pending", "3× by 2 agent(s)")
+    assert await huashu("admin", "candidates", "approve", "demo", *connection) == 2
+    assert "which ID?" in capsys.readouterr().err
+    assert await huashu("admin", "candidates", "approve", "demo", gap[0], "--quiet", *connection) == 0
+    out = capsys.readouterr().out
+    assert f"candidate {gap[0]} approved as entry faq-cand-{gap[0]} in faq/approved_replies.yaml" in out
+    assert ": done, snapshot " in out and "serves it" in out
+    served = await say(admin, "g9", "m1", GAP_QUESTIONS[0])
+    assert served["answerable"] is True and served["suggestions"][0]["entry_id"] == f"faq-cand-{gap[0]}"
+    assert await huashu("admin", "candidates", "reject", "demo", brand[0], *connection) == 0
+    assert f"candidate {brand[0]} rejected" in capsys.readouterr().out
+    assert await huashu("admin", "candidates", "reject", "demo", brand[0], *connection) == 1  # decided already
+    err = capsys.readouterr().err
+    assert "HTTP 409" in err and "Traceback" not in err
+    assert await huashu("admin", "candidates", "list", "demo", "--status", "all", "--json", *connection) == 0
+    statuses = {c["reply"]: c["status"] for c in json.loads(capsys.readouterr().out)}
+    assert (statuses[GAP_REPLY], statuses[BRAND_REPLY]) == ("approved", "rejected")
