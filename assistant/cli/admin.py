@@ -96,6 +96,23 @@ def _print(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _print_list(found: list[dict[str, Any]], as_json: bool, empty: str, line: Callable[[dict[str, Any]], str]) -> None:
+    """A listing as JSON, as one line per item, or as `empty` when there is nothing."""
+    if as_json:
+        _print(found)
+    elif not found:
+        print(empty)
+    else:
+        print("\n".join(line(item) for item in found))
+
+
+def _finished(job: dict[str, Any], shop: str) -> dict[str, Any]:
+    """`job` as followed to its end; a failed rebuild is a `CliError` saying why."""
+    if job.get("state") == "failed":
+        raise CliError(f"rebuild {job['id']} of shop {shop} failed: {job.get('error')}", exit_code=1)
+    return job
+
+
 def _read(path: Path) -> bytes:
     """A file the user named, its bytes; a path that cannot be read is a `CliError` naming it."""
     try:
@@ -274,9 +291,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         return job if args.no_wait else await _follow(c, job, args.quiet)
 
     started = time.monotonic()
-    job = _run(args, work)
-    if job.get("state") == "failed":
-        raise CliError(f"rebuild {job['id']} of shop {args.shop} failed: {job.get('error')}", exit_code=1)
+    job = _finished(_run(args, work), args.shop)
     took = f" in {time.monotonic() - started:.1f} s" if job.get("state") == "done" else ""
     print(f"job {job['id']}: {job['state']}{took}" + (f", snapshot {job['version']}" if job.get("version") else ""))
     return 0
@@ -302,12 +317,8 @@ def run_snapshots(args: argparse.Namespace) -> int:
     base = f"/v1/admin/shops/{args.shop}/snapshots"
     if args.action == "list":
         found = _run(args, lambda c: c.call("GET", base))["snapshots"]
-        if args.json:
-            _print(found)
-        elif not found:
-            print(f"shop {args.shop}: no snapshots yet (huashu admin rebuild {args.shop})")
-        else:
-            print("\n".join(snapshot_line(s) for s in found))
+        empty = f"shop {args.shop}: no snapshots yet (huashu admin rebuild {args.shop})"
+        _print_list(found, args.json, empty, snapshot_line)
         return 0
     if not args.version:
         raise CliError(f"snapshots {args.action}: which VERSION? (huashu admin snapshots list {args.shop})")
@@ -330,12 +341,8 @@ def run_candidates(args: argparse.Namespace) -> int:
     base = f"/v1/admin/shops/{args.shop}/candidates"
     if args.action == "list":
         found = _run(args, lambda c: c.call("GET", f"{base}?status={args.status}&days={args.days}"))["candidates"]
-        if args.json:
-            _print(found)
-        elif not found:
-            print(f"shop {args.shop}: no {args.status} candidates in the last {args.days} days")
-        else:
-            print("\n".join(candidate_line(c) for c in found))
+        empty = f"shop {args.shop}: no {args.status} candidates in the last {args.days} days"
+        _print_list(found, args.json, empty, candidate_line)
         return 0
     if not args.id:
         raise CliError(f"candidates {args.action}: which ID? (huashu admin candidates list {args.shop})")
@@ -357,8 +364,7 @@ def run_candidates(args: argparse.Namespace) -> int:
         print(f"shop {args.shop}: candidate {a['candidate']['id']} approved as entry {a['entry']['id']} in {a['file']}")
     if job is None:
         return 0
-    if job.get("state") == "failed":
-        raise CliError(f"rebuild {job['id']} of shop {args.shop} failed: {job.get('error')}", exit_code=1)
+    job = _finished(job, args.shop)
     served = f", snapshot {job['version']} serves it" if job.get("state") == "done" and job.get("version") else ""
     print(f"job {job['id']}: {job['state']}{served}")
     return 0
