@@ -121,6 +121,47 @@ def test_product_qa_rows_get_derived_ids_and_their_own_lines(tmp_path: Path) -> 
     assert found == ["products.yaml:13: variants: needs at least 1 item(s), has 0"]
 
 
+PRODUCT = """\
+- id: prod-duvet
+  name: 95白鹅绒冬被
+  aliases: [鹅绒被, 羽绒被]
+  category: 被子
+  price: 899
+  specs:
+    填充: 95%白鹅绒
+  qa:
+    - question: 会钻绒吗
+      variants: [跑毛吗]
+      answer: 不会哦
+      tags: [quality]
+"""
+
+
+def test_a_products_overview_is_asked_its_price_under_its_name_aliases_and_category(tmp_path: Path) -> None:
+    entries = load_knowledge(write(tmp_path, {"products.yaml": PRODUCT})).entries
+    overview = next(e for e in entries if e.id == "prod-duvet")
+    assert overview.questions[:2] == ("95白鹅绒冬被", "95白鹅绒冬被 填充")
+    for term in ("95白鹅绒冬被", "鹅绒被", "羽绒被", "被子"):
+        assert {f"{term}多少钱", f"{term}什么价", f"{term}价格"} <= set(overview.questions)
+    assert "¥899" in overview.reply
+    qa = next(e for e in entries if e.id == "prod-duvet-qa-1")
+    assert qa.questions == ("会钻绒吗", "跑毛吗")  # only the overview answers the price
+
+
+def test_product_aliases_are_optional_and_checked(tmp_path: Path) -> None:
+    plain = PRODUCT.replace("  aliases: [鹅绒被, 羽绒被]\n", "")
+    overview = next(e for e in load_knowledge(write(tmp_path / "a", {"products.yaml": plain})).entries)
+    assert "被子多少钱" in overview.questions and not any("羽绒被" in q for q in overview.questions)
+    broken = PRODUCT.replace("[鹅绒被, 羽绒被]", "羽绒被")
+    assert problems(write(tmp_path / "b", {"products.yaml": broken})) == [
+        "products.yaml:3: aliases: must be a list, got str"
+    ]
+    blank = PRODUCT.replace("[鹅绒被, 羽绒被]", '[鹅绒被, " "]')
+    assert problems(write(tmp_path / "c", {"products.yaml": blank})) == [
+        "products.yaml:3: aliases: item 2 must be non-empty text"
+    ]
+
+
 def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
 
