@@ -4,10 +4,13 @@ keeps only its SHA-256."""
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.service.settings import Settings, SettingsError
 from assistant.storage.protocols import TokenRecord
 from assistant.storage.sql_store import SqlStore
 
@@ -40,6 +43,16 @@ OPEN_ACCESS_ENDS = (
 )
 
 
+def open_access_ended(env: Mapping[str, str]) -> bool:
+    """Had open access already ended for a service started from this environment (an operator
+    token set, or open access switched off)? Then the first token ends nothing."""
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError:
+        return False  # the service would not start with it either; say what a token does
+    return not settings.open_access or bool(str(settings.admin_token))
+
+
 def run_create(args: argparse.Namespace) -> int:
     async def work(store: SqlStore) -> tuple[TokenRecord, str, bool]:
         first = not await store.has_tokens()
@@ -48,7 +61,7 @@ def run_create(args: argparse.Namespace) -> int:
     record, secret, first = run_on_store(args, work)
     print(secret)
     print(f"{args.role} token {record.id} of shop {record.shop}: shown once, keep it now", flush=True)
-    if first:
+    if first and not open_access_ended(os.environ):
         print(OPEN_ACCESS_ENDS, flush=True)
     return 0
 

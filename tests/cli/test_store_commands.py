@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.cli.token import open_access_ended
 from assistant.knowledge.files import read_rows
 from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord, revision_of
@@ -132,6 +133,21 @@ def test_a_reading_command_does_not_create_a_store(
         "set HUASHU_DATABASE_URL or --database-url to the service's store\n"
     )
     assert not (tmp_path / "var").exists()
+
+
+def test_the_first_token_says_open_access_ends_only_where_it_had_not(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the operator's token set (or open access off) in the shell the service runs from,
+    open access had ended before any token: the first token says nothing about it."""
+    url = url_of(tmp_path)
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), "--database-url", url]) == 0
+    monkeypatch.setenv("HUASHU_ADMIN_TOKEN", "operator-secret")
+    capsys.readouterr()
+    assert main(["token", "create", "--shop", "tea", "--role", "agent", "--database-url", url]) == 0
+    assert "open access" not in capsys.readouterr().out
+    assert open_access_ended({"HUASHU_OPEN_ACCESS": "off"})
+    assert not open_access_ended({}) and not open_access_ended({"HUASHU_OPEN_ACCESS": "maybe"})
 
 
 def test_an_unreachable_database_is_one_line(capsys: CapSys) -> None:
