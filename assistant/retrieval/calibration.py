@@ -38,6 +38,13 @@ from assistant.retrieval.types import Suggestion
 DEFAULT_THRESHOLD = 0.3
 CONTAINED_MIN = 4
 """Letters a message needs for `MatchEvidence.contained`: 发货 inside 什么时候发货 says too little."""
+KEYWORD_CONFIDENCE = 0.5
+"""The confidence of an entry one of whose wordings holds a message that is one short Chinese
+keyword (two or three characters, `MatchEvidence.keyword`: 退款, 保修, 顺丰, 你好). The customer
+named a topic and this entry is one of its answers, so even odds, not sure. The model alone read
+such a message as far from every longer wording (退款 → 我要退款 at 0.04, 保修 → 保修怎么弄 at
+0.00): the panel said 知识库里没有合适的回复 over the right cards and the admin page listed 退款 as a
+knowledge gap (a user test, 4 December 2026)."""
 EXCESS_MARGIN = 0.15
 """How much more of the message than of the entry may be matched before `excess` counts: the
 smallest of 0, 0.1, 0.15 and 0.2 that keeps the 45 demo wordings answerable (at 0, 默认走哪家物流呀
@@ -52,6 +59,9 @@ class MatchEvidence:
     coverage: float
     known: float
     covered: float
+    keyword: bool = False
+    """The message is one short Chinese keyword (two or three characters) inside one of the
+    entry's wordings: its confidence is at least `KEYWORD_CONFIDENCE`."""
     contained: bool = False
     """The message, as typed (at least `CONTAINED_MIN` letters), is one stretch of the wording:
     会不会缩水 in 四件套会不会缩水啊 is the same question with its subject left to the chat."""
@@ -78,7 +88,8 @@ class ConfidenceModel:
     def confidence(self, evidence: MatchEvidence) -> float:
         """P(the entry answers the message), in [0, 1]."""
         z = self.intercept + sum(w * x for w, x in zip(self.weights, evidence.as_features(), strict=True))
-        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+        p = 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+        return max(p, KEYWORD_CONFIDENCE) if evidence.keyword else p
 
 
 # Fitted by `python benchmarks/answerable.py --fit` on all of tests/data/answerable.jsonl: the

@@ -28,6 +28,7 @@ suggested entry. See docs/retrieval.md for what was measured.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -51,6 +52,7 @@ from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
 FOLLOW_UP_FLOOR = 0.1
 """A follow-up takes the context's confidence only for an entry its own words point at, however
@@ -286,6 +288,7 @@ class SuggestionRanker:
         known = share_found(message, self.snapshot.lexical.vocabulary)
         said = compact(text)
         stretch = len(said) >= CONTAINED_MIN
+        keyword = 2 <= len(said) < CONTAINED_MIN and _HANZI.fullmatch(said) is not None
         return {
             row: MatchEvidence(
                 dense=cosine,
@@ -293,6 +296,7 @@ class SuggestionRanker:
                 known=known,
                 covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
                 contained=stretch and any(said in key for key in self._compact_keys_of(row)),
+                keyword=keyword and any(said in key for key in self._compact_keys_of(row)),
             )
             for row, (_, cosine) in best_key.items()
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from assistant.knowledge.model import SourceKind
 from assistant.retrieval.calibration import (
     CONFIDENCE_MODEL,
     DEFAULT_THRESHOLD,
+    KEYWORD_CONFIDENCE,
     MatchEvidence,
     answerable,
     share_found,
@@ -124,6 +126,14 @@ def test_confidence_grows_with_each_kind_of_evidence() -> None:
     assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.8, 0.6, 1.0)) > sure
     assert CONFIDENCE_MODEL.confidence(MatchEvidence(0.92, 0.4, 1.0, 1.0)) > sure
     assert CONFIDENCE_MODEL.confidence(MatchEvidence(-1.0, 0.0, 0.0, 0.0)) < 0.01
+
+
+def test_a_keyword_inside_a_wording_is_at_even_odds_and_never_lowers_a_surer_reading() -> None:
+    far = MatchEvidence(0.88, 1.0, 1.0, covered=0.4)  # 退款 against 我要退款: the model alone says no
+    assert CONFIDENCE_MODEL.confidence(far) < 0.1
+    assert CONFIDENCE_MODEL.confidence(replace(far, keyword=True)) == KEYWORD_CONFIDENCE
+    close = MatchEvidence(0.99, 1.0, 1.0, covered=1.0)
+    assert CONFIDENCE_MODEL.confidence(replace(close, keyword=True)) == CONFIDENCE_MODEL.confidence(close) > 0.9
 
 
 def test_a_message_found_in_an_entry_that_says_much_more_is_less_sure() -> None:
