@@ -33,7 +33,7 @@ def path_problem(name: str) -> str | None:
         return None
     return (
         f"{name}: not a knowledge file name (shop.yaml, faq/NAME.yaml, policies.yaml, "
-        "promotions.yaml, products.yaml or past_repliesNAME.jsonl)"
+        "promotions.yaml, products.yaml, past_replies.jsonl or past_replies_NAME.jsonl)"
     )
 
 

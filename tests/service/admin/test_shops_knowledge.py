@@ -138,6 +138,7 @@ async def test_a_bad_upload_lists_every_file_line_and_changes_nothing(make_admin
     assert body["ok"] is False and "nothing was changed" in body["error"]
     messages = [e["message"] for e in body["errors"]]
     assert messages[0].startswith("notes.txt: not a knowledge file name")
+    assert messages[0].endswith("products.yaml, past_replies.jsonl or past_replies_NAME.jsonl)")
     assert len(messages) == 1  # a bad name is refused before any file is read
     del files["notes.txt"]
     response = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": files}, headers=admin.auth())
