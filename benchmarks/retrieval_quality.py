@@ -59,6 +59,7 @@ def beir_table(title: str, report: dict[str, Any]) -> None:
         ("hybrid", "lexical"),
         ("suggested", "hybrid"),
         ("suggested_confidence_blend", "suggested"),
+        ("suggester", "suggested"),
     ):
         diff, lo, hi = paired_bootstrap(hits[one], hits[other])
         print(f"  {one} − {other:<27} R@3 {diff:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired bootstrap)")

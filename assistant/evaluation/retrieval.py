@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.emotion.ranking import tag_bias
 from assistant.evaluation.datasets import BeirSet, SelectionRow
 from assistant.knowledge.loader import KnowledgeBase
 from assistant.knowledge.model import KnowledgeEntry, SourceKind
@@ -34,6 +35,7 @@ from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import build_snapshot, load_snapshot
 from assistant.retrieval.text import char_ngrams, clean
 from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.suggest.pipeline import Suggester
 
 Ranking = list[tuple[int, float]]
 NOT_FOUND = 10**6
@@ -162,6 +164,9 @@ def evaluate_beir(
     kept = dataclasses.replace(ranker.weights, duplicate_at=1.1)
     shown = SuggestionRanker(ranker.snapshot, weights=kept)
     blend = SuggestionRanker(ranker.snapshot, weights=dataclasses.replace(kept, confidence=0.3))
+    # What the service shows: the whole pipeline (emotion reading and nudge, situation checks, sure
+    # answers first in the first places).
+    suggester = Suggester(SuggestionRanker(ranker.snapshot, weights=kept, tag_bias=tag_bias))
     shipped_texts = [ranker.query_texts(SuggestRequest(t))[0] for t in data.query_texts]
     vectors = cache.encode(embedder, shipped_texts, "query", progress=progress)
     raw_vectors = cache.encode(embedder, data.query_texts, "query", progress=progress)
@@ -174,6 +179,7 @@ def evaluate_beir(
         "hybrid_candidates_z": lambda i, text: former.fused(SuggestRequest(text), raw_vectors[i].reshape(1, -1)),
         "suggested": lambda i, text: _suggested(shown, text, vectors[i]),
         "suggested_confidence_blend": lambda i, text: _suggested(blend, text, vectors[i]),
+        "suggester": lambda i, text: _through_suggester(suggester, text, vectors[i]),
     }
     relevant = [data.relevant[q] for q in data.query_ids]
     half_a, half_b = two_fold_split(len(data.query_ids), seed)
@@ -207,6 +213,13 @@ def _suggested(ranker: SuggestionRanker, text: str, vector: Vectors) -> Ranking:
     rows = ranker.entry_rows()
     shown = ranker.rank(SuggestRequest(text, k=10), vector.reshape(1, -1))
     return [(rows[s.entry_id], s.order) for s in shown]
+
+
+def _through_suggester(suggester: Suggester, text: str, vector: Vectors) -> Ranking:
+    """The suggestions the whole `Suggester` shows for `text` (top 10), as a ranking of entry rows."""
+    rows = suggester.ranker.entry_rows()
+    outcome = suggester.rank(SuggestRequest(text, k=10), vector.reshape(1, -1))
+    return [(rows[s.entry_id], s.order) for s in outcome.suggestions]
 
 
 def paired_bootstrap(

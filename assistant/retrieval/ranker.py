@@ -52,7 +52,9 @@ from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
-_HANZI = re.compile(r"[\u4e00-\u9fff]+")
+_KEYWORD = re.compile(r"[\u4e00-\u9fff]+(?<![呢吗吧啊呀哦嘛啦么])")
+"""A one-keyword message (`MatchEvidence.keyword`): Chinese characters only, not ending on a particle
+(然后呢 and 人呢 lean on the turn before; 好吗 asks nothing by itself)."""
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
 FOLLOW_UP_FLOOR = 0.1
 """A follow-up takes the context's confidence only for an entry its own words point at, however
@@ -288,7 +290,7 @@ class SuggestionRanker:
         known = share_found(message, self.snapshot.lexical.vocabulary)
         said = compact(text)
         stretch = len(said) >= CONTAINED_MIN
-        keyword = 2 <= len(said) < CONTAINED_MIN and _HANZI.fullmatch(said) is not None
+        keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None
         return {
             row: MatchEvidence(
                 dense=cosine,

