@@ -67,6 +67,24 @@ def test_neutral_questions_have_no_cue(detector: EmotionDetector) -> None:
         assert not detector.read(text).cues, text
 
 
+@pytest.mark.parametrize("text", ["有优惠券吗", "有赠品吗", "还有优惠吗", "会降价吗"])
+def test_asking_about_the_offer_is_not_shown_hesitation(detector: EmotionDetector, text: str) -> None:
+    """A question about coupons, gifts or a price drop is a question about the offer (guidelines:
+    never a cue by itself): at most low. 有优惠券吗 read hesitation · high in a user test."""
+    assert not detector.read(text).shown(), detector.read(text)
+
+
+def test_bargaining_is_shown_hesitation_but_not_high(detector: EmotionDetector) -> None:
+    assert [(c.name, c.level) for c in detector.read("能便宜点吗").shown()] == [("hesitation", "medium")]
+    assert {c.name: c.level for c in detector.read("还有优惠吗，便宜点我就拍了，纠结").shown()} == {"hesitation": "high"}
+
+
+def test_a_deadline_plea_is_worry(detector: EmotionDetector) -> None:
+    """老人过生日送的，千万别延误啊 (a user test) had no cue."""
+    shown = {c.name for c in detector.read("老人过生日送的，千万别延误啊，拜托了").shown()}
+    assert shown == {"anxiety"}
+
+
 @pytest.mark.parametrize(
     ("text", "absent"),
     [
