@@ -8,7 +8,9 @@ a bad review for 你们家有没有差评) goes last and is never sure; for a co
 past reply that answered a message in the middle of another conversation (查到了，少了一个枕套 for
 怎么样了 查到没) goes last and is never sure; so does a reply written for the other state of the
 order (还没发货可以改的 after the agent said 已经发货了, `order_state`); for an upset customer (anger
-or a complaint threat shown), the first suggestion apologises when a relevant apology is among the candidates.
+or a complaint threat shown), a reply that only thanks goes last and is never sure, and the first
+suggestion apologises when a relevant apology is among the candidates. In the first three places
+a sure suggestion comes before an unsure one (`sure_first`), and `answerable` reads those places.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ UPSET_CUES = frozenset({"complaint_risk", "anger"})
 UPSET_ONLY_CAP = 0.15
 """The most a reply matched only through an upset wording scores for a calm message: shown, never
 sure (half the default threshold)."""
+THANKS_CAP = 0.15
+"""The most a reply that thanks (tag `thanks`, no `apology`) scores for an upset customer (anger or a
+complaint threat shown): 我给你差评了 got 亲，太感谢您了 (the thanks for a bad review taken back,
+matched through 我已经把差评改了) at 0.88 (a user test, 4 December 2026)."""
 UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
 """Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
 complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
@@ -154,7 +160,7 @@ class Suggester:
         self.detector = detector if detector is not None else build_detector()
         self.threshold = threshold
         self.learning = learning
-        self._upset_wordings: dict[str, bool] = {}
+        self._wording_cues: dict[str, frozenset[str]] = {}
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
 
@@ -249,6 +255,8 @@ class Suggester:
         cap = 1.0
         if situation.calm and self._upset(suggestion.matched):
             cap = UPSET_ONLY_CAP
+        if situation.upset and "thanks" in suggestion.tags and "apology" not in suggestion.tags:
+            cap = min(cap, THANKS_CAP)
         if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
@@ -286,10 +294,14 @@ class Suggester:
         return sum(pair in earlier for pair in theirs) < CONTEXT_SHARED_MIN * len(theirs)
 
     def _upset(self, wording: str) -> bool:
-        found = self._upset_wordings.get(wording)
+        return bool(self._shown_cues(wording) & UPSET_CUES)
+
+    def _shown_cues(self, wording: str) -> frozenset[str]:
+        """The cues a wording of the knowledge shows by itself (medium or high), read once."""
+        found = self._wording_cues.get(wording)
         if found is None:
             cues = self.detector.read(wording, ()).cues
-            found = self._upset_wordings[wording] = any(c.name in UPSET_CUES and c.level in SHOWN for c in cues)
+            found = self._wording_cues[wording] = frozenset(c.name for c in cues if c.level in SHOWN)
         return found
 
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:

