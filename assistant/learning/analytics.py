@@ -35,6 +35,7 @@ import numpy as np
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
 from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
 
 UNKNOWN_AGENT = UNNAMED_AGENT  # a reply or panel action that names no agent
@@ -165,6 +166,9 @@ class ReplyLine:
 class ReplyUseRules:
     top: int = 10  # lines per list
     min_shown: int = 3  # shown this often and never sent: a reply agents pass over
+    # Shown *as an answer*: at this score or above. A greeting or an acknowledgement shown at 0.00 to
+    # junk (asdfghjkl, 😀😀😀) was not passed over, yet topped the list to retire (a user test).
+    sure: float = DEFAULT_THRESHOLD
     min_edits: int = 2  # edited this often (and more often than sent as is): reword it
 
 
@@ -393,7 +397,7 @@ def reply_use(
     nor is one of `fresh` (added or changed inside the window: an entry approved yesterday had no
     week to be used; their count is `too_new`)."""
     rules = rules or ReplyUseRules()
-    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions)
+    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if s.score >= rules.sure)
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()

@@ -138,3 +138,13 @@ def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
     assert "## 最常用的回复（2）" in full and "| faq-eta | " in full
     assert "原样使用 3，修改后使用 2，未使用 1（采纳：83%）" in full
     assert "## 新的知识缺口（1）" in full and "你们老板是谁 / 老板叫什么" in full
+
+
+def test_an_entry_shown_only_as_a_long_shot_was_not_passed_over() -> None:
+    """A greeting shown at 0.00 to junk (asdfghjkl, 😀😀😀) topped the list to retire (a user test):
+    only showings that reach the threshold count as an entry agents passed over."""
+    h = week()
+    for n in range(6):
+        h.suggestions.append(SuggestionRecord("api", "demo", "c9", f"j{n}", 1, "faq-old", 0.0, "faq", "v1", at(50)))
+    report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5), ("faq-old", 0)]
