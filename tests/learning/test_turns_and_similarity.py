@@ -22,6 +22,12 @@ from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, tu
         ("辛苦了", TurnKind.THANKS),
         ("没有了 谢谢", TurnKind.CLOSING),
         ("暂时没了，拜拜", TurnKind.CLOSING),
+        # thanks to the team and a goodbye were gaps on the admin page (a user test, 4 December 2026)
+        ("谢谢你们", TurnKind.THANKS),
+        ("太好了，谢谢", TurnKind.THANKS),
+        ("太好了，谢谢你们，下次还来", TurnKind.CLOSING),
+        ("好的，有事再找你", TurnKind.CLOSING),
+        ("太好了吧这也", None),
         ("在吗？", TurnKind.GREETING),
         ("转人工", TurnKind.GREETING),
         ("配送咨询", TurnKind.GREETING),
