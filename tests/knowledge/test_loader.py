@@ -99,28 +99,6 @@ def test_nothing_is_loaded_from_a_partly_broken_base(tmp_path: Path) -> None:
     assert "products.yaml:1: missing required field `category`" in found
 
 
-def test_product_qa_rows_get_derived_ids_and_their_own_lines(tmp_path: Path) -> None:
-    product = """\
-    - id: prod-duvet
-      name: 鹅绒被
-      category: 被子
-      price: 899
-      specs:
-        填充: 95%白鹅绒
-      qa:
-        - question: 会钻绒吗
-          variants: [跑毛吗]
-          answer: 不会哦
-          tags: [quality]
-        - question: 能机洗吗
-          variants: []
-          answer: 不建议
-          tags: [care]
-    """
-    found = problems(write(tmp_path, {"products.yaml": product}))
-    assert found == ["products.yaml:13: variants: needs at least 1 item(s), has 0"]
-
-
 PRODUCT = """\
 - id: prod-duvet
   name: 95白鹅绒冬被
@@ -135,6 +113,12 @@ PRODUCT = """\
       answer: 不会哦
       tags: [quality]
 """
+
+
+def test_product_qa_rows_get_derived_ids_and_their_own_lines(tmp_path: Path) -> None:
+    product = PRODUCT + "    - question: 能机洗吗\n      variants: []\n      answer: 不建议\n      tags: [care]\n"
+    found = problems(write(tmp_path, {"products.yaml": product}))
+    assert found == ["products.yaml:14: variants: needs at least 1 item(s), has 0"]
 
 
 def test_a_products_overview_is_asked_its_price_under_its_name_aliases_and_category(tmp_path: Path) -> None:
