@@ -164,8 +164,8 @@ def evaluate_beir(
     kept = dataclasses.replace(ranker.weights, duplicate_at=1.1)
     shown = SuggestionRanker(ranker.snapshot, weights=kept)
     blend = SuggestionRanker(ranker.snapshot, weights=dataclasses.replace(kept, confidence=0.3))
-    # What the service shows: the whole pipeline (emotion reading and nudge, situation checks, sure
-    # answers first in the first places).
+    # The whole pipeline the service runs (emotion reading and nudge, situation checks, sure answers
+    # first in the first places), over the same ranker as `suggested` (paraphrases kept apart).
     suggester = Suggester(SuggestionRanker(ranker.snapshot, weights=kept, tag_bias=tag_bias))
     shipped_texts = [ranker.query_texts(SuggestRequest(t))[0] for t in data.query_texts]
     vectors = cache.encode(embedder, shipped_texts, "query", progress=progress)

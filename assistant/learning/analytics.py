@@ -35,6 +35,7 @@ import numpy as np
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
 from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
+from assistant.learning.reranking import QUICK_REPLY_TAG
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
 
@@ -166,8 +167,9 @@ class ReplyLine:
 class ReplyUseRules:
     top: int = 10  # lines per list
     min_shown: int = 3  # shown this often and never sent: a reply agents pass over
-    # Shown *as an answer*: at this score or above. A greeting or an acknowledgement shown at 0.00 to
-    # junk (asdfghjkl, 😀😀😀) was not passed over, yet topped the list to retire (a user test).
+    # Shown *as an answer*: at this score or above (quick replies: always). A greeting or an
+    # acknowledgement shown at 0.00 to junk (asdfghjkl, 😀😀😀) was not passed over, yet topped the
+    # list to retire (a user test). The default threshold, not each shop's own.
     sure: float = DEFAULT_THRESHOLD
     min_edits: int = 2  # edited this often (and more often than sent as is): reword it
 
@@ -397,7 +399,9 @@ def reply_use(
     nor is one of `fresh` (added or changed inside the window: an entry approved yesterday had no
     week to be used; their count is `too_new`)."""
     rules = rules or ReplyUseRules()
-    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if s.score >= rules.sure)
+    shown: Counter[str] = Counter(
+        s.entry_id for s in history.suggestions if s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
+    )  # a quick reply's score is its share of the slot's replies, not a match: every showing counts
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()

@@ -14,6 +14,7 @@ it was last seen; gaps are ranked by count, then by how recent they are.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,16 +72,22 @@ def content_units(text: str) -> frozenset[str]:
 
 
 def _distances(matrix: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """Cosine distances of unit vectors, 1 (unrelated) between messages that share no content unit."""
-    units = [content_units(t) for t in texts]
+    """Cosine distances of unit vectors; 1 (unrelated) between two messages that both carry content
+    units and share none (emoji-only or digits-only messages keep their cosine)."""
+    units = [content_units(unicodedata.normalize("NFKC", t)) for t in texts]
     vocabulary = {u: i for i, u in enumerate(sorted(set().union(*units)))}
     rows = [i for i, found in enumerate(units) for _ in found]
     cols = [vocabulary[u] for found in units for u in found]
     shape = (len(texts), len(vocabulary))
     incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
-    shared = (incidence @ incidence.T).toarray() > 0
-    distances: np.ndarray = np.clip(1.0 - matrix @ matrix.T, 0.0, 2.0)
-    distances[~shared] = 1.0
+    apart = (incidence @ incidence.T).toarray() == 0
+    empty = np.array([not found for found in units])
+    apart[empty, :] = False
+    apart[:, empty] = False
+    distances: np.ndarray = matrix @ matrix.T
+    np.subtract(1.0, distances, out=distances)
+    np.clip(distances, 0.0, 2.0, out=distances)
+    distances[apart] = 1.0
     np.fill_diagonal(distances, 0.0)
     return distances
 

@@ -52,9 +52,17 @@ from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
-_KEYWORD = re.compile(r"[\u4e00-\u9fff]+(?<![呢吗吧啊呀哦嘛啦么])")
+_KEYWORD = re.compile(r"[\u4e00-\u9fff]+(?<![呢吗吧啊呀哦嘛啦么了])")
 """A one-keyword message (`MatchEvidence.keyword`): Chinese characters only, not ending on a particle
-(然后呢 and 人呢 lean on the turn before; 好吗 asks nothing by itself)."""
+(然后呢 and 人呢 lean on the turn before; 好吗 and 不要了 ask nothing by themselves)."""
+_NOT_KEYWORDS = frozenset({
+    "可以", "没有", "不是", "是的", "对的", "好的", "不行", "不用", "知道", "明白", "多少",
+    "什么", "怎么", "怎么办", "怎么样", "为什么", "为啥", "然后", "所以", "但是", "还有", "已经",
+    "现在", "今天", "明天", "一下", "这个", "那个", "哪个", "需要", "不要", "想要", "谢谢",
+    "算了", "没事", "随便", "行吧", "好吧", "真的", "这样", "那样"
+})  # fmt: skip
+"""Words that name no topic (a reply to the agent, a question word, a time): 可以, 没有 or 怎么办 alone
+read 0.5 for whichever entry's wording held them (a review of the keyword rule)."""
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
 FOLLOW_UP_FLOOR = 0.1
 """A follow-up takes the context's confidence only for an entry its own words point at, however
@@ -290,7 +298,7 @@ class SuggestionRanker:
         known = share_found(message, self.snapshot.lexical.vocabulary)
         said = compact(text)
         stretch = len(said) >= CONTAINED_MIN
-        keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None
+        keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         return {
             row: MatchEvidence(
                 dense=cosine,

@@ -24,11 +24,13 @@ from typing import Any
 _REQUEST_ID: ContextVar[str] = ContextVar("huashu_request_id", default="")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
-# Mainland mobile numbers (optionally +86), landlines with an area code; never inside a run of
-# hexadecimal characters (a job or request id such as b2a09527136349b4…, which a user test saw
-# logged as b2a0952-****6349b4…, so the id could not be searched for).
-_MOBILE = re.compile(r"(?<![0-9A-Fa-f])((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?![0-9A-Fa-f])")
-_LANDLINE = re.compile(r"(?<![0-9A-Fa-f])(0\d{2,3})[- ]?\d{3,4}(\d{4})(?![0-9A-Fa-f])")
+# Mainland mobile numbers (optionally +86), landlines with an area code.
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
+# A job or request id (16 hexadecimal characters or more, a letter among them, standing alone) is
+# no phone number: b2a09527136349b4… was logged as b2a0952-****6349b4…, so it could not be searched
+# for. Shorter runs are masked as before (a URL-encoded 手机 ends in BA right before the number).
+_HEX_ID = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}(?![0-9A-Za-z])")
 # A street address: a place word, then a number with 号/栋/幢/单元/室/楼 and what follows it.
 _ADDRESS = re.compile(
     r"[\u4e00-\u9fffA-Za-z0-9]{0,24}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓|大厦)"
@@ -39,7 +41,15 @@ _SQL_LOGGERS = ("aiosqlite", "asyncpg", "psycopg", "sqlite3")
 
 
 def mask_personal(text: str) -> str:
-    """`text` with phone numbers and street addresses masked."""
+    """`text` with phone numbers and street addresses masked; hex ids (`_HEX_ID`) kept whole."""
+    out, last = [], 0
+    for found in _HEX_ID.finditer(text):
+        out += [_mask(text[last : found.start()]), found.group()]
+        last = found.end()
+    return "".join([*out, _mask(text[last:])])
+
+
+def _mask(text: str) -> str:
     text = _ADDRESS.sub("[address]", text)
     text = _MOBILE.sub(r"\1****\2", text)
     return _LANDLINE.sub(r"\1-****\2", text)

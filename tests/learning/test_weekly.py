@@ -148,3 +148,17 @@ def test_an_entry_shown_only_as_a_long_shot_was_not_passed_over() -> None:
         h.suggestions.append(SuggestionRecord("api", "demo", "c9", f"j{n}", 1, "faq-old", 0.0, "faq", "v1", at(50)))
     report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
     assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5), ("faq-old", 0)]
+
+
+def test_a_quick_reply_shown_and_never_sent_is_passed_over_whatever_its_share() -> None:
+    """A quick reply's score is its share of the slot's replies (often under the threshold), not a match."""
+    h = week()
+    quick = "quick-ack-1"
+    for n in range(4):
+        h.suggestions.append(
+            SuggestionRecord(
+                "api", "demo", "c9", f"q{n}", 1, quick, 0.12, "quick_reply", "v1", at(50), tags=("quick_reply",)
+            )
+        )
+    report = weekly_report("demo", h, {**ENTRIES, quick: "好的亲"}, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert (quick, 4) in [(r.entry_id, r.shown) for r in report.never_used]

