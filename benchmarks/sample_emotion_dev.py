@@ -5,6 +5,7 @@
         --exclude tests/data/jddc_cues_uniform.jsonl tests/data/jddc_cues_keyword.jsonl tests/data/jddc_cues_fresh.jsonl
     python benchmarks/sample_emotion_dev.py --part flagged --decoys 46 --seed 2030 \
         --exclude tests/data/jddc_cues_*.jsonl
+    python benchmarks/sample_emotion_dev.py --part ecd --seed 2031
 
 Uniform: every customer turn of ../shared/data/jddc/sessions.jsonl is equally likely (fixed
 seed). Keyword: customer turns containing a rare-cue word (anger, complaint, hesitation,
@@ -16,6 +17,9 @@ shows anger or complaint risk at medium or high (what raises the escalation bann
 `--decoys` uniformly drawn others and shuffled, so blind labellers cannot tell which is which:
 the precision of the escalating cues over all unseen turns (how tests/data/jddc_cues_flagged.jsonl
 was drawn).
+ECD: every customer turn of the Taobao E-commerce Dialogue Corpus sample (../shared/data/ecd,
+another platform, never read for rules), one per distinct conversation prefix, shuffled: sessions
+`ecd:ROW` (how tests/data/ecd_cues_blind.jsonl was drawn).
 Prints `session turn` pairs (or, with `--show`, the turn with its earlier turns, for labelling).
 Only ids and labels are committed (tests/data/jddc_cues_*.jsonl); the text stays in ../shared.
 """
@@ -32,6 +36,7 @@ SHARED = next(
     (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()), REPO.parent / "shared" / "data"
 )
 JDDC = SHARED / "jddc" / "sessions.jsonl"
+ECD = SHARED / "ecd" / "dev.jsonl"
 KEYWORDS = (
     "投诉", "差评", "12315", "曝光", "举报", "工商", "消协", "说法", "骗", "垃圾", "态度", "无语", "生气",
     "气死", "什么意思", "不明白", "不懂", "怎么回事", "失望", "太差", "后悔", "纠结", "犹豫", "考虑", "哪个好",
@@ -96,12 +101,28 @@ def flagged(decoys: int, seed: int, exclude: list[Path]) -> list[tuple[str, int]
     return mixed
 
 
+def ecd_turns() -> list[tuple[str, int, list[dict[str, str]]]]:
+    """Each distinct customer turn of the ECD sample with its earlier turns (rows overlap: one
+    conversation prefix is kept once, in the first row that holds it)."""
+    out, seen = [], set()
+    for row, line in enumerate(ECD.read_text("utf-8").splitlines()):
+        context = json.loads(line)["context"]
+        n = len(context)
+        turns = [{"role": "customer" if (n - 1 - i) % 2 == 0 else "agent", "text": t} for i, t in enumerate(context)]
+        for i in range(n):
+            prefix = tuple(context[: i + 1])
+            if turns[i]["role"] == "customer" and prefix not in seen:
+                seen.add(prefix)
+                out.append((f"ecd:{row}", i, turns))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uniform", type=int, default=600)
     parser.add_argument("--keyword", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--part", choices=("uniform", "keyword", "fresh", "flagged"), default="uniform")
+    parser.add_argument("--part", choices=("uniform", "keyword", "fresh", "flagged", "ecd"), default="uniform")
     parser.add_argument("--decoys", type=int, default=46, help="--part flagged: other turns mixed in")
     parser.add_argument("--fresh", type=int, default=480)
     parser.add_argument("--exclude", type=Path, nargs="*", default=[])
@@ -111,10 +132,13 @@ def main() -> None:
         picked = fresh(args.fresh, args.seed, args.exclude)
     elif args.part == "flagged":
         picked = flagged(args.decoys, args.seed, args.exclude)
+    elif args.part == "ecd":
+        picked = [(s, i) for s, i, _ in ecd_turns()]
+        random.Random(args.seed).shuffle(picked)
     else:
         uniform, keyword = samples(args.uniform, args.keyword, args.seed)
         picked = uniform if args.part == "uniform" else keyword
-    sessions = {s: t for s, _, t in customer_turns()}
+    sessions = {s: t for s, _, t in (ecd_turns() if args.part == "ecd" else customer_turns())}
     for n, (session, turn) in enumerate(picked):
         if not args.show:
             print(session, turn)

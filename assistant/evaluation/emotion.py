@@ -115,11 +115,20 @@ def _turns(value: Any, where: str) -> tuple[Turn, ...]:
 
 
 def load_chats(path: Path, sessions: Path | None = None, limit: int | None = None) -> DataSet:
-    """Real-chat label rows joined with the JDDC sessions (found beside the repo when not given)."""
-    source = sessions or chats.find_sessions(path.parent, Path.cwd(), Path(__file__).parent)
-    if source is None:
-        raise DataError(f"{path}: needs the JDDC sessions (../shared/data/jddc/sessions.jsonl); give --sessions FILE")
-    turns = chats.read_sessions(source)
+    """Real-chat label rows joined with the JDDC sessions (found beside the repo when not given),
+    or, for `ecd:ROW` sessions, with the ECD sample found beside the repo."""
+    starts = (path.parent, Path.cwd(), Path(__file__).parent)
+    if _first_session(path).startswith(chats.ECD_PREFIX):
+        ecd = chats.find_sessions(*starts, name=chats.ECD)
+        if ecd is None:
+            raise DataError(f"{path}: needs the ECD sample (../shared/data/ecd/dev.jsonl)")
+        turns = chats.read_ecd(ecd)
+    else:
+        source = sessions or chats.find_sessions(*starts)
+        if source is None:
+            needs = "needs the JDDC sessions (../shared/data/jddc/sessions.jsonl); give --sessions FILE"
+            raise DataError(f"{path}: {needs}")
+        turns = chats.read_sessions(source)
     data = DataSet(path, "cues", "levels")
     for number, value in jsonl(path):
         text, context, levels, session = chats.joined(path, turns, number, value)
@@ -129,6 +138,12 @@ def load_chats(path: Path, sessions: Path | None = None, limit: int | None = Non
     if not data.rows:
         raise DataError(f"{path}: no rows")
     return data
+
+
+def _first_session(path: Path) -> str:
+    for _, value in jsonl(path):
+        return str(value.get("session", ""))
+    return ""
 
 
 def is_chat_labels(path: Path) -> bool:

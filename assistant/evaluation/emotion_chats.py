@@ -1,8 +1,10 @@
-"""Real-chat cue labels (ids + levels only) joined at run time with the public JDDC sessions.
+"""Real-chat cue labels (ids + levels only) joined at run time with the public chat sets.
 
 A label row is `{"session": ID, "turn": INDEX, "cues": {"anger": "medium", ...}}`: the customer
 turn `turns[INDEX]` of that session, read with every earlier turn as context. The text lives in
-`../shared/data/jddc/sessions.jsonl` beside the repository and is never copied into it.
+`../shared/data/jddc/sessions.jsonl` beside the repository and is never copied into it. A session
+id `ecd:ROW` names row ROW (from 0) of the Taobao E-commerce Dialogue Corpus sample,
+`../shared/data/ecd/dev.jsonl`, whose `context` turns alternate and end on the customer's.
 
 Also here: the fold of a session (a fixed 2-fold split by session, for choosing thresholds on one
 half and measuring on the other), Wilson intervals and reliability bins.
@@ -23,20 +25,36 @@ from assistant.retrieval.types import Turn
 
 LEVELS: tuple[Level, ...] = ("low", "medium", "high")
 SESSIONS = Path("jddc") / "sessions.jsonl"
+ECD = Path("ecd") / "dev.jsonl"
+ECD_PREFIX = "ecd:"
 
 
 def level_rank(level: str) -> int:
     return LEVELS.index(cast(Level, level))
 
 
-def find_sessions(*starts: Path) -> Path | None:
-    """`shared/data/jddc/sessions.jsonl` in the nearest ancestor of any start folder, if any."""
+def find_sessions(*starts: Path, name: Path = SESSIONS) -> Path | None:
+    """`shared/data/<name>` (the JDDC sessions unless told) in the nearest ancestor of any start folder, if any."""
     for start in starts:
         for folder in (start.resolve(), *start.resolve().parents):
-            candidate = folder / "shared" / "data" / SESSIONS
+            candidate = folder / "shared" / "data" / name
             if candidate.is_file():
                 return candidate
     return None
+
+
+def read_ecd(path: Path) -> dict[str, list[Turn]]:
+    """The ECD sample's contexts as sessions `ecd:ROW`; the last turn of each is the customer's."""
+    sessions: dict[str, list[Turn]] = {}
+    for index, (number, row) in enumerate(jsonl(path)):
+        context = row.get("context")
+        if not isinstance(context, list) or not all(isinstance(t, str) for t in context):
+            raise DatasetError(f"{path}:{number}: expected `context`, a list of strings")
+        n = len(context)
+        sessions[f"{ECD_PREFIX}{index}"] = [
+            Turn("customer" if (n - 1 - i) % 2 == 0 else "agent", text) for i, text in enumerate(context)
+        ]
+    return sessions
 
 
 def read_sessions(path: Path) -> dict[str, list[Turn]]:
@@ -74,7 +92,8 @@ def joined(
     session, turn, levels = chat_label(path, number, value)
     turns = sessions.get(session)
     if turns is None:
-        raise DatasetError(f"{path}:{number}: session {session} is not in the JDDC sessions file")
+        source = "ECD sample" if session.startswith(ECD_PREFIX) else "JDDC sessions file"
+        raise DatasetError(f"{path}:{number}: session {session} is not in the {source}")
     if not 0 <= turn < len(turns) or turns[turn].role != "customer":
         raise DatasetError(f"{path}:{number}: turn {turn} of session {session} is not a customer turn")
     return turns[turn].text, tuple(turns[:turn]), levels, session

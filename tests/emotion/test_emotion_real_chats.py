@@ -12,7 +12,7 @@ from assistant.cli import main
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.types import CUE_NAMES
 from assistant.evaluation.emotion import DataError, evaluate, huashu_system, load
-from assistant.evaluation.emotion_chats import find_sessions, fold_of, wilson
+from assistant.evaluation.emotion_chats import find_sessions, fold_of, read_ecd, wilson
 from assistant.retrieval.types import Turn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,6 +22,7 @@ FRESH = REPO / "tests" / "data" / "jddc_cues_fresh.jsonl"
 FRESH2 = REPO / "tests" / "data" / "jddc_cues_fresh2.jsonl"
 FRESH3 = REPO / "tests" / "data" / "jddc_cues_fresh3.jsonl"
 FLAGGED = REPO / "tests" / "data" / "jddc_cues_flagged.jsonl"
+ECD_BLIND = REPO / "tests" / "data" / "ecd_cues_blind.jsonl"
 
 
 def write(path: Path, rows: list[object]) -> Path:
@@ -119,6 +120,37 @@ def test_bad_label_rows_name_file_and_line(
     assert f"{bad}:2: " in err and message in err and "Traceback" not in err
     with pytest.raises(DataError):
         load(bad, sessions=sessions)
+
+
+def test_ecd_contexts_are_sessions_ending_on_the_customer(tmp_path: Path) -> None:
+    """A row of the ECD sample is session `ecd:ROW`; its turns alternate back from the customer's last one."""
+    ecd = write(
+        tmp_path / "dev.jsonl",
+        [
+            {"context": ["在吗", "您好", "发什么快递"], "candidates": ["韵达哦", "好的"], "labels": [1, 0]},
+            {"context": ["好的", "亲还有什么可以帮您", "没有了谢谢"], "candidates": ["不客气"], "labels": [1]},
+        ],
+    )
+    sessions = read_ecd(ecd)
+    assert list(sessions) == ["ecd:0", "ecd:1"]
+    assert [t.role for t in sessions["ecd:0"]] == ["customer", "agent", "customer"]
+    assert sessions["ecd:1"][2].text == "没有了谢谢"
+    bad = write(tmp_path / "bad.jsonl", [{"context": "在吗"}])
+    with pytest.raises(DataError, match=r"bad.jsonl:1: expected `context`"):
+        read_ecd(bad)
+
+
+def test_the_ecd_blind_set_joins_every_distinct_customer_turn() -> None:
+    """The Taobao set: every distinct customer turn of ../shared/data/ecd, each once, read in context."""
+    if find_sessions(REPO, name=Path("ecd") / "dev.jsonl") is None:
+        pytest.skip("ECD sample not found (../shared/data/ecd beside the repo)")
+    data = load(ECD_BLIND)
+    assert data.label_map == "levels" and len(data.rows) == 403
+    assert all(not row.context or row.context[-1].role == "agent" for row in data.rows)
+    ids = [(row["session"], row["turn"]) for row in map(json.loads, ECD_BLIND.read_text("utf-8").splitlines())]
+    assert len(set(ids)) == len(ids)
+    prefixes = {(row.text, *(t.text for t in row.context)) for row in data.rows}
+    assert len(prefixes) == len(ids)  # a prefix shared by two rows of the sample was labelled once
 
 
 def test_wilson_interval() -> None:
