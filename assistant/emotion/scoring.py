@@ -23,7 +23,7 @@ STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) doe
 QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
 QUESTION_WORDS = (
     "哪个", "哪款", "哪种", "哪一", "吗", "嘛", "是否", "是不是", "有没有", "会不会", "能不能", "怎么样", "如何",
-    "为什么", "为啥",
+    "为什么", "为啥", "什么好",
 )  # fmt: skip
 CONFIRMING = ("吧？",)
 """这个是正品吧(？) asks for confirmation: with a quality word it is a product question, not praise."""

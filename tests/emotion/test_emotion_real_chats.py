@@ -312,3 +312,40 @@ def test_giving_up_ends_the_carried_anger() -> None:
     assert "anger" in {c.name for c in detector.read("那你们打算怎么处理", context).shown()}  # carried on
     resigned = detector.read("突然涨了就算了 不买了", context)
     assert "anger" not in {c.name for c in resigned.shown()} and not resigned.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "韵达方便取",  # the customer's own convenience
+        "但是比较喜欢蓝色",  # a preference
+        "就是聚划算呢两个洗衣液和一个待产包",  # Taobao's group-buying channel, not 划算
+        "放心要是真有我会拒收",  # 放心 said to the agent
+        "第一次买希望不要失望",  # a hope
+        "本来都是朋友推荐来的",  # how the customer came
+        "为啥要发EMS",  # a plain question about a rule
+        "交易纠纷的问题，要申诉 交易纠纷的问题，要申诉 交易纠纷的问题，要申诉",  # the dispute form asked for
+    ],
+)
+def test_taobao_preferences_and_plain_why_questions_show_nothing(text: str) -> None:
+    """Errors of the Taobao blind set, fixed by the guidelines (no longer blind figures)."""
+    assert EmotionDetector().read(text).shown("medium") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("怎么那么久还不发货", "anxiety"),  # a wait stated without a number
+        ("十号就下的单怎么现在还没发货啊", "anxiety"),  # the order date stated beside a still-not
+        ("好几天前就显示派送了", "anxiety"),
+        ("那我找淘宝申诉吧", "complaint_risk"),  # the platform, outside the chat
+        ("请不要忽悠我", "anger"),
+        ("是我自己的话该把你的店拉黑了", "anger"),  # hostility, not a complaint to anyone
+        ("太结实了我不知道该怎么弄了", "confusion"),  # the customer says they are lost
+    ],
+)
+def test_stated_waits_platform_appeals_and_being_lost_are_shown(text: str, cue: str) -> None:
+    shown = {c.name for c in EmotionDetector().read(text).shown("medium")}
+    assert cue in shown
+    if cue == "anger":
+        assert "complaint_risk" not in shown
