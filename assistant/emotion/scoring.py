@@ -29,6 +29,9 @@ CONFIRMING = ("吧？",)
 """这个是正品吧(？) asks for confirmation: with a quality word it is a product question, not praise."""
 HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
+RHETORICAL_NEGATORS = frozenset({"不是", "不就是"})
+RHETORICAL_REACH = 3
+"""这不是骗人吗 / 不是坑人嘛: 不是 before an accusation answered by 吗 within this many characters affirms it."""
 ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 SARCASM_REACH = 12
@@ -132,6 +135,8 @@ class MessageScorer:
                     if term.cue == "anxiety":
                         signals.add("hesitation", weight * PRESALE_WORRY, m.start, m.end, weak=True)
                     continue
+                if negation is not None and term.cue in STEADFAST_CUES and self._rhetorical(text, m, negation[0]):
+                    negation = None  # 这不是骗人吗: a rhetorical 不是…吗 affirms the accusation
                 if negation is not None:
                     negator, at = negation
                     prohibitive = negator in mods.prohibitives
@@ -187,6 +192,15 @@ class MessageScorer:
         """一直不更新, 迟迟没收到: a status that has lasted is stated waiting, not a weak sign."""
         before = text[max(clause_start, start - self._mods.intensify_window) : start]
         return any(word in before for word in self._mods.persistent)
+
+    @staticmethod
+    def _rhetorical(text: str, m: PhraseMatch, negator: str) -> bool:
+        """不是 + the phrase + 吗/嘛 within a few characters, in its clause: a rhetorical question."""
+        if negator not in RHETORICAL_NEGATORS:
+            return False
+        after = text[m.end : m.end + RHETORICAL_REACH + 1]
+        cut = next((i for i, ch in enumerate(after) if ch in CLAUSE_BREAKS), len(after))
+        return any(ch in "吗嘛" for ch in after[:cut])
 
     @staticmethod
     def _hypothetical(text: str, m: PhraseMatch, clause_start: int) -> bool:

@@ -324,6 +324,7 @@ def test_giving_up_ends_the_carried_anger() -> None:
         "第一次买希望不要失望",  # a hope
         "本来都是朋友推荐来的",  # how the customer came
         "为啥要发EMS",  # a plain question about a rule
+        "我不是骗人的",  # 不是 without 吗 still negates
         "交易纠纷的问题，要申诉 交易纠纷的问题，要申诉 交易纠纷的问题，要申诉",  # the dispute form asked for
     ],
 )
@@ -342,6 +343,7 @@ def test_taobao_preferences_and_plain_why_questions_show_nothing(text: str) -> N
         ("请不要忽悠我", "anger"),
         ("是我自己的话该把你的店拉黑了", "anger"),  # hostility, not a complaint to anyone
         ("太结实了我不知道该怎么弄了", "confusion"),  # the customer says they are lost
+        ("那你这不是骗人吗", "anger"),  # a rhetorical 不是…吗 affirms the accusation
     ],
 )
 def test_stated_waits_platform_appeals_and_being_lost_are_shown(text: str, cue: str) -> None:
