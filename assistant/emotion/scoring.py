@@ -31,7 +31,9 @@ HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
 RHETORICAL_NEGATORS = frozenset({"不是", "不就是"})
 RHETORICAL_REACH = 3
-"""这不是骗人吗 / 不是坑人嘛: 不是 before an accusation answered by 吗 within this many characters affirms it."""
+RHETORICAL_WEIGHT = 1.3
+"""这不是骗人吗 / 不是坑人嘛: 不是 before a strong accusation (a term of at least this weight) answered by
+吗 within `RHETORICAL_REACH` characters affirms it; 不是说好的吗 (weaker) stays a reminder, not anger."""
 ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 SARCASM_REACH = 12
@@ -135,7 +137,12 @@ class MessageScorer:
                     if term.cue == "anxiety":
                         signals.add("hesitation", weight * PRESALE_WORRY, m.start, m.end, weak=True)
                     continue
-                if negation is not None and term.cue in STEADFAST_CUES and self._rhetorical(text, m, negation[0]):
+                if (
+                    negation is not None
+                    and term.cue in STEADFAST_CUES
+                    and term.weight >= RHETORICAL_WEIGHT
+                    and self._rhetorical(text, m, negation[0])
+                ):
                     negation = None  # 这不是骗人吗: a rhetorical 不是…吗 affirms the accusation
                 if negation is not None:
                     negator, at = negation

@@ -351,3 +351,9 @@ def test_stated_waits_platform_appeals_and_being_lost_are_shown(text: str, cue: 
     assert cue in shown
     if cue == "anger":
         assert "complaint_risk" not in shown
+
+
+def test_a_reminder_of_a_promise_asked_back_is_no_anger() -> None:
+    """不是…吗 affirms only a strong accusation (骗人); 说好的 asked back is a broken promise: worry."""
+    shown = {c.name for c in EmotionDetector().read("你不是说好的今天发货吗").shown("medium")}
+    assert "anxiety" in shown and "anger" not in shown
