@@ -2,9 +2,9 @@
 
     huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token)
     huashu admin shops show SHOP
-    huashu admin knowledge upload SHOP PATH... [--replace-all]
-    huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml]
-    huashu admin entry delete SHOP ID
+    huashu admin knowledge upload SHOP PATH... [--replace-all] [--no-wait | --no-rebuild]
+    huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
+    huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
     huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
     huashu admin jobs show ID
     huashu admin snapshots list|activate|pin|unpin SHOP [VERSION]
@@ -176,11 +176,39 @@ def run_upload(args: argparse.Namespace) -> int:
     for name, data in sorted(files.items()):
         form.add_field(name, data, filename=name.rsplit("/", 1)[-1], content_type="application/octet-stream")
     replace = "all" if args.replace_all else "files"
-    path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}"
-    done = _run(args, lambda c: c.call("POST", path, data=form))
+    path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}&rebuild={_rebuild_flag(args)}"
+
+    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        done = await c.call("POST", path, data=form)
+        return done, await _job_of(c, done, args)
+
+    done, job = _run(args, work)
     print(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
-          f"knowledge revision {done['knowledge_revision']} (rebuild to serve it)")  # fmt: skip
+          f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
+    _print_served(job, args.shop)
     return 0
+
+
+def _rebuild_flag(args: argparse.Namespace) -> str:
+    return "false" if args.no_rebuild else "true"
+
+
+async def _job_of(c: AdminClient, done: dict[str, Any], args: argparse.Namespace) -> dict[str, Any] | None:
+    """The rebuild a change started, followed to its end unless `--no-wait`."""
+    job: dict[str, Any] | None = done.get("job")
+    return job if job is None or args.no_wait else await _follow(c, job, args.quiet)
+
+
+def _print_served(job: dict[str, Any] | None, shop: str) -> None:
+    """What serves the change: the finished rebuild, one still running, or none (`--no-rebuild`)."""
+    if job is None:
+        print(f"not served yet: rebuild with `huashu admin rebuild {shop}`")
+        return
+    job = _finished(job, shop)
+    if job.get("state") == "done":
+        print(f"job {job['id']}: done, snapshot {job.get('version')} serves it")
+    else:
+        print(f"job {job['id']}: {job['state']} (served once done: `huashu admin jobs show {job['id']}`)")
 
 
 def _entry(source: str) -> tuple[dict[str, Any], str]:
@@ -242,9 +270,15 @@ def run_entry_put(args: argparse.Namespace) -> int:
     base = f"/v1/admin/shops/{args.shop}/knowledge/entries"
     one = f"{base}/{entry['id']}"
 
-    async def work(c: AdminClient) -> tuple[str, Any]:
+    flag = f"?rebuild={_rebuild_flag(args)}"
+
+    async def work(c: AdminClient) -> tuple[str, Any, dict[str, Any] | None]:
+        what, done = await change(c)
+        return what, done, await _job_of(c, done, args)
+
+    async def change(c: AdminClient) -> tuple[str, Any]:
         body = {"entry": entry, **({"file": args.file} if args.file else {})}
-        put = await c.call("PUT", one, json=body, ok=(200, 404, 422))
+        put = await c.call("PUT", one + flag, json=body, ok=(200, 404, 422))
         if put.get("ok"):
             return "replaced", put
         if put.get("status") == 422:
@@ -253,21 +287,28 @@ def run_entry_put(args: argparse.Namespace) -> int:
             raise CliError(_failure("PUT", one, 404, put), exit_code=1)
         if not args.file:
             raise CliError(f"no entry {entry['id']!r} in shop {args.shop}: pass --file to add it")
-        added = await c.call("POST", base, json=body, ok=(201, 422))
+        added = await c.call("POST", base + flag, json=body, ok=(201, 422))
         if not added.get("ok", True) and added.get("status") == 422:
             raise _entry_refused(args.entry, text, "POST", base, added)
         return "added", added
 
-    what, done = _run(args, work)
+    what, done, job = _run(args, work)
     e = done["entry"]
     print(f"shop {args.shop}: entry {e['id']} {what} in {e['file']}; knowledge revision {done['knowledge_revision']}")
+    _print_served(job, args.shop)
     return 0
 
 
 def run_entry_delete(args: argparse.Namespace) -> int:
-    path = f"/v1/admin/shops/{args.shop}/knowledge/entries/{args.id}"
-    done = _run(args, lambda c: c.call("DELETE", path))
+    path = f"/v1/admin/shops/{args.shop}/knowledge/entries/{args.id}?rebuild={_rebuild_flag(args)}"
+
+    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        done = await c.call("DELETE", path)
+        return done, await _job_of(c, done, args)
+
+    done, job = _run(args, work)
     print(f"shop {args.shop}: entry {args.id} deleted; knowledge revision {done['knowledge_revision']}")
+    _print_served(job, args.shop)
     return 0
 
 
@@ -370,6 +411,13 @@ def run_candidates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serving(parser: argparse.ArgumentParser) -> None:
+    """A knowledge change starts the shop's rebuild; these say whether to wait for it."""
+    parser.add_argument("--no-wait", action="store_true", help="print the rebuild job and return")
+    parser.add_argument("--no-rebuild", action="store_true", help="store only; rebuild later (for a batch of edits)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _connection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--url", default=service_url(), help=URL_HELP)
     parser.add_argument("--token", default=None, help="admin token (default: $HUASHU_ADMIN_TOKEN)")
@@ -397,6 +445,7 @@ def register(subparsers: Any) -> None:
     upload.add_argument("shop")
     upload.add_argument("paths", type=Path, nargs="+", help="knowledge files, or a knowledge folder")
     upload.add_argument("--replace-all", action="store_true", help="the upload becomes the whole knowledge")
+    _serving(upload)
     upload.set_defaults(handler=run_upload)
 
     entry = groups.add_parser("entry", help="add, replace or delete one entry").add_subparsers(
@@ -406,10 +455,12 @@ def register(subparsers: Any) -> None:
     put.add_argument("shop")
     put.add_argument("entry", help="a YAML or JSON file holding the entry (- for stdin)")
     put.add_argument("--file", default=None, help="its knowledge file (to add, or to move it)")
+    _serving(put)
     put.set_defaults(handler=run_entry_put)
     delete = _connection(entry.add_parser("delete", help="delete an entry"))
     delete.add_argument("shop")
     delete.add_argument("id")
+    _serving(delete)
     delete.set_defaults(handler=run_entry_delete)
 
     rebuild = _connection(groups.add_parser("rebuild", help="rebuild a shop's snapshot (progress bar)"))

@@ -11,13 +11,17 @@ An upload is `multipart/form-data` (each part's name, else its file name, is the
 `faq/pre_sale.yaml`) or JSON `{"files": {"faq/pre_sale.yaml": "- id: ..."}}`. The uploaded files
 replace the files of the same names (`replace=all`: they are the whole knowledge); every file is
 validated with the shop's others first, and any problem answers 422 listing every
-`file:line: what` with nothing changed. Every change answers the new `knowledge_revision`; the
-serving snapshot goes stale until a rebuild publishes a new one.
+`file:line: what` with nothing changed (for one entry, each problem of one of its fields names
+`entry.<field>`). Every change answers the new `knowledge_revision` and starts the shop's rebuild
+(`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
+`?rebuild=false` leaves the snapshot stale instead, for a batch of edits followed by one
+`POST .../rebuild`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated, Any
 
 import msgspec
@@ -28,6 +32,7 @@ from assistant.knowledge.files import SHOP_FILE, check_rows
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads, path_problem
 from assistant.service import keys
+from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes
 from assistant.service.auth import authenticate
@@ -61,6 +66,10 @@ class Uploaded(msgspec.Struct):
     files: Annotated[list[str], msgspec.Meta(description="the files replaced or added")]
     rows: Annotated[int, msgspec.Meta(description="rows the shop's knowledge holds now")]
     knowledge_revision: str
+    job: Annotated[
+        JobOut | None,
+        msgspec.Meta(description="the rebuild that serves the change (none with `?rebuild=false`)"),
+    ] = None
 
 
 class EntryBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +94,10 @@ class EntryResponse(msgspec.Struct):
     shop: str
     entry: EntryOut
     knowledge_revision: str
+    job: Annotated[
+        JobOut | None,
+        msgspec.Meta(description="the rebuild that serves the change (none with `?rebuild=false`)"),
+    ] = None
 
 
 class EntriesResponse(msgspec.Struct):
@@ -99,12 +112,44 @@ class Deleted(msgspec.Struct):
     shop: str
     deleted: str
     knowledge_revision: str
+    job: Annotated[
+        JobOut | None,
+        msgspec.Meta(description="the rebuild that serves the change (none with `?rebuild=false`)"),
+    ] = None
 
 
 def _invalid(problems: list[str], what: str) -> Unprocessable:
     """422 listing every `file:line: what`, each under the file it concerns."""
     errors = [FieldError(p.split(":", 1)[0] if ":" in p else "files", p) for p in problems]
     return Unprocessable(f"{len(problems)} problem(s) in {what}; nothing was changed", errors)
+
+
+_FIELD_PROBLEM = re.compile(r"^[^\s:]+:\d+: (?:(?P<name>[a-z_]+): |missing required field `(?P<missing>[a-z_]+)`)")
+
+
+def _entry_invalid(problems: list[str], entry_id: str, data: dict[str, Any]) -> Unprocessable:
+    """422 for one entry: a problem with one of its fields names `entry.<field>` (the message keeps
+    the stored file's `file:line:`, which `huashu admin entry put` maps back to the user's file)."""
+    errors = []
+    for problem in problems:
+        found = _FIELD_PROBLEM.match(problem)
+        if found is not None and (found["missing"] or found["name"] in data):
+            errors.append(FieldError(f"entry.{found['missing'] or found['name']}", problem))
+        else:
+            errors.append(FieldError(problem.split(":", 1)[0] if ":" in problem else "entry", problem))
+    return Unprocessable(f"{len(problems)} problem(s) in entry {entry_id!r}; nothing was changed", errors)
+
+
+def _rebuild_wanted(request: web.Request) -> bool:
+    value = request.query.get("rebuild", "true")
+    if value not in ("true", "false"):
+        raise Unprocessable.on("rebuild", "`true` (the default: start the rebuild that serves the change) or `false`")
+    return value == "true"
+
+
+async def _job(request: web.Request, shop: str, wanted: bool) -> JobOut | None:
+    """The rebuild that serves the shop's knowledge as just changed (queued once per shop)."""
+    return await rebuild_soon(request, shop) if wanted else None
 
 
 async def _read_limited(read: Any, limit: int, field: str) -> bytes:
@@ -160,6 +205,7 @@ async def upload(request: web.Request) -> web.Response:
     replace = request.query.get("replace", "files")
     if replace not in ("files", "all"):
         raise Unprocessable.on("replace", "`files` (the uploaded files replace those of the same names) or `all`")
+    wanted = _rebuild_wanted(request)
     uploads = await _uploads(request)
     store = request.config_dict[keys.STORE]
     current = await store.knowledge_rows(shop)
@@ -168,7 +214,8 @@ async def upload(request: web.Request) -> web.Response:
     except KnowledgeError as exc:
         raise _invalid(exc.problems, "the uploaded knowledge") from None
     revision = await store.replace_knowledge(shop, rows)
-    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision))
+    job = await _job(request, shop, wanted)
+    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job))
 
 
 def _out(row: KnowledgeRow) -> EntryOut:
@@ -223,7 +270,7 @@ async def _put(request: web.Request, shop: str, rows: list[KnowledgeRow], row: K
     try:
         await asyncio.to_thread(check_rows, changed)
     except KnowledgeError as exc:
-        raise _invalid(exc.problems, f"entry {row.entry_id!r}") from None
+        raise _entry_invalid(exc.problems, row.entry_id, row.data) from None
     revision: str = await request.config_dict[keys.STORE].put_row(shop, row)
     return revision
 
@@ -243,6 +290,7 @@ async def add_entry(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
+    wanted = _rebuild_wanted(request)
     body = decode(await _json(request), EntryBody)
     file = _entry_file(body.file)
     entry_id = _entry_id(body.entry)
@@ -251,7 +299,8 @@ async def add_entry(request: web.Request) -> web.Response:
         raise Conflict.on("entry.id", f"shop {shop!r} already has an entry {entry_id!r} (PUT it to replace it)")
     revision = await _put(request, shop, rows, KnowledgeRow(file, -1, entry_id, body.entry))
     _, stored = await _row(request, shop, entry_id)
-    return json_bytes(EntryResponse(True, shop, _out(stored), revision), status=201)
+    job = await _job(request, shop, wanted)
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job), status=201)
 
 
 async def replace_entry(request: web.Request) -> web.Response:
@@ -259,6 +308,7 @@ async def replace_entry(request: web.Request) -> web.Response:
     shop, entry_id = request.match_info["shop"], request.match_info["id"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
+    wanted = _rebuild_wanted(request)
     body = decode(await _json(request), EntryBody)
     rows, old = await _row(request, shop, entry_id)
     data = {"id": entry_id, **body.entry}
@@ -267,7 +317,8 @@ async def replace_entry(request: web.Request) -> web.Response:
     position = old.position if file == old.file else -1
     revision = await _put(request, shop, rows, KnowledgeRow(file, position, entry_id, data))
     _, stored = await _row(request, shop, entry_id)
-    return json_bytes(EntryResponse(True, shop, _out(stored), revision))
+    job = await _job(request, shop, wanted)
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job))
 
 
 async def delete_entry(request: web.Request) -> web.Response:
@@ -275,6 +326,7 @@ async def delete_entry(request: web.Request) -> web.Response:
     shop, entry_id = request.match_info["shop"], request.match_info["id"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
+    wanted = _rebuild_wanted(request)
     rows, _ = await _row(request, shop, entry_id)
     try:
         await asyncio.to_thread(check_rows, [r for r in rows if r.entry_id != entry_id])
@@ -283,7 +335,7 @@ async def delete_entry(request: web.Request) -> web.Response:
     revision = await request.config_dict[keys.STORE].delete_row(shop, entry_id)
     if revision is None:  # deleted meanwhile by another admin
         raise NotFound.on("id", f"shop {shop!r} has no entry {entry_id!r}")
-    return json_bytes(Deleted(True, shop, entry_id, revision))
+    return json_bytes(Deleted(True, shop, entry_id, revision, await _job(request, shop, wanted)))
 
 
 async def _json(request: web.Request) -> bytes:

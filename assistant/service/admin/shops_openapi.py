@@ -34,6 +34,14 @@ def _path(name: str, description: str) -> dict[str, Any]:
 
 
 _SHOP = _path("shop", "the shop id")
+_REBUILD = {
+    "name": "rebuild",
+    "in": "query",
+    "required": False,
+    "description": "start the shop's rebuild, so the change is served once its `job` is done (default); "
+    "`false` leaves the snapshot stale, for a batch of edits followed by one rebuild",
+    "schema": {"type": "string", "enum": ["true", "false"], "default": "true"},
+}
 _ID = _path("id", "the entry's id")
 _AUTH = errors(401, 403, 404, 405)
 _BODY_ERRORS = errors(400, 413, 415, 422)
@@ -66,9 +74,11 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/knowledge": {
         "post": {
             "summary": "Upload knowledge files: they replace the files of the same names (`replace=all`: the "
-            "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing",
+            "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing; "
+            "starts the rebuild that serves them (`job`)",
             "parameters": [
                 _SHOP,
+                _REBUILD,
                 {
                     "name": "replace",
                     "in": "query",
@@ -96,8 +106,9 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": json_of("EntriesResponse", "the entries"), **_AUTH},
         },
         "post": {
-            "summary": "Add one entry at the end of a knowledge file (validated with the rest)",
-            "parameters": [_SHOP],
+            "summary": "Add one entry at the end of a knowledge file (validated with the rest; a problem "
+            "with one of its fields names `entry.<field>`); starts the rebuild that serves it (`job`)",
+            "parameters": [_SHOP, _REBUILD],
             "requestBody": {"required": True, **json_of("EntryBody", "the entry and its file")},
             "responses": {"201": json_of("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS, **errors(409)},
         },
@@ -109,14 +120,15 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": json_of("EntryResponse", "the entry"), **_AUTH},
         },
         "put": {
-            "summary": "Replace one entry in place (with `file`: move it to the end of that file)",
-            "parameters": [_SHOP, _ID],
+            "summary": "Replace one entry in place (with `file`: move it to the end of that file); starts "
+            "the rebuild that serves it (`job`)",
+            "parameters": [_SHOP, _ID, _REBUILD],
             "requestBody": {"required": True, **json_of("EntryBody", "the entry")},
             "responses": {"200": json_of("EntryResponse", "stored"), **_AUTH, **_BODY_ERRORS},
         },
         "delete": {
-            "summary": "Delete one entry",
-            "parameters": [_SHOP, _ID],
+            "summary": "Delete one entry; starts the rebuild that stops serving it (`job`)",
+            "parameters": [_SHOP, _ID, _REBUILD],
             "responses": {"200": json_of("Deleted", "deleted"), **_AUTH, **errors(422)},
         },
     },

@@ -75,11 +75,13 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
     put = ("admin", "entry", "put", "tea", str(entry), "--url", url, f"--token={token}")
     assert await huashu(*put) == 2
     assert "pass --file to add it" in capsys.readouterr().err
-    assert await huashu(*put, "--file", "faq/a.yaml") == 0
-    assert "entry faq-d added in faq/a.yaml" in capsys.readouterr().out
+    assert await huashu(*put, "--file", "faq/a.yaml", "--quiet") == 0
+    out = capsys.readouterr().out
+    assert "entry faq-d added in faq/a.yaml" in out and ": done, snapshot " in out and "serves it" in out
     entry.write_text(FAQ.replace("faq-a", "faq-d").replace("全场包邮哦", "满99包邮哦"), encoding="utf-8")
-    assert await huashu(*put) == 0
-    assert "entry faq-d replaced" in capsys.readouterr().out
+    assert await huashu(*put, "--no-rebuild") == 0
+    out = capsys.readouterr().out
+    assert "entry faq-d replaced" in out and "not served yet: rebuild with `huashu admin rebuild tea`" in out
     rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
     assert rows["faq-d"].data["answer"] == "亲，满99包邮哦"
     assert await huashu("admin", "entry", "delete", "tea", "faq-d", "--url", url, f"--token={token}") == 0

@@ -13,6 +13,7 @@ from assistant.service.settings import Secret
 from tests.conftest import KNOWLEDGE
 
 from .conftest import Admin, AdminFactory
+from .test_analytics import job_done, say
 
 OPERATOR = "operator-test-token"
 FAQ = "faq/custom.yaml"
@@ -218,3 +219,41 @@ async def test_a_bad_entry_names_its_problem_and_changes_nothing(make_admin: Adm
     missing = await admin.client.put(f"{base}/no-such-entry", json={"entry": ENTRY}, headers=admin.auth())
     assert missing.status == 404 and (await missing.json())["errors"][0]["field"] == "id"
     assert await revision(admin) == before
+
+
+async def test_an_entry_added_is_served_without_a_restart_or_a_second_call(make_admin: AdminFactory) -> None:
+    """A user test: an entry added through the API was stored but not served until a manual
+    rebuild, and nothing said so. Every change now starts the rebuild that serves it (`job`)."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    asked = "发票抬头写错了能改吗"
+    added = await admin.client.post(base, json={"file": "faq/after_sale.yaml", "entry": ENTRY}, headers=admin.auth())
+    assert added.status == 201, await added.text()
+    job = (await added.json())["job"]
+    assert job is not None and job["shop"] == "demo"
+    assert (await job_done(admin, job["id"]))["state"] == "done"
+    served = await say(admin, "k1", "m1", asked)
+    assert served["suggestions"][0]["entry_id"] == ENTRY["id"] and served["answerable"] is True
+
+    # a batch of edits: stored only, served by one rebuild afterwards
+    changed = {**ENTRY, "answer": "亲，开票后抬头不能直接改，需要先申请红冲再重开哦。"}
+    put = await admin.client.put(f"{base}/{ENTRY['id']}?rebuild=false", json={"entry": changed}, headers=admin.auth())
+    assert put.status == 200 and (await put.json())["job"] is None
+    assert (await say(admin, "k1", "m2", asked))["suggestions"][0]["text"] == ENTRY["answer"]  # stale
+    bad = await admin.client.delete(f"{base}/{ENTRY['id']}?rebuild=maybe", headers=admin.auth())
+    assert bad.status == 422 and (await bad.json())["errors"][0]["field"] == "rebuild"
+    deleted = await admin.client.delete(f"{base}/{ENTRY['id']}", headers=admin.auth())
+    assert deleted.status == 200
+    assert (await job_done(admin, (await deleted.json())["job"]["id"]))["state"] == "done"
+    after = await say(admin, "k1", "m3", asked)
+    assert all(s["entry_id"] != ENTRY["id"] for s in after["suggestions"])
+
+
+async def test_an_entry_s_missing_field_is_named_as_the_entry_s_field(make_admin: AdminFactory) -> None:
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    entry = {k: v for k, v in ENTRY.items() if k != "answer"}
+    response = await admin.client.post(base, json={"file": "faq/after_sale.yaml", "entry": entry}, headers=admin.auth())
+    assert response.status == 422
+    (error,) = (await response.json())["errors"]
+    assert error["field"] == "entry.answer" and "missing required field `answer`" in error["message"]
