@@ -35,6 +35,10 @@ class UnansweredMessage:
     reply: str | None = None
 
 
+SHARED_REPLY = 2
+"""Times a reply was sent to a gap's messages before it is offered as the gap's answer (see `Gap`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """One cluster of unanswered messages."""
@@ -46,8 +50,14 @@ class Gap:
 
     @property
     def suggested_reply(self) -> str | None:
-        """The agents' most common reply: the pre-filled answer of a new FAQ entry."""
-        return self.replies[0][0] if self.replies else None
+        """The agents' most common reply, the pre-filled answer of a new FAQ entry, when it is
+        common: sent at least `SHARED_REPLY` times or to half the gap's messages. One reply to one
+        message of a larger gap answers that message, maybe a stray one (a user test: 你们招不招兼职客服,
+        clustered with complaints about the service, had its recruitment reply published as their answer)."""
+        if not self.replies:
+            return None
+        text, sent = self.replies[0]
+        return text if sent >= SHARED_REPLY or 2 * sent >= self.count else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,5 +65,9 @@ def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
     """The FAQ row (`faq_drafts.faq_row`) that closes `gap`, pre-filled with the agents' most common
     reply; `ValueError` when there is no answer (no agent replied and the admin gave none)."""
     chosen = chosen or FaqDraft(stage="pre_sale")
-    no_answer = "no agent replied to these messages: give the answer"
+    no_answer = (
+        "no agent replied to these messages, or only to one of them: give the answer"
+        if gap.replies
+        else "no agent replied to these messages: give the answer"
+    )
     return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)

@@ -61,7 +61,7 @@ def _gap_row(g: GapLine) -> list[str]:
         str(g.count),
         ("新" if g.new else "之前列过"),
         " / ".join(g.examples[:3]),
-        g.suggested_reply or "（没有客服回复）",
+        g.suggested_reply or "（没有共同的客服回复）",
         g.last_seen,
     ]
 

