@@ -29,6 +29,8 @@ CONFIRMING = ("吧？",)
 """这个是正品吧(？) asks for confirmation: with a quality word it is a product question, not praise."""
 HYPOTHETICAL = ("万一", "如果", "要是", "假如", "会不会", "怕")
 """A complaint about quality inside a hypothetical (万一是假的) is a worry before buying, not a let-down."""
+CIRCUMSTANCE = ("的时候", "时候")
+"""A feeling word followed by 的时候 names a circumstance (生气的时候, 着急的时候), not what the customer feels."""
 RHETORICAL_NEGATORS = frozenset({"不是", "不就是"})
 RHETORICAL_REACH = 3
 RHETORICAL_WEIGHT = 1.3
@@ -130,6 +132,8 @@ class MessageScorer:
             if contrast_at is not None:
                 factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
             before_buying = any(start <= m.start and m.end <= end for start, end in presale)
+            if text.startswith(CIRCUMSTANCE, m.end):
+                continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
             for term in m.terms:
                 weight = term.weight * factor
                 if before_buying and term.cue in ("anxiety", "disappointment"):

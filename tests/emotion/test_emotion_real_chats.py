@@ -344,6 +344,8 @@ def test_taobao_preferences_and_plain_why_questions_show_nothing(text: str) -> N
         ("是我自己的话该把你的店拉黑了", "anger"),  # hostility, not a complaint to anyone
         ("太结实了我不知道该怎么弄了", "confusion"),  # the customer says they are lost
         ("那你这不是骗人吗", "anger"),  # a rhetorical 不是…吗 affirms the accusation
+        ("你们这什么破服务！！！", "anger"),  # contempt (a user test: no cue at all)
+        ("什么破玩意儿", "anger"),
     ],
 )
 def test_stated_waits_platform_appeals_and_being_lost_are_shown(text: str, cue: str) -> None:
@@ -357,3 +359,9 @@ def test_a_reminder_of_a_promise_asked_back_is_no_anger() -> None:
     """不是…吗 affirms only a strong accusation (骗人); 说好的 asked back is a broken promise: worry."""
     shown = {c.name for c in EmotionDetector().read("你不是说好的今天发货吗").shown("medium")}
     assert "anxiety" in shown and "anger" not in shown
+
+
+def test_a_feeling_named_as_a_circumstance_raises_nothing() -> None:
+    """A user test: 生气的时候想买点东西哈哈 escalated as anger high."""
+    reading = EmotionDetector().read("生气的时候想买点东西哈哈")
+    assert "anger" not in {c.name for c in reading.cues} and not reading.escalate
