@@ -108,9 +108,13 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await expect(gap.locator(".close-go")).to_be_enabled()
     await gap.locator(".close-answer").fill(GAP_REPLY)
     await gap.locator(".close-stage").select_option("in_sale")
+    note = await page.locator("#gaps-note").text_content()
     await gap.locator(".close-go").click()
     await expect(gap.locator(".closed-note")).to_contain_text("faq-gap-", timeout=WAIT_MS)
     await expect(gap.locator(".closed-note")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
+    # a user test: the count of unanswered messages stayed as it was until a reload
+    await expect(page.locator("#gaps-note")).not_to_have_text(note or "", timeout=WAIT_MS)
+    await expect(gap.locator(".closed-note")).to_be_visible()  # the closed gap keeps its note
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
     (row,) = [r for r in rows if r.file == "faq/gaps.yaml"]
     assert (row.data["answer"], row.data["stage"]) == (GAP_REPLY, "in_sale")

@@ -570,9 +570,10 @@ function closeForm(gap, item) {
       form.replaceWith(note);
       toast(`已加入知识库：${closed.entry.id}`);
       refreshList("candidates");  // a candidate of the same reply is no longer pending
+      refreshList("gaps");  // the note's count of unanswered messages leaves the closed gap's out
       const done = `已加入知识库：${closed.entry.id}（${closed.file}）`;
       await followJob(closed.job, (job) => { note.textContent = jobText(done, job); });
-      if (closed.job.state !== "done") await refreshList("candidates");
+      if (closed.job.state !== "done") await Promise.all([refreshList("candidates"), refreshList("gaps")]);
     } catch (error) {
       if (error.status === 401 || error.status === 403) return showLogin(error.message);
       button.disabled = false;
