@@ -13,7 +13,7 @@ from assistant.retrieval.types import Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult
-from assistant.service.errors import RequestTimeout, ServiceUnavailable, UnsupportedMediaType
+from assistant.service.errors import RequestTimeout, ServiceUnavailable, Unprocessable, UnsupportedMediaType
 from assistant.service.logging import request_id
 from assistant.service.readiness import shop_readiness, suggest_when_ready
 from assistant.service.schemas import (
@@ -45,10 +45,14 @@ async def read_json(request: web.Request) -> bytes:
         raise RequestTimeout.on("body", "the request body did not arrive in time") from None
 
 
-def incoming_from(body: SuggestBody, platform: str, max_chars: int, default_shop: str) -> IncomingMessage:
-    """The normalised message of a `SuggestBody` (text checked: not blank, not too long; no
-    `shop`: the default shop)."""
+def incoming_from(
+    body: SuggestBody, platform: str, max_chars: int, default_shop: str, max_k: int | None = None
+) -> IncomingMessage:
+    """The normalised message of a `SuggestBody` (text checked: not blank, not too long; `k` at
+    most `max_k`, `HUASHU_MAX_SUGGESTIONS`; no `shop`: the default shop)."""
     text = require_text(body.message.text, "message.text", max_chars)
+    if max_k is not None and body.k is not None and body.k > max_k:
+        raise Unprocessable.on("k", f"at most {max_k} suggestions (HUASHU_MAX_SUGGESTIONS), not {body.k}")
     turns = None
     if body.turns is not None:
         turns = tuple(
@@ -118,7 +122,8 @@ async def suggest(request: web.Request) -> web.Response:
     body = decode(await read_json(request), SuggestBody)
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
-    message = incoming_from(body, "api", app[keys.SETTINGS].max_text_chars, shop)
+    settings = app[keys.SETTINGS]
+    message = incoming_from(body, "api", settings.max_text_chars, shop, settings.max_suggestions)
     result = await suggest_when_ready(app, message)
     return json_bytes(response_of(result))
 

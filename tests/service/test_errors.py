@@ -55,6 +55,8 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
      "turns.0.text"),
     ("text over the limit", dumps(suggest_body("快" * 1001)), 413, "message.text"),
     ("wrong type", dumps({**suggest_body(), "k": "five"}), 422, "k"),
+    ("k of none", dumps({**suggest_body(), "k": 0}), 422, "k"),
+    ("k past HUASHU_MAX_SUGGESTIONS", dumps({**suggest_body(), "k": 100}), 422, "k"),  # was capped silently
     ("unknown role", dumps(suggest_body(turns=[{"role": "bot", "text": "x"}])), 422,
      "turns.0.role"),
 ]  # fmt: skip

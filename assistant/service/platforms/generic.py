@@ -36,7 +36,8 @@ async def generic_webhook(request: web.Request) -> web.Response:
         timestamp_header=TIMESTAMP_HEADER,
         tolerance_s=settings.webhook_tolerance_s,
     )
-    message = incoming_from(decode(raw, SuggestBody), "generic", settings.max_text_chars, settings.default_shop)
+    body = decode(raw, SuggestBody)
+    message = incoming_from(body, "generic", settings.max_text_chars, settings.default_shop, settings.max_suggestions)
     seen = ("generic", message.shop, message.conversation_id, message.message_id)
     context = {"shop": message.shop, "conversation": message.conversation_id, "message_id": message.message_id}
     deliveries = app[keys.DELIVERIES]
