@@ -68,7 +68,12 @@ class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
             "it remembers for this conversation"
         ),
     ] = None
-    k: Annotated[int, msgspec.Meta(ge=1, description="how many suggestions")] | None = None
+    k: (
+        Annotated[
+            int, msgspec.Meta(ge=1, description="how many suggestions (at most HUASHU_MAX_SUGGESTIONS, 20 unless set)")
+        ]
+        | None
+    ) = None
 
 
 class SuggestionOut(msgspec.Struct):
