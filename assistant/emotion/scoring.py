@@ -143,7 +143,7 @@ class MessageScorer:
                     continue
                 if (
                     negation is not None
-                    and term.cue in STEADFAST_CUES
+                    and term.cue == "anger"
                     and term.weight >= RHETORICAL_WEIGHT
                     and self._rhetorical(text, m, negation[0])
                 ):

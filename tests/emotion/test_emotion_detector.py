@@ -518,3 +518,64 @@ def test_what_do_you_mean_at_the_shop_is_a_challenge(detector: EmotionDetector) 
     assert {c.level for c in reading.cues if c.name == "anger"} & {"medium", "high"}
     assert "confusion" not in names(reading)
     assert "anger" not in names(detector.read("这个是什么意思"))
+
+
+def panel(reading: EmotionReading) -> set[CueName]:
+    """The cues the panel shows (medium or high)."""
+    return {cue.name for cue in reading.cues if cue.level != "low"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "放心不会给差评",  # 放心不会 was neutral and hid the negator from 差评
+        "这不是投诉电话吗",  # a rhetorical 不是…吗 affirms anger, not a complaint word
+        "这个不是12315的号码吗",
+        "我是在找天猫旗舰店",  # 找天猫 alone was a threat to go to the platform
+        "我找淘宝问问",
+    ],
+)
+def test_no_complaint_banner_without_a_threat(detector: EmotionDetector, text: str) -> None:
+    # A review of the lexicon (second reading): each of these showed complaint_risk high and escalated.
+    reading = detector.read(text)
+    assert "complaint_risk" not in panel(reading) and not reading.escalate, reading
+
+
+@pytest.mark.parametrize("text", ["我要找淘宝客服投诉", "再不处理我就找淘宝小二"])
+def test_going_to_the_platform_is_still_a_threat(detector: EmotionDetector, text: str) -> None:
+    assert "complaint_risk" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["昨天买的还不错", "用了好多天了", "穿了好几天了", "好几天前就收到了", "保质期有那么久吗", "陪我聊这么久"]
+)
+def test_days_and_lengths_without_a_wait_are_no_anxiety(detector: EmotionDetector, text: str) -> None:
+    # Each showed anxiety medium or high: a usage time, a purchase date praised, a shelf life asked.
+    assert "anxiety" not in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨天下的单怎么还没发货",
+        "好几天了还没发货",
+        "好几天前就显示派送了",
+        "怎么那么久还不发货",
+        "等了这么久",
+        "这么久。",
+    ],
+)
+def test_waits_without_a_number_stay_anxiety(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["你这不是骗我吗", "这不是骗局吗"])
+def test_a_cheat_asked_back_is_anger(detector: EmotionDetector, text: str) -> None:
+    # The contradiction rule skips 不是骗…吗 for anger to take, but 骗我 / 骗局 were no anger term:
+    # nothing was shown.
+    assert "anger" in panel(detector.read(text))
+
+
+def test_blocking_the_shop_is_anger_asking_about_a_block_is_not(detector: EmotionDetector) -> None:
+    assert "anger" in panel(detector.read("再这样我把你们店拉黑"))
+    assert "anger" not in names(detector.read("拉黑了怎么恢复"))
