@@ -178,15 +178,20 @@ def run_upload(args: argparse.Namespace) -> int:
     replace = "all" if args.replace_all else "files"
     path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}&rebuild={_rebuild_flag(args)}"
 
-    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    async def work(c: AdminClient) -> dict[str, Any] | None:
         done = await c.call("POST", path, data=form)
-        return done, await _job_of(c, done, args)
+        _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
+                f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
+        return await _job_of(c, done, args)
 
-    done, job = _run(args, work)
-    print(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
-          f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
-    _print_served(job, args.shop)
+    _print_served(_run(args, work), args.shop)
     return 0
+
+
+def _stored(line: str) -> None:
+    """What the service stored, printed before the rebuild is followed: a rebuild that fails or a
+    wait cut short (Ctrl-C) must not leave the admin unsure whether the change itself landed."""
+    print(line, flush=True)
 
 
 def _rebuild_flag(args: argparse.Namespace) -> str:
@@ -246,7 +251,8 @@ PROBLEM = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+): (?P<what>.*)$", re.S)
 
 def _entry_refused(source: str, text: str, method: str, path: str, body: Any) -> CliError:
     """A 422 for an entry names lines of the shop's stored file, which the user never saw: each
-    problem is told at the line of the same field in the user's file, the stored place after it."""
+    problem of the entry is told at the line of the same field in the user's file, the stored place
+    after it; a problem the service puts elsewhere in the shop is told as the shop's."""
     if not isinstance(body, dict):
         return CliError(_failure(method, path, 422, body), exit_code=1)
     display = "<stdin>" if source == "-" else source
@@ -257,6 +263,9 @@ def _entry_refused(source: str, text: str, method: str, path: str, body: Any) ->
         found = PROBLEM.match(message)
         if found is None:
             lines.append(f"  {message}")
+            continue
+        if not str(error.get("field", "")).startswith("entry"):  # another entry of the shop is at fault
+            lines.append(f"  {message}  (in the shop's knowledge, not in {display})")
             continue
         what = found["what"]
         name = what.split(":", 1)[0] if ":" in what else ""
@@ -272,9 +281,12 @@ def run_entry_put(args: argparse.Namespace) -> int:
 
     flag = f"?rebuild={_rebuild_flag(args)}"
 
-    async def work(c: AdminClient) -> tuple[str, Any, dict[str, Any] | None]:
+    async def work(c: AdminClient) -> dict[str, Any] | None:
         what, done = await change(c)
-        return what, done, await _job_of(c, done, args)
+        e = done["entry"]
+        _stored(f"shop {args.shop}: entry {e['id']} {what} in {e['file']}; "
+                f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
+        return await _job_of(c, done, args)
 
     async def change(c: AdminClient) -> tuple[str, Any]:
         body = {"entry": entry, **({"file": args.file} if args.file else {})}
@@ -292,23 +304,19 @@ def run_entry_put(args: argparse.Namespace) -> int:
             raise _entry_refused(args.entry, text, "POST", base, added)
         return "added", added
 
-    what, done, job = _run(args, work)
-    e = done["entry"]
-    print(f"shop {args.shop}: entry {e['id']} {what} in {e['file']}; knowledge revision {done['knowledge_revision']}")
-    _print_served(job, args.shop)
+    _print_served(_run(args, work), args.shop)
     return 0
 
 
 def run_entry_delete(args: argparse.Namespace) -> int:
     path = f"/v1/admin/shops/{args.shop}/knowledge/entries/{args.id}?rebuild={_rebuild_flag(args)}"
 
-    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    async def work(c: AdminClient) -> dict[str, Any] | None:
         done = await c.call("DELETE", path)
-        return done, await _job_of(c, done, args)
+        _stored(f"shop {args.shop}: entry {args.id} deleted; knowledge revision {done['knowledge_revision']}")
+        return await _job_of(c, done, args)
 
-    done, job = _run(args, work)
-    print(f"shop {args.shop}: entry {args.id} deleted; knowledge revision {done['knowledge_revision']}")
-    _print_served(job, args.shop)
+    _print_served(_run(args, work), args.shop)
     return 0
 
 
@@ -395,14 +403,14 @@ def run_candidates(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"days": args.days, "stage": args.stage}
     body |= {k: v for k, v in (("answer", args.reply), ("question", args.question)) if v is not None}
 
-    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    async def work(c: AdminClient) -> dict[str, Any] | None:
         done = await c.call("POST", path, json=body)
-        job = done.get("job")
-        return done, (job if job is None or args.no_wait else await _follow(c, job, args.quiet))
+        for a in done["approved"]:
+            c_id, e_id = a["candidate"]["id"], a["entry"]["id"]
+            _stored(f"shop {args.shop}: candidate {c_id} approved as entry {e_id} in {a['file']}")
+        return await _job_of(c, done, args)
 
-    done, job = _run(args, work)
-    for a in done["approved"]:
-        print(f"shop {args.shop}: candidate {a['candidate']['id']} approved as entry {a['entry']['id']} in {a['file']}")
+    job = _run(args, work)
     if job is None:
         return 0
     job = _finished(job, args.shop)

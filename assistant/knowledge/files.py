@@ -102,6 +102,20 @@ def write_files(rows: Sequence[KnowledgeRow], folder: Path) -> list[Path]:
     return written
 
 
+def row_lines(rows: Sequence[KnowledgeRow], row: KnowledgeRow) -> range:
+    """The lines (1-based) `row` takes in its file as `write_files` writes `rows` (which hold it):
+    a loader's `file:line` problem inside them is about that row."""
+    ordered = sorted((r for r in rows if r.file == row.file), key=lambda r: r.position)
+    index = next(i for i, r in enumerate(ordered) if r.position == row.position)
+    if row.file.endswith(".jsonl"):
+        return range(index + 1, index + 2)
+    if row.file == SHOP_FILE:
+        return range(1, _yaml(ordered[0]).count("\n") + 1)
+    lines = _yaml([r.data for r in ordered]).splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line.startswith("- ")] + [len(lines) + 1]
+    return range(starts[index], starts[index + 1])
+
+
 def materialise(rows: Sequence[KnowledgeRow], folder: Path) -> KnowledgeBase:
     """Write `rows` into an empty `folder` and load them: the knowledge base a snapshot is built
     from (raises `KnowledgeError` with every `file:line` problem)."""

@@ -28,7 +28,7 @@ import msgspec
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from assistant.knowledge.files import SHOP_FILE, check_rows
+from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads, path_problem
 from assistant.service import keys
@@ -124,20 +124,24 @@ def _invalid(problems: list[str], what: str) -> Unprocessable:
     return Unprocessable(f"{len(problems)} problem(s) in {what}; nothing was changed", errors)
 
 
-_FIELD_PROBLEM = re.compile(r"^[^\s:]+:\d+: (?:(?P<name>[a-z_]+): |missing required field `(?P<missing>[a-z_]+)`)")
+_FIELD_PROBLEM = re.compile(
+    r"^(?P<file>[^\s:]+):(?P<line>\d+): (?:(?P<name>[a-z_]+): |missing required field `(?P<missing>[a-z_]+)`)"
+)
 
 
-def _entry_invalid(problems: list[str], entry_id: str, data: dict[str, Any]) -> Unprocessable:
-    """422 for one entry: a problem with one of its fields names `entry.<field>` (the message keeps
-    the stored file's `file:line:`, which `huashu admin entry put` maps back to the user's file)."""
+def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unprocessable:
+    """422 for one entry: a problem with one of its fields (at `lines` of its file) names
+    `entry.<field>` (the message keeps the stored file's `file:line:`, which `huashu admin entry put`
+    maps back to the user's file); a problem elsewhere in the shop names its file."""
     errors = []
     for problem in problems:
         found = _FIELD_PROBLEM.match(problem)
-        if found is not None and (found["missing"] or found["name"] in data):
+        own = found is not None and found["file"] == row.file and int(found["line"]) in lines
+        if found is not None and own and (found["missing"] or found["name"] in row.data):
             errors.append(FieldError(f"entry.{found['missing'] or found['name']}", problem))
         else:
             errors.append(FieldError(problem.split(":", 1)[0] if ":" in problem else "entry", problem))
-    return Unprocessable(f"{len(problems)} problem(s) in entry {entry_id!r}; nothing was changed", errors)
+    return Unprocessable(f"{len(problems)} problem(s) in entry {row.entry_id!r}; nothing was changed", errors)
 
 
 def _rebuild_wanted(request: web.Request) -> bool:
@@ -270,7 +274,7 @@ async def _put(request: web.Request, shop: str, rows: list[KnowledgeRow], row: K
     try:
         await asyncio.to_thread(check_rows, changed)
     except KnowledgeError as exc:
-        raise _entry_invalid(exc.problems, row.entry_id, row.data) from None
+        raise _entry_invalid(exc.problems, changed[-1], row_lines(changed, changed[-1])) from None
     revision: str = await request.config_dict[keys.STORE].put_row(shop, row)
     return revision
 

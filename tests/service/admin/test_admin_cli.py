@@ -12,7 +12,8 @@ import pytest
 from assistant.cli import main
 from assistant.service import keys
 from assistant.service.settings import Secret
-from assistant.storage.protocols import SnapshotRecord
+from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord
+from assistant.suggest.rebuild import Rebuilder
 
 from .conftest import AdminFactory
 from .test_analytics import GAP_QUESTIONS, GAP_REPLY, say
@@ -191,3 +192,71 @@ async def test_admin_cli_approves_a_candidate_and_the_service_serves_it_at_once(
     assert await huashu("admin", "candidates", "list", "demo", "--status", "all", "--json", *connection) == 0
     statuses = {c["reply"]: c["status"] for c in json.loads(capsys.readouterr().out)}
     assert (statuses[GAP_REPLY], statuses[BRAND_REPLY]) == ("approved", "rejected")
+
+
+async def test_admin_cli_says_a_change_is_stored_before_its_rebuild_fails(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second reading: the "stored; knowledge revision" line came only after the rebuild, so a
+    # failed rebuild (or a wait cut short) left the admin unsure whether the entry had landed.
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    url = str(admin.client.make_url("/"))
+    create = ("admin", "shops", "create", "tea", "--knowledge", str(tea_shop(tmp_path / "tea")), "--url", url)
+    assert await huashu(*create, f"--token={OPERATOR}") == 0
+    token = capsys.readouterr().out.strip()
+
+    release = asyncio.Event()
+
+    async def disk_full(self: Rebuilder, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
+        await release.wait()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Rebuilder, "_build", disk_full)
+    entry = tmp_path / "entry.yaml"
+    entry.write_text(FAQ.replace("faq-a", "faq-d"), encoding="utf-8")
+    put = ("admin", "entry", "put", "tea", str(entry), "--file", "faq/a.yaml", "--quiet")
+    running = asyncio.create_task(huashu(*put, "--url", url, f"--token={token}"))
+    out = ""
+    for _ in range(200):  # the line is there while the rebuild still runs
+        out += capsys.readouterr().out
+        if "knowledge revision" in out or running.done():
+            break
+        await asyncio.sleep(0.05)
+    assert "entry faq-d added in faq/a.yaml; knowledge revision " in out and not running.done()
+    release.set()
+    assert await running == 1
+    err = capsys.readouterr().err
+    assert "failed" in err and "No space left" in err and "Traceback" not in err
+    assert any(r.entry_id == "faq-d" for r in await admin.client.app[keys.STORE].knowledge_rows("tea"))
+
+
+async def test_admin_cli_blames_a_broken_stored_entry_not_the_user_s_file(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    # A second reading: with another entry of the shop broken in the store, putting a good entry
+    # was refused as `entry.answer` and told at the user's file's answer line.
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    url = str(admin.client.make_url("/"))
+    create = ("admin", "shops", "create", "tea", "--knowledge", str(tea_shop(tmp_path / "tea")), "--url", url)
+    assert await huashu(*create, f"--token={OPERATOR}") == 0
+    token = capsys.readouterr().out.strip()
+    store = admin.client.app[keys.STORE]
+    row = next(r for r in await store.knowledge_rows("tea") if r.entry_id == "faq-a")
+    await store.put_row("tea", KnowledgeRow(row.file, row.position, row.entry_id, {**row.data, "answer": ""}))
+
+    body = {"entry": {**row.data, "id": "faq-d", "answer": "亲，有的哦"}, "file": "faq/a.yaml"}
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = await admin.client.post("/v1/admin/shops/tea/knowledge/entries", json=body, headers=headers)
+    assert refused.status == 422
+    assert [e["field"] for e in (await refused.json())["errors"]] == ["faq/a.yaml"]
+
+    entry = tmp_path / "entry.yaml"
+    entry.write_text(FAQ.replace("faq-a", "faq-d"), encoding="utf-8")
+    put = ("admin", "entry", "put", "tea", str(entry), "--file", "faq/a.yaml", "--url", url, f"--token={token}")
+    assert await huashu(*put) == 1
+    err = capsys.readouterr().err
+    assert "in the shop's knowledge, not in " in err and f"{entry}:" not in err
+
+    own = {"entry": {**row.data, "id": "faq-e", "answer": ""}, "file": "faq/a.yaml"}
+    refused = await admin.client.post("/v1/admin/shops/tea/knowledge/entries", json=own, headers=headers)
+    assert sorted(e["field"] for e in (await refused.json())["errors"]) == ["entry.answer", "faq/a.yaml"]
