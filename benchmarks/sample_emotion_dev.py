@@ -31,6 +31,8 @@ import json
 import random
 from pathlib import Path
 
+from assistant.evaluation.emotion_chats import read_ecd
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = next(
     (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()), REPO.parent / "shared" / "data"
@@ -105,15 +107,13 @@ def ecd_turns() -> list[tuple[str, int, list[dict[str, str]]]]:
     """Each distinct customer turn of the ECD sample with its earlier turns (rows overlap: one
     conversation prefix is kept once, in the first row that holds it)."""
     out, seen = [], set()
-    for row, line in enumerate(ECD.read_text("utf-8").splitlines()):
-        context = json.loads(line)["context"]
-        n = len(context)
-        turns = [{"role": "customer" if (n - 1 - i) % 2 == 0 else "agent", "text": t} for i, t in enumerate(context)]
-        for i in range(n):
-            prefix = tuple(context[: i + 1])
+    for session, read in read_ecd(ECD).items():
+        turns = [{"role": t.role, "text": t.text} for t in read]
+        for i in range(len(turns)):
+            prefix = tuple(t["text"] for t in turns[: i + 1])
             if turns[i]["role"] == "customer" and prefix not in seen:
                 seen.add(prefix)
-                out.append((f"ecd:{row}", i, turns))
+                out.append((session, i, turns))
     return out
 
 

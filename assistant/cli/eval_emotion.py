@@ -48,7 +48,10 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="JDDC sessions.jsonl for real-chat label sets (default: ../shared/data/jddc/sessions.jsonl)",
+        help=(
+            "the chats of real-chat label sets: JDDC sessions.jsonl, or the ECD sample for `ecd:` sessions "
+            "(default: ../shared/data/jddc/sessions.jsonl or ../shared/data/ecd/dev.jsonl)"
+        ),
     )
     parser.add_argument(
         "--figures",

@@ -115,13 +115,13 @@ def _turns(value: Any, where: str) -> tuple[Turn, ...]:
 
 
 def load_chats(path: Path, sessions: Path | None = None, limit: int | None = None) -> DataSet:
-    """Real-chat label rows joined with the JDDC sessions (found beside the repo when not given),
-    or, for `ecd:ROW` sessions, with the ECD sample found beside the repo."""
+    """Real-chat label rows joined with their chats: `sessions` when given, else found beside the
+    repo: the JDDC sessions, or for `ecd:ROW` sessions the ECD sample."""
     starts = (path.parent, Path.cwd(), Path(__file__).parent)
     if _first_session(path).startswith(chats.ECD_PREFIX):
-        ecd = chats.find_sessions(*starts, name=chats.ECD)
+        ecd = sessions or chats.find_sessions(*starts, name=chats.ECD)
         if ecd is None:
-            raise DataError(f"{path}: needs the ECD sample (../shared/data/ecd/dev.jsonl)")
+            raise DataError(f"{path}: needs the ECD sample (../shared/data/ecd/dev.jsonl); give --sessions FILE")
         turns = chats.read_ecd(ecd)
     else:
         source = sessions or chats.find_sessions(*starts)

@@ -138,6 +138,9 @@ def test_ecd_contexts_are_sessions_ending_on_the_customer(tmp_path: Path) -> Non
     bad = write(tmp_path / "bad.jsonl", [{"context": "在吗"}])
     with pytest.raises(DataError, match=r"bad.jsonl:1: expected `context`"):
         read_ecd(bad)
+    # --sessions names the ECD sample too (it was ignored for `ecd:` label sets)
+    labels = write(tmp_path / "labels.jsonl", [{"session": "ecd:1", "turn": 2, "cues": {"satisfaction": "low"}}])
+    assert [row.text for row in load(labels, sessions=ecd).rows] == ["没有了谢谢"]
 
 
 def test_the_ecd_blind_set_joins_every_distinct_customer_turn() -> None:
