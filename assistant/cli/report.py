@@ -164,13 +164,16 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
 
 
 def run_weekly(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.out.parent.is_dir():  # a typo must not make folders
+        raise CliError(f"{args.out}: no folder {args.out.parent} to write the report in (create it first)")
+    if args.out is not None and args.out.is_dir():
+        raise CliError(f"{args.out}: a folder; --out takes a file name")
     report = build_weekly(args)
     text = render_html(report) if args.format == "html" else render_markdown(report)
     if args.out is None:
         sys.stdout.write(text)
         return 0
     try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{args.out}: cannot write the report ({exc.strerror})") from exc

@@ -59,6 +59,9 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     assert "## 新的知识缺口（1）" in out and "可以的亲，请提供公司抬头和税号" in out
     page = tmp_path / "out" / "week.html"
     args = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--format", "html", "--out", str(page)]
+    assert main([*args, *cache, *db]) == 2  # a mistyped folder is not made (a user test)
+    assert f"no folder {page.parent}" in capsys.readouterr().err and not page.parent.exists()
+    page.parent.mkdir()
     assert main([*args, *cache, *db]) == 0
     assert f"written to {page}" in capsys.readouterr().out
     text = page.read_text(encoding="utf-8")
