@@ -579,3 +579,12 @@ def test_a_cheat_asked_back_is_anger(detector: EmotionDetector, text: str) -> No
 def test_blocking_the_shop_is_anger_asking_about_a_block_is_not(detector: EmotionDetector) -> None:
     assert "anger" in panel(detector.read("再这样我把你们店拉黑"))
     assert "anger" not in names(detector.read("拉黑了怎么恢复"))
+
+
+@pytest.mark.parametrize("text", ["😭😭😭", "[流泪][流泪][流泪]"])
+def test_one_face_typed_thrice_is_one_sign(detector: EmotionDetector, text: str) -> None:
+    # A user test: 😭😭😭 alone showed disappointment high at 0.98, as much as 失望透顶，再也不买了.
+    once = detector.read(text[: len(text) // 3])
+    thrice = detector.read(text)
+    assert [(c.name, c.level, c.score) for c in thrice.cues] == [(c.name, c.level, c.score) for c in once.cues]
+    assert {c.level for c in thrice.cues} == {"medium"}
