@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.emotion.lexicon import Lexicon, PhraseMatch
+from assistant.emotion.lexicon import Lexicon, PhraseMatch, Term
 from assistant.emotion.types import CueName
 
 CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
@@ -33,9 +33,13 @@ CIRCUMSTANCE = ("的时候", "时候")
 """A feeling word followed by 的时候 names a circumstance (生气的时候, 着急的时候), not what the customer feels."""
 RHETORICAL_NEGATORS = frozenset({"不是", "不就是"})
 RHETORICAL_REACH = 3
-RHETORICAL_WEIGHT = 1.3
-"""这不是骗人吗 / 不是坑人嘛: 不是 before a strong accusation (a term of at least this weight) answered by
-吗 within `RHETORICAL_REACH` characters affirms it; 不是说好的吗 (weaker) stays a reminder, not anger."""
+RHETORICAL_WEIGHT = 1.1
+RHETORICAL_REMINDERS = ("说好",)
+"""这不是骗人吗 / 不是坑人嘛 / 这不是敷衍吗: 不是 before an accusation (an anger term of at least this
+weight) answered by 吗 within `RHETORICAL_REACH` characters affirms it; 不是说好的吗 stays a reminder,
+not anger. A complaint or a let-down is affirmed only when 吗 follows it at once (这不是虚假宣传吗,
+这不是假货吗), not when it names something (这不是投诉电话吗, 这个不是12315的号码吗)."""
+RHETORICAL_CLOSE = frozenset("了的啊呢")
 ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 SARCASM_REACH = 12
@@ -146,12 +150,7 @@ class MessageScorer:
                     if term.cue == "anxiety":
                         signals.add("hesitation", weight * PRESALE_WORRY, m.start, m.end, weak=True)
                     continue
-                if (
-                    negation is not None
-                    and term.cue == "anger"
-                    and term.weight >= RHETORICAL_WEIGHT
-                    and self._rhetorical(text, m, negation[0])
-                ):
+                if negation is not None and self._affirmed(text, m, term, negation[0]):
                     negation = None  # 这不是骗人吗: a rhetorical 不是…吗 affirms the accusation
                 if negation is not None:
                     negator, at = negation
@@ -210,13 +209,18 @@ class MessageScorer:
         return any(word in before for word in self._mods.persistent)
 
     @staticmethod
-    def _rhetorical(text: str, m: PhraseMatch, negator: str) -> bool:
-        """不是 + the phrase + 吗/嘛 within a few characters, in its clause: a rhetorical question."""
-        if negator not in RHETORICAL_NEGATORS:
+    def _affirmed(text: str, m: PhraseMatch, term: Term, negator: str) -> bool:
+        """不是 + the phrase + 吗/嘛 (see `RHETORICAL_WEIGHT`): a rhetorical question affirming it."""
+        if negator not in RHETORICAL_NEGATORS or term.cue not in STEADFAST_CUES:
             return False
-        after = text[m.end : m.end + RHETORICAL_REACH + 1]
-        cut = next((i for i, ch in enumerate(after) if ch in CLAUSE_BREAKS), len(after))
-        return any(ch in "吗嘛" for ch in after[:cut])
+        if term.cue == "anger":
+            if term.weight < RHETORICAL_WEIGHT or m.phrase.startswith(RHETORICAL_REMINDERS):
+                return False
+            after = text[m.end : m.end + RHETORICAL_REACH + 1]
+            cut = next((i for i, ch in enumerate(after) if ch in CLAUSE_BREAKS), len(after))
+            return any(ch in "吗嘛" for ch in after[:cut])
+        after = text[m.end : m.end + 2]
+        return after[:1] in ("吗", "嘛") or (after[:1] in RHETORICAL_CLOSE and after[1:2] in ("吗", "嘛"))
 
     @staticmethod
     def _hypothetical(text: str, m: PhraseMatch, clause_start: int) -> bool:

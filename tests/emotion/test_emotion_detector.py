@@ -533,6 +533,9 @@ def panel(reading: EmotionReading) -> set[CueName]:
         "这个不是12315的号码吗",
         "我是在找天猫旗舰店",  # 找天猫 alone was a threat to go to the platform
         "我找淘宝问问",
+        "我去找天猫旗舰店看看",
+        "放心，不会给你们差评的",  # 不会 was out of the negator's reach past 给你们
+        "这个抽奖是不是骗局",  # a scam asked about before buying
     ],
 )
 def test_no_complaint_banner_without_a_threat(detector: EmotionDetector, text: str) -> None:
@@ -541,13 +544,26 @@ def test_no_complaint_banner_without_a_threat(detector: EmotionDetector, text: s
     assert "complaint_risk" not in panel(reading) and not reading.escalate, reading
 
 
-@pytest.mark.parametrize("text", ["我要找淘宝客服投诉", "再不处理我就找淘宝小二"])
+@pytest.mark.parametrize(
+    "text",
+    ["我要找淘宝客服投诉", "再不处理我就找淘宝小二", "不处理我直接找淘宝了", "你们这不是虚假宣传吗", "这不是欺诈吗"],
+)
 def test_going_to_the_platform_is_still_a_threat(detector: EmotionDetector, text: str) -> None:
     assert "complaint_risk" in panel(detector.read(text))
 
 
 @pytest.mark.parametrize(
-    "text", ["昨天买的还不错", "用了好多天了", "穿了好几天了", "好几天前就收到了", "保质期有那么久吗", "陪我聊这么久"]
+    "text",
+    [
+        "昨天买的还不错",
+        "用了好多天了",
+        "穿了好几天了",
+        "好几天前就收到了",
+        "保质期有那么久吗",
+        "陪我聊这么久",
+        "衣服穿了这么久都没起球",
+        "用了那么久还是好的",
+    ],
 )
 def test_days_and_lengths_without_a_wait_are_no_anxiety(detector: EmotionDetector, text: str) -> None:
     # Each showed anxiety medium or high: a usage time, a purchase date praised, a shelf life asked.
@@ -563,13 +579,19 @@ def test_days_and_lengths_without_a_wait_are_no_anxiety(detector: EmotionDetecto
         "怎么那么久还不发货",
         "等了这么久",
         "这么久。",
+        "怎么这么久",  # a second reading: the narrowed rule had lost these
+        "都这么久了",
+        "这么长时间了一点消息都没有",
+        "退款怎么这么慢这么久了",
+        "前天下的单怎么还没有物流",
+        "10号下的单还没消息",
     ],
 )
 def test_waits_without_a_number_stay_anxiety(detector: EmotionDetector, text: str) -> None:
     assert "anxiety" in panel(detector.read(text))
 
 
-@pytest.mark.parametrize("text", ["你这不是骗我吗", "这不是骗局吗"])
+@pytest.mark.parametrize("text", ["你这不是骗我吗", "这不是骗局吗", "这不是敷衍吗", "客服骗我说今天发货，结果还没发"])
 def test_a_cheat_asked_back_is_anger(detector: EmotionDetector, text: str) -> None:
     # The contradiction rule skips 不是骗…吗 for anger to take, but 骗我 / 骗局 were no anger term:
     # nothing was shown.
@@ -577,7 +599,8 @@ def test_a_cheat_asked_back_is_anger(detector: EmotionDetector, text: str) -> No
 
 
 def test_blocking_the_shop_is_anger_asking_about_a_block_is_not(detector: EmotionDetector) -> None:
-    assert "anger" in panel(detector.read("再这样我把你们店拉黑"))
+    for text in ("再这样我把你们店拉黑", "再这样我就把你拉黑了", "这种店直接拉黑", "你们客服把我拉黑了"):
+        assert "anger" in panel(detector.read(text)), text
     assert "anger" not in names(detector.read("拉黑了怎么恢复"))
 
 
