@@ -17,6 +17,7 @@ cues labelled, and detected, at medium or high (what the panel shows).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -115,16 +116,18 @@ def _turns(value: Any, where: str) -> tuple[Turn, ...]:
 
 
 def load_chats(path: Path, sessions: Path | None = None, limit: int | None = None) -> DataSet:
-    """Real-chat label rows joined with their chats: `sessions` when given, else found beside the
-    repo: the JDDC sessions, or for `ecd:ROW` sessions the ECD sample."""
+    """Real-chat label rows joined with their chats, found beside the repo unless `sessions` names
+    them: the JDDC sessions, or for `ecd:ROW` sessions the ECD sample. `sessions` serves the sets
+    of its own kind (rows with `context` are the ECD sample), so one run can mix both kinds."""
     starts = (path.parent, Path.cwd(), Path(__file__).parent)
+    given_ecd = sessions is not None and _is_ecd_sample(sessions)
     if _first_session(path).startswith(chats.ECD_PREFIX):
-        ecd = sessions or chats.find_sessions(*starts, name=chats.ECD)
+        ecd = sessions if given_ecd else chats.find_sessions(*starts, name=chats.ECD)
         if ecd is None:
             raise DataError(f"{path}: needs the ECD sample (../shared/data/ecd/dev.jsonl); give --sessions FILE")
         turns = chats.read_ecd(ecd)
     else:
-        source = sessions or chats.find_sessions(*starts)
+        source = (None if given_ecd else sessions) or chats.find_sessions(*starts)
         if source is None:
             needs = "needs the JDDC sessions (../shared/data/jddc/sessions.jsonl); give --sessions FILE"
             raise DataError(f"{path}: {needs}")
@@ -138,6 +141,14 @@ def load_chats(path: Path, sessions: Path | None = None, limit: int | None = Non
     if not data.rows:
         raise DataError(f"{path}: no rows")
     return data
+
+
+def _is_ecd_sample(path: Path) -> bool:
+    """Whether a chats file is in the ECD sample's format (rows of `context`), not JDDC sessions."""
+    try:
+        return any(isinstance(value, dict) and "context" in value for _, value in itertools.islice(jsonl(path), 1))
+    except (DatasetError, OSError):
+        return False  # read as sessions, whose reader names the bad line
 
 
 def _first_session(path: Path) -> str:

@@ -62,6 +62,8 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     assert main([*args, *cache, *db]) == 2  # a mistyped folder is not made (a user test)
     assert f"no folder {page.parent}" in capsys.readouterr().err and not page.parent.exists()
     page.parent.mkdir()
+    assert main([*args[:-1], str(page.parent), *cache, *db]) == 2
+    assert "a folder; --out takes a file name" in capsys.readouterr().err
     assert main([*args, *cache, *db]) == 0
     assert f"written to {page}" in capsys.readouterr().out
     text = page.read_text(encoding="utf-8")

@@ -143,6 +143,18 @@ def test_ecd_contexts_are_sessions_ending_on_the_customer(tmp_path: Path) -> Non
     assert [row.text for row in load(labels, sessions=ecd).rows] == ["没有了谢谢"]
 
 
+def test_one_run_mixes_a_jddc_and_an_ecd_set(chats: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """--sessions names the JDDC chats; the ECD set of the same run still finds its own sample (a
+    review: the ECD set read the JDDC file and failed on `context`)."""
+    if find_sessions(REPO, name=Path("ecd") / "dev.jsonl") is None:
+        pytest.skip("ECD sample not found (../shared/data/ecd beside the repo)")
+    sessions, labels = chats
+    argv = ["eval", "emotion", "--data", str(labels), "--data", str(ECD_BLIND), "--sessions", str(sessions)]
+    assert main([*argv, "--limit", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [s["rows"] for s in report["sets"]] == [3, 3]
+
+
 def test_the_ecd_blind_set_joins_every_distinct_customer_turn() -> None:
     """The Taobao set: every distinct customer turn of ../shared/data/ecd, each once, read in context."""
     if find_sessions(REPO, name=Path("ecd") / "dev.jsonl") is None:

@@ -124,21 +124,22 @@ def _invalid(problems: list[str], what: str) -> Unprocessable:
     return Unprocessable(f"{len(problems)} problem(s) in {what}; nothing was changed", errors)
 
 
-_FIELD_PROBLEM = re.compile(
-    r"^(?P<file>[^\s:]+):(?P<line>\d+): (?:(?P<name>[a-z_]+): |missing required field `(?P<missing>[a-z_]+)`)"
+_PROBLEM_AT = re.compile(
+    r"^(?P<file>[^\s:]+):(?P<line>\d+): (?:(?P<name>[^\s:`]+): |missing required field `(?P<missing>[^`]+)`)?"
 )
 
 
 def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unprocessable:
-    """422 for one entry: a problem with one of its fields (at `lines` of its file) names
-    `entry.<field>` (the message keeps the stored file's `file:line:`, which `huashu admin entry put`
-    maps back to the user's file); a problem elsewhere in the shop names its file."""
+    """422 for one entry: a problem at the entry's own `lines` of its file names `entry.<field>`
+    (or `entry` for a nested or unknown field; the message keeps the stored file's `file:line:`,
+    which `huashu admin entry put` maps back to the user's file); a problem elsewhere in the shop
+    names its file."""
     errors = []
     for problem in problems:
-        found = _FIELD_PROBLEM.match(problem)
-        own = found is not None and found["file"] == row.file and int(found["line"]) in lines
-        if found is not None and own and (found["missing"] or found["name"] in row.data):
-            errors.append(FieldError(f"entry.{found['missing'] or found['name']}", problem))
+        found = _PROBLEM_AT.match(problem)
+        if found is not None and found["file"] == row.file and int(found["line"]) in lines:
+            field = found["missing"] or (found["name"] if found["name"] in row.data else None)
+            errors.append(FieldError(f"entry.{field}" if field else "entry", problem))
         else:
             errors.append(FieldError(problem.split(":", 1)[0] if ":" in problem else "entry", problem))
     return Unprocessable(f"{len(problems)} problem(s) in entry {row.entry_id!r}; nothing was changed", errors)

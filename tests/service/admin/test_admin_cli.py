@@ -257,6 +257,13 @@ async def test_admin_cli_blames_a_broken_stored_entry_not_the_user_s_file(
     err = capsys.readouterr().err
     assert "in the shop's knowledge, not in " in err and f"{entry}:" not in err
 
-    own = {"entry": {**row.data, "id": "faq-e", "answer": ""}, "file": "faq/a.yaml"}
+    own = {"entry": {**row.data, "id": "faq-e", "answer": "", "answer2": "x", "备注": "y"}, "file": "faq/a.yaml"}
     refused = await admin.client.post("/v1/admin/shops/tea/knowledge/entries", json=own, headers=headers)
-    assert sorted(e["field"] for e in (await refused.json())["errors"]) == ["entry.answer", "faq/a.yaml"]
+    fields = sorted(e["field"] for e in (await refused.json())["errors"])
+    assert fields == ["entry.answer", "entry.answer2", "entry.备注", "faq/a.yaml"]  # unknown keys are the entry's too
+
+    await store.put_row("tea", row)  # the shop mended: a problem of the user's own file is told at its line
+    entry.write_text(FAQ.replace("faq-a", "faq-f") + "  answer2: x\n", encoding="utf-8")
+    assert await huashu(*put) == 1
+    err = capsys.readouterr().err
+    assert f"{entry}:8: answer2: unknown field" in err and "in the shop's knowledge" not in err
