@@ -15,7 +15,7 @@ from assistant.service.settings import Secret
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord
 from assistant.suggest.rebuild import Rebuilder
 
-from .conftest import AdminFactory
+from .conftest import Admin, AdminFactory
 from .test_analytics import GAP_QUESTIONS, GAP_REPLY, say
 from .test_candidates import BRAND_REPLY, chats
 
@@ -194,16 +194,22 @@ async def test_admin_cli_approves_a_candidate_and_the_service_serves_it_at_once(
     assert (statuses[GAP_REPLY], statuses[BRAND_REPLY]) == ("approved", "rejected")
 
 
-async def test_admin_cli_says_a_change_is_stored_before_its_rebuild_fails(
-    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A second reading: the "stored; knowledge revision" line came only after the rebuild, so a
-    # failed rebuild (or a wait cut short) left the admin unsure whether the entry had landed.
+async def tea_created(make_admin: AdminFactory, tmp_path: Path, capsys: CapSys) -> tuple[Admin, str, str]:
+    """The service with the tea shop created through the CLI: (the service, its URL, the shop's admin token)."""
     admin = await make_admin(admin_token=Secret(OPERATOR))
     url = str(admin.client.make_url("/"))
     create = ("admin", "shops", "create", "tea", "--knowledge", str(tea_shop(tmp_path / "tea")), "--url", url)
     assert await huashu(*create, f"--token={OPERATOR}") == 0
     token = capsys.readouterr().out.strip()
+    return admin, url, token
+
+
+async def test_admin_cli_says_a_change_is_stored_before_its_rebuild_fails(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second reading: the "stored; knowledge revision" line came only after the rebuild, so a
+    # failed rebuild (or a wait cut short) left the admin unsure whether the entry had landed.
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
 
     release = asyncio.Event()
 
@@ -235,11 +241,7 @@ async def test_admin_cli_blames_a_broken_stored_entry_not_the_user_s_file(
 ) -> None:
     # A second reading: with another entry of the shop broken in the store, putting a good entry
     # was refused as `entry.answer` and told at the user's file's answer line.
-    admin = await make_admin(admin_token=Secret(OPERATOR))
-    url = str(admin.client.make_url("/"))
-    create = ("admin", "shops", "create", "tea", "--knowledge", str(tea_shop(tmp_path / "tea")), "--url", url)
-    assert await huashu(*create, f"--token={OPERATOR}") == 0
-    token = capsys.readouterr().out.strip()
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
     store = admin.client.app[keys.STORE]
     row = next(r for r in await store.knowledge_rows("tea") if r.entry_id == "faq-a")
     await store.put_row("tea", KnowledgeRow(row.file, row.position, row.entry_id, {**row.data, "answer": ""}))
