@@ -27,6 +27,7 @@ _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}x\]")
 # Order cards the chat apps paste: field names around anonymised or real numbers and dates.
 _CARD_WORDS = re.compile(r"(咨询)?(订单号|订单编号|订单金额|下单时间|商品ID|商品编号|金额|时间|日期|链接)")
 _NOT_CONTENT = re.compile(r"[\W_\d]+", re.UNICODE)
+_ORDER_MARK = re.compile(r"\d|\[[\u4e00-\u9fffA-Za-z]{1,6}x\]")  # a number, or an anonymised one ([订单x])
 
 _POLITE = r"(亲|哈|啊|呀|哦|噢|呢|啦|了|的|吧|嘛|哈哈|嘿嘿|么|额|呃|那|您|你)*"
 _ACK_WORDS = (
@@ -70,7 +71,9 @@ def content(text: str) -> str:
 def turn_kind(text: str) -> TurnKind | None:
     """The stock kind of a customer turn, or None when it is substantive (asks or says something)."""
     said = content(text)
-    if not said or not _CARD_WORDS.sub("", said):
+    if not said:  # an order number or a pasted card; emoji or marks alone (😭😭😭, ？？？) ask nothing stock
+        return TurnKind.ORDER_CARD if _ORDER_MARK.search(text) else None
+    if not _CARD_WORDS.sub("", said):
         return TurnKind.ORDER_CARD
     if _GREETING.match(said):
         return TurnKind.GREETING

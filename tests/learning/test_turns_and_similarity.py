@@ -32,6 +32,8 @@ from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, tu
         ("转人工", TurnKind.GREETING),
         ("配送咨询", TurnKind.GREETING),
         ("[订单x]", TurnKind.ORDER_CARD),
+        ("😭😭😭", None),  # emoji or marks alone are no order card (a user test)
+        ("？？？", None),
         ("订单号：1234567 下单时间：2024-05-01", TurnKind.ORDER_CARD),
         ("好的那我明天再来问发票的事", None),
         ("不是", None),

