@@ -208,7 +208,10 @@ class Suggester:
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
         pool = [self._capped(s, situation) for s in pool]
         if self.learning is not None:
-            pool = list(self.learning.apply(pooled, pool, answerable(pool, self.threshold)))
+            pool = list(self.learning.apply(pooled, pool, answerable(pool, self.threshold), self.threshold))
+            if situation.upset and not self.learning.stock_turn(request):
+                # 你们是骗子吧，12315投诉你们: no "有什么可以帮您" filler for an angry question (a user test)
+                pool = [s for s in pool if QUICK_REPLY_TAG not in s.tags]
         ordered = self.situated(pool, situation)
         window = sure_first(ordered[:SURE_WINDOW], self.threshold)
         shown = (window + ordered[SURE_WINDOW:])[: request.k]
