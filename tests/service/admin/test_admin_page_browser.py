@@ -108,6 +108,16 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await expect(gap.locator(".close-go")).to_be_enabled()
     await gap.locator(".close-answer").fill(GAP_REPLY)
     await gap.locator(".close-stage").select_option("in_sale")
+    # a user test: a gap grouping unrelated messages taught all of them to the answer; the admin
+    # keeps only the wordings it answers (here: not the markup one), and at least one
+    boxes = gap.locator(".close-wording-box")
+    await expect(boxes).to_have_count(3)
+    for n in range(3):
+        await boxes.nth(n).uncheck()
+    await gap.locator(".close-go").click()
+    await expect(page.locator("#toast")).to_have_text("没有加入：至少勾选一个问法")
+    await gap.locator(".close-wording").filter(has_text="可以用数字人民币支付吗").locator("input").check()
+    await gap.locator(".close-wording").filter(has_text="数字人民币能付款不").locator("input").check()
     note = await page.locator("#gaps-note").text_content()
     await gap.locator(".close-go").click()
     await expect(gap.locator(".closed-note")).to_contain_text("faq-gap-", timeout=WAIT_MS)
@@ -118,6 +128,8 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
     (row,) = [r for r in rows if r.file == "faq/gaps.yaml"]
     assert (row.data["answer"], row.data["stage"]) == (GAP_REPLY, "in_sale")
+    wordings = {row.data["question"], *row.data["variants"]}
+    assert wordings == {"可以用数字人民币支付吗？", "数字人民币能付款不"}, wordings
 
     await page.select_option("#days", "7")  # reloads: the closed gap is gone
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)

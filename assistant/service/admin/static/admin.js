@@ -547,11 +547,26 @@ function closeForm(gap, item) {
     option.value = value;
     stage.append(option);
   }
+  // The gap's wordings become the entry's questions: a gap may group unrelated messages, so the
+  // admin keeps only those the answer is for (a user test: a price-protection answer learned
+  // 配送员电话 as one of its wordings).
+  const asked = node("fieldset", "close-asked");
+  asked.append(node("legend", "", "收录这些问法（答非所问的取消勾选）"));
+  const boxes = gap.examples.map((text) => {
+    const label = node("label", "close-wording");
+    const box = node("input", "close-wording-box");
+    box.type = "checkbox";
+    box.checked = true;
+    box.value = text;
+    label.append(box, node("span", "", text));
+    asked.append(label);
+    return box;
+  });
   const button = node("button", "act act-main close-go", "加入知识库");
   button.type = "submit";
   const row = node("div", "close-row");
   row.append(stage, button);
-  form.append(answer, row);
+  form.append(answer, asked, row);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
@@ -562,7 +577,14 @@ function closeForm(gap, item) {
         answer.focus();
         return;
       }
-      const body = { stage: stage.value, days: Number($("days").value), answer: answer.value.trim() };
+      const wordings = boxes.filter((box) => box.checked).map((box) => box.value);
+      if (!wordings.length) {
+        button.disabled = false;
+        toast("没有加入：至少勾选一个问法");
+        return;
+      }
+      const body = { stage: stage.value, days: Number($("days").value), answer: answer.value.trim(),
+        question: wordings[0], variants: wordings };
       const closed = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/gaps/${encodeURIComponent(gap.id)}/close`,
         { method: "POST", body: JSON.stringify(body) });
       item.classList.add("closed");
