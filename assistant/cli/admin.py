@@ -13,7 +13,7 @@
     huashu admin candidates reject SHOP ID
 
 `--url` (default `$HUASHU_URL`, else http://127.0.0.1:`$HUASHU_PORT`, else 8080) and `--token` (default
-`$HUASHU_ADMIN_TOKEN`: the operator's token, or a shop's admin token). An error answer of the
+`$HUASHU_TOKEN`: a shop's admin token, else `$HUASHU_ADMIN_TOKEN`: the operator's). An error answer of the
 service is printed as one `huashu:` line per problem (`file:line: what`), never a traceback.
 """
 
@@ -80,9 +80,11 @@ def _failure(method: str, path: str, status: int, body: Any) -> str:
 
 
 def _run(args: argparse.Namespace, work: Call) -> Any:
-    token = args.token or os.environ.get("HUASHU_ADMIN_TOKEN", "")
+    token = args.token or os.environ.get("HUASHU_TOKEN") or os.environ.get("HUASHU_ADMIN_TOKEN", "")
     if not token:
-        raise CliError("no token: pass --token or set HUASHU_ADMIN_TOKEN (an admin token, or the operator's)")
+        raise CliError(
+            "no token: pass --token, or set HUASHU_TOKEN (a shop's admin token) or HUASHU_ADMIN_TOKEN (the operator's)"
+        )
 
     async def main() -> Any:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=120)
@@ -428,7 +430,9 @@ def _serving(parser: argparse.ArgumentParser) -> None:
 
 def _connection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--url", default=service_url(), help=URL_HELP)
-    parser.add_argument("--token", default=None, help="admin token (default: $HUASHU_ADMIN_TOKEN)")
+    parser.add_argument(
+        "--token", default=None, help="admin token (default: $HUASHU_TOKEN, else the operator's $HUASHU_ADMIN_TOKEN)"
+    )
     return parser
 
 

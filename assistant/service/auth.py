@@ -80,7 +80,11 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
     tokens = state.get(keys.TOKENS)
     secret = token_from(request)
     operator = str(settings.admin_token)
-    if secret is not None and operator and hmac.compare_digest(secret.encode(), operator.encode()):
+    # A stored token is what the store says it is, even when it is also the operator's setting: a
+    # shop's admin token exported as HUASHU_ADMIN_TOKEN for the CLI, then inherited by `huashu
+    # serve`, would otherwise act for every shop (a user test).
+    record = await tokens.verify_token(secret) if tokens is not None and secret is not None else None
+    if record is None and secret is not None and operator and hmac.compare_digest(secret.encode(), operator.encode()):
         return Principal(shop or settings.default_shop, "admin", OPERATOR, operator=True)
     if secret is None:
         open_mode = (
@@ -92,7 +96,6 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
         if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
         raise _unauthorized("a token is required: Authorization: Bearer <token>", challenge=BEARER)
-    record = await tokens.verify_token(secret) if tokens is not None else None
     if record is None:
         raise _unauthorized("unknown or revoked token", challenge=f'{BEARER}, error="invalid_token"')
     if role == "admin" and record.role != "admin":

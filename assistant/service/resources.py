@@ -178,6 +178,13 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     if keys.TOKENS not in app:  # a test may hand in its own token book
         app[keys.TOKENS] = store
     app[keys.RECORDER] = Recorder(store, budget_s=s.request_timeout_s, dropped=metrics.records_dropped.inc)
+    operator = str(s.admin_token)
+    shop_token = await app[keys.TOKENS].verify_token(operator) if operator else None
+    if shop_token is not None:
+        log.error(
+            "HUASHU_ADMIN_TOKEN is a shop's token, not an operator token: it acts only for its shop",
+            extra={"shop": shop_token.shop, "token": shop_token.id, "role": shop_token.role},
+        )
     purging = asyncio.get_running_loop().create_task(_purge_daily(store, s.retention_days), name="purge")
     try:
         yield

@@ -269,3 +269,17 @@ async def test_admin_cli_blames_a_broken_stored_entry_not_the_user_s_file(
     assert await huashu(*put) == 1
     err = capsys.readouterr().err
     assert f"{entry}:8: answer2: unknown field" in err and "in the shop's knowledge" not in err
+
+
+async def test_admin_cli_takes_a_shop_s_token_from_huashu_token(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A shop's token lives in HUASHU_TOKEN: HUASHU_ADMIN_TOKEN is the operator's setting, which a
+    # `huashu serve` started from the same shell would take up (a user test).
+    _, url, token = await tea_created(make_admin, tmp_path, capsys)
+    monkeypatch.delenv("HUASHU_ADMIN_TOKEN", raising=False)
+    assert await huashu("admin", "shops", "show", "tea", "--url", url) == 2
+    assert "set HUASHU_TOKEN (a shop's admin token)" in capsys.readouterr().err
+    monkeypatch.setenv("HUASHU_TOKEN", token)
+    assert await huashu("admin", "shops", "show", "tea", "--url", url) == 0
+    assert '"rows": 2' in capsys.readouterr().out

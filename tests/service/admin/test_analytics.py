@@ -231,6 +231,18 @@ async def test_each_route_needs_an_admin_token_of_that_shop(make_admin: AdminFac
     assert (wrong.status, wrong.headers["WWW-Authenticate"]) == (401, 'Bearer realm="huashu", error="invalid_token"')
 
 
+async def test_a_shop_token_set_as_the_operator_s_acts_only_for_its_shop(make_admin: AdminFactory) -> None:
+    # A user test: a shop's admin token exported as HUASHU_ADMIN_TOKEN for the CLI, then inherited
+    # by `huashu serve`, answered /v1/admin/me with "operator": true and acted for every shop.
+    shared = "huashu_tea-admin-exported-for-the-cli"
+    admin = await make_admin(admin_token=Secret(shared))
+    admin.tokens.add(shared, "demo", "admin")
+    me = await (await admin.client.get("/v1/admin/me", headers=admin.auth(shared))).json()
+    assert (me["operator"], me["shop"]) == (False, "demo")
+    other = await admin.client.get("/v1/admin/shops/other/stats", headers=admin.auth(shared))
+    assert other.status == 403
+
+
 async def test_bad_input_is_an_envelope_naming_the_field(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     cases = [

@@ -48,6 +48,11 @@ class TokenBook:
         self._by_secret[secret] = record
         return record, secret
 
+    def add(self, secret: str, shop: str, role: Role) -> TokenRecord:
+        """A token with a secret of the test's choosing (one that is also a setting, say)."""
+        record = self._by_secret[secret] = TokenRecord(uuid.uuid4().hex, shop, role)
+        return record
+
     async def verify_token(self, secret: str) -> TokenRecord | None:
         return self._by_secret.get(secret)
 
