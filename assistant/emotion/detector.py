@@ -175,8 +175,9 @@ class EmotionDetector:
                 # wait (今天需要发货的 after 急需); for anger, this message's own pressing words
                 # (快点处理, 投诉). A neutral follow-up carries nothing new (the guidelines): low.
                 carriers = waiting_spans(text) if cue == "anxiety" else _pressing_spans(signals)
-                if cue == "anger" and _ACCEPTING.match(text):
-                    carriers = []  # 行吧，那你尽快 after an outburst: the customer is calming down
+                if cue in ("anger", "complaint_risk") and _ACCEPTING.match(text):
+                    # 行吧，那你尽快 / 好的 那麻烦快点 谢谢 after an outburst and the agent's promise:
+                    # the customer is calming down (a user test: the banner stayed up)
                     scores[cue] = min(floor, WEAK_CEILING)
                     signals.spans.setdefault(cue, [])
                     continue

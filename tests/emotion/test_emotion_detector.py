@@ -611,3 +611,37 @@ def test_one_face_typed_thrice_is_one_sign(detector: EmotionDetector, text: str)
     thrice = detector.read(text)
     assert [(c.name, c.level, c.score) for c in thrice.cues] == [(c.name, c.level, c.score) for c in once.cues]
     assert {c.level for c in thrice.cues} == {"medium"}
+
+
+def test_accepting_after_a_promise_carries_no_complaint(detector: EmotionDetector) -> None:
+    # A user test: 好的 那麻烦快点 谢谢 after a threat and the agent's promise kept the banner up
+    # (complaint medium on 快点, carried_anger); the worry about the wait stays.
+    outburst = (
+        Turn("customer", "都三天了还没发货！！！再不发我就给差评"),
+        Turn("agent", "亲，非常抱歉，我马上帮您催仓库，今天一定发出"),
+    )
+    calming = detector.read("好的 那麻烦快点 谢谢", outburst)
+    assert "complaint_risk" not in panel(calming) and not calming.escalate, calming
+    assert "anxiety" in panel(calming)
+    assert detector.read("那麻烦快点", outburst).escalate  # no acceptance: still pressing
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("再也不会在你们家买了", "disappointment"),  # each raised nothing in a user test
+        ("我真的会谢", "anger"),
+        ("我妈生日是周六，周五前能到吗", "anxiety"),
+        ("退款退款退款", "anxiety"),
+    ],
+)
+def test_plain_signs_a_user_test_missed(detector: EmotionDetector, text: str, cue: CueName) -> None:
+    assert cue in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["再也不会买错了", "我真的会谢谢你们的", "明天能到吗", "哈哈哈哈哈哈哈", "我们的我们的我们的没有了"]
+)
+def test_look_alikes_of_those_signs_stay_quiet(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert not panel(reading) - {"satisfaction"}, reading
