@@ -185,6 +185,9 @@ async def test_an_angry_message_shows_cues_evidence_and_escalation_and_a_cue_can
     await first.locator(".act-cue_wrong").click(force=True)  # a second click records nothing more
     await served.app[keys.RECORDER].flush()
     assert len(served.store.feedback()) == 1
+    # the complaint threat still stands: the banner keeps the reasons that rest on it
+    await expect(page.locator("#escalation")).to_contain_text("建议升级处理：投诉风险高")
+    await expect(page.locator("#escalation")).not_to_have_class(re.compile(r"\bwithdrawn\b"))
 
     # the agent's reply goes below the latest message, in the order said, and marks it answered
     await post_generic(http, served, "亲，非常抱歉，我马上帮您查一下", "angry-1", "a-a1", sender="agent")
@@ -565,3 +568,22 @@ async def test_number_keys_follow_the_cards_shown_after_a_dismissal(
     *_, used = await served.store.wait_feedback(2)
     assert (used.action, used.rank) == ("use", 4)
     assert await page.evaluate("navigator.clipboard.readText()") == texts[3]
+
+
+async def test_marking_the_only_escalating_cue_wrong_withdraws_the_banner(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    # A user test: marking the only anger cue 不准 struck the badge through, but the red
+    # "建议升级处理：客户非常生气" banner stayed.
+    served = await serve()
+    page = await open_panel(served, "conversation=cheat-1")
+    answer = await post_generic(http, served, "你们就是骗子", "cheat-1", "c-m1")
+    assert answer["emotion"]["escalation_reasons"] == ["anger_high"]
+    await expect(page.locator("#escalation")).to_have_text("建议升级处理：客户非常生气", timeout=WAIT_MS)
+    await page.locator(".cue-anger .act-cue_wrong").click()
+    await expect(page.locator("#escalation")).to_have_text("已标记提示不准 · 不再建议升级")
+    await expect(page.locator("#escalation")).to_have_class(re.compile(r"\bwithdrawn\b"))
+    # the next message is read afresh: its own banner, nothing carried from the mark
+    await post_generic(http, served, "垃圾客服", "cheat-1", "c-m2")
+    await expect(page.locator("#escalation")).to_contain_text("建议升级处理：客户非常生气", timeout=WAIT_MS)
+    await expect(page.locator("#escalation")).not_to_have_class(re.compile(r"\bwithdrawn\b"))

@@ -22,6 +22,7 @@
     agent: "",
     canSend: false,
     event: null,      // the suggestions event on screen
+    marked: new Set(),  // the cues of that event the agent marked 不准
     shownAt: 0,       // performance.now() when it was drawn
     selected: 0,
     source: null,
@@ -250,6 +251,32 @@
     return out;
   }
 
+  // The cues each escalation reason stands on; a trend (waiting, chasing, repeating) escalates only
+  // beside a pressing cue (emotion/context.py). A reason whose cues the agent marked 不准 is
+  // withdrawn, and with none left the banner says so (a user test: the banner stayed red).
+  const REASON_CUES = {
+    anger_high: ["anger"], complaint_high: ["complaint_risk"],
+    anger_rising: ["anger", "complaint_risk"], carried_anger: ["anger", "complaint_risk"],
+  };
+  const PRESSING = ["anger", "complaint_risk", "anxiety"];
+
+  function showEscalation() {
+    const event = state.event;
+    const banner = $("escalation");
+    if (!event || !event.escalate) return;
+    const shown = event.cues
+      .filter((c) => (c.level === "medium" || c.level === "high") && !state.marked.has(c.name))
+      .map((c) => c.name);
+    const left = event.escalation_reasons.filter((r) =>
+      (REASON_CUES[r] || PRESSING).some((name) => shown.includes(name)));
+    const answeredPrefix = banner.classList.contains("answered") ? "已回复 · " : "";
+    banner.classList.toggle("withdrawn", !left.length);
+    banner.textContent = answeredPrefix + (left.length
+      ? "建议升级处理：" + left.map((r) => REASONS[r] || r).join("；")
+      : "已标记提示不准 · 不再建议升级");
+    banner.hidden = false;
+  }
+
   function cueBadge(cue) {
     const badge = el("div", "cue cue-" + cue.name + " level-" + cue.level);
     badge.dataset.cue = cue.name;
@@ -263,6 +290,8 @@
       wrong.setAttribute("aria-disabled", "true");
       wrong.title = "已记下这条提示不准";
       const trying = Boolean(state.event && state.event.preview);
+      state.marked.add(cue.name);
+      showEscalation();
       sendFeedback({ action: "cue_wrong", cue: cue.name });
       toast(trying ? "试用模式不记录，正式面板里会记下这条提示不准" : "已记录：提示不准");
     });
@@ -322,11 +351,8 @@
     for (const turn of event.turns) addTurn(turn);
     $("latest").replaceChildren(...highlighted(event.text, event.cues));
     $("cues").replaceChildren(...event.cues.map(cueBadge));
-    if (event.escalate) {
-      const banner = $("escalation");
-      banner.textContent = "建议升级处理：" + event.escalation_reasons.map((r) => REASONS[r] || r).join("；");
-      banner.hidden = false;
-    }
+    state.marked = new Set();
+    showEscalation();
     const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
     $("unanswerable").hidden = event.answerable;
     $("suggestions").replaceChildren(...shown.map((s, i) => card(s, i, !event.answerable)));
