@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.learning.acceptance import Acceptance, Outcome
+from assistant.learning.reranking import QUICK_PREFIX
 from assistant.learning.similarity import reply_chars
 
 
@@ -73,7 +74,10 @@ def collect_candidates(events: Iterable[ReplyEvent], rules: CandidateRules | Non
         if event.customer.strip() and event.customer.strip() not in candidate.wordings:
             candidate.wordings.append(event.customer.strip())
         candidate.agents.add(event.agent)
-        if reason == "heavy_edit" and event.acceptance is not None and event.acceptance.entry_id:
-            candidate.edited_entries.add(event.acceptance.entry_id)
+        edited = event.acceptance.entry_id if event.acceptance is not None else ""
+        if reason == "heavy_edit" and edited and not edited.startswith(QUICK_PREFIX):
+            # a quick reply is learned from chats, no entry of the knowledge: nothing to replace
+            # (a user test: 替换原条目 quick-e8ef86d02d could only answer 404)
+            candidate.edited_entries.add(edited)
         candidate.count += 1
     return sorted(merged.values(), key=lambda c: (-c.count, -len(c.agents)))

@@ -23,3 +23,13 @@ def test_candidates_from_unanswerable_messages_and_heavy_edits() -> None:
     assert found[0].wordings == ["能帮忙写个贺卡吗", "可以写贺卡不"]
     assert found[0].meets_rule(agents=2) and not found[0].meets_rule(agents=3) and not found[0].meets_rule(0)
     assert found[1].edited_entries == {"ship"} and found[1].wordings == ["急用，几天发货"]
+
+
+def test_a_heavy_edit_of_a_quick_reply_names_no_entry_to_replace() -> None:
+    # A user test: the admin page offered 替换原条目 quick-e8ef86d02d, which only answered 404.
+    quick = [Shown("quick-e8ef86d02d", "亲，还请您稍等，正在为您查询~")]
+    edit = "亲，还请您稍等，正在为您查询仓库的发货进度，今天之内给您答复哦"
+    found = collect_candidates(
+        [ReplyEvent("怎么还不发货", edit, "agent-1", answerable=True, acceptance=match_reply(edit, quick))]
+    )
+    assert [(c.reason, c.edited_entries) for c in found] == [("heavy_edit", set())]
