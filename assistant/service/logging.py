@@ -30,7 +30,12 @@ _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
 # A job or request id (16 hexadecimal characters or more, a letter among them, standing alone) is
 # no phone number: b2a09527136349b4… was logged as b2a0952-****6349b4…, so it could not be searched
 # for. Shorter runs are masked as before (a URL-encoded 手机 ends in BA right before the number).
-_HEX_ID = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}(?![0-9A-Za-z])")
+# A snapshot version (20261205T071746084876Z-b71006db) is kept whole too: its time was masked as a
+# landline (20261205T0715-****1752Z), so the version /readyz reports could not be found in the log
+# (a user test).
+_HEX_ID = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}|\d{8}T\d{6,12}Z(?:-[0-9a-f]{8})?)(?![0-9A-Za-z])"
+)
 # A street address: a place word, then a number with 号/栋/幢/单元/室/楼 and what follows it.
 _ADDRESS = re.compile(
     r"[\u4e00-\u9fffA-Za-z0-9]{0,24}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓|大厦)"
@@ -41,7 +46,8 @@ _SQL_LOGGERS = ("aiosqlite", "asyncpg", "psycopg", "sqlite3")
 
 
 def mask_personal(text: str) -> str:
-    """`text` with phone numbers and street addresses masked; hex ids (`_HEX_ID`) kept whole."""
+    """`text` with phone numbers and street addresses masked; hex ids and snapshot versions
+    (`_HEX_ID`) kept whole."""
     out, last = [], 0
     for found in _HEX_ID.finditer(text):
         out += [_mask(text[last : found.start()]), found.group()]

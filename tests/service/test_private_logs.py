@@ -64,6 +64,8 @@ def test_masking_keeps_order_numbers_and_ordinary_text() -> None:
     assert mask_personal("座机 010-62345678") == "座机 010-****5678"
     job = "job b2a09527136349b4bc5baf583005b81e done; request 0f13812345678ab0c1"  # ids stay searchable
     assert mask_personal(job) == job
+    version = "index loaded: 20261205T071746084876Z-b71006db"  # a user test: it was 20261205T0717-****…
+    assert mask_personal(version) == version
     assert mask_personal("电话13812345678，tel:13812345678") == "电话138****5678，tel:138****5678"
     # a number against letters is still a number (a review): URL-encoded 手机 ends in BA
     assert mask_personal("q=%E6%9C%BA13812345678") == "q=%E6%9C%BA138****5678"
