@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import msgspec
@@ -129,6 +130,24 @@ _PROBLEM_AT = re.compile(
 )
 
 
+_DUPLICATE = re.compile(
+    r"^(?P<here>[^\s:]+:\d+): id (?P<id>'[^']*'|\"[^\"]*\") is already used at (?P<there>[^\s:]+:\d+)$"
+)
+
+
+def _blame_upload(problem: str, uploads: Mapping[str, bytes]) -> str:
+    """A duplicate id between a stored file and an uploaded one, told at the uploaded file, which is
+    the one to fix (the loader names whichever comes second: a user test got `faq/pre_sale.yaml:57:
+    id 'faq-ship-eta' is already used at faq/pay.yaml:8` for an upload of faq/pay.yaml)."""
+    found = _DUPLICATE.match(problem)
+    if found is None:
+        return problem
+    here, there = found["here"], found["there"]
+    if here.split(":")[0] in uploads or there.split(":")[0] not in uploads:
+        return problem
+    return f"{there}: id {found['id']} is already used at {here}"
+
+
 def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unprocessable:
     """422 for one entry: a problem at the entry's own `lines` of its file names `entry.<field>`
     (or `entry` for a nested or unknown field; the message keeps the stored file's `file:line:`,
@@ -217,7 +236,7 @@ async def upload(request: web.Request) -> web.Response:
     try:
         rows = await asyncio.to_thread(merge_uploads, current, uploads, replace_all=replace == "all")
     except KnowledgeError as exc:
-        raise _invalid(exc.problems, "the uploaded knowledge") from None
+        raise _invalid([_blame_upload(p, uploads) for p in exc.problems], "the uploaded knowledge") from None
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
     return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job))

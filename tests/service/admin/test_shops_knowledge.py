@@ -150,6 +150,18 @@ async def test_a_bad_upload_lists_every_file_line_and_changes_nothing(make_admin
     assert await revision(admin) == before
 
 
+async def test_an_uploaded_id_already_used_is_told_at_the_uploaded_file(make_admin: AdminFactory) -> None:
+    # A user test: uploading faq/pay.yaml with the id of an entry of the stored faq/pre_sale.yaml was
+    # told as `faq/pre_sale.yaml:57: … already used at faq/pay.yaml:1`, the file the admin did not touch.
+    admin = await make_admin()
+    files = {"faq/pay.yaml": GOOD_FAQ.replace("faq-custom-gift-wrap", "faq-ship-eta")}
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": files}, headers=admin.auth())
+    assert response.status == 422
+    (error,) = (await response.json())["errors"]
+    assert error["field"] == "faq/pay.yaml"
+    assert error["message"].startswith("faq/pay.yaml:1: id 'faq-ship-eta' is already used at faq/pre_sale.yaml:")
+
+
 async def test_replace_all_makes_the_upload_the_whole_knowledge(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     body = {"files": {FAQ: GOOD_FAQ}}
