@@ -26,6 +26,7 @@ from assistant.service.schemas import (
     TimingOut,
     decode,
     encode,
+    ignored_fields,
     require_text,
 )
 from assistant.suggest.staleness import stale_shops
@@ -73,7 +74,7 @@ def incoming_from(
     )
 
 
-def response_of(result: SuggestResult) -> SuggestResponse:
+def response_of(result: SuggestResult, warnings: list[str] | None = None) -> SuggestResponse:
     m = result.message
     return SuggestResponse(
         ok=True,
@@ -108,6 +109,7 @@ def response_of(result: SuggestResult) -> SuggestResponse:
         ),
         request_id=request_id(),
         truncated=result.truncated,
+        warnings=warnings or [],
     )
 
 
@@ -119,13 +121,14 @@ async def suggest(request: web.Request) -> web.Response:
     """Ranked reply suggestions and emotion cues for one customer message."""
     app = request.app
     principal = await authenticate(request, role="agent")  # before the body is parsed
-    body = decode(await read_json(request), SuggestBody)
+    raw = await read_json(request)
+    body = decode(raw, SuggestBody)
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
     settings = app[keys.SETTINGS]
     message = incoming_from(body, "api", settings.max_text_chars, shop, settings.max_suggestions)
     result = await suggest_when_ready(app, message)
-    return json_bytes(response_of(result))
+    return json_bytes(response_of(result, ignored_fields(raw)))
 
 
 async def healthz(request: web.Request) -> web.Response:

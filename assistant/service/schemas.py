@@ -6,6 +6,7 @@ sees which part of its body was wrong. Every optional field takes an explicit `n
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from datetime import datetime
@@ -136,6 +137,13 @@ class SuggestResponse(msgspec.Struct):
         bool,
         msgspec.Meta(description="the message was longer than the model reads; only its beginning was ranked"),
     ] = False
+    warnings: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="fields of the body that were ignored, each with the field it may have meant "
+            "(a typo'd `turn` would otherwise drop the earlier turns without a word)"
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class ErrorItem(msgspec.Struct):
@@ -212,6 +220,26 @@ def _field_of(message: str) -> tuple[str, str]:
             message = plain.format(*said.groups())
             break
     return path or "body", message
+
+
+def ignored_fields(raw: bytes) -> list[str]:
+    """The fields of a (valid) `SuggestBody` JSON body that it does not know, as warnings naming
+    the closest known field: unknown fields stay accepted (a platform may add its own), but not
+    silently."""
+    value = msgspec.json.decode(raw)
+    if not isinstance(value, dict):
+        return []
+    body_fields, message_fields = SuggestBody.__struct_fields__, MessageIn.__struct_fields__
+    found = [(key, "", body_fields) for key in value if key not in body_fields]
+    message = value.get("message")
+    if isinstance(message, dict):
+        found += [(key, "message.", message_fields) for key in message if key not in message_fields]
+    warnings = []
+    for key, prefix, known in found:
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" (did you mean `{prefix}{close[0]}`?)" if close else ""
+        warnings.append(f"unknown field `{prefix}{key}` ignored{hint}")
+    return warnings
 
 
 def decode(body: bytes, type_: type[T]) -> T:

@@ -30,6 +30,24 @@ async def test_shipping_question_gets_a_shipping_answer(client: TestClient[Any, 
     assert response.headers["X-Request-Id"] == payload["request_id"]
 
 
+async def test_unknown_fields_are_answered_with_a_warning_naming_the_field_meant(
+    client: TestClient[Any, Any],
+) -> None:
+    # A user test: a typo'd `turn` for `turns` was accepted without a word, and the earlier turns
+    # were silently not used. Unknown fields stay accepted (a platform may add its own), not silently.
+    body = suggest_body("那西藏呢", conversation_id="typo-1", turn=[{"role": "customer", "text": "新疆能发吗"}])
+    body["message"]["sendr"] = "customer"
+    body["platform_extra"] = {"a": 1}
+    payload = await (await client.post("/v1/suggest", json=body)).json()
+    assert payload["warnings"] == [
+        "unknown field `turn` ignored (did you mean `turns`?)",
+        "unknown field `platform_extra` ignored",
+        "unknown field `message.sendr` ignored (did you mean `message.sender`?)",
+    ]
+    plain = await (await client.post("/v1/suggest", json=suggest_body("在吗", conversation_id="typo-2"))).json()
+    assert plain["warnings"] == []
+
+
 async def test_k_limits_the_suggestions(client: TestClient[Any, Any]) -> None:
     response = await client.post("/v1/suggest", json=suggest_body("在吗", k=2))
     assert response.status == 200

@@ -17,7 +17,7 @@ from assistant.service.api import incoming_from, json_bytes, response_of
 from assistant.service.errors import Conflict
 from assistant.service.platforms.signing import signed_json
 from assistant.service.readiness import suggest_when_ready
-from assistant.service.schemas import SuggestBody, decode
+from assistant.service.schemas import SuggestBody, decode, ignored_fields
 
 log = logging.getLogger("assistant.service.generic")
 
@@ -53,4 +53,4 @@ async def generic_webhook(request: web.Request) -> web.Response:
     await deliveries.settle(seen)
     app[keys.METRICS].webhook_events.labels(platform="generic", outcome="suggested").inc()
     log.info("generic delivery", extra={"accepted": True, "reason": "suggested", **context})
-    return json_bytes(response_of(result))
+    return json_bytes(response_of(result, ignored_fields(raw)))
