@@ -131,12 +131,13 @@ class MessageScorer:
         for m in matches:
             if not m.terms or any(start <= m.start and m.end <= end for start, end in withdrawn):
                 continue  # neutral, or a threat taken back (差评我已经改成好评了)
-            if _is_symbol(m.phrase):
+            symbol = _is_symbol(m.phrase)
+            if symbol:
                 if m.phrase in symbols:
                     continue  # 😭😭😭 is one crying face typed thrice, not three let-downs (a user test: high 0.98)
                 symbols.add(m.phrase)
             # an emoji or a [表情] code is not negated by the words before it (不记得😁)
-            negation = None if _is_symbol(m.phrase) else self._negator_before(text, m.start, clause[m.start], covered)
+            negation = None if symbol else self._negator_before(text, m.start, clause[m.start], covered)
             factor = self._intensity(text, m.start, clause[m.start])
             if contrast_at is not None:
                 factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
