@@ -1,6 +1,6 @@
 """`huashu admin ...`: the admin API of a running service, from a terminal.
 
-    huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token)
+    huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token; builds it)
     huashu admin shops show SHOP
     huashu admin knowledge upload SHOP PATH... [--replace-all] [--no-wait | --no-rebuild]
     huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import aiohttp
 import yaml
@@ -156,14 +156,23 @@ def run_shop_create(args: argparse.Namespace) -> int:
         root: Path = args.knowledge
         files = _upload_files([root])
         body["files"] = {name: _utf8(root / name if root.is_dir() else root, data) for name, data in files.items()}
-    created = _run(args, lambda c: c.call("POST", "/v1/admin/shops", json=body))
-    shop = created["shop"]
-    print(created["admin_token"])
-    print(
-        f"shop {shop['shop']} ({shop['name']}) created: {shop['knowledge']['rows']} rows; "
-        "the line above is its admin token, shown once",
-        file=sys.stderr,
-    )
+    path = f"/v1/admin/shops?rebuild={_rebuild_flag(args)}"
+
+    async def work(c: AdminClient) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        created: dict[str, Any] = await c.call("POST", path, json=body)
+        shop = created["shop"]
+        print(created["admin_token"], flush=True)
+        print(
+            f"shop {shop['shop']} ({shop['name']}) created: {shop['knowledge']['rows']} rows; "
+            "the line above is its admin token, shown once",
+            file=sys.stderr,
+            flush=True,
+        )
+        return created, await _job_of(c, created, args)
+
+    created, job = _run(args, work)
+    if created["shop"]["knowledge"]["rows"]:  # the token alone on stdout: what is served goes to stderr
+        _print_served(job, args.shop, out=sys.stderr)
     return 0
 
 
@@ -206,16 +215,16 @@ async def _job_of(c: AdminClient, done: dict[str, Any], args: argparse.Namespace
     return job if job is None or args.no_wait else await _follow(c, job, args.quiet)
 
 
-def _print_served(job: dict[str, Any] | None, shop: str) -> None:
+def _print_served(job: dict[str, Any] | None, shop: str, out: TextIO | None = None) -> None:
     """What serves the change: the finished rebuild, one still running, or none (`--no-rebuild`)."""
     if job is None:
-        print(f"not served yet: rebuild with `huashu admin rebuild {shop}`")
+        print(f"not served yet: rebuild with `huashu admin rebuild {shop}`", file=out)
         return
     job = _finished(job, shop)
     if job.get("state") == "done":
-        print(f"job {job['id']}: done, snapshot {job.get('version')} serves it")
+        print(f"job {job['id']}: done, snapshot {job.get('version')} serves it", file=out)
     else:
-        print(f"job {job['id']}: {job['state']} (served once done: `huashu admin jobs show {job['id']}`)")
+        print(f"job {job['id']}: {job['state']} (served once done: `huashu admin jobs show {job['id']}`)", file=out)
 
 
 def _entry(source: str) -> tuple[dict[str, Any], str]:
@@ -445,6 +454,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("shop")
     create.add_argument("--knowledge", type=Path, default=None, help="its knowledge folder")
     create.add_argument("--name", default=None)
+    _serving(create)
     create.set_defaults(handler=run_shop_create)
     show = _connection(shops.add_parser("show", help="a shop, its knowledge and its active snapshot"))
     show.add_argument("shop")

@@ -118,13 +118,22 @@ def index_context(settings: Settings, suggesters: Mapping[str, Suggester], detec
 async def _first_start(app: web.Application, handed_in: bool) -> None:
     """Clean what a killed build left; on a fresh store import the knowledge folder as the default
     shop and build its first snapshot (the service listens meanwhile: /readyz says how far);
-    else load the default shop's active snapshot."""
+    else load the default shop's active snapshot. Then start again the rebuilds that the last
+    stop cut short (a user test: a shop stayed stale after a restart until a manual rebuild)."""
     s = app[keys.SETTINGS]
-    store, registry, rebuilder = app[keys.STORE], app[keys.INDEX], app[keys.REBUILDER]
     for removed in await asyncio.to_thread(clean_partial, s.index_dir):
         log.warning("half-built snapshot removed", extra={"path": str(removed)})
-    if handed_in:
-        return
+    if not handed_in:
+        await _load_default_shop(app)
+    try:
+        await app[keys.REBUILDER].resume()
+    except StoreError as exc:
+        log.error("rebuilds cut short not resumed", extra={"problem": str(exc)})
+
+
+async def _load_default_shop(app: web.Application) -> None:
+    s = app[keys.SETTINGS]
+    store, registry, rebuilder = app[keys.STORE], app[keys.INDEX], app[keys.REBUILDER]
     shop = s.default_shop
     try:
         if s.knowledge_dir.is_dir():

@@ -57,6 +57,13 @@ log = logging.getLogger("assistant.suggest.rebuild")
 Mode = Literal["process", "inline"]
 MODES: tuple[Mode, ...] = ("process", "inline")
 INTERRUPTED = "interrupted: the process building it stopped"
+SHUT_DOWN = "cancelled (shutdown)"
+CUT_SHORT = (SHUT_DOWN, "interrupted:")  # how a job cut by a stop, not by its knowledge, ends
+
+
+def was_cut_short(job: JobRecord) -> bool:
+    """The job failed because its process stopped or was killed, not because of what it built."""
+    return job.state == "failed" and (job.error or "").startswith(CUT_SHORT)
 
 
 class ModelThread(Protocol):
@@ -151,13 +158,37 @@ class Rebuilder:
             log.warning("interrupted rebuild failed", extra={"shop": job.shop, "job": job.id, "owner": job.owner})
         return failed
 
+    async def resume(self, shops: Sequence[str] | None = None) -> list[JobRecord]:
+        """Start again the builds a stop cut short: each shop (of `shops`, else every shop) whose
+        latest job was cut (a shutdown, a killed process) while its active snapshot is still
+        behind its knowledge gets a new job. A failed build stays failed (its knowledge is what
+        an admin must fix), and neither is a pinned active snapshot (an admin's choice) replaced."""
+        names = list(shops) if shops is not None else [s.shop for s in await self._store.shops()]
+        started = []
+        for shop in dict.fromkeys(names):
+            latest = await self._store.jobs(shop, limit=1)
+            if not latest or not was_cut_short(latest[0]):
+                continue
+            active = await self._store.active_snapshot(shop)
+            if active is not None and (
+                active.knowledge_revision == await self._store.knowledge_revision(shop) or active.pinned
+            ):
+                continue
+            job = await self.request(shop)
+            log.warning("rebuild cut short started again", extra={"shop": shop, "job": job.id, "cut": latest[0].id})
+            started.append(job)
+        return started
+
     async def keep_alive(self) -> None:
         """Renew this process's jobs and sweep the abandoned ones, every third of the lease, for
-        as long as the service runs (a store error is logged and tried again next time)."""
+        as long as the service runs (a store error is logged and tried again next time); the
+        shops whose build an abandoned job was are built again (`resume`)."""
         while True:
             try:
                 await self._store.beat_jobs(self.owner)
-                await self.sweep()
+                swept = await self.sweep()
+                if swept:
+                    await self.resume([job.shop for job in swept])
             except StoreError as exc:
                 log.error("job heartbeat failed", extra={"problem": str(exc)})
             await asyncio.sleep(self._options.lease_s / 3)
@@ -192,7 +223,7 @@ class Rebuilder:
             await self.prune(job.shop)
         except asyncio.CancelledError:
             with contextlib.suppress(StoreError):
-                await asyncio.shield(self._store.update_job(job.id, state="failed", error="cancelled (shutdown)"))
+                await asyncio.shield(self._store.update_job(job.id, state="failed", error=SHUT_DOWN))
             raise
         except Exception as exc:
             message = _describe(exc)

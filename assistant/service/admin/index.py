@@ -21,7 +21,7 @@ from aiohttp import web
 from assistant.service import keys
 from assistant.service.api import json_bytes
 from assistant.service.auth import authenticate
-from assistant.service.errors import Conflict, NotFound
+from assistant.service.errors import Conflict, NotFound, Unprocessable
 from assistant.storage.protocols import JobRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
 from assistant.suggest.registry import ShopNotReady
 from assistant.suggest.staleness import staleness
@@ -87,6 +87,14 @@ async def _snapshot_out(request: web.Request, snapshot: SnapshotRecord, revision
         snapshot.version, snapshot.built_at, dict(snapshot.counts), snapshot.knowledge_revision,
         snapshot.active, snapshot.pinned, found.stale, list(found.sources),
     )  # fmt: skip
+
+
+def rebuild_wanted(request: web.Request) -> bool:
+    """`?rebuild=`: whether a knowledge change starts the rebuild that serves it (the default)."""
+    value = request.query.get("rebuild", "true")
+    if value not in ("true", "false"):
+        raise Unprocessable.on("rebuild", "`true` (the default: start the rebuild that serves the change) or `false`")
+    return value == "true"
 
 
 async def rebuild_soon(request: web.Request, shop: str) -> JobOut:

@@ -33,7 +33,7 @@ from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads, path_problem
 from assistant.service import keys
-from assistant.service.admin.index import JobOut, rebuild_soon
+from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes
 from assistant.service.auth import authenticate
@@ -164,13 +164,6 @@ def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unpr
     return Unprocessable(f"{len(problems)} problem(s) in entry {row.entry_id!r}; nothing was changed", errors)
 
 
-def _rebuild_wanted(request: web.Request) -> bool:
-    value = request.query.get("rebuild", "true")
-    if value not in ("true", "false"):
-        raise Unprocessable.on("rebuild", "`true` (the default: start the rebuild that serves the change) or `false`")
-    return value == "true"
-
-
 async def _job(request: web.Request, shop: str, wanted: bool) -> JobOut | None:
     """The rebuild that serves the shop's knowledge as just changed (queued once per shop)."""
     return await rebuild_soon(request, shop) if wanted else None
@@ -229,7 +222,7 @@ async def upload(request: web.Request) -> web.Response:
     replace = request.query.get("replace", "files")
     if replace not in ("files", "all"):
         raise Unprocessable.on("replace", "`files` (the uploaded files replace those of the same names) or `all`")
-    wanted = _rebuild_wanted(request)
+    wanted = rebuild_wanted(request)
     uploads = await _uploads(request)
     store = request.config_dict[keys.STORE]
     current = await store.knowledge_rows(shop)
@@ -314,7 +307,7 @@ async def add_entry(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
-    wanted = _rebuild_wanted(request)
+    wanted = rebuild_wanted(request)
     body = decode(await _json(request), EntryBody)
     file = _entry_file(body.file)
     entry_id = _entry_id(body.entry)
@@ -332,7 +325,7 @@ async def replace_entry(request: web.Request) -> web.Response:
     shop, entry_id = request.match_info["shop"], request.match_info["id"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
-    wanted = _rebuild_wanted(request)
+    wanted = rebuild_wanted(request)
     body = decode(await _json(request), EntryBody)
     rows, old = await _row(request, shop, entry_id)
     data = {"id": entry_id, **body.entry}
@@ -350,7 +343,7 @@ async def delete_entry(request: web.Request) -> web.Response:
     shop, entry_id = request.match_info["shop"], request.match_info["id"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
-    wanted = _rebuild_wanted(request)
+    wanted = rebuild_wanted(request)
     rows, _ = await _row(request, shop, entry_id)
     try:
         await asyncio.to_thread(check_rows, [r for r in rows if r.entry_id != entry_id])

@@ -1,7 +1,9 @@
 """Shop routes of the admin API.
 
     POST /v1/admin/shops          create a shop (the operator's token only), optionally with its
-                                  knowledge files; answers its first admin token, shown once
+                                  knowledge files, whose first build starts at once (`job`;
+                                  `?rebuild=false` stores only); answers its first admin token,
+                                  shown once
     GET  /v1/admin/shops/{shop}   the shop, its settings (secrets hidden), its knowledge and
                                   its active snapshot (stale when the knowledge changed since)
 
@@ -21,6 +23,7 @@ from aiohttp import web
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
+from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import authenticate
 from assistant.service.auto_approval import SETTING as AUTO_APPROVE
@@ -80,6 +83,10 @@ class CreatedShop(msgspec.Struct):
     ok: bool
     shop: ShopOut
     admin_token: Annotated[str, msgspec.Meta(description="the new shop's first admin token, shown only once")]
+    job: Annotated[
+        JobOut | None,
+        msgspec.Meta(description="the first build of its knowledge (none without files or with `?rebuild=false`)"),
+    ] = None
 
 
 async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
@@ -113,6 +120,7 @@ async def create_shop(request: web.Request) -> web.Response:
     principal = await authenticate(request, role="admin")
     if not principal.operator:
         raise Forbidden.on("Authorization", "only the operator's token (HUASHU_ADMIN_TOKEN) creates shops")
+    wanted = rebuild_wanted(request)
     body = decode(await read_json(request), CreateShopBody)
     if not SHOP_ID.match(body.shop):
         raise Unprocessable.on(
@@ -144,7 +152,8 @@ async def create_shop(request: web.Request) -> web.Response:
     if rows:
         await store.replace_knowledge(body.shop, rows)
     _, secret = await request.config_dict[keys.TOKENS].create_token(body.shop, "admin")
-    return json_bytes(CreatedShop(True, await shop_out(request, record), secret), status=201)
+    job = await rebuild_soon(request, body.shop) if rows and wanted else None
+    return json_bytes(CreatedShop(True, await shop_out(request, record), secret, job), status=201)
 
 
 async def show_shop(request: web.Request) -> web.Response:

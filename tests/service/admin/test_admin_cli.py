@@ -49,8 +49,10 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
         == 0
     )
     out = capsys.readouterr()
-    token = out.out.strip()
-    assert "shop tea (茶叶小店) created: 2 rows" in out.err and token
+    token = out.out.strip()  # the token alone on stdout, for a script; the first build followed on stderr
+    assert "shop tea (茶叶小店) created: 2 rows" in out.err and token and "\n" not in token
+    assert ": done, snapshot " in out.err and "serves it" in out.err
+    assert (await admin.client.app[keys.STORE].active_snapshot("tea")) is not None
 
     assert await huashu("admin", "shops", "show", "tea", "--url", url, f"--token={token}") == 0
     assert '"rows": 2' in capsys.readouterr().out

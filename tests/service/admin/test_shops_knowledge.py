@@ -12,6 +12,7 @@ from assistant.service import keys
 from assistant.service.settings import Secret
 from tests.conftest import KNOWLEDGE
 
+from ..helpers import suggest_body
 from .conftest import Admin, AdminFactory
 from .test_analytics import job_done, say
 
@@ -70,6 +71,16 @@ async def test_operator_creates_a_shop_with_its_knowledge_and_gets_its_admin_tok
     token = created["admin_token"]
     shown = await admin.client.get("/v1/admin/shops/gifts", headers=admin.auth(token))
     assert shown.status == 200 and (await shown.json())["shop"]["knowledge"]["rows"] == 2
+    # a user test: the new shop answered 503 "no snapshot" until a manual rebuild; its first build starts at once
+    job = created["job"]
+    assert job is not None and job["shop"] == "gifts"
+    await admin.client.app[keys.REBUILDER].finished(job["id"])
+    followed = await admin.client.get(f"/v1/admin/jobs/{job['id']}", headers=admin.auth(token))
+    assert (await followed.json())["job"]["state"] == "done"
+    asked = suggest_body("能包成礼物送人吗", shop="gifts", conversation_id="g1", message_id="m1")
+    served = await admin.client.post("/v1/suggest", json=asked, headers=admin.auth(token))
+    assert served.status == 200, await served.text()
+    assert (await served.json())["suggestions"][0]["entry_id"] == "faq-custom-gift-wrap"
     assert (await admin.client.get("/v1/admin/shops/demo", headers=admin.auth(token))).status == 403
     again = await admin.client.post("/v1/admin/shops", json=body, headers=admin.auth(OPERATOR))
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "shop"
@@ -78,6 +89,16 @@ async def test_operator_creates_a_shop_with_its_knowledge_and_gets_its_admin_tok
         response = await admin.client.post("/v1/admin/shops", json=bad, headers=admin.auth(OPERATOR))
         field = (await response.json())["errors"][0]["field"]
         assert (response.status, field) == (422, "settings.auto_approve_agents")
+
+
+async def test_a_shop_created_with_rebuild_false_is_stored_only(make_admin: AdminFactory) -> None:
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    body = {"shop": "gifts", "files": {FAQ: GOOD_FAQ}}
+    response = await admin.client.post("/v1/admin/shops?rebuild=false", json=body, headers=admin.auth(OPERATOR))
+    assert response.status == 201 and (await response.json())["job"] is None
+    assert await admin.client.app[keys.STORE].jobs("gifts") == []
+    empty = await admin.client.post("/v1/admin/shops", json={"shop": "empty"}, headers=admin.auth(OPERATOR))
+    assert empty.status == 201 and (await empty.json())["job"] is None  # nothing to build
 
 
 async def test_only_the_operator_creates_shops_and_a_bad_file_creates_nothing(make_admin: AdminFactory) -> None:
