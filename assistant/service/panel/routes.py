@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -28,10 +29,10 @@ from aiohttp import web
 from assistant.retrieval.types import SuggestRequest, Turn
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
-from assistant.service.auth import authenticate
+from assistant.service.auth import Principal, authenticate
 from assistant.service.conversation_recall import recall
 from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
-from assistant.service.errors import Unprocessable
+from assistant.service.errors import Forbidden, ServiceError, ServiceUnavailable, Unprocessable, error_body
 from assistant.service.panel import feedback
 from assistant.service.panel.bus import Queue
 from assistant.service.panel.events import RECALLED_MESSAGES, recalled_events, suggestion_event
@@ -111,16 +112,25 @@ def _frame(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
 
-async def _relay(response: web.StreamResponse, queue: Queue, app: web.Application, readiness: Readiness) -> None:
+Allowed = Callable[[], Awaitable[ServiceError | None]]
+
+
+async def _relay(
+    response: web.StreamResponse, queue: Queue, app: web.Application, readiness: Readiness, allowed: Allowed
+) -> None:
     """Write each event of `queue` (`update`) until it ends. While the shop is not ready, re-check
     it every `READY_RECHECK_S` and write a `readiness` event whenever it changes (the build's
-    progress too); a comment after `HEARTBEAT_S` without a write keeps proxies from closing it."""
+    progress too); a comment after `HEARTBEAT_S` without a write keeps proxies from closing it.
+    The token is checked again before each event and each comment: once it is revoked, the
+    stream says so (`denied`, the error envelope) and ends instead of writing anything more."""
     loop = asyncio.get_running_loop()
     written = loop.time()
     while True:
         try:
             event = await asyncio.wait_for(queue.get(), HEARTBEAT_S if readiness.ready else READY_RECHECK_S)
         except TimeoutError:
+            if (readiness.ready or loop.time() - written >= HEARTBEAT_S) and await _denied(response, allowed):
+                return
             frame = b""
             if not readiness.ready:
                 now = await shop_readiness(app, readiness.shop)
@@ -135,8 +145,39 @@ async def _relay(response: web.StreamResponse, queue: Queue, app: web.Applicatio
             continue
         if event is None:  # the service is shutting down
             return
+        if await _denied(response, allowed):
+            return
         await response.write(_frame("update", event))
         written = loop.time()
+
+
+async def _denied(response: web.StreamResponse, allowed: Allowed) -> bool:
+    """Whether the stream's token no longer stands; if so, a last `denied` event says why."""
+    problem = await allowed()
+    if problem is None:
+        return False
+    envelope = error_body(problem.status, problem.message, problem.errors)
+    await response.write(_frame("denied", json.dumps(envelope, ensure_ascii=False).encode()))
+    return True
+
+
+def _still_allowed(request: web.Request, principal: Principal) -> Allowed:
+    """The stream's token checked again, as at its start: None while it stands for the same shop,
+    else the error its request would now get (a store that cannot tell is a 503: the panel
+    reconnects and asks again)."""
+
+    async def check() -> ServiceError | None:
+        try:
+            now = await authenticate(request, role="agent")
+        except ServiceError as exc:
+            return exc
+        except StoreError as exc:
+            return ServiceUnavailable.on("store", str(exc))
+        if now.shop != principal.shop:
+            return Forbidden.on("Authorization", f"this token is no longer one of shop {principal.shop!r}")
+        return None
+
+    return check
 
 
 async def _recalled(app: web.Application, shop: str, conversation: str) -> list[bytes]:
@@ -184,7 +225,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             else:
                 opening += b"".join(_frame("update", e) for e in await _recalled(app, principal.shop, conversation))
             await response.write(opening)
-            await _relay(response, queue, app, readiness)
+            await _relay(response, queue, app, readiness, _still_allowed(request, principal))
     return response
 
 

@@ -56,6 +56,9 @@ class TokenBook:
     async def verify_token(self, secret: str) -> TokenRecord | None:
         return self._by_secret.get(secret)
 
+    def revoke(self, secret: str) -> None:
+        del self._by_secret[secret]
+
     async def has_tokens(self) -> bool:
         return bool(self._by_secret)
 

@@ -12,6 +12,7 @@ from aiohttp import ClientSession
 
 from assistant.service import keys
 from assistant.service.panel.bus import QUEUE_SIZE, LocalBus
+from assistant.storage.protocols import ShopRecord
 from assistant.storage.shop_files import create_shop_from
 from tests.conftest import REDIS_URL
 
@@ -239,3 +240,33 @@ async def test_shutdown_ends_open_streams(serve: ServeFactory, http: ClientSessi
             while await stream.content.readline():
                 pass
         await closing
+
+
+async def test_a_revoked_token_s_open_stream_is_told_and_ends_before_the_next_message(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    """A user test: a panel whose token was revoked kept receiving every new message."""
+    served = await serve(shops=[ShopRecord("demo", "演示店")])
+    store = served.app[keys.STORE]
+    record, secret = await store.create_token("demo", "agent")
+    _, other = await store.create_token("demo", "agent")  # another agent's, still valid
+    url = served.url(f"/panel/events?conversation=revoked-1&token={secret}")
+    async with http.get(url) as stream:
+        assert (await next_event(stream))[0] == "hello"
+        first = suggest_body("快递几天能到", conversation_id="revoked-1", message_id="r-1")
+        headers = {"Authorization": f"Bearer {other}"}
+        assert (await http.post(served.url("/v1/suggest"), json=first, headers=headers)).status == 200
+        assert (await next_update(stream))["message_id"] == "r-1"
+        assert await store.revoke_token("demo", record.id)
+        later = suggest_body("可以开发票吗", conversation_id="revoked-1", message_id="r-2")
+        assert (await http.post(served.url("/v1/suggest"), json=later, headers=headers)).status == 200
+        kind, denied = await next_event(stream)
+        assert (kind, denied["ok"], denied["status"]) == ("denied", False, 401)
+        assert denied["errors"][0] == {"field": "Authorization", "message": "unknown or revoked token"}
+        async with asyncio.timeout(5):
+            rest = await stream.content.read()
+        assert b"r-2" not in rest  # the stream ended without the message after the revocation
+    assert (await http.get(url)).status == 401
+    async with http.get(served.url(f"/panel/events?conversation=revoked-1&token={other}")) as stream:
+        await next_event(stream)
+        assert (await next_update(stream))["message_id"] == "r-2"  # the valid token still sees it

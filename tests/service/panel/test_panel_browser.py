@@ -422,6 +422,23 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
     await expect(status).to_have_text("无权访问：链接缺少令牌，请向管理员要面板链接")
 
 
+async def test_a_token_revoked_while_the_panel_is_open_is_said_and_nothing_more_arrives(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("demo", "agent")
+    served = await serve(tokens=tokens)
+    page = await open_panel(served, "", path=f"/panel?conversation=rv-1&token={secret}")
+    await post_generic(http, served, "快递几天能到", "rv-1", "rv-m1")
+    await expect(page.locator("#latest")).to_have_text("快递几天能到", timeout=WAIT_MS)
+    tokens.revoke(secret)
+    await post_generic(http, served, "可以开发票吗", "rv-1", "rv-m2")
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
+    await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
+    await expect(page.locator("#latest")).to_have_text("快递几天能到")  # the message after it never came
+
+
 async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:
     served = await serve()
     narrow = await open_panel(served, "conversation=layout-1", width=360, height=740)

@@ -99,6 +99,17 @@
     });
     source.addEventListener("readiness", (e) => showReadiness(JSON.parse(e.data)));
     source.addEventListener("update", (e) => onEvent(JSON.parse(e.data)));
+    source.addEventListener("denied", (e) => {
+      // the token was revoked (or moved) while the stream was open: the service ends the stream
+      const body = JSON.parse(e.data);
+      source.close();
+      if (state.source !== source) return;
+      state.source = null;
+      if (body.status === 503) { setStatus("offline", "离线 · 正在重连…"); state.timer = setTimeout(connect, state.retryMs); return; }
+      const refusal = "无权访问：" + errorText(body.status, body, null);
+      setStatus("refused", refusal);
+      showRefusal(refusal);
+    });
     source.onerror = async () => {
       // Service restarting, network gone, or the stream refused: say which, retry with back-off.
       source.close();
