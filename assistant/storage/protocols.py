@@ -240,6 +240,11 @@ class RecordStore(Protocol):
         """The conversation's last `limit` messages (by the time they were received), oldest first."""
         ...
 
+    async def received_at(self, platform: str, shop: str, conversation_id: str, message_id: str) -> str | None:
+        """When this message of this platform was recorded, or None (a webhook's repeat delivery
+        after a restart is told by it, when no shared memory of deliveries outlived the process)."""
+        ...
+
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]: ...
 
     async def feedback(self, shop: str, conversation_id: str | None = None) -> list[FeedbackRecord]:

@@ -195,6 +195,13 @@ class RecordTables:
         )
         return [MessageRecord(*row) for row in reversed(rows)]
 
+    async def received_at(self, platform: str, shop: str, conversation_id: str, message_id: str) -> str | None:
+        rows = await self._records_db.fetch(
+            "SELECT received_at FROM messages WHERE platform=? AND shop=? AND conversation_id=? AND message_id=?",
+            (platform, shop, conversation_id, message_id),
+        )
+        return str(rows[0][0]) if rows else None
+
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]:
         rows = await self._records_db.fetch(
             f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE shop=? AND conversation_id=? "

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from .conftest import CHATWOOT_SECRET, WEBHOOK_SECRET
+from assistant.service import keys
+
+from .conftest import CHATWOOT_SECRET, WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatwoot_message_created.json"
@@ -96,3 +98,18 @@ async def test_chatwoot_rejects_a_bad_signature_before_parsing(
     response = await client.post("/v1/webhooks/chatwoot", data=body, headers=headers)
     assert response.status == 401
     assert (await response.json())["errors"][0]["field"] == "X-Chatwoot-Signature"
+
+
+async def test_a_generic_delivery_repeated_after_a_restart_is_a_409(make_client: ClientFactory, tmp_path: Path) -> None:
+    """A user test: without Redis, a repeat after a restart answered 200 and was handled again."""
+    settings = make_settings(database_url=f"sqlite:///{tmp_path}/huashu.db")
+    body = dumps(suggest_body("快递几天能到", conversation_id="rd-1", message_id="rd-m1"))
+    first = await make_client(settings)
+    assert (await first.post("/v1/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body))).ok
+    await first.close()
+    again = await make_client(settings)
+    repeat = await again.post("/v1/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body))
+    assert repeat.status == 409 and (await repeat.json())["errors"][0]["field"] == "message.id"
+    other = dumps(suggest_body("快递几天能到", conversation_id="rd-1", message_id="rd-m2"))
+    assert (await again.post("/v1/webhooks/generic", data=other, headers=signed_headers(WEBHOOK_SECRET, other))).ok
+    assert [m.message_id for m in await again.app[keys.STORE].messages("demo", "rd-1")] == ["rd-m1", "rd-m2"]

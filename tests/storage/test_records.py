@@ -50,6 +50,15 @@ async def test_recent_messages_are_the_last_ones_of_the_conversation_oldest_firs
     assert await store.recent_messages("other-shop", conversation, 3) == []
 
 
+async def test_received_at_tells_a_recorded_message_by_platform_shop_conversation_and_id(store: SqlStore) -> None:
+    conversation = f"c-{uuid.uuid4()}"
+    await store.write([message(conversation, "m1", "customer", "在吗", "2026-11-22T10:00:00Z")])
+    assert await store.received_at("api", "demo", conversation, "m1") == "2026-11-22T10:00:00Z"
+    for other in (("chatwoot", "demo", conversation, "m1"), ("api", "tea", conversation, "m1"),
+                  ("api", "demo", "c-other", "m1"), ("api", "demo", conversation, "m2")):  # fmt: skip
+        assert await store.received_at(*other) is None
+
+
 async def test_a_message_keeps_who_sent_it(store: SqlStore) -> None:
     conversation = f"c-{uuid.uuid4()}"
     sent = MessageRecord(

@@ -3,7 +3,8 @@
 Headers: `X-Huashu-Timestamp` (Unix seconds) and
 `X-Huashu-Signature: sha256=HMAC_SHA256(secret, "{timestamp}.{raw body}")`.
 A message id is handled once: a repeat of (shop, conversation, message id) answers 409 while
-the first is handled or once it was; a failed one is forgotten, so its retry is handled.
+the first is handled or once it was, for a day, a restart included (`repeats.py`); a failed one
+is forgotten, so its retry is handled.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiohttp import web
 from assistant.service import keys
 from assistant.service.api import incoming_from, json_bytes, response_of
 from assistant.service.errors import Conflict
+from assistant.service.platforms.repeats import recorded_lately
 from assistant.service.platforms.signing import signed_json
 from assistant.service.readiness import suggest_when_ready
 from assistant.service.schemas import SuggestBody, decode, ignored_fields
@@ -41,7 +43,11 @@ async def generic_webhook(request: web.Request) -> web.Response:
     seen = ("generic", message.shop, message.conversation_id, message.message_id)
     context = {"shop": message.shop, "conversation": message.conversation_id, "message_id": message.message_id}
     deliveries = app[keys.DELIVERIES]
-    if not await deliveries.claim(seen):
+    first = await deliveries.claim(seen)
+    if first and await recorded_lately(app, "generic", message.shop, message.conversation_id, message.message_id):
+        await deliveries.settle(seen)  # handled before this process started
+        first = False
+    if not first:
         app[keys.METRICS].webhook_events.labels(platform="generic", outcome="duplicate delivery").inc()
         log.info("generic delivery", extra={"accepted": False, "reason": "duplicate delivery", **context})
         raise Conflict.on("message.id", "this message was already handled (a repeated delivery)")

@@ -4,6 +4,7 @@ through the real app, with the private note checked against a stand-in of Chatwo
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,6 +205,27 @@ async def test_a_retried_delivery_is_handled_once(cw: Client) -> None:
     assert first["accepted"] is True
     assert retry["reason"] == "duplicate delivery" and same_message["reason"] == "duplicate delivery"
     assert [r.message_id for r in await (await settled(cw)).messages("demo", "21")] == ["129"]
+
+
+async def test_a_delivery_repeated_after_a_restart_is_still_handled_once(
+    make_app: AppFactory, stand_in: ChatwootStandIn, tmp_path: Path
+) -> None:
+    """A user test: without Redis, a repeat after a restart was handled again (the memory of
+    deliveries lived in the process); the store's records now tell it."""
+    settings = make_settings(
+        chatwoot_url=stand_in.url, chatwoot_api_token=API_TOKEN, database_url=f"sqlite:///{tmp_path}/huashu.db"
+    )
+    first = await make_app(settings)
+    event = message_event(131, "亲，明天就能发货", message_type="outgoing", conversation_id=23)
+    assert (await answer(first, event, delivery="5b6a1c1e-0000-4000-8000-000000000001"))["accepted"] is True
+    await settled(first)
+    await first.close()
+    again = await make_app(settings)
+    repeat = await answer(again, event, delivery="5b6a1c1e-0000-4000-8000-000000000001")
+    assert repeat == {"ok": True, "accepted": False, "reason": "duplicate delivery"}
+    new = message_event(132, "还有什么可以帮您的吗", message_type="outgoing", conversation_id=23)
+    assert (await answer(again, new))["accepted"] is True
+    assert [r.message_id for r in await (await settled(again)).messages("demo", "23")] == ["131", "132"]
 
 
 async def test_pending_conversations_get_notes_only_when_the_shop_asks(

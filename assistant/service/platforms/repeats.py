@@ -1,0 +1,35 @@
+"""A webhook's repeat delivery told from the record store.
+
+The memory of deliveries (`SeenSet` in this process, or Redis) tells a repeat while it lives; a
+single process without Redis forgets it on a restart, and a platform retrying a delivery it
+thinks was lost would then have the message handled twice (a user test: 200 instead of 409).
+A message already recorded within the same window is a repeat too: one primary-key lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from assistant.service import keys
+from assistant.storage.protocols import StoreError
+from assistant.storage.records import epoch
+
+log = logging.getLogger("assistant.service.platforms")
+
+REPEAT_WINDOW_S = 86400.0  # as long as the memory of deliveries keeps one
+
+
+async def recorded_lately(
+    app: web.Application, platform: str, shop: str, conversation_id: str, message_id: str
+) -> bool:
+    """Whether this message was recorded less than `REPEAT_WINDOW_S` ago (a store that cannot
+    tell is logged and the delivery handled: losing a message is worse than a repeat)."""
+    try:
+        at = await app[keys.STORE].received_at(platform, shop, conversation_id, message_id)
+    except StoreError as exc:
+        log.warning("repeat delivery not checked in the store", extra={"shop": shop, "problem": str(exc)})
+        return False
+    return at is not None and time.time() - epoch(at) < REPEAT_WINDOW_S
