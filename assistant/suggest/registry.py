@@ -82,8 +82,9 @@ class ShopRegistry:
         self._swap_listeners: list[Callable[[str], Awaitable[None]]] = []
 
     def on_swap(self, listener: Callable[[str], Awaitable[None]]) -> None:
-        """Await `listener(shop)` each time a shop starts serving another snapshot (an activation
-        here or one followed from the store), before `activate` / `refresh` return."""
+        """Await `listener(shop)` each time a shop starts serving another snapshot (its first
+        load since the start, an activation here or one followed from the store), before `get`,
+        `activate` or `refresh` return."""
         self._swap_listeners.append(listener)
 
     async def _swapped(self, shop: str) -> None:
@@ -140,6 +141,7 @@ class ShopRegistry:
         usable active snapshot."""
         entry = self._loaded.get(shop)
         if entry is None:
+            first = False
             async with self._lock(shop):
                 entry = self._loaded.get(shop)
                 if entry is None:
@@ -149,6 +151,9 @@ class ShopRegistry:
                         raise ShopNotReady(shop, self.problems.get(shop, "no snapshot has been built yet"))
                     entry = await self._load(record, active.version)
                     self._install(shop, entry)
+                    first = shop not in self._learning
+            if first:  # its first snapshot since the start: learned before it answers (a user
+                await self._swapped(shop)  # test: the quick replies came only on the next refresh)
         self._loaded.move_to_end(shop)
         return entry.suggester
 
