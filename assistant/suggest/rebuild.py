@@ -56,9 +56,10 @@ log = logging.getLogger("assistant.suggest.rebuild")
 
 Mode = Literal["process", "inline"]
 MODES: tuple[Mode, ...] = ("process", "inline")
-INTERRUPTED = "interrupted: the process building it stopped"
+CUT = "interrupted: "
+INTERRUPTED = CUT + "the process building it stopped"
 SHUT_DOWN = "cancelled (shutdown)"
-CUT_SHORT = (SHUT_DOWN, "interrupted:")  # how a job cut by a stop, not by its knowledge, ends
+CUT_SHORT = (SHUT_DOWN, CUT)  # how a job cut by a stop, not by its knowledge, ends
 
 
 def was_cut_short(job: JobRecord) -> bool:
@@ -292,7 +293,7 @@ class Rebuilder:
         finally:
             rows_file.unlink(missing_ok=True)
         if code < 0:
-            raise BuildFailed(f"interrupted: the builder process was killed ({_signal_name(-code)})")
+            raise BuildFailed(f"{CUT}the builder process was killed ({_signal_name(-code)})")
         if code != 0 or "version" not in result:
             raise BuildFailed(result.get("error") or (errors.splitlines() or [f"exit code {code}"])[-1])
         return _Built(str(result["version"]), {str(k): int(v) for k, v in result["counts"].items()}, result["revision"])

@@ -152,8 +152,10 @@ class ShopRegistry:
                     entry = await self._load(record, active.version)
                     self._install(shop, entry)
                     first = shop not in self._learning
-            if first:  # its first snapshot since the start: learned before it answers (a user
-                await self._swapped(shop)  # test: the quick replies came only on the next refresh)
+            # its first snapshot since the start: learned before it answers (a user test: the
+            # quick replies came only with the learning loop's next pass)
+            if first:
+                await self._swapped(shop)
         self._loaded.move_to_end(shop)
         return entry.suggester
 

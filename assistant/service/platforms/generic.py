@@ -16,7 +16,7 @@ from aiohttp import web
 from assistant.service import keys
 from assistant.service.api import incoming_from, json_bytes, response_of
 from assistant.service.errors import Conflict
-from assistant.service.platforms.repeats import recorded_lately
+from assistant.service.platforms.repeats import claim_new
 from assistant.service.platforms.signing import signed_json
 from assistant.service.readiness import suggest_when_ready
 from assistant.service.schemas import SuggestBody, decode, ignored_fields
@@ -43,11 +43,7 @@ async def generic_webhook(request: web.Request) -> web.Response:
     seen = ("generic", message.shop, message.conversation_id, message.message_id)
     context = {"shop": message.shop, "conversation": message.conversation_id, "message_id": message.message_id}
     deliveries = app[keys.DELIVERIES]
-    first = await deliveries.claim(seen)
-    if first and await recorded_lately(app, "generic", message.shop, message.conversation_id, message.message_id):
-        await deliveries.settle(seen)  # handled before this process started
-        first = False
-    if not first:
+    if not await claim_new(app, (seen,), "generic", message.shop, message.conversation_id, message.message_id):
         app[keys.METRICS].webhook_events.labels(platform="generic", outcome="duplicate delivery").inc()
         log.info("generic delivery", extra={"accepted": False, "reason": "duplicate delivery", **context})
         raise Conflict.on("message.id", "this message was already handled (a repeated delivery)")

@@ -14,6 +14,7 @@ import time
 from aiohttp import web
 
 from assistant.service import keys
+from assistant.service.conversations import DeliveryKey
 from assistant.storage.protocols import StoreError
 from assistant.storage.records import epoch
 
@@ -33,3 +34,17 @@ async def recorded_lately(
         log.warning("repeat delivery not checked in the store", extra={"shop": shop, "problem": str(exc)})
         return False
     return at is not None and time.time() - epoch(at) < REPEAT_WINDOW_S
+
+
+async def claim_new(
+    app: web.Application, seen: tuple[DeliveryKey, ...], platform: str, shop: str, conversation_id: str, message_id: str
+) -> bool:
+    """Claim the delivery's keys `seen` (the memory of deliveries) unless it is a repeat there or
+    in the store; a repeat told by the store is settled in the memory, so the next is told there."""
+    deliveries = app[keys.DELIVERIES]
+    if not await deliveries.claim(*seen):
+        return False
+    if await recorded_lately(app, platform, shop, conversation_id, message_id):
+        await deliveries.settle(*seen)  # handled before this process started
+        return False
+    return True

@@ -44,7 +44,7 @@ from assistant.service.platforms.chatwoot.routing import (
     opened_shops,
     route,
 )
-from assistant.service.platforms.repeats import recorded_lately
+from assistant.service.platforms.repeats import claim_new
 from assistant.service.schemas import WebhookAccepted, decode, is_blank, require_text
 
 __all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "ChatwootEvent", "chatwoot_webhook"]
@@ -101,11 +101,7 @@ async def chatwoot_webhook(request: web.Request) -> web.Response:
         raise Forbidden.on("account.id", "this account and inbox belong to a shop these credentials do not open")
     seen = [("message", str(event.account.id), str(event.id))] + ([("delivery", delivery)] if delivery else [])
     deliveries = app[keys.DELIVERIES]
-    first = await deliveries.claim(*seen)
-    if first and await recorded_lately(app, "chatwoot", shop.shop, str(event.conversation.id), str(event.id)):
-        await deliveries.settle(*seen)  # handled before this process started
-        first = False
-    if not first:
+    if not await claim_new(app, tuple(seen), "chatwoot", shop.shop, str(event.conversation.id), str(event.id)):
         return _decided(app, delivery, False, "duplicate delivery", **context)
     try:
         accepted, reason = await _handle(app, shop, event, delivery)
