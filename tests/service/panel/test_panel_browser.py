@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -19,6 +20,7 @@ from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import build_index
 from assistant.service import keys
 from assistant.service.batching import ModelWorker
+from assistant.service.panel import routes
 from assistant.storage.shop_files import create_shop_from
 from assistant.suggest.pipeline import load_suggester
 
@@ -423,20 +425,115 @@ async def test_a_wrong_token_is_said_plainly_not_retried_as_offline(serve: Serve
 
 
 async def test_a_token_revoked_while_the_panel_is_open_is_said_and_nothing_more_arrives(
-    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
 ) -> None:
+    """The stream ends with `denied`: the pill says so, and the cards already on screen stay
+    readable but act no more (a user test: their 使用/编辑/发送 and the keys kept working, and
+    failed with 401)."""
     tokens = TokenBook()
     _, secret = await tokens.create_token("demo", "agent")
-    served = await serve(tokens=tokens)
-    page = await open_panel(served, "", path=f"/panel?conversation=rv-1&token={secret}")
-    await post_generic(http, served, "快递几天能到", "rv-1", "rv-m1")
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings, tokens=tokens)
+    page = await open_panel(served, "", path=f"/panel?conversation=rv-1&account=1&token={secret}")
+    posted = feedback_requests(page)
+    answer = await post_generic(http, served, "快递几天能到", "rv-1", "rv-m1")
     await expect(page.locator("#latest")).to_have_text("快递几天能到", timeout=WAIT_MS)
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".act-send")).to_be_visible()
+    await cards.nth(1).locator(".act-edit").click()  # a reply being edited when the token goes
+    editor = cards.nth(1).locator("textarea.editor")
+    await expect(editor).to_be_editable()
     tokens.revoke(secret)
     await post_generic(http, served, "可以开发票吗", "rv-1", "rv-m2")
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
     await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
     await expect(page.locator("#latest")).to_have_text("快递几天能到")  # the message after it never came
+    await expect_disabled(page, ["使用", "编辑", "发送", "忽略"])
+    await expect(editor).not_to_be_editable()  # the edited reply cannot be sent, still copied by hand
+    await expect(editor).to_have_value(answer["suggestions"][1]["text"])
+
+    # neither a click nor a key acts: nothing posted, copied, dismissed, edited or sent
+    await cards.first.locator(".act-use").click(force=True)
+    await cards.first.locator(".act-send").click(force=True)
+    await page.locator("body").click(position={"x": 2, "y": 2})
+    for key in ("1", "e", "Escape"):
+        await page.keyboard.press(key)
+    await served.app[keys.RECORDER].flush()
+    assert posted == [] and served.store.feedback() == [] and chatwoot_stand_in.messages == []
+    assert await page.evaluate("window.huashuPanel.lastCopy") is None
+    await expect(cards.first.locator("textarea.editor")).to_have_count(0)
+    await expect(page.locator(".suggestion.dismissed, .suggestion.selected")).to_have_count(0)
+    await expect(page.locator("#keys")).to_have_text("已停用 · 文字仍可选中复制")
+    await expect_readable_and_selectable(page, answer["suggestions"][0]["text"])
+
+
+async def test_an_action_answered_401_disables_the_panel_as_a_revoked_stream_does(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revoked while the stream has not noticed (it checks its token before an event or a
+    heartbeat, and none comes): the 401 that 使用 gets puts the panel in the same refused state."""
+    monkeypatch.setattr(routes, "HEARTBEAT_S", 3600.0)  # no heartbeat: the stream cannot notice first
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("demo", "agent")
+    served = await serve(tokens=tokens)
+    page = await open_panel(served, "", path=f"/panel?conversation=rv-2&token={secret}")
+    answer = await post_generic(http, served, "快递几天能到", "rv-2", "rv2-m1")
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".text")).to_have_text(answer["suggestions"][0]["text"], timeout=WAIT_MS)
+    tokens.revoke(secret)
+    async with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as refused:
+        await cards.first.locator(".act-use").click()
+    assert (await refused.value).status == 401
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "refused")
+    await expect(status).to_have_text("无权访问：令牌无效或已被撤销，请向管理员要新的面板链接")
+    await expect(page.locator("#empty")).to_contain_text("令牌无效或已被撤销")
+    await expect_disabled(page, ["使用", "编辑", "忽略"])
+    posted = feedback_requests(page)
+    await page.locator("body").click(position={"x": 2, "y": 2})
+    await page.keyboard.press("2")
+    await cards.nth(1).locator(".act-use").click(force=True)
+    await served.app[keys.RECORDER].flush()
+    assert posted == [] and served.store.feedback() == []
+    await expect_readable_and_selectable(page, answer["suggestions"][0]["text"])
+
+    # the try-it page too: its 401 leaves the typed message readable, the form off
+    trying = await open_panel(served, "", path=f"/panel/try?token={secret}")
+    await trying.locator("#try-text").fill("什么时候发货")
+    await trying.locator("#try-go").click()
+    await expect(trying.locator("#status")).to_have_attribute("data-state", "refused", timeout=WAIT_MS)
+    await expect(trying.locator("#try-go")).to_be_disabled()
+    await expect(trying.locator("#try-text")).not_to_be_editable()
+    await expect(trying.locator("#try-text")).to_have_value("什么时候发货")
+
+
+def feedback_requests(page: Page) -> list[str]:
+    """The feedback posts the page makes from now on (a list that fills as they go)."""
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.url.endswith("/v1/feedback") else None)
+    return posted
+
+
+async def expect_disabled(page: Page, names: list[str]) -> None:
+    """Every button of the cards and cues disabled (and said so), each card's in `names`."""
+    await expect(page.locator(".suggestion").first.locator(".actions:visible button")).to_have_text(names)
+    buttons = await page.locator(".suggestion button, .cue button").all()
+    assert buttons
+    for b in buttons:
+        await expect(b).to_be_disabled()
+        await expect(b).to_have_attribute("aria-disabled", "true")
+
+
+async def expect_readable_and_selectable(page: Page, first_text: str) -> None:
+    """The cards are dimmed with colour (every text at least 4.5:1) and their text selects."""
+    for element in await page.locator(".suggestion .text, .suggestion .act, #keys").all():
+        ratio = await element.evaluate(CONTRAST)
+        assert ratio >= 4.5, (await element.text_content(), round(ratio, 2))
+    text = page.locator(".suggestion .text").first
+    assert await text.evaluate("e => getComputedStyle(e.closest('.suggestion')).borderStyle") == "dashed"
+    await text.click(click_count=3)
+    assert (await page.evaluate("getSelection().toString()")).strip() == first_text
 
 
 async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: OpenPanel, http: ClientSession) -> None:

@@ -25,6 +25,7 @@
     marked: new Set(),  // the cues of that event the agent marked 不准
     shownAt: 0,       // performance.now() when it was drawn
     selected: 0,
+    refused: false,   // the token was refused (revoked, or not this shop's): every action is off
     source: null,
     retryMs: 500,
     timer: 0,
@@ -106,9 +107,7 @@
       if (state.source !== source) return;
       state.source = null;
       if (body.status === 503) { setStatus("offline", "离线 · 正在重连…"); state.timer = setTimeout(connect, state.retryMs); return; }
-      const refusal = "无权访问：" + errorText(body.status, body, null);
-      setStatus("refused", refusal);
-      showRefusal(refusal);
+      refuse("无权访问：" + errorText(body.status, body, null));
     });
     source.onerror = async () => {
       // Service restarting, network gone, or the stream refused: say which, retry with back-off.
@@ -116,7 +115,7 @@
       if (state.source !== source) return;
       state.source = null;
       const refusal = opened ? null : await refused(url);
-      if (refusal) { setStatus("refused", refusal); showRefusal(refusal); return; }  // a bad token does not get better
+      if (refusal) { refuse(refusal); return; }  // a bad token does not get better
       setStatus("offline", "离线 · 正在重连…");
       state.timer = setTimeout(connect, state.retryMs);
       state.retryMs = Math.min(state.retryMs * 2, 3000);
@@ -141,9 +140,50 @@
   // A refused stream is said where the agent looks, not only in the status pill.
   function showRefusal(text) {
     const empty = $("empty");
-    empty.textContent = text + "。面板收不到这个会话的消息。";
+    empty.textContent = text + (state.conversation ? "。面板收不到这个会话的消息。" : "。");
     empty.classList.add("refused");
     empty.hidden = false;
+  }
+
+  // Refused for good: the stream said `denied`, or refused to open, or an action answered 401 or
+  // a 403 on the token (a bad token does not get better). Said in the pill and the body, the
+  // stream closed, and every action switched off (a user test: the cards on screen kept working
+  // buttons whose clicks then failed). The texts stay readable and selectable, to copy by hand.
+  function refuse(text) {
+    clearTimeout(state.timer);
+    if (state.source) state.source.close();
+    state.source = null;
+    state.refused = true;
+    setStatus("refused", text);
+    showRefusal(text);
+    disableActions();
+  }
+
+  // Buttons disabled (out of the tab order, announced as unavailable), editors read-only (their
+  // text still selectable), no card selected; panel.css dims the cards with colour, not opacity.
+  // Not `inert`: Chromium would stop the agent selecting the text too.
+  function disableActions() {
+    document.body.classList.add("refused");
+    for (const b of document.querySelectorAll("button")) {
+      b.disabled = true;
+      b.setAttribute("aria-disabled", "true");
+    }
+    for (const field of document.querySelectorAll("textarea.editor, #try-text")) {
+      field.readOnly = true;
+      field.setAttribute("aria-disabled", "true");
+    }
+    $("try-earlier").disabled = true;
+    for (const c of cards()) c.classList.remove("selected");
+    renumber();
+  }
+
+  // Whether an action's error answer refuses the token itself (401; a 403 on the token or its
+  // shop), not only this action: a 403 on account_id is one Chatwoot inbox that is another
+  // shop's, and copying still works.
+  function refusesToken(status, body) {
+    const errors = body && Array.isArray(body.errors) ? body.errors : [];
+    const field = errors.length && errors[0] ? String(errors[0].field || "") : "";
+    return status === 401 || (status === 403 && field !== "account_id");
   }
 
   function follow(conversation) {
@@ -231,7 +271,8 @@
       all[i].querySelector(".act-use").title = "复制到剪贴板" + (n < MAX_KEY ? " (" + (n + 1) + ")" : "");
     });
     const answeredNow = document.querySelector(".replies").classList.contains("answered");
-    $("keys").textContent = (answeredNow ? "已回复 · " : "") + keysHint(shownNow.length);
+    const hint = state.refused ? "已停用 · 文字仍可选中复制" : keysHint(shownNow.length);  // refused: no key acts
+    $("keys").textContent = (answeredNow ? "已回复 · " : "") + hint;
     $("keys").hidden = shownNow.length === 0;
   }
 
@@ -294,7 +335,7 @@
     const head = el("span", "cue-name", (CUES[cue.name] || cue.name) + " · " + (LEVELS[cue.level] || cue.level));
     const wrong = button("不准", "cue_wrong", "这条情绪提示不准确");
     wrong.addEventListener("click", () => {
-      if (badge.classList.contains("marked")) return;
+      if (state.refused || badge.classList.contains("marked")) return;
       // marked, not greyed out: struck through and saying so, still readable and focusable
       badge.classList.add("marked");
       wrong.textContent = "已标记不准";
@@ -371,6 +412,7 @@
     $("empty").hidden = shown.length > 0;
     $("empty").textContent = shown.length ? "" : "没有建议";
     select(0);
+    if (state.refused) disableActions();
     const id = event.message_id;
     requestAnimationFrame(() => {
       state.shownAt = performance.now();
@@ -382,7 +424,7 @@
 
   function select(index) {
     const all = cards();
-    if (!all.length) return;
+    if (!all.length || state.refused) return;
     state.selected = Math.max(0, Math.min(index, all.length - 1));
     if (all[state.selected].classList.contains("dismissed")) {
       const near = visible();
@@ -419,12 +461,16 @@
   }
 
   async function sendFeedback(extra) {
-    if (!state.event || state.event.preview) return null;  // try-it mode records nothing
+    if (!state.event || state.event.preview || state.refused) return null;  // try-it mode records nothing
     const body = payload(extra);
     probe.feedback.push(body);
     try {
       const r = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
-      if (!r.ok) toast("反馈未记录：" + errorText(r.status, await r.json().catch(() => ({})), r.headers));
+      if (!r.ok) {
+        const answer = await r.json().catch(() => ({}));
+        toast("反馈未记录：" + errorText(r.status, answer, r.headers));
+        if (refusesToken(r.status, answer)) refuse("无权访问：" + errorText(r.status, answer, r.headers));
+      }
       return r;
     } catch (err) {
       toast("反馈未记录：离线");
@@ -452,7 +498,7 @@
   }
 
   async function useText(index, text, action) {
-    if (!state.event || !shown()[index]) return;
+    if (!state.event || state.refused || !shown()[index]) return;
     select(index);
     const method = await copy(text);
     probe.lastCopy = { method, text };
@@ -468,7 +514,7 @@
 
   function editSuggestion(index) {
     const s = shown()[index];
-    if (!s) return;
+    if (!s || state.refused) return;
     const li = cards()[index];
     if (li.querySelector("textarea")) { li.querySelector("textarea").focus(); return; }
     select(index);
@@ -504,7 +550,7 @@
   function dismissSuggestion(index) {
     const s = shown()[index];
     const li = cards()[index];
-    if (!s || li.classList.contains("dismissed")) return;
+    if (!s || state.refused || li.classList.contains("dismissed")) return;
     li.classList.add("dismissed");
     sendFeedback(Object.assign({ action: "dismiss" }, suggestionFields(index)));
     renumber();
@@ -514,6 +560,7 @@
   }
 
   async function sendReply(index, text) {
+    if (state.refused) return;
     if (!state.event || state.event.preview) { toast("试用模式不发送"); return; }
     const where = { account_id: state.account, inbox_id: state.inbox };
     const body = payload(Object.assign({ action: "send", text }, suggestionFields(index), where));
@@ -521,7 +568,10 @@
       const r = await fetch("/panel/send", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
       const answer = await r.json().catch(() => ({}));
       if (r.ok) { cards()[index].classList.add("sent"); toast("已发送"); }
-      else toast("发送失败：" + errorText(r.status, answer, r.headers));
+      else {
+        toast("发送失败：" + errorText(r.status, answer, r.headers));
+        if (refusesToken(r.status, answer)) refuse("无权访问：" + errorText(r.status, answer, r.headers));
+      }
     } catch (err) {
       toast("发送失败：离线");
     }
@@ -534,7 +584,7 @@
       if (e.key === "Escape") { if (cancel) cancel.click(); else e.target.blur(); }
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || !state.event) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || !state.event || state.refused) return;  // refused: no key acts
     if (/^[1-9]$/.test(e.key)) {  // the n-th card shown (dismissed ones are not counted)
       const index = visible()[Number(e.key) - 1];
       if (index !== undefined) useSuggestion(index);
@@ -565,6 +615,7 @@
   // --- try-it mode -------------------------------------------------------------------------
   async function tryMessage(e) {
     e.preventDefault();
+    if (state.refused) return;
     const text = $("try-text").value;
     const r = await fetch("/panel/try", {
       method: "POST",
@@ -572,7 +623,11 @@
       body: JSON.stringify({ text, earlier: $("try-earlier").value }),
     });
     const answer = await r.json().catch(() => ({}));
-    if (!r.ok) { toast(errorText(r.status, answer, r.headers)); return; }
+    if (!r.ok) {
+      toast(errorText(r.status, answer, r.headers));
+      if (refusesToken(r.status, answer)) refuse("无权访问：" + errorText(r.status, answer, r.headers));
+      return;
+    }
     render(answer);
   }
 
