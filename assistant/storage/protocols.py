@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from assistant.storage.records import (
     AnswerRecord,
     FeedbackRecord,
+    KnownMessage,
     MessageRecord,
     OutcomeRecord,
     Record,
@@ -243,6 +244,12 @@ class RecordStore(Protocol):
     async def received_at(self, platform: str, shop: str, conversation_id: str, message_id: str) -> str | None:
         """When this message of this platform was recorded, or None (a webhook's repeat delivery
         after a restart is told by it, when no shared memory of deliveries outlived the process)."""
+        ...
+
+    async def known_message(self, shop: str, conversation_id: str, message_id: str) -> KnownMessage | None:
+        """Message `message_id` as the shop's records know it, in one query: in `conversation_id`
+        with the entry ids of the suggestions shown for it (on any platform), else in another of
+        the shop's conversations (with nothing shown), else None (feedback is checked against it)."""
         ...
 
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]: ...

@@ -18,6 +18,7 @@ from assistant.storage.database import Database, Row, Transaction, retry_busy
 from assistant.storage.records import (
     AnswerRecord,
     FeedbackRecord,
+    KnownMessage,
     MessageRecord,
     OutcomeRecord,
     Record,
@@ -76,6 +77,17 @@ _INSERT_ANSWERS = (
 # message compute the same one, and a late echo must not re-match it against a newer message.
 _INSERT_OUTCOMES = (
     f"INSERT INTO reply_outcomes ({_OUTCOME_COLUMNS}) VALUES ({_placeholders(_OUTCOME_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+
+
+# The message in the conversation named, with what was shown for it; then, only as a hint for
+# the caller's error, one other conversation of the shop holding that message id (messages_by_id).
+_KNOWN_MESSAGE = (
+    "SELECT m.conversation_id, s.entry_id FROM messages m LEFT JOIN suggestions s "
+    "ON s.platform=m.platform AND s.shop=m.shop AND s.conversation_id=m.conversation_id AND s.message_id=m.message_id "
+    "WHERE m.shop=? AND m.conversation_id=? AND m.message_id=? "
+    "UNION ALL SELECT * FROM (SELECT conversation_id, CAST(NULL AS TEXT) AS entry_id FROM messages "
+    "WHERE shop=? AND message_id=? AND conversation_id<>? LIMIT 1) AS elsewhere"
 )
 
 
@@ -201,6 +213,15 @@ class RecordTables:
             (platform, shop, conversation_id, message_id),
         )
         return str(rows[0][0]) if rows else None
+
+    async def known_message(self, shop: str, conversation_id: str, message_id: str) -> KnownMessage | None:
+        rows = await self._records_db.fetch(
+            _KNOWN_MESSAGE, (shop, conversation_id, message_id, shop, message_id, conversation_id)
+        )
+        here = [entry for conversation, entry in rows if conversation == conversation_id]
+        if here:
+            return KnownMessage(conversation_id, frozenset(str(e) for e in here if e is not None))
+        return KnownMessage(str(rows[0][0])) if rows else None
 
     async def suggestions(self, shop: str, conversation_id: str) -> list[SuggestionRecord]:
         rows = await self._records_db.fetch(

@@ -139,6 +139,16 @@ class ShopHistory:
     outcomes: list[OutcomeRecord] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class KnownMessage:
+    """A message id as a shop's records know it (what a panel's feedback is checked against):
+    the conversation holding it (the one asked about when it is there, else another one), and the
+    entry ids of the suggestions shown for it in the conversation asked about."""
+
+    conversation_id: str
+    shown: frozenset[str] = frozenset()
+
+
 Record = MessageRecord | SuggestionRecord | FeedbackRecord | AnswerRecord | OutcomeRecord
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from assistant.storage.record_tables import retention_cutoff
-from assistant.storage.records import FeedbackAction, FeedbackRecord, MessageRecord, SuggestionRecord
+from assistant.storage.records import FeedbackAction, FeedbackRecord, KnownMessage, MessageRecord, SuggestionRecord
 from assistant.storage.sql_store import SqlStore
 
 
@@ -57,6 +57,24 @@ async def test_received_at_tells_a_recorded_message_by_platform_shop_conversatio
     for other in (("chatwoot", "demo", conversation, "m1"), ("api", "tea", conversation, "m1"),
                   ("api", "demo", "c-other", "m1"), ("api", "demo", conversation, "m2")):  # fmt: skip
         assert await store.received_at(*other) is None
+
+
+async def test_known_message_says_where_a_message_is_and_what_was_shown_for_it(store: SqlStore, shop_id: str) -> None:
+    conversation, elsewhere, tea = f"c-{uuid.uuid4()}", f"c-{uuid.uuid4()}", f"{shop_id}-tea"
+    at = "2026-11-22T10:00:00Z"
+    shown = [suggestion(conversation, r, entry, at, shop_id) for r, entry in ((1, "faq-1"), (2, "quick-0a1b2c3d4e"))]
+    await store.write([message(conversation, "m1", "customer", "快递几天能到？", at, shop_id), *shown])
+    await store.write([message(conversation, "m2", "agent", "亲，48小时内发货哦", at, shop_id)])
+    await store.write([message(elsewhere, m, "customer", "在吗", at, shop_id) for m in ("m1", "m7")])
+    await store.write([message(conversation, "m1", "customer", "同一个编号，另一家店", at, shop=tea)])
+    assert await store.known_message(shop_id, conversation, "m1") == KnownMessage(
+        conversation, frozenset({"faq-1", "quick-0a1b2c3d4e"})
+    )
+    assert await store.known_message(shop_id, conversation, "m2") == KnownMessage(conversation)  # nothing shown
+    assert await store.known_message(shop_id, conversation, "m7") == KnownMessage(elsewhere)  # another conversation
+    assert await store.known_message(tea, conversation, "m1") == KnownMessage(conversation)  # its own records
+    for unknown in ((shop_id, conversation, "m9"), (f"{shop_id}-x", conversation, "m1"), (tea, elsewhere, "m7")):
+        assert await store.known_message(*unknown) is None, unknown
 
 
 async def test_a_message_keeps_who_sent_it(store: SqlStore) -> None:

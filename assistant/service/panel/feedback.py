@@ -4,8 +4,16 @@ Every use / edit / send / dismiss of a suggestion, and every cue marked wrong, b
 `FeedbackRecord` (what was shown: index version, entry ids, ranks, scores; what was chosen; the
 edited text; the agent; the time to choose), written through the app's `Recorder` before the
 answer. A send is also the agent's real reply: recorded with its outcome (used / edited / not
-used, `learning.reply_outcomes`) beside the feedback. The shop is always the token's: a body
-cannot name another.
+used, `learning.reply_outcomes`) beside the feedback.
+
+Feedback is stored only when it links to what the shop's records hold (a user test found invented
+ids stored as real, counted by the analytics and learned from): the shop is the token's (a body
+naming another is a 403 on `shop`; open access and the operator act for the shop named, as with
+`/v1/suggest`), the message is one the shop recorded in that conversation (422 on `message_id`,
+or on `conversation_id` for a message of another conversation), and the suggestion acted on was
+shown for that message, or is an entry of the snapshot the shop serves now (422 on `entry_id`).
+One store lookup per feedback (`RecordStore.known_message`); the snapshot is read only for an
+entry that was not shown (the message was suggested for again since).
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ from assistant.service.core import IncomingMessage
 from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
 from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
 from assistant.service.schemas import NonEmpty, decode, is_blank
+from assistant.storage.protocols import UnknownShop
 from assistant.storage.recorder import RecordsNotStored
 from assistant.storage.records import FeedbackRecord
+from assistant.suggest.registry import ShopNotReady
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -57,6 +67,9 @@ class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
     elapsed_ms: Annotated[float, msgspec.Meta(ge=0, description="from display to this action")] | None = None
     shown: Annotated[list[ShownIn], msgspec.Meta(max_length=50, description="what was on screen")] = []
     agent: Annotated[Short, msgspec.Meta(description="the agent, as the Chatwoot appContext names them")] = ""
+    shop: (
+        Annotated[NonEmpty, msgspec.Meta(description="the shop; absent: the token's (another shop's: 403)")] | None
+    ) = None
 
 
 class FeedbackAccepted(msgspec.Struct):
@@ -83,6 +96,45 @@ def _check(body: FeedbackBody) -> None:
         raise Unprocessable.on("text", f"the text to {body.action} must not be empty")
 
 
+def acting_shop(body: FeedbackBody, principal: Principal) -> str:
+    """The shop the feedback is for: the token's; a body naming another is a 403 on `shop` (open
+    access and the operator act for the shop named, as `/v1/suggest` does)."""
+    shop = body.shop or principal.shop
+    principal.require_shop(shop)
+    return shop
+
+
+async def check_links(app: web.Application, shop: str, body: FeedbackBody) -> None:
+    """The message is one `shop` recorded in that conversation, and the suggestion named (`_check`
+    says which actions must name one) was shown for it or is an entry of the snapshot the shop
+    serves; else a 422 naming the field."""
+    known = await app[keys.STORE].known_message(shop, body.conversation_id, body.message_id)
+    if known is None:
+        raise Unprocessable.on(
+            "message_id", f"shop {shop!r} has recorded no message {body.message_id!r}: name a message it suggested for"
+        )
+    if known.conversation_id != body.conversation_id:
+        raise Unprocessable.on(
+            "conversation_id",
+            f"message {body.message_id!r} is not in conversation {body.conversation_id!r} of shop {shop!r}",
+        )
+    if not body.entry_id or body.entry_id in known.shown or await _serves(app, shop, body.entry_id):
+        return
+    raise Unprocessable.on(
+        "entry_id",
+        f"{body.entry_id!r} was not shown for message {body.message_id!r} and is no entry of shop {shop!r}'s index",
+    )
+
+
+async def _serves(app: web.Application, shop: str, entry_id: str) -> bool:
+    """Whether the snapshot `shop` serves now has the entry (False while it serves none)."""
+    try:
+        suggester = await app[keys.INDEX].get(shop)
+    except (UnknownShop, ShopNotReady):
+        return False
+    return entry_id in suggester.ranker.entry_rows()
+
+
 def _agent(named: str, principal: Principal) -> str:
     """The agent acting: as the panel names them (Chatwoot's currentAgent), else the token, as
     客服 + the start of its id (`agent_label`: how the admin page and the report name agents);
@@ -92,10 +144,10 @@ def _agent(named: str, principal: Principal) -> str:
     return agent_label(named, principal.token_id or "")
 
 
-def feedback_record(body: FeedbackBody, principal: Principal) -> FeedbackRecord:
+def feedback_record(body: FeedbackBody, principal: Principal, shop: str) -> FeedbackRecord:
     return FeedbackRecord(
         id=uuid.uuid4().hex,
-        shop=principal.shop,
+        shop=shop,
         conversation_id=body.conversation_id,
         message_id=body.message_id,
         action=body.action,
@@ -124,8 +176,10 @@ async def feedback(request: web.Request) -> web.Response:
     """Record one agent action on the panel."""
     principal = await authenticate(request, role="agent")
     body = decode(await read_json(request), FeedbackBody)
+    shop = acting_shop(body, principal)
     _check(body)
-    record = feedback_record(body, principal)
+    await check_links(request.app, shop, body)
+    record = feedback_record(body, principal, shop)
     await store_feedback(request.app, record)
     return json_bytes(FeedbackAccepted(ok=True, id=record.id))
 
@@ -174,23 +228,25 @@ async def send(request: web.Request) -> web.Response:
     principal = await authenticate(request, role="agent")
     body = decode(await read_json(request), SendBody)
     body = msgspec.structs.replace(body, action="send")
+    shop = acting_shop(body, principal)
     _check(body)
     if not body.conversation_id.isdigit():
         raise Unprocessable.on("conversation_id", "a Chatwoot conversation id is a number")
-    target, account = await _target(request.app, principal.shop, body)
+    target, account = await _target(request.app, shop, body)
+    await check_links(request.app, shop, body)  # before the customer is sent anything
     client = request.app[keys.CHATWOOT]
     message_id = await client.post_reply(
         target.api_url, target.api_token, account, int(body.conversation_id), body.text
     )
     if message_id is None:
         raise BadGateway.on("chatwoot", "Chatwoot refused the message or was unreachable (see the service log)")
-    record = feedback_record(body, principal)
+    record = feedback_record(body, principal, shop)
     await store_feedback(request.app, record)
     # The agent's real reply, with its outcome, now: Chatwoot's echo of it (message_created,
     # outgoing) finds both recorded and adds it to the conversation's turns.
     reply = IncomingMessage(
         platform="chatwoot",
-        shop=principal.shop,
+        shop=shop,
         conversation_id=body.conversation_id,
         message_id=str(message_id),
         text=body.text,

@@ -16,6 +16,12 @@ def _text(kind: str, description: str) -> dict[str, Any]:
 
 
 _TOKEN = [{"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}]
+_LINKED = (
+    "Stored only when it links to the shop's records: 403 naming `shop` when the body names another shop than "
+    "the token's; 422 naming `message_id` for a message the shop did not record, `conversation_id` for one of "
+    "another conversation, `entry_id` for a suggestion neither shown for that message nor an entry of the index "
+    "the shop serves."
+)
 _CONVERSATION = {"name": "conversation", "in": "query", "required": True, "schema": {"type": "string"}}
 
 
@@ -51,6 +57,7 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
     "/panel/send": {
         "post": {
             "summary": "Send the (edited) reply into the Chatwoot conversation and record it",
+            "description": _LINKED + " Nothing is sent when the feedback would not be stored.",
             "parameters": _TOKEN,
             "requestBody": {"required": True, **json_of("SendBody", "the reply, what was shown, the account")},
             "responses": {
@@ -62,11 +69,12 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
     "/v1/feedback": {
         "post": {
             "summary": "Record what an agent did with a suggestion or a cue (use, edit, send, dismiss, cue_wrong)",
+            "description": _LINKED,
             "parameters": _TOKEN,
             "requestBody": {"required": True, **json_of("FeedbackBody", "the action and what was shown")},
             "responses": {
                 "200": json_of("FeedbackAccepted", "recorded"),
-                **errors(400, 401, 403, 405, 413, 415, 422),
+                **errors(400, 401, 403, 405, 413, 415, 422, 503),
             },
         }
     },

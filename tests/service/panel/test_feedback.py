@@ -3,6 +3,8 @@ always for the token's shop; bad bodies answer the one envelope naming the field
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,11 +12,11 @@ from aiohttp import ClientSession
 
 from assistant.service import keys
 from assistant.storage.protocols import ShopRecord
-from assistant.storage.records import MessageRecord
+from assistant.storage.records import MessageRecord, SuggestionRecord
 
 from ..conftest import make_settings
 from ..helpers import suggest_body
-from .conftest import CHATWOOT_TOKEN, ChatwootStandIn, ServeFactory, TokenBook
+from .conftest import CHATWOOT_TOKEN, ChatwootStandIn, Served, ServeFactory, TokenBook
 
 SHOWN = [{"entry_id": "faq-ship-eta", "rank": 1, "score": 0.91}, {"entry_id": "faq-invoice", "rank": 2, "score": 0.5}]
 
@@ -37,12 +39,35 @@ def action(**changes: Any) -> dict[str, Any]:
     return body
 
 
+async def recorded(
+    served: Served,
+    conversation: str = "fb-1",
+    message: str = "m-1",
+    shop: str = "demo",
+    shown: Sequence[str] = ("faq-ship-eta", "faq-invoice"),
+) -> None:
+    """The shop's records of a customer message and of the suggestions shown for it, as the
+    service writes them when it suggests (feedback must name what they hold)."""
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    said = MessageRecord("api", shop, conversation, message, "customer", "快递几天能到", at, at)
+    await served.app[keys.STORE].write(
+        [
+            said,
+            *(
+                SuggestionRecord("api", shop, conversation, message, r, e, 0.9, "faq", "v1", at)
+                for r, e in enumerate(shown, 1)
+            ),
+        ]
+    )
+
+
 async def test_feedback_is_recorded_for_the_tokens_shop(serve: ServeFactory, http: ClientSession) -> None:
     tokens = TokenBook()
     token, secret = await tokens.create_token("shop-a", "agent")
     served = await serve(tokens=tokens)
+    await recorded(served, shop="shop-a")
     headers = {"Authorization": f"Bearer {secret}"}
-    response = await http.post(served.url("/v1/feedback"), json=action(shop="shop-b"), headers=headers)
+    response = await http.post(served.url("/v1/feedback"), json=action(shop="shop-a"), headers=headers)
     assert response.status == 200, await response.text()
     answer = await response.json()
     cue = await http.post(
@@ -86,6 +111,114 @@ async def test_feedback_needs_a_token_once_tokens_exist(serve: ServeFactory, htt
     assert (await response.json())["errors"][0]["field"] == "Authorization"
 
 
+async def test_feedback_for_another_shop_than_the_tokens_is_forbidden(
+    serve: ServeFactory, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    """A body's `shop` is the token's or a 403 naming `shop` (it used to be dropped silently)."""
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("demo", "agent")
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings, tokens=tokens)
+    for shop in ("demo", "other"):
+        await recorded(served, conversation="12", shop=shop)
+    headers = {"Authorization": f"Bearer {secret}"}
+    for route, extra in (("/v1/feedback", {}), ("/panel/send", {"account_id": 3, "inbox_id": 1})):
+        body = action(conversation_id="12", shop="other", **extra)
+        response = await http.post(served.url(route), json=body, headers=headers)
+        payload = await response.json()
+        assert response.status == 403, (route, payload)
+        assert payload["ok"] is False and [e["field"] for e in payload["errors"]] == ["shop"], payload
+    await served.app[keys.RECORDER].flush()
+    assert served.store.feedback() == [] and chatwoot_stand_in.messages == []
+    same = await http.post(served.url("/v1/feedback"), json=action(conversation_id="12", shop="demo"), headers=headers)
+    assert same.status == 200, await same.text()
+    (record,) = await served.store.wait_feedback(1)
+    assert (record.shop, record.conversation_id) == ("demo", "12")
+
+
+async def test_open_access_feedback_is_for_the_shop_named(serve: ServeFactory, http: ClientSession) -> None:
+    """Without tokens a caller on this machine acts for the shop it names, as with /v1/suggest."""
+    served = await serve()
+    await recorded(served, shop="other")
+    response = await http.post(served.url("/v1/feedback"), json=action(shop="other"))
+    assert response.status == 200, await response.text()
+    (record,) = await served.store.wait_feedback(1)
+    assert record.shop == "other"
+    unknown_here = await http.post(served.url("/v1/feedback"), json=action())  # the default shop has no m-1
+    assert unknown_here.status == 422 and (await unknown_here.json())["errors"][0]["field"] == "message_id"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"message_id": "m-never"}, "message_id"),  # the shop never recorded it
+        ({"message_id": "m-tea"}, "message_id"),  # another shop's message
+        ({"conversation_id": "fb-2"}, "conversation_id"),  # m-1 is in conversation fb-1
+        ({"action": "cue_wrong", "cue": "anger", "entry_id": "", "rank": 0, "message_id": "m-never"}, "message_id"),
+        ({"entry_id": "faq-made-up"}, "entry_id"),  # neither shown for m-1 nor an entry of the index
+        ({"action": "dismiss", "entry_id": "faq-made-up"}, "entry_id"),
+        ({"action": "edit", "entry_id": "quick-0000000000"}, "entry_id"),  # a quick reply not shown for m-1
+    ],
+)
+async def test_feedback_must_link_to_the_shops_records(
+    serve: ServeFactory, http: ClientSession, changes: dict[str, Any], field: str
+) -> None:
+    served = await serve()
+    await recorded(served)
+    await recorded(served, conversation="fb-2", message="m-2")
+    await recorded(served, message="m-tea", shop="other")
+    response = await http.post(served.url("/v1/feedback"), json=action(**changes))
+    payload = await response.json()
+    assert response.status == 422, payload
+    assert [e["field"] for e in payload["errors"]] == [field] and payload["error"] == payload["errors"][0]["message"]
+    await served.app[keys.RECORDER].flush()
+    assert served.store.feedback() == [] and await served.app[keys.STORE].feedback("demo") == []
+
+
+async def test_feedback_names_a_suggestion_shown_for_the_message_or_an_entry_served(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    """Shown for the message: any id (a quick reply's or a greeting's too, they are recorded as
+    shown); not shown (the message was suggested for again since): an entry of the index served."""
+    served = await serve()
+    answer = await (await http.post(served.url("/v1/suggest"), json=suggest_body(conversation_id="fb-9"))).json()
+    shown = [s["entry_id"] for s in answer["suggestions"]]
+    quick = "quick-0a1b2c3d4e"
+    await recorded(served, conversation="fb-9", message="m-2", shown=(quick,))
+    unshown = sorted(served.app[keys.INDEX].entry_ids("demo") - set(shown))[0]
+    accepted = [
+        {"entry_id": shown[-1], "rank": len(shown)},
+        {"message_id": "m-2", "action": "edit", "entry_id": quick},
+        {"action": "dismiss", "entry_id": unshown},
+        {"action": "cue_wrong", "cue": "anger", "entry_id": "", "rank": 0},
+    ]
+    for changes in accepted:
+        body = action(conversation_id="fb-9", **{"message_id": "m-1", **changes})
+        response = await http.post(served.url("/v1/feedback"), json=body)
+        assert response.status == 200, (changes, await response.text())
+    stored = await served.store.wait_feedback(len(accepted))
+    assert [(r.action, r.message_id, r.entry_id) for r in stored] == [
+        ("use", "m-1", shown[-1]),
+        ("edit", "m-2", quick),
+        ("dismiss", "m-1", unshown),
+        ("cue_wrong", "m-1", ""),
+    ]
+
+
+async def test_send_of_what_the_records_do_not_hold_sends_nothing(
+    serve: ServeFactory, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    await recorded(served, conversation="12")
+    where = {"conversation_id": "12", "account_id": 3, "inbox_id": 1}
+    for changes, field in (({"message_id": "m-never"}, "message_id"), ({"entry_id": "faq-made-up"}, "entry_id")):
+        response = await http.post(served.url("/panel/send"), json=action(**where, **changes))
+        assert response.status == 422 and (await response.json())["errors"][0]["field"] == field, changes
+    await served.app[keys.RECORDER].flush()
+    assert chatwoot_stand_in.messages == [] and served.store.feedback() == []
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -121,6 +254,7 @@ async def test_send_posts_the_reply_into_chatwoot_and_records_it(
 ) -> None:
     settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
     served = await serve(settings)
+    await recorded(served, conversation="12")
     body = action(action="use", conversation_id="12", text="亲，今天就给您发出～", account_id=3, inbox_id=1)
     response = await http.post(served.url("/panel/send"), json=body)
     assert response.status == 200, await response.text()
@@ -151,6 +285,7 @@ async def test_send_says_why_it_cannot(
         assert response.status == status, changes
         assert (await response.json())["errors"][0]["field"] == field
     refused = await serve(make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token="wrong"))
+    await recorded(refused, conversation="12")
     response = await http.post(refused.url("/panel/send"), json=action(conversation_id="12", account_id=3))
     assert response.status == 502
     await refused.app[keys.RECORDER].flush()
