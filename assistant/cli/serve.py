@@ -5,16 +5,19 @@ flags override them; every setting but the secrets has a flag, generated from th
 own help. On a fresh clone it imports `knowledge/` as the default shop `demo` into the store and
 builds its first snapshot in the background, listening meanwhile (`/readyz` answers 503 with
 the build's progress until the shop is ready). Start-up goes through `create_app`'s own
-loading, as the tests do.
+loading, as the tests do. SIGTERM or SIGINT stops it gracefully: no new connection, the requests
+in flight finished within `HUASHU_SHUTDOWN_GRACE_S`, then the cleanup (`service/shutdown.py`).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from typing import Any
 
 from assistant.cli.errors import CliError
+from assistant.service.home import service_home
 from assistant.service.settings import Settings, SettingsError, parse_setting, setting_docs
 
 # Short aliases shared with `huashu index build`.
@@ -47,7 +50,7 @@ def register(subparsers: Any) -> None:
 def settings_from(args: argparse.Namespace, env: Any = os.environ) -> Settings:
     """The environment's settings with the given flags applied; a bad value is a `CliError`."""
     try:
-        settings = Settings.from_env(env)
+        settings = Settings.from_env(env, home=service_home())  # the default paths: service/home.py
         overrides = {
             doc.name: parse_setting(f"--{doc.name.replace('_', '-')}", doc.type, raw)
             for doc in setting_docs()
@@ -59,11 +62,10 @@ def settings_from(args: argparse.Namespace, env: Any = os.environ) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
     from assistant.service.app import create_app
     from assistant.service.logging import configure_logging
     from assistant.service.redis_link import RedisUnavailable
+    from assistant.service.shutdown import serve_until_signalled
 
     settings = settings_from(args)
     configure_logging(settings.log_level, settings.log_json)
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(settings)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+        asyncio.run(serve_until_signalled(app))
     except RedisUnavailable as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from assistant.cli.errors import CliError
 from assistant.knowledge.loader import KnowledgeError
+from assistant.service.home import service_home
 from assistant.service.settings import Settings, SettingsError
 from assistant.storage import open_store
 from assistant.storage.protocols import StoreError
@@ -27,7 +28,7 @@ def add_database_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
         default=None,
-        help="the store (default: $HUASHU_DATABASE_URL, else sqlite:///var/huashu.db)",
+        help="the store (default: $HUASHU_DATABASE_URL, else var/huashu.db in the service's home, as huashu serve)",
     )
 
 
@@ -35,7 +36,7 @@ def database_url(args: argparse.Namespace) -> str:
     if args.database_url:
         return str(args.database_url)
     try:
-        return Settings.from_env(os.environ).database_url
+        return Settings.from_env(os.environ, home=service_home()).database_url
     except SettingsError as exc:
         raise CliError(str(exc)) from exc
 

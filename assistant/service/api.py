@@ -140,8 +140,11 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready when the default shop's snapshot is loaded (503 in the envelope while its first build
     runs, with the build's progress); says which loaded shops serve a stale snapshot. Still ready
     but `"status": "degraded"` while Redis is down (answers come from this process's state).
-    The panel's stream tells each panel the same of its own shop (`readiness.py`)."""
+    The panel's stream tells each panel the same of its own shop (`readiness.py`). 503 once a
+    shutdown has begun (the requests in flight are being finished)."""
     app = request.app
+    if app[keys.IN_FLIGHT].draining:
+        raise ServiceUnavailable.on("shutdown", "shutting down: finishing the requests in flight")
     registry = app[keys.INDEX]
     readiness = await shop_readiness(app, app[keys.SETTINGS].default_shop)
     if readiness.suggester is None:

@@ -2,9 +2,10 @@
 
 No I/O and no environment reading here: it wires routes, the sub-apps, middlewares and one
 cleanup context per resource (`resources.py`: model thread, store, index, shared state, query
-encoder, HTTP client, suggestion service, background tasks); each context tears down only what it
-started. Tests and `huashu serve` may hand in a model worker or a suggester they already own;
-those are never closed by the app.
+encoder, HTTP client, suggestion service, background tasks; `shutdown.py`: the drain of what is in
+flight when the service stops); each context tears down only what it started. Tests and `huashu
+serve` may hand in a model worker or a suggester they already own; those are never closed by the
+app.
 """
 
 from __future__ import annotations
@@ -23,14 +24,16 @@ from assistant.service.admin.app import create_admin_app
 from assistant.service.admin.page import add_admin_page
 from assistant.service.batching import ModelWorker
 from assistant.service.errors import ClientClosed, error_middleware
+from assistant.service.in_flight import InFlight
 from assistant.service.logging import bind_request_id
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.openapi import openapi_document
-from assistant.service.panel.live import bus_ctx, close_bus
+from assistant.service.panel.live import bus_ctx
 from assistant.service.panel.routes import add_panel_routes
 from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
 from assistant.service.platforms.generic import generic_webhook
 from assistant.service.settings import Settings
+from assistant.service.shutdown import begin_shutdown, drain_ctx
 from assistant.suggest.pipeline import EmotionReader, Suggester
 
 access = logging.getLogger("assistant.service.access")
@@ -38,10 +41,16 @@ access = logging.getLogger("assistant.service.access")
 
 @web.middleware
 async def request_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Request id in, request id out; one access log line and the request metrics."""
+    """Request id in, request id out; one access log line and the request metrics. Counted in
+    flight while it runs (a shutdown waits for it); answered during a shutdown, it closes its
+    connection."""
     rid = bind_request_id(request.headers.get("X-Request-Id"))
     started = time.perf_counter()
-    response: web.StreamResponse = await handler(request)
+    in_flight = request.app[keys.IN_FLIGHT]
+    with in_flight.track(request.task):
+        response: web.StreamResponse = await handler(request)
+    if in_flight.draining:
+        response.force_close()
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = rid
     resource = request.match_info.route.resource
@@ -86,6 +95,7 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = ServiceMetrics()
     app[keys.OPENAPI] = openapi_document(__version__)
+    app[keys.IN_FLIGHT] = InFlight(settings.shutdown_grace_s)
     app.cleanup_ctx.extend(
         [
             resources.model_context(settings, model),
@@ -97,6 +107,7 @@ def create_app(
             bus_ctx,
             resources.service_context(),
             resources.background_ctx,
+            drain_ctx,  # last: leaves first, once aiohttp has finished the requests in flight
         ]
     )
     app.router.add_post("/v1/suggest", api.suggest)
@@ -109,5 +120,5 @@ def create_app(
     add_panel_routes(app)
     add_admin_page(app)
     app.add_subapp(ADMIN_PREFIX, create_admin_app())
-    app.on_shutdown.append(close_bus)
+    app.on_shutdown.append(begin_shutdown)  # the panels' streams end (close_bus)
     return app

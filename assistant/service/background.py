@@ -30,10 +30,17 @@ class BackgroundTasks:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def drain(self) -> None:
-        """Wait for every task running now (and those they start) to finish."""
+    async def drain(self, timeout_s: float | None = None) -> int:
+        """Wait for every task running now (and those they start) to finish, for `timeout_s` at
+        most (None: no limit); none is cancelled. The number still running."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                break
+            await asyncio.wait(list(self._tasks), timeout=left)
+        return len(self._tasks)
 
     async def cancel_all(self) -> None:
         tasks = list(self._tasks)

@@ -11,6 +11,7 @@ from assistant.service.background import BackgroundTasks
 from assistant.service.batching import ModelWorker, QueryEncoder
 from assistant.service.conversations import Conversations, Deliveries
 from assistant.service.core import SuggestionService
+from assistant.service.in_flight import InFlight
 from assistant.service.metrics import ServiceMetrics
 from assistant.service.panel.bus import LiveBus
 from assistant.service.platforms.chatwoot.client import ChatwootClient
@@ -37,6 +38,7 @@ RECORDER = web.AppKey("recorder", Recorder)
 SERVICE = web.AppKey("service", SuggestionService)
 AUTO_APPROVER = web.AppKey("auto_approver", AutoApprover)  # shops' N-agents rule after agents' replies
 BACKGROUND = web.AppKey("background", BackgroundTasks)
+IN_FLIGHT = web.AppKey("in_flight", InFlight)  # requests being handled; the shutdown's drain
 CHATWOOT = web.AppKey("chatwoot", ChatwootClient)
 OPENAPI = web.AppKey("openapi", dict)
 TOKENS = web.AppKey("tokens", TokenStore)  # absent until a store with tokens is wired

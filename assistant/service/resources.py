@@ -28,6 +28,7 @@ from assistant.service.conversation_recall import RecallingConversations
 from assistant.service.conversations import ConversationMemory, SeenSet
 from assistant.service.core import SuggestionService
 from assistant.service.fallback_state import FallbackConversations, FallbackDeliveries
+from assistant.service.home import checkout, paths
 from assistant.service.panel.events import PanelPublisher
 from assistant.service.platforms.chatwoot.client import ChatwootClient
 from assistant.service.redis_link import RedisLink, RedisUnavailable
@@ -68,6 +69,7 @@ def model_context(settings: Settings, model: ModelWorker | None) -> Context:
 
 def index_context(settings: Settings, suggesters: Mapping[str, Suggester], detector: EmotionReader | None) -> Context:
     async def index_ctx(app: web.Application) -> AsyncIterator[None]:
+        log.info("service paths", extra=paths(settings))  # absolute: what a relative setting came to
         store = app[keys.STORE]
         worker = app[keys.MODEL]
         embedder = worker.embedder
@@ -139,7 +141,12 @@ async def _load_default_shop(app: web.Application) -> None:
         if s.knowledge_dir.is_dir():
             await ensure_default_shop(store, shop, s.knowledge_dir)
         if await store.shop(shop) is None:
-            registry.problems[shop] = f"no shop {shop!r} and no knowledge folder {s.knowledge_dir}/ to import"
+            folder = s.knowledge_dir.resolve()
+            registry.problems[shop] = f"no shop {shop!r} and no knowledge folder {folder}/ to import"
+            log.error(
+                "no knowledge folder: the default shop has nothing to serve",
+                extra={"shop": shop, "path": str(folder), "fix": _knowledge_fix()},
+            )
             return
         if await store.active_snapshot(shop) is None:
             log.info("building the first snapshot", extra={"shop": shop})
@@ -155,6 +162,12 @@ async def _load_default_shop(app: web.Application) -> None:
         return
     app[keys.METRICS].set_index(suggester.index_version, suggester.ranker.embedder_name)
     log.info("index loaded", extra={"shop": shop, "version": suggester.index_version})
+
+
+def _knowledge_fix() -> str:
+    found = checkout()
+    beside = f", or start huashu serve in the checkout {found}" if found is not None else ""
+    return f"set HUASHU_KNOWLEDGE_DIR (or --knowledge) to the shop's knowledge folder{beside}"
 
 
 async def _follow_activations(registry: ShopRegistry, every_s: float) -> None:

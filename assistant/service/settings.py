@@ -55,11 +55,18 @@ class Settings:
     port: int = field(default=8080, metadata=_help("TCP port to listen on"))
     index_dir: Path = field(
         default=Path("index"),
-        metadata=_help("directory of the shops' snapshots (`shops/<shop>/snapshots/<version>`), shared by replicas"),
+        metadata=_help(
+            "directory of the shops' snapshots (`shops/<shop>/snapshots/<version>`), shared by replicas; unset: "
+            "`index/` in the service's home (the working directory when it holds index/, knowledge/ or "
+            "var/huashu.db, else the checkout the package runs from); a path set is relative to the working directory"
+        ),
     )
     knowledge_dir: Path = field(
         default=Path("knowledge"),
-        metadata=_help("knowledge folder imported as the default shop when the store has no such shop"),
+        metadata=_help(
+            "knowledge folder imported as the default shop when the store has no such shop; unset: `knowledge/` "
+            "in the service's home (see HUASHU_INDEX_DIR)"
+        ),
     )
     shops_memory_mb: int = field(
         default=1024,
@@ -138,7 +145,8 @@ class Settings:
         default="sqlite:///var/huashu.db",
         metadata=_help(
             "the store: shops, knowledge, tokens, snapshot pointers and the conversation records "
-            "(`sqlite:///PATH`, `postgresql://...`; `sqlite://:memory:` or `none`: a throwaway store)"
+            "(`sqlite:///PATH`, `postgresql://...`; `sqlite://:memory:` or `none`: a throwaway store); unset: "
+            "`var/huashu.db` in the service's home (see HUASHU_INDEX_DIR)"
         ),
     )
     retention_days: int = field(
@@ -196,6 +204,14 @@ class Settings:
     )
     retry_after_s: int = field(default=1, metadata=_help("the Retry-After a 429 answer carries, in seconds"))
     request_timeout_s: float = field(default=5.0, metadata=_help("per-request deadline for encoding and ranking"))
+    shutdown_grace_s: float = field(
+        default=30.0,
+        metadata=_help(
+            "on SIGTERM or SIGINT the service stops listening, then waits this long at most for the requests "
+            "being handled and the work they started (Chatwoot notes) before cutting them; panels' streams end "
+            "at once"
+        ),
+    )
     embedding_cache_size: int = field(
         default=8192,
         metadata=_help("query embeddings cached by normalised text (0 disables the cache)"),
@@ -266,13 +282,17 @@ class Settings:
     )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> Settings:
-        """Read `PREFIX<FIELD>` from `env`; other names are left alone."""
+    def from_env(cls, env: Mapping[str, str], prefix: str = ENV_PREFIX, home: Path | None = None) -> Settings:
+        """Read `PREFIX<FIELD>` from `env`; other names are left alone. `home`: the folder the
+        default paths are in (`service/home.py`; None: the working directory); a path `env` gives
+        stays as given."""
         known = {prefix + f.name.upper(): f for f in fields(cls)}
         values: dict[str, Any] = {}
         for name, f in known.items():
             if name in env:
                 values[f.name] = parse_setting(name, _kind(f.type), env[name])
+        if home is not None:
+            values = {**_defaults_at(home), **values}
         return cls(**values).validated()
 
     def replace(self, **changes: Any) -> Settings:
@@ -317,6 +337,7 @@ class Settings:
             "learning_refresh_s",
             "long_text_tokens",
             "long_lane_nice",
+            "shutdown_grace_s",
         ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must not be negative")
@@ -325,6 +346,23 @@ class Settings:
         if self.suggestions > self.max_suggestions:
             raise SettingsError(f"{ENV_PREFIX}SUGGESTIONS: must not exceed max_suggestions")
         return self
+
+
+_SQLITE = "sqlite:///"
+
+
+def _defaults_at(home: Path) -> dict[str, Any]:
+    """The defaults of the settings that name a place on disk, inside `home` (a default relative
+    path is relative to it, as the SQLite file of the default store is)."""
+    placed: dict[str, Any] = {}
+    for f in fields(Settings):
+        if isinstance(f.default, Path) and not f.default.is_absolute():
+            placed[f.name] = home / f.default
+        elif isinstance(f.default, str) and f.default.startswith(_SQLITE):
+            file = Path(f.default.removeprefix(_SQLITE))
+            if not file.is_absolute():
+                placed[f.name] = f"{_SQLITE}{home / file}"
+    return placed
 
 
 def _kind(type_: Any) -> str:

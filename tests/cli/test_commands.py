@@ -133,4 +133,4 @@ def test_the_index_and_the_service_default_to_the_service_s_environment(
     assert "cannot reach http://127.0.0.1:7" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["index", "info", "--help"])
-    assert "(default: $HUASHU_INDEX_DIR, else index/)" in " ".join(capsys.readouterr().out.split())
+    assert "(default: $HUASHU_INDEX_DIR, else index/ in the service's home" in " ".join(capsys.readouterr().out.split())

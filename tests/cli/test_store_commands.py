@@ -125,7 +125,8 @@ def test_a_reading_command_does_not_create_a_store(
     tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch, argv: list[str]
 ) -> None:
     monkeypatch.delenv("HUASHU_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # another directory: no var/huashu.db here
+    (tmp_path / "knowledge").mkdir()  # a folder of its own: its store is looked for here, not the checkout's
+    monkeypatch.chdir(tmp_path)  # and there is no var/huashu.db here
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err == (
