@@ -655,12 +655,17 @@ def test_look_alikes_of_those_signs_stay_quiet(detector: EmotionDetector, text: 
         ("麻烦尽快发货哦", "anxiety", set()),
         ("已经支付，请尽快发货哟!谢谢!", "anxiety", set()),
         ("我等了好久才收到，不过质量不错", "anxiety", {"satisfaction"}),
+        ("🙏", "anxiety", set()),
+        ("我我我我我我我我我我", "anxiety", set()),
+        ("我" * 999, "anxiety", set()),
         # ...while the same words still count where they press
         ("你是机器人啊", "", {"anger"}),
         ("麻烦尽快，都三天了还没发货", "", {"anxiety"}),
         ("等了好久还没收到", "", {"anxiety"}),
         ("发票有点赶，麻烦快点", "", {"anxiety"}),
         ("我要找你们老板", "", {"complaint_risk"}),
+        ("退款退款退款", "", {"anxiety"}),
+        ("怎么还没到🙏🙏", "", {"anxiety"}),
     ],
 )
 def test_a_polite_or_plain_turn_shows_no_cue_a_pressing_one_does(
