@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.cli.defaults import INDEX_HELP
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
@@ -96,6 +98,7 @@ class _Stored:
     active: str | None  # the version of the shop's active snapshot
     threshold: float
     fresh: frozenset[str]  # the entries added or changed this week
+    questions: list[str]  # the knowledge's questions and their variants (the keys a snapshot embeds)
 
 
 async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int) -> _Stored:
@@ -106,18 +109,24 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     week = await store.history(shop, _start(since), end)
     before = await store.history(shop, _start(since - dt.timedelta(days=days)), _start(since))
     rows = await store.knowledge_rows(shop)
-    entries = {entry.id: entry.reply for entry in check_rows(rows).entries}
+    checked = check_rows(rows).entries
+    entries = {entry.id: entry.reply for entry in checked}
     active = await store.active_snapshot(shop)
     version = None if active is None else active.version
     fresh = entries_of_rows(entries, await store.entries_changed_since(shop, _start(since)))
     rows_ids = frozenset(row.entry_id for row in rows)
-    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh)
+    questions = [q for entry in checked for q in entry.questions]
+    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh, questions)
 
 
-def _gaps(messages: list[UnansweredMessage], embedder: Embedder, cache: EmbeddingCache) -> list[Gap]:
+def _gaps(
+    messages: list[UnansweredMessage], embedder: Embedder, cache: EmbeddingCache, centre: np.ndarray | None
+) -> list[Gap]:
+    """The gaps among `messages`, centred on the shop's common direction (`centre`)."""
     if len(messages) < 2:
         return []
-    return find_gaps(messages, cache.encode(embedder, [embedding_text(m.text) for m in messages], "query"))
+    vectors = cache.encode(embedder, [embedding_text(m.text) for m in messages], "query")
+    return find_gaps(messages, vectors, None, centre)
 
 
 def _served(index: Path, shop: str, version: str, embedder: Embedder, threshold: float) -> Suggester:
@@ -151,12 +160,16 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
     embedder = load_embedder(args.model)
     cache = EmbeddingCache(args.cache or index / "cache" / "embeddings.sqlite")
     try:
-        found = _gaps(unanswered_messages(stored.week), embedder, cache)
+        # the shop's common direction, as `knowledge_centre` takes it from a snapshot: the mean of its
+        # questions' vectors (cached once the shop was built), so a shop never built has one too
+        keys = cache.encode(embedder, [embedding_text(q) for q in stored.questions], "query")
+        centre = np.asarray(keys, dtype=np.float32).mean(axis=0) if len(keys) else None
+        found = _gaps(unanswered_messages(stored.week), embedder, cache, centre)
         found = [g for g in found if gap_entry_id(gap_id(g)) not in stored.rows]
         if found and stored.active is not None:
             suggester = _served(index, args.shop, stored.active, embedder, stored.threshold)
             found = _not_answered(found, suggester, embedder, cache)
-        earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(stored.before), embedder, cache))
+        earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(stored.before), embedder, cache, centre))
     finally:
         cache.close()
     rules = WeeklyRules(top=args.top)

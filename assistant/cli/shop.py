@@ -1,16 +1,22 @@
 """`huashu shop create|import|export|list`: shops and their knowledge, on the store directly
-(also while a service runs on it: an import is one transaction the service sees whole)."""
+(also while a service runs on it: an import is one transaction the service sees whole). After a
+create or an import, stderr says what serves the knowledge next (stdout is the line scripts read)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.service.home import service_home
+from assistant.service.settings import Settings, SettingsError
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
 from assistant.storage.sql_store import SqlStore
+from assistant.suggest.rebuild import first_build_within_s
 
 
 def register(subparsers: Any) -> None:
@@ -47,26 +53,64 @@ def _folder(path: Path) -> Path:
     return path
 
 
+def next_step(shop: str, rows: int, active: str | None, within_s: float) -> str:
+    """What serves `shop`'s knowledge now that the CLI wrote it to the store (said on stderr: the
+    stdout line is for scripts). A service starts building a shop with no snapshot by itself
+    within `within_s` (`Rebuilder.build_unbuilt`; 0: it does not), but never replaces an active
+    snapshot unasked."""
+    rebuild = f"huashu admin rebuild {shop}"
+    if active is not None:
+        return f"shop {shop}: the service keeps serving snapshot {active} until `{rebuild}` builds this knowledge"
+    if rows == 0:
+        return f"shop {shop}: no knowledge, nothing to build yet (`huashu shop import {shop} DIR` adds some)"
+    if within_s <= 0:
+        return f"shop {shop}: not built yet: run `{rebuild}` (the service's HUASHU_INDEX_POLL_S=0: it waits)"
+    return (
+        f"shop {shop}: not built yet: a service running on this store starts building it within {within_s:g} s "
+        f"(a stopped one once it runs); `{rebuild}` builds it now with a progress bar"
+    )
+
+
+def _within_s() -> float:
+    """How soon a service started in this environment (as `huashu serve` reads it) builds a new shop."""
+    try:
+        poll_s = Settings.from_env(os.environ, home=service_home()).index_poll_s
+    except SettingsError:
+        poll_s = Settings().index_poll_s
+    return first_build_within_s(poll_s)
+
+
 def run_create(args: argparse.Namespace) -> int:
     folder = _folder(args.knowledge)
 
-    async def work(store: SqlStore) -> str:
+    async def work(store: SqlStore) -> tuple[str, str]:
         record, revision = await create_shop_from(store, args.shop, folder, args.name)
         rows = len(await store.knowledge_rows(record.shop))
-        return f"shop {record.shop} ({record.name}) created from {folder}/: {rows} rows, knowledge revision {revision}"
+        created = (
+            f"shop {record.shop} ({record.name}) created from {folder}/: {rows} rows, knowledge revision {revision}"
+        )
+        return created, next_step(record.shop, rows, None, _within_s())
 
-    print(run_on_store(args, work))
+    created, step = run_on_store(args, work)
+    print(created)
+    print(step, file=sys.stderr)
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
     folder = _folder(args.folder)
 
-    async def work(store: SqlStore) -> str:
+    async def work(store: SqlStore) -> tuple[str, str]:
         count, revision = await import_knowledge(store, args.shop, folder)
-        return f"shop {args.shop}: knowledge replaced from {folder}/: {count} rows, knowledge revision {revision}"
+        active = await store.active_snapshot(args.shop)
+        replaced = f"shop {args.shop}: knowledge replaced from {folder}/: {count} rows, knowledge revision {revision}"
+        if active is not None and active.knowledge_revision == revision:  # the same knowledge again
+            return replaced, f"shop {args.shop}: snapshot {active.version} already serves this knowledge"
+        return replaced, next_step(args.shop, count, active.version if active else None, _within_s())
 
-    print(run_on_store(args, work))
+    replaced, step = run_on_store(args, work)
+    print(replaced)
+    print(step, file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,8 @@
 """A shop's knowledge gaps from its records, and the FAQ entry that closes one.
 
 The unanswered messages are the substantive customer messages (not 好的 / 谢谢 / a greeting:
-`turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`) for
+`turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`; not a
+message without content words such as [微笑], 啊啊啊啊 or 急急急: `gaps.has_content_words`) for
 which the service found no answerable suggestion, each with the first reply a human agent gave
 before the customer's next message. `learning.gaps.find_gaps` clusters them; a gap is named by
 a short hash of its most central example, so the same gap keeps its id while it grows.
@@ -18,7 +19,7 @@ from typing import Any
 
 from assistant.learning.analytics import by_conversation
 from assistant.learning.faq_drafts import FaqDraft, faq_row
-from assistant.learning.gaps import Gap, UnansweredMessage
+from assistant.learning.gaps import Gap, UnansweredMessage, has_content_words
 from assistant.learning.turns import is_keyboard_junk, is_stock
 from assistant.storage.records import ShopHistory, epoch
 
@@ -47,8 +48,9 @@ def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
 
 
 def is_question(text: str) -> bool:
-    """A customer message that can be a knowledge gap: not a stock turn, not keyboard junk."""
-    return not is_stock(text) and not is_keyboard_junk(text)
+    """A customer message that can be a knowledge gap: not a stock turn, not keyboard junk, with
+    content words (`gaps.has_content_words`)."""
+    return not is_stock(text) and not is_keyboard_junk(text) and has_content_words(text)
 
 
 def gap_id(gap: Gap) -> str:

@@ -12,6 +12,7 @@ import html
 import re
 
 from assistant.learning.analytics import ReplyLine
+from assistant.learning.gaps import clip_example
 from assistant.learning.weekly import GapLine, WeeklyReport
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
@@ -60,7 +61,7 @@ def _gap_row(g: GapLine) -> list[str]:
     return [
         str(g.count),
         ("新" if g.new else "之前列过"),
-        " / ".join(g.examples[:3]),
+        " / ".join(clip_example(e, 40) for e in g.examples[:3]),  # each cut: a long one hides no other
         g.suggested_reply or "（没有共同的客服回复）",
         g.last_seen,
     ]

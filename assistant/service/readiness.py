@@ -2,10 +2,11 @@
 live stream (the token's shop) both give.
 
 A shop is ready when its suggester is loaded, or loads now from its active snapshot (verified).
-Until then `reason` says why not: the start-up could not import or load it, its first snapshot
-is being built (`progress` is then the build's, 0-1), nothing has been built yet, or the store
-does not know the shop. `/v1/suggest` and the generic webhook answer a shop that is not ready
-with the same words (`suggest_when_ready`).
+Until then `reason` says why not and what comes next: the start-up could not import or load it,
+its first snapshot is being built (the job, and `progress`, the build's, 0-1), nothing has been
+built yet (built by this service within its index poll, or by `huashu admin rebuild SHOP`), its
+first build failed, or the store does not know the shop. `/v1/suggest` and the generic webhook
+answer a shop that is not ready with the same words (`suggest_when_ready`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from aiohttp import web
 from assistant.service import keys
 from assistant.service.core import IncomingMessage, SuggestResult, resolve_shop
 from assistant.service.errors import FieldError, ServiceError, ServiceUnavailable
+from assistant.storage.protocols import JobRecord, StoreError, revision_of
 from assistant.suggest.pipeline import Suggester
+from assistant.suggest.rebuild import builds_by_itself, first_build_within_s
 from assistant.suggest.staleness import latest_job
 
 
@@ -49,34 +52,56 @@ async def shop_readiness(app: web.Application, shop: str) -> Readiness:
     try:
         return Readiness(shop, await resolve_shop(registry, shop))
     except ServiceError as exc:
-        progress = await _first_build(app, shop)
-        if progress is not None:
-            return Readiness(shop, reason=_building(shop, progress), progress=progress)
-        return Readiness(shop, reason=exc.message)
+        return await _not_built(app, shop) or Readiness(shop, reason=exc.message)
 
 
-def _building(shop: str, progress: float) -> str:
-    return f"index not loaded: shop {shop!r} is building its first snapshot ({progress:.0%})"
+async def _not_built(app: web.Application, shop: str) -> Readiness | None:
+    """Why `shop` has no snapshot yet and what comes next: its first build's job and progress while
+    one is queued or running, else whether this service builds it by itself (`builds_by_itself`)
+    or an admin must (`huashu admin rebuild`). None when the shop has an active snapshot (it
+    could not be loaded: the registry's reason says why) or the store cannot tell."""
+    store = app[keys.STORE]
+    try:
+        if await store.active_snapshot(shop) is not None:
+            return None
+        job = await latest_job(store, shop)
+        revision = await store.knowledge_revision(shop)
+    except StoreError:
+        return None
+    if job is not None and job.state in ("queued", "running"):
+        return Readiness(shop, reason=_building(shop, job), progress=job.progress)
+    rebuild = f"huashu admin rebuild {shop}"
+    if revision == revision_of([]):
+        reason = f"it has no knowledge yet: upload some (huashu admin knowledge upload {shop} PATH) and it is built"
+    elif job is not None and job.state == "failed" and not builds_by_itself(job, revision):
+        reason = f"its last build failed (job {job.id}: {job.error}): fix the knowledge, then run {rebuild}"
+    elif not builds_by_itself(job, revision):  # built once, but no snapshot is active
+        reason = f"no snapshot is active: run {rebuild}"
+    elif within_s := first_build_within_s(app[keys.SETTINGS].index_poll_s):
+        reason = f"no snapshot has been built yet: its first build starts within {within_s:g} s (or run {rebuild} now)"
+    else:
+        reason = f"no snapshot has been built yet: run {rebuild} (HUASHU_INDEX_POLL_S=0: it is not built by itself)"
+    return Readiness(shop, reason=f"index not loaded: shop {shop!r}: {reason}")
 
 
-async def _first_build(app: web.Application, shop: str) -> float | None:
-    """The progress of the shop's build while one is queued or running, else None."""
-    job = await latest_job(app[keys.STORE], shop)
-    return job.progress if job is not None and job.state in ("queued", "running") else None
+def _building(shop: str, job: JobRecord) -> str:
+    return (
+        f"index not loaded: shop {shop!r} is building its first snapshot ({job.progress:.0%}; "
+        f"job {job.id}, {job.state}: huashu admin jobs show {job.id})"
+    )
 
 
 async def suggest_when_ready(app: web.Application, message: IncomingMessage) -> SuggestResult:
-    """The service's answer to `message`; a shop with nothing to serve yet while its first build
-    runs is a 503 saying so, with the build's progress, as `/readyz` says it (not "no snapshot
-    has been built yet")."""
+    """The service's answer to `message`; a shop with nothing to serve yet is a 503 saying what
+    comes next, as `/readyz` says it: its first build's job and progress while one runs, when
+    this service builds it, or the command that does (not only "no snapshot has been built yet")."""
     try:
         return await app[keys.SERVICE].suggest(message)
     except ServiceUnavailable as exc:
         registry = app[keys.INDEX]
         if not any(e.field == "index" for e in exc.errors) or message.shop in registry.problems:
             raise
-        progress = await _first_build(app, message.shop)
-        if progress is None:
+        readiness = await _not_built(app, message.shop)
+        if readiness is None:
             raise
-        reason = _building(message.shop, progress)
-        raise ServiceUnavailable(reason, [FieldError("index", reason)], exc.headers) from None
+        raise ServiceUnavailable(readiness.reason, [FieldError("index", readiness.reason)], exc.headers) from None

@@ -99,7 +99,7 @@ def index_context(settings: Settings, suggesters: Mapping[str, Suggester], detec
         loop = asyncio.get_running_loop()
         first = loop.create_task(_first_start(app, bool(suggesters)), name="first-start")
         app[keys.FIRST_START] = first
-        polling = loop.create_task(_follow_activations(registry, settings.index_poll_s), name="index-poll")
+        polling = loop.create_task(_follow_store(registry, rebuilder, first, settings.index_poll_s), name="index-poll")
         leasing = loop.create_task(rebuilder.keep_alive(), name="job-lease")
         learner = ShopLearner(store, registry, settings.learning_refresh_s, settings.learning_days)
         app[keys.LEARNER] = learner
@@ -170,14 +170,21 @@ def _knowledge_fix() -> str:
     return f"set HUASHU_KNOWLEDGE_DIR (or --knowledge) to the shop's knowledge folder{beside}"
 
 
-async def _follow_activations(registry: ShopRegistry, every_s: float) -> None:
-    """Swap in snapshots activated by another replica or the CLI."""
+async def _follow_store(
+    registry: ShopRegistry, rebuilder: Rebuilder, first: asyncio.Task[None], every_s: float
+) -> None:
+    """Swap in snapshots activated by another replica or the CLI, and build the shops that have
+    knowledge but no snapshot and nobody builds (a user test: a shop made with `huashu shop create`
+    beside the service answered 503 until a manual rebuild); the latter once the first start has
+    built what it builds, so the default shop's first build is not started twice."""
     if every_s <= 0:
         return
     while True:
         await asyncio.sleep(every_s)
         try:
             await registry.refresh()
+            if first.done():
+                await rebuilder.build_unbuilt()
         except StoreError as exc:
             log.error("snapshot poll failed", extra={"problem": str(exc)})
 

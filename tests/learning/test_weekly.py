@@ -162,3 +162,11 @@ def test_a_quick_reply_shown_and_never_sent_is_passed_over_whatever_its_share() 
         )
     report = weekly_report("demo", h, {**ENTRIES, quick: "好的亲"}, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
     assert (quick, 4) in [(r.entry_id, r.shown) for r in report.never_used]
+
+
+def test_each_example_of_a_gap_is_cut_so_a_long_one_hides_no_other() -> None:
+    """A user test: a 999-character example filled the screen; cut, the gap's other wordings still show."""
+    long = Gap(2, ("能开发票吗" + "我" * 999, "发票怎么开"), (), 1_700_000_000.0)
+    report = weekly_report("demo", ShopHistory(), ENTRIES, [long], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    for text in (render_markdown(report), render_html(report)):
+        assert "能开发票吗" + "我" * 34 + "…" in text and "我" * 36 not in text and "发票怎么开" in text

@@ -94,17 +94,25 @@ async def test_without_knowledge_readyz_says_why_and_the_default_shop_is_unknown
 async def test_while_a_shop_s_first_build_runs_suggest_says_so_as_readiness_does(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    settings = make_settings(index_dir=tmp_path / "index", rebuild_mode="inline")
+    settings = make_settings(index_dir=tmp_path / "index", rebuild_mode="inline", index_poll_s=30)
     client = await make_client(settings, with_ranker=False)
     store = client.app[keys.STORE]
     await create_shop_from(store, "tea", TEA)  # known, nothing built yet
     body = dumps(suggest_body("白茶放冰箱吗", shop="tea"))
     before = await client.post("/v1/suggest", data=body, headers={"Content-Type": "application/json"})
-    assert before.status == 503 and "no snapshot has been built yet" in (await before.json())["error"]
+    # a user test: the 503 said "no snapshot has been built yet" and nothing of what to do
+    assert (before.status, (await before.json())["error"]) == (
+        503,
+        "index not loaded: shop 'tea': no snapshot has been built yet: its first build starts within 60 s "
+        "(or run huashu admin rebuild tea now)",
+    )
     job = await store.create_job("tea", "rebuild")
     await store.update_job(job.id, state="running", progress=0.04)  # a build another replica runs
     said = (await shop_readiness(client.app, "tea")).reason
-    assert said == "index not loaded: shop 'tea' is building its first snapshot (4%)"
+    assert said == (
+        f"index not loaded: shop 'tea' is building its first snapshot (4%; job {job.id}, running: "
+        f"huashu admin jobs show {job.id})"
+    )
     for route, headers in (
         ("/v1/suggest", {}),
         ("/v1/webhooks/generic", signed_headers(WEBHOOK_SECRET, body)),

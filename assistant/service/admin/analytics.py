@@ -9,9 +9,13 @@
 
 Every route needs an admin token of the shop it names (`/me` names none). The data are computed by the pure
 functions of `assistant.learning.analytics` and `assistant.learning.shop_gaps` from the shop's
-records (`RecordStore.history`); encoding the unanswered messages runs on the model thread in
-small batches (live requests interleave), clustering on a worker thread, and the last gaps of
-each shop are kept on the admin app until its records change.
+records (`RecordStore.history`). A message's vector is the one `/v1/suggest` computed for it when
+it is still in the service's query cache (`QueryEncoder.cache`), else one this app computed before
+(`GAP_VECTORS`), else it is encoded on the model thread in small batches (live requests
+interleave); clustering runs on a worker thread, and the last gaps of each shop are kept on the
+admin app until its records or its snapshot change. Whether the active snapshot answers a gap
+now (`suggest.answered_gaps`) is ranked with the vectors its wordings were clustered with: no
+encoding, once per gap and snapshot version.
 """
 
 from __future__ import annotations
@@ -32,17 +36,19 @@ from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
+from assistant.retrieval.text import cache_key
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, job_out, rebuild_soon
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
+from assistant.service.batching import QueryVectorCache
 from assistant.service.core import resolve_shop
 from assistant.service.errors import Conflict, FieldError, NotFound, Unprocessable
 from assistant.service.schemas import decode
 from assistant.storage.protocols import KnowledgeRow, UnknownShop
 from assistant.storage.records import iso
-from assistant.suggest.answered_gaps import answered_gaps
+from assistant.suggest.answered_gaps import answered_gaps, gap_wordings, knowledge_centre
 from assistant.suggest.pipeline import Suggester
 from assistant.suggest.registry import ShopNotReady
 
@@ -160,14 +166,17 @@ class Me(msgspec.Struct):
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    signature: tuple[int, float]
+    signature: tuple[int, float, str]  # messages, the latest one's time, the snapshot version
     unanswered: int  # the messages of the window nothing answered (less those of the closed gaps, once read)
     gaps: list[Gap]
+    vectors: dict[str, np.ndarray]  # each gap wording's query vector, by its text
 
 
 GAP_CACHE = web.AppKey("gap_cache", dict[tuple[str, int], _Found])
-# per shop: the snapshot version asked, and which gaps' typical wordings it answers
-ANSWERED_CACHE = web.AppKey("answered_cache", dict[str, tuple[str, dict[str, bool]]])
+GAP_VECTORS = web.AppKey("gap_vectors", QueryVectorCache)  # query vectors this app encoded, by `cache_key`
+GAP_VECTORS_KEPT = 20000
+# per shop: the snapshot version asked, and which gaps (id and wordings) it answers
+ANSWERED_CACHE = web.AppKey("answered_cache", dict[str, tuple[str, dict[tuple[str, tuple[str, ...]], bool]]])
 ASKED_AGAIN = 200  # the most asked gaps re-asked against the active snapshot (the list's limit)
 
 
@@ -238,33 +247,55 @@ async def stats(request: web.Request) -> web.Response:
     return json_bytes(StatsResponse(True, result))
 
 
-async def _encode(request: web.Request, shop: str, texts: list[str]) -> np.ndarray:
-    suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
+async def _encode(request: web.Request, suggester: Suggester, texts: list[str]) -> np.ndarray:
+    """The query vectors of `texts` (see the module docstring: cached ones first)."""
+    encoder = request.config_dict[keys.ENCODER]
+
+    def queries() -> list[str]:  # fitting a long text takes tokenizer calls: off the event loop
+        return [encoder.fit(suggester.query_texts(SuggestRequest(encoder.fit(t), (), 1))[0]) for t in texts]
+
+    fitted = await asyncio.to_thread(queries)
+    mine = request.app[GAP_VECTORS]
+    rows: list[np.ndarray | None] = []
+    for key in (cache_key(q) for q in fitted):
+        row = mine.get(key)
+        rows.append(row if row is not None else encoder.cache.get(key))
+    missing = [i for i, row in enumerate(rows) if row is None]
     worker = request.config_dict[keys.MODEL]
-    queries = [suggester.query_texts(SuggestRequest(t, (), 1))[0] for t in texts]
-    parts = [await worker.encode_queries(queries[i : i + ENCODE_BATCH]) for i in range(0, len(queries), ENCODE_BATCH)]
-    return np.vstack([np.asarray(p, dtype=np.float32) for p in parts])
+    for start in range(0, len(missing), ENCODE_BATCH):
+        batch = missing[start : start + ENCODE_BATCH]
+        vectors = np.asarray(await worker.encode_queries([fitted[i] for i in batch]), dtype=np.float32)
+        for i, row in zip(batch, vectors, strict=True):
+            rows[i] = row
+            mine.put(cache_key(fitted[i]), row.copy())
+    return np.vstack([np.asarray(r, dtype=np.float32).reshape(1, -1) for r in rows if r is not None])
 
 
 async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found]:
     """The shop's open gaps over `days` days: clustered again only when its unanswered messages
-    changed; the ones closed (their `gap_entry_id` entry exists) are left out on every read."""
+    or its snapshot changed; the ones closed (their `gap_entry_id` entry exists) are left out on
+    every read."""
     since, _ = _window(days)
     store = request.config_dict[keys.STORE]
     messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()))
-    signature = (len(messages), max((m.at for m in messages), default=0.0))
+    suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
+    signature = (len(messages), max((m.at for m in messages), default=0.0), suggester.index_version)
     cache = request.app[GAP_CACHE]
     found = cache.get((shop, days))
     if found is None or found.signature != signature:
         clusters: list[Gap] = []
+        by_text: dict[str, np.ndarray] = {}
         if len(messages) >= 2:
-            vectors = await _encode(request, shop, [m.text for m in messages])
-            clusters = await asyncio.to_thread(find_gaps, messages, vectors)
-        cache[(shop, days)] = found = _Found(signature, len(messages), clusters)
+            vectors = await _encode(request, suggester, [m.text for m in messages])
+            centre = await asyncio.to_thread(knowledge_centre, suggester)
+            clusters = await asyncio.to_thread(find_gaps, messages, vectors, None, centre)
+            by_text = {m.text.strip(): v for m, v in zip(messages, vectors, strict=True)}
+            by_text = {t: by_text[t] for t in gap_wordings(clusters)}
+        cache[(shop, days)] = found = _Found(signature, len(messages), clusters, by_text)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}
     open_gaps = [g for g in found.gaps if gap_entry_id(gap_id(g)) not in closed]
     still = found.unanswered - sum(g.count for g in found.gaps if gap_entry_id(gap_id(g)) in closed)
-    return since.isoformat(), _Found(signature, still, open_gaps)
+    return since.isoformat(), _Found(signature, still, open_gaps, found.vectors)
 
 
 def _gap_out(gap: Gap) -> GapOut:
@@ -278,22 +309,22 @@ def _gap_out(gap: Gap) -> GapOut:
     )
 
 
-async def _answered_now(request: web.Request, shop: str, found: list[Gap]) -> set[str]:
-    """The gaps (ids) whose most typical wording the shop's active snapshot answers now
-    (`suggest.answered_gaps`): an entry added by hand, an approved candidate or an edit has
-    answered them since their messages came. Asked once per snapshot version and gap (embedding
-    the wordings not asked yet)."""
+async def _answered_now(request: web.Request, shop: str, found: _Found, asked: list[Gap]) -> set[str]:
+    """The gaps (ids) of `asked` the shop's active snapshot answers now (`suggest.answered_gaps`:
+    half of their wordings or more): an entry added by hand, an approved candidate or an edit has
+    answered them since their messages came. Ranked once per snapshot version and gap, with the
+    vectors the wordings were clustered with (nothing is encoded)."""
     suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
     version, known = request.app[ANSWERED_CACHE].get(shop, ("", {}))
     if version != suggester.index_version:
         known = {}
         request.app[ANSWERED_CACHE][shop] = (suggester.index_version, known)
-    ask = [g for g in found if gap_id(g) not in known]
+    ask = [g for g in asked if (gap_id(g), g.examples) not in known]
     if ask:
-        vectors = await _encode(request, shop, [g.examples[0] for g in ask])
+        vectors = np.vstack([found.vectors[text].reshape(1, -1) for text in gap_wordings(ask)])
         for gap, yes in zip(ask, await asyncio.to_thread(answered_gaps, suggester, ask, vectors), strict=True):
-            known[gap_id(gap)] = yes
-    return {gap_id(g) for g in found if known.get(gap_id(g), False)}
+            known[(gap_id(gap), gap.examples)] = yes
+    return {gap_id(g) for g in asked if known.get((gap_id(g), g.examples), False)}
 
 
 async def gaps(request: web.Request) -> web.Response:
@@ -315,7 +346,7 @@ async def gaps(request: web.Request) -> web.Response:
         return json_bytes(GapsResponse(True, shop, since, len(unanswered_messages(history)), [], state))
     since, found = await _gaps(request, shop, days)
     asked = found.gaps[:ASKED_AGAIN]
-    answered = await _answered_now(request, shop, asked)
+    answered = await _answered_now(request, shop, found, asked)
     listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
     still = found.unanswered - sum(g.count for g in asked if gap_id(g) in answered)
     return json_bytes(GapsResponse(True, shop, since, still, listed, open_gaps=len(found.gaps) - len(answered)))
@@ -382,6 +413,7 @@ async def me(request: web.Request) -> web.Response:
 def add_routes(admin: web.Application) -> None:
     admin[GAP_CACHE] = {}
     admin[ANSWERED_CACHE] = {}
+    admin[GAP_VECTORS] = QueryVectorCache(GAP_VECTORS_KEPT)
     admin.router.add_get("/me", me, allow_head=False)
     admin.router.add_get("/shops/{shop}/stats", stats, allow_head=False)
     admin.router.add_get("/shops/{shop}/gaps", gaps, allow_head=False)

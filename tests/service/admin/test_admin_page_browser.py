@@ -202,6 +202,48 @@ async def test_cues_and_escalations_are_named_as_on_the_panel_and_never_cut_off(
     assert cut == [], cut
 
 
+async def test_each_card_draws_when_its_call_answers_and_long_wordings_are_cut(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """A user test: every card said 加载中… for seconds while the first /gaps worked, even the
+    statistics that answered in 40 ms; and a 999-character wording filled a phone's screen. Here
+    /gaps is held until the statistics are drawn, then answers with a long wording: cut at 80
+    characters with …, whole in its tooltip, as text."""
+    admin = await make_admin()
+    await chats_with_markup(admin)
+    held: asyncio.Future[Route] = asyncio.get_running_loop().create_future()
+
+    async def hold(route: Route) -> None:
+        if held.done():
+            await route.continue_()
+        else:
+            held.set_result(route)
+
+    await page.route(re.compile(r"/v1/admin/shops/demo/gaps\?"), hold)
+    await page.set_viewport_size({"width": 360, "height": 800})
+    await login(page, admin, admin.admin)
+    route = await asyncio.wait_for(held, WAIT_MS / 1000)
+    await expect(page.locator("#tile-acceptance")).to_have_text("25.0%", timeout=WAIT_MS)  # /gaps still held
+    await expect(page.locator("#gaps-note")).to_have_text("加载中…")
+    assert await page.locator("body").get_attribute("data-loaded") == "no"
+    response = await route.fetch()
+    body = await response.json()
+    long = "<b>我</b>想问" + "一下" * 500
+    body["gaps"][0]["examples"][0] = long
+    await route.fulfill(response=response, json=body)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    example = page.locator("#gaps .gap").first.locator(".example").first
+    await expect(example).to_have_text(long[:79] + "…")
+    assert await example.get_attribute("title") == long
+    await page.locator("#gaps .gap").first.locator(".close-open").click()
+    wording = page.locator("#gaps .gap").first.locator(".close-wording span").first
+    await expect(wording).to_have_text(long[:79] + "…")
+    assert await page.locator("#gaps .gap").first.locator(".close-wording-box").first.input_value() == long
+    assert await page.locator("#gaps b").count() == 0
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 360, (width, await page.evaluate(WIDER_THAN_THE_PAGE))
+
+
 async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin: AdminFactory, page: Page) -> None:
     """At 360 px: no horizontal scrolling with long agent names and panel actions in the agents'
     chart, each name on a line of its own (not one character per line), whole-number counts on

@@ -142,7 +142,8 @@ async def test_hello_says_a_shop_is_not_ready_and_the_stream_says_when_it_is(
     snapshot yet is not ready, and the open stream says so once its first build is served."""
     tokens = TokenBook()
     _, secret = await tokens.create_token("tea", "agent")
-    served = await serve(make_settings(index_dir=tmp_path / "index", rebuild_mode="inline"), tokens=tokens)
+    settings = make_settings(index_dir=tmp_path / "index", rebuild_mode="inline", index_poll_s=30)  # no build by itself
+    served = await serve(settings, tokens=tokens)
     await create_shop_from(served.app[keys.STORE], "tea", TEA)  # known, nothing built yet
     assert (await http.get(served.url("/readyz"))).status == 200  # the default shop serves
     async with http.get(served.url(f"/panel/events?conversation=ready-1&token={secret}")) as stream:

@@ -387,7 +387,8 @@ async def test_the_panel_says_not_ready_until_its_shop_is_served_then_online(
     (not "在线"), and turns online by itself once the shop's first build is served."""
     tokens = TokenBook()
     _, secret = await tokens.create_token("tea", "agent")
-    served = await serve(make_settings(index_dir=tmp_path / "index", rebuild_mode="inline"), tokens=tokens)
+    settings = make_settings(index_dir=tmp_path / "index", rebuild_mode="inline", index_poll_s=30)  # no build by itself
+    served = await serve(settings, tokens=tokens)
     await create_shop_from(served.app[keys.STORE], "tea", TEA)  # known, nothing built yet
     page = await open_panel(served, "", path=f"/panel?conversation=tea-1&token={secret}")
     status = page.locator("#status")

@@ -31,6 +31,17 @@ function node(name, className, text) {
   return element;
 }
 
+// A customer's wording as a list shows it: at most EXAMPLE_CHARS characters (a 999-character
+// 我我我… filled a phone's screen), the rest cut with …, the whole text in the tooltip.
+const EXAMPLE_CHARS = 80;
+function clipped(name, className, text) {
+  const chars = Array.from(String(text));
+  if (chars.length <= EXAMPLE_CHARS) return node(name, className, text);
+  const element = node(name, className, `${chars.slice(0, EXAMPLE_CHARS - 1).join("")}…`);
+  element.title = String(text);
+  return element;
+}
+
 // A time from the API (UTC, ISO 8601) in the browser's own time zone, as YYYY-MM-DD HH:MM.
 const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "本地";
 function localTime(iso) {
@@ -288,26 +299,31 @@ async function load(keepGaps = false) {
   const mine = ++loads;
   $("load-error").hidden = true;
   document.body.dataset.loaded = "no";
-  for (const note of $("dashboard").querySelectorAll(".tile-note")) note.textContent = "加载中…";
-  try {
-    const [stats, gaps, candidates] = await Promise.all([
-      api(`${base}/stats?days=${days}`),
-      api(`${base}/gaps?days=${days}&limit=${gapsShown}`),
-      api(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`),
-    ]);
-    if (mine !== loads) return;  // another shop or window was picked meanwhile
-    renderStats(stats.stats);
-    renderReplies(stats.stats.replies);
-    renderIndex(gaps.index, mine);
-    renderGaps(gaps);
-    renderCandidates(candidates);
-  } catch (error) {
+  for (const note of $("dashboard").querySelectorAll(".tile-note, #gaps-note, #candidates-note")) note.textContent = "加载中…";
+  // Each card draws as soon as its own call answers (a first /gaps may take seconds while the
+  // statistics answer in milliseconds); a failed call says so under the cards, once.
+  const failed = (error) => {
     if (mine !== loads) return;
     if (error.status === 401 || error.status === 403) return showLogin(error.message);
-    for (const note of $("dashboard").querySelectorAll(".tile-note")) note.textContent = "";
     $("load-error").textContent = `加载失败：${error.message}`;
     $("load-error").hidden = false;
-  }
+  };
+  const card = (path, draw, notes) => api(path).then((data) => { if (mine === loads) draw(data); }, (error) => {
+    if (mine === loads) for (const id of notes) $(id).textContent = "";
+    failed(error);
+  });
+  await Promise.all([
+    card(`${base}/stats?days=${days}`, (stats) => {
+      renderStats(stats.stats);
+      renderReplies(stats.stats.replies);
+    }, [...$("dashboard").querySelectorAll(".tile-note")].map((n) => n.id)),
+    card(`${base}/gaps?days=${days}&limit=${gapsShown}`, (gaps) => {
+      renderIndex(gaps.index, mine);
+      renderGaps(gaps);
+    }, ["gaps-note"]),
+    card(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`, renderCandidates, ["candidates-note"]),
+  ]);
+  if (mine !== loads) return;
   document.body.dataset.shop = shop;
   document.body.dataset.loaded = "yes";
 }
@@ -510,7 +526,7 @@ function gapItem(gap, most) {
   head.append(node("span", "gap-count", `${gap.count} 次`), meter,
     seen(gap.last_seen));
   const examples = node("ul", "gap-examples");
-  for (const text of gap.examples.slice(0, 3)) examples.append(node("li", "example", text));
+  for (const text of gap.examples.slice(0, 3)) examples.append(clipped("li", "example", text));
   const replies = node("ul", "gap-replies");
   for (const reply of gap.replies) {
     const li = node("li", "reply");
@@ -558,7 +574,7 @@ function closeForm(gap, item) {
     box.type = "checkbox";
     box.checked = true;
     box.value = text;
-    label.append(box, node("span", "", text));
+    label.append(box, clipped("span", "", text));
     asked.append(label);
     return box;
   });
@@ -625,7 +641,7 @@ function candidateItem(c, most = c.count) {
   head.append(node("span", "gap-count", `${c.count} 次`), node("span", "cand-reason", REASONS[c.reason] || c.reason),
     meter, seen(c.last_seen));
   const wordings = node("ul", "gap-examples");
-  for (const text of c.wordings.slice(0, 3)) wordings.append(node("li", "example wording", text));
+  for (const text of c.wordings.slice(0, 3)) wordings.append(clipped("li", "example wording", text));
   if (!c.wordings.length) wordings.append(node("li", "example muted", "（没有客户问法）"));
   const answer = node("textarea", "close-answer cand-answer");
   answer.rows = 3;
