@@ -32,6 +32,7 @@ from assistant.service.panel.live import bus_ctx
 from assistant.service.panel.routes import add_panel_routes
 from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
 from assistant.service.platforms.generic import generic_webhook
+from assistant.service.query_params import query_middleware
 from assistant.service.settings import Settings
 from assistant.service.shutdown import begin_shutdown, drain_ctx
 from assistant.suggest.pipeline import EmotionReader, Suggester
@@ -89,7 +90,7 @@ def create_app(
     if suggester is not None:
         shops[settings.default_shop] = suggester
     app = web.Application(
-        middlewares=[request_middleware, error_middleware],
+        middlewares=[request_middleware, error_middleware, query_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[keys.SETTINGS] = settings

@@ -242,6 +242,30 @@ def ignored_fields(raw: bytes) -> list[str]:
     return warnings
 
 
+# A \uXXXX escape of half a UTF-16 surrogate pair with no other half is no character at all;
+# msgspec refuses it as "Input data was truncated", which sends a client looking for a cut body.
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _lone_surrogate(body: bytes) -> str | None:
+    """Why msgspec refused `body`, said plainly, when it holds a lone surrogate escape."""
+    pending: re.Match[bytes] | None = None  # a high half waiting for its low half
+    for escape in _ESCAPE.finditer(body):
+        unit = int(escape.group(1), 16) if escape.group(1) else -1
+        if pending is not None:
+            if pending.end() != escape.start() or not 0xDC00 <= unit <= 0xDFFF:
+                break
+            pending = None
+        elif 0xD800 <= unit <= 0xDFFF:
+            pending = escape
+            if unit >= 0xDC00:  # a low half first
+                break
+    if pending is None:
+        return None
+    said = pending.group().decode("ascii")
+    return f"{said} at byte {pending.start()} is half a UTF-16 surrogate pair, not a character"
+
+
 def decode(body: bytes, type_: type[T]) -> T:
     """Decode and validate; malformed JSON is 400, a wrong field is 422 naming it."""
     try:
@@ -250,7 +274,8 @@ def decode(body: bytes, type_: type[T]) -> T:
         field, message = _field_of(str(exc))
         raise Unprocessable(f"{field}: {message}", [FieldError(field, message)]) from None
     except msgspec.DecodeError as exc:
-        raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {exc}")]) from None
+        said = _lone_surrogate(body) or str(exc)
+        raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {said}")]) from None
     except RecursionError:  # msgspec's own depth limit: JSON nested thousands deep
         raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
 

@@ -72,6 +72,19 @@ async def test_bad_bodies(
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_a_lone_surrogate_escape_is_named_not_called_truncated(client: TestClient[Any, Any], route: str) -> None:
+    # msgspec calls \ud83d without its low half "Input data was truncated" (a user test: the client
+    # went looking for a cut body); a whole pair is an emoji and is accepted
+    body = dumps(suggest_body("在吗PLACE")).replace(b"PLACE", rb"\ud83d")
+    payload = await assert_envelope(await client.post(route, data=body, headers=_signed(body)), 400, "body")
+    message = payload["errors"][0]["message"]
+    assert "\\ud83d" in message and "surrogate" in message and "truncated" not in message, message
+    whole = dumps(suggest_body("在吗PLACE")).replace(b"PLACE", rb"\ud83d\ude00")
+    response = await client.post(route, data=whole, headers=_signed(whole))
+    assert response.status in (200, 202), await response.text()
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
 async def test_real_text_with_invisible_characters_is_accepted(client: TestClient[Any, Any], route: str) -> None:
     body = dumps(suggest_body("\ufeff在吗\u200b？", turns=[{"role": "customer", "text": "\u200b😡"}]))
     response = await client.post(route, data=body, headers=_signed(body))
@@ -198,3 +211,19 @@ def test_an_emoji_newer_than_the_unicode_tables_is_not_blank() -> None:
     """🫨 (Unicode 15) is an unassigned code point to Python 3.11's tables, yet a customer sees it."""
     assert not is_blank("\U0001fae8") and not is_blank("\U0001fae8\u200b")
     assert is_blank("\u200b\ufeff \x00")
+
+
+async def test_an_unknown_query_parameter_is_refused_naming_it(client: TestClient[Any, Any]) -> None:
+    # a user test: ?day=7 answered for the default 30 days, ?shop= on /v1/suggest chose nothing
+    payload = await assert_envelope(await client.get("/v1/admin/shops/demo/gaps?day=7"), 422, "day")
+    assert "unknown query parameter" in payload["errors"][0]["message"]
+    assert "did you mean `days`?" in payload["errors"][0]["message"], payload
+    body = dumps(suggest_body("在吗"))
+    payload = await assert_envelope(await client.post("/v1/suggest?shop=other", data=body), 422, "shop")
+    assert "takes none" in payload["errors"][0]["message"], payload
+    payload = await assert_envelope(await client.get("/v1/admin/shops/demo/gaps?dayz=1&limt=2&days=3"), 422)
+    assert [e["field"] for e in payload["errors"]] == ["dayz", "limt"]
+    # what a route documents, and the token everywhere, pass through to the handler
+    assert (await client.post("/v1/suggest?token=", json=suggest_body("在吗"))).status == 200
+    assert (await client.get("/v1/admin/shops/demo/gaps?days=0")).status in (401, 403, 422)
+    assert (await client.get("/panel?anything=1")).status != 422
