@@ -1,0 +1,78 @@
+"""Cases from user tests, each with look-alikes that must stay as they were.
+
+5 December: a customer repeating themselves (说了三遍了，你们到底能不能处理！！) showed worry first, read as
+a stated wait, and a fraud accusation (你们这是欺诈) showed no anger.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.types import CueName, EmotionReading
+from assistant.retrieval.types import Turn
+
+
+@pytest.fixture(scope="module")
+def detector() -> EmotionDetector:
+    return EmotionDetector()
+
+
+def panel(reading: EmotionReading) -> set[CueName]:
+    return {cue.name for cue in reading.shown()}
+
+
+def test_repeating_yourself_with_blame_is_anger_not_worry(detector: EmotionDetector) -> None:
+    for context in ((), (Turn("customer", "我的退款怎么还没到账"), Turn("agent", "亲，请提供一下订单号"))):
+        reading = detector.read("说了三遍了，你们到底能不能处理！！", context)
+        assert panel(reading) == {"anger"}, reading
+        assert reading.escalate, reading
+
+
+@pytest.mark.parametrize("text", ["我都说了三遍了", "说了好几遍了", "强调了[数字x]遍了", "要我说多少遍"])
+def test_having_told_the_agent_several_times_is_anger(detector: EmotionDetector, text: str) -> None:
+    assert panel(detector.read(text)) == {"anger"}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("麻烦再说一遍", set()),  # asking to hear it again
+        ("我说了一遍了", set()),  # once is no repeat
+        ("给孩子讲了三遍故事", set()),  # a story read aloud
+        ("明天到达说了三次", {"anxiety"}),  # a promise said again: chasing, not anger
+        ("问了三遍了", {"anxiety"}),  # asking again is chasing (the guidelines)
+    ],
+)
+def test_look_alikes_of_telling_again_are_not_anger(detector: EmotionDetector, text: str, shown: set[str]) -> None:
+    assert panel(detector.read(text)) == shown
+
+
+@pytest.mark.parametrize("text", ["你们这是欺诈", "你们这是诈骗", "商家就是在欺诈"])
+def test_fraud_pinned_on_the_shop_is_anger_and_complaint_risk(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert panel(reading) == {"anger", "complaint_risk"}, reading
+    assert reading.escalate
+
+
+def test_fraud_named_in_a_claim_is_complaint_risk_only(detector: EmotionDetector) -> None:
+    # the act named as a legal wrong, not aimed at people (the authored set labels it complaint only)
+    assert panel(detector.read("我要消费者权益保护，这是欺诈")) == {"complaint_risk"}
+
+
+def test_fraud_asked_back_is_no_contradiction_to_clear_up(detector: EmotionDetector) -> None:
+    assert panel(detector.read("这不是诈骗吗")) == {"complaint_risk"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "收到一个诈骗电话说是你们客服",
+        "这个链接是不是诈骗",
+        "平台提醒谨防诈骗",
+        "你们这是不是诈骗短信",
+        "你这是诈骗电话吧",
+    ],
+)
+def test_a_scam_by_someone_else_accuses_no_one_here(detector: EmotionDetector, text: str) -> None:
+    assert not panel(detector.read(text))
