@@ -83,8 +83,14 @@ class ShopLearning:
         first = first_customer_turn(request)
         slot = slot_of(request.text, first)
         quick = [quick_suggestion(q) for q in self.quick.for_turn(request.text, first)]
-        scored = sorted(((self.relevance(s, now), -i, s) for i, s in enumerate(ranked)), key=lambda t: (t[0], t[1]))
-        ordered = [s for _, _, s in reversed(scored)]
+        if self.priors is None:
+            # no evidence: the ranker's own order, as made diverse; re-sorting it by `order` let the
+            # pipeline pick another apology to put first than without learning when two were near-tied
+            # (那到底什么时候能发？ after 再不发我就给差评了)
+            ordered = list(ranked)
+        else:
+            scored = sorted(((self.relevance(s, now), -i, s) for i, s in enumerate(ranked)), key=lambda t: (t[0], t[1]))
+            ordered = [s for _, _, s in reversed(scored)]
         if slot == OPENING and found:  # a first message the knowledge answers: greet, then answer
             order = [*quick[:1], *ordered[:1], *quick[1:], *ordered[1:]]
         elif slot != SUBSTANTIVE:

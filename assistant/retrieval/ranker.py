@@ -14,7 +14,8 @@ Signals, each a ranking of knowledge entries:
    (`FOLLOW_UP_FLOOR`): alone, 那西藏呢 matches nothing well.
 
 Messages are embedded as `normalise` leaves them (no emoticon codes, emoji, runs of
-punctuation, traditional characters); the lexical index cleans them itself.
+punctuation, traditional characters); the lexical index cleans them itself. Every signal reads a
+message with its mistyped homophones of the shop's words put right first (`spelled`: 电热谈 → 电热毯).
 
 They are fused by `zscore_fusion` (weights in `RankingWeights`): each signal is standardised
 with the mean and spread of its scores over the whole index for this query (for the dense
@@ -49,6 +50,7 @@ from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.spelling import HomophoneSpeller
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
@@ -117,6 +119,7 @@ class SuggestionRanker:
         self._tag_bias = tag_bias or _no_bias
         self._confidence = confidence_model
         self._key_texts = snapshot.key_texts()
+        self._speller = HomophoneSpeller(snapshot.lexical.vocabulary)
         self._entry_rows: dict[str, int] | None = None
         # Lexical tokens of each entry's question keys, filled as entries get suggested.
         self._entry_tokens: dict[int, frozenset[str]] = {}
@@ -145,16 +148,21 @@ class SuggestionRanker:
     def embedder_name(self) -> str:
         return str(self.snapshot.manifest["model"])
 
+    def spelled(self, text: str) -> str:
+        """`text` with mistyped homophones of the shop's words put right (电热谈 → 电热毯), as every
+        signal reads it (`spelling.HomophoneSpeller`)."""
+        return self._speller.correct(text)
+
     def context_text(self, request: SuggestRequest) -> str | None:
         """The recent customer turns and the message as one text, or None without context."""
-        turns = [normalise(t.text) for t in request.context if t.role == "customer"]
+        turns = [normalise(self.spelled(t.text)) for t in request.context if t.role == "customer"]
         recent = [t for t in turns if t][-self.weights.context_turns :]
-        return "，".join([*recent, embedding_text(request.text)]) if recent else None
+        return "，".join([*recent, embedding_text(self.spelled(request.text))]) if recent else None
 
     def query_texts(self, request: SuggestRequest) -> list[str]:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         context = self.context_text(request)
-        message = embedding_text(request.text)
+        message = embedding_text(self.spelled(request.text))
         return [message] if context is None else [message, context]
 
     def dense_stats(self, vector: Vectors) -> ScoreStats:
@@ -196,7 +204,7 @@ class SuggestionRanker:
     def fused(self, request: SuggestRequest, vectors: Vectors) -> list[tuple[int, float]]:
         """The fused relevance of candidate entries (entry row, score), best first."""
         w = self.weights
-        lexical, lexical_stats = self._lexical(request.text)
+        lexical, lexical_stats = self._lexical(self.spelled(request.text))
         reply, reply_stats = self._reply(vectors[0])
         rankings = [self.dense_ranking(vectors[0]), lexical, reply]
         stats = [self.dense_stats(vectors[0]), lexical_stats, reply_stats]
@@ -296,6 +304,7 @@ class SuggestionRanker:
         return self._evidence(text, self._best_keys(vector, rows))
 
     def _evidence(self, text: str, best_key: dict[int, tuple[int, float]]) -> dict[int, MatchEvidence]:
+        text = self.spelled(text)
         message = [t for t in tokens(text) if not _NUMBER.search(t)]
         grams = [t for t in message if t.startswith("#")]
         found_in_message = frozenset(grams)

@@ -113,6 +113,11 @@ def words(cleaned: str) -> list[str]:
     return [w for w in _jieba().lcut(cleaned) if w.strip()]
 
 
+def dictionary_word(text: str) -> bool:
+    """A word of jieba's dictionary (it stores every word's prefixes too, at frequency 0)."""
+    return int(_jieba().dt.FREQ.get(text, 0)) > 0
+
+
 _IDENTIFIER = re.compile(r"\d{6,}")
 """Six digits or more: an order, phone or tracking number, one gram whole. Its inner grams would
 match unrelated numbers (12315 inside the order number 4123153300187)."""
