@@ -2,8 +2,9 @@
 
 The service encodes on its model thread (batched, cached) and calls `rank` on its ranking
 thread; the CLI and the evaluations call `suggest`, which encodes with the embedder it is given.
-Both paths run the same ranking, calibration and emotion reading. Then the situation is checked
-(`situated`): for a calm message, a reply matched through an upset customer's wording (a threat of
+Both paths run the same ranking, calibration and emotion reading. An elliptical follow-up is ranked
+as the question it asks (那加湿器呢 after 电热毯保修多久 → 加湿器保修多久, `restated`). Then the
+situation is checked (`situated`): for a calm message, a reply matched through an upset customer's wording (a threat of
 a bad review for 你们家有没有差评) goes last and is never sure; for a conversation's first message, a
 past reply that answered a message in the middle of another conversation (查到了，少了一个枕套 for
 怎么样了 查到没) goes last and is never sure; so does a reply written for the other state of the
@@ -31,6 +32,7 @@ from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import content, is_follow_up, is_stock
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
+from assistant.retrieval.follow_up import restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
@@ -85,6 +87,10 @@ LEANING_CAP = 0.15
 (the message alone does not say what it asks about)."""
 LEANING_MAX = 8
 """Letters (and CJK) of a message short enough to lean on the turns before it (都三天了, 放正了也不行)."""
+
+RESTATE_TURNS = 3
+"""The customer's latest substantive turns a follow-up is restated through (那电水壶呢 after 那加湿器呢
+after 电热毯保修多久)."""
 
 
 def leans_on_context(request: SuggestRequest) -> bool:
@@ -187,8 +193,20 @@ class Suggester:
         return self.ranker.version
 
     def query_texts(self, request: SuggestRequest) -> list[str]:
-        """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
-        return self.ranker.query_texts(request)
+        """What to embed (with `encode_queries`) for this request, in the order `rank` expects: the
+        ranker's texts, then the question an elliptical follow-up asks (`restated`), if any."""
+        texts = self.ranker.query_texts(request)
+        restated = self.restated(request)
+        if restated is None:
+            return texts
+        return [*texts, *self.ranker.query_texts(SuggestRequest(restated))]  # as if typed alone
+
+    @staticmethod
+    def restated(request: SuggestRequest) -> str | None:
+        """The customer's previous question with its subject replaced by the follow-up's (那加湿器呢
+        after 电热毯保修多久 → 加湿器保修多久; `follow_up.restate`), or None."""
+        earlier = [t.text for t in request.context if t.role == "customer" and content(t.text) and not is_stock(t.text)]
+        return restate(request.text, earlier[-RESTATE_TURNS:])
 
     @staticmethod
     def pool_size(k: int) -> int:
@@ -200,11 +218,17 @@ class Suggester:
         reading = NO_EMOTION
         if read_emotion:
             reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
-        follow_up = is_follow_up(request.text)
         pooled = replace(request, k=self.pool_size(request.k))
-        pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=follow_up)
-        if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
-            pool = self._through_context(pooled, query_vectors, reading, pool)
+        restated = self.restated(request)
+        vectors = np.asarray(query_vectors, dtype=np.float32)
+        if restated is not None and len(vectors) > 2:
+            # the question it asks, scored as if the customer had typed it; the follow-up's own words
+            # are the context signal (那西藏呢 keeps the remote-shipping answer first)
+            pool = self.ranker.rank(replace(pooled, text=restated, context=()), vectors[[2, 0]], reading)
+        else:
+            pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=is_follow_up(request.text))
+            if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
+                pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
         pool = [self._capped(s, situation) for s in pool]
         if self.learning is not None:

