@@ -6,8 +6,11 @@ whatever mentions that subject most (the humidifier's price; a complaint about a
 `restate` writes the previous question again with the follow-up's subject in place of the part of
 the same kind:
 
-* a quantity (digits and their unit: 1.5米, 200x230cm, 17号) takes the place of a quantity;
+* a quantity (digits and their unit: 1.5米, 200x230cm, 17号) takes the place of a quantity with
+  the same unit (那3件呢 replaces 2件, not 1.5米; 那18号呢 after a question about a size is none),
+  a bare number that of the first quantity, keeping its unit (那20呢 after 10块的呢 → 20块);
 * Latin letters (XL, M) of Latin letters;
+* a colour (白色) of a colour, never of the product (那白色呢 after 四件套多少钱 is none);
 * a place of a place, a time of a time (jieba's part-of-speech tags: 新疆 → 西藏, 今天 → 明天);
 * a thing (a run of nouns: 电热毯, 长绒棉四件套) of the thing the question is about, the first one
   before its verb (电热毯 in 电热毯保修多久; none in 新疆能发货吗, whose 发货 comes after 能).
@@ -27,11 +30,12 @@ from typing import Any, Literal
 
 from assistant.retrieval.text import normalise
 
-Kind = Literal["quantity", "latin", "place", "time", "thing"]
+Kind = Literal["quantity", "latin", "place", "time", "colour", "thing"]
 
 _ELLIPSIS = re.compile(r"^(?P<lead>那么|那)?(?P<subject>.+?)(?P<tail>的?呢)?$")
 """那X呢, X呢 or 那X: a subject and nothing else (its edge punctuation already stripped)."""
 _EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*")
 _QUANTITY = r"\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*(?:%|[a-z]+|厘米|公分|公斤|毫升|[米码寸斤克号件个套条元块天升瓦度])?"
 _SPANS = re.compile(rf"(?P<quantity>{_QUANTITY})|(?P<latin>[a-z]+)", re.IGNORECASE)
 _TAGS: dict[str, Kind] = {
@@ -78,6 +82,8 @@ def _tagged(chunk: str) -> list[_Part]:
     for pair in _posseg().lcut(chunk):
         word, tag = str(pair.word), str(pair.flag)
         kind = None if word in _NOT_SUBJECTS else _TAGS.get(tag)
+        if kind == "thing" and len(word) >= 2 and word.endswith("色"):
+            kind = "colour"  # 白色, 浅灰色: what a product looks like, not the product
         if parts and parts[-1].kind == "thing" and (kind == "thing" or word == "被"):
             parts[-1] = _Part(parts[-1].text + word, "thing", parts[-1].tag)  # 长绒棉 + 四件套: one thing
         else:
@@ -119,11 +125,13 @@ def _before_subject(part: _Part) -> bool:
     return part.text in _BEFORE_SUBJECT or part.text in _NOT_SUBJECTS or part.tag in _MODIFIER_TAGS or part.tag == "x"
 
 
-def _counterpart(question: list[_Part], kind: Kind, taken: set[int]) -> int | None:
-    """Where in `question` the part of `kind` stands that a follow-up's part of that kind replaces:
-    the first one, and for a thing the first before the question's verb (its subject)."""
+def _counterpart(question: list[_Part], named: _Part, taken: set[int]) -> int | None:
+    """Where in `question` the part stands that the follow-up's part `named` replaces: the first of
+    its kind (a quantity: of its unit, when it has one), and for a thing the first before the
+    question's verb (its subject)."""
+    kind, unit = named.kind, _unit(named).lower()
     for i, part in enumerate(question):
-        if part.kind == kind and i not in taken:
+        if part.kind == kind and i not in taken and (kind != "quantity" or not unit or _unit(part).lower() == unit):
             return i
         if kind == "thing" and part.kind is None and not _before_subject(part):
             return None
@@ -132,7 +140,7 @@ def _counterpart(question: list[_Part], kind: Kind, taken: set[int]) -> int | No
 
 def _unit(quantity: _Part) -> str:
     """The unit of a quantity (块 of 10块), which a follow-up's bare number keeps (那20呢 → 20块)."""
-    return quantity.text.lstrip("0123456789.x×*")
+    return _NUMBER.sub("", quantity.text)
 
 
 def _substitute(question: str, named: list[_Part]) -> str | None:
@@ -142,7 +150,7 @@ def _substitute(question: str, named: list[_Part]) -> str | None:
     taken: dict[int, str] = {}
     for part in named:
         assert part.kind is not None  # `_subject` keeps only parts of a kind
-        at = _counterpart(parts, part.kind, set(taken))
+        at = _counterpart(parts, part, set(taken))
         if at is None:
             return None
         taken[at] = part.text + _unit(parts[at]) if part.kind == "quantity" and not _unit(part) else part.text

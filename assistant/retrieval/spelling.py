@@ -46,6 +46,8 @@ class HomophoneSpeller:
         """`vocabulary`: the lexical tokens of the shop's wordings (jieba words, and character
         grams prefixed with #)."""
         self._known = vocabulary
+        # a request reads its message several times (each signal, the evidence): one correction each
+        self._cached = lru_cache(maxsize=4096)(self._correct)
         self._words = frozenset(w for w in vocabulary if _HAN.fullmatch(w) and len(w) in WORD_SIZES)
         # each dictionary word, by itself with one character left out: (before, after) -> words
         self._by_gap: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -56,6 +58,9 @@ class HomophoneSpeller:
 
     def correct(self, text: str) -> str:
         """`text` with its mistyped homophones put right (the same length; unchanged when none)."""
+        return self._cached(text)
+
+    def _correct(self, text: str) -> str:
         return _HAN.sub(lambda run: self._correct_run(run.group()), text)
 
     def _correct_run(self, run: str) -> str:

@@ -76,3 +76,14 @@ def test_fraud_asked_back_is_no_contradiction_to_clear_up(detector: EmotionDetec
 )
 def test_a_scam_by_someone_else_accuses_no_one_here(detector: EmotionDetector, text: str) -> None:
     assert not panel(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["说了一百遍了", "说了无数遍了", "我都说了八百遍了"])
+def test_told_a_hundred_times_is_anger_too(detector: EmotionDetector, text: str) -> None:
+    assert "anger" in panel(detector.read(text))  # a review: the count had no 百, 千, 万 or 无数
+
+
+def test_asking_whether_the_shop_defrauds_stays_a_complaint_risk(detector: EmotionDetector) -> None:
+    # a review: 是不是欺诈 was made neutral for a scam asked about and hid 你们是不是欺诈 (complaint risk before)
+    assert "complaint_risk" in panel(detector.read("你们是不是欺诈"))
+    assert panel(detector.read("这个链接是不是诈骗")) == set()

@@ -41,6 +41,11 @@ def after(*said: str) -> tuple[Turn, ...]:
         ("那明天呢", ["今天下单什么时候发货"], "明天下单什么时候发货"),  # a time for a time
         ("XL的呢", ["L码有货吗"], "XL码有货吗"),  # letters for letters
         ("那电水壶呢", ["电热毯保修多久", "那加湿器呢"], "电水壶保修多久"),  # a follow-up of a follow-up
+        # a quantity replaces one of its own unit (a review: 那3件呢 replaced 1.5米)
+        ("那3件呢", ["1.5米的四件套买2件多少钱"], "1.5米的四件套买3件多少钱"),
+        ("那2米呢", ["买2件1.5米的四件套多少钱"], "买2件2米的四件套多少钱"),
+        ("那20呢", ["10xl的多少钱"], "20xl的多少钱"),  # the unit kept whole (xl, not l)
+        ("那白色的呢", ["这款有黑色的吗"], "这款有白色的吗"),  # a colour for a colour
     ],
 )
 def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, earlier: list[str], asked: str) -> None:
@@ -57,6 +62,10 @@ def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, 
         ("如果买两件呢", ["包邮吗"]),
         ("好的呢", ["运费谁出"]),
         ("那西藏呢", []),  # nothing was asked before
+        ("那18号呢", ["1.5米的四件套多少钱"]),  # no quantity of its unit (a review: 18号的四件套多少钱)
+        ("那1.8米呢", ["17号能发货吗"]),
+        ("那白色呢", ["1.5米的四件套多少钱"]),  # a colour is not the product (a review: 1.5米的白色多少钱)
+        ("那白色呢", ["电热毯保修多久"]),
     ],
 )
 def test_a_follow_up_without_a_counterpart_is_not_restated(follow_up: str, earlier: list[str]) -> None:

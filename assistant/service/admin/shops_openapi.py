@@ -56,6 +56,7 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Create a shop, optionally with its knowledge files (all validated first); answers its "
             "first admin token once. Only the operator's token (HUASHU_ADMIN_TOKEN) may create shops",
+            "parameters": [_REBUILD],
             "requestBody": {"required": True, **json_of("CreateShopBody", "the new shop")},
             "responses": {
                 "201": json_of("CreatedShop", "the shop and its admin token"),
