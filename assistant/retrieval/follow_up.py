@@ -32,8 +32,8 @@ from assistant.retrieval.text import normalise
 
 Kind = Literal["quantity", "latin", "place", "time", "colour", "thing"]
 
-_ELLIPSIS = re.compile(r"^(?P<lead>那么|那)?(?P<subject>.+?)(?P<tail>的?呢)?$")
-"""那X呢, X呢 or 那X: a subject and nothing else (its edge punctuation already stripped)."""
+_ELLIPSIS = re.compile(r"^(?P<lead>那么|那(?:个|款|种)(?=..)|那)?(?P<subject>.+?)(?P<tail>的?呢)?$")
+"""那X呢, X呢 or 那X (那个X呢, 那款X呢): a subject and nothing else (its edge punctuation already stripped)."""
 _EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*")
 _QUANTITY = r"\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*(?:%|[a-z]+|厘米|公分|公斤|毫升|[米码寸斤克号件个套条元块天升瓦度])?"

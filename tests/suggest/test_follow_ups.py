@@ -46,6 +46,8 @@ def after(*said: str) -> tuple[Turn, ...]:
         ("那2米呢", ["买2件1.5米的四件套多少钱"], "买2件2米的四件套多少钱"),
         ("那20呢", ["10xl的多少钱"], "20xl的多少钱"),  # the unit kept whole (xl, not l)
         ("那白色的呢", ["这款有黑色的吗"], "这款有白色的吗"),  # a colour for a colour
+        ("那个加湿器呢", ["电热毯保修多久"], "加湿器保修多久"),  # 那个 / 那款 lead like 那 (a review: missed)
+        ("那款加湿器呢", ["电热毯保修多久"], "加湿器保修多久"),
     ],
 )
 def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, earlier: list[str], asked: str) -> None:
@@ -66,6 +68,7 @@ def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, 
         ("那1.8米呢", ["17号能发货吗"]),
         ("那白色呢", ["1.5米的四件套多少钱"]),  # a colour is not the product (a review: 1.5米的白色多少钱)
         ("那白色呢", ["电热毯保修多久"]),
+        ("那个呢", ["电热毯保修多久"]),  # names nothing
     ],
 )
 def test_a_follow_up_without_a_counterpart_is_not_restated(follow_up: str, earlier: list[str]) -> None:
