@@ -225,5 +225,6 @@ async def test_an_unknown_query_parameter_is_refused_naming_it(client: TestClien
     assert [e["field"] for e in payload["errors"]] == ["dayz", "limt"]
     # what a route documents, and the token everywhere, pass through to the handler
     assert (await client.post("/v1/suggest?token=", json=suggest_body("在吗"))).status == 200
-    assert (await client.get("/v1/admin/shops/demo/gaps?days=0")).status in (401, 403, 422)
+    passed = await client.get("/v1/admin/shops/demo/gaps?days=7&limit=5")  # whatever the handler says of it
+    assert "unknown query parameter" not in await passed.text()
     assert (await client.get("/panel?anything=1")).status != 422
