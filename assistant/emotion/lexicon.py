@@ -38,6 +38,8 @@ class Pattern:
     regex: re.Pattern[str]
     weak: bool = False
     """A weak sign (a plain deadline question): alone it keeps its cue at `low`."""
+    not_after: re.Pattern[str] | None = None
+    """No match when this finds the end of the clause text before it (给孩子 + 说了三遍: said to someone else)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,8 @@ class Lexicon:
     """A worry about fit or quality before buying (担心尺寸不合适): hesitation, not anxiety."""
     arrivals: tuple[re.Pattern[str], ...] = ()
     """The parcel has arrived (等了好久才收到): anxiety words before it are weak signs."""
+    scams_suffered: tuple[re.Pattern[str], ...] = ()
+    """A scam the customer suffered at someone else's hands (我被诈骗了, 遇到骗子了): no anger, no threat."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -191,6 +195,7 @@ class Lexicon:
                 code=str(p["code"]),
                 regex=re.compile(str(p["re"])),
                 weak=bool(p.get("weak", False)),
+                not_after=re.compile(str(p["not_after"])) if p.get("not_after") else None,
             )
             for p in data.get("patterns", [])
         )
@@ -220,7 +225,8 @@ class Lexicon:
         irony = tuple(re.compile(str(r)) for r in data.get("irony", []))
         presale = tuple(re.compile(str(r)) for r in data.get("presale_worries", []))
         arrivals = tuple(re.compile(str(r)) for r in data.get("arrivals", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals)
+        suffered = tuple(re.compile(str(r)) for r in data.get("scams_suffered", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

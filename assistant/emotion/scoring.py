@@ -20,6 +20,8 @@ let-down words (失望, 质量太差) weigh more and stay strong inside a questi
 SENTENCE_ENDS = frozenset("。！？；!?;\n")
 NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
 STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
+ACCUSING_CUES = frozenset({"anger", "complaint_risk"})
+"""What a scam the customer suffered from someone else (lexicon `scams_suffered`) does not carry."""
 QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
 QUESTION_WORDS = (
     "哪个", "哪款", "哪种", "哪一", "吗", "嘛", "是否", "是不是", "有没有", "会不会", "能不能", "怎么样", "如何",
@@ -123,6 +125,7 @@ class MessageScorer:
         clause = _clause_starts(text)
         withdrawn = self._withdrawn(text)
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
+        suffered = [found.span() for regex in self._lexicon.scams_suffered for found in regex.finditer(text)]
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
@@ -143,10 +146,13 @@ class MessageScorer:
             if contrast_at is not None:
                 factor *= mods.contrast_before if m.start < contrast_at else mods.contrast_after
             before_buying = any(start <= m.start and m.end <= end for start, end in presale)
+            scammed = any(start <= m.start and m.end <= end for start, end in suffered)
             if text.startswith(CIRCUMSTANCE, m.end):
                 continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
             for term in m.terms:
                 weight = term.weight * factor
+                if scammed and term.cue in ACCUSING_CUES:
+                    continue  # 我被诈骗了 / 遇到骗子了: someone else's scam, suffered, accuses no one here
                 if before_buying and term.cue in ("anxiety", "disappointment"):
                     # 担心尺寸不合适: a worry before buying is hesitation (a trace), not anxiety
                     if term.cue == "anxiety":
@@ -198,6 +204,11 @@ class MessageScorer:
                 if self._negator_before(text, found.start(), clause[found.start()], covered):
                     continue
                 if any(start <= found.start() < end for start, end in withdrawn):
+                    continue
+                at = found.start()
+                if pattern.not_after is not None and pattern.not_after.search(text[clause[at] : at]):
+                    continue  # 给孩子说了三遍: told someone else, not the agent
+                if pattern.cue in ACCUSING_CUES and any(start <= found.start() < end for start, end in suffered):
                     continue
                 over = pattern.cue == "anxiety" and found.start() < arrived
                 signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak or over)

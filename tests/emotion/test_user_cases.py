@@ -87,3 +87,39 @@ def test_asking_whether_the_shop_defrauds_stays_a_complaint_risk(detector: Emoti
     # a review: 是不是欺诈 was made neutral for a scam asked about and hid 你们是不是欺诈 (complaint risk before)
     assert "complaint_risk" in panel(detector.read("你们是不是欺诈"))
     assert panel(detector.read("这个链接是不是诈骗")) == set()
+
+
+def test_calling_the_shop_fraudsters_is_an_insult_unlike_someone_elses(detector: EmotionDetector) -> None:
+    # 诈骗犯 / 诈骗团伙 are neutral for someone else's scam; aimed at the shop they insult like 骗子 (high)
+    for text in ("你们是诈骗团伙", "你这诈骗犯", "你们就是诈骗犯", "你们这是诈骗犯", "你们是骗子", "你们就是一群骗子"):
+        reading = detector.read(text)
+        assert {(cue.name, cue.level) for cue in reading.shown()} == {("anger", "high")}, (text, reading)
+        assert reading.escalate, text
+    for text in ("我遇到诈骗团伙了", "那个人是诈骗犯", "你们知道诈骗团伙吗"):
+        assert not panel(detector.read(text)), text
+
+
+def test_a_scam_the_customer_suffered_is_no_threat_against_the_shop(detector: EmotionDetector) -> None:
+    # the guidelines: complaint risk is a threat against the shop, anger is aimed at it; being scammed by
+    # someone else is at most worry
+    suffered = (
+        "我被诈骗了",
+        "我被人诈骗了，钱还能追回来吗",
+        "我昨天被冒充你们客服的人诈骗了",
+        "有人假冒客服打电话诈骗我",
+        "我遇到骗子了",
+        "有骗子冒充你们客服",
+    )
+    for text in suffered:
+        reading = detector.read(text)
+        assert panel(reading) <= {"anxiety"}, (text, reading)
+        assert not reading.escalate, text
+    for text in ("我被你们诈骗了", "被商家诈骗了"):  # the shop named as the one who scammed
+        assert panel(detector.read(text)) == {"anger", "complaint_risk"}, text
+
+
+def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> None:
+    for text in ("给孩子说了三遍", "我跟我老公说了三遍", "跟家人都说了好几遍了", "对他说了三遍"):
+        assert "anger" not in panel(detector.read(text)), text
+    for text in ("跟你们说了三遍了", "我给你说了好几遍了", "和客服说了多少遍了", "对这个问题我都说了三遍了"):
+        assert "anger" in panel(detector.read(text)), text
