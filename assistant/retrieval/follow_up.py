@@ -39,7 +39,7 @@ _ELLIPSIS = re.compile(r"^(?P<lead>那么|那(?:个|款|种)(?=..)|那)?(?P<subj
 _EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*")
 _QUANTITY = r"\d+(?:\.\d+)?(?:[x×*]\d+(?:\.\d+)?)*(?:%|[a-z]+|厘米|公分|公斤|毫升|[米码寸斤克号件个套条元块天升瓦度])?"
-_SPANS = re.compile(rf"\d*[a-z]+码|(?P<quantity>{_QUANTITY})|[a-z]+", re.IGNORECASE)
+_SPANS = re.compile(rf"(?:\d+x+|x*)[sml]码|(?P<quantity>{_QUANTITY})|[a-z]+", re.IGNORECASE)
 """A size with 码 (L码, 2XL码: Latin, not a quantity of 2 in XL), a quantity, or Latin letters."""
 _SIZE = re.compile(r"\d*x*[sml]码?", re.IGNORECASE)
 """A clothing size (S, M, XL, XXL, 2XL, L码): what a size in a follow-up replaces, not the T of T恤."""

@@ -116,10 +116,26 @@ def test_a_scam_the_customer_suffered_is_no_threat_against_the_shop(detector: Em
         assert not reading.escalate, text
     for text in ("我被你们诈骗了", "被商家诈骗了"):  # the shop named as the one who scammed
         assert panel(detector.read(text)) == {"anger", "complaint_risk"}, text
+    # a review: a free gap after 被/遇到 swallowed accusations and threats that followed it
+    for text in ("钱被扣了这就是诈骗", "订单被取消了简直是诈骗", "被这个店诈骗了", "遇到这种事必须投诉这是诈骗"):
+        assert "complaint_risk" in panel(detector.read(text)), text
+    for text in ("遇到骗子商家了", "第一次遇到这种骗子店"):
+        assert "anger" in panel(detector.read(text)), text
 
 
 def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> None:
     for text in ("给孩子说了三遍", "我跟我老公说了三遍", "跟家人都说了好几遍了", "对他说了三遍"):
         assert "anger" not in panel(detector.read(text)), text
-    for text in ("跟你们说了三遍了", "我给你说了好几遍了", "和客服说了多少遍了", "对这个问题我都说了三遍了"):
+    told_us = (
+        "跟你们说了三遍了",
+        "我给你说了好几遍了",
+        "和客服说了多少遍了",
+        "对这个问题我都说了三遍了",
+        # a review: any listener but the agent's side cancelled it, and 同样 / 和 (and) read as listeners
+        "跟上一个客服说了三遍了",
+        "跟店里说了好几遍了",
+        "同样的问题说了三遍了",
+        "地址和电话说了三遍了",
+    )
+    for text in told_us:
         assert "anger" in panel(detector.read(text)), text

@@ -55,6 +55,7 @@ def after(*said: str) -> tuple[Turn, ...]:
         ("那XL的呢", ["这件T恤M码有货吗"], "这件T恤XL码有货吗"),  # the question's 码 kept
         ("那L呢", ["这件T恤M码有货吗"], "这件T恤L码有货吗"),
         ("那XL码呢", ["M的多少钱"], "XL的多少钱"),
+        ("那80B呢", ["这款内衣75B码有吗"], "这款内衣80B码有吗"),  # a band and cup size stays a quantity (a review)
     ],
 )
 def test_a_follow_up_is_the_previous_question_about_its_subject(follow_up: str, earlier: list[str], asked: str) -> None:
