@@ -13,8 +13,9 @@ real word the customer meant is never changed:
   or shop word with its neighbours (信号 in 信号不好, 尿不湿), and the stretch does not cut a word
   of the message in two (是个 in 现在是个人发票);
 * exactly one shop word fits;
-* the run of characters is simplified already: 錯誤 is no typo of a simplified word (誤 and 五 sound
-  alike), it is simplified with the rest of the noise later (`text.normalise`).
+* all of this is read on the message simplified: 錯誤 is 错误, a dictionary word, and no typo of 五次
+  (誤 and 五 sound alike). Only the character put right changes; the customer's traditional ones
+  are simplified with the rest of the noise later (`text.normalise`), 电热谈安全嗎 → 电热毯安全嗎.
 """
 
 from __future__ import annotations
@@ -64,8 +65,14 @@ class HomophoneSpeller:
         return _HAN.sub(lambda run: self._correct_run(run.group()), text)
 
     def _correct_run(self, run: str) -> str:
-        if to_simplified(run) != run:
-            return run  # traditional characters are simplified later, not mistaken for typos (誤 → 五)
+        simple = to_simplified(run)
+        if len(simple) != len(run):
+            return run  # a phrase simplified to another length: its places no longer match
+        spelled = self._correct_simplified(simple)
+        # only the characters put right change, the customer's own are simplified later
+        return "".join(o if s == c else s for o, c, s in zip(run, simple, spelled, strict=True))
+
+    def _correct_simplified(self, run: str) -> str:
         chars = list(run)
         bounds = self._word_bounds(run)
         for size in WORD_SIZES:

@@ -20,6 +20,9 @@ ANSWERED = (
     # a misspelt homophone (电热谈 for 电热毯): the right entry read 0.18, unanswerable
     ("电热谈安全吗", frozenset({"faq-elec-safety"})),
     ("电热谈怎么调温度", frozenset({"prod-blanket-electric-qa-1", "faq-elec-not-heat"})),
+    # one traditional character (嗎, typed in Taiwan or Hong Kong) kept the whole message from being
+    # put right: 0.18 again
+    ("电热谈安全嗎", frozenset({"faq-elec-safety"})),
     # 起求 for 起球: the pilling answer read 0.00 alone
     ("起求", frozenset({"faq-bedding-pilling", "faq-quality-pilling"})),
     ("四件套会起求吗", frozenset({"faq-bedding-pilling"})),
@@ -64,7 +67,10 @@ def ranker(demo_snapshot: Snapshot) -> SuggestionRanker:
     return SuggestionRanker(demo_snapshot)
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("电热谈安全吗", "电热毯安全吗"), ("被子起求了", "被子起球了")])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("电热谈安全吗", "电热毯安全吗"), ("被子起求了", "被子起球了"), ("电热谈安全嗎", "电热毯安全嗎")],
+)
 def test_a_mistyped_homophone_of_a_shop_word_is_put_right(ranker: SuggestionRanker, typed: str, meant: str) -> None:
     assert ranker.spelled(typed) == meant
     # every signal reads the message as meant: the embedder's text and the match evidence
@@ -79,6 +85,10 @@ def test_a_mistyped_homophone_of_a_shop_word_is_put_right(ranker: SuggestionRank
         "我买了五包m码尿不湿 要换l码",  # 湿 is in 尿不湿
         "收到了不太喜欢 能退吗亲",  # 不太 is a word
         "电热毯安全吗",  # already right
+        "電熱毯安全嗎",  # already right, traditional
+        "身份信息輸入錯誤次數過多",  # 錯誤 is 错误
+        "路由器信號不好怎麼辦",
+        "收到了不太喜歡 能退嗎親",
     ],
 )
 def test_a_real_word_is_never_changed(ranker: SuggestionRanker, text: str) -> None:
@@ -94,6 +104,15 @@ def test_a_correction_needs_one_shop_word_of_the_same_sound() -> None:
 
 def test_traditional_characters_are_not_taken_for_typos() -> None:
     # 誤 and 五 sound alike (wu) and 錯誤 is no simplified dictionary word: bq_faq's 輸入錯誤次數過多
-    # became 錯五次數 before traditional runs were left to `normalise`
+    # became 錯五次數 when read as typed; read simplified, 错误 is a word
     speller = HomophoneSpeller(frozenset({"五次"}))
     assert speller.correct("身份信息輸入錯誤次數過多") == "身份信息輸入錯誤次數過多"
+    assert speller.correct("錯誤") == "錯誤"
+
+
+def test_a_traditional_character_does_not_keep_a_typo_beside_it() -> None:
+    # the message is read simplified; only the character put right changes, 嗎 is left to `normalise`
+    speller = HomophoneSpeller(frozenset({"电热毯", "五次"}))
+    assert speller.correct("电热谈安全嗎") == "电热毯安全嗎"
+    assert speller.correct("電熱談安全嗎") == "電熱毯安全嗎"
+    assert speller.correct("电热谈，錯誤次數") == "电热毯，錯誤次數"
