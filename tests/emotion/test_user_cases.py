@@ -121,6 +121,11 @@ def test_a_scam_the_customer_suffered_is_no_threat_against_the_shop(detector: Em
         assert "complaint_risk" in panel(detector.read(text)), text
     for text in ("遇到骗子商家了", "第一次遇到这种骗子店"):
         assert "anger" in panel(detector.read(text)), text
+    # cheated by the shop, said of oneself, is 骗人 aimed at it (a review: it read nothing)
+    for text in ("我被你们骗了", "我被你们客服骗了", "被商家忽悠了"):
+        assert "anger" in panel(detector.read(text)), text
+    for text in ("我被骗了", "会不会被你们骗", "怕被你们骗了"):  # no one named; a worry, not done
+        assert "anger" not in panel(detector.read(text)), text
 
 
 def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> None:
