@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
-from assistant.knowledge.rows import Row, RowReader, yaml_problem, yaml_rows
+from assistant.knowledge.rows import Row, RowReader, load_yaml, yaml_problem, yaml_rows
 
 
 class KnowledgeError(Exception):
@@ -256,7 +256,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     if shop_raw is not None:
         shop_text = shop_raw.decode("utf-8", errors="replace")
         try:
-            shop = yaml.safe_load(shop_text)
+            shop = load_yaml(shop_text)
         except yaml.YAMLError as exc:
             line, problem = yaml_problem(exc, shop_text)
             reader.problems.append(f"shop.yaml:{line}: not valid YAML ({problem})")
