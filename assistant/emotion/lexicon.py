@@ -161,6 +161,8 @@ class Lexicon:
     """The parcel has arrived (等了好久才收到): anxiety words before it are weak signs."""
     scams_suffered: tuple[re.Pattern[str], ...] = ()
     """A scam the customer suffered at someone else's hands (我被诈骗了, 遇到骗子了): no anger, no threat."""
+    cheats_feared: tuple[re.Pattern[str], ...] = ()
+    """Being cheated feared, not suffered (怕被坑, 担心被你们忽悠): a worry, no anger, no threat."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -226,7 +228,8 @@ class Lexicon:
         presale = tuple(re.compile(str(r)) for r in data.get("presale_worries", []))
         arrivals = tuple(re.compile(str(r)) for r in data.get("arrivals", []))
         suffered = tuple(re.compile(str(r)) for r in data.get("scams_suffered", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered)
+        feared = tuple(re.compile(str(r)) for r in data.get("cheats_feared", []))
+        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered, feared)
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -21,7 +21,8 @@ SENTENCE_ENDS = frozenset("。！？；!?;\n")
 NEGATIVE_CUES: tuple[CueName, ...] = ("anger", "disappointment", "complaint_risk")
 STEADFAST_CUES = frozenset(NEGATIVE_CUES)  # a prohibitive (别再骗人了) does not cancel these
 ACCUSING_CUES = frozenset({"anger", "complaint_risk"})
-"""What a scam the customer suffered from someone else (lexicon `scams_suffered`) does not carry."""
+"""What a scam the customer suffered from someone else (lexicon `scams_suffered`), or being cheated
+feared (`cheats_feared`), does not carry."""
 QUESTION_ENDS = ("吗", "嘛", "么", "不？", "没？")
 QUESTION_WORDS = (
     "哪个", "哪款", "哪种", "哪一", "吗", "嘛", "是否", "是不是", "有没有", "会不会", "能不能", "怎么样", "如何",
@@ -125,7 +126,8 @@ class MessageScorer:
         clause = _clause_starts(text)
         withdrawn = self._withdrawn(text)
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
-        suffered = [found.span() for regex in self._lexicon.scams_suffered for found in regex.finditer(text)]
+        unaccused = (*self._lexicon.scams_suffered, *self._lexicon.cheats_feared)
+        suffered = [found.span() for regex in unaccused for found in regex.finditer(text)]
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
@@ -152,7 +154,7 @@ class MessageScorer:
             for term in m.terms:
                 weight = term.weight * factor
                 if scammed and term.cue in ACCUSING_CUES:
-                    continue  # 我被诈骗了 / 遇到骗子了: someone else's scam, suffered, accuses no one here
+                    continue  # 我被诈骗了 / 遇到骗子了 / 怕被坑: suffered elsewhere or feared, accuses no one here
                 if before_buying and term.cue in ("anxiety", "disappointment"):
                     # 担心尺寸不合适: a worry before buying is hesitation (a trace), not anxiety
                     if term.cue == "anxiety":

@@ -128,6 +128,21 @@ def test_a_scam_the_customer_suffered_is_no_threat_against_the_shop(detector: Em
         assert "anger" not in panel(detector.read(text)), text
 
 
+def test_being_cheated_feared_is_a_worry_not_anger(detector: EmotionDetector) -> None:
+    # 坑 (cheat) is anger; before it happens, after a worry word, it accuses no one yet (好怕又被坑 escalated)
+    feared = ("怕被你们坑", "好怕又被坑", "担心被坑钱", "怕你们坑我", "怕买到假货被坑", "万一被坑了怎么办")
+    for text in (*feared, "你们会不会坑我啊"):
+        reading = detector.read(text)
+        assert panel(reading) <= {"anxiety"}, (text, reading)
+        assert not reading.escalate, text
+    # done, or said at the shop, or a hedged accusation: still anger
+    done = ("被你们坑了", "又被坑了", "你们就是坑人", "这不是坑人吗", "别坑我了", "恐怕你们是在坑人吧", "上次被坑怕了")
+    for text in done:
+        assert "anger" in panel(detector.read(text)), text
+    # a threat beside a worry word keeps its risk
+    assert "complaint_risk" in panel(detector.read("我不怕你们坑我，我要投诉"))
+
+
 def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> None:
     for text in ("给孩子说了三遍", "我跟我老公说了三遍", "跟家人都说了好几遍了", "对他说了三遍"):
         assert "anger" not in panel(detector.read(text)), text
