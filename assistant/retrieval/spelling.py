@@ -12,6 +12,9 @@ real word the customer meant is never changed:
 * the stretch is no dictionary or shop word itself, the character it changes forms no dictionary
   or shop word with its neighbours (信号 in 信号不好, 尿不湿), and the stretch does not cut a word
   of the message in two (是个 in 现在是个人发票);
+* in a stretch of two characters, the one kept is no function character (没, 不, 了, 个, 是 …):
+  beside one, the customer's character is grammar, not a typo (没懂 is no 没动, 是个 no 十个, 补了 no
+  不了, 不像 no 不想; a review of the corrections over JDDC's customer turns);
 * exactly one shop word fits;
 * all of this is read on the message simplified: 錯誤 is 错误, a dictionary word, and no typo of 五次
   (誤 and 五 sound alike). Only the character put right changes; the customer's traditional ones
@@ -30,6 +33,9 @@ from assistant.retrieval.text import dictionary_word, to_simplified, words
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 WORD_SIZES = (4, 3, 2)
 """The lengths of the shop words a stretch is matched against, longest first."""
+FUNCTION_CHARS = frozenset("没不了个是的得地着过有很太也都就在吗呢吧啊呀么还又再才被把给让")
+"""Negations, particles, measure words and adverbs that pair with any word: a two-character
+stretch keeping one of them is read as written."""
 
 
 @lru_cache(maxsize=8192)
@@ -93,6 +99,8 @@ class HomophoneSpeller:
     def _fix(self, chars: list[str], start: int, end: int, i: int) -> str | None:
         """The character that puts the stretch chars[start:end] right at its place i, or None."""
         at = start + i
+        if end - start == 2 and chars[start + 1 - i] in FUNCTION_CHARS:
+            return None  # 没懂, 是个, 补了: a word beside grammar, read as written
         if any(self._a_word(span) for span in _spans_over(chars, at)):
             return None
         stretch = "".join(chars[start:end])

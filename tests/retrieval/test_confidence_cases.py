@@ -89,6 +89,12 @@ def test_a_mistyped_homophone_of_a_shop_word_is_put_right(ranker: SuggestionRank
         "身份信息輸入錯誤次數過多",  # 錯誤 is 错误
         "路由器信號不好怎麼辦",
         "收到了不太喜歡 能退嗎親",
+        # beside a function character the customer's character is grammar (the demo shop has 没动,
+        # 十个, 不了 and 不想: a review of the corrections over JDDC's customer turns)
+        "新订单? 我没懂 意思让我再买两个??",
+        "已经有人给我打过电话了 是个手机号",
+        "真麻烦。上次都补了",
+        "完全不像京东的风格",
     ],
 )
 def test_a_real_word_is_never_changed(ranker: SuggestionRanker, text: str) -> None:
@@ -100,6 +106,15 @@ def test_a_correction_needs_one_shop_word_of_the_same_sound() -> None:
     assert speller.correct("电热谈，起求") == "电热毯，起球"
     assert speller.correct("电热被") == "电热被"  # one letter away, another sound (bei)
     assert speller.correct("退款") == "退款"  # no shop word one letter away
+
+
+def test_two_characters_beside_a_function_character_are_read_as_written() -> None:
+    speller = HomophoneSpeller(frozenset({"没动", "十个", "退货", "商品"}))
+    assert speller.correct("我没懂") == "我没懂"  # 没 + 懂 (dong): no 没动
+    assert speller.correct("是个手机号") == "是个手机号"  # 是 (shi) + 个: no 十个
+    # two content characters are still put right (JDDC: 我想腿货, 尚品页面)
+    assert speller.correct("我想腿货") == "我想退货"
+    assert speller.correct("我刚在尚品页面") == "我刚在商品页面"
 
 
 def test_traditional_characters_are_not_taken_for_typos() -> None:
