@@ -159,3 +159,17 @@ def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> N
     )
     for text in told_us:
         assert "anger" in panel(detector.read(text)), text
+
+
+def test_the_city_hotline_is_a_threat_only_when_called(detector: EmotionDetector) -> None:
+    # a user test: a bare 12345 (the number anyone types to try a box) escalated as complaint risk high
+    for text in ("12345", "12345 12345", "我买了12345", "手机号12345678901"):
+        reading = detector.read(text)
+        assert not panel(reading), (text, reading)
+        assert not reading.escalate, text
+    for text in ("再不处理我就打12345", "我打了12345", "我要拨打12345", "12345的热线", "已经反映到12345了"):
+        reading = detector.read(text)
+        assert "complaint_risk" in panel(reading), (text, reading)
+        assert reading.escalate, text
+    # 12315, the consumer-rights line, is a threat by itself
+    assert detector.read("12315").escalate
