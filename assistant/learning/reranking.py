@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from assistant.emotion.thresholds import CueThresholds
 from assistant.knowledge.model import SourceKind
 from assistant.learning.hit_rates import SlotRates
 from assistant.learning.priors import ReplyPriors
@@ -65,6 +66,8 @@ class ShopLearning:
     priors: ReplyPriors | None = None
     rates: SlotRates | None = None
     clock: Callable[[], float] = time.time
+    cue_thresholds: CueThresholds | None = None
+    """The shop's cue cut-offs, raised where its agents marked shown cues wrong (None: as shipped)."""
 
     def relevance(self, suggestion: Suggestion, now: float) -> float:
         """The ranker's order value of the suggestion moved by the shop's prior (bounded): the

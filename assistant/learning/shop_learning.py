@@ -23,9 +23,11 @@ Only the shop's own history goes in; the priors refuse another shop's evidence.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
+from assistant.emotion.thresholds import CueThresholds
+from assistant.emotion.types import CueName
 from assistant.learning.acceptance import Outcome
 from assistant.learning.analytics import by_conversation
 from assistant.learning.hit_rates import MATCH_AT, Observation, fit_slot_rates, marginal
@@ -139,18 +141,22 @@ def learn_shop(
     rules: LearningRules | None = None,
     clock: Callable[[], float] | None = None,
     decided: Collection[str] = (),
+    cue_offsets: Mapping[CueName, float] | None = None,
 ) -> ShopLearning | None:
     """The shop's learning from `history` (its own records), or None when there is nothing to
     learn yet (the ranker's order is served as is). `decided`: ids of the candidate replies
-    (`shop_candidates.candidate_id`) not to offer as quick replies (`withheld_from_quick`)."""
+    (`shop_candidates.candidate_id`) not to offer as quick replies (`withheld_from_quick`);
+    `cue_offsets`: the shop's cue threshold offsets (`cue_thresholds.shop_cue_offsets`)."""
     rules = rules or LearningRules()
     pairs = chat_pairs(history)
     withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}
     quick = learn_quick_replies(pairs, rules.quick, withheld)
     priors = shop_priors(shop, history, rules.priors)
     rates = fit_slot_rates(outcome_observations(history))
-    if not len(quick) and not priors.evidence and rates is None:
+    thresholds = CueThresholds(dict(cue_offsets)) if cue_offsets else None
+    if not len(quick) and not priors.evidence and rates is None and thresholds is None:
         return None
+    kept = priors if priors.evidence else None
     if clock is None:
-        return ShopLearning(quick, priors if priors.evidence else None, rates)
-    return ShopLearning(quick, priors if priors.evidence else None, rates, clock=clock)
+        return ShopLearning(quick, kept, rates, cue_thresholds=thresholds)
+    return ShopLearning(quick, kept, rates, clock=clock, cue_thresholds=thresholds)

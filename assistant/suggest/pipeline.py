@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
+from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, CueThresholds
 from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
@@ -103,7 +104,9 @@ def leans_on_context(request: SuggestRequest) -> bool:
 class EmotionReader(Protocol):
     """What the pipeline needs of the emotion detector."""
 
-    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading: ...
+    def read(
+        self, text: str, context: Sequence[Turn], query_vector: Any = None, *, thresholds: CueThresholds = ...
+    ) -> EmotionReading: ...
 
 
 def build_detector() -> EmotionReader:
@@ -235,7 +238,13 @@ class Suggester:
         """Rank with the vectors of `query_texts(request)`; no encoding here (CPU only)."""
         reading = NO_EMOTION
         if read_emotion:
-            reading = self.detector.read(request.text, request.context, query_vector=query_vectors[0])
+            thresholds = self.learning.cue_thresholds if self.learning is not None else None
+            reading = self.detector.read(
+                request.text,
+                request.context,
+                query_vector=query_vectors[0],
+                thresholds=thresholds or DEFAULT_THRESHOLDS,
+            )
         pooled = replace(request, k=self.pool_size(request.k))
         queries = self.queries(request)
         vectors = np.asarray(query_vectors, dtype=np.float32)

@@ -14,8 +14,12 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
+from assistant.emotion.thresholds import valid_offsets
+from assistant.emotion.types import CueName
+from assistant.learning.cue_thresholds import SETTING as CUE_SETTING
+from assistant.learning.cue_thresholds import shop_cue_offsets
 from assistant.learning.shop_candidates import decisions_of, withheld_from_quick
 from assistant.learning.shop_learning import learn_shop
 from assistant.storage.protocols import ShopRecord, StoreError
@@ -31,6 +35,8 @@ class EvidenceStore(Protocol):
     async def shop(self, shop: str) -> ShopRecord | None: ...
 
     async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory: ...
+
+    async def update_shop_settings(self, shop: str, settings: dict[str, Any]) -> ShopRecord: ...
 
 
 class ShopLearner:
@@ -53,6 +59,7 @@ class ShopLearner:
         self._at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.relearned = 0
+        self._kept_offsets: dict[str, dict[CueName, float]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -80,7 +87,8 @@ class ShopLearner:
             return False
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=self._days)).isoformat(timespec="milliseconds")
         history = await self._store.history(shop, since)
-        learning = await asyncio.to_thread(learn_shop, shop, history, None, None, decided)
+        offsets = await self._cue_offsets(shop, history, record)
+        learning = await asyncio.to_thread(learn_shop, shop, history, None, None, decided, offsets)
         self._registry.set_learning(shop, learning)
         self._markers[shop], self._at[shop] = marker, self._clock()
         self.relearned += 1
@@ -95,6 +103,21 @@ class ShopLearner:
             },
         )
         return True
+
+    async def _cue_offsets(self, shop: str, history: ShopHistory, record: ShopRecord | None) -> dict[CueName, float]:
+        """The shop's cue threshold offsets moved by the marks in `history`; kept in the shop's
+        settings, so every replica starts the next update from the same place (here, for a shop
+        the store does not hold: one handed in by the caller)."""
+        current = valid_offsets(
+            record.settings.get(CUE_SETTING) if record is not None else self._kept_offsets.get(shop)
+        )
+        offsets = shop_cue_offsets(history, current)
+        if offsets != current:
+            if record is not None:
+                await self._store.update_shop_settings(shop, {CUE_SETTING: offsets})
+            self._kept_offsets[shop] = offsets
+            log.info("cue thresholds moved", extra={"shop": shop, "cue_thresholds": offsets})
+        return offsets
 
     async def snapshot_swapped(self, shop: str) -> None:
         """The shop serves another snapshot: relearn it now (an approved reply it holds leaves the

@@ -160,7 +160,9 @@ async def test_unknown_route(client: TestClient[Any, Any]) -> None:
 
 
 class ExplodingDetector:
-    def read(self, text: str, context: Sequence[Turn], query_vector: Any = None) -> EmotionReading:
+    def read(
+        self, text: str, context: Sequence[Turn], query_vector: Any = None, *, thresholds: Any = None
+    ) -> EmotionReading:
         raise RuntimeError("secret internals /etc/passwd")
 
 

@@ -189,3 +189,53 @@ async def test_after_a_restart_a_shop_answers_with_what_it_learned_from_its_firs
     again = await make_client(settings.replace(learning_refresh_s=3600.0))  # no loop pass will come in time
     top = (await ask(again, "tea", "好的"))[0]
     assert top["text"] == closing and "quick_reply" in top["tags"]
+
+
+async def test_cues_marked_wrong_are_shown_less_in_their_shop_only(
+    make_client: ClientFactory, service_suggester: Suggester, service_detector: EmotionReader
+) -> None:
+    """Issue 11: the agents' "cue wrong" marks raise the shop's cut-off for that cue (bounded, at
+    most +0.10 per update), kept in the shop's settings; another shop shows the cue as before."""
+    client = await started(make_client, service_suggester, service_detector)
+    recorder, learner, store = client.app[keys.RECORDER], client.app[keys.LEARNER], client.app[keys.STORE]
+    await store.create_shop("demo", "演示店")  # the setting is kept in the store, which every replica reads
+    text = "服了你们了"  # anger medium at 0.667, 0.22 above the shipped cut-off
+
+    async def anger(shop: str) -> dict[str, Any] | None:
+        body = suggest_body(
+            text, shop=shop, conversation_id=f"c-{uuid.uuid4().hex}", message_id=f"m-{uuid.uuid4().hex}"
+        )
+        response = await client.post("/v1/suggest", json=body)
+        assert response.status == 200, await response.text()
+        cues = (await response.json())["emotion"]["cues"]
+        found = next((c for c in cues if c["name"] == "anger" and c["level"] in ("medium", "high")), None)
+        return {**found, "message_id": body["message"]["id"]} if found else None
+
+    offsets = []
+    for _ in range(4):  # each batch of marks is new evidence: one update, at most +0.10
+        marked = []
+        for _ in range(4):
+            shown = await anger("demo")
+            if shown is None:
+                break
+            marked.append(shown)
+        if not marked:
+            break
+        await recorder.record(
+            *(
+                FeedbackRecord(
+                    uuid.uuid4().hex, "demo", "c", m["message_id"], "cue_wrong", "v", cue="anger", score=m["score"]
+                )
+                for m in marked
+            )
+        )
+        await recorder.flush()
+        assert await learner.refresh("demo", force=True)
+        record = await store.shop("demo")
+        assert record is not None
+        offsets.append(record.settings["cue_thresholds"]["anger"])
+    steps = [b - a for a, b in zip([0.0, *offsets], offsets, strict=False)]
+    assert all(0 <= step <= 0.1 + 1e-9 for step in steps), offsets
+    assert 0.2 < offsets[-1] <= 0.25, offsets
+    assert await anger("demo") is None  # no longer shown at medium in this shop
+    assert await anger("other") is not None  # the other shop's agents marked nothing

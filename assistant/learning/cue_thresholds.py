@@ -1,0 +1,44 @@
+"""A shop's cue thresholds from its agents' "cue wrong" marks (issue 11: per-shop, bounded).
+
+The service records, per customer message, the cues the panel showed with their scores
+(`AnswerRecord.cue_details`); agents mark some of them wrong (`FeedbackRecord(action="cue_wrong")`).
+`shop_cue_offsets` turns a window of both into the shop setting `cue_thresholds` with the pure
+`emotion.feedback.cue_offsets` (raise a cue's medium cut-off until at most one shown cue in ten
+would have been marked wrong; at most +0.10 per update, never above +0.25, relaxed slowly). A mark
+counts only on a cue that was shown for that message: a stray or forged mark on a calm message
+moves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from assistant.emotion.feedback import ShownCue, cue_offsets
+from assistant.emotion.types import CUE_NAMES, CueName
+from assistant.storage.records import AnswerRecord, ShopHistory
+
+SETTING = "cue_thresholds"
+"""The shop setting that holds the offsets ({cue: offset}), read by every replica."""
+
+SHOWN_LEVELS = frozenset({"medium", "high"})
+
+
+def shown_cues(answers: Iterable[AnswerRecord]) -> list[ShownCue]:
+    """The cues shown (medium or high) for each answered message, with their scores."""
+    shown = []
+    for answer in answers:
+        for cue in answer.cue_details:
+            name, level, score = cue.get("name"), cue.get("level"), cue.get("score")
+            if name in CUE_NAMES and level in SHOWN_LEVELS and isinstance(score, int | float):
+                shown.append(ShownCue(answer.message_id, name, float(score)))
+    return shown
+
+
+def shop_cue_offsets(
+    history: ShopHistory, current: Mapping[str, float] | Mapping[CueName, float] | None = None
+) -> dict[CueName, float]:
+    """The shop's new `cue_thresholds` from its records (`current`: the setting now)."""
+    shown = shown_cues(history.answers)
+    keys = {(s.message_id, s.cue) for s in shown}
+    marks = [m for m in history.feedback if m.action == "cue_wrong" and (m.message_id, m.cue) in keys]
+    return cue_offsets(shown, marks, current)
