@@ -23,6 +23,11 @@ LONG_FIELDS = {"answer": 4000, "reply": 4000, "text": 8000, "rules": 8000, "why"
 FIELD_LIMIT = 1000
 MAX_ITEMS = 200  # items in one list field (variants, questions, context, tags)
 
+# Control characters other than tab, newline and carriage return (a NUL, an escape ...): a user
+# test stored "\u0000" in an answer through the API, which no agent can send. A carriage return is
+# a Windows line end (a reply pasted from a Windows editor), whitespace like the newline.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 # libyaml's parser where PyYAML was built with it (its wheels are): ten times faster than the
 # pure-Python one on a shop's knowledge, which every candidate listing and approval validates.
 SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -100,10 +105,14 @@ class Row:
         value = self._get(name, required)
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(name, f"must be text, got {type(value).__name__}")
+        if not isinstance(value, str):
+            # a number is refused too: `answer: 123` became the suggestion "123" (quote it if meant)
+            self.problem(name, f"must be text, got {_kind(value)}")
             return ""
-        text = str(value).strip()
+        if (bad := _control(value)) is not None:
+            self.problem(name, f"must not contain {bad}")
+            return ""
+        text = value.strip()
         if not text and required:
             self.problem(name, "must not be empty")
         if len(text) > field_limit(name):
@@ -129,13 +138,17 @@ class Row:
             return []
         out: list[str] = []
         for i, item in enumerate(value, start=1):
-            if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
+            if not isinstance(item, str):
+                self.problem(name, f"item {i} must be text, got {_kind(item)}")
+            elif not item.strip():
                 self.problem(name, f"item {i} must be non-empty text")
-            elif len(str(item).strip()) > field_limit(name):
-                self.problem(name, f"item {i} is longer than {field_limit(name):,} characters ({len(str(item)):,})")
+            elif (bad := _control(item)) is not None:
+                self.problem(name, f"item {i} must not contain {bad}")
+            elif len(item.strip()) > field_limit(name):
+                self.problem(name, f"item {i} is longer than {field_limit(name):,} characters ({len(item):,})")
             else:
-                out.append(str(item).strip())
-        if len(out) < minimum:
+                out.append(item.strip())
+        if len(out) < minimum and len(out) == len(value):  # a bad item is told already, not again as missing
             self.problem(name, f"needs at least {minimum} item(s), has {len(out)}")
         return out
 
@@ -197,6 +210,28 @@ class Row:
             line, lines = children[i] if i < len(children) else (self._lines.get(name, self._line), {})
             out.append(self._reader.row(item, self._file, line, lines))
         return out
+
+
+def _kind(value: Any) -> str:
+    """What a value given where text is expected is, in the words of a shop owner."""
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r}; put it in quotes if it is meant as text)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _control(text: str) -> str | None:
+    """The first control character of `text` other than tab and newline, named; None if none."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    return "a NUL character" if code == 0 else f"control character U+{code:04X}"
 
 
 def _field_lines(node: yaml.Node) -> dict[str, int]:

@@ -146,6 +146,33 @@ def test_product_aliases_are_optional_and_checked(tmp_path: Path) -> None:
     ]
 
 
+def test_a_number_or_a_control_character_where_text_is_expected_is_a_problem(tmp_path: Path) -> None:
+    """A user test: `answer: 123` was stored and suggested as "123" (and `question: 12345`,
+    `variants: [1, 2]`, `category: 3.5` were taken as text); a NUL in an answer was kept."""
+    bad = (
+        GOOD_FAQ.replace("category: 物流", "category: 3.5")
+        .replace("question: 快递几天能到？", "question: 12345")
+        .replace("    - 几天能到啊", "    - 1")
+        .replace("answer: 亲，48小时内发货，一般2-4天送达哦～", "answer: 123")
+    )
+    assert problems(write(tmp_path / "a", {"faq/a.yaml": bad})) == [
+        "faq/a.yaml:3: category: must be text, got a number (3.5; put it in quotes if it is meant as text)",
+        "faq/a.yaml:4: question: must be text, got a number (12345; put it in quotes if it is meant as text)",
+        "faq/a.yaml:5: variants: item 1 must be text, got a number (1; put it in quotes if it is meant as text)",
+        "faq/a.yaml:8: answer: must be text, got a number (123; put it in quotes if it is meant as text)",
+    ]
+    quoted = GOOD_FAQ.replace("question: 快递几天能到？", 'question: "12345"')
+    assert load_knowledge(write(tmp_path / "b", {"faq/a.yaml": quoted})).entries[0].questions[0] == "12345"
+    controls = GOOD_FAQ.replace("answer: 亲，", 'answer: "亲\\0，').replace("～\n", '～"\n')
+    controls = controls.replace("    - 几天能到啊", '    - "几天\\e能到"')
+    assert problems(write(tmp_path / "c", {"faq/a.yaml": controls})) == [
+        "faq/a.yaml:5: variants: item 1 must not contain control character U+001B",
+        "faq/a.yaml:8: answer: must not contain a NUL character",
+    ]
+    kept = GOOD_FAQ.replace("answer: 亲，", 'answer: "亲，\\t').replace("～\n", '～\\n再见"\n')
+    assert load_knowledge(write(tmp_path / "d", {"faq/a.yaml": kept})).entries[0].reply.endswith("～\n再见")
+
+
 def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
 

@@ -31,6 +31,7 @@ from aiohttp import web
 
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import KnowledgeError, entries_of_rows
+from assistant.knowledge.model import Stage
 from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
@@ -55,6 +56,16 @@ from assistant.suggest.registry import ShopNotReady
 ENCODE_BATCH = 64
 # a text the admin writes: a blank one is refused (422 naming it), never replaced by the pre-filled one
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S", description="not blank")]
+STAGES = tuple(s.value for s in Stage)
+
+
+def checked_stage(stage: str) -> str:
+    """The `stage` of a body that makes a FAQ entry; 422 naming `stage` unless it is a stage (the
+    loader's own `faq/gaps.yaml:2: stage: ...` was told under `body`, about a file the admin never
+    wrote)."""
+    if stage not in STAGES:
+        raise Unprocessable.on("stage", f"expected one of {', '.join(STAGES)}, got {stage!r}")
+    return stage
 
 
 class ReplyCount(msgspec.Struct):
@@ -359,6 +370,7 @@ async def close_gap(request: web.Request) -> web.Response:
     await authenticate(request, role="admin", shop=shop)
     raw = await request.read()
     body = decode(await read_json(request), CloseGapBody) if raw.strip() else CloseGapBody()
+    checked_stage(body.stage)
     wanted = request.match_info["gap"]
     store = request.config_dict[keys.STORE]
     _, found = await _gaps(request, shop, body.days)

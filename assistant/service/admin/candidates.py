@@ -30,7 +30,7 @@ from assistant.learning import candidate_review as review
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.shop_candidates import APPROVED_CATEGORY, ShopCandidate
 from assistant.service import keys
-from assistant.service.admin.analytics import Text, entry_texts
+from assistant.service.admin.analytics import Text, checked_stage, entry_texts
 from assistant.service.admin.index import JobOut, rebuild_soon
 from assistant.service.admin.shops import existing_shop
 from assistant.service.api import json_bytes, read_json
@@ -216,6 +216,7 @@ async def approve(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     body = await _body(request, ApproveBody, ApproveBody())
+    checked_stage(body.stage)
     category = body.category or APPROVED_CATEGORY
     chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, category, tuple(body.tags))
     store = request.config_dict[keys.STORE]

@@ -239,6 +239,19 @@ def _out(row: KnowledgeRow) -> EntryOut:
     return EntryOut(row.entry_id, row.file, row.position, row.data)
 
 
+FILES_LISTED = 10  # a shop with more knowledge files than this is not told them all in a 404
+
+
+def _no_file(shop: str, wanted: str, files: list[str]) -> str:
+    """What a 404 for `?file=` says: the shop's files when there are few enough to read."""
+    said = f"shop {shop!r} has no knowledge file {wanted!r}"
+    if not files:
+        return f"{said} (it has no knowledge yet)"
+    if len(files) <= FILES_LISTED:
+        return f"{said}; expected one of: {', '.join(files)}"
+    return f"{said} (it has {len(files)}; GET the entries without `file` to see them)"
+
+
 async def entries(request: web.Request) -> web.Response:
     """The shop's rows with an id, in file order (`?file=` for one file's)."""
     shop = request.match_info["shop"]
@@ -247,6 +260,8 @@ async def entries(request: web.Request) -> web.Response:
     store = request.config_dict[keys.STORE]
     wanted = request.query.get("file")
     rows = sorted(await store.knowledge_rows(shop), key=lambda r: (r.file, r.position))
+    if wanted is not None and not any(r.file == wanted for r in rows):
+        raise NotFound.on("file", _no_file(shop, wanted, sorted({r.file for r in rows})))
     listed = [_out(r) for r in rows if r.entry_id and (wanted is None or r.file == wanted)]
     return json_bytes(EntriesResponse(True, shop, await store.knowledge_revision(shop), listed))
 

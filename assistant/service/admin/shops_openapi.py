@@ -102,7 +102,13 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "summary": "The shop's knowledge rows that have an id, in file order",
             "parameters": [
                 _SHOP,
-                {"name": "file", "in": "query", "required": False, "schema": {"type": "string"}},
+                {
+                    "name": "file",
+                    "in": "query",
+                    "required": False,
+                    "description": "only this file's entries (404 naming `file` if the shop has no such file)",
+                    "schema": {"type": "string"},
+                },
             ],
             "responses": {"200": json_of("EntriesResponse", "the entries"), **_AUTH},
         },

@@ -60,7 +60,15 @@ class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
     ]
     index_version: Short = ""
     entry_id: Annotated[Short, msgspec.Meta(description="the suggestion acted on (empty for a cue)")] = ""
-    rank: Annotated[int, msgspec.Meta(ge=0, le=100, description="its rank, 1 first (0 for a cue)")] = 0
+    rank: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            le=100,
+            description="required for every action but cue_wrong: the rank of the suggestion acted on, "
+            "1 first (for cue_wrong: left out, or 0)",
+        ),
+    ] = 0  # a default only for cue_wrong; `_check` refuses it for the others
     score: float = 0.0
     text: Annotated[str, msgspec.Meta(max_length=4000, description="the text used or sent, as edited")] = ""
     cue: Annotated[Short, msgspec.Meta(description="the cue marked wrong")] = ""
@@ -91,7 +99,7 @@ def _check(body: FeedbackBody) -> None:
     if not body.entry_id:
         raise Unprocessable.on("entry_id", f"name the suggestion the agent chose to {body.action}")
     if body.rank < 1:
-        raise Unprocessable.on("rank", "the rank of the suggestion acted on, 1 first")
+        raise Unprocessable.on("rank", f"required for {body.action}: the rank of the suggestion acted on, 1 first")
     if body.action in ("edit", "send") and is_blank(body.text):
         raise Unprocessable.on("text", f"the text to {body.action} must not be empty")
 

@@ -109,6 +109,12 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     assert len(first["gaps"]) == 1 and first["open_gaps"] == listed["open_gaps"]  # the rest are counted
 
     close = f"/v1/admin/shops/demo/gaps/{gap['id']}/close"
+    # a user test: a bad stage was told under `body`, as `faq/gaps.yaml:2: stage: ...`
+    bogus = await admin.client.post(close, json={"answer": "ok", "stage": "bogus"}, headers=admin.auth())
+    assert bogus.status == 422
+    assert (await bogus.json())["errors"] == [
+        {"field": "stage", "message": "expected one of pre_sale, in_sale, after_sale, got 'bogus'"}
+    ]
     response = await admin.client.post(close, json={"stage": "in_sale"}, headers=admin.auth())
     assert response.status == 201, await response.text()
     closed = await response.json()

@@ -50,6 +50,12 @@ async def test_candidates_are_approved_edited_or_rejected(make_admin: AdminFacto
     # edit before approving
     edited = "亲，暂时不支持数字人民币，支付宝、微信、银行卡都可以哦～"
     path = f"/v1/admin/shops/demo/candidates/{gap['id']}/approve"
+    bogus = await admin.client.post(path, json={"answer": edited, "stage": "bogus"}, headers=admin.auth())
+    assert bogus.status == 422  # named `stage`, not `body` with the loader's `faq/approved_replies.yaml:2: ...`
+    assert (await bogus.json())["errors"] == [
+        {"field": "stage", "message": "expected one of pre_sale, in_sale, after_sale, got 'bogus'"}
+    ]
+    assert (await listed(admin))[GAP_REPLY]["status"] == "pending"
     response = await admin.client.post(path, json={"answer": edited, "stage": "pre_sale"}, headers=admin.auth())
     assert response.status == 201, await response.text()
     approved = await response.json()

@@ -254,6 +254,52 @@ async def test_a_bad_entry_names_its_problem_and_changes_nothing(make_admin: Adm
     assert await revision(admin) == before
 
 
+async def test_a_number_or_a_control_character_in_an_entry_s_text_is_a_422_naming_the_field(
+    make_admin: AdminFactory,
+) -> None:
+    """A user test: `"answer": 123` answered 201 and was suggested as "123"; a number as the
+    question, variants or category and a NUL in the answer were stored too."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    before = await revision(admin)
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"answer": 123}, "entry.answer", "answer: must be text, got a number (123"),
+        ({"question": 12345}, "entry.question", "question: must be text, got a number (12345"),
+        ({"variants": [1, 2]}, "entry.variants", "variants: item 1 must be text, got a number (1"),
+        ({"category": 3.5}, "entry.category", "category: must be text, got a number (3.5"),
+        ({"answer": "亲，可以\u0000的"}, "entry.answer", "answer: must not contain a NUL character"),
+    ]
+    for changes, field, message in cases:
+        body = {"file": "faq/pre_sale.yaml", "entry": {**ENTRY, "id": "faq-x", **changes}}
+        response = await admin.client.post(base, json=body, headers=admin.auth())
+        assert response.status == 422, (changes, await response.text())
+        errors = (await response.json())["errors"]
+        assert {e["field"] for e in errors} == {field}, (changes, errors)
+        assert message in errors[0]["message"], (changes, errors)
+        replaced = {**{k: v for k, v in ENTRY.items() if k != "id"}, **changes}
+        put = await admin.client.put(f"{base}/faq-return-7day", json={"entry": replaced}, headers=admin.auth())
+        assert put.status == 422, (changes, await put.text())
+        assert {e["field"] for e in (await put.json())["errors"]} == {field}, changes
+    assert await revision(admin) == before
+    assert (await admin.client.get(f"{base}/faq-x", headers=admin.auth())).status == 404
+
+
+async def test_entries_of_a_file_the_shop_does_not_have_are_a_404_naming_file(make_admin: AdminFactory) -> None:
+    """A user test: `?file=nosuch.yaml` answered 200 with no entries, as if the file were empty."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    response = await admin.client.get(f"{base}?file=nosuch.yaml", headers=admin.auth())
+    assert response.status == 404
+    (error,) = (await response.json())["errors"]
+    assert error["field"] == "file"
+    files = sorted(files_of())
+    assert error["message"] == f"shop 'demo' has no knowledge file 'nosuch.yaml'; expected one of: {', '.join(files)}"
+    found = await admin.client.get(f"{base}?file=faq/after_sale.yaml", headers=admin.auth())
+    assert found.status == 200
+    listed = (await found.json())["entries"]
+    assert listed and {e["file"] for e in listed} == {"faq/after_sale.yaml"}
+
+
 async def test_an_entry_added_is_served_without_a_restart_or_a_second_call(make_admin: AdminFactory) -> None:
     """A user test: an entry added through the API was stored but not served until a manual
     rebuild, and nothing said so. Every change now starts the rebuild that serves it (`job`)."""

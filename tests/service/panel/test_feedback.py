@@ -242,6 +242,25 @@ async def test_bad_feedback_names_the_field(
     assert payload["ok"] is False and payload["errors"][0]["field"].startswith(field)
 
 
+async def test_a_missing_rank_is_told_as_required_in_the_answer_and_the_openapi(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    """A user test: without `rank` the 422 said "the rank of the suggestion acted on, 1 first" (a
+    description, not an error) and /openapi.json gave it a default of 0, as if it were optional."""
+    served = await serve()
+    body = {k: v for k, v in action(action="dismiss").items() if k != "rank"}
+    response = await http.post(served.url("/v1/feedback"), json=body)
+    assert response.status == 422
+    (error,) = (await response.json())["errors"]
+    assert error == {"field": "rank", "message": "required for dismiss: the rank of the suggestion acted on, 1 first"}
+    document = await (await http.get(served.url("/openapi.json"))).json()
+    rank = document["components"]["schemas"]["FeedbackBody"]["properties"]["rank"]
+    assert rank["description"].startswith("required for every action but cue_wrong")
+    cue = {k: v for k, v in action(action="cue_wrong", cue="anger", entry_id="").items() if k != "rank"}
+    await recorded(served)
+    assert (await http.post(served.url("/v1/feedback"), json=cue)).status == 200  # a cue needs no rank
+
+
 async def test_feedback_must_be_json(serve: ServeFactory, http: ClientSession) -> None:
     served = await serve()
     response = await http.post(served.url("/v1/feedback"), data=b"use=1")
