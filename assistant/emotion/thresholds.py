@@ -65,8 +65,13 @@ class CueThresholds:
         return min(MEDIUM + BASE_SHIFTS.get(cue, 0.0) + self.offsets.get(cue, 0.0), TOP)
 
     def high(self, cue: CueName) -> float:
+        """The shop's offset raises the medium cut-off only: agents' marks on weak cues quiet them,
+        never a clearly angry message's high level and its escalation (a review: 气死我了 lost it)."""
         medium = self.medium(cue)
-        return min(max(HIGH + BASE_SHIFTS.get(cue, 0.0) + self.offsets.get(cue, 0.0), medium + 0.1), TOP + 0.02)
+        base = HIGH + BASE_SHIFTS.get(cue, 0.0)
+        if self.offsets.get(cue, 0.0) > 0:
+            return min(max(base, medium), TOP + 0.02)
+        return min(max(base, medium + 0.1), TOP + 0.02)
 
     def level(self, cue: CueName, score: float) -> Level:
         if score >= self.high(cue):

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from assistant.knowledge.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from assistant.knowledge.rows import load_yaml
 from assistant.storage.protocols import KnowledgeRow
 
 SHOP_FILE = "shop.yaml"
@@ -53,7 +54,7 @@ def _items(path: Path, display: str) -> Iterator[Any]:
             if line.strip():
                 yield json.loads(line)
         return
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))  # the loader's parser: what it passed, this reads
     if display == SHOP_FILE:
         yield data
     else:

@@ -19,6 +19,8 @@ from assistant.storage.records import AnswerRecord, ShopHistory
 
 SETTING = "cue_thresholds"
 """The shop setting that holds the offsets ({cue: offset}), read by every replica."""
+MARKS_SETTING = "cue_marks_seen"
+"""The shop setting that holds `marks_seen` of the last update."""
 
 SHOWN_LEVELS = frozenset({"medium", "high"})
 
@@ -32,6 +34,15 @@ def shown_cues(answers: Iterable[AnswerRecord]) -> list[ShownCue]:
             if name in CUE_NAMES and level in SHOWN_LEVELS and isinstance(score, int | float):
                 shown.append(ShownCue(answer.message_id, name, float(score)))
     return shown
+
+
+def marks_seen(history: ShopHistory) -> str:
+    """A mark of the cue-wrong marks that count in `history` (their number and the latest): an
+    update steps only when it changes, so refreshes and replicas reading the same marks step once."""
+    keys = {(s.message_id, s.cue) for s in shown_cues(history.answers)}
+    counted = [m for m in history.feedback if m.action == "cue_wrong" and (m.message_id, m.cue) in keys]
+    latest = max(((m.at, m.id) for m in counted), default=("", ""))
+    return f"{len(counted)}|{latest[0]}|{latest[1]}"
 
 
 def shop_cue_offsets(

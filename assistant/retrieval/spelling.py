@@ -33,8 +33,8 @@ from assistant.retrieval.text import dictionary_word, to_simplified, words
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 WORD_SIZES = (4, 3, 2)
 """The lengths of the shop words a stretch is matched against, longest first."""
-FUNCTION_CHARS = frozenset("没不了个是的得地着过有很太也都就在吗呢吧啊呀么还又再才被把给让")
-"""Negations, particles, measure words and adverbs that pair with any word: a two-character
+FUNCTION_CHARS = frozenset("没不了个是的得地着过吗呢吧啊呀么")
+"""Negations, particles and a measure word that pair with any verb or noun: a two-character
 stretch keeping one of them is read as written."""
 
 

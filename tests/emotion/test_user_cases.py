@@ -141,6 +141,15 @@ def test_being_cheated_feared_is_a_worry_not_anger(detector: EmotionDetector) ->
         assert "anger" in panel(detector.read(text)), text
     # a threat beside a worry word keeps its risk
     assert "complaint_risk" in panel(detector.read("我不怕你们坑我，我要投诉"))
+    # a review: an insult or a threat inside the worry keeps its cue; 怕是 (probably) is no worry
+    for text in ("担心黑心商家坑我", "怕你们这垃圾店坑"):
+        assert "anger" in panel(detector.read(text)), text
+    for text in ("怕投诉了还被坑", "怕差评也被坑", "万一12315也被坑", "怕举报了被骗"):
+        assert "complaint_risk" in panel(detector.read(text)), text
+    for text in ("怕是被你们骗了", "我怕是被你们坑了"):
+        assert "anger" in panel(detector.read(text)), text
+    for text in ("怕你们骗人", "就怕你们坑人"):  # the worry reaches the end of the phrase
+        assert not detector.read(text).escalate, text
 
 
 def test_telling_someone_else_again_is_not_anger(detector: EmotionDetector) -> None:
@@ -167,7 +176,15 @@ def test_the_city_hotline_is_a_threat_only_when_called(detector: EmotionDetector
         reading = detector.read(text)
         assert not panel(reading), (text, reading)
         assert not reading.escalate, text
-    for text in ("再不处理我就打12345", "我打了12345", "我要拨打12345", "12345的热线", "已经反映到12345了"):
+    for text in (
+        "再不处理我就打12345",
+        "我打了12345",
+        "我要拨打12345",
+        "12345的热线",
+        "已经反映到12345了",
+        "打电话给12345",
+        "我已经向12345反映了",
+    ):
         reading = detector.read(text)
         assert "complaint_risk" in panel(reading), (text, reading)
         assert reading.escalate, text

@@ -88,3 +88,16 @@ def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path: Path) -> N
     assert problems(faq_file(tmp_path, body)) == [
         "faq/a.yaml:5: 'question' is given twice (first on line 4); one would be lost"
     ]
+
+
+def test_a_tab_the_parser_allows_is_read_the_same_when_the_rows_are_read_back() -> None:
+    # a review: libyaml accepts `answer:<TAB>…`, the rows were then read back with PyYAML's own
+    # parser, which refuses it: an upload answered 500 instead of storing the rows
+    from assistant.knowledge.uploads import merge_uploads
+
+    faq = (
+        "- id: faq-tea\n  stage: pre_sale\n  category: usage\n  question: 怎么泡\n  variants: [泡法]\n"
+        "  tags: [tea]\n  answer:\t亲，三克茶叶配一百五十毫升水\n"
+    )
+    rows = merge_uploads([], {"faq/tea.yaml": faq.encode()})
+    assert [r.data["answer"] for r in rows] == ["亲，三克茶叶配一百五十毫升水"]

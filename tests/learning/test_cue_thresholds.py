@@ -3,7 +3,8 @@ was shown for its message."""
 
 from __future__ import annotations
 
-from assistant.learning.cue_thresholds import shop_cue_offsets, shown_cues
+from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, CueThresholds
+from assistant.learning.cue_thresholds import marks_seen, shop_cue_offsets, shown_cues
 from assistant.storage.records import AnswerRecord, FeedbackRecord, ShopHistory
 
 
@@ -40,3 +41,17 @@ def test_shown_cues_read_the_cue_details_kept_with_each_answer() -> None:
         [answer("m1", score=0.71), answer("m2", level="low"), AnswerRecord("g", "s", "c", "m3", True, 0.9)]
     )
     assert [(s.message_id, s.cue, s.score) for s in found] == [("m1", "anger", 0.71)]
+
+
+def test_the_marks_seen_change_only_with_a_counted_mark() -> None:
+    answers = [answer(f"m{i}") for i in range(4)]
+    before = marks_seen(ShopHistory(answers=answers, feedback=[mark("m0")]))
+    assert marks_seen(ShopHistory(answers=answers, feedback=[mark("m0"), mark("x9")])) == before  # not shown
+    assert marks_seen(ShopHistory(answers=answers, feedback=[mark("m0"), mark("m1")])) != before
+
+
+def test_an_offset_quiets_weak_cues_but_keeps_a_clearly_angry_message_high() -> None:
+    # a review: the offset raised the high cut-off too, and 气死我了 lost its escalation
+    shop = CueThresholds({"anger": 0.22})
+    assert shop.level("anger", 0.6) == "low" and DEFAULT_THRESHOLDS.level("anger", 0.6) == "medium"
+    assert shop.level("anger", 0.75) == "high" == DEFAULT_THRESHOLDS.level("anger", 0.75)

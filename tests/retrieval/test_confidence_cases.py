@@ -112,6 +112,10 @@ def test_two_characters_beside_a_function_character_are_read_as_written() -> Non
     speller = HomophoneSpeller(frozenset({"没动", "十个", "退货", "商品"}))
     assert speller.correct("我没懂") == "我没懂"  # 没 + 懂 (dong): no 没动
     assert speller.correct("是个手机号") == "是个手机号"  # 是 (shi) + 个: no 十个
+    # only grammar blocks: 有, 在 and adverbs pair with shop words (a review: 有获 → 有货, 在鲜 → 在线)
+    shop = HomophoneSpeller(frozenset({"有货", "在线"}))
+    assert shop.correct("现在有获吗") == "现在有货吗"
+    assert shop.correct("客服在鲜吗") == "客服在线吗"
     # two content characters are still put right (JDDC: 我想腿货, 尚品页面)
     assert speller.correct("我想腿货") == "我想退货"
     assert speller.correct("我刚在尚品页面") == "我刚在商品页面"

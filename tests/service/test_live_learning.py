@@ -234,6 +234,12 @@ async def test_cues_marked_wrong_are_shown_less_in_their_shop_only(
         record = await store.shop("demo")
         assert record is not None
         offsets.append(record.settings["cue_thresholds"]["anger"])
+        # new evidence but no new mark (an agent's reply): the same marks step only once
+        await agent_sends(client, f"c-{uuid.uuid4().hex}", f"a-{uuid.uuid4().hex}", "好的亲")
+        await recorder.flush()
+        assert await learner.refresh("demo", force=True)
+        again = await store.shop("demo")
+        assert again is not None and again.settings["cue_thresholds"]["anger"] == offsets[-1]
     steps = [b - a for a, b in zip([0.0, *offsets], offsets, strict=False)]
     assert all(0 <= step <= 0.1 + 1e-9 for step in steps), offsets
     assert 0.2 < offsets[-1] <= 0.25, offsets
