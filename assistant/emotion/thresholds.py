@@ -68,10 +68,8 @@ class CueThresholds:
         """The shop's offset raises the medium cut-off only: agents' marks on weak cues quiet them,
         never a clearly angry message's high level and its escalation (a review: 气死我了 lost it)."""
         medium = self.medium(cue)
-        base = HIGH + BASE_SHIFTS.get(cue, 0.0)
-        if self.offsets.get(cue, 0.0) > 0:
-            return min(max(base, medium), TOP + 0.02)
-        return min(max(base, medium + 0.1), TOP + 0.02)
+        above = 0.0 if self.offsets.get(cue, 0.0) > 0 else 0.1  # a raised medium may meet the high cut-off
+        return min(max(HIGH + BASE_SHIFTS.get(cue, 0.0), medium + above), TOP + 0.02)
 
     def level(self, cue: CueName, score: float) -> Level:
         if score >= self.high(cue):

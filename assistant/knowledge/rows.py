@@ -226,7 +226,8 @@ def _kind(value: Any) -> str:
 
 
 def _control(text: str) -> str | None:
-    """The first control character of `text` other than tab and newline, named; None if none."""
+    """The first control character of `text` other than tab, newline and carriage return, named;
+    None if none."""
     found = CONTROL.search(text)
     if found is None:
         return None

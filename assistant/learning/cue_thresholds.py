@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from assistant.emotion.feedback import ShownCue, cue_offsets
 from assistant.emotion.types import CUE_NAMES, CueName
-from assistant.storage.records import AnswerRecord, ShopHistory
+from assistant.storage.records import AnswerRecord, FeedbackRecord, ShopHistory
 
 SETTING = "cue_thresholds"
 """The shop setting that holds the offsets ({cue: offset}), read by every replica."""
@@ -36,20 +36,38 @@ def shown_cues(answers: Iterable[AnswerRecord]) -> list[ShownCue]:
     return shown
 
 
+def counted_marks(history: ShopHistory) -> tuple[list[ShownCue], list[FeedbackRecord]]:
+    """The cues shown in `history` and the cue-wrong marks that count: those on a shown cue."""
+    shown = shown_cues(history.answers)
+    keys = {(s.message_id, s.cue) for s in shown}
+    return shown, [m for m in history.feedback if m.action == "cue_wrong" and (m.message_id, m.cue) in keys]
+
+
+def _seen(marks: Iterable[FeedbackRecord]) -> str:
+    counted = list(marks)
+    latest = max(((m.at, m.id) for m in counted), default=("", ""))
+    return f"{len(counted)}|{latest[0]}|{latest[1]}"
+
+
 def marks_seen(history: ShopHistory) -> str:
     """A mark of the cue-wrong marks that count in `history` (their number and the latest): an
     update steps only when it changes, so refreshes and replicas reading the same marks step once."""
-    keys = {(s.message_id, s.cue) for s in shown_cues(history.answers)}
-    counted = [m for m in history.feedback if m.action == "cue_wrong" and (m.message_id, m.cue) in keys]
-    latest = max(((m.at, m.id) for m in counted), default=("", ""))
-    return f"{len(counted)}|{latest[0]}|{latest[1]}"
+    return _seen(counted_marks(history)[1])
 
 
 def shop_cue_offsets(
     history: ShopHistory, current: Mapping[str, float] | Mapping[CueName, float] | None = None
 ) -> dict[CueName, float]:
     """The shop's new `cue_thresholds` from its records (`current`: the setting now)."""
-    shown = shown_cues(history.answers)
-    keys = {(s.message_id, s.cue) for s in shown}
-    marks = [m for m in history.feedback if m.action == "cue_wrong" and (m.message_id, m.cue) in keys]
+    shown, marks = counted_marks(history)
     return cue_offsets(shown, marks, current)
+
+
+def cue_update(
+    history: ShopHistory, current: Mapping[CueName, float], seen_before: object
+) -> tuple[dict[CueName, float], str] | None:
+    """The new offsets and `marks_seen` in one pass over `history`, or None when these marks
+    moved the offsets already (`seen_before`: the `marks_seen` of the last update)."""
+    shown, marks = counted_marks(history)
+    seen = _seen(marks)
+    return None if seen == seen_before else (cue_offsets(shown, marks, current), seen)

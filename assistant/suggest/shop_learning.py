@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from assistant.emotion.thresholds import valid_offsets
 from assistant.emotion.types import CueName
-from assistant.learning.cue_thresholds import MARKS_SETTING, marks_seen, shop_cue_offsets
+from assistant.learning.cue_thresholds import MARKS_SETTING, cue_update
 from assistant.learning.cue_thresholds import SETTING as CUE_SETTING
 from assistant.learning.shop_candidates import decisions_of, withheld_from_quick
 from assistant.learning.shop_learning import learn_shop
@@ -59,7 +59,7 @@ class ShopLearner:
         self._at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.relearned = 0
-        self._kept_offsets: dict[str, dict[str, Any]] = {}
+        self._kept_settings: dict[str, dict[str, Any]] = {}  # cue settings of shops the store does not hold
 
     @property
     def enabled(self) -> bool:
@@ -108,16 +108,17 @@ class ShopLearner:
         """The shop's cue threshold offsets moved by the marks in `history`; kept in the shop's
         settings, so every replica starts the next update from the same place (here, for a shop
         the store does not hold: one handed in by the caller)."""
-        settings = record.settings if record is not None else self._kept_offsets.get(shop, {})
+        settings = record.settings if record is not None else self._kept_settings.get(shop, {})
         current = valid_offsets(settings.get(CUE_SETTING))
-        seen = marks_seen(history)
-        if seen == settings.get(MARKS_SETTING):
+        # one pass over the window's answers and marks, off the event loop
+        update = await asyncio.to_thread(cue_update, history, current, settings.get(MARKS_SETTING))
+        if update is None:
             return current  # these marks moved them already (here, on a replica, or before a restart)
-        offsets = shop_cue_offsets(history, current)
+        offsets, seen = update
         updated = {CUE_SETTING: offsets, MARKS_SETTING: seen}
         if record is not None:
             await self._store.update_shop_settings(shop, updated)
-        self._kept_offsets[shop] = updated
+        self._kept_settings[shop] = updated
         if offsets != current:
             log.info("cue thresholds moved", extra={"shop": shop, "cue_thresholds": offsets})
         return offsets
