@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -240,7 +241,19 @@ def _entry(source: str) -> tuple[dict[str, Any], str]:
         data = data[0]
     if not isinstance(data, dict) or not data.get("id"):
         raise CliError(f"{display}:1: expected one entry (a mapping with its `id`)")
-    return data, text
+    return _json_ready(data), text
+
+
+def _json_ready(value: Any) -> Any:
+    """`value` with YAML's dates and times as ISO text, the form the API reads (a user test: an
+    unquoted `starts: 2026-12-01`, as knowledge/README.md writes them, ended in a traceback)."""
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, dt.date):  # datetime too: the service then names the field that wants a date
+        return value.isoformat()
+    return value
 
 
 def _field_lines(text: str) -> tuple[int, dict[str, int]]:

@@ -27,6 +27,7 @@ from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import entries_of_rows
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
+from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import gap_entry_id, gap_id, unanswered_messages
 from assistant.learning.weekly import WeeklyReport, WeeklyRules, weekly_report
 from assistant.learning.weekly_render import render_html, render_markdown
@@ -99,6 +100,7 @@ class _Stored:
     threshold: float
     fresh: frozenset[str]  # the entries added or changed this week
     questions: list[str]  # the knowledge's questions and their variants (the keys a snapshot embeds)
+    refused: frozenset[str]  # the candidates an admin rejected (no gap's answer)
 
 
 async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int) -> _Stored:
@@ -116,7 +118,8 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     fresh = entries_of_rows(entries, await store.entries_changed_since(shop, _start(since)))
     rows_ids = frozenset(row.entry_id for row in rows)
     questions = [q for entry in checked for q in entry.questions]
-    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh, questions)
+    refused = rejected_of(record.settings)
+    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh, questions, refused)
 
 
 def _gaps(
@@ -164,12 +167,13 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
         # questions' vectors (cached once the shop was built), so a shop never built has one too
         keys = cache.encode(embedder, [embedding_text(q) for q in stored.questions], "query")
         centre = np.asarray(keys, dtype=np.float32).mean(axis=0) if len(keys) else None
-        found = _gaps(unanswered_messages(stored.week), embedder, cache, centre)
+        found = _gaps(unanswered_messages(stored.week, stored.refused), embedder, cache, centre)
         found = [g for g in found if gap_entry_id(gap_id(g)) not in stored.rows]
         if found and stored.active is not None:
             suggester = _served(index, args.shop, stored.active, embedder, stored.threshold)
             found = _not_answered(found, suggester, embedder, cache)
-        earlier = frozenset(gap_id(g) for g in _gaps(unanswered_messages(stored.before), embedder, cache, centre))
+        before = unanswered_messages(stored.before, stored.refused)
+        earlier = frozenset(gap_id(g) for g in _gaps(before, embedder, cache, centre))
     finally:
         cache.close()
     rules = WeeklyRules(top=args.top)

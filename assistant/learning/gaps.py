@@ -60,13 +60,14 @@ class Gap:
     @property
     def suggested_reply(self) -> str | None:
         """The agents' most common reply, the pre-filled answer of a new FAQ entry, when it is
-        common: sent at least `SHARED_REPLY` times or to half the gap's messages. One reply to one
-        message of a larger gap answers that message, maybe a stray one (a user test: 你们招不招兼职客服,
-        clustered with complaints about the service, had its recruitment reply published as their answer)."""
+        common: sent at least `SHARED_REPLY` times. One reply to one message answers that message,
+        maybe a stray one, whatever the gap's size (user tests: 你们招不招兼职客服, clustered with
+        complaints about the service, had its recruitment reply published as their answer; so did a
+        gap of two, 什么垃圾客服 beside it, when one reply of two still counted as half the gap)."""
         if not self.replies:
             return None
         text, sent = self.replies[0]
-        return text if sent >= SHARED_REPLY or 2 * sent >= self.count else None
+        return text if sent >= SHARED_REPLY else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,11 @@ def decisions_of(settings: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
+def rejected_of(settings: Mapping[str, Any]) -> frozenset[str]:
+    """The candidates (ids) an admin rejected: their reply is no gap's pre-filled answer either."""
+    return frozenset(cid for cid, status in decisions_of(settings).items() if status == "rejected")
+
+
 APPROVED_ENTRY_PREFIX = "faq-cand-"
 """The entry id of an approved candidate is this prefix and the candidate's id."""
 

@@ -15,11 +15,13 @@ answer (the admin may change any of them).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from typing import Any
 
 from assistant.learning.analytics import by_conversation
 from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.gaps import Gap, UnansweredMessage, has_content_words
+from assistant.learning.shop_candidates import candidate_id
 from assistant.learning.turns import is_keyboard_junk, is_stock
 from assistant.storage.records import ShopHistory, epoch
 
@@ -27,8 +29,11 @@ GAPS_FILE = "faq/gaps.yaml"  # where closed gaps are written in the shop's knowl
 GAP_CATEGORY = "知识缺口"
 
 
-def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
-    """The substantive customer messages of `history` nothing answered, with the agent's reply."""
+def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> list[UnansweredMessage]:
+    """The substantive customer messages of `history` nothing answered, with the agent's reply.
+    `refused`: the candidate ids (`shop_candidates.candidate_id`) an admin rejected; such a reply
+    counts as none, so it is neither listed with a gap nor pre-filled as its answer (a user test:
+    a rejected 亲，暂时不招哦 became the answer of 什么垃圾客服 by a close without a body)."""
     unanswered = {(a.platform, a.conversation_id, a.message_id) for a in history.answers if not a.answerable}
     found = []
     for messages in by_conversation(history.messages).values():
@@ -41,7 +46,7 @@ def unanswered_messages(history: ShopHistory) -> list[UnansweredMessage]:
                 if later.role == "customer":
                     break
                 if later.role == "agent":
-                    reply = later.text
+                    reply = None if candidate_id(later.text) in refused else later.text
                     break
             found.append(UnansweredMessage(message.text, epoch(message.received_at), reply))
     return found

@@ -97,7 +97,10 @@ def test_one_reply_to_one_message_of_a_larger_gap_is_not_its_answer() -> None:
     assert stray.suggested_reply is None
     with pytest.raises(ValueError, match="only to one of them: give the answer"):
         gap_faq_row(stray)  # a close without an answer is a 422 naming `answer`
-    assert Gap(2, ("a", "b"), (("只回了一条", 1),), 1.0).suggested_reply == "只回了一条"  # half of the gap
+    # a gap of two with one reply (a user test: 什么垃圾客服 beside the recruitment question)
+    two = ("什么垃圾客服，一问三不知", "你们招不招兼职客服")
+    assert Gap(2, two, (("亲，暂时不招哦", 1),), 1.0).suggested_reply is None
+    assert Gap(2, ("a", "b"), (("两条都回了", 2),), 1.0).suggested_reply == "两条都回了"
     assert Gap(9, ("a", "b"), (("回了两次", 2),), 1.0).suggested_reply == "回了两次"
 
 

@@ -36,6 +36,7 @@ from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.reranking import quick_suggestion
+from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.text import cache_key
 from assistant.retrieval.types import SuggestRequest
@@ -177,7 +178,8 @@ class Me(msgspec.Struct):
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    signature: tuple[int, float, str]  # messages, the latest one's time, the snapshot version
+    # the messages, the latest one's time, the snapshot version, the rejected candidates
+    signature: tuple[int, float, str, frozenset[str]]
     unanswered: int  # the messages of the window nothing answered (less those of the closed gaps, once read)
     gaps: list[Gap]
     vectors: dict[str, np.ndarray]  # each gap wording's query vector, by its text
@@ -288,9 +290,11 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
     every read."""
     since, _ = _window(days)
     store = request.config_dict[keys.STORE]
-    messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()))
+    record = await store.shop(shop)
+    refused = rejected_of(record.settings) if record is not None else frozenset()
+    messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()), refused)
     suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
-    signature = (len(messages), max((m.at for m in messages), default=0.0), suggester.index_version)
+    signature = (len(messages), max((m.at for m in messages), default=0.0), suggester.index_version, refused)
     cache = request.app[GAP_CACHE]
     found = cache.get((shop, days))
     if found is None or found.signature != signature:

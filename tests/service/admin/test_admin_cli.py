@@ -285,3 +285,27 @@ async def test_admin_cli_takes_a_shop_s_token_from_huashu_token(
     monkeypatch.setenv("HUASHU_TOKEN", token)
     assert await huashu("admin", "shops", "show", "tea", "--url", url) == 0
     assert '"rows": 2' in capsys.readouterr().out
+
+
+async def test_admin_cli_puts_a_promotion_with_unquoted_dates(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    """A user test: `starts: 2026-12-01` unquoted, as knowledge/README.md writes it, is a YAML date
+    and ended in a traceback (a date is not JSON); it goes as ISO text, and a time where a date is
+    wanted is told at its line."""
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    promo = tmp_path / "promo.yaml"
+    promo.write_text(
+        "id: promo-winter\ntitle: 冬季满减\nstarts: 2026-12-01\nends: 2026-12-31\n"
+        "rules: 满199减30\nquestions: [有什么优惠活动吗]\nreply: 亲，本月满199减30哦\ntags: [winter]\n",
+        encoding="utf-8",
+    )
+    put = ("admin", "entry", "put", "tea", str(promo), "--file", "promotions.yaml", "--no-rebuild")
+    assert await huashu(*put, "--url", url, f"--token={token}") == 0, capsys.readouterr().err
+    rows = {r.entry_id: r for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
+    assert (rows["promo-winter"].data["starts"], rows["promo-winter"].data["ends"]) == ("2026-12-01", "2026-12-31")
+    capsys.readouterr()
+    promo.write_text(promo.read_text(encoding="utf-8").replace("ends: 2026-12-31", "ends: 2026-12-31 18:00"))
+    assert await huashu(*put, "--url", url, f"--token={token}") == 1
+    err = capsys.readouterr().err
+    assert f"{promo}:4: ends: " in err and "is not a date" in err and "Traceback" not in err, err

@@ -280,3 +280,24 @@ async def test_replacing_an_entry_that_is_gone_is_a_404_naming_replaces(make_adm
     assert response.status == 404, await response.text()
     assert (await response.json())["errors"][0]["field"] == "replaces"
     assert (await listed(admin))[INVOICE_EDIT]["status"] == "pending"
+
+
+async def test_a_rejected_reply_is_no_gaps_answer(make_admin: AdminFactory) -> None:
+    """A user test: a reply the admin had rejected was pre-filled as a gap's answer, and a close
+    without a body published it. Once rejected it is neither listed with the gap nor pre-filled,
+    and a close without an answer is a 422 naming `answer`."""
+    admin = await make_admin()
+    await chats(admin)  # GAP_REPLY sent three times: the gap's pre-filled answer
+    gaps = await admin.client.get("/v1/admin/shops/demo/gaps?days=7", headers=admin.auth())
+    (gap,) = [g for g in (await gaps.json())["gaps"] if g["examples"][0] in GAP_QUESTIONS]
+    assert gap["suggested_reply"] == GAP_REPLY
+    candidate = (await listed(admin))[GAP_REPLY]
+    path = f"/v1/admin/shops/demo/candidates/{candidate['id']}/reject"
+    assert (await admin.client.post(path, headers=admin.auth())).status == 200
+    gaps = await admin.client.get("/v1/admin/shops/demo/gaps?days=7", headers=admin.auth())
+    (gap,) = [g for g in (await gaps.json())["gaps"] if g["examples"][0] in GAP_QUESTIONS]
+    assert gap["suggested_reply"] is None and GAP_REPLY not in [r["text"] for r in gap["replies"]]
+    close = await admin.client.post(f"/v1/admin/shops/demo/gaps/{gap['id']}/close", headers=admin.auth())
+    assert close.status == 422 and (await close.json())["errors"][0]["field"] == "answer"
+    rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
+    assert not [r for r in rows if r.entry_id.startswith("faq-gap-")]
