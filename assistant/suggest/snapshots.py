@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.knowledge.files import materialise
+from assistant.knowledge.loader import KnowledgeError
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import BuildReport, write_snapshot
@@ -77,6 +78,12 @@ class ShopBuild:
     revision: str
 
 
+NO_KNOWLEDGE = (
+    "the shop has no knowledge entries yet: upload knowledge files or add an entry "
+    "(an entry added or a file uploaded starts the build)"
+)
+
+
 def build_shop_snapshot(
     rows: Sequence[KnowledgeRow],
     index_dir: Path,
@@ -87,6 +94,8 @@ def build_shop_snapshot(
 ) -> ShopBuild:
     """Validate `rows` as the loader would (`KnowledgeError`), then embed (through the shop's
     cache) and write a new snapshot directory; `progress(done, total)` counts texts."""
+    if not rows:  # the loader would name its scratch folder, which the admin never saw
+        raise KnowledgeError([NO_KNOWLEDGE])
     with tempfile.TemporaryDirectory(prefix="huashu-rows-") as scratch:
         kb = materialise(rows, Path(scratch))
     revision = revision_of(rows)

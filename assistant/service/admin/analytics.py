@@ -53,6 +53,7 @@ from assistant.storage.records import iso
 from assistant.suggest.answered_gaps import answered_gaps, gap_wordings, knowledge_centre
 from assistant.suggest.pipeline import Suggester
 from assistant.suggest.registry import ShopNotReady
+from assistant.suggest.snapshots import NO_KNOWLEDGE
 
 ENCODE_BATCH = 64
 # a text the admin writes: a blank one is refused (422 naming it), never replaced by the pre-filled one
@@ -93,7 +94,8 @@ class IndexState(msgspec.Struct):
         str,
         msgspec.Meta(
             description="ready (a snapshot is served), building (its first build is queued or running), "
-            "failed (the latest build failed) or missing (never built, or its snapshot cannot be read)"
+            "failed (the latest build failed), missing (never built, or its snapshot cannot be read) or "
+            "empty (the shop has no knowledge yet: nothing to build)"
         ),
     ]
     job: Annotated[JobOut | None, msgspec.Meta(description="the shop's latest rebuild job, when not ready")] = None
@@ -236,7 +238,10 @@ async def _shop_texts(request: web.Request, shop: str) -> dict[str, str]:
 
 async def index_state(request: web.Request, shop: str, problem: str) -> IndexState:
     """Why the shop has nothing to serve (`problem`: the registry's reason), from its latest job."""
-    jobs = await request.config_dict[keys.STORE].jobs(shop, limit=1)
+    store = request.config_dict[keys.STORE]
+    if not await store.knowledge_rows(shop):  # nothing to build: a rebuild would only fail
+        return IndexState("empty", None, NO_KNOWLEDGE)
+    jobs = await store.jobs(shop, limit=1)
     if not jobs:
         return IndexState("missing", None, problem)
     job = jobs[0]

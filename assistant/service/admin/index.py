@@ -24,6 +24,7 @@ from assistant.service.auth import authenticate
 from assistant.service.errors import Conflict, NotFound, Unprocessable
 from assistant.storage.protocols import JobRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
 from assistant.suggest.registry import ShopNotReady
+from assistant.suggest.snapshots import NO_KNOWLEDGE
 from assistant.suggest.staleness import staleness
 
 
@@ -111,6 +112,9 @@ async def rebuild(request: web.Request) -> web.Response:
     shop is answered instead of a second one)."""
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
+    store = request.config_dict[keys.STORE]
+    if await store.shop(shop) is not None and not await store.knowledge_rows(shop):
+        raise Conflict.on("knowledge", NO_KNOWLEDGE)
     return json_bytes(JobResponse(True, await rebuild_soon(request, shop)), status=202)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.service import keys
 from assistant.service.settings import Secret
+from assistant.storage.protocols import KnowledgeRow
 
 from ..helpers import suggest_body
 from .conftest import Admin, AdminFactory
@@ -215,9 +216,17 @@ async def test_a_shop_without_a_snapshot_answers_its_stats_and_says_why_it_has_n
         assert (listed["gaps"], listed["unanswered"]) == ([], 0)
         return listed["index"]
 
+    # A user test: a shop with no knowledge was offered 重新构建索引, whose build failed naming a
+    # temporary folder (/tmp/huashu-rows-…: no knowledge entries found); nothing to build is said as such.
+    empty = await gaps()
+    assert (empty["state"], empty["job"]) == ("empty", None) and "no knowledge entries yet" in empty["problem"]
+    refused = await admin.client.post(f"{base}/rebuild", headers=auth)
+    assert refused.status == 409 and (await refused.json())["errors"][0]["field"] == "knowledge"
+    store = admin.client.app[keys.STORE]
+    assert not await store.jobs("other")
+    await store.put_row("other", KnowledgeRow("faq/a.yaml", 1, "faq-a", {"id": "faq-a"}))
     never = await gaps()
     assert (never["state"], never["job"]) == ("missing", None) and "no snapshot" in never["problem"]
-    store = admin.client.app[keys.STORE]
     job = await store.create_job("other", "rebuild", owner="elsewhere")  # another replica's, never run here
     building = await gaps()
     assert (building["state"], building["job"]["id"]) == ("building", job.id)

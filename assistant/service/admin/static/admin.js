@@ -203,6 +203,7 @@ const INDEX_STATES = {
   building: "该店铺还没有索引，正在构建…",
   failed: "该店铺还没有可用的索引，最近一次构建失败",
   missing: "该店铺还没有索引（还没有构建过，或索引文件读不出来）",
+  empty: "该店铺还没有知识条目，没有可以构建的内容",
 };
 const INDEX_WAIT = "统计和候选回复照常显示；知识缺口要等索引建好后才能归组列出。";
 
@@ -211,11 +212,16 @@ function renderIndex(index, mine) {
   const button = $("index-build");
   box.hidden = index.state === "ready";
   box.classList.toggle("failed", index.state === "failed");
-  button.hidden = index.state === "ready" || index.state === "building";
+  button.hidden = ["ready", "building", "empty"].includes(index.state);
   button.disabled = false;
   if (index.state === "ready") return;
   if (index.state === "building") return followIndex(index.job, mine);
   const why = index.state === "failed" && index.problem ? `：${index.problem}` : "";
+  if (index.state === "empty") {
+    $("index-state-text").textContent =
+      `${INDEX_STATES.empty}。请先上传知识文件或新增条目（用 huashu admin upload 或管理 API），保存后会自动构建索引。`;
+    return;
+  }
   const todo = index.state === "failed"
     ? "请按上面的提示修正知识库（错误会指出文件和行），再点「重新构建索引」。"
     : "点「重新构建索引」开始构建。";
