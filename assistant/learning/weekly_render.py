@@ -8,6 +8,7 @@ the page carries no script and no outside resource.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -63,8 +64,20 @@ def _gap_row(g: GapLine) -> list[str]:
         ("新" if g.new else "之前列过"),
         " / ".join(clip_example(e, 40) for e in g.examples[:3]),  # each cut: a long one hides no other
         g.suggested_reply or "（没有共同的客服回复）",
-        g.last_seen,
+        when(g.last_seen),
     ]
+
+
+def when(stamp: str) -> str:
+    """An ISO time as a reader writes it, to the minute (`2026-12-06 14:11 UTC`; a user test read
+    `2026-12-06T14:11:03\\+00:00`, Markdown's escape of the raw form); text that is no time as is."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _used_row(r: ReplyLine) -> list[str]:

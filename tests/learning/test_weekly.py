@@ -135,6 +135,8 @@ def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
     page = render_html(empty)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; | *粗体*" in page
     full = render_markdown(weekly_report("demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20)))
+    # a gap's last time as a reader writes it (a user test read 2026-12-06T14:11:03\+00:00)
+    assert "| 2026-11-18 11:06 UTC |" in full and "\\+00" not in full, full
     assert "## 最常用的回复（2）" in full and "| faq-eta | " in full
     assert "原样使用 3，修改后使用 2，未使用 1（采纳：83%）" in full
     assert "## 新的知识缺口（1）" in full and "你们老板是谁 / 老板叫什么" in full
