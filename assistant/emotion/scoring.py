@@ -47,6 +47,8 @@ ASKED_QUALITY = 0.15
 """A quality word inside a question (保暖吗, 哪个更暖和) is a product question: a trace of hesitation."""
 SARCASM_REACH = 12
 """Praise up to this many characters after a sarcastic opener (呵呵, 你们真行), in its sentence, mocks."""
+MOCKED_PRAISE = 1.2
+"""Anger weight of mocked praise: with 呵呵 (0.5) it reads high (0.82), as it did before 呵呵 alone was made weak."""
 SARCASM_SHARE = 0.8
 """Praise read as sarcasm counts for anger at this share of its weight."""
 PRESALE_WORRY = 0.5
@@ -186,9 +188,10 @@ class MessageScorer:
                     and m.start < mocking_until
                     and not SENTENCE_ENDS & set(text[mocked : m.start])
                 ):
-                    # 呵呵，你们发货真快啊: praise right after a sarcastic opener, in its sentence, mocks;
-                    # the opener already counts for anger, the praise counts for nothing
+                    # 呵呵，你们发货真快啊: praise right after a sarcastic opener, in its sentence, mocks:
+                    # it counts for anger, not for satisfaction (呵呵 alone is weak)
                     signals.codes.add("sarcasm")
+                    signals.add("anger", MOCKED_PRAISE, m.start, m.end)
                     continue
                 weak = (
                     (

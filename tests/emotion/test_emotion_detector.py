@@ -675,3 +675,39 @@ def test_a_polite_or_plain_turn_shows_no_cue_a_pressing_one_does(
     assert panel(reading) == shown, reading
     if calm:
         assert calm not in panel(reading)
+
+
+# A user test, 6 December: a complaint asked about (how to complain about the courier) and 呵呵 alone
+# were flagged; being bullied, cheated, asked again, a refund waited on for days and a call for the
+# boss were missed or raised no banner. JDDC's 6107 customer turns kept every medium/high cue.
+@pytest.mark.parametrize("text", ["请问快递员态度不好怎么投诉他", "呵呵"])
+def test_no_escalation_for_a_question_about_complaining_or_a_bare_hehe(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert not reading.escalate and "complaint_risk" not in names(reading)
+    assert all(cue.level != "high" for cue in reading.cues)
+    if text == "呵呵":
+        assert not reading.shown()
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "escalate"),
+    [
+        ("你们是不是觉得我好欺负", "anger", False),
+        ("你们行不行啊", "anger", False),
+        ("我真的要崩溃了，第三次问了，到底什么时候退款", "anger", False),
+        ("你们客服态度太差了，我要找你们老板", "complaint_risk", True),
+        ("退款退了十天还没到账！！你们是不是想赖账，再不退我就投诉", "anger", True),
+    ],
+)
+def test_bullied_cheated_asked_again_or_the_boss_asked_for_is_shown(
+    detector: EmotionDetector, text: str, cue: str, escalate: bool
+) -> None:
+    reading = detector.read(text)
+    assert cue in {c.name for c in reading.shown()}, reading
+    assert reading.escalate is escalate
+    if text.startswith("退款退了十天"):
+        assert "long_wait" in reading.escalation_reasons
+
+
+def test_this_sarcasm_is_still_high_anger(detector: EmotionDetector) -> None:
+    assert {c.level for c in detector.read("呵呵，你们发货真快啊").cues if c.name == "anger"} == {"high"}
