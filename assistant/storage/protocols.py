@@ -245,7 +245,8 @@ class RecordStore(Protocol):
     async def write(self, records: Sequence[Record], deadline: float | None = None) -> None:
         """Write in one transaction, retrying a busy database until `deadline` (`time.monotonic()`).
         A message already recorded is kept as it was; a suggestion re-shown at the same rank
-        replaces the old one; a feedback id already recorded is kept."""
+        replaces the old one; a feedback id already recorded is kept; a cue_wrong mark of a cue of a
+        message already marked wrong is not stored again."""
         ...
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]: ...
@@ -274,7 +275,8 @@ class RecordStore(Protocol):
     async def history(self, shop: str, since: str, until: str | None = None) -> ShopHistory:
         """The shop's messages, suggestions, feedback, answers and reply outcomes from `since` up
         to `until` (ISO 8601 UTC; `until` None: up to now), each oldest first (the analytics and
-        the learning loop read this)."""
+        the learning loop read this; a cue_wrong mark repeated for the same cue of a message is in
+        it once, at its first)."""
         ...
 
     async def shown_before_reply(

@@ -6,6 +6,7 @@ Written by the service, read back by the learning loop and the analytics."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -78,6 +79,29 @@ class FeedbackRecord:
     elapsed_ms: float | None = None
     shown: tuple[dict[str, object], ...] = field(default_factory=tuple)
     at: str = ""
+
+    @property
+    def cue_mark(self) -> tuple[str, str, str, str] | None:
+        """What a cue_wrong mark marks (shop, conversation, message, cue): one mark per cue of a
+        message; None for every other action."""
+        if self.action != "cue_wrong":
+            return None
+        return (self.shop, self.conversation_id, self.message_id, self.cue)
+
+
+def once_per_cue(feedback: Iterable[FeedbackRecord]) -> list[FeedbackRecord]:
+    """`feedback` in order, a cue_wrong mark repeated for the same cue of the same message kept
+    only at its first (the panel once stored a second click again: counted and learned from once)."""
+    seen: set[tuple[str, str, str, str]] = set()
+    kept: list[FeedbackRecord] = []
+    for record in feedback:
+        mark = record.cue_mark
+        if mark is not None:
+            if mark in seen:
+                continue
+            seen.add(mark)
+        kept.append(record)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

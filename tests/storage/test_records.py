@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from assistant.storage.database import retry_busy
 from assistant.storage.record_tables import retention_cutoff
 from assistant.storage.records import FeedbackAction, FeedbackRecord, KnownMessage, MessageRecord, SuggestionRecord
 from assistant.storage.sql_store import SqlStore
@@ -151,3 +152,26 @@ async def test_records_survive_a_restart(store: SqlStore) -> None:
     await store.close()
     await store.open()
     assert [m.text for m in await store.messages("demo", conversation)] == ["在吗"]
+
+
+async def test_a_cue_is_marked_wrong_once_per_message_and_read_once(store: SqlStore, shop_id: str) -> None:
+    conversation = f"c-{uuid.uuid4()}"
+
+    def mark(message_id: str, cue: str, at: str) -> FeedbackRecord:
+        return FeedbackRecord(f"f-{uuid.uuid4().hex}", shop_id, conversation, message_id, "cue_wrong", "v1",
+                              cue=cue, at=at)  # fmt: skip
+
+    first = mark("m1", "anger", "2026-11-22T10:00:00Z")
+    await store.write([first, mark("m1", "anger", "2026-11-22T10:00:01Z")])  # a double click, one batch
+    await store.write([mark("m1", "anger", "2026-11-22T10:00:02Z")])  # a click again later
+    others = [mark("m1", "urgency", "2026-11-22T10:00:03Z"), mark("m2", "anger", "2026-11-22T10:00:04Z")]
+    await store.write(others)
+    assert await store.feedback(shop_id, conversation) == [first, *others]
+    # a repeat stored before marks were kept once is read (counted, learned from) once
+    repeat = mark("m1", "anger", "2026-11-22T10:00:05Z")
+    insert = "INSERT INTO feedback (id, shop, conversation_id, message_id, action, index_version, cue, shown, at) "
+    row = (repeat.id, shop_id, conversation, "m1", "cue_wrong", "v1", "anger", "[]", repeat.at)
+    await retry_busy(store.database, lambda tx: tx.execute(insert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row))
+    assert len(await store.feedback(shop_id, conversation)) == 4
+    history = await store.history(shop_id, "2026-11-22")
+    assert history.feedback == [first, *others]

@@ -14,6 +14,10 @@ or on `conversation_id` for a message of another conversation), and the suggesti
 shown for that message, or is an entry of the snapshot the shop serves now (422 on `entry_id`).
 One store lookup per feedback (`RecordStore.known_message`); the snapshot is read only for an
 entry that was not shown (the message was suggested for again since).
+
+A cue of a message is marked wrong once (a user test found a second click stored again, counted
+twice by the stats and learned from twice): a repeat answers 200 with the first mark's id and
+`already_recorded`, and stores nothing.
 """
 
 from __future__ import annotations
@@ -83,6 +87,13 @@ class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
 class FeedbackAccepted(msgspec.Struct):
     ok: bool
     id: str
+    already_recorded: Annotated[
+        bool,
+        msgspec.Meta(
+            description="cue_wrong only: this cue of this message was marked wrong before (the first mark's id; "
+            "nothing stored again)"
+        ),
+    ] = False
 
 
 class SendAccepted(msgspec.Struct):
@@ -187,9 +198,23 @@ async def feedback(request: web.Request) -> web.Response:
     shop = acting_shop(body, principal)
     _check(body)
     await check_links(request.app, shop, body)
+    if body.action == "cue_wrong":
+        first = await _marked_before(request.app, shop, body)
+        if first is not None:
+            return json_bytes(FeedbackAccepted(ok=True, id=first, already_recorded=True))
     record = feedback_record(body, principal, shop)
     await store_feedback(request.app, record)
     return json_bytes(FeedbackAccepted(ok=True, id=record.id))
+
+
+async def _marked_before(app: web.Application, shop: str, body: FeedbackBody) -> str | None:
+    """The id of the shop's first cue_wrong mark of this cue of this message, or None. A click
+    again (or on another replica) answers with it: the store keeps one mark per cue of a message
+    (its `write` does not store a repeat, so two clicks at once are stored once too)."""
+    for record in await app[keys.STORE].feedback(shop, body.conversation_id):
+        if record.action == "cue_wrong" and record.message_id == body.message_id and record.cue == body.cue:
+            return record.id
+    return None
 
 
 class SendBody(FeedbackBody, forbid_unknown_fields=False):

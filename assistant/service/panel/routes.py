@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
@@ -195,6 +195,28 @@ async def _recalled(app: web.Application, shop: str, conversation: str) -> list[
     return [msgspec.json.encode(event) for event in recalled]
 
 
+async def _with_marks(app: web.Application, shop: str, conversation: str, opening: list[bytes]) -> list[bytes]:
+    """The opening events, each suggestions event with `marked_wrong`: the cues of its message
+    the agents marked 不准 (a panel opened again shows them marked, its banner withdrawn as they
+    left it). One store read, only when a suggestions event opens; unchanged when it fails."""
+    decoded: list[dict[str, Any]] = [msgspec.json.decode(e) for e in opening]
+    if not any(e.get("type") == "suggestions" and not e.get("preview") for e in decoded):
+        return opening
+    try:
+        marks = [f for f in await app[keys.STORE].feedback(shop, conversation) if f.action == "cue_wrong"]
+    except StoreError as exc:
+        log.warning("panel cue marks not read", extra={"shop": shop, "problem": str(exc)})
+        return opening
+    out: list[bytes] = []
+    for event, raw in zip(decoded, opening, strict=True):
+        if event.get("type") != "suggestions" or event.get("preview"):
+            out.append(raw)
+            continue
+        event["marked_wrong"] = sorted({f.cue for f in marks if f.message_id == event.get("message_id")})
+        out.append(msgspec.json.encode(event))
+    return out
+
+
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events of one conversation of the token's shop: `hello` (with the shop's
     readiness), then the latest event (or, when the bus has none, the conversation's last recorded
@@ -220,10 +242,9 @@ async def events(request: web.Request) -> web.StreamResponse:
         async with bus.watch(principal.shop, conversation) as queue:
             latest = await bus.latest(principal.shop, conversation)
             opening = f"retry: {RETRY_MS}\n\n".encode() + _frame("hello", json.dumps(hello).encode())
-            if latest is not None:
-                opening += _frame("update", latest)
-            else:
-                opening += b"".join(_frame("update", e) for e in await _recalled(app, principal.shop, conversation))
+            shown = [latest] if latest is not None else await _recalled(app, principal.shop, conversation)
+            shown = await _with_marks(app, principal.shop, conversation, shown)
+            opening += b"".join(_frame("update", e) for e in shown)
             await response.write(opening)
             await _relay(response, queue, app, readiness, _still_allowed(request, principal))
     return response

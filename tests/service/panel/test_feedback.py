@@ -3,6 +3,7 @@ always for the token's shop; bad bodies answer the one envelope naming the field
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -100,6 +101,37 @@ async def test_feedback_is_recorded_for_the_tokens_shop(serve: ServeFactory, htt
     assert (stored_use.entry_id, stored_use.text, stored_use.elapsed_ms) == (use.entry_id, use.text, use.elapsed_ms)
     assert [dict(s) for s in stored_use.shown] == SHOWN
     assert await served.app[keys.STORE].feedback("shop-b") == []
+
+
+async def test_a_cue_marked_wrong_twice_is_stored_and_counted_once(serve: ServeFactory, http: ClientSession) -> None:
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("demo", "admin")  # an admin acts as an agent, and reads the stats
+    served = await serve(tokens=tokens, shops=[ShopRecord("demo", "Demo", {})])
+    auth = {"Authorization": f"Bearer {secret}"}
+    await recorded(served)
+    mark = action(action="cue_wrong", cue="anger", entry_id="", rank=0)
+    first = await http.post(served.url("/v1/feedback"), json=mark, headers=auth)
+    assert first.status == 200, await first.text()
+    again = await http.post(served.url("/v1/feedback"), json=mark, headers=auth)
+    assert again.status == 200, await again.text()
+    first_answer, again_answer = await first.json(), await again.json()
+    assert first_answer == {"ok": True, "id": first_answer["id"], "already_recorded": False}
+    assert again_answer == {"ok": True, "id": first_answer["id"], "already_recorded": True}
+    # another cue of the message, and the same cue of another message, are marks of their own
+    await recorded(served, message="m-2")
+    for other in ({**mark, "cue": "urgency"}, {**mark, "message_id": "m-2"}):
+        answer = await http.post(served.url("/v1/feedback"), json=other, headers=auth)
+        assert (await answer.json())["already_recorded"] is False
+    store = served.app[keys.STORE]
+    stored = [r for r in await store.feedback("demo", "fb-1") if r.action == "cue_wrong"]
+    assert sorted((r.message_id, r.cue) for r in stored) == [("m-1", "anger"), ("m-1", "urgency"), ("m-2", "anger")]
+    # two marks at once (a double click, or two replicas) reach the store: it keeps one
+    clicks = [dataclasses.replace(stored[0], id=f"click-{n}") for n in range(2)]
+    await store.write(clicks)
+    assert len([r for r in await store.feedback("demo", "fb-1") if r.action == "cue_wrong"]) == 3
+    stats = await http.get(served.url("/v1/admin/shops/demo/stats?days=7"), headers=auth)
+    assert stats.status == 200, await stats.text()
+    assert (await stats.json())["stats"]["feedback"] == {"cue_wrong": 3}
 
 
 async def test_feedback_needs_a_token_once_tokens_exist(serve: ServeFactory, http: ClientSession) -> None:

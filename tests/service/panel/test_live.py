@@ -116,6 +116,27 @@ async def test_after_a_restart_the_stream_starts_with_the_last_suggestions_cues_
         "亲，非常抱歉，我马上帮您查一下",
     )
     assert live["message_id"] == "m-2"
+    assert shown["marked_wrong"] == []  # a recalled message's cues marked wrong are shown marked too
+
+
+async def test_a_panel_opened_again_shows_the_cues_marked_wrong_as_marked(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    served = await serve()
+    body = suggest_body("都三天了还没发货！！！再不发我就给差评", conversation_id="marked", message_id="m-1")
+    answer = await (await http.post(served.url("/v1/suggest"), json=body)).json()
+    cues = [c["name"] for c in answer["emotion"]["cues"] if c["level"] in ("medium", "high")]
+    assert cues
+    async with http.get(served.url("/panel/events?conversation=marked")) as stream:
+        await next_event(stream)
+        assert (await next_update(stream))["marked_wrong"] == []
+    mark = {"conversation_id": "marked", "message_id": "m-1", "action": "cue_wrong", "cue": cues[0]}
+    for _ in range(2):
+        assert (await http.post(served.url("/v1/feedback"), json=mark)).status == 200
+    async with http.get(served.url("/panel/events?conversation=marked")) as stream:
+        await next_event(stream)
+        shown = await next_update(stream)
+    assert (shown["message_id"], shown["marked_wrong"]) == ("m-1", [cues[0]])
 
 
 async def test_after_a_restart_a_conversation_with_nothing_suggested_starts_with_its_turns(

@@ -702,3 +702,23 @@ async def test_marking_the_only_escalating_cue_wrong_withdraws_the_banner(
     await post_generic(http, served, "垃圾客服", "cheat-1", "c-m2")
     await expect(page.locator("#escalation")).to_contain_text("建议升级处理：客户非常生气", timeout=WAIT_MS)
     await expect(page.locator("#escalation")).not_to_have_class(re.compile(r"\bwithdrawn\b"))
+
+
+async def test_a_cue_marked_wrong_is_still_marked_after_a_reload(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    # A user test: after a reload the cue marked 不准 and the banner it withdrew came back.
+    served = await serve()
+    page = await open_panel(served, "conversation=cheat-2")
+    await post_generic(http, served, "你们就是骗子", "cheat-2", "c-m1")
+    await page.locator(".cue-anger .act-cue_wrong").click()
+    await expect(page.locator("#escalation")).to_have_text("已标记提示不准 · 不再建议升级")
+    (mark,) = await served.store.wait_feedback(1)
+    assert (mark.action, mark.cue, mark.message_id) == ("cue_wrong", "anger", "c-m1")
+    await page.reload()
+    await expect(page.locator("#cues .cue-anger")).to_have_class(re.compile(r"\bmarked\b"), timeout=WAIT_MS)
+    await expect(page.locator("#cues .cue-anger .act-cue_wrong")).to_have_text("已标记不准")
+    await expect(page.locator("#escalation")).to_have_text("已标记提示不准 · 不再建议升级")
+    await expect(page.locator("#cues .cue-anger .act-cue_wrong")).to_have_attribute("aria-disabled", "true")
+    stored = await served.app[keys.STORE].feedback("demo", "cheat-2")
+    assert [(f.action, f.cue) for f in stored] == [("cue_wrong", "anger")]

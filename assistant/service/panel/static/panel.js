@@ -334,13 +334,17 @@
     badge.dataset.cue = cue.name;
     const head = el("span", "cue-name", (CUES[cue.name] || cue.name) + " · " + (LEVELS[cue.level] || cue.level));
     const wrong = button("不准", "cue_wrong", "这条情绪提示不准确");
-    wrong.addEventListener("click", () => {
-      if (state.refused || badge.classList.contains("marked")) return;
+    const mark = () => {
       // marked, not greyed out: struck through and saying so, still readable and focusable
       badge.classList.add("marked");
       wrong.textContent = "已标记不准";
       wrong.setAttribute("aria-disabled", "true");
       wrong.title = "已记下这条提示不准";
+    };
+    if (state.marked.has(cue.name)) mark();
+    wrong.addEventListener("click", () => {
+      if (state.refused || badge.classList.contains("marked")) return;
+      mark();
       const trying = Boolean(state.event && state.event.preview);
       state.marked.add(cue.name);
       showEscalation();
@@ -402,8 +406,9 @@
     clear();
     for (const turn of event.turns) addTurn(turn);
     $("latest").replaceChildren(...highlighted(event.text, event.cues));
+    // the cues already marked 不准 (a panel opened again: the service sends them) show marked
+    state.marked = new Set(event.marked_wrong || []);
     $("cues").replaceChildren(...event.cues.map(cueBadge));
-    state.marked = new Set();
     showEscalation();
     const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
     $("unanswerable").hidden = event.answerable;
