@@ -211,10 +211,9 @@ async def _marked_before(app: web.Application, shop: str, body: FeedbackBody) ->
     """The id of the shop's first cue_wrong mark of this cue of this message, or None. A click
     again (or on another replica) answers with it: the store keeps one mark per cue of a message
     (its `write` does not store a repeat, so two clicks at once are stored once too)."""
-    for record in await app[keys.STORE].feedback(shop, body.conversation_id):
-        if record.action == "cue_wrong" and record.message_id == body.message_id and record.cue == body.cue:
-            return record.id
-    return None
+    wanted = (shop, body.conversation_id, body.message_id, body.cue)
+    marks = await app[keys.STORE].feedback(shop, body.conversation_id)
+    return next((r.id for r in marks if r.cue_mark == wanted), None)
 
 
 class SendBody(FeedbackBody, forbid_unknown_fields=False):
