@@ -193,17 +193,20 @@ def run_upload(args: argparse.Namespace) -> int:
     async def work(c: AdminClient) -> dict[str, Any] | None:
         done = await c.call("POST", path, data=form)
         _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
-                f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
+                f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
         return await _job_of(c, done, args)
 
     _print_served(_run(args, work), args.shop)
     return 0
 
 
-def _stored(line: str) -> None:
+def _stored(line: str, done: dict[str, Any] | None = None) -> None:
     """What the service stored, printed before the rebuild is followed: a rebuild that fails or a
-    wait cut short (Ctrl-C) must not leave the admin unsure whether the change itself landed."""
+    wait cut short (Ctrl-C) must not leave the admin unsure whether the change itself landed. The
+    service's warnings (a promotion that has ended) follow, on stderr."""
     print(line, flush=True)
+    for warning in (done or {}).get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
 
 
 def _rebuild_flag(args: argparse.Namespace) -> str:
@@ -309,7 +312,7 @@ def run_entry_put(args: argparse.Namespace) -> int:
         what, done = await change(c)
         e = done["entry"]
         _stored(f"shop {args.shop}: entry {e['id']} {what} in {e['file']}; "
-                f"knowledge revision {done['knowledge_revision']}")  # fmt: skip
+                f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
         return await _job_of(c, done, args)
 
     async def change(c: AdminClient) -> tuple[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,7 +30,8 @@ class KnowledgeEntry:
     """One reply the agent may send, with every customer wording known to ask for it.
 
     `questions[0]` is the standard question; the rest are the variants customers really type.
-    `origin` is `file:line` of the entry in the knowledge sources.
+    `origin` is `file:line` of the entry in the knowledge sources. `ends` is the last day (the
+    shop's) it may be suggested: a promotion's end; None for what does not expire.
     """
 
     id: str
@@ -41,3 +43,4 @@ class KnowledgeEntry:
     category: str = ""
     origin: str = ""
     context: tuple[str, ...] = ()
+    ends: dt.date | None = None

@@ -109,6 +109,7 @@ def _entry_json(entry: KnowledgeEntry) -> str:
             "reply": entry.reply, "tags": sorted(entry.tags),
             "stage": entry.stage.value if entry.stage else None, "category": entry.category,
             "origin": entry.origin, "context": list(entry.context),
+            "ends": entry.ends.isoformat() if entry.ends else None,
         },
         ensure_ascii=False,
     )  # fmt: skip
@@ -120,6 +121,7 @@ def _entry_from(row: dict[str, Any]) -> KnowledgeEntry:
         reply=row["reply"], tags=frozenset(row["tags"]),
         stage=Stage(row["stage"]) if row["stage"] else None, category=row["category"],
         origin=row["origin"], context=tuple(row["context"]),
+        ends=dt.date.fromisoformat(row["ends"]) if row.get("ends") else None,
     )  # fmt: skip
 
 

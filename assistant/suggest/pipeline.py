@@ -16,6 +16,7 @@ a sure suggestion comes before an unsure one (`sure_first`), and `answerable` re
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, CueThresholds
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.knowledge.calendar import Clock, ended_ids, shop_day, wall_clock
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import content, is_follow_up, is_stock
@@ -176,11 +178,14 @@ class Suggester:
         detector: EmotionReader | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         learning: ShopLearning | None = None,
+        clock: Clock = wall_clock,
     ) -> None:
         self.ranker = ranker
         self.detector = detector if detector is not None else build_detector()
         self.threshold = threshold
         self.learning = learning
+        self.clock = clock
+        self._ended: tuple[dt.date, frozenset[str]] | None = None
         self._wording_cues: dict[str, frozenset[str]] = {}
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
@@ -193,15 +198,32 @@ class Suggester:
         threshold: float = DEFAULT_THRESHOLD,
         weights: RankingWeights | None = None,
         learning: ShopLearning | None = None,
+        clock: Clock = wall_clock,
     ) -> Suggester:
         """The shipped ranker over `snapshot`: emotion cues move apologies first for an angry customer;
         with `learning`, the shop's quick replies and priors (assistant/learning/reranking.py)."""
         ranker = SuggestionRanker(snapshot, weights=weights, tag_bias=tag_bias)
-        return cls(ranker, detector, threshold, learning)
+        return cls(ranker, detector, threshold, learning, clock)
 
     def with_learning(self, learning: ShopLearning | None) -> Suggester:
-        """The same snapshot and reader with another shop's learning (or none)."""
-        return Suggester(self.ranker, self.detector, self.threshold, learning)
+        """The same snapshot, reader and clock with another shop's learning (or none)."""
+        return Suggester(self.ranker, self.detector, self.threshold, learning, self.clock)
+
+    def _current(
+        self, request: SuggestRequest, vectors: Vectors, reading: EmotionReading, *, follow_up: bool = False
+    ) -> list[Suggestion]:
+        """The ranker's pool without what ended: a promotion past its `ends` is stored and listed to
+        admins, never suggested (a user test got an expired coupon first)."""
+        pool = self.ranker.rank(request, vectors, reading, follow_up=follow_up)
+        ended = self.ended_today()
+        return [s for s in pool if s.entry_id not in ended] if ended else pool
+
+    def ended_today(self) -> frozenset[str]:
+        """The entries past their last day (promotions that ended), not to be suggested today."""
+        today = shop_day(self.clock())
+        if self._ended is None or self._ended[0] != today:
+            self._ended = (today, ended_ids(self.ranker.snapshot.entries, today))
+        return self._ended[1]
 
     @property
     def index_version(self) -> str:
@@ -253,9 +275,9 @@ class Suggester:
             # the question it asks, scored as if the customer had typed it; the follow-up's own words
             # are the context signal (那西藏呢 keeps the remote-shipping answer first)
             asked = replace(pooled, text=queries.restated, context=())
-            pool = self.ranker.rank(asked, vectors[[at, 0]], reading)
+            pool = self._current(asked, vectors[[at, 0]], reading)
         else:
-            pool = self.ranker.rank(pooled, query_vectors, reading, follow_up=is_follow_up(request.text))
+            pool = self._current(pooled, query_vectors, reading, follow_up=is_follow_up(request.text))
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
@@ -285,7 +307,7 @@ class Suggester:
         vectors = np.asarray(query_vectors, dtype=np.float32)
         if joined is None or len(vectors) < 2:
             return own
-        leaning = self.ranker.rank(replace(pooled, text=joined, context=()), vectors[1:2], reading)
+        leaning = self._current(replace(pooled, text=joined, context=()), vectors[1:2], reading)
         capped = [s if s.score <= LEANING_CAP else replace(s, score=LEANING_CAP) for s in leaning]
         seen = {s.entry_id for s in capped}
         return capped + [s for s in own if s.entry_id not in seen]

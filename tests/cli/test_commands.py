@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,19 @@ def test_suggest_without_an_index_says_how_to_build_one(tmp_path: Path, capsys: 
 def test_knowledge_check_on_the_demo_shop(capsys: CapSys) -> None:
     assert main(["knowledge", "check", "--knowledge", str(Path(__file__).resolve().parents[2] / "knowledge")]) == 0
     assert "is valid" in capsys.readouterr().out
+
+
+def test_knowledge_check_warns_of_a_promotion_that_has_ended(tmp_path: Path, capsys: CapSys) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[2] / "knowledge", tmp_path / "k")
+    promotions = tmp_path / "k" / "promotions.yaml"
+    text = promotions.read_text(encoding="utf-8")
+    last_year = text.replace("starts: 2026-11-15\n  ends: 2026-12-12", "starts: 2020-11-15\n  ends: 2020-12-12", 1)
+    promotions.write_text(last_year, encoding="utf-8")
+    assert main(["knowledge", "check", "--knowledge", str(tmp_path / "k")]) == 0
+    out = capsys.readouterr().out
+    assert "is valid" in out
+    warning = "warning: promotions.yaml:17: promo-coupon-300-40 ended 2020-12-12 (Asia/Shanghai): it is never suggested"
+    assert warning in out
 
 
 def test_eval_retrieval_on_a_tiny_beir_set(tmp_path: Path, capsys: CapSys) -> None:

@@ -29,6 +29,7 @@ import msgspec
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads, path_problem
@@ -71,6 +72,10 @@ class Uploaded(msgspec.Struct):
         JobOut | None,
         msgspec.Meta(description="the rebuild that serves the change (none with `?rebuild=false`)"),
     ] = None
+    warnings: Annotated[
+        list[str],
+        msgspec.Meta(description="stored, but worth a look: a promotion whose `ends` has passed is never suggested"),
+    ] = []
 
 
 class EntryBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -99,6 +104,10 @@ class EntryResponse(msgspec.Struct):
         JobOut | None,
         msgspec.Meta(description="the rebuild that serves the change (none with `?rebuild=false`)"),
     ] = None
+    warnings: Annotated[
+        list[str],
+        msgspec.Meta(description="stored, but worth a look: a promotion whose `ends` has passed is never suggested"),
+    ] = []
 
 
 class EntriesResponse(msgspec.Struct):
@@ -232,7 +241,15 @@ async def upload(request: web.Request) -> web.Response:
         raise _invalid([_blame_upload(p, uploads) for p in exc.problems], "the uploaded knowledge") from None
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
-    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job))
+    uploaded = [r for r in rows if r.file in uploads]
+    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job, _warnings(uploaded)))
+
+
+def _warnings(rows: list[KnowledgeRow]) -> list[str]:
+    """`entry <id> (<file>): <what>` for each stored row an admin should look at again."""
+    now = wall_clock()
+    found = ((row, expiry_warning(row.data, now)) for row in rows)
+    return [f"entry {row.entry_id} ({row.file}): {warning}" for row, warning in found if warning]
 
 
 def _out(row: KnowledgeRow) -> EntryOut:
@@ -332,7 +349,7 @@ async def add_entry(request: web.Request) -> web.Response:
     revision = await _put(request, shop, rows, KnowledgeRow(file, -1, entry_id, body.entry))
     _, stored = await _row(request, shop, entry_id)
     job = await _job(request, shop, wanted)
-    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job), status=201)
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job, _warnings([stored])), status=201)
 
 
 async def replace_entry(request: web.Request) -> web.Response:
@@ -350,7 +367,7 @@ async def replace_entry(request: web.Request) -> web.Response:
     revision = await _put(request, shop, rows, KnowledgeRow(file, position, entry_id, data))
     _, stored = await _row(request, shop, entry_id)
     job = await _job(request, shop, wanted)
-    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job))
+    return json_bytes(EntryResponse(True, shop, _out(stored), revision, job, _warnings([stored])))
 
 
 async def delete_entry(request: web.Request) -> web.Response:

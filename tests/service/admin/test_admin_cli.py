@@ -309,3 +309,36 @@ async def test_admin_cli_puts_a_promotion_with_unquoted_dates(
     assert await huashu(*put, "--url", url, f"--token={token}") == 1
     err = capsys.readouterr().err
     assert f"{promo}:4: ends: " in err and "is not a date" in err and "Traceback" not in err, err
+
+
+async def test_an_ended_promotion_is_stored_with_a_warning(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    """A user test: a promotion that had ended was accepted silently and then suggested. It is
+    stored (an admin may be archiving it) and told, by the CLI on stderr and by the API in
+    `warnings`; the Suggester never shows it (tests/suggest/test_expired_entries.py)."""
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    promo = tmp_path / "promo.yaml"
+    old = (
+        "id: promo-old\ntitle: 去年双12\nstarts: 2020-12-01\nends: 2020-12-12\n"
+        "rules: 满199减30\nquestions: [双12有活动吗]\nreply: 亲，双12满199减30哦\ntags: [d12]\n"
+    )
+    promo.write_text(old, encoding="utf-8")
+    put = ("admin", "entry", "put", "tea", str(promo), "--file", "promotions.yaml", "--no-rebuild")
+    assert await huashu(*put, "--url", url, f"--token={token}") == 0
+    out, err = capsys.readouterr()
+    assert "entry promo-old added in promotions.yaml" in out
+    assert err.startswith("warning: entry promo-old (promotions.yaml): ends 2020-12-12 is before today ("), err
+    assert "Asia/Shanghai): stored, never suggested" in err
+    path, headers = "/v1/admin/shops/tea/knowledge?rebuild=false", {"Authorization": f"Bearer {token}"}
+
+    def upload(text: str) -> dict[str, dict[str, str]]:
+        return {"files": {"promotions.yaml": "- " + "\n  ".join(text.strip().splitlines()) + "\n"}}
+
+    current = upload(old.replace("ends: 2020-12-12", "ends: 2999-12-12"))
+    response = await admin.client.post(path, json=current, headers=headers)
+    assert response.status == 200 and (await response.json())["warnings"] == []
+    response = await admin.client.post(path, json=upload(old), headers=headers)
+    body = await response.json()
+    assert response.status == 200 and len(body["warnings"]) == 1, body
+    assert body["warnings"][0].startswith("entry promo-old (promotions.yaml): ends 2020-12-12 is before today")
