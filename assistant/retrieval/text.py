@@ -40,6 +40,10 @@ _NAMES = "|".join(sorted({re.escape(n) for n in EMOTICON_NAMES}, key=len, revers
 _EMOTICON = re.compile(rf"/(?:{_NAMES})|\[(?:{_NAMES})\]|【(?:{_NAMES})】|/:[^\s\u4e00-\u9fff]{{1,4}}", re.I)
 # Anonymisation placeholders in chat logs: `[订单x]`, `[数字x]`, `[地址x]`.
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
+# Markup pasted in or sent by a channel (an e-mail inbox's HTML, `<script>` from a prober): a
+# script or style element whole, any other tag alone (its text stays). `<` then a letter, `/` or
+# `!`, so 价格<100 and <3 are text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[a-zA-Z/!][^<>]{0,200}>", re.S | re.I)
 # A run of punctuation (`？？？`, `!!!`, `。。。`, `~~`) is kept as its first mark.
 _PUNCT_RUN = re.compile(r"([^\w\s])[^\w\s]+")
 # Anything that is not a letter, digit or CJK character becomes a space (lexical view only).
@@ -79,11 +83,12 @@ def _drop_emoji(text: str) -> str:
 def normalise(text: str) -> str:
     """A customer wording without its noise, as the embedder should see it.
 
-    NFKC (full-width → half-width), placeholders, emoticon codes and emoji removed, traditional →
+    NFKC (full-width → half-width), markup, placeholders, emoticon codes and emoji removed, traditional →
     simplified, a run of punctuation kept as its first mark, spaces collapsed. Words, case and
     single punctuation marks are kept. A text that is nothing but noise normalises to "".
     """
     text = unicodedata.normalize("NFKC", text)
+    text = _MARKUP.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _EMOTICON.sub(" ", text)
     text = _drop_emoji(text)

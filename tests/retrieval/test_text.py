@@ -31,6 +31,15 @@ def test_a_slash_that_is_not_an_emoticon_code_keeps_its_meaning() -> None:
     assert clean("29.9元/件") == "29 9元 件"
 
 
+def test_markup_is_noise_and_a_less_than_sign_is_not() -> None:
+    # a user test: `<script>…</script>` before an angry refund demand left it unanswerable (0.01)
+    assert normalise("<script>alert(1)</script>你们太坑了，退款！") == "你们太坑了,退款!"
+    assert normalise("<p>快递到哪了</p><br/>") == "快递到哪了"
+    assert normalise("<STYLE type=x>\np{}</style >在吗") == "在吗"
+    assert normalise("价格<100的有吗") == "价格<100的有吗" and normalise("<3 喜欢") == "<3 喜欢"
+    assert normalise("<三体>有货吗") == "<三体>有货吗"
+
+
 def test_a_message_that_is_only_noise_normalises_to_nothing() -> None:
     assert normalise("👍👍/微笑") == ""
     assert clean("？？？") == ""
