@@ -163,6 +163,8 @@ class Lexicon:
     """A scam the customer suffered at someone else's hands (我被诈骗了, 遇到骗子了): no anger, no threat."""
     cheats_feared: tuple[re.Pattern[str], ...] = ()
     """Being cheated feared, not suffered (怕被坑, 担心被你们忽悠): a worry, no anger, no threat."""
+    amazement: tuple[re.Pattern[str], ...] = ()
+    """A swear of surprise at good news (我靠，这么便宜, 卧槽太好看了): no anger inside it."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -229,7 +231,10 @@ class Lexicon:
         arrivals = tuple(re.compile(str(r)) for r in data.get("arrivals", []))
         suffered = tuple(re.compile(str(r)) for r in data.get("scams_suffered", []))
         feared = tuple(re.compile(str(r)) for r in data.get("cheats_feared", []))
-        return cls(frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered, feared)
+        amazed = tuple(re.compile(str(r)) for r in data.get("amazement", []))
+        return cls(
+            frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered, feared, amazed
+        )
 
     def matcher(self) -> PhraseMatcher:
         return PhraseMatcher(self.phrases)

@@ -130,6 +130,7 @@ class MessageScorer:
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
         unaccused = (*self._lexicon.scams_suffered, *self._lexicon.cheats_feared)
         suffered = [found.span() for regex in unaccused for found in regex.finditer(text)]
+        amazed = [found.span() for regex in self._lexicon.amazement for found in regex.finditer(text)]
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         mods = self._mods
@@ -155,6 +156,8 @@ class MessageScorer:
                 continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
             for term in m.terms:
                 weight = term.weight * factor
+                if term.cue == "anger" and any(start <= m.start and m.end <= end for start, end in amazed):
+                    continue  # 我靠，这么便宜: surprise at good news, said to no one
                 if scammed and term.cue in ACCUSING_CUES:
                     continue  # 我被诈骗了 / 遇到骗子了 / 怕被坑: suffered elsewhere or feared, accuses no one here
                 if before_buying and term.cue in ("anxiety", "disappointment"):

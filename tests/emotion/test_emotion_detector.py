@@ -263,10 +263,29 @@ def test_a_swear_inside_a_kinship_or_household_word_is_no_anger(detector: Emotio
 
 
 @pytest.mark.parametrize(
-    "text", ["你妈的", "他妈的什么破快递", "妈的又没到", "你们卖的什么垃圾", "我靠，又没到", "你们有病吧"]
+    "text",
+    [
+        "你妈的",
+        "他妈的什么破快递",
+        "妈的又没到",
+        "你们卖的什么垃圾",
+        "我靠，又没到",
+        "你们有病吧",
+        "卧槽，这么贵",
+        "我靠，好快没了",
+    ],
 )
 def test_the_swear_itself_is_still_anger(detector: EmotionDetector, text: str) -> None:
     assert {cue.level for cue in detector.read(text).cues if cue.name == "anger"} == {"high"}
+
+
+@pytest.mark.parametrize(
+    "text", ["我靠，这么便宜", "卧槽太好看了吧", "我去这么快就到了", "天啊，好便宜！", "我靠，这么便宜是正品吗"]
+)
+def test_a_swear_of_surprise_at_good_news_is_no_anger(detector: EmotionDetector, text: str) -> None:
+    # a user test: 我靠，这么便宜 read anger high and raised the escalation banner
+    reading = detector.read(text)
+    assert "anger" not in {cue.name for cue in reading.cues} and not reading.escalation_reasons
 
 
 def test_a_third_message_in_a_row_without_cue_words_is_no_worry(detector: EmotionDetector) -> None:
