@@ -100,12 +100,18 @@ def _yes_no_question(text: str, at: int) -> bool:
 
 
 def _clause_starts(text: str) -> list[int]:
+    """Where the clause of each position starts. A space breaks a clause (Chinese chats use it as
+    a comma), except between two ASCII letters: the words of an English sentence (i am not angry)."""
     starts, current = [], 0
     for i, char in enumerate(text):
         starts.append(current)
-        if char in CLAUSE_BREAKS:
+        if char in CLAUSE_BREAKS and not (char == " " and _between_letters(text, i)):
             current = i + 1
     return starts
+
+
+def _between_letters(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and all(c.isascii() and c.isalpha() for c in (text[i - 1], text[i + 1]))
 
 
 class MessageScorer:

@@ -288,6 +288,26 @@ def test_a_swear_of_surprise_at_good_news_is_no_anger(detector: EmotionDetector,
     assert "anger" not in {cue.name for cue in reading.cues} and not reading.escalation_reasons
 
 
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("This is ridiculous, I want my money back NOW!", "anger"),
+        ("I will leave a bad review and report you", "complaint_risk"),
+        ("The quilt arrived damaged, very disappointed", "disappointment"),
+        ("What do you mean? I don't understand", "confusion"),
+        ("Thank you so much, love it!", "satisfaction"),
+    ],
+)
+def test_an_english_message_gets_its_cue(detector: EmotionDetector, text: str, cue: str) -> None:
+    # a user test: an angry English message showed no cue
+    assert [c.name for c in detector.read(text).shown()] == [cue]
+
+
+@pytest.mark.parametrize("text", ["I am not angry, just asking", "Hi, when will my order be shipped?", "usb cable"])
+def test_english_negation_and_plain_questions_carry_no_cue(detector: EmotionDetector, text: str) -> None:
+    assert detector.read(text).shown() == ()
+
+
 def test_a_third_message_in_a_row_without_cue_words_is_no_worry(detector: EmotionDetector) -> None:
     # A user test typed these in a row: each got anxiety with the whole message as evidence, and the
     # English question a medium 着急 badge.
