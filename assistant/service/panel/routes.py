@@ -198,21 +198,28 @@ async def _recalled(app: web.Application, shop: str, conversation: str) -> list[
 async def _with_marks(app: web.Application, shop: str, conversation: str, opening: list[bytes]) -> list[bytes]:
     """The opening events, each suggestions event with `marked_wrong`: the cues of its message
     the agents marked 不准 (a panel opened again shows them marked, its banner withdrawn as they
-    left it). One store read, only when a suggestions event opens; unchanged when it fails."""
+    left it), and `dismissed`: the entry ids of its suggestions the agents dismissed (忽略; a
+    panel opened again hides them as a click did). A dismissal counts while it is the latest
+    action on that suggestion: one used, edited or sent after it (from another panel) is shown
+    again. One store read, only when a suggestions event opens; unchanged when it fails."""
     decoded: list[dict[str, Any]] = [msgspec.json.decode(e) for e in opening]
     if not any(e.get("type") == "suggestions" and not e.get("preview") for e in decoded):
         return opening
     try:
-        marks = [f for f in await app[keys.STORE].feedback(shop, conversation) if f.action == "cue_wrong"]
+        records = await app[keys.STORE].feedback(shop, conversation)
     except StoreError as exc:
-        log.warning("panel cue marks not read", extra={"shop": shop, "problem": str(exc)})
+        log.warning("panel cue marks and dismissals not read", extra={"shop": shop, "problem": str(exc)})
         return opening
+    marks = [f for f in records if f.action == "cue_wrong"]
+    latest = {(f.message_id, f.entry_id): f.action for f in records if f.action != "cue_wrong"}  # oldest first
     out: list[bytes] = []
     for event, raw in zip(decoded, opening, strict=True):
         if event.get("type") != "suggestions" or event.get("preview"):
             out.append(raw)
             continue
-        event["marked_wrong"] = sorted({f.cue for f in marks if f.message_id == event.get("message_id")})
+        message = event.get("message_id")
+        event["marked_wrong"] = sorted({f.cue for f in marks if f.message_id == message})
+        event["dismissed"] = sorted(e for (m, e), action in latest.items() if m == message and action == "dismiss")
         out.append(msgspec.json.encode(event))
     return out
 

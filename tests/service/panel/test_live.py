@@ -8,13 +8,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import ClientSession
 
 from assistant.service import keys
 from assistant.service.panel.bus import QUEUE_SIZE, LocalBus
 from assistant.storage.protocols import ShopRecord
 from assistant.storage.shop_files import create_shop_from
-from tests.conftest import REDIS_URL
+from tests.conftest import POSTGRES_URL, REDIS_URL
 
 from ..conftest import CHATWOOT_SECRET, make_settings
 from ..helpers import dumps, signed_headers, suggest_body
@@ -137,6 +138,60 @@ async def test_a_panel_opened_again_shows_the_cues_marked_wrong_as_marked(
         await next_event(stream)
         shown = await next_update(stream)
     assert (shown["message_id"], shown["marked_wrong"]) == ("m-1", [cues[0]])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_panel_opened_again_shows_the_suggestions_dismissed_as_dismissed(
+    serve: ServeFactory, http: ClientSession, tmp_path: Path, backend: str
+) -> None:
+    # A user test: a card dismissed (忽略) came back after a reload of the panel.
+    database = f"sqlite:///{tmp_path / 'records.db'}" if backend == "sqlite" else POSTGRES_URL
+    served = await serve(make_settings(database_url=database, learning_refresh_s=0))
+    store = served.app[keys.STORE]
+    # a token of its own: a shared PostgreSQL database may hold other tests' tokens (open access ends)
+    if await store.shop("demo") is None:
+        await store.create_shop("demo", "demo")
+    _, token = await store.create_token("demo", "agent")
+    auth = {"Authorization": f"Bearer {token}"}
+    conversation, run = f"dismissed-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:8]
+
+    async def customer(message_id: str) -> list[str]:
+        body = suggest_body("快递几天能到", conversation_id=conversation, message_id=message_id)
+        answer = await http.post(served.url("/v1/suggest"), json=body, headers=auth)
+        assert answer.status == 200, await answer.text()
+        return [s["entry_id"] for s in (await answer.json())["suggestions"]]
+
+    async def act(message_id: str, entries: list[str], action: str, n: int) -> None:
+        body = {
+            "conversation_id": conversation,
+            "message_id": message_id,
+            "action": action,
+            "entry_id": entries[n],
+            "rank": n + 1,
+            "text": "亲，在的",
+        }
+        answer = await http.post(served.url("/v1/feedback"), json=body, headers=auth)
+        assert answer.status == 200, await answer.text()
+
+    async def opening() -> dict[str, Any]:
+        async with http.get(served.url(f"/panel/events?conversation={conversation}"), headers=auth) as stream:
+            assert (await next_event(stream))[0] == "hello"
+            return await next_update(stream)
+
+    earlier = await customer(f"{run}-0")
+    await act(f"{run}-0", earlier, "dismiss", 0)  # another message's dismissal hides nothing of this one
+    entries = await customer(f"{run}-1")
+    assert len(entries) >= 4
+    shown = await opening()
+    assert (shown["message_id"], shown["dismissed"]) == (f"{run}-1", [])
+    await act(f"{run}-1", entries, "dismiss", 1)
+    await act(f"{run}-1", entries, "use", 3)  # used, then dismissed: dismissed
+    await act(f"{run}-1", entries, "dismiss", 3)
+    await act(f"{run}-1", entries, "dismiss", 2)  # dismissed, then used (from another panel): shown again
+    await act(f"{run}-1", entries, "use", 2)
+    shown = await opening()
+    assert (shown["message_id"], shown["dismissed"]) == (f"{run}-1", sorted([entries[1], entries[3]]))
+    assert shown["marked_wrong"] == []
 
 
 async def test_after_a_restart_a_conversation_with_nothing_suggested_starts_with_its_turns(

@@ -722,3 +722,39 @@ async def test_a_cue_marked_wrong_is_still_marked_after_a_reload(
     await expect(page.locator("#cues .cue-anger .act-cue_wrong")).to_have_attribute("aria-disabled", "true")
     stored = await served.app[keys.STORE].feedback("demo", "cheat-2")
     assert [(f.action, f.cue) for f in stored] == [("cue_wrong", "anger")]
+
+
+async def test_a_dismissed_card_is_still_dismissed_after_a_reload(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    # A user test: a card dismissed (忽略) came back after a reload of the panel.
+    served = await serve()
+    page = await open_panel(served, "conversation=gone-1")
+    answer = await post_generic(http, served, "快递几天能到", "gone-1", "g-m1")
+    texts = [s["text"] for s in answer["suggestions"]]
+    assert len(texts) >= 4
+    cards = page.locator(".suggestion")
+    await expect(cards).to_have_count(len(texts), timeout=WAIT_MS)
+    await cards.nth(0).locator(".act-dismiss").click()
+    await cards.nth(2).locator(".act-dismiss").click()
+    dismissals = await served.store.wait_feedback(2)
+    assert [(f.action, f.rank) for f in dismissals] == [("dismiss", 1), ("dismiss", 3)]
+    await page.reload()
+    await expect(cards.nth(0)).to_have_class(re.compile(r"\bdismissed\b"), timeout=WAIT_MS)
+    await expect(cards.nth(2)).to_have_class(re.compile(r"\bdismissed\b"))
+    await expect(page.locator(".suggestion.dismissed")).to_have_count(2)
+    shown = page.locator(".suggestion:visible")
+    await expect(shown.locator(".num")).to_have_text([str(n + 1) for n in range(len(texts) - 2)])
+    await expect(page.locator("#keys")).to_have_text(f"1–{len(texts) - 2} 使用 · e 编辑 · Esc 忽略")
+    await expect(cards.nth(1)).to_have_class(re.compile(r"\bselected\b"))  # not on a dismissed card
+    await page.keyboard.press("Escape")  # dismisses the card selected: the second, shown first
+    await expect(page.locator(".suggestion.dismissed")).to_have_count(3)
+    await page.keyboard.press("1")  # the first card shown: the fourth suggestion
+    *_, dismissed, used = await served.store.wait_feedback(4)
+    assert [(dismissed.action, dismissed.rank), (used.action, used.rank)] == [("dismiss", 2), ("use", 4)]
+    assert await page.evaluate("navigator.clipboard.readText()") == texts[3]
+    # the next message starts with none dismissed
+    await post_generic(http, served, "可以开发票吗", "gone-1", "g-m2")
+    await expect(page.locator("#latest")).to_have_text("可以开发票吗", timeout=WAIT_MS)
+    await expect(page.locator(".suggestion.dismissed")).to_have_count(0)
+    await expect(cards.first).to_have_class(re.compile(r"\bselected\b"))

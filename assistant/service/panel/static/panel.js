@@ -413,9 +413,14 @@
     const shown = event.answerable ? event.suggestions : event.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
     $("unanswerable").hidden = event.answerable;
     $("suggestions").replaceChildren(...shown.map((s, i) => card(s, i, !event.answerable)));
+    // the cards already dismissed (a panel opened again: the service sends them) stay dismissed,
+    // as a click left them; a new message's event has none
+    const dismissed = new Set(event.dismissed || []);
+    cards().forEach((c, i) => { if (dismissed.has(shown[i].entry_id)) c.classList.add("dismissed"); });
     renumber();
-    $("empty").hidden = shown.length > 0;
-    $("empty").textContent = shown.length ? "" : "没有建议";
+    const left = visible().length;
+    $("empty").hidden = left > 0;
+    $("empty").textContent = left ? "" : shown.length ? "建议都已忽略" : "没有建议";
     select(0);
     if (state.refused) disableActions();
     const id = event.message_id;
