@@ -65,10 +65,6 @@ _INSERT_SUGGESTIONS = (
 _INSERT_FEEDBACK = (
     f"INSERT INTO feedback ({_FEEDBACK_COLUMNS}) VALUES ({_placeholders(_FEEDBACK_COLUMNS)}) ON CONFLICT DO NOTHING"
 )
-_CUE_MARKED = (
-    "SELECT id FROM feedback WHERE shop=? AND conversation_id=? AND message_id=? AND action='cue_wrong' AND cue=? "
-    "ORDER BY at, id LIMIT 1"
-)
 
 _INSERT_ANSWERS = (
     f"INSERT INTO answers ({_ANSWER_COLUMNS}) VALUES ({_placeholders(_ANSWER_COLUMNS)}) "
@@ -176,8 +172,9 @@ class RecordTables:
     async def write(self, records: Sequence[Record], deadline: float | None = None) -> None:
         messages = [astuple(r) for r in records if isinstance(r, MessageRecord)]
         suggestions = [_suggestion_row(r) for r in records if isinstance(r, SuggestionRecord)]
-        feedback = [_feedback_row(r) for r in records if isinstance(r, FeedbackRecord) and r.cue_mark is None]
-        marks = [r for r in records if isinstance(r, FeedbackRecord) and r.cue_mark is not None]
+        # a cue of a message is marked wrong once: a repeat, from this replica or another at the
+        # same instant, meets the unique index of migration 0009 and is not stored
+        feedback = [_feedback_row(r) for r in records if isinstance(r, FeedbackRecord)]
         answers = [_answer_row(r) for r in records if isinstance(r, AnswerRecord)]
         outcomes = [_outcome_row(r) for r in records if isinstance(r, OutcomeRecord)]
 
@@ -188,15 +185,12 @@ class RecordTables:
                 await tx.executemany(_INSERT_SUGGESTIONS, suggestions)
             if feedback:
                 await tx.executemany(_INSERT_FEEDBACK, feedback)
-            for mark in marks:  # a cue of a message is marked wrong once: a repeat is not stored again
-                if not await tx.fetch(_CUE_MARKED, (mark.shop, mark.conversation_id, mark.message_id, mark.cue)):
-                    await tx.execute(_INSERT_FEEDBACK, _feedback_row(mark))
             if answers:
                 await tx.executemany(_INSERT_ANSWERS, answers)
             if outcomes:
                 await tx.executemany(_INSERT_OUTCOMES, outcomes)
 
-        if messages or suggestions or feedback or marks or answers or outcomes:
+        if messages or suggestions or feedback or answers or outcomes:
             await retry_busy(self._records_db, work, deadline)
 
     async def messages(self, shop: str, conversation_id: str) -> list[MessageRecord]:

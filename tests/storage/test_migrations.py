@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from assistant.storage import open_store
-from assistant.storage.migrate import MIGRATIONS, applied_migrations, redact
+from assistant.storage.migrate import MIGRATIONS, applied_migrations, migrate, redact
 from assistant.storage.protocols import StoreError
 from tests.storage.conftest import backend_url
 
@@ -41,6 +42,38 @@ async def test_several_processes_opening_a_new_file_at_once_migrate_it_once(tmp_
         assert [s.shop for s in await stores[3].shops()] == ["one"]
     finally:
         await asyncio.gather(*(s.close() for s in stores))
+
+
+def test_cue_marks_stored_twice_before_0009_are_kept_once(tmp_path: Path) -> None:
+    """Two panels on two replicas could store one cue mark twice; 0009 keeps the earliest, then a
+    unique index keeps it once."""
+    from yoyo import get_backend, read_migrations
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    backend = get_backend(url)
+    before = read_migrations(str(MIGRATIONS)).filter(lambda m: m.id < "0009")
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(before))
+    backend.connection.close()
+    insert = (
+        "INSERT INTO feedback (id, shop, conversation_id, message_id, action, index_version, cue, at) "
+        "VALUES (?, 'demo', 'c1', ?, 'cue_wrong', 'v1', ?, ?)"
+    )
+    marks = [
+        ("f3", "m1", "anger", "2026-11-22T10:00:00Z"),
+        ("f1", "m1", "anger", "2026-11-22T10:00:00Z"),  # the same instant: the smaller id stays
+        ("f2", "m1", "anger", "2026-11-22T10:00:01Z"),
+        ("f4", "m1", "anxiety", "2026-11-22T10:00:02Z"),
+        ("f5", "m2", "anger", "2026-11-22T10:00:03Z"),
+    ]
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.executemany(insert, marks)
+    assert migrate(url) == ["0009.cue_marks_once"]
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        kept = db.execute("SELECT id FROM feedback ORDER BY id").fetchall()
+        assert [k for (k,) in kept] == ["f1", "f4", "f5"]
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(insert, ("f6", "m1", "anger", "2026-11-22T10:00:09Z"))
 
 
 async def test_an_unreachable_database_is_one_clear_error() -> None:

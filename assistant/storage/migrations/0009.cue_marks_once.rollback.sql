@@ -1,0 +1,1 @@
+DROP INDEX feedback_cue_mark_once;
