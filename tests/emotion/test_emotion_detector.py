@@ -288,6 +288,17 @@ def test_a_swear_of_surprise_at_good_news_is_no_anger(detector: EmotionDetector,
     assert "anger" not in {cue.name for cue in reading.cues} and not reading.escalation_reasons
 
 
+@pytest.mark.parametrize("text", ["到底退不退？？？", "到底发不发货", "订单到底怎么了", "到底处理不处理"])
+def test_pressing_for_an_outcome_with_daodi_is_worry(detector: EmotionDetector, text: str) -> None:
+    # a user test: 到底退不退？？？ showed no cue
+    assert {c.name for c in detector.read(text).shown()} >= {"anxiety"}
+
+
+@pytest.mark.parametrize("text", ["这款到底好不好", "这个被子到底暖不暖和", "到底选哪个"])
+def test_a_buyer_weighing_a_product_with_daodi_is_not_worried(detector: EmotionDetector, text: str) -> None:
+    assert "anxiety" not in {c.name for c in detector.read(text).cues}
+
+
 @pytest.mark.parametrize(
     ("text", "cue"),
     [
