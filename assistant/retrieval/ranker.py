@@ -58,6 +58,7 @@ _NUMBER = re.compile(r"\d")
 """A token holding a digit (an order number, a date, a size) is the customer's own detail: it
 says nothing of which entry answers, so `coverage` and `known` leave it out (a user test:
 鹅绒被17号什么时候发货呀 0.19 against 0.82 without 17号)."""
+_PARTICLES = "呢吗嘛啊呀哦啦么"
 _KEYWORD = re.compile(r"[\u4e00-\u9fff]+(?<![呢吗吧啊呀哦嘛啦么了])")
 """A one-keyword message (`MatchEvidence.keyword`): Chinese characters only, not ending on a particle
 (然后呢 and 人呢 lean on the turn before; 好吗 and 不要了 ask nothing by themselves)."""
@@ -311,6 +312,9 @@ class SuggestionRanker:
         known = share_found(message, self.snapshot.lexical.vocabulary)
         said = compact(text)
         stretch = len(said) >= CONTAINED_MIN
+        # 我的快递呢 asks what 我的快递到哪里了 asks: a subject and a closing particle opens the wording
+        asked = said.rstrip(_PARTICLES)
+        opens = asked != said and len(asked) >= CONTAINED_MIN
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         return {
             row: MatchEvidence(
@@ -318,7 +322,9 @@ class SuggestionRanker:
                 coverage=share_found(grams, self._tokens_of(row)),
                 known=known,
                 covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
-                contained=stretch and any(said in key for key in self._compact_keys_of(row)),
+                contained=any(
+                    (stretch and said in key) or (opens and key.startswith(asked)) for key in self._compact_keys_of(row)
+                ),
                 keyword=keyword and any(said in key for key in self._compact_keys_of(row)),
             )
             for row, (_, cosine) in best_key.items()
