@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.text import char_ngrams, clean, normalise, tokens
+from assistant.retrieval.text import char_ngrams, clean, embedding_text, normalise, tokens
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,17 @@ def test_markup_is_noise_and_a_less_than_sign_is_not() -> None:
     assert normalise("<STYLE type=x>\np{}</style >在吗") == "在吗"
     assert normalise("价格<100的有吗") == "价格<100的有吗" and normalise("<3 喜欢") == "<3 喜欢"
     assert normalise("<三体>有货吗") == "<三体>有货吗"
+
+
+def test_the_embedder_does_not_see_a_customers_order_or_phone_number() -> None:
+    # a user test: 我的手机号13812315678，麻烦改下地址 read 0.30 against the address answer (0.71 without it)
+    assert embedding_text("我的手机号13812315678，麻烦改下地址") == "我的手机号,麻烦改下地址"
+    assert embedding_text("订单号 4123153300187 什么时候发") == "订单号 什么时候发"
+    assert (
+        embedding_text("200x230的被套有吗") == "200x230的被套有吗"
+        and embedding_text("12315投诉你们") == "12315投诉你们"
+    )
+    assert embedding_text("1234567890123") == "1234567890123"  # a number alone stays what it is
 
 
 def test_a_message_that_is_only_noise_normalises_to_nothing() -> None:
