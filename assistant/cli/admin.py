@@ -38,7 +38,7 @@ from assistant.cli.defaults import URL_HELP, service_url
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.progress import progress_bar
 from assistant.knowledge.files import knowledge_files
-from assistant.knowledge.rows import yaml_problem
+from assistant.knowledge.rows import load_yaml, yaml_problem
 
 POLL_S = 0.5
 Call = Callable[["AdminClient"], Awaitable[Any]]
@@ -236,7 +236,7 @@ def _entry(source: str) -> tuple[dict[str, Any], str]:
     text = sys.stdin.read() if source == "-" else _utf8(Path(source), _read(Path(source)))
     display = "<stdin>" if source == "-" else source
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc, text)
         raise CliError(f"{display}:{line}: not valid YAML or JSON ({problem})") from None

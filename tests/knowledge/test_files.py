@@ -39,6 +39,21 @@ def test_dates_become_iso_text_that_loads_the_same(tmp_path: Path) -> None:
     assert check_rows(promotions).counts()["promotion"] == len(promotions)
 
 
+@pytest.mark.parametrize("ends", ["2027-02-30", "2026-12-32", "20261201", "2026-W52-7", "2026-12-12 18:00"])
+def test_a_date_that_is_no_date_is_a_problem_at_its_line(tmp_path: Path, ends: str) -> None:
+    # a user test: 2027-02-30 was a traceback (PyYAML's ValueError); 20261201 and 2026-W52-7 passed
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    promotions = folder / "promotions.yaml"
+    text = promotions.read_text(encoding="utf-8")
+    promotions.write_text(text.replace("ends: 2026-12-12", f"ends: {ends}", 1), encoding="utf-8")
+    for read in (read_rows, load_knowledge):
+        with pytest.raises(KnowledgeError) as caught:
+            read(folder)
+        shown = ends if ends.isdigit() else repr(ends)  # an unquoted 20261201 is a YAML number
+        assert caught.value.problems == [f"promotions.yaml:5: ends: {shown} is not a date (YYYY-MM-DD)"]
+
+
 def test_a_folder_with_any_bad_file_gives_every_problem_and_no_rows(tmp_path: Path) -> None:
     folder = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, folder)

@@ -171,6 +171,24 @@ async def test_a_bad_upload_lists_every_file_line_and_changes_nothing(make_admin
     assert await revision(admin) == before
 
 
+async def test_a_date_that_does_not_exist_is_a_422_at_its_line(make_admin: AdminFactory) -> None:
+    # a user test: ends: 2027-02-30 made PyYAML raise inside the route (500 "internal error")
+    admin = await make_admin()
+    before = await revision(admin)
+    promotion = (
+        "- id: promo-bad\n  title: 年货节\n  starts: 2027-01-10\n  ends: 2027-02-30\n  rules: 满199减30\n"
+        "  questions: [年货节有什么活动]\n  reply: 亲，年货节满199减30哦\n  tags: [promotion]\n"
+    )
+    files = {"promotions.yaml": promotion}
+    response = await admin.client.post("/v1/admin/shops/demo/knowledge", json={"files": files}, headers=admin.auth())
+    body = await response.json()
+    assert response.status == 422, body
+    assert [e["message"] for e in body["errors"]] == [
+        "promotions.yaml:4: ends: '2027-02-30' is not a date (YYYY-MM-DD)"
+    ]
+    assert await revision(admin) == before
+
+
 async def test_an_uploaded_id_already_used_is_told_at_the_uploaded_file(make_admin: AdminFactory) -> None:
     # A user test: uploading faq/pay.yaml with the id of an entry of the stored faq/pre_sale.yaml was
     # told as `faq/pre_sale.yaml:57: … already used at faq/pay.yaml:1`, the file the admin did not touch.
