@@ -16,6 +16,7 @@ rather than from any `/` followed by characters, so `29.9元/件` or `2件/套` 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -83,11 +84,12 @@ def _drop_emoji(text: str) -> str:
 def normalise(text: str) -> str:
     """A customer wording without its noise, as the embedder should see it.
 
-    NFKC (full-width → half-width), markup, placeholders, emoticon codes and emoji removed, traditional →
-    simplified, a run of punctuation kept as its first mark, spaces collapsed. Words, case and
-    single punctuation marks are kept. A text that is nothing but noise normalises to "".
+    HTML entities decoded (&lt;, &nbsp;), NFKC (full-width → half-width), markup, placeholders,
+    emoticon codes and emoji removed, traditional → simplified, a run of punctuation kept as its
+    first mark, spaces collapsed. Words, case and single punctuation marks are kept. A text that
+    is nothing but noise normalises to "".
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", html.unescape(text) if "&" in text else text)
     text = _MARKUP.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _EMOTICON.sub(" ", text)

@@ -38,6 +38,9 @@ def test_markup_is_noise_and_a_less_than_sign_is_not() -> None:
     assert normalise("<STYLE type=x>\np{}</style >在吗") == "在吗"
     assert normalise("价格<100的有吗") == "价格<100的有吗" and normalise("<3 喜欢") == "<3 喜欢"
     assert normalise("<三体>有货吗") == "<三体>有货吗"
+    # escaped by the channel: the same message (a user test: 0.00 against 0.50 unescaped)
+    assert normalise("&lt;script&gt;alert(1)&lt;/script&gt;退款！") == "退款!"
+    assert normalise("&lt;p&gt;快递到哪了&lt;/p&gt;&nbsp;") == "快递到哪了" and normalise("A&B 四件套") == "A&B 四件套"
 
 
 def test_the_embedder_does_not_see_a_customers_order_or_phone_number() -> None:
