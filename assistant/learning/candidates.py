@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from assistant.learning.acceptance import Acceptance, Outcome
 from assistant.learning.reranking import QUICK_PREFIX
 from assistant.learning.similarity import reply_chars
+from assistant.retrieval.text import plain_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,9 @@ def collect_candidates(events: Iterable[ReplyEvent], rules: CandidateRules | Non
         if reason is None:
             continue
         candidate = merged.setdefault(reply_chars(event.reply), Candidate(event.reply.strip(), reason))
-        if event.customer.strip() and event.customer.strip() not in candidate.wordings:
-            candidate.wordings.append(event.customer.strip())
+        wording = plain_text(event.customer)  # the key it joins the index with: no pasted markup
+        if wording and wording not in candidate.wordings:
+            candidate.wordings.append(wording)
         candidate.agents.add(event.agent)
         edited = event.acceptance.entry_id if event.acceptance is not None else ""
         if reason == "heavy_edit" and edited and not edited.startswith(QUICK_PREFIX):

@@ -33,6 +33,7 @@ from scipy import sparse
 from sklearn.cluster import AgglomerativeClustering
 
 from assistant.learning.similarity import reply_chars
+from assistant.retrieval.text import plain_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,7 @@ def find_gaps(
     rules = rules or GapRules()
     gaps = []
     for members in gap_members(messages, vectors, rules, centre):
-        examples = list(dict.fromkeys(messages[i].text.strip() for i in members))[: rules.examples]
+        examples = list(dict.fromkeys(plain_text(messages[i].text) for i in members))[: rules.examples]
         replies = _common_replies([messages[i].reply for i in members], rules.replies)
         last_seen = max(messages[i].at for i in members)
         gaps.append(Gap(len(members), tuple(examples), replies, last_seen))

