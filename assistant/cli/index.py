@@ -12,6 +12,7 @@ from assistant.cli.defaults import INDEX_HELP, KNOWLEDGE_HELP, index_dir, knowle
 from assistant.cli.errors import CliError
 from assistant.cli.progress import progress_bar
 from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.knowledge.calendar import print_season_notes
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
 from assistant.retrieval.cache import EmbeddingCache
 from assistant.retrieval.embedders import load_embedder
@@ -62,6 +63,7 @@ def build(knowledge: Path, index: Path, model: str, quiet: bool = False, hnsw_ab
         raise CliError(
             f"nothing was built: {len(exc.problems)} problem(s) in {knowledge}/\n" + "\n".join(exc.problems)
         ) from exc
+    print_season_notes(kb.entries, file=sys.stderr)  # a promotion ended or not started: built, not suggested
     embedder = load_embedder(model)
     cache = EmbeddingCache(index / "cache" / "embeddings.sqlite", seeds=cache_seeds(index))
     total = sum(len(e.questions) + 1 for e in kb.entries)

@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.cli.defaults import KNOWLEDGE_HELP, knowledge_dir
 from assistant.cli.errors import CliError, os_reason
-from assistant.knowledge.calendar import SHOP_ZONE, ended, shop_day, wall_clock
+from assistant.knowledge.calendar import print_season_notes
 from assistant.knowledge.harvest import ChatLogError, harvest_chats
 from assistant.knowledge.loader import KnowledgeError, load_knowledge
 from assistant.learning.quick_replies import quick_reply_rows
@@ -44,10 +44,7 @@ def run_check(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{kind} {n}" for kind, n in kb.counts().items())
     keys = sum(len(e.questions) for e in kb.entries)
     print(f"{args.knowledge}/ is valid: {len(kb.entries)} entries ({counts}); {keys} question keys")
-    today = shop_day(wall_clock())
-    for entry in kb.entries:
-        if ended(entry, today):
-            print(f"warning: {entry.origin}: {entry.id} ended {entry.ends} ({SHOP_ZONE.key}): it is never suggested")
+    print_season_notes(kb.entries)
     return 0
 
 

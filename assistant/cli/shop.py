@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.knowledge.files import SHOP_FILE
 from assistant.service.home import service_home
 from assistant.service.settings import Settings, SettingsError
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
@@ -99,6 +100,12 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     folder = _folder(args.folder)
+    if not (folder / SHOP_FILE).is_file():
+        # a user test imported a folder holding only promotions.yaml: 188 FAQs were gone
+        raise CliError(
+            f"{folder}/ has no {SHOP_FILE}: `huashu shop import` replaces the shop's whole knowledge with the "
+            "folder's; import a whole shop's folder, or change some files with `huashu admin knowledge upload`"
+        )
 
     async def work(store: SqlStore) -> tuple[str, str]:
         count, revision = await import_knowledge(store, args.shop, folder)

@@ -1,4 +1,7 @@
-"""Which entries may be suggested on a given day: a promotion past its `ends` may not.
+"""Which entries may be suggested on a given day: a promotion from its `starts` to its `ends`.
+
+Before it starts its reply (现在年货节活动中…) is not true yet, after it ends no longer; an entry
+that pre-announces a promotion is an FAQ, or the promotion's `starts` is the day it is announced.
 
 Days are the shop's: shop.yaml's `timezone` is Asia/Shanghai (knowledge/README.md), so a 双12
 promotion that `ends: 2026-12-12` is suggested until midnight in China, not in UTC (eight hours
@@ -8,7 +11,9 @@ later on a server that keeps UTC).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from assistant.knowledge.model import KnowledgeEntry
@@ -34,23 +39,52 @@ def shop_day(now: dt.datetime) -> dt.date:
     return now.astimezone(SHOP_ZONE).date()
 
 
-def ended(entry: KnowledgeEntry, day: dt.date) -> bool:
-    """Past its last day: not to be suggested on `day`."""
-    return entry.ends is not None and entry.ends < day
+def out_of_season(entry: KnowledgeEntry, day: dt.date) -> bool:
+    """Not yet started or already ended on `day`: not to be suggested that day."""
+    return (entry.starts is not None and day < entry.starts) or (entry.ends is not None and entry.ends < day)
 
 
-def ended_ids(entries: Iterable[KnowledgeEntry], day: dt.date) -> frozenset[str]:
-    return frozenset(e.id for e in entries if ended(e, day))
+def out_of_season_ids(entries: Iterable[KnowledgeEntry], day: dt.date) -> frozenset[str]:
+    return frozenset(e.id for e in entries if out_of_season(e, day))
+
+
+def season_note(entry: KnowledgeEntry, day: dt.date) -> str | None:
+    """Why `entry` is not suggested on `day` (`huashu knowledge check`, `huashu index build`), or None."""
+    if entry.ends is not None and entry.ends < day:
+        return f"{entry.id} ended {entry.ends} ({SHOP_ZONE.key}): it is never suggested"
+    if entry.starts is not None and day < entry.starts:
+        return f"{entry.id} starts {entry.starts} ({SHOP_ZONE.key}): it is not suggested before then"
+    return None
+
+
+def print_season_notes(
+    entries: Iterable[KnowledgeEntry], file: TextIO | None = None, now: dt.datetime | None = None
+) -> None:
+    """`warning: file:line: <season_note>` for each entry not suggested today, on `file` (else
+    stdout; the CLI's)."""
+    today = shop_day(now or wall_clock())
+    for entry in entries:
+        note = season_note(entry, today)
+        if note is not None:
+            print(f"warning: {entry.origin}: {note}", file=file or sys.stdout)
+
+
+def _day(raw: object) -> dt.date | None:
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw
+    try:
+        return dt.date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None  # the loader names a malformed date
 
 
 def expiry_warning(data: dict[str, object], now: dt.datetime) -> str | None:
-    """What an admin is told on storing a row whose `ends` (a date or its ISO text) has passed."""
-    raw = data.get("ends")
-    try:
-        ends = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw)) if raw is not None else None
-    except ValueError:
-        return None  # the loader names a malformed date
-    today = shop_day(now)
-    if ends is None or ends >= today:
-        return None
-    return f"ends {ends.isoformat()} is before today ({today.isoformat()}, {SHOP_ZONE.key}): stored, never suggested"
+    """What an admin is told on storing a row (its `starts` and `ends`: dates or ISO text) that is
+    not suggested today: ended, or not started yet."""
+    today, starts, ends = shop_day(now), _day(data.get("starts")), _day(data.get("ends"))
+    said = f"today ({today.isoformat()}, {SHOP_ZONE.key})"
+    if ends is not None and ends < today:
+        return f"ends {ends.isoformat()} is before {said}: stored, never suggested"
+    if starts is not None and today < starts:
+        return f"starts {starts.isoformat()} is after {said}: stored, suggested from that day"
+    return None

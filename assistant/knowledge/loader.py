@@ -174,7 +174,7 @@ def _promotion(row: Row) -> KnowledgeEntry | None:
         return None
     return KnowledgeEntry(
         id=entry_id, kind=SourceKind.PROMOTION, questions=(title, *questions), reply=reply,
-        tags=tags, stage=Stage.PRE_SALE, category="promotion", origin=row.origin, ends=ends,
+        tags=tags, stage=Stage.PRE_SALE, category="promotion", origin=row.origin, starts=starts, ends=ends,
     )  # fmt: skip
 
 

@@ -30,8 +30,9 @@ class KnowledgeEntry:
     """One reply the agent may send, with every customer wording known to ask for it.
 
     `questions[0]` is the standard question; the rest are the variants customers really type.
-    `origin` is `file:line` of the entry in the knowledge sources. `ends` is the last day (the
-    shop's) it may be suggested: a promotion's end; None for what does not expire.
+    `origin` is `file:line` of the entry in the knowledge sources. `starts` and `ends` are the
+    first and last days (the shop's) it may be suggested: a promotion's; None for what does not
+    start or expire (`calendar.py`).
     """
 
     id: str
@@ -43,4 +44,5 @@ class KnowledgeEntry:
     category: str = ""
     origin: str = ""
     context: tuple[str, ...] = ()
+    starts: dt.date | None = None
     ends: dt.date | None = None

@@ -109,6 +109,7 @@ def _entry_json(entry: KnowledgeEntry) -> str:
             "reply": entry.reply, "tags": sorted(entry.tags),
             "stage": entry.stage.value if entry.stage else None, "category": entry.category,
             "origin": entry.origin, "context": list(entry.context),
+            "starts": entry.starts.isoformat() if entry.starts else None,
             "ends": entry.ends.isoformat() if entry.ends else None,
         },
         ensure_ascii=False,
@@ -121,6 +122,7 @@ def _entry_from(row: dict[str, Any]) -> KnowledgeEntry:
         reply=row["reply"], tags=frozenset(row["tags"]),
         stage=Stage(row["stage"]) if row["stage"] else None, category=row["category"],
         origin=row["origin"], context=tuple(row["context"]),
+        starts=dt.date.fromisoformat(row["starts"]) if row.get("starts") else None,
         ends=dt.date.fromisoformat(row["ends"]) if row.get("ends") else None,
     )  # fmt: skip
 

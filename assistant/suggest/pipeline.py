@@ -29,7 +29,7 @@ from assistant.emotion.detector import EmotionDetector
 from assistant.emotion.ranking import tag_bias
 from assistant.emotion.thresholds import DEFAULT_THRESHOLDS, CueThresholds
 from assistant.emotion.types import NO_EMOTION, EmotionReading
-from assistant.knowledge.calendar import Clock, ended_ids, shop_day, wall_clock
+from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wall_clock
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import content, is_follow_up, is_stock
@@ -185,7 +185,7 @@ class Suggester:
         self.threshold = threshold
         self.learning = learning
         self.clock = clock
-        self._ended: tuple[dt.date, frozenset[str]] | None = None
+        self._off: tuple[dt.date, frozenset[str]] | None = None
         self._wording_cues: dict[str, frozenset[str]] = {}
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
@@ -212,18 +212,19 @@ class Suggester:
     def _current(
         self, request: SuggestRequest, vectors: Vectors, reading: EmotionReading, *, follow_up: bool = False
     ) -> list[Suggestion]:
-        """The ranker's pool without what ended: a promotion past its `ends` is stored and listed to
-        admins, never suggested (a user test got an expired coupon first)."""
+        """The ranker's pool without what is out of season: a promotion before its `starts` or past
+        its `ends` is stored and listed to admins, not suggested (a user test got an expired coupon
+        first, and a promotion of next month as running)."""
         pool = self.ranker.rank(request, vectors, reading, follow_up=follow_up)
-        ended = self.ended_today()
-        return [s for s in pool if s.entry_id not in ended] if ended else pool
+        off = self.off_today()
+        return [s for s in pool if s.entry_id not in off] if off else pool
 
-    def ended_today(self) -> frozenset[str]:
-        """The entries past their last day (promotions that ended), not to be suggested today."""
+    def off_today(self) -> frozenset[str]:
+        """The entries out of season today (`calendar.out_of_season`), not to be suggested."""
         today = shop_day(self.clock())
-        if self._ended is None or self._ended[0] != today:
-            self._ended = (today, ended_ids(self.ranker.snapshot.entries, today))
-        return self._ended[1]
+        if self._off is None or self._off[0] != today:
+            self._off = (today, out_of_season_ids(self.ranker.snapshot.entries, today))
+        return self._off[1]
 
     @property
     def index_version(self) -> str:

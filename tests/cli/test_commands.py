@@ -99,6 +99,11 @@ def test_knowledge_check_warns_of_a_promotion_that_has_ended(tmp_path: Path, cap
     assert "is valid" in out
     warning = "warning: promotions.yaml:17: promo-coupon-300-40 ended 2020-12-12 (Asia/Shanghai): it is never suggested"
     assert warning in out
+    next_year = text.replace("starts: 2026-11-15\n  ends: 2026-12-12", "starts: 2999-11-15\n  ends: 2999-12-12", 1)
+    promotions.write_text(next_year, encoding="utf-8")
+    assert main(["knowledge", "check", "--knowledge", str(tmp_path / "k")]) == 0
+    later = "promotions.yaml:17: promo-coupon-300-40 starts 2999-11-15 (Asia/Shanghai): it is not suggested before then"
+    assert f"warning: {later}" in capsys.readouterr().out
 
 
 def test_eval_retrieval_on_a_tiny_beir_set(tmp_path: Path, capsys: CapSys) -> None:

@@ -39,8 +39,8 @@ def test_admin_entry_put_names_a_file_it_cannot_use(tmp_path: Path, capsys: CapS
     broken = tmp_path / "broken.yaml"  # the parser notices at the end of the file, a line past the last
     broken.write_text("id: faq-a\nstage: pre_sale\nanswer: 包邮\nquestion: [unclosed\n", encoding="utf-8")
     assert refused([*put, str(broken), *NOWHERE], capsys) == (
-        f"huashu: {broken}:4: not valid YAML or JSON (expected ',' or ']', but got '<stream end>'"
-        " while parsing a flow sequence started here)\n"
+        f"huashu: {broken}:4: not valid YAML or JSON (did not find expected ',' or ']'"
+        " while parsing a flow sequence started here)\n"  # libyaml's words, as for knowledge files
     )
 
 
@@ -94,3 +94,22 @@ def test_shop_export_to_a_file_is_refused(tmp_path: Path, capsys: CapSys) -> Non
         refused(["shop", "import", "demo", str(file), *db], capsys)
         == f"huashu: {file}: is a file, not a knowledge folder\n"
     )
+
+
+def test_shop_import_of_a_folder_without_shop_yaml_is_refused_and_changes_nothing(
+    tmp_path: Path, capsys: CapSys
+) -> None:
+    # a user test imported a folder holding only promotions.yaml: the shop's 188 FAQs were gone
+    db = ["--database-url", f"sqlite:///{tmp_path / 'store.db'}"]
+    knowledge = Path(__file__).resolve().parents[2] / "knowledge"
+    assert main(["shop", "create", "demo", "--knowledge", str(knowledge), *db]) == 0
+    part = tmp_path / "part"
+    part.mkdir()
+    (part / "promotions.yaml").write_text((knowledge / "promotions.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    capsys.readouterr()
+    err = refused(["shop", "import", "demo", str(part), *db], capsys)
+    assert err.startswith(f"huashu: {part}/ has no shop.yaml: `huashu shop import` replaces the shop's whole knowledge")
+    assert "huashu admin knowledge upload" in err
+    exported = tmp_path / "out"
+    assert main(["shop", "export", "demo", str(exported), *db]) == 0
+    assert (exported / "faq" / "pre_sale.yaml").is_file()  # the FAQs are still there

