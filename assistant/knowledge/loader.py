@@ -3,9 +3,9 @@
 Layout (documented for shop owners in knowledge/README.md):
 
     shop.yaml            mapping: name, description, timezone, service_hours
-    faq/*.yaml           FAQ entries: id, stage, category, question, variants, answer, tags
+    faq/*.yaml           FAQ entries: id, stage, category, question, variants, answer, tags[, starts, ends]
     products.yaml        products: id, name, aliases, category, price, specs, selling_points, qa
-    policies.yaml        policies: id, kind, title, text, questions, reply, tags
+    policies.yaml        policies: id, kind, title, text, questions, reply, tags[, starts, ends]
     promotions.yaml      promotions: id, title, starts, ends, rules, questions, reply, tags
     past_replies.jsonl   one past good reply per line: id, customer, reply, context, ...
 
@@ -15,6 +15,7 @@ raises one `KnowledgeError` listing them all.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Sequence
@@ -67,8 +68,17 @@ POLICY_KINDS = frozenset(
 )
 
 
+def _season(row: Row, required: bool) -> tuple[dt.date | None, dt.date | None]:
+    """`starts` and `ends`: a promotion's days, or an FAQ's or a policy's that holds only for a
+    while (满300减40券…活动到12月12日); `calendar.py` keeps an entry out of season unsuggested."""
+    starts, ends = row.date("starts", required=required), row.date("ends", required=required)
+    if starts and ends and ends < starts:
+        row.problem("ends", f"ends ({ends}) is before starts ({starts})")
+    return starts, ends
+
+
 def _faq(row: Row) -> KnowledgeEntry | None:
-    row.allow("id", "stage", "category", "question", "variants", "answer", "tags")
+    row.allow("id", "stage", "category", "question", "variants", "answer", "tags", "starts", "ends")
     entry_id = row.ident()
     stage = row.choice("stage", {s.value for s in Stage})
     category = row.text("category")
@@ -76,11 +86,12 @@ def _faq(row: Row) -> KnowledgeEntry | None:
     variants = row.texts("variants", minimum=1)
     answer = row.text("answer")
     tags = row.tags()
+    starts, ends = _season(row, required=False)
     if row.failed:
         return None
     return KnowledgeEntry(
         id=entry_id, kind=SourceKind.FAQ, questions=(question, *variants), reply=answer,
-        tags=tags, stage=Stage(stage), category=category, origin=row.origin,
+        tags=tags, stage=Stage(stage), category=category, origin=row.origin, starts=starts, ends=ends,
     )  # fmt: skip
 
 
@@ -150,26 +161,25 @@ def _product(row: Row) -> list[KnowledgeEntry]:
 
 
 def _policy(row: Row) -> KnowledgeEntry | None:
-    row.allow("id", "kind", "title", "text", "questions", "reply", "tags")
+    row.allow("id", "kind", "title", "text", "questions", "reply", "tags", "starts", "ends")
     entry_id, kind = row.ident(), row.choice("kind", POLICY_KINDS)
     title, _text = row.text("title"), row.text("text")
     questions, reply, tags = row.texts("questions", minimum=1), row.text("reply"), row.tags()
+    starts, ends = _season(row, required=False)
     if row.failed:
         return None
     return KnowledgeEntry(
         id=entry_id, kind=SourceKind.POLICY, questions=(title, *questions), reply=reply,
-        tags=tags, category=kind, origin=row.origin,
+        tags=tags, category=kind, origin=row.origin, starts=starts, ends=ends,
     )  # fmt: skip
 
 
 def _promotion(row: Row) -> KnowledgeEntry | None:
     row.allow("id", "title", "starts", "ends", "rules", "questions", "reply", "tags")
     entry_id, title = row.ident(), row.text("title")
-    starts, ends = row.date("starts"), row.date("ends")
+    starts, ends = _season(row, required=True)
     row.text("rules")
     questions, reply, tags = row.texts("questions", minimum=1), row.text("reply"), row.tags()
-    if starts and ends and ends < starts:
-        row.problem("ends", f"ends ({ends}) is before starts ({starts})")
     if row.failed:
         return None
     return KnowledgeEntry(

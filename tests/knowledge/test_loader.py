@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from assistant.knowledge.calendar import out_of_season
 from assistant.knowledge.loader import KnowledgeError, entries_of_rows, load_knowledge
 from assistant.knowledge.model import SourceKind, Stage
 from tests.conftest import KNOWLEDGE
@@ -235,3 +237,29 @@ def test_a_product_row_is_its_entry_and_its_questions_and_answers() -> None:
     faq = next(e.id for e in entries if e.kind is SourceKind.FAQ)
     assert entries_of_rows([e.id for e in entries], {product, faq}) == ours | {faq}
     assert entries_of_rows([e.id for e in entries], {"no-such-row"}) == frozenset()
+
+
+def test_an_faq_or_a_policy_may_hold_only_for_a_while(tmp_path: Path) -> None:
+    # a user test: 满300减40券…活动到12月12日 (an FAQ) was still suggested after the coupon ended
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yaml").write_text(
+        "- id: faq-coupon\n  stage: pre_sale\n  category: 优惠\n  question: 券在哪领\n  variants: [怎么领券]\n"
+        "  answer: 亲，满300减40券，活动到12月12日\n  tags: [coupon]\n  ends: 2026-12-12\n"
+        "- id: faq-ship\n  stage: pre_sale\n  category: 物流\n  question: 发什么快递\n  variants: [哪家快递]\n"
+        "  answer: 亲，默认中通\n  tags: [shipping]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "policies.yaml").write_text(
+        "- id: policy-winter\n  kind: shipping\n  title: 冬季顺丰\n  text: 冬季加急\n  questions: [冬天发顺丰吗]\n"
+        "  reply: 亲，12月起发顺丰\n  tags: [shipping]\n  starts: 2026-12-01\n  ends: 2026-11-01\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(tmp_path)
+    assert caught.value.problems == ["policies.yaml:9: ends: ends (2026-11-01) is before starts (2026-12-01)"]
+    (tmp_path / "policies.yaml").unlink()
+    entries = {e.id: e for e in load_knowledge(tmp_path).entries}
+    assert (entries["faq-coupon"].starts, entries["faq-coupon"].ends) == (None, dt.date(2026, 12, 12))
+    assert out_of_season(entries["faq-coupon"], dt.date(2026, 12, 13))
+    assert not out_of_season(entries["faq-coupon"], dt.date(2026, 12, 12))
+    assert entries["faq-ship"].ends is None and not out_of_season(entries["faq-ship"], dt.date(2099, 1, 1))
