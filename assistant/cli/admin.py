@@ -27,7 +27,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,12 +80,39 @@ def _failure(method: str, path: str, status: int, body: Any) -> str:
     return "\n".join(lines)
 
 
+def _control_character(text: str) -> str | None:
+    """The first control character in `text`, in words ("a newline", "a tab", "U+001B"), or None.
+    An HTTP header cannot hold one: aiohttp would refuse the request with a traceback."""
+    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
+    for char in text:
+        if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            return names.get(char, f"a control character (U+{ord(char):04X})")
+    return None
+
+
+def admin_token(flag: str | None, env: Mapping[str, str]) -> str:
+    """The token to send: `--token`, else `$HUASHU_TOKEN`, else `$HUASHU_ADMIN_TOKEN`. Missing, or
+    holding a newline or another control character (`export HUASHU_TOKEN=$(...)` of a command that
+    printed more than the token), it is a `CliError` naming where it came from, never a traceback."""
+    for source, token in (
+        ("--token", flag),
+        ("HUASHU_TOKEN", env.get("HUASHU_TOKEN")),
+        ("HUASHU_ADMIN_TOKEN", env.get("HUASHU_ADMIN_TOKEN")),
+    ):
+        if not token:
+            continue
+        found = _control_character(token)
+        if found is not None:
+            fix = "pass the token alone" if source == "--token" else "set it to the token alone"
+            raise CliError(f"{source} holds {found}: {fix}")
+        return token
+    raise CliError(
+        "no token: pass --token, or set HUASHU_TOKEN (a shop's admin token) or HUASHU_ADMIN_TOKEN (the operator's)"
+    )
+
+
 def _run(args: argparse.Namespace, work: Call) -> Any:
-    token = args.token or os.environ.get("HUASHU_TOKEN") or os.environ.get("HUASHU_ADMIN_TOKEN", "")
-    if not token:
-        raise CliError(
-            "no token: pass --token, or set HUASHU_TOKEN (a shop's admin token) or HUASHU_ADMIN_TOKEN (the operator's)"
-        )
+    token = admin_token(args.token, os.environ)
 
     async def main() -> Any:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=120)

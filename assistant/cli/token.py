@@ -1,10 +1,11 @@
-"""`huashu token create|list|revoke`: a shop's API tokens. The secret is printed once; the store
-keeps only its SHA-256."""
+"""`huashu token create|list|revoke`: a shop's API tokens. The secret is printed once, alone on
+stdout (what it is goes to stderr); the store keeps only its SHA-256."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,10 +60,16 @@ def run_create(args: argparse.Namespace) -> int:
         return (*await store.create_token(args.shop, args.role), first)
 
     record, secret, first = run_on_store(args, work)
-    print(secret)
-    print(f"{args.role} token {record.id} of shop {record.shop}: shown once, keep it now", flush=True)
+    # The token alone on stdout, so `export HUASHU_TOKEN=$(huashu token create ...)` holds just it;
+    # what it is (and what the first token changes) goes to stderr, for the person at the terminal.
+    print(secret, flush=True)
+    print(
+        f"{args.role} token {record.id} of shop {record.shop}: shown once, keep it now",
+        file=sys.stderr,
+        flush=True,
+    )
     if first and not open_access_ended(os.environ):
-        print(OPEN_ACCESS_ENDS, flush=True)
+        print(OPEN_ACCESS_ENDS, file=sys.stderr, flush=True)
     return 0
 
 

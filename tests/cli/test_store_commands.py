@@ -180,7 +180,7 @@ def test_the_first_token_says_open_access_ends_only_where_it_had_not(
     monkeypatch.setenv("HUASHU_ADMIN_TOKEN", "operator-secret")
     capsys.readouterr()
     assert main(["token", "create", "--shop", "tea", "--role", "agent", "--database-url", url]) == 0
-    assert "open access" not in capsys.readouterr().out
+    assert "open access" not in capsys.readouterr().err
     assert open_access_ended({"HUASHU_OPEN_ACCESS": "off"})
     assert not open_access_ended({}) and not open_access_ended({"HUASHU_OPEN_ACCESS": "maybe"})
 
@@ -196,10 +196,14 @@ def test_a_token_is_printed_once_and_verifies(tmp_path: Path, capsys: CapSys) ->
     assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), "--database-url", url]) == 0
     capsys.readouterr()
     assert main(["token", "create", "--shop", "tea", "--role", "agent", "--database-url", url]) == 0
-    secret, _, ends = capsys.readouterr().out.splitlines()
-    assert secret.startswith("huashu_") and "open access ends" in ends  # the store's first token says so
+    out = capsys.readouterr()
+    secret = out.out.strip()  # the token alone on stdout: `export HUASHU_TOKEN=$(huashu token create ...)`
+    assert out.out == secret + "\n" and secret.startswith("huashu_")
+    said, ends = out.err.splitlines()  # what it is, on stderr
+    assert "shown once" in said and "open access ends" in ends  # the store's first token says so
     assert main(["token", "create", "--shop", "tea", "--role", "admin", "--database-url", url]) == 0
-    assert "open access" not in capsys.readouterr().out  # the second does not
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 1 and "open access" not in out.err  # the second does not
     assert main(["token", "list", "--shop", "tea", "--database-url", url]) == 0
     listed = capsys.readouterr().out
     token_id = secret.split("_")[1]

@@ -287,6 +287,33 @@ async def test_admin_cli_takes_a_shop_s_token_from_huashu_token(
     assert '"rows": 2' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("flag", "env", "said"),
+    [
+        (None, {"HUASHU_TOKEN": "huashu_ab_cd\ntea token: shown once"}, "HUASHU_TOKEN holds a newline: set it to"),
+        (None, {"HUASHU_ADMIN_TOKEN": "op\x1b[0m"}, "HUASHU_ADMIN_TOKEN holds a control character (U+001B)"),
+        ("huashu_ab\tcd", {"HUASHU_TOKEN": "fine"}, "--token holds a tab: pass the token alone"),
+    ],
+)
+def test_a_token_with_a_newline_is_one_line_naming_where_it_came_from(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch, flag: str | None, env: dict[str, str], said: str
+) -> None:
+    """A user test: `export HUASHU_TOKEN=$(huashu token create ...)` took the information lines
+    too, and `huashu admin entry put` ended in aiohttp's traceback (a newline in a header). It is
+    one `huashu:` line naming the variable (or flag), exit 2, before anything is sent."""
+    for name in ("HUASHU_TOKEN", "HUASHU_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    entry = tmp_path / "a.yaml"
+    entry.write_text("id: faq-a\nstage: pre_sale\nquestion: 包邮吗\nanswer: 亲，全场包邮哦\n", encoding="utf-8")
+    token = [f"--token={flag}"] if flag else []
+    for command in (["shops", "show", "tea"], ["entry", "put", "tea", str(entry), "--no-rebuild"]):
+        assert main(["admin", *command, "--url", "http://127.0.0.1:1", *token]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"huashu: {said}") and err.count("\n") == 1 and "Traceback" not in err
+
+
 async def test_admin_cli_puts_a_promotion_with_unquoted_dates(
     make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
 ) -> None:
