@@ -17,8 +17,9 @@ of the shop's entries; the admin API serves them and the admin page draws them.
 * Reply use (`reply_use`): per entry of the shop, how often it was shown, sent as is, sent
   with edits and picked in the panel (use, edit or send pressed on it: explicit evidence even
   when the text the agent sent was not matched to it): the most used, the never used
-  (candidates to retire; never one the panel picked) and the often edited (candidates to
-  reword), as the weekly report lists them.
+  (candidates to retire, only on evidence: shown at least `MIN_REPLIED` times for messages
+  whose agent's real reply is known, and that reply never it; never one the panel picked) and
+  the often edited (candidates to reword), as the weekly report lists them.
 
 Days are UTC calendar days (`YYYY-MM-DD`, the first ten characters of the stored ISO times).
 """
@@ -29,7 +30,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
+import msgspec
 import numpy as np
 
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
@@ -54,6 +57,9 @@ class ReplyOutcome:
     outcome: Outcome
     entry_id: str | None
     similarity: float
+    # What was shown for the customer message the reply answered (its records in the window):
+    # the evidence that an entry was shown and the agent replied something else.
+    shown: tuple[SuggestionRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,16 +163,32 @@ class ReplyLine:
     mean_similarity: float | None = None  # of the edited sends
     latest_edit: str | None = None  # the text an agent last sent instead
     picked: int = 0  # panel actions on it: use, edit or send pressed (`FeedbackRecord.entry_id`)
+    replied: Annotated[
+        int,
+        msgspec.Meta(
+            description="how often it was shown (as an answer) for a customer message whose agent's real "
+            "reply is recorded: the evidence a reply to retire needs (`never_used`)"
+        ),
+    ] = 0
 
     @property
     def sent(self) -> int:
         return self.used + self.edited
 
 
+MIN_REPLIED = 5
+"""The evidence a reply to retire needs: shown (as an answer) at least this often for customer
+messages whose agent's real reply is recorded, and that reply was never it (nor was it picked in
+the panel). A shop that records no agent replies (only `/v1/suggest`, no webhook or feedback of
+the replies sent) has no such evidence, and then nothing is advised to retire: a user test saw
+the right top answers (shown 11 times, 0 replies recorded) listed as "建议下架" after minutes."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyUseRules:
     top: int = 10  # lines per list
     min_shown: int = 3  # shown this often and never sent: a reply agents pass over
+    min_replied: int = MIN_REPLIED  # ...with the agent's real reply known this often (the evidence)
     # Shown *as an answer*: at this score or above (quick replies: always). A greeting or an
     # acknowledgement shown at 0.00 to junk (asdfghjkl, 😀😀😀) was not passed over, yet topped the
     # list to retire (a user test). The default threshold, not each shop's own.
@@ -179,10 +201,34 @@ class ReplyUse:
     """What the agents did with the shop's entries: each list at most `ReplyUseRules.top` long."""
 
     most_used: list[ReplyLine]
-    never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
-    never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
+    never_used: Annotated[
+        list[ReplyLine],
+        msgspec.Meta(
+            description="replies to retire, on evidence only: shown at least `min_replied` times for customer "
+            "messages whose agent's real reply is recorded, that reply never this one, and never picked in "
+            "the panel (most shown first); empty while `known_replies` is 0. An entry never shown is not "
+            "listed (it is counted in `never_shown`)"
+        ),
+    ]
+    never_shown: Annotated[
+        int,
+        msgspec.Meta(description="how many entries were not shown at all in the window (none is advised to retire)"),
+    ]
     often_edited: list[ReplyLine]
     too_new: int = 0  # entries added or changed inside the window, unused: never proposed for retiring
+    known_replies: Annotated[
+        int,
+        msgspec.Meta(
+            description="agent replies recorded in the window after suggestions were shown (the evidence "
+            "`never_used` needs); 0: the shop records no agent replies, so nothing is advised to retire"
+        ),
+    ] = 0
+    min_replied: Annotated[
+        int,
+        msgspec.Meta(
+            description="how often a reply must be shown with the agent's real reply known to be listed in `never_used`"
+        ),
+    ] = MIN_REPLIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,15 +284,18 @@ def reply_outcomes(
     agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
     outcomes = [
         ReplyOutcome(o.conversation_id, o.message_id, o.at, agents.get(key) or agent_label(o.agent),
-                     outcome_enum(o), o.entry_id or None, o.similarity)
+                     outcome_enum(o), o.entry_id or None, o.similarity,
+                     tuple(shown.get((o.platform, o.conversation_id, o.customer_message_id), ())))
         for key, o in stored.items()
     ]  # fmt: skip
     for messages in by_conversation(history.messages).values():
         pending: list[Shown] = []
+        records: tuple[SuggestionRecord, ...] = ()
         for message in messages:
             key = (message.platform, message.conversation_id, message.message_id)
             if message.role == "customer":
                 ranked = sorted(shown.get(key, []), key=lambda s: s.rank)
+                records = tuple(ranked)
                 pending = [
                     Shown(s.entry_id, s.text or entry_texts[s.entry_id])
                     for s in ranked
@@ -263,6 +312,7 @@ def reply_outcomes(
                         matched.outcome,
                         matched.entry_id,
                         matched.similarity,
+                        records,
                     )
                 )
     return sorted(outcomes, key=lambda o: (o.at, o.message_id))
@@ -392,16 +442,24 @@ def reply_use(
     """Per entry of `entry_texts`, how often `history` showed it, its agents sent it as is or
     edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
     feedback: use, edit, send): the most used, those sent first (most sent first), then those only
-    picked (most picked first); the entries shown at least `min_shown` times and neither sent nor
-    picked, then those never shown; the entries edited at least `min_edits` times and more often
-    than sent as is, the least kept first. A panel pick is evidence the reply is used even when
-    the agent's reply was not matched to it, so a picked entry is never a candidate to retire,
-    nor is one of `fresh` (added or changed inside the window: an entry approved yesterday had no
-    week to be used; their count is `too_new`)."""
+    picked (most picked first); to retire, the entries shown at least `min_shown` times and at
+    least `min_replied` times for a customer message whose agent's real reply is known (`replied`:
+    the evidence), and neither sent nor picked, most shown first; the entries edited at least
+    `min_edits` times and more often than sent as is, the least kept first. Without evidence
+    nothing is advised to retire: not an entry only shown (no agent reply recorded, `known_replies`
+    0), nor one never shown (counted in `never_shown`). A panel pick is evidence the reply is used
+    even when the agent's reply was not matched to it, so a picked entry is never a candidate to
+    retire, nor is one of `fresh` (added or changed inside the window: an entry approved yesterday
+    had no week to be used; their count is `too_new`)."""
     rules = rules or ReplyUseRules()
-    shown: Counter[str] = Counter(
-        s.entry_id for s in history.suggestions if s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
-    )  # a quick reply's score is its share of the slot's replies, not a match: every showing counts
+    outcomes = list(outcomes)
+
+    def as_answer(s: SuggestionRecord) -> bool:
+        # a quick reply's score is its share of the slot's replies, not a match: every showing counts
+        return s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
+
+    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if as_answer(s))
+    replied: Counter[str] = Counter(e for o in outcomes for e in {s.entry_id for s in o.shown if as_answer(s)})
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()
@@ -423,25 +481,35 @@ def reply_use(
         mean = round(sum(sims) / len(sims), 4) if sims else None
         return ReplyLine(
             entry_id, entry_texts.get(entry_id, ""), shown[entry_id], used[entry_id], edited[entry_id],
-            mean, latest.get(entry_id), picked[entry_id],
+            mean, latest.get(entry_id), picked[entry_id], replied[entry_id],
         )  # fmt: skip
 
     lines = [line(e) for e in entry_texts]
     most_used = sorted(
         (r for r in lines if r.sent or r.picked), key=lambda r: (-r.sent, -r.picked, -r.used, r.entry_id)
     )
-    passed_over = sorted(
-        (r for r in lines if not r.sent and not r.picked and r.shown >= rules.min_shown and r.entry_id not in fresh),
+    never_used = sorted(
+        (
+            r
+            for r in lines
+            if not r.sent
+            and not r.picked
+            and r.shown >= rules.min_shown
+            and r.replied >= rules.min_replied
+            and r.entry_id not in fresh
+        ),
         key=lambda r: (-r.shown, r.entry_id),
     )
-    unseen = sorted(r for r in entry_texts if not shown[r] and not picked[r] and r not in fresh)
-    never_used = passed_over + [line(e) for e in unseen[: rules.top]]
+    unseen = [r for r in entry_texts if not shown[r] and not picked[r] and r not in fresh]
     too_new = sum(1 for r in lines if r.entry_id in fresh and not r.sent and not r.picked)
     often_edited = sorted(
         (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),
         key=lambda r: (-r.edited, r.mean_similarity or 0.0, r.entry_id),
     )
-    return ReplyUse(most_used[: rules.top], never_used[: rules.top], len(unseen), often_edited[: rules.top], too_new)
+    return ReplyUse(
+        most_used[: rules.top], never_used[: rules.top], len(unseen), often_edited[: rules.top], too_new,
+        len(outcomes), rules.min_replied,
+    )  # fmt: skip
 
 
 def _share(part: int, whole: int) -> float | None:

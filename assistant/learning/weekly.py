@@ -9,8 +9,10 @@ the message vectors, so the caller clusters):
 * **most used replies**: entries the agents sent as shown or edited (acceptance matched without
   clicks: `analytics.reply_outcomes`), then those only picked in the panel (use, edit or send
   pressed: its feedback), with how often each was shown and picked;
-* **never used**: entries shown at least `min_shown` times this week, never sent and never
-  picked in the panel, then the entries not even shown (candidates to retire);
+* **never used** (candidates to retire, on evidence only): entries shown at least `min_shown`
+  times this week and at least `min_replied` times (`analytics.MIN_REPLIED`) for a customer
+  message whose agent's real reply is recorded, never sent and never picked in the panel; none
+  while the shop records no agent replies, and never an entry not even shown (only counted);
 * **often edited**: entries sent with edits at least `min_edits` times and more often edited
   than sent as is, with the mean similarity kept and the agents' latest edit (candidates to
   reword).
@@ -28,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.learning.acceptance import Outcome
-from assistant.learning.analytics import ReplyLine, ReplyUseRules, reply_outcomes, reply_use
+from assistant.learning.analytics import MIN_REPLIED, ReplyLine, ReplyUseRules, reply_outcomes, reply_use
 from assistant.learning.gaps import Gap
 from assistant.learning.shop_gaps import gap_id
 from assistant.storage.records import ShopHistory, iso
@@ -62,10 +64,11 @@ class WeeklyReport:
     totals: WeeklyTotals
     new_gaps: list[GapLine]
     most_used: list[ReplyLine]
-    never_used: list[ReplyLine]  # shown and never sent nor picked first, then never shown
-    never_shown: int  # how many entries were not shown at all (the list holds at most `top`)
+    never_used: list[ReplyLine]  # shown, the agents' real replies known and never it: to retire
+    never_shown: int  # how many entries were not shown at all (never listed to retire)
     often_edited: list[ReplyLine]
     too_new: int = 0  # entries added or changed this week: not judged yet
+    min_replied: int = MIN_REPLIED  # the evidence a reply to retire needs (`ReplyUseRules`)
 
 
 WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded
@@ -112,4 +115,5 @@ def weekly_report(
         replies.never_shown,
         replies.often_edited,
         replies.too_new,
+        replies.min_replied,
     )

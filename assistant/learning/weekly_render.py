@@ -49,11 +49,14 @@ def _summary(report: WeeklyReport) -> list[str]:
 SECTIONS = (
     ("新的知识缺口", "客户问了、却没有合适回复的问题（补一条 FAQ 即可关闭）"),
     ("最常用的回复", "原样或修改后发送的在前，其次是只在面板里选用（使用、编辑、发送）的"),
-    ("从未使用", "展示过却从未发送、也没在面板里选用的在前，其次是从未展示的：建议下架"),
+    ("从未使用", "展示时客服的真实回复有记录（至少 {n} 次）、却从未发送、也没在面板里选用的：建议下架"),
     ("常被修改", "客服发送前总要改写的：建议改写"),
 )
 NEVER_USED = 2  # the section that also says how many entries were never shown
-NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示。"
+NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示（没展示过不算没人用，不建议下架）。"
+# Said instead of the list while no agent reply is recorded: being shown is no evidence that
+# agents pass a reply over (`analytics.MIN_REPLIED`).
+NO_EVIDENCE = "还没有客服回复的记录，暂不建议下架。"
 TOO_NEW = "本周或之后新加入、改过的 {n} 条不在此列（用的时间还不够，看下周的报告）。"
 NONE = "本周没有。"
 
@@ -85,7 +88,17 @@ def _used_row(r: ReplyLine) -> list[str]:
 
 
 def _never_row(r: ReplyLine) -> list[str]:
-    return [r.entry_id, r.text, str(r.shown)]
+    return [r.entry_id, r.text, str(r.shown), str(r.replied)]
+
+
+def _about(n: int, about: str, report: WeeklyReport) -> str:
+    return about.format(n=report.min_replied) if n == NEVER_USED else about
+
+
+def _empty(n: int, report: WeeklyReport) -> str:
+    """What an empty section says: for the replies to retire, whether agents' replies are recorded."""
+    t = report.totals
+    return NO_EVIDENCE if n == NEVER_USED and not t.used + t.edited + t.not_used else NONE
 
 
 def _edited_row(r: ReplyLine) -> list[str]:
@@ -97,7 +110,7 @@ def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
     return [
         (["提问次数", "状态", "例子", "客服最常用的回复", "最近一次"], [_gap_row(g) for g in report.new_gaps]),
         (["条目", "回复", "原样", "修改后", "面板选用", "展示"], [_used_row(r) for r in report.most_used]),
-        (["条目", "回复", "展示"], [_never_row(r) for r in report.never_used]),
+        (["条目", "回复", "展示", "其中有客服回复"], [_never_row(r) for r in report.never_used]),
         (["条目", "回复", "修改后发送", "原样发送", "平均保留", "最近一次改成"],
          [_edited_row(r) for r in report.often_edited]),
     ]  # fmt: skip
@@ -106,13 +119,13 @@ def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
 def render_markdown(report: WeeklyReport) -> str:
     lines = [f"# 话术周报：{md(report.shop)}，{report.since} 至 {report.until}", "", *_summary(report)]
     for n, ((title, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
-        lines += ["", f"## {title}（{len(rows)}）", "", f"_{about}_", ""]
+        lines += ["", f"## {title}（{len(rows)}）", "", f"_{_about(n, about, report)}_", ""]
         if n == NEVER_USED and report.never_shown:
             lines += [NOT_SHOWN.format(n=report.never_shown), ""]
         if n == NEVER_USED and report.too_new:
             lines += [TOO_NEW.format(n=report.too_new), ""]
         if not rows:
-            lines.append(NONE)
+            lines.append(_empty(n, report))
             continue
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
@@ -140,13 +153,13 @@ def render_html(report: WeeklyReport) -> str:
         "</ul>",
     ]
     for n, ((heading, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
-        parts.append(f'<h2>{e(heading)}（{len(rows)}）</h2><p class="about">{e(about)}</p>')
+        parts.append(f'<h2>{e(heading)}（{len(rows)}）</h2><p class="about">{e(_about(n, about, report))}</p>')
         if n == NEVER_USED and report.never_shown:
             parts.append(f"<p>{NOT_SHOWN.format(n=report.never_shown)}</p>")
         if n == NEVER_USED and report.too_new:
             parts.append(f"<p>{TOO_NEW.format(n=report.too_new)}</p>")
         if not rows:
-            parts.append(f"<p>{NONE}</p>")
+            parts.append(f"<p>{_empty(n, report)}</p>")
             continue
         parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(_clip(c))}</td>" for c in row) + "</tr>" for row in rows]

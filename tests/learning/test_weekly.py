@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assistant.learning.analytics import MIN_REPLIED
 from assistant.learning.gaps import Gap
 from assistant.learning.shop_gaps import gap_id
 from assistant.learning.weekly import WeeklyRules, weekly_report
@@ -73,9 +74,10 @@ def test_the_weeks_refresh_counts_what_agents_did_with_each_reply() -> None:
         ("faq-eta", 3, 0, 3),
         ("faq-color", 0, 2, 2),
     ]
-    # shown 5 times, never sent: the first to retire; faq-old was never even shown
-    assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5), ("faq-old", 0)]
-    assert report.never_shown == 1
+    # shown 5 times, the agent's reply known each time and never it: to retire; faq-old was never
+    # even shown, which is no evidence (only counted)
+    assert [(r.entry_id, r.shown, r.replied) for r in report.never_used] == [("faq-size", 5, 5)]
+    assert report.never_shown == 1 and report.min_replied == MIN_REPLIED == 5
     (edited,) = report.often_edited
     assert edited.entry_id == "faq-color" and edited.edited == 2 and edited.used == 0
     assert edited.mean_similarity is not None and 0.5 <= edited.mean_similarity < 0.95
@@ -110,18 +112,19 @@ def test_a_reply_picked_in_the_panel_is_used_even_when_no_sent_text_matched_it()
         ("faq-color", 0, 2, 0, 2),
         ("faq-size", 0, 0, 4, 5),  # picked only: after the sent ones
     ]
-    assert [r.entry_id for r in report.never_used] == ["faq-old"]
+    assert report.never_used == []  # faq-old was never shown: no evidence to retire it
     markdown = render_markdown(report)
     assert "## 最常用的回复（3）" in markdown and "| 原样 | 修改后 | 面板选用 | 展示 |" in markdown
     assert "| faq-size | 亲，1.8米的床建议选200x230的被套哦 | 0 | 0 | 4 | 5 |" in markdown
-    assert "faq-size" not in markdown.split("## 从未使用")[1]
+    never = markdown.split("## 从未使用")[1].split("## 常被修改")[0]
+    assert "faq-size" not in never and "本周没有。" in never and "另有 1 条回复本周一次也没有展示" in never
 
 
 def test_rules_bound_the_lists() -> None:
     rules = WeeklyRules(top=1, min_shown=6, min_edits=3)
     report = weekly_report("demo", week(), ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20), rules=rules)
     assert [r.entry_id for r in report.most_used] == ["faq-eta"]
-    assert [r.entry_id for r in report.never_used] == ["faq-old"]  # faq-size was shown only 5 times
+    assert report.never_used == []  # faq-size was shown only 5 times
     assert report.often_edited == []
 
 
@@ -131,8 +134,12 @@ def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
     assert empty.totals.customer_messages == 0 and empty.most_used == []
     markdown = render_markdown(empty)
     assert "本周没有。" in markdown and "另有 5 条回复本周一次也没有展示" in markdown
-    assert r"\<script\>alert\(1\)\</script\> \| \*粗体\*" in markdown
-    page = render_html(empty)
+    assert "还没有客服回复的记录，暂不建议下架。" in markdown.split("## 从未使用")[1]
+    marked = ShopHistory()
+    turn(marked, "x1", "有活动吗", ["faq-x"], entries["faq-x"])  # sent as is: listed as used
+    used = weekly_report("demo", marked, entries, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert r"\<script\>alert\(1\)\</script\> \| \*粗体\*" in render_markdown(used)
+    page = render_html(used)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; | *粗体*" in page
     full = render_markdown(weekly_report("demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20)))
     # a gap's last time as a reader writes it (a user test read 2026-12-06T14:11:03\+00:00)
@@ -149,21 +156,57 @@ def test_an_entry_shown_only_as_a_long_shot_was_not_passed_over() -> None:
     for n in range(6):
         h.suggestions.append(SuggestionRecord("api", "demo", "c9", f"j{n}", 1, "faq-old", 0.0, "faq", "v1", at(50)))
     report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
-    assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5), ("faq-old", 0)]
+    assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5)]
 
 
 def test_a_quick_reply_shown_and_never_sent_is_passed_over_whatever_its_share() -> None:
     """A quick reply's score is its share of the slot's replies (often under the threshold), not a match."""
     h = week()
     quick = "quick-ack-1"
-    for n in range(4):
+    for n in range(5):  # shown to 5 customer messages; the agent wrote something else each time
+        turn(h, f"q{n}", "好的", [], "稍等，我帮您查一下")
+        customer = h.messages[-2].message_id
         h.suggestions.append(
             SuggestionRecord(
-                "api", "demo", "c9", f"q{n}", 1, quick, 0.12, "quick_reply", "v1", at(50), tags=("quick_reply",)
+                "api", "demo", f"q{n}", customer, 1, quick, 0.12, "quick_reply", "v1", at(50), tags=("quick_reply",)
             )
         )
     report = weekly_report("demo", h, {**ENTRIES, quick: "好的亲"}, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
-    assert (quick, 4) in [(r.entry_id, r.shown) for r in report.never_used]
+    assert (quick, 5, 5) in [(r.entry_id, r.shown, r.replied) for r in report.never_used]
+
+
+def shown_only(history: ShopHistory, entry: str, times: int, first: int = 0) -> None:
+    """`entry` shown first for `times` customer messages no agent reply was recorded for (a shop that
+    calls /v1/suggest and sends no webhook of the replies)."""
+    for n in range(first, first + times):
+        cid = f"s{n}"
+        history.messages.append(MessageRecord("api", "demo", cid, "m1", "customer", "发货了吗", at(n), at(n)))
+        history.answers.append(AnswerRecord("api", "demo", cid, "m1", True, 0.8, at=at(n)))
+        history.suggestions.append(SuggestionRecord("api", "demo", cid, "m1", 1, entry, 0.9, "faq", "v1", at(n)))
+
+
+def test_a_reply_only_shown_with_no_agent_reply_recorded_is_not_proposed_for_retiring() -> None:
+    """A user test: minutes after the start, 0 agent replies recorded, the weekly report and the
+    admin page advised retiring the right top answer (faq-ship-where-is "展示 11 次，从未发送"). Shown
+    with no agent reply known is no evidence: the list says so in one line instead."""
+    h = ShopHistory()
+    shown_only(h, "faq-eta", 11)
+    report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [r.entry_id for r in report.never_used] == [] and report.totals.agent_replies == 0
+    for text in (render_markdown(report), render_html(report)):
+        never = text.split("从未使用", 1)[1].split("常被修改", 1)[0]
+        assert "还没有客服回复的记录，暂不建议下架。" in never and "faq-eta" not in never and "faq-old" not in never
+    # agents' replies known for only some of its showings: still too little evidence
+    turns = week()
+    shown_only(turns, "faq-eta", 11, first=100)
+    for n in range(MIN_REPLIED - 1):
+        turn(turns, f"k{n}", "发货了吗", ["faq-old"], "今天就发")
+    report = weekly_report("demo", turns, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [(r.entry_id, r.replied) for r in report.never_used] == [("faq-size", 5)]  # faq-old: replied 4 times
+    turn(turns, "k9", "发货了吗", ["faq-old"], "今天就发")
+    report = weekly_report("demo", turns, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [(r.entry_id, r.shown, r.replied) for r in report.never_used] == [("faq-old", 5, 5), ("faq-size", 5, 5)]
+    assert "| faq-old | 亲，双十一活动已结束 | 5 | 5 |" in render_markdown(report)
 
 
 def test_each_example_of_a_gap_is_cut_so_a_long_one_hides_no_other() -> None:

@@ -354,8 +354,24 @@ async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: 
     await expect(edited.locator(".reply-meta")).to_contain_text("修改后发送 2 次")
     await expect(edited.locator(".reply-edit")).to_have_text("最近一次改成：" + edit)
     await expect(page.locator("#replies-unshown")).to_contain_text("一次也没有展示")
+    # 4 agent replies recorded: evidence, but no reply shown with one 5 times and never used
+    await expect(page.locator("#replies-unused .empty")).to_contain_text("至少 5 次展示时客服回复了别的才算")
     assert await page.locator("#replies-edited img").count() == 0
     assert await page.evaluate("window.__pwned") is None
+
+
+async def test_no_reply_is_advised_to_retire_before_agents_replies_are_recorded(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """A user test: minutes after the start, acceptance "–" (0 agent replies recorded), the page
+    listed the right top answers under 展示了却没人用（建议下架或改写）: "展示 11 次，从未发送"."""
+    admin = await make_admin()
+    for n in range(6):
+        await say(admin, f"q{n}", "m1", "快递几天能到")
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#replies-unused .reply-line")).to_have_count(0)
+    await expect(page.locator("#replies-unused .empty")).to_have_text("还没有客服回复的记录，暂不建议下架")
 
 
 async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: AdminFactory, page: Page) -> None:

@@ -469,14 +469,20 @@ function renderReplies(replies) {
   if (!replies.often_edited.length) edited.append(node("li", "empty", "没有经常被修改的回复"));
   const unused = $("replies-unused");
   unused.replaceChildren();
-  const passed = replies.never_used.filter((r) => r.shown > 0);
-  for (const r of passed) {
+  // Listed on evidence only: shown while the agent's real reply was recorded, and it was never this
+  // one (nor picked in the panel). Shown alone, with no agent reply recorded, proves nothing.
+  for (const r of replies.never_used) {
     const item = node("li", "reply-line");
     item.append(node("span", "reply-text", r.text || r.entry_id));
-    item.append(node("span", "reply-meta", `展示 ${r.shown} 次，从未发送`));
+    item.append(node("span", "reply-meta", `展示 ${r.shown} 次，其中 ${r.replied} 次客服回复了别的，从未发送`));
     unused.append(item);
   }
-  if (!passed.length) unused.append(node("li", "empty", "没有展示多次却没人用的回复"));  // nor picked in the panel
+  if (!replies.never_used.length) {
+    const none = replies.known_replies
+      ? `没有展示多次却没人用的回复（至少 ${replies.min_replied} 次展示时客服回复了别的才算）`
+      : "还没有客服回复的记录，暂不建议下架";
+    unused.append(node("li", "empty", none));
+  }
   const unshown = replies.never_shown ? `另有 ${replies.never_shown} 条回复这段时间一次也没有展示。` : "";
   const fresh = replies.too_new ? `这段时间新加入或改过的 ${replies.too_new} 条还不算（用的时间还不够）。` : "";
   $("replies-unshown").textContent = unshown + fresh;
