@@ -29,7 +29,7 @@ def wall_clock() -> dt.datetime:
 
 
 def pinned(day: dt.date) -> Clock:
-    """A clock that stays at noon of `day` in the shop's zone (`huashu suggest --today`, tests)."""
+    """A clock that stays at noon of `day` in the shop's zone (tests; a preview of another day)."""
     noon = dt.datetime.combine(day, dt.time(12), tzinfo=SHOP_ZONE)
     return lambda: noon
 
