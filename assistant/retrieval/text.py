@@ -45,6 +45,9 @@ _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
 # script or style element whole, any other tag alone (its text stays). `<` then a letter, `/` or
 # `!`, so 价格<100 and <3 are text.
 _MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[a-zA-Z/!][^<>]{0,200}>", re.S | re.I)
+# Invisible characters inside words (zero-width space / non-joiner / joiner, word joiner, BOM,
+# soft hyphen): removed, not spaced (a user test: 被\u200b子可以机洗吗 read 0.54 against 0.97).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # A run of punctuation (`？？？`, `!!!`, `。。。`, `~~`) is kept as its first mark.
 _PUNCT_RUN = re.compile(r"([^\w\s])[^\w\s]+")
 # Anything that is not a letter, digit or CJK character becomes a space (lexical view only).
@@ -84,12 +87,13 @@ def _drop_emoji(text: str) -> str:
 def normalise(text: str) -> str:
     """A customer wording without its noise, as the embedder should see it.
 
-    HTML entities decoded (&lt;, &nbsp;), NFKC (full-width → half-width), markup, placeholders,
-    emoticon codes and emoji removed, traditional → simplified, a run of punctuation kept as its
-    first mark, spaces collapsed. Words, case and single punctuation marks are kept. A text that
-    is nothing but noise normalises to "".
+    HTML entities decoded (&lt;, &nbsp;), invisible characters removed, NFKC (full-width →
+    half-width), markup, placeholders, emoticon codes and emoji removed, traditional → simplified,
+    a run of punctuation kept as its first mark, spaces collapsed. Words, case and single
+    punctuation marks are kept. A text that is nothing but noise normalises to "".
     """
-    text = unicodedata.normalize("NFKC", html.unescape(text) if "&" in text else text)
+    text = _INVISIBLE.sub("", html.unescape(text) if "&" in text else text)
+    text = unicodedata.normalize("NFKC", text)
     text = _MARKUP.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _EMOTICON.sub(" ", text)

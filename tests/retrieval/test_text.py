@@ -54,6 +54,13 @@ def test_the_embedder_does_not_see_a_customers_order_or_phone_number() -> None:
     assert embedding_text("1234567890123") == "1234567890123"  # a number alone stays what it is
 
 
+def test_invisible_characters_inside_words_are_removed_not_spaced() -> None:
+    # a user test: 被\u200b子\u200d可以机\u200c洗吗 read 0.54 against 0.97
+    assert normalise("被\u200b子\u200d可以机\u200c洗吗") == "被子可以机洗吗"
+    assert clean("\ufeff被子\u2060能洗吗\u00ad") == "被子能洗吗"
+    assert normalise("❤️谢谢👨\u200d👩\u200d👧") == "谢谢"
+
+
 def test_a_message_that_is_only_noise_normalises_to_nothing() -> None:
     assert normalise("👍👍/微笑") == ""
     assert clean("？？？") == ""
