@@ -29,6 +29,7 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
+from assistant.emotion.types import CUE_NAMES
 from assistant.learning.agents import agent_label
 from assistant.service import keys
 from assistant.service.api import json_bytes, read_json
@@ -75,7 +76,9 @@ class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
     ] = 0  # a default only for cue_wrong; `_check` refuses it for the others
     score: float = 0.0
     text: Annotated[str, msgspec.Meta(max_length=4000, description="the text used or sent, as edited")] = ""
-    cue: Annotated[Short, msgspec.Meta(description="the cue marked wrong")] = ""
+    cue: Annotated[
+        Short, msgspec.Meta(description="the cue marked wrong (cue_wrong): one of " + ", ".join(CUE_NAMES))
+    ] = ""
     elapsed_ms: Annotated[float, msgspec.Meta(ge=0, description="from display to this action")] | None = None
     shown: Annotated[list[ShownIn], msgspec.Meta(max_length=50, description="what was on screen")] = []
     agent: Annotated[Short, msgspec.Meta(description="the agent, as the Chatwoot appContext names them")] = ""
@@ -106,6 +109,8 @@ def _check(body: FeedbackBody) -> None:
     if body.action == "cue_wrong":
         if not body.cue:
             raise Unprocessable.on("cue", "name the cue marked wrong")
+        if body.cue not in CUE_NAMES:  # a user test stored `bogus`, counted, and it moved the thresholds
+            raise Unprocessable.on("cue", f"{body.cue!r} is no cue: one of {', '.join(CUE_NAMES)}")
         return
     if not body.entry_id:
         raise Unprocessable.on("entry_id", f"name the suggestion the agent chose to {body.action}")

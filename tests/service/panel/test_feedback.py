@@ -119,12 +119,12 @@ async def test_a_cue_marked_wrong_twice_is_stored_and_counted_once(serve: ServeF
     assert again_answer == {"ok": True, "id": first_answer["id"], "already_recorded": True}
     # another cue of the message, and the same cue of another message, are marks of their own
     await recorded(served, message="m-2")
-    for other in ({**mark, "cue": "urgency"}, {**mark, "message_id": "m-2"}):
+    for other in ({**mark, "cue": "anxiety"}, {**mark, "message_id": "m-2"}):
         answer = await http.post(served.url("/v1/feedback"), json=other, headers=auth)
         assert (await answer.json())["already_recorded"] is False
     store = served.app[keys.STORE]
     stored = [r for r in await store.feedback("demo", "fb-1") if r.action == "cue_wrong"]
-    assert sorted((r.message_id, r.cue) for r in stored) == [("m-1", "anger"), ("m-1", "urgency"), ("m-2", "anger")]
+    assert sorted((r.message_id, r.cue) for r in stored) == [("m-1", "anger"), ("m-1", "anxiety"), ("m-2", "anger")]
     # two marks at once (a double click, or two replicas) reach the store: it keeps one
     clicks = [dataclasses.replace(stored[0], id=f"click-{n}") for n in range(2)]
     await store.write(clicks)
@@ -259,6 +259,7 @@ async def test_send_of_what_the_records_do_not_hold_sends_nothing(
         ({"rank": 0}, "rank"),
         ({"action": "edit", "text": "  "}, "text"),
         ({"action": "cue_wrong", "cue": ""}, "cue"),
+        ({"action": "cue_wrong", "cue": "bogus"}, "cue"),  # a user test: stored, counted, moved the thresholds
         ({"conversation_id": ""}, "conversation_id"),
         ({"elapsed_ms": -1}, "elapsed_ms"),
         ({"shown": [{"entry_id": "x", "rank": 0, "score": 1.0}]}, "shown"),
