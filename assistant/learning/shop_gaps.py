@@ -20,7 +20,7 @@ from typing import Any
 
 from assistant.learning.analytics import by_conversation
 from assistant.learning.faq_drafts import FaqDraft, faq_row
-from assistant.learning.gaps import Gap, UnansweredMessage, has_content_words
+from assistant.learning.gaps import SHARED_REPLY, Gap, UnansweredMessage, has_content_words
 from assistant.learning.shop_candidates import candidate_id
 from assistant.learning.turns import is_keyboard_junk, is_stock
 from assistant.storage.records import ShopHistory, epoch
@@ -72,9 +72,12 @@ def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
     """The FAQ row (`faq_drafts.faq_row`) that closes `gap`, pre-filled with the agents' most common
     reply; `ValueError` when there is no answer (no agent replied and the admin gave none)."""
     chosen = chosen or FaqDraft(stage="pre_sale")
+    # a user test: three messages, each answered in other words, were told "no agent replied"
+    replied = sum(sent for _, sent in gap.replies)
     no_answer = (
-        "no agent replied to these messages, or only to one of them: give the answer"
-        if gap.replies
-        else "no agent replied to these messages: give the answer"
+        "no agent replied to these messages: give the answer"
+        if not gap.replies
+        else f"agents replied {replied} time(s) but no reply was sent {SHARED_REPLY} times: "
+        "give the answer (the replies they sent are listed with the gap)"
     )
     return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)

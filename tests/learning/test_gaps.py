@@ -110,8 +110,12 @@ def test_one_reply_to_one_message_of_a_larger_gap_is_not_its_answer() -> None:
     asked = ("你们这什么破服务", "破服务", "你们服务太烂了", "你们招不招兼职客服")
     stray = Gap(4, asked, (("亲，招聘请看首页", 1),), 1.0)
     assert stray.suggested_reply is None
-    with pytest.raises(ValueError, match="only to one of them: give the answer"):
+    with pytest.raises(ValueError, match="agents replied 1 time"):
         gap_faq_row(stray)  # a close without an answer is a 422 naming `answer`
+    # each message answered, in other words each time (a user test was told "no agent replied")
+    worded = Gap(3, ("a", "b", "c"), (("支持的亲", 1), ("可以用的", 1), ("支持哦", 1)), 1.0)
+    with pytest.raises(ValueError, match=r"agents replied 3 time\(s\) but no reply was sent 2 times: give the answer"):
+        gap_faq_row(worded)
     # a gap of two with one reply (a user test: 什么垃圾客服 beside the recruitment question)
     two = ("什么垃圾客服，一问三不知", "你们招不招兼职客服")
     assert Gap(2, two, (("亲，暂时不招哦", 1),), 1.0).suggested_reply is None
