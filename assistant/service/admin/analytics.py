@@ -38,7 +38,7 @@ from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
-from assistant.retrieval.text import cache_key
+from assistant.retrieval.text import cache_key, plain_text
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, job_out, rebuild_soon
@@ -309,7 +309,7 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
             vectors = await _encode(request, suggester, [m.text for m in messages])
             centre = await asyncio.to_thread(knowledge_centre, suggester)
             clusters = await asyncio.to_thread(find_gaps, messages, vectors, None, centre)
-            by_text = {m.text.strip(): v for m, v in zip(messages, vectors, strict=True)}
+            by_text = {plain_text(m.text): v for m, v in zip(messages, vectors, strict=True)}  # as `Gap.examples`
             by_text = {t: by_text[t] for t in gap_wordings(clusters)}
         cache[(shop, days)] = found = _Found(signature, len(messages), clusters, by_text)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}

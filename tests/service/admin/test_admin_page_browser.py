@@ -41,6 +41,7 @@ CUES = {
     "confusion": "困惑", "hesitation": "犹豫", "satisfaction": "满意",
 }  # fmt: skip
 MARKUP_QUESTION = '<img src=x onerror="window.__pwned=1">你们支持数字人民币付款吗'
+PLAIN_QUESTION = "你们支持数字人民币付款吗"  # how gaps and candidates show it: the markup left out
 MARKUP_REPLY = "<script>window.__pwned=2</script>" + GAP_REPLY
 MARKUP_SHOP = '<img src=x onerror="window.__pwned=3">别人家'
 OPERATOR = "operator-page-token"
@@ -94,7 +95,7 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
 
     gap = page.locator("#gaps .gap").first
     await expect(gap.locator(".gap-count")).to_have_text("3 次")
-    await expect(gap.locator(".example").filter(has_text="onerror")).to_have_text(MARKUP_QUESTION)
+    await expect(gap.locator(".example").filter(has_text=PLAIN_QUESTION)).to_have_text(PLAIN_QUESTION)
     await expect(gap.locator(".reply-text").first).to_have_text(MARKUP_REPLY)
     await expect(gap.locator(".close")).to_be_hidden()
     await gap.locator(".close-open").click()
@@ -291,10 +292,10 @@ async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admi
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
     items = page.locator("#candidates .candidate")
     await expect(items).to_have_count(2)
-    marked = items.filter(has=page.locator(".wording", has_text="onerror"))
+    marked = items.filter(has=page.locator(".wording", has_text=PLAIN_QUESTION))
     await expect(marked.locator(".gap-count")).to_have_text("3 次")
     await expect(marked.locator(".cand-reason")).to_have_text("没有合适推荐时的回复")
-    await expect(marked.locator(".wording").filter(has_text="onerror")).to_have_text(MARKUP_QUESTION)
+    await expect(marked.locator(".wording").filter(has_text=PLAIN_QUESTION)).to_have_text(PLAIN_QUESTION)
     await expect(marked.locator(".cand-answer")).to_have_value(MARKUP_REPLY)
     await expect(marked.locator(".cand-agents")).to_have_text("客服（1）：<b>小李</b>")
     assert await page.locator("#candidates img, #candidates script, #candidates b").count() == 0
@@ -314,7 +315,7 @@ async def test_candidates_are_approved_edited_and_rejected_on_the_page(make_admi
     await marked.locator(".cand-approve").click()
     await expect(marked.locator(".cand-status")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)
     (row,) = [r for r in await store.knowledge_rows("demo") if r.file == "faq/approved_replies.yaml"]
-    assert row.data["answer"] == GAP_REPLY and MARKUP_QUESTION in (row.data["question"], *row.data["variants"])
+    assert row.data["answer"] == GAP_REPLY and PLAIN_QUESTION in (row.data["question"], *row.data["variants"])
     served = await say(admin, "bz2", "m1", "可以用数字人民币支付吗？")
     assert served["suggestions"][0]["entry_id"] == row.entry_id and served["answerable"] is True
 
