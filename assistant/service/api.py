@@ -6,10 +6,13 @@ Handlers are thin: check the body, build an `IncomingMessage`, call the service,
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiohttp import web
 
-from assistant.retrieval.types import Turn
+from assistant.retrieval.types import Role, Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult
@@ -29,7 +32,10 @@ from assistant.service.schemas import (
     ignored_fields,
     require_text,
 )
+from assistant.service.settings import Settings
 from assistant.suggest.staleness import stale_shops
+
+log = logging.getLogger("assistant.service")
 
 
 async def read_json(request: web.Request) -> bytes:
@@ -46,35 +52,94 @@ async def read_json(request: web.Request) -> bytes:
         raise RequestTimeout.on("body", "the request body did not arrive in time") from None
 
 
-def incoming_from(
-    body: SuggestBody, platform: str, max_chars: int, default_shop: str, max_k: int | None = None
-) -> IncomingMessage:
-    """The normalised message of a `SuggestBody` (text checked: not blank, not too long; `k` at
-    most `max_k`, `HUASHU_MAX_SUGGESTIONS`; no `shop`: the default shop)."""
-    text = require_text(body.message.text, "message.text", max_chars)
-    if max_k is not None and body.k is not None and body.k > max_k:
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message as the service takes it, with what its caller is told about it."""
+
+    message: IncomingMessage
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def long(self) -> bool:
+        """A customer message longer than `HUASHU_MAX_TEXT_CHARS` (accepted from a webhook)."""
+        return bool(self.warnings)
+
+
+def text_limit(settings: Settings, sender: Role, *, webhook: bool) -> int:
+    """The longest text accepted from `sender`: an agent's reply (recorded, never ranked) and what
+    a platform's webhook delivers (what its users typed: refusing it would lose it) up to
+    `HUASHU_MAX_REPLY_CHARS`; a customer text on `/v1/suggest` up to `HUASHU_MAX_TEXT_CHARS`
+    (its caller can shorten it)."""
+    return settings.recorded_chars if webhook or sender == "agent" else settings.max_text_chars
+
+
+def long_text_warning(field: str, text: str, limit: int) -> str:
+    """What the caller is told of a customer text longer than `HUASHU_MAX_TEXT_CHARS`."""
+    return (
+        f"`{field}` has {len(text)} characters, more than HUASHU_MAX_TEXT_CHARS ({limit}): recorded whole; "
+        "the suggestions come from its beginning, as much as the model reads (`truncated`)"
+    )
+
+
+def received_from(body: SuggestBody, platform: str, settings: Settings, default_shop: str) -> Received:
+    """The normalised message of a `SuggestBody` (texts checked: not blank, not longer than
+    `text_limit`, turns too; `k` at most `HUASHU_MAX_SUGGESTIONS`; no `shop`: the default
+    shop). A customer message longer than `HUASHU_MAX_TEXT_CHARS` (a webhook's) gets a warning."""
+    webhook = platform != "api"
+    sender = body.message.sender
+    text = require_text(body.message.text, "message.text", text_limit(settings, sender, webhook=webhook))
+    max_k = settings.max_suggestions
+    if body.k is not None and body.k > max_k:
         raise Unprocessable.on("k", f"at most {max_k} suggestions (HUASHU_MAX_SUGGESTIONS), not {body.k}")
     turns = None
     if body.turns is not None:
         turns = tuple(
-            Turn(t.role, require_text(t.text, f"turns.{i}.text", max_chars)) for i, t in enumerate(body.turns)
+            Turn(t.role, require_text(t.text, f"turns.{i}.text", text_limit(settings, t.role, webhook=webhook)))
+            for i, t in enumerate(body.turns)
         )
-    return IncomingMessage(
+    message = IncomingMessage(
         platform=platform,
         shop=body.shop or default_shop,
         conversation_id=body.conversation_id,
         message_id=body.message.id,
         text=text,
-        sender=body.message.sender,
+        sender=sender,
         sent_at=body.message.time,
         turns=turns,
         k=body.k,
         agent_id=body.message.agent_id or "",
         agent_name=body.message.agent_name or "",
     )
+    if sender == "agent" or len(text) <= settings.max_text_chars:
+        return Received(message)
+    return Received(message, (long_text_warning("message.text", text, settings.max_text_chars),))
 
 
-def response_of(result: SuggestResult, warnings: list[str] | None = None) -> SuggestResponse:
+def log_long_message(message: IncomingMessage, limit: int, **context: object) -> None:
+    """Say (INFO, no text) that a customer message longer than `limit` was accepted."""
+    log.info(
+        "long message recorded whole",
+        extra={
+            "platform": message.platform,
+            "shop": message.shop,
+            "conversation": message.conversation_id,
+            "message_id": message.message_id,
+            "chars": len(message.text),
+            "max_text_chars": limit,
+            **context,
+        },
+    )
+
+
+async def suggest_received(app: web.Application, received: Received) -> SuggestResult:
+    """`suggest_when_ready` for `received.message` (the whole text is recorded; the model reads
+    its beginning), logging an over-long one."""
+    if received.long:
+        log_long_message(received.message, app[keys.SETTINGS].max_text_chars)
+    return await suggest_when_ready(app, received.message)
+
+
+def response_of(result: SuggestResult, warnings: Sequence[str] = ()) -> SuggestResponse:
     m = result.message
     return SuggestResponse(
         ok=True,
@@ -109,7 +174,7 @@ def response_of(result: SuggestResult, warnings: list[str] | None = None) -> Sug
         ),
         request_id=request_id(),
         truncated=result.truncated,
-        warnings=warnings or [],
+        warnings=list(warnings),
     )
 
 
@@ -125,10 +190,9 @@ async def suggest(request: web.Request) -> web.Response:
     body = decode(raw, SuggestBody)
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
-    settings = app[keys.SETTINGS]
-    message = incoming_from(body, "api", settings.max_text_chars, shop, settings.max_suggestions)
-    result = await suggest_when_ready(app, message)
-    return json_bytes(response_of(result, ignored_fields(raw)))
+    received = received_from(body, "api", app[keys.SETTINGS], shop)
+    result = await suggest_received(app, received)
+    return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))
 
 
 async def healthz(request: web.Request) -> web.Response:

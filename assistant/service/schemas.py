@@ -141,7 +141,8 @@ class SuggestResponse(msgspec.Struct):
         list[str],
         msgspec.Meta(
             description="fields of the body that were ignored, each with the field it may have meant "
-            "(a typo'd `turn` would otherwise drop the earlier turns without a word)"
+            "(a typo'd `turn` would otherwise drop the earlier turns without a word); a webhook's "
+            "customer message longer than HUASHU_MAX_TEXT_CHARS, recorded whole"
         ),
     ] = msgspec.field(default_factory=list)
 

@@ -161,7 +161,21 @@ class Settings:
     )
     suggestions: int = field(default=5, metadata=_help("suggestions returned per message (default of `k`)"))
     max_suggestions: int = field(default=20, metadata=_help("largest `k` a client may ask for"))
-    max_text_chars: int = field(default=1000, metadata=_help("longest message text accepted; longer answers 413"))
+    max_text_chars: int = field(
+        default=1000,
+        metadata=_help(
+            "longest customer message /v1/suggest accepts (longer answers 413); a webhook's longer "
+            "customer message is accepted (up to HUASHU_MAX_REPLY_CHARS), recorded whole and ranked "
+            "from its beginning (as much as the model reads), with a warning"
+        ),
+    )
+    max_reply_chars: int = field(
+        default=8000,
+        metadata=_help(
+            "longest text recorded: an agent's reply (never ranked), or a customer message from a "
+            "webhook; longer answers 413 (never below HUASHU_MAX_TEXT_CHARS)"
+        ),
+    )
     max_body_bytes: int = field(default=262144, metadata=_help("largest request body accepted; larger answers 413"))
     body_timeout_s: float = field(
         default=10.0,
@@ -298,6 +312,11 @@ class Settings:
             values = {**_defaults_at(home), **values}
         return cls(**values).validated()
 
+    @property
+    def recorded_chars(self) -> int:
+        """The longest text recorded: `max_reply_chars`, never below `max_text_chars`."""
+        return max(self.max_reply_chars, self.max_text_chars)
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (CLI flags override the environment)."""
         return dataclasses.replace(self, **changes).validated()
@@ -308,6 +327,7 @@ class Settings:
             "suggestions",
             "max_suggestions",
             "max_text_chars",
+            "max_reply_chars",
             "max_body_bytes",
             "max_upload_bytes",
             "body_timeout_s",

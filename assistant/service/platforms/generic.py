@@ -2,7 +2,10 @@
 
 Headers: `X-Huashu-Timestamp` (Unix seconds) and
 `X-Huashu-Signature: sha256=HMAC_SHA256(secret, "{timestamp}.{raw body}")`.
-A message id is handled once: a repeat of (shop, conversation, message id) answers 409 while
+A customer message longer than `HUASHU_MAX_TEXT_CHARS` is accepted up to
+`HUASHU_MAX_REPLY_CHARS` (what the platform's user typed), recorded whole and ranked from its
+beginning, as much as the model reads (a warning in the answer); an agent's reply is recorded whole up to
+that bound. A message id is handled once: a repeat of (shop, conversation, message id) answers 409 while
 the first is handled or once it was, for a day, a restart included (`repeats.py`); a failed one
 is forgotten, so its retry is handled.
 """
@@ -14,11 +17,10 @@ import logging
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import incoming_from, json_bytes, response_of
+from assistant.service.api import json_bytes, received_from, response_of, suggest_received
 from assistant.service.errors import Conflict
 from assistant.service.platforms.repeats import claim_new
 from assistant.service.platforms.signing import signed_json
-from assistant.service.readiness import suggest_when_ready
 from assistant.service.schemas import SuggestBody, decode, ignored_fields
 
 log = logging.getLogger("assistant.service.generic")
@@ -39,7 +41,8 @@ async def generic_webhook(request: web.Request) -> web.Response:
         tolerance_s=settings.webhook_tolerance_s,
     )
     body = decode(raw, SuggestBody)
-    message = incoming_from(body, "generic", settings.max_text_chars, settings.default_shop, settings.max_suggestions)
+    received = received_from(body, "generic", settings, settings.default_shop)
+    message = received.message
     seen = ("generic", message.shop, message.conversation_id, message.message_id)
     context = {"shop": message.shop, "conversation": message.conversation_id, "message_id": message.message_id}
     deliveries = app[keys.DELIVERIES]
@@ -48,11 +51,11 @@ async def generic_webhook(request: web.Request) -> web.Response:
         log.info("generic delivery", extra={"accepted": False, "reason": "duplicate delivery", **context})
         raise Conflict.on("message.id", "this message was already handled (a repeated delivery)")
     try:
-        result = await suggest_when_ready(app, message)
+        result = await suggest_received(app, received)
     except BaseException:
         await deliveries.release(seen)  # a failure is retryable
         raise
     await deliveries.settle(seen)
     app[keys.METRICS].webhook_events.labels(platform="generic", outcome="suggested").inc()
     log.info("generic delivery", extra={"accepted": True, "reason": "suggested", **context})
-    return json_bytes(response_of(result, ignored_fields(raw)))
+    return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))

@@ -88,7 +88,7 @@ async def test_a_failed_generic_delivery_can_be_retried(make_app: AppFactory, tm
 
 
 async def test_a_failed_chatwoot_delivery_can_be_retried(make_app: AppFactory) -> None:
-    client = await make_app(make_settings(max_text_chars=20))
+    client = await make_app(make_settings(max_text_chars=20, max_reply_chars=20))
     event = message_event(140, "我想问一下" * 10, conversation_id=40)
     body = ruby_json(event)
     for _ in range(2):  # 413 both times: the first failure did not mark the delivery seen

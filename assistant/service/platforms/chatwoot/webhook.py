@@ -13,6 +13,8 @@
    and token (and, in a conversation a bot still handles, only when the shop asks for it).
    Agents' and bots' replies and attachment-only turns are recorded as turns without
    suggestions; private notes (our own included), reactions, templates and activities are not.
+   A text is accepted and recorded whole up to `HUASHU_MAX_REPLY_CHARS` (413 past it); an
+   incoming one longer than `HUASHU_MAX_TEXT_CHARS` is ranked from its beginning (logged).
 Every decision is logged at INFO with its reason and the delivery id; message text only at DEBUG.
 """
 
@@ -24,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import json_bytes, read_json
+from assistant.service.api import json_bytes, log_long_message, read_json
 from assistant.service.core import IncomingMessage
 from assistant.service.errors import Forbidden, ServiceError
 from assistant.service.platforms.chatwoot.events import (
@@ -127,7 +129,8 @@ async def _handle(app: web.Application, shop: ChatwootShop, event: ChatwootEvent
         text = attachment_text(event.attachments)
         if not text:
             return False, "no text"
-    require_text(text, "content", app[keys.SETTINGS].max_text_chars)
+    settings = app[keys.SETTINGS]
+    require_text(text, "content", settings.recorded_chars)  # what a user typed: kept whole
     sender = sender_of(event)
     message = IncomingMessage(
         platform="chatwoot",
@@ -149,6 +152,8 @@ async def _handle(app: web.Application, shop: ChatwootShop, event: ChatwootEvent
     if placeholder:
         await service.record_turn(message)
         return True, "attachment recorded"
+    if len(text) > settings.max_text_chars:  # ranked from its beginning, as much as the model reads
+        log_long_message(message, settings.max_text_chars, delivery=delivery)
     notes = shop.notes_for(event.conversation.status)
     app[keys.BACKGROUND].spawn(
         _suggest_and_note(app, message, shop if notes else None, event.account.id, event.conversation.id, delivery),
