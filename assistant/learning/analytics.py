@@ -4,15 +4,19 @@ Pure functions over a `ShopHistory` (what the store returns for a window of time
 of the shop's entries; the admin API serves them and the admin page draws them.
 
 * Acceptance is measured without clicks: every human agent's reply is matched to the
-  suggestions shown for the customer's latest message before it (`acceptance.match_reply`):
-  *used* as is, *edited* (how much: 1 − character similarity), or *not used*. The service
-  stores that outcome when the reply arrives (`reply_outcomes`); a reply recorded without one
-  (before outcomes were stored) is matched here. A reply with nothing shown before it is not
-  counted.
+  suggestions shown for the customer's latest message before it in the conversation's time
+  order (`message_order`: the messages' own times, not the order they arrived in)
+  (`acceptance.match_reply`): *used* as is, *edited* (how much: 1 − character similarity), or
+  *not used*. The service stores that outcome when the reply arrives (`reply_outcomes`); a
+  reply stored without one, or whose stored outcome was matched to another customer message
+  (it arrived before the message it answers or before its suggestions were stored), is matched
+  here. A reply with nothing shown before it is not counted, and a customer message's
+  suggestion is counted taken once (a repeat that uses one again is not counted).
+* Per agent, the replies are the ones acceptance counts: the agents' replies add up to it.
 * Coverage is the share of suggested-for customer messages that were answerable.
 * Cues are the ones the panel showed (medium and high); an escalation is a message for which
   the service raised one.
-* Per agent: replies and what they did with the suggestions, and the panel's explicit actions.
+* Per agent: the replies counted, what they did with the suggestions, the panel's explicit actions.
 * Latency: the service's time to suggest, percentiles overall and per day.
 * Reply use (`reply_use`): per entry of the shop, how often it was shown, sent as is, sent
   with edits and picked in the panel (use, edit or send pressed on it: explicit evidence even
@@ -40,7 +44,7 @@ from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.learning.reranking import QUICK_REPLY_TAG
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
-from assistant.storage.records import MessageRecord, ShopHistory, SuggestionRecord
+from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory, SuggestionRecord, epoch
 
 UNKNOWN_AGENT = UNNAMED_AGENT  # a reply or panel action that names no agent
 PICKS = frozenset({"use", "edit", "send"})  # the panel's actions that take a suggestion
@@ -125,7 +129,7 @@ class EmotionStats:
 @dataclass(frozen=True, slots=True)
 class AgentUse:
     agent: str
-    replies: int
+    replies: int  # counted for acceptance (used + edited + not used): they add up to its replies
     used: int
     edited: int
     not_used: int
@@ -270,52 +274,108 @@ def by_conversation(messages: Iterable[MessageRecord]) -> dict[str, list[Message
     return grouped
 
 
+def _seconds(at: str) -> float:
+    try:
+        return epoch(at)
+    except ValueError:
+        return 0.0
+
+
+def message_order(message: MessageRecord) -> tuple[float, int, float, str]:
+    """Where a message stands in its conversation: its own time (`sent_at`, the platform's; the
+    time it was received when the platform gave none), a customer message before an agent's
+    reply of the same time, then the time received. Never the order of arrival alone: platforms
+    do not promise to deliver in order (Chatwoot does not), and an agent's reply may arrive while
+    the suggestions for the customer message before it are still being computed."""
+    received = _seconds(message.received_at)
+    sent = _seconds(message.sent_at) if message.sent_at else received
+    return (sent, 0 if message.role == "customer" else 1, received, message.message_id)
+
+
 def reply_outcomes(
     history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None = None
 ) -> list[ReplyOutcome]:
-    """Every human agent reply of `history` and what it did with the suggestions shown before it:
-    the outcome stored when the reply arrived, else (a reply recorded before outcomes were
-    stored) matched now to what was shown for the customer's latest message before it (the
-    text shown, or the entry's text when the record has none; unknown entries are left out)."""
+    """The human agent replies of `history` counted for acceptance and what each did with the
+    suggestions shown for the customer message it answered: the conversation's latest customer
+    message before the reply *in time order* (`message_order`), whatever order they arrived in.
+
+    The outcome stored when the reply arrived is read when it was matched to that same customer
+    message; otherwise (a reply recorded before outcomes were stored, one that arrived before
+    the customer message or before its suggestions were stored, so nothing or an earlier
+    message's suggestions were matched then) the reply is matched here to the suggestions now
+    recorded for it (the text shown, or the entry's text when the record has none; unknown
+    entries are left out). A reply with nothing shown for the customer message before it is not
+    counted. A customer message's suggestion is counted taken once: after a reply that used or
+    edited one, a later reply to the same customer message that uses or edits one again is a
+    repeat and is not counted (a reply that uses none is counted, each one)."""
     stored = {(o.platform, o.conversation_id, o.message_id): o for o in history.outcomes}
     shown: dict[tuple[str, str, str], list[SuggestionRecord]] = defaultdict(list)
     for s in history.suggestions:
         shown[(s.platform, s.conversation_id, s.message_id)].append(s)
-    agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
-    outcomes = [
-        ReplyOutcome(o.conversation_id, o.message_id, o.at, agents.get(key) or agent_label(o.agent),
-                     outcome_enum(o), o.entry_id or None, o.similarity,
-                     tuple(shown.get((o.platform, o.conversation_id, o.customer_message_id), ())))
-        for key, o in stored.items()
-    ]  # fmt: skip
+    for records in shown.values():
+        records.sort(key=lambda s: s.rank)
+    found: list[tuple[tuple[float, int, float, str], tuple[str, str, str], ReplyOutcome]] = []
+    read: set[tuple[str, str, str]] = set()
     for messages in by_conversation(history.messages).values():
-        pending: list[Shown] = []
-        records: tuple[SuggestionRecord, ...] = ()
-        for message in messages:
+        customer: tuple[str, str, str] | None = None  # the latest customer message so far
+        for message in sorted(messages, key=message_order):
             key = (message.platform, message.conversation_id, message.message_id)
             if message.role == "customer":
-                ranked = sorted(shown.get(key, []), key=lambda s: s.rank)
-                records = tuple(ranked)
-                pending = [
-                    Shown(s.entry_id, s.text or entry_texts[s.entry_id])
-                    for s in ranked
-                    if s.text or s.entry_id in entry_texts
-                ]
-            elif message.role == "agent" and pending and key not in stored:
-                matched = match_reply(message.text, pending, rules)
-                outcomes.append(
-                    ReplyOutcome(
-                        message.conversation_id,
-                        message.message_id,
-                        message.received_at,
-                        agent_of(message),
-                        matched.outcome,
-                        matched.entry_id,
-                        matched.similarity,
-                        records,
-                    )
-                )
+                customer = key
+                continue
+            if message.role != "agent":
+                continue
+            read.add(key)
+            before = stored.get(key)
+            if before is not None and (customer is None or customer[2] == before.customer_message_id):
+                # matched on arrival to the customer message it answers (or one before this window)
+                answered = (before.platform, before.conversation_id, before.customer_message_id)
+                found.append((message_order(message), answered, _stored(before, agent_of(message), shown)))
+                continue
+            if customer is None:
+                continue
+            matched = _matched(message, shown.get(customer, []), entry_texts, rules)
+            if matched is not None:
+                found.append((message_order(message), customer, matched))
+    for key, o in stored.items():
+        if key not in read:  # the reply's message is not in the window: its stored outcome as is
+            answered = (o.platform, o.conversation_id, o.customer_message_id)
+            order = (_seconds(o.at), 1, _seconds(o.at), o.message_id)
+            found.append((order, answered, _stored(o, agent_label(o.agent), shown)))
+    taken: set[tuple[str, str, str]] = set()
+    outcomes: list[ReplyOutcome] = []
+    for _, answered, counted in sorted(found, key=lambda t: t[0]):
+        if counted.outcome is not Outcome.NOT_USED:
+            if answered in taken:
+                continue  # the customer message's suggestion was already counted taken
+            taken.add(answered)
+        outcomes.append(counted)
     return sorted(outcomes, key=lambda o: (o.at, o.message_id))
+
+
+def _stored(o: OutcomeRecord, agent: str, shown: Mapping[tuple[str, str, str], list[SuggestionRecord]]) -> ReplyOutcome:
+    return ReplyOutcome(
+        o.conversation_id, o.message_id, o.at, agent, outcome_enum(o), o.entry_id or None, o.similarity,
+        tuple(shown.get((o.platform, o.conversation_id, o.customer_message_id), ())),
+    )  # fmt: skip
+
+
+def _matched(
+    reply: MessageRecord,
+    records: list[SuggestionRecord],
+    entry_texts: Mapping[str, str],
+    rules: AcceptanceRules | None,
+) -> ReplyOutcome | None:
+    """The reply matched now to the suggestions `records` (best first); None when none has a text."""
+    known = [s for s in records if s.text or s.entry_id in entry_texts]
+    pending = [Shown(s.entry_id, s.text or entry_texts[s.entry_id]) for s in known]
+    if not pending:
+        return None
+    matched = match_reply(reply.text, pending, rules)
+    return ReplyOutcome(
+        reply.conversation_id, reply.message_id, reply.received_at, agent_of(reply), matched.outcome,
+        matched.entry_id, matched.similarity, tuple(records),
+    )  # fmt: skip
 
 
 def acceptance_stats(outcomes: list[ReplyOutcome], days: list[str]) -> AcceptanceStats:
@@ -365,19 +425,20 @@ def emotion_stats(history: ShopHistory) -> EmotionStats:
 
 
 def agent_use(history: ShopHistory, outcomes: list[ReplyOutcome]) -> list[AgentUse]:
-    """Per agent: replies (every human reply, matched or not), outcomes, the panel's actions."""
-    replies = Counter(agent_of(m) for m in history.messages if m.role == "agent")
+    """Per agent: the replies counted for acceptance (`outcomes`, so the agents' replies add up to
+    the acceptance's), what they did with the suggestions, and the panel's actions. An agent
+    whose replies had nothing shown before them is listed with 0 replies."""
     results: dict[str, Counter[Outcome]] = defaultdict(Counter)
     for o in outcomes:
         results[o.agent][o.outcome] += 1
     actions: dict[str, Counter[str]] = defaultdict(Counter)
     for f in history.feedback:
         actions[f.agent or UNKNOWN_AGENT][f.action] += 1
-    agents = set(replies) | set(actions)
+    agents = {agent_of(m) for m in history.messages if m.role == "agent"} | set(results) | set(actions)
     rows = [
         AgentUse(
             agent,
-            replies[agent],
+            results[agent].total(),
             results[agent][Outcome.USED],
             results[agent][Outcome.EDITED],
             results[agent][Outcome.NOT_USED],

@@ -173,8 +173,9 @@ class SuggestionService:
                 "message", "the message could not be stored (database busy); retry later"
             ) from exc
 
-    def _message_record(self, message: IncomingMessage) -> MessageRecord:
-        received = _now()
+    def _message_record(self, message: IncomingMessage, received: str | None = None) -> MessageRecord:
+        """The message's record; `received`: when it arrived (now unless given)."""
+        received = received or _now()
         sent = message.sent_at.isoformat() if message.sent_at else received
         return MessageRecord(
             message.platform,
@@ -193,6 +194,9 @@ class SuggestionService:
     async def suggest(self, message: IncomingMessage) -> SuggestResult:
         """Suggestions for a customer message (an agent's message is only recorded)."""
         started = time.perf_counter()
+        # Recorded as received when it arrived, not once suggested: an agent's reply arriving
+        # while this is computed comes after it (analytics order a conversation by time).
+        arrived = _now()
         if message.sender == "agent":  # recorded for a known shop, also before its first snapshot
             try:
                 version = (await resolve_shop(self._index, message.shop)).index_version
@@ -224,7 +228,7 @@ class SuggestionService:
         done = time.perf_counter()
         text = request.text
         await self._memory.add(key, Turn("customer", message.text))
-        await self._record(message, outcome, (done - started) * 1000)
+        await self._record(message, outcome, (done - started) * 1000, arrived)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         result = SuggestResult(
             message,
@@ -252,7 +256,7 @@ class SuggestionService:
         first, *rest = suggester.query_texts(request)
         return request, [self._encoder.query(first), *(self._encoder.query(t, keep_end=True) for t in rest)]
 
-    async def _record(self, message: IncomingMessage, outcome: SuggestOutcome, total_ms: float) -> None:
+    async def _record(self, message: IncomingMessage, outcome: SuggestOutcome, total_ms: float, arrived: str) -> None:
         shown = _now()
         suggestions, version, reading = outcome.suggestions, outcome.index_version, outcome.reading
         answer = AnswerRecord(
@@ -270,7 +274,7 @@ class SuggestionService:
             tuple(cue_fields(cue) for cue in reading.shown()),
         )
         await self.store_records(
-            self._message_record(message),
+            self._message_record(message, arrived),
             answer,
             *(
                 SuggestionRecord(

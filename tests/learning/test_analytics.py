@@ -8,7 +8,14 @@ import pytest
 
 from assistant.learning.acceptance import Outcome
 from assistant.learning.analytics import reply_outcomes, shop_stats
-from assistant.storage.records import AnswerRecord, FeedbackRecord, MessageRecord, ShopHistory, SuggestionRecord
+from assistant.storage.records import (
+    AnswerRecord,
+    FeedbackRecord,
+    MessageRecord,
+    OutcomeRecord,
+    ShopHistory,
+    SuggestionRecord,
+)
 
 ENTRIES = {
     "faq-eta": "亲，付款后48小时内从杭州仓发出，一般3天左右到哦",
@@ -108,7 +115,9 @@ def test_the_stats_of_a_window_count_per_day_and_fill_empty_days() -> None:
     assert [(x.cue, x.medium, x.high) for x in e.cues] == [("anxiety", 1, 1), ("anger", 0, 1)]
     assert [(r.reason, r.count) for r in e.escalation_reasons] == [("anger_high", 1)]
     agents = {x.agent: x for x in stats.agents}
-    assert (agents["小王"].replies, agents["小王"].used, agents["小王"].not_used) == (4, 1, 2)
+    # the replies counted for acceptance: not c3's greeting, with nothing shown before it
+    assert (agents["小王"].replies, agents["小王"].used, agents["小王"].not_used) == (3, 1, 2)
+    assert sum(x.replies for x in stats.agents) == a.replies
     assert (agents["小李"].replies, agents["小李"].edited) == (1, 1)
     assert agents["小王"].panel_actions == {"use": 1} and agents["小赵"].panel_actions == {"dismiss": 1}
     assert stats.agents[0].agent == "小王"
@@ -151,3 +160,93 @@ def test_an_agent_without_a_name_is_named_in_chinese_by_their_id_or_as_unnamed()
         "未署名客服": (1, {"dismiss": 1}),
     }
     assert [o.agent for o in reply_outcomes(history, ENTRIES)] == ["客服 1024", "未署名客服", "客服 5f0c3a9e"]
+
+
+def test_a_reply_that_arrived_before_the_customer_message_is_matched_by_time() -> None:
+    """Out-of-order delivery (issue: acceptance by arrival order): the agent's reply (its own
+    time 10:00:25) was received before the customer message it answers (10:00:00), so it was
+    recorded first and nothing was shown when it arrived; read by time, it used the suggestion."""
+    messages = [
+        MessageRecord("api", "demo", "c1", "a1", "agent", ENTRIES["faq-eta"], at(DAY1, 25), at(DAY1, 30),
+                      "agent", "小王", "小王"),
+        MessageRecord("api", "demo", "c1", "m1", "customer", "几天能到", at(DAY1, 0), at(DAY1, 31)),
+    ]  # fmt: skip
+    history = ShopHistory(messages, shown("c1", "m1", at(DAY1, 32), "faq-eta", "faq-color"))
+    outcomes = reply_outcomes(history, ENTRIES)
+    assert [(o.message_id, o.outcome, o.entry_id) for o in outcomes] == [("a1", Outcome.USED, "faq-eta")]
+    assert [s.entry_id for s in outcomes[0].shown] == ["faq-eta", "faq-color"]
+    stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    assert (stats.acceptance.replies, stats.acceptance.used) == (1, 1)
+    assert [(x.agent, x.replies, x.used) for x in stats.agents] == [("小王", 1, 1)]
+
+
+def test_an_outcome_stored_against_an_earlier_message_is_matched_again_to_the_one_it_answers() -> None:
+    """The race with suggesting: the reply arrived while the suggestions for m3 were computed,
+    so the outcome stored then matched m1's (not used); by time it answers m3 and used its top
+    suggestion. An outcome stored against the message it answers is read as stored."""
+    messages = [
+        customer("c1", "m1", "几天能到", at(DAY1, 0)),
+        agent("c1", "a1", ENTRIES["faq-eta"], at(DAY1, 5)),
+        customer("c1", "m3", "有什么颜色", at(DAY1, 10)),
+        agent("c1", "a2", ENTRIES["faq-color"], at(DAY1, 11)),
+    ]
+    suggestions = [
+        *shown("c1", "m1", at(DAY1, 1), "faq-eta"),
+        *shown("c1", "m3", at(DAY1, 12), "faq-color", "faq-size"),  # recorded after the reply
+    ]
+    stored = [
+        # as stored (0.97 kept: what was read is the stored outcome, not a match made again)
+        OutcomeRecord("api", "demo", "c1", "a1", "m1", "used", "faq-eta", 0.97, "小王", (), at(DAY1, 5)),
+        OutcomeRecord("api", "demo", "c1", "a2", "m1", "not_used", "", 0.2, "小王", (), at(DAY1, 11)),
+    ]
+    history = ShopHistory(messages, suggestions, outcomes=stored)
+    outcomes = reply_outcomes(history, ENTRIES)
+    assert [(o.message_id, o.outcome, o.entry_id, o.similarity) for o in outcomes] == [
+        ("a1", Outcome.USED, "faq-eta", 0.97),
+        ("a2", Outcome.USED, "faq-color", 1.0),
+    ]
+    assert [s.message_id for s in outcomes[1].shown] == ["m3", "m3"]
+
+
+def test_a_reply_is_not_counted_until_the_suggestions_it_answers_are_recorded() -> None:
+    """Before m3's suggestions are recorded the reply is not counted (nothing shown for the
+    message it answers), neither in acceptance nor in the agents table: both count the same."""
+    messages = [
+        customer("c1", "m1", "几天能到", at(DAY1, 0)),
+        customer("c1", "m3", "有什么颜色", at(DAY1, 10)),
+        agent("c1", "a2", ENTRIES["faq-color"], at(DAY1, 11)),
+    ]
+    stored = [OutcomeRecord("api", "demo", "c1", "a2", "m1", "not_used", "", 0.2, "小王", (), at(DAY1, 11))]
+    history = ShopHistory(messages, shown("c1", "m1", at(DAY1, 1), "faq-eta"), outcomes=stored)
+    assert reply_outcomes(history, ENTRIES) == []
+    stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    assert stats.acceptance.replies == 0
+    assert [(x.agent, x.replies, x.used, x.edited, x.not_used) for x in stats.agents] == [("小王", 0, 0, 0, 0)]
+
+
+def test_a_customer_message_s_suggestion_is_counted_taken_once() -> None:
+    """Two replies to one customer message that both use a suggestion: the first is counted, the
+    repeat is not; a reply that uses none is still counted (each one)."""
+    messages = [
+        customer("c1", "m1", "几天能到", at(DAY1, 0)),
+        agent("c1", "a1", "稍等哦", at(DAY1, 3)),
+        agent("c1", "a2", ENTRIES["faq-eta"], at(DAY1, 5)),
+        agent("c1", "a3", ENTRIES["faq-eta"], at(DAY1, 6), name="小李"),
+        agent("c1", "a4", ENTRIES["faq-color"], at(DAY1, 7)),
+        customer("c1", "m2", "有什么颜色", at(DAY1, 10)),
+        agent("c1", "a5", ENTRIES["faq-color"], at(DAY1, 15)),
+    ]
+    suggestions = [
+        *shown("c1", "m1", at(DAY1, 1), "faq-eta", "faq-color"),
+        *shown("c1", "m2", at(DAY1, 11), "faq-color"),
+    ]
+    history = ShopHistory(messages, suggestions)
+    outcomes = reply_outcomes(history, ENTRIES)
+    assert [(o.message_id, o.outcome) for o in outcomes] == [
+        ("a1", Outcome.NOT_USED),
+        ("a2", Outcome.USED),
+        ("a5", Outcome.USED),
+    ]
+    stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    assert (stats.acceptance.replies, stats.acceptance.used, stats.acceptance.not_used) == (3, 2, 1)
+    assert {x.agent: (x.replies, x.used) for x in stats.agents} == {"小王": (3, 2), "小李": (0, 0)}

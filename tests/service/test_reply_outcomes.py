@@ -5,6 +5,7 @@ analytics read the stored outcome."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from assistant.learning.analytics import reply_outcomes
+from assistant.learning.analytics import reply_outcomes, shop_stats
 from assistant.service import keys
+from assistant.storage.records import ShopHistory
 from tests.conftest import POSTGRES_URL
 
-from .conftest import ClientFactory, make_settings
-from .helpers import suggest_body
+from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
+from .helpers import dumps, signed_headers, suggest_body
 
 
 def database(backend: str, tmp_path: Path) -> str:
@@ -97,3 +99,84 @@ async def test_a_reply_with_nothing_shown_before_it_has_no_outcome(make_client: 
     await agent(client, "quiet", "a1", "亲，在的呢")
     assert await client.app[keys.STORE].outcomes("demo", "quiet") == []
     assert [m.role for m in await client.app[keys.STORE].messages("demo", "quiet")] == ["agent"]
+
+
+async def generic(client: TestClient[Any, Any], body: dict[str, Any]) -> dict[str, Any]:
+    data = dumps(body)
+    response = await client.post("/v1/webhooks/generic", data=data, headers=signed_headers(WEBHOOK_SECRET, data))
+    assert response.status == 200, await response.text()
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+async def test_an_agent_reply_delivered_before_the_customer_message_counts_by_its_time(
+    make_client: ClientFactory,
+) -> None:
+    """Out-of-order delivery: the generic webhook brings the agent's reply (its own time now − 5 s)
+    before the customer message it answers (now − 30 s). Nothing was shown when the reply
+    arrived; the analytics match it by time once the customer message's suggestions are
+    recorded: used, and the agents table counts the same reply."""
+    client = await make_client(make_settings(learning_refresh_s=0))
+    store = client.app[keys.STORE]
+    top = (await generic(client, suggest_body("加湿器怎么清洗", conversation_id=f"probe-{uuid.uuid4().hex}")))[
+        "suggestions"
+    ][0]
+    conversation = f"c-{uuid.uuid4().hex}"
+    now = dt.datetime.now(dt.UTC)
+    reply = {
+        "shop": "demo",
+        "conversation_id": conversation,
+        "message": {
+            "id": "a1", "text": top["text"], "sender": "agent", "time": (now - dt.timedelta(seconds=5)).isoformat(),
+            "agent_id": "7", "agent_name": "小周",
+        },
+    }  # fmt: skip
+    await generic(client, reply)
+    asked = suggest_body("加湿器怎么清洗", conversation_id=conversation, message_id="m1")
+    asked["message"]["time"] = (now - dt.timedelta(seconds=30)).isoformat()
+    shown = (await generic(client, asked))["suggestions"]
+    assert shown[0]["entry_id"] == top["entry_id"]
+
+    since = (now - dt.timedelta(days=1)).isoformat()
+    history = await store.history("demo", since)
+    counted = [o for o in reply_outcomes(history, {}) if o.conversation_id == conversation]
+    assert [(o.message_id, str(o.outcome), o.entry_id) for o in counted] == [("a1", "used", top["entry_id"])]
+    mine = ShopHistory(
+        [m for m in history.messages if m.conversation_id == conversation],
+        [s for s in history.suggestions if s.conversation_id == conversation],
+        outcomes=[o for o in history.outcomes if o.conversation_id == conversation],
+    )
+    stats = shop_stats("demo", mine, {}, now.date(), now.date())
+    assert (stats.acceptance.replies, stats.acceptance.used) == (1, 1)
+    assert [(a.agent, a.replies, a.used) for a in stats.agents] == [("小周", 1, 1)]
+
+
+async def test_an_agent_reply_arriving_while_suggesting_is_matched_to_that_message(
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race with suggesting, no platform times (`/v1/suggest` without `message.time`): the
+    agent's reply arrives while the suggestions for the customer message are computed, so the
+    customer message is stored after it; it is recorded as received when it arrived, and the
+    reply counts as an answer to it."""
+    client = await make_client(make_settings(learning_refresh_s=0))
+    store = client.app[keys.STORE]
+    top = (await customer(client, f"probe-{uuid.uuid4().hex}", "p1", "加湿器怎么清洗"))[0]
+    service = client.app[keys.SERVICE]
+    gate = asyncio.Event()
+    record = service._record
+
+    async def late(*args: Any) -> None:  # suggesting takes its time: the reply arrives first
+        await gate.wait()
+        await record(*args)
+
+    monkeypatch.setattr(service, "_record", late)
+    conversation = f"c-{uuid.uuid4().hex}"
+    asking = asyncio.create_task(customer(client, conversation, "m1", "加湿器怎么清洗"))
+    await asyncio.sleep(0.3)  # the customer message is being suggested for
+    await agent(client, conversation, "a1", top["text"])
+    gate.set()
+    assert (await asking)[0]["entry_id"] == top["entry_id"]
+
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()
+    counted = [o for o in reply_outcomes(await store.history("demo", since), {}) if o.conversation_id == conversation]
+    assert [(o.message_id, str(o.outcome), o.entry_id) for o in counted] == [("a1", "used", top["entry_id"])]
