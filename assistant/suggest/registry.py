@@ -178,13 +178,30 @@ class ShopRegistry:
         await self._swapped(shop)
         return active
 
+    def apply_settings(self, record: ShopRecord) -> bool:
+        """Serve the loaded `record.shop` with its settings' threshold now (an admin changed them),
+        without reloading its snapshot; every snapshot loaded later reads them from the store.
+        Requests in flight finish on the suggester they hold. True when the threshold changed."""
+        entry = self._loaded.get(record.shop)
+        threshold = shop_threshold(record)
+        if entry is None or entry.suggester.threshold == threshold:
+            return False
+        old = entry.suggester
+        entry.suggester = Suggester(old.ranker, old.detector, threshold, old.learning, old.clock)
+        log.info("shop threshold changed", extra={"shop": record.shop, "threshold": threshold})
+        return True
+
     async def refresh(self) -> list[str]:
-        """Follow activations made elsewhere (another replica, the CLI): every loaded shop whose
-        active snapshot in the store differs is reloaded; the shops swapped."""
+        """Follow activations and settings changes made elsewhere (another replica, the CLI):
+        every loaded shop whose active snapshot in the store differs is reloaded, and one whose
+        threshold differs is served with it; the shops swapped."""
         swapped = []
         for shop, entry in list(self._loaded.items()):
             if entry.kept:
                 continue
+            record = await self._store.shop(shop)
+            if record is not None:
+                self.apply_settings(record)
             active = await self._store.active_snapshot(shop)
             if active is None or active.version == entry.version:
                 continue

@@ -6,14 +6,24 @@
                                   shown once
     GET  /v1/admin/shops/{shop}   the shop, its settings (secrets hidden), its knowledge and
                                   its active snapshot (stale when the knowledge changed since)
+    PATCH /v1/admin/shops/{shop}  change its settings (the operator's token only): merged into
+                                  the stored ones, `null` removes a key; served at once
 
-Who may create shops: only the operator, who holds `HUASHU_ADMIN_TOKEN` (a process setting, not a
-shop's token). A shop's admin token is a tenant's: it never creates or sees another shop.
+Who may create shops or change their settings: only the operator, who holds `HUASHU_ADMIN_TOKEN`
+(a process setting, not a shop's token). A shop's admin token is a tenant's: it never creates or
+sees another shop, and it never changes its own settings (it could point another tenant's
+Chatwoot account or inboxes at its shop).
+
+A settings change applies without a restart: Chatwoot routing and the auto-approve rule read the
+settings from the store on every delivery and pass; the threshold is taken when a snapshot is
+loaded, so this replica's registry is told at once (`ShopRegistry.apply_settings`) and the other
+replicas re-read it in the poll that follows the store's snapshots (`HUASHU_INDEX_POLL_S`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from typing import Annotated, Any
 
@@ -24,13 +34,14 @@ from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
+from assistant.service.admin.shop_settings import settings_problems
 from assistant.service.api import json_bytes, read_json
-from assistant.service.auth import authenticate
-from assistant.service.auto_approval import SETTING as AUTO_APPROVE
-from assistant.service.auto_approval import rule_problem
+from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from assistant.service.schemas import decode
-from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord
+from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord, UnknownShop
+
+log = logging.getLogger("assistant.service.admin.shops")
 
 SECRET_HINTS = ("secret", "token", "password", "key")
 
@@ -49,6 +60,18 @@ class CreateShopBody(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, str] | None,
         msgspec.Meta(description="its knowledge: path (`faq/pre_sale.yaml`) -> file text; validated first"),
     ] = None
+
+
+class SettingsBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of `PATCH /v1/admin/shops/{shop}`."""
+
+    settings: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            description="merged into the shop's settings; a key set to null is removed (threshold, "
+            "chatwoot_account, chatwoot_inboxes, chatwoot_webhook_secret, auto_approve_agents, ...)"
+        ),
+    ]
 
 
 class KnowledgeOut(msgspec.Struct):
@@ -115,20 +138,28 @@ async def shop_out(request: web.Request, record: ShopRecord) -> ShopOut:
     return ShopOut(record.shop, record.name, record.created_at, _hidden(record.settings), knowledge, snapshot)
 
 
+def _check_settings(settings: dict[str, Any], outcome: str) -> None:
+    problems = settings_problems(settings)
+    if problems:
+        errors = [FieldError(field, problem) for field, problem in problems]
+        raise Unprocessable(f"{len(problems)} problem(s) in the settings; {outcome}", errors)
+
+
+def _operator_only(principal: Principal, what: str) -> None:
+    if not principal.operator:
+        raise Forbidden.on("Authorization", f"only the operator's token (HUASHU_ADMIN_TOKEN) {what}")
+
+
 async def create_shop(request: web.Request) -> web.Response:
     """A new shop (201) with its knowledge and a first admin token; the operator's token only."""
-    principal = await authenticate(request, role="admin")
-    if not principal.operator:
-        raise Forbidden.on("Authorization", "only the operator's token (HUASHU_ADMIN_TOKEN) creates shops")
+    _operator_only(await authenticate(request, role="admin"), "creates shops")
     wanted = rebuild_wanted(request)
     body = decode(await read_json(request), CreateShopBody)
     if not SHOP_ID.match(body.shop):
         raise Unprocessable.on(
             "shop", "lowercase letters, digits, - and _, starting with a letter or digit (at most 63)"
         )
-    problem = rule_problem(body.settings.get(AUTO_APPROVE))
-    if problem is not None:
-        raise Unprocessable.on(f"settings.{AUTO_APPROVE}", problem)
+    _check_settings(body.settings, "no shop was created")
     store = request.config_dict[keys.STORE]
     if await store.shop(body.shop) is not None:
         raise Conflict.on("shop", f"shop {body.shop!r} already exists")
@@ -164,6 +195,24 @@ async def show_shop(request: web.Request) -> web.Response:
     return json_bytes(ShopResponse(True, await shop_out(request, record)))
 
 
+async def change_settings(request: web.Request) -> web.Response:
+    """Merge settings into the shop's (null removes a key); the operator's token only. Served at
+    once: this replica's loaded suggester takes the threshold now, the others at their next poll."""
+    shop = request.match_info["shop"]
+    _operator_only(await authenticate(request, role="admin", shop=shop), "changes a shop's settings")
+    body = decode(await read_json(request), SettingsBody)
+    _check_settings(body.settings, "nothing was changed")
+    await existing_shop(request, shop)
+    try:
+        record = await request.config_dict[keys.STORE].update_shop_settings(shop, body.settings)
+    except UnknownShop:
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    request.config_dict[keys.INDEX].apply_settings(record)
+    log.info("shop settings changed", extra={"shop": shop, "keys": sorted(body.settings)})
+    return json_bytes(ShopResponse(True, await shop_out(request, record)))
+
+
 def add_routes(admin: web.Application) -> None:
     admin.router.add_post("/shops", create_shop)
     admin.router.add_get("/shops/{shop}", show_shop, allow_head=False)
+    admin.router.add_patch("/shops/{shop}", change_settings)

@@ -13,12 +13,13 @@ from assistant.service.admin.knowledge import (
     UploadBody,
     Uploaded,
 )
-from assistant.service.admin.shops import CreatedShop, CreateShopBody, ShopResponse
+from assistant.service.admin.shops import CreatedShop, CreateShopBody, SettingsBody, ShopResponse
 from assistant.service.openapi_parts import errors, json_of, schema_ref
 
 SHOPS_STRUCTS = (
     CreateShopBody,
     CreatedShop,
+    SettingsBody,
     ShopResponse,
     UploadBody,
     Uploaded,
@@ -70,7 +71,16 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "summary": "The shop, its settings (secrets hidden), its knowledge and active snapshot (stale or not)",
             "parameters": [_SHOP],
             "responses": {"200": json_of("ShopResponse", "the shop"), **_AUTH},
-        }
+        },
+        "patch": {
+            "summary": "Change the shop's settings: merged into the stored ones, a key set to null is removed; "
+            "each value is checked as the service reads it (422 naming `settings.<key>`). Served without a "
+            "restart. Only the operator's token (HUASHU_ADMIN_TOKEN) may: a shop's admin token could point "
+            "another tenant's Chatwoot account at its shop",
+            "parameters": [_SHOP],
+            "requestBody": {"required": True, **json_of("SettingsBody", "the settings to change")},
+            "responses": {"200": json_of("ShopResponse", "the shop as it is now"), **_AUTH, **_BODY_ERRORS},
+        },
     },
     "/v1/admin/shops/{shop}/knowledge": {
         "post": {

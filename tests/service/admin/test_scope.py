@@ -158,8 +158,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/pin"): Case(_snapshot),
     ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/unpin"): Case(_snapshot),
 }
-# Creating shops is the operator's alone: every shop token is refused (tested below).
-OPERATOR_ONLY = {("POST", "/v1/admin/shops")}
+# Creating shops and changing their settings is the operator's alone: every shop token is refused
+# (tested below and in test_shop_settings.py).
+OPERATOR_ONLY = {("POST", "/v1/admin/shops"), ("PATCH", "/v1/admin/shops/{shop}")}
 
 
 def admin_routes(client: TestClient[Any, Any]) -> list[tuple[str, str]]:
