@@ -2,6 +2,7 @@
 
     huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token; builds it)
     huashu admin shops show SHOP
+    huashu admin shops set SHOP KEY=VALUE... [--unset KEY]   (the operator's token; a YAML value each)
     huashu admin knowledge upload SHOP PATH... [--replace-all] [--no-wait | --no-rebuild]
     huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
     huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
@@ -206,6 +207,32 @@ def run_shop_create(args: argparse.Namespace) -> int:
 
 def run_shop_show(args: argparse.Namespace) -> int:
     _print(_run(args, lambda c: c.call("GET", f"/v1/admin/shops/{args.shop}"))["shop"])
+    return 0
+
+
+def settings_change(pairs: list[str], unset: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` arguments (each value read as YAML: `7`, `0.4`, `[5, 6]`, `true`, text) and
+    `--unset KEY` (null: the service removes it) as the body's `settings`."""
+    change: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"{pair!r}: expected KEY=VALUE (threshold=0.4, chatwoot_inboxes=[5, 6])")
+        try:
+            change[key.strip()] = _json_ready(load_yaml(raw)) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            _, problem = yaml_problem(exc, raw)
+            raise CliError(f"{key.strip()}: {raw!r} is not a value ({problem})") from None
+    for key in unset:
+        change[key] = None
+    if not change:
+        raise CliError("nothing to change: give KEY=VALUE or --unset KEY")
+    return change
+
+
+def run_shop_set(args: argparse.Namespace) -> int:
+    body = {"settings": settings_change(args.pairs, args.unset)}
+    _print(_run(args, lambda c: c.call("PATCH", f"/v1/admin/shops/{args.shop}", json=body))["shop"])
     return 0
 
 
@@ -492,7 +519,8 @@ def register(subparsers: Any) -> None:
     admin = subparsers.add_parser("admin", help="the admin API of a running service (shops, knowledge, rebuilds)")
     groups = admin.add_subparsers(dest="group", metavar="WHAT", required=True)
 
-    shops = groups.add_parser("shops", help="create or show a shop").add_subparsers(dest="action", required=True)
+    shops = groups.add_parser("shops", help="create, show or change a shop")
+    shops = shops.add_subparsers(dest="action", required=True)
     create = _connection(shops.add_parser("create", help="a new shop (the operator's token); prints its admin token"))
     create.add_argument("shop")
     create.add_argument("--knowledge", type=Path, default=None, help="its knowledge folder")
@@ -502,6 +530,11 @@ def register(subparsers: Any) -> None:
     show = _connection(shops.add_parser("show", help="a shop, its knowledge and its active snapshot"))
     show.add_argument("shop")
     show.set_defaults(handler=run_shop_show)
+    change = _connection(shops.add_parser("set", help="change a shop's settings (the operator's token)"))
+    change.add_argument("shop")
+    change.add_argument("pairs", nargs="*", metavar="KEY=VALUE", help="a setting and its YAML value")
+    change.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a setting")
+    change.set_defaults(handler=run_shop_set)
 
     knowledge = groups.add_parser("knowledge", help="upload knowledge files").add_subparsers(
         dest="action", required=True

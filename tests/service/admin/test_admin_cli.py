@@ -369,3 +369,29 @@ async def test_an_ended_promotion_is_stored_with_a_warning(
     body = await response.json()
     assert response.status == 200 and len(body["warnings"]) == 1, body
     assert body["warnings"][0].startswith("entry promo-old (promotions.yaml): ends 2020-12-12 is before today")
+
+
+async def test_admin_cli_changes_a_shops_settings(make_admin: AdminFactory, tmp_path: Path, capsys: CapSys) -> None:
+    """`huashu admin shops set` sends PATCH /v1/admin/shops/{shop}: each value read as YAML, `--unset` removes."""
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    connection = ("--url", url, f"--token={OPERATOR}")
+
+    async def change(*pairs: str) -> int:
+        return await huashu("admin", "shops", "set", "tea", *pairs, *connection)
+
+    assert await change("threshold=0.4", "chatwoot_account=7", "chatwoot_inboxes=[5, 6]", "note=冬季") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {k: shown["settings"][k] for k in ("threshold", "chatwoot_account", "chatwoot_inboxes", "note")} == {
+        "threshold": 0.4, "chatwoot_account": 7, "chatwoot_inboxes": [5, 6], "note": "冬季",
+    }  # fmt: skip
+    assert await change("--unset", "note") == 0
+    assert "note" not in json.loads(capsys.readouterr().out)["settings"]
+    record = await admin.client.app[keys.STORE].shop("tea")
+    assert record is not None and record.settings["chatwoot_inboxes"] == [5, 6] and "note" not in record.settings
+    # refusals: one line each, no traceback; a shop's own admin token may not change settings
+    assert await change("threshold") == 2
+    assert "'threshold': expected KEY=VALUE" in capsys.readouterr().err
+    assert await change("threshold=2") == 1
+    assert "settings.threshold" in capsys.readouterr().err
+    assert await huashu("admin", "shops", "set", "tea", "threshold=0.5", "--url", url, f"--token={token}") == 1
+    assert "HTTP 403" in capsys.readouterr().err
