@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,3 +100,18 @@ async def make_client(
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(make_client: ClientFactory) -> TestClient[Any, Any]:
     return await make_client()
+
+
+def hold_records(service: Any, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Hold `SuggestionService._record` (the customer message and its suggestions reaching the
+    store) until the event returned is set: suggesting takes its time, and an agent's reply
+    arrives first (the acceptance tests of reply order)."""
+    gate = asyncio.Event()
+    record = service._record
+
+    async def late(*args: Any) -> None:
+        await gate.wait()
+        await record(*args)
+
+    monkeypatch.setattr(service, "_record", late)
+    return gate

@@ -19,7 +19,7 @@ from assistant.service import keys
 from assistant.storage.records import ShopHistory
 from tests.conftest import POSTGRES_URL
 
-from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
+from .conftest import WEBHOOK_SECRET, ClientFactory, hold_records, make_settings
 from .helpers import dumps, signed_headers, suggest_body
 
 
@@ -162,14 +162,7 @@ async def test_an_agent_reply_arriving_while_suggesting_is_matched_to_that_messa
     store = client.app[keys.STORE]
     top = (await customer(client, f"probe-{uuid.uuid4().hex}", "p1", "加湿器怎么清洗"))[0]
     service = client.app[keys.SERVICE]
-    gate = asyncio.Event()
-    record = service._record
-
-    async def late(*args: Any) -> None:  # suggesting takes its time: the reply arrives first
-        await gate.wait()
-        await record(*args)
-
-    monkeypatch.setattr(service, "_record", late)
+    gate = hold_records(service, monkeypatch)  # suggesting takes its time: the reply arrives first
     conversation = f"c-{uuid.uuid4().hex}"
     asking = asyncio.create_task(customer(client, conversation, "m1", "加湿器怎么清洗"))
     await asyncio.sleep(0.3)  # the customer message is being suggested for

@@ -13,20 +13,11 @@ from assistant.service.settings import Secret
 from ..helpers import suggest_body
 from ..platforms.chatwoot_payloads import chatwoot_headers, message_event
 from .conftest import Admin, AdminFactory
+from .test_shops_knowledge import GOOD_FAQ
 
 OPERATOR = "operator-test-token"
 # vague messages: the top suggestion's score is neither near 0 nor near 1
 BORDERLINE = ("那个怎么弄", "能便宜点吗", "颜色有差别吗", "这个好用吗", "还有别的吗")
-GIFT_FAQ = """\
-- id: faq-custom-gift-wrap
-  stage: pre_sale
-  category: 包装
-  question: 可以礼品包装吗？
-  variants:
-    - 能包装成礼物吗
-  answer: 亲，可以的～下单备注"礼品包装"，免费帮您包好哦。
-  tags: [other]
-"""
 SECRET = "chatwoot-test-secret"  # the process's Chatwoot webhook secret (tests/service/conftest.py)
 
 
@@ -136,7 +127,7 @@ async def test_another_replica_follows_a_threshold_change_in_its_poll(make_admin
     """A shop loaded from the store (not handed in): the change made elsewhere (another replica's
     PATCH, written to the store) is followed by the poll that follows the store's snapshots."""
     admin = await make_admin(admin_token=Secret(OPERATOR))
-    files = {"faq/custom.yaml": GIFT_FAQ}
+    files = {"faq/custom.yaml": GOOD_FAQ}
     created = await admin.client.post(
         "/v1/admin/shops", json={"shop": "gifts", "files": files}, headers=admin.auth(OPERATOR)
     )

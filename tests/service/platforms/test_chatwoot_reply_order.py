@@ -18,7 +18,7 @@ from assistant.service import keys
 from assistant.service.core import SuggestionService
 from assistant.storage.records import ShopHistory
 
-from ..conftest import CHATWOOT_SECRET, make_settings
+from ..conftest import CHATWOOT_SECRET, hold_records, make_settings
 from .chatwoot_payloads import AGENT, iso, message_event, ruby_json
 from .chatwoot_payloads import chatwoot_headers as headers
 from .conftest import AppFactory
@@ -67,14 +67,7 @@ async def test_a_reply_arriving_while_its_suggestions_are_computed_is_counted(
     client = await make_app(make_settings(learning_refresh_s=0))
     top = await top_suggestion(client)
     service: SuggestionService = client.app[keys.SERVICE]
-    gate = asyncio.Event()
-    record = service._record
-
-    async def late(*args: Any) -> None:  # suggesting takes its time: the reply arrives first
-        await gate.wait()
-        await record(*args)
-
-    monkeypatch.setattr(service, "_record", late)
+    gate = hold_records(service, monkeypatch)  # suggesting takes its time: the reply arrives first
     conversation, base = 700000 + random.randrange(10**5), 2_000_000 + random.randrange(10**6) * 10
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     await deliver(client, message_event(base, QUESTION, conversation_id=conversation), now)
