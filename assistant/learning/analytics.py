@@ -25,7 +25,7 @@ of the shop's entries; the admin API serves them and the admin page draws them.
   whose agent's real reply is known, and that reply never it; never one the panel picked) and
   the often edited (candidates to reword), as the weekly report lists them.
 
-Days are UTC calendar days (`YYYY-MM-DD`, the first ten characters of the stored ISO times).
+Days are the shop's calendar days (`YYYY-MM-DD` in Asia/Shanghai: `knowledge.calendar.day_of`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
+from assistant.knowledge.calendar import day_of
 from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
 from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
@@ -250,10 +251,6 @@ class ShopStats:
     latency: LatencyStats
     feedback: dict[str, int]  # the panel's explicit actions: use, edit, send, dismiss, cue_wrong
     replies: ReplyUse
-
-
-def day_of(at: str) -> str:
-    return at[:10]
 
 
 def days_between(since: dt.date, until: dt.date) -> list[str]:

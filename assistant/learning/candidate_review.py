@@ -10,11 +10,11 @@ of the last `days` days (`shop_candidates`); a decision is kept in the shop's se
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from assistant.knowledge.calendar import day_start, last_days
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import KnowledgeError
 from assistant.learning.faq_drafts import FaqDraft
@@ -58,9 +58,8 @@ class Approved:
 
 
 def since_days(days: int) -> str:
-    today = dt.datetime.now(dt.UTC).date()
-    start = today - dt.timedelta(days=days - 1)
-    return dt.datetime.combine(start, dt.time(), dt.UTC).isoformat()
+    """The start of the shop's last `days` days (today included), as the store writes times."""
+    return day_start(last_days(days)[0])
 
 
 async def _decisions(store: ReviewStore, shop: str) -> dict[str, str]:

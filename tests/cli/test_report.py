@@ -168,3 +168,27 @@ def test_an_entry_added_this_week_is_not_proposed_for_retiring(tmp_path: Path, c
     out = capsys.readouterr().out
     never = out.split("## 从未使用", 1)[1].split("## 常被修改", 1)[0]
     assert "faq-new" not in never and "本周或之后新加入、改过的 1 条不在此列" in never
+
+
+def test_the_week_is_the_shops_days(tmp_path: Path, capsys: CapSys) -> None:
+    """The week ending 20 November runs from midnight on the 14th to midnight after the 20th in
+    Shanghai: a message at 01:00 on the 14th (17:00 UTC on the 13th) is in it, one at 01:00 on
+    the 21st (17:00 UTC on the 20th) is not."""
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    first = dt.datetime.combine(DAY - dt.timedelta(days=7), dt.time(17), dt.UTC).isoformat()
+    after = dt.datetime.combine(DAY, dt.time(17), dt.UTC).isoformat()
+    write_records(
+        url_of(tmp_path),
+        [
+            MessageRecord("api", "tea", "c1", "q1", "customer", "包邮吗", first, first),
+            AnswerRecord("api", "tea", "c1", "q1", True, 0.9, at=first),
+            MessageRecord("api", "tea", "c2", "q2", "customer", "包不包邮", after, after),
+            AnswerRecord("api", "tea", "c2", "q2", False, 0.1, at=after),
+        ],
+    )
+    capsys.readouterr()
+    cache = ["--cache", str(tmp_path / "cache.sqlite")]
+    assert main(["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), *cache, *db]) == 0
+    out = capsys.readouterr().out
+    assert "有推荐的客户消息：1 条，可回答：1 条（100%）" in out

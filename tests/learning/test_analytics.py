@@ -250,3 +250,19 @@ def test_a_customer_message_s_suggestion_is_counted_taken_once() -> None:
     stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
     assert (stats.acceptance.replies, stats.acceptance.used, stats.acceptance.not_used) == (3, 2, 1)
     assert {x.agent: (x.replies, x.used) for x in stats.agents} == {"小王": (3, 2), "小李": (0, 0)}
+
+
+def test_days_are_the_shops_days_not_utc_days() -> None:
+    """A reply sent at 01:30 in Shanghai (17:30 UTC the evening before) counts on the shop's day:
+    a shop's Monday morning is not Sunday in its charts."""
+    late = "2026-11-20T17:30:00.000+00:00"  # 2026-11-21 01:30 in Shanghai
+    history = ShopHistory(
+        [customer("c1", "m1", "什么时候发货", late), agent("c1", "r1", ENTRIES["faq-eta"], late)],
+        shown("c1", "m1", late, "faq-eta"),
+        [],
+        [answered("c1", "m1", late, True, 30.0)],
+    )
+    stats = shop_stats("demo", history, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 21))
+    assert [(d.day, d.used) for d in stats.acceptance.by_day] == [(DAY1, 0), (DAY2, 1)]
+    assert [(d.day, d.messages) for d in stats.coverage.by_day] == [(DAY1, 0), (DAY2, 1)]
+    assert [(d.day, d.count) for d in stats.latency.by_day] == [(DAY1, 0), (DAY2, 1)]

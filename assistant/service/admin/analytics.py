@@ -21,7 +21,6 @@ encoding, once per gap and snapshot version.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -29,6 +28,7 @@ import msgspec
 import numpy as np
 from aiohttp import web
 
+from assistant.knowledge.calendar import day_start, last_days
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import KnowledgeError, entries_of_rows
 from assistant.knowledge.model import Stage
@@ -202,11 +202,6 @@ def _days(request: web.Request, default: int, most: int) -> int:
     return int(raw)
 
 
-def _window(days: int) -> tuple[dt.date, dt.date]:
-    today = dt.datetime.now(dt.UTC).date()
-    return today - dt.timedelta(days=days - 1), today
-
-
 def entry_texts(suggester: Suggester) -> dict[str, str]:
     """The text of everything `suggester` may suggest: its entries and its quick replies."""
     texts = {entry.id: entry.reply for entry in suggester.ranker.snapshot.entries}
@@ -256,11 +251,11 @@ async def stats(request: web.Request) -> web.Response:
     """The shop's statistics over the last `days` days (today included); they need no index."""
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
-    since, until = _window(_days(request, 14, 365))
+    since, until = last_days(_days(request, 14, 365))
     texts = await _shop_texts(request, shop)
     store = request.config_dict[keys.STORE]
-    history = await store.history(shop, since.isoformat())
-    fresh = entries_of_rows(texts, await store.entries_changed_since(shop, since.isoformat()))
+    history = await store.history(shop, day_start(since))
+    fresh = entries_of_rows(texts, await store.entries_changed_since(shop, day_start(since)))
     result = await asyncio.to_thread(shop_stats, shop, history, texts, since, until, fresh)
     return json_bytes(StatsResponse(True, result))
 
@@ -293,11 +288,11 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
     """The shop's open gaps over `days` days: clustered again only when its unanswered messages
     or its snapshot changed; the ones closed (their `gap_entry_id` entry exists) are left out on
     every read."""
-    since, _ = _window(days)
+    since, _ = last_days(days)
     store = request.config_dict[keys.STORE]
     record = await store.shop(shop)
     refused = rejected_of(record.settings) if record is not None else frozenset()
-    messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, since.isoformat()), refused)
+    messages: list[UnansweredMessage] = unanswered_messages(await store.history(shop, day_start(since)), refused)
     suggester = await resolve_shop(request.config_dict[keys.INDEX], shop)
     signature = (len(messages), max((m.at for m in messages), default=0.0), suggester.index_version, refused)
     cache = request.app[GAP_CACHE]
@@ -360,10 +355,10 @@ async def gaps(request: web.Request) -> web.Response:
     except UnknownShop:
         raise NotFound.on("shop", f"no shop {shop!r}") from None
     except ShopNotReady as exc:  # nothing to cluster with: the count alone, and why
-        since = _window(days)[0].isoformat()
-        history = await request.config_dict[keys.STORE].history(shop, since)
+        first, _ = last_days(days)
+        history = await request.config_dict[keys.STORE].history(shop, day_start(first))
         state = await index_state(request, shop, exc.reason)
-        return json_bytes(GapsResponse(True, shop, since, len(unanswered_messages(history)), [], state))
+        return json_bytes(GapsResponse(True, shop, first.isoformat(), len(unanswered_messages(history)), [], state))
     since, found = await _gaps(request, shop, days)
     asked = found.gaps[:ASKED_AGAIN]
     answered = await _answered_now(request, shop, found, asked)

@@ -42,17 +42,22 @@ function clipped(name, className, text) {
   return element;
 }
 
-// A time from the API (UTC, ISO 8601) in the browser's own time zone, as YYYY-MM-DD HH:MM.
-const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "本地";
-function localTime(iso) {
+// A time from the API (UTC, ISO 8601) in the shop's zone, as YYYY-MM-DD HH:MM: the days of the
+// statistics are the shop's (Asia/Shanghai), so its times are too, whatever the browser's zone.
+const ZONE = "Asia/Shanghai";
+const ZONE_NAME = `北京时间（${ZONE}）`;
+const SHOP_TIME = new Intl.DateTimeFormat("en-US", {
+  timeZone: ZONE, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+});
+function shopTime(iso) {
   const when = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
   if (Number.isNaN(when.getTime())) return iso.replace("T", " ").slice(0, 16);
-  const two = (n) => String(n).padStart(2, "0");
-  return `${when.getFullYear()}-${two(when.getMonth() + 1)}-${two(when.getDate())} ${two(when.getHours())}:${two(when.getMinutes())}`;
+  const part = Object.fromEntries(SHOP_TIME.formatToParts(when).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
 }
 function seen(iso) {
-  const span = node("span", "gap-seen", `最近 ${localTime(iso)}`);
-  span.title = `本机时区（${ZONE}）`;
+  const span = node("span", "gap-seen", `最近 ${shopTime(iso)}`);
+  span.title = ZONE_NAME;
   return span;
 }
 
@@ -497,7 +502,7 @@ function renderGaps(data, keep = false) {
     $("more-gaps").hidden = true;
     return;
   }
-  $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。时间为本机时区（${ZONE}）。`;
+  $("gaps-note").textContent = `最近 ${days} 天还有 ${data.unanswered} 条实质问题没有合适回复（已关闭或现在已能回答的不算）；相近的问题归为一组。时间为${ZONE_NAME}，与统计的日期相同。`;
   const most = Math.max(1, ...data.gaps.map((g) => g.count));
   const items = keep ? mergeItems(list, data.gaps, (g) => gapItem(g, most)) : data.gaps.map((g) => gapItem(g, most));
   list.replaceChildren(...items);
@@ -635,7 +640,7 @@ function closeForm(gap, item) {
 
 function renderCandidates(data, keep = false) {
   const list = $("candidates");
-  $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。时间为本机时区（${ZONE}）。`;
+  $("candidates-note").textContent = `最近 ${$("days").value} 天待审核的回复，按发送次数；通过后写入知识库并重建索引。时间为${ZONE_NAME}，与统计的日期相同。`;
   const most = Math.max(1, ...data.candidates.map((c) => c.count));
   const make = (c) => candidateItem(c, most);
   const items = keep ? mergeItems(list, data.candidates, make) : data.candidates.map(make);
