@@ -15,7 +15,8 @@ Signals, each a ranking of knowledge entries:
 
 Messages are embedded as `normalise` leaves them (no emoticon codes, emoji, runs of
 punctuation, traditional characters); the lexical index cleans them itself. Every signal reads a
-message with its mistyped homophones of the shop's words put right first (`spelled`: 电热谈 → 电热毯).
+message with its mistyped homophones of the shop's words put right first (`spelled`: 电热谈 → 电热毯)
+and without the places the shop's wordings do not name (the customer's own address, `read`).
 
 They are fused by `zscore_fusion` (weights in `RankingWeights`): each signal is standardised
 with the mean and spread of its scores over the whole index for this query (for the dense
@@ -51,7 +52,7 @@ from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
-from assistant.retrieval.text import compact, embedding_text, normalise, tokens
+from assistant.retrieval.text import compact, embedding_text, normalise, tokens, without_places
 from assistant.retrieval.types import Suggestion, SuggestRequest
 
 _NUMBER = re.compile(r"\d")
@@ -154,16 +155,21 @@ class SuggestionRanker:
         signal reads it (`spelling.HomophoneSpeller`)."""
         return self._speller.correct(text)
 
+    def read(self, text: str) -> str:
+        """`text` as every signal reads it: without the places the shop's wordings do not name (the
+        customer's own address, `text.without_places`), its homophone typos put right (`spelled`)."""
+        return self.spelled(without_places(text, self.snapshot.lexical.vocabulary))
+
     def context_text(self, request: SuggestRequest) -> str | None:
         """The recent customer turns and the message as one text, or None without context."""
-        turns = [normalise(self.spelled(t.text)) for t in request.context if t.role == "customer"]
+        turns = [normalise(self.read(t.text)) for t in request.context if t.role == "customer"]
         recent = [t for t in turns if t][-self.weights.context_turns :]
-        return "，".join([*recent, embedding_text(self.spelled(request.text))]) if recent else None
+        return "，".join([*recent, embedding_text(self.read(request.text))]) if recent else None
 
     def query_texts(self, request: SuggestRequest) -> list[str]:
         """What to embed (with `encode_queries`) for this request, in the order `rank` expects."""
         context = self.context_text(request)
-        message = embedding_text(self.spelled(request.text))
+        message = embedding_text(self.read(request.text))
         return [message] if context is None else [message, context]
 
     def dense_stats(self, vector: Vectors) -> ScoreStats:
@@ -205,7 +211,7 @@ class SuggestionRanker:
     def fused(self, request: SuggestRequest, vectors: Vectors) -> list[tuple[int, float]]:
         """The fused relevance of candidate entries (entry row, score), best first."""
         w = self.weights
-        lexical, lexical_stats = self._lexical(self.spelled(request.text))
+        lexical, lexical_stats = self._lexical(self.read(request.text))
         reply, reply_stats = self._reply(vectors[0])
         rankings = [self.dense_ranking(vectors[0]), lexical, reply]
         stats = [self.dense_stats(vectors[0]), lexical_stats, reply_stats]
@@ -305,7 +311,7 @@ class SuggestionRanker:
         return self._evidence(text, self._best_keys(vector, rows))
 
     def _evidence(self, text: str, best_key: dict[int, tuple[int, float]]) -> dict[int, MatchEvidence]:
-        text = self.spelled(text)
+        text = self.read(text)
         message = [t for t in tokens(text) if not _NUMBER.search(t)]
         grams = [t for t in message if t.startswith("#")]
         found_in_message = frozenset(grams)

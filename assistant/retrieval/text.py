@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,7 @@ _PUNCT_RUN = re.compile(r"([^\w\s])[^\w\s]+")
 # Anything that is not a letter, digit or CJK character becomes a space (lexical view only).
 _NOISE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 _SPACES = re.compile(r"\s+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _SPACE_BEFORE_MARK = re.compile(r"\s+([^\w\s])")
 # Emoji and pictographs: symbol categories plus the joiners and selectors emoji are built with.
 _DROP_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
@@ -125,6 +127,39 @@ def embedding_text(text: str) -> str:
     said = normalise(text)
     unnumbered = _SPACE_BEFORE_MARK.sub(r"\1", _SPACES.sub(" ", _IDENTIFIER.sub(" ", said))).strip()
     return unnumbered or said or text.strip() or text
+
+
+_ADDRESS_ENDINGS = ("省", "市", "区", "县", "镇", "乡", "村", "路", "街", "大道", "巷", "弄", "胡同", "小区")
+"""How the parts of a postal address end (北京市, 朝阳区, 建国路, 幸福小区), whatever jieba tags them
+(it reads 张江路 as a person's name). jieba's place tag alone is too loose (京东, 蓝牙, 香水, 入口):
+a word it tags as a place is part of the address only beside such a part (广州 in 广州天河区)."""
+
+
+@lru_cache(maxsize=1)
+def _posseg() -> Any:
+    import jieba.posseg
+
+    _jieba()
+    return jieba.posseg
+
+
+def without_places(text: str, known: Collection[str]) -> str:
+    """`text` without the postal address it holds, where the shop's words (`known`) do not name
+    it: a customer's own address (北京市朝阳区, 建国路) says where, not what they ask, so
+    帮我把地址改成北京市朝阳区 asks what 帮我改下地址 asks (a user test: 0.07 against 1.00). A place
+    the shop's wordings name (新疆, 杭州, 偏远地区) is the question's topic and stays; a text that is
+    only an address stays as it was."""
+    if not _HAN.search(text):
+        return text
+    pairs = [(str(p.word), str(p.flag)) for p in _posseg().lcut(text)]
+    address = [len(w) >= 3 and w.endswith(_ADDRESS_ENDINGS) and w not in known for w, _ in pairs]
+    for _ in range(2):  # a place tag beside a part of the address joins it (广州 天河区)
+        for i, (word, tag) in enumerate(pairs):
+            beside = (i > 0 and address[i - 1]) or (i + 1 < len(pairs) and address[i + 1])
+            if tag == "ns" and beside and word not in known:
+                address[i] = True
+    left = "".join(word for (word, _), drop in zip(pairs, address, strict=True) if not drop)
+    return left if _HAN.search(left) else text
 
 
 def clean(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.text import char_ngrams, clean, embedding_text, normalise, tokens
+from assistant.retrieval.text import char_ngrams, clean, embedding_text, normalise, tokens, without_places
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,15 @@ def test_a_long_number_is_one_gram_so_12315_inside_it_matches_nothing() -> None:
     grams = char_ngrams(clean("订单号4123153300187帮我查下"))
     assert "4123153300187" in grams and "12" not in grams and "15" not in grams
     assert "#12" in tokens("打12315投诉") and "#12" not in tokens("订单号 4123153300187")
+
+
+def test_a_customers_own_address_is_left_out_and_a_place_the_shop_names_stays() -> None:
+    shop = frozenset({"新疆", "杭州", "地址"})
+    assert without_places("帮我把地址改成北京市朝阳区", shop) == "帮我把地址改成"
+    assert without_places("寄到杭州西湖区文三路", shop) == "寄到杭州"
+    assert without_places("新疆能发货吗", shop) == "新疆能发货吗"
+    # jieba tags 京东, 蓝牙 or 香水 as places: alone, without an address part beside them, they stay
+    assert without_places("车载香水有吗", shop) == "车载香水有吗"
+    assert without_places("这个耳机连不上蓝牙", shop) == "这个耳机连不上蓝牙"
+    # an address alone is what the customer said
+    assert without_places("北京市朝阳区", shop) == "北京市朝阳区"
