@@ -165,6 +165,11 @@ class Lexicon:
     """Being cheated feared, not suffered (怕被坑, 担心被你们忽悠): a worry, no anger, no threat."""
     amazement: tuple[re.Pattern[str], ...] = ()
     """A swear of surprise at good news (我靠，这么便宜, 卧槽太好看了): no anger inside it."""
+    courtesies: tuple[re.Pattern[str], ...] = ()
+    """A thanks at the very end of a message (…请帮助解决退款问题。谢谢!): a courtesy, not satisfaction,
+    when what comes before it asks (`requests`) or presses."""
+    requests: tuple[re.Pattern[str], ...] = ()
+    """What asks for something (请, 麻烦帮我, 能不能, 什么时候, ？): a thanks after it is said in advance."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -232,8 +237,23 @@ class Lexicon:
         suffered = tuple(re.compile(str(r)) for r in data.get("scams_suffered", []))
         feared = tuple(re.compile(str(r)) for r in data.get("cheats_feared", []))
         amazed = tuple(re.compile(str(r)) for r in data.get("amazement", []))
+        courtesies = tuple(re.compile(str(r)) for r in data.get("courtesies", []))
+        requests = tuple(re.compile(str(r)) for r in data.get("requests", []))
         return cls(
-            frozen, patterns, tips, modifiers, weak, withdrawals, irony, presale, arrivals, suffered, feared, amazed
+            frozen,
+            patterns,
+            tips,
+            modifiers,
+            weak,
+            withdrawals,
+            irony,
+            presale,
+            arrivals,
+            suffered,
+            feared,
+            amazed,
+            courtesies,
+            requests,
         )
 
     def matcher(self) -> PhraseMatcher:

@@ -56,6 +56,13 @@ PRESALE_WORRY = 0.5
 _QUESTION_RUN = re.compile(r"[？]{2,}")
 _EXCLAIM_RUN = re.compile(r"[！]{2,}")
 _MIXED_RUN = re.compile(r"(?:[？！]*？！|！？)[？！]*")
+PRESSING_CUES: frozenset[CueName] = frozenset({"anger", "anxiety", "complaint_risk", "disappointment", "confusion"})
+_ACKNOWLEDGED = re.compile(
+    r"(?:(?:好的?|好滴|好哒|好嘞|好吧|嗯+|恩+|哦+|噢+|ok|行|可以|是的?|对的?|没了|没有了|没事了|没问题|了解|明白|知道|收到|清楚)"
+    r"|(?:^|[\s，。！？、,.!?])(?:没有|没|木有|不用))(?:了|的|啦|呢|哈|吧|呀)*$"
+)
+"""Words that accept what the agent said or close (好的, 嗯嗯 是的, 没了, 好的，没有): a thanks right after
+them is a ritual closing (low satisfaction), not a courtesy closing a request."""
 REPEATED_CALL = 0.6
 """在吗…在吗 in one message: waiting (low); with waiting time or urgency it adds up."""
 _REPEAT_CALL = re.compile(r"(在吗|在么|在不在|人呢|有人吗|回复|回话)(?:.{0,30}?\1)+")
@@ -139,6 +146,8 @@ class MessageScorer:
         amazed = [found.span() for regex in self._lexicon.amazement for found in regex.finditer(text)]
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
+        courtesy_at = self._courtesy_start(text)
+        courteous: list[tuple[float, int, int, bool]] = []
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
         mocking_until = mocked = 0
@@ -202,6 +211,10 @@ class MessageScorer:
                     signals.codes.add("sarcasm")
                     signals.add("anger", MOCKED_PRAISE, m.start, m.end)
                     continue
+                if term.cue == "satisfaction" and courtesy_at is not None and m.start >= courtesy_at:
+                    # counted below unless the words before it ask or press (then a courtesy, not satisfaction)
+                    courteous.append((weight, m.start, m.end, m.phrase in self._weak[term.cue]))
+                    continue
                 weak = (
                     (
                         m.phrase in self._weak[term.cue]
@@ -227,9 +240,30 @@ class MessageScorer:
                 over = pattern.cue == "anxiety" and found.start() < arrived
                 signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak or over)
                 signals.codes.add(pattern.code)
+        if courtesy_at is not None and not self._asks_or_presses(text[:courtesy_at], signals):
+            for weight, start, end, weak in courteous:  # 我都知道 谢谢: a thanks that closes no request
+                signals.add("satisfaction", weight, start, end, weak=weak)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
+
+    def _courtesy_start(self, text: str) -> int | None:
+        """Where a thanks that closes the message starts (`Lexicon.courtesies`), when something comes
+        before it other than an acknowledgement (好的谢谢 and 没了 谢谢 are ritual closings)."""
+        found = next((m for regex in self._lexicon.courtesies if (m := regex.search(text))), None)
+        if found is None:
+            return None
+        before = text[: found.start()].rstrip("".join(CLAUSE_BREAKS))
+        if not before or _ACKNOWLEDGED.search(before):
+            return None
+        return found.start()
+
+    def _asks_or_presses(self, before: str, signals: MessageSignals) -> bool:
+        """Whether the words before a closing thanks ask for something (`Lexicon.requests`) or press
+        with strong evidence (a stated wait, a complaint; a weak sign such as 唉 or 🙏 does not): then the
+        thanks is a courtesy said in advance, not satisfaction (…请帮助解决退款问题。谢谢!, 今天能发货吗？非常感谢)."""
+        asks = any(regex.search(before) for regex in self._lexicon.requests)
+        return asks or bool(signals.strong & PRESSING_CUES)
 
     def _withdrawn(self, text: str) -> list[tuple[int, int]]:
         """Spans where the customer takes a threat back (改成好评, 删了差评, 撤销投诉)."""

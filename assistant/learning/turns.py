@@ -128,6 +128,15 @@ def is_follow_up(text: str) -> bool:
     return bool(_FOLLOW_END.search(said) or _FOLLOW_LEAD.match(said))
 
 
+_THANKED = re.compile(r"谢|感谢|辛苦了|辛苦你|thank|thx")
+
+
+def says_thanks(text: str) -> bool:
+    """True when the turn thanks anywhere in it (谢谢, 感谢, 辛苦了), as a whole turn (谢谢) or in
+    passing (…请帮助解决退款问题。谢谢!); `turn_kind` says whether it is a thanks turn."""
+    return bool(_THANKED.search(content(text)))
+
+
 def is_stock(text: str) -> bool:
     """True when the turn carries no question of its own (see `turn_kind`)."""
     return turn_kind(text) is not None

@@ -10,7 +10,10 @@ past reply that answered a message in the middle of another conversation (查到
 怎么样了 查到没) goes last and is never sure; so does a reply written for the other state of the
 order (还没发货可以改的 after the agent said 已经发货了, `order_state`); for an upset customer (anger
 or a complaint threat shown), a reply that only thanks goes last and is never sure, and the first
-suggestion apologises when a relevant apology is among the candidates. In the first three places
+suggestion apologises when a relevant apology is among the candidates. A thanks said in passing
+(…请帮助解决退款问题。谢谢!: a substantive message that thanks, with no satisfaction read) is no thanks
+turn: a reply that only thanks or closes goes last and is never sure; and on a thanks or closing turn
+(谢谢, 再见) a greeting (欢迎光临…请问有什么可以帮您) goes last and is never sure. In the first three places
 a sure suggestion comes before an unsure one (`sure_first`), and `answerable` reads those places.
 """
 
@@ -32,7 +35,7 @@ from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wall_clock
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
-from assistant.learning.turns import content, is_follow_up, is_stock
+from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.follow_up import restate
@@ -50,6 +53,13 @@ THANKS_CAP = 0.15
 """The most a reply that thanks (tag `thanks`, no `apology`) scores for an upset customer (anger or a
 complaint threat shown): 我给你差评了 got 亲，太感谢您了 (the thanks for a bad review taken back,
 matched through 我已经把差评改了) at 0.88 (a user test, 4 December 2026)."""
+PASSING_THANKS_CAP = 0.15
+"""The most a reply that only thanks or closes scores for a substantive message whose thanks is a
+courtesy (no satisfaction read): 我拍的三件演出服，三天了仍然不发货…请帮助解决退款问题。谢谢! led with
+不客气的亲…祝您睡个好觉, matched through its 谢谢 (a user test, 6 December 2026)."""
+GREETING_CAP = 0.15
+"""The most a greeting scores on a thanks or closing turn: 谢谢 had 欢迎光临…请问有什么可以帮您 second."""
+PARTING_KINDS = frozenset({TurnKind.THANKS, TurnKind.CLOSING})
 UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
 """Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
 complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
@@ -129,6 +139,11 @@ class Situation:
     """Anger or a complaint threat shown (medium or high)."""
     order: OrderState | None
     """Has the order shipped, as the message or the latest earlier turn says (`conversation_state`)."""
+    passing_thanks: bool = False
+    """A substantive message that thanks in passing, with no satisfaction read (a courtesy closing a
+    request or a complaint): not a thanks turn."""
+    parting: bool = False
+    """A thanks or closing turn (`turn_kind`: 谢谢, 没有了，谢谢, 再见)."""
 
     @staticmethod
     def calm_reading(reading: EmotionReading) -> bool:
@@ -139,11 +154,15 @@ class Situation:
 
     @classmethod
     def of(cls, request: SuggestRequest, reading: EmotionReading, *, read_emotion: bool = True) -> Situation:
+        kind = turn_kind(request.text)
+        satisfied = any(c.name == "satisfaction" for c in reading.cues)
         return cls(
             earlier=turn_pairs(t.text for t in request.context),
             calm=read_emotion and cls.calm_reading(reading),
             upset=any(c.name in UPSET_CUES and c.level in SHOWN for c in reading.cues),
             order=conversation_state(request.text, [t.text for t in request.context]),
+            passing_thanks=read_emotion and kind is None and not satisfied and says_thanks(request.text),
+            parting=kind in PARTING_KINDS,
         )
 
 
@@ -337,6 +356,10 @@ class Suggester:
             cap = UPSET_ONLY_CAP
         if situation.upset and _only_thanks(suggestion):
             cap = min(cap, THANKS_CAP)
+        if situation.passing_thanks and _only_thanks(suggestion):
+            cap = min(cap, PASSING_THANKS_CAP)
+        if situation.parting and _only_greets(suggestion):
+            cap = min(cap, GREETING_CAP)
         if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
@@ -393,6 +416,12 @@ def _only_thanks(suggestion: Suggestion) -> bool:
     """A knowledge reply that thanks and does not apologise (a quick reply's `thanks` tag is its slot)."""
     tags = suggestion.tags
     return "thanks" in tags and "apology" not in tags and QUICK_REPLY_TAG not in tags
+
+
+def _only_greets(suggestion: Suggestion) -> bool:
+    """A knowledge reply that greets (or holds, 久等了…现在专门处理您的问题) and does not thank."""
+    tags = suggestion.tags
+    return "greeting" in tags and "thanks" not in tags and QUICK_REPLY_TAG not in tags
 
 
 def sure_first(suggestions: Sequence[Suggestion], threshold: float) -> list[Suggestion]:

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.learning.quick_replies import OPENING, SUBSTANTIVE, slot_of
 from assistant.learning.similarity import best_f1, char_f1, reply_chars
-from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, turn_kind
+from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, says_thanks, turn_kind
 
 
 @pytest.mark.parametrize(
@@ -40,10 +40,30 @@ from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, tu
         ("还没收到货", None),
         ("谢谢你们发错货了吗", None),
         ("可以开发票吗", None),
+        # a courtesy closing a request or a complaint leaves it substantive (a user test, 6 December 2026)
+        ("我拍的三件演出服，三天了仍然不发货，也无人接客服。我已经提出退单申请，请帮助解决退款问题。谢谢!", None),
+        ("我想退货，谢谢", None),
     ],
 )
 def test_turn_kinds(text: str, kind: TurnKind | None) -> None:
     assert turn_kind(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        ("谢谢", True),
+        ("多谢亲", True),
+        ("辛苦了", True),
+        ("请帮助解决退款问题。谢谢!", True),  # in passing, after a request
+        ("Thanks!", True),
+        ("请帮助解决退款问题。", False),
+        ("好的", False),
+        ("再见", False),
+    ],
+)
+def test_says_thanks_anywhere_in_the_turn(text: str, thanks: bool) -> None:
+    assert says_thanks(text) is thanks
 
 
 def test_slots_put_a_chat_opening_apart() -> None:
