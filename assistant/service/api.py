@@ -16,7 +16,13 @@ from assistant.retrieval.types import Role, Turn
 from assistant.service import keys
 from assistant.service.auth import authenticate
 from assistant.service.core import IncomingMessage, SuggestResult
-from assistant.service.errors import RequestTimeout, ServiceUnavailable, Unprocessable, UnsupportedMediaType
+from assistant.service.errors import (
+    Conflict,
+    RequestTimeout,
+    ServiceUnavailable,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from assistant.service.logging import request_id
 from assistant.service.readiness import shop_readiness, suggest_when_ready
 from assistant.service.schemas import (
@@ -33,6 +39,7 @@ from assistant.service.schemas import (
     require_text,
 )
 from assistant.service.settings import Settings
+from assistant.storage.protocols import StoreError
 from assistant.suggest.staleness import stale_shops
 
 log = logging.getLogger("assistant.service")
@@ -139,6 +146,27 @@ async def suggest_received(app: web.Application, received: Received) -> SuggestR
     return await suggest_when_ready(app, received.message)
 
 
+async def refuse_reused_id(app: web.Application, message: IncomingMessage) -> None:
+    """409 on `message.id` when this conversation's message of that id was recorded with another
+    text or sender: its record would keep the first text while the suggestions shown for it were
+    the second's, and acceptance, gaps and learning would read one message's answers as the
+    other's. The same message again (a caller's retry) is answered again. A store that cannot
+    tell is logged and the message handled: losing a message is worse than a mixed record."""
+    try:
+        recorded = await app[keys.STORE].recorded_message(
+            message.platform, message.shop, message.conversation_id, message.message_id
+        )
+    except StoreError as exc:
+        log.warning("reused message id not checked in the store", extra={"shop": message.shop, "problem": str(exc)})
+        return
+    if recorded is not None and (recorded.text, recorded.role) != (message.text, message.record_role):
+        raise Conflict.on(
+            "message.id",
+            f"message {message.message_id!r} of conversation {message.conversation_id!r} was recorded with "
+            "another text or sender: give each message its own id (the same message again is answered again)",
+        )
+
+
 def response_of(result: SuggestResult, warnings: Sequence[str] = ()) -> SuggestResponse:
     m = result.message
     return SuggestResponse(
@@ -191,6 +219,7 @@ async def suggest(request: web.Request) -> web.Response:
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
     received = received_from(body, "api", app[keys.SETTINGS], shop)
+    await refuse_reused_id(app, received.message)
     result = await suggest_received(app, received)
     return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))
 

@@ -268,7 +268,9 @@ def _lone_surrogate(body: bytes) -> str | None:
 
 
 def decode(body: bytes, type_: type[T]) -> T:
-    """Decode and validate; malformed JSON is 400, a wrong field is 422 naming it."""
+    """Decode and validate; malformed JSON (an empty body too) is 400, a wrong field is 422 naming it."""
+    if not body.strip():
+        raise BadRequest("empty body", [FieldError("body", "empty body: send a JSON object")])
     try:
         return msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:

@@ -255,9 +255,12 @@ class RecordStore(Protocol):
         """The conversation's last `limit` messages (by the time they were received), oldest first."""
         ...
 
-    async def received_at(self, platform: str, shop: str, conversation_id: str, message_id: str) -> str | None:
-        """When this message of this platform was recorded, or None (a webhook's repeat delivery
-        after a restart is told by it, when no shared memory of deliveries outlived the process)."""
+    async def recorded_message(
+        self, platform: str, shop: str, conversation_id: str, message_id: str
+    ) -> MessageRecord | None:
+        """This message of this platform as recorded, or None: a webhook's repeat delivery after a
+        restart is told by when it was received (when no shared memory of deliveries outlived the
+        process), an id used again for another text by its text."""
         ...
 
     async def known_message(self, shop: str, conversation_id: str, message_id: str) -> KnownMessage | None:

@@ -210,12 +210,15 @@ class RecordTables:
         )
         return [MessageRecord(*row) for row in reversed(rows)]
 
-    async def received_at(self, platform: str, shop: str, conversation_id: str, message_id: str) -> str | None:
+    async def recorded_message(
+        self, platform: str, shop: str, conversation_id: str, message_id: str
+    ) -> MessageRecord | None:
         rows = await self._records_db.fetch(
-            "SELECT received_at FROM messages WHERE platform=? AND shop=? AND conversation_id=? AND message_id=?",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE platform=? AND shop=? AND conversation_id=? AND message_id=?",
             (platform, shop, conversation_id, message_id),
         )
-        return str(rows[0][0]) if rows else None
+        return MessageRecord(*rows[0]) if rows else None
 
     async def known_message(self, shop: str, conversation_id: str, message_id: str) -> KnownMessage | None:
         rows = await self._records_db.fetch(

@@ -87,6 +87,16 @@ async def test_a_lone_surrogate_escape_is_named_not_called_truncated(client: Tes
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+@pytest.mark.parametrize("body", [b"", b"  \n"])
+async def test_an_empty_body_is_called_empty_not_truncated(
+    client: TestClient[Any, Any], route: str, body: bytes
+) -> None:
+    payload = await assert_envelope(await client.post(route, data=body, headers=_signed(body)), 400, "body")
+    message = payload["errors"][0]["message"]
+    assert "empty body" in message and "truncated" not in message, message
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
 async def test_real_text_with_invisible_characters_is_accepted(client: TestClient[Any, Any], route: str) -> None:
     body = dumps(suggest_body("\ufeff在吗\u200b？", turns=[{"role": "customer", "text": "\u200b😡"}]))
     response = await client.post(route, data=body, headers=_signed(body))

@@ -132,3 +132,30 @@ async def test_an_angry_customer_gets_emotion_cues(client: TestClient[Any, Any])
         assert cue["level"] in {"low", "medium", "high"}
         for span in cue["evidence"]:
             assert text[span["start"] : span["end"]] == span["text"]
+
+
+async def test_a_message_id_used_again_for_another_text_is_a_409_and_the_first_record_stays(
+    client: TestClient[Any, Any],
+) -> None:
+    """A caller reusing a message id for a new message would have the suggestions shown for 我要退货
+    stored as shown for 包邮吗; the same message again (a retry) is answered again."""
+    first = await client.post("/v1/suggest", json=suggest_body("包邮吗", conversation_id="dup", message_id="d1"))
+    assert first.status == 200
+    retry = await client.post("/v1/suggest", json=suggest_body("包邮吗", conversation_id="dup", message_id="d1"))
+    assert retry.status == 200
+    reused = await client.post("/v1/suggest", json=suggest_body("我要退货", conversation_id="dup", message_id="d1"))
+    assert reused.status == 409
+    error = await reused.json()
+    assert error["errors"][0]["field"] == "message.id" and "'d1'" in error["error"]
+    as_agent = await client.post(
+        "/v1/suggest",
+        json={**suggest_body("包邮吗", conversation_id="dup", message_id="d1"), "message": {
+            "id": "d1", "text": "包邮吗", "sender": "agent"}},
+    )  # fmt: skip
+    assert as_agent.status == 409
+    store = client.app[keys.STORE]
+    assert [m.text for m in await store.messages("demo", "dup")] == ["包邮吗"]
+    shown = {s.entry_id for s in await store.suggestions("demo", "dup")}
+    assert shown == {s["entry_id"] for s in (await retry.json())["suggestions"]}  # the retry's, for 包邮吗
+    elsewhere = await client.post("/v1/suggest", json=suggest_body("我要退货", conversation_id="dup2", message_id="d1"))
+    assert elsewhere.status == 200  # ids are per conversation

@@ -51,13 +51,14 @@ async def test_recent_messages_are_the_last_ones_of_the_conversation_oldest_firs
     assert await store.recent_messages("other-shop", conversation, 3) == []
 
 
-async def test_received_at_tells_a_recorded_message_by_platform_shop_conversation_and_id(store: SqlStore) -> None:
+async def test_a_recorded_message_is_found_by_platform_shop_conversation_and_id(store: SqlStore) -> None:
     conversation = f"c-{uuid.uuid4()}"
     await store.write([message(conversation, "m1", "customer", "在吗", "2026-11-22T10:00:00Z")])
-    assert await store.received_at("api", "demo", conversation, "m1") == "2026-11-22T10:00:00Z"
+    recorded = await store.recorded_message("api", "demo", conversation, "m1")
+    assert recorded is not None and (recorded.received_at, recorded.text) == ("2026-11-22T10:00:00Z", "在吗")
     for other in (("chatwoot", "demo", conversation, "m1"), ("api", "tea", conversation, "m1"),
                   ("api", "demo", "c-other", "m1"), ("api", "demo", conversation, "m2")):  # fmt: skip
-        assert await store.received_at(*other) is None
+        assert await store.recorded_message(*other) is None
 
 
 async def test_known_message_says_where_a_message_is_and_what_was_shown_for_it(store: SqlStore, shop_id: str) -> None:

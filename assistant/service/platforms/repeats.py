@@ -29,11 +29,11 @@ async def recorded_lately(
     """Whether this message was recorded less than `REPEAT_WINDOW_S` ago (a store that cannot
     tell is logged and the delivery handled: losing a message is worse than a repeat)."""
     try:
-        at = await app[keys.STORE].received_at(platform, shop, conversation_id, message_id)
+        recorded = await app[keys.STORE].recorded_message(platform, shop, conversation_id, message_id)
     except StoreError as exc:
         log.warning("repeat delivery not checked in the store", extra={"shop": shop, "problem": str(exc)})
         return False
-    return at is not None and time.time() - epoch(at) < REPEAT_WINDOW_S
+    return recorded is not None and time.time() - epoch(recorded.received_at) < REPEAT_WINDOW_S
 
 
 async def claim_new(
