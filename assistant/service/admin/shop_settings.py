@@ -1,6 +1,10 @@
 """What a shop's settings may hold: the keys the service reads are checked as their readers read
 them, so an admin's value that a reader would silently ignore (a `threshold` of 1.5, a Chatwoot
-account named `tea`) is refused at once, naming `settings.<key>`. Other keys are kept as given.
+account named `tea`) is refused at once, naming `settings.<key>`. A key no reader reads (a
+misspelt `treshold` would be stored and the threshold left as it was) is refused too, with the
+key meant; so are the keys the service keeps for itself (`KEPT`: learned cue thresholds, the
+cue marks already counted, the admins' decisions on candidates), which the shop's answer
+leaves out (`shown`).
 
     threshold                 a number in [0, 1] (suggest/registry.py `shop_threshold`)
     chatwoot_account          a Chatwoot account id: a whole number ≥ 1 (or its digits as text)
@@ -12,14 +16,20 @@ account named `tea`) is refused at once, naming `settings.<key>`. Other keys are
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from assistant.learning.cue_thresholds import MARKS_SETTING
+from assistant.learning.cue_thresholds import SETTING as CUE_THRESHOLDS
+from assistant.learning.shop_candidates import DECISIONS
 from assistant.service.auto_approval import SETTING as AUTO_APPROVE
 from assistant.service.auto_approval import rule_problem
 
 _TEXTS = ("chatwoot_webhook_secret", "chatwoot_url_token", "chatwoot_api_url", "chatwoot_api_token")
 _FLAGS = ("chatwoot_notes", "chatwoot_notes_pending")
+KNOWN = ("threshold", "chatwoot_account", "chatwoot_inboxes", *_TEXTS, *_FLAGS, AUTO_APPROVE)
+KEPT = (CUE_THRESHOLDS, MARKS_SETTING, DECISIONS)  # written by the service, not by an admin
 
 
 def _chatwoot_id(value: Any) -> bool:
@@ -51,7 +61,25 @@ def setting_problem(key: str, value: Any) -> str | None:
     return None
 
 
+def key_problem(key: str, value: Any) -> str | None:
+    """Why `key` is no setting an admin can set (None when it is, or when `value` is None and it
+    is no key of the service's own: a stray key stored before may be removed)."""
+    if key in KNOWN or (value is None and key not in KEPT):
+        return None
+    if key in KEPT:
+        return "kept by the service itself (learned from the shop's records and decisions), not set by hand"
+    meant = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
+    hint = f"did you mean {meant[0]!r}? " if meant else ""
+    return f"not a shop setting: {hint}the settings are {', '.join(KNOWN)}"
+
+
+def shown(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings an admin set (the service's own, `KEPT`, left out)."""
+    return {key: value for key, value in settings.items() if key not in KEPT}
+
+
 def settings_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(`settings.<key>`, why) for every value a reader of the setting could not read."""
-    found = ((key, setting_problem(key, value)) for key, value in settings.items())
+    """(`settings.<key>`, why) for every key no admin sets and every value a reader of the setting
+    could not read."""
+    found = ((key, key_problem(key, value) or setting_problem(key, value)) for key, value in settings.items())
     return [(f"settings.{key}", problem) for key, problem in found if problem is not None]

@@ -34,7 +34,7 @@ from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
-from assistant.service.admin.shop_settings import settings_problems
+from assistant.service.admin.shop_settings import settings_problems, shown
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
@@ -121,7 +121,7 @@ async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
 
 
 def _hidden(settings: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("***" if v and any(h in k.lower() for h in SECRET_HINTS) else v) for k, v in settings.items()}
+    return {k: ("***" if v and any(h in k.lower() for h in SECRET_HINTS) else v) for k, v in shown(settings).items()}
 
 
 async def shop_out(request: web.Request, record: ShopRecord) -> ShopOut:

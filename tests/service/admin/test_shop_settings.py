@@ -115,6 +115,28 @@ async def test_who_may_change_settings_and_what_is_refused(make_admin: AdminFact
     assert ok.status == 200, await ok.text()
 
 
+async def test_a_misspelt_or_service_kept_key_is_refused_and_the_service_state_is_not_shown(
+    make_admin: AdminFactory,
+) -> None:
+    """A user test: `treshold` answered 200 and was stored while the threshold stayed; the shop's
+    answer listed the service's own bookkeeping (candidate decisions, cue marks) as settings."""
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    typo = await patch(admin, {"treshold": 0.9})
+    body = await typo.json()
+    assert typo.status == 422 and body["errors"][0]["field"] == "settings.treshold"
+    assert "did you mean 'threshold'" in body["errors"][0]["message"]
+    for kept in ("cue_thresholds", "cue_marks_seen", "candidate_decisions"):
+        refused = await patch(admin, {kept: {}})
+        assert refused.status == 422 and "kept by the service" in (await refused.json())["errors"][0]["message"]
+    store = admin.client.app[keys.STORE]
+    assert (await store.shop("demo")).settings == {}
+    await store.update_shop_settings("demo", {"candidate_decisions": {"c1": "rejected"}, "stray": 1})
+    removed = await patch(admin, {"stray": None, "threshold": 0.6})  # a stray key stored before may go
+    assert removed.status == 200, await removed.text()
+    assert (await removed.json())["shop"]["settings"] == {"threshold": 0.6}
+    assert (await store.shop("demo")).settings["candidate_decisions"] == {"c1": "rejected"}
+
+
 async def test_the_route_is_in_the_openapi_document(make_admin: AdminFactory) -> None:
     admin = await make_admin()
     document = await (await admin.client.get("/openapi.json")).json()
