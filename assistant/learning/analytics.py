@@ -171,7 +171,7 @@ class ReplyLine:
     replied: Annotated[
         int,
         msgspec.Meta(
-            description="how often it was shown (as an answer) for a customer message whose agent's real "
+            description="how often it was the first answer shown for a customer message whose agent's real "
             "reply is recorded: the evidence a reply to retire needs (`never_used`)"
         ),
     ] = 0
@@ -182,10 +182,12 @@ class ReplyLine:
 
 
 MIN_REPLIED = 5
-"""The evidence a reply to retire needs: shown (as an answer) at least this often for customer
+"""The evidence a reply to retire needs: the first answer shown at least this often for customer
 messages whose agent's real reply is recorded, and that reply was never it (nor was it picked in
-the panel). A shop that records no agent replies (only `/v1/suggest`, no webhook or feedback of
-the replies sent) has no such evidence, and then nothing is advised to retire: a user test saw
+the panel). Shown second or third it is no evidence: the agent took the first (a user test saw
+快递到哪了, a third-place filler for 快递几天能到, advised to retire after 6 such showings). A shop
+that records no agent replies (only `/v1/suggest`, no webhook or feedback of the replies sent)
+has no such evidence, and then nothing is advised to retire: a user test saw
 the right top answers (shown 11 times, 0 replies recorded) listed as "建议下架" after minutes."""
 
 
@@ -209,9 +211,9 @@ class ReplyUse:
     never_used: Annotated[
         list[ReplyLine],
         msgspec.Meta(
-            description="replies to retire, on evidence only: shown at least `min_replied` times for customer "
-            "messages whose agent's real reply is recorded, that reply never this one, and never picked in "
-            "the panel (most shown first); empty while `known_replies` is 0. An entry never shown is not "
+            description="replies to retire, on evidence only: the first answer shown at least `min_replied` times "
+            "for customer messages whose agent's real reply is recorded, that reply never this one, and never "
+            "picked in the panel (most shown first); empty while `known_replies` is 0. An entry never shown is not "
             "listed (it is counted in `never_shown`)"
         ),
     ]
@@ -231,7 +233,8 @@ class ReplyUse:
     min_replied: Annotated[
         int,
         msgspec.Meta(
-            description="how often a reply must be shown with the agent's real reply known to be listed in `never_used`"
+            description="how often a reply must be the first answer shown with the agent's real reply known to be "
+            "listed in `never_used`"
         ),
     ] = MIN_REPLIED
 
@@ -500,9 +503,9 @@ def reply_use(
     """Per entry of `entry_texts`, how often `history` showed it, its agents sent it as is or
     edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
     feedback: use, edit, send): the most used, those sent first (most sent first), then those only
-    picked (most picked first); to retire, the entries shown at least `min_shown` times and at
-    least `min_replied` times for a customer message whose agent's real reply is known (`replied`:
-    the evidence), and neither sent nor picked, most shown first; the entries edited at least
+    picked (most picked first); to retire, the entries shown at least `min_shown` times and the
+    first answer shown at least `min_replied` times for a customer message whose agent's real reply
+    is known (`replied`: the evidence), and neither sent nor picked, most shown first; the entries edited at least
     `min_edits` times and more often than sent as is, the least kept first. Without evidence
     nothing is advised to retire: not an entry only shown (no agent reply recorded, `known_replies`
     0), nor one never shown (counted in `never_shown`). A panel pick is evidence the reply is used
@@ -517,7 +520,11 @@ def reply_use(
         return s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
 
     shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if as_answer(s))
-    replied: Counter[str] = Counter(e for o in outcomes for e in {s.entry_id for s in o.shown if as_answer(s)})
+    replied: Counter[str] = Counter()  # the first answer shown, the agent's reply known (the evidence)
+    for o in outcomes:
+        answers = sorted((s for s in o.shown if as_answer(s)), key=lambda s: s.rank)
+        if answers:
+            replied[answers[0].entry_id] += 1
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()

@@ -48,9 +48,9 @@ def turn(history: ShopHistory, conversation: str, customer: str, shown: list[str
 
 def week() -> ShopHistory:
     h = ShopHistory()
-    for c in ("c1", "c2", "c3"):
-        turn(h, c, "几天能到", ["faq-eta", "faq-size"], ENTRIES["faq-eta"])  # used as is, size passed over
-    turn(h, "c4", "有什么颜色", ["faq-color", "faq-size"], "亲，这款有奶白色、雾蓝色和浅灰色三种哦")
+    for c in ("c1", "c2", "c3"):  # size shown first and passed over, the second used as is
+        turn(h, c, "几天能到", ["faq-size", "faq-eta"], ENTRIES["faq-eta"])
+    turn(h, "c4", "有什么颜色", ["faq-size", "faq-color"], "亲，这款有奶白色、雾蓝色和浅灰色三种哦")
     turn(h, "c5", "颜色有几种", ["faq-color"], "亲，这款有奶白色和雾蓝色，还有新出的浅灰色")
     turn(h, "c6", "你们老板是谁", ["faq-size"], "不方便透露哦", ok=False)
     return h
@@ -183,6 +183,21 @@ def shown_only(history: ShopHistory, entry: str, times: int, first: int = 0) -> 
         history.messages.append(MessageRecord("api", "demo", cid, "m1", "customer", "发货了吗", at(n), at(n)))
         history.answers.append(AnswerRecord("api", "demo", cid, "m1", True, 0.8, at=at(n)))
         history.suggestions.append(SuggestionRecord("api", "demo", cid, "m1", 1, entry, 0.9, "faq", "v1", at(n)))
+
+
+def test_a_reply_shown_behind_the_answer_the_agents_took_is_not_proposed_for_retiring() -> None:
+    """A user test: 快递到哪了, shown third for 快递几天能到 while agents sent the first answer, was
+    advised to retire (shown 10 times, 6 with a reply known). Only a reply shown first and passed
+    over is evidence."""
+    h = ShopHistory()
+    for n in range(2 * MIN_REPLIED):
+        turn(h, f"s{n}", "几天能到", ["faq-eta", "faq-old"], ENTRIES["faq-eta"])
+    report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [r.entry_id for r in report.never_used] == []
+    for n in range(MIN_REPLIED):
+        turn(h, f"t{n}", "几天能到", ["faq-old", "faq-eta"], ENTRIES["faq-eta"])  # first, and passed over
+    report = weekly_report("demo", h, ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert [(r.entry_id, r.shown, r.replied) for r in report.never_used] == [("faq-old", 15, 5)]
 
 
 def test_a_reply_only_shown_with_no_agent_reply_recorded_is_not_proposed_for_retiring() -> None:

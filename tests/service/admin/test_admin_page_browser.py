@@ -614,9 +614,7 @@ async def test_on_a_phone_charts_headers_meters_and_times_are_legible(
     await agent_says(admin, "bz", "m2", "亲，比特币是不支持的哦，可以用支付宝或者银行卡", "小赵")  # once
     listed = await admin.client.get("/v1/admin/shops/demo/candidates?days=14", headers=admin.auth())
     candidates = {c["id"]: c for c in (await listed.json())["candidates"]}
-    context = await browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="UTC"
-    )
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="UTC")
     page = await context.new_page()
     release = asyncio.Event()
 

@@ -474,17 +474,17 @@ function renderReplies(replies) {
   if (!replies.often_edited.length) edited.append(node("li", "empty", "没有经常被修改的回复"));
   const unused = $("replies-unused");
   unused.replaceChildren();
-  // Listed on evidence only: shown while the agent's real reply was recorded, and it was never this
-  // one (nor picked in the panel). Shown alone, with no agent reply recorded, proves nothing.
+  // Listed on evidence only: shown first while the agent's real reply was recorded, and it was never
+  // this one (nor picked in the panel). Shown alone, or behind the answer taken, proves nothing.
   for (const r of replies.never_used) {
     const item = node("li", "reply-line");
     item.append(node("span", "reply-text", r.text || r.entry_id));
-    item.append(node("span", "reply-meta", `展示 ${r.shown} 次，其中 ${r.replied} 次客服回复了别的，从未发送`));
+    item.append(node("span", "reply-meta", `展示 ${r.shown} 次，其中 ${r.replied} 次排在首位而客服回复了别的，从未发送`));
     unused.append(item);
   }
   if (!replies.never_used.length) {
     const none = replies.known_replies
-      ? `没有展示多次却没人用的回复（至少 ${replies.min_replied} 次展示时客服回复了别的才算）`
+      ? `没有展示多次却没人用的回复（至少 ${replies.min_replied} 次排在首位而客服回复了别的才算）`
       : "还没有客服回复的记录，暂不建议下架";
     unused.append(node("li", "empty", none));
   }
