@@ -38,6 +38,7 @@ from assistant.service.admin.shop_settings import settings_problems, shown
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from assistant.service.platforms.chatwoot.routing import chatwoot_shops, claim_conflict
 from assistant.service.schemas import decode
 from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord, UnknownShop
 
@@ -145,6 +146,22 @@ def _check_settings(settings: dict[str, Any], outcome: str) -> None:
         raise Unprocessable(f"{len(problems)} problem(s) in the settings; {outcome}", errors)
 
 
+async def _check_claims(request: web.Request, shop: str, settings: dict[str, Any]) -> None:
+    """409 naming `settings.chatwoot_inboxes` (or `settings.chatwoot_account` for a whole
+    account) when the shop's Chatwoot claim, `settings` being all its settings, takes what
+    another shop claims: its deliveries would go to whichever the store lists first."""
+    app_settings = request.config_dict[keys.SETTINGS]
+    mine = chatwoot_shops([ShopRecord(shop, shop, settings)], app_settings)[:-1]
+    if not mine:
+        return
+    others = chatwoot_shops([r for r in await request.config_dict[keys.STORE].shops() if r.shop != shop], app_settings)
+    found = claim_conflict(others, mine[0])
+    if found is not None:
+        other, what = found
+        field = "settings.chatwoot_inboxes" if mine[0].inboxes else "settings.chatwoot_account"
+        raise Conflict.on(field, f"shop {other!r} claims {what} already: a delivery can go to one shop only")
+
+
 def _operator_only(principal: Principal, what: str) -> None:
     if not principal.operator:
         raise Forbidden.on("Authorization", f"only the operator's token (HUASHU_ADMIN_TOKEN) {what}")
@@ -163,6 +180,7 @@ async def create_shop(request: web.Request) -> web.Response:
     store = request.config_dict[keys.STORE]
     if await store.shop(body.shop) is not None:
         raise Conflict.on("shop", f"shop {body.shop!r} already exists")
+    await _check_claims(request, body.shop, body.settings)
     rows = []
     if body.files is not None:
         uploads = {name: text.encode("utf-8") for name, text in body.files.items()}
@@ -202,7 +220,9 @@ async def change_settings(request: web.Request) -> web.Response:
     _operator_only(await authenticate(request, role="admin", shop=shop), "changes a shop's settings")
     body = decode(await read_json(request), SettingsBody)
     _check_settings(body.settings, "nothing was changed")
-    await existing_shop(request, shop)
+    current = await existing_shop(request, shop)
+    merged = {k: v for k, v in {**current.settings, **body.settings}.items() if v is not None}
+    await _check_claims(request, shop, merged)
     try:
         record = await request.config_dict[keys.STORE].update_shop_settings(shop, body.settings)
     except UnknownShop:

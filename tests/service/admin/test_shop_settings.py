@@ -161,3 +161,25 @@ async def test_another_replica_follows_a_threshold_change_in_its_poll(make_admin
     assert (await registry.get("gifts")).threshold != 0.33
     await registry.refresh()
     assert (await registry.get("gifts")).threshold == 0.33
+
+
+async def test_a_chatwoot_inbox_or_account_another_shop_claims_is_refused(make_admin: AdminFactory) -> None:
+    """Two shops claiming one inbox would have its deliveries go to whichever the store lists
+    first; some inboxes of an account another shop claims whole is a valid layout (they go to it)."""
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    assert (await patch(admin, {"chatwoot_account": 7, "chatwoot_inboxes": [5, 6]}, shop="other")).status == 200
+    taken = await patch(admin, {"chatwoot_account": "7", "chatwoot_inboxes": [6, 9]})
+    body = await taken.json()
+    assert taken.status == 409 and body["errors"][0]["field"] == "settings.chatwoot_inboxes"
+    assert "'other'" in body["error"] and "inbox 6 of Chatwoot account 7" in body["error"]
+    assert (await admin.client.app[keys.STORE].shop("demo")).settings == {}  # nothing was changed
+    assert (await patch(admin, {"chatwoot_account": 7, "chatwoot_inboxes": [9]})).status == 200
+    assert (await patch(admin, {"chatwoot_inboxes": None})).status == 200  # demo: all of account 7
+    whole = await patch(admin, {"chatwoot_inboxes": None}, shop="other")  # other too: both whole
+    assert whole.status == 409 and (await whole.json())["errors"][0]["field"] == "settings.chatwoot_account"
+    created = await admin.client.post(
+        "/v1/admin/shops",
+        json={"shop": "tea", "settings": {"chatwoot_account": 7}},
+        headers=admin.auth(OPERATOR),
+    )
+    assert created.status == 409 and await admin.client.app[keys.STORE].shop("tea") is None

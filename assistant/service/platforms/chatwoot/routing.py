@@ -115,6 +115,22 @@ def chatwoot_shops(shops: Sequence[ShopRecord], settings: Settings) -> list[Chat
     return out
 
 
+def claim_conflict(shops: Sequence[ChatwootShop], claim: ChatwootShop) -> tuple[str, str] | None:
+    """(the other shop, what both claim) when `claim` claims an inbox another shop of `shops`
+    claims, or the whole of an account another shop claims whole; None when it claims nothing
+    taken. A shop claiming some inboxes of an account another claims whole is no conflict: its
+    inboxes go to it, the rest to the other (`route`)."""
+    for other in shops:
+        if other.shop == claim.shop or other.account == ANY_ACCOUNT or other.account != claim.account:
+            continue
+        if not claim.inboxes and not other.inboxes:
+            return other.shop, f"every inbox of Chatwoot account {claim.account}"
+        both = claim.inboxes & other.inboxes
+        if both:
+            return other.shop, f"inbox {', '.join(sorted(both))} of Chatwoot account {claim.account}"
+    return None
+
+
 def route(shops: Sequence[ChatwootShop], account: int | str, inbox: int | str | None) -> ChatwootShop | None:
     """The shop of (account, inbox): the inbox's shop, else the account's, else the default
     shop when no shop claims the account; None when the account is claimed but not this inbox."""
