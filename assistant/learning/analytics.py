@@ -33,16 +33,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 import msgspec
 import numpy as np
 
 from assistant.knowledge.calendar import day_of
-from assistant.learning.acceptance import AcceptanceRules, Outcome, Shown, match_reply
+from assistant.learning.acceptance import AcceptanceRules, Outcome
 from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
+from assistant.learning.reply_outcomes import outcome_of
 from assistant.learning.reranking import QUICK_REPLY_TAG
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory, SuggestionRecord, epoch
@@ -292,90 +293,98 @@ def message_order(message: MessageRecord) -> tuple[float, int, float, str]:
     return (sent, 0 if message.role == "customer" else 1, received, message.message_id)
 
 
-def reply_outcomes(
+def settled_outcomes(
     history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None = None
-) -> list[ReplyOutcome]:
-    """The human agent replies of `history` counted for acceptance and what each did with the
-    suggestions shown for the customer message it answered: the conversation's latest customer
-    message before the reply *in time order* (`message_order`), whatever order they arrived in.
+) -> list[OutcomeRecord]:
+    """The outcome of every human agent reply of `history`, settled: matched to the suggestions
+    shown for the customer message it answered, the conversation's latest customer message
+    before the reply *in time order* (`message_order`), whatever order they arrived in.
 
-    The outcome stored when the reply arrived is read when it was matched to that same customer
+    The outcome stored when the reply arrived is kept when it was matched to that same customer
     message; otherwise (a reply recorded before outcomes were stored, one that arrived before
     the customer message or before its suggestions were stored, so nothing or an earlier
     message's suggestions were matched then) the reply is matched here to the suggestions now
     recorded for it (the text shown, or the entry's text when the record has none; unknown
-    entries are left out). A reply with nothing shown for the customer message before it is not
-    counted. A customer message's suggestion is counted taken once: after a reply that used or
-    edited one, a later reply to the same customer message that uses or edits one again is a
-    repeat and is not counted (a reply that uses none is counted, each one)."""
+    entries are left out), as `reply_outcomes.outcome_of` matches on arrival. A reply with
+    nothing shown for the customer message before it has no outcome. A stored outcome whose
+    reply is not in the window is kept as stored. Oldest first (`message_order`). What the
+    analytics count (`reply_outcomes`) and the learning loop learns from (`learn_shop`)."""
+    return [record for _, record in _settled(history, entry_texts, rules)]
+
+
+def _settled(
+    history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None
+) -> list[tuple[tuple[float, int, float, str], OutcomeRecord]]:
     stored = {(o.platform, o.conversation_id, o.message_id): o for o in history.outcomes}
+    shown = _shown_by_message(history)
+    found: list[tuple[tuple[float, int, float, str], OutcomeRecord]] = []
+    read: set[tuple[str, str, str]] = set()
+    for messages in by_conversation(history.messages).values():
+        customer: MessageRecord | None = None  # the latest customer message so far
+        for message in sorted(messages, key=message_order):
+            if message.role == "customer":
+                customer = message
+                continue
+            if message.role != "agent":
+                continue
+            key = (message.platform, message.conversation_id, message.message_id)
+            read.add(key)
+            before = stored.get(key)
+            if before is not None and (customer is None or customer.message_id == before.customer_message_id):
+                # matched on arrival to the customer message it answers (or one before this window)
+                found.append((message_order(message), before))
+                continue
+            if customer is None:
+                continue
+            records = shown.get((customer.platform, customer.conversation_id, customer.message_id), [])
+            known = [
+                replace(s, text=s.text or entry_texts[s.entry_id])
+                for s in records
+                if s.text or s.entry_id in entry_texts
+            ]
+            matched = outcome_of(message, customer.message_id, known, rules)
+            if matched is not None:
+                found.append((message_order(message), matched))
+    for key, o in stored.items():
+        if key not in read:  # the reply's message is not in the window: its stored outcome as is
+            found.append(((_seconds(o.at), 1, _seconds(o.at), o.message_id), o))
+    return sorted(found, key=lambda t: t[0])
+
+
+def _shown_by_message(history: ShopHistory) -> dict[tuple[str, str, str], list[SuggestionRecord]]:
     shown: dict[tuple[str, str, str], list[SuggestionRecord]] = defaultdict(list)
     for s in history.suggestions:
         shown[(s.platform, s.conversation_id, s.message_id)].append(s)
     for records in shown.values():
         records.sort(key=lambda s: s.rank)
-    found: list[tuple[tuple[float, int, float, str], tuple[str, str, str], ReplyOutcome]] = []
-    read: set[tuple[str, str, str]] = set()
-    for messages in by_conversation(history.messages).values():
-        customer: tuple[str, str, str] | None = None  # the latest customer message so far
-        for message in sorted(messages, key=message_order):
-            key = (message.platform, message.conversation_id, message.message_id)
-            if message.role == "customer":
-                customer = key
-                continue
-            if message.role != "agent":
-                continue
-            read.add(key)
-            before = stored.get(key)
-            if before is not None and (customer is None or customer[2] == before.customer_message_id):
-                # matched on arrival to the customer message it answers (or one before this window)
-                answered = (before.platform, before.conversation_id, before.customer_message_id)
-                found.append((message_order(message), answered, _stored(before, agent_of(message), shown)))
-                continue
-            if customer is None:
-                continue
-            matched = _matched(message, shown.get(customer, []), entry_texts, rules)
-            if matched is not None:
-                found.append((message_order(message), customer, matched))
-    for key, o in stored.items():
-        if key not in read:  # the reply's message is not in the window: its stored outcome as is
-            answered = (o.platform, o.conversation_id, o.customer_message_id)
-            order = (_seconds(o.at), 1, _seconds(o.at), o.message_id)
-            found.append((order, answered, _stored(o, agent_label(o.agent), shown)))
+    return shown
+
+
+def reply_outcomes(
+    history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None = None
+) -> list[ReplyOutcome]:
+    """The human agent replies of `history` counted for acceptance and what each did with the
+    suggestions shown for the customer message it answered (`settled_outcomes`). A customer
+    message's suggestion is counted taken once: after a reply that used or edited one, a later
+    reply to the same customer message that uses or edits one again is a repeat and is not
+    counted (a reply that uses none is counted, each one)."""
+    shown = _shown_by_message(history)
+    agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
     taken: set[tuple[str, str, str]] = set()
     outcomes: list[ReplyOutcome] = []
-    for _, answered, counted in sorted(found, key=lambda t: t[0]):
-        if counted.outcome is not Outcome.NOT_USED:
+    for _, o in _settled(history, entry_texts, rules):
+        answered = (o.platform, o.conversation_id, o.customer_message_id)
+        if outcome_enum(o) is not Outcome.NOT_USED:
             if answered in taken:
                 continue  # the customer message's suggestion was already counted taken
             taken.add(answered)
+        agent = agents.get((o.platform, o.conversation_id, o.message_id)) or agent_label(o.agent)
+        counted = ReplyOutcome(
+            o.conversation_id, o.message_id, o.at, agent, outcome_enum(o), o.entry_id or None, o.similarity,
+            tuple(shown.get(answered, ())),
+        )  # fmt: skip
         outcomes.append(counted)
     return sorted(outcomes, key=lambda o: (o.at, o.message_id))
-
-
-def _stored(o: OutcomeRecord, agent: str, shown: Mapping[tuple[str, str, str], list[SuggestionRecord]]) -> ReplyOutcome:
-    return ReplyOutcome(
-        o.conversation_id, o.message_id, o.at, agent, outcome_enum(o), o.entry_id or None, o.similarity,
-        tuple(shown.get((o.platform, o.conversation_id, o.customer_message_id), ())),
-    )  # fmt: skip
-
-
-def _matched(
-    reply: MessageRecord,
-    records: list[SuggestionRecord],
-    entry_texts: Mapping[str, str],
-    rules: AcceptanceRules | None,
-) -> ReplyOutcome | None:
-    """The reply matched now to the suggestions `records` (best first); None when none has a text."""
-    known = [s for s in records if s.text or s.entry_id in entry_texts]
-    pending = [Shown(s.entry_id, s.text or entry_texts[s.entry_id]) for s in known]
-    if not pending:
-        return None
-    matched = match_reply(reply.text, pending, rules)
-    return ReplyOutcome(
-        reply.conversation_id, reply.message_id, reply.received_at, agent_of(reply), matched.outcome,
-        matched.entry_id, matched.similarity, tuple(records),
-    )  # fmt: skip
 
 
 def acceptance_stats(outcomes: list[ReplyOutcome], days: list[str]) -> AcceptanceStats:

@@ -12,8 +12,9 @@
   matched (similarity ≥ 0.5) where none before it did (`hit_rates.fit_slot_rates`). With
   enough of them the learning layer weighs ranked suggestions against quick replies on
   substantive turns, as the replay of `huashu eval replay` measures it.
-* Priors: the stored outcome of every agent reply (used, edited, or the suggestions passed
-  over) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
+* Priors: the outcome of every agent reply (used, edited, or the suggestions passed over; as
+  `analytics.settled_outcomes` settles it: in time order, matched again when the one stored on
+  arrival answered another customer message) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
   and bounded (`priors.ReplyPriors`). A suggestion used in the panel and then sent counts once:
   evidence is kept per (conversation, customer message, entry), the strongest of both sources.
 
@@ -24,12 +25,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.emotion.thresholds import CueThresholds
 from assistant.emotion.types import CueName
 from assistant.learning.acceptance import Outcome
-from assistant.learning.analytics import by_conversation
+from assistant.learning.analytics import by_conversation, settled_outcomes
 from assistant.learning.hit_rates import MATCH_AT, Observation, fit_slot_rates, marginal
 from assistant.learning.priors import PriorRules, ReplyPriors
 from assistant.learning.quick_replies import ChatPair, QuickReplyRules, learn_quick_replies, slot_of
@@ -148,6 +149,9 @@ def learn_shop(
     (`shop_candidates.candidate_id`) not to offer as quick replies (`withheld_from_quick`);
     `cue_offsets`: the shop's cue threshold offsets (`cue_thresholds.shop_cue_offsets`)."""
     rules = rules or LearningRules()
+    # the outcomes as settled in time order, not as stored on arrival: a reply that arrived
+    # before the suggestions of the message it answers was stored as passing over another's
+    history = replace(history, outcomes=settled_outcomes(history, {}))
     pairs = chat_pairs(history)
     withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}
     quick = learn_quick_replies(pairs, rules.quick, withheld)

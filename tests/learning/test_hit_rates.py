@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assistant.learning.hit_rates import ANY_SLOT, Observation, fit_slot_rates, marginal
 from assistant.learning.shop_learning import learn_shop, outcome_observations
-from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory
+from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory, SuggestionRecord
 
 
 def test_a_later_match_after_an_earlier_one_adds_nothing() -> None:
@@ -83,3 +83,33 @@ def test_the_service_fits_rates_from_its_stored_outcomes() -> None:
     learning = learn_shop("s", history)
     assert learning is not None and learning.rates is not None
     assert learning.rates.rate("substantive", 1, 0.8) > learning.rates.rate("substantive", 0, 0.9) > 0.2
+
+
+def test_the_service_learns_from_outcomes_settled_in_time_order_not_as_stored_on_arrival() -> None:
+    """A reply that raced the suggestions of the message it answers was stored on arrival as
+    passing over the earlier message's (e1); in time order it answers 被子多重, whose suggestion e2
+    it used: the priors learn a use of e2, not a dismissal of e1."""
+
+    def at(second: int) -> str:
+        return f"2026-12-01T10:00:{second:02d}.000+00:00"
+
+    def said(message_id: str, role: str, text: str, second: int) -> MessageRecord:
+        return MessageRecord("generic", "s", "c1", message_id, role, text, at(second), at(second))
+
+    messages = [
+        said("m1", "customer", "在吗", 0),
+        said("m3", "customer", "被子多重", 2),
+        said("m4", "agent", "两公斤哦亲", 3),
+    ]
+    suggestions = [
+        SuggestionRecord("generic", "s", "c1", "m1", 1, "e1", 0.9, "faq", "v1", at(0), "在的亲，请问有什么可以帮您"),
+        SuggestionRecord("generic", "s", "c1", "m3", 1, "e2", 0.9, "faq", "v1", at(4), "两公斤哦亲"),
+    ]
+    raced = OutcomeRecord(
+        "generic", "s", "c1", "m4", "m1", "not_used", "", 0.1, "a",
+        ({"entry_id": "e1", "rank": 1, "score": 0.9, "similarity": 0.1},), at(3),
+    )  # fmt: skip
+    learning = learn_shop("s", ShopHistory(messages=messages, suggestions=suggestions, outcomes=[raced]))
+    assert learning is not None and learning.priors is not None
+    evidence = learning.priors.evidence
+    assert evidence["e2"].uses == 1.0 and "e1" not in evidence
