@@ -70,7 +70,7 @@ def key_problem(key: str, value: Any) -> str | None:
         return "kept by the service itself (learned from the shop's records and decisions), not set by hand"
     meant = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
     hint = f"did you mean {meant[0]!r}? " if meant else ""
-    return f"not a shop setting: {hint}the settings are {', '.join(KNOWN)}"
+    return f"not a shop setting; {hint}the settings are {', '.join(KNOWN)}"
 
 
 def shown(settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -379,15 +379,18 @@ async def test_admin_cli_changes_a_shops_settings(make_admin: AdminFactory, tmp_
     async def change(*pairs: str) -> int:
         return await huashu("admin", "shops", "set", "tea", *pairs, *connection)
 
-    assert await change("threshold=0.4", "chatwoot_account=7", "chatwoot_inboxes=[5, 6]", "note=冬季") == 0
+    assert await change("threshold=0.4", "chatwoot_account=7", "chatwoot_inboxes=[5, 6]", "chatwoot_notes=yes") == 0
     shown = json.loads(capsys.readouterr().out)
-    assert {k: shown["settings"][k] for k in ("threshold", "chatwoot_account", "chatwoot_inboxes", "note")} == {
-        "threshold": 0.4, "chatwoot_account": 7, "chatwoot_inboxes": [5, 6], "note": "冬季",
-    }  # fmt: skip
-    assert await change("--unset", "note") == 0
-    assert "note" not in json.loads(capsys.readouterr().out)["settings"]
+    wanted = {"threshold": 0.4, "chatwoot_account": 7, "chatwoot_inboxes": [5, 6], "chatwoot_notes": True}
+    assert {k: shown["settings"][k] for k in wanted} == wanted
+    assert await change("--unset", "chatwoot_notes") == 0
+    assert "chatwoot_notes" not in json.loads(capsys.readouterr().out)["settings"]
     record = await admin.client.app[keys.STORE].shop("tea")
-    assert record is not None and record.settings["chatwoot_inboxes"] == [5, 6] and "note" not in record.settings
+    assert (
+        record is not None and record.settings["chatwoot_inboxes"] == [5, 6] and "chatwoot_notes" not in record.settings
+    )
+    assert await change("note=冬季") == 1  # no reader reads it: refused, naming the key
+    assert "settings.note" in capsys.readouterr().err
     # refusals: one line each, no traceback; a shop's own admin token may not change settings
     assert await change("threshold") == 2
     assert "'threshold': expected KEY=VALUE" in capsys.readouterr().err

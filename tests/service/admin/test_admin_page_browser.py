@@ -355,8 +355,8 @@ async def test_the_replies_agents_use_edit_and_pass_over_are_listed(make_admin: 
     await expect(edited.locator(".reply-meta")).to_contain_text("修改后发送 2 次")
     await expect(edited.locator(".reply-edit")).to_have_text("最近一次改成：" + edit)
     await expect(page.locator("#replies-unshown")).to_contain_text("一次也没有展示")
-    # 4 agent replies recorded: evidence, but no reply shown with one 5 times and never used
-    await expect(page.locator("#replies-unused .empty")).to_contain_text("至少 5 次展示时客服回复了别的才算")
+    # 4 agent replies recorded: evidence, but no reply shown first with one 5 times and never used
+    await expect(page.locator("#replies-unused .empty")).to_contain_text("至少 5 次排在首位而客服回复了别的才算")
     assert await page.locator("#replies-edited img").count() == 0
     assert await page.evaluate("window.__pwned") is None
 
