@@ -14,9 +14,10 @@
   substantive turns, as the replay of `huashu eval replay` measures it.
 * Priors: the outcome of every agent reply (used, edited, or the suggestions passed over; as
   `analytics.settled_outcomes` settles it: in time order, matched again when the one stored on
-  arrival answered another customer message) and the panel's explicit actions (use, edit, send; dismiss), each at its time, decaying
-  and bounded (`priors.ReplyPriors`). A suggestion used in the panel and then sent counts once:
-  evidence is kept per (conversation, customer message, entry), the strongest of both sources.
+  arrival answered another customer message) and the panel's explicit actions (use, edit, send;
+  dismiss), each at its time, decaying and bounded (`priors.ReplyPriors`). A suggestion used in
+  the panel and then sent counts once: evidence is kept per (conversation, customer message,
+  entry), the strongest of both sources.
 
 Only the shop's own history goes in; the priors refuse another shop's evidence.
 """

@@ -8,7 +8,8 @@ situation is checked (`situated`): for a calm message, a reply matched through a
 a bad review for 你们家有没有差评) goes last and is never sure; for a conversation's first message, a
 past reply that answered a message in the middle of another conversation (查到了，少了一个枕套 for
 怎么样了 查到没) goes last and is never sure; so does a reply written for the other state of the
-order (还没发货可以改的 after the agent said 已经发货了, `order_state`); for an upset customer (anger
+order (还没发货可以改的 after the agent said 已经发货了, `order_state`), and so does a reply for a refused
+request when no refusal is stated (被拒一般是因为… for 我想申请退货, `refusal`); for an upset customer (anger
 or a complaint threat shown), a reply that only thanks goes last and is never sure, and the first
 suggestion apologises when a relevant apology is among the candidates. A thanks said in passing
 (…请帮助解决退款问题。谢谢!: a substantive message that thanks, with no satisfaction read) is no thanks
@@ -43,6 +44,7 @@ from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state
+from assistant.suggest.refusal import conversation_refusal, presupposes_refusal
 
 UPSET_CUES = frozenset({"complaint_risk", "anger"})
 """Cues that say a wording is an upset customer's (a threat, an outburst), not a question."""
@@ -69,6 +71,11 @@ CONTEXT_ONLY_CAP = 0.15
 OTHER_ORDER_STATE_CAP = 0.15
 """The most a reply written for the other state of the order scores (还没发货可以改的 after the agent
 said 已经发货了): shown, never sure (`order_state`)."""
+UNSTATED_REFUSAL_CAP = 0.15
+"""The most a reply for a refused request scores when neither the message nor the recent turns state
+a refusal (被拒一般是因为… at 0.94 for 我想申请退货, a user test): shown, never sure (`refusal`). One
+that matches less is left where it is, unsure already: moving it last only reshuffled the unsure
+runners-up (JDDC AUROC 0.862 → 0.860, one unanswerable message's best score 0.01 → 0.03)."""
 CONTEXT_SHARED_MIN = 0.15
 """The share of a past reply's context (character pairs) a conversation's earlier turns must hold
 for the reply to fit it."""
@@ -144,6 +151,9 @@ class Situation:
     request or a complaint): not a thanks turn."""
     parting: bool = False
     """A thanks or closing turn (`turn_kind`: 谢谢, 没有了，谢谢, 再见)."""
+    refusal: bool = False
+    """The message or a recent turn states that a request was refused or failed (`conversation_refusal`:
+    退款被拒了, 审核不成功, the agent's 申请被驳回了; not 我不想被拒)."""
 
     @staticmethod
     def calm_reading(reading: EmotionReading) -> bool:
@@ -163,6 +173,7 @@ class Situation:
             order=conversation_state(request.text, [t.text for t in request.context]),
             passing_thanks=read_emotion and kind is None and not satisfied and says_thanks(request.text),
             parting=kind in PARTING_KINDS,
+            refusal=conversation_refusal(request.text, [t.text for t in request.context]),
         )
 
 
@@ -208,6 +219,7 @@ class Suggester:
         self._wording_cues: dict[str, frozenset[str]] = {}
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
+        self._refused: frozenset[str] | None = None
 
     @classmethod
     def from_snapshot(
@@ -364,6 +376,12 @@ class Suggester:
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
             cap = min(cap, OTHER_ORDER_STATE_CAP)
+        if (
+            not situation.refusal
+            and suggestion.score >= UNSTATED_REFUSAL_CAP
+            and self._for_refusal(suggestion.entry_id)
+        ):
+            cap = min(cap, UNSTATED_REFUSAL_CAP)
         return cap
 
     def _capped(self, suggestion: Suggestion, situation: Situation) -> Suggestion:
@@ -379,6 +397,14 @@ class Suggester:
                 if (state := presupposed_state(e.questions, e.reply)) is not None
             }
         return self._presupposed_states.get(entry_id)
+
+    def _for_refusal(self, entry_id: str) -> bool:
+        """Entry `entry_id` answers a refused request: most of its customer wordings state one
+        (`refusal.presupposes_refusal`: 退款被拒, 为啥驳回我的退款, 退货申请没通过)."""
+        if self._refused is None:
+            entries = self.ranker.snapshot.entries
+            self._refused = frozenset(e.id for e in entries if presupposes_refusal(e.questions))
+        return entry_id in self._refused
 
     def _other_conversation(self, entry_id: str, earlier: frozenset[str]) -> bool:
         """A past reply given after earlier turns of its conversation (its `context`) answers this
@@ -426,7 +452,12 @@ def _only_greets(suggestion: Suggestion) -> bool:
 
 def sure_first(suggestions: Sequence[Suggestion], threshold: float) -> list[Suggestion]:
     """The ranked suggestions that reach `threshold` before those that do not, each group in its
-    order; quick replies keep their places (their score is a share of replies, not a match)."""
+    order; quick replies keep their places (their score is a share of replies, not a match).
+
+    Within the sure ones, the ranker's order stands: putting one first when its confidence is more
+    than 0.2 (or 0.3) above another's fixed 发票我从哪里可以收到 (0.30 before 0.59) and 没有货就帮我申请取消
+    (0.41 before 0.63) but cost the demo wordings' top-1 0.889 → 0.867 (1米8的床四件套选哪个尺寸: a 0.95
+    wrong answer moved above the 0.46 right one) and bq_faq R@1 0.175 → 0.174 (6 December 2026)."""
     places = [i for i, s in enumerate(suggestions) if QUICK_REPLY_TAG not in s.tags]
     ranked = [suggestions[i] for i in places]
     ordered = [s for s in ranked if s.score >= threshold] + [s for s in ranked if s.score < threshold]
