@@ -146,12 +146,15 @@ async def suggest_received(app: web.Application, received: Received) -> SuggestR
     return await suggest_when_ready(app, received.message)
 
 
-async def refuse_reused_id(app: web.Application, message: IncomingMessage) -> None:
+async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, held: bool) -> None:
     """409 on `message.id` when this conversation's message of that id was recorded with another
     text or sender: its record would keep the first text while the suggestions shown for it were
     the second's, and acceptance, gaps and learning would read one message's answers as the
-    other's. The same message again (a caller's retry) is answered again. A store that cannot
-    tell is logged and the message handled: losing a message is worse than a mixed record."""
+    other's; also while another request handles the id and has not recorded it yet (`held`:
+    this request could not claim it; ten texts sent at once under one id were all answered, the
+    record holding one and the suggestions another). The same message again, once recorded (a
+    caller's retry), is answered again. A store that cannot tell is logged and the message
+    handled: losing a message is worse than a mixed record."""
     try:
         recorded = await app[keys.STORE].recorded_message(
             message.platform, message.shop, message.conversation_id, message.message_id
@@ -159,11 +162,14 @@ async def refuse_reused_id(app: web.Application, message: IncomingMessage) -> No
     except StoreError as exc:
         log.warning("reused message id not checked in the store", extra={"shop": message.shop, "problem": str(exc)})
         return
+    said = f"message {message.message_id!r} of conversation {message.conversation_id!r}"
+    if recorded is None and held:
+        raise Conflict.on("message.id", f"{said} is being handled by another request: give each message its own id")
     if recorded is not None and (recorded.text, recorded.role) != (message.text, message.record_role):
         raise Conflict.on(
             "message.id",
-            f"message {message.message_id!r} of conversation {message.conversation_id!r} was recorded with "
-            "another text or sender: give each message its own id (the same message again is answered again)",
+            f"{said} was recorded with another text or sender: give each message its own id (the same "
+            "message again is answered again)",
         )
 
 
@@ -219,8 +225,19 @@ async def suggest(request: web.Request) -> web.Response:
     shop = body.shop or principal.shop  # no `shop`: the token's shop (open mode: the default shop)
     principal.require_shop(shop)  # a shop's token writes only into its own shop
     received = received_from(body, "api", app[keys.SETTINGS], shop)
-    await refuse_reused_id(app, received.message)
-    result = await suggest_received(app, received)
+    message = received.message
+    held = ("api", message.shop, message.conversation_id, message.message_id)  # one request at a time per id
+    deliveries = app[keys.DELIVERIES]
+    claimed = await deliveries.claim(held)
+    try:
+        await refuse_reused_id(app, message, held=not claimed)
+        result = await suggest_received(app, received)
+    except BaseException:
+        if claimed:
+            await deliveries.release(held)  # a failure is retryable
+        raise
+    if claimed:
+        await deliveries.settle(held)
     return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -159,3 +160,23 @@ async def test_a_message_id_used_again_for_another_text_is_a_409_and_the_first_r
     assert shown == {s["entry_id"] for s in (await retry.json())["suggestions"]}  # the retry's, for 包邮吗
     elsewhere = await client.post("/v1/suggest", json=suggest_body("我要退货", conversation_id="dup2", message_id="d1"))
     assert elsewhere.status == 200  # ids are per conversation
+
+
+async def test_one_message_id_sent_at_once_with_many_texts_is_answered_once(client: TestClient[Any, Any]) -> None:
+    """A user test: ten texts sent at once under one id were all answered 200, the record holding
+    快递几天能到 and the stored suggestions another text's. One is answered, the others are 409."""
+    texts = ["快递几天能到", "四件套起球吗", "包邮吗", "能开发票吗", "可以退货吗", "有优惠券吗"]
+    responses = await asyncio.gather(
+        *(client.post("/v1/suggest", json=suggest_body(t, conversation_id="race", message_id="same")) for t in texts)
+    )
+    statuses = [r.status for r in responses]
+    assert sorted(statuses) == [200] + [409] * (len(texts) - 1), statuses
+    winner = texts[statuses.index(200)]
+    answered = await responses[statuses.index(200)].json()
+    store = client.app[keys.STORE]
+    assert [m.text for m in await store.messages("demo", "race")] == [winner]
+    assert {s.entry_id for s in await store.suggestions("demo", "race")} == {
+        s["entry_id"] for s in answered["suggestions"]
+    }
+    again = await client.post("/v1/suggest", json=suggest_body(winner, conversation_id="race", message_id="same"))
+    assert again.status == 200  # the same message again, once handled
