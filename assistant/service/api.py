@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 
@@ -146,22 +146,23 @@ async def suggest_received(app: web.Application, received: Received) -> SuggestR
     return await suggest_when_ready(app, received.message)
 
 
-async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, held: bool) -> None:
+async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, held: bool) -> bool:
     """409 on `message.id` when this conversation's message of that id was recorded with another
     text or sender: its record would keep the first text while the suggestions shown for it were
     the second's, and acceptance, gaps and learning would read one message's answers as the
     other's; also while another request handles the id and has not recorded it yet (`held`:
     this request could not claim it; ten texts sent at once under one id were all answered, the
     record holding one and the suggestions another). The same message again, once recorded (a
-    caller's retry), is answered again. A store that cannot tell is logged and the message
-    handled: losing a message is worse than a mixed record."""
+    caller's retry), is answered again: True then (it is not remembered as a turn twice). A store
+    that cannot tell is logged and the message handled: losing a message is worse than a mixed
+    record."""
     try:
         recorded = await app[keys.STORE].recorded_message(
             message.platform, message.shop, message.conversation_id, message.message_id
         )
     except StoreError as exc:
         log.warning("reused message id not checked in the store", extra={"shop": message.shop, "problem": str(exc)})
-        return
+        return False
     said = f"message {message.message_id!r} of conversation {message.conversation_id!r}"
     if recorded is None and held:
         raise Conflict.on("message.id", f"{said} is being handled by another request: give each message its own id")
@@ -171,6 +172,7 @@ async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, he
             f"{said} was recorded with another text or sender: give each message its own id (the same "
             "message again is answered again)",
         )
+    return recorded is not None
 
 
 def response_of(result: SuggestResult, warnings: Sequence[str] = ()) -> SuggestResponse:
@@ -230,7 +232,8 @@ async def suggest(request: web.Request) -> web.Response:
     deliveries = app[keys.DELIVERIES]
     claimed = await deliveries.claim(held)
     try:
-        await refuse_reused_id(app, message, held=not claimed)
+        if await refuse_reused_id(app, message, held=not claimed):
+            received = replace(received, message=replace(message, repeat=True))
         result = await suggest_received(app, received)
     except BaseException:
         if claimed:

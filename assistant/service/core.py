@@ -49,6 +49,7 @@ class IncomingMessage:
     sender_kind: str = ""  # as the platform says: contact / agent / bot / automation ("" unknown)
     agent_id: str = ""
     agent_name: str = ""
+    repeat: bool = False  # the same message again (a caller's retry): answered again, remembered once
 
     @property
     def record_role(self) -> str:
@@ -137,7 +138,8 @@ class SuggestionService:
         """A turn to remember and record without suggesting for it (an agent's or a bot's reply,
         a customer's image): context for the next turn, and a record for the learning loop (a
         human agent's reply with its outcome: what it did with the suggestions shown)."""
-        await self._memory.add((message.shop, message.conversation_id), Turn(message.sender, message.text))
+        if not message.repeat:
+            await self._memory.add((message.shop, message.conversation_id), Turn(message.sender, message.text))
         await self.record_reply(message)
         for listener in self._listeners:
             await listener.turn_recorded(message)
@@ -207,6 +209,8 @@ class SuggestionService:
         suggester = await resolve_shop(self._index, message.shop)
         key = (message.shop, message.conversation_id)
         context = message.turns if message.turns is not None else await self._memory.turns(key)
+        if message.repeat and message.turns is None and context[-1:] == (Turn("customer", message.text),):
+            context = context[:-1]  # remembered when it was first answered: no context of itself
         limit = self._settings.max_context_turns
         context = context[-limit:] if limit else ()
         k = min(message.k or self._settings.suggestions, self._settings.max_suggestions)
@@ -227,7 +231,8 @@ class SuggestionService:
             ) from None
         done = time.perf_counter()
         text = request.text
-        await self._memory.add(key, Turn("customer", message.text))
+        if not message.repeat:
+            await self._memory.add(key, Turn("customer", message.text))
         await self._record(message, outcome, (done - started) * 1000, arrived)
         self._metrics.suggestions.labels(platform=message.platform).inc()
         result = SuggestResult(

@@ -180,3 +180,20 @@ async def test_one_message_id_sent_at_once_with_many_texts_is_answered_once(clie
     }
     again = await client.post("/v1/suggest", json=suggest_body(winner, conversation_id="race", message_id="same"))
     assert again.status == 200  # the same message again, once handled
+
+
+async def test_a_retried_message_is_remembered_once_and_answered_as_the_first_time(
+    client: TestClient[Any, Any],
+) -> None:
+    """A user test: three sends of 包邮吗 under one id left it three times among the earlier
+    turns (and the panel's 最近对话 showed a retried message twice)."""
+    memory = client.app[keys.MEMORY]
+    first = await (
+        await client.post("/v1/suggest", json=suggest_body("那我买了，几天能到北京？", conversation_id="rt"))
+    ).json()
+    for _ in range(2):
+        again = await client.post("/v1/suggest", json=suggest_body("那我买了，几天能到北京？", conversation_id="rt"))
+        assert again.status == 200
+        body = await again.json()
+        assert [s["entry_id"] for s in body["suggestions"]] == [s["entry_id"] for s in first["suggestions"]]
+    assert [t.text for t in await memory.turns(("demo", "rt"))] == ["那我买了，几天能到北京？"]
