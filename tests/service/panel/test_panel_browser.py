@@ -3,6 +3,7 @@ markup shown as text, the Chatwoot Dashboard App, reconnection, and the layout."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from assistant.learning.quick_replies import QuickReplies, QuickReply
 from assistant.learning.reranking import ShopLearning
@@ -259,14 +260,18 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
         "10",
         "9001",
     )
+    await expect(cards.first.locator("textarea.editor")).to_have_count(0)  # sent: the editor closes
+    await expect(buttons).to_have_text(["使用", "编辑", "已发送", "忽略"])
+    await page.keyboard.press("e")
+    await expect(buttons).to_have_text(["使用修改后的", "已发送", "取消修改"])
     await cards.first.locator(".act-edit-cancel").click()  # back to the original text and buttons
     await expect(cards.first.locator("textarea.editor")).to_have_count(0)
-    await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
+    await expect(buttons).to_have_text(["使用", "编辑", "已发送", "忽略"])
     await page.keyboard.press("e")  # Esc in the editor cancels the edit too, and dismisses nothing
     await expect(editor).to_be_focused()
     await page.keyboard.press("Escape")
     await expect(cards.first.locator("textarea.editor")).to_have_count(0)
-    await expect(buttons).to_have_text(["使用", "编辑", "发送", "忽略"])
+    await expect(buttons).to_have_text(["使用", "编辑", "已发送", "忽略"])
     await expect(page.locator(".suggestion.dismissed")).to_have_count(0)
     delivered = chatwoot_stand_in.messages[-1]
     assert (delivered["account"], delivered["conversation"]) == ("1", "10")
@@ -283,6 +288,124 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     assert (used.action, used.rank) == ("use", shown)
     stored = await served.app[keys.STORE].feedback("demo", "10")
     assert sorted(r.action for r in stored) == ["dismiss", "edit", "send", "use"]
+
+
+async def post_chatwoot(http: ClientSession, served: Served, text: str, conversation: int, message_id: int) -> None:
+    """A customer's message as Chatwoot delivers it (account 1), so the panel can send into it."""
+    event = {
+        "event": "message_created",
+        "id": message_id,
+        "content": text,
+        "message_type": "incoming",
+        "private": False,
+        "sender": {"id": 14, "type": "contact", "name": "顾客"},
+        "account": {"id": 1},
+        "conversation": {"id": conversation},
+    }
+    body = dumps(event)
+    response = await http.post(
+        served.url("/v1/webhooks/chatwoot"),
+        data=body,
+        headers=signed_headers(CHATWOOT_SECRET, body, prefix="X-Chatwoot"),
+    )
+    assert response.status == 200, await response.text()
+
+
+def replies(stand_in: ChatwootStandIn) -> list[str]:
+    """What reached the customer through Chatwoot (not the private note of suggestions)."""
+    return [m["content"] for m in stand_in.messages if not m["private"]]
+
+
+def send_requests(page: Page) -> list[str]:
+    """The sends the page posts from now on (a list that fills as they go)."""
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.url.endswith("/panel/send") else None)
+    return posted
+
+
+async def test_a_double_click_on_send_or_on_the_edited_send_sends_once(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    """A user test: a double click on 发送 posted the reply twice into Chatwoot, and the editor
+    stayed open after 发送修改后的, so another click sent it again."""
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    page = await open_panel(served, "conversation=12&account=1")
+    posted = send_requests(page)
+    await post_chatwoot(http, served, "快递几天能到啊", 12, 9201)
+    cards = page.locator(".suggestion")
+    first, second = cards.nth(0), cards.nth(1)
+    await expect(first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
+    original = await first.locator(".text").text_content()
+
+    await first.locator(".act-send").dblclick()
+    sent, *_ = await served.store.wait_feedback(1)
+    await served.app[keys.RECORDER].flush()
+    assert len(posted) == 1 and len(served.store.feedback()) == 1, posted
+    await expect(first.locator(".act-send")).to_have_text("已发送")
+    assert replies(chatwoot_stand_in) == [original] == [sent.text]
+    await expect(first.locator(".act-send")).to_be_disabled()  # sent: it stays off
+    await first.locator(".act-send").click(force=True)
+
+    await second.locator(".act-edit").click()
+    await second.locator("textarea.editor").fill("亲，今天一定发出，单号稍后发您")
+    await second.locator(".act-edit-send").dblclick()
+    *_, edited = await served.store.wait_feedback(2)
+    await expect(second.locator("textarea.editor")).to_have_count(0)  # sent: the editor closes
+    await expect(second.locator(".actions:visible button")).to_have_text(["使用", "编辑", "已发送", "忽略"])
+    await second.locator(".act-edit").click()  # opened again: its 发送修改后的 is off, 已发送
+    await expect(second.locator(".act-edit-send")).to_have_text("已发送")
+    await expect(second.locator(".act-edit-send")).to_be_disabled()
+    await second.locator(".act-edit-send").click(force=True)
+    await served.app[keys.RECORDER].flush()
+    assert len(posted) == 2 and [r.action for r in served.store.feedback()] == ["send", "send"], posted
+    assert (edited.text, edited.rank) == ("亲，今天一定发出，单号稍后发您", 2)
+    assert replies(chatwoot_stand_in) == [original, "亲，今天一定发出，单号稍后发您"]
+
+
+async def test_send_is_off_while_in_flight_and_on_again_after_a_failure_that_it_names(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    """While the send is on its way its buttons say 发送中… and are off; a failure turns them on
+    again and says why on the card; the send that goes then says 已发送."""
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    page = await open_panel(served, "conversation=13&account=1")
+    posted = send_requests(page)
+    await post_chatwoot(http, served, "快递几天能到啊", 13, 9301)
+    card = page.locator(".suggestion").first
+    send = card.locator(".act-send")
+    await expect(send).to_be_visible(timeout=WAIT_MS)
+    held: asyncio.Queue[Route] = asyncio.Queue()
+    await page.route("**/panel/send", held.put_nowait)
+
+    await send.click()
+    route = await held.get()  # the send is in flight until the test answers it
+    await expect(send).to_have_text("发送中…")
+    await expect(send).to_be_disabled()
+    await card.locator(".act-edit").click()  # the editor opened meanwhile: its send is off too
+    await expect(card.locator(".act-edit-send")).to_be_disabled()
+    await expect(card.locator(".act-edit-send")).to_have_text("发送中…")
+    await card.locator(".act-edit-cancel").click()
+    failed = {
+        "ok": False,
+        "status": 502,
+        "error": "chatwoot refused",
+        "errors": [{"field": "chatwoot", "message": "x"}],
+    }
+    await route.fulfill(status=502, content_type="application/json", body=json.dumps(failed))
+    error = card.locator(".send-error")
+    await expect(error).to_have_text("发送失败：Chatwoot 拒收了这条消息或连不上，请稍后再试")
+    await expect(send).to_have_text("发送")
+    await expect(send).to_be_enabled()
+
+    await page.unroute("**/panel/send")
+    await send.click()
+    (record,) = await served.store.wait_feedback(1)
+    await expect(send).to_have_text("已发送")
+    await expect(send).to_be_disabled()
+    await expect(error).to_have_count(0)
+    assert len(posted) == 2 and record.action == "send" and len(replies(chatwoot_stand_in)) == 1
 
 
 PARENT = """<!doctype html><meta charset="utf-8">

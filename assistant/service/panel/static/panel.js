@@ -383,6 +383,7 @@
     if (state.canSend) {
       const send = button("发送", "send", "通过 Chatwoot 发给客户");
       send.addEventListener("click", () => sendReply(index, s.text));
+      send.dataset.label = send.textContent;
       actions.append(send);
     }
     actions.append(dismiss);
@@ -545,7 +546,8 @@
     row.append(use);
     if (state.canSend) {
       const send = button("发送修改后的", "edit-send", "通过 Chatwoot 把修改后的文字发给客户");
-      send.addEventListener("click", (e) => { e.stopPropagation(); sendReply(index, area.value); });
+      send.dataset.label = send.textContent;
+      send.addEventListener("click", (e) => { e.stopPropagation(); sendReply(index, area.value, close); });
       row.append(send);
     }
     const cancel = button("取消修改", "edit-cancel", "放弃修改，回到原文");
@@ -553,6 +555,7 @@
     row.append(cancel);
     original.hidden = true;
     li.querySelector(".text").after(area, row);
+    showSending(li);  // reopened after a send: its 发送修改后的 says 已发送 and stays off
     fit();
     area.focus();
   }
@@ -569,22 +572,66 @@
     else { $("empty").textContent = "建议都已忽略"; $("empty").hidden = false; }
   }
 
-  async function sendReply(index, text) {
+  // One send per card (a user test: a double click on 发送 posted the reply twice into Chatwoot).
+  // The card's `data-send` says where its send is: "sending" (in flight) or "sent" (Chatwoot has
+  // it); meanwhile its send buttons (发送, and 发送修改后的 in an open editor) are off and say so.
+  // Only a failed send turns them on again, with the reason on the card.
+  function showSending(li) {
+    const status = li.dataset.send || "";
+    for (const b of li.querySelectorAll(".act-send, .act-edit-send")) {
+      b.textContent = status === "sent" ? "已发送" : status === "sending" ? "发送中…" : b.dataset.label;
+      const off = Boolean(status) || state.refused;
+      b.disabled = off;
+      if (off) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    }
+    const area = li.querySelector("textarea.editor");  // the edited text being sent stays as sent
+    if (area && !state.refused) area.readOnly = status === "sending";
+  }
+
+  function showSendError(li, text) {
+    let error = li.querySelector(".send-error");
+    if (!text) { if (error) error.remove(); return; }
+    if (!error) {
+      error = el("p", "send-error");
+      error.setAttribute("role", "alert");
+      li.querySelector(".matched").after(error);
+    }
+    error.textContent = text;
+  }
+
+  // `done` runs once the send went (the editor's: it closes).
+  async function sendReply(index, text, done) {
     if (state.refused) return;
     if (!state.event || state.event.preview) { toast("试用模式不发送"); return; }
+    const li = cards()[index];
+    if (!li || li.dataset.send) return;  // in flight, or already sent
     const where = { account_id: state.account, inbox_id: state.inbox };
     const body = payload(Object.assign({ action: "send", text }, suggestionFields(index), where));
+    li.dataset.send = "sending";
+    showSending(li);
+    showSendError(li, "");
+    let failure = "";
     try {
       const r = await fetch("/panel/send", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
       const answer = await r.json().catch(() => ({}));
-      if (r.ok) { cards()[index].classList.add("sent"); toast("已发送"); }
-      else {
-        toast("发送失败：" + errorText(r.status, answer, r.headers));
+      if (r.ok) {
+        li.dataset.send = "sent";
+        li.classList.add("sent");
+        if (done) done();
+        toast("已发送");
+      } else {
+        failure = "发送失败：" + errorText(r.status, answer, r.headers);
         if (refusesToken(r.status, answer)) refuse("无权访问：" + errorText(r.status, answer, r.headers));
       }
     } catch (err) {
-      toast("发送失败：离线");
+      failure = "发送失败：离线";
     }
+    if (failure) {
+      delete li.dataset.send;
+      toast(failure);
+      showSendError(li, failure);
+    }
+    showSending(li);
   }
 
   document.addEventListener("keydown", (e) => {
