@@ -153,9 +153,9 @@ async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, he
     other's; also while another request handles the id and has not recorded it yet (`held`:
     this request could not claim it; ten texts sent at once under one id were all answered, the
     record holding one and the suggestions another). The same message again, once recorded (a
-    caller's retry), is answered again: True then (it is not remembered as a turn twice). A store
-    that cannot tell is logged and the message handled: losing a message is worse than a mixed
-    record."""
+    caller's retry, spaces around it aside), is answered again: True then (it is not remembered as
+    a turn twice). A store that cannot tell is logged and the message handled: losing a message is
+    worse than a mixed record."""
     try:
         recorded = await app[keys.STORE].recorded_message(
             message.platform, message.shop, message.conversation_id, message.message_id
@@ -166,7 +166,7 @@ async def refuse_reused_id(app: web.Application, message: IncomingMessage, *, he
     said = f"message {message.message_id!r} of conversation {message.conversation_id!r}"
     if recorded is None and held:
         raise Conflict.on("message.id", f"{said} is being handled by another request: give each message its own id")
-    if recorded is not None and (recorded.text, recorded.role) != (message.text, message.record_role):
+    if recorded is not None and (recorded.text.strip(), recorded.role) != (message.text.strip(), message.record_role):
         raise Conflict.on(
             "message.id",
             f"{said} was recorded with another text or sender: give each message its own id (the same "

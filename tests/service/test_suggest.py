@@ -142,7 +142,7 @@ async def test_a_message_id_used_again_for_another_text_is_a_409_and_the_first_r
     stored as shown for 包邮吗; the same message again (a retry) is answered again."""
     first = await client.post("/v1/suggest", json=suggest_body("包邮吗", conversation_id="dup", message_id="d1"))
     assert first.status == 200
-    retry = await client.post("/v1/suggest", json=suggest_body("包邮吗", conversation_id="dup", message_id="d1"))
+    retry = await client.post("/v1/suggest", json=suggest_body("包邮吗 ", conversation_id="dup", message_id="d1"))
     assert retry.status == 200
     reused = await client.post("/v1/suggest", json=suggest_body("我要退货", conversation_id="dup", message_id="d1"))
     assert reused.status == 409

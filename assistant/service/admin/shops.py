@@ -149,10 +149,16 @@ def _check_settings(settings: dict[str, Any], outcome: str) -> None:
 async def _check_claims(request: web.Request, shop: str, settings: dict[str, Any]) -> None:
     """409 naming `settings.chatwoot_inboxes` (or `settings.chatwoot_account` for a whole
     account) when the shop's Chatwoot claim, `settings` being all its settings, takes what
-    another shop claims: its deliveries would go to whichever the store lists first."""
+    another shop claims: its deliveries would go to whichever the store lists first; 422 for
+    inboxes without an account (a claim that never routes)."""
     app_settings = request.config_dict[keys.SETTINGS]
     mine = chatwoot_shops([ShopRecord(shop, shop, settings)], app_settings)[:-1]
     if not mine:
+        if settings.get("chatwoot_inboxes"):
+            raise Unprocessable.on(
+                "settings.chatwoot_inboxes",
+                "inboxes belong to an account: set chatwoot_account too (without it no delivery comes)",
+            )
         return
     others = chatwoot_shops([r for r in await request.config_dict[keys.STORE].shops() if r.shop != shop], app_settings)
     found = claim_conflict(others, mine[0])

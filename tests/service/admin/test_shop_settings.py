@@ -183,3 +183,7 @@ async def test_a_chatwoot_inbox_or_account_another_shop_claims_is_refused(make_a
         headers=admin.auth(OPERATOR),
     )
     assert created.status == 409 and await admin.client.app[keys.STORE].shop("tea") is None
+    no_account = await admin.client.post(
+        "/v1/admin/shops", json={"shop": "tea", "settings": {"chatwoot_inboxes": [9]}}, headers=admin.auth(OPERATOR)
+    )  # inboxes of no account: never a delivery
+    assert no_account.status == 422 and (await no_account.json())["errors"][0]["field"] == "settings.chatwoot_inboxes"
