@@ -62,6 +62,9 @@ courtesy (no satisfaction read): 我拍的三件演出服，三天了仍然不�
 GREETING_CAP = 0.15
 """The most a greeting scores on a thanks or closing turn: 谢谢 had 欢迎光临…请问有什么可以帮您 second."""
 PARTING_KINDS = frozenset({TurnKind.THANKS, TurnKind.CLOSING})
+GREETED_THANKS_CAP = 0.15
+"""The most a reply that only thanks scores on a greeting turn: 你好，在吗 had 不客气的亲～给您添麻烦了
+second at 0.47 (a user test, 6 December 2026)."""
 UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
 """Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
 complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
@@ -151,6 +154,8 @@ class Situation:
     request or a complaint): not a thanks turn."""
     parting: bool = False
     """A thanks or closing turn (`turn_kind`: 谢谢, 没有了，谢谢, 再见)."""
+    greeted: bool = False
+    """A greeting turn (`turn_kind`: 你好, 在吗): nothing was given yet to be thanked for."""
     refusal: bool = False
     """The message or a recent turn states that a request was refused or failed (`conversation_refusal`:
     退款被拒了, 审核不成功, the agent's 申请被驳回了; not 我不想被拒)."""
@@ -173,6 +178,7 @@ class Situation:
             order=conversation_state(request.text, [t.text for t in request.context]),
             passing_thanks=read_emotion and kind is None and not satisfied and says_thanks(request.text),
             parting=kind in PARTING_KINDS,
+            greeted=kind is TurnKind.GREETING,
             refusal=conversation_refusal(request.text, [t.text for t in request.context]),
         )
 
@@ -372,6 +378,8 @@ class Suggester:
             cap = min(cap, PASSING_THANKS_CAP)
         if situation.parting and _only_greets(suggestion):
             cap = min(cap, GREETING_CAP)
+        if situation.greeted and _only_thanks(suggestion):
+            cap = min(cap, GREETED_THANKS_CAP)
         if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):

