@@ -6,6 +6,7 @@ Handlers are thin: check the body, build an `IncomingMessage`, call the service,
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -65,11 +66,7 @@ class Received:
 
     message: IncomingMessage
     warnings: tuple[str, ...] = ()
-
-    @property
-    def long(self) -> bool:
-        """A customer message longer than `HUASHU_MAX_TEXT_CHARS` (accepted from a webhook)."""
-        return bool(self.warnings)
+    long: bool = False  # a customer message longer than `HUASHU_MAX_TEXT_CHARS` (accepted from a webhook)
 
 
 def text_limit(settings: Settings, sender: Role, *, webhook: bool) -> int:
@@ -88,10 +85,28 @@ def long_text_warning(field: str, text: str, limit: int) -> str:
     )
 
 
+FUTURE_SLACK = dt.timedelta(minutes=5)
+"""How far ahead of this clock a platform's `message.time` may be (clocks differ a little)."""
+
+
+def sent_time(raw: dt.datetime | None, warnings: list[str]) -> dt.datetime | None:
+    """`message.time`, or None (the time it is received is used) when it lies in the future past
+    `FUTURE_SLACK`: a customer message dated 2999 would come after every reply of its conversation
+    in time order, and no reply would be matched to it (a user test). A time without a zone is UTC."""
+    if raw is None:
+        return None
+    aware = raw if raw.tzinfo is not None else raw.replace(tzinfo=dt.UTC)
+    if aware - dt.datetime.now(dt.UTC) <= FUTURE_SLACK:
+        return raw
+    warnings.append(f"`message.time` {raw.isoformat()} is in the future: the time it was received is used")
+    return None
+
+
 def received_from(body: SuggestBody, platform: str, settings: Settings, default_shop: str) -> Received:
     """The normalised message of a `SuggestBody` (texts checked: not blank, not longer than
     `text_limit`, turns too; `k` at most `HUASHU_MAX_SUGGESTIONS`; no `shop`: the default
-    shop). A customer message longer than `HUASHU_MAX_TEXT_CHARS` (a webhook's) gets a warning."""
+    shop). A customer message longer than `HUASHU_MAX_TEXT_CHARS` (a webhook's) gets a warning,
+    so does a `message.time` in the future (`sent_time`)."""
     webhook = platform != "api"
     sender = body.message.sender
     text = require_text(body.message.text, "message.text", text_limit(settings, sender, webhook=webhook))
@@ -104,6 +119,7 @@ def received_from(body: SuggestBody, platform: str, settings: Settings, default_
             Turn(t.role, require_text(t.text, f"turns.{i}.text", text_limit(settings, t.role, webhook=webhook)))
             for i, t in enumerate(body.turns)
         )
+    warnings: list[str] = []
     message = IncomingMessage(
         platform=platform,
         shop=body.shop or default_shop,
@@ -111,15 +127,15 @@ def received_from(body: SuggestBody, platform: str, settings: Settings, default_
         message_id=body.message.id,
         text=text,
         sender=sender,
-        sent_at=body.message.time,
+        sent_at=sent_time(body.message.time, warnings),
         turns=turns,
         k=body.k,
         agent_id=body.message.agent_id or "",
         agent_name=body.message.agent_name or "",
     )
     if sender == "agent" or len(text) <= settings.max_text_chars:
-        return Received(message)
-    return Received(message, (long_text_warning("message.text", text, settings.max_text_chars),))
+        return Received(message, tuple(warnings))
+    return Received(message, (long_text_warning("message.text", text, settings.max_text_chars), *warnings), long=True)
 
 
 def log_long_message(message: IncomingMessage, limit: int, **context: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -197,3 +198,17 @@ async def test_a_retried_message_is_remembered_once_and_answered_as_the_first_ti
         body = await again.json()
         assert [s["entry_id"] for s in body["suggestions"]] == [s["entry_id"] for s in first["suggestions"]]
     assert [t.text for t in await memory.turns(("demo", "rt"))] == ["那我买了，几天能到北京？"]
+
+
+async def test_a_message_time_in_the_future_is_not_taken_and_the_caller_is_told(client: TestClient[Any, Any]) -> None:
+    """A user test: message.time 2999 was accepted silently; the message would come after every
+    reply of its conversation in time order, and no reply would be matched to it."""
+    body = suggest_body("快递几天能到", conversation_id="future", message_id="f1")
+    body["message"]["time"] = "2999-01-01T00:00:00Z"
+    answered = await (await client.post("/v1/suggest", json=body)).json()
+    assert any("`message.time`" in w and "in the future" in w for w in answered["warnings"]), answered["warnings"]
+    (stored,) = await client.app[keys.STORE].messages("demo", "future")
+    assert stored.sent_at == stored.received_at
+    soon = suggest_body("发什么快递", conversation_id="future", message_id="f2")
+    soon["message"]["time"] = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat()
+    assert (await (await client.post("/v1/suggest", json=soon)).json())["warnings"] == []  # clocks differ a little
