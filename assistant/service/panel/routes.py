@@ -199,16 +199,19 @@ async def _with_marks(app: web.Application, shop: str, conversation: str, openin
     """The opening events, each suggestions event with `marked_wrong`: the cues of its message
     the agents marked 不准 (a panel opened again shows them marked, its banner withdrawn as they
     left it), and `dismissed`: the entry ids of its suggestions the agents dismissed (忽略; a
-    panel opened again hides them as a click did). A dismissal counts while it is the latest
-    action on that suggestion: one used, edited or sent after it (from another panel) is shown
-    again. One store read, only when a suggestions event opens; unchanged when it fails."""
+    panel opened again hides them as a click did), and `sent`: the entry ids of its suggestions
+    sent into the conversation (发送; a panel opened again shows them 已发送, their send off, so a
+    reload cannot send a reply twice). A dismissal counts while it is the latest action on that
+    suggestion: one used, edited or sent after it (from another panel) is shown again; a send
+    stands whatever follows it. One store read, only when a suggestions event opens; unchanged
+    when it fails."""
     decoded: list[dict[str, Any]] = [msgspec.json.decode(e) for e in opening]
     if not any(e.get("type") == "suggestions" and not e.get("preview") for e in decoded):
         return opening
     try:
         records = await app[keys.STORE].feedback(shop, conversation)
     except StoreError as exc:
-        log.warning("panel cue marks and dismissals not read", extra={"shop": shop, "problem": str(exc)})
+        log.warning("panel cue marks, dismissals and sends not read", extra={"shop": shop, "problem": str(exc)})
         return opening
     marks = [f for f in records if f.action == "cue_wrong"]
     latest = {(f.message_id, f.entry_id): f.action for f in records if f.action != "cue_wrong"}  # oldest first
@@ -220,6 +223,7 @@ async def _with_marks(app: web.Application, shop: str, conversation: str, openin
         message = event.get("message_id")
         event["marked_wrong"] = sorted({f.cue for f in marks if f.message_id == message})
         event["dismissed"] = sorted(e for (m, e), action in latest.items() if m == message and action == "dismiss")
+        event["sent"] = sorted({f.entry_id for f in records if f.action == "send" and f.message_id == message})
         out.append(msgspec.json.encode(event))
     return out
 

@@ -197,6 +197,42 @@ async def test_a_panel_opened_again_shows_the_suggestions_dismissed_as_dismissed
     assert shown["marked_wrong"] == []
 
 
+async def test_a_panel_opened_again_shows_the_suggestions_sent_as_sent(
+    serve: ServeFactory, http: ClientSession
+) -> None:
+    # A user test: a reload turned 发送 back on for a card whose reply was already sent.
+    served = await serve()
+    conversation = f"sent-{uuid.uuid4().hex[:8]}"
+
+    async def customer(message_id: str) -> list[str]:
+        body = suggest_body("快递几天能到", conversation_id=conversation, message_id=message_id)
+        answer = await http.post(served.url("/v1/suggest"), json=body)
+        assert answer.status == 200, await answer.text()
+        return [s["entry_id"] for s in (await answer.json())["suggestions"]]
+
+    async def act(message_id: str, entry: str, rank: int, action: str) -> None:
+        body = {"conversation_id": conversation, "message_id": message_id, "action": action}
+        body |= {"entry_id": entry, "rank": rank, "text": "亲，在的"}
+        answer = await http.post(served.url("/v1/feedback"), json=body)
+        assert answer.status == 200, await answer.text()
+
+    async def opening() -> dict[str, Any]:
+        async with http.get(served.url(f"/panel/events?conversation={conversation}")) as stream:
+            assert (await next_event(stream))[0] == "hello"
+            return await next_update(stream)
+
+    earlier = await customer("m-0")
+    await act("m-0", earlier[0], 1, "send")  # another message's send marks nothing of this one
+    entries = await customer("m-1")
+    assert len(entries) >= 3
+    assert (await opening())["sent"] == []
+    await act("m-1", entries[2], 3, "send")
+    await act("m-1", entries[1], 2, "use")
+    await act("m-1", entries[2], 3, "use")  # used again after its send: still sent
+    shown = await opening()
+    assert (shown["message_id"], shown["sent"], shown["dismissed"]) == ("m-1", [entries[2]], [])
+
+
 async def test_after_a_restart_a_conversation_with_nothing_suggested_starts_with_its_turns(
     serve: ServeFactory, http: ClientSession, tmp_path: Path
 ) -> None:

@@ -847,6 +847,58 @@ async def test_a_cue_marked_wrong_is_still_marked_after_a_reload(
     assert [(f.action, f.cue) for f in stored] == [("cue_wrong", "anger")]
 
 
+async def test_anger_marked_wrong_withdraws_the_carried_anger_and_keeps_the_complaint_risk(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    # A user test: after the anger cue was marked 不准 the banner still said 之前的怒气还在.
+    served = await serve()
+    page = await open_panel(served, "conversation=carried-1")
+    await post_generic(http, served, "你们就是骗子，垃圾", "carried-1", "k-m1")
+    answer = await post_generic(http, served, "我要投诉你们", "carried-1", "k-m2")
+    levels = {c["name"]: c["level"] for c in answer["emotion"]["cues"]}
+    assert levels.get("anger") in ("medium", "high") and levels.get("complaint_risk") == "high", levels
+    assert answer["emotion"]["escalation_reasons"] == ["complaint_high", "carried_anger"]
+    banner = page.locator("#escalation")
+    await expect(banner).to_have_text("建议升级处理：投诉风险高；之前的怒气还在", timeout=WAIT_MS)
+    await page.locator(".cue-anger .act-cue_wrong").click()
+    await expect(banner).to_have_text("建议升级处理：投诉风险高")  # the anger carried on rested on anger
+    await page.reload()
+    await expect(page.locator("#cues .cue-anger")).to_have_class(re.compile(r"\bmarked\b"), timeout=WAIT_MS)
+    await expect(banner).to_have_text("建议升级处理：投诉风险高")
+    await page.locator(".cue-complaint_risk .act-cue_wrong").click()
+    await expect(banner).to_have_text("已标记提示不准 · 不再建议升级")
+
+
+async def test_a_sent_card_is_still_sent_after_a_reload(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    # A user test: a reload turned 发送 back on for a card whose reply was already sent.
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    page = await open_panel(served, "conversation=16&account=1")
+    posted = send_requests(page)
+    await post_chatwoot(http, served, "快递几天能到啊", 16, 9601)
+    cards = page.locator(".suggestion")
+    await expect(cards.nth(1).locator(".act-send")).to_be_visible(timeout=WAIT_MS)
+    await cards.nth(1).locator(".act-send").click()
+    (sent,) = await served.store.wait_feedback(1)
+    assert (sent.action, sent.rank) == ("send", 2)
+    await expect(cards.nth(1).locator(".act-send")).to_have_text("已发送")
+    await page.reload()
+    await expect(cards.nth(1).locator(".act-send")).to_have_text("已发送", timeout=WAIT_MS)
+    await expect(cards.nth(1).locator(".act-send")).to_be_disabled()
+    await expect(cards.nth(1)).to_have_class(re.compile(r"\bsent\b"))
+    await expect(cards.nth(0).locator(".act-send")).to_have_text("发送")  # the others can still be sent
+    await expect(cards.nth(0).locator(".act-send")).to_be_enabled()
+    await cards.nth(1).locator(".act-send").click(force=True)
+    await cards.nth(1).locator(".act-edit").click()  # its editor's send is off too
+    await expect(cards.nth(1).locator(".act-edit-send")).to_have_text("已发送")
+    await expect(cards.nth(1).locator(".act-edit-send")).to_be_disabled()
+    await served.app[keys.RECORDER].flush()
+    # nothing sent again after the reload: the one send, before it
+    assert len(posted) == 1 and len(served.store.feedback()) == 1 and len(replies(chatwoot_stand_in)) == 1
+
+
 async def test_a_dismissed_card_is_still_dismissed_after_a_reload(
     serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
 ) -> None:

@@ -303,24 +303,31 @@
     return out;
   }
 
-  // The cues each escalation reason stands on; a trend (waiting, chasing, repeating) escalates only
-  // beside a pressing cue (emotion/context.py). A reason whose cues the agent marked 不准 is
-  // withdrawn, and with none left the banner says so (a user test: the banner stayed red).
+  // The cues each escalation reason stands on (emotion/context.py): anger_rising on whichever of
+  // anger and complaint risk rose; a trend (waiting, chasing, repeating) escalates only beside a
+  // pressing cue. A reason whose cues the agent marked 不准 is withdrawn, and with none left the
+  // banner says so (a user test: the banner stayed red).
   const REASON_CUES = {
-    anger_high: ["anger"], complaint_high: ["complaint_risk"],
-    anger_rising: ["anger", "complaint_risk"], carried_anger: ["anger", "complaint_risk"],
+    anger_high: ["anger"], complaint_high: ["complaint_risk"], anger_rising: ["anger", "complaint_risk"],
   };
   const PRESSING = ["anger", "complaint_risk", "anxiety"];
+
+  // The cues `reason` stands on, given the cues the message shows (`cues`, marked or not).
+  // carried_anger (之前的怒气还在) is the earlier anger carried on: it stands on the anger cue, so
+  // anger marked 不准 withdraws it while a complaint risk keeps its own reasons (a user test: the
+  // banner kept 之前的怒气还在). Only a complaint risk carried alone, with no anger shown, carries it.
+  function reasonCues(reason, cues) {
+    if (reason === "carried_anger") return cues.includes("anger") ? ["anger"] : ["complaint_risk"];
+    return REASON_CUES[reason] || PRESSING;
+  }
 
   function showEscalation() {
     const event = state.event;
     const banner = $("escalation");
     if (!event || !event.escalate) return;
-    const shown = event.cues
-      .filter((c) => (c.level === "medium" || c.level === "high") && !state.marked.has(c.name))
-      .map((c) => c.name);
-    const left = event.escalation_reasons.filter((r) =>
-      (REASON_CUES[r] || PRESSING).some((name) => shown.includes(name)));
+    const cues = event.cues.filter((c) => c.level === "medium" || c.level === "high").map((c) => c.name);
+    const shown = cues.filter((name) => !state.marked.has(name));
+    const left = event.escalation_reasons.filter((r) => reasonCues(r, cues).some((name) => shown.includes(name)));
     const answeredPrefix = banner.classList.contains("answered") ? "已回复 · " : "";
     banner.classList.toggle("withdrawn", !left.length);
     banner.textContent = answeredPrefix + (left.length
@@ -418,6 +425,15 @@
     // as a click left them; a new message's event has none
     const dismissed = new Set(event.dismissed || []);
     cards().forEach((c, i) => { if (dismissed.has(shown[i].entry_id)) c.classList.add("dismissed"); });
+    // and the cards already sent say 已发送 with their send off, as after the click (a user test:
+    // a reload turned 发送 back on for a reply already sent)
+    const sent = new Set(event.sent || []);
+    cards().forEach((c, i) => {
+      if (!sent.has(shown[i].entry_id)) return;
+      c.dataset.send = "sent";
+      c.classList.add("sent");
+      showSending(c);
+    });
     renumber();
     const left = visible().length;
     $("empty").hidden = left > 0;
