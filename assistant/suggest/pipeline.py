@@ -64,7 +64,8 @@ GREETING_CAP = 0.15
 PARTING_KINDS = frozenset({TurnKind.THANKS, TurnKind.CLOSING})
 GREETED_THANKS_CAP = 0.15
 """The most a reply that only thanks scores on a greeting turn: 你好，在吗 had 不客气的亲～给您添麻烦了
-second at 0.47 (a user test, 6 December 2026)."""
+second at 0.47 (a user test, 6 December 2026). One at or below it stays where it is, unsure already:
+moving every one last reshuffled 你好's unsure places by `k` (`test_sure_first`)."""
 UNHAPPY_CUES = frozenset({"anxiety", "disappointment"})
 """Cues that, shown (medium/high), say the customer is not calm either: 快递一个礼拜了还没到 gets the
 complaint script for a late parcel, matched through 快递一个礼拜了还没到，到底怎么回事？."""
@@ -378,7 +379,7 @@ class Suggester:
             cap = min(cap, PASSING_THANKS_CAP)
         if situation.parting and _only_greets(suggestion):
             cap = min(cap, GREETING_CAP)
-        if situation.greeted and _only_thanks(suggestion):
+        if situation.greeted and suggestion.score > GREETED_THANKS_CAP and _only_thanks(suggestion):
             cap = min(cap, GREETED_THANKS_CAP)
         if self._other_conversation(suggestion.entry_id, situation.earlier):
             cap = min(cap, CONTEXT_ONLY_CAP)
