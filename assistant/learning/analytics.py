@@ -309,14 +309,16 @@ def settled_outcomes(
     nothing shown for the customer message before it has no outcome. A stored outcome whose
     reply is not in the window is kept as stored. Oldest first (`message_order`). What the
     analytics count (`reply_outcomes`) and the learning loop learns from (`learn_shop`)."""
-    return [record for _, record in _settled(history, entry_texts, rules)]
+    return _settled(history, entry_texts, rules, _shown_by_message(history))
 
 
 def _settled(
-    history: ShopHistory, entry_texts: Mapping[str, str], rules: AcceptanceRules | None
-) -> list[tuple[tuple[float, int, float, str], OutcomeRecord]]:
+    history: ShopHistory,
+    entry_texts: Mapping[str, str],
+    rules: AcceptanceRules | None,
+    shown: Mapping[tuple[str, str, str], list[SuggestionRecord]],
+) -> list[OutcomeRecord]:
     stored = {(o.platform, o.conversation_id, o.message_id): o for o in history.outcomes}
-    shown = _shown_by_message(history)
     found: list[tuple[tuple[float, int, float, str], OutcomeRecord]] = []
     read: set[tuple[str, str, str]] = set()
     for messages in by_conversation(history.messages).values():
@@ -348,7 +350,7 @@ def _settled(
     for key, o in stored.items():
         if key not in read:  # the reply's message is not in the window: its stored outcome as is
             found.append(((_seconds(o.at), 1, _seconds(o.at), o.message_id), o))
-    return sorted(found, key=lambda t: t[0])
+    return [record for _, record in sorted(found, key=lambda t: t[0])]
 
 
 def _shown_by_message(history: ShopHistory) -> dict[tuple[str, str, str], list[SuggestionRecord]]:
@@ -372,7 +374,7 @@ def reply_outcomes(
     agents = {(m.platform, m.conversation_id, m.message_id): agent_of(m) for m in history.messages}
     taken: set[tuple[str, str, str]] = set()
     outcomes: list[ReplyOutcome] = []
-    for _, o in _settled(history, entry_texts, rules):
+    for o in _settled(history, entry_texts, rules, shown):
         answered = (o.platform, o.conversation_id, o.customer_message_id)
         if outcome_enum(o) is not Outcome.NOT_USED:
             if answered in taken:
@@ -513,9 +515,9 @@ def reply_use(
     edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
     feedback: use, edit, send): the most used, those sent first (most sent first), then those only
     picked (most picked first); to retire, the entries shown at least `min_shown` times and the
-    first answer shown at least `min_replied` times for a customer message whose agent's real reply
-    is known (`replied`: the evidence), and neither sent nor picked, most shown first; the entries edited at least
-    `min_edits` times and more often than sent as is, the least kept first. Without evidence
+    first answer shown at least `min_replied` times for a customer message whose agent's real
+    reply is known (`replied`: the evidence), and neither sent nor picked, most shown first; the
+    entries edited at least `min_edits` times and more often than sent as is, the least kept first. Without evidence
     nothing is advised to retire: not an entry only shown (no agent reply recorded, `known_replies`
     0), nor one never shown (counted in `never_shown`). A panel pick is evidence the reply is used
     even when the agent's reply was not matched to it, so a picked entry is never a candidate to
@@ -529,11 +531,9 @@ def reply_use(
         return s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
 
     shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if as_answer(s))
-    replied: Counter[str] = Counter()  # the first answer shown, the agent's reply known (the evidence)
-    for o in outcomes:
-        answers = sorted((s for s in o.shown if as_answer(s)), key=lambda s: s.rank)
-        if answers:
-            replied[answers[0].entry_id] += 1
+    # the first answer shown (`o.shown` is best first), the agent's reply known: the evidence
+    firsts = (next((s for s in o.shown if as_answer(s)), None) for o in outcomes)
+    replied: Counter[str] = Counter(s.entry_id for s in firsts if s is not None)
     picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()

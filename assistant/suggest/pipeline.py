@@ -247,6 +247,10 @@ class Suggester:
         """The same snapshot, reader and clock with another shop's learning (or none)."""
         return Suggester(self.ranker, self.detector, self.threshold, learning, self.clock)
 
+    def with_threshold(self, threshold: float) -> Suggester:
+        """The same suggester at another threshold (an admin changed the shop's)."""
+        return Suggester(self.ranker, self.detector, threshold, self.learning, self.clock)
+
     def _current(
         self, request: SuggestRequest, vectors: Vectors, reading: EmotionReading, *, follow_up: bool = False
     ) -> list[Suggestion]:

@@ -186,8 +186,7 @@ class ShopRegistry:
         threshold = shop_threshold(record)
         if entry is None or entry.suggester.threshold == threshold:
             return False
-        old = entry.suggester
-        entry.suggester = Suggester(old.ranker, old.detector, threshold, old.learning, old.clock)
+        entry.suggester = entry.suggester.with_threshold(threshold)
         log.info("shop threshold changed", extra={"shop": record.shop, "threshold": threshold})
         return True
 

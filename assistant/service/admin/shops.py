@@ -70,7 +70,8 @@ class SettingsBody(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, Any],
         msgspec.Meta(
             description="merged into the shop's settings; a key set to null is removed (threshold, "
-            "chatwoot_account, chatwoot_inboxes, chatwoot_webhook_secret, auto_approve_agents, ...)"
+            "chatwoot_account, chatwoot_inboxes, chatwoot_webhook_secret, auto_approve_agents, ...; "
+            "any other key is refused, naming the key meant)"
         ),
     ]
 
