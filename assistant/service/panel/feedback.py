@@ -250,6 +250,13 @@ async def _target(app: web.Application, shop: str, body: SendBody) -> tuple[Chat
     if not account.isdigit():
         raise Unprocessable.on("account_id", "name the Chatwoot account (the Dashboard App's appContext has it)")
     target = route(shops, account, body.inbox_id)
+    if target is None and body.inbox_id is None and any(s.account == account and s.inboxes for s in shops):
+        # the account's conversations go by inbox: which one this is decides the shop
+        raise Unprocessable.on(
+            "inbox_id",
+            "name the Chatwoot inbox (the Dashboard App's appContext has it; outside Chatwoot add &inbox=ID"
+            " to the panel's address)",
+        )
     if target is None or target.shop != shop:
         raise Forbidden.on("account_id", f"this Chatwoot account and inbox are not shop {shop!r}'s")
     if not (target.api_url and target.api_token):

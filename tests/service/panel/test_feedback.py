@@ -336,6 +336,19 @@ async def test_send_says_why_it_cannot(
         response = await http.post(served.url("/panel/send"), json=action(**{"conversation_id": "12", **changes}))
         assert response.status == status, changes
         assert (await response.json())["errors"][0]["field"] == field
+    by_inbox = await serve(
+        configured, shops=[ShopRecord("shop-b", "B", {"chatwoot_account": "5", "chatwoot_inboxes": [7]})]
+    )
+    # the account's conversations go by inbox: without one the panel outside Chatwoot cannot say whose
+    response = await http.post(
+        by_inbox.url("/panel/send"), json=action(shop="shop-b", conversation_id="12", account_id=5)
+    )
+    assert response.status == 422
+    assert (await response.json())["errors"][0]["field"] == "inbox_id"
+    response = await http.post(
+        by_inbox.url("/panel/send"), json=action(shop="shop-b", conversation_id="12", account_id=5, inbox_id=8)
+    )
+    assert (response.status, (await response.json())["errors"][0]["field"]) == (403, "account_id")
     refused = await serve(make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token="wrong"))
     await recorded(refused, conversation="12")
     response = await http.post(refused.url("/panel/send"), json=action(conversation_id="12", account_id=3))

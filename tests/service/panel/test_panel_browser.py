@@ -316,10 +316,10 @@ def replies(stand_in: ChatwootStandIn) -> list[str]:
     return [m["content"] for m in stand_in.messages if not m["private"]]
 
 
-def send_requests(page: Page) -> list[str]:
-    """The sends the page posts from now on (a list that fills as they go)."""
-    posted: list[str] = []
-    page.on("request", lambda r: posted.append(r.url) if r.url.endswith("/panel/send") else None)
+def send_requests(page: Page) -> list[dict[str, Any]]:
+    """The bodies of the sends the page posts from now on (a list that fills as they go)."""
+    posted: list[dict[str, Any]] = []
+    page.on("request", lambda r: posted.append(r.post_data_json) if r.url.endswith("/panel/send") else None)
     return posted
 
 
@@ -330,7 +330,7 @@ async def test_a_double_click_on_send_or_on_the_edited_send_sends_once(
     stayed open after 发送修改后的, so another click sent it again."""
     settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
     served = await serve(settings)
-    page = await open_panel(served, "conversation=12&account=1")
+    page = await open_panel(served, "conversation=12&account=1&inbox=1")  # outside Chatwoot: the address names both
     posted = send_requests(page)
     await post_chatwoot(http, served, "快递几天能到啊", 12, 9201)
     cards = page.locator(".suggestion")
@@ -342,6 +342,7 @@ async def test_a_double_click_on_send_or_on_the_edited_send_sends_once(
     sent, *_ = await served.store.wait_feedback(1)
     await served.app[keys.RECORDER].flush()
     assert len(posted) == 1 and len(served.store.feedback()) == 1, posted
+    assert (posted[0]["account_id"], posted[0]["inbox_id"]) == (1, 1)
     await expect(first.locator(".act-send")).to_have_text("已发送")
     assert replies(chatwoot_stand_in) == [original] == [sent.text]
     await expect(first.locator(".act-send")).to_be_disabled()  # sent: it stays off
@@ -689,6 +690,13 @@ async def test_layout_at_360_and_1280_pixels(serve: ServeFactory, open_panel: Op
     context, replies = await wide.locator(".context").bounding_box(), await wide.locator(".replies").bounding_box()
     assert context and replies and replies["x"] >= context["x"] + context["width"]  # side by side
     assert abs(replies["y"] - context["y"]) < 2
+    # a long message scrolls inside its box (a user test: 1,000 characters pushed the cues out of sight)
+    long = ANGRY + "我上周买的四件套到现在都没发货，客服也不回消息，" * 36
+    await post_generic(http, served, long, "layout-1", "l-m3")
+    await expect(narrow.locator("#latest")).to_have_text(long, timeout=WAIT_MS)
+    latest, cue = await narrow.locator("#latest").bounding_box(), await narrow.locator(".cue").first.bounding_box()
+    assert latest and latest["height"] < 260 and cue and cue["y"] + cue["height"] <= 740, (latest, cue)
+    assert await narrow.locator("#latest").evaluate("(e) => e.scrollHeight > e.clientHeight")  # the rest scrolls
 
 
 async def test_try_mode_shows_a_typed_message_and_records_nothing(serve: ServeFactory, open_panel: OpenPanel) -> None:

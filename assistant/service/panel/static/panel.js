@@ -17,8 +17,9 @@
   const state = {
     token: params.get("token") || "",
     conversation: params.get("conversation") || "",
-    account: Number(params.get("account")) || null,  // Chatwoot's account and inbox, for "send"
-    inbox: null,
+    // Chatwoot's account and inbox, for "send": the appContext's inside Chatwoot, else the address's
+    account: Number(params.get("account")) || null,
+    inbox: Number(params.get("inbox")) || null,
     agent: "",
     canSend: false,
     event: null,      // the suggestions event on screen
@@ -681,7 +682,7 @@
     const conversation = message.data.conversation;
     if (!conversation || conversation.id === undefined || conversation.id === null) return;
     state.account = Number(conversation.account_id) || state.account;
-    state.inbox = Number(conversation.inbox_id) || null;
+    state.inbox = Number(conversation.inbox_id) || state.inbox;
     follow(String(conversation.id));
   });
 
