@@ -8,6 +8,7 @@ Escalation reasons are short English codes (documented in docs/emotion.md):
 * `repeated_question`: the customer asks (nearly) the same thing again.
 * `unanswered_chasing`: three or more customer messages in a row without an agent reply, the
   last one chasing (about waiting, or a bare call), or a repeated call in one message (在吗在吗).
+  From the fourth such message on it escalates alone, with a worry or anger shown.
 * `rising_punctuation`: more ？/！ than in any earlier customer turn (at least two).
 * `long_wait`: the customer says how long they have waited (都三天了, 等了两个小时).
 * `carried_anger`: an earlier turn was angry and this one carries it on.
@@ -52,6 +53,9 @@ STILL_WAITING = (
     "今天", "今晚", "明天", "需要", "要用", "等", "急", "更新", "怎么样了", "到底", "在吗", "人呢", "催",
 )  # fmt: skip
 """Words of a follow-up that is still about the matter the customer was worried about."""
+LONG_CHASE = 3
+"""Customer messages in a row before a chasing one that make it escalate on its own (with a shown
+worry or anger): the fourth message waiting for an answer."""
 ANXIETY_DECAY = 0.75
 """Worry carries over to a still-waiting follow-up (今天需要发货的 after 急需), decaying per turn."""
 TREND_CODES = ("repeated_question", "unanswered_chasing", "rising_punctuation", "long_wait")
@@ -117,6 +121,8 @@ class ContextEffect:
     codes: list[str] = field(default_factory=list)
     previous_peak: float = 0.0
     customer_turns: int = 0
+    unanswered: int = 0
+    """Customer messages in a row before this one since the agent last said anything."""
     strong: set[CueName] = field(default_factory=set)
     """Cues the context raises beyond a weak sign (a second repeat, a chase, a carried feeling)."""
 
@@ -150,6 +156,7 @@ def assess_context(text: str, current: MessageSignals, earlier: Sequence[Earlier
         if turn.role != "customer":
             break
         trailing += 1
+    effect.unanswered = trailing
     if trailing >= 2 and (_follows_up(text, current) or _bare_call(text)):
         # A third message in a row chases only when it is about waiting (还没到, 在吗, ？): a user
         # test typed x, asdfgh, 好的谢谢 and got worry whose evidence was the whole message.
@@ -247,5 +254,8 @@ def escalation(
     if "carried_anger" in effect.codes:
         trends.append("carried_anger")
     pressing = bool(shown & {"anger", "complaint_risk", "anxiety"})
-    escalate = bool(reasons) or (len(trends) >= 2 and pressing) or (bool(trends) and negative > 0)
+    # a fourth message in a row still chasing is two signs in one: the banner stays on while the
+    # customer goes on waiting (a user test saw it go off at 人呢 after 在吗？？)
+    long_chase = "unanswered_chasing" in trends and effect.unanswered >= LONG_CHASE
+    escalate = bool(reasons) or ((len(trends) >= 2 or long_chase) and pressing) or (bool(trends) and negative > 0)
     return escalate, tuple(reasons + trends) if escalate else ()

@@ -361,9 +361,13 @@ class MessageScorer:
             if n >= 3 and hostile:
                 signals.add("anger", min(0.2 * (n - 1), 0.8), run.start(), run.end())
         for run in _EXCLAIM_RUN.finditer(text):
+            # like a run of ？: anger in a complaint, more worry in a hurry (急！！！明天就要用 is no
+            # anger: a user test saw 愤怒·中 beside the worry)
             n = run.end() - run.start()
-            if negative:
+            if hostile:
                 signals.add("anger", min(0.3 * (n - 1), 0.9), run.start(), run.end())
+            elif negative:
+                signals.add("anxiety", min(0.2 * (n - 1), 0.6), run.start(), run.end())
             elif "satisfaction" in signals.weights:
                 signals.add("satisfaction", min(0.15 * (n - 1), 0.5), run.start(), run.end())
         for call in _REPEAT_CALL.finditer(text):

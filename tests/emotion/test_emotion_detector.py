@@ -194,7 +194,8 @@ def test_escalation_rises_across_turns(detector: EmotionDetector) -> None:
     assert in_context.escalate
     assert {"repeated_question", "rising_punctuation"} <= set(in_context.escalation_reasons)
     assert in_context.score("anxiety") >= alone.score("anxiety")
-    assert in_context.score("anger") > alone.score("anger")
+    # alone it is impatience (no blame: its ？？？ and ！！ weigh the worry); asked again, it escalates
+    assert not alone.escalate and alone.score("anger") == 0.0
 
 
 def test_chasing_without_reply_is_anxiety(detector: EmotionDetector) -> None:

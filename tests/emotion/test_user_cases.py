@@ -190,3 +190,40 @@ def test_the_city_hotline_is_a_threat_only_when_called(detector: EmotionDetector
         assert reading.escalate, text
     # 12315, the consumer-rights line, is a threat by itself
     assert detector.read("12315").escalate
+
+
+# 7 December: a hurried customer (急！！！明天就要用) showed anger beside the worry, 安不安全 was read as
+# 不安, and the escalation went off at the fourth unanswered message (人呢 after 在吗？？).
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("急！！！明天就要用，今天能发顺丰吗", {"anxiety"}),  # a hurry: more worry, no anger
+        ("怎么还不发货！！！", {"anxiety"}),  # chasing is impatience (the guidelines)
+        ("垃圾东西！！", {"anger"}),  # in a complaint the marks still add anger
+        ("太好了！！！", {"satisfaction"}),
+    ],
+)
+def test_a_run_of_exclamation_marks_weighs_the_feeling_the_words_carry(
+    detector: EmotionDetector, text: str, shown: set[str]
+) -> None:
+    assert panel(detector.read(text)) == shown
+
+
+@pytest.mark.parametrize("text", ["这个电热毯安不安全", "电热毯安全不安全啊"])
+def test_asking_whether_it_is_safe_is_not_feeling_uneasy(detector: EmotionDetector, text: str) -> None:
+    evidence = [e.text for cue in detector.read(text).cues for e in cue.evidence]
+    assert "不安" not in evidence
+
+
+def test_the_escalation_stays_while_the_customer_goes_on_chasing(detector: EmotionDetector) -> None:
+    said: list[Turn] = [Turn("customer", "鹅绒被有现货吗")]
+    for text in ("在吗", "在吗？？", "人呢", "有人吗", "怎么没人回复"):
+        reading = detector.read(text, tuple(said))
+        if len(said) >= 2:  # the third message in a row on: waiting is pressing
+            assert reading.escalate and "unanswered_chasing" in reading.escalation_reasons, (text, reading)
+        said.append(Turn("customer", text))
+    # an agent's reply starts the count again: one follow-up is no chase
+    answered = (Turn("customer", "鹅绒被有现货吗"), Turn("agent", "亲，有现货的"), Turn("customer", "好的"))
+    assert not detector.read("那什么时候发货", answered).escalate
