@@ -115,7 +115,10 @@ class Row:
     def _get(self, name: str, required: bool) -> Any:
         value = self._data.get(name)
         if value is None and required:
-            self.problem(None, f"missing required field `{name}`")
+            if name in self._data:  # `question:` with nothing after it: at its own line
+                self.problem(name, "must not be empty")
+            else:
+                self.problem(None, f"missing required field `{name}`")
         return value
 
     def text(self, name: str, required: bool = True) -> str:
@@ -330,6 +333,14 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "syntax error"
         if exc.context_mark is not None and exc.context:
+            if exc.problem_mark is not None and "block" in exc.context:
+                # an indentation slip: the line the parser stopped at, not the top of the entry it
+                # was in (a user test was sent 11 lines up, to the entry's `- id:`)
+                start = exc.context_mark.line + 1
+                return (
+                    exc.problem_mark.line + 1,
+                    f"{problem}: check this line's indentation (the block began at line {start})",
+                )
             return exc.context_mark.line + 1, f"{problem} {exc.context} started here"
         if exc.problem_mark is not None:
             return exc.problem_mark.line + 1, problem

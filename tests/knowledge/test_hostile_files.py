@@ -101,3 +101,19 @@ def test_a_tab_the_parser_allows_is_read_the_same_when_the_rows_are_read_back() 
     )
     rows = merge_uploads([], {"faq/tea.yaml": faq.encode()})
     assert [r.data["answer"] for r in rows] == ["亲，三克茶叶配一百五十毫升水"]
+
+
+def test_an_indentation_slip_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    """A user test: a line indented wrong among the variants was reported at the first line of the
+    block it broke, eleven lines up."""
+    rows = [FAQ.format(n=n, question="快递几天能到？") for n in range(1, 3)]
+    lines = "".join(rows).splitlines()
+    lines[13] = " variants:"  # line 14, one space where the entry's fields have two
+    (found,) = problems(faq_file(tmp_path, "\n".join(lines) + "\n"))
+    assert found.startswith("faq/a.yaml:14: not valid YAML ("), found
+    assert "indentation" in found
+
+
+def test_an_empty_required_field_is_named_at_its_line(tmp_path: Path) -> None:
+    body = FAQ.format(n=1, question="快递几天能到？") + FAQ.format(n=2, question="")
+    assert problems(faq_file(tmp_path, body)) == ["faq/a.yaml:12: question: must not be empty"]
