@@ -290,6 +290,65 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     assert sorted(r.action for r in stored) == ["dismiss", "edit", "send", "use"]
 
 
+async def test_a_reply_being_edited_is_kept_as_a_draft_when_the_next_message_arrives(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    """A user test: the agent clicked 编辑 and typed, the customer's next message redrew the
+    suggestions, and the typed reply vanished without a word. The new message shows at once; the
+    typed text stays above its suggestions as a draft of the earlier message, still being typed."""
+    served = await serve()
+    page = await open_panel(served, "conversation=draft-1")
+    first = await post_generic(http, served, "退货运费谁出", "draft-1", "d-m1")
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".text")).to_have_text(first["suggestions"][0]["text"], timeout=WAIT_MS)
+    await cards.first.locator(".act-edit").click()
+    editor = cards.first.locator("textarea.editor")
+    await expect(editor).to_be_focused()
+    await editor.fill("亲，退货运费由我们承担")
+    await page.keyboard.type("，放心退")
+    second = await post_generic(http, served, "还有，退款多久到账", "draft-1", "d-m2")
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    await expect(cards.first.locator(".text")).to_have_text(second["suggestions"][0]["text"])
+    await expect(cards).to_have_count(len(second["suggestions"]))
+    await expect(page.locator(".suggestion textarea")).to_have_count(0)
+    draft = page.locator(".draft")
+    await expect(draft).to_have_count(1)
+    await expect(draft.locator(".draft-label")).to_have_text("草稿（回复上一条消息）")
+    await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
+    area = draft.locator("textarea")
+    await expect(area).to_have_value("亲，退货运费由我们承担，放心退")
+    await expect(area).to_be_focused()  # typing on goes into the draft, not to the number keys
+    await page.keyboard.type("哦")
+    await expect(area).to_have_value("亲，退货运费由我们承担，放心退哦")
+    box, top = await draft.bounding_box(), await cards.first.bounding_box()
+    assert box and top and box["y"] + box["height"] <= top["y"]  # above the new suggestions
+    await expect(draft.locator("button")).to_have_text(["使用草稿", "放弃草稿"])
+    await draft.locator(".act-draft-use").click()
+    (record,) = await served.store.wait_feedback(1)  # stored: the service's link checks accepted it
+    assert await page.evaluate("navigator.clipboard.readText()") == "亲，退货运费由我们承担，放心退哦"
+    assert (record.action, record.text) == ("edit", "亲，退货运费由我们承担，放心退哦")
+    assert (record.conversation_id, record.message_id) == ("draft-1", "d-m1")  # the message it answers
+    assert (record.entry_id, record.rank) == (first["suggestions"][0]["entry_id"], 1)
+    assert [s["entry_id"] for s in record.shown] == [s["entry_id"] for s in first["suggestions"]]
+    await expect(draft).to_have_count(0)  # used: the draft goes
+    await expect(page.locator(".suggestion.used")).to_have_count(0)  # the new cards are untouched
+
+    # an editor opened but left unchanged goes with its card; a changed one is kept, 放弃草稿 drops it
+    assert await cards.count() > 1
+    await cards.first.locator(".act-edit").click()
+    await cards.nth(1).locator(".act-edit").click()
+    await cards.nth(1).locator("textarea.editor").fill("亲，退款1到3个工作日到账")
+    await post_generic(http, served, "运费险怎么理赔", "draft-1", "d-m3")
+    await expect(page.locator("#latest")).to_have_text("运费险怎么理赔", timeout=WAIT_MS)
+    await expect(draft).to_have_count(1)
+    await expect(draft.locator("textarea")).to_have_value("亲，退款1到3个工作日到账")
+    await expect(draft.locator(".draft-for")).to_have_text("客户：还有，退款多久到账")
+    await draft.locator(".act-draft-discard").click()
+    await expect(draft).to_have_count(0)
+    await served.app[keys.RECORDER].flush()
+    assert len(served.store.feedback()) == 1  # a dropped draft records nothing
+
+
 async def post_chatwoot(http: ClientSession, served: Served, text: str, conversation: int, message_id: int) -> None:
     """A customer's message as Chatwoot delivers it (account 1), so the panel can send into it."""
     event = {

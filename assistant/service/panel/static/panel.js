@@ -191,6 +191,7 @@
     if (!conversation || conversation === state.conversation) return;
     state.conversation = conversation;
     state.event = null;
+    $("drafts").replaceChildren();  // a draft answers the conversation left, not this one
     clear();
     connect();
   }
@@ -410,6 +411,8 @@
   }
 
   function render(event) {
+    const kept = keepDrafts();  // before the cards go: the edits the agent typed
+    const before = state.event;
     state.event = event;
     state.selected = 0;
     clear();
@@ -440,6 +443,7 @@
     $("empty").hidden = left > 0;
     $("empty").textContent = left ? "" : shown.length ? "建议都已忽略" : "没有建议";
     select(0);
+    showDrafts(kept, before);
     if (state.refused) disableActions();
     const id = event.message_id;
     requestAnimationFrame(() => {
@@ -462,35 +466,33 @@
   }
 
   // --- actions -----------------------------------------------------------------------------
-  function shownList() {
-    return state.event.suggestions.map((s) => ({ entry_id: s.entry_id, rank: s.rank, score: s.score }));
+  // `e` and `shownAt`: the event on screen, unless a kept draft names the earlier one it answers
+  function shownList(e) {
+    return e.suggestions.map((s) => ({ entry_id: s.entry_id, rank: s.rank, score: s.score }));
   }
 
-  function payload(extra) {
-    const e = state.event;
+  function payload(extra, e = state.event, shownAt = state.shownAt) {
     return Object.assign({
       conversation_id: e.conversation_id,
       message_id: e.message_id,
       index_version: e.index_version,
-      elapsed_ms: Math.max(0, Math.round(performance.now() - state.shownAt)),
-      shown: shownList(),
+      elapsed_ms: Math.max(0, Math.round(performance.now() - shownAt)),
+      shown: shownList(e),
       agent: state.agent,
     }, extra);
   }
 
-  function suggestionFields(index) {
-    const s = shown()[index];
-    return { entry_id: s.entry_id, rank: s.rank, score: s.score };
-  }
+  function fieldsOf(s) { return { entry_id: s.entry_id, rank: s.rank, score: s.score }; }
 
-  function shown() {
-    const e = state.event;
-    return e.answerable ? e.suggestions : e.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE);
-  }
+  function suggestionFields(index) { return fieldsOf(shown()[index]); }
 
-  async function sendFeedback(extra) {
-    if (!state.event || state.event.preview || state.refused) return null;  // try-it mode records nothing
-    const body = payload(extra);
+  function shownOf(e) { return e.answerable ? e.suggestions : e.suggestions.slice(0, SHOWN_WHEN_UNANSWERABLE); }
+
+  function shown() { return shownOf(state.event); }
+
+  async function sendFeedback(extra, e = state.event, shownAt = state.shownAt) {
+    if (!e || e.preview || state.refused) return null;  // try-it mode records nothing
+    const body = payload(extra, e, shownAt);
     probe.feedback.push(body);
     try {
       const r = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
@@ -577,6 +579,116 @@
     area.focus();
   }
 
+  // --- kept drafts -------------------------------------------------------------------------
+  // A new message redraws the suggestions at once, but an editor holding text the agent changed
+  // does not go with its card (a user test: the reply being typed vanished without a word). It
+  // is kept above the new suggestions as a draft naming the message it answers, still editable
+  // (and still focused, the caret where it was, if the agent was typing), with 使用草稿, 发送草稿
+  // and 放弃草稿; its feedback and its send name that message and suggestion, as the card's
+  // would have, so the service's link checks accept them. An editor left unchanged (or emptied)
+  // goes with its card.
+  const drafts = el("div", "drafts");
+  drafts.id = "drafts";
+  $("unanswerable").before(drafts);
+
+  function keepDrafts() {
+    const e = state.event;
+    if (!e) return [];
+    const list = shownOf(e);
+    const kept = [];
+    cards().forEach((li, i) => {
+      const area = li.querySelector("textarea.editor");
+      const s = list[i];
+      if (!area || !s || !area.value.trim() || area.value === s.text) return;
+      const focused = document.activeElement === area;
+      kept.push({
+        event: e, shownAt: state.shownAt, suggestion: s, text: area.value, card: li,
+        caret: focused ? [area.selectionStart, area.selectionEnd] : null,
+      });
+    });
+    return kept;
+  }
+
+  // `before`: the event the new one replaced; drafts answering anything older say so.
+  function showDrafts(kept, before) {
+    const previous = before ? before.message_id : null;
+    for (const box of drafts.children) {
+      if (box.dataset.message !== previous) box.querySelector(".draft-label").textContent = "草稿（回复更早的消息）";
+    }
+    if (!kept.length) return;
+    const boxes = kept.map(draftBox);
+    drafts.prepend(...boxes);
+    toast("客户发来新消息 · 你改的回复已存为草稿");
+    kept.forEach((d, i) => {
+      if (!d.caret || state.refused) return;
+      const area = boxes[i].querySelector("textarea");
+      area.focus();
+      area.setSelectionRange(d.caret[0], d.caret[1]);
+    });
+  }
+
+  function draftBox(d) {
+    const box = el("section", "draft");
+    box.dataset.message = d.event.message_id;
+    box.dataset.entry = d.suggestion.entry_id;
+    box.setAttribute("aria-label", "草稿");
+    const label = el("p", "draft-label", "草稿（回复上一条消息）");
+    const quote = el("p", "draft-for", "客户：" + d.event.text);
+    quote.title = d.event.text;
+    const area = el("textarea", "editor draft-editor");
+    area.value = d.text;
+    area.rows = 2;
+    area.setAttribute("aria-label", "草稿（回复上一条消息）");
+    const fit = () => { area.style.height = "auto"; area.style.height = area.scrollHeight + 2 + "px"; };
+    area.addEventListener("input", fit);
+    const row = el("div", "actions draft-actions");
+    const close = () => box.remove();
+    const fields = fieldsOf(d.suggestion);
+    const use = button("使用草稿", "draft-use", "复制草稿");
+    // used: the draft is on the clipboard and goes, recorded as an edit of its suggestion
+    use.addEventListener("click", async () => {
+      if (state.refused) return;
+      const text = area.value;
+      const method = await copy(text);
+      probe.lastCopy = { method, text };
+      toast(method === "manual" ? "请手动复制" : "已复制");
+      close();
+      await sendFeedback(Object.assign({ action: "edit", text }, fields), d.event, d.shownAt);
+    });
+    row.append(use);
+    if (state.canSend) {
+      const send = button("发送草稿", "draft-send", "通过 Chatwoot 把草稿发给客户");
+      send.dataset.label = send.textContent;
+      send.addEventListener("click", () => {
+        if (state.refused || box.dataset.send) return;
+        if (d.event.preview) { toast("试用模式不发送"); return; }
+        const where = { account_id: state.account, inbox_id: state.inbox };
+        const body = payload(Object.assign({ action: "send", text: area.value }, fields, where), d.event, d.shownAt);
+        postSend(box, body, close);
+      });
+      row.append(send);
+    }
+    const discard = button("放弃草稿", "draft-discard", "不要这段修改");
+    discard.addEventListener("click", close);
+    row.append(discard);
+    box.append(label, quote, area, row);
+    // the card's send state comes along: sent stays off; in flight, its answer lands here
+    const status = d.card.dataset.send;
+    if (status) box.dataset.send = status;
+    if (status === "sent") box.classList.add("sent");
+    if (status === "sending") {
+      d.card.afterSend = (failure) => {
+        if (!failure) { close(); return; }
+        delete box.dataset.send;
+        showSendError(box, failure);
+        showSending(box);
+      };
+    }
+    showSending(box);
+    requestAnimationFrame(fit);
+    return box;
+  }
+
   function dismissSuggestion(index) {
     const s = shown()[index];
     const li = cards()[index];
@@ -595,7 +707,7 @@
   // Only a failed send turns them on again, with the reason on the card.
   function showSending(li) {
     const status = li.dataset.send || "";
-    for (const b of li.querySelectorAll(".act-send, .act-edit-send")) {
+    for (const b of li.querySelectorAll(".act-send, .act-edit-send, .act-draft-send")) {
       b.textContent = status === "sent" ? "已发送" : status === "sending" ? "发送中…" : b.dataset.label;
       const off = Boolean(status) || state.refused;
       b.disabled = off;
@@ -611,7 +723,7 @@
     if (!error) {
       error = el("p", "send-error");
       error.setAttribute("role", "alert");
-      li.querySelector(".matched").after(error);
+      li.querySelector(".matched, .draft-actions").after(error);
     }
     error.textContent = text;
   }
@@ -623,7 +735,11 @@
     const li = cards()[index];
     if (!li || li.dataset.send) return;  // in flight, or already sent
     const where = { account_id: state.account, inbox_id: state.inbox };
-    const body = payload(Object.assign({ action: "send", text }, suggestionFields(index), where));
+    await postSend(li, payload(Object.assign({ action: "send", text }, suggestionFields(index), where)), done);
+  }
+
+  // Posts a send for `li` (a card, or a kept draft) and shows its progress there.
+  async function postSend(li, body, done) {
     li.dataset.send = "sending";
     showSending(li);
     showSendError(li, "");
@@ -649,6 +765,7 @@
       showSendError(li, failure);
     }
     showSending(li);
+    if (li.afterSend) li.afterSend(failure);  // a draft was kept from this card while it was sending
   }
 
   document.addEventListener("keydown", (e) => {
