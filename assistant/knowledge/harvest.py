@@ -172,7 +172,7 @@ def harvest_sessions(
             if merged[i][0] == "customer" and merged[i + 1][0] == "agent":
                 context = [t for _, t in merged[max(0, i - rules.context_turns) : i]]
                 pairs.append((number, merged[i][1], merged[i + 1][1], context))
-                chat_pairs.append((merged[i][1], merged[i + 1][1], first))
+                chat_pairs.append((merged[i][1], merged[i + 1][1], first, str(number)))
                 first = False
     stats.pairs = len(pairs)
     quick = learn_quick_replies(chat_pairs, quick_rules)

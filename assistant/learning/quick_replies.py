@@ -57,6 +57,12 @@ class QuickReplyRules:
     per_slot: int = 3
     covers_at: float = 0.5
     candidates: int = 200  # the most frequent replies of a slot considered for the greedy cover
+    # a reply sent again and again in one chat answers that chat (商品优惠活动…以商品页面为准 to one
+    # customer's five complaints about a price): a habit of the shop is seen in this many chats
+    min_chats: int = 2
+    # the substantive slot is offered beside any question: a reply there must have answered
+    # questions in this many chats (on the JDDC library the ones chosen come from 59–184)
+    substantive_min_chats: int = 3
     # the opening slot holds any first message, a question as well as a hello: what agents send
     # to it is a habit only once seen over this many chats (two sends of one answer are not), and
     # only a reply that answers nothing (`turns.is_agent_opener`) is offered there
@@ -85,9 +91,12 @@ def _f1(a: Counter[str], b: Counter[str]) -> float:
 
 
 def _greedy_cover(
-    replies: Counter[str], forms: dict[str, Counter[str]], slot: str, rules: QuickReplyRules
+    replies: Counter[str], forms: dict[str, Counter[str]], chats: dict[str, set[str]], slot: str, rules: QuickReplyRules
 ) -> list[QuickReply]:
-    pool = [key for key, n in replies.most_common(rules.candidates) if n >= rules.min_count]
+    min_chats = rules.substantive_min_chats if slot == SUBSTANTIVE else rules.min_chats
+    pool = [
+        key for key, n in replies.most_common(rules.candidates) if n >= rules.min_count and len(chats[key]) >= min_chats
+    ]
     bags = {key: Counter(key) for key in replies}
     matches = {key: {o for o in replies if _f1(bags[key], bags[o]) >= rules.covers_at} for key in pool}
     covered: set[str] = set()
@@ -102,23 +111,29 @@ def _greedy_cover(
     return chosen
 
 
-ChatPair = tuple[str, str, bool]
-"""(customer turn, the agent's reply, is it the chat's first customer turn)."""
+ChatPair = tuple[str, str, bool, str]
+"""(customer turn, the agent's reply, is it the chat's first customer turn, the chat's id)."""
 
 
 def learn_quick_replies(
-    pairs: Iterable[ChatPair], rules: QuickReplyRules | None = None, withheld: Collection[str] = ()
+    pairs: Iterable[ChatPair | tuple[str, str, bool]],
+    rules: QuickReplyRules | None = None,
+    withheld: Collection[str] = (),
 ) -> QuickReplies:
     """Quick replies per slot from a shop's chat pairs; a reply whose characters
-    (`reply_chars`) are in `withheld` is counted in its slot's total but never offered."""
+    (`reply_chars`) are in `withheld` is counted in its slot's total but never offered. A pair
+    without its chat's id counts as a chat of its own."""
     rules = rules or QuickReplyRules()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for customer, reply, first in pairs:
+    chats: dict[str, set[str]] = defaultdict(set)
+    for number, pair in enumerate(pairs):
+        customer, reply, first = pair[0], pair[1], pair[2]
         key = reply_chars(reply)
         if not key:
             continue
         counts[slot_of(customer, first)][key] += 1  # every reply counts in the slot's total, long ones too
+        chats[key].add(pair[3] if len(pair) > 3 else f"#{number}")
         if len(key) <= rules.max_chars and key not in withheld and not _PLACEHOLDER.search(reply):
             forms[key][reply.strip()] += 1
     by_slot: dict[str, tuple[QuickReply, ...]] = {}
@@ -129,7 +144,7 @@ def learn_quick_replies(
         short = Counter({k: n for k, n in replies.items() if k in forms})
         if slot == OPENING:  # a first message may be a question: only replies that answer none open chats
             short = Counter({k: n for k, n in short.items() if is_agent_opener(forms[k].most_common(1)[0][0])})
-        chosen = _greedy_cover(short, forms, slot, rules) if short else []
+        chosen = _greedy_cover(short, forms, chats, slot, rules) if short else []
         by_slot[slot] = tuple(QuickReply(q.text, slot, q.covers, total) for q in chosen)
     return QuickReplies(by_slot)
 

@@ -53,7 +53,7 @@ class LearningRules:
 def chat_pairs(history: ShopHistory) -> list[ChatPair]:
     """(customer turn, the agent's reply, first customer turn of the chat) from the records."""
     pairs: list[ChatPair] = []
-    for messages in by_conversation(history.messages).values():
+    for conversation, messages in by_conversation(history.messages).items():
         merged: list[tuple[str, str]] = []
         for m in messages:
             if m.role not in ("customer", "agent"):
@@ -65,7 +65,7 @@ def chat_pairs(history: ShopHistory) -> list[ChatPair]:
         first = True
         for (role, text), (next_role, reply) in itertools.pairwise(merged):
             if role == "customer" and next_role == "agent":
-                pairs.append((text, reply, first))
+                pairs.append((text, reply, first, conversation))
                 first = False
     return pairs
 
@@ -154,7 +154,7 @@ def learn_shop(
     # before the suggestions of the message it answers was stored as passing over another's
     history = replace(history, outcomes=settled_outcomes(history, {}))
     pairs = chat_pairs(history)
-    withheld = {reply_chars(reply) for _, reply, _ in pairs if candidate_id(reply) in decided}
+    withheld = {reply_chars(reply) for _, reply, _, _ in pairs if candidate_id(reply) in decided}
     quick = learn_quick_replies(pairs, rules.quick, withheld)
     priors = shop_priors(shop, history, rules.priors)
     rates = fit_slot_rates(outcome_observations(history))

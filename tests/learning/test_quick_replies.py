@@ -63,3 +63,20 @@ def test_the_opening_slot_offers_only_replies_that_answer_nothing() -> None:
         "您好，请问有什么可以帮您?",
         "还请您稍等，正在为您查询~",
     ]
+
+
+def test_a_reply_repeated_in_one_chat_is_no_habit_of_the_shop() -> None:
+    """A user test: one customer's complaints about a price, all answered 商品优惠活动。请您以商品页面为准,
+    made it a quick reply offered beside every question (数字人民币能付款不 led with it)."""
+    price = "商品优惠活动。请您以商品页面为准。商品页面会显示的。"
+    one_chat = [(f"怎么一下子就涨价了{n}", price, False, "c-1") for n in range(5)]
+    others = [(f"问题{n}", f"回复{n}", False, f"c-{n + 2}") for n in range(20)]
+    assert learn_quick_replies([*one_chat, *others]).by_slot["substantive"] == ()
+    two_chats = [*one_chat, ("为什么涨价", price, False, "c-99")]
+    assert learn_quick_replies([*two_chats, *others]).by_slot["substantive"] == ()  # beside any question: 3 chats
+    three = [*two_chats, ("价格变了", price, False, "c-98")]
+    assert [q.text for q in learn_quick_replies([*three, *others]).by_slot["substantive"]] == [price]
+    # a stock turn's reply needs two chats
+    thanks = [("谢谢", "不客气的亲", False, "c-1")] * 3
+    assert learn_quick_replies(thanks).by_slot["thanks"] == ()
+    assert learn_quick_replies([*thanks, ("谢谢", "不客气的亲", False, "c-2")]).by_slot["thanks"] != ()
