@@ -22,8 +22,9 @@ of the shop's entries; the admin API serves them and the admin page draws them.
   with edits and picked in the panel (use, edit or send pressed on it: explicit evidence even
   when the text the agent sent was not matched to it): the most used, the never used
   (candidates to retire, only on evidence: shown at least `MIN_REPLIED` times for messages
-  whose agent's real reply is known, and that reply never it; never one the panel picked) and
-  the often edited (candidates to reword), as the weekly report lists them.
+  whose agent's real reply is known, and that reply never it; never one the panel picked; never
+  a learned quick reply) and the often edited (candidates to reword), as the weekly report lists
+  them. A learned quick reply is one row per text (`reply_rows`), from the window's records.
 
 Days are the shop's calendar days (`YYYY-MM-DD` in Asia/Shanghai: `knowledge.calendar.day_of`).
 """
@@ -44,7 +45,7 @@ from assistant.learning.acceptance import AcceptanceRules, Outcome
 from assistant.learning.agents import UNNAMED_AGENT, agent_label
 from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.learning.reply_outcomes import outcome_of
-from assistant.learning.reranking import QUICK_REPLY_TAG
+from assistant.learning.reranking import QUICK_PREFIX, QUICK_REPLY_TAG
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory, SuggestionRecord, epoch
 
@@ -214,13 +215,17 @@ class ReplyUse:
         msgspec.Meta(
             description="replies to retire, on evidence only: the first answer shown at least `min_replied` times "
             "for customer messages whose agent's real reply is recorded, that reply never this one, and never "
-            "picked in the panel (most shown first); empty while `known_replies` is 0. An entry never shown is not "
-            "listed (it is counted in `never_shown`)"
+            "picked in the panel (most shown first); empty while `known_replies` is 0. Knowledge entries only: a "
+            "learned quick reply (id quick-...) is never listed. An entry never shown is not listed (it is counted in "
+            "`never_shown`)"
         ),
     ]
     never_shown: Annotated[
         int,
-        msgspec.Meta(description="how many entries were not shown at all in the window (none is advised to retire)"),
+        msgspec.Meta(
+            description="how many entries of the shop's knowledge (approved replies included) were not shown at "
+            "all in the window (none is advised to retire); learned quick replies are not counted"
+        ),
     ]
     often_edited: list[ReplyLine]
     too_new: int = 0  # entries added or changed inside the window, unused: never proposed for retiring
@@ -504,6 +509,51 @@ def shop_stats(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyRows:
+    """The rows of the reply lists: one per knowledge entry, one per quick reply *text*."""
+
+    texts: dict[str, str]  # row id -> its text
+    row_of: dict[str, str]  # every id shown, sent or picked -> its row id
+    entries: frozenset[str]  # the rows that are knowledge entries (the others: learned quick replies)
+
+
+def is_quick_reply(entry_id: str) -> bool:
+    """A learned quick reply (`reranking.quick_suggestion`), not an entry of the shop's knowledge."""
+    return entry_id.startswith(QUICK_PREFIX)
+
+
+def reply_rows(history: ShopHistory, entry_texts: Mapping[str, str]) -> ReplyRows:
+    """The rows the reply lists count on, from the same inputs for the admin API and the weekly
+    report: every knowledge entry of `entry_texts`, and every quick reply either `entry_texts`
+    names or the window's records showed (with the text shown). A quick reply is learned per
+    slot, so one text learned in two slots has two ids (`quick-<hash of slot and text>`): they are
+    one row, counted together, named by the least id; a quick reply whose text is an entry's reply
+    counts on the entry's row. The quick replies shown in the window come from its records, so
+    what the service has learned since (or not yet) changes no list."""
+    entries = {e: t for e, t in entry_texts.items() if not is_quick_reply(e)}
+    quick = {e: t for e, t in entry_texts.items() if is_quick_reply(e)}
+    for s in history.suggestions:
+        if (is_quick_reply(s.entry_id) or QUICK_REPLY_TAG in s.tags) and s.text:
+            quick.setdefault(s.entry_id, s.text)
+    texts: dict[str, str] = dict(entries)
+    row_of = {e: e for e in entries}
+    by_text: dict[str, str] = {}
+    for e in sorted(entries):
+        by_text.setdefault(_text_key(entries[e]), e)
+    for q in sorted(quick):
+        if q in entries:  # a knowledge entry tagged as a quick reply: its own row
+            continue
+        row = by_text.setdefault(_text_key(quick[q]), q)
+        row_of[q] = row
+        texts.setdefault(row, quick[q])
+    return ReplyRows(texts, row_of, frozenset(entries))
+
+
+def _text_key(text: str) -> str:
+    return " ".join(text.split())
+
+
 def reply_use(
     history: ShopHistory,
     entry_texts: Mapping[str, str],
@@ -511,30 +561,38 @@ def reply_use(
     rules: ReplyUseRules | None = None,
     fresh: Collection[str] = frozenset(),
 ) -> ReplyUse:
-    """Per entry of `entry_texts`, how often `history` showed it, its agents sent it as is or
-    edited (`outcomes`: `reply_outcomes` of the same history) and picked it in the panel (its
-    feedback: use, edit, send): the most used, those sent first (most sent first), then those only
-    picked (most picked first); to retire, the entries shown at least `min_shown` times and the
-    first answer shown at least `min_replied` times for a customer message whose agent's real
-    reply is known (`replied`: the evidence), and neither sent nor picked, most shown first; the
-    entries edited at least `min_edits` times and more often than sent as is, the least kept first. Without evidence
-    nothing is advised to retire: not an entry only shown (no agent reply recorded, `known_replies`
-    0), nor one never shown (counted in `never_shown`). A panel pick is evidence the reply is used
-    even when the agent's reply was not matched to it, so a picked entry is never a candidate to
+    """Per row (`reply_rows`: each entry of `entry_texts`, each quick reply text), how often
+    `history` showed it, its agents sent it as is or edited (`outcomes`: `reply_outcomes` of the
+    same history) and picked it in the panel (its feedback: use, edit, send): the most used, those
+    sent first (most sent first), then those only picked (most picked first); to retire, the
+    knowledge entries shown at least `min_shown` times and the first answer shown at least
+    `min_replied` times for a customer message whose agent's real reply is known (`replied`: the
+    evidence), and neither sent nor picked, most shown first; the rows edited at least `min_edits`
+    times and more often than sent as is, the least kept first. Without evidence nothing is
+    advised to retire: not an entry only shown (no agent reply recorded, `known_replies` 0), nor
+    one never shown (counted in `never_shown`). A panel pick is evidence the reply is used even
+    when the agent's reply was not matched to it, so a picked entry is never a candidate to
     retire, nor is one of `fresh` (added or changed inside the window: an entry approved yesterday
-    had no week to be used; their count is `too_new`)."""
+    had no week to be used; their count is `too_new`). A learned quick reply is never advised to
+    retire nor counted in `never_shown`: it is no entry the admin can retire (the learning drops
+    a reply agents stop sending; rejecting its candidate reply withholds it at once), and the
+    learned set changes by itself."""
     rules = rules or ReplyUseRules()
     outcomes = list(outcomes)
+    rows = reply_rows(history, entry_texts)
+
+    def row(entry_id: str) -> str:
+        return rows.row_of.get(entry_id, entry_id)
 
     def as_answer(s: SuggestionRecord) -> bool:
         # a quick reply's score is its share of the slot's replies, not a match: every showing counts
         return s.score >= rules.sure or QUICK_REPLY_TAG in s.tags
 
-    shown: Counter[str] = Counter(s.entry_id for s in history.suggestions if as_answer(s))
+    shown: Counter[str] = Counter(row(s.entry_id) for s in history.suggestions if as_answer(s))
     # the first answer shown (`o.shown` is best first), the agent's reply known: the evidence
     firsts = (next((s for s in o.shown if as_answer(s)), None) for o in outcomes)
-    replied: Counter[str] = Counter(s.entry_id for s in firsts if s is not None)
-    picked: Counter[str] = Counter(f.entry_id for f in history.feedback if f.action in PICKS and f.entry_id)
+    replied: Counter[str] = Counter(row(s.entry_id) for s in firsts if s is not None)
+    picked: Counter[str] = Counter(row(f.entry_id) for f in history.feedback if f.action in PICKS and f.entry_id)
     used: Counter[str] = Counter()
     edited: Counter[str] = Counter()
     similarities: dict[str, list[float]] = defaultdict(list)
@@ -543,22 +601,23 @@ def reply_use(
     for o in outcomes:
         if o.entry_id is None:
             continue
+        key = row(o.entry_id)
         if o.outcome is Outcome.USED:
-            used[o.entry_id] += 1
+            used[key] += 1
         elif o.outcome is Outcome.EDITED:
-            edited[o.entry_id] += 1
-            similarities[o.entry_id].append(o.similarity)
-            latest[o.entry_id] = texts.get((o.conversation_id, o.message_id), "")
+            edited[key] += 1
+            similarities[key].append(o.similarity)
+            latest[key] = texts.get((o.conversation_id, o.message_id), "")
 
     def line(entry_id: str) -> ReplyLine:
         sims = similarities.get(entry_id)
         mean = round(sum(sims) / len(sims), 4) if sims else None
         return ReplyLine(
-            entry_id, entry_texts.get(entry_id, ""), shown[entry_id], used[entry_id], edited[entry_id],
+            entry_id, rows.texts[entry_id], shown[entry_id], used[entry_id], edited[entry_id],
             mean, latest.get(entry_id), picked[entry_id], replied[entry_id],
         )  # fmt: skip
 
-    lines = [line(e) for e in entry_texts]
+    lines = [line(e) for e in rows.texts]
     most_used = sorted(
         (r for r in lines if r.sent or r.picked), key=lambda r: (-r.sent, -r.picked, -r.used, r.entry_id)
     )
@@ -566,7 +625,8 @@ def reply_use(
         (
             r
             for r in lines
-            if not r.sent
+            if r.entry_id in rows.entries
+            and not r.sent
             and not r.picked
             and r.shown >= rules.min_shown
             and r.replied >= rules.min_replied
@@ -574,7 +634,7 @@ def reply_use(
         ),
         key=lambda r: (-r.shown, r.entry_id),
     )
-    unseen = [r for r in entry_texts if not shown[r] and not picked[r] and r not in fresh]
+    unseen = [e for e in rows.entries if not shown[e] and not picked[e] and e not in fresh]
     too_new = sum(1 for r in lines if r.entry_id in fresh and not r.sent and not r.picked)
     often_edited = sorted(
         (r for r in lines if r.edited >= rules.min_edits and r.edited > r.used),

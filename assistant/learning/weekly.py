@@ -69,6 +69,7 @@ class WeeklyReport:
     often_edited: list[ReplyLine]
     too_new: int = 0  # entries added or changed this week: not judged yet
     min_replied: int = MIN_REPLIED  # the evidence a reply to retire needs (`ReplyUseRules`)
+    all_gaps: int = 0  # the gaps found this week; `new_gaps` lists the first `top` of them
 
 
 WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded
@@ -116,4 +117,5 @@ def weekly_report(
         replies.often_edited,
         replies.too_new,
         replies.min_replied,
+        len(gap_lines),
     )

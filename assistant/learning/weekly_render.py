@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import re
 
+from assistant.knowledge.calendar import SHOP_ZONE
 from assistant.learning.analytics import ReplyLine
 from assistant.learning.gaps import clip_example
 from assistant.learning.weekly import GapLine, WeeklyReport
@@ -52,6 +53,8 @@ SECTIONS = (
     ("从未使用", "排在首位展示、客服的真实回复有记录（至少 {n} 次）、却从未发送、也没在面板里选用的：建议下架"),
     ("常被修改", "客服发送前总要改写的：建议改写"),
 )
+LAST_SEEN = "最近一次（北京时间）"  # the shop's zone, as the admin page says its times (`when`)
+GAPS = 0  # the section that says how many it lists of how many
 NEVER_USED = 2  # the section that also says how many entries were never shown
 NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示（没展示过不算没人用，不建议下架）。"
 # Said instead of the list while no agent reply is recorded: being shown is no evidence that
@@ -72,15 +75,18 @@ def _gap_row(g: GapLine) -> list[str]:
 
 
 def when(stamp: str) -> str:
-    """An ISO time as a reader writes it, to the minute (`2026-12-06 14:11 UTC`; a user test read
-    `2026-12-06T14:11:03\\+00:00`, Markdown's escape of the raw form); text that is no time as is."""
+    """An ISO time as a reader writes it, to the minute, in the shop's zone (北京时间, as the admin
+    page shows it and the column says: `2026-12-06 22:11` for 14:11 UTC; a user test read
+    `2026-12-06T14:11:03\\+00:00`, Markdown's escape of the raw form, and then a UTC time beside
+    the page's Beijing one); a time without a zone is UTC, as the store writes them; text that is
+    no time as is."""
     try:
         moment = dt.datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
     if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(SHOP_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _used_row(r: ReplyLine) -> list[str]:
@@ -89,6 +95,14 @@ def _used_row(r: ReplyLine) -> list[str]:
 
 def _never_row(r: ReplyLine) -> list[str]:
     return [r.entry_id, r.text, str(r.shown), str(r.replied)]
+
+
+def _count(n: int, rows: int, report: WeeklyReport) -> str:
+    """A section's count: for the gaps how many are listed of how many were found (`10` read as
+    the total beside the admin API's `open_gaps` 34), for the others how many are listed."""
+    if n == GAPS and report.all_gaps > rows:
+        return f"前 {rows} 个，共 {report.all_gaps} 个"
+    return str(rows)
 
 
 def _about(n: int, about: str, report: WeeklyReport) -> str:
@@ -108,7 +122,7 @@ def _edited_row(r: ReplyLine) -> list[str]:
 
 def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
     return [
-        (["提问次数", "状态", "例子", "客服最常用的回复", "最近一次"], [_gap_row(g) for g in report.new_gaps]),
+        (["提问次数", "状态", "例子", "客服最常用的回复", LAST_SEEN], [_gap_row(g) for g in report.new_gaps]),
         (["条目", "回复", "原样", "修改后", "面板选用", "展示"], [_used_row(r) for r in report.most_used]),
         (["条目", "回复", "展示", "其中有客服回复"], [_never_row(r) for r in report.never_used]),
         (["条目", "回复", "修改后发送", "原样发送", "平均保留", "最近一次改成"],
@@ -119,7 +133,7 @@ def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
 def render_markdown(report: WeeklyReport) -> str:
     lines = [f"# 话术周报：{md(report.shop)}，{report.since} 至 {report.until}", "", *_summary(report)]
     for n, ((title, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
-        lines += ["", f"## {title}（{len(rows)}）", "", f"_{_about(n, about, report)}_", ""]
+        lines += ["", f"## {title}（{_count(n, len(rows), report)}）", "", f"_{_about(n, about, report)}_", ""]
         if n == NEVER_USED and report.never_shown:
             lines += [NOT_SHOWN.format(n=report.never_shown), ""]
         if n == NEVER_USED and report.too_new:
@@ -153,7 +167,8 @@ def render_html(report: WeeklyReport) -> str:
         "</ul>",
     ]
     for n, ((heading, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
-        parts.append(f'<h2>{e(heading)}（{len(rows)}）</h2><p class="about">{e(_about(n, about, report))}</p>')
+        count = _count(n, len(rows), report)
+        parts.append(f'<h2>{e(heading)}（{count}）</h2><p class="about">{e(_about(n, about, report))}</p>')
         if n == NEVER_USED and report.never_shown:
             parts.append(f"<p>{NOT_SHOWN.format(n=report.never_shown)}</p>")
         if n == NEVER_USED and report.too_new:

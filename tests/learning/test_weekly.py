@@ -142,8 +142,10 @@ def test_an_empty_week_renders_and_customer_text_is_escaped() -> None:
     page = render_html(used)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; | *粗体*" in page
     full = render_markdown(weekly_report("demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20)))
-    # a gap's last time as a reader writes it (a user test read 2026-12-06T14:11:03\+00:00)
-    assert "| 2026-11-18 11:06 UTC |" in full and "\\+00" not in full, full
+    # a gap's last time as a reader writes it (a user test read 2026-12-06T14:11:03\+00:00), in
+    # Beijing time like the admin page (11:06 UTC is 19:06 there; a user test read UTC beside 北京时间)
+    assert "| 2026-11-18 19:06 |" in full and "\\+00" not in full and "UTC" not in full, full
+    assert "最近一次（北京时间）" in full
     assert "## 最常用的回复（2）" in full and "| faq-eta | " in full
     assert "原样使用 3，修改后使用 2，未使用 1（采纳：83%）" in full
     assert "## 新的知识缺口（1）" in full and "你们老板是谁 / 老板叫什么" in full
@@ -159,8 +161,11 @@ def test_an_entry_shown_only_as_a_long_shot_was_not_passed_over() -> None:
     assert [(r.entry_id, r.shown) for r in report.never_used] == [("faq-size", 5)]
 
 
-def test_a_quick_reply_shown_and_never_sent_is_passed_over_whatever_its_share() -> None:
-    """A quick reply's score is its share of the slot's replies (often under the threshold), not a match."""
+def test_a_quick_reply_shown_and_never_sent_counts_every_showing_but_is_not_advised_to_retire() -> None:
+    """A quick reply's score is its share of the slot's replies (often under the threshold), not a
+    match: every showing counts. It is no entry of the knowledge, so the admin cannot retire it (a
+    user test saw quick-… under 建议下架 with no way to act on it): never in `never_used`, nor in
+    `never_shown`."""
     h = week()
     quick = "quick-ack-1"
     for n in range(5):  # shown to 5 customer messages; the agent wrote something else each time
@@ -172,7 +177,12 @@ def test_a_quick_reply_shown_and_never_sent_is_passed_over_whatever_its_share() 
             )
         )
     report = weekly_report("demo", h, {**ENTRIES, quick: "好的亲"}, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
-    assert (quick, 5, 5) in [(r.entry_id, r.shown, r.replied) for r in report.never_used]
+    assert quick not in [r.entry_id for r in report.never_used]
+    assert [r.entry_id for r in report.never_used] == ["faq-size"]  # the entry with the same evidence is
+    assert report.never_shown == 1  # faq-old: the entries only
+    panel(h, "q0", "use", quick)
+    picked = weekly_report("demo", h, {**ENTRIES, quick: "好的亲"}, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert (quick, 5, 5, 1) in [(r.entry_id, r.shown, r.replied, r.picked) for r in picked.most_used]
 
 
 def shown_only(history: ShopHistory, entry: str, times: int, first: int = 0) -> None:

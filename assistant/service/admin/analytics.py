@@ -202,9 +202,14 @@ def _days(request: web.Request, default: int, most: int) -> int:
     return int(raw)
 
 
+def knowledge_texts(suggester: Suggester) -> dict[str, str]:
+    """The reply of each entry of the knowledge `suggester` serves."""
+    return {entry.id: entry.reply for entry in suggester.ranker.snapshot.entries}
+
+
 def entry_texts(suggester: Suggester) -> dict[str, str]:
     """The text of everything `suggester` may suggest: its entries and its quick replies."""
-    texts = {entry.id: entry.reply for entry in suggester.ranker.snapshot.entries}
+    texts = knowledge_texts(suggester)
     if suggester.learning is not None:
         for replies in suggester.learning.quick.by_slot.values():
             for quick in replies:
@@ -214,11 +219,13 @@ def entry_texts(suggester: Suggester) -> dict[str, str]:
 
 
 async def _shop_texts(request: web.Request, shop: str) -> dict[str, str]:
-    """What the shop may suggest (`entry_texts`); while it has no snapshot to serve, the replies
-    of its knowledge in the store (nothing when that does not validate): its statistics need no
-    index."""
+    """The replies of the knowledge the shop serves (`knowledge_texts`); while it has no snapshot
+    to serve, of its knowledge in the store (nothing when that does not validate): its statistics
+    need no index. Not the quick replies learned now: the statistics take those the window's
+    records showed (`analytics.reply_rows`), as the weekly report does, so what was learned since
+    changes no list."""
     try:
-        return entry_texts(await request.config_dict[keys.INDEX].get(shop))
+        return knowledge_texts(await request.config_dict[keys.INDEX].get(shop))
     except UnknownShop:
         raise NotFound.on("shop", f"no shop {shop!r}") from None
     except ShopNotReady:
