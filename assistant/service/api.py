@@ -85,6 +85,25 @@ def long_text_warning(field: str, text: str, limit: int) -> str:
     )
 
 
+def truncated_warning(field: str, text: str) -> str:
+    """What the caller of `/v1/suggest` is told of a customer text the model had to cut (it is
+    within `HUASHU_MAX_TEXT_CHARS`, longer than the model's maximum sequence length): as
+    `long_text_warning` says it of a webhook's longer one, so `truncated` is never unexplained."""
+    return (
+        f"`{field}` has {len(text)} characters, more than the model reads: the suggestions come from its "
+        "beginning, as much as the model reads (`truncated`)"
+    )
+
+
+def answer_warnings(raw: bytes, received: Received, result: SuggestResult) -> list[str]:
+    """The warnings of an answer to a suggest body (`/v1/suggest`, the generic webhook): fields not
+    read, what receiving the message noted, and a text the model had to cut."""
+    warnings = [*ignored_fields(raw), *received.warnings]
+    if result.truncated and not received.long:
+        warnings.append(truncated_warning("message.text", received.message.text))
+    return warnings
+
+
 FUTURE_SLACK = dt.timedelta(minutes=5)
 """How far ahead of this clock a platform's `message.time` may be (clocks differ a little)."""
 
@@ -257,7 +276,7 @@ async def suggest(request: web.Request) -> web.Response:
         raise
     if claimed:
         await deliveries.settle(held)
-    return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))
+    return json_bytes(response_of(result, answer_warnings(raw, received, result)))
 
 
 async def healthz(request: web.Request) -> web.Response:

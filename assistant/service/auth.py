@@ -59,7 +59,9 @@ def is_loopback(remote: str | None) -> bool:
 
 
 # RFC 6750's challenge: without `error` no token came, with error="invalid_token" a wrong one
-# did (the panel says which in Chinese: its link lacks the token, or the token is revoked).
+# did (the panel says which in Chinese: its link lacks the token, or the token is revoked), with
+# error="invalid_request" an Authorization header not of the form `Bearer <token>` (a bare token:
+# "a token is required" would send its caller looking for a token it did send).
 BEARER = 'Bearer realm="huashu"'
 
 
@@ -95,6 +97,11 @@ async def authenticate(request: web.Request, *, role: Role, shop: str | None = N
         )
         if open_mode and role == "agent":
             return Principal(shop or settings.default_shop, "admin")
+        if request.headers.get("Authorization", "").strip():  # sent, but not as `Bearer <token>`
+            raise _unauthorized(
+                "the Authorization header must be `Bearer <token>` (the scheme `Bearer`, a space, then the token)",
+                challenge=f'{BEARER}, error="invalid_request"',
+            )
         raise _unauthorized("a token is required: Authorization: Bearer <token>", challenge=BEARER)
     if record is None:
         raise _unauthorized("unknown or revoked token", challenge=f'{BEARER}, error="invalid_token"')

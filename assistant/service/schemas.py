@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
+import msgspec.inspect
 
 from assistant.retrieval.types import Role
 from assistant.service.errors import (
@@ -142,7 +144,8 @@ class SuggestResponse(msgspec.Struct):
         msgspec.Meta(
             description="fields of the body that were ignored, each with the field it may have meant "
             "(a typo'd `turn` would otherwise drop the earlier turns without a word); a webhook's "
-            "customer message longer than HUASHU_MAX_TEXT_CHARS, recorded whole"
+            "customer message longer than HUASHU_MAX_TEXT_CHARS, recorded whole; on /v1/suggest, a message "
+            "the model had to cut (`truncated`)"
         ),
     ] = msgspec.field(default_factory=list)
 
@@ -223,6 +226,75 @@ def _field_of(message: str) -> tuple[str, str]:
     return path or "body", message
 
 
+def _norm(name: str) -> str:
+    """A field name compared without case, `_` and `-` (`conversationId` is `conversation_id`)."""
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def _closest(name: str, known: Sequence[str]) -> str | None:
+    """The known field `name` was most likely meant to be (difflib, after `_norm`), or None."""
+    by_norm = {_norm(k): k for k in known}
+    close = difflib.get_close_matches(_norm(name), list(by_norm), n=1, cutoff=0.6)
+    return by_norm[close[0]] if close else None
+
+
+def _struct_at(info: msgspec.inspect.Type, path: Sequence[str]) -> msgspec.inspect.StructType | None:
+    """The struct type at `path` (field names and list indexes) inside `info`, or None."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return _struct_at(info.type, path)
+    if isinstance(info, msgspec.inspect.UnionType):
+        found = (_struct_at(member, path) for member in info.types)
+        return next((struct for struct in found if struct is not None), None)
+    if not path:
+        return info if isinstance(info, msgspec.inspect.StructType) else None
+    head, rest = path[0], path[1:]
+    if isinstance(info, msgspec.inspect.StructType):
+        field = next((f for f in info.fields if f.encode_name == head), None)
+        return _struct_at(field.type, rest) if field is not None else None
+    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and head.isdigit():
+        return _struct_at(info.item_type, rest)
+    return None
+
+
+def _object_at(body: bytes, path: Sequence[str]) -> dict[str, Any] | None:
+    """The JSON object at `path` of `body` (already known to be valid JSON), or None."""
+    try:
+        value: Any = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    for segment in path:
+        if isinstance(value, dict):
+            value = value.get(segment)
+        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
+            value = value[int(segment)]
+        else:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
+    """A `did you mean` hint for an unknown or missing `field` of a request body, as query
+    parameters get one (`query_params.py`): an unknown field close to a known field of its struct
+    (`anwser` -> `answer`), a missing one when the body has an unknown key close to it
+    (`conversationId` for `conversation_id`); "" when there is none."""
+    if message not in ("unknown field", "required"):
+        return ""
+    parent, _, name = field.rpartition(".")
+    path = parent.split(".") if parent else []
+    prefix = f"{parent}." if parent else ""
+    struct = _struct_at(msgspec.inspect.type_info(type_), path)
+    if struct is None:
+        return ""
+    known = [f.encode_name for f in struct.fields]
+    if message == "unknown field":
+        meant = _closest(name, known)
+        return f" (did you mean '{prefix}{meant}'?)" if meant else ""
+    given = _object_at(body, path)
+    unknown = [key for key in given or {} if key not in known]
+    typed = next((key for key in unknown if _closest(key, known) == name), None)
+    return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
+
+
 def ignored_fields(raw: bytes) -> list[str]:
     """The fields of a (valid) `SuggestBody` JSON body that it does not know, as warnings naming
     the closest known field: unknown fields stay accepted (a platform may add its own), but not
@@ -275,6 +347,7 @@ def decode(body: bytes, type_: type[T]) -> T:
         return msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
+        message += _meant(body, type_, field, message)
         raise Unprocessable(f"{field}: {message}", [FieldError(field, message)]) from None
     except msgspec.DecodeError as exc:
         said = _lone_surrogate(body) or str(exc)

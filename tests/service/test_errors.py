@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from assistant.emotion.types import EmotionReading
 from assistant.retrieval.types import Turn
 from assistant.service.schemas import is_blank
+from assistant.service.settings import Secret
 
 from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
 from .helpers import dumps, signed_headers, suggest_body
@@ -23,6 +24,7 @@ from .helpers import dumps, signed_headers, suggest_body
 ENVELOPE = {"ok", "status", "error", "errors", "request_id"}
 ROOT = Path(__file__).resolve().parents[2]
 JSON = {"Content-Type": "application/json"}
+OPERATOR = "operator-secret-for-the-error-tests"
 
 
 async def assert_envelope(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
@@ -242,3 +244,46 @@ async def test_an_unknown_query_parameter_is_refused_naming_it(client: TestClien
     passed = await client.get("/v1/admin/shops/demo/gaps?days=7&limit=5")  # whatever the handler says of it
     assert "unknown query parameter" not in await passed.text()
     assert (await client.get("/panel?anything=1")).status != 422
+
+
+async def test_a_misspelt_body_field_is_named_with_the_field_meant(make_client: ClientFactory) -> None:
+    # a user test: {"anwser": ...} on a gap's close answered `anwser: unknown field`, and
+    # {"conversationId", "msg"} on /v1/suggest only `conversation_id: required`, with no hint
+    # of what was meant (query parameters had one: test_an_unknown_query_parameter_...)
+    client = await make_client(make_settings(admin_token=Secret(OPERATOR)))
+    auth = {"Authorization": f"Bearer {OPERATOR}"}
+    closed = await client.post("/v1/admin/shops/demo/gaps/g-1/close", json={"anwser": "亲，有的"}, headers=auth)
+    payload = await assert_envelope(closed, 422, "anwser")
+    assert payload["errors"][0]["message"] == "unknown field (did you mean 'answer'?)", payload
+    assert payload["error"] == "anwser: unknown field (did you mean 'answer'?)", payload
+    far = await client.post("/v1/admin/shops/demo/gaps/g-1/close", json={"zzzz": 1}, headers=auth)
+    assert (await assert_envelope(far, 422, "zzzz"))["errors"][0]["message"] == "unknown field"
+    camel = {"conversationId": "c1", "msg": {"id": "m1", "text": "在吗"}}
+    payload = await assert_envelope(await client.post("/v1/suggest", json=camel, headers=auth), 422, "conversation_id")
+    message = payload["errors"][0]["message"]
+    assert message.startswith("required") and "did you mean 'conversation_id'?" in message, payload
+    assert "'conversationId'" in message, payload
+    nested = {"conversation_id": "c1", "message": {"id": "m1", "txt": "在吗"}}
+    payload = await assert_envelope(await client.post("/v1/suggest", json=nested, headers=auth), 422, "message.text")
+    assert "did you mean 'message.text'?" in payload["errors"][0]["message"], payload
+    # no unknown key close to the missing field: no hint
+    bare = {"message": {"id": "m1", "text": "在吗"}, "other": 1}
+    payload = await assert_envelope(await client.post("/v1/suggest", json=bare, headers=auth), 422, "conversation_id")
+    assert payload["errors"][0]["message"] == "required", payload
+
+
+@pytest.mark.parametrize("header", [OPERATOR, f"Token {OPERATOR}", "Bearer ", f"bearer{OPERATOR}"])
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/admin/shops/demo/gaps/g-1/close"])
+async def test_an_authorization_header_without_bearer_says_the_scheme(
+    make_client: ClientFactory, header: str, route: str
+) -> None:
+    # a user test: `Authorization: <token>` answered "a token is required", though one was sent
+    client = await make_client(make_settings(admin_token=Secret(OPERATOR)))
+    response = await client.post(route, json=suggest_body("在吗"), headers={"Authorization": header})
+    payload = await assert_envelope(response, 401, "Authorization")
+    message = payload["errors"][0]["message"]
+    assert "Bearer <token>" in message and "must be" in message and "required" not in message, message
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="huashu", error="invalid_request"'
+    missing = await client.post(route, json=suggest_body("在吗"))  # no header at all: as before
+    assert "a token is required" in (await assert_envelope(missing, 401, "Authorization"))["error"]
+    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="huashu"'

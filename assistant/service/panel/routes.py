@@ -268,14 +268,25 @@ async def try_message(request: web.Request) -> web.Response:
     body = decode(await read_json(request), TryBody)
     text = require_text(body.text, "text", app[keys.SETTINGS].max_text_chars)
     context = EARLIER_TURNS[body.earlier]
+    started = time.perf_counter()  # timed as /v1/suggest times it (`SuggestionService.suggest`)
     suggester = await resolve_shop(app[keys.INDEX], principal.shop)
     request_ = SuggestRequest(text, context, app[keys.SETTINGS].suggestions)
     texts = await asyncio.to_thread(suggester.query_texts, request_)  # a follow-up's restating tags words
-    vectors, _ = await app[keys.ENCODER].encode(texts)
+    vectors, hits = await app[keys.ENCODER].encode(texts)
+    encoded = time.perf_counter()
     outcome = await asyncio.to_thread(suggester.rank, request_, vectors)
+    done = time.perf_counter()
     message = IncomingMessage("try", principal.shop, "try", "try", text)
     result = SuggestResult(
-        message, outcome.suggestions, outcome.reading, outcome.answerable, outcome.index_version, 0.0, 0.0, 0.0, 0
+        message,
+        outcome.suggestions,
+        outcome.reading,
+        outcome.answerable,
+        outcome.index_version,
+        total_ms=(done - started) * 1000,
+        encode_ms=(encoded - started) * 1000,
+        rank_ms=(done - encoded) * 1000,
+        cache_hits=hits,
     )
     return json_bytes(suggestion_event(result, context, preview=True))
 

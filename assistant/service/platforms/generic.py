@@ -17,11 +17,11 @@ import logging
 from aiohttp import web
 
 from assistant.service import keys
-from assistant.service.api import json_bytes, received_from, response_of, suggest_received
+from assistant.service.api import answer_warnings, json_bytes, received_from, response_of, suggest_received
 from assistant.service.errors import Conflict
 from assistant.service.platforms.repeats import claim_new
 from assistant.service.platforms.signing import signed_json
-from assistant.service.schemas import SuggestBody, decode, ignored_fields
+from assistant.service.schemas import SuggestBody, decode
 
 log = logging.getLogger("assistant.service.generic")
 
@@ -58,4 +58,4 @@ async def generic_webhook(request: web.Request) -> web.Response:
     await deliveries.settle(seen)
     app[keys.METRICS].webhook_events.labels(platform="generic", outcome="suggested").inc()
     log.info("generic delivery", extra={"accepted": True, "reason": "suggested", **context})
-    return json_bytes(response_of(result, [*ignored_fields(raw), *received.warnings]))
+    return json_bytes(response_of(result, answer_warnings(raw, received, result)))

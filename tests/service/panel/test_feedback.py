@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -374,6 +375,17 @@ async def test_try_shows_what_the_panel_would_and_records_nothing(serve: ServeFa
     assert messages == [] and not any(
         isinstance(r, MessageRecord) and r.platform == "try" for r in served.store.records
     )
+
+
+async def test_try_says_how_long_the_suggestion_took(serve: ServeFactory, http: ClientSession) -> None:
+    # a user test: /panel/try always answered `suggest_ms: 0.0`; it is timed as /v1/suggest is
+    served = await serve()
+    started = time.perf_counter()
+    response = await http.post(served.url("/panel/try"), json={"text": "什么时候发货", "earlier": "calm"})
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    event = await response.json()
+    assert response.status == 200 and event["suggestions"], event
+    assert 0 < event["suggest_ms"] <= elapsed_ms, (event["suggest_ms"], elapsed_ms)
 
 
 async def test_first_load_is_small_and_runs_only_its_own_script(serve: ServeFactory, http: ClientSession) -> None:
