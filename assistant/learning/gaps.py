@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import sparse
-from sklearn.cluster import AgglomerativeClustering
 
 from assistant.learning.similarity import reply_chars
 from assistant.retrieval.text import plain_text
@@ -127,6 +125,8 @@ def _distances(matrix: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     rows = [i for i, found in enumerate(units) for _ in found]
     cols = [vocabulary[u] for found in units for u in found]
     shape = (len(texts), len(vocabulary))
+    from scipy import sparse  # here, not at the top: every `huashu` command would wait for it
+
     incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
     apart = (incidence @ incidence.T).toarray() == 0
     empty = np.array([not found for found in units])
@@ -166,6 +166,9 @@ def gap_members(
     matrix = np.asarray(vectors, dtype=np.float32)[order]
     if rules.centred:
         matrix = centred(matrix, matrix.mean(axis=0) if centre is None else centre)
+    # scikit-learn takes seconds to import: only the commands that cluster wait for it
+    from sklearn.cluster import AgglomerativeClustering
+
     labels = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage=rules.linkage, distance_threshold=rules.distance
     ).fit_predict(_distances(matrix, [messages[i].text for i in order]))
