@@ -201,10 +201,10 @@ async def _with_marks(app: web.Application, shop: str, conversation: str, openin
     left it), and `dismissed`: the entry ids of its suggestions the agents dismissed (忽略; a
     panel opened again hides them as a click did), and `sent`: the entry ids of its suggestions
     sent into the conversation (发送; a panel opened again shows them 已发送, their send off, so a
-    reload cannot send a reply twice). A dismissal counts while it is the latest action on that
-    suggestion: one used, edited or sent after it (from another panel) is shown again; a send
-    stands whatever follows it. One store read, only when a suggestions event opens; unchanged
-    when it fails."""
+    reload cannot send a reply twice), and `used`: those copied (使用, or 编辑 then 使用; shown 已复制
+    again). A dismissal counts while it is the latest action on that suggestion: one used, edited
+    or sent after it (from another panel) is shown again; a send stands whatever follows it. One
+    store read, only when a suggestions event opens; unchanged when it fails."""
     decoded: list[dict[str, Any]] = [msgspec.json.decode(e) for e in opening]
     if not any(e.get("type") == "suggestions" and not e.get("preview") for e in decoded):
         return opening
@@ -224,6 +224,7 @@ async def _with_marks(app: web.Application, shop: str, conversation: str, openin
         event["marked_wrong"] = sorted({f.cue for f in marks if f.message_id == message})
         event["dismissed"] = sorted(e for (m, e), action in latest.items() if m == message and action == "dismiss")
         event["sent"] = sorted({f.entry_id for f in records if f.action == "send" and f.message_id == message})
+        event["used"] = sorted({f.entry_id for f in records if f.action in ("use", "edit") and f.message_id == message})
         out.append(msgspec.json.encode(event))
     return out
 

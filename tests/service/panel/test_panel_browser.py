@@ -107,6 +107,11 @@ async def test_a_webhook_appears_live_and_using_it_copies_and_is_stored(
     assert (record.shop, record.conversation_id, record.message_id) == ("demo", "live-b1", "b1-m1")
     assert record.index_version == answer["index_version"] and record.elapsed_ms is not None
     assert [s["entry_id"] for s in record.shown] == [s["entry_id"] for s in answer["suggestions"]]
+    # the card used says so, and still after a reload (a user test found used cards unmarked)
+    await expect(cards.first.locator(".used-tag")).to_have_text("已复制")
+    await page.reload()
+    await expect(cards.first.locator(".used-tag")).to_have_text("已复制", timeout=WAIT_MS)
+    await expect(page.locator(".used-tag")).to_have_count(1)
 
 
 async def test_markup_in_a_message_or_an_entry_shows_as_characters(

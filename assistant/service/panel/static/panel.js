@@ -438,6 +438,9 @@
       c.classList.add("sent");
       showSending(c);
     });
+    // and the cards used (copied, as is or edited) say so, as after the click
+    const used = new Set(event.used || []);
+    cards().forEach((c, i) => { if (used.has(shown[i].entry_id)) markUsed(c); });
     renumber();
     const left = visible().length;
     $("empty").hidden = left > 0;
@@ -533,8 +536,15 @@
     const method = await copy(text);
     probe.lastCopy = { method, text };
     toast(method === "manual" ? "请手动复制" : "已复制");
-    cards()[index].classList.add("used");
+    markUsed(cards()[index]);
     await sendFeedback(Object.assign({ action, text }, suggestionFields(index)));
+  }
+
+  // A card used (its text copied for the agent to paste): its number turns green and it says 已复制,
+  // so an agent back from the chat box sees which reply went (a user test found no mark).
+  function markUsed(li) {
+    li.classList.add("used");
+    if (!li.querySelector(".used-tag")) li.querySelector(".num").after(el("span", "used-tag", "已复制"));
   }
 
   function useSuggestion(index) {
