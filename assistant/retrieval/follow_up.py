@@ -25,7 +25,7 @@ own reading of a follow-up applies (`ranker.FOLLOW_UP_FLOOR`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -186,3 +186,50 @@ def restate(message: str, earlier: Sequence[str]) -> str | None:
     *before, previous = earlier
     asked = restate(previous, before) if _subject(previous) is not None else previous
     return None if asked is None else _substitute(asked, named)
+
+
+_POINTING = re.compile(r"^(?:那么|那)?(?P<word>它们|它|这个|这款|这件|这种|那个|那款)(?P<rest>.+)$")
+POINTING_MAX = 12
+"""Letters and CJK of a question that points back (那它多少钱): a longer one says what it is about."""
+
+
+def resolve_pointing(message: str, earlier: Sequence[str], known: Callable[[str], bool] = lambda _: True) -> str | None:
+    """A short question that points back at the thing of an earlier turn, asked about it by name:
+    那它多少钱 after 鹅绒被会不会钻绒啊 → 鹅绒被多少钱 (a user test saw the right answer capped as a
+    guess from the context). `earlier`: the customer's substantive turns, oldest first; the latest
+    that names a thing is the one pointed at. None when the message does not point back, names its
+    own thing (这款四件套多少钱) or no earlier turn names one that is `known` (the service: one of the
+    shop's products)."""
+    said = _EDGE.sub("", normalise(message))
+    found = _POINTING.match(said)
+    if found is None or len(said) > POINTING_MAX:
+        return None
+    rest = found.group("rest")
+    if not rest[:1].isalnum():  # 这个，我之前申请了换: a filler, not a subject
+        return None
+    parts = _parts(rest)
+    if len(_EDGE.sub("", rest.rstrip("呢吗么啊呀"))) < 2:  # 这个呢 is an ellipsis (`restate`)
+        return None
+    if not found.group("word").startswith("它") and parts[0].kind == "thing":
+        return None  # 这款四件套多少钱: 这款 points at the thing it names
+    for turn in reversed(earlier):
+        things = _things(_EDGE.sub("", normalise(turn)))
+        if things:  # the latest turn that names anything is the one pointed at
+            return next((thing + rest for thing in things if known(thing)), None)
+    return None
+
+
+def _things(text: str) -> list[str]:
+    """The things a turn names, in order, each as one word (鹅绒被, 乳胶枕; not 加湿器声音 as the
+    tagger's neighbouring things joined would be)."""
+    words = [(str(pair.word), _TAGS.get(str(pair.flag))) for pair in _posseg().lcut(text)]
+    found: list[str] = []
+    for i, (word, kind) in enumerate(words):
+        if kind != "thing" or word in _NOT_SUBJECTS or word.endswith("色"):
+            continue
+        after = words[i + 1] if i + 1 < len(words) else None
+        if after is not None and len(after[0]) == 1 and (after[0] == "被" or after[1] == "thing"):
+            word += after[0]  # 鹅绒 + 被, 乳胶 + 枕: the noun's end (see `_tagged`)
+        if len(word) >= 2:
+            found.append(word)
+    return found

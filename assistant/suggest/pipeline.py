@@ -39,7 +39,7 @@ from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
-from assistant.retrieval.follow_up import restate
+from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
@@ -105,6 +105,16 @@ read the `k` shown, so 你好 was unanswerable at k = 3 and answerable at k = 5 
 runner-up at place 4 (a user test, 4 December 2026). Three, not the panel's five: moving a sure
 answer up from place 4 or 5 cost bq_faq R@3 0.361 → 0.353 (a sure wrong one took the place of an
 unsure right one); within three it is 0.361 (`benchmarks/retrieval_quality.py`, row `suggester`)."""
+UNLIKELY = 0.05
+"""A suggestion below this confidence is unlikely to be the answer: a sure one found below the first
+places (`SURE_WINDOW`) is shown before it (`past_the_unlikely`). On bq_faq (the `suggester` row of
+`benchmarks/retrieval_quality.py`) R@3 is 0.362 without it, 0.361 at 0.05, 0.355 at 0.1 and 0.356
+at 0.2 (a sure wrong answer from place 4 or 5 pushing out an unlikely right one; 0.357 at 0.1 with
+only answers at 0.8 or more moved): 0.05 moves the 0.00–0.03 cards of a user test (怎么退货, 好的谢谢,
+算了，退款吧) and leaves a 0.07 one (鹅绒被会不会钻绒啊) where the ranker put it."""
+PROMOTED_FROM = 5
+"""The places, whatever `k`, from which a sure suggestion moves up past an unlikely one: the panel's
+five (a larger `k` must not change the first three)."""
 SHOWN = ("medium", "high")
 LEANING_CAP = 0.15
 """The most a suggestion found only through the earlier turns scores: shown first, never sure
@@ -227,6 +237,7 @@ class Suggester:
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
         self._refused: frozenset[str] | None = None
+        self._product_wordings: str | None = None
 
     @classmethod
     def from_snapshot(
@@ -287,12 +298,23 @@ class Suggester:
         typed = self.ranker.query_texts(SuggestRequest(restated))  # as if typed alone: the message only
         return Queries((*texts, *typed), restated, len(texts))
 
-    @staticmethod
-    def restated(request: SuggestRequest) -> str | None:
+    def restated(self, request: SuggestRequest) -> str | None:
         """The customer's previous question with its subject replaced by the follow-up's (那加湿器呢
-        after 电热毯保修多久 → 加湿器保修多久; `follow_up.restate`), or None."""
+        after 电热毯保修多久 → 加湿器保修多久; `follow_up.restate`), or a question pointing back asked
+        about a product named before (那它多少钱 after 鹅绒被会不会钻绒啊 → 鹅绒被多少钱;
+        `follow_up.resolve_pointing`), or None."""
         earlier = [t.text for t in request.context if t.role == "customer" and content(t.text) and not is_stock(t.text)]
-        return restate(request.text, earlier[-RESTATE_TURNS:])
+        recent = earlier[-RESTATE_TURNS:]
+        return restate(request.text, recent) or resolve_pointing(request.text, recent, self._names_a_product)
+
+    def _names_a_product(self, word: str) -> bool:
+        """Whether a customer wording of one of the shop's products holds `word`: what a question
+        pointing back may be about (on real chats the first noun before was as often 问题 or 订单号)."""
+        if self._product_wordings is None:
+            entries = self.ranker.snapshot.entries
+            wordings = (q for e in entries if e.kind is SourceKind.PRODUCT for q in e.questions)
+            self._product_wordings = "\n".join(wordings)
+        return word in self._product_wordings
 
     @staticmethod
     def pool_size(k: int) -> int:
@@ -332,11 +354,13 @@ class Suggester:
                 pool = [s for s in pool if QUICK_REPLY_TAG not in s.tags]
         ordered = self.situated(pool, situation)
         window = sure_first(ordered[:SURE_WINDOW], self.threshold)
-        shown = (window + ordered[SURE_WINDOW:])[: request.k]
+        # the panel's places, whatever k, so that the first three do not depend on k
+        promoted = past_the_unlikely((window + ordered[SURE_WINDOW:])[:PROMOTED_FROM], self.threshold)
+        shown = (promoted + ordered[PROMOTED_FROM:])[: request.k]
         # answerable as the agent sees it, whatever k: a ranked suggestion in the first places
         # reaches the threshold (a quick reply's score is its share of the slot's replies, not a
         # match), or a stock turn
-        ranked = [s for s in window if QUICK_REPLY_TAG not in s.tags]
+        ranked = [s for s in promoted[:SURE_WINDOW] if QUICK_REPLY_TAG not in s.tags]
         sure = answerable(ranked, self.threshold) or (self.learning is not None and self.learning.stock_turn(request))
         return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
 
@@ -476,6 +500,27 @@ def sure_first(suggestions: Sequence[Suggestion], threshold: float) -> list[Sugg
     ordered = [s for s in ranked if s.score >= threshold] + [s for s in ranked if s.score < threshold]
     out = list(suggestions)
     for place, suggestion in zip(places, ordered, strict=True):
+        out[place] = suggestion
+    return out
+
+
+def past_the_unlikely(suggestions: Sequence[Suggestion], threshold: float) -> list[Suggestion]:
+    """Each sure ranked suggestion below the first places moved up to just before the first ranked
+    one that is unlikely (under `UNLIKELY`), the rest keeping their order; quick replies keep their
+    places. A 0.00 card above a 0.94 answer read as a bug to an agent (a user test, 7 December 2026:
+    怎么退货 with 0.00 at places 2 and 3 above the 0.94 answer at place 4); the sure ones are not put
+    above unsure ones that may be right (moving a sure answer up over any unsure one cost bq_faq
+    R@3, see `SURE_WINDOW` and `UNLIKELY`)."""
+    places = [i for i, s in enumerate(suggestions) if QUICK_REPLY_TAG not in s.tags]
+    ranked = [suggestions[i] for i in places]
+    for j, place in enumerate(places):
+        if place < SURE_WINDOW or ranked[j].score < threshold:
+            continue
+        unlikely = next((i for i in range(j) if ranked[i].score < UNLIKELY), None)
+        if unlikely is not None:
+            ranked.insert(unlikely, ranked.pop(j))
+    out = list(suggestions)
+    for place, suggestion in zip(places, ranked, strict=True):
         out[place] = suggestion
     return out
 

