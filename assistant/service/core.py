@@ -72,6 +72,31 @@ class SuggestResult:
     cache_hits: int
     truncated: bool = False  # the message was cut to the model's maximum sequence length
 
+    @classmethod
+    def timed(
+        cls,
+        message: IncomingMessage,
+        outcome: SuggestOutcome,
+        times: tuple[float, float, float],
+        cache_hits: int,
+        truncated: bool = False,
+    ) -> SuggestResult:
+        """The answer for `message` from `outcome`, timed by `times`: `time.perf_counter()` when
+        it started, once its texts were encoded, and when it was ranked."""
+        started, encoded, done = times
+        return cls(
+            message,
+            outcome.suggestions,
+            outcome.reading,
+            outcome.answerable,
+            outcome.index_version,
+            total_ms=(done - started) * 1000,
+            encode_ms=(encoded - started) * 1000,
+            rank_ms=(done - encoded) * 1000,
+            cache_hits=cache_hits,
+            truncated=truncated,
+        )
+
 
 def cue_fields(cue: Cue) -> dict[str, Any]:
     """A cue as the panel draws it (and as its answer record keeps it for a panel opened later)."""
@@ -235,18 +260,7 @@ class SuggestionService:
             await self._memory.add(key, Turn("customer", message.text))
         await self._record(message, outcome, (done - started) * 1000, arrived)
         self._metrics.suggestions.labels(platform=message.platform).inc()
-        result = SuggestResult(
-            message,
-            outcome.suggestions,
-            outcome.reading,
-            outcome.answerable,
-            outcome.index_version,
-            total_ms=(done - started) * 1000,
-            encode_ms=(encoded - started) * 1000,
-            rank_ms=(done - encoded) * 1000,
-            cache_hits=hits,
-            truncated=text != message.text,
-        )
+        result = SuggestResult.timed(message, outcome, (started, encoded, done), hits, truncated=text != message.text)
         for listener in self._listeners:
             await listener.suggested(result, context)
         return result

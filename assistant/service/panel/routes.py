@@ -278,17 +278,7 @@ async def try_message(request: web.Request) -> web.Response:
     outcome = await asyncio.to_thread(suggester.rank, request_, vectors)
     done = time.perf_counter()
     message = IncomingMessage("try", principal.shop, "try", "try", text)
-    result = SuggestResult(
-        message,
-        outcome.suggestions,
-        outcome.reading,
-        outcome.answerable,
-        outcome.index_version,
-        total_ms=(done - started) * 1000,
-        encode_ms=(encoded - started) * 1000,
-        rank_ms=(done - encoded) * 1000,
-        cache_hits=hits,
-    )
+    result = SuggestResult.timed(message, outcome, (started, encoded, done), hits)
     return json_bytes(suggestion_event(result, context, preview=True))
 
 
