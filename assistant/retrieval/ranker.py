@@ -306,6 +306,12 @@ class SuggestionRanker:
             }
         return confidence, best_key
 
+    def confidences(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, float]:
+        """The calibrated match confidence of each entry row for the message `text` (embedded as
+        `vector`), read as if it had been typed alone."""
+        evidence = self.match_evidence(text, vector, rows)
+        return {row: self._confidence.confidence(found) for row, found in evidence.items()}
+
     def match_evidence(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, MatchEvidence]:
         """The raw evidence that each entry row answers the message `text` (embedded as `vector`)."""
         return self._evidence(text, self._best_keys(vector, rows))

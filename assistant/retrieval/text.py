@@ -208,3 +208,31 @@ def cache_key(text: str) -> str:
     folded (texts this close embed alike)."""
     folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower())
     return _EDGE_PUNCT.sub("", folded) or folded.strip()
+
+
+_PART_BREAK = re.compile(r"[\s，,。.！!？?；;～~…]+")
+_FIELD = re.compile(r"[:：]")
+_PREAMBLE = re.compile(r"(您好|你好|亲)?(我)?(想|要)?(请)?(问|咨询|打扰)(一)?下?(哈|啊|呀)?|请问")
+"""A clause that only announces a question (我想问一下, 请问, 打扰一下): it asks nothing itself."""
+PARTS_MAX = 4
+"""The most parts of one message read on their own (`parts`): each is one more text to embed."""
+PART_MIN = 2
+"""The letters a part needs to be read on its own (吗 or 在 alone asks nothing)."""
+
+
+def parts(text: str) -> tuple[str, ...]:
+    """The clauses of a message that says more than one thing, each as typed: 拍什么照片！！你们就是
+    卖假货的骗子，洗一次就掉色成这样 → its three clauses. A form field the platform pasted in
+    (咨询订单号:[订单x], 下单时间:…), a clause that only announces a question (`_PREAMBLE`) and a
+    clause said twice are left out, so 咨询订单号:[订单x] 你好 is one part, 你好. At most
+    `PARTS_MAX`, the longest (in their order); none when the message is one clause."""
+    found: list[str] = []
+    for part in _PART_BREAK.split(_PLACEHOLDER.sub("", text)):
+        said = compact(part)
+        if _FIELD.search(part) or part in found or len(said) < PART_MIN or _PREAMBLE.fullmatch(said):
+            continue
+        found.append(part)
+    if len(found) == 1 and compact(found[0]) == compact(text):
+        return ()
+    longest = sorted(range(len(found)), key=lambda i: len(compact(found[i])), reverse=True)[:PARTS_MAX]
+    return tuple(found[i] for i in sorted(longest))

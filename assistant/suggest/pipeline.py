@@ -42,6 +42,7 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
+from assistant.retrieval.text import parts
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state
 from assistant.suggest.refusal import conversation_refusal, presupposes_refusal
@@ -115,6 +116,7 @@ only answers at 0.8 or more moved): 0.05 moves the 0.00–0.03 cards of a user t
 PROMOTED_FROM = 5
 """The places, whatever `k`, from which a sure suggestion moves up past an unlikely one: the panel's
 five (a larger `k` must not change the first three)."""
+PART_SURE = 0.9
 SHOWN = ("medium", "high")
 LEANING_CAP = 0.15
 """The most a suggestion found only through the earlier turns scores: shown first, never sure
@@ -204,6 +206,10 @@ class Queries:
     """The question the follow-up asks (`Suggester.restated`: 那加湿器呢 → 加湿器保修多久), or None."""
     restated_at: int | None = None
     """Where the restated question's text stands in `texts` (and its vector among theirs)."""
+    parts: tuple[str, ...] = ()
+    """The clauses of a message that says several things (`text.parts`), each read on its own."""
+    parts_at: int | None = None
+    """Where the parts' texts start in `texts`: they are its last ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +300,14 @@ class Suggester:
         texts = self.ranker.query_texts(request)
         restated = self.restated(request)
         if restated is None:
-            return Queries(tuple(texts))
+            said = parts(request.text)
+            asked = tuple(part for part in said if not is_stock(part))
+            # 您好 or 我要转人工 beside a question says hello; the question is what is answered
+            said = asked if asked else said
+            if not said:
+                return Queries(tuple(texts))
+            alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
+            return Queries((*texts, *alone), parts=said, parts_at=len(texts))
         typed = self.ranker.query_texts(SuggestRequest(restated))  # as if typed alone: the message only
         return Queries((*texts, *typed), restated, len(texts))
 
@@ -342,7 +355,10 @@ class Suggester:
             asked = replace(pooled, text=queries.restated, context=())
             pool = self._current(asked, vectors[[at, 0]], reading)
         else:
-            pool = self._current(pooled, query_vectors, reading, follow_up=is_follow_up(request.text))
+            at = queries.parts_at if queries.parts_at is not None else len(vectors)
+            pool = self._current(pooled, vectors[:at], reading, follow_up=is_follow_up(request.text))
+            if queries.parts and len(vectors) == at + len(queries.parts):
+                pool = self._by_parts(pool, queries.parts, vectors[at:])
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
@@ -366,6 +382,27 @@ class Suggester:
         ranked = [s for s in promoted[:SURE_WINDOW] if QUICK_REPLY_TAG not in s.tags]
         sure = answerable(ranked, self.threshold) or (self.learning is not None and self.learning.stock_turn(request))
         return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
+
+    def _by_parts(self, pool: list[Suggestion], said: tuple[str, ...], vectors: Vectors) -> list[Suggestion]:
+        """Each suggestion scored the better of the message's and its best part's match, each part
+        read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
+        whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
+        alone at 0.97), and so is a question after a pasted order form."""
+        rows = self.ranker.entry_rows()
+        known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
+        best: dict[int, float] = {}
+        for part, vector in zip(said, vectors, strict=True):
+            found = self.ranker.confidences(part, vector, known)
+            if found:
+                row = max(found, key=lambda r: found[r])
+                if found[row] >= PART_SURE:
+                    best[row] = max(best.get(row, 0.0), found[row])
+        return [
+            replace(s, score=round(best[rows[s.entry_id]], 4))
+            if s.entry_id in rows and best.get(rows[s.entry_id], 0.0) > s.score
+            else s
+            for s in pool
+        ]
 
     def _through_context(
         self, pooled: SuggestRequest, query_vectors: Vectors, reading: EmotionReading, own: list[Suggestion]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.text import char_ngrams, clean, embedding_text, normalise, tokens, without_places
+from assistant.retrieval.text import (
+    PARTS_MAX,
+    char_ngrams,
+    clean,
+    embedding_text,
+    normalise,
+    parts,
+    tokens,
+    without_places,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +103,33 @@ def test_a_customers_own_address_is_left_out_and_a_place_the_shop_names_stays() 
     assert without_places("这个耳机连不上蓝牙", shop) == "这个耳机连不上蓝牙"
     # an address alone is what the customer said
     assert without_places("北京市朝阳区", shop) == "北京市朝阳区"
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "拍什么照片！！你们就是卖假货的骗子，洗一次就掉色成这样",
+            ("拍什么照片", "你们就是卖假货的骗子", "洗一次就掉色成这样"),
+        ),
+        # a form the platform pasted in is not a clause; the greeting after it is
+        ("咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x] 你好", ("你好",)),
+        (
+            "价保 我新开了plus 有个[数字x]的券可以用 能申请价保么?",
+            ("价保", "我新开了plus", "有个的券可以用", "能申请价保么"),
+        ),
+        ("我想问一下 我刚绑定 为什么说我没绑定", ("我刚绑定", "为什么说我没绑定")),  # 我想问一下 asks nothing
+        ("你好 在吗 你好", ("你好", "在吗")),  # said twice: once
+        ("请问，电热毯能水洗吗", ("电热毯能水洗吗",)),
+        ("电热毯能水洗吗？", ()),  # one clause: the message itself
+        ("吗", ()),
+    ],
+)
+def test_parts_are_the_clauses_a_message_asks_in(message: str, said: tuple[str, ...]) -> None:
+    assert parts(message) == said
+
+
+def test_at_most_the_longest_parts_are_read_in_their_order() -> None:
+    message = "你好 在吗 我想退货 快递已经寄出去了 单号填在哪里 运费谁出"
+    assert parts(message) == ("我想退货", "快递已经寄出去了", "单号填在哪里", "运费谁出")
+    assert len(parts(message)) == PARTS_MAX

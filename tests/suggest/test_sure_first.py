@@ -36,7 +36,16 @@ def suggester(demo_snapshot: Snapshot) -> Suggester:
 
 # 怎么没人回复: the sure answer found at place 4 moved up past the 0.04 card to place 2, below a 0.11
 # one (a session's probe, 7 December 2026)
-MESSAGES = ("你好", "保修", "算了，退款吧", "x", "下单了能改颜色吗", "你们就是骗子！！！", "今天天气怎么样", "怎么没人回复")
+MESSAGES = (
+    "你好",
+    "保修",
+    "算了，退款吧",
+    "x",
+    "下单了能改颜色吗",
+    "你们就是骗子！！！",
+    "今天天气怎么样",
+    "怎么没人回复",
+)
 
 
 @pytest.mark.parametrize("text", MESSAGES)
