@@ -439,8 +439,27 @@ def test_a_threat_taken_back_or_negated_is_no_complaint(detector: EmotionDetecto
     assert not reading.escalate
 
 
+# User test, 7 December: a settled complaint and a consumer line only read escalated as high.
 @pytest.mark.parametrize(
-    "text", ["我要给差评", "再不处理就投诉", "改好评了，再不发货我就给差评", "我要投诉取消订单的事"]
+    "text",
+    ["之前投诉的问题已经解决了，谢谢你们", "差评的事处理好了", "我在12315上看到你们家评价挺好的，想问下鹅绒被有货吗"],
+)
+def test_a_settled_or_merely_mentioned_complaint_raises_no_risk(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "complaint_risk" not in shown(reading), reading
+    assert not reading.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要给差评",
+        "再不处理就投诉",
+        "改好评了，再不发货我就给差评",
+        "我要投诉取消订单的事",
+        "之前投诉的问题到现在还没解决，我要去12315",
+        "投诉了也没解决了吗？我要打12315",
+    ],
 )
 def test_a_real_threat_stays_high(detector: EmotionDetector, text: str) -> None:
     assert shown(detector.read(text)).get("complaint_risk") == "high"
