@@ -117,6 +117,11 @@ PROMOTED_FROM = 5
 """The places, whatever `k`, from which a sure suggestion moves up past an unlikely one: the panel's
 five (a larger `k` must not change the first three)."""
 PART_SURE = 0.9
+"""A clause of a message read alone raises the score of its best entry only when it is this sure
+(`Suggester._by_parts`). With any score, clauses made a fifth of the unanswerable JDDC turns
+answerable (precision at 0.3 0.946 → 0.778); at 0.9 precision is 0.909 and recall 0.714 → 0.816
+(`benchmarks/answerable.py`). Keeping only clauses of four letters or more cost one real turn
+(recall 0.796) and no wrong answer less."""
 SHOWN = ("medium", "high")
 LEANING_CAP = 0.15
 """The most a suggestion found only through the earlier turns scores: shown first, never sure
