@@ -47,12 +47,16 @@ log = logging.getLogger("assistant.service")
 
 
 async def read_json(request: web.Request) -> bytes:
-    """The raw body of a JSON request (415 for another content type, 413 past the limit, 408 when
-    it does not arrive within `body_timeout_s`: a client that stops sending keeps no connection)."""
+    """The raw body of a JSON request (415 for another content type or a charset other than UTF-8,
+    413 past the limit, 408 when it does not arrive within `body_timeout_s`: a client that stops
+    sending keeps no connection)."""
     if request.content_type != "application/json":
         raise UnsupportedMediaType.on(
             "Content-Type", f"expected application/json, got {request.content_type or 'nothing'}"
         )
+    charset = request.charset
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType.on("Content-Type", f"only UTF-8 bodies are accepted, got charset={charset}")
     try:
         async with asyncio.timeout(request.config_dict[keys.SETTINGS].body_timeout_s):  # sub-apps too
             return await request.read()

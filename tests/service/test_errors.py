@@ -137,6 +137,18 @@ async def test_wrong_content_type(client: TestClient[Any, Any], route: str) -> N
     await assert_envelope(response, 415, "Content-Type")
 
 
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic", "/v1/webhooks/chatwoot"])
+async def test_a_body_in_another_charset_is_415_naming_it(client: TestClient[Any, Any], route: str) -> None:
+    """A user test (7 December 2026): a GBK body sent as `charset=gbk` was a 400 "Invalid UTF-8"."""
+    body = json.dumps(suggest_body("鹅绒被有货吗"), ensure_ascii=False).encode("gbk")
+    headers = {**_signed(body), "Content-Type": "application/json; charset=gbk"}
+    response = await client.post(route, data=body, headers=headers)
+    answered = await assert_envelope(response, 415, "Content-Type")
+    assert "UTF-8" in json.dumps(answered, ensure_ascii=False) and "gbk" in json.dumps(answered)
+    utf8 = {**_signed(dumps(suggest_body())), "Content-Type": "application/json; charset=UTF-8"}
+    assert (await client.post(route, data=dumps(suggest_body()), headers=utf8)).status != 415
+
+
 async def test_body_over_the_limit(make_client: ClientFactory) -> None:
     client = await make_client(make_settings(max_body_bytes=2048))
     body = dumps(suggest_body("好" * 3000))
