@@ -37,6 +37,7 @@ from assistant.service.schemas import (
     decode,
     encode,
     ignored_fields,
+    require_id,
     require_text,
 )
 from assistant.service.settings import Settings
@@ -142,6 +143,12 @@ def received_from(body: SuggestBody, platform: str, settings: Settings, default_
             Turn(t.role, require_text(t.text, f"turns.{i}.text", text_limit(settings, t.role, webhook=webhook)))
             for i, t in enumerate(body.turns)
         )
+    require_id(body.conversation_id, "conversation_id")
+    require_id(body.message.id, "message.id")
+    if body.shop is not None:
+        require_id(body.shop, "shop")
+    if body.message.agent_id:
+        require_id(body.message.agent_id, "message.agent_id")
     warnings: list[str] = []
     message = IncomingMessage(
         platform=platform,

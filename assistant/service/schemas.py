@@ -377,6 +377,15 @@ def require_text(text: str, field: str, limit: int) -> str:
     return text
 
 
+def require_id(value: str, field: str) -> str:
+    """An identifier (a conversation, message, shop or agent id): no control or invisible
+    characters, no spaces at its ends (x1 and "x1\\u0000\\n" would be two conversations that look
+    the same in every list)."""
+    if value != value.strip() or any(unicodedata.category(ch) in _INVISIBLE - {"Zs"} for ch in value):
+        raise Unprocessable.on(field, "must not hold control or invisible characters, nor spaces at its ends")
+    return value
+
+
 def encode(value: Any) -> bytes:
     return msgspec.json.encode(value)
 
@@ -397,5 +406,6 @@ __all__ = [
     "decode",
     "encode",
     "is_blank",
+    "require_id",
     "require_text",
 ]

@@ -63,6 +63,12 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
     ("k past HUASHU_MAX_SUGGESTIONS", dumps({**suggest_body(), "k": 100}), 422, "k"),  # was capped silently
     ("unknown role", dumps(suggest_body(turns=[{"role": "bot", "text": "x"}])), 422,
      "turns.0.role"),
+    # a user test (7 December 2026): "x1\u0000\n" was stored as a conversation beside x1
+    ("control in conversation_id", dumps({**suggest_body(), "conversation_id": "x1\u0000\n"}), 422,
+     "conversation_id"),
+    ("space around message.id", dumps({**suggest_body(), "message": {"id": " m1", "text": "在吗"}}), 422,
+     "message.id"),
+    ("zero-width in shop", dumps({**suggest_body(), "shop": "demo\u200b"}), 422, "shop"),
 ]  # fmt: skip
 
 
