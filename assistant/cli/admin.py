@@ -3,7 +3,7 @@
     huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token; builds it)
     huashu admin shops show SHOP
     huashu admin shops set SHOP KEY=VALUE... [--unset KEY]   (the operator's token; a YAML value each)
-    huashu admin knowledge upload SHOP PATH... [--replace-all] [--no-wait | --no-rebuild]
+    huashu admin knowledge upload SHOP PATH... [--replace-all] [--remove-missing] [--no-wait | --no-rebuild]
     huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
     huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
     huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
@@ -242,16 +242,50 @@ def run_upload(args: argparse.Namespace) -> int:
     for name, data in sorted(files.items()):
         form.add_field(name, data, filename=name.rsplit("/", 1)[-1], content_type="application/octet-stream")
     replace = "all" if args.replace_all else "files"
-    path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}&rebuild={_rebuild_flag(args)}"
+    remove = "true" if args.remove_missing else "false"
+    path = f"/v1/admin/shops/{args.shop}/knowledge?replace={replace}&remove_missing={remove}"
+    path += f"&rebuild={_rebuild_flag(args)}"
 
     async def work(c: AdminClient) -> dict[str, Any] | None:
-        done = await c.call("POST", path, data=form)
+        done = await c.call("POST", path, data=form, ok=(200, 409))
+        if not done.get("ok"):
+            raise _removal_refused(path, args.shop, done)
         _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
                 f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
+        if gone := done.get("removed"):
+            print(f"shop {done['shop']}: removed {len(gone)} {'entry' if len(gone) == 1 else 'entries'} "
+                  f"your files did not have: {', '.join(gone)}")  # fmt: skip
         return await _job_of(c, done, args)
 
     _print_served(_run(args, work), args.shop)
     return 0
+
+
+ENTRIES_LISTED = 20  # a refused upload names this many of the entries it would remove, one a line
+
+
+def _removal_refused(path: str, shop: str, body: Any) -> CliError:
+    """A 409 for an upload that would remove entries (an entry added with `huashu admin entry put`
+    lives in the shop's copy of a file, which the upload replaces): each entry, one a line, and
+    how to keep them or remove them. Any other 409 is told as every refusal is."""
+    if not isinstance(body, dict) or "would_remove" not in body:
+        return CliError(_failure("POST", path, 409, body), exit_code=1)
+    found = body.get("errors", [])
+    count = len(body["would_remove"])
+    lines = [
+        f"POST {path}: HTTP 409: nothing was changed: the upload would remove {count} "
+        f"{'entry' if count == 1 else 'entries'} of shop {shop} that your files do not have"
+        " (added or changed through the admin API, or left out of your files):"
+    ]
+    lines += [f"  {e.get('message', '')}" for e in found[:ENTRIES_LISTED]]
+    if len(found) > ENTRIES_LISTED:
+        lines.append(f"  ... and {len(found) - ENTRIES_LISTED} more")
+    lines.append(
+        "to keep them, add them to your files (`huashu shop export "
+        f"{shop} DIR` writes the shop's knowledge as the service has it) and upload again; "
+        "to remove them, upload again with --remove-missing"
+    )
+    return CliError("\n".join(lines), exit_code=1)
 
 
 def _stored(line: str, done: dict[str, Any] | None = None) -> None:
@@ -543,6 +577,11 @@ def register(subparsers: Any) -> None:
     upload.add_argument("shop")
     upload.add_argument("paths", type=Path, nargs="+", help="knowledge files, or a knowledge folder")
     upload.add_argument("--replace-all", action="store_true", help="the upload becomes the whole knowledge")
+    upload.add_argument(
+        "--remove-missing",
+        action="store_true",
+        help="remove the entries your files do not have (without it, an upload that would remove any is refused)",
+    )
     _serving(upload)
     upload.set_defaults(handler=run_upload)
 

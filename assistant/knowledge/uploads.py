@@ -6,6 +6,11 @@ problem is reported at the uploader's own `file:line`) into a scratch folder bes
 other files (written back from the store), validates the whole folder with the loader and
 returns the rows the shop will have. Any bad file raises one `KnowledgeError` listing every
 problem, so an upload changes nothing unless every file is good.
+
+`removed_entries(current, rows)` names the entries an upload would drop: an entry added or
+changed through the admin API lives in the file it was given (`faq/after_sale.yaml`), so an
+upload of that file without it removes it. The route refuses such an upload unless the caller
+confirms the removal (`remove_missing=true`).
 """
 
 from __future__ import annotations
@@ -57,3 +62,11 @@ def merge_uploads(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         return read_rows(folder)
+
+
+def removed_entries(current: Sequence[KnowledgeRow], rows: Sequence[KnowledgeRow]) -> list[KnowledgeRow]:
+    """The entries of `current` (rows with an id) whose id `rows` no longer has, in file order: what
+    storing `rows` would remove. An entry moved to another file keeps its id and is not removed."""
+    kept = {r.entry_id for r in rows if r.entry_id}
+    gone = [r for r in current if r.entry_id and r.entry_id not in kept]
+    return sorted(gone, key=lambda r: (r.file, r.position))

@@ -1,6 +1,7 @@
 """Knowledge routes of the admin API: a shop's knowledge in the store, changed while it serves.
 
-    POST   /v1/admin/shops/{shop}/knowledge?replace=files|all   upload knowledge files
+    POST   /v1/admin/shops/{shop}/knowledge?replace=files|all&remove_missing=false|true
+                                                                 upload knowledge files
     GET    /v1/admin/shops/{shop}/knowledge/entries?file=...     the rows, in file order
     POST   /v1/admin/shops/{shop}/knowledge/entries              add one entry
     GET    /v1/admin/shops/{shop}/knowledge/entries/{id}
@@ -12,8 +13,12 @@ An upload is `multipart/form-data` (each part's name, else its file name, is the
 replace the files of the same names (`replace=all`: they are the whole knowledge); every file is
 validated with the shop's others first, and any problem answers 422 listing every
 `file:line: what` with nothing changed (for one entry, each problem of one of its fields names
-`entry.<field>`). Every change answers the new `knowledge_revision` and starts the shop's rebuild
-(`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
+`entry.<field>`). An upload that would remove entries, those of a replaced file (or, with
+`replace=all`, of any file) that the uploaded files do not have, answers 409 with nothing changed,
+naming each (`would_remove`: an entry added or changed through these routes lives in the file it
+was given, and a user test lost three that way) unless `remove_missing=true` confirms it; the
+answer then lists them (`removed`). Every change answers the new `knowledge_revision` and starts
+the shop's rebuild (`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
 `?rebuild=false` leaves the snapshot stale instead, for a batch of edits followed by one
 `POST .../rebuild`.
 """
@@ -23,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import BodyPartReader, web
@@ -32,7 +37,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
-from assistant.knowledge.uploads import merge_uploads, path_problem
+from assistant.knowledge.uploads import merge_uploads, path_problem, removed_entries
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.admin.shops import existing_shop
@@ -46,8 +51,9 @@ from assistant.service.errors import (
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
+    error_body,
 )
-from assistant.service.schemas import decode
+from assistant.service.schemas import ErrorItem, decode
 from assistant.storage.protocols import KnowledgeRow
 
 UPLOAD_TYPES = ("multipart/form-data", "application/json")
@@ -76,6 +82,31 @@ class Uploaded(msgspec.Struct):
         list[str],
         msgspec.Meta(description="stored, but worth a look: a promotion whose `ends` has passed is never suggested"),
     ] = []
+    removed: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="the ids of the entries the upload removed (only with `remove_missing=true`; "
+            "without it an upload that would remove any is a 409)"
+        ),
+    ] = []
+
+
+class UploadRefused(msgspec.Struct):
+    """409: the upload would remove entries the uploaded files do not have; nothing was changed.
+    The error envelope, each entry also an `errors` item under its file, and `would_remove`."""
+
+    ok: Literal[False]
+    status: int
+    error: str
+    errors: list[ErrorItem]
+    request_id: str
+    would_remove: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="the ids of the entries the upload would remove, in file order: add them to the "
+            "uploaded files to keep them, or upload again with `remove_missing=true` to remove them"
+        ),
+    ]
 
 
 class EntryBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -223,14 +254,45 @@ async def _multipart(request: web.Request, limit: int) -> dict[str, bytes]:
     return files
 
 
+ENTRIES_NAMED = 10  # the ids a 409's summary names; `would_remove` and `errors` have them all
+
+
+def _would_remove(shop: str, removed: list[KnowledgeRow]) -> web.Response:
+    """409 naming every entry the upload would remove, each under its file, and how to proceed."""
+    ids = [r.entry_id for r in removed]
+    named = ", ".join(ids[:ENTRIES_NAMED]) + (
+        f" and {len(ids) - ENTRIES_NAMED} more" if len(ids) > ENTRIES_NAMED else ""
+    )
+    them = "it" if len(ids) == 1 else "them"
+    message = (
+        f"the upload would remove {len(ids)} {'entry' if len(ids) == 1 else 'entries'} of shop {shop!r} that the "
+        f"uploaded files do not have ({named}); nothing was changed: add {them} to the files to keep {them}, "
+        f"or upload again with `remove_missing=true` to remove {them}"
+    )
+    errors = [
+        FieldError(r.file, f"{r.file}: entry {r.entry_id!r} is not in the uploaded files: it would be removed")
+        for r in removed
+    ]
+    body = {**error_body(Conflict.status, message, errors), "would_remove": ids}
+    return json_bytes(body, status=Conflict.status)
+
+
 async def upload(request: web.Request) -> web.Response:
-    """Replace or add knowledge files, all validated first (422 and nothing changed otherwise)."""
+    """Replace or add knowledge files, all validated first (422 and nothing changed otherwise); an
+    upload that would remove entries is a 409 naming them unless `remove_missing=true`."""
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     await existing_shop(request, shop)
     replace = request.query.get("replace", "files")
     if replace not in ("files", "all"):
         raise Unprocessable.on("replace", "`files` (the uploaded files replace those of the same names) or `all`")
+    remove_missing = request.query.get("remove_missing", "false")
+    if remove_missing not in ("true", "false"):
+        raise Unprocessable.on(
+            "remove_missing",
+            "`false` (the default: an upload that would remove entries is refused, naming them) "
+            "or `true` (remove the entries the uploaded files do not have)",
+        )
     wanted = rebuild_wanted(request)
     uploads = await _uploads(request)
     store = request.config_dict[keys.STORE]
@@ -239,10 +301,14 @@ async def upload(request: web.Request) -> web.Response:
         rows = await asyncio.to_thread(merge_uploads, current, uploads, replace_all=replace == "all")
     except KnowledgeError as exc:
         raise _invalid([_blame_upload(p, uploads) for p in exc.problems], "the uploaded knowledge") from None
+    removed = removed_entries(current, rows)
+    if removed and remove_missing != "true":
+        return _would_remove(shop, removed)
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
     uploaded = [r for r in rows if r.file in uploads]
-    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job, _warnings(uploaded)))
+    gone = [r.entry_id for r in removed]
+    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job, _warnings(uploaded), gone))
 
 
 def _warnings(rows: list[KnowledgeRow]) -> list[str]:

@@ -12,6 +12,7 @@ from assistant.service.admin.knowledge import (
     EntryResponse,
     UploadBody,
     Uploaded,
+    UploadRefused,
 )
 from assistant.service.admin.shops import CreatedShop, CreateShopBody, SettingsBody, ShopResponse
 from assistant.service.openapi_parts import errors, json_of, schema_ref
@@ -23,6 +24,7 @@ SHOPS_STRUCTS = (
     ShopResponse,
     UploadBody,
     Uploaded,
+    UploadRefused,
     EntryBody,
     EntryResponse,
     EntriesResponse,
@@ -85,7 +87,10 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops/{shop}/knowledge": {
         "post": {
             "summary": "Upload knowledge files: they replace the files of the same names (`replace=all`: the "
-            "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing; "
+            "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing. An "
+            "upload that would remove entries (those of a replaced file, or with `replace=all` of any file, that "
+            "the uploaded files do not have: an entry added through the entry routes lives in the file it was "
+            "given) answers 409 naming them (`would_remove`) and changes nothing, unless `remove_missing=true`; "
             "starts the rebuild that serves them (`job`)",
             "parameters": [
                 _SHOP,
@@ -94,7 +99,17 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
                     "name": "replace",
                     "in": "query",
                     "required": False,
+                    "description": "`files`: the uploaded files replace those of the same names, the others are "
+                    "kept; `all`: the upload is the whole knowledge",
                     "schema": {"type": "string", "enum": ["files", "all"], "default": "files"},
+                },
+                {
+                    "name": "remove_missing",
+                    "in": "query",
+                    "required": False,
+                    "description": "`true` confirms removing the entries the upload drops (listed in `removed`); "
+                    "`false` (default): an upload that would remove any is a 409 naming them, nothing changed",
+                    "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
                 },
             ],
             "requestBody": {
@@ -104,7 +119,15 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
                     "application/json": {"schema": schema_ref("UploadBody")},
                 },
             },
-            "responses": {"200": json_of("Uploaded", "stored"), **_AUTH, **_BODY_ERRORS},
+            "responses": {
+                "200": json_of("Uploaded", "stored"),
+                "409": json_of(
+                    "UploadRefused",
+                    "the upload would remove entries and `remove_missing=true` was not given: nothing was changed",
+                ),
+                **_AUTH,
+                **_BODY_ERRORS,
+            },
         }
     },
     "/v1/admin/shops/{shop}/knowledge/entries": {

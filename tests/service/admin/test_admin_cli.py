@@ -206,6 +206,40 @@ async def tea_created(make_admin: AdminFactory, tmp_path: Path, capsys: CapSys) 
     return admin, url, token
 
 
+async def test_admin_cli_refuses_an_upload_that_would_remove_entries_naming_them(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    # A user test: entries added with `huashu admin entry put`, then `huashu admin knowledge upload
+    # demo knowledge` printed only "stored; 349 rows" and those entries were gone: their file was replaced.
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    store = admin.client.app[keys.STORE]
+    connect = ("--url", url, f"--token={token}", "--no-rebuild")
+    for entry_id in ("faq-pet-damage", "faq-wash-machine"):
+        entry = tmp_path / f"{entry_id}.yaml"
+        entry.write_text(FAQ.replace("faq-a", entry_id), encoding="utf-8")
+        assert await huashu("admin", "entry", "put", "tea", str(entry), "--file", "faq/a.yaml", *connect) == 0
+    capsys.readouterr()
+    upload = ("admin", "knowledge", "upload", "tea", str(tmp_path / "tea"), *connect)
+    before = await store.knowledge_revision("tea")
+
+    assert await huashu(*upload) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 409: nothing was changed: the upload would remove 2 entries of shop tea" in err, err
+    assert "faq/a.yaml: entry 'faq-pet-damage' is not in the uploaded files: it would be removed" in err
+    assert "faq/a.yaml: entry 'faq-wash-machine' is not in the uploaded files" in err
+    assert "huashu shop export tea DIR" in err and "upload again with --remove-missing" in err
+    assert "Traceback" not in err
+    assert await store.knowledge_revision("tea") == before
+
+    assert await huashu(*upload, "--remove-missing") == 0
+    out = capsys.readouterr().out
+    assert "stored; 2 rows" in out
+    assert "shop tea: removed 2 entries your files did not have: faq-pet-damage, faq-wash-machine" in out
+    assert {r.entry_id for r in await store.knowledge_rows("tea")} == {"", "faq-a"}
+    assert await huashu(*upload) == 0  # nothing left to remove: stored as before
+    assert "stored; 2 rows" in capsys.readouterr().out
+
+
 async def test_admin_cli_says_a_change_is_stored_before_its_rebuild_fails(
     make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import yaml
 
 from assistant.knowledge.files import read_rows
 from assistant.service import keys
@@ -205,12 +206,71 @@ async def test_replace_all_makes_the_upload_the_whole_knowledge(make_admin: Admi
     admin = await make_admin()
     body = {"files": {FAQ: GOOD_FAQ}}
     url = "/v1/admin/shops/demo/knowledge?replace=all"
-    response = await admin.client.post(url, json=body, headers=admin.auth())
+    before = await revision(admin)
+    refused = await admin.client.post(url, json=body, headers=admin.auth())  # it would drop every stored entry
+    assert refused.status == 409 and len((await refused.json())["would_remove"]) > 300
+    assert await revision(admin) == before
+    response = await admin.client.post(url + "&remove_missing=true", json=body, headers=admin.auth())
     assert response.status == 200 and (await response.json())["rows"] == 1
     listed = await (await admin.client.get("/v1/admin/shops/demo/knowledge/entries", headers=admin.auth())).json()
     assert [e["id"] for e in listed["entries"]] == ["faq-custom-gift-wrap"]
     wrong = await admin.client.post("/v1/admin/shops/demo/knowledge?replace=some", json=body, headers=admin.auth())
     assert wrong.status == 422 and (await wrong.json())["errors"][0]["field"] == "replace"
+
+
+async def test_an_upload_that_would_remove_entries_is_a_409_naming_them_until_confirmed(
+    make_admin: AdminFactory,
+) -> None:
+    # A user test: two entries added through the API, then `huashu admin knowledge upload demo knowledge`
+    # (their file replaced by the folder's, which never had them) printed "stored" and they were gone (404).
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge"
+    added = [ENTRY, {**ENTRY, "id": "faq-custom-wash-machine", "question": "洗衣机能上门安装吗？"}]
+    for entry in added:
+        response = await admin.client.post(
+            f"{base}/entries", json={"file": "faq/after_sale.yaml", "entry": entry}, headers=admin.auth()
+        )
+        assert response.status == 201, await response.text()
+    ids = [str(e["id"]) for e in added]
+    files = {"faq/after_sale.yaml": (KNOWLEDGE / "faq" / "after_sale.yaml").read_text(encoding="utf-8")}
+    before = await revision(admin)
+
+    refused = await admin.client.post(base, json={"files": files}, headers=admin.auth())
+    body = await refused.json()
+    assert refused.status == 409, body
+    assert body["ok"] is False and body["would_remove"] == ids
+    assert "nothing was changed" in body["error"] and all(i in body["error"] for i in ids)
+    assert "remove_missing=true" in body["error"]
+    assert [e["field"] for e in body["errors"]] == ["faq/after_sale.yaml"] * 2
+    assert [e["message"] for e in body["errors"]] == [
+        f"faq/after_sale.yaml: entry {i!r} is not in the uploaded files: it would be removed" for i in ids
+    ]
+    assert await revision(admin) == before
+    for i in ids:
+        assert (await admin.client.get(f"{base}/entries/{i}", headers=admin.auth())).status == 200
+
+    wrong = await admin.client.post(f"{base}?remove_missing=yes", json={"files": files}, headers=admin.auth())
+    assert wrong.status == 422 and (await wrong.json())["errors"][0]["field"] == "remove_missing"
+    assert await revision(admin) == before
+
+    confirmed = await admin.client.post(f"{base}?remove_missing=true", json={"files": files}, headers=admin.auth())
+    done = await confirmed.json()
+    assert confirmed.status == 200, done
+    assert done["removed"] == ids and done["rows"] == sum(files_of().values())
+    for i in ids:
+        assert (await admin.client.get(f"{base}/entries/{i}", headers=admin.auth())).status == 404
+
+    described = (await (await admin.client.get("/openapi.json")).json())["paths"][base.replace("demo", "{shop}")]
+    assert "remove_missing" in {p["name"] for p in described["post"]["parameters"]}
+    assert described["post"]["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/UploadRefused"
+    )
+
+    # an upload that removes nothing is stored as before: the file with the entries in it
+    kept = files["faq/after_sale.yaml"] + yaml.safe_dump(added, allow_unicode=True, sort_keys=False)
+    again = await admin.client.post(base, json={"files": {"faq/after_sale.yaml": kept}}, headers=admin.auth())
+    assert again.status == 200 and (await again.json())["removed"] == []
+    assert (await admin.client.get(f"{base}/entries/{ids[0]}", headers=admin.auth())).status == 200
 
 
 async def test_an_upload_past_the_limit_is_a_413(make_admin: AdminFactory) -> None:
