@@ -4,7 +4,9 @@ Two sources, both keyed by the customer's wording: an agent's reply to a message
 answerable, and a suggestion the agent edited heavily (similarity below `heavy_below`) before
 sending. Candidates with the same reply (compared on their characters) are merged, with every
 customer wording and every agent who sent it; they wait for an admin, and `meets_rule` says when
-the optional "used by N different agents" rule approves one.
+the optional "used by N different agents" rule approves one. Different agents are different
+`agents.agent_key`s: different agent ids, whatever their display names (a shop's agents may all
+go by one persona name, 小暖); by name only where the platform sends no agent id.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.learning.acceptance import Acceptance, Outcome
+from assistant.learning.agents import agent_key
 from assistant.learning.reranking import QUICK_PREFIX
 from assistant.learning.similarity import reply_chars
 from assistant.retrieval.text import plain_text
@@ -20,13 +23,21 @@ from assistant.retrieval.text import plain_text
 
 @dataclass(frozen=True, slots=True)
 class ReplyEvent:
-    """An agent's real reply to a customer message, and what the pipeline made of that message."""
+    """An agent's real reply to a customer message, and what the pipeline made of that message.
+    `agent` names the agent to people (`agents.agent_label`); `agent_id` is the platform's id of
+    the agent (empty when it sent none: the agent is then told apart by `agent` alone)."""
 
     customer: str
     reply: str
     agent: str
     answerable: bool
     acceptance: Acceptance | None = None
+    agent_id: str = ""
+
+    @property
+    def agent_key(self) -> str:
+        """Who sent it, to count different agents (`agents.agent_key`): the id, else the name."""
+        return agent_key(self.agent, self.agent_id)
 
 
 @dataclass
@@ -36,12 +47,12 @@ class Candidate:
     reply: str
     reason: str  # "unanswerable" or "heavy_edit"
     wordings: list[str] = field(default_factory=list)
-    agents: set[str] = field(default_factory=set)
+    agents: dict[str, str] = field(default_factory=dict)  # `agent_key` → the agent's label
     edited_entries: set[str] = field(default_factory=set)
     count: int = 0
 
     def meets_rule(self, agents: int) -> bool:
-        """The optional auto-approval rule: sent by at least `agents` different agents."""
+        """The optional auto-approval rule: sent by at least `agents` different agents (ids)."""
         return agents > 0 and len(self.agents) >= agents
 
 
@@ -75,7 +86,7 @@ def collect_candidates(events: Iterable[ReplyEvent], rules: CandidateRules | Non
         wording = plain_text(event.customer)  # the key it joins the index with: no pasted markup
         if wording and wording not in candidate.wordings:
             candidate.wordings.append(wording)
-        candidate.agents.add(event.agent)
+        candidate.agents[event.agent_key] = event.agent  # one per agent id, not per display name
         edited = event.acceptance.entry_id if event.acceptance is not None else ""
         if reason == "heavy_edit" and edited and not edited.startswith(QUICK_PREFIX):
             # a quick reply is learned from chats, no entry of the knowledge: nothing to replace

@@ -1,11 +1,13 @@
 """A shop's candidate replies from its records, and the FAQ entry that publishes one.
 
 Every human agent's first reply after a customer message becomes a `candidates.ReplyEvent`: the
-customer's wording, the reply, the agent, whether the service found the message answerable, and
-how the reply compares with the suggestions shown for it (`acceptance.match_reply`). The events
-feed `candidates.collect_candidates` (replies to unanswerable messages, heavy edits); a candidate
-is named by a short hash of its reply's characters, so it keeps its id while it gathers wordings,
-and is left out once its reply is in the shop's knowledge.
+customer's wording, the reply, the agent (their label and their platform id: different agents are
+different ids, whatever their names; by name only where the platform sends no id), whether the
+service found the message answerable, and how the reply compares with the suggestions shown for
+it (`acceptance.match_reply`). The events feed `candidates.collect_candidates` (replies to
+unanswerable messages, heavy edits); a candidate is named by a short hash of its reply's
+characters, so it keeps its id while it gathers wordings, and is left out once its reply is in
+the shop's knowledge.
 
 Approving a candidate writes a FAQ entry: the customers' wordings as the question and its
 variants, the reply as the answer (the admin may edit any of them), filed under a category that
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.learning.acceptance import Shown, match_reply
+from assistant.learning.agents import agent_labels
 from assistant.learning.analytics import agent_of, by_conversation
 from assistant.learning.candidates import Candidate, CandidateRules, ReplyEvent, candidate_reason, collect_candidates
 from assistant.learning.faq_drafts import FaqDraft, faq_row
@@ -73,7 +76,7 @@ class ShopCandidate:
     reply: str
     reason: str
     wordings: tuple[str, ...]
-    agents: tuple[str, ...]
+    agents: tuple[str, ...]  # one label per different agent (`agents.agent_labels`)
     count: int
     edited_entries: tuple[str, ...]
     conversations: tuple[str, ...]  # where it was sent (the first few)
@@ -81,7 +84,7 @@ class ShopCandidate:
     status: str  # pending, approved or rejected
 
     def meets_rule(self, agents: int) -> bool:
-        """The optional auto-approval rule: sent by at least `agents` different agents."""
+        """The optional auto-approval rule: sent by at least `agents` different agents (ids)."""
         return agents > 0 and len(self.agents) >= agents
 
     @property
@@ -111,7 +114,12 @@ def reply_events(history: ShopHistory, entry_texts: Mapping[str, str]) -> list[t
                 pending = [Shown(s.entry_id, entry_texts[s.entry_id]) for s in ranked if s.entry_id in entry_texts]
                 acceptance = match_reply(message.text, pending) if pending else None
                 event = ReplyEvent(
-                    customer.text, message.text, agent_of(message), answerable.get(key, True), acceptance
+                    customer.text,
+                    message.text,
+                    agent_of(message),
+                    answerable.get(key, True),
+                    acceptance,
+                    message.agent_id,
                 )
                 events.append((event, message.conversation_id, message.received_at))
                 customer = None  # only the first reply answers the message
@@ -162,7 +170,7 @@ def shop_candidates(
                 c.reply,
                 c.reason,
                 tuple(c.wordings),
-                tuple(sorted(c.agents)),
+                agent_labels(c.agents),
                 c.count,
                 tuple(sorted(c.edited_entries)),
                 tuple(dict.fromkeys(conv for conv, _ in where))[:5],

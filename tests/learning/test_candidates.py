@@ -44,3 +44,22 @@ def test_a_candidates_wordings_carry_no_pasted_markup() -> None:
     ]
     (found,) = collect_candidates(events)
     assert found.wordings == ["能帮忙写个贺卡吗", "可以写贺卡不"]
+
+
+def test_different_agents_are_different_ids_whatever_their_names() -> None:
+    """A user test: three agents (agent-0/1/2) all named 小暖, a shop's shared persona, counted as
+    1 agent; three agents under five names counted as 5. The rule counts agent ids; the name only
+    where the platform sends no id."""
+    gift = "亲，我们可以帮您写贺卡，下单时备注贺卡内容即可"
+    persona = [ReplyEvent("能写贺卡吗", gift, "小暖", answerable=False, agent_id=f"agent-{n}") for n in range(3)]
+    (shared,) = collect_candidates(persona)
+    assert (shared.count, len(shared.agents)) == (3, 3)
+    assert shared.meets_rule(agents=3) and not shared.meets_rule(agents=4)
+    names = [("小暖", "agent-0"), ("小美", "agent-0"), ("小暖", "agent-1"), ("阿杰", "agent-2"), ("杰", "agent-2")]
+    renamed = [ReplyEvent("能写贺卡吗", gift, name, answerable=False, agent_id=agent) for name, agent in names]
+    (three,) = collect_candidates(renamed)
+    assert (three.count, len(three.agents)) == (5, 3)
+    assert three.meets_rule(agents=3) and not three.meets_rule(agents=4)
+    no_ids = [ReplyEvent("能写贺卡吗", gift, name, answerable=False) for name in ("小暖", "小暖", "小美")]
+    (named,) = collect_candidates(no_ids)  # no id from the platform: told apart by name
+    assert (named.count, sorted(named.agents.values())) == (3, ["小暖", "小美"])

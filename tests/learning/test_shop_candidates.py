@@ -112,3 +112,39 @@ def test_an_entry_written_for_a_much_asked_candidates_questions_answers_it() -> 
     closed = [(*asked[:4], "能用比特币付款吗")]  # the gap's entry, the admin's own answer
     (left,) = shop_candidates(chats, ENTRIES, knowledge_questions=closed)
     assert left.reply == "亲，比特币不支持哦"
+
+
+def test_agents_sharing_a_persona_name_count_as_the_different_agents_they_are() -> None:
+    """A user test: agent-0/1/2, all named 小暖 (a persona shared by a shop's agents), made a
+    candidate "sent 3× by 1 agent(s)", and three ids under five names "5× by 5 agent(s)": agents
+    are counted by id, and the list names each one (with its id where names are shared)."""
+
+    def chat(n: int, agent_id: str, name: str) -> list[MessageRecord]:
+        return [
+            MessageRecord("api", "demo", f"c{n}", "q", "customer", "能开专票吗", at(2 * n), at(2 * n), "customer"),
+            MessageRecord(
+                "api", "demo", f"c{n}", "r", "agent", "可以的亲，提供税号就行", at(2 * n + 1), at(2 * n + 1),
+                "agent", agent_id, name,
+            ),
+        ]  # fmt: skip
+
+    def unanswered(n: int) -> AnswerRecord:
+        return AnswerRecord("api", "demo", f"c{n}", "q", False, 0.1, at=at(2 * n))
+
+    def records(agents: list[tuple[str, str]]) -> ShopHistory:
+        messages = [m for n, (agent_id, name) in enumerate(agents) for m in chat(n, agent_id, name)]
+        return ShopHistory(messages, answers=[unanswered(n) for n in range(len(agents))])
+
+    persona = records([(f"agent-{n}", "小暖") for n in range(3)])
+    (found,) = shop_candidates(persona, ENTRIES)
+    assert found.agents == ("小暖（agent-0）", "小暖（agent-1）", "小暖（agent-2）")
+    assert found.meets_rule(3) and not found.meets_rule(4) and "sent 3× by 3 agent(s)" in found.source
+
+    names = [("agent-0", "小暖"), ("agent-0", "小美"), ("agent-1", "小暖"), ("agent-2", "阿杰"), ("agent-2", "杰")]
+    (found,) = shop_candidates(records(names), ENTRIES)
+    assert len(found.agents) == 3 and found.meets_rule(3) and not found.meets_rule(4)
+    assert "sent 5× by 3 agent(s)" in found.source
+
+    no_ids = [("", "小暖"), ("", "小暖"), ("", "小美")]
+    (found,) = shop_candidates(records(no_ids), ENTRIES)  # the platform sent no ids: told apart by name
+    assert found.agents == ("小暖", "小美") and "sent 3× by 2 agent(s)" in found.source

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.service import keys
 
+from ..helpers import suggest_body
 from .conftest import Admin, AdminFactory
 from .test_analytics import GAP_QUESTIONS, GAP_REPLY, agent_says, job_done, say
 
@@ -301,3 +302,23 @@ async def test_a_rejected_reply_is_no_gaps_answer(make_admin: AdminFactory) -> N
     assert close.status == 422 and (await close.json())["errors"][0]["field"] == "answer"
     rows = await admin.client.app[keys.STORE].knowledge_rows("demo")
     assert not [r for r in rows if r.entry_id.startswith("faq-gap-")]
+
+
+async def test_agents_sharing_a_persona_name_are_counted_by_their_agent_ids(make_admin: AdminFactory) -> None:
+    """A user test: three agents' replies through /v1/suggest (agent-0/1/2, all named 小暖, a
+    persona shared by a shop's agents) made a candidate "3× by 1 agent(s)", which the 2-agent rule
+    never approved; agents are told apart by `agent_id`."""
+    admin = await make_admin()
+    for n, question in enumerate(GAP_QUESTIONS):
+        assert (await say(admin, f"p{n}", "m1", question))["answerable"] is False
+        body = suggest_body(GAP_REPLY, conversation_id=f"p{n}", message_id="m2")
+        body["message"].update({"sender": "agent", "agent_id": f"agent-{n}", "agent_name": "小暖"})
+        response = await admin.client.post("/v1/suggest", json=body, headers=admin.auth(admin.agent))
+        assert response.status == 200, await response.text()
+    gap = (await listed(admin))[GAP_REPLY]
+    assert (gap["count"], gap["agents"]) == (3, ["小暖（agent-0）", "小暖（agent-1）", "小暖（agent-2）"])
+    assert gap["source"].startswith("agents' reply where nothing answered: sent 3× by 3 agent(s)")
+    rule = "/v1/admin/shops/demo/candidates/auto-approve"
+    response = await admin.client.post(rule, json={"agents": 3}, headers=admin.auth())
+    assert response.status == 200, await response.text()
+    assert [a["candidate"]["reply"] for a in (await response.json())["approved"]] == [GAP_REPLY]
