@@ -34,7 +34,7 @@ from assistant.knowledge.loader import KnowledgeError, entries_of_rows
 from assistant.knowledge.model import Stage
 from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
-from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
+from assistant.learning.gaps import EXAMPLE_CHARS, Gap, UnansweredMessage, clip_example, find_gaps
 from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
@@ -80,7 +80,13 @@ class GapOut(msgspec.Struct):
 
     id: Annotated[str, msgspec.Meta(description="close it with POST .../gaps/{id}/close")]
     count: Annotated[int, msgspec.Meta(description="how many messages asked it")]
-    examples: Annotated[list[str], msgspec.Meta(description="customers' wordings, the most typical first")]
+    examples: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="customers' wordings, the most typical first; each on one line and cut to "
+            f"{EXAMPLE_CHARS} characters, a longer one ending in … (as the weekly report cuts them)"
+        ),
+    ]
     replies: Annotated[list[ReplyCount], msgspec.Meta(description="what agents actually replied, most common first")]
     suggested_reply: str | None
     last_seen: str
@@ -324,7 +330,7 @@ def _gap_out(gap: Gap) -> GapOut:
     return GapOut(
         gap_id(gap),
         gap.count,
-        list(gap.examples),
+        [clip_example(e) for e in gap.examples],  # as the report and the CLI list them: no 4,800-character spam
         [ReplyCount(text, n) for text, n in gap.replies],
         gap.suggested_reply,
         iso(gap.last_seen),
@@ -391,7 +397,11 @@ async def close_gap(request: web.Request) -> web.Response:
         if any(r.entry_id == closed_by for r in await store.knowledge_rows(shop)):
             raise Conflict.on("gap", f"gap {wanted!r} is already closed by entry {closed_by}")
         raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
-    chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, body.category, tuple(body.tags))
+    # the gaps list its examples cut (`clip_example`): a wording chosen from it is its whole text
+    whole = {clip_example(e): e for e in gap.examples}
+    question = whole.get(body.question, body.question) if body.question is not None else None
+    variants = [whole.get(v, v) for v in body.variants] if body.variants is not None else None
+    chosen = FaqDraft(body.answer, question, variants, body.stage, body.category, tuple(body.tags))
     try:
         data = gap_faq_row(gap, chosen)
     except ValueError as exc:

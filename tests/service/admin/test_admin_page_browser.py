@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
+from assistant.learning.gaps import clip_example
 from assistant.learning.shop_candidates import candidate_id
 from assistant.service import keys
 from assistant.service.settings import Secret
@@ -243,6 +244,20 @@ async def test_each_card_draws_when_its_call_answers_and_long_wordings_are_cut(
     assert await page.locator("#gaps b").count() == 0
     width = await page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 360, (width, await page.evaluate(WIDER_THAN_THE_PAGE))
+
+
+async def test_a_gaps_long_wording_shows_as_the_api_cut_it(make_admin: AdminFactory, page: Page) -> None:
+    """A user test: a 4,800-character spam message came whole in /gaps' `examples`. The API cuts it
+    as the weekly report does (`gaps.clip_example`), and the page shows that text as it came."""
+    admin = await make_admin(max_text_chars=6000)  # as a webhook delivers one: recorded whole
+    spam = "加我微信领优惠券，全场一折代购，正品保证，" * 240
+    for n in range(2):
+        assert (await say(admin, f"s{n}", "m1", spam))["answerable"] is False
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    example = page.locator("#gaps .gap .example").filter(has_text="加我微信").first
+    await expect(example).to_have_text(clip_example(spam))
+    assert await page.locator("#gaps").evaluate("(e) => e.textContent.length") < 1000
 
 
 async def test_the_page_fits_a_phone_and_loads_nothing_from_elsewhere(make_admin: AdminFactory, page: Page) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.learning.gaps import EXAMPLE_CHARS, clip_example
 from assistant.service import keys
 from assistant.service.settings import Secret
 from assistant.storage.protocols import KnowledgeRow
@@ -208,6 +209,47 @@ async def test_the_first_gap_list_reuses_the_vectors_the_suggestions_computed(ma
     # every message's vector came from the suggestions' cache: none was encoded again
     assert (cache.hits - hits, cache.misses - misses) == (listed["unanswered"], 0), listed
     assert not any("微笑" in e or "啊啊" in e or "我我" in e for g in listed["gaps"] for e in g["examples"])
+
+
+async def test_a_gaps_examples_are_cut_as_the_weekly_report_cuts_them(make_admin: AdminFactory) -> None:
+    """A user test: a 4,800-character spam message sat whole in a gap's `examples`. Each example is
+    cut as the weekly report and the CLI cut them (`gaps.clip_example`); the gap is the same one
+    (its id is its whole typical wording's)."""
+    admin = await make_admin(max_text_chars=6000)  # as a webhook delivers one: recorded whole
+    spam = "加我微信领优惠券，全场一折代购，正品保证，\n" * 228
+    assert len(spam) >= 4800
+    for n, text in enumerate([spam, spam, *GAP_QUESTIONS]):
+        assert (await say(admin, f"s{n}", "m1", text))["answerable"] is False
+    listed = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    (gap,) = [g for g in listed["gaps"] if any(e.startswith("加我微信") for e in g["examples"])]
+    assert gap["count"] == 2 and gap["examples"] == [clip_example(spam)]
+    assert len(gap["examples"][0]) == EXAMPLE_CHARS and gap["examples"][0].endswith("…")
+    assert "\n" not in gap["examples"][0]
+    assert all(len(e) <= EXAMPLE_CHARS for g in listed["gaps"] for e in g["examples"])
+    assert any(set(g["examples"]) >= set(GAP_QUESTIONS) for g in listed["gaps"])  # short ones whole
+    schema = (await (await admin.client.get("/openapi.json")).json())["components"]["schemas"]["GapOut"]
+    assert f"cut to {EXAMPLE_CHARS} characters" in schema["properties"]["examples"]["description"]
+
+    # a wording chosen from the cut list (as the admin page sends it) is stored whole
+    long = (
+        "我上个月在你们家买的那床被子现在想再买一床一样的但是页面上找不到了"
+        "请问是下架了还是换了链接能发我一下吗我等着下单呢谢谢啦麻烦快点"
+    )
+    assert len(long) > EXAMPLE_CHARS
+    for n in range(2):
+        assert (await say(admin, f"l{n}", "m1", long))["answerable"] is False
+    listed = await (await admin.client.get("/v1/admin/shops/demo/gaps", headers=admin.auth())).json()
+    (gap,) = [g for g in listed["gaps"] if clip_example(long) in g["examples"]]
+    body = {
+        "answer": "亲，这款还在卖的，链接马上发您～",
+        "question": clip_example(long),
+        "variants": [clip_example(long)],
+    }
+    close = f"/v1/admin/shops/demo/gaps/{gap['id']}/close"
+    response = await admin.client.post(close, json=body, headers=admin.auth())
+    assert response.status == 201, await response.text()
+    entry = (await response.json())["entry"]
+    assert entry["question"] == long and long in entry["variants"] and not any("…" in v for v in entry["variants"])
 
 
 async def test_a_shop_without_a_snapshot_answers_its_stats_and_says_why_it_has_no_gaps(
