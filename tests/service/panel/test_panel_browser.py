@@ -354,6 +354,85 @@ async def test_a_reply_being_edited_is_kept_as_a_draft_when_the_next_message_arr
     assert len(served.store.feedback()) == 1  # a dropped draft records nothing
 
 
+RESTORED = "草稿（刷新前未发出的回复）"
+
+
+async def test_a_reply_being_edited_or_a_kept_draft_survives_a_reload_of_its_conversation(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    """A user test: the agent reloaded the panel (or Chatwoot reloaded its iframe) and the reply
+    being typed, or a kept draft, was gone. They come back as drafts after a reload in the same
+    tab, for the same conversation only, and go from storage once used or dropped."""
+    served = await serve()
+    page = await open_panel(served, "conversation=draft-r1")
+    first = await post_generic(http, served, "退货运费谁出", "draft-r1", "r-m1")
+    cards = page.locator(".suggestion")
+    draft = page.locator(".draft")
+    await expect(cards.first.locator(".text")).to_have_text(first["suggestions"][0]["text"], timeout=WAIT_MS)
+    await cards.first.locator(".act-edit").click()
+    await cards.first.locator("textarea.editor").fill("亲，退货运费由我们承担")
+    # kept on the edit itself, not only on pagehide (a killed iframe has none)
+    await page.wait_for_function(
+        "() => Object.keys(sessionStorage).some((k) => sessionStorage.getItem(k).includes('由我们承担'))",
+        timeout=WAIT_MS,
+    )
+    await page.reload()
+    await expect(page.locator("#latest")).to_have_text("退货运费谁出", timeout=WAIT_MS)
+    await expect(draft).to_have_count(1)
+    await expect(draft.locator(".draft-label")).to_have_text(RESTORED)
+    await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
+    await expect(draft.locator("textarea")).to_have_value("亲，退货运费由我们承担")
+    await expect(page.locator(".suggestion textarea")).to_have_count(0)
+    await draft.locator("textarea").press("End")
+    await page.keyboard.type("，放心退")
+    await draft.locator(".act-draft-use").click()
+    (record,) = await served.store.wait_feedback(1)  # stored: the service's link checks accepted it
+    assert await page.evaluate("navigator.clipboard.readText()") == "亲，退货运费由我们承担，放心退"
+    assert (record.action, record.text) == ("edit", "亲，退货运费由我们承担，放心退")
+    assert (record.conversation_id, record.message_id) == ("draft-r1", "r-m1")
+    assert (record.entry_id, record.rank) == (first["suggestions"][0]["entry_id"], 1)
+    assert [s["entry_id"] for s in record.shown] == [s["entry_id"] for s in first["suggestions"]]
+    assert record.elapsed_ms is not None and record.elapsed_ms >= 0
+    await expect(draft).to_have_count(0)
+    await page.reload()  # used: not restored again
+    await expect(cards.first.locator(".text")).to_have_text(first["suggestions"][0]["text"], timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_attribute("data-state", "online")
+    await expect(draft).to_have_count(0)
+
+    # a draft kept when the next message arrived survives a reload too
+    assert await cards.count() > 1
+    await cards.nth(1).locator(".act-edit").click()
+    await cards.nth(1).locator("textarea.editor").fill("亲，七天无理由退货")
+    await post_generic(http, served, "还有，退款多久到账", "draft-r1", "r-m2")
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    await expect(draft.locator(".draft-label")).to_have_text("草稿（回复上一条消息）")
+    await page.reload()
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    await expect(draft).to_have_count(1)
+    await expect(draft.locator(".draft-label")).to_have_text(RESTORED)
+    await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
+    await expect(draft.locator("textarea")).to_have_value("亲，七天无理由退货")
+
+    # another conversation in the same tab does not show it, and leaves it stored for its own
+    await page.goto(served.url("/panel?conversation=draft-r2"))
+    await expect(page.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    await post_generic(http, served, "退货运费谁出", "draft-r2", "r2-m1")
+    await expect(page.locator("#latest")).to_have_text("退货运费谁出", timeout=WAIT_MS)
+    await expect(draft).to_have_count(0)
+    await page.goto(served.url("/panel?conversation=draft-r1"))
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    await expect(draft).to_have_count(1)
+    await expect(draft.locator("textarea")).to_have_value("亲，七天无理由退货")
+    await draft.locator(".act-draft-discard").click()  # dropped: not restored again, nothing recorded
+    await expect(draft).to_have_count(0)
+    await page.reload()
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_attribute("data-state", "online")
+    await expect(draft).to_have_count(0)
+    await served.app[keys.RECORDER].flush()
+    assert len(served.store.feedback()) == 1
+
+
 async def post_chatwoot(http: ClientSession, served: Served, text: str, conversation: int, message_id: int) -> None:
     """A customer's message as Chatwoot delivers it (account 1), so the panel can send into it."""
     event = {

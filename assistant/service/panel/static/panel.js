@@ -98,6 +98,7 @@
       state.canSend = Boolean(hello.can_send);
       state.retryMs = 500;
       showReadiness(hello);
+      restoreDrafts();  // after can_send is known: a restored draft's 发送草稿 depends on it
     });
     source.addEventListener("readiness", (e) => showReadiness(JSON.parse(e.data)));
     source.addEventListener("update", (e) => onEvent(JSON.parse(e.data)));
@@ -189,6 +190,7 @@
 
   function follow(conversation) {
     if (!conversation || conversation === state.conversation) return;
+    forgetDrafts();  // the drafts go from the page below, so from the tab's storage too
     state.conversation = conversation;
     state.event = null;
     $("drafts").replaceChildren();  // a draft answers the conversation left, not this one
@@ -568,7 +570,8 @@
     // button per action, each saying which text it takes.
     const original = li.querySelector(".actions");
     const row = el("div", "actions edit-actions");
-    const close = () => { area.remove(); row.remove(); original.hidden = false; };
+    // closed (used, sent or cancelled): its text is no longer a draft to bring back after a reload
+    const close = () => { area.remove(); row.remove(); original.hidden = false; storeDrafts(); };
     const use = button("使用修改后的", "edit-use", "复制修改后的文字");
     // used: the edited text is on the clipboard, and the editor closes
     use.addEventListener("click", (e) => { e.stopPropagation(); const text = area.value; close(); useText(index, text, "edit"); });
@@ -623,7 +626,9 @@
   function showDrafts(kept, before) {
     const previous = before ? before.message_id : null;
     for (const box of drafts.children) {
-      if (box.dataset.message !== previous) box.querySelector(".draft-label").textContent = "草稿（回复更早的消息）";
+      // with no event replaced (the first drawn since a reload) there is nothing to be older than:
+      // drafts restored from before the reload keep their own label
+      if (before && box.dataset.message !== previous) box.querySelector(".draft-label").textContent = "草稿（回复更早的消息）";
     }
     if (!kept.length) return;
     const boxes = kept.map(draftBox);
@@ -639,20 +644,22 @@
 
   function draftBox(d) {
     const box = el("section", "draft");
+    box.draft = d;  // what storeDrafts keeps of it across a reload
     box.dataset.message = d.event.message_id;
     box.dataset.entry = d.suggestion.entry_id;
     box.setAttribute("aria-label", "草稿");
-    const label = el("p", "draft-label", "草稿（回复上一条消息）");
+    const labelText = d.restored ? "草稿（刷新前未发出的回复）" : "草稿（回复上一条消息）";
+    const label = el("p", "draft-label", labelText);
     const quote = el("p", "draft-for", "客户：" + d.event.text);
     quote.title = d.event.text;
     const area = el("textarea", "editor draft-editor");
     area.value = d.text;
     area.rows = 2;
-    area.setAttribute("aria-label", "草稿（回复上一条消息）");
+    area.setAttribute("aria-label", labelText);
     const fit = () => { area.style.height = "auto"; area.style.height = area.scrollHeight + 2 + "px"; };
     area.addEventListener("input", fit);
     const row = el("div", "actions draft-actions");
-    const close = () => box.remove();
+    const close = () => { box.remove(); storeDrafts(); };  // used, sent or dropped: not restored again
     const fields = fieldsOf(d.suggestion);
     const use = button("使用草稿", "draft-use", "复制草稿");
     // used: the draft is on the clipboard and goes, recorded as an edit of its suggestion
@@ -682,11 +689,12 @@
     discard.addEventListener("click", close);
     row.append(discard);
     box.append(label, quote, area, row);
-    // the card's send state comes along: sent stays off; in flight, its answer lands here
-    const status = d.card.dataset.send;
+    // the card's send state comes along: sent stays off; in flight, its answer lands here. A draft
+    // restored after a reload has no card: its stored state (sent, or none) stands in for it.
+    const status = d.card ? d.card.dataset.send : d.send;
     if (status) box.dataset.send = status;
     if (status === "sent") box.classList.add("sent");
-    if (status === "sending") {
+    if (status === "sending" && d.card) {
       d.card.afterSend = (failure) => {
         if (!failure) { close(); return; }
         delete box.dataset.send;
@@ -698,6 +706,106 @@
     requestAnimationFrame(fit);
     return box;
   }
+
+  // --- drafts across a reload --------------------------------------------------------------
+  // The kept drafts and the open editors holding changed text live in the page: a reload (the
+  // agent's, or Chatwoot reloading its iframe) lost them (a user test). They are mirrored into
+  // sessionStorage, so they come back in this tab only, for this shop's conversation only: on each
+  // edit (debounced; an iframe can be killed without a pagehide), on every draft or editor closing
+  // (a draft used, sent or dropped is not restored), and on pagehide/beforeunload. On the next load
+  // they show as kept drafts once the stream greets that conversation, and storage again mirrors
+  // the page from then on. A draft whose send is in flight is not kept: it most likely went, and
+  // a second send must not be one click away.
+  const DRAFTS_KEY = "huashu.drafts.v1";
+  let restoredFor = null;  // the conversation whose stored drafts this page has shown (or found none)
+  let storeTimer = 0;
+
+  // The shop is the token's; a short hash of it names the shop in the key without writing the
+  // token itself into storage (this separates shops, it protects nothing).
+  function draftsKey(conversation) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < state.token.length; i++) h = Math.imul(h ^ state.token.charCodeAt(i), 0x01000193);
+    return DRAFTS_KEY + "|" + (h >>> 0).toString(16) + "|" + conversation;
+  }
+
+  // A draft as stored: no DOM node, the event cut to what its feedback and send name, and the
+  // moment it was shown as wall-clock time (performance.now() starts again on each load).
+  function storable(d, text, send) {
+    const e = d.event;
+    return {
+      event: {
+        conversation_id: e.conversation_id, message_id: e.message_id, text: e.text,
+        index_version: e.index_version, suggestions: shownList(e),
+      },
+      suggestion: Object.assign({ text: d.suggestion.text }, fieldsOf(d.suggestion)),
+      text,
+      shownWall: d.shownWall || Date.now() - (performance.now() - d.shownAt),
+      send: send === "sent" ? "sent" : "",
+    };
+  }
+
+  function storeDrafts() {
+    clearTimeout(storeTimer);
+    const conversation = state.conversation;
+    // not before this conversation's stored drafts were shown: that would overwrite them unseen
+    if (!conversation || restoredFor !== conversation || (state.event && state.event.preview)) return;
+    const list = [];
+    for (const box of drafts.children) {
+      const text = box.querySelector("textarea").value;
+      if (!box.draft || box.dataset.send === "sending" || !text.trim()) continue;
+      list.push(storable(box.draft, text, box.dataset.send));
+    }
+    for (const d of keepDrafts()) {
+      if (d.card.dataset.send !== "sending") list.push(storable(d, d.text, d.card.dataset.send));
+    }
+    try {
+      if (list.length) {
+        sessionStorage.setItem(draftsKey(conversation), JSON.stringify({ account: state.account, drafts: list }));
+      } else {
+        sessionStorage.removeItem(draftsKey(conversation));
+      }
+    } catch (err) { /* storage off (a sandboxed iframe, private mode) or full: drafts stay page-only */ }
+  }
+
+  function storeSoon() {
+    clearTimeout(storeTimer);
+    storeTimer = setTimeout(storeDrafts, 300);
+  }
+
+  function forgetDrafts() {
+    clearTimeout(storeTimer);
+    if (!state.conversation || restoredFor !== state.conversation) return;  // unseen: not ours to drop
+    try { sessionStorage.removeItem(draftsKey(state.conversation)); } catch (err) { /* storage off */ }
+  }
+
+  // Once per conversation and page (a reconnection's hello restores nothing twice).
+  function restoreDrafts() {
+    const conversation = state.conversation;
+    if (!conversation || restoredFor === conversation) return;
+    restoredFor = conversation;
+    let stored = null;
+    try { stored = JSON.parse(sessionStorage.getItem(draftsKey(conversation)) || "null"); } catch (err) { stored = null; }
+    if (!stored || !Array.isArray(stored.drafts)) return;
+    // the same conversation number in another Chatwoot account is another conversation
+    if (stored.account && state.account && stored.account !== state.account) return;
+    const ours = (d) => d && d.event && String(d.event.conversation_id) === conversation;
+    const boxes = stored.drafts
+      .filter((d) => ours(d) && d.suggestion && typeof d.text === "string")
+      .map((d) => draftBox(Object.assign({}, d, {
+        restored: true, shownAt: performance.now() - Math.max(0, Date.now() - (Number(d.shownWall) || Date.now())),
+      })));
+    if (!boxes.length) return;
+    drafts.append(...boxes);
+    if (state.refused) disableActions();
+    toast("已恢复刷新前未发出的回复");
+  }
+
+  document.addEventListener("input", (e) => {
+    if (e.target.classList && e.target.classList.contains("editor")) storeSoon();  // a card's editor or a draft
+  });
+  window.addEventListener("pagehide", storeDrafts);
+  window.addEventListener("beforeunload", storeDrafts);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") storeDrafts(); });
 
   function dismissSuggestion(index) {
     const s = shown()[index];
@@ -776,6 +884,7 @@
     }
     showSending(li);
     if (li.afterSend) li.afterSend(failure);  // a draft was kept from this card while it was sending
+    if (failure) storeDrafts();  // a draft or editor whose send failed is one to keep again
   }
 
   document.addEventListener("keydown", (e) => {
