@@ -339,6 +339,38 @@ def _lone_surrogate(body: bytes) -> str | None:
     return f"{said} at byte {pending.start()} is half a UTF-16 surrogate pair, not a character"
 
 
+def _every_wrong_field(body: bytes, type_: type[Any]) -> list[tuple[str, str]]:
+    """Each wrong field of a body msgspec refused, (field, message) as `_field_of` says them:
+    msgspec stops at the first, so a client fixing `conversation_id` was told of `message.text`
+    only on its next try (a user test). Each field of a struct is decoded on its own, as JSON."""
+    try:
+        value = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return []
+    return _wrong_fields(value, type_, "")
+
+
+def _wrong_fields(value: Any, type_: Any, path: str) -> list[tuple[str, str]]:
+    struct = type_ if isinstance(type_, type) and issubclass(type_, msgspec.Struct) else None
+    if struct is not None and isinstance(value, dict):
+        found: list[tuple[str, str]] = []
+        for field in msgspec.structs.fields(struct):
+            here = f"{path}.{field.encode_name}" if path else field.encode_name
+            if field.encode_name in value:
+                found += _wrong_fields(value[field.encode_name], field.type, here)
+            elif field.required:
+                found.append((here, "required"))
+        return found
+    try:
+        msgspec.json.decode(msgspec.json.encode(value), type=type_)
+    except msgspec.ValidationError as exc:
+        inner, message = _field_of(str(exc))
+        if inner != "body":
+            return [(f"{path}.{inner}" if path else inner, message)]
+        return [(path or "body", message)]
+    return []
+
+
 def decode(body: bytes, type_: type[T]) -> T:
     """Decode and validate; malformed JSON (an empty body too) is 400, a wrong field is 422 naming it."""
     if not body.strip():
@@ -348,7 +380,8 @@ def decode(body: bytes, type_: type[T]) -> T:
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
         message += _meant(body, type_, field, message)
-        raise Unprocessable(f"{field}: {message}", [FieldError(field, message)]) from None
+        others = [FieldError(f, m) for f, m in _every_wrong_field(body, type_) if f != field]
+        raise Unprocessable(f"{field}: {message}", [FieldError(field, message), *others]) from None
     except msgspec.DecodeError as exc:
         said = _lone_surrogate(body) or str(exc)
         raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {said}")]) from None

@@ -143,6 +143,18 @@ async def test_wrong_content_type(client: TestClient[Any, Any], route: str) -> N
     await assert_envelope(response, 415, "Content-Type")
 
 
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_every_wrong_field_is_named(client: TestClient[Any, Any], route: str) -> None:
+    """A user test (7 December 2026): three wrong fields, one named; fixing it showed the next."""
+    body = dumps({"conversation_id": 123, "message": {"id": 5, "text": ["a"]}, "k": "five"})
+    answered = await assert_envelope(await client.post(route, data=body, headers=_signed(body)), 422)
+    named = [e["field"] for e in answered["errors"]]
+    assert named == ["conversation_id", "message.id", "message.text", "k"], answered
+    body = dumps({"message": {"text": "在吗"}})  # two required fields missing
+    answered = await assert_envelope(await client.post(route, data=body, headers=_signed(body)), 422)
+    assert sorted(e["field"] for e in answered["errors"]) == ["conversation_id", "message.id"], answered
+
+
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic", "/v1/webhooks/chatwoot"])
 async def test_a_body_in_another_charset_is_415_naming_it(client: TestClient[Any, Any], route: str) -> None:
     """A user test (7 December 2026): a GBK body sent as `charset=gbk` was a 400 "Invalid UTF-8"."""
