@@ -781,3 +781,18 @@ def test_bullied_cheated_asked_again_or_the_boss_asked_for_is_shown(
 
 def test_this_sarcasm_is_still_high_anger(detector: EmotionDetector) -> None:
     assert {c.level for c in detector.read("呵呵，你们发货真快啊").cues if c.name == "anger"} == {"high"}
+
+
+# Seen on real chats (7 December 2026): thanks for a resolution the customer states, and warm thanks,
+# showed satisfaction low only; the guidelines say medium. A ritual 好了 谢谢 stays low.
+@pytest.mark.parametrize(
+    "text",
+    ["退款已经到账了，谢谢亲", "问题解决了 谢谢", "辛苦您了", "真的很感谢你", "已经退了，多谢", "终于可以了 谢谢"],
+)
+def test_thanks_for_a_resolution_or_warm_thanks_is_medium_satisfaction(detector: EmotionDetector, text: str) -> None:
+    assert shown(detector.read(text)).get("satisfaction") == "medium"
+
+
+@pytest.mark.parametrize("text", ["好了 谢谢", "那我明天再下单好了 谢谢", "谢谢", "到了吗？谢谢"])
+def test_a_ritual_thanks_is_no_shown_satisfaction(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" not in shown(detector.read(text))
