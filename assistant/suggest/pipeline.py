@@ -214,7 +214,8 @@ class Queries:
     parts: tuple[str, ...] = ()
     """The clauses of a message that says several things (`text.parts`), each read on its own."""
     parts_at: int | None = None
-    """Where the parts' texts start in `texts`: they are its last ones."""
+    """Where the parts' texts start in `texts`: they are its last ones. The parts are the restated
+    question's when there is one (scored as typed in full, clauses and all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,17 +305,20 @@ class Suggester:
         them (`rank` reads the same again: a few jieba cuts, well under a millisecond)."""
         texts = self.ranker.query_texts(request)
         restated = self.restated(request)
-        if restated is None:
-            said = parts(request.text)
-            asked = tuple(part for part in said if not is_stock(part))
-            # 您好 or 我要转人工 beside a question says hello; the question is what is answered
-            said = asked if asked else said
-            if not said:
-                return Queries(tuple(texts))
-            alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
-            return Queries((*texts, *alone), parts=said, parts_at=len(texts))
-        typed = self.ranker.query_texts(SuggestRequest(restated))  # as if typed alone: the message only
-        return Queries((*texts, *typed), restated, len(texts))
+        if restated is not None:
+            texts += self.ranker.query_texts(SuggestRequest(restated))  # as if typed alone: the message only
+        said = self.asked_parts(restated if restated is not None else request.text)
+        alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
+        at = len(texts) if said else None
+        return Queries((*texts, *alone), restated, len(texts) - 1 if restated is not None else None, said, at)
+
+    @staticmethod
+    def asked_parts(text: str) -> tuple[str, ...]:
+        """The clauses of `text` read alone (`text.parts`): a greeting clause (您好, 我要转人工) beside
+        a question says hello, the question is what is answered; greetings alone are read."""
+        said = parts(text)
+        asked = tuple(part for part in said if not is_stock(part))
+        return asked if asked else said
 
     def restated(self, request: SuggestRequest) -> str | None:
         """The customer's previous question with its subject replaced by the follow-up's (那加湿器呢
@@ -358,12 +362,11 @@ class Suggester:
             # the question it asks, scored as if the customer had typed it; the follow-up's own words
             # are the context signal (那西藏呢 keeps the remote-shipping answer first)
             asked = replace(pooled, text=queries.restated, context=())
-            pool = self._current(asked, vectors[[at, 0]], reading)
+            pool = self._by_parts(self._current(asked, vectors[[at, 0]], reading), queries, vectors)
         else:
-            at = queries.parts_at if queries.parts_at is not None else len(vectors)
-            pool = self._current(pooled, vectors[:at], reading, follow_up=is_follow_up(request.text))
-            if queries.parts and len(vectors) == at + len(queries.parts):
-                pool = self._by_parts(pool, queries.parts, vectors[at:])
+            own = vectors[: queries.parts_at] if queries.parts_at is not None else vectors
+            pool = self._current(pooled, own, reading, follow_up=is_follow_up(request.text))
+            pool = self._by_parts(pool, queries, vectors)
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
@@ -388,15 +391,18 @@ class Suggester:
         sure = answerable(ranked, self.threshold) or (self.learning is not None and self.learning.stock_turn(request))
         return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
 
-    def _by_parts(self, pool: list[Suggestion], said: tuple[str, ...], vectors: Vectors) -> list[Suggestion]:
+    def _by_parts(self, pool: list[Suggestion], queries: Queries, vectors: Vectors) -> list[Suggestion]:
         """Each suggestion scored the better of the message's and its best part's match, each part
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
         alone at 0.97), and so is a question after a pasted order form."""
+        at = queries.parts_at
+        if at is None or len(vectors) != at + len(queries.parts):
+            return pool
         rows = self.ranker.entry_rows()
         known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
         best: dict[int, float] = {}
-        for part, vector in zip(said, vectors, strict=True):
+        for part, vector in zip(queries.parts, vectors[at:], strict=True):
             found = self.ranker.confidences(part, vector, known)
             if found:
                 row = max(found, key=lambda r: found[r])
