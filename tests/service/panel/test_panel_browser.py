@@ -368,6 +368,16 @@ async def test_a_reply_being_edited_or_a_kept_draft_survives_a_reload_of_its_con
     first = await post_generic(http, served, "退货运费谁出", "draft-r1", "r-m1")
     cards = page.locator(".suggestion")
     draft = page.locator(".draft")
+
+    async def reloaded_with_draft(latest: str, text: str) -> None:
+        """Reload; once `latest` shows, one restored draft of the first message holds `text`."""
+        await page.reload()
+        await expect(page.locator("#latest")).to_have_text(latest, timeout=WAIT_MS)
+        await expect(draft).to_have_count(1)
+        await expect(draft.locator(".draft-label")).to_have_text(RESTORED)
+        await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
+        await expect(draft.locator("textarea")).to_have_value(text)
+
     await expect(cards.first.locator(".text")).to_have_text(first["suggestions"][0]["text"], timeout=WAIT_MS)
     await cards.first.locator(".act-edit").click()
     await cards.first.locator("textarea.editor").fill("亲，退货运费由我们承担")
@@ -376,12 +386,7 @@ async def test_a_reply_being_edited_or_a_kept_draft_survives_a_reload_of_its_con
         "() => Object.keys(sessionStorage).some((k) => sessionStorage.getItem(k).includes('由我们承担'))",
         timeout=WAIT_MS,
     )
-    await page.reload()
-    await expect(page.locator("#latest")).to_have_text("退货运费谁出", timeout=WAIT_MS)
-    await expect(draft).to_have_count(1)
-    await expect(draft.locator(".draft-label")).to_have_text(RESTORED)
-    await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
-    await expect(draft.locator("textarea")).to_have_value("亲，退货运费由我们承担")
+    await reloaded_with_draft("退货运费谁出", "亲，退货运费由我们承担")
     await expect(page.locator(".suggestion textarea")).to_have_count(0)
     await draft.locator("textarea").press("End")
     await page.keyboard.type("，放心退")
@@ -406,12 +411,7 @@ async def test_a_reply_being_edited_or_a_kept_draft_survives_a_reload_of_its_con
     await post_generic(http, served, "还有，退款多久到账", "draft-r1", "r-m2")
     await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
     await expect(draft.locator(".draft-label")).to_have_text("草稿（回复上一条消息）")
-    await page.reload()
-    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
-    await expect(draft).to_have_count(1)
-    await expect(draft.locator(".draft-label")).to_have_text(RESTORED)
-    await expect(draft.locator(".draft-for")).to_have_text("客户：退货运费谁出")
-    await expect(draft.locator("textarea")).to_have_value("亲，七天无理由退货")
+    await reloaded_with_draft("还有，退款多久到账", "亲，七天无理由退货")
 
     # another conversation in the same tab does not show it, and leaves it stored for its own
     await page.goto(served.url("/panel?conversation=draft-r2"))
