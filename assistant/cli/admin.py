@@ -515,8 +515,9 @@ def run_candidates(args: argparse.Namespace) -> int:
         _run(args, lambda c: c.call("POST", path, json={"days": args.days}))
         print(f"shop {args.shop}: candidate {args.id} rejected")
         return 0
-    body: dict[str, Any] = {"days": args.days, "stage": args.stage}
-    body |= {k: v for k, v in (("answer", args.reply), ("question", args.question)) if v is not None}
+    body: dict[str, Any] = {"days": args.days}
+    given = (("answer", args.reply), ("question", args.question), ("stage", args.stage))
+    body |= {k: v for k, v in given if v is not None}
 
     async def work(c: AdminClient) -> dict[str, Any] | None:
         done = await c.call("POST", path, json=body)
@@ -628,7 +629,12 @@ def register(subparsers: Any) -> None:
     candidates.add_argument("--days", type=int, default=30, help="the window the candidates come from (1-365)")
     candidates.add_argument("--reply", default=None, help="approve: the reply as it should be published")
     candidates.add_argument("--question", default=None, help="approve: the entry's question")
-    candidates.add_argument("--stage", choices=["pre_sale", "in_sale", "after_sale"], default="in_sale")
+    candidates.add_argument(
+        "--stage",
+        choices=["pre_sale", "in_sale", "after_sale"],
+        default=None,
+        help="approve: the entry's stage (default: the candidate's own, inferred: docs/learning.md)",
+    )
     candidates.add_argument("--no-wait", action="store_true", help="approve: do not wait for the rebuild")
     candidates.add_argument("--quiet", action="store_true", help="no progress bar")
     candidates.add_argument("--json", action="store_true", help="list: print JSON instead of text")

@@ -33,7 +33,13 @@ def register(subparsers: Any) -> None:
     approve.add_argument("candidate", nargs="?", help="the candidate's id (from list)")
     approve.add_argument("--reply", help="the reply as it should be published (default: as agents sent it)")
     approve.add_argument("--question", help="the entry's question (default: the first customer wording)")
-    approve.add_argument("--stage", choices=("pre_sale", "in_sale", "after_sale"), default="in_sale")
+    approve.add_argument(
+        "--stage",
+        choices=("pre_sale", "in_sale", "after_sale"),
+        default=None,
+        help="the entry's stage (default: the candidate's own, as list shows it: inferred from the entries it "
+        "rewrote or its customers' wordings are closest to, else pre_sale)",
+    )
     approve.add_argument(
         "--replaces",
         metavar="ENTRY",
@@ -69,7 +75,7 @@ def _days(args: argparse.Namespace) -> int:
 
 
 def _describe(c: ShopCandidate) -> str:
-    lines = [f"{c.id}  [{c.status}] {c.source}", f"    reply: {c.reply}"]
+    lines = [f"{c.id}  [{c.status}] {c.source}; stage {c.stage}", f"    reply: {c.reply}"]
     lines += [f"    asked: {w}" for w in c.wordings[:3]]
     lines.append(f"    agents: {', '.join(c.agents)}; conversations: {', '.join(c.conversations)}")
     return "\n".join(lines)

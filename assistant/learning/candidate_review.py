@@ -82,15 +82,18 @@ async def list_candidates(
     except KnowledgeError:  # a shop with no knowledge yet (the store validates what it writes)
         texts: dict[str, str] = {}
         questions: list[tuple[str, ...]] = []
+        stages: dict[str, str] = {}
     else:
         texts = {entry.id: entry.reply for entry in checked.entries}
         questions = [entry.questions for entry in checked.entries]
+        stages = {entry.id: entry.stage.value for entry in checked.entries if entry.stage is not None}
     return shop_candidates(
         history,
         {**(extra_texts or {}), **texts},
         decisions,
         knowledge_texts=texts.values(),
         knowledge_questions=questions,
+        entry_stages=stages,
     )
 
 

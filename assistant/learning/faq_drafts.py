@@ -19,16 +19,22 @@ class FaqDraft:
     answer: str | None = None
     question: str | None = None
     variants: Sequence[str] | None = None
-    stage: str = "in_sale"
+    stage: str | None = None  # None: the pre-filled stage (`faq_row`'s `stage`)
     category: str | None = None
     tags: Sequence[str] = ("other",)
 
 
 def faq_row(
-    entry_id: str, chosen: FaqDraft, answer: str, wordings: Sequence[str], category: str, no_answer: str
+    entry_id: str,
+    chosen: FaqDraft,
+    answer: str,
+    wordings: Sequence[str],
+    category: str,
+    no_answer: str,
+    stage: str = "pre_sale",
 ) -> dict[str, Any]:
-    """The FAQ row `entry_id`: `chosen` over the pre-filled `answer`, `wordings` and `category`;
-    `ValueError(no_answer)` when the answer ends up empty."""
+    """The FAQ row `entry_id`: `chosen` over the pre-filled `answer`, `wordings`, `category` and
+    `stage`; `ValueError(no_answer)` when the answer ends up empty."""
     text = (chosen.answer if chosen.answer is not None else answer).strip()
     if not text:
         raise ValueError(no_answer)
@@ -38,7 +44,7 @@ def faq_row(
     variants = [v for v in dict.fromkeys(variants) if v != question] or [question]
     return {
         "id": entry_id,
-        "stage": chosen.stage,
+        "stage": chosen.stage or stage,
         "category": chosen.category or category,
         "question": question,
         "variants": variants,

@@ -11,12 +11,13 @@ the shop's knowledge.
 
 Approving a candidate writes a FAQ entry: the customers' wordings as the question and its
 variants, the reply as the answer (the admin may edit any of them), filed under a category that
-says where it came from.
+says where it came from, at the stage the admin gives or else the candidate's own (`inferred_stage`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from assistant.storage.records import ShopHistory, SuggestionRecord
 
 APPROVED_FILE = "faq/approved_replies.yaml"  # where approved candidates are written
 APPROVED_CATEGORY = "客服回复（审核通过）"
+DEFAULT_STAGE = "pre_sale"  # a candidate's stage when nothing it touched has one (as a closed gap's)
 REASONS = {"unanswerable": "agents' reply where nothing answered", "heavy_edit": "agents' heavy edit of a suggestion"}
 
 
@@ -82,6 +84,7 @@ class ShopCandidate:
     conversations: tuple[str, ...]  # where it was sent (the first few)
     last_seen: str
     status: str  # pending, approved or rejected
+    stage: str = DEFAULT_STAGE  # what its entry is published at unless the admin says (`inferred_stage`)
 
     def meets_rule(self, agents: int) -> bool:
         """The optional auto-approval rule: sent by at least `agents` different agents (ids)."""
@@ -96,8 +99,11 @@ class ShopCandidate:
         )
 
 
-def reply_events(history: ShopHistory, entry_texts: Mapping[str, str]) -> list[tuple[ReplyEvent, str, str]]:
-    """(event, conversation id, time) for every human agent's first reply after a customer message."""
+def reply_events(
+    history: ShopHistory, entry_texts: Mapping[str, str]
+) -> list[tuple[ReplyEvent, str, str, tuple[str, ...]]]:
+    """(event, conversation id, time, entries shown) for every human agent's first reply after a
+    customer message; the entries are those suggested for the message, best first."""
     shown: dict[tuple[str, str, str], list[SuggestionRecord]] = {}
     for s in history.suggestions:
         shown.setdefault((s.platform, s.conversation_id, s.message_id), []).append(s)
@@ -121,7 +127,8 @@ def reply_events(history: ShopHistory, entry_texts: Mapping[str, str]) -> list[t
                     acceptance,
                     message.agent_id,
                 )
-                events.append((event, message.conversation_id, message.received_at))
+                shown_ids = tuple(s.entry_id for s in ranked)
+                events.append((event, message.conversation_id, message.received_at, shown_ids))
                 customer = None  # only the first reply answers the message
     return events
 
@@ -133,6 +140,7 @@ def shop_candidates(
     rules: CandidateRules | None = None,
     knowledge_texts: Iterable[str] | None = None,
     knowledge_questions: Iterable[Iterable[str]] = (),
+    entry_stages: Mapping[str, str] | None = None,
 ) -> list[ShopCandidate]:
     """The shop's candidates (most sent first), without those whose reply is already in the
     knowledge (`knowledge_texts`; all of `entry_texts` when not given), nor the pending replies to
@@ -142,19 +150,26 @@ def shop_candidates(
     as well would answer them twice).
     `entry_texts` also holds what was shown beside the knowledge (learned quick replies): a reply
     the service learned to offer stays a candidate until it is published. `decisions` maps a
-    candidate id to `approved` or `rejected`."""
+    candidate id to `approved` or `rejected`. `entry_stages` (entry id → stage) gives each
+    candidate its stage (`inferred_stage`)."""
     decisions = decisions or {}
     rules = rules or CandidateRules()
     events = reply_events(history, entry_texts)
     # Where each candidate was sent: only the sends it counts (the same reply sent where the
     # service had an answer is no part of it), so its conversations agree with its count.
     seen: dict[str, list[tuple[str, str]]] = {}
-    for event, conversation, at in events:
+    stages = entry_stages or {}
+    nearest: dict[str, list[str]] = {}  # per candidate, the best shown entry with a stage, per send
+    for event, conversation, at, shown in events:
         if candidate_reason(event, rules) is not None:
-            seen.setdefault(reply_chars(event.reply), []).append((conversation, at))
+            key = reply_chars(event.reply)
+            seen.setdefault(key, []).append((conversation, at))
+            first = next((e for e in shown if stages.get(e)), None)
+            if first is not None:
+                nearest.setdefault(key, []).append(first)
     known = {reply_chars(text) for text in (entry_texts.values() if knowledge_texts is None else knowledge_texts)}
     asked = [{reply_chars(q) for q in questions} for questions in knowledge_questions]
-    found: list[Candidate] = collect_candidates((e for e, _, _ in events), rules)
+    found: list[Candidate] = collect_candidates((e for e, *_ in events), rules)
     out = []
     for c in found:
         key = reply_chars(c.reply)
@@ -176,9 +191,23 @@ def shop_candidates(
                 tuple(dict.fromkeys(conv for conv, _ in where))[:5],
                 max((at for _, at in where), default=""),
                 decisions.get(cid, "pending"),
+                inferred_stage(c.edited_entries, nearest.get(key, []), stages),
             )
         )
     return out
+
+
+def inferred_stage(edited: Iterable[str], nearest: Iterable[str], stages: Mapping[str, str]) -> str:
+    """The stage of a candidate's entry when the admin gives none: the most common stage of the
+    entries it rewrote (a heavy edit answers their question), else of the entries the service
+    ranked first for the messages it answered (what their wordings are closest to in the
+    knowledge, even below the threshold), else `DEFAULT_STAGE` (as a closed gap's). Entries with
+    no stage (policies, learned quick replies) have no say; a tie goes to the first one seen."""
+    for entries in (edited, nearest):
+        votes = Counter(stages[e] for e in entries if stages.get(e))
+        if votes:
+            return votes.most_common(1)[0][0]
+    return DEFAULT_STAGE
 
 
 def _answered_by(wordings: Iterable[str], entries: Iterable[AbstractSet[str]]) -> bool:
@@ -193,5 +222,11 @@ def candidate_faq_row(candidate: ShopCandidate, chosen: FaqDraft | None = None) 
     """The FAQ row that publishes `candidate` (`faq_drafts.faq_row`); `ValueError` on an empty answer."""
     entry_id = f"{APPROVED_ENTRY_PREFIX}{candidate.id}"
     return faq_row(
-        entry_id, chosen or FaqDraft(), candidate.reply, candidate.wordings, APPROVED_CATEGORY, "the answer is empty"
+        entry_id,
+        chosen or FaqDraft(),
+        candidate.reply,
+        candidate.wordings,
+        APPROVED_CATEGORY,
+        "the answer is empty",
+        stage=candidate.stage,
     )

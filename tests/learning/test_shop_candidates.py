@@ -9,6 +9,7 @@ from assistant.learning.shop_candidates import (
     APPROVED_ENTRY_PREFIX,
     candidate_faq_row,
     candidate_id,
+    inferred_stage,
     shop_candidates,
     withheld_from_quick,
 )
@@ -82,6 +83,32 @@ def test_the_faq_row_keys_the_reply_by_the_customers_wordings() -> None:
     assert (edited["answer"], edited["variants"], edited["stage"]) == ("可以开专票", ["专票能开吗"], "pre_sale")
     with pytest.raises(ValueError, match="empty"):
         candidate_faq_row(found, FaqDraft(answer="  "))
+
+
+def test_an_approved_reply_takes_the_stage_of_what_its_wordings_are_closest_to() -> None:
+    """A user test: an approved reply to a pre-sale question was stored `in_sale` (the fixed
+    default). With no stage given, it takes the stage of the first entry with a stage the service
+    suggested for the messages it answered; with nothing suggested, `pre_sale`; the admin's wins."""
+    records = history()
+    shown = [
+        SuggestionRecord("api", "demo", "c1", "q1", 1, "policy-invoice", 0.2, "policy", "v1", at(0)),  # no stage
+        SuggestionRecord("api", "demo", "c1", "q1", 2, "faq-warranty", 0.1, "faq", "v1", at(0)),
+    ]
+    stages = {"faq-a": "in_sale", "faq-warranty": "after_sale"}
+    with_shown = ShopHistory(records.messages, [*records.suggestions, *shown], answers=records.answers)
+    (found,) = shop_candidates(with_shown, ENTRIES, entry_stages=stages)
+    assert found.stage == "after_sale" and candidate_faq_row(found)["stage"] == "after_sale"
+    assert candidate_faq_row(found, FaqDraft(stage="in_sale"))["stage"] == "in_sale"
+    (unshown,) = shop_candidates(records, ENTRIES, entry_stages=stages)  # nothing was suggested for it
+    assert unshown.stage == "pre_sale" and candidate_faq_row(unshown)["stage"] == "pre_sale"
+
+
+def test_a_heavy_edit_takes_the_stage_of_the_entries_it_rewrote() -> None:
+    stages = {"faq-refund": "after_sale", "faq-pay": "in_sale", "faq-size": "pre_sale"}
+    assert inferred_stage({"faq-refund"}, ["faq-size", "faq-size"], stages) == "after_sale"
+    assert inferred_stage({"quick-1"}, ["faq-pay", "faq-size", "faq-pay"], stages) == "in_sale"  # no stage: no say
+    assert inferred_stage((), ["faq-pay", "faq-size"], stages) == "in_sale"  # a tie: the first seen
+    assert inferred_stage((), [], stages) == "pre_sale"
 
 
 def test_an_approved_reply_is_withheld_from_quick_replies_once_its_entry_is_served() -> None:

@@ -62,6 +62,14 @@ class CandidateOut(msgspec.Struct):
     conversations: list[str]
     last_seen: str
     status: Annotated[str, msgspec.Meta(description="pending, approved or rejected")]
+    stage: Annotated[
+        str,
+        msgspec.Meta(
+            description="the stage its entry is published at when the approval gives none: the stage of "
+            "the entries it rewrote, else of the entries suggested for the messages it answered (the "
+            "closest in the knowledge), else pre_sale"
+        ),
+    ]
 
 
 class CandidatesResponse(msgspec.Struct):
@@ -77,7 +85,16 @@ class ApproveBody(msgspec.Struct, forbid_unknown_fields=True):
     answer: Text | None = None
     question: Text | None = None
     variants: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)] | None = None
-    stage: Annotated[str, msgspec.Meta(description="pre_sale, in_sale or after_sale")] = "in_sale"
+    stage: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="pre_sale, in_sale or after_sale; absent: the candidate's own `stage` (inferred "
+                "from the entries it rewrote or its customers' wordings are closest to)"
+            ),
+        ]
+        | None
+    ) = None
     category: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     tags: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)] = msgspec.field(
         default_factory=lambda: ["other"]
@@ -156,7 +173,7 @@ class RejectedResponse(msgspec.Struct):
 def _out(c: ShopCandidate) -> CandidateOut:
     return CandidateOut(
         c.id, c.reply, c.reason, c.source, list(c.wordings), list(c.agents), c.count,
-        list(c.edited_entries), list(c.conversations), c.last_seen, c.status,
+        list(c.edited_entries), list(c.conversations), c.last_seen, c.status, c.stage,
     )  # fmt: skip
 
 
@@ -216,7 +233,8 @@ async def approve(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await authenticate(request, role="admin", shop=shop)
     body = await _body(request, ApproveBody, ApproveBody())
-    checked_stage(body.stage)
+    if body.stage is not None:
+        checked_stage(body.stage)
     category = body.category or APPROVED_CATEGORY
     chosen = FaqDraft(body.answer, body.question, body.variants, body.stage, category, tuple(body.tags))
     store = request.config_dict[keys.STORE]

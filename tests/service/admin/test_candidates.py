@@ -322,3 +322,22 @@ async def test_agents_sharing_a_persona_name_are_counted_by_their_agent_ids(make
     response = await admin.client.post(rule, json={"agents": 3}, headers=admin.auth())
     assert response.status == 200, await response.text()
     assert [a["candidate"]["reply"] for a in (await response.json())["approved"]] == [GAP_REPLY]
+
+
+async def test_an_approval_without_a_stage_takes_the_candidates_own(make_admin: AdminFactory) -> None:
+    """A user test: an approved reply to a pre-sale question was stored `in_sale` (the fixed
+    default). Without a stage, the entry takes the candidate's own: the stage of the entry the
+    service suggested first for the question (a pillow question: faq-pillow-choose, pre_sale)."""
+    admin = await make_admin()
+    asked = await say(admin, "w1", "m1", "你们的枕头芯有羊毛款吗")
+    assert asked["answerable"] is False and asked["suggestions"][0]["entry_id"] == "faq-pillow-choose"
+    reply = "亲，枕芯暂时没有羊毛款哦，有纤维和乳胶的可以选～"
+    await agent_says(admin, "w1", "m2", reply, "小王")
+    candidate = (await listed(admin))[reply]
+    assert candidate["stage"] == "pre_sale"
+    path = f"/v1/admin/shops/demo/candidates/{candidate['id']}/approve"
+    response = await admin.client.post(path, headers=admin.auth())
+    assert response.status == 201, await response.text()
+    (done,) = (await response.json())["approved"]
+    assert done["entry"]["stage"] == "pre_sale"
+    await job_done(admin, (await response.json())["job"]["id"])

@@ -682,9 +682,18 @@ function candidateItem(c, most = c.count) {
     button.title = `用这条回复替换 ${id} 的回答（保留它的问法、标签和文件），不另加新条目`;
     return button;
   });
+  // the entry's stage: the candidate's own (inferred by the service), the admin may change it
+  const stage = node("select", "close-stage cand-stage");
+  stage.setAttribute("aria-label", "阶段");
+  for (const [value, label] of STAGES) {
+    const option = node("option", "", label);
+    option.value = value;
+    option.selected = value === c.stage;
+    stage.append(option);
+  }
   const buttons = [approve, reject, ...replaces];
   const row = node("div", "close-row");
-  row.append(reject, ...replaces, approve);
+  row.append(reject, ...replaces, stage, approve);
   const status = node("p", "cand-status");
   status.hidden = true;
   const say = (text, cls) => {
@@ -707,6 +716,7 @@ function candidateItem(c, most = c.count) {
   const publish = async (original) => {
     const body = { days: Number($("days").value) };
     if (original) body.replaces = original;
+    else if (stage.value && stage.value !== c.stage) body.stage = stage.value;
     const text = answer.value.trim();
     if (!text) {  // never the agents' original text in place of an emptied box
       say("内容不能为空", "failed");
