@@ -13,7 +13,9 @@ of the shop's entries; the admin API serves them and the admin page draws them.
   here. A reply with nothing shown before it is not counted, and a customer message's
   suggestion is counted taken once (a repeat that uses one again is not counted).
 * Per agent, the replies are the ones acceptance counts: the agents' replies add up to it.
-* Coverage is the share of suggested-for customer messages that were answerable.
+* Coverage is the share of suggested-for customer messages that were answerable
+  (`customer_answers`: an agent's or a bot's message is suggested nothing, so it is never counted
+  as unanswerable, even where a record says otherwise).
 * Cues are the ones the panel showed (medium and high); an escalation is a message for which
   the service raised one.
 * Per agent: the replies counted, what they did with the suggestions, the panel's explicit actions.
@@ -47,7 +49,14 @@ from assistant.learning.reply_outcomes import outcome as outcome_enum
 from assistant.learning.reply_outcomes import outcome_of
 from assistant.learning.reranking import QUICK_PREFIX, QUICK_REPLY_TAG
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
-from assistant.storage.records import MessageRecord, OutcomeRecord, ShopHistory, SuggestionRecord, epoch
+from assistant.storage.records import (
+    AnswerRecord,
+    MessageRecord,
+    OutcomeRecord,
+    ShopHistory,
+    SuggestionRecord,
+    epoch,
+)
 
 UNKNOWN_AGENT = UNNAMED_AGENT  # a reply or panel action that names no agent
 PICKS = frozenset({"use", "edit", "send"})  # the panel's actions that take a suggestion
@@ -411,15 +420,24 @@ def acceptance_stats(outcomes: list[ReplyOutcome], days: list[str]) -> Acceptanc
     )  # fmt: skip
 
 
+def customer_answers(history: ShopHistory) -> list[AnswerRecord]:
+    """What the service answered for customer messages: the answers of `history` but those of a
+    message recorded as an agent's or a bot's (the service answers none; an answer record of one,
+    such as a row written by an older version, says nothing of what the knowledge covers)."""
+    others = {(m.platform, m.conversation_id, m.message_id) for m in history.messages if m.role != "customer"}
+    return [a for a in history.answers if (a.platform, a.conversation_id, a.message_id) not in others]
+
+
 def coverage_stats(history: ShopHistory, days: list[str]) -> CoverageStats:
+    answers = customer_answers(history)
     per_day: dict[str, list[int]] = {day: [0, 0] for day in days}
-    for a in history.answers:
+    for a in answers:
         counts = per_day.setdefault(day_of(a.at), [0, 0])
         counts[0] += 1
         counts[1] += int(a.answerable)
-    answerable = sum(int(a.answerable) for a in history.answers)
+    answerable = sum(int(a.answerable) for a in answers)
     by_day = [DayCoverage(day, n, ok) for day, (n, ok) in sorted(per_day.items())]
-    return CoverageStats(len(history.answers), answerable, _share(answerable, len(history.answers)), by_day)
+    return CoverageStats(len(answers), answerable, _share(answerable, len(answers)), by_day)
 
 
 def emotion_stats(history: ShopHistory) -> EmotionStats:

@@ -30,7 +30,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.learning.acceptance import Outcome
-from assistant.learning.analytics import MIN_REPLIED, ReplyLine, ReplyUseRules, reply_outcomes, reply_use
+from assistant.learning.analytics import (
+    MIN_REPLIED,
+    ReplyLine,
+    ReplyUseRules,
+    customer_answers,
+    reply_outcomes,
+    reply_use,
+)
 from assistant.learning.gaps import Gap
 from assistant.learning.shop_gaps import gap_id
 from assistant.storage.records import ShopHistory, iso
@@ -97,9 +104,10 @@ def weekly_report(
     ]
     gap_lines.sort(key=lambda g: (not g.new, -g.count))
     outcome_counts = Counter(o.outcome for o in outcomes)
+    answers = customer_answers(history)
     totals = WeeklyTotals(
-        customer_messages=len(history.answers),
-        answerable=sum(1 for a in history.answers if a.answerable),
+        customer_messages=len(answers),
+        answerable=sum(1 for a in answers if a.answerable),
         agent_replies=sum(1 for m in history.messages if m.role == "agent"),
         used=outcome_counts[Outcome.USED],
         edited=outcome_counts[Outcome.EDITED],

@@ -64,7 +64,7 @@ class SuggestResult:
     message: IncomingMessage
     suggestions: tuple[Suggestion, ...]
     reading: EmotionReading
-    answerable: bool
+    answerable: bool | None  # None for an agent's message: nothing was suggested, nothing to judge
     index_version: str
     total_ms: float
     encode_ms: float
@@ -230,7 +230,7 @@ class SuggestionService:
             except ServiceUnavailable:
                 version = ""
             await self.record_agent_reply(message)
-            return SuggestResult(message, (), NO_EMOTION, False, version, 0.0, 0.0, 0.0, 0)
+            return SuggestResult(message, (), NO_EMOTION, None, version, 0.0, 0.0, 0.0, 0)
         suggester = await resolve_shop(self._index, message.shop)
         key = (message.shop, message.conversation_id)
         context = message.turns if message.turns is not None else await self._memory.turns(key)

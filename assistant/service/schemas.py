@@ -130,7 +130,11 @@ class SuggestResponse(msgspec.Struct):
     suggestions: list[SuggestionOut]
     emotion: EmotionOut
     answerable: Annotated[
-        bool, msgspec.Meta(description="whether the best suggestion reaches the shop's confidence threshold")
+        bool | None,
+        msgspec.Meta(
+            description="whether the best suggestion reaches the shop's confidence threshold; null for an "
+            "agent's message (`recorded: agent`), for which nothing is suggested"
+        ),
     ]
     index_version: str
     timing: TimingOut

@@ -128,6 +128,17 @@ def test_the_stats_of_a_window_count_per_day_and_fill_empty_days() -> None:
     assert stats.feedback == {"dismiss": 1, "use": 1}
 
 
+def test_an_answer_recorded_for_an_agents_or_a_bots_message_is_no_coverage() -> None:
+    """Nothing is suggested for an agent's message: an answer record of one (`answerable` false,
+    as a user test saw the API say) counts neither as a message covered nor as one unanswerable."""
+    records = history()
+    stray = [answered("c2", "m2", at(DAY2, 5), False, 5.0), answered("c2", "m4", at(DAY2, 8), False, 5.0)]
+    polluted = ShopHistory(records.messages, records.suggestions, records.feedback, [*records.answers, *stray])
+    c = shop_stats("demo", polluted, ENTRIES, dt.date(2026, 11, 20), dt.date(2026, 11, 21)).coverage
+    assert (c.messages, c.answerable, c.share) == (3, 2, 0.6667)
+    assert [(d.day, d.messages, d.answerable) for d in c.by_day] == [(DAY1, 2, 2), (DAY2, 1, 0)]
+
+
 def test_an_empty_history_has_no_shares_and_no_percentiles() -> None:
     stats = shop_stats("demo", ShopHistory(), ENTRIES, dt.date(2026, 11, 21), dt.date(2026, 11, 21))
     assert stats.acceptance.used_share is None and stats.coverage.share is None

@@ -105,10 +105,17 @@ async def test_agent_message_is_recorded_not_answered(make_client: ClientFactory
     payload = await response.json()
     assert response.status == 200
     assert payload["recorded"] == "agent" and payload["suggestions"] == []
+    # nothing was suggested: no claim that it is "not answerable" (a user test read `false`), and
+    # no answer record that coverage or gaps would count
+    assert payload["answerable"] is None
     recorder = client.app[keys.RECORDER]
     await recorder.flush()
     rows = await recorder.store.messages("demo", "agent-1")
     assert [(r.role, r.text) for r in rows] == [("agent", "亲，已经给您发顺丰了")]
+    history = await recorder.store.history("demo", "2000-01-01T00:00:00+00:00")
+    assert [a for a in history.answers if a.conversation_id == "agent-1"] == []
+    schema = client.app[keys.OPENAPI]["components"]["schemas"]["SuggestResponse"]["properties"]["answerable"]
+    assert {"type": "null"} in schema["anyOf"] and "null for an agent's message" in schema["description"]
 
 
 async def test_suggestions_are_recorded(make_client: ClientFactory) -> None:

@@ -37,6 +37,19 @@ async def test_generic_webhook_with_a_good_signature(client: TestClient[Any, Any
     assert "shipping" in (await response.json())["suggestions"][0]["tags"]
 
 
+async def test_an_agents_message_through_the_generic_webhook_is_neither_answerable_nor_not(
+    client: TestClient[Any, Any],
+) -> None:
+    """A user test: `sender: agent` answered `answerable: false`; nothing is suggested for it."""
+    sent = suggest_body("亲，已经给您发顺丰了", conversation_id="gen-agent", message_id="a1")
+    sent["message"]["sender"] = "agent"
+    body = dumps(sent)
+    response = await client.post("/v1/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body))
+    assert response.status == 200, await response.text()
+    payload = await response.json()
+    assert (payload["recorded"], payload["suggestions"], payload["answerable"]) == ("agent", [], None)
+
+
 @pytest.mark.parametrize(
     ("mangle", "field"),
     [
