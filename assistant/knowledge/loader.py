@@ -10,7 +10,8 @@ Layout (documented for shop owners in knowledge/README.md):
     past_replies.jsonl   one past good reply per line: id, customer, reply, context, ...
 
 Nothing is built from a broken source: `load_knowledge` collects every problem it finds and
-raises one `KnowledgeError` listing them all.
+raises one `KnowledgeError` listing them all, an id used twice included (a row with problems of
+its own still claims its id, so a duplicate is not told only once the rest is fixed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,6 +206,16 @@ def _past_reply(row: Row) -> KnowledgeEntry | None:
     )  # fmt: skip
 
 
+def _one(build: Callable[[Row], KnowledgeEntry | None]) -> Callable[[Row], list[KnowledgeEntry]]:
+    """A builder of one entry per row as one of a list of entries (none for a bad row)."""
+
+    def built(row: Row) -> list[KnowledgeEntry]:
+        entry = build(row)
+        return [] if entry is None else [entry]
+
+    return built
+
+
 def _jsonl_rows(data: bytes, display: str, reader: RowReader) -> list[Row]:
     rows: list[Row] = []
     for number, raw in enumerate(data.splitlines(), start=1):
@@ -276,22 +287,31 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         elif shop is not None:
             reader.problems.append("shop.yaml:1: needs a mapping with a non-empty `name`")
 
+    claimed: list[tuple[str, str]] = []  # (id, origin) of every entry, and of every row that built none
+
+    def add(rows: list[Row], build: Callable[[Row], list[KnowledgeEntry]]) -> None:
+        for row in rows:
+            built = build(row)
+            entries.extend(built)
+            claimed.extend((e.id, e.origin) for e in built)
+            if not built and row.claimed_id:
+                claimed.append((row.claimed_id, row.origin))
+
     for path in sorted((directory / "faq").glob("*.yaml")) + sorted((directory / "faq").glob("*.yml")):
-        entries.extend(e for e in map(_faq, rows_of(path)) if e)
+        add(rows_of(path), _one(_faq))
     for name, build in (("policies.yaml", _policy), ("promotions.yaml", _promotion)):
         if (directory / name).exists():
-            entries.extend(e for e in map(build, rows_of(directory / name)) if e)
+            add(rows_of(directory / name), _one(build))
     if (directory / "products.yaml").exists():
-        for row in rows_of(directory / "products.yaml"):
-            entries.extend(_product(row))
+        add(rows_of(directory / "products.yaml"), _product)
     for path in sorted(directory.glob("past_replies*.jsonl")):
-        entries.extend(e for e in map(_past_reply, rows_of(path)) if e)
+        add(rows_of(path), _one(_past_reply))
 
     seen: dict[str, str] = {}
-    for entry in entries:
-        if entry.id in seen:
-            reader.problems.append(f"{entry.origin}: id {entry.id!r} is already used at {seen[entry.id]}")
-        seen.setdefault(entry.id, entry.origin)
+    for entry_id, origin in claimed:
+        if entry_id in seen:
+            reader.problems.append(f"{origin}: id {entry_id!r} is already used at {seen[entry_id]}")
+        seen.setdefault(entry_id, origin)
     if not entries and not reader.problems:
         reader.problems.append(f"{directory}: no knowledge entries found (see knowledge/README.md)")
     if reader.problems:

@@ -101,6 +101,13 @@ class Row:
     def origin(self) -> str:
         return f"{self._file}:{self._line}"
 
+    @property
+    def claimed_id(self) -> str:
+        """The `id` the row gives, as written (empty when it gives no text): checked against the
+        other rows' ids even when the row itself has problems, so one run tells every problem."""
+        value = self._data.get("id")
+        return value.strip() if isinstance(value, str) else ""
+
     def problem(self, name: str | None, message: str) -> None:
         line = self._lines.get(name, self._line) if name else self._line
         where = f"{name}: " if name else ""
@@ -310,8 +317,8 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
     duplicated = _duplicate_keys(root)
     for line, key, first in duplicated:
         reader.problems.append(f"{display}:{line}: {key!r} is given twice (first on line {first}); one would be lost")
-    if duplicated:
-        return []
+    # the rows are still read (the last of two keys, as YAML keeps it): their other problems and
+    # ids are told in the same run; nothing is built from a file with a problem anyway
     rows = []
     for node, value in zip(root.value, data, strict=True):
         lines, children = _field_lines(node), _child_lines(node)

@@ -71,6 +71,18 @@ def test_knowledge_check_names_a_folder_that_is_a_file_and_a_file_that_is_a_fold
     assert f"{file}: is a file, not a knowledge folder" in err
 
 
+def test_knowledge_check_tells_a_duplicate_id_in_the_same_run_as_the_other_problems(
+    tmp_path: Path, capsys: CapSys
+) -> None:
+    faq = "- id: faq-{n}\n  stage: {stage}\n  category: c\n  question: q\n  variants: [v]\n  answer: a\n  tags: [t]\n"
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yaml").write_text(faq.format(n=1, stage="pre_sale"), encoding="utf-8")
+    (tmp_path / "faq" / "b.yaml").write_text(faq.format(n=1, stage="soon"), encoding="utf-8")
+    err = refused(["knowledge", "check", "--knowledge", str(tmp_path)], capsys)
+    assert "2 problem(s)" in err and "faq/b.yaml:2: stage: 'soon' is not one of" in err
+    assert "faq/b.yaml:1: id 'faq-1' is already used at faq/a.yaml:1" in err
+
+
 def test_knowledge_harvest_names_a_folder_given_as_its_log_or_its_output(tmp_path: Path, capsys: CapSys) -> None:
     assert (
         refused(["knowledge", "harvest", str(tmp_path)], capsys) == f"huashu: {tmp_path}: is a folder, not a chat log\n"

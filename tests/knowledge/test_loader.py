@@ -85,6 +85,30 @@ def test_missing_fields_and_duplicate_ids_across_files(tmp_path: Path) -> None:
     assert "policies.yaml:1: id 'faq-ship-eta' is already used at faq/a.yaml:1" in found
 
 
+def test_one_run_tells_a_duplicate_id_beside_the_other_problems(tmp_path: Path) -> None:
+    """A user test: `huashu knowledge check` told an id used twice only once the other problems
+    were fixed (the check ran over the entries built, and a row with a problem built none). A
+    row with problems of its own still claims its id, and a file with a key given twice still
+    has its rows read."""
+    root = write(tmp_path, {
+        "faq/a.yaml": GOOD_FAQ,
+        "faq/b.yaml": GOOD_FAQ.replace("stage: pre_sale", "stage: during_sale"),  # bad, and the same id
+        "faq/c.yaml": GOOD_FAQ.replace("faq-ship-eta", "faq-c").replace(
+            "  category: 物流\n", "  category: 物流\n  category: 快递\n"
+        ).replace("tags: [shipping]", "tags: [Shipping]"),
+        "policies.yaml": (
+            "- id: faq-c\n  kind: return\n  title: t\n  text: x\n  questions: [a]\n  reply: r\n  tags: [return]\n"
+        ),
+    })  # fmt: skip
+    found = problems(root)
+    assert any(p.startswith("faq/b.yaml:2: stage: 'during_sale' is not one of") for p in found)
+    assert "faq/b.yaml:1: id 'faq-ship-eta' is already used at faq/a.yaml:1" in found
+    assert "faq/c.yaml:4: 'category' is given twice (first on line 3); one would be lost" in found
+    assert any(p.startswith("faq/c.yaml:10: tags: 'Shipping'") for p in found)
+    assert "policies.yaml:1: id 'faq-c' is already used at faq/c.yaml:1" in found
+    assert len(found) == 5, found
+
+
 def test_broken_yaml_and_jsonl_name_file_and_line(tmp_path: Path) -> None:
     root = write(tmp_path, {
         "faq/a.yaml": GOOD_FAQ + "- id: x\n  question: [unclosed\n",
