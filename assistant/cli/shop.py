@@ -125,14 +125,16 @@ def run_export(args: argparse.Namespace) -> int:
     if args.folder.exists() and not args.folder.is_dir():
         raise CliError(f"{args.folder}: is a file, not a folder to write the knowledge to")
 
-    async def work(store: SqlStore) -> list[Path]:
+    async def work(store: SqlStore) -> tuple[list[Path], int]:
         try:
             return await export_knowledge(store, args.shop, args.folder)
         except OSError as exc:
             raise CliError(f"{exc.filename or args.folder}: cannot write: {os_reason(exc)}") from None
 
-    written = run_on_store(args, work, read_only=True)
-    print(f"shop {args.shop}: {len(written)} files written to {args.folder}/")
+    written, files = run_on_store(args, work, read_only=True)
+    same = files - len(written)
+    kept = f" ({same} unchanged, left as they were)" if same else ""
+    print(f"shop {args.shop}: {len(written)} files written to {args.folder}/{kept}")
     return 0
 
 

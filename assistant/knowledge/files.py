@@ -5,7 +5,14 @@ export format.
 `file:line: field: what`, one `KnowledgeError`) and only then returns its rows, so nothing is
 imported from a folder with any bad file. `write_files(rows, folder)` writes the same formats
 back (YAML lists, JSONL lines, `shop.yaml` a mapping); the files load to the same entries.
-Comments and YAML layout are not kept: the store keeps each row's data, not its text.
+
+The store keeps each row's data, not its text, so a file is written from its rows. Written over
+the owner's own folder (an export back where the knowledge was imported from), a file whose rows
+are those it already holds is left as it is, byte for byte, comments and layout included; a
+changed YAML file keeps its opening comments and, entry by entry, the text of every entry that did
+not change (with the comments below it), the changed and new entries written anew (`_spliced`).
+A file the folder does not hold yet (a new folder, the scratch folder a snapshot is built from)
+has no comments to keep.
 """
 
 from __future__ import annotations
@@ -91,16 +98,93 @@ def write_files(rows: Sequence[KnowledgeRow], folder: Path) -> list[Path]:
         if root not in path.parents:
             raise KnowledgeError([f"{name}: a knowledge file must stay inside the knowledge folder"])
         ordered = [r.data for r in sorted(file_rows, key=lambda r: r.position)]
+        old = _existing(path)
+        if old is not None and _holds(old, path, name, ordered):
+            continue  # unchanged: the owner's file stays as it is
         if path.suffix == ".jsonl":
             text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ordered)
         elif name == SHOP_FILE:
-            text = _yaml(ordered[0])
+            text = _header(old) + _yaml(ordered[0])
         else:
-            text = _yaml(ordered)
+            text = _spliced(old, ordered)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _existing(path: Path) -> str | None:
+    """The text of a file already at `path` (None when there is none, or it is no UTF-8 text)."""
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _parsed(text: str, jsonl: bool) -> Any:
+    """What a knowledge file's text holds as plain rows (None when it does not parse)."""
+    try:
+        if jsonl:
+            return [_plain(json.loads(line)) for line in text.splitlines() if line.strip()]
+        return _plain(load_yaml(text))
+    except (yaml.YAMLError, json.JSONDecodeError, ValueError):
+        return None
+
+
+def _holds(text: str, path: Path, name: str, ordered: list[Any]) -> bool:
+    """Whether the file's text holds exactly these rows (in this order)."""
+    return bool(_parsed(text, path.suffix == ".jsonl") == (ordered[0] if name == SHOP_FILE else ordered))
+
+
+def _header(text: str | None) -> str:
+    """The comment lines (and blank lines among them) a YAML file opens with."""
+    lines = (text or "").splitlines(keepends=True)
+    end = 0
+    for n, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        if line.lstrip().startswith("#"):
+            end = n + 1
+    return "".join(lines[:end])
+
+
+def _blocks(text: str) -> list[tuple[Any, str]] | None:
+    """Each entry of a YAML list file with its text, from its `- ` line to the next entry's (the
+    comments after an entry go with it); None unless every entry starts a line with `- `."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(root, yaml.SequenceNode) or not root.value:
+        return None
+    lines = text.splitlines(keepends=True)
+    starts = [node.start_mark.line for node in root.value]
+    if any(not lines[n].startswith("- ") for n in starts):
+        return None
+    ends = [*starts[1:], len(lines)]
+    blocks = []
+    for start, end in zip(starts, ends, strict=True):
+        block = "".join(lines[start:end])
+        blocks.append((_parsed(block, jsonl=False), block if block.endswith("\n") else block + "\n"))
+    return blocks
+
+
+def _spliced(old: str | None, ordered: list[Any]) -> str:
+    """A YAML list file of `ordered` written over `old`: its opening comments, and the text of each
+    entry `old` holds unchanged, the others written anew. Written whole (after the comments) when
+    the result would not read back as `ordered` (an entry's own layout the splice cannot keep)."""
+    header = _header(old)
+    plain = header + _yaml(ordered)
+    blocks = _blocks(old) if old is not None else None
+    if not blocks:
+        return plain
+    kept: dict[str, str] = {}
+    for data, block in blocks:
+        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
+            kept.setdefault(json.dumps(data[0], sort_keys=True, ensure_ascii=False), block)
+    body = "".join(kept.get(json.dumps(d, sort_keys=True, ensure_ascii=False)) or _yaml([d]) for d in ordered)
+    text = header + body
+    return text if _parsed(text, jsonl=False) == ordered else plain
 
 
 def row_lines(rows: Sequence[KnowledgeRow], row: KnowledgeRow) -> range:

@@ -41,10 +41,12 @@ async def import_knowledge(store: Store, shop: str, folder: Path) -> tuple[int, 
     return len(rows), await store.replace_knowledge(shop, rows)
 
 
-async def export_knowledge(store: Store, shop: str, folder: Path) -> list[Path]:
-    """Write the shop's knowledge as files under `folder`; the files written."""
+async def export_knowledge(store: Store, shop: str, folder: Path) -> tuple[list[Path], int]:
+    """Write the shop's knowledge as files under `folder`: (the files written, how many files the
+    knowledge has). A file of `folder` that already holds its rows is left as it is, byte for byte
+    (`write_files`): an export back over the folder imported keeps the owner's comments."""
     rows = await store.knowledge_rows(shop)
-    return await asyncio.to_thread(write_files, rows, folder)
+    return await asyncio.to_thread(write_files, rows, folder), len({r.file for r in rows})
 
 
 async def ensure_default_shop(store: Store, shop: str, knowledge_dir: Path) -> ShopRecord | None:

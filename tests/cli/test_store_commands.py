@@ -67,6 +67,13 @@ def test_create_import_export_list(tmp_path: Path, capsys: CapSys) -> None:
     assert "满99包邮" in (tmp_path / "out" / "faq" / "a.yaml").read_text(encoding="utf-8")
     assert main(["shop", "export", "demo", str(tmp_path / "demo-out"), *db]) == 0
     assert read_rows(tmp_path / "demo-out") == read_rows(KNOWLEDGE)
+    capsys.readouterr()
+    assert main(["shop", "export", "demo", str(tmp_path / "demo-out"), *db]) == 0  # again: nothing to write
+    files = len({r.file for r in read_rows(KNOWLEDGE)})
+    assert (
+        capsys.readouterr().out
+        == f"shop demo: 0 files written to {tmp_path / 'demo-out'}/ ({files} unchanged, left as they were)\n"
+    )
 
 
 def test_create_and_import_say_on_stderr_what_builds_the_knowledge(

@@ -33,6 +33,39 @@ def test_the_demo_shop_round_trips_to_the_same_entries(tmp_path: Path) -> None:
     assert read_rows(tmp_path) == rows
 
 
+def test_written_over_the_owners_folder_an_unchanged_file_stays_byte_for_byte(tmp_path: Path) -> None:
+    """A user test: an export dropped the comments of the owner's files, so every line moved. A
+    file that holds its rows already is not written at all."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert write_files(read_rows(KNOWLEDGE), folder) == []
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_a_changed_file_keeps_its_opening_comments_and_the_text_of_its_unchanged_entries(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    name = "faq/pre_sale.yaml"
+    original = (folder / name).read_text(encoding="utf-8")
+    rows = read_rows(KNOWLEDGE)
+    mine = [r for r in rows if r.file == name]
+    changed = dataclasses.replace(mine[1], data={**mine[1].data, "answer": "亲，人工客服在的～"})
+    added = KnowledgeRow(name, len(mine), "faq-new", {**mine[0].data, "id": "faq-new", "question": "新问题"})
+    new_rows = [r for r in rows if r.file != name] + [mine[0], changed, *mine[3:], added]  # mine[2] removed
+    assert write_files(new_rows, folder) == [folder / name]
+    text = (folder / name).read_text(encoding="utf-8")
+    assert text.startswith(original.splitlines(keepends=True)[0]) and text.startswith("# ")
+    first = original[: original.index("- id: faq-greet-human")]  # the first entry as the owner wrote it
+    assert text.startswith(first) and "亲，人工客服在的～" in text
+    last = original[original.rindex("\n- id: ") + 1 :]  # an unchanged entry further down, verbatim
+    assert last in text
+    expected = [mine[0], changed, *mine[3:], added]
+    assert [r.data for r in read_rows(folder) if r.file == name] == [r.data for r in expected]
+    origins = {e.id: e.origin for e in load_knowledge(folder).entries}
+    assert origins["faq-greet-hello"] == "faq/pre_sale.yaml:2"  # the owner's line: the comment above is kept
+
+
 def test_dates_become_iso_text_that_loads_the_same(tmp_path: Path) -> None:
     promotions = [r for r in read_rows(KNOWLEDGE) if r.file == "promotions.yaml"]
     assert promotions and all(isinstance(r.data["starts"], str) for r in promotions)
