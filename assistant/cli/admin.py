@@ -8,7 +8,7 @@
     huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
     huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
     huashu admin jobs show ID
-    huashu admin snapshots list|activate|pin|unpin SHOP [VERSION]
+    huashu admin snapshots list|activate|pin|unpin SHOP [VERSION] [--restore-knowledge]
     huashu admin candidates list SHOP [--status S] [--json]
     huashu admin candidates approve SHOP ID [--reply TEXT] [--question Q] [--stage S] [--no-wait]
     huashu admin candidates reject SHOP ID
@@ -486,9 +486,20 @@ def run_snapshots(args: argparse.Namespace) -> int:
         return 0
     if not args.version:
         raise CliError(f"snapshots {args.action}: which VERSION? (huashu admin snapshots list {args.shop})")
-    _run(args, lambda c: c.call("POST", f"{base}/{args.version}/{args.action}"))
+    if args.restore_knowledge and args.action != "activate":
+        raise CliError(f"snapshots {args.action}: --restore-knowledge goes with activate")
+    query = "?restore_knowledge=true" if args.restore_knowledge else ""
+    answer = _run(args, lambda c: c.call("POST", f"{base}/{args.version}/{args.action}{query}"))
     done = {"activate": "activated", "pin": "pinned (never pruned)", "unpin": "unpinned"}[args.action]
     print(f"shop {args.shop}: snapshot {args.version} {done}")
+    if answer.get("restored_rows") is not None:
+        print(f"knowledge restored: {answer['restored_rows']} rows as the snapshot was built from them")
+    elif args.action == "activate" and answer.get("snapshot", {}).get("stale"):
+        changed = ", ".join(answer["snapshot"].get("stale_sources", [])) or "the knowledge"
+        print(
+            f"note: the knowledge changed since it was built ({changed}); the next rebuild serves the current "
+            f"knowledge again (--restore-knowledge puts the snapshot's back)"
+        )
     return 0
 
 
@@ -617,6 +628,11 @@ def register(subparsers: Any) -> None:
     snapshots.add_argument("shop")
     snapshots.add_argument("version", nargs="?", default=None)
     snapshots.add_argument("--json", action="store_true", help="list: print JSON instead of text")
+    snapshots.add_argument(
+        "--restore-knowledge",
+        action="store_true",
+        help="activate: put the snapshot's knowledge back too, so the next rebuild keeps the rollback",
+    )
     snapshots.set_defaults(handler=run_snapshots)
 
     candidates = _connection(

@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -143,10 +143,12 @@ def write_snapshot(
     progress: Callable[[int], None] | None = None,
     hnsw_above: int = 50_000,
     extra: dict[str, Any] | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> BuildReport:
     """Embed (through the cache) and index `kb` into a new directory `snapshots/<version>`,
-    built under a `.build-*` name and renamed into place whole; `extra` joins the manifest.
-    Nothing is published here (see `build_snapshot`, or the store's active pointer per shop)."""
+    built under a `.build-*` name and renamed into place whole; `extra` joins the manifest, and
+    `extra_files` (name → content) the directory, checksummed like the rest. Nothing is published
+    here (see `build_snapshot`, or the store's active pointer per shop)."""
     started = time.perf_counter()
     hits0, misses0 = cache.hits, cache.misses
     entries = kb.entries
@@ -173,6 +175,8 @@ def write_snapshot(
         keys.save(tmp / "keys.faiss")
         (tmp / "lexical").mkdir()
         LexicalIndex.build(key_texts).save(tmp / "lexical")
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content)
         files = {
             str(p.relative_to(tmp)): {"sha256": _sha256(p), "bytes": p.stat().st_size}
             for p in sorted(tmp.rglob("*"))

@@ -78,6 +78,44 @@ class ShopBuild:
     revision: str
 
 
+KNOWLEDGE_COPY = "knowledge_rows.json"
+"""The rows a shop's snapshot was built from, kept beside it, so a rollback can restore the
+knowledge too (`snapshot_knowledge`): the index alone keeps entries, not the rows they came from."""
+
+
+class NoKnowledgeCopy(Exception):
+    """A snapshot whose knowledge cannot be restored (built before copies were kept, or damaged)."""
+
+
+def rows_json(rows: Sequence[KnowledgeRow]) -> bytes:
+    """`rows` as the snapshot keeps them: [file, position, entry_id, data] in file order."""
+    ordered = sorted(rows, key=lambda r: (r.file, r.position))
+    payload = [[r.file, r.position, r.entry_id, r.data] for r in ordered]
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def snapshot_knowledge(index_dir: Path, shop: str, version: str) -> list[KnowledgeRow]:
+    """The knowledge rows the snapshot was built from, checked against its manifest's checksum
+    and revision (`NoKnowledgeCopy` when there is no copy or it does not match)."""
+    path = snapshot_path(index_dir, shop, version)
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        content = (path / KNOWLEDGE_COPY).read_bytes()
+    except FileNotFoundError:
+        raise NoKnowledgeCopy(
+            f"snapshot {version!r} keeps no copy of its knowledge (built before copies were kept)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise NoKnowledgeCopy(f"snapshot {version!r} cannot be read: {exc}") from None
+    meta = manifest.get("files", {}).get(KNOWLEDGE_COPY, {})
+    if meta.get("sha256") != hashlib.sha256(content).hexdigest():
+        raise NoKnowledgeCopy(f"snapshot {version!r}: its copy of the knowledge does not match its checksum")
+    rows = [KnowledgeRow(str(f), int(p), str(i), dict(d)) for f, p, i, d in json.loads(content)]
+    if revision_of(rows) != manifest.get("knowledge_revision"):
+        raise NoKnowledgeCopy(f"snapshot {version!r}: its copy of the knowledge is not the one it was built from")
+    return rows
+
+
 NO_KNOWLEDGE = (
     "the shop has no knowledge entries yet: upload knowledge files or add an entry "
     "(an entry added or a file uploaded starts the build)"
@@ -119,6 +157,7 @@ def build_shop_snapshot(
             progress=tick,
             hnsw_above=hnsw_above,
             extra={"shop": shop, "knowledge_revision": revision, "sources": sources},
+            extra_files={KNOWLEDGE_COPY: rows_json(rows)},
         )
     finally:
         cache.close()

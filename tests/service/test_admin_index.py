@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,65 @@ async def test_a_failing_swap_listener_does_not_fail_the_activation(make_client:
     response = await client.post(f"/v1/admin/shops/tea/snapshots/{version}/activate", headers=bearer(secret))
     assert response.status == 200, await response.text()
     assert (await response.json())["snapshot"]["active"] is True and told == ["tea"]
+
+
+async def test_a_rollback_can_restore_the_knowledge_so_the_next_build_keeps_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Without `restore_knowledge` a rollback changes only what is served: the next build, started by
+    any change, brought a deleted entry's removal back (a user test). With it, the store's knowledge
+    becomes the snapshot's, the snapshot is not stale, and the next build keeps the entry."""
+    client = await tea_client(make_client, tmp_path)
+    secret = (await tokens(client))["admin"]
+    store = client.app[keys.STORE]
+    first = (await store.active_snapshot("tea")).version  # type: ignore[union-attr]
+    kept = await store.knowledge_rows("tea")
+    await store.delete_row("tea", "tea-store")
+    response = await client.post("/v1/admin/shops/tea/rebuild", headers=bearer(secret))
+    assert (await wait_job(client, (await response.json())["job"]["id"], secret))["state"] == "done"
+
+    wrong = await client.post(
+        f"/v1/admin/shops/tea/snapshots/{first}/activate?restore_knowledge=yes", headers=bearer(secret)
+    )
+    assert wrong.status == 422 and (await wrong.json())["errors"][0]["field"] == "restore_knowledge"
+    assert (await store.active_snapshot("tea")).version != first  # type: ignore[union-attr]
+
+    rolled = await client.post(
+        f"/v1/admin/shops/tea/snapshots/{first}/activate?restore_knowledge=true", headers=bearer(secret)
+    )
+    body = await rolled.json()
+    assert rolled.status == 200, body
+    assert (body["snapshot"]["active"], body["snapshot"]["stale"], body["restored_rows"]) == (True, False, len(kept))
+    assert [(r.file, r.position, r.entry_id) for r in await store.knowledge_rows("tea")] == [
+        (r.file, r.position, r.entry_id) for r in kept
+    ]
+    response = await client.post("/v1/admin/shops/tea/rebuild", headers=bearer(secret))
+    assert (await wait_job(client, (await response.json())["job"]["id"], secret))["state"] == "done"
+    assert "tea-store" in {
+        s["entry_id"] for s in (await top_entry(client, "白茶放冰箱吗", "tea", bearer(secret)))["suggestions"]
+    }
+
+
+async def test_restoring_knowledge_from_a_snapshot_without_a_copy_is_a_409_and_changes_nothing(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    client = await tea_client(make_client, tmp_path)
+    secret = (await tokens(client))["admin"]
+    store = client.app[keys.STORE]
+    version = (await store.active_snapshot("tea")).version  # type: ignore[union-attr]
+    folder = client.app[keys.SETTINGS].index_dir / "shops" / "tea" / "snapshots" / version
+    (folder / "knowledge_rows.json").unlink()  # as a snapshot built before copies were kept
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["knowledge_rows.json"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    await store.delete_row("tea", "tea-store")
+    revision = await store.knowledge_revision("tea")
+
+    response = await client.post(
+        f"/v1/admin/shops/tea/snapshots/{version}/activate?restore_knowledge=true", headers=bearer(secret)
+    )
+    body = await response.json()
+    assert response.status == 409 and body["errors"][0]["field"] == "restore_knowledge", body
+    assert await store.knowledge_revision("tea") == revision
+    plain = await client.post(f"/v1/admin/shops/tea/snapshots/{version}/activate", headers=bearer(secret))
+    assert plain.status == 200 and (await plain.json())["restored_rows"] is None

@@ -3,7 +3,8 @@
     POST /v1/admin/shops/{shop}/rebuild                        202 {"job": {...}}
     GET  /v1/admin/jobs/{id}                                   the job (state, progress, version, error)
     GET  /v1/admin/shops/{shop}/snapshots                      every kept snapshot, active / pinned / stale
-    POST /v1/admin/shops/{shop}/snapshots/{version}/activate   rollback (or forward) to a kept snapshot
+    POST /v1/admin/shops/{shop}/snapshots/{version}/activate   rollback (or forward) to a kept snapshot;
+                                                               ?restore_knowledge=true puts its knowledge back too
     POST /v1/admin/shops/{shop}/snapshots/{version}/pin        never pruned
     POST /v1/admin/shops/{shop}/snapshots/{version}/unpin
 
@@ -13,6 +14,8 @@ token or an agent token); a job is only shown to its own shop's admins and the o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Annotated
 
 import msgspec
@@ -22,9 +25,9 @@ from assistant.service import keys
 from assistant.service.api import json_bytes
 from assistant.service.auth import authenticate
 from assistant.service.errors import Conflict, NotFound, Unprocessable
-from assistant.storage.protocols import JobRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
+from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, UnknownShop, UnknownSnapshot
 from assistant.suggest.registry import ShopNotReady
-from assistant.suggest.snapshots import NO_KNOWLEDGE
+from assistant.suggest.snapshots import NO_KNOWLEDGE, NoKnowledgeCopy, snapshot_knowledge
 from assistant.suggest.staleness import staleness
 
 
@@ -68,7 +71,13 @@ class SnapshotResponse(msgspec.Struct):
     ok: bool
     shop: str
     snapshot: SnapshotOut
+    restored_rows: Annotated[
+        int | None,
+        msgspec.Meta(description="with `restore_knowledge=true`: the knowledge rows put back (else null)"),
+    ] = None
 
+
+log = logging.getLogger(__name__)
 
 INDEX_STRUCTS = (JobResponse, SnapshotsResponse, SnapshotResponse)
 
@@ -142,12 +151,28 @@ async def snapshots(request: web.Request) -> web.Response:
     return json_bytes(SnapshotsResponse(True, shop, revision, out))
 
 
+def _restore_wanted(request: web.Request) -> bool:
+    value = request.query.get("restore_knowledge", "false")
+    if value not in ("true", "false"):
+        raise Unprocessable.on(
+            "restore_knowledge", "`true` (put the snapshot's knowledge back too) or `false` (the default)"
+        )
+    return value == "true"
+
+
 async def activate(request: web.Request) -> web.Response:
-    """Serve this kept snapshot (rollback): verified and loaded first, then a hot swap."""
+    """Serve this kept snapshot (rollback): verified and loaded first, then a hot swap. With
+    `restore_knowledge=true` the store's knowledge becomes the rows the snapshot was built from,
+    so the next build (any change, a gap closed, a candidate approved) starts from it instead of
+    undoing the rollback; the copy is read and checked before anything changes."""
     shop, version = request.match_info["shop"], request.match_info["version"]
     await authenticate(request, role="admin", shop=shop)
+    restore = _restore_wanted(request)
     store = request.config_dict[keys.STORE]
     try:
+        if await store.shop(shop) is None:
+            raise UnknownShop(shop)
+        rows = await _kept_knowledge(request, shop, version) if restore else None
         record = await request.config_dict[keys.INDEX].activate(shop, version)
     except UnknownShop:
         raise NotFound.on("shop", f"no shop {shop!r}") from None
@@ -155,8 +180,22 @@ async def activate(request: web.Request) -> web.Response:
         raise NotFound.on("version", f"shop {shop!r} has no snapshot {version!r}") from None
     except ShopNotReady as exc:
         raise Conflict.on("version", f"snapshot {version!r} cannot be served: {exc.reason}") from None
-    out = await _snapshot_out(request, record, await store.knowledge_revision(shop))
-    return json_bytes(SnapshotResponse(True, shop, out))
+    revision = await store.replace_knowledge(shop, rows) if rows is not None else await store.knowledge_revision(shop)
+    if rows is not None:
+        log.info("knowledge restored", extra={"shop": shop, "version": version, "entries": len(rows)})
+    out = await _snapshot_out(request, record, revision)
+    return json_bytes(SnapshotResponse(True, shop, out, len(rows) if rows is not None else None))
+
+
+async def _kept_knowledge(request: web.Request, shop: str, version: str) -> list[KnowledgeRow]:
+    """The rows snapshot `version` was built from (404 for an unknown snapshot, 409 without a copy)."""
+    if version not in {s.version for s in await request.config_dict[keys.STORE].snapshots(shop)}:
+        raise UnknownSnapshot(version)
+    index_dir = request.config_dict[keys.SETTINGS].index_dir
+    try:
+        return await asyncio.to_thread(snapshot_knowledge, index_dir, shop, version)
+    except NoKnowledgeCopy as exc:
+        raise Conflict.on("restore_knowledge", f"{exc}; activate it without `restore_knowledge`") from None
 
 
 async def _pin(request: web.Request, pinned: bool) -> web.Response:

@@ -15,14 +15,25 @@ def _path(name: str) -> dict[str, Any]:
 _AUTH = errors(401, 403, 404, 405)
 
 
-def _snapshot_action(summary: str) -> dict[str, Any]:
+def _snapshot_action(summary: str, *query: dict[str, Any]) -> dict[str, Any]:
     return {
         "post": {
             "summary": summary,
-            "parameters": [_path("shop"), _path("version")],
+            "parameters": [_path("shop"), _path("version"), *query],
             "responses": {"200": json_of("SnapshotResponse", "the snapshot now"), **_AUTH, **errors(409)},
         }
     }
+
+
+_RESTORE_KNOWLEDGE = {
+    "name": "restore_knowledge",
+    "in": "query",
+    "required": False,
+    "description": "`true`: the shop's knowledge also becomes the rows the snapshot was built from (a rollback "
+    "that the next build keeps; 409 naming `restore_knowledge` for a snapshot built before copies were kept, "
+    "nothing changed); `false` (default): only what is served changes",
+    "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+}
 
 
 INDEX_PATHS: dict[str, dict[str, Any]] = {
@@ -52,7 +63,8 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/admin/shops/{shop}/snapshots/{version}/activate": _snapshot_action(
         "Serve this kept snapshot (rollback): verified and loaded, then swapped in; requests in flight "
-        "finish on the old one"
+        "finish on the old one; with `restore_knowledge=true` its knowledge is put back too",
+        _RESTORE_KNOWLEDGE,
     ),
     "/v1/admin/shops/{shop}/snapshots/{version}/pin": _snapshot_action("Pin the snapshot: never pruned"),
     "/v1/admin/shops/{shop}/snapshots/{version}/unpin": _snapshot_action("Unpin the snapshot"),

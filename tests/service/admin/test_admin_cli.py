@@ -432,3 +432,34 @@ async def test_admin_cli_changes_a_shops_settings(make_admin: AdminFactory, tmp_
     assert "settings.threshold" in capsys.readouterr().err
     assert await huashu("admin", "shops", "set", "tea", "threshold=0.5", "--url", url, f"--token={token}") == 1
     assert "HTTP 403" in capsys.readouterr().err
+
+
+async def test_admin_cli_rolls_back_and_says_whether_the_knowledge_came_back_too(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys
+) -> None:
+    """A user test: `snapshots activate` printed only "activated" for a stale snapshot, so the next
+    rebuild undid the rollback unannounced. It now says so, and `--restore-knowledge` puts the
+    snapshot's knowledge back with it."""
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    store = admin.client.app[keys.STORE]
+    first = (await store.active_snapshot("tea")).version  # type: ignore[union-attr]
+    entry = tmp_path / "entry.yaml"
+    entry.write_text(FAQ.replace("faq-a", "faq-b").replace("包邮吗", "发什么快递"), encoding="utf-8")
+    connect = ("--url", url, f"--token={token}")
+    assert await huashu("admin", "entry", "put", "tea", str(entry), "--file", "faq/a.yaml", "--quiet", *connect) == 0
+    capsys.readouterr()
+    assert (await store.active_snapshot("tea")).version != first  # type: ignore[union-attr]
+
+    assert await huashu("admin", "snapshots", "activate", "tea", first, *connect) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"shop tea: snapshot {first} activated\nnote: the knowledge changed since it was built")
+    assert "--restore-knowledge puts the snapshot's back" in out
+    assert "faq-b" in {r.entry_id for r in await store.knowledge_rows("tea")}
+
+    assert await huashu("admin", "snapshots", "pin", "tea", first, "--restore-knowledge", *connect) == 2
+    assert "--restore-knowledge goes with activate" in capsys.readouterr().err
+    assert await huashu("admin", "snapshots", "activate", "tea", first, "--restore-knowledge", *connect) == 0
+    assert capsys.readouterr().out == (
+        f"shop tea: snapshot {first} activated\nknowledge restored: 2 rows as the snapshot was built from them\n"
+    )
+    assert {r.entry_id for r in await store.knowledge_rows("tea")} == {"", "faq-a"}
