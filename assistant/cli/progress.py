@@ -17,3 +17,9 @@ def progress_bar(total: int, label: str, quiet: bool = False) -> Iterator[Callab
         yield bar.update
     finally:
         bar.close()
+
+
+def note(line: str, quiet: bool = False) -> None:
+    """A line on stderr that leaves a progress bar drawn below it intact; nothing when `quiet`."""
+    if not quiet:
+        tqdm.write(line, file=sys.stderr)

@@ -34,10 +34,15 @@ class Principal:
     token_id: str | None = None
     operator: bool = False  # the operator's `HUASHU_ADMIN_TOKEN`: admin of every shop, creates shops
 
+    def acts_for(self, shop: str) -> bool:
+        """Whether it may act for (and see) `shop`: its own shop; any shop in open mode and for
+        the operator."""
+        return self.token_id is None or self.operator or self.shop == shop
+
     def require_shop(self, shop: str) -> None:
         """403 naming `shop` when a shop's token acts for another shop (open mode and the
         operator act for any shop)."""
-        if self.token_id is not None and not self.operator and self.shop != shop:
+        if not self.acts_for(shop):
             raise Forbidden.on("shop", f"this token is not for shop {shop!r}")
 
 

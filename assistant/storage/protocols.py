@@ -115,6 +115,7 @@ class JobRecord:
     owner: str = ""  # the process running it (`host:pid:nonce`)
     heartbeat_at: str = ""  # when its owner last said it is alive (ISO 8601 UTC)
     knowledge_revision: str = ""  # the knowledge it read when it started building ('' before)
+    rows: int = 0  # how many knowledge rows it read then (0 before): a smaller build embeds first
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,7 @@ class JobStore(Protocol):
         ...
 
     async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
-        """Change `state`, `progress`, `counts`, `version`, `error` or `knowledge_revision`
+        """Change `state`, `progress`, `counts`, `version`, `error`, `knowledge_revision` or `rows`
         (`UnknownJob`, `StoreError`)."""
         ...
 
@@ -209,6 +210,10 @@ class JobStore(Protocol):
 
     async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
         """A shop's jobs, newest first."""
+        ...
+
+    async def unfinished_jobs(self, owner: str) -> list[JobRecord]:
+        """The queued and running jobs of `owner` (one process), oldest first."""
         ...
 
     async def beat_jobs(self, owner: str) -> int:

@@ -35,7 +35,7 @@ from assistant.storage.record_tables import RecordTables
 TOKEN_PREFIX = "huashu_"
 ROLES = ("admin", "agent")
 JOB_STATES = ("queued", "running", "done", "failed")
-_JOB_FIELDS = ("state", "progress", "counts", "version", "error", "knowledge_revision")
+_JOB_FIELDS = ("state", "progress", "counts", "version", "error", "knowledge_revision", "rows")
 
 
 def now() -> str:
@@ -61,14 +61,18 @@ def _snapshot(row: Row) -> SnapshotRecord:
 
 def _job(row: Row) -> JobRecord:
     state = cast(Any, row[3])
-    return JobRecord(row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), *row[6:13])
+    version, error, created_at, updated_at, owner, heartbeat_at, revision, rows = row[6:14]
+    return JobRecord(
+        row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), version, error, created_at, updated_at,
+        owner, heartbeat_at, revision, int(rows),
+    )  # fmt: skip
 
 
 _SHOP = "SELECT shop, name, settings, created_at FROM shops"
 _SNAPSHOT = "SELECT shop, version, built_at, counts, knowledge_revision, active, pinned FROM snapshots"
 _JOB = (
     "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at, owner, heartbeat_at, "
-    "knowledge_revision FROM jobs"
+    "knowledge_revision, rows FROM jobs"
 )
 _UNFINISHED = "state IN ('queued', 'running')"
 _ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
@@ -378,6 +382,10 @@ class SqlStore(RecordTables):
 
     async def jobs(self, shop: str, limit: int = 50) -> list[JobRecord]:
         rows = await self.database.fetch(f"{_JOB} WHERE shop=? ORDER BY created_at DESC, id LIMIT ?", (shop, limit))
+        return [_job(r) for r in rows]
+
+    async def unfinished_jobs(self, owner: str) -> list[JobRecord]:
+        rows = await self.database.fetch(f"{_JOB} WHERE owner=? AND {_UNFINISHED} ORDER BY created_at, id", (owner,))
         return [_job(r) for r in rows]
 
     async def beat_jobs(self, owner: str) -> int:

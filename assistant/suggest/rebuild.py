@@ -11,13 +11,29 @@ never runs on the model thread that serves live queries as one long task:
 - `inline`: a builder thread hands the model thread one small batch at a time, so live
   queries queue behind at most one batch (`benchmarks/rebuild_under_load.py` measures both).
 
+Order (a user test: one shop's 2,000-entry upload held every other shop's builds for minutes,
+and theirs said only `queued, 0%`). Of one process's jobs, a shop's run one after the other, in
+the order they were queued; jobs of different shops start side by side but embed one batch at a
+time, the build with the fewest knowledge rows first (`turns.py`: the child asks for each batch's
+turn on its stdout and waits for `go` on its stdin; an inline build asks from its thread). A
+small shop's build that starts while another shop's big one embeds thus waits for the batch in
+flight (64 texts, a second or two), then takes about its own build time, and the big build goes
+on after it. The simpler designs fall short: reordering a queue still leaves the small build
+behind a big one already running, and builds side by side without turns share the CPU (the
+small one takes as many times longer as builds run, and live queries slow with them). A batch
+is the step the builder already stops at (the embedding cache commits a batch at a time). The
+cost: each build of `process` mode loads its own copy of the model while it runs. A job records
+the rows it read (`JobRecord.rows`), so any replica can tell from the store what a job waits
+behind (`turns.jobs_ahead`, the job's `waiting_behind`).
+
 Either way only texts missing from the shop's embedding cache are embedded (incremental),
 and the new snapshot is activated through the registry (verified, then a hot swap).
 
 A change to a shop's knowledge (a closed gap, an approved reply, an upload) asks for a rebuild
 with `request(shop)`: a job of that shop still queued in this process is reused (it reads the
 knowledge when it starts, so it includes the change), else a new one is queued. A shop thus has
-at most one running and one queued job here, however many changes arrive meanwhile.
+at most one running and one queued job here, however many changes arrive meanwhile; a job
+queued by `start`, `build_now` or a claim runs after the shop's jobs queued before it.
 
 A job is leased: it names its owner (this process) and the owner renews its heartbeat every
 third of `lease_s` (`keep_alive`). Every replica also sweeps: a queued or running job whose
@@ -47,7 +63,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +74,7 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, Store, StoreError, revision_of
 from assistant.suggest.registry import ShopRegistry
 from assistant.suggest.snapshots import build_shop_snapshot, remove_snapshot_dir, snapshot_path
+from assistant.suggest.turns import EmbeddingTurns, turn_key
 
 log = logging.getLogger("assistant.suggest.rebuild")
 
@@ -102,11 +119,18 @@ class ModelThread(Protocol):
 
 class YieldingEmbedder:
     """The model thread's embedder, called `batch` texts at a time: live queries submitted
-    meanwhile run between two batches instead of after the whole build."""
+    meanwhile run between two batches instead of after the whole build. With `turn`, each call
+    (a batch of the embedding cache) first waits for its turn among the process's builds."""
 
-    def __init__(self, model: ModelThread, batch: int = 8) -> None:
+    def __init__(
+        self,
+        model: ModelThread,
+        batch: int = 8,
+        turn: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
         self._model = model
         self._batch = batch
+        self._turn = turn
 
     @property
     def name(self) -> str:
@@ -119,10 +143,11 @@ class YieldingEmbedder:
     def _run(self, encode: Callable[[Sequence[str]], Vectors], texts: Sequence[str]) -> Vectors:
         import numpy as np
 
-        parts = [
-            self._model.submit(functools.partial(encode, list(texts[i : i + self._batch]))).result()
-            for i in range(0, len(texts), self._batch)
-        ]
+        with self._turn():
+            parts = [
+                self._model.submit(functools.partial(encode, list(texts[i : i + self._batch]))).result()
+                for i in range(0, len(texts), self._batch)
+            ]
         return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
@@ -143,14 +168,16 @@ class RebuildOptions:
 
 
 class Rebuilder:
-    """Starts and runs rebuild jobs; one build at a time per process (the CPU is shared)."""
+    """Starts and runs rebuild jobs: a shop's in order, different shops' side by side, embedding
+    one batch at a time, the smallest build first (`turns`: the CPU is shared)."""
 
     def __init__(self, store: Store, registry: ShopRegistry, model: ModelThread, options: RebuildOptions) -> None:
         self._store = store
         self._registry = registry
         self._model = model
         self._options = options
-        self._one_at_a_time = asyncio.Semaphore(1)
+        self.turns = EmbeddingTurns()
+        self._in_order: dict[str, asyncio.Lock] = {}  # shop -> held by its job running here
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
         self._unbuilt: dict[str, str | None] = {}  # shop -> its newest job when the last poll found it unbuilt
@@ -269,11 +296,14 @@ class Rebuilder:
     async def run(self, job: JobRecord) -> None:
         """Run `job` to its final state; never raises (the job records what went wrong)."""
         try:
-            async with self._one_at_a_time:
+            async with self._in_order.setdefault(job.shop, asyncio.Lock()):  # FIFO: the shop's jobs in order
                 self._dequeue(job)  # from here on, a change to the knowledge needs a new job
                 rows = await self._store.knowledge_rows(job.shop)
-                await self._store.update_job(job.id, state="running", knowledge_revision=revision_of(rows))
-                record = await self._build(job, rows)
+                running = await self._store.update_job(
+                    job.id, state="running", knowledge_revision=revision_of(rows), rows=len(rows)
+                )
+                with self.turns.build(turn_key(running)):
+                    record = await self._build(running, rows)
                 await self._store.add_snapshot(record)
                 await self._registry.activate(job.shop, record.version)
                 await self._store.update_job(
@@ -306,7 +336,7 @@ class Rebuilder:
                 def tick(done: int, total: int) -> None:
                     loop.call_soon_threadsafe(progress.report, done / max(total, 1))
 
-                embedder = YieldingEmbedder(self._model)
+                embedder = YieldingEmbedder(self._model, turn=functools.partial(self._thread_turn, job, loop))
                 built = await asyncio.to_thread(
                     build_shop_snapshot, rows, self._options.index_dir, job.shop, embedder, tick
                 )
@@ -320,6 +350,16 @@ class Rebuilder:
         manifest = json.loads((path / "manifest.json").read_text("utf-8"))
         return SnapshotRecord(job.shop, result.version, manifest["built_at"], result.counts, result.revision)
 
+    @contextlib.contextmanager
+    def _thread_turn(self, job: JobRecord, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+        """An embedding turn of `job`, taken from its builder thread."""
+        asyncio.run_coroutine_threadsafe(self.turns.acquire(turn_key(job)), loop).result()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+                loop.call_soon_threadsafe(self.turns.release, turn_key(job))
+
     async def _build_in_process(self, job: JobRecord, rows: list[KnowledgeRow], progress: JobProgress) -> _Built:
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as fh:
             json.dump([[r.file, r.position, r.entry_id, r.data] for r in rows], fh, ensure_ascii=False, default=str)
@@ -327,18 +367,29 @@ class Rebuilder:
         argv = [
             sys.executable, "-m", "assistant.suggest.build_job", "--rows", str(rows_file),
             "--index", str(self._options.index_dir), "--shop", job.shop, "--model", self._options.model,
-            "--nice", str(self._options.nice), "--parent", str(os.getpid()),
+            "--nice", str(self._options.nice), "--parent", str(os.getpid()), "--take-turns",
         ]  # fmt: skip
         try:
-            child = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-            )
-            assert child.stdout is not None and child.stderr is not None
+            pipe = asyncio.subprocess.PIPE
+            child = await asyncio.create_subprocess_exec(*argv, stdin=pipe, stdout=pipe, stderr=pipe)
+            assert child.stdin is not None and child.stdout is not None and child.stderr is not None
             result: dict[str, Any] = {}
+            holding = False
             try:
                 async for line in child.stdout:
                     message = json.loads(line)
-                    if "progress" in message:
+                    if "turn" in message:  # the child waits on its stdin until its turn
+                        if not holding:
+                            await self.turns.acquire(turn_key(job))
+                            holding = True
+                        with contextlib.suppress(ConnectionError):  # it died: its exit code tells
+                            child.stdin.write(b"go\n")
+                            await child.stdin.drain()
+                    elif "embedded" in message:
+                        if holding:
+                            holding = False
+                            self.turns.release(turn_key(job))
+                    elif "progress" in message:
                         progress.report(float(message["progress"]))
                     else:
                         result = message
@@ -349,6 +400,9 @@ class Rebuilder:
                     child.kill()
                 await child.wait()
                 raise
+            finally:
+                if holding:
+                    self.turns.release(turn_key(job))
         finally:
             rows_file.unlink(missing_ok=True)
         if code < 0:

@@ -9,7 +9,10 @@
     POST /v1/admin/shops/{shop}/snapshots/{version}/unpin
 
 Every route needs an admin token of the shop (auth.py: 401 without, 403 for another shop's
-token or an agent token); a job is only shown to its own shop's admins and the operator.
+token or an agent token); a job is only shown to its own shop's admins and the operator. A job
+that waits says for what (`waiting_behind`): how many jobs of its process go first, and those of
+them the caller may see (another shop's are only counted: a shop's admin never learns another
+shop's name; the operator sees them all).
 """
 
 from __future__ import annotations
@@ -23,12 +26,34 @@ from aiohttp import web
 
 from assistant.service import keys
 from assistant.service.api import json_bytes
-from assistant.service.auth import authenticate
+from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, NotFound, Unprocessable
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, UnknownShop, UnknownSnapshot
 from assistant.suggest.registry import ShopNotReady
 from assistant.suggest.snapshots import NO_KNOWLEDGE, NoKnowledgeCopy, snapshot_knowledge
 from assistant.suggest.staleness import staleness
+from assistant.suggest.turns import jobs_ahead
+
+
+class JobAhead(msgspec.Struct):
+    id: str
+    shop: str
+    state: str
+    progress: Annotated[float, msgspec.Meta(ge=0, le=1)]
+
+
+class WaitingOut(msgspec.Struct):
+    jobs: Annotated[
+        int,
+        msgspec.Meta(
+            description="how many jobs go before it: for a queued job, its shop's jobs queued before it; "
+            "for a running one, the smaller builds that embed first"
+        ),
+    ]
+    ahead: Annotated[
+        list[JobAhead],
+        msgspec.Meta(description="those of them the caller may see (its own shop's; all for the operator)"),
+    ]
 
 
 class JobOut(msgspec.Struct):
@@ -42,6 +67,10 @@ class JobOut(msgspec.Struct):
     error: Annotated[str | None, msgspec.Meta(description="why it failed")]
     created_at: str
     updated_at: str
+    waiting_behind: Annotated[
+        WaitingOut | None,
+        msgspec.Meta(description="what it waits for (`GET /v1/admin/jobs/{id}`); null: nothing, or not asked"),
+    ] = None
 
 
 class JobResponse(msgspec.Struct):
@@ -89,6 +118,17 @@ def job_out(job: JobRecord) -> JobOut:
     )  # fmt: skip
 
 
+async def waiting_out(request: web.Request, principal: Principal, job: JobRecord) -> WaitingOut | None:
+    """What `job` waits behind, as `principal` may see it (None: nothing)."""
+    if job.state not in ("queued", "running") or not job.owner:
+        return None
+    ahead = jobs_ahead(job, await request.config_dict[keys.STORE].unfinished_jobs(job.owner))
+    if not ahead:
+        return None
+    shown = [JobAhead(j.id, j.shop, j.state, j.progress) for j in ahead if principal.acts_for(j.shop)]
+    return WaitingOut(len(ahead), shown)
+
+
 async def _snapshot_out(request: web.Request, snapshot: SnapshotRecord, revision: str) -> SnapshotOut:
     found = await staleness(
         request.config_dict[keys.STORE], request.config_dict[keys.SETTINGS].index_dir, snapshot, revision
@@ -134,7 +174,9 @@ async def job(request: web.Request) -> web.Response:
     if found is None:
         raise NotFound.on("id", "no such job")
     principal.require_shop(found.shop)  # the operator's token is admin of every shop
-    return json_bytes(JobResponse(True, job_out(found)))
+    out = job_out(found)
+    out.waiting_behind = await waiting_out(request, principal, found)
+    return json_bytes(JobResponse(True, out))
 
 
 async def snapshots(request: web.Request) -> web.Response:

@@ -42,14 +42,17 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
             "summary": "Rebuild the shop's snapshot from its knowledge in the store, in the background "
             "(only new or changed texts are embedded); the new snapshot becomes active when done. A job "
             "of the shop still queued on this replica is answered instead of a second one (it reads the "
-            "knowledge when it starts)",
+            "knowledge when it starts). A shop's jobs run in order; other shops' builds run beside it, "
+            "embedding one batch at a time, the smallest build first",
             "parameters": [_path("shop")],
             "responses": {"202": json_of("JobResponse", "the job, queued"), **_AUTH},
         }
     },
     "/v1/admin/jobs/{id}": {
         "get": {
-            "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error",
+            "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error, "
+            "and what it waits behind (`waiting_behind`: a queued job, its shop's job before it; a running one, "
+            "smaller builds of other shops that embed first; another shop's job is counted, never named)",
             "parameters": [_path("id")],
             "responses": {"200": json_of("JobResponse", "the job"), **_AUTH},
         }
