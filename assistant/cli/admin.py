@@ -6,7 +6,7 @@
     huashu admin knowledge upload SHOP PATH... [--replace-all] [--remove-missing] [--no-wait | --no-rebuild]
     huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
     huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
-    huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs)
+    huashu admin rebuild SHOP [--no-wait]        (a progress bar while the job runs; what it waits behind)
     huashu admin jobs show ID
     huashu admin snapshots list|activate|pin|unpin SHOP [VERSION] [--restore-knowledge]
     huashu admin candidates list SHOP [--status S] [--json]
@@ -35,10 +35,11 @@ from typing import Any, TextIO
 import aiohttp
 import yaml
 
+from assistant.cli.counts import entries_said
 from assistant.cli.defaults import URL_HELP, service_url
 from assistant.cli.errors import CliError, os_reason
-from assistant.cli.progress import progress_bar
-from assistant.knowledge.files import knowledge_files
+from assistant.cli.progress import note, progress_bar
+from assistant.knowledge.files import SHOP_FILE, knowledge_files
 from assistant.knowledge.rows import load_yaml, yaml_problem
 
 POLL_S = 0.5
@@ -179,6 +180,12 @@ def _utf8(where: Path, data: bytes) -> str:
         raise CliError(f"{where}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
 
 
+def _held(knowledge: dict[str, Any]) -> str:
+    """`12 entries (+ shop.yaml)` of a shop's `knowledge` (rows, rows per file)."""
+    rows = int(knowledge["rows"])
+    return entries_said(rows - int(knowledge.get("files", {}).get(SHOP_FILE, 0)), rows)
+
+
 def run_shop_create(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"shop": args.shop, "name": args.name or ""}
     if args.knowledge is not None:
@@ -192,7 +199,7 @@ def run_shop_create(args: argparse.Namespace) -> int:
         shop = created["shop"]
         print(created["admin_token"], flush=True)
         print(
-            f"shop {shop['shop']} ({shop['name']}) created: {shop['knowledge']['rows']} rows; "
+            f"shop {shop['shop']} ({shop['name']}) created: {_held(shop['knowledge'])}; "
             "the line above is its admin token, shown once",
             file=sys.stderr,
             flush=True,
@@ -250,14 +257,20 @@ def run_upload(args: argparse.Namespace) -> int:
         done = await c.call("POST", path, data=form, ok=(200, 409))
         if not done.get("ok"):
             raise _removal_refused(path, args.shop, done)
-        _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {done['rows']} rows, "
+        held = entries_said(done["entries"], done["rows"])
+        if done.get("unchanged"):  # the shop holds these files already: no revision, no rebuild
+            _stored(f"shop {done['shop']}: {', '.join(done['files'])} unchanged; nothing to rebuild ({held}, "
+                    f"knowledge revision {done['knowledge_revision']})", done)  # fmt: skip
+            return None
+        _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {held}, "
                 f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
         if gone := done.get("removed"):
             print(f"shop {done['shop']}: removed {len(gone)} {'entry' if len(gone) == 1 else 'entries'} "
                   f"your files did not have: {', '.join(gone)}")  # fmt: skip
-        return await _job_of(c, done, args)
+        return {"served": await _job_of(c, done, args)}
 
-    _print_served(_run(args, work), args.shop)
+    if (changed := _run(args, work)) is not None:
+        _print_served(changed["served"], args.shop)
     return 0
 
 
@@ -365,9 +378,9 @@ PROBLEM = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+): (?P<what>.*)$", re.S)
 
 
 def _entry_refused(source: str, text: str, method: str, path: str, body: Any) -> CliError:
-    """A 422 for an entry names lines of the shop's stored file, which the user never saw: each
-    problem of the entry is told at the line of the same field in the user's file, the stored place
-    after it; a problem the service puts elsewhere in the shop is told as the shop's."""
+    """A 422 for an entry names the fields of the body (`entry.answer: ...`): each is told at the
+    line of the same field in the user's file (the entry's first line for a missing field); a
+    problem the service puts elsewhere in the shop (`file:line: what`) is told as the shop's."""
     if not isinstance(body, dict):
         return CliError(_failure(method, path, 422, body), exit_code=1)
     display = "<stdin>" if source == "-" else source
@@ -375,17 +388,18 @@ def _entry_refused(source: str, text: str, method: str, path: str, body: Any) ->
     lines = [f"{method} {path}: HTTP 422: {body.get('error', '')}"]
     for error in body.get("errors", []):
         message = str(error.get("message", ""))
-        found = PROBLEM.match(message)
-        if found is None:
-            lines.append(f"  {message}")
-            continue
-        if not str(error.get("field", "")).startswith("entry"):  # another entry of the shop is at fault
+        field = str(error.get("field", ""))
+        if field == "entry" or field.startswith("entry."):
+            name = field.removeprefix("entry").removeprefix(".").split(".", 1)[0]
+            if message.startswith(("entry.", "entry: ")):
+                what = re.sub(r"^entry(\.|: )", "", message).replace("'entry.", "'")  # the user's file's keys
+            else:
+                what = f"{name}: {message}" if name else message
+            lines.append(f"{display}:{fields.get(name, top)}: {what}")
+        elif PROBLEM.match(message):  # another entry of the shop is at fault
             lines.append(f"  {message}  (in the shop's knowledge, not in {display})")
-            continue
-        what = found["what"]
-        name = what.split(":", 1)[0] if ":" in what else ""
-        line = fields.get(name, top)
-        lines.append(f"{display}:{line}: {what}  (the shop's {found['file']}:{found['line']})")
+        else:
+            lines.append(f"  {message}")
     return CliError("\n".join(lines), exit_code=1)
 
 
@@ -435,13 +449,38 @@ def run_entry_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def waiting_line(job: Mapping[str, Any]) -> str | None:
+    """What a job waits behind, as a line (None: nothing): the jobs before it that the token may
+    see by id and shop, the others counted."""
+    waiting = job.get("waiting_behind")
+    if not waiting or job.get("state") not in ("queued", "running"):
+        return None
+    count = int(waiting.get("jobs", 0))
+    ahead = waiting.get("ahead", [])
+    named = [f"job {a['id']} of shop {a['shop']} ({a['state']}, {float(a['progress']):.0%})" for a in ahead]
+    hidden = count - len(named)
+    if hidden > 0:
+        named.append(f"{hidden} of another shop" if hidden == 1 else f"{hidden} of other shops")
+    if job["state"] == "queued":
+        what = f"queued behind {count} job(s)"
+    else:
+        what = f"running, its turn to embed after {count} smaller build(s)"
+    return f"job {job['id']}: {what}: {', '.join(named)}"
+
+
 async def _follow(c: AdminClient, job: dict[str, Any], quiet: bool) -> dict[str, Any]:
-    """Poll the job until it is done or failed, drawing its progress."""
+    """Poll the job until it is done or failed, drawing its progress, and saying (on stderr) what
+    it waits behind whenever that changes (a user test: a queued job showed a silent 0%)."""
     with progress_bar(1000, f"rebuild {job.get('id', '')}", quiet) as tick:
         drawn = 0
+        said: str | None = None
         while job.get("state") not in ("done", "failed"):
             await asyncio.sleep(POLL_S)
             job = (await c.call("GET", f"/v1/admin/jobs/{job['id']}"))["job"]
+            line = waiting_line(job)
+            if line != said and (line is not None or job.get("state") == "running"):
+                note(line or f"job {job['id']}: building", quiet)
+            said = line
             now = int(float(job.get("progress", 0.0)) * 1000)
             if now > drawn:
                 tick(now - drawn)

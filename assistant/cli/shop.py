@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.counts import entries_said
 from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.files import SHOP_FILE
@@ -86,10 +87,10 @@ def run_create(args: argparse.Namespace) -> int:
 
     async def work(store: SqlStore) -> tuple[str, str]:
         record, revision = await create_shop_from(store, args.shop, folder, args.name)
-        rows = len(await store.knowledge_rows(record.shop))
-        created = (
-            f"shop {record.shop} ({record.name}) created from {folder}/: {rows} rows, knowledge revision {revision}"
-        )
+        stored = await store.knowledge_rows(record.shop)
+        rows = len(stored)
+        held = entries_said(sum(1 for r in stored if r.entry_id), rows)
+        created = f"shop {record.shop} ({record.name}) created from {folder}/: {held}, knowledge revision {revision}"
         return created, next_step(record.shop, rows, None, _within_s())
 
     created, step = run_on_store(args, work)
@@ -110,7 +111,8 @@ def run_import(args: argparse.Namespace) -> int:
     async def work(store: SqlStore) -> tuple[str, str]:
         count, revision = await import_knowledge(store, args.shop, folder)
         active = await store.active_snapshot(args.shop)
-        replaced = f"shop {args.shop}: knowledge replaced from {folder}/: {count} rows, knowledge revision {revision}"
+        held = entries_said(sum(1 for r in await store.knowledge_rows(args.shop) if r.entry_id), count)
+        replaced = f"shop {args.shop}: knowledge replaced from {folder}/: {held}, knowledge revision {revision}"
         if active is not None and active.knowledge_revision == revision:  # the same knowledge again
             return replaced, f"shop {args.shop}: snapshot {active.version} already serves this knowledge"
         return replaced, next_step(args.shop, count, active.version if active else None, _within_s())

@@ -36,6 +36,7 @@ from assistant.service.schemas import (
     TimingOut,
     decode,
     encode,
+    id_text,
     ignored_fields,
     require_id,
     require_text,
@@ -143,8 +144,8 @@ def received_from(body: SuggestBody, platform: str, settings: Settings, default_
             Turn(t.role, require_text(t.text, f"turns.{i}.text", text_limit(settings, t.role, webhook=webhook)))
             for i, t in enumerate(body.turns)
         )
-    require_id(body.conversation_id, "conversation_id")
-    require_id(body.message.id, "message.id")
+    conversation_id = id_text(body.conversation_id, "conversation_id")
+    message_id = id_text(body.message.id, "message.id")
     if body.shop is not None:
         require_id(body.shop, "shop")
     if body.message.agent_id:
@@ -153,8 +154,8 @@ def received_from(body: SuggestBody, platform: str, settings: Settings, default_
     message = IncomingMessage(
         platform=platform,
         shop=body.shop or default_shop,
-        conversation_id=body.conversation_id,
-        message_id=body.message.id,
+        conversation_id=conversation_id,
+        message_id=message_id,
         text=text,
         sender=sender,
         sent_at=sent_time(body.message.time, warnings),

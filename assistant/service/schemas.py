@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -26,12 +26,15 @@ from assistant.service.errors import (
 )
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# An id a platform may send as a JSON integer (many IM platforms number their messages and
+# conversations): taken as its decimal string (`id_text`). Not a float, not a boolean: a 422.
+IdIn = NonEmpty | int
 
 
 class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
     """The message to answer (or, from the agent, to record)."""
 
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="message id")]
+    id: Annotated[IdIn, msgspec.Meta(description="message id (an integer is taken as its decimal string)")]
     text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
     sender: Annotated[Role, msgspec.Meta(description="who wrote it")] = "customer"
     time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
@@ -55,7 +58,9 @@ class TurnIn(msgspec.Struct):
 class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
     """Body of `POST /v1/suggest` and `POST /v1/webhooks/generic`."""
 
-    conversation_id: Annotated[NonEmpty, msgspec.Meta(description="conversation id")]
+    conversation_id: Annotated[
+        IdIn, msgspec.Meta(description="conversation id (an integer is taken as its decimal string)")
+    ]
     message: MessageIn
     shop: (
         Annotated[
@@ -291,11 +296,21 @@ def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
         return ""
     known = [f.encode_name for f in struct.fields]
     if message == "unknown field":
-        meant = _closest(name, known)
-        return f" (did you mean '{prefix}{meant}'?)" if meant else ""
-    given = _object_at(body, path)
-    unknown = [key for key in given or {} if key not in known]
-    typed = next((key for key in unknown if _closest(key, known) == name), None)
+        return unknown_hint(name, known, prefix)
+    return missing_hint(name, _object_at(body, path) or {}, known, prefix)
+
+
+def unknown_hint(name: str, known: Sequence[str], prefix: str = "") -> str:
+    """ " (did you mean '<prefix><field>'?)" for an unknown field `name` close to a `known` one
+    (`anwser` -> `answer`), else ""; `prefix` is where the object sits in the body (`entry.`)."""
+    meant = _closest(name, known)
+    return f" (did you mean '{prefix}{meant}'?)" if meant else ""
+
+
+def missing_hint(name: str, given: Iterable[str], known: Sequence[str], prefix: str = "") -> str:
+    """ " (got '<prefix><typed>': did you mean '<prefix><name>'?)" for a missing field `name` when
+    the object has a key outside `known` close to it (`conversationId` for `conversation_id`), else ""."""
+    typed = next((key for key in given if key not in known and _closest(key, known) == name), None)
     return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
 
 
@@ -414,6 +429,16 @@ def require_text(text: str, field: str, limit: int) -> str:
     return text
 
 
+def id_text(value: str | int, field: str) -> str:
+    """An id as text: a JSON integer as its decimal string (at most 200 digits, as an id's text),
+    then `require_id`."""
+    if isinstance(value, int):
+        if not -(10**200) < value < 10**200:
+            raise Unprocessable.on(field, "at most 200 characters")
+        value = str(value)
+    return require_id(value, field)
+
+
 def require_id(value: str, field: str) -> str:
     """An identifier (a conversation, message, shop or agent id): no control or invisible
     characters, no spaces at its ends (x1 and "x1\\u0000\\n" would be two conversations that look
@@ -442,7 +467,10 @@ __all__ = [
     "WebhookAccepted",
     "decode",
     "encode",
+    "id_text",
     "is_blank",
+    "missing_hint",
     "require_id",
     "require_text",
+    "unknown_hint",
 ]

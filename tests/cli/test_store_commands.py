@@ -55,14 +55,15 @@ def small_shop(folder: Path, answer: str = "亲，全场包邮哦") -> Path:
 def test_create_import_export_list(tmp_path: Path, capsys: CapSys) -> None:
     db = ["--database-url", url_of(tmp_path)]
     assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
-    assert "shop tea (茶叶小店) created" in capsys.readouterr().out
+    assert "shop tea (茶叶小店) created from " in (said := capsys.readouterr().out)
+    assert ": 1 entry (+ shop.yaml), knowledge revision " in said, said  # a user test: "2 rows" for one entry
     assert main(["shop", "create", "demo", "--knowledge", str(KNOWLEDGE), "--name", "Demo", *db]) == 0
     capsys.readouterr()
     assert main(["shop", "list", *db]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[:2] for line in listed] == [["demo", "Demo"], ["tea", "茶叶小店"]]
     assert main(["shop", "import", "tea", str(small_shop(tmp_path / "tea2", "亲，满99包邮")), *db]) == 0
-    assert "2 rows" in capsys.readouterr().out  # shop.yaml and the one FAQ
+    assert ": 1 entry (+ shop.yaml), knowledge revision " in capsys.readouterr().out  # the one FAQ, and shop.yaml
     assert main(["shop", "export", "tea", str(tmp_path / "out"), *db]) == 0
     assert "满99包邮" in (tmp_path / "out" / "faq" / "a.yaml").read_text(encoding="utf-8")
     assert main(["shop", "export", "demo", str(tmp_path / "demo-out"), *db]) == 0

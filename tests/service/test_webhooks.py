@@ -50,6 +50,54 @@ async def test_an_agents_message_through_the_generic_webhook_is_neither_answerab
     assert (payload["recorded"], payload["suggestions"], payload["answerable"]) == ("agent", [], None)
 
 
+async def post_both(client: TestClient[Any, Any], body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`body` sent to the generic webhook (signed) and to the plain API: each route's answer."""
+    answers = []
+    for route in ("/v1/webhooks/generic", "/v1/suggest"):
+        data = dumps({**body, "conversation_id": f"{body['conversation_id']}-{route[4:8]}"})
+        headers = {"Content-Type": "application/json", **signed_headers(WEBHOOK_SECRET, data)}
+        response = await client.post(route, data=data, headers=headers)
+        answers.append((route, (response.status, await response.json())))
+    return answers
+
+
+async def test_integer_message_and_conversation_ids_are_taken_as_their_decimal_string(
+    client: TestClient[Any, Any],
+) -> None:
+    """A user test: numeric ids (many IM platforms send them) were a 422. An integer is taken as its
+    decimal string; a float or a boolean is still a 422 naming the field."""
+    body = suggest_body("快递几天能到", conversation_id="num", message_id="x")
+    body["message"]["id"] = 9007199254740993  # past a double's exact integers: kept exactly
+    for route, (status, payload) in await post_both(client, body):
+        assert status == 200, (route, payload)
+        assert payload["message_id"] == "9007199254740993", (route, payload)
+    store = client.app[keys.STORE]
+    assert [m.message_id for m in await store.messages("demo", "num-webh")] == ["9007199254740993"]
+    for conversation, route in enumerate(("/v1/webhooks/generic", "/v1/suggest"), start=4242):
+        data = dumps({**suggest_body("快递几天能到", message_id="m-int"), "conversation_id": conversation})
+        headers = {"Content-Type": "application/json", **signed_headers(WEBHOOK_SECRET, data)}
+        response = await client.post(route, data=data, headers=headers)
+        payload = await response.json()
+        assert (response.status, payload.get("conversation_id")) == (200, str(conversation)), (route, payload)
+    for field, value in (("message.id", 1.5), ("message.id", 7.0), ("message.id", True), ("conversation_id", False)):
+        bad = suggest_body("快递几天能到", conversation_id="num-bad", message_id="m-bad")
+        if field == "message.id":
+            bad["message"]["id"] = value
+        else:
+            bad["conversation_id"] = value
+        data = dumps(bad)
+        for route in ("/v1/webhooks/generic", "/v1/suggest"):
+            headers = {"Content-Type": "application/json", **signed_headers(WEBHOOK_SECRET, data)}
+            response = await client.post(route, data=data, headers=headers)
+            payload = await response.json()
+            assert response.status == 422, (route, field, value, payload)
+            assert [e["field"] for e in payload["errors"]] == [field], (route, field, value, payload)
+    schema = (await (await client.get("/openapi.json")).json())["components"]["schemas"]
+    for struct, field in (("MessageIn", "id"), ("SuggestBody", "conversation_id")):
+        types = {t.get("type") for t in schema[struct]["properties"][field]["anyOf"]}
+        assert types == {"string", "integer"}, schema[struct]["properties"][field]
+
+
 @pytest.mark.parametrize(
     ("mangle", "field"),
     [

@@ -17,7 +17,8 @@ validated with the shop's others first, and any problem answers 422 listing ever
 `replace=all`, of any file) that the uploaded files do not have, answers 409 with nothing changed,
 naming each (`would_remove`: an entry added or changed through these routes lives in the file it
 was given, and a user test lost three that way) unless `remove_missing=true` confirms it; the
-answer then lists them (`removed`). Every change answers the new `knowledge_revision` and starts
+answer then lists them (`removed`). An upload of the files as the shop holds them stores nothing
+and rebuilds nothing (`unchanged`). Every change answers the new `knowledge_revision` and starts
 the shop's rebuild (`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
 `?rebuild=false` leaves the snapshot stale instead, for a batch of edits followed by one
 `POST .../rebuild`.
@@ -53,8 +54,8 @@ from assistant.service.errors import (
     UnsupportedMediaType,
     error_body,
 )
-from assistant.service.schemas import ErrorItem, decode
-from assistant.storage.protocols import KnowledgeRow
+from assistant.service.schemas import ErrorItem, decode, missing_hint, unknown_hint
+from assistant.storage.protocols import KnowledgeRow, revision_of
 
 UPLOAD_TYPES = ("multipart/form-data", "application/json")
 
@@ -72,7 +73,8 @@ class Uploaded(msgspec.Struct):
     ok: bool
     shop: str
     files: Annotated[list[str], msgspec.Meta(description="the files replaced or added")]
-    rows: Annotated[int, msgspec.Meta(description="rows the shop's knowledge holds now")]
+    rows: Annotated[int, msgspec.Meta(description="rows the shop's knowledge holds now (shop.yaml's included)")]
+    entries: Annotated[int, msgspec.Meta(description="entries the shop's knowledge holds now (rows with an id)")]
     knowledge_revision: str
     job: Annotated[
         JobOut | None,
@@ -89,6 +91,13 @@ class Uploaded(msgspec.Struct):
             "without it an upload that would remove any is a 409)"
         ),
     ] = []
+    unchanged: Annotated[
+        bool,
+        msgspec.Meta(
+            description="the uploaded files are what the shop holds already: nothing was stored, no new "
+            "revision, no rebuild (`job` is null)"
+        ),
+    ] = False
 
 
 class UploadRefused(msgspec.Struct):
@@ -188,19 +197,35 @@ def _blame_upload(problem: str, uploads: Mapping[str, bytes]) -> str:
     return f"{there}: id {found['id']} is already used at {here}"
 
 
+_UNKNOWN_FIELD = re.compile(r": unknown field \(expected one of: (?P<known>[^)]*)\)$")
+
+
 def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unprocessable:
-    """422 for one entry: a problem at the entry's own `lines` of its file names `entry.<field>`
-    (or `entry` for a nested or unknown field; the message keeps the stored file's `file:line:`,
-    which `huashu admin entry put` maps back to the user's file); a problem elsewhere in the shop
-    names its file."""
+    """422 for one entry: a problem at the entry's own `lines` of its file is told as a field of
+    the body, `entry.<field>` (`entry` for a nested field or the whole entry), not at a line of the
+    stored file the admin never saw (nor will: nothing was stored); an unknown field close to a
+    known one gets `did you mean`, a missing one the unknown key close to it (`schemas.unknown_hint`,
+    `missing_hint`). A problem elsewhere in the shop names its file, at its line."""
+    located = [(problem, _PROBLEM_AT.match(problem)) for problem in problems]
+    own = [(p, f if f is not None and f["file"] == row.file and int(f["line"]) in lines else None) for p, f in located]
+    # the entry's fields, as the loader's "unknown field (expected one of: ...)" lists them
+    listed = (_UNKNOWN_FIELD.search(p) for p, f in own if f is not None and f["name"] in row.data)
+    known = next((m["known"].split(", ") for m in listed if m is not None), [])
     errors = []
-    for problem in problems:
-        found = _PROBLEM_AT.match(problem)
-        if found is not None and found["file"] == row.file and int(found["line"]) in lines:
-            field = found["missing"] or (found["name"] if found["name"] in row.data else None)
-            errors.append(FieldError(f"entry.{field}" if field else "entry", problem))
-        else:
+    for problem, found in own:
+        if found is None:  # elsewhere in the shop
             errors.append(FieldError(problem.split(":", 1)[0] if ":" in problem else "entry", problem))
+            continue
+        name = found["missing"] or found["name"]
+        if found["missing"]:
+            hint = missing_hint(name, row.data, known, "entry.")
+            errors.append(FieldError(f"entry.{name}", f"entry: missing required field `{name}`{hint}"))
+        elif name in row.data:
+            hint = unknown_hint(name, known, "entry.") if _UNKNOWN_FIELD.search(problem) else ""
+            said = f"unknown field{hint}" if hint else problem[found.end() :]
+            errors.append(FieldError(f"entry.{name}", f"entry.{name}: {said}"))
+        else:  # a nested field (a product's `qa` item), or the entry as a whole
+            errors.append(FieldError("entry", f"entry: {problem.split(': ', 1)[1]}"))
     return Unprocessable(f"{len(problems)} problem(s) in entry {row.entry_id!r}; nothing was changed", errors)
 
 
@@ -304,11 +329,18 @@ async def upload(request: web.Request) -> web.Response:
     removed = removed_entries(current, rows)
     if removed and remove_missing != "true":
         return _would_remove(shop, removed)
+    uploaded = [r for r in rows if r.file in uploads]
+    entries = sum(1 for r in rows if r.entry_id)
+    if revision_of(rows) == revision_of(current):  # the knowledge as stored: nothing to store or rebuild
+        revision = await store.knowledge_revision(shop)
+        said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, None, _warnings(uploaded))
+        said.unchanged = True
+        return json_bytes(said)
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
-    uploaded = [r for r in rows if r.file in uploads]
     gone = [r.entry_id for r in removed]
-    return json_bytes(Uploaded(True, shop, sorted(uploads), len(rows), revision, job, _warnings(uploaded), gone))
+    said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded), gone)
+    return json_bytes(said)
 
 
 def _warnings(rows: list[KnowledgeRow]) -> list[str]:

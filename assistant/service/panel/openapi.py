@@ -22,6 +22,13 @@ _LINKED = (
     "another conversation, `entry_id` for a suggestion neither shown for that message nor an entry of the index "
     "the shop serves."
 )
+_SHOP = {
+    "name": "shop",
+    "in": "query",
+    "required": False,
+    "description": "the shop to try, as the body's `shop`",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
 _CONVERSATION = {"name": "conversation", "in": "query", "required": True, "schema": {"type": "string"}}
 
 
@@ -35,11 +42,14 @@ PANEL_PATHS: dict[str, dict[str, Any]] = {
         **_asset("The panel's try-it mode: type a customer message, see what the panel shows", "text/html"),
         "post": {
             "summary": "What the panel would show for a typed message (nothing recorded)",
-            "parameters": _TOKEN,
+            "description": "Answered from the shop named by the body's or the query's `shop` (422 when the two "
+            "differ), else from the token's shop (the operator's: the default shop). A shop's token naming "
+            "another shop: 403 naming `shop`; the operator naming an unknown shop: 404 naming `shop`.",
+            "parameters": [_SHOP, *_TOKEN],
             "requestBody": {"required": True, **json_of("TryBody", "the message")},
             "responses": {
                 "200": {"description": "the panel's event", "content": {"application/json": {}}},
-                **errors(400, 401, 403, 405, 413, 415, 422, 429, 503, 504),
+                **errors(400, 401, 403, 404, 405, 413, 415, 422, 429, 503, 504),
             },
         },
     },

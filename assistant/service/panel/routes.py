@@ -37,7 +37,7 @@ from assistant.service.panel import feedback
 from assistant.service.panel.bus import Queue
 from assistant.service.panel.events import RECALLED_MESSAGES, recalled_events, suggestion_event
 from assistant.service.readiness import Readiness, shop_readiness
-from assistant.service.schemas import decode, require_text
+from assistant.service.schemas import NonEmpty, decode, require_id, require_text
 from assistant.storage.protocols import StoreError
 
 log = logging.getLogger("assistant.service.panel")
@@ -66,6 +66,31 @@ class TryBody(msgspec.Struct, forbid_unknown_fields=False):
     earlier: Annotated[
         Literal["none", "calm", "angry"], msgspec.Meta(description="a calm or an angry earlier exchange")
     ] = "none"
+    shop: (
+        Annotated[
+            NonEmpty,
+            msgspec.Meta(
+                description="the shop to try (also `?shop=`); absent: the token's (the operator's: the default "
+                "shop); another shop than a shop token's: 403",
+            ),
+        ]
+        | None
+    ) = None
+
+
+def _tried_shop(request: web.Request, body: TryBody, principal: Principal) -> str:
+    """The shop /panel/try answers from: the body's or the query's `shop` (422 when they differ),
+    else the token's. A shop's token asking for another shop is a 403 naming `shop`; the operator
+    (and open access) may ask for any shop, an unknown one being `resolve_shop`'s 404."""
+    query = request.query.get("shop")
+    if query is not None and not query:
+        raise Unprocessable.on("shop", "must not be empty")
+    if query is not None and body.shop is not None and query != body.shop:
+        raise Unprocessable.on("shop", f"the body names shop {body.shop!r}, the query {query!r}: name one")
+    shop = body.shop or query or principal.shop
+    require_id(shop, "shop")
+    principal.require_shop(shop)
+    return shop
 
 
 def _conversation(request: web.Request) -> str:
@@ -263,21 +288,23 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 async def try_message(request: web.Request) -> web.Response:
-    """What the panel would show for a typed customer message; nothing is recorded or remembered."""
+    """What the panel would show for a typed customer message of the shop asked for (`_tried_shop`);
+    nothing is recorded or remembered."""
     principal = await authenticate(request, role="agent")
     app = request.app
     body = decode(await read_json(request), TryBody)
+    shop = _tried_shop(request, body, principal)
     text = require_text(body.text, "text", app[keys.SETTINGS].max_text_chars)
     context = EARLIER_TURNS[body.earlier]
     started = time.perf_counter()  # timed as /v1/suggest times it (`SuggestionService.suggest`)
-    suggester = await resolve_shop(app[keys.INDEX], principal.shop)
+    suggester = await resolve_shop(app[keys.INDEX], shop)
     request_ = SuggestRequest(text, context, app[keys.SETTINGS].suggestions)
     texts = await asyncio.to_thread(suggester.query_texts, request_)  # a follow-up's restating tags words
     vectors, hits = await app[keys.ENCODER].encode(texts)
     encoded = time.perf_counter()
     outcome = await asyncio.to_thread(suggester.rank, request_, vectors)
     done = time.perf_counter()
-    message = IncomingMessage("try", principal.shop, "try", "try", text)
+    message = IncomingMessage("try", shop, "try", "try", text)
     result = SuggestResult.timed(message, outcome, (started, encoded, done), hits)
     return json_bytes(suggestion_event(result, context, preview=True))
 

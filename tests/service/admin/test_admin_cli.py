@@ -50,7 +50,7 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
     )
     out = capsys.readouterr()
     token = out.out.strip()  # the token alone on stdout, for a script; the first build followed on stderr
-    assert "shop tea (茶叶小店) created: 2 rows" in out.err and token and "\n" not in token
+    assert "shop tea (茶叶小店) created: 1 entry (+ shop.yaml);" in out.err and token and "\n" not in token
     assert ": done, snapshot " in out.err and "serves it" in out.err
     assert (await admin.client.app[keys.STORE].active_snapshot("tea")) is not None
 
@@ -64,7 +64,13 @@ async def test_admin_cli_creates_shows_uploads_and_edits(
         )
         == 0
     )
-    assert "faq/b.yaml stored; 3 rows" in capsys.readouterr().out
+    assert "faq/b.yaml stored; 2 entries (+ shop.yaml)," in capsys.readouterr().out
+    # the same file again: nothing changed, nothing rebuilt (a user test: it queued a rebuild)
+    jobs = len(await admin.client.app[keys.STORE].jobs("tea"))
+    again = ("admin", "knowledge", "upload", "tea", str(folder / "faq" / "b.yaml"), "--url", url, f"--token={token}")
+    assert await huashu(*again) == 0
+    assert "faq/b.yaml unchanged; nothing to rebuild" in capsys.readouterr().out
+    assert len(await admin.client.app[keys.STORE].jobs("tea")) == jobs
 
     bad = folder / "faq" / "c.yaml"
     bad.write_text(FAQ.replace("faq-a", "faq-c").replace("stage: pre_sale", "stage: later"), encoding="utf-8")
@@ -112,8 +118,14 @@ async def test_admin_cli_tells_an_entry_s_problems_at_the_lines_of_the_user_s_fi
         assert await huashu(*put) == 1
         err = capsys.readouterr().err
         assert f"{entry}:3: stage: 'soon' is not one of" in err, err
-        assert f"{entry}:7: answer: must not be empty  (the shop's faq/a.yaml:" in err, err
+        # the service names the body's field, not a line of the shop's stored file (a user test)
+        assert f"{entry}:7: answer: must not be empty\n" in err and "faq/a.yaml:" not in err, err
         assert "Traceback" not in err
+    entry.write_text(FAQ.replace("  answer:", "  anwser:"), encoding="utf-8")  # a misspelt key: told what was meant
+    assert await huashu("admin", "entry", "put", "tea", str(entry), "--url", url, f"--token={token}") == 1
+    err = capsys.readouterr().err
+    assert f"{entry}:6: anwser: unknown field (did you mean 'answer'?)\n" in err, err
+    assert f"{entry}:1: missing required field `answer` (got 'anwser': did you mean 'answer'?)" in err, err
     assert {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")} >= {"faq-a"}
     assert "faq-new" not in {r.entry_id for r in await admin.client.app[keys.STORE].knowledge_rows("tea")}
 
@@ -233,11 +245,11 @@ async def test_admin_cli_refuses_an_upload_that_would_remove_entries_naming_them
 
     assert await huashu(*upload, "--remove-missing") == 0
     out = capsys.readouterr().out
-    assert "stored; 2 rows" in out
+    assert "stored; 1 entry (+ shop.yaml)" in out
     assert "shop tea: removed 2 entries your files did not have: faq-pet-damage, faq-wash-machine" in out
     assert {r.entry_id for r in await store.knowledge_rows("tea")} == {"", "faq-a"}
-    assert await huashu(*upload) == 0  # nothing left to remove: stored as before
-    assert "stored; 2 rows" in capsys.readouterr().out
+    assert await huashu(*upload) == 0  # nothing left to remove: as stored already
+    assert "unchanged; nothing to rebuild" in capsys.readouterr().out
 
 
 async def test_admin_cli_says_a_change_is_stored_before_its_rebuild_fails(
@@ -463,3 +475,33 @@ async def test_admin_cli_rolls_back_and_says_whether_the_knowledge_came_back_too
         f"shop tea: snapshot {first} activated\nknowledge restored: 2 rows as the snapshot was built from them\n"
     )
     assert {r.entry_id for r in await store.knowledge_rows("tea")} == {"", "faq-a"}
+
+
+async def test_admin_cli_rebuild_says_what_a_queued_job_waits_behind(
+    make_admin: AdminFactory, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user test: a rebuild queued behind another build showed a silent 0% for minutes.
+    admin, url, token = await tea_created(make_admin, tmp_path, capsys)
+    real, release = Rebuilder._build, asyncio.Event()
+
+    async def held_first(self: Rebuilder, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
+        if job.id == first.id:
+            await release.wait()
+        return await real(self, job, rows)
+
+    monkeypatch.setattr(Rebuilder, "_build", held_first)
+    first = await admin.client.app[keys.REBUILDER].start("tea")
+    while (await admin.client.app[keys.STORE].job(first.id)).state != "running":  # type: ignore[union-attr]
+        await asyncio.sleep(0.02)
+    running = asyncio.create_task(huashu("admin", "rebuild", "tea", "--url", url, f"--token={token}"))
+    err = ""
+    for _ in range(200):
+        err += capsys.readouterr().err
+        if "queued behind" in err or running.done():
+            break
+        await asyncio.sleep(0.05)
+    assert f": queued behind 1 job(s): job {first.id} of shop tea (running, 0%)" in err and not running.done()
+    release.set()
+    assert await running == 0
+    out, err = capsys.readouterr()
+    assert ": done in " in out and "Traceback" not in err

@@ -414,3 +414,56 @@ async def test_an_entry_s_missing_field_is_named_as_the_entry_s_field(make_admin
     assert response.status == 422
     (error,) = (await response.json())["errors"]
     assert error["field"] == "entry.answer" and "missing required field `answer`" in error["message"]
+
+
+async def test_a_misspelt_entry_field_is_named_in_the_body_with_a_hint(make_admin: AdminFactory) -> None:
+    """A user test: `anwser` in an entry got no "did you mean" and its lines pointed into the
+    stored file (`faq/after_sale.yaml:713`, a line the admin never saw). The 422 names the body's
+    fields: `entry.anwser` unknown (did you mean `entry.answer`?), `entry.answer` missing."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    before = await revision(admin)
+    typo = {("anwser" if k == "answer" else k): v for k, v in ENTRY.items()}
+    added = await admin.client.post(base, json={"file": "faq/after_sale.yaml", "entry": typo}, headers=admin.auth())
+    no_id = {k: v for k, v in typo.items() if k != "id"}
+    put = await admin.client.put(f"{base}/faq-return-7day", json={"entry": no_id}, headers=admin.auth())
+    for response in (added, put):
+        assert response.status == 422, await response.text()
+        errors = {e["field"]: e["message"] for e in (await response.json())["errors"]}
+        assert errors == {
+            "entry.anwser": "entry.anwser: unknown field (did you mean 'entry.answer'?)",
+            "entry.answer": "entry: missing required field `answer` (got 'entry.anwser': did you mean 'entry.answer'?)",
+        }, errors
+    far = {**ENTRY, "zzz": 1}  # nothing close: the fields it may have
+    response = await admin.client.post(base, json={"file": "faq/after_sale.yaml", "entry": far}, headers=admin.auth())
+    (error,) = (await response.json())["errors"]
+    assert error["field"] == "entry.zzz" and error["message"].startswith(
+        "entry.zzz: unknown field (expected one of: id,"
+    )
+    assert await revision(admin) == before
+
+
+async def test_an_upload_of_the_knowledge_as_stored_changes_nothing_and_rebuilds_nothing(
+    make_admin: AdminFactory,
+) -> None:
+    """A user test: uploading the files the shop already has queued a rebuild. Nothing changed: no
+    new revision, no job, and the answer says so (`unchanged`); `entries` counts the entries."""
+    admin = await make_admin()
+    store = admin.client.app[keys.STORE]
+    before, jobs = await revision(admin), len(await store.jobs("demo"))
+    name = "faq/after_sale.yaml"
+    stored = (KNOWLEDGE / name).read_text(encoding="utf-8")
+    response = await admin.client.post(
+        "/v1/admin/shops/demo/knowledge", json={"files": {name: stored}}, headers=admin.auth()
+    )
+    assert response.status == 200, await response.text()
+    answer = await response.json()
+    assert (answer["unchanged"], answer["job"], answer["knowledge_revision"]) == (True, None, before), answer
+    assert answer["entries"] == sum(n for f, n in files_of().items() if f != "shop.yaml") == answer["rows"] - 1
+    assert len(await store.jobs("demo")) == jobs and await revision(admin) == before
+    changed = stored.replace("亲", "您好，亲", 1)
+    response = await admin.client.post(
+        "/v1/admin/shops/demo/knowledge", json={"files": {name: changed}}, headers=admin.auth()
+    )
+    answer = await response.json()
+    assert response.status == 200 and answer["unchanged"] is False and answer["job"] is not None, answer

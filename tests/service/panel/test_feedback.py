@@ -13,6 +13,7 @@ import pytest
 from aiohttp import ClientSession
 
 from assistant.service import keys
+from assistant.service.settings import Secret
 from assistant.storage.protocols import ShopRecord
 from assistant.storage.records import MessageRecord, SuggestionRecord
 
@@ -398,3 +399,37 @@ async def test_first_load_is_small_and_runs_only_its_own_script(serve: ServeFact
         if path == "/panel":  # nothing but the panel's own script may run
             assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert total < 200_000
+
+
+async def test_try_answers_from_the_shop_asked_for(serve: ServeFactory, http: ClientSession) -> None:
+    """A user test: /panel/try ignored `shop` (the operator always got the default shop, a shop's
+    token asking for another shop silently got its own). The operator gets the shop asked for (404
+    naming `shop` for an unknown one), a shop's token asking for another shop a 403 naming `shop`;
+    without `shop`, the token's own shop (the default shop for the operator)."""
+    tokens = TokenBook()
+    _, agent = await tokens.create_token("other", "agent")
+    served = await serve(make_settings(admin_token=Secret("operator-secret")), tokens=tokens)
+    operator = {"Authorization": "Bearer operator-secret"}
+    mine = {"Authorization": f"Bearer {agent}"}
+    url = served.url("/panel/try")
+    message = {"text": "什么时候发货", "earlier": "calm"}
+    for headers, asked, shown in (
+        (operator, {"shop": "other"}, "other"),
+        (operator, {}, "demo"),
+        (mine, {}, "other"),
+        (mine, {"shop": "other"}, "other"),
+    ):
+        for in_body in (True, False):
+            body, query = ({**message, **asked}, {}) if in_body else (message, asked)
+            response = await http.post(url, json=body, params=query, headers=headers)
+            event = await response.json()
+            assert (response.status, event.get("shop")) == (200, shown), (asked, in_body, event)
+    for headers, query, status in ((operator, {"shop": "nowhere"}, 404), (mine, {"shop": "demo"}, 403)):
+        for in_body in (True, False):
+            body, params = ({**message, **query}, {}) if in_body else (message, query)
+            response = await http.post(url, json=body, params=params, headers=headers)
+            payload = await response.json()
+            assert response.status == status, (query, in_body, payload)
+            assert [e["field"] for e in payload["errors"]] == ["shop"], payload
+    both = await http.post(url, json={**message, "shop": "other"}, params={"shop": "demo"}, headers=operator)
+    assert both.status == 422 and [e["field"] for e in (await both.json())["errors"]] == ["shop"]

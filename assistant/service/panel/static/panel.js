@@ -930,7 +930,8 @@
     const r = await fetch("/panel/try", {
       method: "POST",
       headers: authHeaders(),
-      body: JSON.stringify({ text, earlier: $("try-earlier").value }),
+      // ?shop= on the page's address: the shop to try (the operator's token may try any shop)
+      body: JSON.stringify({ text, earlier: $("try-earlier").value, ...(params.get("shop") ? { shop: params.get("shop") } : {}) }),
     });
     const answer = await r.json().catch(() => ({}));
     if (!r.ok) {
