@@ -258,10 +258,14 @@ def run_upload(args: argparse.Namespace) -> int:
         if not done.get("ok"):
             raise _removal_refused(path, args.shop, done)
         held = entries_said(done["entries"], done["rows"])
-        if done.get("unchanged"):  # the shop holds these files already: no revision, no rebuild
+        if done.get("unchanged") and not done.get("job"):  # held already and served: nothing to do
             _stored(f"shop {done['shop']}: {', '.join(done['files'])} unchanged; nothing to rebuild ({held}, "
                     f"knowledge revision {done['knowledge_revision']})", done)  # fmt: skip
             return None
+        if done.get("unchanged"):  # held already, but what is served is older: its rebuild follows
+            _stored(f"shop {done['shop']}: {', '.join(done['files'])} unchanged ({held}, knowledge revision "
+                    f"{done['knowledge_revision']}); the snapshot served is older: rebuilding", done)  # fmt: skip
+            return {"served": await _job_of(c, done, args)}
         _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {held}, "
                 f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
         if gone := done.get("removed"):

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from assistant.knowledge.loader import KnowledgeBase, KnowledgeError, load_knowledge
-from assistant.knowledge.rows import load_yaml
+from assistant.knowledge.rows import has_duplicate_keys, load_yaml
 from assistant.storage.protocols import KnowledgeRow
 
 SHOP_FILE = "shop.yaml"
@@ -57,7 +57,7 @@ def _plain(value: Any) -> Any:
 
 def _items(path: Path, display: str) -> Iterator[Any]:
     if path.suffix == ".jsonl":
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").split("\n"):  # not splitlines: U+2028 is text
             if line.strip():
                 yield json.loads(line)
         return
@@ -122,11 +122,12 @@ def _existing(path: Path) -> str | None:
 
 
 def _parsed(text: str, jsonl: bool) -> Any:
-    """What a knowledge file's text holds as plain rows (None when it does not parse)."""
+    """What a knowledge file's text holds as plain rows (None when it does not parse, or gives a
+    key twice: the loader refuses that, so such a text is never kept as it is)."""
     try:
         if jsonl:
-            return [_plain(json.loads(line)) for line in text.splitlines() if line.strip()]
-        return _plain(load_yaml(text))
+            return [_plain(json.loads(line)) for line in text.split("\n") if line.strip()]
+        return None if has_duplicate_keys(text) else _plain(load_yaml(text))
     except (yaml.YAMLError, json.JSONDecodeError, ValueError):
         return None
 

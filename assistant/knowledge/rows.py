@@ -281,6 +281,16 @@ def _child_lines(node: yaml.Node) -> Children:
     }
 
 
+def has_duplicate_keys(text: str) -> bool:
+    """Whether the YAML `text` gives a key twice in one mapping (the loader refuses it; False when
+    it does not parse)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return False
+    return root is not None and bool(_duplicate_keys(root))
+
+
 def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str, int]]:
     """Every key given twice in one mapping, anywhere under `node`: (its line, key, first line).
     YAML keeps the last silently, so a second `question:` would replace the first unseen."""

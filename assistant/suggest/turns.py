@@ -82,13 +82,15 @@ class EmbeddingTurns:
             self.release(key)
 
     def _hand_on(self) -> None:
-        if self._held or not self._waiting:
-            return
-        first = min(self._waiting)
-        if self._between and min(self._between) < first:  # a smaller build is between two batches
-            return
-        self._held = True
-        self._waiting.pop(first).set_result(None)
+        while not self._held and self._waiting:
+            first = min(self._waiting)
+            if self._between and min(self._between) < first:  # a smaller build is between two batches
+                return
+            granted = self._waiting.pop(first)
+            if granted.done():  # its task was cancelled and has not run its cleanup yet: skip it
+                continue
+            self._held = True
+            granted.set_result(None)
 
 
 def jobs_ahead(job: JobRecord, unfinished: Sequence[JobRecord]) -> list[JobRecord]:

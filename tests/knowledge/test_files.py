@@ -111,3 +111,26 @@ def test_a_row_cannot_write_outside_the_folder(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="inside the knowledge folder"):
         write_files([escape], tmp_path / "out")
     assert not (tmp_path / "escaped.yaml").exists()
+
+
+def test_a_file_of_the_folder_giving_a_key_twice_is_written_anew_not_kept(tmp_path: Path) -> None:
+    """A second reading: the export compared texts with YAML's reading (the last of two keys wins),
+    so a folder file edited to give a key twice was kept or spliced, and would not import again."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    name = "faq/pre_sale.yaml"
+    text = (folder / name).read_text(encoding="utf-8")
+    first_answer = text.index("  answer:")
+    (folder / name).write_text(text[:first_answer] + "  answer: 旧的回答\n" + text[first_answer:], encoding="utf-8")
+    assert write_files(read_rows(KNOWLEDGE), folder) == [folder / name]
+    assert [r.data for r in read_rows(folder)] == [r.data for r in read_rows(KNOWLEDGE)]
+    load_knowledge(folder)  # loads: no key given twice
+
+
+def test_a_reply_holding_a_line_separator_round_trips_through_jsonl(tmp_path: Path) -> None:
+    """U+2028 is text inside a JSON string: a reader splitting on it broke the line in two."""
+    rows = [r for r in read_rows(KNOWLEDGE) if r.file.endswith(".jsonl")][:2]
+    odd = dataclasses.replace(rows[0], data={**rows[0].data, "reply": "亲\u2028稍等\u2029哦"})
+    write_files([odd, rows[1]], tmp_path)
+    assert [r.data for r in read_rows(tmp_path)] == [odd.data, rows[1].data]
+    assert write_files([odd, rows[1]], tmp_path) == []  # and an unchanged file is seen as unchanged

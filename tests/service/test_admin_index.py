@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from assistant.service import keys
-from assistant.storage.protocols import KnowledgeRow
+from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord
+from assistant.suggest.rebuild import Rebuilder
 from tests.service.conftest import ClientFactory
 from tests.service.test_shops import tea_client, top_entry
 
@@ -210,3 +213,34 @@ async def test_restoring_knowledge_from_a_snapshot_without_a_copy_is_a_409_and_c
     assert await store.knowledge_revision("tea") == revision
     plain = await client.post(f"/v1/admin/shops/tea/snapshots/{version}/activate", headers=bearer(secret))
     assert plain.status == 200 and (await plain.json())["restored_rows"] is None
+
+
+async def test_restoring_knowledge_while_a_build_of_the_shop_runs_is_a_409_and_changes_nothing(
+    make_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second reading: the build running when the knowledge was restored finished afterwards and
+    activated its snapshot of the knowledge replaced, so the store and what was served disagreed."""
+    client = await tea_client(make_client, tmp_path)
+    secret = (await tokens(client))["admin"]
+    store = client.app[keys.STORE]
+    first = (await store.active_snapshot("tea")).version  # type: ignore[union-attr]
+    release = asyncio.Event()
+
+    async def held(self: Rebuilder, job: JobRecord, rows: list[KnowledgeRow]) -> SnapshotRecord:
+        await release.wait()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Rebuilder, "_build", held)
+    await store.delete_row("tea", "tea-store")
+    job = await client.app[keys.REBUILDER].start("tea")
+    revision = await store.knowledge_revision("tea")
+
+    response = await client.post(
+        f"/v1/admin/shops/tea/snapshots/{first}/activate?restore_knowledge=true", headers=bearer(secret)
+    )
+    body = await response.json()
+    assert response.status == 409 and body["errors"][0]["field"] == "restore_knowledge", body
+    assert job.id in body["errors"][0]["message"]
+    assert await store.knowledge_revision("tea") == revision
+    release.set()
+    assert (await wait_job(client, job.id, secret))["state"] == "failed"

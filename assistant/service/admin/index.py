@@ -230,9 +230,17 @@ async def activate(request: web.Request) -> web.Response:
 
 
 async def _kept_knowledge(request: web.Request, shop: str, version: str) -> list[KnowledgeRow]:
-    """The rows snapshot `version` was built from (404 for an unknown snapshot, 409 without a copy)."""
+    """The rows snapshot `version` was built from (404 for an unknown snapshot; 409 without a copy,
+    or while a build of the shop is queued or running: a second reading found it undid the restore)."""
     if version not in {s.version for s in await request.config_dict[keys.STORE].snapshots(shop)}:
         raise UnknownSnapshot(version)
+    busy = [j for j in await request.config_dict[keys.STORE].jobs(shop, limit=10) if j.state in ("queued", "running")]
+    if busy:  # a build of the knowledge being replaced would activate its snapshot after the restore
+        raise Conflict.on(
+            "restore_knowledge",
+            f"job {busy[0].id} of shop {shop!r} is {busy[0].state}: it would serve the knowledge being "
+            "replaced once it finishes; restore when it is done",
+        )
     index_dir = request.config_dict[keys.SETTINGS].index_dir
     try:
         return await asyncio.to_thread(snapshot_knowledge, index_dir, shop, version)

@@ -18,8 +18,9 @@ validated with the shop's others first, and any problem answers 422 listing ever
 naming each (`would_remove`: an entry added or changed through these routes lives in the file it
 was given, and a user test lost three that way) unless `remove_missing=true` confirms it; the
 answer then lists them (`removed`). An upload of the files as the shop holds them stores nothing
-and rebuilds nothing (`unchanged`). Every change answers the new `knowledge_revision` and starts
-the shop's rebuild (`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
+(`unchanged`) and rebuilds only a shop whose served snapshot is older (a failed build,
+`rebuild=false`). Every change answers the new `knowledge_revision` and starts the shop's rebuild
+(`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
 `?rebuild=false` leaves the snapshot stale instead, for a batch of edits followed by one
 `POST .../rebuild`.
 """
@@ -95,7 +96,7 @@ class Uploaded(msgspec.Struct):
         bool,
         msgspec.Meta(
             description="the uploaded files are what the shop holds already: nothing was stored, no new "
-            "revision, no rebuild (`job` is null)"
+            "revision; no rebuild (`job` null) unless the snapshot served was built from older knowledge"
         ),
     ] = False
 
@@ -331,9 +332,14 @@ async def upload(request: web.Request) -> web.Response:
         return _would_remove(shop, removed)
     uploaded = [r for r in rows if r.file in uploads]
     entries = sum(1 for r in rows if r.entry_id)
-    if revision_of(rows) == revision_of(current):  # the knowledge as stored: nothing to store or rebuild
+    if revision_of(rows) == revision_of(current):  # the knowledge as stored: nothing to store
         revision = await store.knowledge_revision(shop)
-        said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, None, _warnings(uploaded))
+        served = await store.active_snapshot(shop)
+        # ... and nothing to rebuild, unless what is served is older (an upload with rebuild=false,
+        # a failed build): sending the same files again is how an admin retries (a second reading)
+        stale = served is None or served.knowledge_revision != revision
+        job = await _job(request, shop, wanted) if stale else None
+        said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded))
         said.unchanged = True
         return json_bytes(said)
     revision = await store.replace_knowledge(shop, rows)

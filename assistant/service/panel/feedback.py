@@ -37,7 +37,7 @@ from assistant.service.auth import Principal, authenticate
 from assistant.service.core import IncomingMessage
 from assistant.service.errors import BadGateway, Forbidden, ServiceUnavailable, Unprocessable
 from assistant.service.platforms.chatwoot.routing import ANY_ACCOUNT, ChatwootShop, chatwoot_shops, route
-from assistant.service.schemas import NonEmpty, decode, is_blank
+from assistant.service.schemas import IdIn, NonEmpty, decode, id_text, is_blank
 from assistant.storage.protocols import UnknownShop
 from assistant.storage.recorder import RecordsNotStored
 from assistant.storage.records import FeedbackRecord
@@ -57,8 +57,13 @@ class ShownIn(msgspec.Struct):
 class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
     """Body of `POST /v1/feedback` (and of `POST /panel/send`, whose action is always `send`)."""
 
-    conversation_id: NonEmpty
-    message_id: NonEmpty
+    # ids as a platform sends them, a JSON integer too (read as text: `conversation_id`, `message_id`)
+    conversation_given: Annotated[
+        IdIn, msgspec.Meta(description="conversation id (an integer is taken as its decimal string)")
+    ] = msgspec.field(name="conversation_id")
+    message_given: Annotated[
+        IdIn, msgspec.Meta(description="message id (an integer is taken as its decimal string)")
+    ] = msgspec.field(name="message_id")
     action: Annotated[
         Literal["use", "edit", "send", "dismiss", "cue_wrong"],
         msgspec.Meta(description="use, edit (then use), send, dismiss a suggestion; cue_wrong marks a cue"),
@@ -86,6 +91,14 @@ class FeedbackBody(msgspec.Struct, forbid_unknown_fields=False):
         Annotated[NonEmpty, msgspec.Meta(description="the shop; absent: the token's (another shop's: 403)")] | None
     ) = None
 
+    @property
+    def conversation_id(self) -> str:
+        return id_text(self.conversation_given, "conversation_id")
+
+    @property
+    def message_id(self) -> str:
+        return id_text(self.message_given, "message_id")
+
 
 class FeedbackAccepted(msgspec.Struct):
     ok: bool
@@ -106,6 +119,7 @@ class SendAccepted(msgspec.Struct):
 
 
 def _check(body: FeedbackBody) -> None:
+    _ = (body.conversation_id, body.message_id)  # a bad id is a 422 naming it, before anything else
     if body.action == "cue_wrong":
         if not body.cue:
             raise Unprocessable.on("cue", "name the cue marked wrong")

@@ -11,6 +11,7 @@ import yaml
 from assistant.knowledge.files import read_rows
 from assistant.service import keys
 from assistant.service.settings import Secret
+from assistant.storage.protocols import SnapshotRecord
 from tests.conftest import KNOWLEDGE
 
 from ..helpers import suggest_body
@@ -451,6 +452,9 @@ async def test_an_upload_of_the_knowledge_as_stored_changes_nothing_and_rebuilds
     admin = await make_admin()
     store = admin.client.app[keys.STORE]
     before, jobs = await revision(admin), len(await store.jobs("demo"))
+    # the shop serves a snapshot of its knowledge as stored (a record is enough: nothing is built here)
+    await store.add_snapshot(SnapshotRecord("demo", "v1", "2026-12-07T00:00:00+00:00", {"faq": 1}, before))
+    await store.activate("demo", "v1")
     name = "faq/after_sale.yaml"
     stored = (KNOWLEDGE / name).read_text(encoding="utf-8")
     response = await admin.client.post(
@@ -467,3 +471,17 @@ async def test_an_upload_of_the_knowledge_as_stored_changes_nothing_and_rebuilds
     )
     answer = await response.json()
     assert response.status == 200 and answer["unchanged"] is False and answer["job"] is not None, answer
+
+
+async def test_the_same_upload_again_rebuilds_a_shop_whose_served_snapshot_is_older(make_admin: AdminFactory) -> None:
+    """A second reading: after an upload with `rebuild=false` (or a failed build), sending the same
+    files again, the way an admin retries, answered `unchanged` with no job and the shop stayed stale."""
+    admin = await make_admin()
+    name = "faq/after_sale.yaml"
+    changed = (KNOWLEDGE / name).read_text(encoding="utf-8").replace("亲", "您好，亲", 1)
+    upload = {"files": {name: changed}}
+    first = await admin.client.post("/v1/admin/shops/demo/knowledge?rebuild=false", json=upload, headers=admin.auth())
+    assert first.status == 200 and (await first.json())["job"] is None
+    again = await admin.client.post("/v1/admin/shops/demo/knowledge", json=upload, headers=admin.auth())
+    answer = await again.json()
+    assert again.status == 200 and answer["unchanged"] is True and answer["job"] is not None, answer

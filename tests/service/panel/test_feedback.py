@@ -433,3 +433,21 @@ async def test_try_answers_from_the_shop_asked_for(serve: ServeFactory, http: Cl
             assert [e["field"] for e in payload["errors"]] == ["shop"], payload
     both = await http.post(url, json={**message, "shop": "other"}, params={"shop": "demo"}, headers=operator)
     assert both.status == 422 and [e["field"] for e in (await both.json())["errors"]] == ["shop"]
+
+
+async def test_feedback_takes_integer_ids_as_their_decimal_string(serve: ServeFactory, http: ClientSession) -> None:
+    """A second reading: `/v1/suggest` took a platform's numeric ids, `/v1/feedback` refused them."""
+    tokens = TokenBook()
+    _, secret = await tokens.create_token("shop-a", "agent")
+    served = await serve(tokens=tokens)
+    await recorded(served, conversation="4242", message="9007199254740993", shop="shop-a")
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = action(shop="shop-a", conversation_id=4242, message_id=9007199254740993)
+    response = await http.post(served.url("/v1/feedback"), json=body, headers=headers)
+    assert response.status == 200, await response.text()
+    (stored,) = await served.app[keys.STORE].feedback("shop-a", "4242")
+    assert stored.message_id == "9007199254740993"
+    for field, value in (("conversation_id", 1.5), ("message_id", True)):
+        response = await http.post(served.url("/v1/feedback"), json={**body, field: value}, headers=headers)
+        payload = await response.json()
+        assert response.status == 422 and [e["field"] for e in payload["errors"]] == [field], payload

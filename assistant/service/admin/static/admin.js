@@ -716,7 +716,7 @@ function candidateItem(c, most = c.count) {
   const publish = async (original) => {
     const body = { days: Number($("days").value) };
     if (original) body.replaces = original;
-    else if (stage.value && stage.value !== c.stage) body.stage = stage.value;
+    else if (stage.value) body.stage = stage.value;  // as shown: the service would infer it again
     const text = answer.value.trim();
     if (!text) {  // never the agents' original text in place of an emptied box
       say("内容不能为空", "failed");
