@@ -3,6 +3,10 @@
     huashu admin shops create SHOP [--knowledge DIR] [--name NAME]   (the operator's token; builds it)
     huashu admin shops show SHOP
     huashu admin shops set SHOP KEY=VALUE... [--unset KEY]   (the operator's token; a YAML value each)
+    huashu admin shops delete SHOP --yes         (the operator's token; the shop and all it holds)
+    huashu admin tokens create SHOP --role agent|admin [--name NAME]   (the secret alone on stdout, once)
+    huashu admin tokens list SHOP [--json]
+    huashu admin tokens revoke SHOP ID
     huashu admin knowledge upload SHOP PATH... [--replace-all] [--remove-missing] [--no-wait | --no-rebuild]
     huashu admin entry put SHOP FILE.yaml|- [--file faq/NAME.yaml] [--no-wait | --no-rebuild]
     huashu admin entry delete SHOP ID [--no-wait | --no-rebuild]
@@ -240,6 +244,52 @@ def settings_change(pairs: list[str], unset: list[str]) -> dict[str, Any]:
 def run_shop_set(args: argparse.Namespace) -> int:
     body = {"settings": settings_change(args.pairs, args.unset)}
     _print(_run(args, lambda c: c.call("PATCH", f"/v1/admin/shops/{args.shop}", json=body))["shop"])
+    return 0
+
+
+def run_shop_delete(args: argparse.Namespace) -> int:
+    if not args.yes:
+        raise CliError(
+            f"deleting shop {args.shop} removes its knowledge, snapshots, tokens and history for good: "
+            "pass --yes to confirm"
+        )
+    path = f"/v1/admin/shops/{args.shop}?confirm={args.shop}"
+    done = _run(args, lambda c: c.call("DELETE", path))
+    deleted = done.get("deleted", {})
+    history = sum(deleted.get(t, 0) for t in ("messages", "suggestions", "feedback", "answers", "reply_outcomes"))
+    print(
+        f"shop {args.shop} deleted: {deleted.get('knowledge_rows', 0)} knowledge rows, "
+        f"{deleted.get('snapshots', 0)} snapshots, {deleted.get('tokens', 0)} tokens, {history} history records"
+        + (f"; {len(done['cancelled_jobs'])} rebuild(s) cancelled" if done.get("cancelled_jobs") else "")
+    )
+    return 0
+
+
+def token_line(t: dict[str, Any]) -> str:
+    """One token as a line: id, role, name (or -), created, and `(this token)` for the caller's."""
+    return f"{t['id']}\t{t['role']}\t{t['name'] or '-'}\t{t['created_at']}" + ("\t(this token)" if t["yours"] else "")
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    base = f"/v1/admin/shops/{args.shop}/tokens"
+    if args.action == "create":
+        body = {"role": args.role, "name": args.name or ""}
+        made = _run(args, lambda c: c.call("POST", base, json=body))
+        # the secret alone on stdout (`T=$(huashu admin tokens create ...)`); what it is on stderr
+        print(made["secret"], flush=True)
+        token = made["token"]
+        label = f" ({token['name']})" if token["name"] else ""
+        said = f"{token['role']} token {token['id']}{label} of shop {args.shop}: shown once, keep it now"
+        print(said, file=sys.stderr)
+        return 0
+    if args.action == "list":
+        found = _run(args, lambda c: c.call("GET", base))["tokens"]
+        _print_list(found, args.json, f"shop {args.shop}: no tokens", token_line)
+        return 0
+    if not args.id:
+        raise CliError(f"tokens revoke: which ID? (huashu admin tokens list {args.shop})")
+    _run(args, lambda c: c.call("DELETE", f"{base}/{args.id}"))
+    print(f"token {args.id} of shop {args.shop} revoked")
     return 0
 
 
@@ -624,6 +674,21 @@ def register(subparsers: Any) -> None:
     change.add_argument("pairs", nargs="*", metavar="KEY=VALUE", help="a setting and its YAML value")
     change.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a setting")
     change.set_defaults(handler=run_shop_set)
+    delete_shop = _connection(
+        shops.add_parser("delete", help="delete a shop and everything it holds (the operator's token)")
+    )
+    delete_shop.add_argument("shop")
+    delete_shop.add_argument("--yes", action="store_true", help="confirm: the deletion cannot be undone")
+    delete_shop.set_defaults(handler=run_shop_delete)
+
+    tokens = _connection(groups.add_parser("tokens", help="create, list or revoke a shop's tokens"))
+    tokens.add_argument("action", choices=["create", "list", "revoke"])
+    tokens.add_argument("shop")
+    tokens.add_argument("id", nargs="?", default=None, help="revoke: the token's id (tokens list shows it)")
+    tokens.add_argument("--role", choices=["agent", "admin"], default="agent", help="create: its role (default agent)")
+    tokens.add_argument("--name", default=None, help="create: a label, who or what holds it")
+    tokens.add_argument("--json", action="store_true", help="list: print JSON instead of text")
+    tokens.set_defaults(handler=run_tokens)
 
     knowledge = groups.add_parser("knowledge", help="upload knowledge files").add_subparsers(
         dest="action", required=True

@@ -10,6 +10,7 @@ from assistant.service.admin.analytics_openapi import ANALYTICS_PATHS, ANALYTICS
 from assistant.service.admin.candidates_openapi import CANDIDATE_PATHS, CANDIDATE_STRUCTS
 from assistant.service.admin.index_openapi import INDEX_PATHS, INDEX_STRUCTS
 from assistant.service.admin.shops_openapi import SHOPS_PATHS, SHOPS_STRUCTS
+from assistant.service.admin.tokens_openapi import TOKENS_PATHS, TOKENS_STRUCTS
 from assistant.service.openapi_parts import errors, json_of
 from assistant.service.panel.openapi import PANEL_PATHS, PANEL_STRUCTS
 from assistant.service.platforms.chatwoot.webhook import ChatwootEvent
@@ -33,6 +34,7 @@ _STRUCTS = (
     *CANDIDATE_STRUCTS,
     *SHOPS_STRUCTS,
     *INDEX_STRUCTS,
+    *TOKENS_STRUCTS,
 )
 
 
@@ -125,6 +127,14 @@ def openapi_document(version: str) -> dict[str, Any]:
             "version": version,
             "description": "Reply suggestions and emotion cues for e-commerce customer service.",
         },
-        "paths": {**PATHS, **PANEL_PATHS, **ANALYTICS_PATHS, **CANDIDATE_PATHS, **SHOPS_PATHS, **INDEX_PATHS},
+        "paths": {
+            **PATHS,
+            **PANEL_PATHS,
+            **ANALYTICS_PATHS,
+            **CANDIDATE_PATHS,
+            **SHOPS_PATHS,
+            **INDEX_PATHS,
+            **TOKENS_PATHS,
+        },
         "components": {"schemas": components},
     }

@@ -126,6 +126,7 @@ class TokenRecord:
     shop: str
     role: Role
     created_at: str = ""
+    name: str = ""  # a label its creator gave it (who or what holds it), never secret
 
 
 class ShopStore(Protocol):
@@ -136,6 +137,13 @@ class ShopStore(Protocol):
     async def shops(self) -> list[ShopRecord]: ...
 
     async def update_shop_settings(self, shop: str, settings: dict[str, Any]) -> ShopRecord: ...
+
+    async def delete_shop(self, shop: str) -> dict[str, int]:
+        """Delete the shop and everything the store holds of it, in one transaction: its knowledge
+        rows, snapshot records, jobs and tokens, and its conversation records (messages,
+        suggestions, feedback, answers, reply outcomes); the rows deleted per table (`UnknownShop`).
+        Its snapshot directories are the caller's to remove."""
+        ...
 
 
 class KnowledgeStore(Protocol):
@@ -227,8 +235,8 @@ class JobStore(Protocol):
 
 
 class TokenStore(Protocol):
-    async def create_token(self, shop: str, role: Role) -> tuple[TokenRecord, str]:
-        """A new token: its record and the secret, shown once (only its hash is kept)."""
+    async def create_token(self, shop: str, role: Role, name: str = "") -> tuple[TokenRecord, str]:
+        """A new token, labelled `name`: its record and the secret, shown once (only its hash is kept)."""
         ...
 
     async def verify_token(self, secret: str) -> TokenRecord | None: ...

@@ -78,6 +78,19 @@ _UNFINISHED = "state IN ('queued', 'running')"
 _ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
 
 
+# Every table holding a shop's rows, those that reference `shops` among them: `delete_shop` empties
+# them all (a table added later belongs here, or its rows outlive their shop).
+_SHOP_TABLES = (
+    "knowledge_rows", "snapshots", "jobs", "tokens",
+    "messages", "suggestions", "feedback", "answers", "reply_outcomes",
+)  # fmt: skip
+_TOKEN = "SELECT id, shop, role, created_at, name FROM tokens"
+
+
+def _token(row: Row) -> TokenRecord:
+    return TokenRecord(row[0], row[1], row[2], row[3], row[4])
+
+
 def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -136,6 +149,15 @@ class SqlStore(RecordTables):
             merged = {k: v for k, v in merged.items() if v is not None}
             await tx.execute("UPDATE shops SET settings=? WHERE shop=?", (dumps(merged), shop))
             return ShopRecord(shop, rows[0][1], merged, rows[0][3])
+
+        return await retry_busy(self.database, work)
+
+    async def delete_shop(self, shop: str) -> dict[str, int]:
+        async def work(tx: Transaction) -> dict[str, int]:
+            await self._locked_shop(tx, shop)  # a knowledge change or build of the shop waits, then finds none
+            deleted = {table: await tx.execute(f"DELETE FROM {table} WHERE shop=?", (shop,)) for table in _SHOP_TABLES}
+            await tx.execute("DELETE FROM shops WHERE shop=?", (shop,))
+            return deleted
 
         return await retry_busy(self.database, work)
 
@@ -416,19 +438,19 @@ class SqlStore(RecordTables):
 
     # -- tokens --------------------------------------------------------------------------
 
-    async def create_token(self, shop: str, role: Role) -> tuple[TokenRecord, str]:
+    async def create_token(self, shop: str, role: Role, name: str = "") -> tuple[TokenRecord, str]:
         if role not in ROLES:
             raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
         token_id = secrets.token_hex(6)
         secret = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
-        record = TokenRecord(token_id, shop, role, now())
+        record = TokenRecord(token_id, shop, role, now(), name)
 
         async def work(tx: Transaction) -> None:
             if not await tx.fetch("SELECT 1 FROM shops WHERE shop=?", (shop,)):
                 raise UnknownShop(f"no shop {shop!r}")
             await tx.execute(
-                "INSERT INTO tokens (id, shop, role, secret_sha256, created_at) VALUES (?,?,?,?,?)",
-                (token_id, shop, role, _secret_hash(secret), record.created_at),
+                "INSERT INTO tokens (id, shop, role, secret_sha256, created_at, name) VALUES (?,?,?,?,?,?)",
+                (token_id, shop, role, _secret_hash(secret), record.created_at, name),
             )
 
         await retry_busy(self.database, work)
@@ -437,19 +459,15 @@ class SqlStore(RecordTables):
     async def verify_token(self, secret: str) -> TokenRecord | None:
         if not secret.startswith(TOKEN_PREFIX):
             return None
-        rows = await self.database.fetch(
-            "SELECT id, shop, role, created_at FROM tokens WHERE secret_sha256=?", (_secret_hash(secret),)
-        )
-        return TokenRecord(rows[0][0], rows[0][1], rows[0][2], rows[0][3]) if rows else None
+        rows = await self.database.fetch(f"{_TOKEN} WHERE secret_sha256=?", (_secret_hash(secret),))
+        return _token(rows[0]) if rows else None
 
     async def has_tokens(self) -> bool:
         return bool(await self.database.fetch("SELECT 1 FROM tokens LIMIT 1"))
 
     async def tokens(self, shop: str) -> list[TokenRecord]:
-        rows = await self.database.fetch(
-            "SELECT id, shop, role, created_at FROM tokens WHERE shop=? ORDER BY created_at, id", (shop,)
-        )
-        return [TokenRecord(*r) for r in rows]
+        rows = await self.database.fetch(f"{_TOKEN} WHERE shop=? ORDER BY created_at, id", (shop,))
+        return [_token(r) for r in rows]
 
     async def revoke_token(self, shop: str, token_id: str) -> bool:
         async def work(tx: Transaction) -> bool:

@@ -83,6 +83,7 @@ MODES: tuple[Mode, ...] = ("process", "inline")
 CUT = "interrupted: "
 INTERRUPTED = CUT + "the process building it stopped"
 SHUT_DOWN = "cancelled (shutdown)"
+SHOP_DELETED = "cancelled: the shop was deleted"
 CUT_SHORT = (SHUT_DOWN, CUT)  # how a job cut by a stop, not by its knowledge, ends
 
 
@@ -181,6 +182,7 @@ class Rebuilder:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
         self._unbuilt: dict[str, str | None] = {}  # shop -> its newest job when the last poll found it unbuilt
+        self._cancelled: set[str] = set()  # jobs of a deleted shop: each stops at its next step (`cancel_shop`)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     async def start(self, shop: str) -> JobRecord:
@@ -286,6 +288,23 @@ class Rebuilder:
         if task is not None:
             await asyncio.shield(task)
 
+    async def cancel_shop(self, shop: str) -> list[str]:
+        """Stop this process's jobs of `shop` (it is being deleted) and wait until they have: each
+        fails with `SHOP_DELETED` at its next step (a queued one when its turn comes, a build before
+        its next embedding batch, its builder process killed), so no thread or process writes the
+        shop's files afterwards; their ids."""
+        mine = {job_id: task for job_id, task in self._tasks.items() if task.get_name() == f"rebuild-{shop}"}
+        self._cancelled.update(mine)
+        try:
+            await asyncio.gather(*(asyncio.shield(task) for task in mine.values()), return_exceptions=True)
+        finally:
+            self._cancelled.difference_update(mine)
+        return list(mine)
+
+    def _go_on(self, job: JobRecord) -> None:
+        if job.id in self._cancelled:
+            raise BuildFailed(SHOP_DELETED)
+
     async def close(self) -> None:
         """Cancel the builds still running (their jobs are marked failed)."""
         tasks = list(self._tasks.values())
@@ -298,6 +317,7 @@ class Rebuilder:
         try:
             async with self._in_order.setdefault(job.shop, asyncio.Lock()):  # FIFO: the shop's jobs in order
                 self._dequeue(job)  # from here on, a change to the knowledge needs a new job
+                self._go_on(job)
                 rows = await self._store.knowledge_rows(job.shop)
                 running = await self._store.update_job(
                     job.id, state="running", knowledge_revision=revision_of(rows), rows=len(rows)
@@ -353,8 +373,10 @@ class Rebuilder:
     @contextlib.contextmanager
     def _thread_turn(self, job: JobRecord, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         """An embedding turn of `job`, taken from its builder thread."""
+        self._go_on(job)
         asyncio.run_coroutine_threadsafe(self.turns.acquire(turn_key(job)), loop).result()
         try:
+            self._go_on(job)
             yield
         finally:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
@@ -379,9 +401,11 @@ class Rebuilder:
                 async for line in child.stdout:
                     message = json.loads(line)
                     if "turn" in message:  # the child waits on its stdin until its turn
+                        self._go_on(job)  # else it is killed below
                         if not holding:
                             await self.turns.acquire(turn_key(job))
                             holding = True
+                        self._go_on(job)
                         with contextlib.suppress(ConnectionError):  # it died: its exit code tells
                             child.stdin.write(b"go\n")
                             await child.stdin.drain()

@@ -191,16 +191,19 @@ class ShopRegistry:
         return True
 
     async def refresh(self) -> list[str]:
-        """Follow activations and settings changes made elsewhere (another replica, the CLI):
-        every loaded shop whose active snapshot in the store differs is reloaded, and one whose
-        threshold differs is served with it; the shops swapped."""
+        """Follow activations, settings changes and deletions made elsewhere (another replica, the
+        CLI): every loaded shop whose active snapshot in the store differs is reloaded, one whose
+        threshold differs is served with it, and one the store no longer has is dropped; the shops
+        swapped."""
         swapped = []
         for shop, entry in list(self._loaded.items()):
             if entry.kept:
                 continue
             record = await self._store.shop(shop)
-            if record is not None:
-                self.apply_settings(record)
+            if record is None:  # deleted by another replica: stop serving it here too
+                self.drop(shop)
+                continue
+            self.apply_settings(record)
             active = await self._store.active_snapshot(shop)
             if active is None or active.version == entry.version:
                 continue
@@ -222,6 +225,18 @@ class ShopRegistry:
     def forget(self, shop: str) -> None:
         """Drop a shop from memory (it is loaded again on next use)."""
         self._loaded.pop(shop, None)
+
+    def drop(self, shop: str) -> bool:
+        """Forget everything of a deleted shop: its suggester (a request already holding it
+        finishes on it; the next one finds no shop), what it learned and why it could not be
+        served. True when it was loaded."""
+        self._learning.pop(shop, None)
+        self.problems.pop(shop, None)
+        self._locks.pop(shop, None)
+        loaded = self._loaded.pop(shop, None) is not None
+        if loaded:
+            log.info("shop dropped", extra={"shop": shop})
+        return loaded
 
     async def _require(self, shop: str) -> ShopRecord:
         record = await self._store.shop(shop)

@@ -193,3 +193,13 @@ def clean_partial(index_dir: Path) -> list[Path]:
 
 def remove_snapshot_dir(index_dir: Path, shop: str, version: str) -> None:
     shutil.rmtree(snapshot_path(index_dir, shop, version), ignore_errors=True)
+
+
+def remove_shop_dir(index_dir: Path, shop: str) -> bool:
+    """Remove everything of a deleted shop under the index folder (its snapshots and its embedding
+    cache); False when it had nothing there."""
+    path = shop_dir(index_dir, shop)
+    if not path.exists():
+        return False
+    shutil.rmtree(path, ignore_errors=True)
+    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from assistant.service.admin import analytics, candidates, index, knowledge, shops
+from assistant.service.admin import analytics, candidates, index, knowledge, shops, tokens
 
 PREFIX = "/v1/admin"
 
@@ -21,4 +21,5 @@ def create_admin_app() -> web.Application:
     shops.add_routes(admin)
     knowledge.add_routes(admin)
     index.add_routes(admin)
+    tokens.add_routes(admin)
     return admin

@@ -8,6 +8,9 @@
                                   its active snapshot (stale when the knowledge changed since)
     PATCH /v1/admin/shops/{shop}  change its settings (the operator's token only): merged into
                                   the stored ones, `null` removes a key; served at once
+    DELETE /v1/admin/shops/{shop}?confirm={shop}
+                                  delete the shop and everything of it (the operator's token only;
+                                  never the default shop the service serves)
 
 Who may create shops or change their settings: only the operator, who holds `HUASHU_ADMIN_TOKEN`
 (a process setting, not a shop's token). A shop's admin token is a tenant's: it never creates or
@@ -18,6 +21,12 @@ A settings change applies without a restart: Chatwoot routing and the auto-appro
 settings from the store on every delivery and pass; the threshold is taken when a snapshot is
 loaded, so this replica's registry is told at once (`ShopRegistry.apply_settings`) and the other
 replicas re-read it in the poll that follows the store's snapshots (`HUASHU_INDEX_POLL_S`).
+
+A deletion is complete: one store transaction removes the shop, its knowledge, snapshot records,
+jobs, tokens and its whole history (messages, suggestions, feedback, answers, reply outcomes);
+then its folder under the index (snapshots and embedding cache) goes. Its builds running here
+are cancelled first; this replica stops serving it at once, the others at their next poll (their
+registry drops a shop the store no longer has).
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, 
 from assistant.service.platforms.chatwoot.routing import chatwoot_shops, claim_conflict
 from assistant.service.schemas import decode
 from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord, UnknownShop
+from assistant.suggest.snapshots import remove_shop_dir
 
 log = logging.getLogger("assistant.service.admin.shops")
 
@@ -112,6 +122,19 @@ class CreatedShop(msgspec.Struct):
         JobOut | None,
         msgspec.Meta(description="the first build of its knowledge (none without files or with `?rebuild=false`)"),
     ] = None
+
+
+class DeletedShop(msgspec.Struct):
+    ok: bool
+    shop: str
+    deleted: Annotated[
+        dict[str, int],
+        msgspec.Meta(description="rows deleted per table: knowledge, snapshots, jobs, tokens and every record kind"),
+    ]
+    cancelled_jobs: Annotated[list[str], msgspec.Meta(description="its rebuilds this replica cancelled")]
+    files_removed: Annotated[
+        bool, msgspec.Meta(description="its folder under the index (snapshots, cache) was removed")
+    ]
 
 
 async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
@@ -239,7 +262,42 @@ async def change_settings(request: web.Request) -> web.Response:
     return json_bytes(ShopResponse(True, await shop_out(request, record)))
 
 
+def _confirmed(request: web.Request, shop: str) -> None:
+    """422 naming `confirm` unless `?confirm=` repeats the shop id: a script's slip (a wrong
+    variable, a loop over shops) cannot delete a shop."""
+    confirm = request.query.get("confirm")
+    if confirm is None:
+        raise Unprocessable.on("confirm", f"deleting a shop needs ?confirm={shop} (its id repeated)")
+    if confirm != shop:
+        raise Unprocessable.on("confirm", f"{confirm!r} is not the shop's id {shop!r}: nothing was deleted")
+
+
+async def delete_shop(request: web.Request) -> web.Response:
+    """Delete the shop and everything of it; the operator's token only, `?confirm=` the shop id,
+    never the default shop (409 naming `shop`)."""
+    shop = request.match_info["shop"]
+    _operator_only(await authenticate(request, role="admin", shop=shop), "deletes shops")
+    _confirmed(request, shop)
+    state = request.config_dict
+    settings = state[keys.SETTINGS]
+    if shop == settings.default_shop:
+        raise Conflict.on(
+            "shop", f"shop {shop!r} is the default shop this service serves (HUASHU_DEFAULT_SHOP): it is kept"
+        )
+    await existing_shop(request, shop)
+    cancelled = await state[keys.REBUILDER].cancel_shop(shop)
+    try:
+        deleted = await state[keys.STORE].delete_shop(shop)
+    except UnknownShop:  # deleted meanwhile by another call
+        raise NotFound.on("shop", f"no shop {shop!r}") from None
+    state[keys.INDEX].drop(shop)
+    removed = await asyncio.to_thread(remove_shop_dir, settings.index_dir, shop)
+    log.warning("shop deleted", extra={"shop": shop, "deleted": deleted, "cancelled_jobs": cancelled})
+    return json_bytes(DeletedShop(True, shop, deleted, cancelled, removed))
+
+
 def add_routes(admin: web.Application) -> None:
     admin.router.add_post("/shops", create_shop)
     admin.router.add_get("/shops/{shop}", show_shop, allow_head=False)
     admin.router.add_patch("/shops/{shop}", change_settings)
+    admin.router.add_delete("/shops/{shop}", delete_shop)

@@ -14,13 +14,14 @@ from assistant.service.admin.knowledge import (
     Uploaded,
     UploadRefused,
 )
-from assistant.service.admin.shops import CreatedShop, CreateShopBody, SettingsBody, ShopResponse
+from assistant.service.admin.shops import CreatedShop, CreateShopBody, DeletedShop, SettingsBody, ShopResponse
 from assistant.service.openapi_parts import errors, json_of, schema_ref
 
 SHOPS_STRUCTS = (
     CreateShopBody,
     CreatedShop,
     SettingsBody,
+    DeletedShop,
     ShopResponse,
     UploadBody,
     Uploaded,
@@ -82,6 +83,25 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "parameters": [_SHOP],
             "requestBody": {"required": True, **json_of("SettingsBody", "the settings to change")},
             "responses": {"200": json_of("ShopResponse", "the shop as it is now"), **_AUTH, **_BODY_ERRORS},
+        },
+        "delete": {
+            "summary": "Delete the shop and everything of it, in one store transaction: its knowledge, snapshot "
+            "records, jobs, tokens and its history (messages, suggestions, feedback, answers, reply outcomes); "
+            "then its snapshot and cache folder under the index. Its builds running here are cancelled, and it "
+            "stops answering at once (other replicas at their next index poll). Only the operator's token "
+            "(HUASHU_ADMIN_TOKEN); `confirm` must repeat the shop id (else 422 naming `confirm`); the default "
+            "shop the service serves (HUASHU_DEFAULT_SHOP) is kept: 409 naming `shop`",
+            "parameters": [
+                _SHOP,
+                {
+                    "name": "confirm",
+                    "in": "query",
+                    "required": True,
+                    "description": "the shop id again, so a slip of a script cannot delete a shop",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {"200": json_of("DeletedShop", "deleted"), **_AUTH, **errors(409, 422)},
         },
     },
     "/v1/admin/shops/{shop}/knowledge": {

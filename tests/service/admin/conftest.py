@@ -28,7 +28,7 @@ class Admin:
     """A started app, its token book and one token of each kind."""
 
     client: TestClient[Any, Any]
-    tokens: TokenBook
+    tokens: Any  # a TokenBook, or the app's store with `make_admin(store_tokens=True)`
     admin: str  # admin token of shop demo
     agent: str  # agent token of shop demo
     other_admin: str  # admin token of shop other
@@ -53,19 +53,22 @@ async def make_admin(
     inline, so the rebuild an approval starts embeds only the new texts (well under a second)."""
     clients: list[TestClient[Any, Any]] = []
 
-    async def factory(threshold: float | None = None, **overrides: Any) -> Admin:
+    async def factory(threshold: float | None = None, store_tokens: bool = False, **overrides: Any) -> Admin:
         cut = service_suggester.threshold if threshold is None else threshold
         suggester = Suggester(service_suggester.ranker, service_detector, cut)
         fields: dict[str, Any] = {"rebuild_mode": "inline", **overrides}
         fields.setdefault("index_dir", seeded_index(tmp_path / f"app{len(clients)}", demo_index))
         settings = make_settings(**fields).replace(request_timeout_s=60.0)
         app = create_app(settings, model=model_worker, suggester=suggester, detector=service_detector)
-        tokens = TokenBook()
-        app[keys.TOKENS] = tokens
+        tokens: Any = TokenBook()
+        if not store_tokens:  # else the store keeps them, hashed, as in production
+            app[keys.TOKENS] = tokens
         client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         store = app[keys.STORE]
+        if store_tokens:
+            tokens = store
         await create_shop_from(store, "demo", KNOWLEDGE)
         await store.create_shop("other", "别家")
         _, admin = await tokens.create_token("demo", "admin")

@@ -101,6 +101,12 @@ async def _to_reject(admin: Admin) -> dict[str, str]:
     return await _candidate(admin, "不支持的亲", ("能用比特币付款吗", "可以用比特币买吗", "比特币能付款不"))
 
 
+async def _token(admin: Admin) -> dict[str, str]:
+    """An agent token of shop demo the route may revoke."""
+    record, _ = await admin.tokens.create_token("demo", "agent")
+    return {"id": record.id}
+
+
 async def _job(admin: Admin) -> dict[str, str]:
     """A rebuild job of shop demo (recorded; nothing runs it)."""
     job = await admin.client.app[keys.STORE].create_job("demo", "rebuild")
@@ -154,13 +160,16 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/admin/shops/{shop}/rebuild"): Case(ok=202),
     ("GET", "/v1/admin/jobs/{id}"): Case(_job),
     ("GET", "/v1/admin/shops/{shop}/snapshots"): Case(),
+    ("POST", "/v1/admin/shops/{shop}/tokens"): Case(json={"role": "agent", "name": "scope"}, ok=201),
+    ("GET", "/v1/admin/shops/{shop}/tokens"): Case(),
+    ("DELETE", "/v1/admin/shops/{shop}/tokens/{id}"): Case(_token),
     ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/activate"): Case(_snapshot, ok=409),
     ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/pin"): Case(_snapshot),
     ("POST", "/v1/admin/shops/{shop}/snapshots/{version}/unpin"): Case(_snapshot),
 }
-# Creating shops and changing their settings is the operator's alone: every shop token is refused
-# (tested below and in test_shop_settings.py).
-OPERATOR_ONLY = {("POST", "/v1/admin/shops"), ("PATCH", "/v1/admin/shops/{shop}")}
+# Creating, changing and deleting shops is the operator's alone: every shop token is refused
+# (tested below, in test_shop_settings.py and in test_shop_deletion.py).
+OPERATOR_ONLY = {("POST", "/v1/admin/shops"), ("PATCH", "/v1/admin/shops/{shop}"), ("DELETE", "/v1/admin/shops/{shop}")}
 
 
 def admin_routes(client: TestClient[Any, Any]) -> list[tuple[str, str]]:

@@ -42,9 +42,9 @@ class TokenBook:
     def __init__(self) -> None:
         self._by_secret: dict[str, TokenRecord] = {}
 
-    async def create_token(self, shop: str, role: Role) -> tuple[TokenRecord, str]:
+    async def create_token(self, shop: str, role: Role, name: str = "") -> tuple[TokenRecord, str]:
         secret = secrets.token_urlsafe(16)
-        record = TokenRecord(uuid.uuid4().hex, shop, role)
+        record = TokenRecord(uuid.uuid4().hex, shop, role, name=name)
         self._by_secret[secret] = record
         return record, secret
 
@@ -61,6 +61,15 @@ class TokenBook:
 
     async def has_tokens(self) -> bool:
         return bool(self._by_secret)
+
+    async def tokens(self, shop: str) -> list[TokenRecord]:
+        return [record for record in self._by_secret.values() if record.shop == shop]
+
+    async def revoke_token(self, shop: str, token_id: str) -> bool:
+        found = [s for s, record in self._by_secret.items() if record.shop == shop and record.id == token_id]
+        for secret in found:
+            del self._by_secret[secret]
+        return bool(found)
 
 
 class KeepingStore:
