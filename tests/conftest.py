@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from assistant.retrieval.embedders import Embedder, load_embedder
@@ -44,3 +48,17 @@ def shared_data(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"public evaluation data not found at {path} (it lives beside the repo in ../shared/data)")
     return path
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(prefix: str) -> AsyncIterator[str]:
+    """The URL of a PostgreSQL database of its own (`prefix` + a random suffix), dropped afterwards:
+    the shared test database holds earlier runs' shops and rows."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    server = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await server.execute(f"CREATE DATABASE {name}")
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await server.close()

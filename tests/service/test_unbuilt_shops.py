@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest_asyncio
 from aiohttp.test_utils import TestClient
 
@@ -20,7 +19,7 @@ from assistant.cli import main
 from assistant.service import keys
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.shop_files import create_shop_from
-from tests.conftest import POSTGRES_URL
+from tests.conftest import postgres_database
 from tests.service.conftest import ClientFactory, make_settings
 from tests.service.helpers import suggest_body
 from tests.service.test_shops import TEA
@@ -101,14 +100,8 @@ async def test_a_build_that_failed_on_its_knowledge_waits_for_the_knowledge_to_c
 async def fresh_postgres() -> AsyncIterator[str]:
     """A PostgreSQL database of its own: the shared test database holds earlier runs' shops, which
     replicas polling for unbuilt shops would build too."""
-    name = f"huashu_claims_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with postgres_database("huashu_claims") as url:
+        yield url
 
 
 async def test_of_two_replicas_on_one_postgresql_store_one_builds_the_new_shop(

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
@@ -23,7 +22,7 @@ from assistant.storage.records import AnswerRecord, MessageRecord
 from assistant.storage.shop_files import create_shop_from
 from assistant.suggest.rebuild import SHOP_DELETED
 from assistant.suggest.snapshots import shop_dir
-from tests.conftest import POSTGRES_URL
+from tests.conftest import postgres_database
 
 from ..helpers import suggest_body
 from ..test_shops import TEA
@@ -39,14 +38,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'huashu.db'}"
         return
-    name = f"huashu_deletion_{uuid.uuid4().hex[:10]}"
-    server = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await server.execute(f"CREATE DATABASE {name}")
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await server.close()
+    async with postgres_database("huashu_deletion") as url:
+        yield url
 
 
 def _delete(admin: Admin, shop: str, confirm: str | None, token: str = OPERATOR) -> Any:
