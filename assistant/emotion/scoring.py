@@ -96,6 +96,18 @@ def _is_symbol(phrase: str) -> bool:
     return phrase.startswith("[") or not any(c.isalnum() for c in phrase)
 
 
+def _a_not_a(text: str, start: int) -> bool:
+    """Whether the phrase at `start` opens with the 不 (没) of an A-not-A question: 够不够暖, 好不好用,
+    有没有: it asks which, and says neither (a user test: 鹅绒被冬天盖够不够暖 read 不够, a let-down,
+    and beside an angry exchange raised anger and complaint risk at medium)."""
+    return (
+        text[start] in "不没"
+        and 0 < start < len(text) - 1
+        and text[start - 1] == text[start + 1]
+        and "\u4e00" <= text[start - 1] <= "\u9fff"
+    )
+
+
 def _yes_no_question(text: str, at: int) -> bool:
     """Whether the sentence going on at `at` ends as a yes/no question (有异味正常吗, 收到有异味，这正常吗):
     a fault asked about is a fault report (weak, low), not a let-down voiced (emotion_guidelines.md)."""
@@ -169,6 +181,8 @@ class MessageScorer:
             scammed = any(start <= m.start and m.end <= end for start, end in suffered)
             if text.startswith(CIRCUMSTANCE, m.end):
                 continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
+            if not symbol and _a_not_a(text, m.start):
+                continue  # 够不够暖: a question, not 不够
             for term in m.terms:
                 weight = term.weight * factor
                 if term.cue == "anger" and any(start <= m.start and m.end <= end for start, end in amazed):

@@ -227,3 +227,27 @@ def test_the_escalation_stays_while_the_customer_goes_on_chasing(detector: Emoti
     # an agent's reply starts the count again: one follow-up is no chase
     answered = (Turn("customer", "鹅绒被有现货吗"), Turn("agent", "亲，有现货的"), Turn("customer", "好的"))
     assert not detector.read("那什么时候发货", answered).escalate
+
+
+ANGRY_EXCHANGE = (
+    Turn("customer", "都三天了还没发货，你们到底怎么回事！"),
+    Turn("agent", "亲，非常抱歉，我马上帮您查一下"),
+    Turn("customer", "别再敷衍我了，今天不给说法我就投诉！"),
+)
+
+
+@pytest.mark.parametrize("text", ["鹅绒被冬天盖够不够暖", "这个枕头好不好用", "孕妇能不能用"])
+def test_an_a_not_a_question_is_no_let_down(detector: EmotionDetector, text: str) -> None:
+    """7 December: 鹅绒被冬天盖够不够暖 read 不够 as a let-down, and after an angry exchange the
+    panel showed anger and complaint risk at medium with 不够 as their evidence."""
+    assert not [c for c in detector.read(text).cues if c.name == "disappointment"]
+    evidence = {e.text for c in detector.read(text, ANGRY_EXCHANGE).cues for e in c.evidence}
+    assert not {"不够", "不好用", "不能用"} & evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("被子不够暖，太失望了", {"disappointment"}), ("不好用，我要差评", {"disappointment", "complaint_risk"})],
+)
+def test_the_same_words_said_outright_still_count(detector: EmotionDetector, text: str, shown: set[str]) -> None:
+    assert panel(detector.read(text)) >= shown
