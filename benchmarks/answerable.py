@@ -1,7 +1,6 @@
 """Does the score mean what it says? AUROC, and precision/recall of "answerable" at the threshold.
 
     python benchmarks/answerable.py [--cache index/cache/embeddings.sqlite] [--data ../shared/data] [--fit]
-    python benchmarks/answerable.py --vocabulary   # rewrite assistant/retrieval/reference_vocabulary.txt
 
 Real data first: tests/data/answerable_jddc.jsonl labels 100 real JD.com customer turns (a
 random first question of 100 JDDC sessions in ../shared/data/jddc, named by session and turn;
@@ -41,7 +40,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +52,6 @@ DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
 from assistant.knowledge.files import read_rows, write_files  # noqa: E402
-from assistant.knowledge.loader import load_knowledge  # noqa: E402
-from assistant.retrieval import reference_vocabulary  # noqa: E402
 from assistant.retrieval.cache import EmbeddingCache  # noqa: E402
 from assistant.retrieval.calibration import (  # noqa: E402
     CONFIDENCE_MODEL,
@@ -292,40 +289,39 @@ def small_shops(
     shops: int = 10,
     size: int = 12,
 ) -> None:
-    """Small shops: `shops` random sets of `size` demo FAQ entries (seed 0), each indexed alone. A
-    labelled message is answerable in one when one of its `accept` entries is there, not when they
-    are all elsewhere (other topics: what such a shop cannot answer), nor when it is a negative.
-    Measured as shipped (`known` also reads the reference vocabulary, everyday words) and with
-    `known` read against the shop's own keys alone (the former reading, whose figures fell with the
-    shop's size)."""
+    """Small shops: `shops` random sets of `size` demo FAQ entries (seed 0), each indexed alone, once
+    with every wording of its entries and once with the question and two variants each (a user
+    test's tea shop was written so). A labelled message is answerable in one when one of its
+    `accept` entries is there, not when they are all elsewhere (other topics: what such a shop
+    cannot answer), nor when it is a negative."""
     all_rows = read_rows(REPO / "knowledge")
     faq = [r for r in all_rows if r.file.startswith("faq/")]
-    rng = np.random.default_rng(0)
-    pooled: dict[str, tuple[list[float], list[bool]]] = {"shipped": ([], []), "own keys alone": ([], [])}
-    for _ in range(shops):
-        chosen = [faq[i] for i in sorted(rng.choice(len(faq), size=size, replace=False))]
-        ids = {r.entry_id for r in chosen}
-        kept = [r for r in all_rows if r.file == "shop.yaml"] + chosen
-        with tempfile.TemporaryDirectory(prefix="huashu-small-") as tmp:
-            folder, index_dir = Path(tmp) / "knowledge", Path(tmp) / "index"
-            write_files(kept, folder)
-            build_index(folder, index_dir, embedder, cache_path=cache_path)
-            suggester = Suggester.from_snapshot(load_snapshot(index_dir))
-        labelled = [dict(row, answerable=bool(set(row.get("accept", ())) & ids)) for row in rows]
-        own = suggester.ranker.snapshot.lexical.vocabulary
-        for reading, vocabulary in (("shipped", None), ("own keys alone", own)):
-            if vocabulary is not None:
-                suggester.ranker._known_words = vocabulary  # the former reading, for comparison
+    for variants in (None, 2):
+        rng = np.random.default_rng(0)
+        best: list[float] = []
+        labels: list[bool] = []
+        for _ in range(shops):
+            chosen = [faq[i] for i in sorted(rng.choice(len(faq), size=size, replace=False))]
+            if variants is not None:
+                chosen = [replace(r, data={**r.data, "variants": list(r.data["variants"])[:variants]}) for r in chosen]
+            ids = {r.entry_id for r in chosen}
+            with tempfile.TemporaryDirectory(prefix="huashu-small-") as tmp:
+                folder, index_dir = Path(tmp) / "knowledge", Path(tmp) / "index"
+                write_files([r for r in all_rows if r.file == "shop.yaml"] + chosen, folder)
+                build_index(folder, index_dir, embedder, cache_path=cache_path)
+                suggester = Suggester.from_snapshot(load_snapshot(index_dir))
+            labelled = [dict(row, answerable=bool(set(row.get("accept", ())) & ids)) for row in rows]
             measured = measure(suggester, embedder, cache, labelled)
-            pooled[reading][0].extend(shown_best(m) for m in measured)
-            pooled[reading][1].extend(m.answerable for m in measured)
-    for reading, (best, labels) in pooled.items():
+            best.extend(shown_best(m) for m in measured)
+            labels.extend(m.answerable for m in measured)
         called = [b >= DEFAULT_THRESHOLD for b in best]
         hits = sum(c and y for c, y in zip(called, labels, strict=True))
         precision, recall = hits / max(1, sum(called)), hits / max(1, sum(labels))
+        wordings = "every wording" if variants is None else f"question + {variants} variants"
         print(
-            f"  {reading}: {sum(labels)} answerable + {len(labels) - sum(labels)} not; AUROC {auroc(best, labels):.3f};"
-            f" at {DEFAULT_THRESHOLD:.2f}: precision {precision:.3f}, recall {recall:.3f}"
+            f"  {wordings}: {sum(labels)} answerable + {len(labels) - sum(labels)} not;"
+            f" AUROC {auroc(best, labels):.3f}; at {DEFAULT_THRESHOLD:.2f}:"
+            f" precision {precision:.3f}, recall {recall:.3f}"
         )
 
 
@@ -335,20 +331,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="the public evaluation data (../shared/data)")
     parser.add_argument("--fit", action="store_true", help="refit the confidence model (2-fold, then on all rows)")
     parser.add_argument(
-        "--vocabulary", action="store_true", help="write the reference vocabulary (what `known` reads) from knowledge/"
-    )
-    parser.add_argument(
         "--small-shops", type=int, default=10, metavar="N", help="shops of 12 demo entries to measure (0: none)"
     )
     args = parser.parse_args()
-    if args.vocabulary:
-        target = REPO / "assistant" / "retrieval" / reference_vocabulary.FILE
-        entries = load_knowledge(REPO / "knowledge").entries
-        text = reference_vocabulary.vocabulary_text(entry.questions for entry in entries)
-        target.write_text(text, encoding="utf-8")
-        count = text.count("\n")
-        print(f"wrote {target.relative_to(REPO)}: {count} tokens from {len(entries)} entries of knowledge/")
-        return 0
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"shipped {CONFIDENCE_MODEL}")

@@ -13,9 +13,7 @@ the same for "x", for an English question and for a real question, in any shop:
   (coverage 0.71) but covers a quarter of it (0.24), so that different, longer wording no longer
   reads as an exact match (0.985 → 0.03);
 * `known`: the share of the message's lexical tokens (words and characters) that occur anywhere
-  in the shop's question keys or in the reference vocabulary, the demo shop's keys
-  (`reference_vocabulary`: a small shop's customers use everyday words its few keys do not
-  hold); junk, English and emoji-only lines know almost none.
+  in the shop's question keys (junk, English and emoji-only lines know almost none).
 
 They are combined by a logistic regression (`CONFIDENCE_MODEL`) fitted on the team-authored
 labelled set `tests/data/answerable.jsonl` (messages the demo shop's knowledge answers and

@@ -50,7 +50,6 @@ from assistant.retrieval.calibration import (
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
-from assistant.retrieval.reference_vocabulary import reference_vocabulary
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens, without_places
@@ -123,8 +122,6 @@ class SuggestionRanker:
         self._confidence = confidence_model
         self._key_texts = snapshot.key_texts()
         self._speller = HomophoneSpeller(snapshot.lexical.vocabulary)
-        # what `known` reads: the shop's tokens and the words customers use in any shop
-        self._known_words = snapshot.lexical.vocabulary | reference_vocabulary()
         self._entry_rows: dict[str, int] | None = None
         # Lexical tokens of each entry's question keys, filled as entries get suggested.
         self._entry_tokens: dict[int, frozenset[str]] = {}
@@ -324,7 +321,7 @@ class SuggestionRanker:
         message = [t for t in tokens(text) if not _NUMBER.search(t)]
         grams = [t for t in message if t.startswith("#")]
         found_in_message = frozenset(grams)
-        known = share_found(message, self._known_words)
+        known = share_found(message, self.snapshot.lexical.vocabulary)
         said = compact(text)
         stretch = len(said) >= CONTAINED_MIN
         # 我的快递呢 asks what 我的快递到哪里了 asks: a subject and a closing particle opens the wording

