@@ -1,6 +1,10 @@
-"""`huashu shop create|import|export|list`: shops and their knowledge, on the store directly
+"""`huashu shop create|import|export|list|delete`: shops and their knowledge, on the store directly
 (also while a service runs on it: an import is one transaction the service sees whole). After a
-create or an import, stderr says what serves the knowledge next (stdout is the line scripts read)."""
+create or an import, stderr says what serves the knowledge next, after a deletion when a running
+service stops serving the shop (stdout is the line scripts read).
+
+`huashu shop delete SHOP --yes` needs no token (the operator's `huashu admin shops delete` does):
+whoever can write the store can delete from it. It never deletes the service's default shop."""
 
 from __future__ import annotations
 
@@ -11,18 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.counts import entries_said
+from assistant.cli.defaults import INDEX_HELP
 from assistant.cli.errors import CliError, os_reason
-from assistant.cli.store_access import add_database_flag, run_on_store
+from assistant.cli.store_access import add_database_flag, database_url, run_on_store
 from assistant.knowledge.files import SHOP_FILE
 from assistant.service.home import service_home
 from assistant.service.settings import Settings, SettingsError
+from assistant.storage.migrate import redact
+from assistant.storage.protocols import UnknownShop
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
 from assistant.storage.sql_store import SqlStore
 from assistant.suggest.rebuild import first_build_within_s
+from assistant.suggest.shop_deletion import ShopDeletion, delete_shop_everywhere
+from assistant.suggest.snapshots import shop_dir
 
 
 def register(subparsers: Any) -> None:
-    shop = subparsers.add_parser("shop", help="create shops, import or export their knowledge, list them")
+    shop = subparsers.add_parser("shop", help="create shops, import or export their knowledge, list or delete them")
     actions = shop.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     create = actions.add_parser("create", help="a new shop with the knowledge of a folder")
@@ -47,6 +56,17 @@ def register(subparsers: Any) -> None:
     listing = actions.add_parser("list", help="every shop with its knowledge revision and active snapshot")
     add_database_flag(listing)
     listing.set_defaults(handler=run_list)
+
+    delete = actions.add_parser(
+        "delete", help="delete a shop: its knowledge, snapshots, jobs, tokens, history and index folder"
+    )
+    delete.add_argument("shop")
+    delete.add_argument("--yes", action="store_true", help="confirm: the shop and all it holds go for good")
+    delete.add_argument(
+        "--index", type=Path, default=None, help=f"the shops' snapshots, as the service's; {INDEX_HELP}"
+    )
+    add_database_flag(delete)
+    delete.set_defaults(handler=run_delete)
 
 
 def _folder(path: Path) -> Path:
@@ -153,4 +173,67 @@ def run_list(args: argparse.Namespace) -> int:
 
     lines = run_on_store(args, work, read_only=True)
     print("\n".join(lines) if lines else "no shops yet (huashu shop create SHOP --knowledge DIR)")
+    return 0
+
+
+def _service_settings() -> Settings:
+    """The settings a service started in this environment has (as `huashu serve` reads them)."""
+    try:
+        return Settings.from_env(os.environ, home=service_home())
+    except SettingsError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def served_until(shop: str, poll_s: float) -> str:
+    """When a service running on the store stops serving a shop the CLI deleted: its tokens fail
+    at once (every request checks the store); a snapshot it has loaded is dropped when its index
+    poll (`ShopRegistry.refresh`, every `HUASHU_INDEX_POLL_S`) finds the shop gone."""
+    if poll_s <= 0:
+        return (
+            f"shop {shop}: its tokens no longer work; a service running on this store with HUASHU_INDEX_POLL_S=0 "
+            "never polls: it may serve the snapshot it loaded until it restarts"
+        )
+    return (
+        f"shop {shop}: its tokens no longer work; a service running on this store stops serving it at its next "
+        f"index poll, within {poll_s:g} s (HUASHU_INDEX_POLL_S)"
+    )
+
+
+def deleted_line(shop: str, deletion: ShopDeletion, folder: Path) -> str:
+    rows = ", ".join(f"{table} {count}" for table, count in deletion.rows.items())
+    if deletion.files is None:
+        files = f"no folder at {folder}/"
+    else:
+        files = f"{deletion.files} {'file' if deletion.files == 1 else 'files'} removed with {folder}/"
+    return f"shop {shop} deleted: {rows}; {files}"
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    settings = _service_settings()
+    if args.shop == settings.default_shop:
+        raise CliError(
+            f"shop {args.shop} is the default shop the service serves (HUASHU_DEFAULT_SHOP={settings.default_shop}: "
+            "requests naming no shop act for it, and a service imports knowledge/ as it again at its next start): "
+            "it is kept",
+            exit_code=1,
+        )
+    if not args.yes:
+        raise CliError(
+            f"deleting shop {args.shop} removes its knowledge, snapshots, jobs, tokens, history and index folder "
+            "for good: pass --yes to confirm"
+        )
+    index = Path(args.index) if args.index is not None else settings.index_dir
+
+    async def work(store: SqlStore) -> ShopDeletion:
+        try:
+            return await delete_shop_everywhere(store, index, args.shop)
+        except UnknownShop:
+            raise CliError(
+                f"no shop {args.shop!r} in {redact(database_url(args))}: nothing deleted (huashu shop list)",
+                exit_code=1,
+            ) from None
+
+    deletion = run_on_store(args, work, read_only=True)
+    print(deleted_line(args.shop, deletion, shop_dir(index, args.shop)))
+    print(served_until(args.shop, settings.index_poll_s), file=sys.stderr)
     return 0

@@ -257,7 +257,10 @@ class Settings:
     dedup_size: int = field(default=20000, metadata=_help("webhook deliveries remembered to drop retries"))
     webhook_secret: Secret = field(
         default=Secret(""),
-        metadata=_help("HMAC-SHA256 secret of `/v1/webhooks/generic` (unset: the route answers 401)"),
+        metadata=_help(
+            "HMAC-SHA256 secret of `/v1/webhooks/generic` for the shops without their own `webhook_secret` "
+            "(a shop setting); unset, and no shop has one: the route answers 401"
+        ),
     )
     webhook_tolerance_s: int = field(
         default=300,

@@ -195,11 +195,16 @@ def remove_snapshot_dir(index_dir: Path, shop: str, version: str) -> None:
     shutil.rmtree(snapshot_path(index_dir, shop, version), ignore_errors=True)
 
 
-def remove_shop_dir(index_dir: Path, shop: str) -> bool:
+def remove_shop_dir(index_dir: Path, shop: str) -> int | None:
     """Remove everything of a deleted shop under the index folder (its snapshots and its embedding
-    cache); False when it had nothing there."""
+    cache): the number of files removed, None when it had no folder there."""
     path = shop_dir(index_dir, shop)
     if not path.exists():
-        return False
+        return None
+    before = _files_under(path)
     shutil.rmtree(path, ignore_errors=True)
-    return True
+    return before - _files_under(path)  # what could not be removed is not counted
+
+
+def _files_under(path: Path) -> int:
+    return sum(1 for p in path.rglob("*") if not p.is_dir()) if path.exists() else 0

@@ -1,4 +1,5 @@
-"""`huashu shop|token|store` on a real store file: import validated first, export, tokens once."""
+"""`huashu shop|token|store` on a real store file: import validated first, export, tokens once,
+a shop deleted with its index folder (and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from assistant.cli import main
 from assistant.cli.token import open_access_ended
@@ -18,7 +20,8 @@ from assistant.knowledge.files import read_rows
 from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord, revision_of
 from assistant.storage.records import MessageRecord, Record
-from tests.conftest import KNOWLEDGE
+from assistant.suggest.snapshots import shop_dir
+from tests.conftest import KNOWLEDGE, postgres_database
 
 CapSys = pytest.CaptureFixture[str]
 
@@ -307,3 +310,105 @@ def test_a_reader_that_closes_stdout_early_gets_no_traceback(
     assert main(["token", "list", "--shop", "tea", *db]) == 0
     tokens = capsys.readouterr().out.splitlines()
     assert len(tokens) == (1 if command[0] == "token" else 0)  # the token was created all the same
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgres"], loop_scope="session")
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A store of each backend (PostgreSQL: a database of its own, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield url_of(tmp_path)
+        return
+    async with postgres_database("huashu_cli_delete") as url:
+        yield url
+
+
+async def _huashu(*argv: str) -> int:
+    return await asyncio.to_thread(main, list(argv))
+
+
+async def test_shop_delete_removes_the_shop_s_rows_and_folder(
+    store_url: str, tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user test: a shop owner running `huashu serve` with no operator token could not delete a
+    test shop (`huashu admin shops delete` needs that token). `huashu shop delete` works on the store
+    and the index folder directly; the other shops keep theirs."""
+    monkeypatch.setenv("HUASHU_INDEX_POLL_S", "5")
+    index = tmp_path / "index"
+    monkeypatch.setenv("HUASHU_INDEX_DIR", str(index))
+    db = ["--database-url", store_url]
+    for shop in ("tea", "other"):
+        assert await _huashu("shop", "create", shop, "--knowledge", str(small_shop(tmp_path / shop)), *db) == 0
+        (shop_dir(index, shop) / "snapshots" / "v1").mkdir(parents=True)
+        (shop_dir(index, shop) / "snapshots" / "v1" / "manifest.json").write_text("{}", encoding="utf-8")
+        (shop_dir(index, shop) / "snapshots" / "v1" / "vectors.npy").write_bytes(b"")
+    store = open_store(store_url)
+    await store.open()
+    try:
+        revision = await store.knowledge_revision("tea")
+        await store.add_snapshot(SnapshotRecord("tea", "v1", "2026-12-01T08:00:00Z", {"faq": 1}, revision, True))
+        await store.create_token("tea", "agent")
+        at = "2026-12-01T08:00:00.000+00:00"
+        await store.write([MessageRecord("api", "tea", "c1", "m1", "customer", "包邮吗", at, at)])
+    finally:
+        await store.close()
+    capsys.readouterr()
+
+    assert await _huashu("shop", "delete", "tea", *db) == 2  # no --yes: refused, nothing deleted
+    err = capsys.readouterr().err
+    assert "pass --yes to confirm" in err and len(err.splitlines()) == 1, err
+    assert shop_dir(index, "tea").is_dir()
+
+    assert await _huashu("shop", "delete", "tea", "--yes", *db) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        "shop tea deleted: knowledge_rows 2, snapshots 1, jobs 0, tokens 1, messages 1, suggestions 0, "
+        f"feedback 0, answers 0, reply_outcomes 0; 2 files removed with {shop_dir(index, 'tea')}/\n"
+    )
+    assert err == (
+        "shop tea: its tokens no longer work; a service running on this store stops serving it at its next "
+        "index poll, within 5 s (HUASHU_INDEX_POLL_S)\n"
+    )
+    assert not shop_dir(index, "tea").exists() and (shop_dir(index, "other") / "snapshots" / "v1").is_dir()
+    assert await _huashu("shop", "list", *db) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["other"]
+    store = open_store(store_url)
+    await store.open()
+    try:
+        assert await store.shop("tea") is None and await store.tokens("tea") == []
+        assert await store.messages("tea", "c1") == [] and len(await store.knowledge_rows("other")) == 2
+    finally:
+        await store.close()
+
+    assert await _huashu("shop", "delete", "tea", "--yes", *db) == 1  # gone: said, naming it
+    err = capsys.readouterr().err
+    assert "no shop 'tea' in " in err and "nothing deleted" in err and len(err.splitlines()) == 1, err
+
+
+def test_shop_delete_keeps_the_default_shop(tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    monkeypatch.setenv("HUASHU_DEFAULT_SHOP", "tea")
+    capsys.readouterr()
+    for yes in ([], ["--yes"]):
+        assert main(["shop", "delete", "tea", *yes, *db]) == 1
+        err = capsys.readouterr().err
+        assert "shop tea is the default shop the service serves (HUASHU_DEFAULT_SHOP=tea" in err, err
+        assert "it is kept" in err and len(err.splitlines()) == 1
+    monkeypatch.delenv("HUASHU_DEFAULT_SHOP")
+    assert main(["shop", "delete", "demo", "--yes", *db]) == 1  # the default default: demo
+    assert "HUASHU_DEFAULT_SHOP=demo" in capsys.readouterr().err
+    assert main(["shop", "list", *db]) == 0
+    assert capsys.readouterr().out.startswith("tea\t")
+
+
+def test_shop_delete_says_a_service_without_polls_keeps_what_it_loaded(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUASHU_INDEX_POLL_S", "0")
+    db = ["--database-url", url_of(tmp_path), "--index", str(tmp_path / "index")]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db[:2]]) == 0
+    capsys.readouterr()
+    assert main(["shop", "delete", "tea", "--yes", *db]) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith(f"; no folder at {tmp_path / 'index' / 'shops' / 'tea'}/\n")
+    assert "HUASHU_INDEX_POLL_S=0 never polls: it may serve the snapshot it loaded until it restarts" in err

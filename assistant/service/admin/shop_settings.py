@@ -12,6 +12,10 @@ leaves out (`shown`).
     chatwoot_webhook_secret, chatwoot_url_token, chatwoot_api_url, chatwoot_api_token   text
     chatwoot_notes, chatwoot_notes_pending                                              true/false
     auto_approve_agents       a whole number ≥ 1 (service/auto_approval.py `rule_problem`)
+    webhook_secret, webhook_secret_previous   text, not blank: the shop's own secrets of the
+                              generic webhook (service/platforms/shop_secrets.py); the previous
+                              one only beside a current one (`pairing_problems`, on the whole
+                              settings)
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from assistant.learning.cue_thresholds import SETTING as CUE_THRESHOLDS
 from assistant.learning.shop_candidates import DECISIONS
 from assistant.service.auto_approval import SETTING as AUTO_APPROVE
 from assistant.service.auto_approval import rule_problem
+from assistant.service.platforms.shop_secrets import SETTINGS as WEBHOOK_SECRETS
+from assistant.service.platforms.shop_secrets import pairing_problem, secret_problem
 
 _TEXTS = ("chatwoot_webhook_secret", "chatwoot_url_token", "chatwoot_api_url", "chatwoot_api_token")
 _FLAGS = ("chatwoot_notes", "chatwoot_notes_pending")
-KNOWN = ("threshold", "chatwoot_account", "chatwoot_inboxes", *_TEXTS, *_FLAGS, AUTO_APPROVE)
+KNOWN = ("threshold", "chatwoot_account", "chatwoot_inboxes", *_TEXTS, *_FLAGS, AUTO_APPROVE, *WEBHOOK_SECRETS)
 KEPT = (CUE_THRESHOLDS, MARKS_SETTING, DECISIONS)  # written by the service, not by an admin
 
 
@@ -58,6 +64,8 @@ def setting_problem(key: str, value: Any) -> str | None:
         return None if isinstance(value, bool) else "true or false"
     if key == AUTO_APPROVE:
         return rule_problem(value)
+    if key in WEBHOOK_SECRETS:
+        return secret_problem(value)
     return None
 
 
@@ -83,3 +91,10 @@ def settings_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
     could not read."""
     found = ((key, key_problem(key, value) or setting_problem(key, value)) for key, value in settings.items())
     return [(f"settings.{key}", problem) for key, problem in found if problem is not None]
+
+
+def pairing_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(`settings.<key>`, why) for keys that a shop's whole settings (the stored ones merged with
+    a change) may not hold together."""
+    found = pairing_problem(settings)
+    return [found] if found is not None else []

@@ -43,14 +43,14 @@ from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
-from assistant.service.admin.shop_settings import settings_problems, shown
+from assistant.service.admin.shop_settings import pairing_problems, settings_problems, shown
 from assistant.service.api import json_bytes, read_json
 from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from assistant.service.platforms.chatwoot.routing import chatwoot_shops, claim_conflict
 from assistant.service.schemas import decode
 from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord, UnknownShop
-from assistant.suggest.snapshots import remove_shop_dir
+from assistant.suggest.shop_deletion import delete_shop_everywhere
 
 log = logging.getLogger("assistant.service.admin.shops")
 
@@ -80,8 +80,8 @@ class SettingsBody(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, Any],
         msgspec.Meta(
             description="merged into the shop's settings; a key set to null is removed (threshold, "
-            "chatwoot_account, chatwoot_inboxes, chatwoot_webhook_secret, auto_approve_agents, ...; "
-            "any other key is refused, naming the key meant)"
+            "chatwoot_account, chatwoot_inboxes, chatwoot_webhook_secret, auto_approve_agents, "
+            "webhook_secret, webhook_secret_previous, ...; any other key is refused, naming the key meant)"
         ),
     ]
 
@@ -163,8 +163,11 @@ async def shop_out(request: web.Request, record: ShopRecord) -> ShopOut:
     return ShopOut(record.shop, record.name, record.created_at, _hidden(record.settings), knowledge, snapshot)
 
 
-def _check_settings(settings: dict[str, Any], outcome: str) -> None:
-    problems = settings_problems(settings)
+def _check_settings(settings: dict[str, Any], outcome: str, *, whole: dict[str, Any] | None = None) -> None:
+    """422 naming every wrong key of `settings` (a shop's, or a change to them), then every key
+    that `whole` (the shop's settings once changed; `settings` when not given) may not hold
+    together."""
+    problems = settings_problems(settings) or pairing_problems(settings if whole is None else whole)
     if problems:
         errors = [FieldError(field, problem) for field, problem in problems]
         raise Unprocessable(f"{len(problems)} problem(s) in the settings; {outcome}", errors)
@@ -249,9 +252,10 @@ async def change_settings(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     _operator_only(await authenticate(request, role="admin", shop=shop), "changes a shop's settings")
     body = decode(await read_json(request), SettingsBody)
-    _check_settings(body.settings, "nothing was changed")
+    _check_settings(body.settings, "nothing was changed", whole={})
     current = await existing_shop(request, shop)
     merged = {k: v for k, v in {**current.settings, **body.settings}.items() if v is not None}
+    _check_settings(body.settings, "nothing was changed", whole=merged)
     await _check_claims(request, shop, merged)
     try:
         record = await request.config_dict[keys.STORE].update_shop_settings(shop, body.settings)
@@ -287,13 +291,15 @@ async def delete_shop(request: web.Request) -> web.Response:
     await existing_shop(request, shop)
     cancelled = await state[keys.REBUILDER].cancel_shop(shop)
     try:
-        deleted = await state[keys.STORE].delete_shop(shop)
-    except UnknownShop:  # deleted meanwhile by another call
+        deletion = await delete_shop_everywhere(state[keys.STORE], settings.index_dir, shop)
+    except UnknownShop:  # deleted meanwhile by another call (or `huashu shop delete`)
         raise NotFound.on("shop", f"no shop {shop!r}") from None
     state[keys.INDEX].drop(shop)
-    removed = await asyncio.to_thread(remove_shop_dir, settings.index_dir, shop)
-    log.warning("shop deleted", extra={"shop": shop, "deleted": deleted, "cancelled_jobs": cancelled})
-    return json_bytes(DeletedShop(True, shop, deleted, cancelled, removed))
+    log.warning(
+        "shop deleted",
+        extra={"shop": shop, "deleted": deletion.rows, "files": deletion.files, "cancelled_jobs": cancelled},
+    )
+    return json_bytes(DeletedShop(True, shop, deletion.rows, cancelled, deletion.files is not None))
 
 
 def add_routes(admin: web.Application) -> None:

@@ -1,7 +1,9 @@
 """HMAC-SHA256 webhook signatures over `"{timestamp}.{raw body}"`, with a replay window.
 
-Checked before the body is parsed: an unsigned, mis-signed or stale request never reaches a
-JSON decoder. The comparison is constant-time (`hmac.compare_digest`).
+Checked before the body is parsed (the generic webhook reads its `shop` first, to know whose
+secrets sign it): an unsigned, mis-signed or stale request never reaches a handler. The
+comparison is constant-time (`hmac.compare_digest`) against every candidate secret, as many of
+them whatever the shop (`matches_any`), so a refusal tells nothing of the shop by its timing.
 """
 
 from __future__ import annotations
@@ -9,11 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from aiohttp import web
-
-from assistant.service.api import read_json
 from assistant.service.errors import FieldError, Unauthorized
 
 
@@ -51,9 +50,22 @@ def signature_matches(secret: str, timestamp: str, body: bytes, signature: str) 
     return hmac.compare_digest(sign(secret, timestamp, body).encode(), given.encode())
 
 
+SLOTS = 2  # a shop's current and previous secret (`shop_secrets.py`)
+_FILLER = "unused slot"  # compared when a shop has fewer secrets, never counted
+
+
+def matches_any(secrets: Sequence[str], timestamp: str, body: bytes, signature: str, *, slots: int = SLOTS) -> bool:
+    """Does `signature` sign this timestamp and body with one of `secrets`? Each is compared, with
+    no early exit, and fewer than `slots` are padded, so one secret or none costs what two do."""
+    padded = [*secrets, *[_FILLER] * (slots - len(secrets))]
+    found = [signature_matches(secret, timestamp, body, signature) for secret in padded]
+    return any(found[: len(secrets)])
+
+
 def verify(
     *,
-    secret: str,
+    secrets: Sequence[str],
+    configured: bool,
     body: bytes,
     signature: str | None,
     timestamp: str | None,
@@ -62,28 +74,14 @@ def verify(
     tolerance_s: int,
     now: Callable[[], float] = time.time,
 ) -> None:
-    """Raise `Unauthorized` naming the header unless the signature is valid and fresh."""
-    if not secret:
+    """Raise `Unauthorized` naming the header unless the signature, made with one of `secrets`, is
+    valid and fresh. `configured`: whether the server has any secret at all (when not, every
+    request is refused, saying so); empty `secrets` (a shop with no secret of its own on a server
+    without a service-wide one) refuse as a wrong signature does, telling nothing of the shop."""
+    if not configured:
         raise deny(signature_header, "no webhook secret is configured on the server")
     stamp = check_timestamp(timestamp, timestamp_header=timestamp_header, tolerance_s=tolerance_s, now=now)
     if not signature:
         raise deny(signature_header, "missing")
-    if not signature_matches(secret, stamp, body, signature):
+    if not matches_any(secrets, stamp, body, signature):
         raise deny(signature_header, "does not match the body")
-
-
-async def signed_json(
-    request: web.Request, *, secret: str, signature_header: str, timestamp_header: str, tolerance_s: int
-) -> bytes:
-    """The raw JSON body, once its HMAC signature and timestamp check out (before any parsing)."""
-    raw = await read_json(request)
-    verify(
-        secret=secret,
-        body=raw,
-        signature=request.headers.get(signature_header),
-        timestamp=request.headers.get(timestamp_header),
-        signature_header=signature_header,
-        timestamp_header=timestamp_header,
-        tolerance_s=tolerance_s,
-    )
-    return raw
