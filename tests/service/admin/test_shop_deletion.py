@@ -6,6 +6,7 @@ stopped, and it stops answering at once. On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -121,14 +122,22 @@ async def test_the_operator_deletes_a_shop_and_everything_of_it(
     assert len(await store.knowledge_rows("demo")) > 0
 
 
-async def test_a_deleted_shop_s_builds_stop_and_fail_saying_why(make_admin: AdminFactory) -> None:
+async def test_a_deleted_shop_s_builds_stop_and_fail_saying_why(make_admin: AdminFactory, tmp_path: Path) -> None:
     """A build running and one queued behind it when the shop is deleted: each fails at its next
     step (`cancelled: the shop was deleted`), nothing writes the shop's files afterwards, and the
     rebuilder goes on serving the other shops."""
     admin = await make_admin(admin_token=Secret(OPERATOR))
     store, rebuilder = admin.client.app[keys.STORE], admin.client.app[keys.REBUILDER]
     index_dir = admin.client.app[keys.SETTINGS].index_dir
-    await create_shop_from(store, "tea", TEA)
+    # a wording no embedding cache holds: the build must embed, so it waits for the turn held below
+    # (with the tea shop's texts cached by an earlier test it finished at once, and the wait for its
+    # cancellation below never ended)
+    tea = tmp_path / "tea"
+    shutil.copytree(TEA, tea)
+    with (tea / "faq" / "tea.yaml").open("a", encoding="utf-8") as faq:
+        faq.write(f"\n- id: tea-new\n  stage: pre_sale\n  category: 新品\n  question: 新茶{uuid.uuid4().hex}到了吗\n"
+                  "  variants: [新茶什么时候到]\n  answer: 亲，下周到货哦。\n  tags: [product]\n")  # fmt: skip
+    await create_shop_from(store, "tea", tea)
     held = (0, "", "test-holds-the-turn")  # no build embeds while the test holds the turn
     await rebuilder.turns.acquire(held)
     try:
@@ -148,8 +157,13 @@ async def test_a_deleted_shop_s_builds_stop_and_fail_saying_why(make_admin: Admi
             return await _delete(admin, "tea", "tea")
 
         deleting = asyncio.create_task(delete())
-        while running.id not in rebuilder._cancelled:  # the deletion waits on the builds now
-            await asyncio.sleep(0.01)
+
+        async def cancelling() -> None:
+            while running.id not in rebuilder._cancelled:  # the deletion waits on the builds now
+                assert not deleting.done(), "the deletion ended before it cancelled the build"
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(cancelling(), timeout=60)
     finally:
         rebuilder.turns.release(held)
     response = await deleting
