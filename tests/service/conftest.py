@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -115,3 +116,17 @@ def hold_records(service: Any, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event
 
     monkeypatch.setattr(service, "_record", late)
     return gate
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The test run's logging (root handlers and level, the SQL drivers' levels) put back after a
+    test that configures the service's own."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "bm25s", "asyncpg", "psycopg", "sqlite3")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)

@@ -5,7 +5,6 @@ log line are masked in JSON and plain lines alike."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,6 @@ from assistant.storage import open_store
 from assistant.storage.records import MessageRecord
 
 SECRET_TEXT = "我家在北京市朝阳区建国路88号SOHO现代城5号楼1203室，电话13812345678"
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "bm25s", "asyncpg", "psycopg", "sqlite3")}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
 
 
 async def test_at_debug_no_statement_nor_message_body_is_logged(

@@ -6,8 +6,6 @@ keeps `HUASHU_WEBHOOK_SECRET`; a refused signature says nothing of the shop."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -208,18 +206,10 @@ async def test_a_body_is_checked_before_its_fields_and_its_errors_are_kept(make_
 
 
 @pytest.fixture
-def service_logging() -> Iterator[None]:
+def service_logging(restore_logging: None) -> None:
     """The service's own logging (`huashu serve`: JSON lines on stderr, the SQL drivers held at
     INFO, as in production) for one test, the test run's put back after it."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "bm25s", "asyncpg", "psycopg", "sqlite3")}
     configure_logging("DEBUG", True)
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
 
 
 async def test_webhook_secrets_are_never_shown_nor_logged(
