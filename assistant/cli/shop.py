@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, database_url, run_on_store
 from assistant.knowledge.files import SHOP_FILE
 from assistant.service.home import service_home
+from assistant.service.redis_link import RedisLink
 from assistant.service.settings import Settings, SettingsError
+from assistant.service.shared_state import RedisConversations
 from assistant.storage.migrate import redact
 from assistant.storage.protocols import UnknownShop
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
@@ -205,7 +208,48 @@ def deleted_line(shop: str, deletion: ShopDeletion, folder: Path) -> str:
         files = f"no folder at {folder}/"
     else:
         files = f"{deletion.files} {'file' if deletion.files == 1 else 'files'} removed with {folder}/"
+    if deletion.conversations is not None:  # HUASHU_REDIS_URL: the service's memory, shared in Redis
+        files += f"; {deletion.conversations} conversations forgotten in Redis"
     return f"shop {shop} deleted: {rows}; {files}"
+
+
+class RedisMemory:
+    """The conversation memory of the service in Redis (`HUASHU_REDIS_URL`), for `huashu shop
+    delete` to forget the deleted shop's conversations: reached after the store, through a
+    `RedisLink` (each call bounded by `REDIS_TIMEOUT_S`); one that does not answer undoes nothing,
+    and `problem` says why."""
+
+    REDIS_TIMEOUT_S = 5.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.link = RedisLink(settings.redis_url, self.REDIS_TIMEOUT_S)
+        self.problem = ""
+
+    async def forget_shop(self, shop: str) -> int:
+        from redis.exceptions import RedisError
+
+        s = self.settings
+        try:
+            if not await self.link.check():
+                self.problem = self.link.problem
+                return 0
+            return await RedisConversations(self.link.client, s.conversation_ttl_s, s.conversation_turns).forget_shop(
+                shop
+            )
+        except (RedisError, OSError) as exc:
+            self.problem = f"{type(exc).__name__}: {exc}"
+            return 0
+        finally:
+            await self.link.close()
+
+
+def memory_left(shop: str, memory: RedisMemory) -> str:
+    """What stderr says when the shop's conversations in Redis could not be forgotten."""
+    return (
+        f"shop {shop}: its conversations in Redis at {memory.link.where} were not forgotten ({memory.problem}): "
+        f"they expire within {memory.settings.conversation_ttl_s:g} s (HUASHU_CONVERSATION_TTL_S)"
+    )
 
 
 def run_delete(args: argparse.Namespace) -> int:
@@ -223,10 +267,11 @@ def run_delete(args: argparse.Namespace) -> int:
             "for good: pass --yes to confirm"
         )
     index = Path(args.index) if args.index is not None else settings.index_dir
+    memory = RedisMemory(settings) if settings.redis_url else None
 
     async def work(store: SqlStore) -> ShopDeletion:
         try:
-            return await delete_shop_everywhere(store, index, args.shop)
+            return await delete_shop_everywhere(store, index, args.shop, memory)
         except UnknownShop:
             raise CliError(
                 f"no shop {args.shop!r} in {redact(database_url(args))}: nothing deleted (huashu shop list)",
@@ -234,6 +279,10 @@ def run_delete(args: argparse.Namespace) -> int:
             ) from None
 
     deletion = run_on_store(args, work, read_only=True)
+    if memory is not None and memory.problem:
+        deletion = replace(deletion, conversations=None)
     print(deleted_line(args.shop, deletion, shop_dir(index, args.shop)))
     print(served_until(args.shop, settings.index_poll_s), file=sys.stderr)
+    if memory is not None and memory.problem:
+        print(memory_left(args.shop, memory), file=sys.stderr)
     return 0

@@ -103,9 +103,12 @@ class Row:
 
     @property
     def claimed_id(self) -> str:
-        """The `id` the row gives, as written (empty when it gives no text): checked against the
-        other rows' ids even when the row itself has problems, so one run tells every problem."""
+        """The `id` the row gives, as written (a number as the text it is meant as; empty when it
+        gives neither): checked against the other rows' ids even when the row itself has problems,
+        so one run tells every problem."""
         value = self._data.get("id")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
         return value.strip() if isinstance(value, str) else ""
 
     def problem(self, name: str | None, message: str) -> None:
@@ -148,6 +151,10 @@ class Row:
         return text
 
     def ident(self) -> str:
+        raw = self._data.get("id")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):  # `id: 12` is no missing id
+            self.problem("id", id_not_text(raw, json=self._file.endswith(".jsonl")))
+            return ""
         value = self.text("id")
         if value and not IDENT.match(value):
             self.problem("id", f"{value!r} is not a valid id (lowercase letters, digits, - and _)")
@@ -240,6 +247,18 @@ class Row:
             line, lines = children[i] if i < len(children) else (self._lines.get(name, self._line), {})
             out.append(self._reader.row(item, self._file, line, lines))
         return out
+
+
+def id_not_text(value: int | float, *, json: bool) -> str:
+    """What is said of an id written as a number (`id: 12` in YAML, `"id": 12` in JSON): an id is
+    text, as every text field is (a number is refused, not converted: `answer: 123` too), and, when
+    quoting it makes an id, how to write it in the format at hand. The one wording of the loader
+    (`huashu knowledge check`, an upload) and of the admin API's `entry.id`."""
+    text = str(value)
+    said = f"must be text (a string), got a number ({text})"
+    if not IDENT.match(text):
+        return f"{said}: an id is lowercase letters, digits, - and _"
+    return f'{said}: write it in quotes, "id": "{text}"' if json else f'{said}: write it in quotes, id: "{text}"'
 
 
 def _kind(value: Any) -> str:

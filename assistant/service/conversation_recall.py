@@ -84,6 +84,9 @@ class RecallingConversations:
     async def seed(self, key: ConversationKey, turns: Sequence[Turn], silent_s: float = 0.0) -> tuple[Turn, ...]:
         return await self.memory.seed(key, turns, silent_s)
 
+    async def forget_shop(self, shop: str) -> int:
+        return await self.memory.forget_shop(shop)
+
     async def _recall(self, key: ConversationKey) -> tuple[Turn, ...]:
         now = self._clock()
         try:

@@ -34,6 +34,10 @@ class Conversations(Protocol):
         conversation that has turns keeps them (another request seeded or added first)."""
         ...
 
+    async def forget_shop(self, shop: str) -> int:
+        """Forget every conversation of `shop` (a deleted shop's); how many were forgotten."""
+        ...
+
 
 class Deliveries(Protocol):
     """Webhook deliveries and message ids already handled.
@@ -114,6 +118,12 @@ class ConversationMemory:
             self._items[key] = item
             self._keep(key)
         return tuple(item.turns)
+
+    async def forget_shop(self, shop: str) -> int:
+        gone = [key for key in self._items if key[0] == shop]
+        for key in gone:
+            del self._items[key]
+        return len(gone)
 
     def _keep(self, key: ConversationKey) -> None:
         self._items.move_to_end(key)

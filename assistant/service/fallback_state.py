@@ -10,12 +10,16 @@ mode's price, said in docs/reliability.md.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 from collections.abc import Sequence
 
 from assistant.retrieval.types import Turn
 from assistant.service.conversations import ConversationKey, ConversationMemory, DeliveryKey, SeenSet
 from assistant.service.redis_link import RedisDown, RedisLink
 from assistant.service.shared_state import RedisConversations, RedisDeliveries
+
+log = logging.getLogger("assistant.service.redis")
 
 
 class FallbackConversations:
@@ -43,6 +47,26 @@ class FallbackConversations:
             return await self._link.run(lambda: self._shared.seed(key, turns, silent_s))
         except RedisDown:
             return local
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forgotten here and in Redis, a SCAN step per call (each within the link's timeout); the
+        lists removed from Redis, or, Redis down, the conversations forgotten here (what Redis holds
+        of the shop then expires by its time-to-live, said in the log)."""
+        local = await self._local.forget_shop(shop)
+        forgotten, cursor = 0, -1
+        try:
+            while cursor != 0:
+                cursor, removed = await self._link.run(
+                    functools.partial(self._shared.forget_some, shop, max(cursor, 0))
+                )
+                forgotten += removed
+        except RedisDown:
+            log.warning(
+                "a deleted shop's conversations stay in redis until they expire",
+                extra={"shop": shop, "forgotten": forgotten, "problem": self._link.problem},
+            )
+            return max(local, forgotten)
+        return forgotten
 
 
 class FallbackDeliveries:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -53,6 +53,17 @@ class TurnIn(msgspec.Struct):
 
     role: Role
     text: str
+
+
+SPELT_ELSEWHERE: dict[type[msgspec.Struct], dict[str, str]] = {
+    MessageIn: {"role": "sender"},  # a turn's (and a record's) word for who wrote it
+    TurnIn: {"sender": "role"},  # the message's word for who wrote it
+}
+"""Fields of an object that another object of the API spells another way: who wrote the message
+is its `sender`, who wrote an earlier turn its `role`. A body giving the other spelling is told
+which one is read here (a user test got only `turns.0.role: required` for a turn's `sender`):
+`missing_hint`, `unknown_hint` and `ignored_fields` say it, and a field left to its default while
+its other spelling is given is a 422 (`decode`: `message.role: agent` was taken as a customer's)."""
 
 
 class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
@@ -295,23 +306,69 @@ def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
     if struct is None:
         return ""
     known = [f.encode_name for f in struct.fields]
+    spelt = SPELT_ELSEWHERE.get(struct.cls)
     if message == "unknown field":
-        return unknown_hint(name, known, prefix)
-    return missing_hint(name, _object_at(body, path) or {}, known, prefix)
+        return unknown_hint(name, known, prefix, spelt)
+    return missing_hint(name, _object_at(body, path) or {}, known, prefix, spelt)
 
 
-def unknown_hint(name: str, known: Sequence[str], prefix: str = "") -> str:
+def unknown_hint(name: str, known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None) -> str:
     """ " (did you mean '<prefix><field>'?)" for an unknown field `name` close to a `known` one
-    (`anwser` -> `answer`), else ""; `prefix` is where the object sits in the body (`entry.`)."""
+    (`anwser` -> `answer`), " (`<name>` is spelt `<field>` here)" for another object's spelling of
+    one (`spelt`, from `SPELT_ELSEWHERE`), else ""; `prefix` is where the object sits in the body
+    (`entry.`)."""
+    if spelt and name in spelt:
+        return f" (`{name}` is spelt `{spelt[name]}` here)"
     meant = _closest(name, known)
     return f" (did you mean '{prefix}{meant}'?)" if meant else ""
 
 
-def missing_hint(name: str, given: Iterable[str], known: Sequence[str], prefix: str = "") -> str:
+def missing_hint(
+    name: str, given: Iterable[str], known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None
+) -> str:
     """ " (got '<prefix><typed>': did you mean '<prefix><name>'?)" for a missing field `name` when
-    the object has a key outside `known` close to it (`conversationId` for `conversation_id`), else ""."""
-    typed = next((key for key in given if key not in known and _closest(key, known) == name), None)
+    the object has a key outside `known` close to it (`conversationId` for `conversation_id`),
+    " (got '<prefix><typed>': `<typed>` is spelt `<name>` here)" when it has another object's
+    spelling of it (`spelt`: a turn's `sender`), else ""."""
+    unknown = [key for key in given if key not in known]
+    other = next((key for key in unknown if spelt and spelt.get(key) == name), None)
+    if other is not None:
+        return f" (got '{prefix}{other}': `{other}` is spelt `{name}` here)"
+    typed = next((key for key in unknown if _closest(key, known) == name), None)
     return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
+
+
+def _left_for_other_spelling(value: Any, info: msgspec.inspect.Type, path: str = "") -> list[FieldError]:
+    """Each field of a (decoded) body left to its default while its object gives another object's
+    spelling of it (`SPELT_ELSEWHERE`: a message's `role` and no `sender`): the default would stand
+    for what the caller said (an agent's reply taken as the customer's)."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return _left_for_other_spelling(value, info.type, path)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return [e for member in info.types for e in _left_for_other_spelling(value, member, path)]
+    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and isinstance(value, list):
+        return [
+            e for i, item in enumerate(value) for e in _left_for_other_spelling(item, info.item_type, f"{path}{i}.")
+        ]
+    if not isinstance(info, msgspec.inspect.StructType) or not isinstance(value, dict):
+        return []
+    found: list[FieldError] = []
+    known = {f.encode_name for f in info.fields}
+    spelt = SPELT_ELSEWHERE.get(info.cls, {})
+    for field in info.fields:
+        name = field.encode_name
+        if name in value:
+            found += _left_for_other_spelling(value[name], field.type, f"{path}{name}.")
+            continue
+        other = next((key for key, meant in spelt.items() if meant == name and key in value and key not in known), None)
+        if other is not None:
+            default = f"; without it `{name}` is {field.default!r}" if field.default is not msgspec.NODEFAULT else ""
+            said = f"required when `{path}{other}` is given (`{other}` is spelt `{name}` here{default})"
+            found.append(FieldError(f"{path}{name}", said))
+    return found
+
+
+_SPELT_KEYS = tuple(f'"{key}"'.encode() for spelt in SPELT_ELSEWHERE.values() for key in spelt)
 
 
 def ignored_fields(raw: bytes) -> list[str]:
@@ -321,16 +378,24 @@ def ignored_fields(raw: bytes) -> list[str]:
     value = msgspec.json.decode(raw)
     if not isinstance(value, dict):
         return []
-    body_fields, message_fields = SuggestBody.__struct_fields__, MessageIn.__struct_fields__
-    found = [(key, "", body_fields) for key in value if key not in body_fields]
-    message = value.get("message")
-    if isinstance(message, dict):
-        found += [(key, "message.", message_fields) for key in message if key not in message_fields]
+    objects: list[tuple[Any, str, type[msgspec.Struct]]] = [
+        (value, "", SuggestBody),
+        (value.get("message"), "message.", MessageIn),
+    ]
+    turns = value.get("turns")
+    if isinstance(turns, list):
+        objects += [(turn, f"turns.{i}.", TurnIn) for i, turn in enumerate(turns)]
     warnings = []
-    for key, prefix, known in found:
-        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        hint = f" (did you mean `{prefix}{close[0]}`?)" if close else ""
-        warnings.append(f"unknown field `{prefix}{key}` ignored{hint}")
+    for given, prefix, struct in objects:
+        if not isinstance(given, dict):
+            continue
+        known, spelt = struct.__struct_fields__, SPELT_ELSEWHERE.get(struct, {})
+        for key in (key for key in given if key not in known):
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f" (did you mean `{prefix}{close[0]}`?)" if close else ""
+            if key in spelt:
+                hint = unknown_hint(key, known, prefix, spelt)
+            warnings.append(f"unknown field `{prefix}{key}` ignored{hint}")
     return warnings
 
 
@@ -395,7 +460,7 @@ def decode(body: bytes, type_: type[T]) -> T:
     if not body.strip():
         raise BadRequest("empty body", [FieldError("body", "empty body: send a JSON object")])
     try:
-        return msgspec.json.decode(body, type=type_)
+        decoded = msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
         message += _meant(body, type_, field, message)
@@ -406,6 +471,11 @@ def decode(body: bytes, type_: type[T]) -> T:
         raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {said}")]) from None
     except RecursionError:  # msgspec's own depth limit: JSON nested thousands deep
         raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
+    if any(key in body for key in _SPELT_KEYS):  # cheap: only a body with such a key is walked
+        crossed = _left_for_other_spelling(msgspec.json.decode(body), msgspec.inspect.type_info(type_))
+        if crossed:
+            raise Unprocessable(f"{crossed[0].field}: {crossed[0].message}", crossed)
+    return decoded
 
 
 # Characters that show nothing: controls (NUL...), format characters (zero-width space, BOM,

@@ -7,6 +7,8 @@ delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 * turns: a list per conversation, `{prefix}turns:{shop}:{conversation}`, capped at the last
   `max_turns` and expiring after `ttl_s` of silence (one MULTI: RPUSH, LTRIM, EXPIRE); a
   conversation recalled from the record store is seeded by one script, only when it has no list;
+  a deleted shop's lists are found by SCAN on its own key prefix, `{prefix}turns:{shop}:*`, a step
+  at a time (never KEYS, which blocks a big server while it walks every key), and unlinked;
 * deliveries: one key per delivery id or message id, `SET NX EX` with a short lease while it is
   handled (exactly one worker handles each), then the full time-to-live once handled, or deleted
   when handling failed so the retry is handled.
@@ -15,6 +17,7 @@ delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +27,18 @@ from assistant.service.conversations import ConversationKey, DeliveryKey
 
 def _part(value: str) -> str:
     return value.replace(":", "%3A")
+
+
+_GLOB = re.compile(r"([\\*?\[\]])")
+
+
+def _literal(value: str) -> str:
+    """`value` matched as itself by a SCAN pattern (its glob characters escaped)."""
+    return _GLOB.sub(r"\\\1", value)
+
+
+SCAN_COUNT = 1000
+"""Keys a SCAN step looks at: a step takes well under a millisecond, far within a call's timeout."""
 
 
 def _turns(raw: Sequence[bytes | str]) -> tuple[Turn, ...]:
@@ -77,6 +92,21 @@ class RedisConversations:
         expires = max(1, int(self._ttl - max(0.0, silent_s)))
         raw = await self._redis.eval(_SEED, 1, self._key(key), self._max_turns, expires, *items)
         return _turns(raw)
+
+    async def forget_some(self, shop: str, cursor: int = 0) -> tuple[int, int]:
+        """One step of forgetting `shop`: a SCAN from `cursor` over the shop's key prefix, and an
+        UNLINK of the lists it found; (the next cursor, 0 once the scan is done; lists removed)."""
+        match = f"{self._prefix}turns:{_literal(_part(shop))}:*"
+        after, names = await self._redis.scan(cursor=cursor, match=match, count=SCAN_COUNT)
+        removed = await self._redis.unlink(*names) if names else 0
+        return int(after), int(removed)
+
+    async def forget_shop(self, shop: str) -> int:
+        forgotten, cursor = 0, -1
+        while cursor != 0:
+            cursor, removed = await self.forget_some(shop, max(cursor, 0))
+            forgotten += removed
+        return forgotten
 
 
 class RedisDeliveries:

@@ -1,16 +1,26 @@
-"""Deleting a shop everywhere it is kept: its rows in the store, then its folder under the index.
-The one sequence behind `DELETE /v1/admin/shops/{shop}` (which first stops this process's builds
-of the shop and afterwards drops it from its registry) and `huashu shop delete` (on the store
-directly, beside a running service or without one)."""
+"""Deleting a shop everywhere it is kept: its rows in the store, then its folder under the index,
+then its conversations in the conversation memory (Redis, shared by the service's workers: they
+stayed there until their time-to-live). The one sequence behind `DELETE /v1/admin/shops/{shop}`
+(which first stops this process's builds of the shop and afterwards drops it from its registry)
+and `huashu shop delete` (on the store directly, beside a running service or without one)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from assistant.storage.protocols import Store
 from assistant.suggest.snapshots import remove_shop_dir
+
+
+class ShopMemory(Protocol):
+    """Where the recent turns of a shop's conversations are remembered (`Conversations`)."""
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forget every conversation of `shop`; how many were forgotten."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +29,18 @@ class ShopDeletion:
 
     rows: dict[str, int]  # rows deleted per table, as `Store.delete_shop` counts them
     files: int | None  # files removed under the index folder; None: the shop had no folder there
+    conversations: int | None = None  # conversations forgotten from the memory; None: no memory was given
 
 
-async def delete_shop_everywhere(store: Store, index_dir: Path, shop: str) -> ShopDeletion:
+async def delete_shop_everywhere(
+    store: Store, index_dir: Path, shop: str, memory: ShopMemory | None = None
+) -> ShopDeletion:
     """Delete `shop` from the store (one transaction: `UnknownShop` when it has no such shop, and
-    then nothing else is touched), then remove its folder under `index_dir` (off the event loop)."""
+    then nothing else is touched), then remove its folder under `index_dir` (off the event loop),
+    then forget its conversations in `memory`. After the store, the shop takes no new message
+    (its tokens are gone, and no route finds it), so what the memory forgets is not written again
+    (but by a request already past those checks: that conversation expires by its time-to-live)."""
     rows = await store.delete_shop(shop)
     files = await asyncio.to_thread(remove_shop_dir, index_dir, shop)
-    return ShopDeletion(rows, files)
+    conversations = await memory.forget_shop(shop) if memory is not None else None
+    return ShopDeletion(rows, files, conversations)

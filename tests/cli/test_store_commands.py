@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -17,11 +18,13 @@ import pytest_asyncio
 from assistant.cli import main
 from assistant.cli.token import open_access_ended
 from assistant.knowledge.files import read_rows
+from assistant.retrieval.types import Turn
+from assistant.service import shared_state
 from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord, revision_of
 from assistant.storage.records import MessageRecord, Record
 from assistant.suggest.snapshots import shop_dir
-from tests.conftest import KNOWLEDGE, postgres_database
+from tests.conftest import KNOWLEDGE, REDIS_URL, postgres_database
 
 CapSys = pytest.CaptureFixture[str]
 
@@ -382,6 +385,39 @@ async def test_shop_delete_removes_the_shop_s_rows_and_folder(
     assert await _huashu("shop", "delete", "tea", "--yes", *db) == 1  # gone: said, naming it
     err = capsys.readouterr().err
     assert "no shop 'tea' in " in err and "nothing deleted" in err and len(err.splitlines()) == 1, err
+
+
+async def test_shop_delete_forgets_the_shop_s_conversations_in_redis(
+    tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HUASHU_REDIS_URL set (the service's conversation memory shared in Redis), the deletion
+    forgets the shop's conversations there too, not at their time-to-live; the other shops' stay.
+    Redis unreachable: the shop is deleted all the same, and stderr says what stays until when."""
+    db = ["--database-url", url_of(tmp_path), "--index", str(tmp_path / "index")]
+    assert await _huashu("shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db[:2]) == 0
+    assert await _huashu("shop", "create", "tea-2", "--knowledge", str(small_shop(tmp_path / "tea-2")), *db[:2]) == 0
+    redis = await shared_state.connect(REDIS_URL)
+    memory = shared_state.RedisConversations(redis, ttl_s=3600, max_turns=3)
+    run = uuid.uuid4().hex[:8]
+    try:
+        for key in (("tea", f"cli-{run}-1"), ("tea", f"cli-{run}-2"), ("tea-2", f"cli-{run}")):
+            await memory.add(key, Turn("customer", "包邮吗"))
+        monkeypatch.setenv("HUASHU_REDIS_URL", REDIS_URL)
+        capsys.readouterr()
+        assert await _huashu("shop", "delete", "tea", "--yes", *db) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("shop tea deleted: ") and " conversations forgotten in Redis" in out, out
+        assert await memory.turns(("tea", f"cli-{run}-1")) == () and await memory.turns(("tea", f"cli-{run}-2")) == ()
+        assert await memory.turns(("tea-2", f"cli-{run}")) == (Turn("customer", "包邮吗"),)
+    finally:
+        await memory.forget_shop("tea-2")
+        await redis.aclose()
+    monkeypatch.setenv("HUASHU_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert await _huashu("shop", "delete", "tea-2", "--yes", *db) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("shop tea-2 deleted: ") and "Redis" not in out, out
+    assert "shop tea-2: its conversations in Redis at 127.0.0.1:1/0 were not forgotten" in err, err
+    assert "they expire within 3600 s (HUASHU_CONVERSATION_TTL_S)" in err, err
 
 
 def test_shop_delete_keeps_the_default_shop(tmp_path: Path, capsys: CapSys, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -199,6 +199,34 @@ def test_a_number_or_a_control_character_where_text_is_expected_is_a_problem(tmp
     assert load_knowledge(write(tmp_path / "d", {"faq/a.yaml": kept})).entries[0].reply.endswith("～\n再见")
 
 
+def test_an_id_written_as_a_number_is_told_to_be_text_and_how_to_write_it(tmp_path: Path) -> None:
+    """A user test: `id: 12` (YAML) and `"id": 12` (JSON) were read as a missing id ("required").
+    An id is text, as every text field is (`answer: 123` is refused, not converted): the problem
+    says so at the id's line, with the id as the file's format writes it quoted; a quoted number
+    is a valid id, and a numbered row still claims its id (a duplicate is told in the same run)."""
+    reply = '{"id": 7, "customer": "在吗", "reply": "在的亲", "tags": ["other"]}\n'
+    root = write(tmp_path / "a", {
+        "faq/a.yaml": GOOD_FAQ.replace("id: faq-ship-eta", "id: 12"),
+        "faq/b.yaml": GOOD_FAQ.replace("id: faq-ship-eta", "id: 1.5"),
+        "policies.yaml": (
+            '- id: "12"\n  kind: return\n  title: t\n  text: x\n  questions: [a]\n  reply: r\n  tags: [return]\n'
+        ),
+        "past_replies.jsonl": reply,
+    })  # fmt: skip
+    found = problems(root)
+    assert 'faq/a.yaml:1: id: must be text (a string), got a number (12): write it in quotes, id: "12"' in found
+    assert (
+        "faq/b.yaml:1: id: must be text (a string), got a number (1.5): an id is lowercase letters, digits, - and _"
+        in found
+    )
+    assert 'past_replies.jsonl:1: id: must be text (a string), got a number (7): write it in quotes, "id": "7"' in found
+    assert "policies.yaml:1: id '12' is already used at faq/a.yaml:1" in found
+    assert not any("required" in p for p in found), found
+    assert len(found) == 4, found
+    quoted = GOOD_FAQ.replace("id: faq-ship-eta", 'id: "12"')
+    assert load_knowledge(write(tmp_path / "b", {"faq/a.yaml": quoted})).entries[0].id == "12"
+
+
 def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
 

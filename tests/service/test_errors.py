@@ -303,6 +303,37 @@ async def test_a_misspelt_body_field_is_named_with_the_field_meant(make_client: 
     assert payload["errors"][0]["message"] == "required", payload
 
 
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_sender_and_role_crossed_are_named_with_the_spelling_meant(
+    client: TestClient[Any, Any], route: str
+) -> None:
+    # a user test: a turn written as the message is, {"sender": "customer", "text": ...}, answered
+    # `turns.0.role: required`, without a word of `role` being how a turn spells `sender`
+    crossed = dumps(suggest_body("那西藏呢", turns=[{"sender": "customer", "text": "新疆能发吗"}]))
+    payload = await assert_envelope(
+        await client.post(route, data=crossed, headers=_signed(crossed)), 422, "turns.0.role"
+    )
+    assert payload["errors"][0]["message"] == "required (got 'turns.0.sender': `sender` is spelt `role` here)", payload
+    # the other way: a message with a turn's `role` and no `sender` was taken as the customer's,
+    # an agent's reply ranked and recorded as a customer question
+    body = suggest_body("亲，马上为您查询～", conversation_id="crossed-1", message_id="crossed-m1")
+    body["message"] = {"id": "crossed-m1", "text": "亲，马上为您查询～", "role": "agent"}
+    data = dumps(body)
+    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "message.sender")
+    message = payload["errors"][0]["message"]
+    assert message.startswith("required when `message.role` is given") and "`role` is spelt `sender` here" in message
+    # both spellings given: the one not read is a warning saying which is read
+    body["message"]["sender"] = "agent"
+    body["turns"] = [{"role": "customer", "sender": "customer", "text": "查下物流"}]
+    data = dumps(body)
+    answered = await client.post(route, data=data, headers=_signed(data))
+    assert answered.status == 200, await answered.text()
+    assert (await answered.json())["warnings"] == [
+        "unknown field `message.role` ignored (`role` is spelt `sender` here)",
+        "unknown field `turns.0.sender` ignored (`sender` is spelt `role` here)",
+    ]
+
+
 @pytest.mark.parametrize("header", [OPERATOR, f"Token {OPERATOR}", "Bearer ", f"bearer{OPERATOR}"])
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/admin/shops/demo/gaps/g-1/close"])
 async def test_an_authorization_header_without_bearer_says_the_scheme(

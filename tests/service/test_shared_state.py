@@ -70,6 +70,40 @@ async def test_a_seed_fills_only_a_conversation_without_turns(state: tuple[Conve
     assert [t.text for t in await memory.turns(key)] == ["第2句", "第3句", "第4句"]
 
 
+async def test_forgetting_a_shop_forgets_its_conversations_only(state: tuple[Conversations, Deliveries]) -> None:
+    """A deleted shop's conversations go with it (they stayed in Redis until their time-to-live);
+    a shop whose id begins another's (`tea`, `tea-2`) keeps its own."""
+    memory, _ = state
+    gone = [("tea", f"c:{n}") for n in range(5)]
+    kept = [("tea-2", "c:0"), ("demo", "tea"), ("demo", "tea:c:0")]
+    for key in gone + kept:
+        await memory.add(key, Turn("customer", "在吗"))
+    assert await memory.forget_shop("tea") == 5
+    assert [await memory.turns(key) for key in gone] == [()] * 5
+    assert [await memory.turns(key) for key in kept] == [(Turn("customer", "在吗"),)] * 3
+    assert await memory.forget_shop("tea") == 0
+
+
+async def test_a_shop_is_forgotten_from_redis_in_scan_steps(redis_client: Any) -> None:
+    """Thousands of conversations of one shop: found a step at a time with SCAN on the shop's own
+    key prefix (never KEYS, which blocks a big server), each step well within a call's timeout."""
+    prefix = f"huashu-test-{uuid.uuid4()}:"
+    memory = shared_state.RedisConversations(redis_client, ttl_s=3600, max_turns=3, prefix=prefix)
+    async with redis_client.pipeline(transaction=False) as pipe:
+        for n in range(2500):
+            pipe.rpush(f"{prefix}turns:big:{n}", "{}")
+        pipe.rpush(f"{prefix}turns:big-other:0", "{}")
+        await pipe.execute()
+    steps = []
+    cursor: int | None = None
+    while cursor != 0:
+        cursor, forgotten = await memory.forget_some("big", cursor or 0)
+        steps.append(forgotten)
+    assert sum(steps) == 2500 and len(steps) > 1, steps
+    assert [key async for key in redis_client.scan_iter(match=prefix + "*")] == [f"{prefix}turns:big-other:0".encode()]
+    await redis_client.delete(f"{prefix}turns:big-other:0")
+
+
 async def test_a_delivery_is_handled_once(state: tuple[Conversations, Deliveries]) -> None:
     _, deliveries = state
     assert await deliveries.first_time(("delivery", "d1"), ("message", "1", "7"))

@@ -135,6 +135,13 @@ class DeletedShop(msgspec.Struct):
     files_removed: Annotated[
         bool, msgspec.Meta(description="its folder under the index (snapshots, cache) was removed")
     ]
+    conversations_forgotten: Annotated[
+        int,
+        msgspec.Meta(
+            description="its conversations forgotten from the conversation memory (Redis with HUASHU_REDIS_URL, "
+            "else this process's)"
+        ),
+    ] = 0
 
 
 async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
@@ -291,15 +298,22 @@ async def delete_shop(request: web.Request) -> web.Response:
     await existing_shop(request, shop)
     cancelled = await state[keys.REBUILDER].cancel_shop(shop)
     try:
-        deletion = await delete_shop_everywhere(state[keys.STORE], settings.index_dir, shop)
+        deletion = await delete_shop_everywhere(state[keys.STORE], settings.index_dir, shop, state[keys.MEMORY])
     except UnknownShop:  # deleted meanwhile by another call (or `huashu shop delete`)
         raise NotFound.on("shop", f"no shop {shop!r}") from None
     state[keys.INDEX].drop(shop)
     log.warning(
         "shop deleted",
-        extra={"shop": shop, "deleted": deletion.rows, "files": deletion.files, "cancelled_jobs": cancelled},
+        extra={
+            "shop": shop,
+            "deleted": deletion.rows,
+            "files": deletion.files,
+            "conversations": deletion.conversations,
+            "cancelled_jobs": cancelled,
+        },
     )
-    return json_bytes(DeletedShop(True, shop, deletion.rows, cancelled, deletion.files is not None))
+    gone = DeletedShop(True, shop, deletion.rows, cancelled, deletion.files is not None, deletion.conversations or 0)
+    return json_bytes(gone)
 
 
 def add_routes(admin: web.Application) -> None:

@@ -16,14 +16,14 @@ import pytest
 import pytest_asyncio
 
 from assistant.cli import main
-from assistant.service import keys
+from assistant.service import keys, shared_state
 from assistant.service.settings import Secret
 from assistant.storage.protocols import UnknownShop
 from assistant.storage.records import AnswerRecord, MessageRecord
 from assistant.storage.shop_files import create_shop_from
 from assistant.suggest.rebuild import SHOP_DELETED
 from assistant.suggest.snapshots import shop_dir
-from tests.conftest import postgres_database
+from tests.conftest import REDIS_URL, postgres_database
 
 from ..helpers import suggest_body
 from ..test_shops import TEA
@@ -120,6 +120,35 @@ async def test_the_operator_deletes_a_shop_and_everything_of_it(
     # the other shops are as they were
     assert (await admin.client.get("/v1/admin/shops/other", headers=admin.auth(OPERATOR))).status == 200
     assert len(await store.knowledge_rows("demo")) > 0
+
+
+async def test_a_deleted_shop_s_conversation_memory_goes_from_redis(make_admin: AdminFactory) -> None:
+    """A user test: after the deletion the shop's conversations stayed in Redis until their
+    time-to-live (HUASHU_CONVERSATION_TTL_S). They go with the shop; another shop's stay."""
+    admin = await make_admin(admin_token=Secret(OPERATOR), redis_url=REDIS_URL)
+    agent = await _served_tea(admin)
+    run = uuid.uuid4().hex[:8]
+    tea = [f"deletion-{run}-{n}" for n in range(3)]
+    for conversation in tea:
+        body = suggest_body("白茶放冰箱吗", shop="tea", conversation_id=conversation, message_id="m-1")
+        assert (await admin.client.post("/v1/suggest", json=body, headers=admin.auth(agent))).status == 200
+    demo = suggest_body("快递几天能到", conversation_id=f"deletion-{run}", message_id="m-1")
+    assert (await admin.client.post("/v1/suggest", json=demo, headers=admin.auth(admin.agent))).status == 200
+    redis = await shared_state.connect(REDIS_URL)
+    try:
+        assert await redis.exists(*(f"huashu:turns:tea:{c}" for c in tea)) == 3
+        deleted = await _delete(admin, "tea", "tea")
+        body = await deleted.json()
+        assert deleted.status == 200, body
+        assert body["conversations_forgotten"] >= 3  # and any an earlier run left of shop tea
+        assert await redis.exists(*(f"huashu:turns:tea:{c}" for c in tea)) == 0
+        assert [key async for key in redis.scan_iter(match="huashu:turns:tea:*")] == []
+        assert await redis.exists(f"huashu:turns:demo:deletion-{run}") == 1
+    finally:
+        await redis.aclose()
+    # and the service remembers no turn of them
+    memory = admin.client.app[keys.MEMORY]
+    assert [await memory.turns(("tea", c)) for c in tea] == [()] * 3
 
 
 async def test_a_deleted_shop_s_builds_stop_and_fail_saying_why(make_admin: AdminFactory, tmp_path: Path) -> None:

@@ -363,6 +363,45 @@ async def test_a_number_or_a_control_character_in_an_entry_s_text_is_a_422_namin
     assert (await admin.client.get(f"{base}/faq-x", headers=admin.auth())).status == 404
 
 
+async def test_an_id_written_as_a_number_is_told_to_be_text_not_required(make_admin: AdminFactory) -> None:
+    """A user test: `"id": 12` in an entry answered `entry.id: required`, and a PUT of entry 12 with
+    it "differs from the id in the path ('12')". An id is text: the one rule of the loader (and of
+    `huashu knowledge check`), said of `entry.id` with the id quoted as JSON writes it; in an
+    uploaded file, at its line, as the file's format writes it."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/knowledge/entries"
+    before = await revision(admin)
+    said = 'entry.id: must be text (a string), got a number (12): write it in quotes, "id": "12"'
+    added = await admin.client.post(base, json={"file": FAQ, "entry": {**ENTRY, "id": 12}}, headers=admin.auth())
+    assert added.status == 422, await added.text()
+    assert (await added.json())["errors"] == [{"field": "entry.id", "message": said}]
+    put = await admin.client.put(f"{base}/faq-return-7day", json={"entry": {**ENTRY, "id": 12}}, headers=admin.auth())
+    assert put.status == 422, await put.text()
+    assert (await put.json())["errors"] == [{"field": "entry.id", "message": said}]
+
+    upload = "/v1/admin/shops/demo/knowledge?rebuild=false"
+    reply = '{"id": 7, "customer": "在吗", "reply": "在的亲", "tags": ["other"]}\n'
+    files = {FAQ: GOOD_FAQ.replace("id: faq-custom-gift-wrap", "id: 12"), "past_replies_extra.jsonl": reply}
+    response = await admin.client.post(upload, json={"files": files}, headers=admin.auth())
+    assert response.status == 422, await response.text()
+    assert (await response.json())["errors"] == [
+        {
+            "field": FAQ,
+            "message": f'{FAQ}:1: id: must be text (a string), got a number (12): write it in quotes, id: "12"',
+        },
+        {
+            "field": "past_replies_extra.jsonl",
+            "message": "past_replies_extra.jsonl:1: id: must be text (a string), got a number (7): write it in quotes, "
+            '"id": "7"',
+        },
+    ]
+    assert await revision(admin) == before
+    quoted = {FAQ: GOOD_FAQ.replace("id: faq-custom-gift-wrap", 'id: "12"')}
+    response = await admin.client.post(upload, json={"files": quoted}, headers=admin.auth())
+    assert response.status == 200, await response.text()
+    assert (await admin.client.get(f"{base}/12", headers=admin.auth())).status == 200
+
+
 async def test_entries_of_a_file_the_shop_does_not_have_are_a_404_naming_file(make_admin: AdminFactory) -> None:
     """A user test: `?file=nosuch.yaml` answered 200 with no entries, as if the file were empty."""
     admin = await make_admin()
