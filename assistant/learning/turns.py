@@ -60,6 +60,9 @@ _CLOSING = _sequence(_ACK_WORDS, _THANK_WORDS, _CLOSE_WORDS)
 # A topic picked from the chat app's menu ("配送咨询", "请选择咨询订单") opens a chat like a greeting.
 _MENU_WORDS = r"(请选择咨询订单|[\u4e00-\u9fff]{2,6}咨询)"
 _GREETING = _sequence(_GREET_WORDS, _MENU_WORDS)
+# The acknowledgement and thanks words as a whole turn says them: `agent_answer` takes them out of
+# an agent's reply too (好的亲，稍等 / 嗯嗯，收到 / 谢谢亲).
+_STOCK_WORDS = re.compile(rf"^{_POLITE}((?:{_ACK_WORDS}|{_THANK_WORDS}){_POLITE})+")
 
 
 def content(text: str) -> str:
@@ -111,6 +114,28 @@ def is_agent_opener(reply: str) -> bool:
     (们有实体店 is left), as do "有的亲" and "可以的亲"; an empty reply opens nothing."""
     said = content(reply)
     return bool(said) and not _OPENER_WORDS.sub("", said)
+
+
+# What agents send to close a chat whatever it was about, in whole phrases: thanks (感谢您的支持),
+# you're-welcomes (不客气), wishes (祝您生活愉快), goodbyes (欢迎下次光临) and the open door (有问题
+# 随时联系). A bare 支持, 联系 or 愉快 is part of answers (支持七天无理由退货), so phrases only.
+_CLOSER_WORDS = re.compile(
+    r"(感谢|谢谢|多谢)(您|你|亲)?(的|对)?(京东|店铺|本店|我们)?(的)?(耐心等待|耐心|等待|支持|理解|信任|配合|光临|惠顾|关注|咨询)?|"
+    r"(不用|不|别)客气|客气了|应该的|给您添麻烦了|添麻烦了|"
+    r"祝(您|你)?(生活|购物|工作|周末|节日|新年|每天)?(愉快|开心|顺利|快乐)|(生活|购物)愉快|"
+    r"欢迎(您)?(下次|再次)?(光临|再来)|下次再来|再见|拜拜|"
+    r"(有|如有|若有)?(任何)?问题(可以|请|欢迎)?随时(联系|咨询|找)(我们|我|客服)?|随时(联系|咨询)(我们|我|客服)?"
+)
+
+
+def agent_answer(reply: str) -> str:
+    """What an agent's reply says beyond its stock phrases: its letters and CJK (`content`) less
+    greetings, offers to help and holds (as `is_agent_opener` takes them out), acknowledgements
+    and thanks (the words `turn_kind` knows a customer's by) and the agents' closings (感谢您的支持,
+    祝您生活愉快, 有问题随时联系). Empty for a stock reply; "我们暂时没有线下店哦，还有什么可以帮您"
+    keeps 们暂时没有线下店."""
+    said = _CLOSER_WORDS.sub("", content(reply))
+    return _OPENER_WORDS.sub("", _STOCK_WORDS.sub("", said))
 
 
 _FOLLOW_LEAD = re.compile(r"^(那么|那如果|那|如果|要是|还有)")

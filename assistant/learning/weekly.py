@@ -6,6 +6,8 @@ the message vectors, so the caller clusters):
 
 * **new gaps**: what customers asked that nothing answered, most asked first; a gap whose id was
   already listed before (`known_gaps`) is marked as such, not new;
+* **asked once**: the messages nothing answered that one customer asked and no gap holds
+  (`gaps.GapFindings.asked_once`), the latest first, listed apart from the gaps;
 * **most used replies**: entries the agents sent as shown or edited (acceptance matched without
   clicks: `analytics.reply_outcomes`), then those only picked in the panel (use, edit or send
   pressed: its feedback), with how often each was shown and picked;
@@ -27,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.learning.acceptance import Outcome
 from assistant.learning.analytics import (
@@ -38,7 +40,7 @@ from assistant.learning.analytics import (
     reply_outcomes,
     reply_use,
 )
-from assistant.learning.gaps import Gap
+from assistant.learning.gaps import Gap, UnansweredMessage
 from assistant.learning.shop_gaps import gap_id
 from assistant.storage.records import ShopHistory, iso
 
@@ -51,6 +53,13 @@ class GapLine:
     suggested_reply: str | None
     last_seen: str
     new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OnceLine:
+    text: str
+    reply: str | None  # the agent's, None when none was recorded
+    at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,7 @@ class WeeklyReport:
     too_new: int = 0  # entries added or changed this week: not judged yet
     min_replied: int = MIN_REPLIED  # the evidence a reply to retire needs (`ReplyUseRules`)
     all_gaps: int = 0  # the gaps found this week; `new_gaps` lists the first `top` of them
+    asked_once: list[OnceLine] = field(default_factory=list)  # the latest first, at most `top`
 
 
 WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded
@@ -92,9 +102,11 @@ def weekly_report(
     known_gaps: frozenset[str] = frozenset(),
     rules: WeeklyRules | None = None,
     fresh: frozenset[str] = frozenset(),
+    asked_once: Sequence[UnansweredMessage] = (),
 ) -> WeeklyReport:
     """The refresh for `history` (the shop's records from `since` to `until`, days included);
-    `fresh`: the entries added or changed in that time, never proposed for retiring."""
+    `fresh`: the entries added or changed in that time, never proposed for retiring; `asked_once`:
+    the messages asked once in no gap, the latest first (`gaps.GapFindings.asked_once`)."""
     rules = rules or WeeklyRules()
     outcomes = reply_outcomes(history, entry_texts)
     replies = reply_use(history, entry_texts, outcomes, rules, fresh)
@@ -126,4 +138,5 @@ def weekly_report(
         replies.too_new,
         replies.min_replied,
         len(gap_lines),
+        [OnceLine(m.text, m.reply, iso(m.at)) for m in asked_once[: rules.top]],
     )

@@ -15,7 +15,7 @@ import re
 from assistant.knowledge.calendar import SHOP_ZONE
 from assistant.learning.analytics import ReplyLine
 from assistant.learning.gaps import clip_example
-from assistant.learning.weekly import GapLine, WeeklyReport
+from assistant.learning.weekly import GapLine, OnceLine, WeeklyReport
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CLIP = 120
@@ -49,13 +49,14 @@ def _summary(report: WeeklyReport) -> list[str]:
 
 SECTIONS = (
     ("新的知识缺口", "客户问了、却没有合适回复的问题（补一条 FAQ 即可关闭）"),
+    ("只问过一次的问题", "没有合适回复、本周只有一位客户问过的（最近的在前）：还不算缺口，再有客户问到就会并入缺口"),
     ("最常用的回复", "原样或修改后发送的在前，其次是只在面板里选用（使用、编辑、发送）的"),
     ("从未使用", "排在首位展示、客服的真实回复有记录（至少 {n} 次）、却从未发送、也没在面板里选用的：建议下架"),
     ("常被修改", "客服发送前总要改写的：建议改写"),
 )
 LAST_SEEN = "最近一次（北京时间）"  # the shop's zone, as the admin page says its times (`when`)
 GAPS = 0  # the section that says how many it lists of how many
-NEVER_USED = 2  # the section that also says how many entries were never shown
+NEVER_USED = 3  # the section that also says how many entries were never shown
 NOT_SHOWN = "另有 {n} 条回复本周一次也没有展示（没展示过不算没人用，不建议下架）。"
 # Said instead of the list while no agent reply is recorded: being shown is no evidence that
 # agents pass a reply over (`analytics.MIN_REPLIED`).
@@ -72,6 +73,10 @@ def _gap_row(g: GapLine) -> list[str]:
         g.suggested_reply or "（没有共同的客服回复）",
         when(g.last_seen),
     ]
+
+
+def _once_row(o: OnceLine) -> list[str]:
+    return [clip_example(o.text), o.reply or "（客服没有回复）", when(o.at)]
 
 
 def when(stamp: str) -> str:
@@ -123,6 +128,7 @@ def _edited_row(r: ReplyLine) -> list[str]:
 def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
     return [
         (["提问次数", "状态", "例子", "客服最常用的回复", LAST_SEEN], [_gap_row(g) for g in report.new_gaps]),
+        (["问题", "客服的回复", "时间（北京时间）"], [_once_row(o) for o in report.asked_once]),
         (["条目", "回复", "原样", "修改后", "面板选用", "展示"], [_used_row(r) for r in report.most_used]),
         (["条目", "回复", "展示", "其中有客服回复"], [_never_row(r) for r in report.never_used]),
         (["条目", "回复", "修改后发送", "原样发送", "平均保留", "最近一次改成"],

@@ -192,3 +192,30 @@ def test_the_week_is_the_shops_days(tmp_path: Path, capsys: CapSys) -> None:
     assert main(["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), *cache, *db]) == 0
     out = capsys.readouterr().out
     assert "有推荐的客户消息：1 条，可回答：1 条（100%）" in out
+
+
+def test_weekly_report_lists_the_questions_asked_once_apart_from_the_gaps(tmp_path: Path, capsys: CapSys) -> None:
+    """A small shop's first week: no question asked twice, so no gap; what one customer asked and
+    nothing answered is listed in its own section, the latest first, escaped as every cell is."""
+    db = ["--database-url", url_of(tmp_path)]
+    assert main(["shop", "create", "tea", "--knowledge", str(small_shop(tmp_path / "tea")), *db]) == 0
+    records: list[Record] = []
+    records += exchange(DAY, "c1", "北京有线下店吗|在哪", "我们暂时没有线下店哦，只在网店销售", False, 0)
+    records += exchange(DAY, "c2", "能寄到香港吗", "亲，请稍等，正在为您查询", False, 2)
+    records += exchange(DAY, "c3", "啊啊啊啊", "亲，请问有什么可以帮您", False, 4)  # no content words
+    write_records(url_of(tmp_path), records)
+    capsys.readouterr()
+    args = ["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), "--cache", str(tmp_path / "c.sqlite")]
+    assert main([*args, *db]) == 0
+    out = capsys.readouterr().out
+    assert "## 新的知识缺口（0）" in out, out
+    once = out.split("## 只问过一次的问题（2）")[1].split("## 最常用的回复")[0]
+    assert "| 问题 | 客服的回复 | 时间（北京时间） |" in once and "啊啊" not in once, once
+    rows = [line for line in once.splitlines() if line.startswith("| ") and "2026" in line]
+    assert rows == [
+        "| 能寄到香港吗 | 亲，请稍等，正在为您查询 | 2026-11-20 17:00 |",
+        "| 北京有线下店吗\\|在哪 | 我们暂时没有线下店哦，只在网店销售 | 2026-11-20 17:00 |",
+    ], once
+    assert main([*args, "--format", "html", *db]) == 0
+    page = capsys.readouterr().out
+    assert "<h2>只问过一次的问题（2）</h2>" in page and "<td>北京有线下店吗|在哪</td>" in page

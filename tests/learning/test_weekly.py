@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.learning.analytics import MIN_REPLIED
-from assistant.learning.gaps import Gap
+from assistant.learning.gaps import Gap, UnansweredMessage
 from assistant.learning.shop_gaps import gap_id
 from assistant.learning.weekly import WeeklyRules, weekly_report
 from assistant.learning.weekly_render import render_html, render_markdown
@@ -240,3 +240,22 @@ def test_each_example_of_a_gap_is_cut_so_a_long_one_hides_no_other() -> None:
     report = weekly_report("demo", ShopHistory(), ENTRIES, [long], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
     for text in (render_markdown(report), render_html(report)):
         assert "能开发票吗" + "我" * 34 + "…" in text and "我" * 36 not in text and "发票怎么开" in text
+
+
+def test_the_questions_asked_once_are_a_section_apart_bounded_and_escaped() -> None:
+    once = [UnansweredMessage("<script>x</script>有*实体店*吗", 1_795_000_200.0, None)]
+    once += [UnansweredMessage(f"问题{n}", 1_795_000_100.0 - n, "回复") for n in range(3)]
+    rules = WeeklyRules(top=2)
+    report = weekly_report(
+        "demo", week(), ENTRIES, [GAP], dt.date(2026, 11, 14), dt.date(2026, 11, 20), rules=rules, asked_once=once
+    )
+    assert [o.text for o in report.asked_once] == [once[0].text, "问题0"]  # the latest first, at most `top`
+    assert [g.id for g in report.new_gaps] == [gap_id(GAP)]  # not mixed into the gaps
+    markdown = render_markdown(report)
+    section = markdown.split("## 只问过一次的问题（2）")[1].split("## 最常用的回复")[0]
+    assert "\\<script\\>x\\</script\\>有\\*实体店\\*吗 | （客服没有回复） |" in section, section
+    assert "| 问题0 | 回复 |" in section
+    page = render_html(report)
+    assert "<td>&lt;script&gt;x&lt;/script&gt;有*实体店*吗</td>" in page and "<script>" not in page
+    empty = weekly_report("demo", ShopHistory(), ENTRIES, [], dt.date(2026, 11, 14), dt.date(2026, 11, 20))
+    assert "## 只问过一次的问题（0）" in render_markdown(empty)

@@ -1,7 +1,7 @@
 """Analytics routes of the admin API: a shop's statistics, its knowledge gaps, closing a gap.
 
     GET  /v1/admin/shops/{shop}/stats?days=14       acceptance, coverage, cues, agents, latency
-    GET  /v1/admin/shops/{shop}/gaps?days=30&limit=20
+    GET  /v1/admin/shops/{shop}/gaps?days=30&limit=20   and the messages asked once, apart
     POST /v1/admin/shops/{shop}/gaps/{gap}/close    a FAQ entry from the gap, into the knowledge,
                                                     and the rebuild job that serves it
     GET  /v1/admin/me                               the shop and role of the caller's token, and the
@@ -15,12 +15,14 @@ it is still in the service's query cache (`QueryEncoder.cache`), else one this a
 interleave); clustering runs on a worker thread, and the last gaps of each shop are kept on the
 admin app until its records or its snapshot change. Whether the active snapshot answers a gap
 now (`suggest.answered_gaps`) is ranked with the vectors its wordings were clustered with: no
-encoding, once per gap and snapshot version.
+encoding, once per gap and snapshot version; so is whether it answers a message asked once (in no
+gap: `learning.gaps.GapFindings.asked_once`), which the response lists apart from the gaps.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,7 +36,14 @@ from assistant.knowledge.loader import KnowledgeError, entries_of_rows
 from assistant.knowledge.model import Stage
 from assistant.learning.analytics import ShopStats, shop_stats
 from assistant.learning.faq_drafts import FaqDraft
-from assistant.learning.gaps import EXAMPLE_CHARS, Gap, UnansweredMessage, clip_example, find_gaps
+from assistant.learning.gaps import (
+    EXAMPLE_CHARS,
+    Gap,
+    GapRules,
+    UnansweredMessage,
+    clip_example,
+    knowledge_gaps,
+)
 from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_candidates import rejected_of
 from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
@@ -92,6 +101,16 @@ class GapOut(msgspec.Struct):
     last_seen: str
 
 
+class AskedOnceOut(msgspec.Struct):
+    """A message asked once that nothing answered: in no gap until a second customer asks it."""
+
+    text: Annotated[
+        str, msgspec.Meta(description=f"the customer's wording, on one line, cut to {EXAMPLE_CHARS} characters")
+    ]
+    reply: Annotated[str | None, msgspec.Meta(description="the agent's reply to it, null when none was recorded")]
+    at: str
+
+
 class IndexState(msgspec.Struct):
     """Whether the shop has a snapshot to serve: without one, gaps cannot be clustered (nor
     re-asked), and what the admin can do depends on why there is none."""
@@ -116,8 +135,7 @@ class GapsResponse(msgspec.Struct):
         int,
         msgspec.Meta(
             description="substantive messages nothing answered in the window, less those of the gaps "
-            "closed since or answered by the active snapshot now (what the listed gaps and the ones "
-            "past the limit still hold)"
+            "closed since and those of the gaps or messages asked once the active snapshot answers now"
         ),
     ]
     gaps: list[GapOut]
@@ -125,6 +143,15 @@ class GapsResponse(msgspec.Struct):
     open_gaps: Annotated[
         int, msgspec.Meta(description="the open gaps in the window: the listed ones and those past the limit")
     ] = 0
+    asked_once: Annotated[
+        list[AskedOnceOut],
+        msgspec.Meta(
+            description=f"messages asked once in the window that nothing answered and no gap holds, apart "
+            f"from the gaps (not ranked with them): the latest first, at most {GapRules().asked_once}, "
+            "those with content words only, less those the active snapshot answers now; one leaves "
+            "this list for a gap when a second customer asks it"
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -190,7 +217,8 @@ class _Found:
     signature: tuple[int, float, str, frozenset[str]]
     unanswered: int  # the messages of the window nothing answered (less those of the closed gaps, once read)
     gaps: list[Gap]
-    vectors: dict[str, np.ndarray]  # each gap wording's query vector, by its text
+    vectors: dict[str, np.ndarray]  # each gap wording's and message asked once's query vector, by its text
+    asked_once: list[UnansweredMessage] = dataclasses.field(default_factory=list)  # the latest first
 
 
 GAP_CACHE = web.AppKey("gap_cache", dict[tuple[str, int], _Found])
@@ -312,18 +340,25 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
     found = cache.get((shop, days))
     if found is None or found.signature != signature:
         clusters: list[Gap] = []
+        once: list[UnansweredMessage] = []
         by_text: dict[str, np.ndarray] = {}
-        if len(messages) >= 2:
+        if messages:
             vectors = await _encode(request, suggester, [m.text for m in messages])
             centre = await asyncio.to_thread(knowledge_centre, suggester)
-            clusters = await asyncio.to_thread(find_gaps, messages, vectors, None, centre)
+            findings = await asyncio.to_thread(knowledge_gaps, messages, vectors, None, centre)
+            clusters, once = findings.gaps, findings.asked_once
             by_text = {plain_text(m.text): v for m, v in zip(messages, vectors, strict=True)}  # as `Gap.examples`
-            by_text = {t: by_text[t] for t in gap_wordings(clusters)}
-        cache[(shop, days)] = found = _Found(signature, len(messages), clusters, by_text)
+            by_text = {t: by_text[t] for t in [*gap_wordings(clusters), *(m.text for m in once)]}
+        cache[(shop, days)] = found = _Found(signature, len(messages), clusters, by_text, once)
     closed = {row.entry_id for row in await store.knowledge_rows(shop)}
     open_gaps = [g for g in found.gaps if gap_entry_id(gap_id(g)) not in closed]
     still = found.unanswered - sum(g.count for g in found.gaps if gap_entry_id(gap_id(g)) in closed)
-    return since.isoformat(), _Found(signature, still, open_gaps, found.vectors)
+    return since.isoformat(), _Found(signature, still, open_gaps, found.vectors, found.asked_once)
+
+
+def once_as_gap(message: UnansweredMessage) -> Gap:
+    """A message asked once as a gap of one wording, so `answered_gaps` asks it again as it asks a gap's."""
+    return Gap(1, (message.text,), (), message.at)
 
 
 def _gap_out(gap: Gap) -> GapOut:
@@ -374,10 +409,17 @@ async def gaps(request: web.Request) -> web.Response:
         return json_bytes(GapsResponse(True, shop, first.isoformat(), len(unanswered_messages(history)), [], state))
     since, found = await _gaps(request, shop, days)
     asked = found.gaps[:ASKED_AGAIN]
-    answered = await _answered_now(request, shop, found, asked)
+    once = [once_as_gap(m) for m in found.asked_once]
+    answered = await _answered_now(request, shop, found, [*asked, *once])
     listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
-    still = found.unanswered - sum(g.count for g in asked if gap_id(g) in answered)
-    return json_bytes(GapsResponse(True, shop, since, still, listed, open_gaps=len(found.gaps) - len(answered)))
+    lone = [
+        AskedOnceOut(clip_example(m.text), m.reply, iso(m.at))
+        for m, g in zip(found.asked_once, once, strict=True)
+        if gap_id(g) not in answered
+    ]
+    still = found.unanswered - sum(g.count for g in [*asked, *once] if gap_id(g) in answered)
+    open_gaps = len(found.gaps) - sum(gap_id(g) in answered for g in asked)
+    return json_bytes(GapsResponse(True, shop, since, still, listed, open_gaps=open_gaps, asked_once=lone))
 
 
 async def close_gap(request: web.Request) -> web.Response:

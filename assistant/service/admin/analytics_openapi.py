@@ -42,8 +42,9 @@ ANALYTICS_PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/admin/shops/{shop}/gaps": {
         "get": {
-            "summary": "Knowledge gaps: unanswerable messages clustered by meaning, the most asked first, "
-            "with examples, the agents' actual replies and when last seen",
+            "summary": "Knowledge gaps: unanswerable messages clustered by meaning and merged where agents "
+            "sent one substantive reply, the most asked first, with examples, the agents' actual replies and "
+            "when last seen; apart from them (`asked_once`), the latest messages asked once, in no gap",
             "parameters": [
                 _SHOP,
                 _query("days", "the window, today included", 30, 365),

@@ -678,3 +678,33 @@ async def test_on_a_phone_charts_headers_meters_and_times_are_legible(
         await expect(item.locator(".gap-seen")).to_have_text(f"最近 {local}")
     await expect(page.locator("#candidates-note")).to_contain_text("北京时间（Asia/Shanghai）")
     await context.close()
+
+
+async def test_a_question_asked_once_is_listed_apart_from_the_gaps_as_text(
+    make_admin: AdminFactory, page: Page
+) -> None:
+    """A small shop on its first day: no question asked twice, no gap, and the page said nothing of
+    what a customer asked that nothing answered. It is listed under the gaps, apart, with the
+    agent's reply, as text (the reply's markup shown, never run); a second customer asking it makes
+    it a gap and it leaves that list."""
+    admin = await make_admin()
+    answer = await say(admin, "o1", "m1", MARKUP_QUESTION)
+    assert answer["answerable"] is False
+    await agent_says(admin, "o1", "m2", MARKUP_REPLY, "小李")
+    await page.set_viewport_size({"width": 360, "height": 800})
+    await login(page, admin, admin.admin)
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .empty")).to_have_text("没有知识缺口")
+    once = page.locator("#asked-once .once")
+    await expect(once).to_have_count(1)
+    await expect(once.locator(".example")).to_have_text(PLAIN_QUESTION)
+    await expect(once.locator(".once-reply")).to_have_text(f"客服回复：{MARKUP_REPLY}")
+    assert await page.locator("#asked-once img, #asked-once script").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 360, (width, await page.evaluate(WIDER_THAN_THE_PAGE))
+    await say(admin, "o2", "m1", "可以用数字人民币支付吗？")
+    await page.reload()
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
+    await expect(page.locator("#gaps .gap .gap-count")).to_have_text("2 次")
+    await expect(page.locator("#asked-once .empty")).to_have_text("没有只问过一次的问题")

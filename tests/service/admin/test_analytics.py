@@ -163,6 +163,35 @@ async def test_gaps_cluster_the_unanswered_questions_and_closing_one_adds_a_faq_
     assert [r.entry_id for r in rows].count(row.entry_id) == 1  # nothing written twice
 
 
+STORE_REPLY = "我们暂时没有线下店哦，只在网店销售"
+
+
+async def test_a_question_asked_once_is_listed_apart_until_a_second_customer_asks(make_admin: AdminFactory) -> None:
+    """A small shop on its first day: one customer asked what nothing answered, and the gaps (two
+    messages or more) listed nothing. It is listed apart, `asked_once`; when a second customer asks
+    in other words and the agent sends the same reply, the two are one gap (that reply alone would
+    make them one: `learning.gaps.merged_by_reply`)."""
+    admin = await make_admin()
+    base = "/v1/admin/shops/demo/gaps"
+    first = await say(admin, "s1", "m1", "北京有线下店吗")
+    assert first["answerable"] is False, first["suggestions"][:1]
+    await agent_says(admin, "s1", "m2", STORE_REPLY, "小王")
+    await say(admin, "s1", "m3", "好的")  # stock: never asked once
+    day_one = await (await admin.client.get(base, headers=admin.auth())).json()
+    assert day_one["gaps"] == [] and day_one["open_gaps"] == 0
+    (once,) = day_one["asked_once"]
+    assert (once["text"], once["reply"]) == ("北京有线下店吗", STORE_REPLY) and once["at"].startswith("20")
+    second = await say(admin, "s2", "m1", "你们有实体店吗")
+    assert second["answerable"] is False, second["suggestions"][:1]
+    await agent_says(admin, "s2", "m2", STORE_REPLY, "小李")
+    day_two = await (await admin.client.get(base, headers=admin.auth())).json()
+    (gap,) = day_two["gaps"]
+    assert set(gap["examples"]) == {"北京有线下店吗", "你们有实体店吗"} and gap["suggested_reply"] == STORE_REPLY
+    assert day_two["asked_once"] == []
+    schema = (await (await admin.client.get("/openapi.json")).json())["components"]["schemas"]
+    assert "asked_once" in schema["GapsResponse"]["properties"] and "AskedOnceOut" in schema
+
+
 async def test_a_gap_answered_by_an_entry_added_by_hand_leaves_the_list(make_admin: AdminFactory) -> None:
     """The admin answers a gap another way (adds an entry, rebuilds): once the active snapshot
     answers the gap's typical wording, the list no longer shows it (it stayed until closed)."""

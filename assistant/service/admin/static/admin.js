@@ -496,6 +496,7 @@ function renderReplies(replies) {
 function renderGaps(data, keep = false) {
   const list = $("gaps");
   const days = $("days").value;
+  renderAskedOnce(data);
   if (data.index && data.index.state !== "ready") {
     $("gaps-note").textContent = `最近 ${days} 天有 ${data.unanswered} 条实质问题没有合适回复；索引建好后才能把相近的问题归组。`;
     list.replaceChildren(node("li", "empty", "索引建好后这里会列出知识缺口"));
@@ -508,6 +509,30 @@ function renderGaps(data, keep = false) {
   list.replaceChildren(...items);
   if (!items.length) list.append(node("li", "empty", "没有知识缺口"));
   showMoreGaps(data);
+}
+
+// The messages asked once that no gap holds (`asked_once`), apart from the gaps and never ranked
+// with them: the latest first, each with the agent's reply. A second customer asking one moves it
+// into a gap, and it leaves this list.
+function renderAskedOnce(data) {
+  const list = $("asked-once");
+  const once = data.asked_once || [];
+  list.replaceChildren(...once.map(onceItem));
+  if (!once.length) {
+    const ready = !data.index || data.index.state === "ready";
+    list.append(node("li", "empty", ready ? "没有只问过一次的问题" : "索引建好后这里会列出只问过一次的问题"));
+  }
+}
+
+function onceItem(message) {
+  const item = node("li", "once");
+  const when = node("span", "gap-seen", shopTime(message.at));
+  when.title = ZONE_NAME;
+  const reply = message.reply === null || message.reply === undefined
+    ? node("span", "once-reply muted", "客服没有回复")
+    : node("span", "once-reply", `客服回复：${message.reply}`);
+  item.append(clipped("span", "example", message.text), when, reply);
+  return item;
 }
 
 // How many open gaps the list leaves out, and a button that lists more of them.
