@@ -19,6 +19,9 @@ the same for "x", for an English question and for a real question, in any shop:
   (now 0.79 and 0.22). The best match has nothing
   behind it, so what the first suggestion says about a message (junk or a real question) still
   comes from its own evidence alone;
+* a product whose sizes do not include the size the message names is at most
+  `OTHER_SIZE_CONFIDENCE` (`quantities.py`: 2升的水壶多少钱 against the 1.7 L kettle), a rule, not
+  a fitted weight: no labelled set holds enough such messages to fit one;
 * `known`: the share of the message's lexical tokens (words and characters) that occur anywhere
   in the shop's question keys (junk, English and emoji-only lines know almost none).
 
@@ -58,6 +61,10 @@ EXCESS_MARGIN = 0.15
 smallest of 0, 0.1, 0.15 and 0.2 that keeps the 45 demo wordings answerable (at 0, 默认走哪家物流呀
 and 孕妇用有甲醛吗 安全不, whose right wordings say more than they do, fall below the threshold)."""
 
+OTHER_SIZE_CONFIDENCE = 0.2
+"""The most a product is sure of a message naming a size it does not come in (`MatchEvidence.other_size`:
+7升炸锅多少钱 against the 5.5 L fryer, 0.99 before): below the threshold, so the message is no answered
+question (an admin sees it among the gaps), yet the product is still shown for the agent to offer."""
 BEHIND_MARGIN = 0.01
 """How far behind the shop's closest wording an entry's may be before `behind` counts: two entries
 that answer alike (a past reply 在吗 and the greeting's 在吗？) sit within a hundredth of each other,
@@ -77,6 +84,9 @@ class MatchEvidence:
     entry's wordings: its confidence is at least `KEYWORD_CONFIDENCE`."""
     behind: float = 0.0
     """How far the entry's closest key is behind the shop's closest key to the message (cosine)."""
+    other_size: bool = False
+    """The entry is a product whose wordings and reply name sizes (1.7L, 1500g, 150x200cm) in a
+    dimension the message names a size in, and not that one (`quantities.other_size`)."""
     contained: bool = False
     """The message, as typed (at least `CONTAINED_MIN` letters), is one stretch of the wording:
     会不会缩水 in 四件套会不会缩水啊 is the same question with its subject left to the chat."""
@@ -104,6 +114,8 @@ class ConfidenceModel:
         """P(the entry answers the message), in [0, 1]."""
         z = self.intercept + sum(w * x for w, x in zip(self.weights, evidence.as_features(), strict=True))
         p = 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+        if evidence.other_size:
+            p = min(p, OTHER_SIZE_CONFIDENCE)
         return max(p, KEYWORD_CONFIDENCE) if evidence.keyword else p
 
 

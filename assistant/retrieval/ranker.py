@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
-from assistant.knowledge.model import KnowledgeEntry
+from assistant.knowledge.model import KnowledgeEntry, SourceKind
 from assistant.retrieval.calibration import (
     CONFIDENCE_MODEL,
     CONTAINED_MIN,
@@ -50,6 +50,7 @@ from assistant.retrieval.calibration import (
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
+from assistant.retrieval.quantities import Quantity, other_size, quantities
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens, without_places
@@ -128,6 +129,8 @@ class SuggestionRanker:
         # Character grams of each question key of an entry, filled as entries get suggested.
         self._key_grams: dict[int, list[list[str]]] = {}
         self._compact_keys: dict[int, list[str]] = {}
+        # The sizes each product entry's keys and reply name, filled as products get suggested.
+        self._sizes: dict[int, frozenset[Quantity]] = {}
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -335,12 +338,14 @@ class SuggestionRanker:
         asked = said.rstrip(_PARTICLES)
         opens = asked != said and len(asked) >= CONTAINED_MIN
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
+        sizes = quantities(text)
         return {
             row: MatchEvidence(
                 dense=cosine,
                 coverage=share_found(grams, self._tokens_of(row)),
                 known=known,
                 behind=max(0.0, closest - cosine),
+                other_size=bool(sizes) and other_size(sizes, self._sizes_of(row)),
                 covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
                 contained=any(
                     (stretch and said in key) or (opens and key.startswith(asked)) for key in self._compact_keys_of(row)
@@ -349,6 +354,17 @@ class SuggestionRanker:
             )
             for row, (_, cosine) in best_key.items()
         }
+
+    def _sizes_of(self, row: int) -> frozenset[Quantity]:
+        """The sizes a product entry's keys and reply name (none for other entries: a policy or an
+        FAQ answer may name a size as an example, and answers for every size)."""
+        found = self._sizes.get(row)
+        if found is None:
+            entry = self.snapshot.entries[row]
+            keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
+            is_product = entry.kind == SourceKind.PRODUCT
+            found = self._sizes[row] = quantities(" ".join([*keys, entry.reply])) if is_product else frozenset()
+        return found
 
     def _compact_keys_of(self, row: int) -> list[str]:
         """The question keys of entry `row` as `compact` leaves them."""
