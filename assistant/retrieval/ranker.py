@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.emotion.types import NO_EMOTION, EmotionReading
+from assistant.knowledge.loader import QA_MARK
 from assistant.knowledge.model import KnowledgeEntry, SourceKind
 from assistant.retrieval.calibration import (
     CONFIDENCE_MODEL,
@@ -73,6 +74,9 @@ _NOT_KEYWORDS = frozenset({
 """Words that name no topic (a reply to the agent, a question word, a time): 可以, 没有 or 怎么办 alone
 read 0.5 for whichever entry's wording held them (a review of the keyword rule)."""
 TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
+_CLOSEST_PAST_OFF = 32
+"""Keys searched past the closest for one of an entry in season (`_closest`): past them, nothing counts as
+closer (behind 0)."""
 FOLLOW_UP_FLOOR = 0.1
 """A follow-up takes the context's confidence only for an entry its own words point at, however
 weakly (那西藏呢 → the remote-shipping answer, 0.20 alone): after 这个被子多重, 那西藏呢 must not
@@ -234,9 +238,11 @@ class SuggestionRanker:
         reading: EmotionReading = NO_EMOTION,
         *,
         follow_up: bool = False,
+        off: frozenset[str] = frozenset(),
     ) -> list[Suggestion]:
         """Top `request.k` suggestions; `query_vectors` = `encode_queries(query_texts(request))`;
-        `follow_up`: the message leans on the earlier turns (see the module doc)."""
+        `follow_up`: the message leans on the earlier turns (see the module doc); `off`: the ids of
+        entries not suggested today (out of season), which `MatchEvidence.behind` is not measured from."""
         vectors = np.asarray(query_vectors, dtype=np.float32).reshape(-1, self.snapshot.replies.shape[1])
         fused = self.fused(request, vectors)[: self.weights.candidates]
         if not fused:
@@ -249,7 +255,7 @@ class SuggestionRanker:
         entries = self.snapshot.entries
         a = self.weights.confidence
         pool = [row for row, _ in fused[: max(self.weights.confidence_pool, request.k)]] if a > 0 else []
-        confidence, best_key = self._confidences(request, vectors, pool, follow_up=follow_up)
+        confidence, best_key = self._confidences(request, vectors, pool, follow_up=follow_up, off=off)
         # The order weighs the customer's emotion (apologies first for an angry customer); the
         # score shown is the calibrated match confidence, so a nudged reply does not pose as a match.
         order = sorted(
@@ -275,7 +281,7 @@ class SuggestionRanker:
         )
         missing = [row for row, _ in chosen if row not in confidence]
         if missing:
-            more, more_keys = self._confidences(request, vectors, missing, follow_up=follow_up)
+            more, more_keys = self._confidences(request, vectors, missing, follow_up=follow_up, off=off)
             confidence.update(more)
             best_key.update(more_keys)
         return [
@@ -293,36 +299,53 @@ class SuggestionRanker:
         ]
 
     def _confidences(
-        self, request: SuggestRequest, vectors: Vectors, rows: list[int], *, follow_up: bool
+        self,
+        request: SuggestRequest,
+        vectors: Vectors,
+        rows: list[int],
+        *,
+        follow_up: bool,
+        off: frozenset[str] = frozenset(),
     ) -> tuple[dict[int, float], dict[int, tuple[int, float]]]:
         """The calibrated match confidence of each entry row, and its best key; a follow-up takes
         the context's confidence where its own words point at the entry (`FOLLOW_UP_FLOOR`)."""
         best_key = self._best_keys(vectors[0], rows)
-        evidence = self._evidence(request.text, best_key, self._closest(vectors[0]))
+        evidence = self._evidence(request.text, best_key, self._closest(vectors[0], off))
         confidence = {row: self._confidence.confidence(evidence[row]) for row in rows}
         context = self.context_text(request) if follow_up and len(vectors) > 1 else None
         if context is not None:
-            leaning = self._evidence(context, self._best_keys(vectors[1], rows), self._closest(vectors[1]))
+            leaning = self._evidence(context, self._best_keys(vectors[1], rows), self._closest(vectors[1], off))
             confidence = {
                 row: max(c, self._confidence.confidence(leaning[row])) if c >= FOLLOW_UP_FLOOR else c
                 for row, c in confidence.items()
             }
         return confidence, best_key
 
-    def confidences(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, float]:
+    def confidences(
+        self, text: str, vector: Vectors, rows: list[int], off: frozenset[str] = frozenset()
+    ) -> dict[int, float]:
         """The calibrated match confidence of each entry row for the message `text` (embedded as
         `vector`), read as if it had been typed alone."""
-        evidence = self.match_evidence(text, vector, rows)
+        evidence = self.match_evidence(text, vector, rows, off)
         return {row: self._confidence.confidence(found) for row, found in evidence.items()}
 
-    def match_evidence(self, text: str, vector: Vectors, rows: list[int]) -> dict[int, MatchEvidence]:
+    def match_evidence(
+        self, text: str, vector: Vectors, rows: list[int], off: frozenset[str] = frozenset()
+    ) -> dict[int, MatchEvidence]:
         """The raw evidence that each entry row answers the message `text` (embedded as `vector`)."""
-        return self._evidence(text, self._best_keys(vector, rows), self._closest(vector))
+        return self._evidence(text, self._best_keys(vector, rows), self._closest(vector, off))
 
-    def _closest(self, vector: Vectors) -> float:
-        """The cosine of the shop's closest question key to a query vector (any entry's)."""
-        scores, rows = self.snapshot.keys.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), 1)
-        return float(scores[0][0]) if len(rows[0]) and rows[0][0] >= 0 else -1.0
+    def _closest(self, vector: Vectors, off: frozenset[str] = frozenset()) -> float:
+        """The cosine of the shop's closest question key to a query vector, of any entry but those
+        `off` (out of season: an ended promotion kept for next year made the live answers near it
+        unsure, 定金膨胀怎么算 → the presale refund answer 0.98 → 0.54, a second reading)."""
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        scores, rows = self.snapshot.keys.search(query, 1 + _CLOSEST_PAST_OFF * bool(off))
+        entries = self.snapshot.entries
+        for score, row in zip(scores[0], rows[0], strict=True):
+            if row >= 0 and entries[int(self.snapshot.key_entry[row])].id not in off:
+                return float(score)
+        return -1.0
 
     def _evidence(self, text: str, best_key: dict[int, tuple[int, float]], closest: float) -> dict[int, MatchEvidence]:
         """The evidence for each entry row (its best key and cosine given); `closest`: the cosine of
@@ -355,14 +378,22 @@ class SuggestionRanker:
             for row, (_, cosine) in best_key.items()
         }
 
+    def other_size_rows(self, text: str, rows: Iterable[int]) -> frozenset[int]:
+        """The rows of `rows` that are products `text` names a size of that they do not come in
+        (`MatchEvidence.other_size`)."""
+        sizes = quantities(text)
+        return frozenset(row for row in rows if sizes and other_size(sizes, self._sizes_of(row)))
+
     def _sizes_of(self, row: int) -> frozenset[Quantity]:
-        """The sizes a product entry's keys and reply name (none for other entries: a policy or an
-        FAQ answer may name a size as an example, and answers for every size)."""
+        """The sizes a product's overview (its keys and its reply: name, specs, price of every
+        size) names; none for other entries: a policy or an FAQ answer may name a size as an
+        example and answers for every size, and a product's question and answer names sizes in
+        passing (身高170cm以下的裹身刚好)."""
         found = self._sizes.get(row)
         if found is None:
             entry = self.snapshot.entries[row]
             keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
-            is_product = entry.kind == SourceKind.PRODUCT
+            is_product = entry.kind == SourceKind.PRODUCT and QA_MARK not in entry.id
             found = self._sizes[row] = quantities(" ".join([*keys, entry.reply])) if is_product else frozenset()
         return found
 

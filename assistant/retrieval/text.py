@@ -210,7 +210,8 @@ def cache_key(text: str) -> str:
     return _EDGE_PUNCT.sub("", folded) or folded.strip()
 
 
-_PART_BREAK = re.compile(r"[\s，,。.！!？?；;～~…]+")
+_PART_BREAK = re.compile(r"(?:[\s，,。！!？?；;～~…]|(?<!\d)\.|\.(?!\d))+")
+"""Where a message's clauses end; a dot between two digits is a decimal point (1.2米), not a break."""
 _FIELD = re.compile(r"[:：]")
 _PREAMBLE = re.compile(r"(您好|你好|亲)?(我)?(想|要)?(请)?(问|咨询|打扰)(一)?下?(哈|啊|呀)?|请问")
 """A clause that only announces a question (我想问一下, 请问, 打扰一下): it asks nothing itself."""

