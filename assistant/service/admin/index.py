@@ -10,9 +10,10 @@
 
 Every route needs an admin token of the shop (auth.py: 401 without, 403 for another shop's
 token or an agent token); a job is only shown to its own shop's admins and the operator. A job
-that waits says for what (`waiting_behind`): how many jobs of its process go first, and those of
-them the caller may see (another shop's are only counted: a shop's admin never learns another
-shop's name; the operator sees them all).
+that waits says for what (`waiting_behind`): its shop's jobs before it, a builder process (the
+process runs `HUASHU_BUILD_PROCESSES` at most) or its embedding turn; how many jobs of its
+process go first, and those of them the caller may see (another shop's are only counted: a
+shop's admin never learns another shop's name; the operator sees them all).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord,
 from assistant.suggest.registry import ShopNotReady
 from assistant.suggest.snapshots import NO_KNOWLEDGE, NoKnowledgeCopy, snapshot_knowledge
 from assistant.suggest.staleness import staleness
-from assistant.suggest.turns import jobs_ahead
+from assistant.suggest.turns import WaitsFor, jobs_ahead, waits_for
 
 
 class JobAhead(msgspec.Struct):
@@ -47,12 +48,20 @@ class WaitingOut(msgspec.Struct):
         int,
         msgspec.Meta(
             description="how many jobs go before it: for a queued job, its shop's jobs queued before it; "
+            "for one waiting for a builder process, the running builds and the smaller ones waiting too; "
             "for a running one, the smaller builds that embed first"
         ),
     ]
     ahead: Annotated[
         list[JobAhead],
         msgspec.Meta(description="those of them the caller may see (its own shop's; all for the operator)"),
+    ]
+    waits_for: Annotated[
+        WaitsFor,
+        msgspec.Meta(
+            description="`shop_order` (its shop's jobs before it), `builder_slot` (queued until a builder "
+            "process is free, `HUASHU_BUILD_PROCESSES`) or `embedding_turn` (running, smaller builds embed first)"
+        ),
     ]
 
 
@@ -120,13 +129,14 @@ def job_out(job: JobRecord) -> JobOut:
 
 async def waiting_out(request: web.Request, principal: Principal, job: JobRecord) -> WaitingOut | None:
     """What `job` waits behind, as `principal` may see it (None: nothing)."""
-    if job.state not in ("queued", "running") or not job.owner:
+    wait = waits_for(job)
+    if wait is None or not job.owner:
         return None
     ahead = jobs_ahead(job, await request.config_dict[keys.STORE].unfinished_jobs(job.owner))
     if not ahead:
         return None
     shown = [JobAhead(j.id, j.shop, j.state, j.progress) for j in ahead if principal.acts_for(j.shop)]
-    return WaitingOut(len(ahead), shown)
+    return WaitingOut(len(ahead), shown, wait)
 
 
 async def _snapshot_out(request: web.Request, snapshot: SnapshotRecord, revision: str) -> SnapshotOut:

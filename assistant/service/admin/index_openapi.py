@@ -51,8 +51,9 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/jobs/{id}": {
         "get": {
             "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error, "
-            "and what it waits behind (`waiting_behind`: a queued job, its shop's job before it; a running one, "
-            "smaller builds of other shops that embed first; another shop's job is counted, never named)",
+            "and what it waits behind (`waiting_behind`: a queued job, its shop's job before it, or once it has read "
+            "its knowledge, the running builds until a builder process is free; a running one, smaller builds "
+            "of other shops that embed first; another shop's job is counted, never named)",
             "parameters": [_path("id")],
             "responses": {"200": json_of("JobResponse", "the job"), **_AUTH},
         }

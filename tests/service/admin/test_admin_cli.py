@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.cli.admin import waiting_line
 from assistant.service import keys
 from assistant.service.settings import Secret
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord
@@ -505,3 +506,15 @@ async def test_admin_cli_rebuild_says_what_a_queued_job_waits_behind(
     assert await running == 0
     out, err = capsys.readouterr()
     assert ": done in " in out and "Traceback" not in err
+
+
+def test_a_build_waiting_for_a_builder_process_says_so_counting_other_shops() -> None:
+    waiting = {
+        "jobs": 3,
+        "ahead": [{"id": "j2", "shop": "tea", "state": "running", "progress": 0.5}],
+        "waits_for": "builder_slot",
+    }
+    line = waiting_line({"id": "j9", "state": "queued", "waiting_behind": waiting})
+    assert line == (
+        "job j9: queued for a builder process behind 3 build(s): job j2 of shop tea (running, 50%), 2 of other shops"
+    )
