@@ -128,13 +128,26 @@ _CLOSER_WORDS = re.compile(
 )
 
 
+# What agents send while a matter is handled elsewhere, whatever it is, in whole phrases: it was
+# passed on (已经帮您反馈给仓库了, 这边帮您登记了), wait (请耐心等待) and word will come (有消息第一时间
+# 通知您, 会尽快给您回复). A second reading saw one such reply, sent to 快递破损了, 少发了枕套 and 什么时候
+# 发货, merge the three into one gap.
+_PROMISE_WORDS = re.compile(
+    r"(已经|已)?(帮|为|给)?(您|你)?(反馈|登记|记录|上报|报备|转交|催促|催)(一下|了)?(给|到)?"
+    r"(仓库|快递|物流|相关部门|部门|主管|专员|售后|同事)?(了)?|"
+    r"(请|还请)?(您)?(耐心)?(等待|等候)(一下)?|"
+    r"(有|一有)?(消息|结果|进展|回复)(后)?(会|我们会|这边会)?(第一时间|马上|及时|尽快)(通知|联系|告知|回复)(您|你)?|"
+    r"(会|我们会|这边会)?(尽快|及时|第一时间)(给您|为您)?(处理|回复|答复|联系)"
+)
+
+
 def agent_answer(reply: str) -> str:
     """What an agent's reply says beyond its stock phrases: its letters and CJK (`content`) less
     greetings, offers to help and holds (as `is_agent_opener` takes them out), acknowledgements
-    and thanks (the words `turn_kind` knows a customer's by) and the agents' closings (感谢您的支持,
-    祝您生活愉快, 有问题随时联系). Empty for a stock reply; "我们暂时没有线下店哦，还有什么可以帮您"
-    keeps 们暂时没有线下店."""
-    said = _CLOSER_WORDS.sub("", content(reply))
+    and thanks (the words `turn_kind` knows a customer's by), the agents' closings (感谢您的支持,
+    祝您生活愉快, 有问题随时联系) and promises (已经帮您反馈给仓库了, 请耐心等待, 有消息第一时间通知您).
+    Empty for a stock reply; "我们暂时没有线下店哦，还有什么可以帮您" keeps 们暂时没有线下店."""
+    said = _PROMISE_WORDS.sub("", _CLOSER_WORDS.sub("", content(reply)))
     return _OPENER_WORDS.sub("", _STOCK_WORDS.sub("", said))
 
 

@@ -194,6 +194,10 @@ STOCK_OR_SHORT = [
     "有的亲",
     "亲，暂时没有货哦",
     "亲，暂时不支持哦",
+    # promises, sent whatever the matter (a second reading: one merged 快递破损了, 少发了枕套 and 什么时候发货)
+    "亲，您好，已经帮您反馈给仓库了，请耐心等待哦",
+    "亲，这边帮您登记了，有消息第一时间通知您",
+    "已经帮您催促快递了，会尽快给您回复",
 ]
 
 
@@ -214,6 +218,8 @@ def test_a_reply_merges_on_what_it_says_beyond_its_stock_phrases() -> None:
     assert merging_reply("我们暂时没有线下店哦，还有什么可以帮您") is not None
     assert len(content_units("暂时不支持")) < REPLY_UNITS <= len(content_units("暂时没有线下店"))
     assert merging_reply(None) is None and merging_reply("") is None
+    # a promise beside an answer leaves the answer
+    assert merging_reply("质量问题的运费由我们承担，已经帮您登记了") is not None
 
 
 def test_clusters_merge_once_per_reply_never_in_a_chain() -> None:
