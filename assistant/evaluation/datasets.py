@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.knowledge.harvest import turn_problem
+
 
 class DatasetError(Exception):
     """A data set file is missing or has a bad row; the message names file and line."""
@@ -137,9 +139,8 @@ def read_sessions(path: Path) -> list[ChatSession]:
             raise DatasetError(f"{path}:{number}: expected an object with a `turns` list")
         parsed = []
         for i, turn in enumerate(turns, start=1):
-            if not (isinstance(turn, dict) and turn.get("role") in ("customer", "agent")
-                    and isinstance(turn.get("text"), str)):  # fmt: skip
-                raise DatasetError(f"{path}:{number}: turn {i} needs role customer|agent and text")
+            if (problem := turn_problem(turn)) is not None:
+                raise DatasetError(f"{path}:{number}: turn {i} {problem}")
             alternatives = turn.get("alternatives", [])
             if not (isinstance(alternatives, list) and all(isinstance(a, str) for a in alternatives)):
                 raise DatasetError(f"{path}:{number}: turn {i}: `alternatives` must be a list of strings")

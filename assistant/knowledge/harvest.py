@@ -81,6 +81,17 @@ def read_chat_log(path: Path) -> list[Session]:
     return list(_sessions(path))
 
 
+def turn_problem(turn: object) -> str | None:
+    """What is wrong with one turn of a chat log (`role` customer|agent and `text`), or None. A turn
+    that says `sender` (the webhook's word for who wrote a message) is told it is `role` here."""
+    if isinstance(turn, dict) and turn.get("role") in ("customer", "agent") and isinstance(turn.get("text"), str):
+        return None
+    hint = (
+        " (`sender` is spelt `role` here)" if isinstance(turn, dict) and "sender" in turn and "role" not in turn else ""
+    )
+    return f"needs role customer|agent and text{hint}"
+
+
 def _sessions(path: Path) -> Iterator[Session]:
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
@@ -95,9 +106,8 @@ def _sessions(path: Path) -> Iterator[Session]:
                 raise ChatLogError(f"{path}:{number}: expected an object with a `turns` list")
             out = []
             for i, turn in enumerate(turns, start=1):
-                if not (isinstance(turn, dict) and turn.get("role") in ("customer", "agent")
-                        and isinstance(turn.get("text"), str)):  # fmt: skip
-                    raise ChatLogError(f"{path}:{number}: turn {i} needs role customer|agent and text")
+                if (problem := turn_problem(turn)) is not None:
+                    raise ChatLogError(f"{path}:{number}: turn {i} {problem}")
                 out.append((turn["role"], turn["text"].strip()))
             yield number, out
 

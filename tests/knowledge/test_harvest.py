@@ -128,3 +128,13 @@ def test_entries_group_harvested_pairs_by_reply_ignoring_placeholders() -> None:
     first, second = entries_from_harvest(rows)
     assert (first.id, first.questions, first.origin) == ("harvest-1", ("几天到", "多久能到"), "c:1")
     assert second.questions == ("能机洗吗",)
+
+
+def test_a_turn_written_with_sender_is_told_it_is_role_here(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The webhook's message says `sender`; a chat log's turn says `role` (a user test wrote `sender`
+    and got only "needs role")."""
+    log = tmp_path / "chats.jsonl"
+    log.write_text('{"turns": [{"sender": "customer", "text": "能开发票吗"}]}\n', encoding="utf-8")
+    assert main(["knowledge", "harvest", str(log), "--out", str(tmp_path / "o.jsonl")]) == 2
+    said = capsys.readouterr().err
+    assert "chats.jsonl:1: turn 1 needs role customer|agent and text (`sender` is spelt `role` here)" in said
