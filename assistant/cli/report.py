@@ -169,7 +169,7 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
         findings = _gaps(unanswered_messages(stored.week, stored.refused), embedder, cache, centre)
         found = [g for g in findings.gaps if gap_entry_id(gap_id(g)) not in stored.rows]
         # a message asked once is asked again as a gap of one wording (`answered_gaps` asks wordings)
-        once = [Gap(1, (m.text,), (), m.at) for m in findings.asked_once]
+        once = [Gap.of_one(m) for m in findings.asked_once]
         if (found or once) and stored.active is not None:
             suggester = _served(index, args.shop, stored.active, embedder, stored.threshold)
             still = {id(g) for g in _not_answered([*found, *once], suggester, embedder, cache)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -107,7 +107,7 @@ class Row:
         gives neither): checked against the other rows' ids even when the row itself has problems,
         so one run tells every problem."""
         value = self._data.get("id")
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if is_number(value):
             return str(value)
         return value.strip() if isinstance(value, str) else ""
 
@@ -152,7 +152,7 @@ class Row:
 
     def ident(self) -> str:
         raw = self._data.get("id")
-        if isinstance(raw, int | float) and not isinstance(raw, bool):  # `id: 12` is no missing id
+        if is_number(raw):  # `id: 12` is no missing id
             self.problem("id", id_not_text(raw, json=self._file.endswith(".jsonl")))
             return ""
         value = self.text("id")
@@ -247,6 +247,11 @@ class Row:
             line, lines = children[i] if i < len(children) else (self._lines.get(name, self._line), {})
             out.append(self._reader.row(item, self._file, line, lines))
         return out
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A number as YAML or JSON gives one (`id: 12`), not a boolean (which Python counts as an int)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def id_not_text(value: int | float, *, json: bool) -> str:

@@ -66,6 +66,12 @@ class Gap:
     replies: tuple[tuple[str, int], ...]
     last_seen: float
 
+    @classmethod
+    def of_one(cls, message: UnansweredMessage) -> Gap:
+        """A message asked once as a gap of one wording, so what asks a gap's wordings again (is it
+        answered now, `answered_gaps`) asks it the same way."""
+        return cls(1, (message.text,), (), message.at)
+
     @property
     def suggested_reply(self) -> str | None:
         """The agents' most common reply, the pre-filled answer of a new FAQ entry, when it is

@@ -368,7 +368,16 @@ def _left_for_other_spelling(value: Any, info: msgspec.inspect.Type, path: str =
     return found
 
 
-_SPELT_KEYS = tuple(f'"{key}"'.encode() for spelt in SPELT_ELSEWHERE.values() for key in spelt)
+_SPELT_KEYS = tuple(
+    f'"{key}"'.encode()
+    for struct, spelt in SPELT_ELSEWHERE.items()
+    for key, meant in spelt.items()
+    if struct.__struct_defaults__ and meant in struct.__struct_fields__[-len(struct.__struct_defaults__) :]
+)
+"""The other spellings of fields that have a default, as JSON keys: only such a field can be left to
+its default while its other spelling is given (a required one, a turn's `role`, fails to decode and
+is named there), so only a body holding one of these is walked twice (`decode`): `"role"`, not the
+`"sender"` of nearly every message."""
 
 
 def ignored_fields(raw: bytes) -> list[str]:

@@ -356,11 +356,6 @@ async def _gaps(request: web.Request, shop: str, days: int) -> tuple[str, _Found
     return since.isoformat(), _Found(signature, still, open_gaps, found.vectors, found.asked_once)
 
 
-def once_as_gap(message: UnansweredMessage) -> Gap:
-    """A message asked once as a gap of one wording, so `answered_gaps` asks it again as it asks a gap's."""
-    return Gap(1, (message.text,), (), message.at)
-
-
 def _gap_out(gap: Gap) -> GapOut:
     return GapOut(
         gap_id(gap),
@@ -409,7 +404,7 @@ async def gaps(request: web.Request) -> web.Response:
         return json_bytes(GapsResponse(True, shop, first.isoformat(), len(unanswered_messages(history)), [], state))
     since, found = await _gaps(request, shop, days)
     asked = found.gaps[:ASKED_AGAIN]
-    once = [once_as_gap(m) for m in found.asked_once]
+    once = [Gap.of_one(m) for m in found.asked_once]
     answered = await _answered_now(request, shop, found, [*asked, *once])
     listed = [_gap_out(g) for g in asked if gap_id(g) not in answered][: int(raw)]
     lone = [

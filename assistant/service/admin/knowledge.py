@@ -39,7 +39,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
-from assistant.knowledge.rows import id_not_text
+from assistant.knowledge.rows import id_not_text, is_number
 from assistant.knowledge.uploads import merge_uploads, path_problem, removed_entries
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
@@ -433,7 +433,7 @@ def _entry_id(data: dict[str, Any], wanted: str | None = None) -> str:
     """The entry's id, checked as the loader checks it: a number is no id (`"id": 12` is told to be
     text, `id_not_text`, not missing nor different from the `12` of the path)."""
     raw = data.get("id")
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
+    if is_number(raw):
         raise Unprocessable.on("entry.id", f"entry.id: {id_not_text(raw, json=True)}")
     if wanted is not None and raw is not None and raw != wanted:
         raise Unprocessable.on("entry.id", f"{raw!r} differs from the id in the path ({wanted!r})")
