@@ -65,8 +65,16 @@ class RowReader:
 
     problems: list[str] = field(default_factory=list)
 
-    def row(self, value: Any, file: str, line: int, lines: dict[str, int], children: Children | None = None) -> Row:
-        return Row(self, value, file, line, lines, children or {})
+    def row(
+        self,
+        value: Any,
+        file: str,
+        line: int,
+        lines: dict[str, int],
+        children: Children | None = None,
+        written: dict[str, str] | None = None,
+    ) -> Row:
+        return Row(self, value, file, line, lines, children or {}, written or {})
 
 
 # For each field holding a list: the (line, field lines) of each of its items.
@@ -84,9 +92,11 @@ class Row:
         line: int,
         lines: dict[str, int],
         children: Children,
+        written: dict[str, str],
     ) -> None:
         self._reader = reader
         self._children = children
+        self._written = written  # plain YAML scalars as typed (`id: 012`, which YAML reads as 10)
         self._file = file
         self._line = line
         self._lines = lines
@@ -108,7 +118,7 @@ class Row:
         so one run tells every problem."""
         value = self._data.get("id")
         if is_number(value):
-            return str(value)
+            return self._written.get("id", str(value))
         return value.strip() if isinstance(value, str) else ""
 
     def problem(self, name: str | None, message: str) -> None:
@@ -153,7 +163,7 @@ class Row:
     def ident(self) -> str:
         raw = self._data.get("id")
         if is_number(raw):  # `id: 12` is no missing id
-            self.problem("id", id_not_text(raw, json=self._file.endswith(".jsonl")))
+            self.problem("id", id_not_text(raw, json=self._file.endswith(".jsonl"), written=self._written.get("id")))
             return ""
         value = self.text("id")
         if value and not IDENT.match(value):
@@ -254,12 +264,13 @@ def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def id_not_text(value: int | float, *, json: bool) -> str:
+def id_not_text(value: int | float, *, json: bool, written: str | None = None) -> str:
     """What is said of an id written as a number (`id: 12` in YAML, `"id": 12` in JSON): an id is
     text, as every text field is (a number is refused, not converted: `answer: 123` too), and, when
     quoting it makes an id, how to write it in the format at hand. The one wording of the loader
-    (`huashu knowledge check`, an upload) and of the admin API's `entry.id`."""
-    text = str(value)
+    (`huashu knowledge check`, an upload) and of the admin API's `entry.id`. `written` is the number as
+    the file has it, where YAML reads it otherwise (`012` is the octal 10, `1_000` is 1000)."""
+    text = written or str(value)
     said = f"must be text (a string), got a number ({text})"
     if not IDENT.match(text):
         return f"{said}: an id is lowercase letters, digits, - and _"
@@ -293,6 +304,19 @@ def _field_lines(node: yaml.Node) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+
+
+def _written_scalars(node: yaml.Node) -> dict[str, str]:
+    """The fields of a mapping given as plain scalars, as typed (YAML reads `012` as 10)."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): str(value.value)
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode)
+        and isinstance(value, yaml.ScalarNode)
+        and not value.style  # libyaml: "", PyYAML: None
+    }
 
 
 def _child_lines(node: yaml.Node) -> Children:
@@ -356,7 +380,7 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
     rows = []
     for node, value in zip(root.value, data, strict=True):
         lines, children = _field_lines(node), _child_lines(node)
-        rows.append(reader.row(value, display, node.start_mark.line + 1, lines, children))
+        rows.append(reader.row(value, display, node.start_mark.line + 1, lines, children, _written_scalars(node)))
     return rows
 
 

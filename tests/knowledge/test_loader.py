@@ -227,6 +227,24 @@ def test_an_id_written_as_a_number_is_told_to_be_text_and_how_to_write_it(tmp_pa
     assert load_knowledge(write(tmp_path / "b", {"faq/a.yaml": quoted})).entries[0].id == "12"
 
 
+def test_a_number_id_is_quoted_as_it_was_written_not_as_yaml_reads_it(tmp_path: Path) -> None:
+    """YAML reads `id: 012` as the octal number 10 and `id: 1_000` as 1000: the hint quoted what
+    YAML read (`id: "10"`), an id the shop owner never wrote (second reading, 7 December 2026).
+    The hint quotes the id as written, and a second `012` is told as the same id."""
+    root = write(tmp_path / "a", {
+        "faq/a.yaml": GOOD_FAQ.replace("id: faq-ship-eta", "id: 012"),
+        "faq/b.yaml": GOOD_FAQ.replace("id: faq-ship-eta", "id: 1_000"),
+        "policies.yaml": (
+            '- id: "012"\n  kind: return\n  title: t\n  text: x\n  questions: [a]\n  reply: r\n  tags: [return]\n'
+        ),
+    })  # fmt: skip
+    found = problems(root)
+    assert 'faq/a.yaml:1: id: must be text (a string), got a number (012): write it in quotes, id: "012"' in found
+    assert 'faq/b.yaml:1: id: must be text (a string), got a number (1_000): write it in quotes, id: "1_000"' in found
+    assert "policies.yaml:1: id '012' is already used at faq/a.yaml:1" in found
+    assert len(found) == 3, found
+
+
 def test_a_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: knowledge directory does not exist"]
 
