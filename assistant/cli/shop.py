@@ -29,7 +29,7 @@ from assistant.storage.protocols import UnknownShop
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
 from assistant.storage.sql_store import SqlStore
 from assistant.suggest.rebuild import first_build_within_s
-from assistant.suggest.shop_deletion import ShopDeletion, delete_shop_everywhere
+from assistant.suggest.shop_deletion import MemoryUnreachable, ShopDeletion, delete_shop_everywhere
 from assistant.suggest.snapshots import shop_dir
 
 
@@ -217,39 +217,27 @@ class RedisMemory:
     """The conversation memory of the service in Redis (`HUASHU_REDIS_URL`), for `huashu shop
     delete` to forget the deleted shop's conversations: reached after the store, through a
     `RedisLink` (each call bounded by `REDIS_TIMEOUT_S`); one that does not answer undoes nothing,
-    and `problem` says why."""
+    and the deletion's `conversations_left` says why (`MemoryUnreachable`)."""
 
     REDIS_TIMEOUT_S = 5.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.link = RedisLink(settings.redis_url, self.REDIS_TIMEOUT_S)
-        self.problem = ""
 
     async def forget_shop(self, shop: str) -> int:
         from redis.exceptions import RedisError
 
         s = self.settings
+        memory = RedisConversations(self.link.client, s.conversation_ttl_s, s.conversation_turns)
         try:
             if not await self.link.check():
-                self.problem = self.link.problem
-                return 0
-            return await RedisConversations(self.link.client, s.conversation_ttl_s, s.conversation_turns).forget_shop(
-                shop
-            )
+                raise MemoryUnreachable(0, memory.left(self.link.where, self.link.problem))
+            return await memory.forget_shop(shop)
         except (RedisError, OSError) as exc:
-            self.problem = f"{type(exc).__name__}: {exc}"
-            return 0
+            raise MemoryUnreachable(0, memory.left(self.link.where, f"{type(exc).__name__}: {exc}")) from None
         finally:
             await self.link.close()
-
-
-def memory_left(shop: str, memory: RedisMemory) -> str:
-    """What stderr says when the shop's conversations in Redis could not be forgotten."""
-    return (
-        f"shop {shop}: its conversations in Redis at {memory.link.where} were not forgotten ({memory.problem}): "
-        f"they expire within {memory.settings.conversation_ttl_s:g} s (HUASHU_CONVERSATION_TTL_S)"
-    )
 
 
 def run_delete(args: argparse.Namespace) -> int:
@@ -279,10 +267,11 @@ def run_delete(args: argparse.Namespace) -> int:
             ) from None
 
     deletion = run_on_store(args, work, read_only=True)
-    if memory is not None and memory.problem:
+    left = deletion.conversations_left
+    if left:  # Redis did not answer: nothing was forgotten there
         deletion = replace(deletion, conversations=None)
     print(deleted_line(args.shop, deletion, shop_dir(index, args.shop)))
     print(served_until(args.shop, settings.index_poll_s), file=sys.stderr)
-    if memory is not None and memory.problem:
-        print(memory_left(args.shop, memory), file=sys.stderr)
+    if left:
+        print(f"shop {args.shop}: {left}", file=sys.stderr)
     return 0

@@ -10,7 +10,6 @@ mode's price, said in docs/reliability.md.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import Sequence
 
@@ -18,6 +17,7 @@ from assistant.retrieval.types import Turn
 from assistant.service.conversations import ConversationKey, ConversationMemory, DeliveryKey, SeenSet
 from assistant.service.redis_link import RedisDown, RedisLink
 from assistant.service.shared_state import RedisConversations, RedisDeliveries
+from assistant.suggest.shop_deletion import MemoryUnreachable
 
 log = logging.getLogger("assistant.service.redis")
 
@@ -50,23 +50,18 @@ class FallbackConversations:
 
     async def forget_shop(self, shop: str) -> int:
         """Forgotten here and in Redis, a SCAN step per call (each within the link's timeout); the
-        lists removed from Redis, or, Redis down, the conversations forgotten here (what Redis holds
-        of the shop then expires by its time-to-live, said in the log)."""
+        lists removed from Redis. Redis down: `MemoryUnreachable` with the conversations forgotten
+        here (what Redis holds of the shop expires by its time-to-live, said in the log too)."""
         local = await self._local.forget_shop(shop)
-        forgotten, cursor = 0, -1
         try:
-            while cursor != 0:
-                cursor, removed = await self._link.run(
-                    functools.partial(self._shared.forget_some, shop, max(cursor, 0))
-                )
-                forgotten += removed
+            return await self._shared.forget_shop(shop, run=self._link.run)
         except RedisDown:
+            problem = self._link.problem
             log.warning(
                 "a deleted shop's conversations stay in redis until they expire",
-                extra={"shop": shop, "forgotten": forgotten, "problem": self._link.problem},
+                extra={"shop": shop, "problem": problem},
             )
-            return max(local, forgotten)
-        return forgotten
+            raise MemoryUnreachable(local, self._shared.left(self._link.where, problem)) from None
 
 
 class FallbackDeliveries:

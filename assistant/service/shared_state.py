@@ -16,9 +16,10 @@ delivery may land on either. With `HUASHU_REDIS_URL` set, both live in Redis:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from assistant.retrieval.types import Turn
@@ -58,6 +59,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 return redis.call('LRANGE', KEYS[1], 0, -1)
 """
+
+
+StepRunner = Callable[[Callable[[], Awaitable[tuple[int, int]]]], Awaitable[tuple[int, int]]]
+"""Runs one step of forgetting a shop (`RedisLink.run`)."""
 
 
 class RedisConversations:
@@ -101,12 +106,22 @@ class RedisConversations:
         removed = await self._redis.unlink(*names) if names else 0
         return int(after), int(removed)
 
-    async def forget_shop(self, shop: str) -> int:
+    async def forget_shop(self, shop: str, run: StepRunner | None = None) -> int:
+        """Every list of `shop` removed, a `forget_some` step at a time, each through `run` when
+        given (`RedisLink.run`: every step within the link's timeout); how many."""
         forgotten, cursor = 0, -1
         while cursor != 0:
-            cursor, removed = await self.forget_some(shop, max(cursor, 0))
+            step = functools.partial(self.forget_some, shop, max(cursor, 0))
+            cursor, removed = await (run(step) if run is not None else step())
             forgotten += removed
         return forgotten
+
+    def left(self, where: str, problem: str) -> str:
+        """What is said of a shop's conversations that Redis at `where` still holds."""
+        return (
+            f"its conversations in Redis at {where} were not forgotten ({problem}): they expire within "
+            f"{self._ttl:g} s (HUASHU_CONVERSATION_TTL_S)"
+        )
 
 
 class RedisDeliveries:

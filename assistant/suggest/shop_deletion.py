@@ -15,11 +15,22 @@ from assistant.storage.protocols import Store
 from assistant.suggest.snapshots import remove_shop_dir
 
 
+class MemoryUnreachable(Exception):
+    """The memory could not forget a shop's conversations (Redis down): they stay there until they
+    expire. `forgotten` is what was forgotten anyway (by this process), `left` says where and why."""
+
+    def __init__(self, forgotten: int, left: str) -> None:
+        super().__init__(left)
+        self.forgotten = forgotten
+        self.left = left
+
+
 class ShopMemory(Protocol):
     """Where the recent turns of a shop's conversations are remembered (`Conversations`)."""
 
     async def forget_shop(self, shop: str) -> int:
-        """Forget every conversation of `shop`; how many were forgotten."""
+        """Forget every conversation of `shop`; how many were forgotten (`MemoryUnreachable` when
+        some could not be)."""
         ...
 
 
@@ -30,6 +41,7 @@ class ShopDeletion:
     rows: dict[str, int]  # rows deleted per table, as `Store.delete_shop` counts them
     files: int | None  # files removed under the index folder; None: the shop had no folder there
     conversations: int | None = None  # conversations forgotten from the memory; None: no memory was given
+    conversations_left: str | None = None  # where and why some stay until they expire (`MemoryUnreachable`)
 
 
 async def delete_shop_everywhere(
@@ -42,5 +54,8 @@ async def delete_shop_everywhere(
     (but by a request already past those checks: that conversation expires by its time-to-live)."""
     rows = await store.delete_shop(shop)
     files = await asyncio.to_thread(remove_shop_dir, index_dir, shop)
-    conversations = await memory.forget_shop(shop) if memory is not None else None
+    try:
+        conversations = await memory.forget_shop(shop) if memory is not None else None
+    except MemoryUnreachable as exc:  # the shop is deleted all the same; its conversations expire
+        return ShopDeletion(rows, files, exc.forgotten, exc.left)
     return ShopDeletion(rows, files, conversations)

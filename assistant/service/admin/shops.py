@@ -142,6 +142,13 @@ class DeletedShop(msgspec.Struct):
             "else this process's)"
         ),
     ] = 0
+    conversations_left: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="why the shop's conversations in Redis were not forgotten (Redis down): they expire by "
+            "their time-to-live (HUASHU_CONVERSATION_TTL_S); null when none were left"
+        ),
+    ] = None
 
 
 async def existing_shop(request: web.Request, shop: str) -> ShopRecord:
@@ -309,10 +316,19 @@ async def delete_shop(request: web.Request) -> web.Response:
             "deleted": deletion.rows,
             "files": deletion.files,
             "conversations": deletion.conversations,
+            "conversations_left": deletion.conversations_left,
             "cancelled_jobs": cancelled,
         },
     )
-    gone = DeletedShop(True, shop, deletion.rows, cancelled, deletion.files is not None, deletion.conversations or 0)
+    gone = DeletedShop(
+        True,
+        shop,
+        deletion.rows,
+        cancelled,
+        deletion.files is not None,
+        deletion.conversations or 0,
+        deletion.conversations_left,
+    )
     return json_bytes(gone)
 
 

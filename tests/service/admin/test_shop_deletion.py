@@ -26,6 +26,7 @@ from assistant.suggest.snapshots import shop_dir
 from tests.conftest import REDIS_URL, postgres_database
 
 from ..helpers import suggest_body
+from ..test_redis_outage import PrivateRedis, free_port
 from ..test_shops import TEA
 from .conftest import Admin, AdminFactory
 
@@ -141,6 +142,7 @@ async def test_a_deleted_shop_s_conversation_memory_goes_from_redis(make_admin: 
         body = await deleted.json()
         assert deleted.status == 200, body
         assert body["conversations_forgotten"] >= 3  # and any an earlier run left of shop tea
+        assert body["conversations_left"] is None
         assert await redis.exists(*(f"huashu:turns:tea:{c}" for c in tea)) == 0
         assert [key async for key in redis.scan_iter(match="huashu:turns:tea:*")] == []
         assert await redis.exists(f"huashu:turns:demo:deletion-{run}") == 1
@@ -149,6 +151,31 @@ async def test_a_deleted_shop_s_conversation_memory_goes_from_redis(make_admin: 
     # and the service remembers no turn of them
     memory = admin.client.app[keys.MEMORY]
     assert [await memory.turns(("tea", c)) for c in tea] == [()] * 3
+
+
+async def test_a_shop_deleted_while_redis_is_down_says_its_conversations_stay_there(
+    make_admin: AdminFactory, tmp_path: Path
+) -> None:
+    """Second reading: with Redis down, the deletion answered `conversations_forgotten` with the
+    count this process forgot, as if Redis had forgotten them too. It still deletes the shop, and
+    `conversations_left` says that Redis holds them until they expire (and why); null otherwise."""
+    server = PrivateRedis(free_port(), tmp_path)
+    server.start()
+    try:
+        admin = await make_admin(admin_token=Secret(OPERATOR), redis_url=server.url, redis_retry_s=0.2)
+        agent = await _served_tea(admin)
+        body = suggest_body("白茶放冰箱吗", shop="tea", conversation_id="down-1", message_id="m-1")
+        assert (await admin.client.post("/v1/suggest", json=body, headers=admin.auth(agent))).status == 200
+        server.kill()
+        deleted = await _delete(admin, "tea", "tea")
+        gone = await deleted.json()
+        assert deleted.status == 200, gone
+        assert gone["conversations_forgotten"] == 2  # by this process (and _served_tea's); Redis was not reached
+        left = gone["conversations_left"]
+        assert "Redis" in left and "expire within 3600 s (HUASHU_CONVERSATION_TTL_S)" in left, left
+        assert await admin.client.app[keys.MEMORY].turns(("tea", "down-1")) == ()
+    finally:
+        server.stop()
 
 
 async def test_a_deleted_shop_s_builds_stop_and_fail_saying_why(make_admin: AdminFactory, tmp_path: Path) -> None:
