@@ -96,6 +96,17 @@ def _is_symbol(phrase: str) -> bool:
     return phrase.startswith("[") or not any(c.isalnum() for c in phrase)
 
 
+_A_NOT_A = re.compile(r"(?<![不没])(?!动不动|时不时)((?![不没])[\u4e00-\u9fff]{1,4}?)[不没]\1")
+"""The core of an A-not-A question (快不快, 好不好, 保暖不保暖, 漂不漂亮, 有没有): A, 不 or 没, A again.
+Not after a negator (不满意不满意, 没有没有: said twice over), nor the idioms 动不动 / 时不时 (at every turn)."""
+_TAG_QUESTION = re.compile(r"(?:不|没有|没)[啊呀呢哦吖嘛]?(?=[，。！？；、,.;:!?~～…\s]|$)")
+"""A bare 不 / 没(有) closing a clause after a word (质量好不, 解决了没): the A-not-A question cut short."""
+_ASKED_MORE = re.compile(r"(?:一)?(?:点|些)(?!儿?[了都也])")
+"""A quality word asked for, more of it (态度好一点, 包装好点): a plea, not praise (好一点了 is better now)."""
+ASKED_CUES: frozenset[CueName] = frozenset({"satisfaction", "disappointment"})
+"""What an A-not-A question asks about is neither praised nor a let-down (发货快不快, 保暖不保暖)."""
+
+
 def _a_not_a(text: str, start: int) -> bool:
     """Whether the phrase at `start` opens with the 不 (没) of an A-not-A question: 够不够暖, 好不好用,
     有没有: it asks which, and says neither (a user test: 鹅绒被冬天盖够不够暖 read 不够, a let-down,
@@ -151,6 +162,7 @@ class MessageScorer:
         for m in matches:
             covered[m.start : m.end] = b"\x01" * (m.end - m.start)
         clause = _clause_starts(text)
+        cores = [found.span() for found in _A_NOT_A.finditer(text)]
         withdrawn = self._withdrawn(text)
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
         unaccused = (*self._lexicon.scams_suffered, *self._lexicon.cheats_feared)
@@ -183,8 +195,19 @@ class MessageScorer:
                 continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
             if not symbol and _a_not_a(text, m.start):
                 continue  # 够不够暖: a question, not 不够
+            # 发货快不快, 保暖不保暖, 喜不喜欢: the words of an A-not-A question (either side) are asked
+            asked = not symbol and any(start < m.end and m.start < end for start, end in cores)
             for term in m.terms:
                 weight = term.weight * factor
+                if term.cue in ASKED_CUES and (
+                    asked
+                    or _TAG_QUESTION.match(text, m.end)
+                    or (term.cue == "satisfaction" and _ASKED_MORE.match(text, m.end))
+                ):
+                    # 发货快不快 / 质量好不 / 态度好一点: asking about a quality, neither praise nor a let-down
+                    if term.cue == "satisfaction" and negation is None:
+                        signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end, weak=True)
+                    continue
                 if term.cue == "anger" and any(start <= m.start and m.end <= end for start, end in amazed):
                     continue  # 我靠，这么便宜: surprise at good news, said to no one
                 if scammed and term.cue in ACCUSING_CUES:
@@ -204,7 +227,7 @@ class MessageScorer:
                     elif term.cue == "satisfaction" and not prohibitive:
                         signals.add("disappointment", weight * 0.8, at, m.end)
                     continue
-                if term.cue == "satisfaction" and self._in_question(text, m, clause[m.start]):
+                if term.cue == "satisfaction" and self._in_question(text, m, clause[m.start], cores):
                     # 保暖吗 / 哪个更暖和: asking about a quality before buying, not praising it.
                     signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end, weak=True)
                     continue
@@ -307,13 +330,16 @@ class MessageScorer:
         return any(word in text[clause_start : m.start] for word in HYPOTHETICAL)
 
     @staticmethod
-    def _in_question(text: str, m: PhraseMatch, clause_start: int) -> bool:
+    def _in_question(text: str, m: PhraseMatch, clause_start: int, cores: Sequence[tuple[int, int]] = ()) -> bool:
+        """Whether the clause of `m` asks (吗, 哪个, a ？ after it, an A-not-A such as 态度好一点好不好)."""
         if text.startswith(QUESTION_ENDS, m.end) or text.startswith(CONFIRMING, m.end):
             return True
         if text.startswith("吧", m.end) and (m.end + 1 == len(text) or text[m.end + 1] in CLAUSE_BREAKS):
             return True
         end = next((i for i in range(m.end, len(text)) if text[i] in CLAUSE_BREAKS), len(text))
         clause = text[clause_start:end]
+        if any(clause_start <= start and stop <= end for start, stop in cores):
+            return True
         return (end < len(text) and text[end] == "？") or any(word in clause for word in QUESTION_WORDS)
 
     def _negator_before(self, text: str, start: int, clause_start: int, covered: bytearray) -> tuple[str, int] | None:

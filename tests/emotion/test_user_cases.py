@@ -251,3 +251,78 @@ def test_an_a_not_a_question_is_no_let_down(detector: EmotionDetector, text: str
 )
 def test_the_same_words_said_outright_still_count(detector: EmotionDetector, text: str, shown: set[str]) -> None:
     assert panel(detector.read(text)) >= shown
+
+
+A_NOT_A_QUESTIONS = [
+    # a user test: each read as its positive word (发货快, 质量好), or as praise and a let-down at once
+    "发货快不快",
+    "这个质量好不好啊",
+    "这个被子保暖不保暖",
+    "这个被子到底保暖不保暖啊？到底保暖不保暖，我就想知道到底保暖不保暖，你说到底保暖不保暖",
+    # the same form with other words: one syllable, two syllables, A不AB, 没, and the short tag 好不 / 了没
+    "好看不好看",
+    "舒服不舒服",
+    "软不软",
+    "漂不漂亮",
+    "喜不喜欢",
+    "满意不满意",
+    "实用不实用",
+    "这个到底暖和不暖和",
+    "你家的被子靠谱不靠谱",
+    "有没有货",
+    "质量好不",
+    "解决了没",
+    # 好不好 after 态度 asks before buying; its 不好 is no bad attitude
+    "你们家服务态度好不好啊",
+]
+
+
+@pytest.mark.parametrize("text", A_NOT_A_QUESTIONS)
+def test_an_a_not_a_question_is_neither_praise_nor_a_let_down(detector: EmotionDetector, text: str) -> None:
+    """A user test: 发货快不快 showed satisfaction medium (evidence 发货快), 保暖不保暖 satisfaction and
+    disappointment together, high on a long message asking it four times. The guidelines: a product
+    question carries no cue, at most low."""
+    reading = detector.read(text)
+    assert not reading.shown(), reading
+    assert not {c.name for c in reading.cues} & {"satisfaction", "disappointment"}, reading
+    assert not reading.escalate
+
+
+@pytest.mark.parametrize("text", ["发货快不快", "这个被子保暖不保暖", "好看不好看"])
+def test_an_a_not_a_question_after_an_angry_exchange_carries_no_cue_of_its_own(
+    detector: EmotionDetector, text: str
+) -> None:
+    evidence = {e.text for c in detector.read(text, ANGRY_EXCHANGE).cues for e in c.evidence}
+    assert not {"发货快", "保暖", "不保暖", "好看", "不好"} & evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["帮我换一下好不好", "你帮我查一下好不好嘛", "快点好不好", "态度好一点好不好", "包装好一点", "送人的话想要好看点"],
+)
+def test_haobuhao_as_a_plea_is_no_praise(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" not in {c.name for c in detector.read(text).cues}
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("质量太好了", "satisfaction"),
+        ("很舒服一点都不扎", "satisfaction"),
+        ("发货真快，质量很好", "satisfaction"),
+        ("被子很保暖，很满意", "satisfaction"),
+        ("一点都不保暖，太失望了", "disappointment"),
+        ("不满意不满意，质量太差了", "disappointment"),
+        ("一点都不舒服", "disappointment"),
+        ("你们到底管不管，气死我了", "anger"),
+        ("你们到底管不管", "anger"),
+        ("都等一周了你们到底发不发货！！", "anxiety"),
+        ("到底发不发货", "anxiety"),
+        ("你们还要不要脸", "anger"),
+        ("你态度好一点好不好", "anger"),
+        ("客服态度不好", "anger"),
+        ("动不动就坏了，太失望了", "disappointment"),
+    ],
+)
+def test_the_words_said_outright_or_pressed_still_count(detector: EmotionDetector, text: str, cue: str) -> None:
+    assert cue in {c.name for c in detector.read(text).shown()}
