@@ -2,7 +2,8 @@
 
 The unanswered messages are the substantive customer messages (not 好的 / 谢谢 / a greeting:
 `turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`; not a
-message without content words such as [微笑], 啊啊啊啊 or 急急急: `gaps.has_content_words`) for
+message without content words such as [微笑], 啊啊啊啊 or 急急急: `gaps.has_content_words`; not praise
+that asks nothing, whose only shown cue is satisfaction: `is_praise`) for
 which the service found no answerable suggestion, each with the first reply a human agent gave
 before the customer's next message. `learning.gaps.knowledge_gaps` clusters them (and lists the
 messages asked once apart); a gap is named by a short hash of its most central example, so the
@@ -16,6 +17,7 @@ answer (the admin may change any of them).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -35,12 +37,14 @@ def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> 
     `refused`: the candidate ids (`shop_candidates.candidate_id`) an admin rejected; such a reply
     counts as none, so it is neither listed with a gap nor pre-filled as its answer (a user test:
     a rejected 亲，暂时不招哦 became the answer of 什么垃圾客服 by a close without a body)."""
-    unanswered = {(a.platform, a.conversation_id, a.message_id) for a in history.answers if not a.answerable}
+    unanswered = {(a.platform, a.conversation_id, a.message_id): a for a in history.answers if not a.answerable}
     found = []
     for messages in by_conversation(history.messages).values():
         for i, message in enumerate(messages):
             key = (message.platform, message.conversation_id, message.message_id)
             if message.role != "customer" or key not in unanswered or not is_question(message.text):
+                continue
+            if is_praise(message.text, {name for name, _ in unanswered[key].cues}):
                 continue
             reply = None
             for later in messages[i + 1 :]:
@@ -51,6 +55,15 @@ def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> 
                     break
             found.append(UnansweredMessage(message.text, epoch(message.received_at), reply))
     return found
+
+
+_ASKS = re.compile(r"[?？]|吗|嘛|么|呢|哪|几|多少|什么|啥|怎|如何|是否|能不能|可不可以|有没有|会不会|是不是|请问")
+
+
+def is_praise(text: str, shown: Collection[str]) -> bool:
+    """A message whose only shown cue is satisfaction and that asks nothing (笑死，这被子也太好看了吧哈哈哈,
+    质量真好，好评): praise, no knowledge gap (a user test listed it among the questions asked once)."""
+    return set(shown) == {"satisfaction"} and _ASKS.search(text) is None
 
 
 def is_question(text: str) -> bool:

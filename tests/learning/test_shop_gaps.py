@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,19 @@ def test_the_admin_may_set_every_field_and_a_gap_without_any_reply_needs_an_answ
     )
     assert gap_id(gap) == gap_id(Gap(5, ("能寄到国外吗",), (), 99.0)) != gap_id(Gap(2, ("可以发海外吗",), (), 1.0))
     assert np.isfinite(gap.last_seen)
+
+
+def test_praise_that_asks_nothing_is_never_a_gap() -> None:
+    """A user test: 笑死，这被子也太好看了吧哈哈哈 (satisfaction shown, nothing asked) was listed among the
+    questions asked once. A message whose only shown cue is satisfaction and that asks nothing is
+    praise, not a gap; praise beside a question (太满意了，还有别的颜色吗) still asks it."""
+    texts = ["笑死，这被子也太好看了吧哈哈哈", "被子收到了，质量真好，好评", "太满意了，还有别的颜色吗", "能开专票吗"]
+    cues = [(("satisfaction", "high"),), (("satisfaction", "high"),), (("satisfaction", "high"),), ()]
+    history = ShopHistory(
+        messages=[message("c1", f"m{i}", "customer", text, i) for i, text in enumerate(texts)],
+        answers=[replace(answer("c1", f"m{i}", False), cues=c) for i, c in enumerate(cues)],
+    )
+    assert [m.text for m in unanswered_messages(history)] == texts[2:]
 
 
 def test_keyboard_junk_is_never_a_gap() -> None:

@@ -245,7 +245,7 @@ async def test_a_gaps_examples_are_cut_as_the_weekly_report_cuts_them(make_admin
     cut as the weekly report and the CLI cut them (`gaps.clip_example`); the gap is the same one
     (its id is its whole typical wording's)."""
     admin = await make_admin(max_text_chars=6000)  # as a webhook delivers one: recorded whole
-    spam = "加我微信领优惠券，全场一折代购，正品保证，\n" * 228
+    spam = "加我微信领优惠券，全场一折代购，\n" * 300  # no satisfaction shown (正品保证 reads as praise: no gap)
     assert len(spam) >= 4800
     for n, text in enumerate([spam, spam, *GAP_QUESTIONS]):
         assert (await say(admin, f"s{n}", "m1", text))["answerable"] is False
