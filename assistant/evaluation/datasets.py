@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.knowledge.harvest import turn_problem
+from assistant.knowledge.rows import json_problem
 
 
 class DatasetError(Exception):
@@ -30,7 +31,7 @@ def jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+                raise DatasetError(f"{path}:{number}: not valid JSON ({json_problem(exc)})") from exc
             if not isinstance(value, dict):
                 raise DatasetError(f"{path}:{number}: expected a JSON object")
             yield number, value

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.knowledge.model import KnowledgeEntry, SourceKind
+from assistant.knowledge.rows import json_problem
 from assistant.learning.quick_replies import ChatPair, QuickReplies, QuickReplyRules, learn_quick_replies
 from assistant.retrieval.text import clean
 
@@ -100,7 +101,7 @@ def _sessions(path: Path) -> Iterator[Session]:
             try:
                 row: Any = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ChatLogError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+                raise ChatLogError(f"{path}:{number}: not valid JSON ({json_problem(exc)})") from exc
             turns = row.get("turns") if isinstance(row, dict) else None
             if not isinstance(turns, list):
                 raise ChatLogError(f"{path}:{number}: expected an object with a `turns` list")

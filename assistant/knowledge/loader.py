@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from assistant.knowledge.model import KnowledgeEntry, SourceKind, Stage
-from assistant.knowledge.rows import Row, RowReader, load_yaml, yaml_problem, yaml_rows
+from assistant.knowledge.rows import Row, RowReader, json_problem, load_yaml, yaml_problem, yaml_rows
 
 
 class KnowledgeError(Exception):
@@ -229,7 +229,7 @@ def _jsonl_rows(data: bytes, display: str, reader: RowReader) -> list[Row]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            reader.problems.append(f"{display}:{number}: not valid JSON ({exc.msg})")
+            reader.problems.append(f"{display}:{number}: not valid JSON ({json_problem(exc)})")
             continue
         rows.append(reader.row(value, display, number, {}))
     return rows

@@ -8,7 +8,10 @@ line of that very field, so a shop owner can jump straight to it.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -100,6 +103,7 @@ class Row:
         self._file = file
         self._line = line
         self._lines = lines
+        self._known: tuple[str, ...] = ()  # the fields `allow` takes: a missing one's typo is named
         self.failed = False
         if isinstance(value, dict):
             self._data: dict[str, Any] = value
@@ -128,17 +132,23 @@ class Row:
         self.failed = True
 
     def allow(self, *names: str) -> None:
+        """Each field outside `names` is a problem listing them, with the one most likely meant
+        (`anwser`: did you mean 'answer'?), as the HTTP API says of a body's field."""
+        self._known = names
         for key in self._data:
             if key not in names:
-                self.problem(str(key), f"unknown field (expected one of: {', '.join(names)})")
+                meant = closest_field(str(key), names)
+                hint = f", did you mean {meant!r}?" if meant else ""
+                self.problem(str(key), f"unknown field{hint} (expected one of: {', '.join(names)})")
 
     def _get(self, name: str, required: bool) -> Any:
         value = self._data.get(name)
         if value is None and required:
             if name in self._data:  # `question:` with nothing after it: at its own line
                 self.problem(name, "must not be empty")
-            else:
-                self.problem(None, f"missing required field `{name}`")
+            else:  # with the unknown key typed for it, if any (`anwser`), as the admin API says it
+                hint = missing_hint(name, map(str, self._data), self._known) if self._known else ""
+                self.problem(None, f"missing required field `{name}`{hint}")
         return value
 
     def text(self, name: str, required: bool = True) -> str:
@@ -257,6 +267,54 @@ class Row:
             line, lines = children[i] if i < len(children) else (self._lines.get(name, self._line), {})
             out.append(self._reader.row(item, self._file, line, lines))
         return out
+
+
+def _norm(name: str) -> str:
+    """A field name compared without case, `_` and `-` (`conversationId` is `conversation_id`)."""
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def closest_field(name: str, known: Sequence[str]) -> str | None:
+    """The known field `name` was most likely meant to be (difflib, after `_norm`), or None: the
+    one judgement of a misspelt field for the knowledge loader and the HTTP API's bodies."""
+    by_norm = {_norm(k): k for k in known}
+    close = difflib.get_close_matches(_norm(name), list(by_norm), n=1, cutoff=0.6)
+    return by_norm[close[0]] if close else None
+
+
+def unknown_hint(name: str, known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None) -> str:
+    """ " (did you mean '<prefix><field>'?)" for an unknown field `name` close to a `known` one
+    (`anwser` -> `answer`), " (`<name>` is spelt `<field>` here)" for another object's spelling of
+    one (`spelt`, the HTTP API's `SPELT_ELSEWHERE`), else ""; `prefix` is where the object sits in
+    a body (`entry.`)."""
+    if spelt and name in spelt:
+        return f" (`{name}` is spelt `{spelt[name]}` here)"
+    meant = closest_field(name, known)
+    return f" (did you mean '{prefix}{meant}'?)" if meant else ""
+
+
+def missing_hint(
+    name: str, given: Iterable[str], known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None
+) -> str:
+    """ " (got '<prefix><typed>': did you mean '<prefix><name>'?)" for a missing field `name` when
+    the object has a key outside `known` close to it (`conversationId` for `conversation_id`),
+    " (got '<prefix><typed>': `<typed>` is spelt `<name>` here)" when it has another object's
+    spelling of it (`spelt`: a turn's `sender`), else ""."""
+    unknown = [key for key in given if key not in known]
+    other = next((key for key in unknown if spelt and spelt.get(key) == name), None)
+    if other is not None:
+        return f" (got '{prefix}{other}': `{other}` is spelt `{name}` here)"
+    typed = next((key for key in unknown if closest_field(key, known) == name), None)
+    return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """The json module's complaint whole, with where it is: its `msg` alone is cut off
+    ("Unterminated string starting at"), `str(exc)` counts characters from the top of the text
+    ("line 1 column 5 (char 4)"): "unterminated string starting at column 5"."""
+    said = exc.msg[:1].lower() + exc.msg[1:]
+    where = f"line {exc.lineno} column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
+    return f"{said} {where}" if said.endswith(" at") else f"{said} at {where}"
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
@@ -384,9 +442,16 @@ def yaml_rows(text: str, display: str, reader: RowReader) -> list[Row]:
     return rows
 
 
+# The parser's contexts told at the line it stopped at, not where they began: libyaml's "while
+# scanning a plain scalar" begins at the value before a line indented with a tab (a user test was
+# sent a line up), "for the next token" where the parser stopped anyway.
+_AT_STOP = ("plain scalar", "next token")
+
+
 def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     """The line and words of the parser's own complaint: where an unclosed quote or bracket was
-    opened (not the end of the file, where it was noticed), or where a forbidden character is."""
+    opened (not the end of the file, where it was noticed), where a forbidden character is, or the
+    line indented with a tab (YAML indents with spaces only; libyaml and PyYAML word it otherwise)."""
     if isinstance(exc, yaml.reader.ReaderError):
         char = exc.character
         code = ord(char) if isinstance(char, str) else int(char)
@@ -397,7 +462,10 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
         return line, f"{name} is not allowed in YAML"
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "syntax error"
-        if exc.context_mark is not None and exc.context:
+        stopped = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        if stopped is not None and not _unclosed(exc) and _tab_indented(text, stopped):
+            return stopped, f"{problem} (this line is indented with a tab: indent with spaces)"
+        if exc.context_mark is not None and exc.context and not any(w in exc.context for w in _AT_STOP):
             if exc.problem_mark is not None and "block" in exc.context:
                 # an indentation slip: the line the parser stopped at, not the top of the entry it
                 # was in (a user test was sent 11 lines up, to the entry's `- id:`)
@@ -407,6 +475,20 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
                     f"{problem}: check this line's indentation (the block began at line {start})",
                 )
             return exc.context_mark.line + 1, f"{problem} {exc.context} started here"
-        if exc.problem_mark is not None:
-            return exc.problem_mark.line + 1, problem
+        if stopped is not None:
+            return stopped, problem
     return 1, str(exc).splitlines()[0] if str(exc) else "syntax error"
+
+
+def _unclosed(exc: yaml.MarkedYAMLError) -> bool:
+    """Whether the parser ran into the end of the text (an unclosed quote or bracket)."""
+    return "end of stream" in str(exc.problem or "")
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether the 1-based `line` of `text` has a tab in its indentation."""
+    lines = text.split("\n")  # as the parsers count (not `splitlines`: a form feed is no line break)
+    if not 0 < line <= len(lines):
+        return False
+    row = lines[line - 1]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]

@@ -7,15 +7,19 @@ sees which part of its body was wrong. Every optional field takes an explicit `n
 from __future__ import annotations
 
 import difflib
+import enum
 import re
+import types
+import typing
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 import msgspec.inspect
 
+from assistant.knowledge.rows import missing_hint, unknown_hint
 from assistant.retrieval.types import Role
 from assistant.service.errors import (
     BadRequest,
@@ -246,18 +250,6 @@ def _field_of(message: str) -> tuple[str, str]:
     return path or "body", message
 
 
-def _norm(name: str) -> str:
-    """A field name compared without case, `_` and `-` (`conversationId` is `conversation_id`)."""
-    return name.lower().replace("_", "").replace("-", "")
-
-
-def _closest(name: str, known: Sequence[str]) -> str | None:
-    """The known field `name` was most likely meant to be (difflib, after `_norm`), or None."""
-    by_norm = {_norm(k): k for k in known}
-    close = difflib.get_close_matches(_norm(name), list(by_norm), n=1, cutoff=0.6)
-    return by_norm[close[0]] if close else None
-
-
 def _struct_at(info: msgspec.inspect.Type, path: Sequence[str]) -> msgspec.inspect.StructType | None:
     """The struct type at `path` (field names and list indexes) inside `info`, or None."""
     if isinstance(info, msgspec.inspect.Metadata):
@@ -274,6 +266,50 @@ def _struct_at(info: msgspec.inspect.Type, path: Sequence[str]) -> msgspec.inspe
     if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and head.isdigit():
         return _struct_at(info.item_type, rest)
     return None
+
+
+_ENUM = re.compile(r"Invalid enum value ")
+_SEGMENT = re.compile(r"\[\.\.\.\]|[^.\[]+")  # `settings[...].mode`: a dict's value is msgspec's `[...]`
+
+
+def _choices(type_: Any, field: str, message: str) -> str:
+    """ " (expected one of: customer, agent)" for a value outside the choices of the enum or
+    `Literal` field at `field` (a dotted path, "body" the whole) of `type_`, read from its type
+    annotation (msgspec says only "Invalid enum value 'bot'"); "" for any other message."""
+    if not _ENUM.match(message):
+        return ""
+    path = [] if field == "body" else _SEGMENT.findall(field)
+    values = _values_at(type_, path)
+    return f" (expected one of: {', '.join(values)})" if values else ""
+
+
+def _values_at(type_: Any, path: Sequence[str]) -> list[str]:
+    """The values allowed at `path` (field names, list indexes, `[...]` for a dict's values) inside
+    the type annotation `type_`: those of each `Literal` and enum there (a union's members each), in
+    the order written (msgspec's own `inspect` sorts a `Literal`'s: agent, customer)."""
+    origin, args = typing.get_origin(type_), typing.get_args(type_)
+    if origin is Annotated:
+        return _values_at(args[0], path)
+    if origin is typing.Union or origin is types.UnionType:
+        return list(dict.fromkeys(v for member in args for v in _values_at(member, path)))
+    if not path:
+        if origin is Literal:
+            return [str(v) for v in args]
+        if isinstance(type_, type) and issubclass(type_, enum.Enum):
+            return [str(member.value) for member in type_]
+        return []
+    head, rest = path[0], path[1:]
+    if isinstance(type_, type) and issubclass(type_, msgspec.Struct):
+        field = next((f for f in msgspec.structs.fields(type_) if f.encode_name == head), None)
+        return _values_at(field.type, rest) if field is not None else []
+    if origin is tuple and head.isdigit():  # tuple[int, ...] or tuple[int, str]
+        item = args[0] if len(args) == 2 and args[1] is Ellipsis else args[int(head)] if int(head) < len(args) else None
+        return _values_at(item, rest) if item is not None else []
+    if origin in (list, set, frozenset) and args and head.isdigit():
+        return _values_at(args[0], rest)
+    if origin is dict and len(args) == 2 and head == "[...]":
+        return _values_at(args[1], rest)
+    return []
 
 
 def _object_at(body: bytes, path: Sequence[str]) -> dict[str, Any] | None:
@@ -310,32 +346,6 @@ def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
     if message == "unknown field":
         return unknown_hint(name, known, prefix, spelt)
     return missing_hint(name, _object_at(body, path) or {}, known, prefix, spelt)
-
-
-def unknown_hint(name: str, known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None) -> str:
-    """ " (did you mean '<prefix><field>'?)" for an unknown field `name` close to a `known` one
-    (`anwser` -> `answer`), " (`<name>` is spelt `<field>` here)" for another object's spelling of
-    one (`spelt`, from `SPELT_ELSEWHERE`), else ""; `prefix` is where the object sits in the body
-    (`entry.`)."""
-    if spelt and name in spelt:
-        return f" (`{name}` is spelt `{spelt[name]}` here)"
-    meant = _closest(name, known)
-    return f" (did you mean '{prefix}{meant}'?)" if meant else ""
-
-
-def missing_hint(
-    name: str, given: Iterable[str], known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None
-) -> str:
-    """ " (got '<prefix><typed>': did you mean '<prefix><name>'?)" for a missing field `name` when
-    the object has a key outside `known` close to it (`conversationId` for `conversation_id`),
-    " (got '<prefix><typed>': `<typed>` is spelt `<name>` here)" when it has another object's
-    spelling of it (`spelt`: a turn's `sender`), else ""."""
-    unknown = [key for key in given if key not in known]
-    other = next((key for key in unknown if spelt and spelt.get(key) == name), None)
-    if other is not None:
-        return f" (got '{prefix}{other}': `{other}` is spelt `{name}` here)"
-    typed = next((key for key in unknown if _closest(key, known) == name), None)
-    return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
 
 
 def _left_for_other_spelling(value: Any, info: msgspec.inspect.Type, path: str = "") -> list[FieldError]:
@@ -458,8 +468,9 @@ def _wrong_fields(value: Any, type_: Any, path: str) -> list[tuple[str, str]]:
         msgspec.json.decode(msgspec.json.encode(value), type=type_)
     except msgspec.ValidationError as exc:
         inner, message = _field_of(str(exc))
-        if inner != "body":
-            return [(f"{path}.{inner}" if path else inner, message)]
+        message += _choices(type_, inner, message)
+        if inner != "body":  # a dict's value is `[...]` as msgspec says it: `by[...]`, not `by.[...]`
+            return [(f"{path}{'' if inner.startswith('[') else '.'}{inner}" if path else inner, message)]
         return [(path or "body", message)]
     return []
 
@@ -472,7 +483,7 @@ def decode(body: bytes, type_: type[T]) -> T:
         decoded = msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
-        message += _meant(body, type_, field, message)
+        message += _meant(body, type_, field, message) + _choices(type_, field, message)
         others = [FieldError(f, m) for f, m in _every_wrong_field(body, type_) if f != field]
         raise Unprocessable(f"{field}: {message}", [FieldError(field, message), *others]) from None
     except msgspec.DecodeError as exc:

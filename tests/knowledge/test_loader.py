@@ -7,10 +7,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.knowledge.calendar import out_of_season
 from assistant.knowledge.loader import KnowledgeError, entries_of_rows, load_knowledge
 from assistant.knowledge.model import SourceKind, Stage
+from assistant.knowledge.rows import yaml_problem
 from tests.conftest import KNOWLEDGE
 
 GOOD_FAQ = """\
@@ -117,6 +119,48 @@ def test_broken_yaml_and_jsonl_name_file_and_line(tmp_path: Path) -> None:
     found = problems(root)
     assert any(p.startswith("faq/a.yaml:1") and "not valid YAML" in p for p in found)
     assert any(p.startswith("past_replies.jsonl:2: not valid JSON") for p in found)
+
+
+def test_a_misspelt_field_is_told_with_the_field_meant(tmp_path: Path) -> None:
+    """A user test: `anwser` in an FAQ entry was an unknown field with no word of `answer`, which
+    the admin API says of the same typo (`did you mean`, `schemas.unknown_hint`); the entry's
+    missing `answer` names the key typed for it, as the admin API does."""
+    typo = GOOD_FAQ.replace("  answer:", "  anwser:")
+    far = GOOD_FAQ.replace("faq-ship-eta", "faq-far").replace("  tags:", "  zzzz: 1\n  tags:")
+    found = problems(write(tmp_path, {"faq/a.yaml": typo + far}))
+    fields = "id, stage, category, question, variants, answer, tags, starts, ends"
+    assert found == [
+        f"faq/a.yaml:8: anwser: unknown field, did you mean 'answer'? (expected one of: {fields})",
+        "faq/a.yaml:1: missing required field `answer` (got 'anwser': did you mean 'answer'?)",
+        f"faq/a.yaml:18: zzzz: unknown field (expected one of: {fields})",  # nothing close: no hint
+    ], found
+
+
+def test_a_broken_jsonl_line_says_where_on_the_line(tmp_path: Path) -> None:
+    """A user test: the reason was cut off (`Unterminated string starting at`), its position lost."""
+    good = '{"id": "pr-1", "customer": "咋还没到", "reply": "亲，马上帮您催"}\n'
+    found = problems(write(tmp_path, {"past_replies.jsonl": good + '{"id": "pr-2\n{"id": "pr-3", }\n'}))
+    assert found == [
+        "past_replies.jsonl:2: not valid JSON (unterminated string starting at column 8)",
+        "past_replies.jsonl:3: not valid JSON (expecting property name enclosed in double quotes at column 16)",
+    ], found
+
+
+@pytest.mark.parametrize("line", [2, 5, 6])
+def test_a_tab_in_the_indentation_is_told_at_its_own_line(tmp_path: Path, line: int) -> None:
+    """A user test: a tab indenting line 2 was told at line 1, where the entry's first value is
+    (libyaml's `while scanning a plain scalar` mark), and the problem did not always say tab."""
+    lines = GOOD_FAQ.splitlines(keepends=True)
+    lines[line - 1] = "\t" + lines[line - 1].lstrip(" ")
+    text = "".join(lines)
+    (found,) = problems(write(tmp_path, {"faq/a.yaml": text}))
+    assert found.startswith(f"faq/a.yaml:{line}: not valid YAML ("), found
+    assert "indent with spaces" in found and "started here" not in found, found
+    for loader in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # PyYAML's marks too
+        with pytest.raises(yaml.YAMLError) as caught:
+            yaml.load(text, Loader=loader)
+        at, said = yaml_problem(caught.value, text)
+        assert at == line and "indent with spaces" in said, (loader, said)
 
 
 def test_nothing_is_loaded_from_a_partly_broken_base(tmp_path: Path) -> None:

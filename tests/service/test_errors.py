@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 import pytest
 from aiohttp.test_utils import TestClient
 
 from assistant.emotion.types import EmotionReading
 from assistant.retrieval.types import Turn
-from assistant.service.schemas import is_blank
+from assistant.service.errors import Unprocessable
+from assistant.service.schemas import decode, is_blank
 from assistant.service.settings import Secret
 
 from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
@@ -332,6 +335,62 @@ async def test_sender_and_role_crossed_are_named_with_the_spelling_meant(
         "unknown field `message.role` ignored (`role` is spelt `sender` here)",
         "unknown field `turns.0.sender` ignored (`sender` is spelt `role` here)",
     ]
+
+
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_a_value_outside_a_field_s_choices_is_told_the_choices(client: TestClient[Any, Any], route: str) -> None:
+    """A user test: `message.sender: "bot"` answered `Invalid enum value 'bot'`, without the values
+    it may take; each such field says them, the first wrong one and every other (a turn's `role`)."""
+    body = suggest_body(turns=[{"role": "customer", "text": "在吗"}, {"role": "system", "text": "x"}])
+    body["message"]["sender"] = "bot"
+    data = dumps(body)
+    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "message.sender")
+    expected = "Invalid enum value 'bot' (expected one of: customer, agent)"
+    assert payload["error"] == f"message.sender: {expected}", payload
+    assert payload["errors"] == [
+        {"field": "message.sender", "message": expected},
+        {"field": "turns.1.role", "message": "Invalid enum value 'system' (expected one of: customer, agent)"},
+    ], payload
+
+
+class _Speed(enum.Enum):
+    FAST = "fast"
+    SLOW = "slow"
+
+
+class _Level(msgspec.Struct):
+    level: Annotated[Literal["low", "high"], msgspec.Meta(description="how loud")] | None = None
+
+
+class _Choices(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    the_speed: _Speed | None = None
+    levels: list[_Level] = []
+    by_name: dict[str, Literal[1, 2]] = {}
+    pair: tuple[int, Literal["x", "y"]] = (0, "x")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "said"),
+    [(b'{"theSpeed": "warp"}', "theSpeed", "Invalid enum value 'warp' (expected one of: fast, slow)"),
+     (b'{"levels": [{}, {"level": "mid"}]}', "levels.1.level", "Invalid enum value 'mid' (expected one of: low, high)"),
+     (b'{"byName": {"k": 3}}', "byName[...]", "Invalid enum value 3 (expected one of: 1, 2)"),
+     (b'{"pair": [1, "z"]}', "pair.1", "Invalid enum value 'z' (expected one of: x, y)")],
+)  # fmt: skip
+def test_every_enum_and_literal_error_names_the_values_as_written(body: bytes, field: str, said: str) -> None:
+    """The values come from the field's annotation wherever it sits (an enum, a `Literal` under
+    `Annotated` or `| None`, in a list, a dict or a tuple), in the order written."""
+    with pytest.raises(Unprocessable) as caught:
+        decode(body, _Choices)
+    assert [(e.field, e.message) for e in caught.value.errors] == [(field, said)]
+
+
+async def test_a_token_role_outside_the_roles_is_told_the_roles(make_client: ClientFactory) -> None:
+    """A user test: a token of role `superuser` answered `role: Invalid enum value 'superuser'`."""
+    client = await make_client(make_settings(admin_token=Secret(OPERATOR)))
+    auth = {"Authorization": f"Bearer {OPERATOR}"}
+    made = await client.post("/v1/admin/shops/demo/tokens", json={"role": "superuser"}, headers=auth)
+    payload = await assert_envelope(made, 422, "role")
+    assert payload["error"] == "role: Invalid enum value 'superuser' (expected one of: agent, admin)", payload
 
 
 @pytest.mark.parametrize("header", [OPERATOR, f"Token {OPERATOR}", "Bearer ", f"bearer{OPERATOR}"])

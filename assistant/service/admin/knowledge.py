@@ -39,7 +39,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
-from assistant.knowledge.rows import id_not_text, is_number
+from assistant.knowledge.rows import id_not_text, is_number, missing_hint, unknown_hint
 from assistant.knowledge.uploads import merge_uploads, path_problem, removed_entries
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
@@ -56,7 +56,7 @@ from assistant.service.errors import (
     UnsupportedMediaType,
     error_body,
 )
-from assistant.service.schemas import ErrorItem, decode, missing_hint, unknown_hint
+from assistant.service.schemas import ErrorItem, decode
 from assistant.storage.protocols import KnowledgeRow, revision_of
 
 UPLOAD_TYPES = ("multipart/form-data", "application/json")
@@ -199,14 +199,14 @@ def _blame_upload(problem: str, uploads: Mapping[str, bytes]) -> str:
     return f"{there}: id {found['id']} is already used at {here}"
 
 
-_UNKNOWN_FIELD = re.compile(r": unknown field \(expected one of: (?P<known>[^)]*)\)$")
+_UNKNOWN_FIELD = re.compile(r": unknown field(?:, did you mean '[^']*'\?)? \(expected one of: (?P<known>[^)]*)\)$")
 
 
 def _entry_invalid(problems: list[str], row: KnowledgeRow, lines: range) -> Unprocessable:
     """422 for one entry: a problem at the entry's own `lines` of its file is told as a field of
     the body, `entry.<field>` (`entry` for a nested field or the whole entry), not at a line of the
     stored file the admin never saw (nor will: nothing was stored); an unknown field close to a
-    known one gets `did you mean`, a missing one the unknown key close to it (`schemas.unknown_hint`,
+    known one gets `did you mean`, a missing one the unknown key close to it (`rows.unknown_hint`,
     `missing_hint`). A problem elsewhere in the shop names its file, at its line."""
     located = [(problem, _PROBLEM_AT.match(problem)) for problem in problems]
     own = [(p, f if f is not None and f["file"] == row.file and int(f["line"]) in lines else None) for p, f in located]
