@@ -122,7 +122,13 @@ class CueOut(msgspec.Struct):
     name: str
     score: float
     level: Literal["low", "medium", "high"]
-    evidence: list[EvidenceOut]
+    evidence: Annotated[
+        list[EvidenceOut],
+        msgspec.Meta(
+            description="the words of `message.text` that show the cue; empty only for a `low` cue carried from "
+            "the conversation's earlier turns (anger said before, 好的 now), which the panel never shows"
+        ),
+    ]
     tip: str
 
 

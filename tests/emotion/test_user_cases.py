@@ -326,3 +326,18 @@ def test_haobuhao_as_a_plea_is_no_praise(detector: EmotionDetector, text: str) -
 )
 def test_the_words_said_outright_or_pressed_still_count(detector: EmotionDetector, text: str, cue: str) -> None:
     assert cue in {c.name for c in detector.read(text).shown()}
+
+
+@pytest.mark.parametrize("text", ["好的", "嗯", "订单号 [订单x]", "那现在呢", "好吧"])
+def test_a_cue_without_words_of_its_own_is_never_shown(detector: EmotionDetector, text: str) -> None:
+    """A user test saw 好的 after an angry turn carry anger low with no evidence (the API's contract:
+    evidence spans index the message). A carried cue may stay low, for the ranking, but every cue
+    shown (medium or high) points at words of this message, and only low ones may point at none."""
+    context = (
+        Turn("customer", "你们什么破服务，气死我了，三天都不发货"),
+        Turn("agent", "非常抱歉亲，马上为您催促仓库"),
+    )
+    reading = detector.read(text, context)
+    for cue in reading.cues:
+        assert cue.evidence or cue.level == "low", (text, cue)
+        assert all(text[e.start : e.end] == e.text for e in cue.evidence), (text, cue)
