@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from assistant.cli.defaults import INDEX_HELP, index_dir
 from assistant.cli.errors import CliError
 from assistant.retrieval.embedders import load_embedder
 from assistant.retrieval.snapshot import SnapshotError
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
+from assistant.service.schemas import emotion_out, suggestion_out
 from assistant.suggest.pipeline import load_suggester
 
 
@@ -31,17 +34,26 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+_ROLE_LIKE = re.compile(r"\s*[A-Za-z_]+\s*")
+
+
 def parse_turn(raw: str) -> Turn:
+    """A `--context` turn: `agent:…` or `customer:…`, else the customer's words as typed (订单号:123).
+    Another Latin word before the colon (`bot:hello`, `Agent:…`) is refused: it was read as the
+    customer's words, role and all (a user test)."""
     role, sep, text = raw.partition(":")
     if sep and role.strip() in ("agent", "customer"):
         return Turn(role="agent" if role.strip() == "agent" else "customer", text=text.strip())
+    if sep and _ROLE_LIKE.fullmatch(role) and not text.startswith("//"):
+        raise CliError(f"--context {raw!r}: the role before ':' is agent or customer, got {role.strip()!r}")
     return Turn(role="customer", text=raw.strip())
 
 
 def _suggestion_json(s: Suggestion) -> dict[str, Any]:
-    """A suggestion as the API shows it (the ranker's internal order value left out)."""
-    shown = {k: v for k, v in asdict(s).items() if k != "order"}
-    return {**shown, "kind": s.kind.value, "tags": list(s.tags)}
+    """A suggestion as the API answers it (`source`, not the ranker's `kind`; a user test found the
+    two spelt apart), plus `origin`, the file and line it was read from."""
+    shown: dict[str, Any] = msgspec.to_builtins(suggestion_out(s))
+    return {**shown, "origin": s.origin}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the message text is empty")
     if not 1 <= args.top <= 50:
         raise CliError("--top must be between 1 and 50")
+    context = tuple(parse_turn(t) for t in args.context)  # before the model loads: a typo is told at once
     embedder = load_embedder(args.model)
     try:
         suggester = load_suggester(args.index, embedder)
     except SnapshotError as exc:
         raise CliError(str(exc)) from exc
-    request = SuggestRequest(text=args.text, context=tuple(parse_turn(t) for t in args.context), k=args.top)
+    request = SuggestRequest(text=args.text, context=context, k=args.top)
 
     started = time.perf_counter()
     vectors = embedder.encode_queries(suggester.query_texts(request))
@@ -66,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "suggestions": [_suggestion_json(s) for s in suggestions],
-            "cues": [asdict(c) for c in reading.cues],
-            "escalate": reading.escalate,
-            "escalation_reasons": list(reading.escalation_reasons),
+            "emotion": msgspec.to_builtins(emotion_out(reading)),
             "answerable": outcome.answerable,
             "index_version": outcome.index_version,
             "timing_ms": {"embed": round((embedded - started) * 1000, 2), "rank": round((done - embedded) * 1000, 2)},

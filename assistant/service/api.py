@@ -27,19 +27,17 @@ from assistant.service.errors import (
 from assistant.service.logging import request_id
 from assistant.service.readiness import shop_readiness, suggest_when_ready
 from assistant.service.schemas import (
-    CueOut,
-    EmotionOut,
-    EvidenceOut,
     SuggestBody,
-    SuggestionOut,
     SuggestResponse,
     TimingOut,
     decode,
+    emotion_out,
     encode,
     id_text,
     ignored_fields,
     require_id,
     require_text,
+    suggestion_out,
 )
 from assistant.service.settings import Settings
 from assistant.storage.protocols import StoreError
@@ -230,23 +228,8 @@ def response_of(result: SuggestResult, warnings: Sequence[str] = ()) -> SuggestR
         conversation_id=m.conversation_id,
         message_id=m.message_id,
         recorded=m.sender,
-        suggestions=[
-            SuggestionOut(s.text, s.score, str(s.kind), s.entry_id, list(s.tags), s.matched) for s in result.suggestions
-        ],
-        emotion=EmotionOut(
-            cues=[
-                CueOut(
-                    c.name,
-                    c.score,
-                    c.level,
-                    [EvidenceOut(e.start, e.end, e.text) for e in c.evidence],
-                    c.tip,
-                )
-                for c in result.reading.cues
-            ],
-            escalate=result.reading.escalate,
-            escalation_reasons=list(result.reading.escalation_reasons),
-        ),
+        suggestions=[suggestion_out(s) for s in result.suggestions],
+        emotion=emotion_out(result.reading),
         answerable=result.answerable,
         index_version=result.index_version,
         timing=TimingOut(

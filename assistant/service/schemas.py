@@ -19,8 +19,9 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 import msgspec.inspect
 
+from assistant.emotion.types import EmotionReading
 from assistant.knowledge.rows import missing_hint, unknown_hint
-from assistant.retrieval.types import Role
+from assistant.retrieval.types import Role, Suggestion
 from assistant.service.errors import (
     BadRequest,
     FieldError,
@@ -136,6 +137,23 @@ class EmotionOut(msgspec.Struct):
     cues: list[CueOut]
     escalate: bool
     escalation_reasons: list[str]
+
+
+def suggestion_out(s: Suggestion) -> SuggestionOut:
+    """A suggestion as the API answers it (and `huashu suggest --json` prints it)."""
+    return SuggestionOut(s.text, s.score, str(s.kind), s.entry_id, list(s.tags), s.matched)
+
+
+def emotion_out(reading: EmotionReading) -> EmotionOut:
+    """An emotion reading as the API answers it (and `huashu suggest --json` prints it)."""
+    return EmotionOut(
+        cues=[
+            CueOut(c.name, c.score, c.level, [EvidenceOut(e.start, e.end, e.text) for e in c.evidence], c.tip)
+            for c in reading.cues
+        ],
+        escalate=reading.escalate,
+        escalation_reasons=list(reading.escalation_reasons),
+    )
 
 
 class TimingOut(msgspec.Struct):

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.cli.suggest import parse_turn
 from assistant.retrieval.snapshot import BuildReport
+from assistant.retrieval.types import Turn
 
 CapSys = pytest.CaptureFixture[str]
 
@@ -48,6 +50,18 @@ def test_a_broken_knowledge_base_builds_nothing_and_names_file_and_line(tmp_path
     assert "Traceback" not in err
 
 
+def test_a_context_turn_of_an_unknown_role_is_refused(capsys: CapSys) -> None:
+    """A user test: `--context "bot:hello"` was read as the customer saying "bot:hello". A Latin word
+    before the colon other than agent or customer is refused, naming the option; the customer's own
+    colon (订单号:123, a link) is still their words."""
+    assert main(["suggest", "好的", "--context", "bot:hello", "--index", "nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "--context 'bot:hello': the role before ':' is agent or customer, got 'bot'" in err, err
+    assert parse_turn("订单号:123") == Turn("customer", "订单号:123")
+    assert parse_turn("http://a.cn/x 这个链接") == Turn("customer", "http://a.cn/x 这个链接")
+    assert parse_turn("agent: 好的亲") == Turn("agent", "好的亲")
+
+
 def test_suggest_prints_ranked_suggestions_and_json(demo_index: tuple[Path, BuildReport], capsys: CapSys) -> None:
     index = str(demo_index[0])
     assert main(["suggest", "快递几天能到？", "--index", index]) == 0
@@ -74,8 +88,9 @@ def test_suggest_prints_ranked_suggestions_and_json(demo_index: tuple[Path, Buil
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["suggestions"]) == 3
     first = payload["suggestions"][0]
-    assert set(first) >= {"entry_id", "text", "score", "kind", "tags", "matched", "origin"}
-    assert isinstance(payload["cues"], list) and payload["index_version"]
+    # the API's fields, as the API spells them (a user test found `kind` here, `source` there), and `origin`
+    assert set(first) == {"entry_id", "text", "score", "source", "tags", "matched", "origin"}
+    assert set(payload["emotion"]) == {"cues", "escalate", "escalation_reasons"} and payload["index_version"]
 
 
 def test_suggest_without_an_index_says_how_to_build_one(tmp_path: Path, capsys: CapSys) -> None:
