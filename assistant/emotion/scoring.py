@@ -101,8 +101,13 @@ _A_NOT_A = re.compile(r"(?<![不没])(?!动不动|时不时)((?![不没])[\u4e00
 Not after a negator (不满意不满意, 没有没有: said twice over), nor the idioms 动不动 / 时不时 (at every turn)."""
 _TAG_QUESTION = re.compile(r"(?:不|没有|没)[啊呀呢哦吖嘛]?(?=[，。！？；、,.;:!?~～…\s]|$)")
 """A bare 不 / 没(有) closing a clause after a word (质量好不, 解决了没): the A-not-A question cut short."""
-_ASKED_MORE = re.compile(r"(?:一)?(?:点|些)(?!儿?[了都也])")
-"""A quality word asked for, more of it (态度好一点, 包装好点): a plea, not praise (好一点了 is better now)."""
+_ASKED_MORE = re.compile(r"(?:一)?点(?!儿?[了都也]|个?赞)")
+"""A quality word asked for, more of it (态度好一点, 包装好点): a plea, not praise. Not 好一点了 (better
+now), 好点赞 / 满意点个赞 (praise, then a like), nor 好一些 (a comparison: 这次的质量好一些 says it is better)."""
+_ASKED_AFTER = re.compile(r"(?:一)?[点些]?儿?[啊呀吧呢嘛]?")
+"""What may stand between a quality word and the A-not-A that asks about it (态度好一点好不好, 好看点行不行):
+at most three characters of 一点 and a particle, so a question about something else later in the clause
+(很喜欢就是不知道掉不掉色) leaves the praise before it alone."""
 ASKED_CUES: frozenset[CueName] = frozenset({"satisfaction", "disappointment"})
 """What an A-not-A question asks about is neither praised nor a let-down (发货快不快, 保暖不保暖)."""
 
@@ -338,8 +343,11 @@ class MessageScorer:
             return True
         end = next((i for i in range(m.end, len(text)) if text[i] in CLAUSE_BREAKS), len(text))
         clause = text[clause_start:end]
-        if any(clause_start <= start and stop <= end for start, stop in cores):
-            return True
+        if any(
+            m.end <= start <= m.end + 3 and stop <= end and _ASKED_AFTER.fullmatch(text, m.end, start)
+            for start, stop in cores
+        ):
+            return True  # 态度好一点好不好: the A-not-A right after the phrase asks about it
         return (end < len(text) and text[end] == "？") or any(word in clause for word in QUESTION_WORDS)
 
     def _negator_before(self, text: str, start: int, clause_start: int, covered: bytearray) -> tuple[str, int] | None:

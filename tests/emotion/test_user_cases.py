@@ -341,3 +341,102 @@ def test_a_cue_without_words_of_its_own_is_never_shown(detector: EmotionDetector
     for cue in reading.cues:
         assert cue.evidence or cue.level == "low", (text, cue)
         assert all(text[e.start : e.end] == e.text for e in cue.evidence), (text, cue)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a reviewer: 要不要脸 (and 不要脸) inside a question about a face product read anger high and escalated
+        "赠品要不要脸盆？",
+        "需要不要脸巾一起下单",
+        "赠品我不要脸盆，换个别的",
+        # the same with other face words
+        "要不要脸霜小样",
+        "赠品不要脸膜了",
+        "不要脸部按摩仪，要颈部的",
+        "那个要不要脸颊贴一起买",
+    ],
+)
+def test_a_face_product_is_no_insult(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert not reading.shown(), reading
+    assert "anger" not in {c.name for c in reading.cues}, reading
+    assert not reading.escalate, reading
+
+
+@pytest.mark.parametrize("text", ["你们还要不要脸", "真不要脸", "你们要不要脸啊", "太不要脸了，脸皮真厚"])
+def test_the_insult_itself_stays_anger(detector: EmotionDetector, text: str) -> None:
+    assert "anger" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # a reviewer: 态度好点 + 赞 (a like) and 好点了 (better now) read as a plea for a better attitude
+        ("客服态度好点赞", {"satisfaction"}),
+        ("服务态度好点个赞", {"satisfaction"}),
+        ("态度好点了，谢谢", {"satisfaction"}),
+        ("客服态度好一点了，谢谢", {"satisfaction"}),
+        ("态度端正点了", set()),
+        ("你们家客服态度好一点儿都不敷衍", {"satisfaction"}),
+    ],
+)
+def test_a_better_attitude_praised_is_no_plea(detector: EmotionDetector, text: str, shown: set[str]) -> None:
+    assert panel(detector.read(text)) == shown
+
+
+@pytest.mark.parametrize("text", ["你态度好一点", "态度好点行不行", "你们客服态度放客气点", "态度端正点"])
+def test_a_plea_for_a_better_attitude_stays_irritation(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anger" in panel(reading), reading
+    assert "satisfaction" not in {c.name for c in reading.cues}, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a reviewer: praise before 点赞 / 点个赞 read as a plea for more, high -> medium
+        ("好评点赞", "high"),
+        ("质量很好点赞", "high"),
+        ("客服很耐心点赞", "high"),
+        ("非常满意点个赞", "high"),
+        # a comparison with 些 is a statement (this time it is better), not a plea
+        ("这次的质量好一些，谢谢", "medium"),
+    ],
+)
+def test_praise_before_a_like_or_a_comparison_stays_praise(detector: EmotionDetector, text: str, level: str) -> None:
+    levels = {c.name: c.level for c in detector.read(text).shown()}
+    assert levels.get("satisfaction") == level, levels
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a reviewer: an A-not-A question later in the clause (掉不掉色) asks about something else
+        ("宝贝很好我很喜欢就是不知道掉不掉色", "high"),
+        ("衣服很好看就是不知道起不起球", "medium"),
+    ],
+)
+def test_praise_before_a_question_about_something_else_stays_praise(
+    detector: EmotionDetector, text: str, level: str
+) -> None:
+    levels = {c.name: c.level for c in detector.read(text).shown()}
+    assert levels.get("satisfaction") == level, levels
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # an A-not-A right after the quality word (a particle or 一点 between) asks about it
+        ("这个颜色好看吧好不好看", True),
+        ("舒服啊舒不舒服", True),
+        ("态度好一点好不好", True),
+        # one further on, after other words, asks about something else
+        ("很好就是掉不掉色", False),
+        ("质量很好，发货快不快", False),
+    ],
+)
+def test_only_an_a_not_a_right_after_the_praise_asks_about_it(
+    detector: EmotionDetector, text: str, asked: bool
+) -> None:
+    assert ("satisfaction" in panel(detector.read(text))) is not asked
