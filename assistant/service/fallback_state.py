@@ -53,15 +53,17 @@ class FallbackConversations:
         lists removed from Redis. Redis down: `MemoryUnreachable` with the conversations forgotten
         here (what Redis holds of the shop expires by its time-to-live, said in the log too)."""
         local = await self._local.forget_shop(shop)
+        steps: list[int] = []
         try:
-            return await self._shared.forget_shop(shop, run=self._link.run)
+            return await self._shared.forget_shop(shop, run=self._link.run, counted=steps.append)
         except RedisDown:
-            problem = self._link.problem
+            problem, forgotten = self._link.problem, sum(steps)  # Redis may fail midway
             log.warning(
                 "a deleted shop's conversations stay in redis until they expire",
-                extra={"shop": shop, "problem": problem},
+                extra={"shop": shop, "problem": problem, "forgotten": forgotten},
             )
-            raise MemoryUnreachable(local, self._shared.left(self._link.where, problem)) from None
+            left = self._shared.left(self._link.where, problem, some=forgotten > 0)
+            raise MemoryUnreachable(max(local, forgotten), left) from None
 
 
 class FallbackDeliveries:

@@ -106,21 +106,29 @@ class RedisConversations:
         removed = await self._redis.unlink(*names) if names else 0
         return int(after), int(removed)
 
-    async def forget_shop(self, shop: str, run: StepRunner | None = None) -> int:
+    async def forget_shop(
+        self, shop: str, run: StepRunner | None = None, counted: Callable[[int], None] | None = None
+    ) -> int:
         """Every list of `shop` removed, a `forget_some` step at a time, each through `run` when
-        given (`RedisLink.run`: every step within the link's timeout); how many."""
+        given (`RedisLink.run`: every step within the link's timeout); how many. `counted` hears
+        each step's count, so a caller whose Redis fails midway knows how many went."""
         forgotten, cursor = 0, -1
         while cursor != 0:
             step = functools.partial(self.forget_some, shop, max(cursor, 0))
             cursor, removed = await (run(step) if run is not None else step())
             forgotten += removed
+            if counted is not None:
+                counted(removed)
         return forgotten
 
-    def left(self, where: str, problem: str) -> str:
-        """What is said of a shop's conversations that Redis at `where` still holds."""
+    def left(self, where: str, problem: str, some: bool = False) -> str:
+        """What is said of a shop's conversations that Redis at `where` still holds (`some`: after
+        part of them were forgotten)."""
+        which = "were not all forgotten" if some else "were not forgotten"
+        rest = "the rest expire" if some else "they expire"
         return (
-            f"its conversations in Redis at {where} were not forgotten ({problem}): they expire within "
-            f"{self._ttl:g} s (HUASHU_CONVERSATION_TTL_S)"
+            f"its conversations in Redis at {where} {which} ({problem}): {rest} within {self._ttl:g} s "
+            "(HUASHU_CONVERSATION_TTL_S)"
         )
 
 

@@ -13,6 +13,9 @@ import pytest_asyncio
 from assistant.retrieval.types import Turn
 from assistant.service import keys, shared_state
 from assistant.service.conversations import ConversationMemory, Conversations, Deliveries, SeenSet
+from assistant.service.fallback_state import FallbackConversations
+from assistant.service.redis_link import RedisDown
+from assistant.suggest.shop_deletion import MemoryUnreachable
 from tests.conftest import REDIS_URL
 
 from .conftest import ClientFactory, make_settings
@@ -102,6 +105,43 @@ async def test_a_shop_is_forgotten_from_redis_in_scan_steps(redis_client: Any) -
     assert sum(steps) == 2500 and len(steps) > 1, steps
     assert [key async for key in redis_client.scan_iter(match=prefix + "*")] == [f"{prefix}turns:big-other:0".encode()]
     await redis_client.delete(f"{prefix}turns:big-other:0")
+
+
+class _FailsAfter:
+    """A `RedisLink` whose Redis stops answering after `steps` calls (a real client underneath)."""
+
+    where = "127.0.0.1:6379/0"
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.problem = ""
+
+    async def run(self, call: Any) -> Any:
+        if self.steps == 0:
+            self.problem = "ConnectionError: gone midway"
+            raise RedisDown(self.problem)
+        self.steps -= 1
+        return await call()
+
+
+async def test_redis_failing_midway_through_forgetting_a_shop_says_how_many_went(redis_client: Any) -> None:
+    """Second reading: Redis failing after some SCAN steps reported only the conversations this
+    process forgot, and said none were forgotten in Redis. The steps done count, and the rest are
+    said to expire."""
+    prefix = f"huashu-test-{uuid.uuid4()}:"
+    shared = shared_state.RedisConversations(redis_client, ttl_s=3600, max_turns=3, prefix=prefix)
+    async with redis_client.pipeline(transaction=False) as pipe:
+        for n in range(2500):
+            pipe.rpush(f"{prefix}turns:big:{n}", "{}")
+        await pipe.execute()
+    local = ConversationMemory(max_conversations=100, ttl_s=3600, max_turns=3)
+    memory = FallbackConversations(_FailsAfter(1), shared, local)  # type: ignore[arg-type]
+    with pytest.raises(MemoryUnreachable) as caught:
+        await memory.forget_shop("big")
+    left = [key async for key in redis_client.scan_iter(match=prefix + "*")]
+    assert caught.value.forgotten == 2500 - len(left) > 0 and left, caught.value.forgotten
+    assert "were not all forgotten (ConnectionError: gone midway): the rest expire within 3600 s" in caught.value.left
+    await redis_client.delete(*left)
 
 
 async def test_a_delivery_is_handled_once(state: tuple[Conversations, Deliveries]) -> None:
