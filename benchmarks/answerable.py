@@ -360,11 +360,15 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=FEATURES, help="with --fit: refit only this feature's weight, the others held as shipped"
     )
-    parser.add_argument("--hold-first", action="store_true", help="with --fit: the same as --only behind")
+    parser.add_argument(
+        "--hold-first", action="store_true", help="with --fit: the same as --only behind (not with --only)"
+    )
     parser.add_argument(
         "--small-shops", type=int, default=10, metavar="N", help="shops of 12 demo entries to measure (0: none)"
     )
     args = parser.parse_args()
+    if args.hold_first and args.only not in (None, "behind"):
+        parser.error("--hold-first is --only behind: give one of them")
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"shipped {CONFIDENCE_MODEL}")

