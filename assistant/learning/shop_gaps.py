@@ -3,7 +3,7 @@
 The unanswered messages are the substantive customer messages (not 好的 / 谢谢 / a greeting:
 `turns.is_stock`; not keyboard junk such as asdfgh or jjjjj: `turns.is_keyboard_junk`; not a
 message without content words such as [微笑], 啊啊啊啊 or 急急急: `gaps.has_content_words`; not praise
-that asks nothing, whose only shown cue is satisfaction: `is_praise`) for
+that asks nothing, every clause of it praising: `is_praise`) for
 which the service found no answerable suggestion, each with the first reply a human agent gave
 before the customer's next message. `learning.gaps.knowledge_gaps` clusters them (and lists the
 messages asked once apart); a gap is named by a short hash of its most central example, so the
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
 
 from assistant.learning.analytics import by_conversation
 from assistant.learning.faq_drafts import FaqDraft, faq_row
 from assistant.learning.gaps import SHARED_REPLY, Gap, UnansweredMessage, has_content_words
 from assistant.learning.shop_candidates import candidate_id
-from assistant.learning.turns import is_keyboard_junk, is_stock
+from assistant.learning.turns import content, is_keyboard_junk, is_stock
 from assistant.storage.records import ShopHistory, epoch
 
 GAPS_FILE = "faq/gaps.yaml"  # where closed gaps are written in the shop's knowledge
@@ -44,7 +44,7 @@ def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> 
             key = (message.platform, message.conversation_id, message.message_id)
             if message.role != "customer" or key not in unanswered or not is_question(message.text):
                 continue
-            if is_praise(message.text, {name for name, _ in unanswered[key].cues}):
+            if is_praise(message.text, unanswered[key].cue_details):
                 continue
             reply = None
             for later in messages[i + 1 :]:
@@ -57,13 +57,29 @@ def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> 
     return found
 
 
-_ASKS = re.compile(r"[?？]|吗|嘛|么|呢|哪|几|多少|什么|啥|怎|如何|是否|能不能|可不可以|有没有|会不会|是不是|请问")
+_ASKS = re.compile(
+    r"[?？]|吗|嘛|(?<![这那多])么|呢|哪|几|多少|什么|啥|怎|如何|是否|能不能|可不可以|有没有|会不会|是不是|请问"
+)
+_CLAUSE = re.compile(r"[^，,。.！!？?；;～~…\s]+")
+CLAUSE_LETTERS = 3
+"""Letters of a clause that says something (笑死, 哈哈 say nothing of their own)."""
 
 
-def is_praise(text: str, shown: Collection[str]) -> bool:
-    """A message whose only shown cue is satisfaction and that asks nothing (笑死，这被子也太好看了吧哈哈哈,
-    质量真好，好评): praise, no knowledge gap (a user test listed it among the questions asked once)."""
-    return set(shown) == {"satisfaction"} and _ASKS.search(text) is None
+def is_praise(text: str, cues: Sequence[Mapping[str, object]]) -> bool:
+    """Praise, no knowledge gap: satisfaction is the only cue shown (`cues`: as the answer record
+    keeps them, with their evidence), nothing is asked, and every clause that says something holds
+    its words (笑死，这被子也太好看了吧哈哈哈, 质量真好，好评; a user test listed the first among the
+    questions asked once). 东西很好，麻烦开一下发票 and 很满意，七天无理由可以吧 ask in a clause of their own."""
+    if {cue.get("name") for cue in cues} != {"satisfaction"} or _ASKS.search(text):
+        return False
+    spans = [
+        (int(e["start"]), int(e["end"])) for cue in cues for e in cast(list[dict[str, int]], cue.get("evidence") or [])
+    ]
+    return bool(spans) and all(
+        any(start < clause.end() and clause.start() < end for start, end in spans)
+        for clause in _CLAUSE.finditer(text)
+        if len(content(clause.group())) >= CLAUSE_LETTERS
+    )
 
 
 def is_question(text: str) -> bool:

@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.emotion.detector import EmotionDetector
 from assistant.knowledge.files import check_rows, read_rows
 from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import Gap, UnansweredMessage, find_gaps
 from assistant.learning.shop_gaps import GAPS_FILE, gap_faq_row, gap_id, unanswered_messages
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
+from assistant.service.core import cue_fields
 from assistant.storage.protocols import KnowledgeRow
 from assistant.storage.records import AnswerRecord, MessageRecord, ShopHistory
 from tests.conftest import KNOWLEDGE
@@ -90,13 +92,19 @@ def test_praise_that_asks_nothing_is_never_a_gap() -> None:
     """A user test: 笑死，这被子也太好看了吧哈哈哈 (satisfaction shown, nothing asked) was listed among the
     questions asked once. A message whose only shown cue is satisfaction and that asks nothing is
     praise, not a gap; praise beside a question (太满意了，还有别的颜色吗) still asks it."""
-    texts = ["笑死，这被子也太好看了吧哈哈哈", "被子收到了，质量真好，好评", "太满意了，还有别的颜色吗", "能开专票吗"]
-    cues = [(("satisfaction", "high"),), (("satisfaction", "high"),), (("satisfaction", "high"),), ()]
+    praise = ["笑死，这被子也太好看了吧哈哈哈", "被子收到了，质量真好，好评"]
+    # a second reading: a request beside the praise, in a clause of its own, asks it (no question word)
+    asked = ["太满意了，还有别的颜色吗", "东西很好，麻烦开一下发票", "很满意，七天无理由可以吧"]
+    asked += ["收到了很满意，退一件黑色的"]
+    texts = [*praise, *asked, "能开专票吗"]
+    detector = EmotionDetector()
+    details = [tuple(cue_fields(c) for c in detector.read(t).shown()) for t in texts]
+    assert all({d["name"] for d in shown} == {"satisfaction"} for shown in details[:-1]), details
     history = ShopHistory(
         messages=[message("c1", f"m{i}", "customer", text, i) for i, text in enumerate(texts)],
-        answers=[replace(answer("c1", f"m{i}", False), cues=c) for i, c in enumerate(cues)],
+        answers=[replace(answer("c1", f"m{i}", False), cue_details=d) for i, d in enumerate(details)],
     )
-    assert [m.text for m in unanswered_messages(history)] == texts[2:]
+    assert [m.text for m in unanswered_messages(history)] == texts[len(praise) :]
 
 
 def test_keyboard_junk_is_never_a_gap() -> None:
