@@ -113,12 +113,14 @@ _FUNCTION = frozenset("的了吗呢吧啊呀哦嘛么是在有我你他她它们
 _LATIN = re.compile(r"[a-z]{2,}")
 # fmt: off
 _LATIN_FUNCTION = frozenset({
-    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "do", "does", "did", "can", "could",
-    "will", "would", "shall", "should", "may", "might", "must", "i", "me", "my", "we", "us", "our", "you",
+    "an", "the", "is", "are", "am", "was", "were", "be", "been", "do", "does", "did", "can", "could",
+    "will", "would", "shall", "should", "may", "might", "must", "me", "my", "we", "us", "our", "you",
     "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these",
     "those", "there", "to", "of", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than",
     "and", "or", "but", "not", "no", "if", "so", "what", "which", "who", "how", "when", "where", "why", "have",
     "has", "had", "get", "any", "some", "please", "hi", "hello",
+    # what [a-z]{2,} leaves of contractions (don't, doesn't, I'll, we've, you're)
+    "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn", "couldn", "shouldn", "ll", "ve", "re",
 })
 # fmt: on
 """English words that carry no content (a user test: two English questions shared only `the`)."""
