@@ -70,6 +70,10 @@ OTHER_SIZE_CONFIDENCE = 0.2
 """The most a product is sure of a message naming a size it does not come in (`MatchEvidence.other_size`:
 7升炸锅多少钱 against the 5.5 L fryer, 0.99 before): below the threshold, so the message is no answered
 question (an admin sees it among the gaps), yet the product is still shown for the agent to offer."""
+OTHER_PRODUCT_CONFIDENCE = 0.2
+"""The most a product's entry is sure of a message naming other products of the shop and not this one
+(`MatchEvidence.other_product`, `products.py`: 这款鹅绒被有没有1.5米床用的 read the electric blanket's
+answer to 1.5米床买哪个 at 0.73): shown, never an answer, as `OTHER_SIZE_CONFIDENCE`."""
 BEHIND_MARGIN = 0.01
 """How far behind the shop's closest wording an entry's may be before `behind` counts: two entries
 that answer alike (a past reply 在吗 and the greeting's 在吗？) sit within a hundredth of each other,
@@ -92,6 +96,9 @@ class MatchEvidence:
     other_size: bool = False
     """The entry is a product whose wordings and reply name sizes (1.7L, 1500g, 150x200cm) in a
     dimension the message names a size in, and not that one (`quantities.other_size`)."""
+    other_product: bool = False
+    """The entry is a product's (its overview or one of its answers) and the message names other
+    products of the shop, not this one (`products.named_products`)."""
     wording: tuple[float, float] | None = None
     """For the key sharing most with the message both ways: (share of the message's grams found in
     it, share of its grams found in the message); None: not read."""
@@ -127,6 +134,8 @@ class ConfidenceModel:
         p = 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
         if evidence.other_size:
             p = min(p, OTHER_SIZE_CONFIDENCE)
+        if evidence.other_product:
+            p = min(p, OTHER_PRODUCT_CONFIDENCE)
         return max(p, KEYWORD_CONFIDENCE) if evidence.keyword else p
 
 

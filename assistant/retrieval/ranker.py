@@ -51,6 +51,7 @@ from assistant.retrieval.calibration import (
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
+from assistant.retrieval.products import named_products, product_names, product_of
 from assistant.retrieval.quantities import Quantity, other_size, quantities
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
@@ -136,6 +137,7 @@ class SuggestionRanker:
         self._compact_keys: dict[int, list[str]] = {}
         # The sizes each product entry's keys and reply name, filled as products get suggested.
         self._sizes: dict[int, frozenset[Quantity]] = {}
+        self._product_names: dict[str, frozenset[str]] | None = None
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -363,6 +365,7 @@ class SuggestionRanker:
         opens = asked != said and len(asked) >= CONTAINED_MIN
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         sizes = quantities(text)
+        named = self.named_products(text)
 
         # per key of each entry: (share of the message's grams in it, share of its grams in the message)
         shares = {
@@ -379,6 +382,7 @@ class SuggestionRanker:
                 known=known,
                 behind=max(0.0, closest - cosine),
                 other_size=bool(sizes) and other_size(sizes, self._sizes_of(row)),
+                other_product=self._other_product(row, named),
                 covered=max((pair[1] for pair in shares[row]), default=0.0),
                 # the key sharing most with the message both ways (`MatchEvidence.wording`)
                 wording=max(shares[row], key=lambda pair: pair[0] * pair[1], default=(0.0, 0.0)),
@@ -395,6 +399,22 @@ class SuggestionRanker:
         (`MatchEvidence.other_size`)."""
         sizes = quantities(text)
         return frozenset(row for row in rows if sizes and other_size(sizes, self._sizes_of(row)))
+
+    def other_product_rows(self, text: str, rows: Iterable[int]) -> frozenset[int]:
+        """The rows of `rows` that are entries of a product `text` does not name while it names
+        others (`MatchEvidence.other_product`)."""
+        named = self.named_products(text)
+        return frozenset(row for row in rows if self._other_product(row, named))
+
+    def named_products(self, text: str) -> frozenset[str]:
+        """The shop's products `text` names (`products.named_products`)."""
+        if self._product_names is None:
+            self._product_names = product_names(self.snapshot.entries)
+        return named_products(text, self._product_names)
+
+    def _other_product(self, row: int, named: frozenset[str]) -> bool:
+        product = product_of(self.snapshot.entries[row])
+        return bool(named) and product is not None and product not in named
 
     def _sizes_of(self, row: int) -> frozenset[Quantity]:
         """The sizes a product's overview (its keys and its reply: name, specs, price of every

@@ -37,7 +37,12 @@ from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wal
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
-from assistant.retrieval.calibration import DEFAULT_THRESHOLD, OTHER_SIZE_CONFIDENCE, answerable
+from assistant.retrieval.calibration import (
+    DEFAULT_THRESHOLD,
+    OTHER_PRODUCT_CONFIDENCE,
+    OTHER_SIZE_CONFIDENCE,
+    answerable,
+)
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -412,6 +417,8 @@ class Suggester:
                     best[row] = max(best.get(row, 0.0), found[row])
         for row in self.ranker.other_size_rows(text, best):
             best[row] = min(best[row], OTHER_SIZE_CONFIDENCE)
+        for row in self.ranker.other_product_rows(text, best):
+            best[row] = min(best[row], OTHER_PRODUCT_CONFIDENCE)
         return [
             replace(s, score=round(best[rows[s.entry_id]], 4))
             if s.entry_id in rows and best.get(rows[s.entry_id], 0.0) > s.score

@@ -1,0 +1,47 @@
+"""Which of the shop's products a message names, so that another product's answer is not sure.
+
+A product's questions and answers are written without its name: the customer asks them on its
+page (1.5米床买哪个, 能折叠吗). So they match the same question asked of any product: 这款鹅绒被有没有
+1.5米床用的？ read the electric blanket's answer to 1.5米床买哪个 at 0.73 (a user test, 7 December 2026).
+When a message names one of the shop's products, the entries of the products it does not name are
+at most `calibration.OTHER_PRODUCT_CONFIDENCE` sure of it: still shown, never an answer.
+
+A product is named by its name or an alias, as the product's overview asks its price under each
+(`knowledge.loader.product_keys`); its category is shared with other products (被子 for the goose
+down and the silk duvet) and names none. Two products with one alias (四件套) are both named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from assistant.knowledge.loader import PRODUCT_ASKS, QA_MARK
+from assistant.knowledge.model import KnowledgeEntry, SourceKind
+from assistant.retrieval.text import compact
+
+NAME_MIN = 2
+"""Letters a name needs to be looked for in a message (one character names nothing)."""
+
+
+def product_of(entry: KnowledgeEntry) -> str | None:
+    """The product an entry belongs to (its overview's id), or None for any other entry."""
+    if entry.kind is not SourceKind.PRODUCT:
+        return None
+    return entry.id.split(QA_MARK, 1)[0]
+
+
+def product_names(entries: Iterable[KnowledgeEntry]) -> dict[str, frozenset[str]]:
+    """Each product's names (its name and aliases, as its overview asks their price), by product id."""
+    ask = PRODUCT_ASKS[0].format("")
+    names: dict[str, frozenset[str]] = {}
+    for entry in entries:
+        if entry.kind is SourceKind.PRODUCT and QA_MARK not in entry.id:
+            asked = (compact(key[: -len(ask)]) for key in entry.questions if key.endswith(ask))
+            names[entry.id] = frozenset(n for n in asked if len(n) >= NAME_MIN and n != compact(entry.category))
+    return names
+
+
+def named_products(text: str, names: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The products `text` names (by any of their names)."""
+    said = compact(text)
+    return frozenset(product for product, terms in names.items() if any(term in said for term in terms))

