@@ -44,6 +44,8 @@ from assistant.knowledge.model import KnowledgeEntry, SourceKind
 from assistant.retrieval.calibration import (
     CONFIDENCE_MODEL,
     CONTAINED_MIN,
+    OTHER_PRODUCT_CONFIDENCE,
+    OTHER_SIZE_CONFIDENCE,
     ConfidenceModel,
     MatchEvidence,
     share_found,
@@ -394,17 +396,19 @@ class SuggestionRanker:
             for row, (_, cosine) in best_key.items()
         }
 
-    def other_size_rows(self, text: str, rows: Iterable[int]) -> frozenset[int]:
-        """The rows of `rows` that are products `text` names a size of that they do not come in
-        (`MatchEvidence.other_size`)."""
-        sizes = quantities(text)
-        return frozenset(row for row in rows if sizes and other_size(sizes, self._sizes_of(row)))
-
-    def other_product_rows(self, text: str, rows: Iterable[int]) -> frozenset[int]:
-        """The rows of `rows` that are entries of a product `text` does not name while it names
-        others (`MatchEvidence.other_product`)."""
-        named = self.named_products(text)
-        return frozenset(row for row in rows if self._other_product(row, named))
+    def whole_message_caps(self, text: str, rows: Iterable[int]) -> dict[int, float]:
+        """The most each of `rows` may be sure of any clause of the message `text`, for the rows the
+        whole message caps: a product `text` names a size of that it does not come in
+        (`MatchEvidence.other_size`), or one it does not name while it names others
+        (`MatchEvidence.other_product`)."""
+        sizes, named = quantities(text), self.named_products(text)
+        caps: dict[int, float] = {}
+        for row in rows:
+            if sizes and other_size(sizes, self._sizes_of(row)):
+                caps[row] = OTHER_SIZE_CONFIDENCE
+            if self._other_product(row, named):
+                caps[row] = min(caps.get(row, 1.0), OTHER_PRODUCT_CONFIDENCE)
+        return caps
 
     def named_products(self, text: str) -> frozenset[str]:
         """The shop's products `text` names (`products.named_products`)."""

@@ -37,12 +37,7 @@ from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wal
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
 from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
-from assistant.retrieval.calibration import (
-    DEFAULT_THRESHOLD,
-    OTHER_PRODUCT_CONFIDENCE,
-    OTHER_SIZE_CONFIDENCE,
-    answerable,
-)
+from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
 from assistant.retrieval.follow_up import resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
@@ -401,8 +396,8 @@ class Suggester:
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
         alone at 0.97), and so is a question after a pasted order form. A size the message names
-        (`text`) holds for every part: 我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle
-        (`calibration.OTHER_SIZE_CONFIDENCE`) for its second clause alone."""
+        (`text`) holds for every part, and so does a product it names (`ranker.whole_message_caps`):
+        我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle for its second clause alone."""
         at = queries.parts_at
         if at is None or len(vectors) != at + len(queries.parts):
             return pool
@@ -415,10 +410,8 @@ class Suggester:
                 row = max(found, key=lambda r: found[r])
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
-        for row in self.ranker.other_size_rows(text, best):
-            best[row] = min(best[row], OTHER_SIZE_CONFIDENCE)
-        for row in self.ranker.other_product_rows(text, best):
-            best[row] = min(best[row], OTHER_PRODUCT_CONFIDENCE)
+        for row, cap in self.ranker.whole_message_caps(text, best).items():
+            best[row] = min(best[row], cap)
         return [
             replace(s, score=round(best[rows[s.entry_id]], 4))
             if s.entry_id in rows and best.get(rows[s.entry_id], 0.0) > s.score
