@@ -21,7 +21,7 @@ from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, database_url, run_on_store
 from assistant.knowledge.files import SHOP_FILE
 from assistant.service.home import service_home
-from assistant.service.redis_link import RedisLink
+from assistant.service.redis_link import RedisDown, RedisLink
 from assistant.service.settings import Settings, SettingsError
 from assistant.service.shared_state import RedisConversations
 from assistant.storage.migrate import redact
@@ -216,8 +216,9 @@ def deleted_line(shop: str, deletion: ShopDeletion, folder: Path) -> str:
 class RedisMemory:
     """The conversation memory of the service in Redis (`HUASHU_REDIS_URL`), for `huashu shop
     delete` to forget the deleted shop's conversations: reached after the store, through a
-    `RedisLink` (each call bounded by `REDIS_TIMEOUT_S`); one that does not answer undoes nothing,
-    and the deletion's `conversations_left` says why (`MemoryUnreachable`)."""
+    `RedisLink` (each SCAN step bounded by `REDIS_TIMEOUT_S`); one that does not answer, or stops
+    answering midway, leaves the rest to expire, and the deletion's `conversations_left` says why
+    and `MemoryUnreachable.forgotten` how many went (`FallbackConversations.forget_shop` alike)."""
 
     REDIS_TIMEOUT_S = 5.0
 
@@ -226,16 +227,18 @@ class RedisMemory:
         self.link = RedisLink(settings.redis_url, self.REDIS_TIMEOUT_S)
 
     async def forget_shop(self, shop: str) -> int:
-        from redis.exceptions import RedisError
-
         s = self.settings
         memory = RedisConversations(self.link.client, s.conversation_ttl_s, s.conversation_turns)
+        steps: list[int] = []  # each SCAN step's count: Redis may fail midway, as in the service
         try:
             if not await self.link.check():
-                raise MemoryUnreachable(0, memory.left(self.link.where, self.link.problem))
-            return await memory.forget_shop(shop)
-        except (RedisError, OSError) as exc:
-            raise MemoryUnreachable(0, memory.left(self.link.where, f"{type(exc).__name__}: {exc}")) from None
+                raise RedisDown(self.link.problem)
+            return await memory.forget_shop(shop, run=self.link.run, counted=steps.append)
+        except RedisDown:
+            forgotten = sum(steps)
+            raise MemoryUnreachable(
+                forgotten, memory.left(self.link.where, self.link.problem, some=forgotten > 0)
+            ) from None
         finally:
             await self.link.close()
 
@@ -268,7 +271,7 @@ def run_delete(args: argparse.Namespace) -> int:
 
     deletion = run_on_store(args, work, read_only=True)
     left = deletion.conversations_left
-    if left:  # Redis did not answer: nothing was forgotten there
+    if left and not deletion.conversations:  # Redis did not answer: nothing was forgotten there
         deletion = replace(deletion, conversations=None)
     print(deleted_line(args.shop, deletion, shop_dir(index, args.shop)))
     print(served_until(args.shop, settings.index_poll_s), file=sys.stderr)

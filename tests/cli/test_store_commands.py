@@ -9,22 +9,29 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import pytest_asyncio
 
 from assistant.cli import main
+from assistant.cli.shop import RedisMemory
 from assistant.cli.token import open_access_ended
 from assistant.knowledge.files import read_rows
 from assistant.retrieval.types import Turn
 from assistant.service import shared_state
+from assistant.service.redis_link import RedisDown
+from assistant.service.settings import Settings
 from assistant.storage import open_store
 from assistant.storage.protocols import SnapshotRecord, revision_of
 from assistant.storage.records import MessageRecord, Record
+from assistant.suggest.shop_deletion import MemoryUnreachable
 from assistant.suggest.snapshots import shop_dir
 from tests.conftest import KNOWLEDGE, REDIS_URL, postgres_database
+
+T = TypeVar("T")
 
 CapSys = pytest.CaptureFixture[str]
 
@@ -448,3 +455,54 @@ def test_shop_delete_says_a_service_without_polls_keeps_what_it_loaded(
     out, err = capsys.readouterr()
     assert out.endswith(f"; no folder at {tmp_path / 'index' / 'shops' / 'tea'}/\n")
     assert "HUASHU_INDEX_POLL_S=0 never polls: it may serve the snapshot it loaded until it restarts" in err
+
+
+class _RedisGoneAfter:
+    """A `RedisLink` over the real Redis that stops answering after `steps` calls of `run`."""
+
+    where = "127.0.0.1:6379/0"
+
+    def __init__(self, client: object, steps: int) -> None:
+        self.client, self.steps, self.problem, self.closed = client, steps, "", False
+
+    async def check(self) -> bool:
+        return True
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        if self.steps == 0:
+            self.problem = "ConnectionError: gone midway"
+            raise RedisDown(self.problem)
+        self.steps -= 1
+        return await call()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_shop_delete_says_how_many_conversations_went_when_redis_fails_midway() -> None:
+    """Final reading: `huashu shop delete` said none were forgotten in Redis when it failed after some
+    SCAN steps (the service counted them). Each step now runs within the link's timeout, as in the
+    service, and the steps done count."""
+    redis = await shared_state.connect(REDIS_URL)
+    shop = f"cli-midway-{uuid.uuid4().hex[:8]}"
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for n in range(2500):
+                pipe.rpush(f"huashu:turns:{shop}:{n}", "{}")
+            await pipe.execute()
+        memory = RedisMemory(Settings.from_env({"HUASHU_REDIS_URL": REDIS_URL, "HUASHU_CONVERSATION_TTL_S": "600"}))
+        await memory.link.close()
+        link = _RedisGoneAfter(redis, steps=1)
+        memory.link = link  # type: ignore[assignment]
+        with pytest.raises(MemoryUnreachable) as caught:
+            await memory.forget_shop(shop)
+        left = [key async for key in redis.scan_iter(match=f"huashu:turns:{shop}:*")]
+        assert caught.value.forgotten == 2500 - len(left) > 0 and left, caught.value.forgotten
+        assert (
+            "were not all forgotten (ConnectionError: gone midway): the rest expire within 600 s" in caught.value.left
+        )
+        assert link.closed
+    finally:
+        async for key in redis.scan_iter(match=f"huashu:turns:{shop}:*"):
+            await redis.delete(key)
+        await redis.aclose()
