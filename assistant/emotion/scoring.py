@@ -112,18 +112,6 @@ ASKED_CUES: frozenset[CueName] = frozenset({"satisfaction", "disappointment"})
 """What an A-not-A question asks about is neither praised nor a let-down (发货快不快, 保暖不保暖)."""
 
 
-def _a_not_a(text: str, start: int) -> bool:
-    """Whether the phrase at `start` opens with the 不 (没) of an A-not-A question: 够不够暖, 好不好用,
-    有没有: it asks which, and says neither (a user test: 鹅绒被冬天盖够不够暖 read 不够, a let-down,
-    and beside an angry exchange raised anger and complaint risk at medium)."""
-    return (
-        text[start] in "不没"
-        and 0 < start < len(text) - 1
-        and text[start - 1] == text[start + 1]
-        and "\u4e00" <= text[start - 1] <= "\u9fff"
-    )
-
-
 def _yes_no_question(text: str, at: int) -> bool:
     """Whether the sentence going on at `at` ends as a yes/no question (有异味正常吗, 收到有异味，这正常吗):
     a fault asked about is a fault report (weak, low), not a let-down voiced (emotion_guidelines.md)."""
@@ -167,7 +155,11 @@ class MessageScorer:
         for m in matches:
             covered[m.start : m.end] = b"\x01" * (m.end - m.start)
         clause = _clause_starts(text)
-        cores = [found.span() for found in _A_NOT_A.finditer(text)]
+        found_cores = list(_A_NOT_A.finditer(text))
+        cores = [found.span() for found in found_cores]
+        # the 不 (没) of each A-not-A: 够不够暖, 好不好用, 有没有 ask which and say neither (a user test:
+        # 鹅绒被冬天盖够不够暖 read 不够, a let-down, and beside an angry exchange raised anger at medium)
+        asking = frozenset(found.end(1) for found in found_cores)
         withdrawn = self._withdrawn(text)
         presale = [found.span() for regex in self._lexicon.presale_worries for found in regex.finditer(text)]
         unaccused = (*self._lexicon.scams_suffered, *self._lexicon.cheats_feared)
@@ -198,7 +190,7 @@ class MessageScorer:
             scammed = any(start <= m.start and m.end <= end for start, end in suffered)
             if text.startswith(CIRCUMSTANCE, m.end):
                 continue  # 生气的时候想买点东西: a feeling as a circumstance, not felt at the shop now
-            if not symbol and _a_not_a(text, m.start):
+            if not symbol and m.start in asking:
                 continue  # 够不够暖: a question, not 不够
             # 发货快不快, 保暖不保暖, 喜不喜欢: the words of an A-not-A question (either side) are asked
             asked = not symbol and any(start < m.end and m.start < end for start, end in cores)

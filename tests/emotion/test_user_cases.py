@@ -288,6 +288,14 @@ def test_an_a_not_a_question_is_neither_praise_nor_a_let_down(detector: EmotionD
     assert not reading.escalate
 
 
+def test_praise_said_twice_is_no_a_not_a_question(detector: EmotionDetector) -> None:
+    """Final reading: the 不 of the second 不错 in 不错不错 sat between two 错, so the older one-character
+    A-not-A check read 错不错 as a question and dropped half the praise (medium, not high). One A-not-A
+    reading now serves both checks, and it never starts after a negator (不满意不满意, said twice)."""
+    assert {c.name: c.level for c in detector.read("不错不错，京东快递给力呀").shown()} == {"satisfaction": "high"}
+    assert {c.name: c.level for c in detector.read("不错不错").shown()} == {"satisfaction": "high"}
+
+
 @pytest.mark.parametrize("text", ["发货快不快", "这个被子保暖不保暖", "好看不好看"])
 def test_an_a_not_a_question_after_an_angry_exchange_carries_no_cue_of_its_own(
     detector: EmotionDetector, text: str
