@@ -21,9 +21,10 @@ from assistant.cli.errors import CliError, os_reason
 from assistant.cli.store_access import add_database_flag, database_url, run_on_store
 from assistant.knowledge.files import SHOP_FILE
 from assistant.service.home import service_home
+from assistant.service.panel.bus import latest_keys
 from assistant.service.redis_link import RedisDown, RedisLink
 from assistant.service.settings import Settings, SettingsError
-from assistant.service.shared_state import RedisConversations
+from assistant.service.shared_state import RedisConversations, RedisDeliveries, unlink_matching
 from assistant.storage.migrate import redact
 from assistant.storage.protocols import UnknownShop
 from assistant.storage.shop_files import create_shop_from, export_knowledge, import_knowledge
@@ -229,18 +230,29 @@ class RedisMemory:
     async def forget_shop(self, shop: str) -> int:
         s = self.settings
         memory = RedisConversations(self.link.client, s.conversation_ttl_s, s.conversation_turns)
+        # and the panels' latest events and the deliveries seen (`delete_shop_everywhere`)
+        traces = [latest_keys(shop), *RedisDeliveries(self.link.client).shop_keys(shop)]
         steps: list[int] = []  # each SCAN step's count: Redis may fail midway, as in the service
         try:
             if not await self.link.check():
                 raise RedisDown(self.link.problem)
-            return await memory.forget_shop(shop, run=self.link.run, counted=steps.append)
+            forgotten = await memory.forget_shop(shop, run=self.link.run, counted=steps.append)
         except RedisDown:
             forgotten = sum(steps)
-            raise MemoryUnreachable(
-                forgotten, memory.left(self.link.where, self.link.problem, some=forgotten > 0)
-            ) from None
+            left = memory.left(self.link.where, self.link.problem, some=forgotten > 0)
+            await self.link.close()
+            raise MemoryUnreachable(forgotten, left) from None
+        try:
+            await unlink_matching(self.link.client, traces, run=self.link.run)
+        except RedisDown:
+            left = (
+                f"its panels' latest events and deliveries seen in Redis at {self.link.where} were not forgotten "
+                f"({self.link.problem}): they expire by their time-to-live"
+            )
+            raise MemoryUnreachable(forgotten, left) from None
         finally:
             await self.link.close()
+        return forgotten
 
 
 def run_delete(args: argparse.Namespace) -> int:

@@ -17,6 +17,14 @@ from assistant.retrieval.types import Turn
 
 ConversationKey = tuple[str, str]  # (shop, conversation id)
 DeliveryKey = tuple[str, ...]
+SHOP_KEYED = ("api", "generic")
+"""The platforms whose delivery keys are (platform, shop, conversation, message): forgotten with the
+shop (Chatwoot's name an account's message and delivery ids, which no other shop is sent)."""
+
+
+def of_shop(key: DeliveryKey, shop: str) -> bool:
+    """Whether a delivery key names `shop` (`SHOP_KEYED`)."""
+    return len(key) > 1 and key[0] in SHOP_KEYED and key[1] == shop
 
 
 class Conversations(Protocol):
@@ -60,6 +68,10 @@ class Deliveries(Protocol):
 
     async def release(self, *keys: DeliveryKey) -> None:
         """The delivery failed: forget its keys, so a retry is handled."""
+        ...
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forget every delivery `shop` is named in (a deleted shop's); how many."""
         ...
 
 
@@ -171,3 +183,9 @@ class SeenSet:
     async def release(self, *keys: DeliveryKey) -> None:
         for key in keys:
             self._items.pop(key, None)
+
+    async def forget_shop(self, shop: str) -> int:
+        gone = [key for key in self._items if of_shop(key, shop)]
+        for key in gone:
+            del self._items[key]
+        return len(gone)

@@ -100,3 +100,13 @@ class FallbackDeliveries:
         await self._local.release(*keys)
         with contextlib.suppress(RedisDown):  # kept in this process; the watcher brings Redis back
             await self._link.run(lambda: self._shared.release(*keys))
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forgotten here and in Redis, a SCAN step per call; Redis down: `MemoryUnreachable`."""
+        local = await self._local.forget_shop(shop)
+        steps: list[int] = []
+        try:
+            return await self._shared.forget_shop(shop, run=self._link.run, counted=steps.append)
+        except RedisDown:
+            left = self._shared.left(self._link.where, self._link.problem)
+            raise MemoryUnreachable(max(local, sum(steps)), left) from None

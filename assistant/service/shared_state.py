@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from assistant.retrieval.types import Turn
-from assistant.service.conversations import ConversationKey, DeliveryKey
+from assistant.service.conversations import SHOP_KEYED, ConversationKey, DeliveryKey
 
 
 def _part(value: str) -> str:
@@ -33,7 +33,7 @@ def _part(value: str) -> str:
 _GLOB = re.compile(r"([\\*?\[\]])")
 
 
-def _literal(value: str) -> str:
+def literal(value: str) -> str:
     """`value` matched as itself by a SCAN pattern (its glob characters escaped)."""
     return _GLOB.sub(r"\\\1", value)
 
@@ -63,6 +63,33 @@ return redis.call('LRANGE', KEYS[1], 0, -1)
 
 StepRunner = Callable[[Callable[[], Awaitable[tuple[int, int]]]], Awaitable[tuple[int, int]]]
 """Runs one step of forgetting a shop (`RedisLink.run`)."""
+
+
+async def unlink_some(redis: Any, match: str, cursor: int = 0) -> tuple[int, int]:
+    """One step of forgetting the keys matching `match`: a SCAN from `cursor`, and an UNLINK of the
+    keys it found; (the next cursor, 0 once the scan is done; keys removed)."""
+    after, names = await redis.scan(cursor=cursor, match=match, count=SCAN_COUNT)
+    removed = await redis.unlink(*names) if names else 0
+    return int(after), int(removed)
+
+
+async def unlink_matching(
+    redis: Any, matches: Sequence[str], run: StepRunner | None = None, counted: Callable[[int], None] | None = None
+) -> int:
+    """Every key matching one of the SCAN patterns `matches` removed, an `unlink_some` step at a
+    time, each through `run` when given (`RedisLink.run`: every step within the link's timeout);
+    how many. `counted` hears each step's count, so a caller whose Redis fails midway knows how
+    many went."""
+    forgotten = 0
+    for match in matches:
+        cursor = -1
+        while cursor != 0:
+            step = functools.partial(unlink_some, redis, match, max(cursor, 0))
+            cursor, removed = await (run(step) if run is not None else step())
+            forgotten += removed
+            if counted is not None:
+                counted(removed)
+    return forgotten
 
 
 class RedisConversations:
@@ -98,28 +125,20 @@ class RedisConversations:
         raw = await self._redis.eval(_SEED, 1, self._key(key), self._max_turns, expires, *items)
         return _turns(raw)
 
+    def shop_keys(self, shop: str) -> str:
+        """The SCAN pattern of `shop`'s lists."""
+        return f"{self._prefix}turns:{literal(_part(shop))}:*"
+
     async def forget_some(self, shop: str, cursor: int = 0) -> tuple[int, int]:
         """One step of forgetting `shop`: a SCAN from `cursor` over the shop's key prefix, and an
         UNLINK of the lists it found; (the next cursor, 0 once the scan is done; lists removed)."""
-        match = f"{self._prefix}turns:{_literal(_part(shop))}:*"
-        after, names = await self._redis.scan(cursor=cursor, match=match, count=SCAN_COUNT)
-        removed = await self._redis.unlink(*names) if names else 0
-        return int(after), int(removed)
+        return await unlink_some(self._redis, self.shop_keys(shop), cursor)
 
     async def forget_shop(
         self, shop: str, run: StepRunner | None = None, counted: Callable[[int], None] | None = None
     ) -> int:
-        """Every list of `shop` removed, a `forget_some` step at a time, each through `run` when
-        given (`RedisLink.run`: every step within the link's timeout); how many. `counted` hears
-        each step's count, so a caller whose Redis fails midway knows how many went."""
-        forgotten, cursor = 0, -1
-        while cursor != 0:
-            step = functools.partial(self.forget_some, shop, max(cursor, 0))
-            cursor, removed = await (run(step) if run is not None else step())
-            forgotten += removed
-            if counted is not None:
-                counted(removed)
-        return forgotten
+        """Every list of `shop` removed (`unlink_matching`); how many."""
+        return await unlink_matching(self._redis, [self.shop_keys(shop)], run, counted)
 
     def left(self, where: str, problem: str, some: bool = False) -> str:
         """What is said of a shop's conversations that Redis at `where` still holds (`some`: after
@@ -142,6 +161,24 @@ class RedisDeliveries:
 
     def _name(self, key: DeliveryKey) -> str:
         return self._prefix + "seen:" + ":".join(_part(k) for k in key)
+
+    def shop_keys(self, shop: str) -> list[str]:
+        """The SCAN patterns of the deliveries `shop` was named in (`SHOP_KEYED`)."""
+        return [f"{self._prefix}seen:{literal(_part(platform))}:{literal(_part(shop))}:*" for platform in SHOP_KEYED]
+
+    async def forget_shop(
+        self, shop: str, run: StepRunner | None = None, counted: Callable[[int], None] | None = None
+    ) -> int:
+        """Every delivery `shop` was named in forgotten (`unlink_matching`): a shop made again under
+        its id has its first messages handled, not refused as repeats (a user test); how many."""
+        return await unlink_matching(self._redis, self.shop_keys(shop), run, counted)
+
+    def left(self, where: str, problem: str) -> str:
+        """What is said of a deleted shop's deliveries that Redis at `where` still holds."""
+        return (
+            f"its deliveries seen in Redis at {where} were not forgotten ({problem}): a shop made again under its id "
+            f"has those message ids refused as repeats until they expire within {self._ttl:g} s"
+        )
 
     async def first_time(self, *keys: DeliveryKey) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -7,6 +7,7 @@ and `huashu shop delete` (on the store directly, beside a running service or wit
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,11 +27,12 @@ class MemoryUnreachable(Exception):
 
 
 class ShopMemory(Protocol):
-    """Where the recent turns of a shop's conversations are remembered (`Conversations`)."""
+    """Where something of a shop's conversations is remembered (`Conversations`, the panel's
+    `LiveBus`, `Deliveries`)."""
 
     async def forget_shop(self, shop: str) -> int:
-        """Forget every conversation of `shop`; how many were forgotten (`MemoryUnreachable` when
-        some could not be)."""
+        """Forget all of `shop`'s; how many were forgotten (`MemoryUnreachable` when some could
+        not be)."""
         ...
 
 
@@ -45,17 +47,27 @@ class ShopDeletion:
 
 
 async def delete_shop_everywhere(
-    store: Store, index_dir: Path, shop: str, memory: ShopMemory | None = None
+    store: Store, index_dir: Path, shop: str, memory: ShopMemory | None = None, traces: Sequence[ShopMemory] = ()
 ) -> ShopDeletion:
     """Delete `shop` from the store (one transaction: `UnknownShop` when it has no such shop, and
     then nothing else is touched), then remove its folder under `index_dir` (off the event loop),
-    then forget its conversations in `memory`. After the store, the shop takes no new message
-    (its tokens are gone, and no route finds it), so what the memory forgets is not written again
-    (but by a request already past those checks: that conversation expires by its time-to-live)."""
+    then forget its conversations in `memory` and what else is kept of them in `traces` (the
+    panel's latest event of each conversation, the deliveries seen: a shop made again under the
+    same id replayed the deleted one's messages to its panel and refused its first messages as
+    repeats, a user test). After the store, the shop takes no new message (its tokens are gone, and
+    no route finds it), so what the memory forgets is not written again (but by a request already
+    past those checks: that conversation expires by its time-to-live)."""
     rows = await store.delete_shop(shop)
     files = await asyncio.to_thread(remove_shop_dir, index_dir, shop)
+    conversations, left = None, []
     try:
         conversations = await memory.forget_shop(shop) if memory is not None else None
     except MemoryUnreachable as exc:  # the shop is deleted all the same; its conversations expire
-        return ShopDeletion(rows, files, exc.forgotten, exc.left)
-    return ShopDeletion(rows, files, conversations)
+        conversations = exc.forgotten
+        left.append(exc.left)
+    for trace in traces:
+        try:
+            await trace.forget_shop(shop)
+        except MemoryUnreachable as exc:
+            left.append(exc.left)
+    return ShopDeletion(rows, files, conversations, "; ".join(left) or None)

@@ -145,8 +145,8 @@ class DeletedShop(msgspec.Struct):
     conversations_left: Annotated[
         str | None,
         msgspec.Meta(
-            description="why the shop's conversations in Redis were not forgotten (Redis down): they expire by "
-            "their time-to-live (HUASHU_CONVERSATION_TTL_S); null when none were left"
+            description="why the shop's conversations, panel events or deliveries seen in Redis were not forgotten "
+            "(Redis down): they expire by their time-to-live; null when none were left"
         ),
     ] = None
 
@@ -305,7 +305,8 @@ async def delete_shop(request: web.Request) -> web.Response:
     await existing_shop(request, shop)
     cancelled = await state[keys.REBUILDER].cancel_shop(shop)
     try:
-        deletion = await delete_shop_everywhere(state[keys.STORE], settings.index_dir, shop, state[keys.MEMORY])
+        traces = (state[keys.BUS], state[keys.DELIVERIES])
+        deletion = await delete_shop_everywhere(state[keys.STORE], settings.index_dir, shop, state[keys.MEMORY], traces)
     except UnknownShop:  # deleted meanwhile by another call (or `huashu shop delete`)
         raise NotFound.on("shop", f"no shop {shop!r}") from None
     state[keys.INDEX].drop(shop)

@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from assistant.service.redis_link import RedisDown, RedisLink
+from assistant.service.shared_state import literal, unlink_matching
+from assistant.suggest.shop_deletion import MemoryUnreachable
 
 log = logging.getLogger("assistant.service.panel")
 
@@ -43,6 +45,10 @@ class LiveBus(Protocol):
     def watchers(self) -> int: ...
 
     def close(self) -> None: ...
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forget the latest event of every conversation of `shop` (a deleted shop's); how many."""
+        ...
 
 
 class Fanout:
@@ -112,6 +118,12 @@ class LocalBus:
     async def latest(self, shop: str, conversation: str) -> bytes | None:
         return self._latest.get((shop, conversation))
 
+    async def forget_shop(self, shop: str) -> int:
+        gone = [key for key in self._latest if key[0] == shop]
+        for key in gone:
+            del self._latest[key]
+        return len(gone)
+
     def watch(self, shop: str, conversation: str) -> contextlib.AbstractAsyncContextManager[Queue]:
         return self._fanout.watch(shop, conversation)
 
@@ -121,6 +133,11 @@ class LocalBus:
 
 def _part(value: str) -> str:
     return value.replace(":", "%3A")
+
+
+def latest_keys(shop: str, prefix: str = "huashu:") -> str:
+    """The SCAN pattern of the latest events of `shop`'s conversations in Redis."""
+    return f"{prefix}panel:latest:{literal(_part(shop))}:*"
 
 
 class RedisBus:
@@ -172,6 +189,20 @@ class RedisBus:
 
     def close(self) -> None:
         self._fanout.close()
+
+    async def forget_shop(self, shop: str) -> int:
+        """Forgotten here and in Redis (`latest_keys`, a SCAN step per call); Redis down:
+        `MemoryUnreachable`, and the events there expire by their time-to-live."""
+        local = await self._local.forget_shop(shop)
+        steps: list[int] = []
+        try:
+            return await unlink_matching(self._redis, [latest_keys(shop, self._prefix)], self._link.run, steps.append)
+        except RedisDown:
+            left = (
+                f"its panels' latest events in Redis at {self._link.where} were not forgotten ({self._link.problem}): "
+                f"they expire within {self._ttl:g} s (HUASHU_CONVERSATION_TTL_S)"
+            )
+            raise MemoryUnreachable(max(local, sum(steps)), left) from None
 
     async def wait_subscribed(self) -> None:
         await self._subscribed.wait()

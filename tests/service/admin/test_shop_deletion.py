@@ -25,7 +25,8 @@ from assistant.suggest.rebuild import SHOP_DELETED
 from assistant.suggest.snapshots import shop_dir
 from tests.conftest import REDIS_URL, postgres_database
 
-from ..helpers import suggest_body
+from ..conftest import WEBHOOK_SECRET
+from ..helpers import dumps, signed_headers, suggest_body
 from ..test_redis_outage import PrivateRedis, free_port
 from ..test_shops import TEA
 from .conftest import Admin, AdminFactory
@@ -285,3 +286,41 @@ async def test_huashu_admin_shops_delete_needs_yes(
 
 async def _huashu(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
+
+
+@pytest.mark.parametrize("redis_url", ["", REDIS_URL], ids=["in-process", "redis"])
+async def test_a_shop_made_again_under_a_deleted_one_s_id_starts_clean(
+    make_admin: AdminFactory, redis_url: str
+) -> None:
+    """A user test: after deleting tea and creating a new tea, the panel of conversation tt9 replayed
+    the deleted shop's customer message and suggestions, and the new shop's first webhook message
+    (tt9 / m1) was refused with 409 as already handled, so it was lost. The panel's latest events and
+    the deliveries seen go with the shop, in this process and in Redis; another shop's stay."""
+    admin = await make_admin(admin_token=Secret(OPERATOR), redis_url=redis_url)
+    agent = await _served_tea(admin)
+    bus = admin.client.app[keys.BUS]
+    conversation = f"tt9-{uuid.uuid4().hex[:8]}"
+
+    def hook(shop: str, text: str) -> Any:
+        raw = dumps(suggest_body(text, shop=shop, conversation_id=conversation, message_id="m1"))
+        return admin.client.post("/v1/webhooks/generic", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw))
+
+    assert (await hook("tea", "普洱是哪年的")).status == 200
+    assert (await hook("demo", "快递几天能到")).status == 200
+    assert await bus.latest("tea", conversation) is not None
+    assert (await hook("tea", "普洱是哪年的")).status == 409  # a repeat while the shop lives
+    assert agent
+
+    deleted = await _delete(admin, "tea", "tea")
+    assert deleted.status == 200, await deleted.json()
+    assert await bus.latest("tea", conversation) is None
+    await create_shop_from(admin.client.app[keys.STORE], "tea", TEA)
+    await admin.client.app[keys.REBUILDER].build_now("tea")
+    first = await hook("tea", "新店第一个问题：白茶放冰箱吗")
+    assert first.status == 200, await first.text()
+    latest = await bus.latest("tea", conversation)
+    assert latest is not None and "普洱是哪年的" not in latest.decode() and "白茶放冰箱吗" in latest.decode()
+    # the default shop's conversation of the same id is as it was
+    assert (await hook("demo", "快递几天能到")).status == 409
+    demo = await bus.latest("demo", conversation)
+    assert demo is not None and "快递几天能到" in demo.decode()
