@@ -448,3 +448,26 @@ def test_only_an_a_not_a_right_after_the_praise_asks_about_it(
     detector: EmotionDetector, text: str, asked: bool
 ) -> None:
     assert ("satisfaction" in panel(detector.read(text))) is not asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我看评论区有人给差评说掉毛，你们的被子会掉毛吗", "差评是什么意思？我看不懂这个评价系统", "别人给的差评是真的吗"],
+)
+def test_someone_else_s_review_or_the_word_asked_about_is_no_threat(detector: EmotionDetector, text: str) -> None:
+    """A user test: both showed complaint risk high and the escalation banner."""
+    reading = detector.read(text)
+    assert "complaint_risk" not in panel(reading) and not reading.escalate, reading
+
+
+@pytest.mark.parametrize(
+    "text", ["我要打市长热线", "我会在小红书上发帖说你们家的事", "我要去抖音上发视频", "有人给差评我也要给你们差评"]
+)
+def test_a_threat_to_go_public_or_to_the_city_hotline_is_complaint_risk(detector: EmotionDetector, text: str) -> None:
+    """A user test: the first two raised no cue at all."""
+    assert "complaint_risk" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize("text", ["我在小红书上看到你们家的被子", "抖音上看到的同款有吗"])
+def test_reading_about_the_shop_elsewhere_is_no_threat(detector: EmotionDetector, text: str) -> None:
+    assert not detector.read(text).shown()
