@@ -237,7 +237,7 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
     shown = await cards.count()
     assert shown > 3  # the hint names every number key that works, not 1–3
-    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · Esc 忽略")
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · s 发送 · Esc 忽略")
     await page.keyboard.press("e")
     editor = cards.first.locator("textarea.editor")
     await expect(editor).to_be_focused()
@@ -287,7 +287,7 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
     *_, dismissed = await served.store.wait_feedback(3)
     assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
-    await expect(page.locator("#keys")).to_have_text(f"1–{shown - 1} 使用 · e 编辑 · Esc 忽略")
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown - 1} 使用 · e 编辑 · s 发送 · Esc 忽略")
     await page.keyboard.press(str(shown - 1))  # the last card shown, numbered again past the dismissed one
     *_, used = await served.store.wait_feedback(4)
     assert (used.action, used.rank) == ("use", shown)
@@ -1084,3 +1084,104 @@ async def test_a_dismissed_card_is_still_dismissed_after_a_reload(
     await expect(page.locator("#latest")).to_have_text("可以开发票吗", timeout=WAIT_MS)
     await expect(page.locator(".suggestion.dismissed")).to_have_count(0)
     await expect(cards.first).to_have_class(re.compile(r"\bselected\b"))
+
+
+async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_s_sends_the_selected_card(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
+) -> None:
+    """A user test: in the editor Ctrl+Enter did nothing (the agent had to Tab to 使用修改后的),
+    and no key sent a suggestion. Ctrl+Enter (⌘Enter on a Mac) uses the edited text, as
+    使用修改后的 does; Ctrl+Shift+Enter sends it, as 发送修改后的 does; `s` sends the selected card,
+    as its 发送 does, but not while typing in a field."""
+    settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
+    served = await serve(settings)
+    page = await open_panel(served, "conversation=15&account=1&inbox=1")
+    posted = send_requests(page)
+    await post_chatwoot(http, served, "快递几天能到啊", 15, 9501)
+    cards = page.locator(".suggestion")
+    await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
+    shown = await cards.count()
+    texts = await cards.locator(".text").all_text_contents()
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · s 发送 · Esc 忽略")
+    # the editor's buttons name their keys
+    await page.keyboard.press("e")
+    editor = cards.first.locator("textarea.editor")
+    await expect(editor).to_be_focused()
+    await expect(cards.first.locator(".act-edit-use")).to_have_attribute("title", re.compile(r"Ctrl\+Enter"))
+    await expect(cards.first.locator(".act-edit-send")).to_have_attribute("title", re.compile(r"Ctrl\+Shift\+Enter"))
+    await editor.fill("亲，已经为您加急，今天发出")
+    await page.keyboard.type("s")  # typed into the editor: a letter, not a send
+    await expect(editor).to_have_value("亲，已经为您加急，今天发出s")
+    await page.keyboard.press("Control+Enter")
+    (edited,) = await served.store.wait_feedback(1)
+    assert (edited.action, edited.text, edited.rank) == ("edit", "亲，已经为您加急，今天发出s", 1)
+    assert await page.evaluate("navigator.clipboard.readText()") == "亲，已经为您加急，今天发出s"
+    await expect(editor).to_have_count(0)  # used: the editor closes, as after the click
+    assert posted == []
+
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("e")
+    second = cards.nth(1).locator("textarea.editor")
+    await expect(second).to_be_focused()
+    await second.fill("亲，今天一定发出，单号稍后发您")
+    await page.keyboard.press("Control+Shift+Enter")
+    *_, sent = await served.store.wait_feedback(2)
+    assert (sent.action, sent.text, sent.rank) == ("send", "亲，今天一定发出，单号稍后发您", 2)
+    await expect(second).to_have_count(0)  # sent: the editor closes
+    await expect(cards.nth(1).locator(".act-send")).to_have_text("已发送")
+    assert replies(chatwoot_stand_in)[-1] == "亲，今天一定发出，单号稍后发您"
+
+    await page.keyboard.press("ArrowDown")  # the third card: `s` sends its text as shown
+    await page.keyboard.press("s")
+    *_, keyed = await served.store.wait_feedback(3)
+    assert (keyed.action, keyed.text, keyed.rank) == ("send", texts[2], 3)
+    await expect(cards.nth(2).locator(".act-send")).to_have_text("已发送")
+    assert replies(chatwoot_stand_in)[-1] == texts[2]
+    await page.keyboard.press("s")  # sent already: a second `s` sends nothing
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("e")  # ⌘Enter (a Mac) uses the edited text too
+    fourth = cards.nth(3).locator("textarea.editor")
+    await fourth.fill("亲，稍等")
+    await page.keyboard.press("Meta+Enter")
+    *_, mac = await served.store.wait_feedback(4)
+    assert (mac.action, mac.text, mac.rank) == ("edit", "亲，稍等", 4)
+    await served.app[keys.RECORDER].flush()
+    assert len(posted) == 2 and len(served.store.feedback()) == 4, posted
+
+
+async def test_without_sending_the_send_keys_do_nothing_and_the_hint_names_none(
+    serve: ServeFactory, open_panel: OpenPanel, http: ClientSession
+) -> None:
+    served = await serve()
+    page = await open_panel(served, "conversation=keys-2")
+    posted = send_requests(page)
+    answer = await post_generic(http, served, "快递几天能到", "keys-2", "k2-m1")
+    cards = page.locator(".suggestion")
+    await expect(cards).to_have_count(len(answer["suggestions"]), timeout=WAIT_MS)
+    await expect(page.locator("#keys")).to_have_text(f"1–{len(answer['suggestions'])} 使用 · e 编辑 · Esc 忽略")
+    await page.keyboard.press("s")
+    await page.keyboard.press("e")
+    editor = cards.first.locator("textarea.editor")
+    await editor.fill("亲，稍等")
+    await page.keyboard.press("Control+Shift+Enter")  # no send here: the editor stays, nothing is recorded
+    await expect(editor).to_be_focused()
+    await expect(editor).to_have_value("亲，稍等")
+    await page.keyboard.press("Control+Enter")
+    (edited,) = await served.store.wait_feedback(1)
+    assert (edited.action, edited.text) == ("edit", "亲，稍等")
+    await expect(editor).to_have_count(0)
+    await served.app[keys.RECORDER].flush()
+    assert posted == [] and len(served.store.feedback()) == 1
+    # a kept draft (the next message arrived while the editor held changed text): Ctrl+Enter in it
+    # uses it, as 使用草稿 does
+    await page.keyboard.press("e")
+    await editor.fill("亲，我帮您查一下")
+    await post_generic(http, served, "还有，退款多久到账", "keys-2", "k2-m2")
+    await expect(page.locator("#latest")).to_have_text("还有，退款多久到账", timeout=WAIT_MS)
+    draft = page.locator(".draft")
+    await expect(draft.locator("textarea")).to_be_focused()
+    await expect(draft.locator(".act-draft-use")).to_have_attribute("title", re.compile(r"Ctrl\+Enter"))
+    await page.keyboard.press("Control+Enter")
+    *_, used = await served.store.wait_feedback(2)
+    assert (used.action, used.text, used.message_id) == ("edit", "亲，我帮您查一下", "k2-m1")
+    await expect(draft).to_have_count(0)

@@ -392,7 +392,7 @@
     dismiss.addEventListener("click", () => dismissSuggestion(index));
     actions.append(use, edit);
     if (state.canSend) {
-      const send = button("发送", "send", "通过 Chatwoot 发给客户");
+      const send = button("发送", "send", "通过 Chatwoot 发给客户 (s)");
       send.addEventListener("click", () => sendReply(index, s.text));
       send.dataset.label = send.textContent;
       actions.append(send);
@@ -409,8 +409,13 @@
   function keysHint(count) {
     const n = Math.min(count, MAX_KEY);
     const use = n > 1 ? "1–" + n + " 使用 · " : n === 1 ? "1 使用 · " : "";
-    return use + "e 编辑 · Esc 忽略";
+    return use + "e 编辑 · " + (state.canSend ? "s 发送 · " : "") + "Esc 忽略";
   }
+
+  // The editor's keys, named in its buttons' tooltips: Ctrl+Enter (⌘Enter on a Mac) uses the
+  // edited text, Ctrl+Shift+Enter (⌘⇧Enter) sends it (a user test: Ctrl+Enter did nothing).
+  const USE_KEYS = " (Ctrl+Enter，Mac 上 ⌘Enter)";
+  const SEND_KEYS = " (Ctrl+Shift+Enter，Mac 上 ⌘⇧Enter)";
 
   function render(event) {
     const kept = keepDrafts();  // before the cards go: the edits the agent typed
@@ -572,12 +577,12 @@
     const row = el("div", "actions edit-actions");
     // closed (used, sent or cancelled): its text is no longer a draft to bring back after a reload
     const close = () => { area.remove(); row.remove(); original.hidden = false; storeDrafts(); };
-    const use = button("使用修改后的", "edit-use", "复制修改后的文字");
+    const use = button("使用修改后的", "edit-use", "复制修改后的文字" + USE_KEYS);
     // used: the edited text is on the clipboard, and the editor closes
     use.addEventListener("click", (e) => { e.stopPropagation(); const text = area.value; close(); useText(index, text, "edit"); });
     row.append(use);
     if (state.canSend) {
-      const send = button("发送修改后的", "edit-send", "通过 Chatwoot 把修改后的文字发给客户");
+      const send = button("发送修改后的", "edit-send", "通过 Chatwoot 把修改后的文字发给客户" + SEND_KEYS);
       send.dataset.label = send.textContent;
       send.addEventListener("click", (e) => { e.stopPropagation(); sendReply(index, area.value, close); });
       row.append(send);
@@ -661,7 +666,7 @@
     const row = el("div", "actions draft-actions");
     const close = () => { box.remove(); storeDrafts(); };  // used, sent or dropped: not restored again
     const fields = fieldsOf(d.suggestion);
-    const use = button("使用草稿", "draft-use", "复制草稿");
+    const use = button("使用草稿", "draft-use", "复制草稿" + USE_KEYS);
     // used: the draft is on the clipboard and goes, recorded as an edit of its suggestion
     use.addEventListener("click", async () => {
       if (state.refused) return;
@@ -674,7 +679,7 @@
     });
     row.append(use);
     if (state.canSend) {
-      const send = button("发送草稿", "draft-send", "通过 Chatwoot 把草稿发给客户");
+      const send = button("发送草稿", "draft-send", "通过 Chatwoot 把草稿发给客户" + SEND_KEYS);
       send.dataset.label = send.textContent;
       send.addEventListener("click", () => {
         if (state.refused || box.dataset.send) return;
@@ -889,8 +894,20 @@
 
   document.addEventListener("keydown", (e) => {
     if (e.target.closest && e.target.closest("textarea, input, select")) {
+      const editor = e.target.classList.contains("editor");  // a card's editor or a kept draft
+      // Ctrl+Enter (⌘Enter) in an editor uses the edited text, as 使用修改后的 (使用草稿) does;
+      // Ctrl+Shift+Enter sends it, as 发送修改后的 (发送草稿) does, where sending is available. Never
+      // while an input method is composing (its Enter picks the characters). A button that is off
+      // (sending, sent, refused) does nothing, as its click would.
+      if (editor && e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.altKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        const act = e.shiftKey ? ".act-edit-send, .act-draft-send" : ".act-edit-use, .act-draft-use";
+        const target = e.target.parentElement.querySelector(act);
+        if (target && !target.disabled) target.click();
+        return;
+      }
       // Esc in a suggestion's editor cancels the edit (as 取消修改 does); elsewhere it leaves the field.
-      const cancel = e.target.classList.contains("editor") && e.target.parentElement.querySelector(".act-edit-cancel");
+      const cancel = editor && e.target.parentElement.querySelector(".act-edit-cancel");
       if (e.key === "Escape") { if (cancel) cancel.click(); else e.target.blur(); }
       return;
     }
@@ -900,6 +917,13 @@
       if (index !== undefined) useSuggestion(index);
     }
     else if (e.key === "e") { e.preventDefault(); editSuggestion(state.selected); }
+    else if (e.key === "s") {
+      // sends the selected card as its send button shown does: 发送 (its text), or 发送修改后的 (the
+      // edited text) while its editor is open; nothing where sending is off, in flight or done
+      const li = cards()[state.selected];
+      const send = li && !li.classList.contains("dismissed") && li.querySelector(".act-edit-send, .actions:not([hidden]) .act-send");
+      if (send && !send.disabled) { e.preventDefault(); send.click(); }
+    }
     else if (e.key === "Escape") dismissSuggestion(state.selected);
     else if (e.key === "ArrowDown") select(visible().find((i) => i > state.selected) ?? state.selected);
     else if (e.key === "ArrowUp") select(visible().reverse().find((i) => i < state.selected) ?? state.selected);
