@@ -20,12 +20,11 @@ from assistant.service.core import IncomingMessage, SuggestResult
 from assistant.service.errors import (
     Conflict,
     RequestTimeout,
-    ServiceUnavailable,
     Unprocessable,
     UnsupportedMediaType,
 )
 from assistant.service.logging import request_id
-from assistant.service.readiness import shop_readiness, suggest_when_ready
+from assistant.service.readiness import suggest_when_ready
 from assistant.service.schemas import (
     SuggestBody,
     SuggestResponse,
@@ -41,7 +40,6 @@ from assistant.service.schemas import (
 )
 from assistant.service.settings import Settings
 from assistant.storage.protocols import StoreError
-from assistant.suggest.staleness import stale_shops
 
 log = logging.getLogger("assistant.service")
 
@@ -277,35 +275,6 @@ async def suggest(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     """The process is up (says nothing about the index)."""
     return web.json_response({"ok": True, "status": "alive"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """Ready when the default shop's snapshot is loaded (503 in the envelope while its first build
-    runs, with the build's progress); says which loaded shops serve a stale snapshot. Still ready
-    but `"status": "degraded"` while Redis is down (answers come from this process's state).
-    The panel's stream tells each panel the same of its own shop (`readiness.py`). 503 once a
-    shutdown has begun (the requests in flight are being finished)."""
-    app = request.app
-    if app[keys.IN_FLIGHT].draining:
-        raise ServiceUnavailable.on("shutdown", "shutting down: finishing the requests in flight")
-    registry = app[keys.INDEX]
-    readiness = await shop_readiness(app, app[keys.SETTINGS].default_shop)
-    if readiness.suggester is None:
-        raise ServiceUnavailable.on("index", readiness.reason)
-    suggester = readiness.suggester
-    stale = await stale_shops(app[keys.STORE], registry, app[keys.SETTINGS].index_dir)
-    body: dict[str, object] = {
-        "ok": True,
-        "status": "ready",
-        "index_version": suggester.index_version,
-        "shops_loaded": len(registry.loaded()),
-        "stale": stale,
-    }
-    link = app.get(keys.REDIS)
-    if link is not None and not link.up:
-        body["status"] = "degraded"
-        body["degraded"] = {"redis": link.problem}
-    return web.json_response(body)
 
 
 async def metrics(request: web.Request) -> web.Response:

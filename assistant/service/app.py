@@ -33,6 +33,7 @@ from assistant.service.panel.routes import add_panel_routes
 from assistant.service.platforms.chatwoot.webhook import chatwoot_webhook
 from assistant.service.platforms.generic import generic_webhook
 from assistant.service.query_params import query_middleware
+from assistant.service.readiness import readyz
 from assistant.service.settings import Settings
 from assistant.service.shutdown import begin_shutdown, drain_ctx
 from assistant.suggest.pipeline import EmotionReader, Suggester
@@ -95,6 +96,7 @@ def create_app(
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = ServiceMetrics()
+    app[keys.METRICS].watch_shops(lambda: app.get(keys.INDEX), settings.default_shop)
     app[keys.OPENAPI] = openapi_document(__version__)
     app[keys.IN_FLIGHT] = InFlight(settings.shutdown_grace_s)
     app.cleanup_ctx.extend(
@@ -115,7 +117,7 @@ def create_app(
     app.router.add_post("/v1/webhooks/generic", generic_webhook)
     app.router.add_post("/v1/webhooks/chatwoot", chatwoot_webhook)
     app.router.add_get("/healthz", api.healthz, allow_head=False)
-    app.router.add_get("/readyz", api.readyz, allow_head=False)
+    app.router.add_get("/readyz", readyz, allow_head=False)
     app.router.add_get("/metrics", api.metrics, allow_head=False)
     app.router.add_get("/openapi.json", api.openapi, allow_head=False)
     add_panel_routes(app)

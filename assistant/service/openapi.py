@@ -22,12 +22,39 @@ from assistant.service.schemas import (
     WebhookAccepted,
 )
 
+
+class BrokenShop(msgspec.Struct):
+    """A shop whose active snapshot does not load on this replica (`/readyz`'s `shops`)."""
+
+    active: str  # the active snapshot that does not load
+    served: str | None  # the older kept snapshot served instead; null: nothing (its requests answer 503)
+    problem: str  # why it does not load (checksum mismatch, a missing file, ...)
+    job: str | None  # the rebuild job replacing it
+    job_state: str | None
+    reason: str  # what happened and what comes next, as the shop's 503s say it
+
+
+class Ready(msgspec.Struct):
+    """`/readyz`: the default shop is served. `status` is `ready`, or `degraded` (still 200) while
+    some shop's active snapshot does not load (`shops`, `degraded.shops`) or Redis is down
+    (`degraded.redis`)."""
+
+    ok: bool
+    status: str
+    index_version: str
+    shops_loaded: int
+    stale: dict[str, list[str]]  # loaded shops whose knowledge changed since their snapshot: the files
+    shops: dict[str, BrokenShop]
+    degraded: dict[str, Any] | None = None
+
+
 _STRUCTS = (
     SuggestBody,
     SuggestResponse,
     ErrorResponse,
     WebhookAccepted,
     Health,
+    Ready,
     ChatwootEvent,
     *PANEL_STRUCTS,
     *ANALYTICS_STRUCTS,
@@ -92,8 +119,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/readyz": {
         "get": {
-            "summary": "Readiness: the index snapshot is loaded",
-            "responses": {"200": json_of("Health", "ready"), **errors(405, 503)},
+            "summary": "Readiness: the default shop is served (200 `degraded`: another shop's snapshot does not load)",
+            "responses": {"200": json_of("Ready", "ready, or degraded"), **errors(405, 503)},
         }
     },
     "/metrics": {

@@ -51,6 +51,9 @@ owner stopped beating for longer than the lease (its process was killed mid-buil
 with `INTERRUPTED`, so it never stays `running` for ever, and a live replica's job is never
 touched.
 
+A shop whose active snapshot does not load (a damaged file) is served from its newest kept snapshot
+that does, and rebuilt without being asked (`heal`, called by the registry): the same claimed job.
+
 A shop that has knowledge but no active snapshot (made with `huashu shop create` beside a running
 service) is built without being asked: each index poll calls `build_unbuilt`. That job, and one
 started again by `resume`, is claimed (`Store.claim_job`: created only if the shop's newest job
@@ -196,6 +199,7 @@ class Rebuilder:
         self._unbuilt: dict[str, str | None] = {}  # shop -> its newest job when the last poll found it unbuilt
         self._cancelled: set[str] = set()  # jobs of a deleted shop: each stops at its next step (`cancel_shop`)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        registry.heal_with(self.heal)
 
     async def start(self, shop: str) -> JobRecord:
         """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
@@ -274,6 +278,32 @@ class Rebuilder:
                 log.warning("unbuilt shop: first build started", extra={"shop": shop, "job": job.id, "after": latest})
                 started.append(job)
         return started
+
+    async def heal(self, shop: str) -> JobRecord | None:
+        """A rebuild of `shop`, whose active snapshot does not load (a damaged file): the job that
+        replaces it. The shop's queued or running job when there is one (of any replica: it
+        activates a snapshot of the knowledge as it is, verified); else a new job, claimed, so of
+        several replicas finding the same broken snapshot one builds it; the shop's failed job,
+        not started again, when its build failed on the knowledge as it still is (an admin must
+        fix it: `builds_by_itself`). None for a shop handed in by the caller."""
+        if shop in self._registry.kept():
+            return None
+        jobs = await self._store.jobs(shop, limit=1)
+        latest = jobs[0] if jobs else None
+        if latest is not None and latest.state in ("queued", "running"):
+            return latest
+        if (
+            latest is not None
+            and latest.state == "failed"
+            and not builds_by_itself(latest, await self._store.knowledge_revision(shop))
+        ):
+            return latest
+        job = await self._claim(shop, latest.id if latest is not None else None)
+        if job is None:  # another replica claimed it meanwhile: that job
+            jobs = await self._store.jobs(shop, limit=1)
+            return jobs[0] if jobs else None
+        log.warning("broken snapshot: rebuild queued", extra={"shop": shop, "job": job.id})
+        return job
 
     async def _claim(self, shop: str, after: str | None) -> JobRecord | None:
         """A job of this process for `shop`, started, if the shop's newest job is still `after`."""

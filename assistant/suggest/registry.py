@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ from typing import Protocol
 from assistant.learning.reranking import ShopLearning
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
 from assistant.retrieval.snapshot import SnapshotError
-from assistant.storage.protocols import ShopRecord, SnapshotRecord, UnknownShop, UnknownSnapshot
+from assistant.storage.protocols import (
+    JobRecord,
+    ShopRecord,
+    SnapshotRecord,
+    StoreError,
+    UnknownShop,
+    UnknownSnapshot,
+)
 from assistant.suggest.pipeline import Suggester
 from assistant.suggest.snapshots import snapshot_bytes, snapshot_path
 
@@ -28,6 +36,16 @@ log = logging.getLogger("assistant.suggest.registry")
 
 Loader = Callable[[Path, float], Suggester]
 """Load and verify a snapshot directory with a shop's threshold (blocking; run off the loop)."""
+
+Healer = Callable[[str], Awaitable[JobRecord | None]]
+"""Queue the rebuild that replaces a shop's active snapshot that does not load (the rebuild job an
+admin's rebuild creates, claimed through the store: one of several replicas builds it); the job
+that serves the shop next (a queued or running one, or the failed one an admin must look at), or
+None."""
+
+RETRY_BROKEN_S = 5.0
+"""A shop with nothing to serve does not try its broken snapshots again for this long: requests
+waiting for it are answered at once instead of each verifying every kept snapshot in turn."""
 
 
 class RegistryStore(Protocol):
@@ -63,6 +81,44 @@ class LoadedShop:
     version: str
     bytes: int
     kept: bool = False  # handed in by the caller: never evicted, never reloaded
+    broken: str | None = None  # the active snapshot that did not load (this one serves instead)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotFailure:
+    """A shop whose active snapshot does not load here: what it serves instead, and its rebuild."""
+
+    shop: str
+    version: str  # the active snapshot that does not load
+    problem: str  # why (the loader's words: checksum mismatch, missing file, ...)
+    served: str | None  # the kept snapshot served instead; None: nothing loads
+    job: JobRecord | None  # the rebuild that replaces it (as it was when queued or found)
+    at: float  # time.monotonic() of the attempt
+
+
+def broken_reason(failure: SnapshotFailure, job: JobRecord | None) -> str:
+    """What happened to the shop and what comes next, with `job` as it is now (the failure's job
+    read again; None: none): the words `/readyz` and the 503s give after `shop 'SHOP': `."""
+    rebuild = f"huashu admin rebuild {failure.shop}"
+    broken = f"its active snapshot {failure.version} cannot be loaded ({failure.problem})"
+    if failure.served is not None:
+        said = f"serving the older kept snapshot {failure.served}: {broken}"
+    else:
+        said = f"{broken} and no older kept snapshot loads"
+    if job is not None and job.state in ("queued", "running"):
+        step = (
+            f"a rebuild was queued (job {job.id}, {job.state} {job.progress:.0%}: huashu admin jobs show {job.id}); "
+            "the shop is served from the new snapshot once it is done"
+        )
+    elif job is not None and job.state == "failed":
+        step = f"its last build failed (job {job.id}: {job.error}): fix the knowledge, then run {rebuild}"
+    else:
+        step = f"run {rebuild}"
+    return f"{said}; {step}"
+
+
+def _job_id(failure: SnapshotFailure) -> str | None:
+    return failure.job.id if failure.job is not None else None
 
 
 class ShopRegistry:
@@ -78,6 +134,8 @@ class ShopRegistry:
         self.loads = 0
         self.evictions = 0
         self.problems: dict[str, str] = {}  # why a shop cannot be served (set by the start-up)
+        self.failures: dict[str, SnapshotFailure] = {}  # the shops whose active snapshot does not load
+        self._healer: Healer | None = None
         self._learning: dict[str, ShopLearning | None] = {}  # what each shop learned (refreshed from the store)
         self._swap_listeners: list[Callable[[str], Awaitable[None]]] = []
 
@@ -86,6 +144,10 @@ class ShopRegistry:
         load since the start, an activation here or one followed from the store), before `get`,
         `activate` or `refresh` return."""
         self._swap_listeners.append(listener)
+
+    def heal_with(self, healer: Healer) -> None:
+        """Call `healer(shop)` when a shop's active snapshot does not load (the rebuilder)."""
+        self._healer = healer
 
     async def _swapped(self, shop: str) -> None:
         # the swap has happened: a listener's failure is logged, never the activation's (an
@@ -153,7 +215,7 @@ class ShopRegistry:
                     active = await self._store.active_snapshot(shop)
                     if active is None:
                         raise ShopNotReady(shop, self.problems.get(shop, "no snapshot has been built yet"))
-                    entry = await self._load(record, active.version)
+                    entry = await self._load_active(record, active.version)
                     self._install(shop, entry)
                     first = shop not in self._learning
             # its first snapshot since the start: learned before it answers (a user test: the
@@ -207,6 +269,9 @@ class ShopRegistry:
             active = await self._store.active_snapshot(shop)
             if active is None or active.version == entry.version:
                 continue
+            if active.version == entry.broken:  # served from an older one until its rebuild is active
+                await self._heal_again(shop)
+                continue
             async with self._lock(shop):
                 current = self._loaded.get(shop)
                 if current is None or current.version == active.version:
@@ -214,8 +279,13 @@ class ShopRegistry:
                 record = await self._require(shop)
                 try:
                     self._install(shop, await self._load(record, active.version))
-                except ShopNotReady as exc:  # keep serving what we have; say why
-                    log.error("snapshot not swapped", extra={"shop": shop, "problem": str(exc)})
+                except ShopNotReady as exc:  # keep serving what we have; say why; rebuild it
+                    current.broken = active.version
+                    failure = await self._failed(shop, active.version, exc.reason, current.version)
+                    log.error(
+                        "snapshot not swapped",
+                        extra={"shop": shop, "problem": str(exc), "served": current.version, "job": _job_id(failure)},
+                    )
                     continue
                 swapped.append(shop)
         for shop in swapped:
@@ -225,6 +295,7 @@ class ShopRegistry:
     def forget(self, shop: str) -> None:
         """Drop a shop from memory (it is loaded again on next use)."""
         self._loaded.pop(shop, None)
+        self.failures.pop(shop, None)
 
     def drop(self, shop: str) -> bool:
         """Forget everything of a deleted shop: its suggester (a request already holding it
@@ -232,6 +303,7 @@ class ShopRegistry:
         served. True when it was loaded."""
         self._learning.pop(shop, None)
         self.problems.pop(shop, None)
+        self.failures.pop(shop, None)
         self._locks.pop(shop, None)
         loaded = self._loaded.pop(shop, None) is not None
         if loaded:
@@ -253,7 +325,81 @@ class ShopRegistry:
         self.loads += 1
         return LoadedShop(suggester, version, snapshot_bytes(path))
 
+    async def _load_active(self, record: ShopRecord, version: str) -> LoadedShop:
+        """The shop's active snapshot `version`; when it does not load, the newest kept snapshot
+        that does (a warning names both), and a rebuild of the shop's knowledge is queued
+        (`heal_with`). `ShopNotReady` saying what happened and what comes next when none loads."""
+        shop = record.shop
+        known = self.failures.get(shop)
+        if (
+            known is not None
+            and known.version == version
+            and known.served is None
+            and time.monotonic() - known.at < RETRY_BROKEN_S
+        ):
+            raise ShopNotReady(shop, broken_reason(known, known.job))
+        try:
+            return await self._load(record, version)
+        except ShopNotReady as exc:
+            problem = exc.reason
+        fallback = None
+        for kept in await self._store.snapshots(shop):  # newest first
+            if kept.version == version:
+                continue
+            try:
+                fallback = await self._load(record, kept.version)
+            except ShopNotReady as other:
+                log.warning(
+                    "kept snapshot does not load either",
+                    extra={"shop": shop, "version": kept.version, "problem": other.reason},
+                )
+                continue
+            fallback.broken = version
+            break
+        failure = await self._failed(shop, version, problem, fallback.version if fallback else None)
+        extra = {"shop": shop, "broken": version, "problem": problem, "job": _job_id(failure)}
+        if fallback is None:
+            log.error("active snapshot does not load and no kept snapshot does", extra=extra)
+            raise ShopNotReady(shop, broken_reason(failure, failure.job))
+        log.warning("active snapshot does not load: serving an older one", extra={**extra, "served": fallback.version})
+        return fallback
+
+    async def _failed(self, shop: str, version: str, problem: str, served: str | None) -> SnapshotFailure:
+        """Record that `shop`'s active snapshot `version` does not load, and have it rebuilt (the
+        healer hands back the shop's queued or running job when there is one, so a shop has one
+        rebuild however many requests find it broken; of several replicas, the store's claim lets
+        one build it)."""
+        known = self.failures.get(shop)
+        job = await self._heal(shop) or (known.job if known is not None and known.version == version else None)
+        failure = SnapshotFailure(shop, version, problem, served, job, time.monotonic())
+        self.failures[shop] = failure
+        return failure
+
+    async def _heal(self, shop: str) -> JobRecord | None:
+        if self._healer is None:
+            return None
+        try:
+            return await self._healer(shop)
+        except (StoreError, UnknownShop) as exc:
+            log.error("rebuild of a broken snapshot not queued", extra={"shop": shop, "problem": str(exc)})
+            return None
+
+    async def _heal_again(self, shop: str) -> None:
+        """A shop served from an older snapshot whose rebuild stopped (its replica was killed, a
+        shutdown): queue another (the healer decides; a build failed on the knowledge is left)."""
+        failure = self.failures.get(shop)
+        if failure is None or (failure.job is not None and failure.job.state == "failed"):
+            return
+        job = await self._heal(shop)
+        if job is not None and job != failure.job:
+            self.failures[shop] = SnapshotFailure(
+                shop, failure.version, failure.problem, failure.served, job, failure.at
+            )
+
     def _install(self, shop: str, entry: LoadedShop) -> None:
+        if entry.broken is None:  # its active snapshot: nothing wrong with the shop any more
+            self.failures.pop(shop, None)
+            self.problems.pop(shop, None)
         if shop in self._learning:
             entry.suggester = entry.suggester.with_learning(self._learning[shop])
         self._loaded[shop] = entry
