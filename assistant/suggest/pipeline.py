@@ -14,8 +14,10 @@ or a complaint threat shown), a reply that only thanks goes last and is never su
 suggestion apologises when a relevant apology is among the candidates. A thanks said in passing
 (…请帮助解决退款问题。谢谢!: a substantive message that thanks, with no satisfaction read) is no thanks
 turn: a reply that only thanks or closes goes last and is never sure; and on a thanks or closing turn
-(谢谢, 再见) a greeting (欢迎光临…请问有什么可以帮您) goes last and is never sure. In the first three places
-a sure suggestion comes before an unsure one (`sure_first`), and `answerable` reads those places.
+(谢谢, 再见) a greeting (欢迎光临…请问有什么可以帮您) goes last and is never sure. A message that threatens
+(complaint risk shown) reads the shop's scripts for a threat (FAQ entries matched through a wording that
+threatens by itself) at even odds at least (`THREAT_FLOOR`). In the first three places a sure
+suggestion comes before an unsure one (`sure_first`), and `answerable` reads those places.
 """
 
 from __future__ import annotations
