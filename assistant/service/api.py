@@ -83,7 +83,8 @@ def long_text_warning(field: str, text: str, limit: int) -> str:
     """What the caller is told of a customer text longer than `HUASHU_MAX_TEXT_CHARS`."""
     return (
         f"`{field}` has {len(text)} characters, more than HUASHU_MAX_TEXT_CHARS ({limit}): recorded whole; "
-        "the suggestions come from its beginning, as much as the model reads (`truncated`)"
+        "the suggestions come from its beginning and its end (the middle is left out), as much as the model "
+        "reads (`truncated`)"
     )
 
 
@@ -93,7 +94,7 @@ def truncated_warning(field: str, text: str) -> str:
     `long_text_warning` says it of a webhook's longer one, so `truncated` is never unexplained."""
     return (
         f"`{field}` has {len(text)} characters, more than the model reads: the suggestions come from its "
-        "beginning, as much as the model reads (`truncated`)"
+        "beginning and its end (the middle is left out), as much as the model reads (`truncated`)"
     )
 
 
@@ -183,7 +184,7 @@ def log_long_message(message: IncomingMessage, limit: int, **context: object) ->
 
 async def suggest_received(app: web.Application, received: Received) -> SuggestResult:
     """`suggest_when_ready` for `received.message` (the whole text is recorded; the model reads
-    its beginning), logging an over-long one."""
+    its beginning and its end), logging an over-long one."""
     if received.long:
         log_long_message(received.message, app[keys.SETTINGS].max_text_chars)
     return await suggest_when_ready(app, received.message)

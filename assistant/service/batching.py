@@ -178,18 +178,21 @@ class QueryEncoder:
         self.long = Lane("long", long_queue_tokens, 1, worker.encode_long_queries)
         self._by_key: dict[str, Pending] = {}
 
-    def fit(self, text: str, *, keep_end: bool = False) -> str:
+    def fit(self, text: str, *, keep_end: bool = False, keep_ends: bool = False) -> str:
         """`text` cut to the model's maximum sequence length (unchanged when it fits or when the
-        model truncates by itself, as sentence-transformers does); `keep_end` keeps its end."""
+        model truncates by itself, as sentence-transformers does): its beginning; `keep_end` keeps
+        its end; `keep_ends` its beginning and its end, the middle left out (`truncate`)."""
         truncate = getattr(self._worker.embedder, "truncate", None)
         if truncate is None:
             return text
+        if keep_ends:
+            return str(truncate(text, keep_ends=True))
         return str(truncate(text, keep_end=True) if keep_end else truncate(text))
 
-    def query(self, text: str, *, keep_end: bool = False) -> Query:
+    def query(self, text: str, *, keep_end: bool = False, keep_ends: bool = False) -> Query:
         """`text` as the model will read it (`fit`), with its cost in tokens (blocking: a long
         text takes a few tokenizer calls, so the service calls this off the event loop)."""
-        fitted = self.fit(text, keep_end=keep_end)
+        fitted = self.fit(text, keep_end=keep_end, keep_ends=keep_ends)
         count = getattr(self._worker.embedder, "query_tokens", None)
         return Query(fitted, int(count(fitted)) if count is not None else len(fitted))
 

@@ -268,12 +268,15 @@ class SuggestionService:
     def _prepare(self, suggester: Suggester, raw: SuggestRequest) -> tuple[SuggestRequest, list[Query]]:
         """The request as the model can use it, and its query texts with their costs (blocking,
         off the event loop: cutting a long text takes a few tokenizer calls). The model never
-        sees more than its sequence length: the message and each turn are cut to it, and so are
-        the context texts, from the front (they end with the message)."""
-        fit = self._encoder.fit
-        request = SuggestRequest(fit(raw.text), tuple(Turn(t.role, fit(t.text)) for t in raw.context), raw.k)
+        sees more than its sequence length: the message is cut to its beginning and its end, the
+        middle left out (a customer's long complaint usually ends with the question), each turn to
+        its beginning, and the context texts from the front (they end with the message). A cut
+        message differs from `raw.text`: that is what `truncated` reports."""
+        fit, query = self._encoder.fit, self._encoder.query
+        text = fit(raw.text, keep_ends=True)
+        request = SuggestRequest(text, tuple(Turn(t.role, fit(t.text)) for t in raw.context), raw.k)
         first, *rest = suggester.query_texts(request)
-        return request, [self._encoder.query(first), *(self._encoder.query(t, keep_end=True) for t in rest)]
+        return request, [query(first, keep_ends=True), *(query(t, keep_end=True) for t in rest)]
 
     async def _record(self, message: IncomingMessage, outcome: SuggestOutcome, total_ms: float, arrived: str) -> None:
         shown = _now()

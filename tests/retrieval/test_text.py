@@ -133,3 +133,13 @@ def test_at_most_the_longest_parts_are_read_in_their_order() -> None:
     message = "你好 在吗 我想退货 快递已经寄出去了 单号填在哪里 运费谁出"
     assert parts(message) == ("我想退货", "快递已经寄出去了", "单号填在哪里", "运费谁出")
     assert len(parts(message)) == PARTS_MAX
+
+
+def test_the_last_clause_is_read_beside_the_longest_ones() -> None:
+    """The customer's question usually ends a long complaint (a user test: 到底能不能退货？ after
+    1,131 characters about the quilt): it is read on its own however short."""
+    message = "被子颜色和图片上完全不一样 快递等了整整九天才到 客服一直不回消息 包装袋也是破的 能退货吗？"
+    assert parts(message) == ("被子颜色和图片上完全不一样", "快递等了整整九天才到", "客服一直不回消息", "能退货吗")
+    # "……" (where a long message's middle was left out) is a clause break like any other
+    cut = "被子颜色和图片上完全不一样，快递等了整整九天才到……客服一直不回消息，包装袋也是破的，退货吗"
+    assert parts(cut)[-1] == "退货吗" and len(parts(cut)) == PARTS_MAX

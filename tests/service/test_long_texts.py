@@ -35,7 +35,7 @@ async def test_the_response_says_when_the_message_was_truncated(make_client: Cli
     # `truncated: true` with `warnings: []`)
     assert body["warnings"] == [
         f"`message.text` has {len(LONG)} characters, more than the model reads: the suggestions come from "
-        "its beginning, as much as the model reads (`truncated`)"
+        "its beginning and its end (the middle is left out), as much as the model reads (`truncated`)"
     ], body["warnings"]
     # the generic webhook answers the same body alike
     raw = json.dumps(suggest_body(LONG, conversation_id="long", message_id="3"), ensure_ascii=False).encode()

@@ -2,7 +2,8 @@
 refused (a user test: a 5,005-character Chatwoot message, a 1,202-character agent reply and a
 1,500-character generic agent reply answered 413, so the turn was lost). Agents' replies and a
 webhook's customer messages are accepted up to `HUASHU_MAX_REPLY_CHARS`; a customer message longer
-than `HUASHU_MAX_TEXT_CHARS` is ranked from its beginning. `/v1/suggest` keeps its 413."""
+than `HUASHU_MAX_TEXT_CHARS` is ranked from its beginning and its end (the middle is left out), as
+much as the model reads. `/v1/suggest` keeps its 413."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ from .chatwoot_payloads import chatwoot_headers, message_event, ruby_json
 from .conftest import AppFactory
 
 CUSTOMER = ("你好，我上周买的那件羽绒服到现在还没收到，物流一直显示在中转站，能帮我查一下吗？" * 200)[:5005]
+# a long complaint that asks its question at its end, as customers do (a user test: 1,131
+# characters ending with 到底能不能退货？ got pillow and duvet answers, `answerable` false)
+COMPLAINT = (
+    "我真的很生气，上个月在你们店里买了一床蚕丝被，下单的时候页面上写的是浅灰色，收到的却是发黄的米白色，"
+    "跟图片上完全不是一个颜色。快递也特别慢，说好的三天到，结果等了整整九天，物流信息好几天都不更新，"
+    "问客服也只会让我再等等。包装袋拆开的时候还有一股很重的味道，放在阳台晾了两天都没有散掉。"
+    "我买之前专门问过颜色，客服说就是图片上的颜色，不会有色差，现在拿到手完全两回事。"
+) * 6 + "我已经等了这么久，也不想再换了，到底能不能退货？"
 REPLY = ("亲，非常抱歉让您久等了，我这边已经帮您联系了快递公司加急处理，预计明天就能送到。" * 40)[:1202]
 
 
@@ -86,3 +95,17 @@ async def test_the_reply_limit_is_a_setting(make_app: AppFactory) -> None:
     assert (await _generic(client, reply)).status == 413
     reply["message"]["text"] = "好" * 40
     assert (await _generic(client, reply)).status == 200
+
+
+async def test_a_long_complaint_is_ranked_from_its_beginning_and_its_end(make_app: AppFactory) -> None:
+    # what the model reads of it, and what it ranks, is in tests/retrieval/test_long_complaint.py
+    assert len(COMPLAINT) > 1000
+    client = await make_app(make_settings(request_timeout_s=60.0))
+    response = await _generic(client, suggest_body(COMPLAINT, conversation_id="g-ends", message_id="e1"))
+    body = await response.json()
+    assert response.status == 200, body
+    assert body["suggestions"] and body["truncated"] is True
+    assert any(
+        "HUASHU_MAX_TEXT_CHARS" in w and "its beginning and its end (the middle is left out)" in w
+        for w in body["warnings"]
+    ), body["warnings"]
