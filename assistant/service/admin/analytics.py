@@ -306,7 +306,10 @@ async def _encode(request: web.Request, suggester: Suggester, texts: list[str]) 
     encoder = request.config_dict[keys.ENCODER]
 
     def queries() -> list[str]:  # fitting a long text takes tokenizer calls: off the event loop
-        return [encoder.fit(suggester.query_texts(SuggestRequest(encoder.fit(t), (), 1))[0]) for t in texts]
+        # the message cut as the service cut it (its beginning and its end): the vector it embedded
+        return [
+            encoder.fit(suggester.query_texts(SuggestRequest(encoder.fit(t, keep_ends=True), (), 1))[0]) for t in texts
+        ]
 
     fitted = await asyncio.to_thread(queries)
     mine = request.app[GAP_VECTORS]

@@ -14,7 +14,7 @@
    Agents' and bots' replies and attachment-only turns are recorded as turns without
    suggestions; private notes (our own included), reactions, templates and activities are not.
    A text is accepted and recorded whole up to `HUASHU_MAX_REPLY_CHARS` (413 past it); an
-   incoming one longer than `HUASHU_MAX_TEXT_CHARS` is ranked from its beginning (logged).
+   incoming one longer than `HUASHU_MAX_TEXT_CHARS` is ranked from its beginning and its end (logged).
 Every decision is logged at INFO with its reason and the delivery id; message text only at DEBUG.
 """
 
@@ -152,7 +152,7 @@ async def _handle(app: web.Application, shop: ChatwootShop, event: ChatwootEvent
     if placeholder:
         await service.record_turn(message)
         return True, "attachment recorded"
-    if len(text) > settings.max_text_chars:  # ranked from its beginning, as much as the model reads
+    if len(text) > settings.max_text_chars:  # ranked from its beginning and its end, as the model reads
         log_long_message(message, settings.max_text_chars, delivery=delivery)
     notes = shop.notes_for(event.conversation.status)
     app[keys.BACKGROUND].spawn(
