@@ -47,7 +47,12 @@ from assistant.knowledge.files import SHOP_FILE, knowledge_files
 from assistant.knowledge.rows import load_yaml, yaml_problem
 
 POLL_S = 0.5
+RESUME_WAIT_S = 60.0  # a wait rides out a restart this long: the service unreachable, or a job cut short
 Call = Callable[["AdminClient"], Awaitable[Any]]
+
+
+class Unreachable(CliError):
+    """The service did not answer (not running, restarting, no network)."""
 
 
 class AdminClient:
@@ -64,7 +69,7 @@ class AdminClient:
                 text = await response.text()
                 status = response.status
         except aiohttp.ClientError as exc:
-            raise CliError(f"cannot reach {self.url} ({exc})") from None
+            raise Unreachable(f"cannot reach {self.url} ({exc})") from None
         try:
             body = json.loads(text) if text else {}
         except json.JSONDecodeError:
@@ -143,9 +148,17 @@ def _print_list(found: list[dict[str, Any]], as_json: bool, empty: str, line: Ca
 
 
 def _finished(job: dict[str, Any], shop: str) -> dict[str, Any]:
-    """`job` as followed to its end; a failed rebuild is a `CliError` saying why."""
+    """`job` as followed to its end; a failed rebuild is a `CliError` saying why (for one cut short
+    by a stop, that nothing took over while it was followed, where to see the job that will)."""
     if job.get("state") == "failed":
-        raise CliError(f"rebuild {job['id']} of shop {shop} failed: {job.get('error')}", exit_code=1)
+        message = f"rebuild {job['id']} of shop {shop} failed: {job.get('error')}"
+        if job.get("cut_short") and not job.get("resumed_as"):
+            message += (
+                f"\nthe process building it stopped, and nothing took over within {RESUME_WAIT_S:.0f} s: once the "
+                f"service runs again it builds the shop itself (`huashu admin jobs show {job['id']}` then names "
+                f"the job in `resumed_as`), or rebuild now with `huashu admin rebuild {shop}`"
+            )
+        raise CliError(message, exit_code=1)
     return job
 
 
@@ -311,13 +324,16 @@ def run_upload(args: argparse.Namespace) -> int:
         if done.get("unchanged") and not done.get("job"):  # held already and served: nothing to do
             _stored(f"shop {done['shop']}: {', '.join(done['files'])} unchanged; nothing to rebuild ({held}, "
                     f"knowledge revision {done['knowledge_revision']})", done)  # fmt: skip
+            _renamed(done)
             return None
         if done.get("unchanged"):  # held already, but what is served is older: its rebuild follows
             _stored(f"shop {done['shop']}: {', '.join(done['files'])} unchanged ({held}, knowledge revision "
                     f"{done['knowledge_revision']}); the snapshot served is older: rebuilding", done)  # fmt: skip
+            _renamed(done)
             return {"served": await _job_of(c, done, args)}
         _stored(f"shop {done['shop']}: {', '.join(done['files'])} stored; {held}, "
                 f"knowledge revision {done['knowledge_revision']}", done)  # fmt: skip
+        _renamed(done)
         if gone := done.get("removed"):
             print(f"shop {done['shop']}: removed {len(gone)} {'entry' if len(gone) == 1 else 'entries'} "
                   f"your files did not have: {', '.join(gone)}")  # fmt: skip
@@ -362,6 +378,12 @@ def _stored(line: str, done: dict[str, Any] | None = None) -> None:
     print(line, flush=True)
     for warning in (done or {}).get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr, flush=True)
+
+
+def _renamed(done: Mapping[str, Any]) -> None:
+    """The shop's new name, when the uploaded shop.yaml renamed it."""
+    if done.get("renamed_from"):
+        print(f"shop {done['shop']} renamed: {done['renamed_from']} -> {done['name']} (the name in its shop.yaml)")
 
 
 def _rebuild_flag(args: argparse.Namespace) -> str:
@@ -524,15 +546,49 @@ def waiting_line(job: Mapping[str, Any]) -> str | None:
     return f"job {job['id']}: {what}: {', '.join(named)}"
 
 
+def took_over_line(job: Mapping[str, Any]) -> str | None:
+    """For a job cut short that another job took over, a line saying which (None otherwise)."""
+    if job.get("state") != "failed" or not job.get("resumed_as"):
+        return None
+    return f"job {job['id']} was cut short ({job.get('error')}); job {job['resumed_as']} took over its work"
+
+
 async def _follow(c: AdminClient, job: dict[str, Any], quiet: bool) -> dict[str, Any]:
     """Poll the job until it is done or failed, drawing its progress, and saying (on stderr) what
-    it waits behind whenever that changes (a user test: a queued job showed a silent 0%)."""
+    it waits behind whenever that changes (a user test: a queued job showed a silent 0%).
+
+    A job cut short by a stop (a SIGTERM, a killed process: `cut_short`) is not the end: the job
+    that took over its work (`resumed_as`) is followed instead, and until one does, the wait goes
+    on for `RESUME_WAIT_S`, as it does while the service cannot be reached (a restart)."""
     with progress_bar(1000, f"rebuild {job.get('id', '')}", quiet) as tick:
         drawn = 0
         said: str | None = None
-        while job.get("state") not in ("done", "failed"):
+        cut_at: float | None = None  # since when the job followed was cut short, nothing taking over
+        lost_at: float | None = None  # since when the service has not answered
+        while True:
+            if (line := took_over_line(job)) is not None:
+                note(line + ": following it")  # even `--quiet`: what is followed changed
+                job, cut_at = {"id": job["resumed_as"], "state": "queued"}, None
+            elif job.get("state") == "done" or (job.get("state") == "failed" and not job.get("cut_short")):
+                break
+            elif job.get("state") == "failed":
+                if cut_at is None:
+                    cut_at = time.monotonic()
+                    note(f"job {job['id']} was cut short ({job.get('error')}): waiting up to "
+                         f"{RESUME_WAIT_S:.0f} s for the service to build the shop again")  # fmt: skip
+                elif time.monotonic() - cut_at > RESUME_WAIT_S:
+                    break
             await asyncio.sleep(POLL_S)
-            job = (await c.call("GET", f"/v1/admin/jobs/{job['id']}"))["job"]
+            try:
+                job = (await c.call("GET", f"/v1/admin/jobs/{job['id']}"))["job"]
+            except Unreachable as exc:
+                if lost_at is None:
+                    lost_at = time.monotonic()
+                    note(f"{exc}: waiting up to {RESUME_WAIT_S:.0f} s for it (a restart?)")
+                elif time.monotonic() - lost_at > RESUME_WAIT_S:
+                    raise
+                continue
+            lost_at = None
             line = waiting_line(job)
             if line != said and (line is not None or job.get("state") == "running"):
                 note(line or f"job {job['id']}: building", quiet)
@@ -557,7 +613,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_job_show(args: argparse.Namespace) -> int:
-    _print(_run(args, lambda c: c.call("GET", f"/v1/admin/jobs/{args.id}"))["job"])
+    job = _run(args, lambda c: c.call("GET", f"/v1/admin/jobs/{args.id}"))["job"]
+    _print(job)
+    if (line := took_over_line(job)) is not None:
+        print(f"{line}: `huashu admin jobs show {job['resumed_as']}`", file=sys.stderr)
     return 0
 
 

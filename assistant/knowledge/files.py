@@ -34,6 +34,15 @@ SHOP_FILE = "shop.yaml"
 """The shop's own mapping (name, description, ...): one row at position 0 with no entry id."""
 
 
+def shop_name(rows: Sequence[KnowledgeRow]) -> str:
+    """The `name` of the shop's shop.yaml among `rows`, stripped ('' when none): the shop's name
+    (an upload or import of a shop.yaml naming the shop renames it)."""
+    for row in rows:
+        if row.file == SHOP_FILE and isinstance(row.data, dict) and str(row.data.get("name") or "").strip():
+            return str(row.data["name"]).strip()
+    return ""
+
+
 def knowledge_files(folder: Path) -> list[Path]:
     """The files the loader reads in `folder`, in its order (others, like README.md, are not knowledge)."""
     faq = folder / "faq"

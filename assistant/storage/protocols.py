@@ -116,6 +116,7 @@ class JobRecord:
     heartbeat_at: str = ""  # when its owner last said it is alive (ISO 8601 UTC)
     knowledge_revision: str = ""  # the knowledge it read when it started building ('' before)
     rows: int = 0  # how many knowledge rows it read then (0 before): a smaller build embeds first
+    resumed_as: str = ""  # cut short (a shutdown, a killed process): the shop's next job, which serves its change
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,10 @@ class ShopStore(Protocol):
     async def shops(self) -> list[ShopRecord]: ...
 
     async def update_shop_settings(self, shop: str, settings: dict[str, Any]) -> ShopRecord: ...
+
+    async def rename_shop(self, shop: str, name: str) -> ShopRecord:
+        """Give the shop the display name `name` (`UnknownShop`; an empty name is a `StoreError`)."""
+        ...
 
     async def delete_shop(self, shop: str) -> dict[str, int]:
         """Delete the shop and everything the store holds of it, in one transaction: its knowledge
@@ -210,8 +215,8 @@ class JobStore(Protocol):
         ...
 
     async def update_job(self, job_id: str, **changes: Any) -> JobRecord:
-        """Change `state`, `progress`, `counts`, `version`, `error`, `knowledge_revision` or `rows`
-        (`UnknownJob`, `StoreError`)."""
+        """Change `state`, `progress`, `counts`, `version`, `error`, `knowledge_revision`, `rows` or
+        `resumed_as` (`UnknownJob`, `StoreError`)."""
         ...
 
     async def job(self, job_id: str) -> JobRecord | None: ...

@@ -12,33 +12,44 @@ import asyncio
 import logging
 from pathlib import Path
 
-from assistant.knowledge.files import SHOP_FILE, read_rows, write_files
+from assistant.knowledge.files import read_rows, shop_name, write_files
 from assistant.storage.protocols import KnowledgeRow, ShopExists, ShopRecord, Store, UnknownShop
 
 log = logging.getLogger("assistant.storage")
 
 
-def _shop_name(rows: list[KnowledgeRow], fallback: str) -> str:
-    for row in rows:
-        if row.file == SHOP_FILE and isinstance(row.data, dict) and str(row.data.get("name", "")).strip():
-            return str(row.data["name"]).strip()
-    return fallback
+async def take_shop_name(store: Store, shop: str, rows: list[KnowledgeRow]) -> str | None:
+    """Rename `shop` to the name of the shop.yaml among `rows` (an upload or import of it: the
+    shop's knowledge says what the shop is called), when it has one and it differs; the name the
+    shop had before, or None when nothing was renamed (`UnknownShop`)."""
+    name = shop_name(rows)
+    record = await store.shop(shop)
+    if record is None:
+        raise UnknownShop(f"no shop {shop!r}")
+    if not name or name == record.name:
+        return None
+    await store.rename_shop(shop, name)
+    log.info("shop renamed after its shop.yaml", extra={"shop": shop, "name": name, "was": record.name})
+    return record.name
 
 
 async def create_shop_from(store: Store, shop: str, folder: Path, name: str | None = None) -> tuple[ShopRecord, str]:
     """A new shop with the knowledge of `folder` (validated before the shop is created); the
     shop and its knowledge revision. `ShopExists` when the id is taken."""
     rows = await asyncio.to_thread(read_rows, folder)
-    record = await store.create_shop(shop, name or _shop_name(rows, shop))
+    record = await store.create_shop(shop, name or shop_name(rows) or shop)
     return record, await store.replace_knowledge(shop, rows)
 
 
 async def import_knowledge(store: Store, shop: str, folder: Path) -> tuple[int, str]:
-    """Replace an existing shop's knowledge with `folder`'s; (rows imported, new revision)."""
+    """Replace an existing shop's knowledge with `folder`'s; (rows imported, new revision). The
+    shop takes the name of the folder's shop.yaml, when it has one (`take_shop_name`)."""
     if await store.shop(shop) is None:
         raise UnknownShop(f"no shop {shop!r} (create it with `huashu shop create`)")
     rows = await asyncio.to_thread(read_rows, folder)
-    return len(rows), await store.replace_knowledge(shop, rows)
+    revision = await store.replace_knowledge(shop, rows)
+    await take_shop_name(store, shop, rows)
+    return len(rows), revision
 
 
 async def export_knowledge(store: Store, shop: str, folder: Path) -> tuple[list[Path], int]:

@@ -35,7 +35,7 @@ from assistant.storage.record_tables import RecordTables
 TOKEN_PREFIX = "huashu_"
 ROLES = ("admin", "agent")
 JOB_STATES = ("queued", "running", "done", "failed")
-_JOB_FIELDS = ("state", "progress", "counts", "version", "error", "knowledge_revision", "rows")
+_JOB_FIELDS = ("state", "progress", "counts", "version", "error", "knowledge_revision", "rows", "resumed_as")
 
 
 def now() -> str:
@@ -61,10 +61,10 @@ def _snapshot(row: Row) -> SnapshotRecord:
 
 def _job(row: Row) -> JobRecord:
     state = cast(Any, row[3])
-    version, error, created_at, updated_at, owner, heartbeat_at, revision, rows = row[6:14]
+    version, error, created_at, updated_at, owner, heartbeat_at, revision, rows, resumed_as = row[6:15]
     return JobRecord(
         row[0], row[1], row[2], state, float(row[4]), json.loads(row[5]), version, error, created_at, updated_at,
-        owner, heartbeat_at, revision, int(rows),
+        owner, heartbeat_at, revision, int(rows), resumed_as,
     )  # fmt: skip
 
 
@@ -72,7 +72,7 @@ _SHOP = "SELECT shop, name, settings, created_at FROM shops"
 _SNAPSHOT = "SELECT shop, version, built_at, counts, knowledge_revision, active, pinned FROM snapshots"
 _JOB = (
     "SELECT id, shop, kind, state, progress, counts, version, error, created_at, updated_at, owner, heartbeat_at, "
-    "knowledge_revision, rows FROM jobs"
+    "knowledge_revision, rows, resumed_as FROM jobs"
 )
 _UNFINISHED = "state IN ('queued', 'running')"
 _ROWS = "SELECT file, position, entry_id, data FROM knowledge_rows WHERE shop=? ORDER BY file, position"
@@ -149,6 +149,17 @@ class SqlStore(RecordTables):
             merged = {k: v for k, v in merged.items() if v is not None}
             await tx.execute("UPDATE shops SET settings=? WHERE shop=?", (dumps(merged), shop))
             return ShopRecord(shop, rows[0][1], merged, rows[0][3])
+
+        return await retry_busy(self.database, work)
+
+    async def rename_shop(self, shop: str, name: str) -> ShopRecord:
+        if not name.strip():
+            raise StoreError("a shop's name cannot be empty")
+
+        async def work(tx: Transaction) -> ShopRecord:
+            if not await tx.execute("UPDATE shops SET name=? WHERE shop=?", (name.strip(), shop)):
+                raise UnknownShop(f"no shop {shop!r}")
+            return _shop((await tx.fetch(f"{_SHOP} WHERE shop=?", (shop,)))[0])
 
         return await retry_busy(self.database, work)
 

@@ -51,6 +51,12 @@ owner stopped beating for longer than the lease (its process was killed mid-buil
 with `INTERRUPTED`, so it never stays `running` for ever, and a live replica's job is never
 touched.
 
+A job cut short (`cancelled (shutdown)`, `interrupted: ...`) stays failed and names the job that took
+over its work (`JobRecord.resumed_as`, `link_cut`): the shop's next job, created after it, whichever
+started it (`resume`, an admin's change, a poll), which reads the knowledge after the cut job's change
+and so serves it. An admin polling the old job follows it there (a user test: after a SIGTERM the old
+job said `failed: cancelled (shutdown)` for good, and nothing linked it to the job that served it).
+
 A shop whose active snapshot does not load (a damaged file) is served from its newest kept snapshot
 that does, and rebuilt without being asked (`heal`, called by the registry): the same claimed job.
 
@@ -67,6 +73,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -98,6 +105,7 @@ INTERRUPTED = CUT + "the process building it stopped"
 SHUT_DOWN = "cancelled (shutdown)"
 SHOP_DELETED = "cancelled: the shop was deleted"
 CUT_SHORT = (SHUT_DOWN, CUT)  # how a job cut by a stop, not by its knowledge, ends
+LINKED = 20  # a shop's newest jobs looked at for one cut short that a newer job took over (`link_cut`)
 
 
 def was_cut_short(job: JobRecord) -> bool:
@@ -203,7 +211,9 @@ class Rebuilder:
 
     async def start(self, shop: str) -> JobRecord:
         """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
-        return self._launch(await self._store.create_job(shop, "rebuild", owner=self.owner))
+        job = self._launch(await self._store.create_job(shop, "rebuild", owner=self.owner))
+        await self.link_cut(shop)
+        return job
 
     def _launch(self, job: JobRecord) -> JobRecord:
         self._queued[job.shop] = job
@@ -222,7 +232,9 @@ class Rebuilder:
 
     async def build_now(self, shop: str) -> None:
         """Rebuild `shop` and wait for the job's final state (`UnknownShop`)."""
-        await self.run(await self._store.create_job(shop, "rebuild", owner=self.owner))
+        job = await self._store.create_job(shop, "rebuild", owner=self.owner)
+        await self.link_cut(shop)
+        await self.run(job)
 
     async def sweep(self) -> list[JobRecord]:
         """Fail the jobs whose owner stopped beating for longer than the lease (`StoreError`)."""
@@ -240,7 +252,8 @@ class Rebuilder:
         names = list(shops) if shops is not None else [s.shop for s in await self._store.shops()]
         started = []
         for shop in dict.fromkeys(names):
-            latest = await self._store.jobs(shop, limit=1)
+            latest = await self._store.jobs(shop, limit=LINKED)
+            await self.link_cut(shop, latest)  # those a newer job (made before this) took over
             if not latest or not was_cut_short(latest[0]):
                 continue
             active = await self._store.active_snapshot(shop)
@@ -253,6 +266,24 @@ class Rebuilder:
                 log.warning("rebuild cut short started again", extra={"shop": shop, "job": job.id, "cut": latest[0].id})
                 started.append(job)
         return started
+
+    async def link_cut(self, shop: str, jobs: Sequence[JobRecord] | None = None) -> list[JobRecord]:
+        """Name on each of the shop's jobs cut short (a shutdown, a killed process) the job that
+        took over its work: the shop's next job, created after it, which reads the knowledge after
+        the cut job's change and so serves it (`JobRecord.resumed_as`; that job, if cut short in
+        turn, names its own). An admin polling the old job follows it there. Of the shop's newest
+        `LINKED` jobs (`jobs`, newest first, when the caller has them); those linked now. A store
+        error is logged, never raised: the new job runs all the same."""
+        linked = []
+        try:
+            found = list(jobs) if jobs is not None else await self._store.jobs(shop, limit=LINKED)
+            for newer, older in itertools.pairwise(found):
+                if was_cut_short(older) and not older.resumed_as:
+                    linked.append(await self._store.update_job(older.id, resumed_as=newer.id))
+                    log.info("cut job taken over", extra={"shop": shop, "job": older.id, "resumed_as": newer.id})
+        except StoreError as exc:
+            log.error("cut job not linked to the job taking over", extra={"shop": shop, "problem": str(exc)})
+        return linked
 
     async def build_unbuilt(self) -> list[JobRecord]:
         """Build the shops that have knowledge but no active snapshot and that `builds_by_itself`
@@ -308,7 +339,11 @@ class Rebuilder:
     async def _claim(self, shop: str, after: str | None) -> JobRecord | None:
         """A job of this process for `shop`, started, if the shop's newest job is still `after`."""
         job = await self._store.claim_job(shop, "rebuild", self.owner, after=after)
-        return None if job is None else self._launch(job)
+        if job is None:
+            return None
+        self._launch(job)
+        await self.link_cut(shop)
+        return job
 
     async def keep_alive(self) -> None:
         """Renew this process's jobs and sweep the abandoned ones, every third of the lease, for

@@ -1,7 +1,8 @@
 """Admin routes of a shop's index: rebuild jobs, snapshots, rollback and pins.
 
     POST /v1/admin/shops/{shop}/rebuild                        202 {"job": {...}}
-    GET  /v1/admin/jobs/{id}                                   the job (state, progress, version, error)
+    GET  /v1/admin/jobs/{id}                                   the job (state, progress, version, error,
+                                                               `resumed_as`: the job that took over one cut short)
     GET  /v1/admin/shops/{shop}/snapshots                      every kept snapshot, active / pinned / stale
     POST /v1/admin/shops/{shop}/snapshots/{version}/activate   rollback (or forward) to a kept snapshot;
                                                                ?restore_knowledge=true puts its knowledge back too
@@ -30,6 +31,7 @@ from assistant.service.api import json_bytes
 from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, NotFound, Unprocessable
 from assistant.storage.protocols import JobRecord, KnowledgeRow, SnapshotRecord, UnknownShop, UnknownSnapshot
+from assistant.suggest.rebuild import was_cut_short
 from assistant.suggest.registry import ShopNotReady
 from assistant.suggest.snapshots import NO_KNOWLEDGE, NoKnowledgeCopy, snapshot_knowledge
 from assistant.suggest.staleness import staleness
@@ -76,6 +78,22 @@ class JobOut(msgspec.Struct):
     error: Annotated[str | None, msgspec.Meta(description="why it failed")]
     created_at: str
     updated_at: str
+    cut_short: Annotated[
+        bool,
+        msgspec.Meta(
+            description="failed because the process building it stopped (a shutdown: `cancelled (shutdown)`; a "
+            "killed process whose lease ran out: `interrupted: ...`), not because of its knowledge: the service "
+            "builds the shop again (a restarted service, or a live replica), under the job in `resumed_as`"
+        ),
+    ]
+    resumed_as: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="for a job cut short: the job that took over its work, the shop's next job (it read the "
+            "knowledge after this job's change, so its snapshot serves it; poll that job instead; cut short in "
+            "turn, it names its own). null: not cut short, or nothing has taken over yet"
+        ),
+    ]
     waiting_behind: Annotated[
         WaitingOut | None,
         msgspec.Meta(description="what it waits for (`GET /v1/admin/jobs/{id}`); null: nothing, or not asked"),
@@ -123,7 +141,7 @@ INDEX_STRUCTS = (JobResponse, SnapshotsResponse, SnapshotResponse)
 def job_out(job: JobRecord) -> JobOut:
     return JobOut(
         job.id, job.shop, job.kind, job.state, job.progress, dict(job.counts), job.version, job.error,
-        job.created_at, job.updated_at,
+        job.created_at, job.updated_at, was_cut_short(job), job.resumed_as or None,
     )  # fmt: skip
 
 

@@ -53,7 +53,10 @@ INDEX_PATHS: dict[str, dict[str, Any]] = {
             "summary": "A job: state (queued / running / done / failed), progress 0–1, counts, version, error, "
             "and what it waits behind (`waiting_behind`: a queued job, its shop's job before it, or once it has read "
             "its knowledge, the running builds until a builder process is free; a running one, smaller builds "
-            "of other shops that embed first; another shop's job is counted, never named)",
+            "of other shops that embed first; another shop's job is counted, never named). A job cut short (a "
+            "shutdown, a killed process: `cut_short`) stays failed, and names the job that took over its work once "
+            "the service builds the shop again (`resumed_as`: poll that one; the `huashu admin` commands that wait "
+            "follow it by themselves)",
             "parameters": [_path("id")],
             "responses": {"200": json_of("JobResponse", "the job"), **_AUTH},
         }

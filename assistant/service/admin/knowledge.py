@@ -22,7 +22,9 @@ answer then lists them (`removed`). An upload of the files as the shop holds the
 `rebuild=false`). Every change answers the new `knowledge_revision` and starts the shop's rebuild
 (`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
 `?rebuild=false` leaves the snapshot stale instead, for a batch of edits followed by one
-`POST .../rebuild`.
+`POST .../rebuild`. An uploaded shop.yaml that has a `name` makes it the shop's name (`name`,
+`renamed_from` in the answer), as `huashu shop import` does: the shop's knowledge says what the
+shop is called.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ from assistant.service.errors import (
     error_body,
 )
 from assistant.service.schemas import ErrorItem, decode
-from assistant.storage.protocols import KnowledgeRow, revision_of
+from assistant.storage.protocols import KnowledgeRow, UnknownShop, revision_of
+from assistant.storage.shop_files import take_shop_name
 
 UPLOAD_TYPES = ("multipart/form-data", "application/json")
 
@@ -100,6 +103,17 @@ class Uploaded(msgspec.Struct):
             "revision; no rebuild (`job` null) unless the snapshot served was built from older knowledge"
         ),
     ] = False
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            description="the shop's name now: an uploaded shop.yaml that has a `name` makes it the shop's name "
+            "(the shop record, `GET /v1/admin/shops/{shop}`, the admin page's shop picker)"
+        ),
+    ] = ""
+    renamed_from: Annotated[
+        str | None,
+        msgspec.Meta(description="the shop's name before, when the uploaded shop.yaml renamed it (else null)"),
+    ] = None
 
 
 class UploadRefused(msgspec.Struct):
@@ -342,12 +356,23 @@ async def upload(request: web.Request) -> web.Response:
         job = await _job(request, shop, wanted) if stale else None
         said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded))
         said.unchanged = True
-        return json_bytes(said)
+        return json_bytes(await _named(request, said, uploaded))
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
     gone = [r.entry_id for r in removed]
     said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded), gone)
-    return json_bytes(said)
+    return json_bytes(await _named(request, said, uploaded))
+
+
+async def _named(request: web.Request, said: Uploaded, uploaded: list[KnowledgeRow]) -> Uploaded:
+    """`said` with the shop's name, which an uploaded shop.yaml that names the shop changes (a user
+    test: a shop created as 新茶店 stayed so after an upload of a shop.yaml naming 山野茶舍)."""
+    try:
+        said.renamed_from = await take_shop_name(request.config_dict[keys.STORE], said.shop, uploaded)
+    except UnknownShop:  # deleted meanwhile
+        raise NotFound.on("shop", f"no shop {said.shop!r}") from None
+    said.name = (await existing_shop(request, said.shop)).name
+    return said
 
 
 def _warnings(rows: list[KnowledgeRow]) -> list[str]:
