@@ -133,10 +133,14 @@ def run_import(args: argparse.Namespace) -> int:
         )
 
     async def work(store: SqlStore) -> tuple[str, str]:
-        count, revision = await import_knowledge(store, args.shop, folder)
+        count, revision, was = await import_knowledge(store, args.shop, folder)
         active = await store.active_snapshot(args.shop)
         held = entries_said(sum(1 for r in await store.knowledge_rows(args.shop) if r.entry_id), count)
         replaced = f"shop {args.shop}: knowledge replaced from {folder}/: {held}, knowledge revision {revision}"
+        if was is not None:
+            record = await store.shop(args.shop)
+            name = record.name if record is not None else "?"
+            replaced += f"\nshop {args.shop} renamed: {was} -> {name} (the name in its shop.yaml)"
         if active is not None and active.knowledge_revision == revision:  # the same knowledge again
             return replaced, f"shop {args.shop}: snapshot {active.version} already serves this knowledge"
         return replaced, next_step(args.shop, count, active.version if active else None, _within_s())

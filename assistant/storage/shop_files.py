@@ -41,15 +41,14 @@ async def create_shop_from(store: Store, shop: str, folder: Path, name: str | No
     return record, await store.replace_knowledge(shop, rows)
 
 
-async def import_knowledge(store: Store, shop: str, folder: Path) -> tuple[int, str]:
-    """Replace an existing shop's knowledge with `folder`'s; (rows imported, new revision). The
-    shop takes the name of the folder's shop.yaml, when it has one (`take_shop_name`)."""
+async def import_knowledge(store: Store, shop: str, folder: Path) -> tuple[int, str, str | None]:
+    """Replace an existing shop's knowledge with `folder`'s; (rows imported, new revision, the
+    shop's former name when the folder's shop.yaml renamed it, else None: `take_shop_name`)."""
     if await store.shop(shop) is None:
         raise UnknownShop(f"no shop {shop!r} (create it with `huashu shop create`)")
     rows = await asyncio.to_thread(read_rows, folder)
     revision = await store.replace_knowledge(shop, rows)
-    await take_shop_name(store, shop, rows)
-    return len(rows), revision
+    return len(rows), revision, await take_shop_name(store, shop, rows)
 
 
 async def export_knowledge(store: Store, shop: str, folder: Path) -> tuple[list[Path], int]:

@@ -506,3 +506,17 @@ async def test_shop_delete_says_how_many_conversations_went_when_redis_fails_mid
         async for key in redis.scan_iter(match=f"huashu:turns:{shop}:*"):
             await redis.delete(key)
         await redis.aclose()
+
+
+def test_shop_import_says_when_shop_yaml_renames_the_shop(tmp_path: Path, capsys: CapSys) -> None:
+    """The import takes the name in the folder's shop.yaml (as an upload does); it said nothing of it."""
+    db = ["--database-url", url_of(tmp_path)]
+    tea = str(small_shop(tmp_path / "tea"))
+    assert main(["shop", "create", "tea", "--knowledge", tea, "--name", "新茶店", *db]) == 0
+    capsys.readouterr()
+    renamed = small_shop(tmp_path / "tea2")
+    (renamed / "shop.yaml").write_text("name: 山野茶舍\n", encoding="utf-8")
+    assert main(["shop", "import", "tea", str(renamed), *db]) == 0
+    assert "shop tea renamed: 新茶店 -> 山野茶舍 (the name in its shop.yaml)" in capsys.readouterr().out
+    assert main(["shop", "import", "tea", str(renamed), *db]) == 0  # the same name again: nothing said
+    assert "renamed" not in capsys.readouterr().out
