@@ -471,3 +471,25 @@ def test_a_threat_to_go_public_or_to_the_city_hotline_is_complaint_risk(detector
 @pytest.mark.parametrize("text", ["我在小红书上看到你们家的被子", "抖音上看到的同款有吗"])
 def test_reading_about_the_shop_elsewhere_is_no_threat(detector: EmotionDetector, text: str) -> None:
     assert not detector.read(text).shown()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我朋友在抖音上发视频推荐了你们家的被子",
+        "我之前在小红书上发帖推荐过你们",
+        "我也要在朋友圈发帖晒一下，太好看了",
+        "我不会在小红书上发帖的",
+    ],
+)
+def test_a_post_that_praises_was_made_or_is_not_to_be_is_no_threat(detector: EmotionDetector, text: str) -> None:
+    """A second reading: each read complaint risk high through the public-post pattern."""
+    assert "complaint_risk" not in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["买家给差评是我的权利，不退款就等着", "别人给差评我不管，我收到的也是破的，必须给说法"]
+)
+def test_the_customer_s_own_review_or_demand_stays_a_threat(detector: EmotionDetector, text: str) -> None:
+    """A second reading: 买家 is the customer, and 必须给说法 demands an answer."""
+    assert "complaint_risk" in panel(detector.read(text))
