@@ -29,7 +29,7 @@ async def take_shop_name(store: Store, shop: str, rows: list[KnowledgeRow]) -> s
     if not name or name == record.name:
         return None
     await store.rename_shop(shop, name)
-    log.info("shop renamed after its shop.yaml", extra={"shop": shop, "name": name, "was": record.name})
+    log.info("shop renamed after its shop.yaml", extra={"shop": shop, "shop_name": name, "was": record.name})
     return record.name
 
 

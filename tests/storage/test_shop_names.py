@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from assistant.storage.shop_files import import_knowledge
 from assistant.storage.sql_store import SqlStore
@@ -32,3 +35,15 @@ async def test_a_shop_is_renamed_and_an_import_takes_shop_yaml_s_name(
     await store.rename_shop(shop_id, "茶舍")
     await import_knowledge(store, shop_id, folder(tmp_path / "b", "name: 山野茶舍\ndescription: 茶\n"))
     assert (await store.shop(shop_id)).name == "山野茶舍"  # type: ignore[union-attr]
+
+
+async def test_the_rename_is_logged_where_the_service_logs_info(
+    store: SqlStore, shop_id: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user test: with INFO logging on (the service's), the rename's log line raised KeyError
+    (`name` is a LogRecord attribute) and the upload answered 500."""
+    await store.create_shop(shop_id, "新茶店")
+    with caplog.at_level(logging.INFO, logger="assistant"):
+        await import_knowledge(store, shop_id, folder(tmp_path / "a", "name: 山野茶舍\n"))
+    assert (await store.shop(shop_id)).name == "山野茶舍"  # type: ignore[union-attr]
+    assert any(getattr(r, "shop_name", None) == "山野茶舍" for r in caplog.records), caplog.records
