@@ -493,3 +493,45 @@ def test_a_post_that_praises_was_made_or_is_not_to_be_is_no_threat(detector: Emo
 def test_the_customer_s_own_review_or_demand_stays_a_threat(detector: EmotionDetector, text: str) -> None:
     """A second reading: 买家 is the customer, and 必须给说法 demands an answer."""
     assert "complaint_risk" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电热毯一开就跳闸，差点着火了，吓死我了",
+        "电水壶漏电，电到我了",
+        "加湿器冒烟了",
+        "小孩被电热毯烫伤了",
+        "我要报警，你们卖假货",
+        "你们再这样我就找人砸了你们店，我知道你们仓库在哪",
+    ],
+)
+def test_a_safety_incident_an_injury_the_police_or_violence_escalates(detector: EmotionDetector, text: str) -> None:
+    """A second user test: none of these raised the banner (a fire, a shock, an injury, the police,
+    a threat of violence)."""
+    reading = detector.read(text)
+    assert "complaint_risk" in panel(reading) and reading.escalate, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电热毯会不会着火",
+        "电水壶会漏电吗",
+        "会不会烫伤宝宝",
+        "这个水壶炸了吗",
+        "会不会触电",
+        "差评我是不会给的，放心，就是想问下发票",
+    ],
+)
+def test_asking_whether_it_could_happen_or_ruling_out_a_review_is_no_alarm(
+    detector: EmotionDetector, text: str
+) -> None:
+    reading = detector.read(text)
+    assert "complaint_risk" not in panel(reading) and not reading.escalate, reading
+
+
+def test_a_gift_with_no_date_is_no_worry(detector: EmotionDetector) -> None:
+    """A second user test: 生日礼物 alone showed anxiety medium; a date still makes it one."""
+    assert "anxiety" not in panel(detector.read("送女朋友的生日礼物，能帮忙包装一下写个贺卡吗"))
+    assert "anxiety" in panel(detector.read("生日礼物，周五之前能到吗"))
