@@ -46,7 +46,21 @@ KEEP_SNAPSHOTS = 3
 
 
 class SnapshotError(Exception):
-    """No usable snapshot: missing, built for another model, or damaged. The message says which."""
+    """No usable snapshot: missing, built for another model, or damaged. The message says which;
+    the class too: `SnapshotMismatch` for a sound snapshot made for another setup, this class
+    itself for one that is missing, unreadable, truncated or changed (a rebuild repairs it)."""
+
+
+class SnapshotMismatch(SnapshotError):
+    """A snapshot that is intact but made for another setup: its `field` (`model`, `dimension`
+    or `format`) is `found`, this reader needs `expected`. Rebuilding it here would make one the
+    other setup cannot read (two replicas on different models would rebuild each other's for ever)."""
+
+    def __init__(self, message: str, field: str, found: object, expected: object) -> None:
+        super().__init__(message)
+        self.field = field
+        self.found = found
+        self.expected = expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,14 +300,27 @@ def load_snapshot_at(path: Path, model: str | None = None, dimension: int | None
     except ValueError as exc:
         raise SnapshotError(str(exc)) from None
     if manifest.get("format") != FORMAT:
-        raise SnapshotError(f"{path}: snapshot format {manifest.get('format')!r}, expected {FORMAT}; rebuild it")
+        raise SnapshotMismatch(
+            f"{path}: snapshot format {manifest.get('format')!r}, expected {FORMAT}; rebuild it",
+            "format",
+            manifest.get("format"),
+            FORMAT,
+        )
     if model is not None and manifest.get("model") != model:
-        raise SnapshotError(
+        raise SnapshotMismatch(
             f"{path}: built with model {manifest.get('model')!r} but the service uses {model!r};"
-            " rebuild with `huashu index build`"
+            " rebuild with `huashu index build`",
+            "model",
+            manifest.get("model"),
+            model,
         )
     if dimension is not None and manifest.get("dimension") != dimension:
-        raise SnapshotError(f"{path}: dimension {manifest.get('dimension')} != model's {dimension}")
+        raise SnapshotMismatch(
+            f"{path}: dimension {manifest.get('dimension')} != model's {dimension}",
+            "dimension",
+            manifest.get("dimension"),
+            dimension,
+        )
     for name, meta in manifest.get("files", {}).items():
         file = path / name
         if not file.is_file():

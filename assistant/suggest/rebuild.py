@@ -311,7 +311,9 @@ class Rebuilder:
         return started
 
     async def heal(self, shop: str) -> JobRecord | None:
-        """A rebuild of `shop`, whose active snapshot does not load (a damaged file): the job that
+        """A rebuild of `shop`, whose active snapshot does not load (a damaged file: the registry
+        does not call it for a snapshot built with another model, dimension or format, which a
+        rebuild here would only replace with one the other setup cannot load): the job that
         replaces it. The shop's queued or running job when there is one (of any replica: it
         activates a snapshot of the knowledge as it is, verified); else a new job, claimed, so of
         several replicas finding the same broken snapshot one builds it; the shop's failed job,

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from assistant.learning.reranking import ShopLearning
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD
-from assistant.retrieval.snapshot import SnapshotError
+from assistant.retrieval.snapshot import SnapshotError, SnapshotMismatch
 from assistant.storage.protocols import (
     JobRecord,
     ShopRecord,
@@ -43,9 +43,14 @@ admin's rebuild creates, claimed through the store: one of several replicas buil
 that serves the shop next (a queued or running one, or the failed one an admin must look at), or
 None."""
 
-RETRY_BROKEN_S = 5.0
+RETRY_BROKEN_S = 30.0
 """A shop with nothing to serve does not try its broken snapshots again for this long: requests
-waiting for it are answered at once instead of each verifying every kept snapshot in turn."""
+waiting for it are answered at once instead of each burst verifying the active and every kept
+snapshot again (reading each whole for its checksums) and asking the healer, beside the rebuild on
+a small box. Long, as a snapshot never changes once built: what makes the shop servable again is a
+new active version (the rebuild's, an admin's activation or rollback), loaded on the next request
+since it is not the version that failed; only a hand repair of the same files (or a disk that was
+briefly unreadable) waits this long, and 30 s is short next to that repair."""
 
 
 class RegistryStore(Protocol):
@@ -63,10 +68,11 @@ class RegistryStore(Protocol):
 class ShopNotReady(Exception):
     """The shop exists but has nothing to serve yet (no active snapshot, or it cannot be read)."""
 
-    def __init__(self, shop: str, reason: str) -> None:
+    def __init__(self, shop: str, reason: str, mismatch: SnapshotMismatch | None = None) -> None:
         super().__init__(f"shop {shop!r}: {reason}")
         self.shop = shop
         self.reason = reason
+        self.mismatch = mismatch  # a sound snapshot made for another setup (model...), not a damaged one
 
 
 def shop_threshold(record: ShopRecord) -> float:
@@ -94,12 +100,44 @@ class SnapshotFailure:
     served: str | None  # the kept snapshot served instead; None: nothing loads
     job: JobRecord | None  # the rebuild that replaces it (as it was when queued or found)
     at: float  # time.monotonic() of the attempt
+    # made for another setup (sound, not damaged): what differs and what to do, e.g. "was built
+    # with model 'X', this service runs 'Y': set HUASHU_MODEL to match or ...". Not rebuilt by
+    # itself (job None): replicas on different models would rebuild each other's snapshots for ever
+    setup: str | None = None
+
+
+def setup_words(shop: str, mismatch: SnapshotMismatch) -> str:
+    """What differs between a snapshot and this service, and what an admin does about it."""
+    rebuild = f"rebuild on purpose with huashu admin rebuild {shop}"
+    found, expected = mismatch.found, mismatch.expected
+    if mismatch.field == "model":
+        return f"was built with model {found!r}, this service runs {expected!r}: set HUASHU_MODEL to match or {rebuild}"
+    if mismatch.field == "dimension":
+        return (
+            f"was built with {found}-dimension vectors, this service's model makes {expected}: "
+            f"set HUASHU_MODEL to match or {rebuild}"
+        )
+    return (
+        f"was written in snapshot format {found!r}, this service reads format {expected!r}: "
+        f"run the huashu version that wrote it or {rebuild}"
+    )
 
 
 def broken_reason(failure: SnapshotFailure, job: JobRecord | None) -> str:
     """What happened to the shop and what comes next, with `job` as it is now (the failure's job
     read again; None: none): the words `/readyz` and the 503s give after `shop 'SHOP': `."""
     rebuild = f"huashu admin rebuild {failure.shop}"
+    if failure.setup is not None:
+        unchanged = "(a snapshot made for another setup is not damaged: it is not rebuilt by itself)"
+        if failure.served is not None:
+            return (
+                f"serving the older kept snapshot {failure.served}: its active snapshot {failure.version} "
+                f"{failure.setup} {unchanged}"
+            )
+        return (
+            f"its active snapshot {failure.version} cannot be loaded and no older kept snapshot loads: "
+            f"it {failure.setup} {unchanged}"
+        )
     broken = f"its active snapshot {failure.version} cannot be loaded ({failure.problem})"
     if failure.served is not None:
         said = f"serving the older kept snapshot {failure.served}: {broken}"
@@ -267,7 +305,11 @@ class ShopRegistry:
                 continue
             self.apply_settings(record)
             active = await self._store.active_snapshot(shop)
-            if active is None or active.version == entry.version:
+            if active is None:
+                continue
+            if active.version == entry.version:
+                if entry.broken is not None:  # the snapshot served instead is active again (a rollback)
+                    self._recovered(shop, entry)
                 continue
             if active.version == entry.broken:  # served from an older one until its rebuild is active
                 await self._heal_again(shop)
@@ -281,7 +323,7 @@ class ShopRegistry:
                     self._install(shop, await self._load(record, active.version))
                 except ShopNotReady as exc:  # keep serving what we have; say why; rebuild it
                     current.broken = active.version
-                    failure = await self._failed(shop, active.version, exc.reason, current.version)
+                    failure = await self._failed(shop, active.version, exc, current.version)
                     log.error(
                         "snapshot not swapped",
                         extra={"shop": shop, "problem": str(exc), "served": current.version, "job": _job_id(failure)},
@@ -321,14 +363,16 @@ class ShopRegistry:
         try:
             suggester = await asyncio.to_thread(self._loader, path, shop_threshold(record))
         except SnapshotError as exc:
-            raise ShopNotReady(record.shop, str(exc)) from exc
+            mismatch = exc if isinstance(exc, SnapshotMismatch) else None
+            raise ShopNotReady(record.shop, str(exc), mismatch) from exc
         self.loads += 1
         return LoadedShop(suggester, version, snapshot_bytes(path))
 
     async def _load_active(self, record: ShopRecord, version: str) -> LoadedShop:
         """The shop's active snapshot `version`; when it does not load, the newest kept snapshot
         that does (a warning names both), and a rebuild of the shop's knowledge is queued
-        (`heal_with`). `ShopNotReady` saying what happened and what comes next when none loads."""
+        (`heal_with`) unless the snapshot was only made for another setup (`SnapshotMismatch`).
+        `ShopNotReady` saying what happened and what comes next when none loads."""
         shop = record.shop
         known = self.failures.get(shop)
         if (
@@ -341,7 +385,7 @@ class ShopRegistry:
         try:
             return await self._load(record, version)
         except ShopNotReady as exc:
-            problem = exc.reason
+            problem = exc
         fallback = None
         for kept in await self._store.snapshots(shop):  # newest first
             if kept.version == version:
@@ -357,23 +401,38 @@ class ShopRegistry:
             fallback.broken = version
             break
         failure = await self._failed(shop, version, problem, fallback.version if fallback else None)
-        extra = {"shop": shop, "broken": version, "problem": problem, "job": _job_id(failure)}
+        extra = {"shop": shop, "broken": version, "problem": problem.reason, "job": _job_id(failure)}
         if fallback is None:
             log.error("active snapshot does not load and no kept snapshot does", extra=extra)
             raise ShopNotReady(shop, broken_reason(failure, failure.job))
         log.warning("active snapshot does not load: serving an older one", extra={**extra, "served": fallback.version})
         return fallback
 
-    async def _failed(self, shop: str, version: str, problem: str, served: str | None) -> SnapshotFailure:
+    async def _failed(self, shop: str, version: str, problem: ShopNotReady, served: str | None) -> SnapshotFailure:
         """Record that `shop`'s active snapshot `version` does not load, and have it rebuilt (the
         healer hands back the shop's queued or running job when there is one, so a shop has one
         rebuild however many requests find it broken; of several replicas, the store's claim lets
-        one build it)."""
+        one build it). Not one made for another setup (a model, dimension or format mismatch): a
+        configuration problem, said so; a rebuild here would be one the other setup cannot load."""
+        if problem.mismatch is not None:
+            failure = SnapshotFailure(
+                shop, version, problem.reason, served, None, time.monotonic(), setup_words(shop, problem.mismatch)
+            )
+            self.failures[shop] = failure
+            return failure
         known = self.failures.get(shop)
         job = await self._heal(shop) or (known.job if known is not None and known.version == version else None)
-        failure = SnapshotFailure(shop, version, problem, served, job, time.monotonic())
+        failure = SnapshotFailure(shop, version, problem.reason, served, job, time.monotonic())
         self.failures[shop] = failure
         return failure
+
+    def _recovered(self, shop: str, entry: LoadedShop) -> None:
+        """The snapshot `entry` serves instead of a broken one is the active one again (an admin's
+        rollback, here or on another replica): nothing is wrong with the shop any more."""
+        log.info("snapshot served instead is active again", extra={"shop": shop, "version": entry.version})
+        entry.broken = None
+        self.failures.pop(shop, None)
+        self.problems.pop(shop, None)
 
     async def _heal(self, shop: str) -> JobRecord | None:
         if self._healer is None:
@@ -386,14 +445,15 @@ class ShopRegistry:
 
     async def _heal_again(self, shop: str) -> None:
         """A shop served from an older snapshot whose rebuild stopped (its replica was killed, a
-        shutdown): queue another (the healer decides; a build failed on the knowledge is left)."""
+        shutdown): queue another (the healer decides; a build failed on the knowledge is left, and
+        a snapshot made for another setup is never rebuilt by itself)."""
         failure = self.failures.get(shop)
-        if failure is None or (failure.job is not None and failure.job.state == "failed"):
+        if failure is None or failure.setup is not None or (failure.job is not None and failure.job.state == "failed"):
             return
         job = await self._heal(shop)
         if job is not None and job != failure.job:
             self.failures[shop] = SnapshotFailure(
-                shop, failure.version, failure.problem, failure.served, job, failure.at
+                shop, failure.version, failure.problem, failure.served, job, failure.at, failure.setup
             )
 
     def _install(self, shop: str, entry: LoadedShop) -> None:

