@@ -237,7 +237,7 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
     shown = await cards.count()
     assert shown > 3  # the hint names every number key that works, not 1–3
-    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · s 发送 · Esc 忽略")
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · ⇧S 发送 · Esc 忽略")
     await page.keyboard.press("e")
     editor = cards.first.locator("textarea.editor")
     await expect(editor).to_be_focused()
@@ -287,7 +287,7 @@ async def test_edit_then_use_edit_then_send_through_chatwoot_and_dismiss_by_keyb
     await expect(page.locator(".suggestion.dismissed")).to_have_count(1)
     *_, dismissed = await served.store.wait_feedback(3)
     assert (dismissed.action, dismissed.rank) == ("dismiss", 2)
-    await expect(page.locator("#keys")).to_have_text(f"1–{shown - 1} 使用 · e 编辑 · s 发送 · Esc 忽略")
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown - 1} 使用 · e 编辑 · ⇧S 发送 · Esc 忽略")
     await page.keyboard.press(str(shown - 1))  # the last card shown, numbered again past the dismissed one
     *_, used = await served.store.wait_feedback(4)
     assert (used.action, used.rank) == ("use", shown)
@@ -1086,13 +1086,14 @@ async def test_a_dismissed_card_is_still_dismissed_after_a_reload(
     await expect(cards.first).to_have_class(re.compile(r"\bselected\b"))
 
 
-async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_s_sends_the_selected_card(
+async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_shift_s_sends_the_selected_card(
     serve: ServeFactory, open_panel: OpenPanel, http: ClientSession, chatwoot_stand_in: ChatwootStandIn
 ) -> None:
     """A user test: in the editor Ctrl+Enter did nothing (the agent had to Tab to 使用修改后的),
     and no key sent a suggestion. Ctrl+Enter (⌘Enter on a Mac) uses the edited text, as
-    使用修改后的 does; Ctrl+Shift+Enter sends it, as 发送修改后的 does; `s` sends the selected card,
-    as its 发送 does, but not while typing in a field."""
+    使用修改后的 does; Ctrl+Shift+Enter sends it, as 发送修改后的 does; Shift+S sends the selected
+    card, as its 发送 does, but not while typing in a field. A bare `s` sends nothing (a review: an
+    agent who thinks the focus is in Chatwoot's reply box types s, and a send cannot be undone)."""
     settings = make_settings(chatwoot_url=chatwoot_stand_in.url, chatwoot_api_token=CHATWOOT_TOKEN)
     served = await serve(settings)
     page = await open_panel(served, "conversation=15&account=1&inbox=1")
@@ -1102,7 +1103,8 @@ async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_s_s
     await expect(cards.first.locator(".act-send")).to_be_visible(timeout=WAIT_MS)
     shown = await cards.count()
     texts = await cards.locator(".text").all_text_contents()
-    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · s 发送 · Esc 忽略")
+    await expect(page.locator("#keys")).to_have_text(f"1–{shown} 使用 · e 编辑 · ⇧S 发送 · Esc 忽略")
+    await page.keyboard.press("s")  # a bare s sends nothing (nothing is posted until the Ctrl+Enter below)
     # the editor's buttons name their keys
     await page.keyboard.press("e")
     editor = cards.first.locator("textarea.editor")
@@ -1110,12 +1112,12 @@ async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_s_s
     await expect(cards.first.locator(".act-edit-use")).to_have_attribute("title", re.compile(r"Ctrl\+Enter"))
     await expect(cards.first.locator(".act-edit-send")).to_have_attribute("title", re.compile(r"Ctrl\+Shift\+Enter"))
     await editor.fill("亲，已经为您加急，今天发出")
-    await page.keyboard.type("s")  # typed into the editor: a letter, not a send
-    await expect(editor).to_have_value("亲，已经为您加急，今天发出s")
+    await page.keyboard.press("Shift+S")  # typed into the editor: a letter, not a send
+    await expect(editor).to_have_value("亲，已经为您加急，今天发出S")
     await page.keyboard.press("Control+Enter")
     (edited,) = await served.store.wait_feedback(1)
-    assert (edited.action, edited.text, edited.rank) == ("edit", "亲，已经为您加急，今天发出s", 1)
-    assert await page.evaluate("navigator.clipboard.readText()") == "亲，已经为您加急，今天发出s"
+    assert (edited.action, edited.text, edited.rank) == ("edit", "亲，已经为您加急，今天发出S", 1)
+    assert await page.evaluate("navigator.clipboard.readText()") == "亲，已经为您加急，今天发出S"
     await expect(editor).to_have_count(0)  # used: the editor closes, as after the click
     assert posted == []
 
@@ -1131,13 +1133,14 @@ async def test_ctrl_enter_uses_the_edited_text_ctrl_shift_enter_sends_it_and_s_s
     await expect(cards.nth(1).locator(".act-send")).to_have_text("已发送")
     assert replies(chatwoot_stand_in)[-1] == "亲，今天一定发出，单号稍后发您"
 
-    await page.keyboard.press("ArrowDown")  # the third card: `s` sends its text as shown
-    await page.keyboard.press("s")
+    await page.keyboard.press("ArrowDown")  # the third card: Shift+S sends its text as shown
+    await expect(cards.nth(2).locator(".act-send")).to_have_attribute("title", re.compile(r"\(Shift\+S\)"))
+    await page.keyboard.press("Shift+S")
     *_, keyed = await served.store.wait_feedback(3)
     assert (keyed.action, keyed.text, keyed.rank) == ("send", texts[2], 3)
     await expect(cards.nth(2).locator(".act-send")).to_have_text("已发送")
     assert replies(chatwoot_stand_in)[-1] == texts[2]
-    await page.keyboard.press("s")  # sent already: a second `s` sends nothing
+    await page.keyboard.press("Shift+S")  # sent already: a second Shift+S sends nothing
     await page.keyboard.press("ArrowDown")
     await page.keyboard.press("e")  # ⌘Enter (a Mac) uses the edited text too
     fourth = cards.nth(3).locator("textarea.editor")
@@ -1160,6 +1163,7 @@ async def test_without_sending_the_send_keys_do_nothing_and_the_hint_names_none(
     await expect(cards).to_have_count(len(answer["suggestions"]), timeout=WAIT_MS)
     await expect(page.locator("#keys")).to_have_text(f"1–{len(answer['suggestions'])} 使用 · e 编辑 · Esc 忽略")
     await page.keyboard.press("s")
+    await page.keyboard.press("Shift+S")
     await page.keyboard.press("e")
     editor = cards.first.locator("textarea.editor")
     await editor.fill("亲，稍等")

@@ -392,7 +392,7 @@
     dismiss.addEventListener("click", () => dismissSuggestion(index));
     actions.append(use, edit);
     if (state.canSend) {
-      const send = button("发送", "send", "通过 Chatwoot 发给客户 (s)");
+      const send = button("发送", "send", "通过 Chatwoot 发给客户 (Shift+S)");
       send.addEventListener("click", () => sendReply(index, s.text));
       send.dataset.label = send.textContent;
       actions.append(send);
@@ -409,7 +409,7 @@
   function keysHint(count) {
     const n = Math.min(count, MAX_KEY);
     const use = n > 1 ? "1–" + n + " 使用 · " : n === 1 ? "1 使用 · " : "";
-    return use + "e 编辑 · " + (state.canSend ? "s 发送 · " : "") + "Esc 忽略";
+    return use + "e 编辑 · " + (state.canSend ? "⇧S 发送 · " : "") + "Esc 忽略";
   }
 
   // The editor's keys, named in its buttons' tooltips: Ctrl+Enter (⌘Enter on a Mac) uses the
@@ -917,9 +917,11 @@
       if (index !== undefined) useSuggestion(index);
     }
     else if (e.key === "e") { e.preventDefault(); editSuggestion(state.selected); }
-    else if (e.key === "s") {
-      // sends the selected card as its send button shown does: 发送 (its text), or 发送修改后的 (the
-      // edited text) while its editor is open; nothing where sending is off, in flight or done
+    else if (e.shiftKey && e.key.toLowerCase() === "s") {
+      // Shift+S sends the selected card as its send button shown does: 发送 (its text), or
+      // 发送修改后的 (the edited text) while its editor is open; nothing where sending is off, in
+      // flight or done. Not a bare s (nor Caps Lock's S, which has no Shift): sending cannot be
+      // undone, and an agent who thinks the focus is in Chatwoot's reply box types s (a review)
       const li = cards()[state.selected];
       const send = li && !li.classList.contains("dismissed") && li.querySelector(".act-edit-send, .actions:not([hidden]) .act-send");
       if (send && !send.disabled) { e.preventDefault(); send.click(); }
