@@ -210,10 +210,12 @@ class Rebuilder:
         registry.heal_with(self.heal)
 
     async def start(self, shop: str) -> JobRecord:
-        """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background."""
-        job = self._launch(await self._store.create_job(shop, "rebuild", owner=self.owner))
+        """Queue a rebuild of `shop` (`UnknownShop`); it runs in the background. The cut jobs it
+        takes over are linked before it is launched: linking after it let the job start meanwhile,
+        so the next `request` found none queued and made another (a CI run)."""
+        job = await self._store.create_job(shop, "rebuild", owner=self.owner)
         await self.link_cut(shop)
-        return job
+        return self._launch(job)
 
     def _launch(self, job: JobRecord) -> JobRecord:
         self._queued[job.shop] = job
