@@ -237,26 +237,25 @@ class RedisMemory:
         # and the panels' latest events and the deliveries seen (`delete_shop_everywhere`)
         traces = [latest_keys(shop), *RedisDeliveries(self.link.client).shop_keys(shop)]
         steps: list[int] = []  # each SCAN step's count: Redis may fail midway, as in the service
+        forgotten: int | None = None
         try:
             if not await self.link.check():
                 raise RedisDown(self.link.problem)
             forgotten = await memory.forget_shop(shop, run=self.link.run, counted=steps.append)
-        except RedisDown:
-            forgotten = sum(steps)
-            left = memory.left(self.link.where, self.link.problem, some=forgotten > 0)
-            await self.link.close()
-            raise MemoryUnreachable(forgotten, left) from None
-        try:
             await unlink_matching(self.link.client, traces, run=self.link.run)
+            return forgotten
         except RedisDown:
+            where, problem = self.link.where, self.link.problem
+            if forgotten is None:  # failed among the conversations
+                gone = sum(steps)
+                raise MemoryUnreachable(gone, memory.left(where, problem, some=gone > 0)) from None
             left = (
-                f"its panels' latest events and deliveries seen in Redis at {self.link.where} were not forgotten "
-                f"({self.link.problem}): they expire by their time-to-live"
+                f"its panels' latest events and deliveries seen in Redis at {where} were not forgotten "
+                f"({problem}): they expire by their time-to-live"
             )
             raise MemoryUnreachable(forgotten, left) from None
         finally:
             await self.link.close()
-        return forgotten
 
 
 def run_delete(args: argparse.Namespace) -> int:

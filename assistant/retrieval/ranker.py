@@ -311,15 +311,11 @@ class SuggestionRanker:
         rows = (row for row, _ in self.dense_ranking(np.asarray(vector, dtype=np.float32).reshape(1, -1)))
         return [row for row in rows if entries[row].id not in off][:n]
 
-    def suggestion_for(
-        self, text: str, vector: Vectors, row: int, off: frozenset[str] = frozenset(), score: float | None = None
-    ) -> Suggestion:
-        """Entry `row` as a suggestion for the message `text` read alone (embedded as `vector`):
-        its matched wording the closest to it, scored `score` or else its match confidence."""
-        vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        confidence, best_key = self._confidences(SuggestRequest(text), vectors, [row], follow_up=False, off=off)
-        value = confidence[row] if score is None else score
-        return self._suggestion(row, value, best_key[row][0], value)
+    def suggestion_for(self, vector: Vectors, row: int, score: float) -> Suggestion:
+        """Entry `row` as a suggestion scored `score` (a confidence the caller read), its matched
+        wording the one closest to the query vector `vector`."""
+        key, _ = self._best_keys(np.asarray(vector, dtype=np.float32), [row])[row]
+        return self._suggestion(row, score, key, score)
 
     def _confidences(
         self,

@@ -426,7 +426,7 @@ class Suggester:
         known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
         off = self.off_today()
         best: dict[int, float] = {}
-        asked: dict[int, tuple[str, Vectors]] = {}  # a row new to the pool: the part that found it
+        asked: dict[int, Vectors] = {}  # a row new to the pool: the vector of the part that found it
         said = parts(text)
         last = said[-1] if said else None
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
@@ -440,7 +440,7 @@ class Suggester:
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
                     if row not in known:
-                        asked.setdefault(row, (part, vector))
+                        asked.setdefault(row, vector)
         for row, cap in self.ranker.whole_message_caps(text, best).items():
             best[row] = min(best[row], cap)
         scored = [
@@ -449,9 +449,7 @@ class Suggester:
             else s
             for s in pool
         ]
-        joined = [
-            self.ranker.suggestion_for(part, vector, row, off, best[row]) for row, (part, vector) in asked.items()
-        ]
+        joined = [self.ranker.suggestion_for(vector, row, best[row]) for row, vector in asked.items()]
         return scored[:1] + joined + scored[1:]
 
     def _through_context(
@@ -523,7 +521,7 @@ class Suggester:
         reading)."""
         if not situation.threatened:
             return pool
-        fits = [s for s in pool if self._cap(s, situation) >= 1.0 and self._answers_threat(s, situation)]
+        fits = [s for s in pool if self._cap(s, situation) >= 1.0 and self._answers_threat(s)]
         if not fits:
             return pool
         script = max(fits, key=lambda s: s.score)  # the first of the best: the ranker's order
@@ -531,14 +529,10 @@ class Suggester:
             return pool
         return [replace(s, score=THREAT_FLOOR) if s is script else s for s in pool]
 
-    def _answers_threat(self, suggestion: Suggestion, situation: Situation) -> bool:
+    def _answers_threat(self, suggestion: Suggestion) -> bool:
         """A written script (FAQ) matched through a wording that threatens by itself, for a message
         that threatens; not a past reply, which answered one customer's own case."""
-        return (
-            situation.threatened
-            and suggestion.kind is SourceKind.FAQ
-            and "complaint_risk" in self._shown_cues(suggestion.matched)
-        )
+        return suggestion.kind is SourceKind.FAQ and "complaint_risk" in self._shown_cues(suggestion.matched)
 
     def _presupposed(self, entry_id: str) -> OrderState | None:
         """The order state entry `entry_id` takes for granted (`order_state.presupposed_state`)."""
