@@ -137,8 +137,11 @@ class EmotionDetector:
             # 好的 那麻烦快点 after 都三天了还没发货: a polite hurry is low alone, pressing after a stated wait
             signals.strong.add("anxiety")
         irony = next((found for r in self._lexicon.irony if (found := r.search(norm))), None)
-        if irony is not None and effect.carried.get("anger", 0.0) >= self._threshold:
+        angry_before = effect.carried.get("anger", 0.0) >= self._threshold
+        if irony is not None and angry_before:
             _praise_as_sarcasm(signals)  # 真是好服务呢，谢谢你们哦 right after an angry turn
+        elif "admiration" in signals.codes and (angry_before or _worried_before(earlier)):
+            _praise_as_sarcasm(signals)  # 质量太好了，我服了 after 都五天了还没到: mockery, not awe
         elif irony is not None and "anxiety" in signals.weights:
             # 你们发货可真快啊，等了五天还没到: ironic praise beside a wait or a fault mocks
             _praise_as_sarcasm(signals)

@@ -60,6 +60,8 @@ class Modifiers:
     contrast_after: float
     sarcasm: frozenset[str]
     sarcasm_trigger: float
+    admiration: frozenset[str] = frozenset()
+    """Anger words that are also words of awe (我服了): beside praise and nothing negative, admiration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,8 @@ class Lexicon:
     when what comes before it asks (`requests`) or presses."""
     requests: tuple[re.Pattern[str], ...] = ()
     """What asks for something (请, 麻烦帮我, 能不能, 什么时候, ？): a thanks after it is said in advance."""
+    elsewhere: tuple[re.Pattern[str], ...] = ()
+    """Anger at the weather or the season (气死人的冷天, 这鬼天气烦死了): aimed at no one here, no anger inside it."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -228,6 +232,7 @@ class Lexicon:
             contrast_after=float(m["contrast_after"]),
             sarcasm=frozenset(_strings(m["sarcasm"], "sarcasm")),
             sarcasm_trigger=float(m["sarcasm_trigger"]),
+            admiration=frozenset(_strings(m.get("admiration", []), "admiration")),
         )
         frozen = {phrase: tuple(terms) for phrase, terms in phrases.items()}
         withdrawals = tuple(re.compile(str(r)) for r in data.get("withdrawals", []))
@@ -239,6 +244,7 @@ class Lexicon:
         amazed = tuple(re.compile(str(r)) for r in data.get("amazement", []))
         courtesies = tuple(re.compile(str(r)) for r in data.get("courtesies", []))
         requests = tuple(re.compile(str(r)) for r in data.get("requests", []))
+        elsewhere = tuple(re.compile(str(r)) for r in data.get("aimed_elsewhere", []))
         return cls(
             frozen,
             patterns,
@@ -254,6 +260,7 @@ class Lexicon:
             amazed,
             courtesies,
             requests,
+            elsewhere,
         )
 
     def matcher(self) -> PhraseMatcher:

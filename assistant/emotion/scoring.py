@@ -122,6 +122,13 @@ def _yes_no_question(text: str, at: int) -> bool:
     return last in "吗嘛" or (last == "么" and end - 2 >= 0 and text[end - 2] not in "什那这怎多")
 
 
+def _exclaimed(text: str, m: PhraseMatch, clause_start: int) -> bool:
+    """太好了吧 / 也太棒了吧 exclaim (as 也太好看了吧 does): 太 + a phrase ending in 了, then a closing 吧. Not
+    the confirming 这个是正品吧, nor 已经够明白了吧 (clear enough, isn't it?)."""
+    closes = text.startswith("吧", m.end) and (m.end + 1 == len(text) or text[m.end + 1] in CLAUSE_BREAKS)
+    return closes and m.phrase.endswith("了") and "太" in text[max(clause_start, m.start - 3) : m.end]
+
+
 def _clause_starts(text: str) -> list[int]:
     """Where the clause of each position starts. A space breaks a clause (Chinese chats use it as
     a comma), except between two ASCII letters: the words of an English sentence (i am not angry)."""
@@ -165,12 +172,16 @@ class MessageScorer:
         unaccused = (*self._lexicon.scams_suffered, *self._lexicon.cheats_feared)
         suffered = [found.span() for regex in unaccused for found in regex.finditer(text)]
         amazed = [found.span() for regex in self._lexicon.amazement for found in regex.finditer(text)]
+        # 气死人的冷天, 这鬼天气烦死了: anger at the weather is aimed at no one here, like a swear of surprise
+        amazed += [found.span() for regex in self._lexicon.elsewhere for found in regex.finditer(text)]
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         courtesy_at = self._courtesy_start(text)
         courteous: list[tuple[float, int, int, bool]] = []
         mods = self._mods
         sarcastic: list[tuple[PhraseMatch, float]] = []
+        awed: list[tuple[PhraseMatch, float]] = []
+        exclaimed: list[tuple[float, int, int]] = []
         mocking_until = mocked = 0
         symbols: set[str] = set()
         for m in matches:
@@ -224,6 +235,9 @@ class MessageScorer:
                     elif term.cue == "satisfaction" and not prohibitive:
                         signals.add("disappointment", weight * 0.8, at, m.end)
                     continue
+                if term.cue == "satisfaction" and _exclaimed(text, m, clause[m.start]):
+                    exclaimed.append((weight, m.start, m.end))  # 太好了吧: praise, unless it mocks (below)
+                    continue
                 if term.cue == "satisfaction" and self._in_question(text, m, clause[m.start], cores):
                     # 保暖吗 / 哪个更暖和: asking about a quality before buying, not praising it.
                     signals.add("hesitation", weight * ASKED_QUALITY, m.start, m.end, weak=True)
@@ -234,6 +248,9 @@ class MessageScorer:
                     continue  # 万一是假的 / 掉色吗: a worry before buying, not a let-down
                 if term.cue == "satisfaction" and m.phrase in mods.sarcasm:
                     sarcastic.append((m, weight))
+                    continue
+                if term.cue == "anger" and m.phrase in mods.admiration:
+                    awed.append((m, weight))  # 我服了: awe or exasperation, decided below by the rest
                     continue
                 if (
                     term.cue == "satisfaction"
@@ -277,9 +294,32 @@ class MessageScorer:
         if courtesy_at is not None and not self._asks_or_presses(text[:courtesy_at], signals):
             for weight, start, end, weak in courteous:  # 我都知道 谢谢: a thanks that closes no request
                 signals.add("satisfaction", weight, start, end, weak=weak)
+        pressed = bool(signals.strong & PRESSING_CUES)
+        for weight, start, end in exclaimed:
+            # 这被子太好了吧 exclaims praise; beside a fault or a wait (连个赠品都没有！是生意太好了吧！) it mocks:
+            # there it stays the trace of a question it was read as before
+            if pressed:
+                signals.add("hesitation", weight * ASKED_QUALITY, start, end, weak=True)
+            else:
+                signals.add("satisfaction", weight, start, end)
+        self._admiration(awed, signals, contrast_at)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
+
+    @staticmethod
+    def _admiration(
+        awed: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals, contrast_at: int | None
+    ) -> None:
+        """我服了 beside praise and nothing negative or pressing is awe (这被子太好了吧，我服了，再买一条): it
+        counts for satisfaction; otherwise, or after a contrast word (质量挺好的，但是客服我真服了), for anger."""
+        praised = "satisfaction" in signals.strong and not signals.strong & PRESSING_CUES
+        for m, weight in awed:
+            if praised and (contrast_at is None or m.start < contrast_at):
+                signals.add("satisfaction", weight, m.start, m.end)
+                signals.codes.add("admiration")
+            else:
+                signals.add("anger", weight, m.start, m.end)
 
     def _courtesy_start(self, text: str) -> int | None:
         """Where a thanks that closes the message starts (`Lexicon.courtesies`), when something comes

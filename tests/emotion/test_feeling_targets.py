@@ -1,0 +1,155 @@
+"""What a feeling word is aimed at, from a user test of 8 December 2026 (demo shop, `/v1/suggest`).
+
+An anger word describing the weather (请问气死人的冷天用哪款被子好) showed anger high and escalated a
+pre-sale question; 我服了 after praise (这被子太好了吧，我服了，再买一条) showed anger on a delighted repeat
+buyer; a product unlike its pictures (被子比图片上薄好多 感觉被骗了) showed only a medium let-down. The
+guidelines: anger is hostility aimed at the shop, the agent or the service; complaint risk is a threat of
+escalation outside the chat (投诉, 差评, 12315), so feeling cheated by the pictures is a let-down
+(和描述不符), not a complaint.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.emotion.detector import EmotionDetector
+from assistant.emotion.types import CueName, EmotionReading
+from assistant.retrieval.types import Turn
+
+
+@pytest.fixture(scope="module")
+def detector() -> EmotionDetector:
+    return EmotionDetector()
+
+
+def panel(reading: EmotionReading) -> set[CueName]:
+    return {cue.name for cue in reading.shown()}
+
+
+def level(reading: EmotionReading, name: CueName) -> str | None:
+    return next((cue.level for cue in reading.cues if cue.name == name), None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问气死人的冷天用哪款被子好",
+        "气死人的天气，有加厚的被子吗",
+        "这鬼天气烦死了，有没有厚一点的被子",
+        "烦人的雨天，衣服干不了有烘干机吗",
+        "这天气气死人，电热毯有货吗",
+        "天气真烦人，空调被还有吗",
+        "热死人的天气，凉席有货吗",
+        "冷死了，有加厚款吗",
+    ],
+)
+def test_anger_at_the_weather_is_aimed_at_no_one_here(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anger" not in {cue.name for cue in reading.cues}, reading
+    assert not reading.escalate, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "气死我了",
+        "你们气死人了",
+        "气死人的客服，半天不回",
+        "你们这服务真气人",
+        "最气人的是你们客服不回消息",
+        "天气再冷也不能不发货吧，气死了",
+        "烦死了，天气这么冷你们还不发货",
+    ],
+)
+def test_anger_at_the_shop_stays_anger(detector: EmotionDetector, text: str) -> None:
+    assert "anger" in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这被子太好了吧，我服了，再买一条",
+        "质量太好了，我服了",
+        "太好用了，真服了",
+        "盖着太舒服了，我是服了，再来一条",
+    ],
+)
+def test_fu_le_after_praise_is_admiration(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert panel(reading) == {"satisfaction"}, reading
+    assert not reading.escalate
+
+
+def test_a_closing_le_ba_exclaims_like_the_phrase_before_it(detector: EmotionDetector) -> None:
+    # 太好了吧 as 太好看了吧: an exclamation, not the confirming question of 这个是正品吧
+    assert panel(detector.read("这被子太好了吧")) == {"satisfaction"}
+    assert not panel(detector.read("这个是正品吧"))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("我真是服了你们了", {"anger"}),
+        ("我服了", {"anger"}),
+        ("我服了，又没发货", {"anger"}),
+        ("东西太差了，我服了", {"anger", "disappointment"}),
+        ("质量挺好的，但是客服我真服了", {"anger"}),
+    ],
+)
+def test_fu_le_without_praise_or_against_it_stays_anger(
+    detector: EmotionDetector, text: str, shown: set[CueName]
+) -> None:
+    assert panel(detector.read(text)) == shown
+
+
+def test_praise_with_fu_le_after_an_angry_turn_is_sarcasm(detector: EmotionDetector) -> None:
+    context = (Turn("customer", "都五天了还没到，气死了"), Turn("agent", "亲，非常抱歉，马上帮您催"))
+    reading = detector.read("质量太好了，我服了", context)
+    assert "anger" in panel(reading), reading
+    assert "satisfaction" not in panel(reading), reading
+
+
+def test_feeling_cheated_by_the_pictures_is_a_strong_let_down_not_a_complaint(detector: EmotionDetector) -> None:
+    reading = detector.read("被子比图片上薄好多 感觉被骗了")
+    assert panel(reading) == {"disappointment"}, reading
+    assert level(reading, "disappointment") == "high", reading
+    assert not reading.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["被子比图片上薄好多", "实物比图片差太多了", "没有图片上那么厚", "和宣传的完全两回事", "颜色比详情页上暗很多"],
+)
+def test_a_product_unlike_its_pictures_is_a_let_down(detector: EmotionDetector, text: str) -> None:
+    assert panel(detector.read(text)) == {"disappointment"}
+
+
+@pytest.mark.parametrize(
+    "text", ["实际颜色比图片深吗", "和图片一样吗", "比图片上薄吗", "实物比图片上好看", "有没有图片上那么厚"]
+)
+def test_asking_about_the_pictures_or_beating_them_is_no_let_down(detector: EmotionDetector, text: str) -> None:
+    assert "disappointment" not in panel(detector.read(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("感觉被骗了，我要投诉", {"disappointment", "complaint_risk"}),  # the threat is what makes it a complaint
+        ("被你们骗了", {"anger"}),  # the shop named as the cheat: anger
+    ],
+)
+def test_a_cheat_with_a_threat_or_aimed_at_the_shop_keeps_its_cue(
+    detector: EmotionDetector, text: str, shown: set[CueName]
+) -> None:
+    assert panel(detector.read(text)) == shown
+
+
+@pytest.mark.parametrize("text", ["这个是正品吧", "已经够明白了吧", "修好了吧"])
+def test_a_closing_ba_without_tai_still_asks(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" not in {cue.name for cue in detector.read(text).cues}
+
+
+@pytest.mark.parametrize("text", ["收到货连个赠品都没有！是生意太好了吧！", "都三天了还没到，你们生意太好了吧"])
+def test_an_exclaimed_tai_le_ba_beside_a_complaint_is_no_praise(detector: EmotionDetector, text: str) -> None:
+    # 太好了吧 praises on its own; beside a wait or a fault it mocks, so it shows no satisfaction
+    assert "satisfaction" not in {cue.name for cue in detector.read(text).cues}
