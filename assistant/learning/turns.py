@@ -28,6 +28,12 @@ _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}x\]")
 _CARD_WORDS = re.compile(r"(咨询)?(订单号|订单编号|订单金额|下单时间|商品ID|商品编号|金额|时间|日期|链接)")
 _NOT_CONTENT = re.compile(r"[\W_\d]+", re.UNICODE)
 _ORDER_MARK = re.compile(r"\d|\[[\u4e00-\u9fffA-Za-z]{1,6}x\]")  # a number, or an anonymised one ([订单x])
+# What a customer says around an order number they give (我的订单号是…, 这是单号, 订单号发你了): with
+# the number, the turn answers the agent's request for it and asks nothing new.
+_TRACKING = re.compile(r"(快递|物流|运)单号|(?<!订)单号")
+_GIVING_WORDS = re.compile(
+    r"^(我的|这是|这个是|这个|给你|给您|发你|发您|发给你|发给您|是|了|呢|哈|的|在这|在这里|亲|您|你|麻烦|查一下|查下|帮我查|帮忙查|一下|[a-z]{1,4})+$"
+)
 
 _POLITE = r"(亲|哈|啊|呀|哦|噢|呢|啦|了|的|吧|嘛|哈哈|嘿嘿|么|额|呃|那|您|你)*"
 _ACK_WORDS = (
@@ -71,12 +77,22 @@ def content(text: str) -> str:
     return _NOT_CONTENT.sub("", _PLACEHOLDER.sub("", text))
 
 
+_ORDER_NUMBER = re.compile(r"\d{8,}|\[订单x\]")
+
+
+def holds_order_number(text: str) -> bool:
+    """True when the turn holds an order (or tracking) number: eight digits or more in a row, or the
+    chat logs' anonymised `[订单x]`."""
+    return _ORDER_NUMBER.search(unicodedata.normalize("NFKC", text)) is not None
+
+
 def turn_kind(text: str) -> TurnKind | None:
     """The stock kind of a customer turn, or None when it is substantive (asks or says something)."""
     said = content(text)
     if not said:  # an order number or a pasted card; emoji or marks alone (😭😭😭, ？？？) ask nothing stock
         return TurnKind.ORDER_CARD if _ORDER_MARK.search(text) else None
-    if not _CARD_WORDS.sub("", said):
+    rest = _CARD_WORDS.sub("", _TRACKING.sub("", said))
+    if not rest or (_ORDER_MARK.search(text) and "单号" in said and _GIVING_WORDS.match(rest)):
         return TurnKind.ORDER_CARD
     if _GREETING.match(said):
         return TurnKind.GREETING

@@ -188,6 +188,18 @@ def restate(message: str, earlier: Sequence[str]) -> str | None:
     return None if asked is None else _substitute(asked, named)
 
 
+_VAGUE = re.compile(
+    r"^(?:那么|那|这|然后|还有|就是)?(?:它们|它|这个|那个|这款|那款|这种|那种|这件|那件|这样|那样)?的?[呢吗么啊呀哦嘛]*$"
+)
+
+
+def asks_nothing(message: str) -> bool:
+    """True for a turn that only points (那个呢, 这个呢, 然后呢): what it asks is in the chat, not in
+    its words (a user test saw 那个呢 after 四件套有几个颜色 read 人呢's answer at 0.91)."""
+    said = re.sub(r"[\W_]+", "", normalise(message))
+    return bool(said) and _VAGUE.fullmatch(said) is not None
+
+
 _POINTING = re.compile(r"^(?:那么|那)?(?P<word>它们|它|这个|这款|这件|这种|那个|那款)(?P<rest>.+)$")
 POINTING_MAX = 12
 """Letters and CJK of a question that points back (那它多少钱): a longer one says what it is about."""

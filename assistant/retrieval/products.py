@@ -13,11 +13,22 @@ kettle's 有味道正常吗 read 0.76 above the smell answer (a user test; the c
 A category after a word that puts something in, on or with it (铺在被子下面, 和被子一起用) names
 nothing: on the electric blanket's page the duvet is where the blanket goes, not what is asked about
 (a second reading: the blanket's answer fell from 0.59 to 0.2).
+
+An FAQ answer or a past reply most of whose wordings name a product is about the products they name
+(`products_about`): 水壶漏了 不敢用 is the kettle's, and 加湿器漏水了 is not sure of it. One that names
+two or more products of a category is about the whole category (水壶摔坏了 and 加湿器水箱裂了 are
+wordings of the answer for any damaged appliance), and so is one filed under a product category
+(`category: 小家电`: the humidifier's 声音大不大 is no answer to 乳胶枕味道大不大). Any other is about
+anything: the return policy's 能退吗 answers for every product, and so does a reply that names
+products as examples (被子拆开真空袋看看也没关系).
+
+A message that names no product is about the products the customer named last (`products_in_view`):
+漏水了 after 加湿器怎么用 asks about the humidifier (a user test had the kettle's leak answer first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.knowledge.loader import PRODUCT_ASKS, QA_MARK
@@ -34,6 +45,9 @@ def product_of(entry: KnowledgeEntry) -> str | None:
         return None
     return entry.id.split(QA_MARK, 1)[0]
 
+
+UNNAMED_MIN = 3
+"""Letters a message needs left once its products are taken out to be read alone (能退吗, not 呢)."""
 
 _PUT_WITH = ("在", "往", "进", "到", "和", "跟", "配", "给", "盖", "铺", "放", "套", "垫")
 """Words before a category that make it where something goes, or what it goes with (铺在被子下面)."""
@@ -59,6 +73,47 @@ def product_names(entries: Iterable[KnowledgeEntry]) -> dict[str, ProductNames]:
             terms = frozenset(n for n in asked if len(n) >= NAME_MIN and n != category)
             names[entry.id] = ProductNames(terms, category if len(category) >= NAME_MIN else None)
     return names
+
+
+def products_about(wordings: Sequence[str], category: str, names: Mapping[str, ProductNames]) -> frozenset[str]:
+    """The products an entry is about: those most of its customer `wordings` name, a category whole
+    where two or more of its products are named; else those of its `category` when that is a product
+    category; empty: the entry is about no product in particular."""
+    by_category: dict[str, set[str]] = {}
+    for product, named_by in names.items():
+        if named_by.category is not None:
+            by_category.setdefault(named_by.category, set()).add(product)
+    each = [named_products(wording, names) for wording in wordings]
+    if 2 * sum(1 for named in each if named) <= len(each):
+        return frozenset(by_category.get(compact(category), ()))
+    named = frozenset().union(*each)
+    whole = {product for members in by_category.values() if len(members & named) >= 2 for product in members}
+    return named | whole
+
+
+def products_in_view(message: str, earlier: Sequence[str], names: Mapping[str, ProductNames]) -> frozenset[str]:
+    """The products the message names, or else those the newest of the customer's `earlier` turns
+    (oldest first) that names any names."""
+    for text in (message, *reversed(earlier)):
+        named = named_products(text, names)
+        if named:
+            return named
+    return frozenset()
+
+
+def without_products(text: str, names: Mapping[str, ProductNames]) -> str | None:
+    """The message with the products it names taken out (电热毯能退吗 → 能退吗), or None when it names
+    none or nothing of `UNNAMED_MIN` letters is left: what it asks of them, read as if asked on the
+    product's page, where the shop's general answers (七天无理由, 运费) are worded without a name."""
+    said = compact(text)
+    named = named_products(said, names)
+    if not named:
+        return None
+    terms = {term for product in named for term in names[product].names}
+    terms |= {category for product in named if (category := names[product].category) is not None}
+    for term in sorted(terms, key=len, reverse=True):
+        said = said.replace(term, "")
+    return said if len(said) >= UNNAMED_MIN else None
 
 
 def names_category(said: str, category: str) -> bool:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,12 +53,20 @@ from assistant.retrieval.calibration import (
 from assistant.retrieval.diversity import maximal_marginal_relevance
 from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
-from assistant.retrieval.products import ProductNames, named_products, product_names, product_of
+from assistant.retrieval.products import (
+    ProductNames,
+    named_products,
+    product_names,
+    product_of,
+    products_about,
+    products_in_view,
+    without_products,
+)
 from assistant.retrieval.quantities import Quantity, other_size, quantities
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.spelling import HomophoneSpeller
 from assistant.retrieval.text import compact, embedding_text, normalise, tokens, without_places
-from assistant.retrieval.types import Suggestion, SuggestRequest
+from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
 
 _NUMBER = re.compile(r"\d")
 """A token holding a digit (an order number, a date, a size) is the customer's own detail: it
@@ -80,6 +88,9 @@ TagBias = Callable[[EmotionReading, frozenset[str], "str | None"], float]
 _CLOSEST_PAST_OFF = 32
 """Keys searched past the closest for one of an entry in season (`_closest`): past them, nothing counts as
 closer (behind 0)."""
+PRODUCT_TURNS = 3
+"""How many of the customer's earlier turns a message that names no product is read with for the
+product it is about (`products_in_view`)."""
 FOLLOW_UP_FLOOR = 0.1
 """A follow-up takes the context's confidence only for an entry its own words point at, however
 weakly (那西藏呢 → the remote-shipping answer, 0.20 alone): after 这个被子多重, 那西藏呢 must not
@@ -140,6 +151,8 @@ class SuggestionRanker:
         # The sizes each product entry's keys and reply name, filled as products get suggested.
         self._sizes: dict[int, frozenset[Quantity]] = {}
         self._product_names: dict[str, ProductNames] | None = None
+        # The products each entry is about (`products.products_about`), filled as entries get suggested.
+        self._about: dict[int, frozenset[str]] = {}
         # Keys are stored entry by entry: entry i owns key rows [starts[i], starts[i + 1]).
         self._key_starts = np.searchsorted(snapshot.key_entry, np.arange(len(snapshot.entries) + 1))
         # First two moments of the key vectors: for a query v, the mean of its scores over all
@@ -329,7 +342,8 @@ class SuggestionRanker:
         """The calibrated match confidence of each entry row, and its best key; a follow-up takes
         the context's confidence where its own words point at the entry (`FOLLOW_UP_FLOOR`)."""
         best_key = self._best_keys(vectors[0], rows)
-        evidence = self._evidence(request.text, best_key, self._closest(vectors[0], off))
+        named = self.products_in_view(request.text, request.context)
+        evidence = self._evidence(request.text, best_key, self._closest(vectors[0], off), named)
         confidence = {row: self._confidence.confidence(evidence[row]) for row in rows}
         context = self.context_text(request) if follow_up and len(vectors) > 1 else None
         if context is not None:
@@ -366,9 +380,16 @@ class SuggestionRanker:
                 return float(score)
         return -1.0
 
-    def _evidence(self, text: str, best_key: dict[int, tuple[int, float]], closest: float) -> dict[int, MatchEvidence]:
+    def _evidence(
+        self,
+        text: str,
+        best_key: dict[int, tuple[int, float]],
+        closest: float,
+        named: frozenset[str] | None = None,
+    ) -> dict[int, MatchEvidence]:
         """The evidence for each entry row (its best key and cosine given); `closest`: the cosine of
-        the shop's closest key to the message, which `MatchEvidence.behind` is measured from."""
+        the shop's closest key to the message, which `MatchEvidence.behind` is measured from; `named`:
+        the products the message is about (`products_in_view`), by default those it names."""
         text = self.read(text)
         message = [t for t in tokens(text) if not _NUMBER.search(t)]
         grams = [t for t in message if t.startswith("#")]
@@ -381,7 +402,7 @@ class SuggestionRanker:
         opens = asked != said and len(asked) >= CONTAINED_MIN
         keyword = 2 <= len(said) < CONTAINED_MIN and _KEYWORD.fullmatch(said) is not None and said not in _NOT_KEYWORDS
         sizes = quantities(text)
-        named = self.named_products(text)
+        named = self.named_products(text) if named is None else named
 
         # per key of each entry: (share of the message's grams in it, share of its grams in the message)
         shares = {
@@ -410,12 +431,12 @@ class SuggestionRanker:
             for row, (_, cosine) in best_key.items()
         }
 
-    def whole_message_caps(self, text: str, rows: Iterable[int]) -> dict[int, float]:
+    def whole_message_caps(self, text: str, rows: Iterable[int], context: Sequence[Turn] = ()) -> dict[int, float]:
         """The most each of `rows` may be sure of any clause of the message `text`, for the rows the
         whole message caps: a product `text` names a size of that it does not come in
-        (`MatchEvidence.other_size`), or one it does not name while it names others
-        (`MatchEvidence.other_product`)."""
-        sizes, named = quantities(text), self.named_products(text)
+        (`MatchEvidence.other_size`), or an answer about other products than the message is about
+        (`MatchEvidence.other_product`, `products_in_view`: with the earlier turns of `context`)."""
+        sizes, named = quantities(text), self.products_in_view(text, context)
         caps: dict[int, float] = {}
         for row in rows:
             if sizes and other_size(sizes, self._sizes_of(row)):
@@ -430,9 +451,43 @@ class SuggestionRanker:
             self._product_names = product_names(self.snapshot.entries)
         return named_products(text, self._product_names)
 
+    def products_in_view(self, text: str, context: Sequence[Turn] = ()) -> frozenset[str]:
+        """The shop's products the message `text` is about: those it names, else those the customer
+        named last among the earlier turns of `context` (`products.products_in_view`)."""
+        if self._product_names is None:
+            self._product_names = product_names(self.snapshot.entries)
+        earlier = [t.text for t in context if t.role == "customer"][-PRODUCT_TURNS:]
+        return products_in_view(text, earlier, self._product_names)
+
+    def without_products(self, text: str) -> str | None:
+        """`text` with the shop's products it names taken out (`products.without_products`)."""
+        if self._product_names is None:
+            self._product_names = product_names(self.snapshot.entries)
+        return without_products(text, self._product_names)
+
     def _other_product(self, row: int, named: frozenset[str]) -> bool:
-        product = product_of(self.snapshot.entries[row])
-        return bool(named) and product is not None and product not in named
+        """Entry `row` is about products (`_about_of`) and none of those `named`."""
+        if not named:
+            return False
+        about = self.about(row)
+        return bool(about) and not about & named
+
+    def about(self, row: int) -> frozenset[str]:
+        """The products entry `row` is about: a product's entries their product; another entry the
+        products most of its wordings name, or its product category's (`products.products_about`);
+        none for most."""
+        found = self._about.get(row)
+        if found is None:
+            entry = self.snapshot.entries[row]
+            product = product_of(entry)
+            if product is not None:
+                found = frozenset({product})
+            else:
+                if self._product_names is None:
+                    self._product_names = product_names(self.snapshot.entries)
+                found = products_about(entry.questions, entry.category, self._product_names)
+            self._about[row] = found
+        return found
 
     def _sizes_of(self, row: int) -> frozenset[Quantity]:
         """The sizes a product's overview (its keys and its reply: name, specs, price of every

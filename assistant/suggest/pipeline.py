@@ -38,10 +38,18 @@ from assistant.emotion.types import NO_EMOTION, EmotionReading
 from assistant.knowledge.calendar import Clock, out_of_season_ids, shop_day, wall_clock
 from assistant.knowledge.model import SourceKind
 from assistant.learning.reranking import QUICK_REPLY_TAG, ShopLearning
-from assistant.learning.turns import TurnKind, content, is_follow_up, is_stock, says_thanks, turn_kind
+from assistant.learning.turns import (
+    TurnKind,
+    content,
+    holds_order_number,
+    is_follow_up,
+    is_stock,
+    says_thanks,
+    turn_kind,
+)
 from assistant.retrieval.calibration import DEFAULT_THRESHOLD, answerable
 from assistant.retrieval.embedders import Embedder, Vectors
-from assistant.retrieval.follow_up import resolve_pointing, restate
+from assistant.retrieval.follow_up import asks_nothing, resolve_pointing, restate
 from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.text import parts
@@ -78,6 +86,16 @@ CONTEXT_ONLY_CAP = 0.15
 OTHER_ORDER_STATE_CAP = 0.15
 """The most a reply written for the other state of the order scores (还没发货可以改的 after the agent
 said 已经发货了): shown, never sure (`order_state`)."""
+ORDER_GIVEN_CAP = 0.15
+"""The most a reply asking for the order number scores when the message gives it (我的订单号是…, a
+pasted card: `TurnKind.ORDER_CARD`): a user test sent its number and was asked for it again. And the
+most an answer for a number given (收到，我马上帮您查这一单) scores for a message that holds none."""
+_ASKS_ORDER = re.compile(
+    r"(发|提供|告诉|给)(我|一下|下)*(您的)?订单号|订单号(和[^，。；！？]{0,12})?(发|告诉|给)(我|一下)"
+)
+"""A reply asking for the order number (麻烦您发一下订单号, 把订单号和具体情况告诉我)."""
+_SOME_NUMBER = "1234567890123"
+"""A number put after a wording to read whether it gives an order number (`Suggester._for_card`)."""
 UNSTATED_REFUSAL_CAP = 0.15
 """The most a reply for a refused request scores when neither the message nor the recent turns state
 a refusal (被拒一般是因为… at 0.94 for 我想申请退货, a user test): shown, never sure (`refusal`). One
@@ -106,6 +124,14 @@ itself: 不给我解决我就给差评！) scores for a message that threatens (
 the threat whatever else the message says, at even odds (it may be one of several such scripts). The
 angriest messages read far from every wording: 垃圾店铺，骗子，再不退钱我天天给你们刷差评，还要去微博曝光你们 had
 the bad-review script at 0.06, was not answerable and was listed among the gaps (a user test)."""
+STOCK_FLOOR = 0.5
+"""The least a knowledge entry for stock turns of one kind (each of its wordings a greeting, an
+acknowledgement, thanks or a closing: 好的 / ok / 嗯嗯) scores for a turn of that kind: 好 and 哈哈哈好的
+read 好的's entry at 0.01 and 0.27, and a shop without learned quick replies had no answer for them
+(a user test). Even odds, as a keyword: the shop may hold several."""
+STOCK_ONLY_CAP = 0.15
+"""The most such an entry for stock turns scores for a substantive message (好用吗 read 好的's entry at
+0.52: 好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question)."""
 SURE_WINDOW = 3
 """The first places, whatever `k` a caller asks for, in which the suggestions that reach the threshold
 come before those that do not (`sure_first`), and in which `answerable` looks. Before, a 0.02 apology
@@ -192,6 +218,12 @@ class Situation:
     退款被拒了, 审核不成功, the agent's 申请被驳回了; not 我不想被拒)."""
     threatened: bool = False
     """The message threatens: complaint risk shown (a bad review, a complaint, going public)."""
+    gives_order: bool = False
+    """The message gives the order number and asks nothing else (`TurnKind.ORDER_CARD`)."""
+    holds_order: bool = False
+    """The message holds an order number, with or without a question (`holds_order_number`)."""
+    stock: TurnKind | None = None
+    """The message's stock kind (`turn_kind`: a greeting, an acknowledgement, thanks…), None when substantive."""
 
     @staticmethod
     def calm_reading(reading: EmotionReading) -> bool:
@@ -214,6 +246,9 @@ class Situation:
             greeted=kind is TurnKind.GREETING,
             refusal=conversation_refusal(request.text, [t.text for t in request.context]),
             threatened=any(c.name == "complaint_risk" and c.level in SHOWN for c in reading.cues),
+            gives_order=kind is TurnKind.ORDER_CARD,
+            holds_order=holds_order_number(request.text),
+            stock=kind,
         )
 
 
@@ -232,6 +267,9 @@ class Queries:
     parts_at: int | None = None
     """Where the parts' texts start in `texts`: they are its last ones. The parts are the restated
     question's when there is one (scored as typed in full, clauses and all)."""
+    unnamed: str | None = None
+    """The last part (or the message) with the products it names taken out, the last of `parts`
+    (`ranker.without_products`: 电热毯能退吗 → 能退吗), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +303,8 @@ class Suggester:
         self._past_contexts: dict[str, frozenset[str]] | None = None
         self._presupposed_states: dict[str, OrderState] | None = None
         self._refused: frozenset[str] | None = None
+        self._for_cards: frozenset[str] | None = None
+        self._entry_stock_kinds: dict[str, frozenset[TurnKind]] | None = None
         self._product_wordings: str | None = None
 
     @classmethod
@@ -323,10 +363,17 @@ class Suggester:
         restated = self.restated(request)
         if restated is not None:
             texts += self.ranker.query_texts(SuggestRequest(restated))  # as if typed alone: the message only
-        said = self.asked_parts(restated if restated is not None else request.text)
+        asked = restated if restated is not None else request.text
+        said = self.asked_parts(asked)
+        unnamed = self.ranker.without_products(said[-1] if said else asked)
+        if unnamed is not None and unnamed not in said:
+            said = (*said, unnamed)
+        else:
+            unnamed = None
         alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
         at = len(texts) if said else None
-        return Queries((*texts, *alone), restated, len(texts) - 1 if restated is not None else None, said, at)
+        restated_at = len(texts) - 1 if restated is not None else None
+        return Queries((*texts, *alone), restated, restated_at, said, at, unnamed)
 
     @staticmethod
     def asked_parts(text: str) -> tuple[str, ...]:
@@ -343,6 +390,8 @@ class Suggester:
         `follow_up.resolve_pointing`), or None."""
         earlier = [t.text for t in request.context if t.role == "customer" and content(t.text) and not is_stock(t.text)]
         recent = earlier[-RESTATE_TURNS:]
+        if self.ranker.named_products(request.text):  # 那个呢，加湿器能洗吗 asks about what it names
+            return restate(request.text, recent)
         return restate(request.text, recent) or resolve_pointing(request.text, recent, self._names_a_product)
 
     def _names_a_product(self, word: str) -> bool:
@@ -382,11 +431,15 @@ class Suggester:
         else:
             own = vectors[: queries.parts_at] if queries.parts_at is not None else vectors
             pool = self._current(pooled, own, reading, follow_up=is_follow_up(request.text))
-            pool = self._by_parts(pool, queries, vectors, request.text)
+            pool = self._by_parts(pool, queries, vectors, request.text, request.context)
+            if asks_nothing(request.text):
+                pool = [s if s.score <= LEANING_CAP else replace(s, score=LEANING_CAP) for s in pool]
             if leans_on_context(request) and not answerable(pool[:SURE_WINDOW], self.threshold):
                 pool = self._through_context(pooled, query_vectors, reading, pool)
         situation = Situation.of(request, reading, read_emotion=read_emotion)  # once per message
-        pool = self._threat_floored([self._capped(s, situation) for s in pool], situation)
+        pool = self._threat_floored(
+            [self._capped(self._stock_floored(s, situation), situation) for s in pool], situation
+        )
         if self.learning is not None:
             pool = list(self.learning.apply(pooled, pool, answerable(pool, self.threshold), self.threshold))
             if situation.upset and not self.learning.stock_turn(request):
@@ -407,7 +460,9 @@ class Suggester:
         sure = answerable(ranked, self.threshold) or (self.learning is not None and self.learning.stock_turn(request))
         return SuggestOutcome(tuple(shown), reading, sure, self.index_version)
 
-    def _by_parts(self, pool: list[Suggestion], queries: Queries, vectors: Vectors, text: str) -> list[Suggestion]:
+    def _by_parts(
+        self, pool: list[Suggestion], queries: Queries, vectors: Vectors, text: str, context: Sequence[Turn] = ()
+    ) -> list[Suggestion]:
         """Each suggestion scored the better of the message's and its best part's match, each part
         read as if typed alone, in the ranker's order: the clause 洗一次就掉色成这样 is answered
         whatever abuse comes before it (the whole message read the fade answer at 0.13, the clause
@@ -427,21 +482,30 @@ class Suggester:
         off = self.off_today()
         best: dict[int, float] = {}
         asked: dict[int, Vectors] = {}  # a row new to the pool: the vector of the part that found it
+        unnamed: int | None = None  # the row the message read without its products is sure of
         said = parts(text)
         last = said[-1] if said else None
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
             # only the message's last clause, the question a complaint ends with, brings an entry of
             # its own, and not when it declines (我不是要退: read alone, 退 asks for a return)
-            joins = part == last and not _DECLINED.search(part)
+            joins = part in (last, queries.unnamed) and not _DECLINED.search(part)
             nearest = [r for r in self.ranker.nearest(vector, PART_NEAREST, off) if r not in known] if joins else []
             found = self.ranker.confidences(part, vector, known + nearest, off)
             if found:
                 row = max(found, key=lambda r: found[r])
+                if part == queries.unnamed and self.ranker.about(row):
+                    # read without its products, the message speaks for the shop's general answers
+                    # only: a product's own answers were read with its name (电热毯一边热一边不热怎么回事
+                    # is no question of whether one side may stay off), and when its best reading is a
+                    # product's answer it is that product's question (新水壶第一次用要注意啥)
+                    continue
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
-                    if row not in known:
+                    if joins and (row not in known or part == queries.unnamed):
                         asked.setdefault(row, vector)
-        for row, cap in self.ranker.whole_message_caps(text, best).items():
+                    if part == queries.unnamed:
+                        unnamed = row
+        for row, cap in self.ranker.whole_message_caps(text, best, context).items():
             best[row] = min(best[row], cap)
         scored = [
             replace(s, score=round(best[rows[s.entry_id]], 4))
@@ -449,8 +513,24 @@ class Suggester:
             else s
             for s in pool
         ]
-        joined = [self.ranker.suggestion_for(vector, row, best[row]) for row, vector in asked.items()]
-        return scored[:1] + joined + scored[1:]
+        # a joining part's entry stands second (the message without its products': whether the pool
+        # lacked it or held it lower), while it stays sure once the whole message's caps are read
+        first = scored[0].entry_id if scored else None
+        held = {s.entry_id: s for s in scored}
+        entries = self.ranker.snapshot.entries
+        joined = [
+            held.get(entries[row].id) or self.ranker.suggestion_for(vector, row, best[row])
+            for row, vector in asked.items()
+            if entries[row].id != first and best[row] >= PART_SURE
+        ]
+        moved = {s.entry_id for s in joined}
+        rest = [s for s in scored[1:] if s.entry_id not in moved]
+        general = joined[0] if joined and unnamed is not None and joined[0].entry_id == entries[unnamed].id else None
+        if general is not None and scored and general.score >= scored[0].score:
+            # 电热毯能退吗: the return policy's 能退吗 (1.00) before the blanket's 能洗吗 (0.97), which
+            # the product's name made near
+            return [general, *scored[:1], *joined[1:], *rest]
+        return scored[:1] + joined + rest
 
     def _through_context(
         self, pooled: SuggestRequest, query_vectors: Vectors, reading: EmotionReading, own: list[Suggestion]
@@ -501,6 +581,12 @@ class Suggester:
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
             cap = min(cap, OTHER_ORDER_STATE_CAP)
+        if situation.stock is None and self._stock_kinds(suggestion.entry_id):
+            cap = min(cap, STOCK_ONLY_CAP)  # 好用吗 asks something: 好的's reply (0.52) is no answer
+        if situation.gives_order and _ASKS_ORDER.search(suggestion.text):
+            cap = min(cap, ORDER_GIVEN_CAP)
+        if not (situation.gives_order or situation.holds_order) and self._for_card(suggestion.entry_id):
+            cap = min(cap, ORDER_GIVEN_CAP)  # 收到，我马上帮您查 answers a number given, not 我的订单发货了吗
         if (
             not situation.refusal
             and suggestion.score >= UNSTATED_REFUSAL_CAP
@@ -513,6 +599,26 @@ class Suggester:
         """The suggestion scored within its situation's cap (`_cap`)."""
         cap = self._cap(suggestion, situation)
         return suggestion if suggestion.score <= cap else replace(suggestion, score=cap)
+
+    def _stock_floored(self, suggestion: Suggestion, situation: Situation) -> Suggestion:
+        """The suggestion at least `STOCK_FLOOR` sure when the message is a stock turn of a kind the
+        entry is written for (`_stock_kinds`), before the situation's caps."""
+        kind = situation.stock
+        if kind is None or suggestion.score >= STOCK_FLOOR or kind not in self._stock_kinds(suggestion.entry_id):
+            return suggestion
+        return replace(suggestion, score=STOCK_FLOOR)
+
+    def _stock_kinds(self, entry_id: str) -> frozenset[TurnKind]:
+        """The stock kinds of turn entry `entry_id` is written for: those of its wordings when every
+        one is a stock turn (好的, ok, 嗯嗯: acknowledgements), none otherwise."""
+        if self._entry_stock_kinds is None:
+            found: dict[str, frozenset[TurnKind]] = {}
+            for entry in self.ranker.snapshot.entries:
+                kinds = [turn_kind(q) for q in entry.questions]
+                if kinds and None not in kinds:
+                    found[entry.id] = frozenset(k for k in kinds if k is not None)
+            self._entry_stock_kinds = found
+        return self._entry_stock_kinds.get(entry_id, frozenset())
 
     def _threat_floored(self, pool: list[Suggestion], situation: Situation) -> list[Suggestion]:
         """The pool with the best of the shop's scripts for a threat (`_answers_threat`) at least
@@ -543,6 +649,18 @@ class Suggester:
                 if (state := presupposed_state(e.questions, e.reply)) is not None
             }
         return self._presupposed_states.get(entry_id)
+
+    def _for_card(self, entry_id: str) -> bool:
+        """Entry `entry_id` answers an order number given and nothing else: each of its customer
+        wordings, with a number after it, gives one (`TurnKind.ORDER_CARD`: 订单号发你了)."""
+        if self._for_cards is None:
+            entries = self.ranker.snapshot.entries
+            self._for_cards = frozenset(
+                e.id
+                for e in entries
+                if e.questions and all(turn_kind(f"{q} {_SOME_NUMBER}") is TurnKind.ORDER_CARD for q in e.questions)
+            )
+        return entry_id in self._for_cards
 
     def _for_refusal(self, entry_id: str) -> bool:
         """Entry `entry_id` answers a refused request: most of its customer wordings state one

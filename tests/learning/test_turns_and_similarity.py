@@ -35,6 +35,15 @@ from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, sa
         ("😭😭😭", None),  # emoji or marks alone are no order card (a user test)
         ("？？？", None),
         ("订单号：1234567 下单时间：2024-05-01", TurnKind.ORDER_CARD),
+        # an order number given in words (a user test was asked for it again)
+        ("我的订单号是 2345678901234", TurnKind.ORDER_CARD),
+        ("这是我的订单号：123456789", TurnKind.ORDER_CARD),
+        ("订单号是[订单x]", TurnKind.ORDER_CARD),
+        ("快递单号 75312345678 发你了", TurnKind.ORDER_CARD),
+        ("我的单号是 SF1234567890", TurnKind.ORDER_CARD),
+        ("我的订单号是多少", None),  # no number: a question
+        ("订单号 2345678901234，什么时候发货", None),
+        ("12号能到吗", None),
         ("好的那我明天再来问发票的事", None),
         ("不是", None),
         ("还没收到货", None),

@@ -45,7 +45,10 @@ ANSWERED = (
     ("我的订单呢", frozenset({"faq-order-status-check"})),
     (
         "你好，我的订单号是1234567890123，买的鹅绒被到现在还没发货，什么时候能发",
-        frozenset({"faq-ship-not-dispatched", "faq-ship-dispatch-time", "faq-order-status-check"}),
+        # the shop's reply to a number given (收到亲～我马上帮您查这一单) is one: the number is there to look up
+        frozenset(
+            {"faq-ship-not-dispatched", "faq-ship-dispatch-time", "faq-order-status-check", "faq-order-number-given"}
+        ),
     ),
     # a customer naming the new address: its place names pulled every signal away (0.07, unanswerable,
     # while 帮我改下地址 read 1.00)

