@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -282,28 +282,18 @@ def closest_field(name: str, known: Sequence[str]) -> str | None:
     return by_norm[close[0]] if close else None
 
 
-def unknown_hint(name: str, known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None) -> str:
+def unknown_hint(name: str, known: Sequence[str], prefix: str = "") -> str:
     """ " (did you mean '<prefix><field>'?)" for an unknown field `name` close to a `known` one
-    (`anwser` -> `answer`), " (`<name>` is spelt `<field>` here)" for another object's spelling of
-    one (`spelt`, the HTTP API's `SPELT_ELSEWHERE`), else ""; `prefix` is where the object sits in
-    a body (`entry.`)."""
-    if spelt and name in spelt:
-        return f" (`{name}` is spelt `{spelt[name]}` here)"
+    (`anwser` -> `answer`), else ""; `prefix` is where the object sits in a body (`entry.`)."""
     meant = closest_field(name, known)
     return f" (did you mean '{prefix}{meant}'?)" if meant else ""
 
 
-def missing_hint(
-    name: str, given: Iterable[str], known: Sequence[str], prefix: str = "", spelt: Mapping[str, str] | None = None
-) -> str:
+def missing_hint(name: str, given: Iterable[str], known: Sequence[str], prefix: str = "") -> str:
     """ " (got '<prefix><typed>': did you mean '<prefix><name>'?)" for a missing field `name` when
-    the object has a key outside `known` close to it (`conversationId` for `conversation_id`),
-    " (got '<prefix><typed>': `<typed>` is spelt `<name>` here)" when it has another object's
-    spelling of it (`spelt`: a turn's `sender`), else ""."""
+    the object has a key outside `known` close to it (`conversationId` for `conversation_id`), else
+    ""."""
     unknown = [key for key in given if key not in known]
-    other = next((key for key in unknown if spelt and spelt.get(key) == name), None)
-    if other is not None:
-        return f" (got '{prefix}{other}': `{other}` is spelt `{name}` here)"
     typed = next((key for key in unknown if closest_field(key, known) == name), None)
     return f" (got '{prefix}{typed}': did you mean '{prefix}{name}'?)" if typed is not None else ""
 

@@ -5,7 +5,13 @@ folder would be, before anything is stored.
 problem is reported at the uploader's own `file:line`) into a scratch folder beside the shop's
 other files (written back from the store), validates the whole folder with the loader and
 returns the rows the shop will have. Any bad file raises one `KnowledgeError` listing every
-problem, so an upload changes nothing unless every file is good.
+problem, so an upload changes nothing unless every file is good. A file that holds nothing (empty,
+comments only, `[]`) is refused by name (`empty_problem`): it answered 200 and changed nothing, a
+user test; emptying a file the shop holds is said with `remove_missing`.
+
+The store keeps rows, not texts (docs/shops.md): a stored file is written back from its rows, without
+its comments, so a line of it is a line of no file the admin has. `blame_upload` tells a repeated id
+at the uploaded file's line and names the stored entry by its file and place instead.
 
 `removed_entries(current, rows)` names the entries an upload would drop: an entry added or
 changed through the admin API lives in the file it was given (`faq/after_sale.yaml`), so an
@@ -20,8 +26,11 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from assistant.knowledge.files import read_rows, write_files
-from assistant.knowledge.loader import KnowledgeError
+import yaml
+
+from assistant.knowledge.files import SHOP_FILE, read_rows, write_files
+from assistant.knowledge.loader import QA_MARK, KnowledgeError
+from assistant.knowledge.rows import load_yaml
 from assistant.storage.protocols import KnowledgeRow
 
 KNOWLEDGE_PATH = re.compile(
@@ -42,16 +51,58 @@ def path_problem(name: str) -> str | None:
     )
 
 
+def holds_nothing(name: str, data: bytes) -> bool:
+    """Whether the knowledge file `name` holds no row at all: empty, blank lines or comments only,
+    an empty list (a file that does not parse holds something: the loader names its problem)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    if name.endswith(".jsonl"):
+        return not text.strip()
+    try:
+        value = load_yaml(text)
+    except (yaml.YAMLError, ValueError):
+        return False
+    return value is None or value == [] or value == {}
+
+
+def empty_problem(name: str, stored: int, *, remove_missing: bool) -> str | None:
+    """What is said of an uploaded file `name` that holds nothing, the shop's file of that name
+    holding `stored` rows; None when that is the caller's explicit wish (`remove_missing` for a file
+    the shop holds: its entries are removed)."""
+    if name == SHOP_FILE:
+        return "shop.yaml: holds nothing: it needs a mapping with a non-empty `name` (see knowledge/README.md)"
+    said = f"{name}: holds no entries (an empty file, or only comments)"
+    if not stored:
+        return f"{said}: nothing to store"
+    if remove_missing:
+        return None
+    return (
+        f"{said}; the shop's {name} has {stored}: to remove every entry of {name}, upload it again "
+        "with `remove_missing=true` (or delete the entries one by one)"
+    )
+
+
 def merge_uploads(
-    current: Sequence[KnowledgeRow], uploads: Mapping[str, bytes], *, replace_all: bool = False
+    current: Sequence[KnowledgeRow],
+    uploads: Mapping[str, bytes],
+    *,
+    replace_all: bool = False,
+    remove_missing: bool = False,
 ) -> list[KnowledgeRow]:
     """The shop's rows once `uploads` (path -> file bytes) replace the files of the same names
     (with `replace_all`, the uploads are the whole knowledge); `KnowledgeError` with every
-    `file:line: what` when any file is bad or any name is not a knowledge file."""
+    `file:line: what` when any file is bad, holds nothing (`empty_problem`; `remove_missing`
+    empties a file the shop holds) or any name is not a knowledge file."""
     problems = [p for p in map(path_problem, uploads) if p]
     if not uploads:
         problems.append("files: upload at least one knowledge file")
     if problems:
+        raise KnowledgeError(problems)
+    stored = {name: sum(1 for r in current if r.file == name) for name in uploads}
+    empty = [n for n, data in uploads.items() if holds_nothing(n, data)]
+    if problems := [p for n in empty if (p := empty_problem(n, stored[n], remove_missing=remove_missing))]:
         raise KnowledgeError(problems)
     kept = [] if replace_all else [r for r in current if r.file not in uploads]
     with tempfile.TemporaryDirectory(prefix="huashu-upload-") as scratch:
@@ -61,7 +112,52 @@ def merge_uploads(
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        return read_rows(folder)
+        try:
+            return read_rows(folder)
+        except KnowledgeError as exc:  # the loader names the folder: the server's scratch folder here
+            raise KnowledgeError([_unfolded(p, scratch) for p in exc.problems]) from None
+
+
+def _unfolded(problem: str, folder: str) -> str:
+    """A loader's problem about the whole `folder` said of the upload (no server path in an answer)."""
+    if problem.startswith(f"{folder}: no knowledge entries found"):
+        return "files: the knowledge would hold no entries (see knowledge/README.md)"
+    return problem.replace(folder, "files")
+
+
+_DUPLICATE = re.compile(
+    r"^(?P<here>[^\s:]+):(?P<line>\d+): id (?P<id>'[^']*'|\"[^\"]*\") is already used at (?P<there>[^\s:]+:\d+)$"
+)
+
+
+def blame_upload(problem: str, uploads: Mapping[str, bytes], current: Sequence[KnowledgeRow], entry_url: str) -> str:
+    """A repeated id told at the uploaded file, which is the one to fix (the loader names whichever
+    it read second: a user test got `faq/pre_sale.yaml:57: id 'faq-ship-eta' is already used at
+    faq/pay.yaml:8` for an upload of faq/pay.yaml), and a stored file's entry by its file and place:
+    the store's copy of that file, written from its rows, is no file the admin has (a user test got
+    faq/after_sale.yaml:1 for the entry `huashu knowledge check` finds at line 2, below a comment).
+    `entry_url` is where the stored entry is read (`{id}` in it stands for the entry's id)."""
+    found = _DUPLICATE.match(problem)
+    if found is None:
+        return problem
+    here, there = (found["here"], f"{found['here']}:{found['line']}"), found["there"]
+    if here[0] not in uploads and there.split(":")[0] in uploads:  # the uploaded file second: swap
+        here, there = (there.split(":")[0], there), f"{here[0]}:{found['line']}"
+    file = there.split(":")[0]
+    if file in uploads or here[0] not in uploads:
+        return f"{here[1]}: id {found['id']} is already used at {there}"
+    entry_id = found["id"][1:-1]
+    rows = sorted((r for r in current if r.file == file), key=lambda r: r.position)
+    # a product's question and answer (`{product}-qa-{n}`) is read with its product
+    owners = (entry_id, entry_id.rsplit(QA_MARK, 1)[0])
+    place = next((n for owner in owners for n, r in enumerate(rows, 1) if r.entry_id == owner), None)
+    if place is None:
+        return f"{here[1]}: id {found['id']} is already used in the shop's {file} (stored, not in this upload)"
+    url = entry_url.replace("{id}", rows[place - 1].entry_id)
+    return (
+        f"{here[1]}: id {found['id']} is already used by the shop's entry {place} of {file} "
+        f"(stored, not in this upload: GET {url})"
+    )
 
 
 def removed_entries(current: Sequence[KnowledgeRow], rows: Sequence[KnowledgeRow]) -> list[KnowledgeRow]:

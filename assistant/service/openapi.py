@@ -20,6 +20,7 @@ from assistant.service.schemas import (
     SuggestBody,
     SuggestResponse,
     WebhookAccepted,
+    document_aliases,
 )
 
 
@@ -147,6 +148,7 @@ PATHS: dict[str, dict[str, Any]] = {
 def openapi_document(version: str) -> dict[str, Any]:
     """The whole document; `create_app` stores it and `/openapi.json` serves it."""
     _, components = msgspec.json.schema_components(_STRUCTS, ref_template="#/components/schemas/{name}")
+    document_aliases(components)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -41,7 +41,9 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
 
     id: Annotated[IdIn, msgspec.Meta(description="message id (an integer is taken as its decimal string)")]
     text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
-    sender: Annotated[Role, msgspec.Meta(description="who wrote it")] = "customer"
+    sender: Annotated[Role, msgspec.Meta(description="who wrote it (`role`, a turn's word for it, is read too)")] = (
+        "customer"
+    )
     time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
     agent_id: (
         Annotated[
@@ -56,19 +58,20 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
 class TurnIn(msgspec.Struct):
     """One earlier turn of the conversation, oldest first."""
 
-    role: Role
+    role: Annotated[Role, msgspec.Meta(description="who said it (`sender`, the message's word for it, is read too)")]
     text: str
 
 
-SPELT_ELSEWHERE: dict[type[msgspec.Struct], dict[str, str]] = {
+ALIASES: dict[type[msgspec.Struct], dict[str, str]] = {
     MessageIn: {"role": "sender"},  # a turn's (and a record's) word for who wrote it
     TurnIn: {"sender": "role"},  # the message's word for who wrote it
 }
-"""Fields of an object that another object of the API spells another way: who wrote the message
-is its `sender`, who wrote an earlier turn its `role`. A body giving the other spelling is told
-which one is read here (a user test got only `turns.0.role: required` for a turn's `sender`):
-`missing_hint`, `unknown_hint` and `ignored_fields` say it, and a field left to its default while
-its other spelling is given is a 422 (`decode`: `message.role: agent` was taken as a customer's)."""
+"""Fields an object of the API takes under another object's spelling too: who wrote the message is
+its `sender`, who wrote an earlier turn its `role`, and an integrator writes one for the other (a
+user test: a turn's `sender` was a 422, and a message's `role` had been taken as a customer's before
+it was one). Either spelling is read (`decode` moves it to the field before validating it); both
+given must say the same (422 naming the field otherwise); `/openapi.json` shows both
+(`document_aliases`)."""
 
 
 class SuggestBody(msgspec.Struct, forbid_unknown_fields=False):
@@ -369,52 +372,83 @@ def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
     if struct is None:
         return ""
     known = [f.encode_name for f in struct.fields]
-    spelt = SPELT_ELSEWHERE.get(struct.cls)
     if message == "unknown field":
-        return unknown_hint(name, known, prefix, spelt)
-    return missing_hint(name, _object_at(body, path) or {}, known, prefix, spelt)
+        return unknown_hint(name, known, prefix)
+    return missing_hint(name, _object_at(body, path) or {}, known, prefix)
 
 
-def _left_for_other_spelling(value: Any, info: msgspec.inspect.Type, path: str = "") -> list[FieldError]:
-    """Each field of a (decoded) body left to its default while its object gives another object's
-    spelling of it (`SPELT_ELSEWHERE`: a message's `role` and no `sender`): the default would stand
-    for what the caller said (an agent's reply taken as the customer's)."""
+def _read_aliases(value: Any, info: msgspec.inspect.Type, path: str = "") -> list[FieldError]:
+    """Move each field given under its other spelling (`ALIASES`) of a decoded body to its own name,
+    in place; a value wrong under that spelling, or both spellings saying different things, is a
+    `FieldError` naming the field as the body wrote it."""
     if isinstance(info, msgspec.inspect.Metadata):
-        return _left_for_other_spelling(value, info.type, path)
+        return _read_aliases(value, info.type, path)
     if isinstance(info, msgspec.inspect.UnionType):
-        return [e for member in info.types for e in _left_for_other_spelling(value, member, path)]
+        return [e for member in info.types for e in _read_aliases(value, member, path)]
     if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and isinstance(value, list):
-        return [
-            e for i, item in enumerate(value) for e in _left_for_other_spelling(item, info.item_type, f"{path}{i}.")
-        ]
+        return [e for i, item in enumerate(value) for e in _read_aliases(item, info.item_type, f"{path}{i}.")]
     if not isinstance(info, msgspec.inspect.StructType) or not isinstance(value, dict):
         return []
     found: list[FieldError] = []
     known = {f.encode_name for f in info.fields}
-    spelt = SPELT_ELSEWHERE.get(info.cls, {})
-    for field in info.fields:
-        name = field.encode_name
-        if name in value:
-            found += _left_for_other_spelling(value[name], field.type, f"{path}{name}.")
+    annotations = {f.encode_name: f.type for f in msgspec.structs.fields(info.cls)}
+    for alias, name in ALIASES.get(info.cls, {}).items():
+        if alias not in value or alias in known:
             continue
-        other = next((key for key, meant in spelt.items() if meant == name and key in value and key not in known), None)
-        if other is not None:
-            default = f"; without it `{name}` is {field.default!r}" if field.default is not msgspec.NODEFAULT else ""
-            said = f"required when `{path}{other}` is given (`{other}` is spelt `{name}` here{default})"
-            found.append(FieldError(f"{path}{name}", said))
+        given = value[alias]
+        wrong = _wrong_fields(given, annotations[name], f"{path}{alias}")
+        if wrong:
+            found += [FieldError(field, message) for field, message in wrong]
+        elif name in value and value[name] != given:
+            said = f"`{path}{name}` is {value[name]!r} and `{path}{alias}` is {given!r}: give one"
+            found.append(FieldError(f"{path}{name}", f"{said} (`{alias}` is another spelling of `{name}`)"))
+        else:
+            value[name] = value.pop(alias)
+    for field in info.fields:
+        if field.encode_name in value:
+            found += _read_aliases(value[field.encode_name], field.type, f"{path}{field.encode_name}.")
     return found
 
 
-_SPELT_KEYS = tuple(
-    f'"{key}"'.encode()
-    for struct, spelt in SPELT_ELSEWHERE.items()
-    for key, meant in spelt.items()
-    if struct.__struct_defaults__ and meant in struct.__struct_fields__[-len(struct.__struct_defaults__) :]
-)
-"""The other spellings of fields that have a default, as JSON keys: only such a field can be left to
-its default while its other spelling is given (a required one, a turn's `role`, fails to decode and
-is named there), so only a body holding one of these is walked twice (`decode`): `"role"`, not the
-`"sender"` of nearly every message."""
+_ALIAS_KEYS = tuple(f'"{alias}"'.encode() for spelt in ALIASES.values() for alias in spelt)
+"""The other spellings as JSON keys: only a body holding one is read twice (`decode`)."""
+
+
+def _aliased(body: bytes, type_: type[Any]) -> bytes:
+    """`body` with every field given under its other spelling (`ALIASES`) moved to its own name
+    (`body` itself when there is none, or it is no JSON: msgspec names that); 422 naming each field
+    whose two spellings disagree, or whose other spelling holds a wrong value."""
+    if not any(key in body for key in _ALIAS_KEYS):
+        return body
+    try:
+        value = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return body
+    wrong = _read_aliases(value, msgspec.inspect.type_info(type_))
+    if wrong:
+        raise Unprocessable(f"{wrong[0].field}: {wrong[0].message}", wrong)
+    return msgspec.json.encode(value)
+
+
+def document_aliases(components: dict[str, Any]) -> None:
+    """Show each field's other spelling (`ALIASES`) in the OpenAPI `components` (msgspec's
+    schemas, in place): a property of the same values, and a field required under either name."""
+    for struct, spelt in ALIASES.items():
+        schema = components.get(struct.__name__)
+        if schema is None:
+            continue
+        properties = schema["properties"]
+        for alias, name in spelt.items():
+            same = {k: v for k, v in properties[name].items() if k not in ("description", "default")}
+            properties[alias] = {
+                **same,
+                "description": f"another spelling of `{name}`, read as it: give either (both must say the same)",
+            }
+            if name in schema.get("required", []):
+                schema["required"].remove(name)
+                schema["anyOf"] = [{"required": [name]}, {"required": [alias]}]
+            if not schema.get("required", True):
+                del schema["required"]
 
 
 def ignored_fields(raw: bytes) -> list[str]:
@@ -435,12 +469,10 @@ def ignored_fields(raw: bytes) -> list[str]:
     for given, prefix, struct in objects:
         if not isinstance(given, dict):
             continue
-        known, spelt = struct.__struct_fields__, SPELT_ELSEWHERE.get(struct, {})
-        for key in (key for key in given if key not in known):
+        known, aliases = struct.__struct_fields__, ALIASES.get(struct, {})
+        for key in (key for key in given if key not in known and key not in aliases):  # an alias is read
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             hint = f" (did you mean `{prefix}{close[0]}`?)" if close else ""
-            if key in spelt:
-                hint = unknown_hint(key, known, prefix, spelt)
             warnings.append(f"unknown field `{prefix}{key}` ignored{hint}")
     return warnings
 
@@ -506,6 +538,7 @@ def decode(body: bytes, type_: type[T]) -> T:
     """Decode and validate; malformed JSON (an empty body too) is 400, a wrong field is 422 naming it."""
     if not body.strip():
         raise BadRequest("empty body", [FieldError("body", "empty body: send a JSON object")])
+    body = _aliased(body, type_)
     try:
         decoded = msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:
@@ -518,10 +551,6 @@ def decode(body: bytes, type_: type[T]) -> T:
         raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {said}")]) from None
     except RecursionError:  # msgspec's own depth limit: JSON nested thousands deep
         raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
-    if any(key in body for key in _SPELT_KEYS):  # cheap: only a body with such a key is walked
-        crossed = _left_for_other_spelling(msgspec.json.decode(body), msgspec.inspect.type_info(type_))
-        if crossed:
-            raise Unprocessable(f"{crossed[0].field}: {crossed[0].message}", crossed)
     return decoded
 
 
@@ -583,6 +612,7 @@ __all__ = [
     "TurnIn",
     "WebhookAccepted",
     "decode",
+    "document_aliases",
     "encode",
     "id_text",
     "is_blank",

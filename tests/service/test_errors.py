@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from assistant.emotion.types import EmotionReading
 from assistant.retrieval.types import Turn
 from assistant.service.errors import Unprocessable
-from assistant.service.schemas import decode, is_blank
+from assistant.service.schemas import SuggestBody, decode, ignored_fields, is_blank
 from assistant.service.settings import Secret
 
 from .conftest import WEBHOOK_SECRET, ClientFactory, make_settings
@@ -307,34 +307,73 @@ async def test_a_misspelt_body_field_is_named_with_the_field_meant(make_client: 
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
-async def test_sender_and_role_crossed_are_named_with_the_spelling_meant(
-    client: TestClient[Any, Any], route: str
-) -> None:
-    # a user test: a turn written as the message is, {"sender": "customer", "text": ...}, answered
-    # `turns.0.role: required`, without a word of `role` being how a turn spells `sender`
-    crossed = dumps(suggest_body("那西藏呢", turns=[{"sender": "customer", "text": "新疆能发吗"}]))
-    payload = await assert_envelope(
-        await client.post(route, data=crossed, headers=_signed(crossed)), 422, "turns.0.role"
-    )
-    assert payload["errors"][0]["message"] == "required (got 'turns.0.sender': `sender` is spelt `role` here)", payload
-    # the other way: a message with a turn's `role` and no `sender` was taken as the customer's,
-    # an agent's reply ranked and recorded as a customer question
-    body = suggest_body("亲，马上为您查询～", conversation_id="crossed-1", message_id="crossed-m1")
-    body["message"] = {"id": "crossed-m1", "text": "亲，马上为您查询～", "role": "agent"}
-    data = dumps(body)
-    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "message.sender")
-    message = payload["errors"][0]["message"]
-    assert message.startswith("required when `message.role` is given") and "`role` is spelt `sender` here" in message
-    # both spellings given: the one not read is a warning saying which is read
-    body["message"]["sender"] = "agent"
-    body["turns"] = [{"role": "customer", "sender": "customer", "text": "查下物流"}]
+async def test_sender_and_role_are_one_field_spelt_either_way(client: TestClient[Any, Any], route: str) -> None:
+    # A user test: a turn written as the message is, {"sender": "customer", "text": ...}, was a 422,
+    # and a message's `role` too: who wrote a turn or the message is said either way, and only two
+    # spellings that disagree are refused, naming both
+    turns = [{"sender": "customer", "text": "新疆能发吗"}]
+    crossed = dumps(suggest_body("那西藏呢", conversation_id="alias-1", turns=turns))
+    answered = await client.post(route, data=crossed, headers=_signed(crossed))
+    assert answered.status == 200, await answered.text()
+    assert (await answered.json())["warnings"] == []
+    body = suggest_body("亲，马上为您查询～", conversation_id="alias-2", message_id="alias-m1")
+    body["message"] = {"id": "alias-m1", "text": "亲，马上为您查询～", "role": "agent"}
     data = dumps(body)
     answered = await client.post(route, data=data, headers=_signed(data))
-    assert answered.status == 200, await answered.text()
-    assert (await answered.json())["warnings"] == [
-        "unknown field `message.role` ignored (`role` is spelt `sender` here)",
-        "unknown field `turns.0.sender` ignored (`sender` is spelt `role` here)",
-    ]
+    payload = await answered.json()
+    assert answered.status == 200 and payload["recorded"] == "agent" and payload["warnings"] == [], payload
+    # both spellings, agreeing: read, no warning
+    body = suggest_body("查下物流", conversation_id="alias-3", message_id="alias-m3")
+    body["message"].update(sender="customer", role="customer")
+    body["turns"] = [{"role": "agent", "sender": "agent", "text": "亲，在的"}]
+    data = dumps(body)
+    answered = await client.post(route, data=data, headers=_signed(data))
+    assert answered.status == 200 and (await answered.json())["warnings"] == [], await answered.text()
+    # disagreeing: a 422 naming the field, saying both
+    body["turns"] = [{"role": "customer", "sender": "agent", "text": "亲，在的"}]
+    body["message"].update(sender="customer", role="agent")
+    data = dumps(body)
+    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "message.sender")
+    assert payload["errors"] == [
+        {
+            "field": "message.sender",
+            "message": "`message.sender` is 'customer' and `message.role` is 'agent': give one "
+            "(`role` is another spelling of `sender`)",
+        },
+        {
+            "field": "turns.0.role",
+            "message": "`turns.0.role` is 'customer' and `turns.0.sender` is 'agent': give one "
+            "(`sender` is another spelling of `role`)",
+        },
+    ], payload
+    # a wrong value under the other spelling is named as written
+    body = suggest_body("在吗", turns=[{"sender": "bot", "text": "x"}])
+    data = dumps(body)
+    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "turns.0.sender")
+    assert payload["errors"][0]["message"] == "Invalid enum value 'bot' (expected one of: customer, agent)", payload
+    # neither: required, as before
+    body = suggest_body("在吗", turns=[{"text": "x"}])
+    data = dumps(body)
+    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "turns.0.role")
+    assert payload["errors"][0]["message"] == "required", payload
+
+
+def test_a_turn_s_sender_and_a_message_s_role_are_read() -> None:
+    body = suggest_body("好的", turns=[{"sender": "agent", "text": "亲，在的"}, {"role": "customer", "text": "在吗"}])
+    body["message"] = {"id": "m-1", "text": "好的", "role": "agent"}
+    decoded = decode(dumps(body), SuggestBody)
+    assert [t.role for t in decoded.turns or []] == ["agent", "customer"] and decoded.message.sender == "agent"
+    assert ignored_fields(dumps(body)) == []
+
+
+async def test_the_openapi_document_names_both_spellings(client: TestClient[Any, Any]) -> None:
+    schemas = (await (await client.get("/openapi.json")).json())["components"]["schemas"]
+    turn, message = schemas["TurnIn"], schemas["MessageIn"]
+    assert turn["properties"]["sender"]["enum"] == turn["properties"]["role"]["enum"]
+    assert "role" not in turn.get("required", [])
+    assert turn["anyOf"] == [{"required": ["role"]}, {"required": ["sender"]}]
+    assert "another spelling of `role`" in turn["properties"]["sender"]["description"]
+    assert "another spelling of `sender`" in message["properties"]["role"]["description"]
 
 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])

@@ -13,11 +13,15 @@ An upload is `multipart/form-data` (each part's name, else its file name, is the
 replace the files of the same names (`replace=all`: they are the whole knowledge); every file is
 validated with the shop's others first, and any problem answers 422 listing every
 `file:line: what` with nothing changed (for one entry, each problem of one of its fields names
-`entry.<field>`). An upload that would remove entries, those of a replaced file (or, with
-`replace=all`, of any file) that the uploaded files do not have, answers 409 with nothing changed,
-naming each (`would_remove`: an entry added or changed through these routes lives in the file it
-was given, and a user test lost three that way) unless `remove_missing=true` confirms it; the
-answer then lists them (`removed`). An upload of the files as the shop holds them stores nothing
+`entry.<field>`): a line of an uploaded file is a line of that file as sent; a stored entry an
+uploaded id repeats is named by its file and place (`blame_upload`: the store keeps rows, so its
+copy of a file has none of the admin's lines). An uploaded file that holds no entries is a 422
+naming it (it was a silent 200), unless `remove_missing=true` empties a file the shop holds. An
+upload that would remove entries, those of a replaced file (or, with `replace=all`, of any file)
+that the uploaded files do not have, answers 409 with nothing changed, naming each (`would_remove`:
+an entry added or changed through these routes lives in the file it was given, and a user test
+lost three that way) unless `remove_missing=true` confirms it; the answer then lists them
+(`removed`). An upload of the files as the shop holds them stores nothing
 (`unchanged`) and rebuilds only a shop whose served snapshot is older (a failed build,
 `rebuild=false`). Every change answers the new `knowledge_revision` and starts the shop's rebuild
 (`job`: poll `GET /v1/admin/jobs/{id}`; the change is served once it is done, without a restart).
@@ -31,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -42,7 +45,7 @@ from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.rows import id_not_text, is_number, missing_hint, unknown_hint
-from assistant.knowledge.uploads import merge_uploads, path_problem, removed_entries
+from assistant.knowledge.uploads import blame_upload, merge_uploads, path_problem, removed_entries
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.admin.shops import existing_shop
@@ -195,24 +198,6 @@ _PROBLEM_AT = re.compile(
 )
 
 
-_DUPLICATE = re.compile(
-    r"^(?P<here>[^\s:]+:\d+): id (?P<id>'[^']*'|\"[^\"]*\") is already used at (?P<there>[^\s:]+:\d+)$"
-)
-
-
-def _blame_upload(problem: str, uploads: Mapping[str, bytes]) -> str:
-    """A duplicate id between a stored file and an uploaded one, told at the uploaded file, which is
-    the one to fix (the loader names whichever comes second: a user test got `faq/pre_sale.yaml:57:
-    id 'faq-ship-eta' is already used at faq/pay.yaml:8` for an upload of faq/pay.yaml)."""
-    found = _DUPLICATE.match(problem)
-    if found is None:
-        return problem
-    here, there = found["here"], found["there"]
-    if here.split(":")[0] in uploads or there.split(":")[0] not in uploads:
-        return problem
-    return f"{there}: id {found['id']} is already used at {here}"
-
-
 _UNKNOWN_FIELD = re.compile(r": unknown field(?:, did you mean '[^']*'\?)? \(expected one of: (?P<known>[^)]*)\)$")
 
 
@@ -339,9 +324,13 @@ async def upload(request: web.Request) -> web.Response:
     store = request.config_dict[keys.STORE]
     current = await store.knowledge_rows(shop)
     try:
-        rows = await asyncio.to_thread(merge_uploads, current, uploads, replace_all=replace == "all")
+        rows = await asyncio.to_thread(
+            merge_uploads, current, uploads, replace_all=replace == "all", remove_missing=remove_missing == "true"
+        )
     except KnowledgeError as exc:
-        raise _invalid([_blame_upload(p, uploads) for p in exc.problems], "the uploaded knowledge") from None
+        entry_url = f"/v1/admin/shops/{shop}/knowledge/entries/{{id}}"
+        problems = [blame_upload(p, uploads, current, entry_url) for p in exc.problems]
+        raise _invalid(problems, "the uploaded knowledge") from None
     removed = removed_entries(current, rows)
     if removed and remove_missing != "true":
         return _would_remove(shop, removed)

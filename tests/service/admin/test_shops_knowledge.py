@@ -200,7 +200,11 @@ async def test_an_uploaded_id_already_used_is_told_at_the_uploaded_file(make_adm
     assert response.status == 422
     (error,) = (await response.json())["errors"]
     assert error["field"] == "faq/pay.yaml"
-    assert error["message"].startswith("faq/pay.yaml:1: id 'faq-ship-eta' is already used at faq/pre_sale.yaml:")
+    # the stored file by the entry's place in it: a line of the store's copy is a line of no file the admin has
+    assert error["message"].startswith("faq/pay.yaml:1: id 'faq-ship-eta' is already used by the shop's entry ")
+    assert error["message"].endswith(
+        " of faq/pre_sale.yaml (stored, not in this upload: GET /v1/admin/shops/demo/knowledge/entries/faq-ship-eta)"
+    )
 
 
 async def test_replace_all_makes_the_upload_the_whole_knowledge(make_admin: AdminFactory) -> None:
