@@ -14,6 +14,7 @@ first, less those the active snapshot answers now, as the admin API lists them (
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -100,6 +101,7 @@ class _Stored:
     fresh: frozenset[str]  # the entries added or changed this week
     questions: list[str]  # the knowledge's questions and their variants (the keys a snapshot embeds)
     refused: frozenset[str]  # the candidates an admin rejected (no gap's answer)
+    name: str  # the shop's name, for the heading
 
 
 async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days: int) -> _Stored:
@@ -118,7 +120,8 @@ async def _read(store: SqlStore, shop: str, since: dt.date, until: dt.date, days
     rows_ids = frozenset(row.entry_id for row in rows)
     questions = [q for entry in checked for q in entry.questions]
     refused = rejected_of(record.settings)
-    return _Stored(week, before, entries, rows_ids, version, shop_threshold(record), fresh, questions, refused)
+    threshold = shop_threshold(record)
+    return _Stored(week, before, entries, rows_ids, version, threshold, fresh, questions, refused, record.name)
 
 
 def _gaps(
@@ -182,9 +185,10 @@ def build_weekly(args: argparse.Namespace) -> WeeklyReport:
     rules = WeeklyRules(top=args.top)
     kept = {g.examples[0] for g in once}
     asked_once = [m for m in findings.asked_once if m.text in kept]
-    return weekly_report(
+    report = weekly_report(
         args.shop, stored.week, stored.entries, found, since, until, earlier, rules, stored.fresh, asked_once
     )
+    return dataclasses.replace(report, shop_name=stored.name)
 
 
 def run_weekly(args: argparse.Namespace) -> int:
@@ -201,5 +205,5 @@ def run_weekly(args: argparse.Namespace) -> int:
         args.out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{args.out}: cannot write the report ({exc.strerror})") from exc
-    print(f"weekly refresh of {args.shop} ({report.since} to {report.until}) written to {args.out}")
+    print(f"weekly refresh of {report.shop_label} ({report.since} to {report.until}) written to {args.out}")
     return 0

@@ -15,8 +15,9 @@ one-off message stays a cluster of one (dropped below `min_count`). Two messages
 content character (`content_units`) are as far apart as can be (a last check: 好的那快点 and
 今天天气怎么样 sat at 0.885 uncentred). `huashu eval gaps --labelled` measures the purity on an
 authored set of paraphrase groups. Each gap lists how many messages asked it, a few examples (the
-most central first), the replies agents actually gave (most common first) and when it was last
-seen; gaps are ranked by count, then by how recent they are.
+most central first; every other distinct wording is kept in `Gap.more`), the replies agents actually
+gave (most common first) and when it was last seen; gaps are ranked by count, then by how recent
+they are.
 
 Meaning alone splits some questions: 北京有线下店吗 and 你们有实体店吗 (a user test) were two gaps,
 or one a message left alone, though agents answered both 我们暂时没有线下店哦，只在网店销售. Messages
@@ -62,9 +63,17 @@ class Gap:
     """One cluster of unanswered messages."""
 
     count: int
-    examples: tuple[str, ...]
+    examples: tuple[str, ...]  # the first `GapRules.examples` distinct wordings, the most central first
     replies: tuple[tuple[str, int], ...]
     last_seen: float
+    # the distinct wordings past `examples`, in the same order: a FAQ written from the gap takes
+    # them too (a user test: a gap of 6 messages listed 5, and its FAQ lost 能开增值税专票吗)
+    more: tuple[str, ...] = ()
+
+    @property
+    def wordings(self) -> tuple[str, ...]:
+        """Every distinct wording of the gap's messages (without markup), the most central first."""
+        return self.examples + self.more
 
     @classmethod
     def of_one(cls, message: UnansweredMessage) -> Gap:
@@ -92,7 +101,7 @@ class GapRules:
     linkage: Literal["complete", "average", "single"] = "complete"
     centred: bool = True  # take the common direction out first (see the module docstring)
     min_count: int = 2
-    examples: int = 5
+    examples: int = 5  # the wordings a gap lists as its examples (`Gap.more` holds the rest)
     replies: int = 3
     max_messages: int = 5000  # the most recent ones; agglomerative clustering is quadratic
     merge_by_reply: bool = True  # one gap of the clusters a substantive reply was sent to (`merged_by_reply`)
@@ -295,10 +304,11 @@ def knowledge_gaps(
     groups = _groups(messages, vectors, rules, centre)
     gaps = []
     for members in (g for g in groups if len(g) >= rules.min_count):
-        examples = list(dict.fromkeys(plain_text(messages[i].text) for i in members))[: rules.examples]
+        wordings = tuple(dict.fromkeys(plain_text(messages[i].text) for i in members))
         replies = _common_replies([messages[i].reply for i in members], rules.replies)
         last_seen = max(messages[i].at for i in members)
-        gaps.append(Gap(len(members), tuple(examples), replies, last_seen))
+        shown, more = wordings[: rules.examples], wordings[rules.examples :]
+        gaps.append(Gap(len(members), shown, replies, last_seen, more))
     lone = [messages[g[0]] for g in groups if len(g) == 1 and has_content_words(plain_text(messages[g[0]].text))]
     lone.sort(key=lambda m: -m.at)
     once = [UnansweredMessage(plain_text(m.text), m.at, (m.reply or "").strip() or None) for m in lone]

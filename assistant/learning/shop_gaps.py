@@ -110,4 +110,5 @@ def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
         else f"agents replied {replied} time(s) but no reply was sent {SHARED_REPLY} times: "
         "give the answer (the replies they sent are listed with the gap)"
     )
-    return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", gap.examples, GAP_CATEGORY, no_answer)
+    wordings = gap.wordings  # every distinct one, not only the examples listed
+    return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", wordings, GAP_CATEGORY, no_answer)

@@ -87,6 +87,12 @@ class WeeklyReport:
     min_replied: int = MIN_REPLIED  # the evidence a reply to retire needs (`ReplyUseRules`)
     all_gaps: int = 0  # the gaps found this week; `new_gaps` lists the first `top` of them
     asked_once: list[OnceLine] = field(default_factory=list)  # the latest first, at most `top`
+    shop_name: str = ""  # the shop's name (its shop.yaml's), said in the heading with the id
+
+    @property
+    def shop_label(self) -> str:
+        """The shop as its admin knows it: its name with its id, `茶叶小店（tea）` (the id alone without a name)."""
+        return f"{self.shop_name}（{self.shop}）" if self.shop_name and self.shop_name != self.shop else self.shop
 
 
 WeeklyRules = ReplyUseRules  # how many lines per list, and when a reply is passed over or reworded

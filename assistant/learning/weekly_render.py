@@ -137,7 +137,7 @@ def _tables(report: WeeklyReport) -> list[tuple[list[str], list[list[str]]]]:
 
 
 def render_markdown(report: WeeklyReport) -> str:
-    lines = [f"# 话术周报：{md(report.shop)}，{report.since} 至 {report.until}", "", *_summary(report)]
+    lines = [f"# 话术周报：{md(report.shop_label)}，{report.since} 至 {report.until}", "", *_summary(report)]
     for n, ((title, about), (header, rows)) in enumerate(zip(SECTIONS, _tables(report), strict=True)):
         lines += ["", f"## {title}（{_count(n, len(rows), report)}）", "", f"_{_about(n, about, report)}_", ""]
         if n == NEVER_USED and report.never_shown:
@@ -162,7 +162,7 @@ STYLE = (
 
 def render_html(report: WeeklyReport) -> str:
     e = html.escape
-    title = f"话术周报：{report.shop}，{report.since} 至 {report.until}"
+    title = f"话术周报：{report.shop_label}，{report.since} 至 {report.until}"
     parts = [
         "<!doctype html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',

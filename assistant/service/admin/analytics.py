@@ -65,6 +65,7 @@ from assistant.suggest.registry import ShopNotReady
 from assistant.suggest.snapshots import NO_KNOWLEDGE
 
 ENCODE_BATCH = 64
+WORDINGS_LISTED = 50  # a gap's wordings listed (and the most variants a close may choose): the rest counted
 # a text the admin writes: a blank one is refused (422 naming it), never replaced by the pre-filled one
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S", description="not blank")]
 STAGES = tuple(s.value for s in Stage)
@@ -99,6 +100,21 @@ class GapOut(msgspec.Struct):
     replies: Annotated[list[ReplyCount], msgspec.Meta(description="what agents actually replied, most common first")]
     suggested_reply: str | None
     last_seen: str
+    wordings: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="every distinct wording of the gap's messages (`count` counts the messages: a "
+            f"wording asked twice is one), the most typical first, cut as the examples are; at most "
+            f"{WORDINGS_LISTED}: the rest are counted in `unlisted_wordings`"
+        ),
+    ] = msgspec.field(default_factory=list)
+    unlisted_wordings: Annotated[
+        int,
+        msgspec.Meta(
+            description=f"distinct wordings past the {WORDINGS_LISTED} listed; closing the gap with "
+            "`unlisted_wordings: true` adds them to the chosen variants"
+        ),
+    ] = 0
 
 
 class AskedOnceOut(msgspec.Struct):
@@ -160,7 +176,14 @@ class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
 
     answer: Text | None = None
     question: Text | None = None
-    variants: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)] | None = None
+    variants: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=WORDINGS_LISTED)] | None = None
+    unlisted_wordings: Annotated[
+        bool,
+        msgspec.Meta(
+            description="with `variants`: add the gap's wordings past those listed (`unlisted_wordings` of "
+            "the gap) too; without `variants` every wording of the gap is taken anyway"
+        ),
+    ] = False
     stage: Annotated[str, msgspec.Meta(description="pre_sale, in_sale or after_sale")] = "pre_sale"
     category: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "知识缺口"
     tags: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)] = msgspec.field(
@@ -367,6 +390,8 @@ def _gap_out(gap: Gap) -> GapOut:
         [ReplyCount(text, n) for text, n in gap.replies],
         gap.suggested_reply,
         iso(gap.last_seen),
+        [clip_example(e) for e in gap.wordings[:WORDINGS_LISTED]],
+        max(0, len(gap.wordings) - WORDINGS_LISTED),
     )
 
 
@@ -438,9 +463,11 @@ async def close_gap(request: web.Request) -> web.Response:
             raise Conflict.on("gap", f"gap {wanted!r} is already closed by entry {closed_by}")
         raise NotFound.on("gap", f"no open gap {wanted!r} in the last {body.days} days (list them again)")
     # the gaps list its examples cut (`clip_example`): a wording chosen from it is its whole text
-    whole = {clip_example(e): e for e in gap.examples}
+    whole = {clip_example(e): e for e in gap.wordings}
     question = whole.get(body.question, body.question) if body.question is not None else None
     variants = [whole.get(v, v) for v in body.variants] if body.variants is not None else None
+    if variants is not None and body.unlisted_wordings:  # those the list left out, as the admin asked
+        variants += gap.wordings[WORDINGS_LISTED:]
     chosen = FaqDraft(body.answer, question, variants, body.stage, body.category, tuple(body.tags))
     try:
         data = gap_faq_row(gap, chosen)

@@ -39,6 +39,7 @@ from typing import Annotated, Any
 import msgspec
 from aiohttp import web
 
+from assistant.knowledge.files import SHOP_FILE, shop_name
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.uploads import merge_uploads
 from assistant.service import keys
@@ -49,7 +50,7 @@ from assistant.service.auth import Principal, authenticate
 from assistant.service.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from assistant.service.platforms.chatwoot.routing import chatwoot_shops, claim_conflict
 from assistant.service.schemas import decode
-from assistant.storage.protocols import SHOP_ID, ShopExists, ShopRecord, UnknownShop
+from assistant.storage.protocols import SHOP_ID, KnowledgeRow, ShopExists, ShopRecord, UnknownShop
 from assistant.suggest.shop_deletion import delete_shop_everywhere
 
 log = logging.getLogger("assistant.service.admin.shops")
@@ -62,7 +63,12 @@ class CreateShopBody(msgspec.Struct, forbid_unknown_fields=True):
 
     shop: Annotated[str, msgspec.Meta(description="shop id: lowercase letters, digits, - and _ (at most 63)")]
     name: Annotated[
-        str, msgspec.Meta(max_length=200, description="display name (default: shop.yaml's, else the id)")
+        str,
+        msgspec.Meta(
+            max_length=200,
+            description="display name (default: shop.yaml's, else the id); with a shop.yaml in `files` that has "
+            "a `name`, it must be that name (a 422 naming both otherwise: the shop.yaml names the shop)",
+        ),
     ] = ""
     settings: Annotated[
         dict[str, Any], msgspec.Meta(description="the shop's own settings (threshold, Chatwoot account, ...)")
@@ -214,6 +220,24 @@ def _operator_only(principal: Principal, what: str) -> None:
         raise Forbidden.on("Authorization", f"only the operator's token (HUASHU_ADMIN_TOKEN) {what}")
 
 
+def _created_name(body: CreateShopBody, rows: list[KnowledgeRow]) -> str:
+    """The new shop's name: its shop.yaml's `name` (every upload of the shop.yaml names the shop
+    after it) or the body's `name`, else its id. 422 naming both when they differ: a user test's
+    shop was created 壳先生 beside a shop.yaml saying 壳先生手机壳店, without a word, and the next
+    upload of that shop.yaml renamed it."""
+    in_file = shop_name(rows)
+    if body.name and in_file and body.name.strip() != in_file:
+        said = f"name {body.name!r} differs from the name in its shop.yaml ({in_file!r})"
+        errors = [
+            FieldError("name", f"{said}: the shop.yaml names the shop (every upload of it renames the shop)"),
+            FieldError(f"files.{SHOP_FILE}", f"{SHOP_FILE}: name: {in_file!r}, not {body.name!r} as `name` says"),
+        ]
+        raise Unprocessable(
+            f"{said}; no shop was created: leave `name` out, or make it and the shop.yaml's `name` the same", errors
+        )
+    return body.name or in_file or body.shop
+
+
 async def create_shop(request: web.Request) -> web.Response:
     """A new shop (201) with its knowledge and a first admin token; the operator's token only."""
     _operator_only(await authenticate(request, role="admin"), "creates shops")
@@ -228,7 +252,7 @@ async def create_shop(request: web.Request) -> web.Response:
     if await store.shop(body.shop) is not None:
         raise Conflict.on("shop", f"shop {body.shop!r} already exists")
     await _check_claims(request, body.shop, body.settings)
-    rows = []
+    rows: list[KnowledgeRow] = []
     if body.files is not None:
         uploads = {name: text.encode("utf-8") for name, text in body.files.items()}
         try:
@@ -238,9 +262,7 @@ async def create_shop(request: web.Request) -> web.Response:
             raise Unprocessable(
                 f"{len(exc.problems)} problem(s) in the knowledge; no shop was created", errors
             ) from None
-    name = body.name or next(
-        (str(r.data["name"]) for r in rows if r.file == "shop.yaml" and r.data.get("name")), body.shop
-    )
+    name = _created_name(body, rows)
     try:
         record = await store.create_shop(body.shop, name, body.settings)
     except ShopExists:

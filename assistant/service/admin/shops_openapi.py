@@ -59,7 +59,9 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/shops": {
         "post": {
             "summary": "Create a shop, optionally with its knowledge files (all validated first); answers its "
-            "first admin token once. Only the operator's token (HUASHU_ADMIN_TOKEN) may create shops",
+            "first admin token once. Only the operator's token (HUASHU_ADMIN_TOKEN) may create shops. Its name "
+            "is the shop.yaml's `name`, else `name`, else its id; a `name` that differs from the shop.yaml's is a "
+            "422 naming `name` and `files.shop.yaml`, and nothing is created",
             "parameters": [_REBUILD],
             "requestBody": {"required": True, **json_of("CreateShopBody", "the new shop")},
             "responses": {
@@ -110,7 +112,10 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
             "whole knowledge); any problem answers 422 with every `file:line: what` and changes nothing. An "
             "upload that would remove entries (those of a replaced file, or with `replace=all` of any file, that "
             "the uploaded files do not have: an entry added through the entry routes lives in the file it was "
-            "given) answers 409 naming them (`would_remove`) and changes nothing, unless `remove_missing=true`; "
+            "given) answers 409 naming them (`would_remove`) and changes nothing, unless `remove_missing=true`. "
+            "A file that holds no entries (empty, comments only, `[]`) is a 422 naming it, unless it is a file "
+            "the shop holds and `remove_missing=true` says to empty it. A repeated id is told at the uploaded "
+            "file's line; a stored entry it repeats by its file and place (the store keeps rows, not the text); "
             "starts the rebuild that serves them (`job`)",
             "parameters": [
                 _SHOP,
@@ -127,8 +132,9 @@ SHOPS_PATHS: dict[str, dict[str, Any]] = {
                     "name": "remove_missing",
                     "in": "query",
                     "required": False,
-                    "description": "`true` confirms removing the entries the upload drops (listed in `removed`); "
-                    "`false` (default): an upload that would remove any is a 409 naming them, nothing changed",
+                    "description": "`true` confirms removing the entries the upload drops (listed in `removed`), "
+                    "an uploaded empty file those of the shop's file of that name; `false` (default): an upload "
+                    "that would remove any is a 409 naming them (an empty file a 422 naming it), nothing changed",
                     "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
                 },
             ],

@@ -86,7 +86,7 @@ async def test_login_charts_markup_as_text_and_closing_a_gap(make_admin: AdminFa
     await expect(page.locator("#dashboard")).to_be_hidden()
     await login(page, admin, admin.admin)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
-    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#shop")).to_have_text("店铺 暖居生活旗舰店（demo）")
     await expect(page.locator("#tile-acceptance")).to_have_text("25.0%")  # 1 of 4 replies used
     await expect(page.locator("#tile-coverage")).to_have_text("25.0%")  # 1 of 4 messages answerable
     assert await page.locator("#chart-acceptance svg rect.bar").count() >= 2  # used and not-used bars
@@ -231,7 +231,7 @@ async def test_each_card_draws_when_its_call_answers_and_long_wordings_are_cut(
     response = await route.fetch()
     body = await response.json()
     long = "<b>我</b>想问" + "一下" * 500
-    body["gaps"][0]["examples"][0] = long
+    body["gaps"][0]["examples"][0] = body["gaps"][0]["wordings"][0] = long  # listed in both, as the API does
     await route.fulfill(response=response, json=body)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
     example = page.locator("#gaps .gap").first.locator(".example").first
@@ -410,13 +410,13 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
         ["暖居生活旗舰店（demo）", "别家（other）", "山间茶铺（tea）", f"{MARKUP_SHOP}（x-markup）"]
     )
     await expect(picker).to_have_value("demo")
-    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#shop")).to_have_text("店铺 暖居生活旗舰店（demo）")
     await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 1 条消息")
 
     await picker.select_option("tea")  # reloads the stats, gaps and candidates of tea
     await expect(page.locator("body")).to_have_attribute("data-shop", "tea", timeout=WAIT_MS)
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
-    await expect(page.locator("#shop")).to_have_text("店铺 tea")
+    await expect(page.locator("#shop")).to_have_text("店铺 山间茶铺（tea）")
     await expect(page.locator("#tile-coverage-note")).to_contain_text("/ 2 条消息")
     await expect(page.locator("#load-error")).to_be_hidden()
     await page.set_viewport_size({"width": 360, "height": 800})  # a phone: the bar in two tidy rows
@@ -452,7 +452,7 @@ async def test_the_operator_picks_a_shop_and_the_page_reloads_it(make_admin: Adm
     assert await page.evaluate("sessionStorage.length") == 0
     await login(page, admin, admin.admin)  # a shop's token: its shop, no picker
     await expect(page.locator("body")).to_have_attribute("data-loaded", "yes", timeout=WAIT_MS)
-    await expect(page.locator("#shop")).to_have_text("店铺 demo")
+    await expect(page.locator("#shop")).to_have_text("店铺 暖居生活旗舰店（demo）")
     await expect(page.locator("#shop-label")).to_be_hidden()
     await expect(picker.locator("option")).to_have_count(1)
 

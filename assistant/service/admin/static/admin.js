@@ -22,6 +22,7 @@ const JOB_POLL_MS = 500;
 const REASONS = { unanswerable: "没有合适推荐时的回复", heavy_edit: "大幅改写了推荐" };
 const JOB_STATES = { queued: "排队中", running: "进行中", done: "完成", failed: "失败" };
 let shop = null;
+const names = new Map();  // shop id -> its name (the shop record's: its shop.yaml's)
 let loads = 0;  // each load's number: only the latest one draws (a slow shop never overwrites the picked one)
 
 function node(name, className, text) {
@@ -74,15 +75,18 @@ function toast(text) {
 }
 
 class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.body = body;  // the API's error envelope (`errors`: field and message), when it answered one
   }
 }
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(KEY);
-  const headers = { Authorization: `Bearer ${token}`, ...(options.body ? { "Content-Type": "application/json" } : {}) };
+  // a JSON body is a string; a FormData (an upload) gets its multipart type and boundary from fetch
+  const json = typeof options.body === "string";
+  const headers = { Authorization: `Bearer ${token}`, ...(json ? { "Content-Type": "application/json" } : {}) };
   let response;
   try {
     response = await fetch(path, { ...options, headers });
@@ -91,7 +95,7 @@ async function api(path, options = {}) {
   }
   let body = null;
   try { body = await response.json(); } catch (error) { body = null; }
-  if (!response.ok) throw new ApiError(response.status, problemText(response.status, body));
+  if (!response.ok) throw new ApiError(response.status, problemText(response.status, body), body);
   return body;
 }
 
@@ -134,6 +138,7 @@ function showLogin(message) {
   $("window-label").hidden = true;
   $("shop-label").hidden = true;
   $("shop-picker").replaceChildren();
+  names.clear();
   $("shop").textContent = "";
   $("login").hidden = false;
   $("login-error").hidden = !message;
@@ -172,20 +177,41 @@ async function start() {
 // there is more than one; each option's text is the shop's name and id, as text.
 function showShops(shops) {
   const picker = $("shop-picker");
+  names.clear();
+  for (const s of shops) names.set(s.shop, s.name || s.shop);
   picker.replaceChildren(...shops.map((s) => {
-    const option = node("option", "", s.name && s.name !== s.shop ? `${s.name}（${s.shop}）` : s.shop);
+    const option = node("option", "", shopLabel(s.shop));
     option.value = s.shop;
     return option;
   }));
   picker.value = shop;
   $("shop-label").hidden = shops.length < 2;
-  $("shop").textContent = `店铺 ${shop}`;
+  showShopName();
+}
+
+// A shop as the admin knows it: its name, with its id (what the API, the CLI and tokens use).
+function shopLabel(id) {
+  const name = names.get(id);
+  return name && name !== id ? `${name}（${id}）` : id;
+}
+
+function showShopName() {
+  $("shop").textContent = `店铺 ${shopLabel(shop)}`;
+  $("shop").title = $("shop").textContent;
+}
+
+// The shop's name changed (an uploaded shop.yaml names it, or another admin's did): header and picker.
+function renamed(id, name) {
+  if (!name || names.get(id) === name) return;
+  names.set(id, name);
+  for (const option of $("shop-picker").options) if (option.value === id) option.textContent = shopLabel(id);
+  if (id === shop) showShopName();
 }
 
 async function pickShop() {
   shop = $("shop-picker").value;
   sessionStorage.setItem(SHOP_KEY, shop);
-  $("shop").textContent = `店铺 ${shop}`;
+  showShopName();
   clearData();  // nothing of the shop left is shown under the one picked, even when its load fails
   await load();
 }
@@ -199,6 +225,7 @@ function clearData() {
   for (const drawn of board.querySelectorAll(".chart, ol")) drawn.replaceChildren();
   $("index-state").hidden = true;
   $("more-gaps").hidden = true;
+  resetUpload();
 }
 
 // A shop with no snapshot to serve (new, or its build failed): its statistics and candidates
@@ -223,8 +250,8 @@ function renderIndex(index, mine) {
   if (index.state === "building") return followIndex(index.job, mine);
   const why = index.state === "failed" && index.problem ? `：${index.problem}` : "";
   if (index.state === "empty") {
-    $("index-state-text").textContent =
-      `${INDEX_STATES.empty}。请先上传知识文件或新增条目（用 huashu admin upload 或管理 API），保存后会自动构建索引。`;
+    $("index-state-text").textContent = `${INDEX_STATES.empty}。请在本页最下面的「知识文件」上传知识文件（或在运行服务的`
+      + `机器上执行 huashu admin knowledge upload ${shop} 知识文件夹），保存后会自动构建索引。`;
     return;
   }
   const todo = index.state === "failed"
@@ -333,6 +360,15 @@ async function load(keepGaps = false) {
       renderGaps(gaps);
     }, ["gaps-note"]),
     card(`${base}/candidates?days=${days}&limit=${CANDIDATES_SHOWN}`, renderCandidates, ["candidates-note"]),
+    api(base).then((data) => {
+      if (mine !== loads) return;
+      renamed(data.shop.shop, data.shop.name);
+      renderFiles(data.shop.knowledge.files);
+    }, (error) => {
+      if (mine !== loads) return;
+      if (error.status === 404) return renderFiles({});  // served, but not in the store: no files of its own
+      failed(error);
+    }),
   ]);
   if (mine !== loads) return;
   document.body.dataset.shop = shop;
@@ -569,6 +605,10 @@ function gapItem(gap, most) {
     seen(gap.last_seen));
   const examples = node("ul", "gap-examples");
   for (const text of gap.examples.slice(0, 3)) examples.append(clipped("li", "example", text));
+  // how many different wordings the gap's messages used: the form below lists every one to tick
+  const worded = wordingsOf(gap).length + (gap.unlisted_wordings || 0);
+  const wordingsNote = node("p", "gap-wordings-note", `共 ${worded} 种问法（写成 FAQ… 里可以逐一勾选）`);
+  wordingsNote.hidden = worded <= Math.min(3, gap.examples.length);
   const replies = node("ul", "gap-replies");
   for (const reply of gap.replies) {
     const li = node("li", "reply");
@@ -586,7 +626,7 @@ function gapItem(gap, most) {
     form.hidden = false;
     form.querySelector("textarea").focus();
   });
-  item.append(head, node("h3", "", "客户问法"), examples, node("h3", "", "客服的实际回复"), replies, open, form);
+  item.append(head, node("h3", "", "客户问法"), examples, wordingsNote, node("h3", "", "客服的实际回复"), replies, open, form);
   return item;
 }
 
@@ -610,7 +650,9 @@ function closeForm(gap, item) {
   // 配送员电话 as one of its wordings).
   const asked = node("fieldset", "close-asked");
   asked.append(node("legend", "", "收录这些问法（答非所问的取消勾选）"));
-  const boxes = gap.examples.map((text) => {
+  // every distinct wording (`wordings`; `examples` are only the first few): a user test's FAQ lost
+  // the sixth wording of a gap of six, never shown to tick
+  const boxes = wordingsOf(gap).map((text) => {
     const label = node("label", "close-wording");
     const box = node("input", "close-wording-box");
     box.type = "checkbox";
@@ -620,6 +662,16 @@ function closeForm(gap, item) {
     asked.append(label);
     return box;
   });
+  // wordings past those the API lists (a very large gap): counted, and included unless unticked
+  let unlisted = null;
+  if (gap.unlisted_wordings > 0) {
+    const label = node("label", "close-unlisted");
+    unlisted = node("input", "close-unlisted-box");
+    unlisted.type = "checkbox";
+    unlisted.checked = true;
+    label.append(unlisted, node("span", "", `另有 ${gap.unlisted_wordings} 种问法没有列出，一并收录`));
+    asked.append(label);
+  }
   const button = node("button", "act act-main close-go", "加入知识库");
   button.type = "submit";
   const row = node("div", "close-row");
@@ -642,7 +694,7 @@ function closeForm(gap, item) {
         return;
       }
       const body = { stage: stage.value, days: Number($("days").value), answer: answer.value.trim(),
-        question: wordings[0], variants: wordings };
+        question: wordings[0], variants: wordings, unlisted_wordings: Boolean(unlisted && unlisted.checked) };
       const closed = await api(`/v1/admin/shops/${encodeURIComponent(shop)}/gaps/${encodeURIComponent(gap.id)}/close`,
         { method: "POST", body: JSON.stringify(body) });
       item.classList.add("closed");
@@ -661,6 +713,10 @@ function closeForm(gap, item) {
     }
   });
   return form;
+}
+
+function wordingsOf(gap) {
+  return gap.wordings && gap.wordings.length ? gap.wordings : gap.examples;
 }
 
 function renderCandidates(data, keep = false) {
@@ -799,6 +855,153 @@ async function followJob(job, show) {
     }
   }
 }
+
+// --- the shop's knowledge files: upload from the page -------------------------------------------
+// The upload is the admin API's (POST .../knowledge, multipart: each part's name is the file's path
+// in the knowledge). The shop's files are listed, each picked file gets its path (the shop's file
+// of that name, else where such a file lives), which the admin may change; a refusal shows the
+// API's own problems (file and line) as text, and the rebuild it starts is followed as a close's is.
+const TOP_FILES = /^(shop\.yaml|policies\.yaml|promotions\.yaml|products\.yaml|past_replies(_[^/]+)?\.jsonl)$/;
+const KNOWLEDGE_FILE = /\.(ya?ml|jsonl)$/;
+let shopFiles = [];  // the selected shop's knowledge files, as its record lists them
+let picked = [];  // [{file, path: <input>}]
+
+function renderFiles(files) {
+  shopFiles = Object.keys(files || {});
+  const list = $("knowledge-files");
+  list.replaceChildren(...shopFiles.map((path) => node("li", "", `${path}（${files[path]} 行）`)));
+  if (!shopFiles.length) list.append(node("li", "empty", "还没有知识文件"));
+}
+
+function knowledgePath(file) {
+  const relative = file.webkitRelativePath || "";
+  if (relative.includes("/")) return relative.split("/").slice(1).join("/");  // a folder: its own layout
+  const known = shopFiles.find((path) => path === file.name || path.endsWith(`/${file.name}`));
+  if (known) return known;
+  return TOP_FILES.test(file.name) ? file.name : `faq/${file.name}`;
+}
+
+function pickFiles(files) {
+  const chosen = [...files];
+  const kept = chosen.filter((file) => KNOWLEDGE_FILE.test(file.name));
+  const skipped = chosen.length - kept.length;
+  picked = kept.map((file) => {
+    const path = node("input", "upload-path");
+    path.value = knowledgePath(file);
+    path.spellcheck = false;
+    path.setAttribute("aria-label", `${file.name} 在知识库里的路径`);
+    return { file, path };
+  });
+  $("upload-list").replaceChildren(...picked.map(({ file, path }) => {
+    const item = node("li", "upload-item");
+    item.append(node("span", "upload-name", `${file.webkitRelativePath || file.name} →`), path);
+    return item;
+  }));
+  $("upload-go").disabled = !picked.length;
+  $("upload-remove").hidden = true;
+  $("upload-problems").replaceChildren();
+  const note = skipped ? `跳过了 ${skipped} 个不是知识文件的文件（只收 .yaml 和 .jsonl）` : "";
+  showUpload(note, "");
+}
+
+function showUpload(text, cls) {
+  const status = $("upload-status");
+  status.textContent = text;
+  status.className = `upload-status${cls ? ` ${cls}` : ""}`;
+  status.hidden = !text;
+}
+
+function resetUpload() {
+  picked = [];
+  shopFiles = [];
+  $("upload-files").value = "";
+  $("upload-folder").value = "";
+  $("upload-list").replaceChildren();
+  $("upload-problems").replaceChildren();
+  $("upload-go").disabled = true;
+  $("upload-remove").hidden = true;
+  showUpload("", "");
+}
+
+// The API's problems, each as it says it (`faq/a.yaml:3: ...`), under the field it names.
+function showProblems(items, cls = "") {
+  $("upload-problems").replaceChildren(...items.map((item) => {
+    const text = typeof item === "string" ? item : String(item.message || "");
+    const field = typeof item === "string" ? "" : String(item.field || "");
+    return node("li", cls, field && !text.startsWith(field) ? `${field}：${text}` : text);
+  }));
+}
+
+function refusal(error) {
+  const body = error.body || {};
+  const errors = Array.isArray(body.errors) ? body.errors : [];
+  if (error.status === 409 && Array.isArray(body.would_remove)) {
+    return [`没有上传：会删除 ${body.would_remove.length} 个条目（上传的文件里没有它们），什么都没有改动。`
+      + "把它们加回文件里再上传，或点「仍然上传，并删除这些条目」。", errors];
+  }
+  if (error.status === 422 && errors.length) {
+    return ["没有上传：知识文件没有通过校验，什么都没有改动。请按下面指出的文件和行修改后再上传。", errors];
+  }
+  if (error.status === 413) return [`没有上传：文件太大，什么都没有改动。`, errors];
+  if (error.status === 415 || error.status === 400) return [`没有上传：${error.message}，什么都没有改动。`, errors];
+  return [`没有上传：${error.message}`, errors];
+}
+
+async function uploadKnowledge(removeMissing) {
+  const target = shop;
+  const files = picked;
+  if (!files.length) return;
+  const form = new FormData();
+  for (const { file, path } of files) form.append(path.value.trim(), file, file.name);
+  const buttons = [$("upload-go"), $("upload-remove")];
+  for (const button of buttons) button.disabled = true;
+  $("upload-problems").replaceChildren();
+  showUpload("上传中…", "");
+  const query = removeMissing ? "?remove_missing=true" : "";
+  let said;
+  try {
+    said = await api(`/v1/admin/shops/${encodeURIComponent(target)}/knowledge${query}`, { method: "POST", body: form });
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) return showLogin(error.message);
+    if (target !== shop) return;
+    const [text, errors] = refusal(error);
+    showUpload(text, "failed");
+    showProblems(errors);
+    $("upload-go").disabled = false;
+    $("upload-remove").disabled = false;
+    $("upload-remove").hidden = !(error.status === 409 && error.body && error.body.would_remove);
+    return;
+  }
+  if (target !== shop) return;
+  $("upload-remove").hidden = true;
+  picked = [];
+  $("upload-list").replaceChildren();
+  $("upload-files").value = "";
+  $("upload-folder").value = "";
+  renamed(target, said.name);
+  const parts = [said.unchanged
+    ? "上传的文件与店铺现有的知识相同，没有改动"
+    : `已上传 ${said.files.length} 个文件：${said.files.join("、")}（店铺现有 ${said.entries} 个条目）`];
+  if (said.removed && said.removed.length) parts.push(`已删除 ${said.removed.join("、")}`);
+  if (said.renamed_from) parts.push(`店铺改名：${said.renamed_from} → ${said.name}`);
+  const done = parts.join("；");
+  showProblems((said.warnings || []).map((w) => `请留意：${w}`), "warning");
+  if (!said.job) {
+    showUpload(said.unchanged ? done : `${done}；索引没有重建`, "done");
+  } else {
+    const cls = (job) => (job.state === "done" || job.state === "failed" ? job.state : "");
+    await followJob(said.job, (job) => { if (target === shop) showUpload(jobText(done, job), cls(job)); });
+  }
+  if (target === shop) await load(true);  // the files, the index state, the gaps the new knowledge answers
+}
+
+$("upload-files").addEventListener("change", (event) => pickFiles(event.target.files));
+$("upload-folder").addEventListener("change", (event) => pickFiles(event.target.files));
+$("upload").addEventListener("submit", (event) => {
+  event.preventDefault();
+  uploadKnowledge(false);
+});
+$("upload-remove").addEventListener("click", () => uploadKnowledge(true));
 
 $("login").addEventListener("submit", login);
 $("logout").addEventListener("click", () => showLogin(""));

@@ -86,7 +86,11 @@
     if (state.source) state.source.close();
     state.source = null;
     $("conversation-label").textContent = state.conversation ? "会话 #" + state.conversation : "";
-    if (!state.conversation) { setStatus("idle", "未选择会话"); return; }
+    if (!state.conversation) { showNoConversation(); return; }
+    if ($("empty").classList.contains("no-conversation")) {  // one picked since: its messages are awaited
+      $("empty").classList.remove("no-conversation");
+      $("empty").textContent = "等待客户消息…";
+    }
     let url = "/panel/events?conversation=" + encodeURIComponent(state.conversation);
     if (state.token) url += "&token=" + encodeURIComponent(state.token);
     const source = new EventSource(url);
@@ -137,6 +141,18 @@
     } catch (err) {
       return null;
     }
+  }
+
+  // No conversation to follow (a panel link without `conversation`, or Chatwoot not telling one yet):
+  // one empty state saying how to pick one, not 等待客户消息… as if messages were on their way.
+  function showNoConversation() {
+    setStatus("idle", "未选择会话");
+    $("latest").replaceChildren(el("span", "latest-empty", "未选择会话"));
+    const empty = $("empty");
+    empty.textContent = "未选择会话：在 Chatwoot 里打开一个会话，面板会显示它的消息和建议回复；"
+      + "单独打开面板时，在链接后加上 &conversation=会话编号。";
+    empty.classList.add("no-conversation");
+    empty.hidden = false;
   }
 
   // A refused stream is said where the agent looks, not only in the status pill.
