@@ -67,3 +67,15 @@ def presupposed_state(questions: Iterable[str], reply: str) -> OrderState | None
         if _SHIPPED.search(text):
             found.add(OrderState.SHIPPED)
     return next(iter(found)) if len(found) == 1 else None
+
+
+_ONLY_PARTICLES = re.compile(r"^[\W_还都也呢啊呀的了亲哦吧嘛]*$")
+
+
+def states_only(text: str) -> bool:
+    """True for a clause that states the order's state and says nothing else (还没发货, 已经发出了呢):
+    beside a question it is the question's condition (还没发货，能改地址吗), not a chase."""
+    if stated_state(text) is None:
+        return False
+    rest = _SHIPPED.sub("", _NOT_SHIPPED.sub("", text))
+    return _ONLY_PARTICLES.match(rest) is not None

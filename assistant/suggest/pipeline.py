@@ -54,7 +54,7 @@ from assistant.retrieval.ranker import RankingWeights, SuggestionRanker
 from assistant.retrieval.snapshot import Snapshot, load_snapshot
 from assistant.retrieval.text import parts
 from assistant.retrieval.types import Suggestion, SuggestRequest, Turn
-from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state
+from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state, states_only
 from assistant.suggest.refusal import conversation_refusal, presupposes_refusal
 
 UPSET_CUES = frozenset({"complaint_risk", "anger"})
@@ -378,9 +378,15 @@ class Suggester:
     @staticmethod
     def asked_parts(text: str) -> tuple[str, ...]:
         """The clauses of `text` read alone (`text.parts`): a greeting clause (您好, 我要转人工) beside
-        a question says hello, the question is what is answered; greetings alone are read."""
+        a question says hello, the question is what is answered; greetings alone are read. A clause
+        that only states the order's state beside others is their condition (`states_only`)."""
         said = parts(text)
         asked = tuple(part for part in said if not is_stock(part))
+        conditions = tuple(part for part in asked if states_only(part))
+        if conditions and len(conditions) < len(asked):
+            # 还没发货，能改地址吗: the order's state is the question's condition; read alone it chased
+            # the late parcel (the not-dispatched apology at 1.00, second, a user test)
+            asked = tuple(part for part in asked if part not in conditions)
         return asked if asked else said
 
     def restated(self, request: SuggestRequest) -> str | None:

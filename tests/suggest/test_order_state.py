@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state, stated_state
+from assistant.suggest.order_state import OrderState, conversation_state, presupposed_state, stated_state, states_only
 
 NOT, SHIPPED = OrderState.NOT_SHIPPED, OrderState.SHIPPED
 
@@ -49,3 +49,19 @@ def test_a_reply_takes_one_state_for_granted_or_none() -> None:
     # covers both states: takes nothing for granted
     assert presupposed_state(["电话写错了"], "还没发货的我马上给仓库备注修改；已经发出的我联系快递网点") is None
     assert presupposed_state(["有赠品吗"], "亲，有的～") is None
+
+
+@pytest.mark.parametrize(
+    ("clause", "only"),
+    [
+        ("还没发货", True),
+        ("已经发出了呢", True),
+        ("还没发货呢亲", True),
+        ("还没发货吗", False),
+        ("都三天了", False),
+        ("没发货，快点", False),
+        ("发货了吗", False),
+    ],
+)
+def test_a_clause_that_only_states_the_order_state(clause: str, only: bool) -> None:
+    assert states_only(clause) is only

