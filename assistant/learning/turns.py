@@ -77,12 +77,13 @@ def content(text: str) -> str:
     return _NOT_CONTENT.sub("", _PLACEHOLDER.sub("", text))
 
 
-_ORDER_NUMBER = re.compile(r"\d{8,}|\[订单x\]")
+# Eight digits or more, not a mobile number (1[3-9] and nine more) nor a date (20261208).
+_ORDER_NUMBER = re.compile(r"(?<!\d)(?!1[3-9]\d{9}(?!\d))(?!20\d\d[01]\d[0-3]\d(?!\d))\d{8,}|\[订单x\]")
 
 
 def holds_order_number(text: str) -> bool:
-    """True when the turn holds an order (or tracking) number: eight digits or more in a row, or the
-    chat logs' anonymised `[订单x]`."""
+    """True when the turn holds an order (or tracking) number: eight digits or more in a row (not a
+    mobile number or a date), or the chat logs' anonymised `[订单x]`."""
     return _ORDER_NUMBER.search(unicodedata.normalize("NFKC", text)) is not None
 
 
@@ -91,8 +92,12 @@ def turn_kind(text: str) -> TurnKind | None:
     said = content(text)
     if not said:  # an order number or a pasted card; emoji or marks alone (😭😭😭, ？？？) ask nothing stock
         return TurnKind.ORDER_CARD if _ORDER_MARK.search(text) else None
-    rest = _CARD_WORDS.sub("", _TRACKING.sub("", said))
-    if not rest or (_ORDER_MARK.search(text) and "单号" in said and _GIVING_WORDS.match(rest)):
+    rest = _CARD_WORDS.sub("", said)
+    if not rest:
+        return TurnKind.ORDER_CARD
+    # a number given in words (我的订单号是…, 快递单号…发你了); 快递单号？ with no number asks for one
+    given = _TRACKING.sub("", rest)
+    if _ORDER_MARK.search(text) and "单号" in said and (not given or _GIVING_WORDS.match(given)):
         return TurnKind.ORDER_CARD
     if _GREETING.match(said):
         return TurnKind.GREETING

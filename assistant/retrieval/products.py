@@ -28,6 +28,7 @@ A message that names no product is about the products the customer named last (`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ def product_of(entry: KnowledgeEntry) -> str | None:
         return None
     return entry.id.split(QA_MARK, 1)[0]
 
+
+_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 
 UNNAMED_MIN = 3
 """Letters a message needs left once its products are taken out to be read alone (能退吗, not 呢)."""
@@ -93,12 +96,27 @@ def products_about(wordings: Sequence[str], category: str, names: Mapping[str, P
 
 def products_in_view(message: str, earlier: Sequence[str], names: Mapping[str, ProductNames]) -> frozenset[str]:
     """The products the message names, or else those the newest of the customer's `earlier` turns
-    (oldest first) that names any names."""
-    for text in (message, *reversed(earlier)):
+    (oldest first) that names any names; none when the message holds part of another product's name
+    (蚕丝的会不会起球 after 电热毯多少钱 asks about the silk duvet, in words the names do not hold)."""
+    named = named_products(message, names)
+    if named:
+        return named
+    said = compact(message)
+    for text in reversed(earlier):
         named = named_products(text, names)
         if named:
-            return named
+            others = (term for product, named_by in names.items() if product not in named for term in _terms(named_by))
+            return frozenset() if any(_shares_a_pair(said, term) for term in others) else named
     return frozenset()
+
+
+def _terms(named_by: ProductNames) -> tuple[str, ...]:
+    return (*named_by.names, *((named_by.category,) if named_by.category is not None else ()))
+
+
+def _shares_a_pair(said: str, term: str) -> bool:
+    """Whether the message holds two letters in a row of `term` (蚕丝 of 蚕丝被), CJK only."""
+    return any(term[i : i + 2] in said for i in range(len(term) - 1) if _CJK_PAIR.fullmatch(term[i : i + 2]))
 
 
 def without_products(text: str, names: Mapping[str, ProductNames]) -> str | None:

@@ -87,8 +87,9 @@ OTHER_ORDER_STATE_CAP = 0.15
 """The most a reply written for the other state of the order scores (还没发货可以改的 after the agent
 said 已经发货了): shown, never sure (`order_state`)."""
 ORDER_GIVEN_CAP = 0.15
-"""The most a reply asking for the order number scores when the message gives it (我的订单号是…, a
-pasted card: `TurnKind.ORDER_CARD`): a user test sent its number and was asked for it again. And the
+"""The most a reply asking for the order number scores when the message holds one (我的订单号是…, a
+pasted card, 订单号123456789 什么时候发货: `holds_order_number`): a user test sent its number and was
+asked for it again. And the
 most an answer for a number given (收到，我马上帮您查这一单) scores for a message that holds none."""
 _ASKS_ORDER = re.compile(
     r"(发|提供|告诉|给)(我|一下|下)*(您的)?订单号|订单号(和[^，。；！？]{0,12})?(发|告诉|给)(我|一下)"
@@ -589,7 +590,7 @@ class Suggester:
             cap = min(cap, OTHER_ORDER_STATE_CAP)
         if situation.stock is None and self._stock_kinds(suggestion.entry_id):
             cap = min(cap, STOCK_ONLY_CAP)  # 好用吗 asks something: 好的's reply (0.52) is no answer
-        if situation.gives_order and _ASKS_ORDER.search(suggestion.text):
+        if (situation.gives_order or situation.holds_order) and _ASKS_ORDER.search(suggestion.text):
             cap = min(cap, ORDER_GIVEN_CAP)
         if not (situation.gives_order or situation.holds_order) and self._for_card(suggestion.entry_id):
             cap = min(cap, ORDER_GIVEN_CAP)  # 收到，我马上帮您查 answers a number given, not 我的订单发货了吗

@@ -42,6 +42,8 @@ from assistant.learning.turns import TurnKind, is_agent_opener, is_follow_up, sa
         ("快递单号 75312345678 发你了", TurnKind.ORDER_CARD),
         ("我的单号是 SF1234567890", TurnKind.ORDER_CARD),
         ("我的订单号是多少", None),  # no number: a question
+        ("快递单号？", None),  # asks for one (a second reading)
+        ("物流单号", None),
         ("订单号 2345678901234，什么时候发货", None),
         ("12号能到吗", None),
         ("好的那我明天再来问发票的事", None),
