@@ -7,7 +7,7 @@ takes the longest phrase at each position, so a neutral phrase masks the cue wor
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,6 +40,8 @@ class Pattern:
     """A weak sign (a plain deadline question): alone it keeps its cue at `low`."""
     not_after: re.Pattern[str] | None = None
     """No match when this finds the end of the clause text before it (给孩子 + 说了三遍: said to someone else)."""
+    unless_praised: bool = False
+    """No match in a message that praises, unless after its last contrast word (比图片上薄一点，很喜欢 is content)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,12 @@ def _strings(values: Any, where: str) -> tuple[str, ...]:
     return tuple(str(v).lower() for v in values)
 
 
+def _regexes(values: Any, where: str) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(values, list):
+        raise ValueError(f"lexicon: {where} must be a list")
+    return tuple(re.compile(str(v)) for v in values)
+
+
 def _weights(values: Any, where: str) -> dict[str, float]:
     if not isinstance(values, dict):
         raise ValueError(f"lexicon: {where} must be a mapping")
@@ -140,6 +148,48 @@ def _weak_phrases(data: Any, phrases: Mapping[str, list[Term]]) -> dict[CueName,
             raise ValueError(f"lexicon: weak.{name} lists phrases that are not {name} terms: {', '.join(unknown)}")
         weak[name] = frozenset(words)
     return weak
+
+
+@dataclass(frozen=True, slots=True)
+class AimedElsewhere:
+    """Anger said of the weather (lexicon `aimed_elsewhere`): aimed at no one here, unless its clause names
+    someone or something here."""
+
+    modifiers: tuple[re.Pattern[str], ...] = ()
+    """The anger word modifies a weather noun (气死人的冷天): the goods in its clause are not what it is said of."""
+    predicates: tuple[re.Pattern[str], ...] = ()
+    """A weather noun is what the anger word is said of (这鬼天气烦死了): the goods in its clause may be."""
+    here: re.Pattern[str] | None = None
+    """The shop, the agent or an order (你们, 客服, 发货, 快递): anywhere in the clause, the anger is theirs."""
+    goods: re.Pattern[str] | None = None
+    """The goods (被子, 电热毯): anywhere in the clause of a predicate, the anger may be theirs."""
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> AimedElsewhere:
+        if not isinstance(data, dict) or not set(data) <= {"modifier", "predicate", "here", "goods"}:
+            raise ValueError("lexicon: aimed_elsewhere must map modifier, predicate, here and goods")
+        here, goods = data.get("here"), data.get("goods")
+        return cls(
+            _regexes(data.get("modifier", []), "aimed_elsewhere.modifier"),
+            _regexes(data.get("predicate", []), "aimed_elsewhere.predicate"),
+            None if here is None else re.compile(str(here)),
+            None if goods is None else re.compile(str(goods)),
+        )
+
+    def spans(self, text: str, clause_of: Sequence[int]) -> list[tuple[int, int]]:
+        """Where an anger word in `text` is said of the weather; `clause_of[i]` is where the clause of
+        position i starts."""
+        found: list[tuple[int, int]] = []
+        for regexes, own in ((self.modifiers, (self.here,)), (self.predicates, (self.here, self.goods))):
+            for regex in regexes:
+                for hit in regex.finditer(text):
+                    start = clause_of[hit.start()]
+                    end = hit.end()
+                    while end < len(text) and clause_of[end] == start:
+                        end += 1
+                    if not any(r is not None and r.search(text, start, end) for r in own):
+                        found.append(hit.span())
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +222,10 @@ class Lexicon:
     when what comes before it asks (`requests`) or presses."""
     requests: tuple[re.Pattern[str], ...] = ()
     """What asks for something (请, 麻烦帮我, 能不能, 什么时候, ？): a thanks after it is said in advance."""
-    elsewhere: tuple[re.Pattern[str], ...] = ()
+    elsewhere: AimedElsewhere = AimedElsewhere()
     """Anger at the weather or the season (气死人的冷天, 这鬼天气烦死了): aimed at no one here, no anger inside it."""
+    neglect: tuple[re.Pattern[str], ...] = ()
+    """No answer or a wait complained of (一个小时都不回, 还没发): an exclaimed 太好了吧 or a 我服了 beside it mocks."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -209,6 +261,7 @@ class Lexicon:
                 regex=re.compile(str(p["re"])),
                 weak=bool(p.get("weak", False)),
                 not_after=re.compile(str(p["not_after"])) if p.get("not_after") else None,
+                unless_praised=bool(p.get("unless_praised", False)),
             )
             for p in data.get("patterns", [])
         )
@@ -244,7 +297,8 @@ class Lexicon:
         amazed = tuple(re.compile(str(r)) for r in data.get("amazement", []))
         courtesies = tuple(re.compile(str(r)) for r in data.get("courtesies", []))
         requests = tuple(re.compile(str(r)) for r in data.get("requests", []))
-        elsewhere = tuple(re.compile(str(r)) for r in data.get("aimed_elsewhere", []))
+        elsewhere = AimedElsewhere.from_mapping(data.get("aimed_elsewhere", {}))
+        neglect = tuple(re.compile(str(r)) for r in data.get("neglect", []))
         return cls(
             frozen,
             patterns,
@@ -261,6 +315,7 @@ class Lexicon:
             courtesies,
             requests,
             elsewhere,
+            neglect,
         )
 
     def matcher(self) -> PhraseMatcher:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.emotion.lexicon import Lexicon, PhraseMatch, Term
+from assistant.emotion.lexicon import Lexicon, Pattern, PhraseMatch, Term
 from assistant.emotion.types import CueName
 
 CLAUSE_BREAKS = frozenset("，。！？；、：,.;:!?~～…\n\r\t ")
@@ -173,7 +173,7 @@ class MessageScorer:
         suffered = [found.span() for regex in unaccused for found in regex.finditer(text)]
         amazed = [found.span() for regex in self._lexicon.amazement for found in regex.finditer(text)]
         # 气死人的冷天, 这鬼天气烦死了: anger at the weather is aimed at no one here, like a swear of surprise
-        amazed += [found.span() for regex in self._lexicon.elsewhere for found in regex.finditer(text)]
+        amazed += self._lexicon.elsewhere.spans(text, clause)
         arrived = min((found.start() for regex in self._lexicon.arrivals for found in regex.finditer(text)), default=-1)
         contrast_at = self._last_contrast(text, covered)
         courtesy_at = self._courtesy_start(text)
@@ -182,6 +182,7 @@ class MessageScorer:
         sarcastic: list[tuple[PhraseMatch, float]] = []
         awed: list[tuple[PhraseMatch, float]] = []
         exclaimed: list[tuple[float, int, int]] = []
+        unless_praised: list[tuple[Pattern, int, int]] = []
         mocking_until = mocked = 0
         symbols: set[str] = set()
         for m in matches:
@@ -288,13 +289,24 @@ class MessageScorer:
                     continue  # 给孩子说了三遍: told someone else, not the agent
                 if pattern.cue in ACCUSING_CUES and any(start <= found.start() < end for start, end in suffered):
                     continue
+                if pattern.unless_praised:
+                    unless_praised.append((pattern, found.start(), found.end()))  # decided below, beside the praise
+                    continue
                 over = pattern.cue == "anxiety" and found.start() < arrived
                 signals.add(pattern.cue, pattern.weight, found.start(), found.end(), weak=pattern.weak or over)
                 signals.codes.add(pattern.code)
         if courtesy_at is not None and not self._asks_or_presses(text[:courtesy_at], signals):
             for weight, start, end, weak in courteous:  # 我都知道 谢谢: a thanks that closes no request
                 signals.add("satisfaction", weight, start, end, weak=weak)
-        pressed = bool(signals.strong & PRESSING_CUES)
+        praised = "satisfaction" in signals.strong
+        for pattern, start, end in unless_praised:
+            # 比图片上薄一点，很喜欢: a message that praises is content with the difference; after a contrast word
+            # (质量还行，但是比图片上薄好多) the difference is the last word
+            if not praised or (contrast_at is not None and start >= contrast_at):
+                signals.add(pattern.cue, pattern.weight, start, end, weak=pattern.weak)
+                signals.codes.add(pattern.code)
+        # 你们客服也太好了吧，一个小时都不回: beside no answer or a wait, an exclaimed praise or 我服了 mocks
+        pressed = bool(signals.strong & PRESSING_CUES) or any(regex.search(text) for regex in self._lexicon.neglect)
         for weight, start, end in exclaimed:
             # 这被子太好了吧 exclaims praise; beside a fault or a wait (连个赠品都没有！是生意太好了吧！) it mocks:
             # there it stays the trace of a question it was read as before
@@ -302,18 +314,19 @@ class MessageScorer:
                 signals.add("hesitation", weight * ASKED_QUALITY, start, end, weak=True)
             else:
                 signals.add("satisfaction", weight, start, end)
-        self._admiration(awed, signals, contrast_at)
+        self._admiration(awed, signals, contrast_at, pressed)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
 
     @staticmethod
     def _admiration(
-        awed: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals, contrast_at: int | None
+        awed: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals, contrast_at: int | None, pressed: bool
     ) -> None:
-        """我服了 beside praise and nothing negative or pressing is awe (这被子太好了吧，我服了，再买一条): it
-        counts for satisfaction; otherwise, or after a contrast word (质量挺好的，但是客服我真服了), for anger."""
-        praised = "satisfaction" in signals.strong and not signals.strong & PRESSING_CUES
+        """我服了 beside praise and nothing negative or pressing (`pressed`: no answer or a wait complained of
+        counts) is awe (这被子太好了吧，我服了，再买一条): it counts for satisfaction; otherwise, or after a
+        contrast word (质量挺好的，但是客服我真服了), for anger."""
+        praised = "satisfaction" in signals.strong and not pressed
         for m, weight in awed:
             if praised and (contrast_at is None or m.start < contrast_at):
                 signals.add("satisfaction", weight, m.start, m.end)

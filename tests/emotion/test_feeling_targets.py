@@ -153,3 +153,96 @@ def test_a_closing_ba_without_tai_still_asks(detector: EmotionDetector, text: st
 def test_an_exclaimed_tai_le_ba_beside_a_complaint_is_no_praise(detector: EmotionDetector, text: str) -> None:
     # 太好了吧 praises on its own; beside a wait or a fault it mocks, so it shows no satisfaction
     assert "satisfaction" not in {cue.name for cue in detector.read(text).cues}
+
+
+# A second reading of 8 December 2026: the rules above over-reached.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电热毯温度气死人了，根本调不了",  # 温度 describes the goods as often as the weather
+        "这电热毯温度真烦人，一会冷一会热",
+        "暖气片一样的电热毯，热得烦死了，温度根本调不下来",  # 热得 / 潮得 say nothing of the weather
+        "被子潮得烦死了",
+        "等你们发货等到冬天都要气死了",  # 等到冬天 is a time, and the shop is named
+        "天气真烦人你们还不发货",  # the shop in the clause, after the weather
+        "气死人的冷天你们还不发货",
+        "这天气烦死了快递还不到",  # an order or a delivery in the clause
+        "天气这么冷被子气死人了",  # the goods the anger is said of, with the weather in the clause
+    ],
+)
+def test_anger_at_the_goods_or_the_shop_beside_the_weather_stays_anger(detector: EmotionDetector, text: str) -> None:
+    assert "anger" in panel(detector.read(text)), detector.read(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这鬼天气烦死了",
+        "讨厌的雨天被子都晒不干",  # the anger word modifies the weather: the goods after it are not what it is said of
+        "天气冷得气人，有加厚的被子吗",
+        "回南天烦死了，有除湿机吗",
+    ],
+)
+def test_anger_said_of_the_weather_itself_stays_aimed_at_no_one(detector: EmotionDetector, text: str) -> None:
+    reading = detector.read(text)
+    assert "anger" not in {cue.name for cue in reading.cues}, reading
+    assert not reading.escalate, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们客服也太好了吧，一个小时都不回",
+        "客服也太好了吧，等了半天没人理",
+        "你们服务太好了吧，消息都不回复",
+        "发货也太快了吧，三天了还没发",
+    ],
+)
+def test_an_exclaimed_tai_le_ba_beside_a_wait_or_no_answer_mocks(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" not in {cue.name for cue in detector.read(text).cues}, detector.read(text)
+
+
+@pytest.mark.parametrize("text", ["你们客服也太好了吧，一分钟就回了", "这被子太好了吧，回购了"])
+def test_an_exclaimed_tai_le_ba_with_no_grievance_still_praises(detector: EmotionDetector, text: str) -> None:
+    assert panel(detector.read(text)) == {"satisfaction"}, detector.read(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "比宣传的噪音小多了，很满意",  # less noise than advertised is good
+        "噪音比宣传的小多了",
+        "声音没有宣传的那么大",
+        "实物比图片上小巧",  # 小巧, 轻便, 轻薄, 细腻 praise
+        "水壶比图片上轻便多了，好用",
+        "实物比图片上轻薄",
+        "面料比图片上细腻",
+        "实物比图片上轻",  # lighter than pictured: no let-down of its own
+        "比图片上薄一点，很喜欢",  # praise and no contrast: the comparison does not let down
+        "比图片上小一点，但是很好用",  # the praise is what the contrast leads to
+    ],
+)
+def test_a_favourable_comparison_with_the_listing_is_no_let_down(detector: EmotionDetector, text: str) -> None:
+    assert "disappointment" not in panel(detector.read(text)), detector.read(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "实物比图片小很多",
+        "被子比图片上要薄很多",
+        "实物比图片上看着小很多",
+        "颜色比图片上的颜色暗",
+        "质量还行，但是比图片上薄好多",  # praise, then a contrast to the let-down
+        "很喜欢，可是比详情页上小太多了",
+    ],
+)
+def test_a_worse_comparison_with_the_listing_is_still_a_let_down(detector: EmotionDetector, text: str) -> None:
+    assert "disappointment" in panel(detector.read(text)), detector.read(text)
+
+
+def test_fu_le_beside_no_answer_is_exasperation_not_awe(detector: EmotionDetector) -> None:
+    assert "anger" in panel(detector.read("质量太好了，我服了，一个小时都不回"))
+    assert "anger" not in panel(detector.read("质量太好了，我服了，一分钟就回了"))
