@@ -87,9 +87,11 @@ OTHER_ORDER_STATE_CAP = 0.15
 """The most a reply written for the other state of the order scores (还没发货可以改的 after the agent
 said 已经发货了): shown, never sure (`order_state`)."""
 ORDER_GIVEN_CAP = 0.15
-"""The most a reply asking for the order number scores when the message holds one (我的订单号是…, a
-pasted card, 订单号123456789 什么时候发货: `holds_order_number`): a user test sent its number and was
-asked for it again. And the
+"""The most a reply asking for the order number scores when the message gives one and asks nothing
+else (我的订单号是…, a pasted card: `TurnKind.ORDER_CARD`): a user test sent its number and was asked
+for it again. Not for a question beside the number: the price-protection answer (把订单号和现在的商品价格截图
+发我) is the answer to 能申请价保么? with the app's order card pasted (a JDDC turn, 0.97 → 0.06 when it was
+capped), the agent leaving out what the customer already gave. And the
 most an answer for a number given (收到，我马上帮您查这一单) scores for a message that holds none."""
 _ASKS_ORDER = re.compile(
     r"(发|提供|告诉|给)(我|一下|下)*(您的)?订单号|订单号(和[^，。；！？]{0,12})?(发|告诉|给)(我|一下)"
@@ -131,8 +133,9 @@ acknowledgement, thanks or a closing: 好的 / ok / 嗯嗯) scores for a turn of
 read 好的's entry at 0.01 and 0.27, and a shop without learned quick replies had no answer for them
 (a user test). Even odds, as a keyword: the shop may hold several."""
 STOCK_ONLY_CAP = 0.15
-"""The most such an entry for stock turns scores for a substantive message (好用吗 read 好的's entry at
-0.52: 好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question)."""
+"""The most an entry for acknowledgements scores for a substantive message (好用吗 read 好的's entry at
+0.52: 好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question). Only acknowledgements: a greeting's
+reply (在的呢～请问有什么可以帮您) answers 我 APP服务 在了吗 (a JDDC turn) as well as 在吗."""
 SURE_WINDOW = 3
 """The first places, whatever `k` a caller asks for, in which the suggestions that reach the threshold
 come before those that do not (`sure_first`), and in which `answerable` looks. Before, a 0.02 apology
@@ -588,9 +591,9 @@ class Suggester:
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
             cap = min(cap, OTHER_ORDER_STATE_CAP)
-        if situation.stock is None and self._stock_kinds(suggestion.entry_id):
+        if situation.stock is None and self._stock_kinds(suggestion.entry_id) == {TurnKind.ACKNOWLEDGEMENT}:
             cap = min(cap, STOCK_ONLY_CAP)  # 好用吗 asks something: 好的's reply (0.52) is no answer
-        if (situation.gives_order or situation.holds_order) and _ASKS_ORDER.search(suggestion.text):
+        if situation.gives_order and _ASKS_ORDER.search(suggestion.text):
             cap = min(cap, ORDER_GIVEN_CAP)
         if not (situation.gives_order or situation.holds_order) and self._for_card(suggestion.entry_id):
             cap = min(cap, ORDER_GIVEN_CAP)  # 收到，我马上帮您查 answers a number given, not 我的订单发货了吗
