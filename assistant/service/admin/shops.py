@@ -41,7 +41,7 @@ from aiohttp import web
 
 from assistant.knowledge.files import SHOP_FILE, shop_name
 from assistant.knowledge.loader import KnowledgeError
-from assistant.knowledge.uploads import merge_uploads
+from assistant.knowledge.uploads import empty_uploads, merge_uploads
 from assistant.service import keys
 from assistant.service.admin.index import JobOut, rebuild_soon, rebuild_wanted
 from assistant.service.admin.shop_settings import pairing_problems, settings_problems, shown
@@ -66,8 +66,9 @@ class CreateShopBody(msgspec.Struct, forbid_unknown_fields=True):
         str,
         msgspec.Meta(
             max_length=200,
-            description="display name (default: shop.yaml's, else the id); with a shop.yaml in `files` that has "
-            "a `name`, it must be that name (a 422 naming both otherwise: the shop.yaml names the shop)",
+            description="display name (default: shop.yaml's, else the id), without spaces at its ends; with a "
+            "shop.yaml in `files` that has a `name`, it must be that name (a 422 naming both otherwise: the "
+            "shop.yaml names the shop)",
         ),
     ] = ""
     settings: Annotated[
@@ -128,6 +129,13 @@ class CreatedShop(msgspec.Struct):
         JobOut | None,
         msgspec.Meta(description="the first build of its knowledge (none without files or with `?rebuild=false`)"),
     ] = None
+    warnings: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="what to look at again: each file of `files` that holds nothing (empty, comments only), "
+            "skipped beside the others (`files` that all hold nothing are a 422)"
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class DeletedShop(msgspec.Struct):
@@ -224,18 +232,19 @@ def _created_name(body: CreateShopBody, rows: list[KnowledgeRow]) -> str:
     """The new shop's name: its shop.yaml's `name` (every upload of the shop.yaml names the shop
     after it) or the body's `name`, else its id. 422 naming both when they differ: a user test's
     shop was created 壳先生 beside a shop.yaml saying 壳先生手机壳店, without a word, and the next
-    upload of that shop.yaml renamed it."""
-    in_file = shop_name(rows)
-    if body.name and in_file and body.name.strip() != in_file:
-        said = f"name {body.name!r} differs from the name in its shop.yaml ({in_file!r})"
+    upload of that shop.yaml renamed it. The name is stripped first: "壳先生手机壳店 " was stored with
+    its space (a second reading)."""
+    in_file, given = shop_name(rows), body.name.strip()  # stripped, as the shop.yaml's is
+    if given and in_file and given != in_file:
+        said = f"name {given!r} differs from the name in its shop.yaml ({in_file!r})"
         errors = [
             FieldError("name", f"{said}: the shop.yaml names the shop (every upload of it renames the shop)"),
-            FieldError(f"files.{SHOP_FILE}", f"{SHOP_FILE}: name: {in_file!r}, not {body.name!r} as `name` says"),
+            FieldError(f"files.{SHOP_FILE}", f"{SHOP_FILE}: name: {in_file!r}, not {given!r} as `name` says"),
         ]
         raise Unprocessable(
             f"{said}; no shop was created: leave `name` out, or make it and the shop.yaml's `name` the same", errors
         )
-    return body.name or in_file or body.shop
+    return given or in_file or body.shop
 
 
 async def create_shop(request: web.Request) -> web.Response:
@@ -253,10 +262,12 @@ async def create_shop(request: web.Request) -> web.Response:
         raise Conflict.on("shop", f"shop {body.shop!r} already exists")
     await _check_claims(request, body.shop, body.settings)
     rows: list[KnowledgeRow] = []
+    warnings: list[str] = []
     if body.files is not None:
         uploads = {name: text.encode("utf-8") for name, text in body.files.items()}
         try:
             rows = await asyncio.to_thread(merge_uploads, [], uploads, replace_all=True)
+            warnings = empty_uploads([], uploads)
         except KnowledgeError as exc:
             errors = [FieldError(f"files.{p.split(':', 1)[0]}", p) for p in exc.problems]
             raise Unprocessable(
@@ -271,7 +282,7 @@ async def create_shop(request: web.Request) -> web.Response:
         await store.replace_knowledge(body.shop, rows)
     _, secret = await request.config_dict[keys.TOKENS].create_token(body.shop, "admin")
     job = await rebuild_soon(request, body.shop) if rows and wanted else None
-    return json_bytes(CreatedShop(True, await shop_out(request, record), secret, job), status=201)
+    return json_bytes(CreatedShop(True, await shop_out(request, record), secret, job, warnings), status=201)
 
 
 async def show_shop(request: web.Request) -> web.Response:

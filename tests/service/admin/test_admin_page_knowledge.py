@@ -68,7 +68,7 @@ async def test_an_empty_shop_is_told_the_real_command_and_its_knowledge_is_uploa
     await expect(page.locator("#upload-problems li")).to_have_count(0)
     await expect(page.locator("#index-state")).to_be_hidden(timeout=WAIT_MS)
     await expect(page.locator("#shop")).to_have_text("店铺 壳先生手机壳店（shell）", timeout=WAIT_MS)
-    await expect(page.locator("#knowledge-files")).to_contain_text("faq/shipping.yaml")
+    await expect(page.locator("#knowledge-files")).to_contain_text("faq/shipping.yaml（1 条）")  # entries, not lines
     assert {r.file for r in await store.knowledge_rows("shell")} == {"shop.yaml", "faq/shipping.yaml"}
     assert await store.active_snapshot("shell") is not None
 
@@ -91,7 +91,8 @@ async def test_the_header_names_the_shop_and_every_wording_of_a_gap_can_be_ticke
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A user test: a gap of 6 messages offered 5 wordings, and its FAQ lost the sixth. Here the
-    API lists 4 of its 6: the page says 2 more, included unless the admin unticks them."""
+    API lists 4 of its 6: the page says 2 more, left out unless the admin ticks them (nobody read
+    them: a second reading)."""
     monkeypatch.setattr(analytics, "WORDINGS_LISTED", 4)
     admin = await make_admin()
     await invoice_gap(admin)
@@ -104,7 +105,8 @@ async def test_the_header_names_the_shop_and_every_wording_of_a_gap_can_be_ticke
     await expect(gap.locator(".close-wording-box")).to_have_count(4)
     unlisted = gap.locator(".close-unlisted-box")
     await expect(gap.locator(".close-unlisted")).to_have_text("另有 2 种问法没有列出，一并收录")
-    await expect(unlisted).to_be_checked()
+    await expect(unlisted).not_to_be_checked()
+    await unlisted.check()
     await gap.locator(".close-answer").fill("可以的亲，下单时备注公司名称和税号")
     await gap.locator(".close-go").click()
     await expect(gap.locator(".closed-note")).to_contain_text("索引重建完成，已生效", timeout=WAIT_MS)

@@ -51,3 +51,20 @@ async def test_the_admin_cli_says_both_names(make_admin: AdminFactory, tmp_path:
     err = capsys.readouterr().err
     assert "壳先生手机壳店" in err and "name" in err, err
     assert await admin.client.app[keys.STORE].shop("case") is None
+
+
+async def test_a_name_is_stripped_before_it_is_compared_and_stored(make_admin: AdminFactory) -> None:
+    # a second reading: "壳先生手机壳店 " matched the shop.yaml's name and was stored with its space
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    for shop, name, files in (
+        ("spaced", " 壳先生手机壳店 ", FILES),
+        ("spaced-alone", "  壳先生\u3000", {"faq/a.yaml": FAQ}),
+        ("spaced-blank", "   ", FILES),  # blank: no name given, the shop.yaml's
+    ):
+        body = {"shop": shop, "name": name, "files": files}
+        created = await admin.client.post("/v1/admin/shops?rebuild=false", json=body, headers=admin.auth(OPERATOR))
+        assert created.status == 201, await created.text()
+        expected = name.strip() or "壳先生手机壳店"
+        assert (await created.json())["shop"]["name"] == expected
+        record = await admin.client.app[keys.STORE].shop(shop)
+        assert record is not None and record.name == expected

@@ -58,3 +58,22 @@ async def test_wordings_past_those_listed_are_counted_and_can_be_included(
     entry = (await closed.json())["entry"]
     assert sorted([entry["question"], *entry["variants"]]) == sorted(INVOICE_WORDINGS)
     await admin.client.app[keys.REBUILDER].finished((await closed.json())["job"]["id"])
+
+
+async def test_a_close_without_variants_takes_the_wordings_listed_only(
+    make_admin: AdminFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a second reading: a close without `variants` took every wording of the gap, those the list
+    # never showed too (a gap can hold thousands); they are added only when asked for
+    monkeypatch.setattr(analytics, "WORDINGS_LISTED", 4)
+    admin = await make_admin()
+    gap = await invoice_gap(admin)
+    listed = gap["wordings"]
+    assert isinstance(listed, list) and gap["unlisted_wordings"] == 2
+    closed = await admin.client.post(
+        f"/v1/admin/shops/demo/gaps/{gap['id']}/close", json={"days": 7}, headers=admin.auth()
+    )
+    assert closed.status == 201, await closed.text()
+    entry = (await closed.json())["entry"]
+    assert [entry["question"], *entry["variants"]] == listed
+    await admin.client.app[keys.REBUILDER].finished((await closed.json())["job"]["id"])

@@ -4,11 +4,13 @@ a line of a copy the store wrote; a file that holds nothing refused by name, nev
 from __future__ import annotations
 
 from assistant.service import keys
+from assistant.service.settings import Secret
 from tests.conftest import KNOWLEDGE
 
 from .conftest import Admin, AdminFactory
 
 UPLOAD = "/v1/admin/shops/demo/knowledge"
+OPERATOR = "operator-upload-problems-token"
 ENTRY = """\
 - id: {id}
   stage: pre_sale
@@ -117,3 +119,41 @@ async def test_an_upload_of_a_file_that_holds_nothing_is_a_422_naming_it(make_ad
     assert body["errors"] == [
         {"field": "files", "message": "files: the knowledge would hold no entries (see knowledge/README.md)"}
     ], body
+
+
+async def test_an_empty_file_beside_others_is_skipped_and_named(make_admin: AdminFactory) -> None:
+    # A second reading: a knowledge folder with a comment-only promotions.yaml (which the loader and
+    # `huashu knowledge check` pass) was refused whole at creation and with replace=all
+    admin = await make_admin(admin_token=Secret(OPERATOR))
+    files = {
+        "shop.yaml": "name: 空文件店\n",
+        "faq/a.yaml": ENTRY.format(id="faq-gift", n=1),
+        "promotions.yaml": "# 暂无活动\n",
+        "past_replies_2.jsonl": "",
+    }
+    body = {"shop": "blanks", "files": files}
+    created = await admin.client.post("/v1/admin/shops?rebuild=false", json=body, headers=admin.auth(OPERATOR))
+    said = await created.json()
+    assert created.status == 201, said
+    assert said["warnings"] == [
+        f"{name}: holds no entries (an empty file, or only comments): skipped, nothing stored from it"
+        for name in ("past_replies_2.jsonl", "promotions.yaml")
+    ], said
+    assert said["shop"]["knowledge"]["files"] == {"faq/a.yaml": 1, "shop.yaml": 1}, said
+    upload = "/v1/admin/shops/blanks/knowledge?replace=all&rebuild=false"
+    files["faq/a.yaml"] = ENTRY.format(id="faq-gift", n=2)
+    response = await admin.client.post(upload, json={"files": files}, headers=admin.auth(OPERATOR))
+    uploaded = await response.json()
+    assert response.status == 200, uploaded
+    # the upload's answer names the skipped files too, as creation's does
+    assert [w.split(":")[0] for w in uploaded["warnings"]] == ["past_replies_2.jsonl", "promotions.yaml"], uploaded
+    rows = await admin.client.app[keys.STORE].knowledge_rows("blanks")
+    assert sorted({r.file for r in rows}) == ["faq/a.yaml", "shop.yaml"]
+    # every file empty: nothing to store at all, a 422 naming each, no shop created
+    body = {"shop": "nothing", "files": {"promotions.yaml": "# 暂无\n", "faq/a.yaml": ""}}
+    refused = await admin.client.post("/v1/admin/shops?rebuild=false", json=body, headers=admin.auth(OPERATOR))
+    said = await refused.json()
+    assert refused.status == 422, said
+    assert [e["field"] for e in said["errors"]] == ["files.promotions.yaml", "files.faq/a.yaml"], said
+    assert all(e["message"].endswith("nothing to store") for e in said["errors"]), said
+    assert await admin.client.app[keys.STORE].shop("nothing") is None

@@ -662,13 +662,14 @@ function closeForm(gap, item) {
     asked.append(label);
     return box;
   });
-  // wordings past those the API lists (a very large gap): counted, and included unless unticked
+  // wordings past those the API lists (a very large gap): counted, and included only when the admin
+  // ticks them knowingly (nobody read them; the API takes at most 100 variants in all)
   let unlisted = null;
   if (gap.unlisted_wordings > 0) {
     const label = node("label", "close-unlisted");
     unlisted = node("input", "close-unlisted-box");
     unlisted.type = "checkbox";
-    unlisted.checked = true;
+    unlisted.checked = false;
     label.append(unlisted, node("span", "", `另有 ${gap.unlisted_wordings} 种问法没有列出，一并收录`));
     asked.append(label);
   }
@@ -869,7 +870,7 @@ let picked = [];  // [{file, path: <input>}]
 function renderFiles(files) {
   shopFiles = Object.keys(files || {});
   const list = $("knowledge-files");
-  list.replaceChildren(...shopFiles.map((path) => node("li", "", `${path}（${files[path]} 行）`)));
+  list.replaceChildren(...shopFiles.map((path) => node("li", "", `${path}（${files[path]} 条）`)));
   if (!shopFiles.length) list.append(node("li", "empty", "还没有知识文件"));
 }
 
