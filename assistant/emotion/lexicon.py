@@ -41,7 +41,8 @@ class Pattern:
     not_after: re.Pattern[str] | None = None
     """No match when this finds the end of the clause text before it (给孩子 + 说了三遍: said to someone else)."""
     unless_praised: bool = False
-    """No match in a message that praises, unless after its last contrast word (比图片上薄一点，很喜欢 is content)."""
+    """No match when a slight difference is praised after it, of the goods, and it is not after the last contrast
+    word (比图片上薄一点，很喜欢 is content; 东西很好，比图片上小很多 and 实物比图片小很多，物流很快 are not)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,13 @@ _ACKNOWLEDGED = re.compile(
 )
 """Words that accept what the agent said or close (好的, 嗯嗯 是的, 没了, 好的，没有): a thanks right after
 them is a ritual closing (low satisfaction), not a courtesy closing a request."""
+LISTING_CONTRAST = ("就是", "只是", "不过")
+"""Besides `modifiers.contrast`, words after which a listing comparison is the last word (很满意，就是比图片上小很多):
+for that check only, since 就是 is mostly no contrast (就是这个)."""
+_SLIGHT = re.compile(r"了?(?:(?:一)?(?:点|些)|一丢丢|一丁点)")
+"""A difference said to be slight (比图片上薄一点), right after the comparison."""
+_OTHER_ASPECT = re.compile(r"物流|快递|发货|送货|配送|派送|客服|态度|服务|包装|速度|售后|商家|卖家|店家|老板|掌柜")
+"""Praise in a clause naming these is of the service, not of the goods compared with their listing."""
 REPEATED_CALL = 0.6
 """在吗…在吗 in one message: waiting (low); with waiting time or urgency it adds up."""
 _REPEAT_CALL = re.compile(r"(在吗|在么|在不在|人呢|有人吗|回复|回话)(?:.{0,30}?\1)+")
@@ -78,6 +85,8 @@ class MessageSignals:
     marks: int = 0
     strong: set[CueName] = field(default_factory=set)
     """Cues with at least one piece of evidence that is not a weak sign (see `Lexicon.weak`)."""
+    strong_spans: dict[CueName, list[tuple[int, int]]] = field(default_factory=dict)
+    """The spans of that evidence."""
 
     def add(self, cue: CueName, weight: float, start: int, end: int, *, weak: bool = False) -> None:
         if weight <= 0:
@@ -86,6 +95,7 @@ class MessageSignals:
         self.spans.setdefault(cue, []).append((start, end))
         if not weak:
             self.strong.add(cue)
+            self.strong_spans.setdefault(cue, []).append((start, end))
 
     def negative_weight(self) -> float:
         return sum(self.weights.get(cue, 0.0) for cue in NEGATIVE_CUES)
@@ -298,41 +308,71 @@ class MessageScorer:
         if courtesy_at is not None and not self._asks_or_presses(text[:courtesy_at], signals):
             for weight, start, end, weak in courteous:  # 我都知道 谢谢: a thanks that closes no request
                 signals.add("satisfaction", weight, start, end, weak=weak)
-        praised = "satisfaction" in signals.strong
+        listing_contrast_at = self._last_contrast(text, covered, (*mods.contrast, *LISTING_CONTRAST))
         for pattern, start, end in unless_praised:
-            # 比图片上薄一点，很喜欢: a message that praises is content with the difference; after a contrast word
-            # (质量还行，但是比图片上薄好多) the difference is the last word
-            if not praised or (contrast_at is not None and start >= contrast_at):
+            if not self._difference_accepted(text, signals, clause, start, end, listing_contrast_at):
                 signals.add(pattern.cue, pattern.weight, start, end, weak=pattern.weak)
                 signals.codes.add(pattern.code)
         # 你们客服也太好了吧，一个小时都不回: beside no answer or a wait, an exclaimed praise or 我服了 mocks
-        pressed = bool(signals.strong & PRESSING_CUES) or any(regex.search(text) for regex in self._lexicon.neglect)
+        pressing = bool(signals.strong & PRESSING_CUES)
         for weight, start, end in exclaimed:
             # 这被子太好了吧 exclaims praise; beside a fault or a wait (连个赠品都没有！是生意太好了吧！) it mocks:
             # there it stays the trace of a question it was read as before
-            if pressed:
+            if pressing or self._neglected_near(text, start, clause[start]):
                 signals.add("hesitation", weight * ASKED_QUALITY, start, end, weak=True)
             else:
                 signals.add("satisfaction", weight, start, end)
-        self._admiration(awed, signals, contrast_at, pressed)
+        near = [pressing or self._neglected_near(text, m.start, clause[m.start]) for m, _ in awed]
+        self._admiration(awed, signals, contrast_at, near)
         self._punctuation(text, signals)
         self._sarcasm(sarcastic, signals)
         return signals
 
     @staticmethod
     def _admiration(
-        awed: Sequence[tuple[PhraseMatch, float]], signals: MessageSignals, contrast_at: int | None, pressed: bool
+        awed: Sequence[tuple[PhraseMatch, float]],
+        signals: MessageSignals,
+        contrast_at: int | None,
+        pressed: Sequence[bool],
     ) -> None:
-        """我服了 beside praise and nothing negative or pressing (`pressed`: no answer or a wait complained of
-        counts) is awe (这被子太好了吧，我服了，再买一条): it counts for satisfaction; otherwise, or after a
-        contrast word (质量挺好的，但是客服我真服了), for anger."""
-        praised = "satisfaction" in signals.strong and not pressed
-        for m, weight in awed:
-            if praised and (contrast_at is None or m.start < contrast_at):
+        """我服了 beside praise and nothing negative or pressing (`pressed`, one per match: no answer or a wait
+        complained of near it counts) is awe (这被子太好了吧，我服了，再买一条): it counts for satisfaction;
+        otherwise, or after a contrast word (质量挺好的，但是客服我真服了), for anger."""
+        praised = "satisfaction" in signals.strong
+        for (m, weight), near in zip(awed, pressed, strict=True):
+            if praised and not near and (contrast_at is None or m.start < contrast_at):
                 signals.add("satisfaction", weight, m.start, m.end)
                 signals.codes.add("admiration")
             else:
                 signals.add("anger", weight, m.start, m.end)
+
+    @staticmethod
+    def _difference_accepted(
+        text: str, signals: MessageSignals, clause: Sequence[int], start: int, end: int, contrast_at: int | None
+    ) -> bool:
+        """Whether a worse-than-listed comparison (`unlike_listing`) is one the customer is content with: a slight
+        difference (比图片上薄一点) praised after it, of the goods, not the service (比图片上薄一点，很喜欢;
+        比图片上小一点，但是很好用), and not after the last contrast word (很满意，就是比图片上小一点). Praise before
+        it (东西很好，比图片上小很多), of something else (实物比图片小很多，物流很快) or of a large difference leaves
+        the let-down; what is favourable in itself (小巧, 轻便, less noise) the pattern does not match."""
+        if contrast_at is not None and start >= contrast_at:
+            return False
+        if not _SLIGHT.match(text, end):
+            return False
+        return any(
+            at >= end and not _OTHER_ASPECT.search(text, clause[at], stop)
+            for at, stop in signals.strong_spans.get("satisfaction", [])
+        )
+
+    def _neglected_near(self, text: str, at: int, clause_start: int) -> bool:
+        """No answer or a wait for the service complained of (lexicon `neglect`) in the clause at `at` or the
+        one right after it (你们客服也太好了吧，一个小时都不回); a wait told further off is another story."""
+        end, n = at, len(text)
+        for in_break in (False, True, False):  # the rest of this clause, the breaks, the next clause
+            while end < n and (text[end] in CLAUSE_BREAKS) == in_break:
+                end += 1
+        window = text[clause_start:end]
+        return any(regex.search(window) for regex in self._lexicon.neglect)
 
     def _courtesy_start(self, text: str) -> int | None:
         """Where a thanks that closes the message starts (`Lexicon.courtesies`), when something comes
@@ -426,9 +466,9 @@ class MessageScorer:
                 factor = min(factor, multiplier)
         return factor
 
-    def _last_contrast(self, text: str, covered: bytearray) -> int | None:
+    def _last_contrast(self, text: str, covered: bytearray, words: Sequence[str] | None = None) -> int | None:
         best: int | None = None
-        for word in self._mods.contrast:
+        for word in self._mods.contrast if words is None else words:
             at = text.rfind(word)
             while at > 0 and covered[at]:
                 at = text.rfind(word, 0, at)

@@ -246,3 +246,76 @@ def test_a_worse_comparison_with_the_listing_is_still_a_let_down(detector: Emoti
 def test_fu_le_beside_no_answer_is_exasperation_not_awe(detector: EmotionDetector) -> None:
     assert "anger" in panel(detector.read("质量太好了，我服了，一个小时都不回"))
     assert "anger" not in panel(detector.read("质量太好了，我服了，一分钟就回了"))
+
+
+# A later reading of 8 December 2026: `neglect` took durability praise for a wait, and `unless_praised`
+# dropped a let-down whenever anything else in the message praised.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我服了，这被子太好了吧，盖了一个月都不钻绒", "high"),  # a month of use without fault is praise
+        ("这被子太好了吧，还没到冬天就想盖了", "medium"),  # 还没到 a season is no wait for the shop
+        ("这被子太好了吧，还没到货就想再买", "medium"),
+    ],
+)
+def test_durability_or_eagerness_beside_tai_le_ba_is_no_wait(
+    detector: EmotionDetector, text: str, expected: str
+) -> None:
+    reading = detector.read(text)
+    assert "anger" not in {cue.name for cue in reading.cues}, reading
+    assert level(reading, "satisfaction") == expected, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们客服也太好了吧，一个小时都不回",
+        "这被子太好了吧，等了三天客服都不回",
+        "客服也太好了吧，三天了还没发货",
+    ],
+)
+def test_a_wait_for_a_reply_or_a_dispatch_still_mocks(detector: EmotionDetector, text: str) -> None:
+    assert "satisfaction" not in {cue.name for cue in detector.read(text).cues}, detector.read(text)
+
+
+def test_fu_le_at_no_dispatch_is_still_anger(detector: EmotionDetector) -> None:
+    assert "anger" in panel(detector.read("我服了，又没发货"))
+
+
+def test_a_wait_far_from_the_praise_does_not_mock_it(detector: EmotionDetector) -> None:
+    # the wait is in neither the praise's clause nor the next one: it is a story told before the praise
+    reading = detector.read("上次一个小时都不回，这次一分钟就回了，客服也太好了吧")
+    assert "satisfaction" in panel(reading), reading
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("实物比图片小很多，物流很快", "medium"),  # the logistics praised, not the size
+        ("东西很好，比图片上小很多", "medium"),  # praise before the comparison is no acceptance of it
+        ("很满意，就是比图片上小很多", "medium"),  # 就是: a contrast
+        ("还不错，只是比图片上薄很多", "medium"),
+        ("挺喜欢的，不过比图片上小很多", "medium"),
+        ("被子比图片上薄好多 感觉被骗了，客服态度挺好的", "high"),
+        ("实物比图片小一点，物流很快", "medium"),  # a slight difference, but the praise is for the logistics
+    ],
+)
+def test_praise_of_something_else_leaves_the_let_down(detector: EmotionDetector, text: str, expected: str) -> None:
+    reading = detector.read(text)
+    assert level(reading, "disappointment") == expected, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "比宣传的噪音小多了，很满意",
+        "实物比图片上小巧",
+        "水壶比图片上轻便多了，好用",
+        "比图片上薄一点，很喜欢",  # a slight difference the customer says they like
+        "比图片上小一点，但是很好用",
+    ],
+)
+def test_a_favourable_or_accepted_difference_stays_no_let_down(detector: EmotionDetector, text: str) -> None:
+    assert "disappointment" not in panel(detector.read(text)), detector.read(text)
