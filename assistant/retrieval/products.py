@@ -110,20 +110,6 @@ def products_in_view(message: str, earlier: Sequence[str], names: Mapping[str, P
     return frozenset()
 
 
-def carried_name(message: str, earlier: Sequence[str], names: Mapping[str, ProductNames]) -> str | None:
-    """The word the customer named the product in view by (`products_in_view`), when the message
-    names none itself: the longest name, alias or category of it found in that earlier turn."""
-    if named_products(message, names):
-        return None
-    in_view = products_in_view(message, earlier, names)
-    for text in reversed(earlier):
-        said = compact(text)
-        found = [term for product in in_view for term in _terms(names[product]) if term in said]
-        if found:
-            return max(found, key=len)
-    return None
-
-
 def _terms(named_by: ProductNames) -> tuple[str, ...]:
     return (*named_by.names, *((named_by.category,) if named_by.category is not None else ()))
 

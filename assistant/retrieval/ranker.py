@@ -55,7 +55,6 @@ from assistant.retrieval.embedders import Vectors
 from assistant.retrieval.fusion import ScoreStats, standardise, top_per_item, zscore_fusion
 from assistant.retrieval.products import (
     ProductNames,
-    carried_name,
     named_products,
     product_names,
     product_of,
@@ -459,14 +458,6 @@ class SuggestionRanker:
             self._product_names = product_names(self.snapshot.entries)
         earlier = [t.text for t in context if t.role == "customer"][-PRODUCT_TURNS:]
         return products_in_view(text, earlier, self._product_names)
-
-    def carried_name(self, text: str, context: Sequence[Turn] = ()) -> str | None:
-        """The customer's word for the product the message is about when it names none itself
-        (`products.carried_name`), from the earlier customer turns of `context`."""
-        if self._product_names is None:
-            self._product_names = product_names(self.snapshot.entries)
-        earlier = [t.text for t in context if t.role == "customer"][-PRODUCT_TURNS:]
-        return carried_name(text, earlier, self._product_names)
 
     def without_products(self, text: str) -> str | None:
         """`text` with the shop's products it names taken out (`products.without_products`)."""

