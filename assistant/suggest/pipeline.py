@@ -485,9 +485,13 @@ class Suggester:
         the clause is sure of it and does not decline it (`_DECLINED`: 我不是要退): a long complaint
         ending 到底能不能退货？ had only complaint scripts in its pool, and the return answer (0.96 for
         the question alone) was never shown (a user test).
-        A size the message names (`text`) holds for every part, and so does a product it names
-        (`ranker.whole_message_caps`): 我想要2升的，这个水壶多少钱 is not sure of the 1.7 L kettle for its
-        second clause alone."""
+        The message read without the products it names (`Queries.unnamed`: 电热毯能退吗 → 能退吗) joins
+        its sure best entry the same way, when that entry is about no product, whether the pool lacked
+        it or held it lower, and first when it is at least as sure as the first (the return policy at
+        1.00 before the blanket's 能洗吗 at 0.97).
+        A size the message names (`text`) holds for every part, and so does a product it, or the
+        customer's turns before it (`context`), name (`ranker.whole_message_caps`): 我想要2升的，这个水壶
+        多少钱 is not sure of the 1.7 L kettle for its second clause alone."""
         at = queries.parts_at
         if at is None or len(vectors) != at + len(queries.parts):
             return pool
@@ -495,7 +499,7 @@ class Suggester:
         known = [rows[s.entry_id] for s in pool if s.entry_id in rows]
         off = self.off_today()
         best: dict[int, float] = {}
-        asked: dict[int, Vectors] = {}  # a row new to the pool: the vector of the part that found it
+        asked: dict[int, Vectors] = {}  # a row that joins: the vector of the part that found it
         unnamed: int | None = None  # the row the message read without its products is sure of
         said = parts(text)
         last = said[-1] if said else None

@@ -670,7 +670,7 @@ function closeForm(gap, item) {
     unlisted = node("input", "close-unlisted-box");
     unlisted.type = "checkbox";
     unlisted.checked = false;
-    label.append(unlisted, node("span", "", `另有 ${gap.unlisted_wordings} 种问法没有列出，一并收录`));
+    label.append(unlisted, node("span", "", `另有 ${gap.unlisted_wordings} 种问法没有列出，一并收录（每条 FAQ 最多收录 100 种问法）`));
     asked.append(label);
   }
   const button = node("button", "act act-main close-go", "加入知识库");
