@@ -535,3 +535,17 @@ def test_a_gift_with_no_date_is_no_worry(detector: EmotionDetector) -> None:
     """A second user test: 生日礼物 alone showed anxiety medium; a date still makes it one."""
     assert "anxiety" not in panel(detector.read("送女朋友的生日礼物，能帮忙包装一下写个贺卡吗"))
     assert "anxiety" in panel(detector.read("生日礼物，周五之前能到吗"))
+
+
+@pytest.mark.parametrize(
+    "text", ["你们是死了吗", "我等了一个星期了还没发货，你们是死了吗", "人都死哪去了", "客服都死了吗"]
+)
+def test_asking_whether_the_shop_is_dead_is_anger(detector: EmotionDetector, text: str) -> None:
+    # a user test (8 December 2026): 你们是死了吗 showed no cue, and after a week's wait only worry
+    reading = detector.read(text, ())
+    assert "anger" in panel(reading) and reading.escalate, reading
+
+
+def test_calling_the_goods_unlicensed_is_anger(detector: EmotionDetector) -> None:
+    # a user test: 我要退货，你们这是三无产品吧 showed no cue at all
+    assert "anger" in panel(detector.read("我要退货，你们这是三无产品吧", ())), "三无产品"
