@@ -447,26 +447,26 @@ class SuggestionRanker:
 
     def named_products(self, text: str) -> frozenset[str]:
         """The shop's products `text` names (`products.named_products`)."""
+        return named_products(text, self._names())
+
+    def _names(self) -> dict[str, ProductNames]:
+        """The shop's products' names, read from the snapshot once (`products.product_names`)."""
         if self._product_names is None:
             self._product_names = product_names(self.snapshot.entries)
-        return named_products(text, self._product_names)
+        return self._product_names
 
     def products_in_view(self, text: str, context: Sequence[Turn] = ()) -> frozenset[str]:
         """The shop's products the message `text` is about: those it names, else those the customer
         named last among the earlier turns of `context` (`products.products_in_view`)."""
-        if self._product_names is None:
-            self._product_names = product_names(self.snapshot.entries)
         earlier = [t.text for t in context if t.role == "customer"][-PRODUCT_TURNS:]
-        return products_in_view(text, earlier, self._product_names)
+        return products_in_view(text, earlier, self._names())
 
     def without_products(self, text: str) -> str | None:
         """`text` with the shop's products it names taken out (`products.without_products`)."""
-        if self._product_names is None:
-            self._product_names = product_names(self.snapshot.entries)
-        return without_products(text, self._product_names)
+        return without_products(text, self._names())
 
     def _other_product(self, row: int, named: frozenset[str]) -> bool:
-        """Entry `row` is about products (`_about_of`) and none of those `named`."""
+        """Entry `row` is about products (`about`) and none of those `named`."""
         if not named:
             return False
         about = self.about(row)
@@ -483,9 +483,7 @@ class SuggestionRanker:
             if product is not None:
                 found = frozenset({product})
             else:
-                if self._product_names is None:
-                    self._product_names = product_names(self.snapshot.entries)
-                found = products_about(entry.questions, entry.category, self._product_names)
+                found = products_about(entry.questions, entry.category, self._names())
             self._about[row] = found
         return found
 
